@@ -1,0 +1,44 @@
+"""The FastAPI application."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.knowledge_service import KnowledgeService
+from api.routes import documents, health, knowledge_bases, search
+from api.runtime import Runtime
+from core.errors import ZhikuError
+from core.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        rt = runtime or Runtime(settings)
+        app.state.runtime = rt
+        app.state.service = KnowledgeService(rt)
+        rt.start()
+        if settings.load_demo:
+            from api.demo_loader import load_demo_kb
+
+            load_demo_kb(app.state.service)
+        try:
+            yield
+        finally:
+            if runtime is None:  # a runtime passed in belongs to the caller
+                rt.close()
+
+    app = FastAPI(title="Zhiku 知库", version="0.1.0", lifespan=lifespan,
+                  description="Multimodal RAG knowledge base for banks: ingestion, hybrid retrieval, cited answers.")
+
+    @app.exception_handler(ZhikuError)
+    async def zhiku_error(_: Request, exc: ZhikuError):
+        return JSONResponse(status_code=exc.http_status, content={"error": exc.code, "message": exc.message})
+
+    for module in (health, knowledge_bases, documents, search):
+        app.include_router(module.router)
+    return app

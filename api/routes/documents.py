@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, File, UploadFile, status
+from fastapi.responses import JSONResponse
+
+from api.converters import document_out
+from api.deps import get_runtime, get_service
+from api.knowledge_service import UPLOAD_ACCEPTED, KnowledgeService, clean_filename
+from api.runtime import Runtime
+from api.schemas import DocumentOut, ErrorBody, JobOut, UploadItem, UploadResponse
+from core.errors import FileTooLarge, ZhikuError
+
+router = APIRouter(tags=["documents"])
+
+
+async def _read_bounded(upload: UploadFile, limit: int) -> bytes:
+    """Read at most limit+1 bytes, so an oversized upload is refused without holding all of it."""
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(f"{clean_filename(upload.filename) or 'the file'} is larger than the "
+                           f"{limit / 2**20:.0f} MiB limit (ZHIKU_MAX_UPLOAD_MB)")
+    return data
+
+
+@router.post("/knowledge-bases/{kb_id}/documents", response_model=UploadResponse,
+             status_code=status.HTTP_202_ACCEPTED,
+             responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody},
+                        422: {"model": ErrorBody}})
+async def upload_documents(kb_id: str, files: list[UploadFile] = File(..., description="One or more files"),
+                           service: KnowledgeService = Depends(get_service),
+                           runtime: Runtime = Depends(get_runtime)):
+    """Upload files; each is ingested by a background job. Per-file outcome in `items`.
+
+    The response is 202 when at least one file was accepted or already present; when every file is
+    rejected, the status is that of the first rejection (413 too large, 415 unsupported type, 422
+    empty/corrupt/encrypted) with all reasons in the body.
+    """
+    runtime.metadata.get_kb(kb_id)  # 404 before reading any upload
+    items: list[UploadItem] = []
+    first_error: ZhikuError | None = None
+    for upload in files:
+        name = clean_filename(upload.filename) or "(unnamed)"
+        try:
+            data = await _read_bounded(upload, runtime.settings.max_upload_bytes)
+            result = service.upload(kb_id, upload.filename, data)
+        except ZhikuError as exc:
+            first_error = first_error or exc
+            items.append(UploadItem(filename=name, outcome="rejected", error=ErrorBody(error=exc.code, message=exc.message)))
+            continue
+        finally:
+            await upload.close()
+        items.append(UploadItem(filename=name, outcome=result.outcome.value, document=document_out(result.document),
+                                job_id=result.job.id if result.job else None))
+    body = UploadResponse(items=items)
+    if first_error is not None and all(item.outcome == "rejected" for item in items):
+        return JSONResponse(status_code=first_error.http_status,
+                            content={"error": first_error.code, "message": first_error.message,
+                                     **body.model_dump(mode="json")})
+    return body
+
+
+@router.get("/knowledge-bases/{kb_id}/documents", response_model=list[DocumentOut])
+def list_documents(kb_id: str, runtime: Runtime = Depends(get_runtime)):
+    kb = runtime.metadata.get_kb(kb_id)
+    documents = runtime.metadata.list_documents(kb.id)
+    jobs = runtime.metadata.latest_jobs([d.id for d in documents])
+    return [document_out(d, jobs.get(d.id)) for d in documents]
+
+
+@router.get("/documents/{document_id}", response_model=DocumentOut)
+def get_document(document_id: str, runtime: Runtime = Depends(get_runtime)):
+    document = runtime.metadata.get_document(document_id)
+    return document_out(document, runtime.metadata.latest_jobs([document.id]).get(document.id))
+
+
+@router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_document(document_id: str, service: KnowledgeService = Depends(get_service)):
+    """Removes the document from the metadata store, the vector index and the file store."""
+    service.delete_document(document_id)
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+def get_job(job_id: str, runtime: Runtime = Depends(get_runtime)):
+    return runtime.metadata.get_job(job_id)
+
+

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from api.deps import get_runtime
+from api.runtime import Runtime
+from index.vector_store import ChunkFilter
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz():
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(runtime: Runtime = Depends(get_runtime)):
+    """The metadata store and the vector store answer."""
+    checks: dict[str, str] = {}
+    try:
+        with runtime.metadata._sessions() as session:
+            session.execute(text("SELECT 1"))
+        checks["metadata_store"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - report, don't raise
+        checks["metadata_store"] = f"error: {exc}"
+    try:
+        runtime.vector_store.count(ChunkFilter())
+        checks["vector_store"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["vector_store"] = f"error: {exc}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(status_code=200 if ready else 503, content={"status": "ready" if ready else "not ready", **checks})

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from api.converters import hit_out
+from api.deps import get_service
+from api.knowledge_service import KnowledgeService
+from api.schemas import AskRequest, AskResponse, SearchRequest, SearchResponse
+
+router = APIRouter(tags=["retrieval"])
+
+
+@router.post("/search", response_model=SearchResponse)
+def search(body: SearchRequest, service: KnowledgeService = Depends(get_service)):
+    """Retrieval only, for other services: ranked chunks with each stage's score and a citation."""
+    hits = service.search(body.query, body.knowledge_bases, body.top_k, body.document_ids, body.file_types, body.mode)
+    return SearchResponse(query=body.query, hits=[hit_out(h) for h in hits])
+
+
+@router.post("/ask", response_model=AskResponse)
+def ask(body: AskRequest, service: KnowledgeService = Depends(get_service)):
+    """An extractive answer: the best evidence sentences, each followed by its citation [n]."""
+    result = service.ask(body.question, body.knowledge_bases, body.top_k)
+    return AskResponse(question=body.question, answer=result.answer, found=result.found,
+                       citations=[hit_out(h) for h in result.hits])
+
+

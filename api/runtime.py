@@ -1,0 +1,98 @@
+"""The composition root: builds every component once from the settings, for the API, CLI and eval."""
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cached_property
+
+from core.db import make_engine, migrate, session_factory
+from core.file_store import FileStore
+from core.metadata_store import MetadataStore
+from core.settings import Settings
+from index.embedding_cache import CachingEmbedder
+from index.factory import build_caching_embedder, build_vector_store
+from index.indexer import Indexer
+from index.sparse_encoder import SparseEncoder, build_sparse_encoder
+from index.vector_store import VectorStore
+from ingest.chunker import ChunkingConfig, StructuredChunker
+from ingest.job_runner import JobRunner
+from ingest.pipeline import IngestionPipeline
+from retrieval.extractive_answer import ExtractiveAnswerer
+from retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
+from retrieval.reranker_factory import build_reranker
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._store_lock = threading.Lock()
+        self._store_ready = False
+
+    @cached_property
+    def metadata(self) -> MetadataStore:
+        engine = make_engine(self.settings.resolved_database_url)
+        migrate(engine)
+        return MetadataStore(session_factory(engine))
+
+    @cached_property
+    def files(self) -> FileStore:
+        return FileStore(self.settings.files_dir)
+
+    @cached_property
+    def embedder(self) -> CachingEmbedder:
+        return build_caching_embedder(self.settings)
+
+    @cached_property
+    def sparse(self) -> SparseEncoder:
+        return build_sparse_encoder(self.settings.sparse_encoder)
+
+    @cached_property
+    def _vector_store(self) -> VectorStore:
+        return build_vector_store(self.settings)
+
+    @property
+    def vector_store(self) -> VectorStore:
+        with self._store_lock:
+            if not self._store_ready:
+                self._vector_store.ensure_collection(self.embedder.dimension, self.embedder.model_id)
+                self._store_ready = True
+        return self._vector_store
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        s = self.settings
+        config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n)
+        return HybridRetriever(self.vector_store, self.embedder, self.sparse, build_reranker(s, self.sparse), config)
+
+    @cached_property
+    def answerer(self) -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(self.sparse)
+
+    @cached_property
+    def indexer(self) -> Indexer:
+        return Indexer(self.vector_store, self.embedder, self.sparse)
+
+    @cached_property
+    def chunker(self) -> StructuredChunker:
+        s = self.settings
+        return StructuredChunker(ChunkingConfig(s.chunk_size, s.chunk_overlap, s.parent_chunk_size))
+
+    @cached_property
+    def jobs(self) -> JobRunner:
+        pipeline = IngestionPipeline(self.metadata, self.files, self.chunker, self.indexer)
+        return JobRunner(pipeline, workers=self.settings.ingest_workers)
+
+    def start(self) -> None:
+        """Open the stores and resume interrupted jobs."""
+        _ = self.metadata, self.vector_store
+        self.jobs.start()
+
+    def close(self) -> None:
+        if "jobs" in self.__dict__:
+            self.jobs.stop()
+        if "_vector_store" in self.__dict__:
+            self._vector_store.close()
+        if "embedder" in self.__dict__:
+            self.embedder.cache.close()

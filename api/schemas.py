@@ -1,0 +1,131 @@
+"""Request and response bodies of the HTTP API."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from retrieval.hybrid_retriever import RetrievalMode
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="Machine-readable code, e.g. unsupported_file_type")
+    message: str = Field(description="What went wrong and what to do about it")
+
+
+class KnowledgeBaseCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    language: str | None = Field(None, description="Main language of the documents, e.g. zh or en")
+
+
+class KnowledgeBaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    description: str
+    language: str | None
+    created_at: datetime
+    document_count: int = 0
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    document_id: str
+    status: str = Field(description="pending | processing | done | failed")
+    stage: str = Field(description="queued | parsing | embedding | indexing | done | failed")
+    progress: float = Field(description="0..1")
+    detail: str
+    error: str | None
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class DocumentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    kb_id: str
+    name: str
+    content_hash: str
+    mime_type: str
+    file_type: str
+    size_bytes: int
+    status: str
+    error: str | None
+    chunk_count: int
+    page_count: int | None
+    created_at: datetime
+    updated_at: datetime
+    latest_job: JobOut | None = None
+
+
+class UploadItem(BaseModel):
+    filename: str
+    outcome: str = Field(description="queued | replaced | unchanged | duplicate | rejected")
+    document: DocumentOut | None = None
+    job_id: str | None = None
+    error: ErrorBody | None = None
+
+
+class UploadResponse(BaseModel):
+    items: list[UploadItem]
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=2000)
+    knowledge_bases: list[str] | None = Field(None, description="Ids or names; default: all")
+    top_k: int | None = Field(None, ge=1, le=100)
+    document_ids: list[str] | None = None
+    file_types: list[str] | None = Field(None, description="e.g. [\"pdf\", \"docx\"]")
+    mode: RetrievalMode = RetrievalMode.HYBRID_RERANK
+
+
+class CitationOut(BaseModel):
+    kb_id: str
+    document_id: str
+    document_name: str
+    page: int | None
+    page_end: int | None
+    heading_path: list[str]
+    char_start: int
+    char_end: int
+    bbox: list[float] | None
+    label: str
+
+
+class StageScoresOut(BaseModel):
+    sparse: float | None
+    dense: float | None
+    fused: float | None
+    rerank: float | None
+
+
+class SearchHitOut(BaseModel):
+    chunk_id: str
+    text: str
+    context: str | None = Field(description="The parent chunk: the section around the matched text")
+    score: float
+    scores: StageScoresOut
+    citation: CitationOut
+
+
+class SearchResponse(BaseModel):
+    query: str
+    hits: list[SearchHitOut]
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    knowledge_bases: list[str] | None = None
+    top_k: int | None = Field(None, ge=1, le=50)
+
+
+class AskResponse(BaseModel):
+    question: str
+    answer: str
+    found: bool = Field(description="False when the knowledge base holds no supporting evidence")
+    citations: list[SearchHitOut] = Field(description="Citation [n] is citations[n-1]")
+    mode: str = "extractive"

@@ -1,0 +1,60 @@
+"""Errors a user can act on. Each maps to one HTTP status and says what to do."""
+from __future__ import annotations
+
+
+class ZhikuError(Exception):
+    http_status = 400
+    code = "error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class UnsupportedFileType(ZhikuError):
+    http_status = 415
+    code = "unsupported_file_type"
+
+
+class EmptyFile(ZhikuError):
+    http_status = 422
+    code = "empty_file"
+
+
+class FileTooLarge(ZhikuError):
+    http_status = 413
+    code = "file_too_large"
+
+
+class CorruptFile(ZhikuError):
+    """The bytes do not parse as the format their name/type claims."""
+
+    http_status = 422
+    code = "corrupt_file"
+
+
+class EncryptedFile(ZhikuError):
+    http_status = 422
+    code = "encrypted_file"
+
+
+class NoTextFound(ZhikuError):
+    """The file parsed but holds no extractable text (e.g. a scanned PDF before OCR is enabled)."""
+
+    http_status = 422
+    code = "no_text"
+
+
+class NotFound(ZhikuError):
+    http_status = 404
+    code = "not_found"
+
+
+class Conflict(ZhikuError):
+    http_status = 409
+    code = "conflict"
+
+
+class ConfigurationError(ZhikuError):
+    http_status = 500
+    code = "configuration_error"

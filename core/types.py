@@ -1,0 +1,70 @@
+"""Shared data shapes that flow between the stages: parsed blocks, chunks, search hits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class BlockKind(str, Enum):
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    TABLE_ROW = "table_row"  # one row of a table, rendered as "col: value | col: value"; never split
+    LIST_ITEM = "list_item"
+    CODE = "code"
+
+
+@dataclass(slots=True)
+class Block:
+    """One structural unit of a parsed document, in reading order.
+
+    `heading_path` is the chain of enclosing headings (outermost first); for a HEADING block it is the
+    path of its parents, and `level` is its own depth (1 = top). `page` is 1-based where the format has
+    pages (PDF pages, PPTX slides, XLSX sheets use `sheet` in `heading_path` instead and page None).
+    """
+
+    text: str
+    kind: BlockKind = BlockKind.PARAGRAPH
+    page: int | None = None
+    heading_path: list[str] = field(default_factory=list)
+    level: int = 0
+    bbox: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 in page points, when known
+
+
+@dataclass(slots=True)
+class ParsedDocument:
+    blocks: list[Block]
+    title: str | None = None
+    page_count: int | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text_length(self) -> int:
+        return sum(len(b.text) for b in self.blocks)
+
+
+@dataclass(slots=True)
+class Chunk:
+    """A unit of retrieval. Children are embedded and matched; their parent is returned as context.
+
+    `char_start`/`char_end` index into the document's canonical text: the blocks' texts joined by
+    "\n" in reading order (see ingest.chunker.canonical_text).
+    """
+
+    chunk_id: str
+    text: str
+    index: int
+    page: int | None
+    page_end: int | None
+    heading_path: list[str]
+    char_start: int
+    char_end: int
+    parent_id: str | None = None
+    parent_text: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+    @property
+    def embedding_text(self) -> str:
+        """What the models see: the heading path gives a child chunk the context its text lacks."""
+        if self.heading_path:
+            return " > ".join(self.heading_path) + "\n" + self.text
+        return self.text

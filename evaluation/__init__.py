@@ -1,0 +1,1 @@
+"""Measurement commands (`zhiku eval ...`): retrieval quality, speed and latency on ../shared/eval."""

@@ -1,0 +1,111 @@
+"""`zhiku eval retrieval`: recall@1/5/10, MRR@10, nDCG@10 for each pipeline variant on a BEIR set."""
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field, replace
+
+from evaluation.beir_dataset import BeirDataset
+from evaluation.metrics import summarise
+from index.vector_store import ChunkFilter
+from retrieval.hybrid_retriever import Candidates, HybridRetriever, RetrievalMode
+
+PASSAGES_PER_QUERY = 10
+CANDIDATE_CHUNKS = 50
+
+
+@dataclass(slots=True)
+class VariantResult:
+    name: str
+    metrics: dict[str, float]
+    runs: dict[str, list[str]] = field(repr=False, default_factory=dict)
+
+
+@dataclass(slots=True)
+class RetrievalReport:
+    dataset: str
+    queries: int
+    variants: list[VariantResult]
+    sweep: list[VariantResult]
+    first_stage_ms: list[float]
+    rerank_ms: list[float]
+
+    def latency(self) -> dict[str, float]:
+        def pct(values: list[float], q: float) -> float:
+            return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else (values[0] if values else 0.0)
+        return {"first_stage_p50_ms": pct(self.first_stage_ms, 50), "first_stage_p95_ms": pct(self.first_stage_ms, 95),
+                "rerank_p50_ms": pct(self.rerank_ms, 50), "rerank_p95_ms": pct(self.rerank_ms, 95)}
+
+
+def passages_of(hits, limit: int = PASSAGES_PER_QUERY) -> list[str]:
+    """Chunk hits → passage ids in rank order, each passage once (a passage may have several chunks)."""
+    seen: list[str] = []
+    for hit in hits:
+        pid = hit.payload["document_id"]
+        if pid not in seen:
+            seen.append(pid)
+            if len(seen) == limit:
+                break
+    return seen
+
+
+def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_weights: list[float] | None = None,
+                       on_progress=None) -> RetrievalReport:
+    candidates: dict[str, Candidates] = {}
+    first_stage_ms: list[float] = []
+    for i, query in enumerate(dataset.queries):
+        chunk_filter = ChunkFilter(kb_ids=[query.group or dataset.name])
+        started = time.perf_counter()
+        candidates[query.query_id] = retriever.candidates(query.text, chunk_filter, CANDIDATE_CHUNKS)
+        first_stage_ms.append((time.perf_counter() - started) * 1000)
+        if on_progress:
+            on_progress(i + 1, len(dataset.queries))
+
+    def run(r: HybridRetriever, mode: RetrievalMode, timings: list[float] | None = None) -> dict[str, list[str]]:
+        runs = {}
+        for q in dataset.queries:
+            started = time.perf_counter()
+            runs[q.query_id] = passages_of(r.rank(q.text, candidates[q.query_id], mode))
+            if timings is not None:
+                timings.append((time.perf_counter() - started) * 1000)
+        return runs
+
+    rerank_ms: list[float] = []
+    variants = []
+    labels = {RetrievalMode.SPARSE: "sparse only", RetrievalMode.DENSE: "dense only",
+              RetrievalMode.HYBRID: f"hybrid ({retriever.config.fusion}, w_dense={retriever.config.dense_weight})",
+              RetrievalMode.HYBRID_RERANK: f"hybrid + {getattr(retriever.reranker, 'name', 'no')} second stage"}
+    for mode in RetrievalMode:
+        if mode is RetrievalMode.HYBRID_RERANK and retriever.reranker is None:
+            continue
+        runs = run(retriever, mode, rerank_ms if mode is RetrievalMode.HYBRID_RERANK else None)
+        variants.append(VariantResult(labels[mode], summarise(runs, dataset.qrels), runs))
+
+    sweep = []
+    for fusion, weights in (("rrf", [0.5]), ("weighted-rrf", sweep_weights or []),
+                            ("weighted-score", sweep_weights or [])):
+        for w in weights:
+            r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, None,
+                                replace(retriever.config, fusion=fusion, dense_weight=w))
+            runs = run(r, RetrievalMode.HYBRID)
+            name = "rrf" if fusion == "rrf" else f"{fusion} w_dense={w:.2f}"
+            sweep.append(VariantResult(name, summarise(runs, dataset.qrels), runs))
+    return RetrievalReport(dataset.name, len(dataset.queries), variants, sweep, first_stage_ms, rerank_ms)
+
+
+def format_report(report: RetrievalReport) -> str:
+    keys = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
+    lines = [f"### {report.dataset} ({report.queries} dev queries)", "",
+             "| variant | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+    for v in report.variants:
+        lines.append(f"| {v.name} | " + " | ".join(f"{v.metrics[k]:.4f}" for k in keys) + " |")
+    if report.sweep:
+        lines += ["", "Fusion sweep (hybrid, no second stage):", "",
+                  "| fusion | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+        for v in report.sweep:
+            lines.append(f"| {v.name} | " + " | ".join(f"{v.metrics[k]:.4f}" for k in keys) + " |")
+    lat = report.latency()
+    lines += ["", f"Latency per query: first stage (embed query + dense + sparse search) p50 "
+                  f"{lat['first_stage_p50_ms']:.1f} ms, p95 {lat['first_stage_p95_ms']:.1f} ms; "
+                  f"fusion + second stage p50 {lat['rerank_p50_ms']:.1f} ms, p95 {lat['rerank_p95_ms']:.1f} ms."]
+    return "\n".join(lines)

@@ -1,0 +1,74 @@
+"""The offline second stage: query-passage match features the first stage cannot see.
+
+The first stage scores terms independently (BM25) or compresses the passage into one vector (dense).
+This stage looks at the query and the passage together: how much of the query's character bigrams
+the passage contains (robust to word-segmentation differences), how many query terms it covers, and
+how close together they occur. The features are added to the fused score with weights tuned on the
+dev sets (docs/benchmarks.md). Fast: pure Python over ≤ rerank_top_n short texts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.sparse_encoder import SparseEncoder
+from retrieval.reranker import RerankCandidate
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureWeights:
+    bigram_coverage: float = 0.3
+    term_coverage: float = 0.0
+    proximity: float = 0.2
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in text.lower() if c.isalnum()]
+    return {a + b for a, b in zip(chars, chars[1:])}
+
+
+class FeatureReranker:
+    name = "feature"
+
+    def __init__(self, tokenizer: SparseEncoder, weights: FeatureWeights | None = None):
+        self.tokenizer = tokenizer
+        self.weights = weights or FeatureWeights()
+
+    def features(self, query: str, text: str) -> dict[str, float]:
+        q_bigrams = _bigrams(query)
+        p_bigrams = _bigrams(text)
+        bigram_coverage = len(q_bigrams & p_bigrams) / len(q_bigrams) if q_bigrams else 0.0
+        q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
+        p_terms = self.tokenizer.tokenize(text)
+        present = set(q_terms) & set(p_terms)
+        term_coverage = len(present) / len(q_terms) if q_terms else 0.0
+        return {"bigram_coverage": bigram_coverage, "term_coverage": term_coverage,
+                "proximity": _proximity(p_terms, present)}
+
+    def score(self, query: str, candidates: list[RerankCandidate]) -> list[float]:
+        w = self.weights
+        scores = []
+        for c in candidates:
+            f = self.features(query, c.text)
+            scores.append(c.fused + w.bigram_coverage * f["bigram_coverage"] + w.term_coverage * f["term_coverage"]
+                          + w.proximity * f["proximity"])
+        return scores
+
+
+def _proximity(passage_terms: list[str], wanted: set[str]) -> float:
+    """1 when all matched query terms sit next to each other, → 0 as the tightest window covering them grows."""
+    if len(wanted) < 2:
+        return 0.0
+    positions = [(i, t) for i, t in enumerate(passage_terms) if t in wanted]
+    best = len(passage_terms)
+    counts: dict[str, int] = {}
+    left = 0
+    for right, (pos, term) in enumerate(positions):
+        counts[term] = counts.get(term, 0) + 1
+        while len(counts) == len(wanted):
+            best = min(best, pos - positions[left][0] + 1)
+            left_term = positions[left][1]
+            counts[left_term] -= 1
+            if counts[left_term] == 0:
+                del counts[left_term]
+            left += 1
+    return len(wanted) / best if best else 0.0

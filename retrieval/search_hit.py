@@ -1,0 +1,54 @@
+"""What retrieval returns: a matched chunk, its context, every stage's score, and where it came from."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Citation:
+    kb_id: str
+    document_id: str
+    document_name: str
+    page: int | None
+    page_end: int | None
+    heading_path: list[str]
+    char_start: int
+    char_end: int
+    bbox: list[float] | None
+
+    @classmethod
+    def from_payload(cls, p: dict[str, Any]) -> "Citation":
+        return cls(p["kb_id"], p["document_id"], p.get("document_name", ""), p.get("page"), p.get("page_end"),
+                   list(p.get("heading_path") or []), int(p.get("char_start", 0)), int(p.get("char_end", 0)),
+                   p.get("bbox"))
+
+    def label(self) -> str:
+        """Human-readable location, e.g. "policy.docx · p.3 · 第三章 > 第十条"."""
+        parts = [self.document_name]
+        if self.page is not None:
+            parts.append(f"p.{self.page}" if self.page_end in (None, self.page) else f"pp.{self.page}-{self.page_end}")
+        if self.heading_path:
+            parts.append(" > ".join(self.heading_path))
+        return " · ".join(parts)
+
+
+@dataclass(slots=True)
+class StageScores:
+    """None where the stage did not see the chunk (e.g. dense for a sparse-only candidate)."""
+
+    sparse: float | None = None
+    dense: float | None = None
+    fused: float | None = None
+    rerank: float | None = None
+
+
+@dataclass(slots=True)
+class SearchHit:
+    chunk_id: str
+    text: str
+    parent_text: str | None
+    score: float
+    scores: StageScores
+    citation: Citation
+    payload: dict[str, Any] = field(repr=False, default_factory=dict)
