@@ -1,0 +1,32 @@
+"""The `zhiku` command as a user runs it: ingest files, then search and ask."""
+from typer.testing import CliRunner
+
+from api.cli import app
+from core.settings import get_settings
+from tests.documents import loan_policy_docx
+
+
+def test_ingest_search_and_ask(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZHIKU_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "policy.docx").write_bytes(loan_policy_docx())
+    (docs / "faq.md").write_text("# 信用卡\n\n## 挂失\n\n信用卡挂失后原卡立即停止使用，补卡需要五个工作日。\n", encoding="utf-8")
+    (docs / "tool.exe").write_bytes(b"MZ")
+    runner = CliRunner()
+    try:
+        result = runner.invoke(app, ["ingest", str(docs), "--kb", "policies"])
+        assert result.exit_code == 0, result.output
+        assert "tool.exe: rejected" in result.output
+        again = runner.invoke(app, ["ingest", str(docs / "faq.md"), "--kb", "policies"])
+        assert "unchanged" in again.output
+
+        found = runner.invoke(app, ["search", "补卡需要几天", "--kb", "policies", "--top-k", "2"])
+        assert found.exit_code == 0 and "faq.md · 信用卡 > 挂失" in found.output
+        answer = runner.invoke(app, ["ask", "个人住房贷款期限最长多少年"])
+        assert answer.exit_code == 0 and "三十年" in answer.output and "[1] policy.docx" in answer.output
+        missing = runner.invoke(app, ["search", "x", "--kb", "nope"])
+        assert missing.exit_code == 2 and "not found" in missing.output
+    finally:
+        get_settings.cache_clear()
