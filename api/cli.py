@@ -97,6 +97,22 @@ def _follow_jobs(service, job_ids: dict[str, str]) -> None:
 
 
 @app.command()
+def reindex(kb: list[str] = typer.Option(None, "--kb", help="Knowledge base(s); default all")):
+    """Ingest every stored original again, e.g. into a new collection after changing the embedder."""
+    service = _service()
+    try:
+        job_ids = {}
+        for kb_id in service.resolve_kbs(kb or None):
+            for document in service.rt.metadata.list_documents(kb_id):
+                job_ids[document.name] = service.reindex_document(document.id)
+        _follow_jobs(service, job_ids)
+    except ZhikuError as exc:
+        _fail(exc)
+    finally:
+        service.rt.close()
+
+
+@app.command()
 def search(query: str, kb: list[str] = typer.Option(None, "--kb", help="Knowledge base(s); default all"),
            top_k: int = typer.Option(5, "--top-k"), as_json: bool = typer.Option(False, "--json")):
     """Search the knowledge base and print ranked chunks with citations."""
@@ -141,39 +157,23 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
                    sparse: Optional[str] = typer.Option(None, help="Override ZHIKU_SPARSE_ENCODER"),
                    output: Optional[Path] = typer.Option(None, help="Also write the report as JSON here")):
     """recall@1/5/10, MRR@10, nDCG@10 per variant: sparse, dense, hybrid, hybrid + second stage."""
-    from evaluation.eval_index import eval_index_dir, open_eval_index
-    from evaluation.beir_dataset import BeirDataset
     from evaluation.retrieval_eval import evaluate_retrieval, format_report
-    from index.factory import build_caching_embedder
-    from index.sparse_encoder import build_sparse_encoder
-    from ingest.chunker import ChunkingConfig, StructuredChunker
-    from retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
-    from retrieval.reranker_factory import build_reranker
 
     overrides = {k: v for k, v in (("embedder", embedder), ("sparse_encoder", sparse)) if v}
     settings = get_settings().model_copy(update=overrides)
-    data = BeirDataset.load(dataset, limit=limit)
-    emb = build_caching_embedder(settings)
-    sparse_encoder = build_sparse_encoder(settings.sparse_encoder)
-    chunker = StructuredChunker(ChunkingConfig(settings.chunk_size, settings.chunk_overlap, settings.parent_chunk_size))
-    folder = eval_index_dir(settings.data_dir, data, emb.model_id, sparse_encoder.name, settings.chunk_size)
-    with tqdm(total=len(data.passages), unit="passage", desc=f"indexing {data.name}", file=sys.stderr) as bar:
-        store, stats = open_eval_index(data, folder, emb, sparse_encoder, chunker, rebuild,
-                                       on_progress=lambda done, total: bar.update(done - bar.n))
+    data, retriever, (stats, folder) = _open_eval(settings, dataset, limit, rebuild)
+    emb, sparse_encoder = retriever.embedder, retriever.sparse
     try:
-        config = RetrievalConfig(settings.candidates_per_retriever, settings.fusion, settings.fusion_dense_weight,
-                                 settings.rrf_k, settings.rerank_top_n)
-        retriever = HybridRetriever(store, emb, sparse_encoder, build_reranker(settings, sparse_encoder), config)
         with tqdm(total=len(data.queries), unit="query", desc="searching", file=sys.stderr) as bar:
             report = evaluate_retrieval(data, retriever, [i / 10 for i in range(1, 10)] if sweep else None,
                                         on_progress=lambda done, total: bar.update(done - bar.n))
     finally:
-        store.close()
+        retriever.store.close()
         emb.cache.close()
     typer.echo(format_report(report))
     typer.echo(f"\nIndex: {stats.passages} passages → {stats.chunks} chunks, {stats.characters} characters; "
                + ("reused from " + str(folder) if stats.reused else
-                  f"built in {stats.seconds:.1f} s ({stats.chunks_per_second:.1f} chunks/s, cached embeddings reused)"))
+                  f"built in {stats.seconds:.1f} s ({stats.chunks_per_second:.1f} chunks/s; embeddings already in the cache are reused)"))
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps({
@@ -181,6 +181,46 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
             "sparse": sparse_encoder.name, "variants": {v.name: v.metrics for v in report.variants},
             "sweep": {v.name: v.metrics for v in report.sweep}, "latency": report.latency(),
         }, ensure_ascii=False, indent=2))
+
+
+@eval_app.command("tune-second-stage")
+def eval_tune_second_stage(dataset: list[Path] = typer.Option(..., help="BEIR sets (repeat the option)"),
+                           limit: Optional[int] = typer.Option(None, help="Only the first N queries of each set")):
+    """Grid-search the feature reranker's weights on dev sets (indexes built by `eval retrieval`)."""
+    from evaluation.second_stage_tuning import format_tuning, tune
+
+    settings = get_settings()
+    opened = [_open_eval(settings, path, limit) for path in dataset]
+    try:
+        baseline, rows = tune([(data, retriever) for data, retriever, _ in opened])
+    finally:
+        for _, retriever, _ in opened:
+            retriever.store.close()
+    typer.echo(format_tuning(baseline, rows))
+
+
+def _open_eval(settings, path: Path, limit: Optional[int], rebuild: bool = False):
+    """An evaluation set, its index (built once through the real pipeline) and a retriever over it."""
+    from evaluation.beir_dataset import BeirDataset
+    from evaluation.eval_index import eval_index_dir, open_eval_index
+    from index.factory import build_caching_embedder
+    from index.sparse_encoder import build_sparse_encoder
+    from ingest.chunker import ChunkingConfig, StructuredChunker
+    from retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
+    from retrieval.reranker_factory import build_reranker
+
+    data = BeirDataset.load(path, limit=limit)
+    emb = build_caching_embedder(settings)
+    sparse_encoder = build_sparse_encoder(settings.sparse_encoder)
+    chunker = StructuredChunker(ChunkingConfig(settings.chunk_size, settings.chunk_overlap, settings.parent_chunk_size))
+    folder = eval_index_dir(settings.data_dir, data, emb.model_id, sparse_encoder.name, settings.chunk_size)
+    with tqdm(total=len(data.passages), unit="passage", desc=f"indexing {data.name}", file=sys.stderr) as bar:
+        store, stats = open_eval_index(data, folder, emb, sparse_encoder, chunker, rebuild,
+                                       on_progress=lambda done, total: bar.update(done - bar.n))
+    config = RetrievalConfig(settings.candidates_per_retriever, settings.fusion, settings.fusion_dense_weight,
+                             settings.rrf_k, settings.rerank_top_n)
+    retriever = HybridRetriever(store, emb, sparse_encoder, build_reranker(settings, sparse_encoder), config)
+    return data, retriever, (stats, folder)
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ class KnowledgeService:
         return self.rt.metadata.create_kb(name, description, language)
 
     def delete_kb(self, kb_id: str) -> None:
+        kb_id = self.rt.metadata.get_kb(kb_id).id
         documents = self.rt.metadata.delete_kb(kb_id)
         self.rt.vector_store.delete(ChunkFilter(kb_ids=[kb_id]))
         self._drop_unreferenced_files({d.content_hash for d in documents})
@@ -56,6 +57,12 @@ class KnowledgeService:
         if result.job is not None:
             self.rt.jobs.submit(result.job.id)
         return result
+
+    def reindex_document(self, document_id: str) -> str:
+        """Queue the document's current content again; returns the job id."""
+        job = self.rt.metadata.requeue_document(document_id)
+        self.rt.jobs.submit(job.id)
+        return job.id
 
     def delete_document(self, document_id: str) -> Document:
         document = self.rt.metadata.delete_document(document_id)

@@ -114,6 +114,18 @@ class MetadataStore:
                 raise Conflict(f"{name!r} is being uploaded by another request; try again") from None
             return UploadResult(outcome, document, job)
 
+    def requeue_document(self, document_id: str) -> IngestionJob:
+        """A new job for the document's current content (re-index after a model or collection change)."""
+        with self._sessions() as s:
+            document = s.get(Document, document_id)
+            if document is None:
+                raise NotFound(f"document {document_id!r} not found")
+            job = IngestionJob(document_id=document.id, content_hash=document.content_hash)
+            document.status, document.error = DocumentStatus.PENDING.value, None
+            s.add(job)
+            s.commit()
+            return job
+
     def get_document(self, document_id: str) -> Document:
         with self._sessions() as s:
             document = s.get(Document, document_id)

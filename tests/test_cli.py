@@ -30,3 +30,21 @@ def test_ingest_search_and_ask(tmp_path, monkeypatch):
         assert missing.exit_code == 2 and "not found" in missing.output
     finally:
         get_settings.cache_clear()
+
+
+def test_reindex_into_a_new_collection(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZHIKU_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    (tmp_path / "faq.md").write_text("# 挂失\n\n信用卡挂失后原卡立即停止使用。\n", encoding="utf-8")
+    runner = CliRunner()
+    try:
+        assert runner.invoke(app, ["ingest", str(tmp_path / "faq.md"), "--kb", "kb"]).exit_code == 0
+        monkeypatch.setenv("ZHIKU_QDRANT_COLLECTION", "rebuilt")
+        get_settings.cache_clear()
+        empty = runner.invoke(app, ["search", "信用卡挂失", "--kb", "kb"])
+        assert empty.exit_code == 0 and "faq.md" not in empty.output
+        result = runner.invoke(app, ["reindex", "--kb", "kb"])
+        assert result.exit_code == 0, result.output
+        assert "faq.md" in runner.invoke(app, ["search", "信用卡挂失", "--kb", "kb"]).output
+    finally:
+        get_settings.cache_clear()

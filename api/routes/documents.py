@@ -79,6 +79,13 @@ def delete_document(document_id: str, service: KnowledgeService = Depends(get_se
     service.delete_document(document_id)
 
 
+@router.post("/documents/{document_id}/reindex", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED)
+def reindex_document(document_id: str, service: KnowledgeService = Depends(get_service),
+                     runtime: Runtime = Depends(get_runtime)):
+    """Ingest the stored original again (after changing the embedder, chunking or collection)."""
+    return runtime.metadata.get_job(service.reindex_document(document_id))
+
+
 @router.get("/jobs/{job_id}", response_model=JobOut)
 def get_job(job_id: str, runtime: Runtime = Depends(get_runtime)):
     return runtime.metadata.get_job(job_id)
