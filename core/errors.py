@@ -58,3 +58,10 @@ class Conflict(ZhikuError):
 class ConfigurationError(ZhikuError):
     http_status = 500
     code = "configuration_error"
+
+
+class EmbeddingServiceError(ZhikuError):
+    """A remote model endpoint failed; the job can be retried once it is back."""
+
+    http_status = 503
+    code = "embedding_service_unavailable"

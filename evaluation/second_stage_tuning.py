@@ -16,8 +16,8 @@ from index.vector_store import ChunkFilter
 from retrieval.feature_reranker import FeatureReranker, FeatureWeights
 from retrieval.hybrid_retriever import HybridRetriever, RetrievalMode
 
-GRID = {"bigram_coverage": [0.0, 0.1, 0.2, 0.3, 0.5], "term_coverage": [0.0, 0.1, 0.2, 0.3],
-        "proximity": [0.0, 0.05, 0.1, 0.2]}
+GRID = {"bigram_coverage": [0.0, 0.25, 0.5, 0.75, 1.0], "term_coverage": [0.0, 0.15, 0.3, 0.5],
+        "proximity": [0.0, 0.05, 0.1, 0.2], "phrase": [0.0, 0.1, 0.2, 0.4]}
 
 
 @dataclass(slots=True)
@@ -67,13 +67,13 @@ def tune(sets: list[tuple[BeirDataset, HybridRetriever]], grid: dict[str, list[f
 
 def format_tuning(baseline: dict[str, dict[str, float]], rows: list[TuningRow], top: int = 15) -> str:
     sets = list(baseline)
-    head = "| bigram | terms | proximity | " + " | ".join(f"{s} MRR@10 | {s} nDCG@10" for s in sets) + " | no set worse |"
-    lines = [head, "|" + "---:|" * (3 + 2 * len(sets)) + "---|",
-             "| (hybrid, no second stage) | | | " + " | ".join(
+    head = "| bigram | terms | proximity | phrase | " + " | ".join(f"{s} MRR@10 | {s} nDCG@10" for s in sets) + " | no set worse |"
+    lines = [head, "|" + "---:|" * (4 + 2 * len(sets)) + "---|",
+             "| (hybrid, no second stage) | | | | " + " | ".join(
                  f"{baseline[s]['mrr@10']:.4f} | {baseline[s]['ndcg@10']:.4f}" for s in sets) + " | |"]
     for r in rows[:top]:
         w = r.weights
-        lines.append(f"| {w.bigram_coverage} | {w.term_coverage} | {w.proximity} | " + " | ".join(
+        lines.append(f"| {w.bigram_coverage} | {w.term_coverage} | {w.proximity} | {w.phrase} | " + " | ".join(
             f"{r.metrics[s]['mrr@10']:.4f} | {r.metrics[s]['ndcg@10']:.4f}" for s in sets)
             + f" | {'yes' if r.safe else 'no'} |")
     return "\n".join(lines)

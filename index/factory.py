@@ -23,11 +23,13 @@ def build_embedder(settings: Settings) -> Embedder:
         from index.sentence_transformer_embedder import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(settings.embedder_model_path, settings.embedder_query_prefix,
-                                           settings.model_threads)
+                                           settings.embedder_passage_prefix, settings.model_threads)
     from index.openai_embedder import OpenAIEmbedder
 
     return OpenAIEmbedder(settings.openai_embeddings_url or "", settings.openai_embeddings_model or "",
-                          settings.openai_api_key)
+                          settings.openai_api_key, query_prefix=settings.embedder_query_prefix,
+                          passage_prefix=settings.embedder_passage_prefix,
+                          send_input_type=settings.openai_embeddings_input_type)
 
 
 def build_caching_embedder(settings: Settings, embedder: Embedder | None = None) -> CachingEmbedder:

@@ -11,7 +11,7 @@ from index.embedder import l2_normalise
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, model_path: str, query_prefix: str = "", threads: int = 2):
+    def __init__(self, model_path: str, query_prefix: str = "", passage_prefix: str = "", threads: int = 2):
         path = Path(model_path)
         if not path.is_dir():
             raise ConfigurationError(
@@ -19,7 +19,7 @@ class SentenceTransformerEmbedder:
                 "sentence-transformers model (e.g. a copy of bge-base-zh-v1.5); models are never downloaded."
             )
         self._path = path
-        self._query_prefix = query_prefix
+        self._query_prefix, self._passage_prefix = query_prefix, passage_prefix
         self._threads = threads
         self._model = None
         self._lock = threading.Lock()
@@ -50,7 +50,8 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
-            return l2_normalise(self._load().encode(list(texts), normalize_embeddings=True))
+            return l2_normalise(self._load().encode([self._passage_prefix + t for t in texts],
+                                                    normalize_embeddings=True))
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:

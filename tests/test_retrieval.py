@@ -1,0 +1,62 @@
+"""Fusion, the feature second stage and the extractive answer."""
+import pytest
+
+from index.sparse_encoder import JiebaBm25Encoder
+from index.vector_store import ScoredChunk
+from retrieval.extractive_answer import ExtractiveAnswerer
+from retrieval.feature_reranker import FeatureReranker, FeatureWeights
+from retrieval.fusion import fuse, weighted_rrf, weighted_score_fusion
+from retrieval.reranker import RerankCandidate
+from retrieval.search_hit import Citation, SearchHit, StageScores
+
+
+def _scored(*pairs):
+    return [ScoredChunk(pid, score, {}) for pid, score in pairs]
+
+
+def test_weighted_score_fusion_normalises_each_list():
+    dense = _scored(("a", 0.9), ("b", 0.8), ("c", 0.7))
+    sparse = _scored(("c", 30.0), ("d", 10.0))
+    fused = weighted_score_fusion(dense, sparse, dense_weight=0.6)
+    assert fused["a"] == pytest.approx(0.6)          # top of dense, absent from sparse
+    assert fused["c"] == pytest.approx(0.4)          # bottom of dense, top of sparse
+    assert fused["b"] == pytest.approx(0.3)
+    assert fused["d"] == pytest.approx(0.0)
+    assert set(fuse("rrf", dense, sparse, 0.9, 60)) == {"a", "b", "c", "d"}
+
+
+def test_rrf_is_symmetric_at_half_weight():
+    dense = _scored(("a", 0.9), ("b", 0.1))
+    sparse = _scored(("b", 5.0), ("a", 1.0))
+    fused = weighted_rrf(dense, sparse, 0.5, k=60)
+    assert fused["a"] == pytest.approx(fused["b"])
+    with pytest.raises(ValueError):
+        fuse("nope", dense, sparse, 0.5, 60)
+
+
+def test_feature_second_stage_prefers_the_passage_that_states_the_query():
+    reranker = FeatureReranker(JiebaBm25Encoder(), FeatureWeights())
+    query = "首趟RCEP班列的起点是哪里"
+    exact = "首趟RCEP班列从南宁国际铁路港出发，起点为南宁。"
+    scattered = "RCEP协定生效后，多个城市开通班列，首趟列车的时间尚未公布，起点城市众多。"
+    f_exact, f_scattered = reranker.features(query, exact), reranker.features(query, scattered)
+    assert f_exact["phrase"] > f_scattered["phrase"]
+    assert f_exact["proximity"] > f_scattered["proximity"]
+    scores = reranker.score(query, [RerankCandidate(scattered, 0.55, None, None),
+                                    RerankCandidate(exact, 0.5, None, None)])
+    assert scores[1] > scores[0]
+
+
+def _hit(text, rank):
+    citation = Citation("kb", f"d{rank}", f"doc{rank}.docx", 1, 1, ["制度"], 0, len(text), None)
+    return SearchHit(f"c{rank}", text, text, 1.0 - rank / 10, StageScores(), citation)
+
+
+def test_extractive_answer_cites_its_sentences_and_refuses_without_evidence():
+    answerer = ExtractiveAnswerer(JiebaBm25Encoder())
+    hits = [_hit("本办法适用于全行。个人住房贷款期限最长不超过三十年。", 0), _hit("信用卡年费首年免收。", 1)]
+    answer = answerer.answer("个人住房贷款期限最长多少年", hits)
+    assert answer.found and answer.answer == "个人住房贷款期限最长不超过三十年。[1]"
+    assert answer.hits[0].citation.document_name == "doc0.docx"
+    refused = answerer.answer("外汇期权保证金比例", hits)
+    assert not refused.found and refused.hits == [] and "没有找到" in refused.answer
