@@ -40,6 +40,8 @@ class ExtractiveAnswerer:
         for rank, hit in enumerate(hits):
             for order, (start, end) in enumerate(sentence_spans(hit.text)):
                 sentence = hit.text[start:end]
+                if sentence.endswith(("？", "?")):
+                    continue  # a question (an FAQ's own, say) repeats the query but answers nothing
                 terms = set(self.tokenizer.tokenize(sentence))
                 overlap = len(query_terms & terms) / max(len(query_terms), 1)
                 # Earlier hits are better evidence; the rank discount only breaks near-ties.

@@ -51,12 +51,24 @@ class FeatureReranker:
 
     def score(self, query: str, candidates: list[RerankCandidate]) -> list[float]:
         w = self.weights
+        dense_norm = _min_max([c.dense for c in candidates])
         scores = []
-        for c in candidates:
-            f = self.features(query, c.text)
+        for c, stand_in in zip(candidates, dense_norm):
+            if c.lexically_comparable:
+                f = self.features(query, c.text)
+            else:  # term features cannot see across scripts: the dense similarity stands in for each
+                f = dict.fromkeys(("bigram_coverage", "term_coverage", "proximity", "phrase"), stand_in)
             scores.append(c.fused + w.bigram_coverage * f["bigram_coverage"] + w.term_coverage * f["term_coverage"]
                           + w.proximity * f["proximity"] + w.phrase * f["phrase"])
         return scores
+
+
+def _min_max(values: list[float | None]) -> list[float]:
+    known = [v for v in values if v is not None]
+    if not known:
+        return [0.0] * len(values)
+    low, high = min(known), max(known)
+    return [0.0 if v is None else ((v - low) / (high - low) if high > low else 1.0) for v in values]
 
 
 def _normalise(text: str) -> str:

@@ -9,6 +9,7 @@ from index.sparse_encoder import SparseEncoder
 from index.vector_store import ChunkFilter, ScoredChunk, VectorStore
 from retrieval.fusion import fuse
 from retrieval.reranker import RerankCandidate, Reranker
+from retrieval.script import lexically_comparable, majority_script
 from retrieval.search_hit import Citation, SearchHit, StageScores
 
 
@@ -72,7 +73,10 @@ class HybridRetriever:
         elif mode is RetrievalMode.SPARSE:
             fused = dict(sparse_scores)
         else:
-            fused = fuse(self.config.fusion, dense, sparse, self.config.dense_weight, self.config.rrf_k)
+            query_script = majority_script(query)
+            blind = {pid for pid, r in by_id.items()
+                     if not lexically_comparable(query_script, r.payload.get("text", ""))}
+            fused = fuse(self.config.fusion, dense, sparse, self.config.dense_weight, self.config.rrf_k, blind)
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)
         hits = [
             SearchHit(pid, by_id[pid].payload.get("text", ""), by_id[pid].payload.get("parent_text"),
@@ -86,8 +90,10 @@ class HybridRetriever:
 
     def _rerank(self, query: str, hits: list[SearchHit]) -> list[SearchHit]:
         head, tail = hits[:self.config.rerank_top_n], hits[self.config.rerank_top_n:]
+        query_script = majority_script(query)
         scores = self.reranker.score(query, [
-            RerankCandidate(h.text, h.scores.fused or 0.0, h.scores.dense, h.scores.sparse) for h in head
+            RerankCandidate(h.text, h.scores.fused or 0.0, h.scores.dense, h.scores.sparse,
+                            lexically_comparable(query_script, h.text)) for h in head
         ])
         for hit, s in zip(head, scores):
             hit.scores.rerank = s

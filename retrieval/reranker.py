@@ -11,6 +11,7 @@ class RerankCandidate:
     fused: float  # first-stage fused score, in [0, 1] for weighted-score fusion
     dense: float | None
     sparse: float | None
+    lexically_comparable: bool = True  # False: query and passage are in different scripts
 
 
 class Reranker(Protocol):

@@ -1,0 +1,45 @@
+"""The demo knowledge base, loaded the way `scripts/run.sh` loads it, answers its example questions,
+including English questions about Chinese documents (cross-language retrieval)."""
+import json
+from pathlib import Path
+
+import pytest
+
+from api.demo_loader import DEMO_KB_NAME, load_demo_kb
+from api.knowledge_service import KnowledgeService
+
+QUESTIONS = [json.loads(line) for line in
+             (Path(__file__).parent.parent / "demo" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def demo_service(tmp_path_factory, shared_embedder):
+    from api.runtime import Runtime
+    from core.settings import Settings
+    from index.factory import build_caching_embedder
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("demo"), _env_file=None)
+    runtime = Runtime(settings)
+    runtime.__dict__["embedder"] = build_caching_embedder(settings, shared_embedder)
+    runtime.start()
+    service = KnowledgeService(runtime)
+    load_demo_kb(service)
+    assert runtime.jobs.wait_idle(timeout=600)
+    yield service
+    runtime.close()
+
+
+def test_every_demo_file_is_ingested(demo_service):
+    documents = demo_service.rt.metadata.list_documents(demo_service.rt.metadata.get_kb(DEMO_KB_NAME).id)
+    assert len(documents) == len(list((Path(__file__).parent.parent / "demo" / "bank_kb").iterdir()))
+    assert all(d.status == "done" and d.chunk_count > 0 for d in documents), [(d.name, d.error) for d in documents]
+    load_demo_kb(demo_service)  # a restart loads it again: nothing new is queued
+    assert demo_service.rt.jobs.wait_idle(timeout=5)
+    assert len(demo_service.rt.metadata.list_documents(documents[0].kb_id)) == len(documents)
+
+
+@pytest.mark.parametrize("item", QUESTIONS, ids=[q["question"][:24] for q in QUESTIONS])
+def test_demo_question_finds_its_answer_in_the_top_five(demo_service, item):
+    hits = demo_service.search(item["question"], [DEMO_KB_NAME], top_k=5)
+    assert any(h.citation.document_name == item["file"] and item["answer_contains"] in (h.parent_text or h.text)
+               for h in hits), [(h.citation.label(), h.text[:80]) for h in hits]
