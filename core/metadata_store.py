@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +29,11 @@ class UploadResult:
 class MetadataStore:
     def __init__(self, sessions: sessionmaker[Session]):
         self._sessions = sessions
+
+    def ping(self) -> None:
+        """Raises if the database does not answer (readiness check)."""
+        with self._sessions() as s:
+            s.execute(text("SELECT 1"))
 
     # -- knowledge bases ----------------------------------------------------------------------
     def create_kb(self, name: str, description: str = "", language: str | None = None) -> KnowledgeBase:
@@ -72,8 +77,6 @@ class MetadataStore:
             return documents
 
     def document_counts(self) -> dict[str, int]:
-        from sqlalchemy import func
-
         with self._sessions() as s:
             rows = s.execute(select(Document.kb_id, func.count()).group_by(Document.kb_id))
             return {kb_id: n for kb_id, n in rows}

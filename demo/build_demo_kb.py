@@ -1095,6 +1095,13 @@ def html_to_text(source: str) -> str:
     return "".join(parser.parts)
 
 
+def pdf_text(path: Path) -> str:
+    """The PDF's text layer, page by page (pdfplumber, on pdfminer.six)."""
+    import pdfplumber
+    with pdfplumber.open(str(path)) as doc:
+        return "\n".join(page.extract_text() or "" for page in doc.pages)
+
+
 def extract_text(path: Path) -> dict[str, str]:
     """Return {"label": text} views of a file's extractable text.
 
@@ -1103,9 +1110,7 @@ def extract_text(path: Path) -> dict[str, str]:
     """
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        import pymupdf
-        with pymupdf.open(str(path)) as doc:
-            return {"pymupdf": "".join(page.get_text() for page in doc)}
+        return {"pdfplumber": pdf_text(path)}
     if suffix == ".docx":
         from docx import Document
         d = Document(str(path))
@@ -1167,22 +1172,23 @@ def verify() -> list[str]:
             errors.append(f"{name}: {size} bytes >= {MAX_BYTES}")
 
     # PDF: >= 3 pages, Chinese comes back as real characters.
-    import pymupdf
+    import pdfplumber
     pdf_path = KB_DIR / FILES["pdf"]
     if pdf_path.exists():
-        with pymupdf.open(str(pdf_path)) as doc:
-            if doc.page_count < 3:
-                errors.append(f"PDF has only {doc.page_count} pages")
-            text = "".join(page.get_text() for page in doc)
-            for needle in ("稳盈系列", "产品概述", "风险等级", "收益说明", "费用", "申购赎回规则",
-                           "风险揭示", "理财非存款、产品有风险、投资须谨慎", "第 3 页"):
-                if needle not in text:
-                    errors.append(f"PDF text layer lacks {needle!r}")
-            if "\ufffd" in text:
-                errors.append("PDF text contains U+FFFD replacement characters")
-            cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-            if cjk < 2000:
-                errors.append(f"PDF text has only {cjk} CJK characters")
+        with pdfplumber.open(str(pdf_path)) as doc:
+            page_count = len(doc.pages)
+        if page_count < 3:
+            errors.append(f"PDF has only {page_count} pages")
+        text = pdf_text(pdf_path)
+        for needle in ("稳盈系列", "产品概述", "风险等级", "收益说明", "费用", "申购赎回规则",
+                       "风险揭示", "理财非存款、产品有风险、投资须谨慎", "第 3 页"):
+            if needle not in text:
+                errors.append(f"PDF text layer lacks {needle!r}")
+        if "\ufffd" in text:
+            errors.append("PDF text contains U+FFFD replacement characters")
+        cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+        if cjk < 2000:
+            errors.append(f"PDF text has only {cjk} CJK characters")
 
     # Questions: answer substring must appear verbatim in every text view.
     if not QUESTIONS_PATH.exists():

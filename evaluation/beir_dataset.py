@@ -64,6 +64,6 @@ class BeirDataset:
                     passage_group[row["_id"]] = group
                 passages.append(Passage(row["_id"], row.get("title") or "", row.get("text") or ""))
         if grouped:  # some filings have no PDF text: their questions cannot be answered from the corpus
-            known = set(passage_group)
+            known = {p.passage_id for p in passages if p.text.strip()}
             queries = [q for q in queries if qrels[q.query_id] & known]
         return cls(folder.name, passages, queries, qrels, passage_group)

@@ -53,6 +53,8 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
                        on_progress=None) -> RetrievalReport:
     candidates: dict[str, Candidates] = {}
     first_stage_ms: list[float] = []
+    if dataset.queries:  # load the models before timing anything
+        retriever.candidates(dataset.queries[0].text, ChunkFilter(kb_ids=["warm-up"]), 1)
     for i, query in enumerate(dataset.queries):
         chunk_filter = ChunkFilter(kb_ids=[query.group or dataset.name])
         started = time.perf_counter()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates .venv (Python 3.11) and installs Zhiku with the given extras. Sourced by run.sh and test.sh.
+# Creates .venv (Python 3.11) and installs Zhiku with the given extras (e.g. "test").
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON=${PYTHON:-python3.11}
@@ -8,9 +8,14 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 # Reinstall only when the dependency list changed, so repeated runs start at once.
-stamp=.venv/.zhiku-installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${1:-base}
+stamp=.venv/.zhiku-installed-$(sha256sum pyproject.toml | cut -c1-16)-${1:-base}
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
+  if [ "${1:-}" = "test" ]; then
+    # The test extras pull in sentence-transformers: install the CPU build of torch first, or pip
+    # resolves a multi-GB CUDA build (this machine keeps torch 2.13.0 CPU in its local wheel folder).
+    .venv/bin/python -m pip install --quiet "torch==2.13.0"
+  fi
   .venv/bin/python -m pip install --quiet -e ".${1:+[$1]}"
   touch "$stamp"
 fi

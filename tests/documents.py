@@ -4,7 +4,10 @@ from __future__ import annotations
 import io
 
 import docx
-import pymupdf
+from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.pdfgen import canvas
+
+_PAGE_SIZE = (595, 842)  # A4 in whole points
 
 
 def loan_policy_docx(rate_note: str = "首套住房贷款利率不低于LPR减20个基点。") -> bytes:
@@ -27,17 +30,23 @@ def loan_policy_docx(rate_note: str = "首套住房贷款利率不低于LPR减20
     return out.getvalue()
 
 
+def _pdf(lines: list[tuple[float, str, float]], **options: object) -> bytes:
+    """A one-page PDF with Helvetica (y of the baseline from the page top, text, font size) lines."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=_PAGE_SIZE, invariant=True, **options)
+    pdf.setTitle("")  # reportlab's default title, "untitled", would become the document title
+    for y, text, size in lines:
+        pdf.setFont("Helvetica", size)
+        pdf.drawString(72, _PAGE_SIZE[1] - y, text)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
 def english_pdf(lines: list[str]) -> bytes:
-    doc = pymupdf.open()
-    page = doc.new_page()
-    y = 72
-    for line in lines:
-        page.insert_text((72, y), line, fontsize=11)
-        y += 18
-    return doc.tobytes()
+    return _pdf([(72 + 18 * index, line, 11) for index, line in enumerate(lines)])
 
 
 def encrypted_pdf() -> bytes:
-    doc = pymupdf.open()
-    doc.new_page().insert_text((72, 72), "Confidential board minutes", fontsize=12)
-    return doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner")
+    encryption = StandardEncryption("secret", ownerPassword="owner", strength=128)
+    return _pdf([(72, "Confidential board minutes", 12)], encrypt=encryption)

@@ -5,13 +5,17 @@ import io
 import zipfile
 from collections.abc import Callable
 from email.message import EmailMessage
+from typing import Any
 
 import docx
 import openpyxl
 import pptx
-import pymupdf
 import pytest
 from pptx.util import Inches
+from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
 
 from core.errors import CorruptFile, EmptyFile, EncryptedFile, NoTextFound, UnsupportedFileType
 from core.types import Block, BlockKind, ParsedDocument
@@ -113,25 +117,54 @@ def test_control_characters_are_stripped_and_empty_blocks_dropped() -> None:
 # --- PDF ---------------------------------------------------------------------------------------------
 
 
-def _cjk(page: pymupdf.Page, y: float, text: str, size: float = 11) -> None:
-    page.insert_text((72, y), text, fontname="china-s", fontsize=size)
+pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))  # reportlab's built-in Chinese font: no font file
+_PAGE_SIZE = (595, 842)  # A4 in whole points
+
+
+class _Pdf:
+    """A PDF drawn with reportlab. `y` is a baseline's distance from the top of the page, as it is read."""
+
+    def __init__(self, **options: Any) -> None:
+        self._out = io.BytesIO()
+        self._canvas = canvas.Canvas(self._out, pagesize=_PAGE_SIZE, invariant=True, **options)
+        # reportlab's default document info ("untitled", "anonymous") would become the title and author
+        self._canvas.setTitle("")
+        self._canvas.setAuthor("")
+        self._canvas.setSubject("")
+
+    def text(self, y: float, text: str, size: float = 11, x: float = 72, font: str = "Helvetica") -> None:
+        self._canvas.setFont(font, size)
+        self._canvas.drawString(x, _PAGE_SIZE[1] - y, text)
+
+    def cjk(self, y: float, text: str, size: float = 11) -> None:
+        self.text(y, text, size, font="STSong-Light")
+
+    def rectangle(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        self._canvas.rect(x0, _PAGE_SIZE[1] - y1, x1 - x0, y1 - y0, stroke=0, fill=1)
+
+    def end_page(self) -> None:
+        self._canvas.showPage()
+
+    def bytes(self) -> bytes:
+        self._canvas.save()
+        return self._out.getvalue()
 
 
 def _regulation_pdf() -> bytes:
-    doc = pymupdf.open()
+    pdf = _Pdf()
     chapters = ["第一章 总则", "第二章 贷款条件", "第三章 附则"]
     for number, chapter in enumerate(chapters, start=1):
-        page = doc.new_page()
-        _cjk(page, 40, "某某银行 内部资料 严禁外传", size=9)
-        _cjk(page, 100, chapter, size=18)
-        _cjk(page, 130, f"第{number}条 为规范个人贷款业务，防范信贷风险，根据有关法律法规，")
-        _cjk(page, 145, "制定本办法。")
-        _cjk(page, 175, "一、适用范围")
-        page.insert_text((72, 195), "Loans are granted after a thorough credit assess-", fontsize=11)
-        page.insert_text((72, 209), "ment of the borrower.", fontsize=11)
-        page.insert_text((290, 810), f"- {number} -", fontsize=9)
-        page.insert_text((450, 810), f"Page {number} of 3", fontsize=9)
-    return doc.tobytes()
+        pdf.cjk(40, "某某银行 内部资料 严禁外传", size=9)
+        pdf.cjk(100, chapter, size=18)
+        pdf.cjk(130, f"第{number}条 为规范个人贷款业务，防范信贷风险，根据有关法律法规，")
+        pdf.cjk(145, "制定本办法。")
+        pdf.cjk(175, "一、适用范围")
+        pdf.text(195, "Loans are granted after a thorough credit assess-")
+        pdf.text(209, "ment of the borrower.")
+        pdf.text(810, f"- {number} -", size=9, x=290)
+        pdf.text(810, f"Page {number} of 3", size=9, x=450)
+        pdf.end_page()
+    return pdf.bytes()
 
 
 def test_pdf_chinese_headings_pages_and_joined_lines() -> None:
@@ -161,13 +194,13 @@ def test_pdf_drops_repeated_header_footer_and_page_numbers() -> None:
 
 
 def test_pdf_keeps_large_headings_opening_each_page() -> None:
-    doc = pymupdf.open()
+    pdf = _Pdf()
     for number in range(1, 4):
-        page = doc.new_page()
-        page.insert_text((72, 70), f"Part {number} Overview", fontsize=18)
-        page.insert_text((72, 120), f"Body text of part {number}, long enough to be the body size.", fontsize=11)
-        page.insert_text((72, 820), f"Confidential - page {number}", fontsize=8)
-    _, parsed = parse_document(doc.tobytes(), "parts.pdf")
+        pdf.text(70, f"Part {number} Overview", size=18)
+        pdf.text(120, f"Body text of part {number}, long enough to be the body size.")
+        pdf.text(820, f"Confidential - page {number}", size=8)
+        pdf.end_page()
+    _, parsed = parse_document(pdf.bytes(), "parts.pdf")
     assert [(b.kind, b.text) for b in parsed.blocks][:2] == [
         (BlockKind.HEADING, "Part 1 Overview"),
         (BlockKind.PARAGRAPH, "Body text of part 1, long enough to be the body size."),
@@ -176,28 +209,27 @@ def test_pdf_keeps_large_headings_opening_each_page() -> None:
 
 
 def test_pdf_single_page_keeps_margin_text_that_is_not_repeated() -> None:
-    doc = pymupdf.open()
-    page = doc.new_page()
-    _cjk(page, 40, "致客户的一封信")
-    _cjk(page, 300, "感谢您一直以来的支持。")
-    _, parsed = parse_document(doc.tobytes(), "letter.pdf")
+    pdf = _Pdf()
+    pdf.cjk(40, "致客户的一封信")
+    pdf.cjk(300, "感谢您一直以来的支持。")
+    _, parsed = parse_document(pdf.bytes(), "letter.pdf")
     assert [b.text for b in parsed.blocks] == ["致客户的一封信", "感谢您一直以来的支持。"]
 
 
 def test_encrypted_pdf() -> None:
-    doc = pymupdf.open()
-    _cjk(doc.new_page(), 100, "机密")
-    data = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="x", owner_pw="y")
+    pdf = _Pdf(encrypt=StandardEncryption("x", ownerPassword="y", strength=128))
+    pdf.cjk(100, "机密")
     with pytest.raises(EncryptedFile, match="password-protected; remove the password"):
-        parse_document(data, "secret.pdf")
+        parse_document(pdf.bytes(), "secret.pdf")
 
 
 def test_pdf_without_text_layer_needs_ocr() -> None:
-    doc = pymupdf.open()
-    doc.new_page().draw_rect(pymupdf.Rect(50, 50, 300, 300), fill=(0, 0, 0))
-    doc.new_page()
+    pdf = _Pdf()
+    pdf.rectangle(50, 50, 300, 300)
+    pdf.end_page()
+    pdf.end_page()
     with pytest.raises(NoTextFound, match="OCR"):
-        parse_document(doc.tobytes(), "scan.pdf")
+        parse_document(pdf.bytes(), "scan.pdf")
 
 
 # --- DOCX --------------------------------------------------------------------------------------------

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-
 from api.deps import get_runtime
 from api.runtime import Runtime
 from index.vector_store import ChunkFilter
@@ -22,8 +20,7 @@ def readyz(runtime: Runtime = Depends(get_runtime)):
     """The metadata store and the vector store answer."""
     checks: dict[str, str] = {}
     try:
-        with runtime.metadata._sessions() as session:
-            session.execute(text("SELECT 1"))
+        runtime.metadata.ping()
         checks["metadata_store"] = "ok"
     except Exception as exc:  # noqa: BLE001 - report, don't raise
         checks["metadata_store"] = f"error: {exc}"

