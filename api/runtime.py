@@ -29,6 +29,7 @@ class Runtime:
         self.settings = settings
         self._store_lock = threading.Lock()
         self._store_ready = False
+        self._started = False
 
     @cached_property
     def metadata(self) -> MetadataStore:
@@ -85,9 +86,12 @@ class Runtime:
         return JobRunner(pipeline, workers=self.settings.ingest_workers)
 
     def start(self) -> None:
-        """Open the stores and resume interrupted jobs."""
+        """Open the stores and resume interrupted jobs (once; later calls do nothing)."""
+        if self._started:
+            return
         _ = self.metadata, self.vector_store
         self.jobs.start()
+        self._started = True
 
     def close(self) -> None:
         if "jobs" in self.__dict__:
