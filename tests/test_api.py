@@ -98,6 +98,10 @@ def test_delete_document_removes_it_from_every_store(client, runtime):
     for item in items:
         assert wait_for_job(client, item["job_id"])["status"] == "done"
     pdf_doc = items[1]["document"]
+    only_docx = _search(client, "passwords rotated", top_k=10, file_types=["docx"])
+    assert only_docx and {h["citation"]["document_name"] for h in only_docx} == {"policy.docx"}
+    only_pdf = _search(client, "贷款期限", top_k=10, document_ids=[pdf_doc["id"]])
+    assert only_pdf and {h["citation"]["document_id"] for h in only_pdf} == {pdf_doc["id"]}
     hits = _search(client, "how often must passwords be rotated", top_k=3)
     assert hits[0]["citation"]["document_name"] == "security.pdf" and hits[0]["citation"]["page"] == 1
     assert hits[0]["citation"]["bbox"] is not None

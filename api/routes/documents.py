@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, UploadFile, status
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.converters import document_out
 from api.deps import get_runtime, get_service
@@ -42,7 +43,8 @@ async def upload_documents(kb_id: str, files: list[UploadFile] = File(..., descr
         name = clean_filename(upload.filename) or "(unnamed)"
         try:
             data = await _read_bounded(upload, runtime.settings.max_upload_bytes)
-            result = service.upload(kb_id, upload.filename, data)
+            # File writes (with fsync) and the transaction must not block the event loop.
+            result = await run_in_threadpool(service.upload, kb_id, upload.filename, data)
         except ZhikuError as exc:
             first_error = first_error or exc
             items.append(UploadItem(filename=name, outcome="rejected", error=ErrorBody(error=exc.code, message=exc.message)))
