@@ -14,7 +14,7 @@ from evaluation.metrics import summarise
 from evaluation.retrieval_eval import CANDIDATE_CHUNKS, passages_of
 from index.vector_store import ChunkFilter
 from retrieval.feature_reranker import FeatureReranker, FeatureWeights
-from retrieval.hybrid_retriever import HybridRetriever, RetrievalMode
+from retrieval.hybrid_retriever import HybridRetriever, RetrievalMode, rerank_candidates
 
 GRID = {"bigram_coverage": [0.0, 0.25, 0.5, 0.75, 1.0], "term_coverage": [0.0, 0.15, 0.3, 0.5],
         "proximity": [0.0, 0.05, 0.1, 0.2], "phrase": [0.0, 0.1, 0.2, 0.4]}
@@ -39,7 +39,7 @@ def tune(sets: list[tuple[BeirDataset, HybridRetriever]], grid: dict[str, list[f
             candidates = retriever.candidates(q.text, ChunkFilter(kb_ids=[q.group or data.name]), CANDIDATE_CHUNKS)
             hits = retriever.rank(q.text, candidates, RetrievalMode.HYBRID)
             head, tail = hits[:retriever.config.rerank_top_n], hits[retriever.config.rerank_top_n:]
-            features = [reranker.features(q.text, h.text) for h in head]
+            features = reranker.feature_rows(q.text, rerank_candidates(q.text, head))
             per_query[q.query_id] = (head, tail, features)
         prepared.append((data, per_query))
 
@@ -53,8 +53,7 @@ def tune(sets: list[tuple[BeirDataset, HybridRetriever]], grid: dict[str, list[f
         for data, per_query in prepared:
             runs = {}
             for qid, (head, tail, features) in per_query.items():
-                scores = [h.scores.fused + sum(getattr(weights, n) * f[n] for n in names)
-                          for h, f in zip(head, features)]
+                scores = [FeatureReranker.combine(h.scores.fused, f, weights) for h, f in zip(head, features)]
                 order = sorted(range(len(head)), key=lambda i: scores[i], reverse=True)
                 runs[qid] = passages_of([head[i] for i in order] + tail)
             metrics[data.name] = summarise(runs, data.qrels)

@@ -93,6 +93,9 @@ def run_service_benchmark(dataset: BeirDataset, base: Settings, passages: int | 
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
+        if not thread.is_alive():
+            runtime.close()
+            raise RuntimeError("the API server did not start; see the log above")
         time.sleep(0.05)
     search_ms, ask_ms = [], []
     try:

@@ -26,6 +26,9 @@ class FeatureWeights:
     phrase: float = 0.2
 
 
+FEATURES = ("bigram_coverage", "term_coverage", "proximity", "phrase")
+
+
 def _bigrams(text: str) -> set[str]:
     chars = [c for c in text.lower() if c.isalnum()]
     return {a + b for a, b in zip(chars, chars[1:])}
@@ -49,18 +52,20 @@ class FeatureReranker:
         return {"bigram_coverage": bigram_coverage, "term_coverage": term_coverage,
                 "proximity": _proximity(p_terms, present), "phrase": _phrase(query, text)}
 
-    def score(self, query: str, candidates: list[RerankCandidate]) -> list[float]:
-        w = self.weights
+    def feature_rows(self, query: str, candidates: list[RerankCandidate]) -> list[dict[str, float]]:
+        """Features of each candidate as scored: across scripts, where term features cannot see,
+        the candidate's normalised dense similarity stands in for each of them."""
         dense_norm = _min_max([c.dense for c in candidates])
-        scores = []
-        for c, stand_in in zip(candidates, dense_norm):
-            if c.lexically_comparable:
-                f = self.features(query, c.text)
-            else:  # term features cannot see across scripts: the dense similarity stands in for each
-                f = dict.fromkeys(("bigram_coverage", "term_coverage", "proximity", "phrase"), stand_in)
-            scores.append(c.fused + w.bigram_coverage * f["bigram_coverage"] + w.term_coverage * f["term_coverage"]
-                          + w.proximity * f["proximity"] + w.phrase * f["phrase"])
-        return scores
+        return [self.features(query, c.text) if c.lexically_comparable else dict.fromkeys(FEATURES, stand_in)
+                for c, stand_in in zip(candidates, dense_norm)]
+
+    @staticmethod
+    def combine(fused: float, features: dict[str, float], weights: FeatureWeights) -> float:
+        return fused + sum(getattr(weights, name) * features[name] for name in FEATURES)
+
+    def score(self, query: str, candidates: list[RerankCandidate]) -> list[float]:
+        rows = self.feature_rows(query, candidates)
+        return [self.combine(c.fused, f, self.weights) for c, f in zip(candidates, rows)]
 
 
 def _min_max(values: list[float | None]) -> list[float]:

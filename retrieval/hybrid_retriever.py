@@ -90,13 +90,15 @@ class HybridRetriever:
 
     def _rerank(self, query: str, hits: list[SearchHit]) -> list[SearchHit]:
         head, tail = hits[:self.config.rerank_top_n], hits[self.config.rerank_top_n:]
-        query_script = majority_script(query)
-        scores = self.reranker.score(query, [
-            RerankCandidate(h.text, h.scores.fused or 0.0, h.scores.dense, h.scores.sparse,
-                            lexically_comparable(query_script, h.text)) for h in head
-        ])
+        scores = self.reranker.score(query, rerank_candidates(query, head))
         for hit, s in zip(head, scores):
             hit.scores.rerank = s
             hit.score = s
         head.sort(key=lambda h: h.score, reverse=True)
         return head + tail
+
+
+def rerank_candidates(query: str, hits: list[SearchHit]) -> list[RerankCandidate]:
+    query_script = majority_script(query)
+    return [RerankCandidate(h.text, h.scores.fused or 0.0, h.scores.dense, h.scores.sparse,
+                            lexically_comparable(query_script, h.text)) for h in hits]
