@@ -6,7 +6,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from api.runtime import Runtime
 from core.errors import EmptyFile, FileTooLarge, NotFound, UnsupportedFileType
-from core.metadata_store import UploadOutcome, UploadResult
+from core.metadata_store import UploadResult
 from core.models import Document, KnowledgeBase
 from index.vector_store import ChunkFilter
 from ingest.file_types import detect_file_type, mime_type
@@ -98,5 +98,3 @@ class KnowledgeService:
         hits = self.search(question, kbs, top_k, principals=principals)
         return self.rt.answerer.answer(question, hits)
 
-
-UPLOAD_ACCEPTED = {UploadOutcome.QUEUED, UploadOutcome.REPLACED}

@@ -97,7 +97,7 @@ def _proximity(passage_terms: list[str], wanted: set[str]) -> float:
     best = len(passage_terms)
     counts: dict[str, int] = {}
     left = 0
-    for right, (pos, term) in enumerate(positions):
+    for pos, term in positions:
         counts[term] = counts.get(term, 0) + 1
         while len(counts) == len(wanted):
             best = min(best, pos - positions[left][0] + 1)

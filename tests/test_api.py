@@ -1,8 +1,6 @@
 """The HTTP API through the ASGI app, with the real embedding model and Qdrant engine.
 
 Runs once on SQLite and once on PostgreSQL (see conftest.database_url)."""
-import pytest
-
 from tests.conftest import wait_for_job
 from tests.documents import encrypted_pdf, english_pdf, loan_policy_docx
 

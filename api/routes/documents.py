@@ -6,7 +6,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.converters import document_out
 from api.deps import get_runtime, get_service
-from api.knowledge_service import UPLOAD_ACCEPTED, KnowledgeService, clean_filename
+from api.knowledge_service import KnowledgeService, clean_filename
 from api.runtime import Runtime
 from api.schemas import DocumentOut, ErrorBody, JobOut, UploadItem, UploadResponse
 from core.errors import FileTooLarge, ZhikuError
