@@ -22,6 +22,7 @@ class JobRunner:
         self._threads = [threading.Thread(target=self._work, name=f"ingest-{i}", daemon=True) for i in range(workers)]
         self._idle = threading.Condition()
         self._in_flight = 0
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         for job_id in self._pipeline.metadata.unfinished_job_ids():
@@ -40,6 +41,8 @@ class JobRunner:
             return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
 
     def stop(self) -> None:
+        """Finish the jobs being run; queued ones stay pending in the store and run at the next start."""
+        self._stopping.set()
         for _ in self._threads:
             self._queue.put(_STOP)
         for thread in self._threads:
@@ -51,11 +54,17 @@ class JobRunner:
             job_id = self._queue.get()
             if job_id is _STOP:
                 return
+            if self._stopping.is_set():
+                self._done()
+                continue
             try:
                 self._pipeline.run(job_id)
             except Exception:  # noqa: BLE001 - a broken job must not kill the worker
                 log.exception("ingestion job %s crashed", job_id)
             finally:
-                with self._idle:
-                    self._in_flight -= 1
-                    self._idle.notify_all()
+                self._done()
+
+    def _done(self) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()

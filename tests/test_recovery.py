@@ -38,3 +38,25 @@ def test_interrupted_jobs_resume_after_restart(settings, shared_embedder):
         assert restarted.metadata.get_job(processing.job.id).attempts == 2
     finally:
         restarted.close()
+
+
+def test_shutdown_leaves_queued_jobs_pending_and_they_finish_after_restart(settings, shared_embedder):
+    first = Runtime(settings)
+    first.__dict__["embedder"] = build_caching_embedder(settings, shared_embedder)
+    first.start()
+    service = KnowledgeService(first)
+    kb = service.create_kb("kb")
+    jobs = [service.upload(kb.id, f"note{i}.md", f"# 通知{i}\n\n第{i}号通知：网点营业时间调整。".encode()).job.id
+            for i in range(5)]
+    first.close()  # at once: the running job finishes, the queued ones are left for the next start
+    statuses = [first.metadata.get_job(j).status for j in jobs]
+    assert set(statuses) <= {"done", "pending"} and "pending" in statuses, statuses
+
+    second = Runtime(settings)
+    second.__dict__["embedder"] = build_caching_embedder(settings, shared_embedder)
+    second.start()
+    try:
+        assert second.jobs.wait_idle(timeout=120)
+        assert {second.metadata.get_job(j).status for j in jobs} == {"done"}
+    finally:
+        second.close()
