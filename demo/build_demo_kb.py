@@ -96,6 +96,18 @@ def normalize_ooxml(path: Path) -> None:
     path.write_bytes(buf.getvalue())
 
 
+def set_fixed_core_properties(cp, title: str, subject: str, keywords: str, category: str | None = None) -> None:
+    """DOCX and PPTX core properties (python-docx and python-pptx share these names), dated FIXED_DT
+    so rebuilt files are byte-identical."""
+    cp.title, cp.subject, cp.keywords = title, subject, keywords
+    cp.author = cp.last_modified_by = AUTHOR
+    cp.comments = "Fictional demo document for the Zhiku knowledge base."
+    if category is not None:
+        cp.category = category
+    cp.revision = 1
+    cp.created = cp.modified = cp.last_printed = FIXED_DT
+
+
 # ---------------------------------------------------------------------------
 # 1. 个人住房贷款管理办法.docx
 # ---------------------------------------------------------------------------
@@ -216,18 +228,8 @@ def build_docx(path: Path) -> None:
             else:
                 doc.add_paragraph(text)
 
-    cp = doc.core_properties
-    cp.title = "华夏通商银行个人住房贷款管理办法"
-    cp.subject = "个人住房贷款"
-    cp.author = AUTHOR
-    cp.last_modified_by = AUTHOR
-    cp.keywords = "住房贷款; 首付比例; LPR; 贷后管理"
-    cp.comments = "Fictional demo document for the Zhiku knowledge base."
-    cp.category = "规章制度"
-    cp.revision = 1
-    cp.created = FIXED_DT
-    cp.modified = FIXED_DT
-    cp.last_printed = FIXED_DT
+    set_fixed_core_properties(doc.core_properties, "华夏通商银行个人住房贷款管理办法", "个人住房贷款",
+                              "住房贷款; 首付比例; LPR; 贷后管理", category="规章制度")
     doc.save(str(path))
     normalize_ooxml(path)
 
@@ -861,17 +863,8 @@ def build_pptx(path: Path) -> None:
     bullet_slide(*AML_BULLET_SLIDES[5])
     bullet_slide(*AML_BULLET_SLIDES[6])
 
-    cp = prs.core_properties
-    cp.title = "反洗钱与反恐怖融资合规培训"
-    cp.subject = "反洗钱培训 2025"
-    cp.author = AUTHOR
-    cp.last_modified_by = AUTHOR
-    cp.keywords = "反洗钱; AML; 大额交易报告; 可疑交易"
-    cp.comments = "Fictional demo document for the Zhiku knowledge base."
-    cp.revision = 1
-    cp.created = FIXED_DT
-    cp.modified = FIXED_DT
-    cp.last_printed = FIXED_DT
+    set_fixed_core_properties(prs.core_properties, "反洗钱与反恐怖融资合规培训", "反洗钱培训 2025",
+                              "反洗钱; AML; 大额交易报告; 可疑交易")
     prs.save(str(path))
     normalize_ooxml(path)
 
