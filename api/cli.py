@@ -52,7 +52,9 @@ def serve(host: Optional[str] = typer.Option(None, help="Bind address (default Z
 
 @app.command()
 def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders"),
-           kb: str = typer.Option(..., "--kb", help="Knowledge base name (created if missing)")):
+           kb: str = typer.Option(..., "--kb", help="Knowledge base name (created if missing)"),
+           language: Optional[str] = typer.Option(None, help="Spoken language of recordings (zh, en, ...); "
+                                                  "default: the knowledge base's, else detected")):
     """Ingest files into a knowledge base and wait until they are searchable."""
     service = _service()
     try:
@@ -61,7 +63,7 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders"),
         job_ids: dict[str, str] = {}
         for path in files:
             try:
-                result = service.upload(kb_row.id, path.name, path.read_bytes())
+                result = service.upload(kb_row.id, path.name, path.read_bytes(), language=language)
             except ZhikuError as exc:
                 typer.secho(f"{path}: rejected: {exc.message}", fg=typer.colors.YELLOW, err=True)
                 continue
@@ -90,7 +92,7 @@ def _follow_jobs(service, job_ids: dict[str, str]) -> None:
                     else:
                         tqdm.write(f"{name}: {job.detail}")
                 else:
-                    files_bar.set_postfix_str(f"{name}: {job.stage} {job.detail}")
+                    files_bar.set_postfix_str(f"{name}: {job.stage} {job.progress:.0%} {job.detail}")
             time.sleep(0.2)
     if failed:
         raise typer.Exit(1)
@@ -225,6 +227,28 @@ def eval_service(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.g.
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(summary, indent=2))
+
+
+@eval_app.command("ocr")
+def eval_ocr(dataset: Path = typer.Option(..., help="An OCR page set, e.g. ../shared/eval/ocr/funsd_en"),
+             split: str = typer.Option("dev", help="Manifest split to read"),
+             limit: Optional[int] = typer.Option(None, help="Only the first N pages"),
+             output: Optional[Path] = typer.Option(None, help="Also write the report (with per-page scores) as JSON")):
+    """CER and bag-of-words / CJK-character F1 of the OCR engine, raw line order vs reading-order rebuild."""
+    from evaluation.ocr_eval import evaluate_ocr, format_report
+    from ingest.ocr.factory import make_ocr_engine
+
+    engine = make_ocr_engine(get_settings())
+    with tqdm(unit="page", desc=f"reading {dataset.name}", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = evaluate_ocr(dataset, engine, split, limit, on_progress=progress)
+    typer.echo(format_report(report))
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(report.to_json())
 
 
 def _open_eval(settings, path: Path, limit: Optional[int], rebuild: bool = False):

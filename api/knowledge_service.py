@@ -1,11 +1,12 @@
 """The use cases behind the API and CLI: each one keeps the metadata store and the index in step."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import PurePosixPath, PureWindowsPath
 
 from api.runtime import Runtime
-from core.errors import EmptyFile, FileTooLarge, NotFound, UnsupportedFileType
+from core.errors import EmptyFile, FileTooLarge, InvalidInput, NotFound, UnsupportedFileType
 from core.metadata_store import UploadResult
 from core.models import Document, KnowledgeBase
 from index.vector_store import ChunkFilter
@@ -14,12 +15,24 @@ from retrieval.extractive_answer import ExtractiveAnswer
 from retrieval.hybrid_retriever import RetrievalMode
 from retrieval.search_hit import SearchHit
 
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
 
 def clean_filename(name: str | None) -> str:
     """Keep only the last path component (browsers and curl may send one), NFC-normalised."""
     base = PureWindowsPath(PurePosixPath(name or "").name).name
     base = unicodedata.normalize("NFC", base).strip().replace("\x00", "")
     return base[:255]
+
+
+def normalize_language(language: str | None) -> str | None:
+    if language is None or not language.strip():
+        return None
+    code = language.strip().lower().replace("_", "-").split("-")[0]
+    if not _LANGUAGE_CODE.fullmatch(code):
+        raise InvalidInput(f"language {language!r} is not an ISO 639-1 code; use e.g. zh, en, or leave it empty "
+                           "to detect the language")
+    return code
 
 
 class KnowledgeService:
@@ -38,9 +51,14 @@ class KnowledgeService:
 
     # -- documents ----------------------------------------------------------------------------
     def upload(self, kb_id: str, filename: str | None, data: bytes,
-               access_principals: list[str] | None = None) -> UploadResult:
-        """Validate, store the original, queue ingestion. Bad input raises before anything is stored."""
+               access_principals: list[str] | None = None, language: str | None = None) -> UploadResult:
+        """Validate, store the original, queue ingestion. Bad input raises before anything is stored.
+
+        `language` forces the spoken language of a recording (ISO 639-1, e.g. "zh"); by default the
+        knowledge base's language applies, else it is detected.
+        """
         kb = self.rt.metadata.get_kb(kb_id)
+        language = normalize_language(language)
         name = clean_filename(filename)
         if not name:
             raise UnsupportedFileType("the upload has no file name; send it with one, e.g. report.pdf")
@@ -52,8 +70,8 @@ class KnowledgeService:
             raise EmptyFile(f"{name} is empty")
         file_type = detect_file_type(name, data)
         digest = self.rt.files.save(data)
-        result = self.rt.metadata.register_upload(kb.id, name, digest, mime_type(file_type), file_type.value,
-                                                  len(data), access_principals)
+        result = self.rt.metadata.register_upload(kb.id, name, digest, mime_type(file_type, name), file_type.value,
+                                                  len(data), access_principals, language)
         if result.job is not None:
             self.rt.jobs.submit(result.job.id)
         return result

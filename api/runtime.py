@@ -16,7 +16,12 @@ from index.sparse_encoder import SparseEncoder, build_sparse_encoder
 from index.vector_store import VectorStore
 from ingest.chunker import ChunkingConfig, StructuredChunker
 from ingest.job_runner import JobRunner
+from ingest.ocr.factory import make_ocr_engine
+from ingest.ocr.page_reader import OcrPageReader
+from ingest.parse_context import MediaOptions, ParseContext
 from ingest.pipeline import IngestionPipeline
+from ingest.speech.factory import make_transcriber
+from ingest.speech.transcriber import Transcriber
 from retrieval.extractive_answer import ExtractiveAnswerer
 from retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
 from retrieval.reranker_factory import build_reranker
@@ -80,9 +85,37 @@ class Runtime:
         s = self.settings
         return StructuredChunker(ChunkingConfig(s.chunk_size, s.chunk_overlap, s.parent_chunk_size))
 
+    # The OCR and speech models are built once per process and load their weights on first use, so a
+    # service that never sees a scan or a recording never pays for them.
+    @cached_property
+    def ocr_reader(self) -> OcrPageReader:
+        return OcrPageReader(make_ocr_engine(self.settings))
+
+    @cached_property
+    def transcriber(self) -> Transcriber:
+        return make_transcriber(self.settings)
+
+    @cached_property
+    def media_options(self) -> MediaOptions:
+        s = self.settings
+        return MediaOptions(
+            pdf_ocr_dpi=s.ocr_pdf_dpi,
+            max_image_pixels=int(s.max_image_megapixels * 1_000_000),
+            asr_window_seconds=s.asr_window_seconds,
+            video_frame_interval_seconds=s.video_frame_interval_seconds,
+            video_scene_threshold=s.video_scene_threshold,
+            ffmpeg=s.ffmpeg_binary,
+            ffprobe=s.ffprobe_binary,
+        )
+
+    def parse_context(self) -> ParseContext:
+        return ParseContext(ocr=lambda: self.ocr_reader, transcriber=lambda: self.transcriber,
+                            options=self.media_options)
+
     @cached_property
     def jobs(self) -> JobRunner:
-        pipeline = IngestionPipeline(self.metadata, self.files, self.chunker, self.indexer)
+        pipeline = IngestionPipeline(self.metadata, self.files, self.chunker, self.indexer,
+                                     parse_context=self.parse_context, default_language=self.settings.asr_language)
         return JobRunner(pipeline, workers=self.settings.ingest_workers)
 
     def start(self) -> None:

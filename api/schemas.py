@@ -34,7 +34,7 @@ class JobOut(BaseModel):
     id: str
     document_id: str
     status: str = Field(description="pending | processing | done | failed")
-    stage: str = Field(description="queued | parsing | embedding | indexing | done | failed")
+    stage: str = Field(description="queued | parsing | ocr | transcribing | embedding | indexing | done | failed")
     progress: float = Field(description="0..1")
     detail: str
     error: str | None
@@ -57,6 +57,7 @@ class DocumentOut(BaseModel):
     error: str | None
     chunk_count: int
     page_count: int | None
+    language: str | None = Field(None, description="Spoken language forced for this upload, if any")
     created_at: datetime
     updated_at: datetime
     latest_job: JobOut | None = None
@@ -92,7 +93,11 @@ class CitationOut(BaseModel):
     heading_path: list[str]
     char_start: int
     char_end: int
-    bbox: list[float] | None
+    bbox: list[float] | None = Field(description="x0, y0, x1, y1 from the top-left: PDF points on PDF pages, "
+                                     "pixels on images and video frames")
+    start_s: float | None = Field(None, description="Start of the cited passage in an audio or video "
+                                  "recording, in seconds")
+    end_s: float | None = Field(None, description="End of the cited passage in a recording, in seconds")
     label: str
 
 

@@ -11,6 +11,11 @@ class ZhikuError(Exception):
         self.message = message
 
 
+class InvalidInput(ZhikuError):
+    http_status = 422
+    code = "invalid_input"
+
+
 class UnsupportedFileType(ZhikuError):
     http_status = 415
     code = "unsupported_file_type"

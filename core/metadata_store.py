@@ -83,12 +83,14 @@ class MetadataStore:
 
     # -- documents ----------------------------------------------------------------------------
     def register_upload(self, kb_id: str, name: str, digest: str, mime_type: str, file_type: str,
-                        size_bytes: int, access_principals: list[str] | None = None) -> UploadResult:
+                        size_bytes: int, access_principals: list[str] | None = None,
+                        language: str | None = None) -> UploadResult:
         with self._sessions() as s:
             if s.get(KnowledgeBase, kb_id) is None:
                 raise NotFound(f"knowledge base {kb_id!r} not found")
             existing = s.scalar(select(Document).where(Document.kb_id == kb_id, Document.name == name))
-            if existing is not None and existing.content_hash == digest and existing.status != DocumentStatus.FAILED:
+            if (existing is not None and existing.content_hash == digest and existing.status != DocumentStatus.FAILED
+                    and (language is None or language == existing.language)):
                 return UploadResult(UploadOutcome.UNCHANGED, existing, None)
             if existing is None:
                 twin = s.scalar(select(Document).where(Document.kb_id == kb_id, Document.content_hash == digest))
@@ -96,7 +98,7 @@ class MetadataStore:
                     return UploadResult(UploadOutcome.DUPLICATE, twin, None)
                 document = Document(kb_id=kb_id, name=name, content_hash=digest, mime_type=mime_type,
                                     file_type=file_type, size_bytes=size_bytes,
-                                    access_principals=access_principals or ["*"])
+                                    access_principals=access_principals or ["*"], language=language)
                 s.add(document)
                 outcome = UploadOutcome.QUEUED
             else:
@@ -106,6 +108,8 @@ class MetadataStore:
                 document.size_bytes = size_bytes
                 if access_principals is not None:
                     document.access_principals = access_principals
+                if language is not None:
+                    document.language = language
             document.status, document.error = DocumentStatus.PENDING.value, None
             s.flush()
             job = IngestionJob(document_id=document.id, content_hash=digest)

@@ -65,6 +65,8 @@ class Document(Base):
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
     page_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     access_principals: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["*"])
+    # Language forced for this upload's speech recognition (ISO 639-1); None: the knowledge base's, else detected.
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

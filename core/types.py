@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+BBox = tuple[float, float, float, float]  # x0, y0, x1, y1 (top-left origin)
+
 
 class BlockKind(str, Enum):
     HEADING = "heading"
@@ -19,7 +21,10 @@ class Block:
 
     `heading_path` is the chain of enclosing headings (outermost first); for a HEADING block it is the
     path of its parents, and `level` is its own depth (1 = top). `page` is 1-based where the format has
-    pages (PDF pages, PPTX slides, XLSX sheets use `sheet` in `heading_path` instead and page None).
+    pages (PDF pages, PPTX slides, XLSX sheets use `sheet` in `heading_path` instead and page None;
+    images number their frames as pages). `bbox` is in PDF points for PDF pages and in pixels of the
+    image or video frame otherwise. `start_s`/`end_s` place speech and on-screen text of audio and video
+    on the recording's timeline, in seconds.
     """
 
     text: str
@@ -27,7 +32,9 @@ class Block:
     page: int | None = None
     heading_path: list[str] = field(default_factory=list)
     level: int = 0
-    bbox: tuple[float, float, float, float] | None = None  # x0, y0, x1, y1 in page points, when known
+    bbox: BBox | None = None  # when known
+    start_s: float | None = None
+    end_s: float | None = None
 
 
 @dataclass(slots=True)
@@ -60,7 +67,9 @@ class Chunk:
     char_end: int
     parent_id: str | None = None
     parent_text: str | None = None
-    bbox: tuple[float, float, float, float] | None = None
+    bbox: BBox | None = None
+    start_s: float | None = None
+    end_s: float | None = None
 
     @property
     def embedding_text(self) -> str:

@@ -87,4 +87,6 @@ class Indexer:
             "char_start": chunk.char_start,
             "char_end": chunk.char_end,
             "bbox": list(chunk.bbox) if chunk.bbox else None,
+            "start_s": chunk.start_s,
+            "end_s": chunk.end_s,
         }

@@ -58,7 +58,8 @@ class StructuredChunker:
                 parent_id = f"p{parent_index}"
                 parent_index += 1
                 parent_text = text[parent_units[0].start:parent_units[-1].end]
-                for child_units in self._pack(parent_units, self.config.chunk_size, self.config.chunk_overlap):
+                for child_units in self._pack(parent_units, self.config.chunk_size, self.config.chunk_overlap,
+                                              split_pages=True):
                     chunks.append(self._make_chunk(text, child_units, heading_path, len(chunks),
                                                    parent_id, parent_text))
         return chunks
@@ -94,12 +95,19 @@ class StructuredChunker:
 
     # -- packing -----------------------------------------------------------------------------
     @staticmethod
-    def _pack(units: list[_Unit], size: int, overlap: int) -> list[list[_Unit]]:
-        """Greedy packing by span length; the next group restarts with trailing whole units ≤ overlap."""
+    def _pack(units: list[_Unit], size: int, overlap: int, split_pages: bool = False) -> list[list[_Unit]]:
+        """Greedy packing by span length; the next group restarts with trailing whole units ≤ overlap.
+
+        With `split_pages`, a group never spans two pages, so a child chunk's page and box are exact.
+        """
         groups: list[list[_Unit]] = []
         current: list[_Unit] = []
         fresh = 0  # units in `current` not carried over from the previous group
         for unit in units:
+            if current and split_pages and unit.block.page != current[-1].block.page:
+                if fresh:
+                    groups.append(current)
+                current, fresh = [], 0
             if current and fresh and unit.end - current[0].start > size:
                 groups.append(current)
                 carried: list[_Unit] = []
@@ -124,6 +132,8 @@ class StructuredChunker:
         if boxes:
             bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes),
                     max(b[2] for b in boxes), max(b[3] for b in boxes))
+        starts = [u.block.start_s for u in units if u.block.start_s is not None]
+        ends = [u.block.end_s for u in units if u.block.end_s is not None]
         start, end = units[0].start, units[-1].end
         return Chunk(
             chunk_id=f"c{index}",
@@ -137,4 +147,6 @@ class StructuredChunker:
             parent_id=parent_id,
             parent_text=parent_text,
             bbox=bbox,
+            start_s=min(starts) if starts else None,
+            end_s=max(ends) if ends else None,
         )

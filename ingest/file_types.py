@@ -1,6 +1,7 @@
 """Decide a file's format from its name, cross-checked against its leading bytes."""
 from __future__ import annotations
 
+import mimetypes
 from enum import Enum
 from pathlib import PureWindowsPath
 
@@ -17,6 +18,9 @@ class FileType(str, Enum):
     TEXT = "text"
     CSV = "csv"
     EML = "eml"
+    IMAGE = "image"
+    AUDIO = "audio"
+    VIDEO = "video"
 
 
 _EXTENSION_TYPES: dict[str, FileType] = {
@@ -32,6 +36,9 @@ _EXTENSION_TYPES: dict[str, FileType] = {
     ".text": FileType.TEXT,
     ".csv": FileType.CSV,
     ".eml": FileType.EML,
+    **dict.fromkeys((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"), FileType.IMAGE),
+    **dict.fromkeys((".wav", ".mp3", ".m4a", ".flac", ".ogg", ".oga", ".opus"), FileType.AUDIO),
+    **dict.fromkeys((".mp4", ".mkv", ".mov", ".webm", ".m4v"), FileType.VIDEO),
 }
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(_EXTENSION_TYPES)
 
@@ -57,7 +64,13 @@ _PDF_MAGIC = b"%PDF"
 _PDF_MAGIC_WINDOW = 1024  # the PDF spec tolerates junk before the header; readers look this far
 
 
-def mime_type(file_type: FileType) -> str:
+_MEDIA_MIME_FALLBACK = {FileType.IMAGE: "image/*", FileType.AUDIO: "audio/*", FileType.VIDEO: "video/*"}
+
+
+def mime_type(file_type: FileType, filename: str = "") -> str:
+    if file_type in _MEDIA_MIME_FALLBACK:
+        guessed, _ = mimetypes.guess_type(PureWindowsPath(filename).name.lower())
+        return guessed or _MEDIA_MIME_FALLBACK[file_type]
     return _MIME_TYPES[file_type]
 
 

@@ -8,12 +8,26 @@ from dataclasses import replace
 from core.errors import EmptyFile, NoTextFound
 from core.types import Block, ParsedDocument
 from ingest.file_types import FileType, detect_file_type
-from ingest.parsers import csv_table, docx, email_message, html, markdown, pdf, plain_text, pptx, xlsx
+from ingest.parse_context import ParseContext
+from ingest.parsers import (
+    audio,
+    csv_table,
+    docx,
+    email_message,
+    html,
+    image,
+    markdown,
+    pdf,
+    plain_text,
+    pptx,
+    video,
+    xlsx,
+)
 
 Parser = Callable[[bytes, str], ParsedDocument]
+ContextParser = Callable[[bytes, str, ParseContext], ParsedDocument]
 
 _PARSERS: dict[FileType, Parser] = {
-    FileType.PDF: pdf.parse,
     FileType.DOCX: docx.parse,
     FileType.XLSX: xlsx.parse,
     FileType.PPTX: pptx.parse,
@@ -23,17 +37,29 @@ _PARSERS: dict[FileType, Parser] = {
     FileType.CSV: csv_table.parse,
     FileType.EML: email_message.parse,
 }
+# Formats whose parsers use models (OCR, speech-to-text), ffmpeg or the stored original.
+_CONTEXT_PARSERS: dict[FileType, ContextParser] = {
+    FileType.IMAGE: image.parse,
+    FileType.AUDIO: audio.parse,
+    FileType.VIDEO: video.parse,
+}
 # Control characters (keeping tab and newline), plus BOMs, zero-width spaces and soft hyphens that
 # extraction leaves behind: invisible, but they break matching and tokenization.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b\ufeff]")
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def parse_document(data: bytes, filename: str) -> tuple[FileType, ParsedDocument]:
+def parse_document(data: bytes, filename: str, context: ParseContext | None = None) -> tuple[FileType, ParsedDocument]:
+    """`context` gives parsers of scans and recordings their models; without it, only text formats parse."""
     if not data.removeprefix(_UTF8_BOM).strip():
         raise EmptyFile(f"'{filename}' is empty; check that the right file was chosen and upload it again.")
     file_type = detect_file_type(filename, data)
-    document = _PARSERS[file_type](data, filename)
+    if file_type is FileType.PDF:
+        document = pdf.parse(data, filename, context)  # without OCR, scanned pages are reported, not read
+    elif file_type in _CONTEXT_PARSERS:
+        document = _CONTEXT_PARSERS[file_type](data, filename, context or ParseContext())
+    else:
+        document = _PARSERS[file_type](data, filename)
     document.blocks = [block for block in map(_clean_block, document.blocks) if block.text]
     if document.title:
         document.title = _clean_text(document.title) or None

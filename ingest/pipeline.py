@@ -8,22 +8,33 @@ from __future__ import annotations
 import logging
 import time
 
+from collections.abc import Callable
+
 from core.errors import ZhikuError
 from core.file_store import FileStore
 from core.metadata_store import MetadataStore
 from index.indexer import DocumentRef, Indexer
 from ingest.chunker import StructuredChunker
+from ingest.parse_context import ParseContext
 from ingest.parsing import parse_document
 
 log = logging.getLogger(__name__)
 
 
+# Share of the progress bar for parsing; it dominates for scans and recordings (OCR, speech-to-text).
+_PARSE_SHARE = 0.5
+ParseContextFactory = Callable[[], ParseContext]
+
+
 class IngestionPipeline:
-    def __init__(self, metadata: MetadataStore, files: FileStore, chunker: StructuredChunker, indexer: Indexer):
+    def __init__(self, metadata: MetadataStore, files: FileStore, chunker: StructuredChunker, indexer: Indexer,
+                 parse_context: ParseContextFactory = ParseContext, default_language: str | None = None):
         self.metadata = metadata
         self.files = files
         self.chunker = chunker
         self.indexer = indexer
+        self.parse_context = parse_context
+        self.default_language = default_language
 
     def run(self, job_id: str) -> None:
         job = self.metadata.start_job(job_id)
@@ -42,12 +53,19 @@ class IngestionPipeline:
         started = time.perf_counter()
         try:
             data = self.files.read(job.content_hash)
-            _, parsed = parse_document(data, document.name)
+            context = self.parse_context()
+            context.language = document.language or self._kb_language(document.kb_id) or self.default_language
+            context.source_path = self.files.path(job.content_hash)
+            context.progress = lambda stage, fraction, detail: self.metadata.report_progress(
+                job_id, stage, _PARSE_SHARE * fraction, detail)
+            _, parsed = parse_document(data, document.name, context)
+            del data  # a long recording's bytes need not stay in memory while its chunks are embedded
             chunks = self.chunker.chunk(parsed)
-            self.metadata.report_progress(job_id, "embedding", 0.05, f"0/{len(chunks)} chunks")
+            self.metadata.report_progress(job_id, "embedding", _PARSE_SHARE, f"0/{len(chunks)} chunks")
 
             def on_progress(done: int, total: int) -> None:
-                self.metadata.report_progress(job_id, "embedding", 0.05 + 0.9 * done / max(total, 1),
+                self.metadata.report_progress(job_id, "embedding",
+                                              _PARSE_SHARE + (0.95 - _PARSE_SHARE) * done / max(total, 1),
                                               f"{done}/{total} chunks")
 
             written = self.indexer.index(ref, chunks, on_progress=on_progress)
@@ -67,6 +85,13 @@ class IngestionPipeline:
             return
         seconds = time.perf_counter() - started
         self.metadata.finish_job(job_id, f"{written} chunks in {seconds:.1f} s")
+
+    def _kb_language(self, kb_id: str) -> str | None:
+        try:
+            language = self.metadata.get_kb(kb_id).language
+        except ZhikuError:
+            return None
+        return language.strip().lower().replace("_", "-").split("-")[0] if language else None
 
     def _discard_quietly(self, document_id: str, version: str, live_version: str | None) -> None:
         if version == live_version:

@@ -16,21 +16,32 @@ class Citation:
     char_start: int
     char_end: int
     bbox: list[float] | None
+    start_s: float | None = None  # time range in an audio or video recording, in seconds
+    end_s: float | None = None
 
     @classmethod
     def from_payload(cls, p: dict[str, Any]) -> "Citation":
         return cls(p["kb_id"], p["document_id"], p.get("document_name", ""), p.get("page"), p.get("page_end"),
                    list(p.get("heading_path") or []), int(p.get("char_start", 0)), int(p.get("char_end", 0)),
-                   p.get("bbox"))
+                   p.get("bbox"), p.get("start_s"), p.get("end_s"))
 
     def label(self) -> str:
         """Human-readable location, e.g. "policy.docx · p.3 · 第三章 > 第十条"."""
         parts = [self.document_name]
         if self.page is not None:
             parts.append(f"p.{self.page}" if self.page_end in (None, self.page) else f"pp.{self.page}-{self.page_end}")
+        if self.start_s is not None:
+            parts.append(f"{_clock(self.start_s)}–{_clock(self.end_s if self.end_s is not None else self.start_s)}")
         if self.heading_path:
             parts.append(" > ".join(self.heading_path))
         return " · ".join(parts)
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 @dataclass(slots=True)

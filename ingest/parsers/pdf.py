@@ -6,6 +6,10 @@ and are grouped here into lines and blocks much as MuPDF did before: a line ends
 the gap to the next glyph exceeds 0.8 em; a block ends where the next line is more than 1.5 em away, starts
 right of where the previous line's text began, or runs in another direction. Bounding boxes are PDF points
 from the top-left corner of the unrotated crop box.
+
+Pages whose text layer is missing (a scan) or garbage (unmapped glyphs) are rendered with PDFium and OCR'd
+when the parse context offers OCR; their paragraphs get boxes in the same PDF points. Born-digital pages
+keep their text layer.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import io
 import math
 import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,6 +30,7 @@ from pdfplumber.page import Page
 
 from core.errors import CorruptFile, EncryptedFile, NoTextFound
 from core.types import Block, BlockKind, ParsedDocument
+from ingest.parse_context import ParseContext
 from ingest.parsers.plain_text import (
     HeadingStack,
     dense_levels,
@@ -110,32 +116,95 @@ class _Piece:
     heading_key: HeadingKey | None = None
 
 
-def parse(data: bytes, filename: str) -> ParsedDocument:
+def parse(data: bytes, filename: str, context: ParseContext | None = None) -> ParsedDocument:
     require_data(data, "PDF")
     with wrap_library_errors("PDF"):
         metadata = _check_and_read_info(data, filename)
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             if not pdf.pages:
                 raise CorruptFile(f"'{filename}' has no pages: the file may be damaged or not really a PDF.")
-            pages = [_page_lines(page) for page in pdf.pages]
-    if not any(pages):
+            pages, scanned = [], []
+            for number, page in enumerate(pdf.pages, start=1):
+                has_images = bool(page.images)
+                lines = _page_lines(page)
+                if _needs_ocr(lines, has_images):
+                    scanned.append(number)
+                    lines = []
+                pages.append(lines)
+    ocr_pieces = _ocr_pages(data, filename, scanned, context) if scanned and context is not None else {}
+    if not any(pages) and not any(ocr_pieces.values()):
+        if scanned and context is None:
+            raise NoTextFound(f"'{filename}' has no text layer: it looks like a scanned PDF, so OCR is needed.")
         raise NoTextFound(
-            f"'{filename}' has no text layer: it looks like a scanned PDF, so OCR is needed. "
-            "Run it through OCR (or export a text PDF) and upload again."
+            f"No text was found in '{filename}', neither in its text layer nor by OCR of its pages. If it is a "
+            "scan, scan it again at 300 dpi and upload."
         )
-    document_size = _dominant_size([line for lines in pages for line in lines])
+    body_lines = [line for lines in pages for line in lines]
+    document_size = _dominant_size(body_lines) if body_lines else 10.0
     pages = _drop_page_furniture(pages, document_size)
     pieces = [
-        piece for number, lines in enumerate(pages, start=1) for piece in _page_pieces(lines, number, document_size)
+        piece
+        for number, lines in enumerate(pages, start=1)
+        for piece in (ocr_pieces.get(number) or _page_pieces(lines, number, document_size))
     ]
     blocks = _blocks(pieces)
+    if ocr_pieces:
+        metadata["ocr_pages"] = ",".join(str(number) for number in ocr_pieces)
     first_heading = next((b.text for b in blocks if b.kind is BlockKind.HEADING), None)
     return ParsedDocument(
         blocks=blocks,
         title=metadata.get("title") or first_heading,
         page_count=len(pages),
-        metadata={k: metadata[k] for k in ("author", "subject", "keywords", "creationDate") if metadata.get(k)},
+        metadata={k: metadata[k] for k in ("author", "subject", "keywords", "creationDate", "ocr_pages")
+                  if metadata.get(k)},
     )
+
+
+# --- scanned pages -----------------------------------------------------------------------------------
+
+_MIN_TEXT_LAYER_CHARS = 20  # fewer on a page that carries an image: the text is in the image
+_MAX_GARBAGE_SHARE = 0.3
+_UNMAPPED_GLYPH = "(cid:"  # pdfminer's spelling of a glyph with no Unicode mapping
+
+
+def _needs_ocr(lines: list[_Line], has_images: bool) -> bool:
+    text = "".join(line.text for line in lines).replace(" ", "")
+    if len(text) < _MIN_TEXT_LAYER_CHARS:
+        return has_images
+    garbage = text.count(_UNMAPPED_GLYPH) * 6 + sum(
+        1 for ch in text if ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cn", "Cc")
+    )
+    return garbage / len(text) > _MAX_GARBAGE_SHARE
+
+
+def _ocr_pages(data: bytes, filename: str, numbers: list[int], context: ParseContext) -> dict[int, list[_Piece]]:
+    """Render each page (PDFium, under its lock) and OCR it (outside the lock); boxes back in PDF points."""
+    reader = context.ocr()
+    scale = context.options.pdf_ocr_dpi / 72
+    pieces: dict[int, list[_Piece]] = {}
+    with PDFIUM_LOCK:
+        document = pdfium.PdfDocument(data)
+    try:
+        for done, number in enumerate(numbers):
+            context.progress("ocr", done / len(numbers), f"OCR {done}/{len(numbers)} scanned pages")
+            with PDFIUM_LOCK:
+                page = document[number - 1]
+                try:
+                    image = page.render(scale=scale).to_pil()
+                finally:
+                    page.close()
+            page_pieces = []
+            for block_no, paragraph in enumerate(reader.read(image)):
+                bbox = tuple(round(v / scale, 2) for v in paragraph.bbox)
+                line = _Line(text=paragraph.text, size=(bbox[3] - bbox[1]), bbox=bbox,  # type: ignore[arg-type]
+                             block_no=block_no, in_margin=False)
+                page_pieces.append(_Piece([line], paragraph.kind, number))
+            pieces[number] = page_pieces
+        context.progress("ocr", 1.0, f"OCR {len(numbers)}/{len(numbers)} scanned pages")
+    finally:
+        with PDFIUM_LOCK:
+            document.close()
+    return pieces
 
 
 def _check_and_read_info(data: bytes, filename: str) -> dict[str, str]:

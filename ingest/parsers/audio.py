@@ -1,0 +1,25 @@
+"""Audio (WAV, MP3, M4A, FLAC, OGG) → ffmpeg → speech-to-text → timed transcript blocks."""
+from __future__ import annotations
+
+from core.errors import CorruptFile, NoTextFound
+from core.types import ParsedDocument
+from ingest.media.media_probe import probe_media
+from ingest.media.source_file import media_file
+from ingest.parse_context import ParseContext
+from ingest.parsers.plain_text import require_data
+from ingest.speech.recording_transcript import transcribe_recording
+
+
+def parse(data: bytes, filename: str, context: ParseContext) -> ParsedDocument:
+    require_data(data, "audio")
+    with media_file(data, filename, context.source_path) as path:
+        info = probe_media(path, filename, context.options.ffprobe)
+        if not info.has_audio:
+            raise CorruptFile(f"'{filename}' has no audio track: it is not an audio recording. Check that the "
+                              "right file was chosen.")
+        language, blocks = transcribe_recording(path, filename, info.duration_s, context)
+    if not blocks:
+        raise NoTextFound(f"No speech was recognised in '{filename}' ({info.duration_s:.0f} s). If people do "
+                          "speak in it, set the spoken language for the upload and try again.")
+    return ParsedDocument(blocks=blocks, title=None, page_count=None,
+                          metadata={"duration_s": f"{info.duration_s:.2f}", "language": language or ""})

