@@ -37,12 +37,15 @@ def parse(data: bytes, filename: str, context: ParseContext) -> ParsedDocument:
             page_count = getattr(image, "n_frames", 1)
             reader = context.ocr()
             blocks: list[Block] = []
+            displayed_size = image.size
             for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
                 _check_size(frame, filename, limit)
                 context.progress("ocr", (number - 1) / page_count, f"OCR {number - 1}/{page_count} pages")
                 try:
                     upright = ImageOps.exif_transpose(frame.convert("RGB") if frame.mode not in ("RGB", "L") else frame)
                     upright.load()
+                    if number == 1:
+                        displayed_size = upright.size
                 except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
                     raise CorruptFile(f"'{filename}' is damaged: page {number} could not be decoded. Save it "
                                       "again and upload.") from exc
@@ -53,7 +56,7 @@ def parse(data: bytes, filename: str, context: ParseContext) -> ParsedDocument:
         raise NoTextFound(f"No text was found in '{filename}'. If the text is small or blurred, scan or "
                           "photograph it again at a higher resolution (300 dpi for scans).")
     return ParsedDocument(blocks=blocks, title=None, page_count=page_count,
-                          metadata={"ocr": "true", "image_size": f"{image.width}x{image.height}"})
+                          metadata={"ocr": "true", "image_size": f"{displayed_size[0]}x{displayed_size[1]}"})
 
 
 def _check_size(frame: Image.Image, filename: str, limit: int) -> None:
