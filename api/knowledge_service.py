@@ -1,16 +1,18 @@
 """The use cases behind the API and CLI: each one keeps the metadata store and the index in step."""
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
+from typing import BinaryIO
 from pathlib import PurePosixPath, PureWindowsPath
 
 from api.runtime import Runtime
-from core.errors import EmptyFile, FileTooLarge, InvalidInput, NotFound, UnsupportedFileType
+from core.errors import EmptyFile, InvalidInput, NotFound, UnsupportedFileType
 from core.metadata_store import UploadResult
 from core.models import Document, KnowledgeBase
 from index.vector_store import ChunkFilter
-from ingest.file_types import detect_file_type, mime_type
+from ingest.file_types import OLE2_MAGIC, detect_file_type, file_type_from_name, mime_type
 from retrieval.extractive_answer import ExtractiveAnswer
 from retrieval.hybrid_retriever import RetrievalMode
 from retrieval.search_hit import SearchHit
@@ -50,28 +52,33 @@ class KnowledgeService:
         self._drop_unreferenced_files({d.content_hash for d in documents})
 
     # -- documents ----------------------------------------------------------------------------
-    def upload(self, kb_id: str, filename: str | None, data: bytes,
+    def upload(self, kb_id: str, filename: str | None, data: bytes | BinaryIO,
                access_principals: list[str] | None = None, language: str | None = None) -> UploadResult:
-        """Validate, store the original, queue ingestion. Bad input raises before anything is stored.
+        """Validate, store the original, queue ingestion. Bad input raises and leaves nothing stored.
 
-        `language` forces the spoken language of a recording (ISO 639-1, e.g. "zh"); by default the
-        knowledge base's language applies, else it is detected.
+        `data` is the file's bytes or a binary stream (copied to the file store block by block, so a long
+        recording is never held in memory). `language` forces the spoken language of a recording (ISO
+        639-1, e.g. "zh"); by default the knowledge base's language applies, else it is detected.
         """
         kb = self.rt.metadata.get_kb(kb_id)
         language = normalize_language(language)
         name = clean_filename(filename)
         if not name:
             raise UnsupportedFileType("the upload has no file name; send it with one, e.g. report.pdf")
-        limit = self.rt.settings.max_upload_bytes
-        if len(data) > limit:
-            raise FileTooLarge(f"{name} is {len(data) / 2**20:.1f} MiB; the limit is {limit / 2**20:.0f} MiB "
-                               "(ZHIKU_MAX_UPLOAD_MB)")
-        if not data.strip():
-            raise EmptyFile(f"{name} is empty")
-        file_type = detect_file_type(name, data)
-        digest = self.rt.files.save(data)
-        result = self.rt.metadata.register_upload(kb.id, name, digest, mime_type(file_type, name), file_type.value,
-                                                  len(data), access_principals, language)
+        file_type_from_name(name)  # an unsupported type is refused before anything is stored
+        stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+        stored = self.rt.files.save_stream(stream, self.rt.settings.max_upload_bytes, name)
+        try:
+            if not stored.head.strip():
+                raise EmptyFile(f"{name} is empty")
+            # A legacy/encrypted Office container is recognised anywhere in the file; those are small.
+            head = self.rt.files.read(stored.digest) if stored.head.startswith(OLE2_MAGIC) else stored.head
+            file_type = detect_file_type(name, head)
+            result = self.rt.metadata.register_upload(kb.id, name, stored.digest, mime_type(file_type, name),
+                                                      file_type.value, stored.size, access_principals, language)
+        except BaseException:
+            self._drop_unreferenced_files({stored.digest})
+            raise
         if result.job is not None:
             self.rt.jobs.submit(result.job.id)
         return result

@@ -57,7 +57,7 @@ _MIME_TYPES: dict[FileType, str] = {
 _OOXML_TYPES = {FileType.DOCX: ".docx", FileType.XLSX: ".xlsx", FileType.PPTX: ".pptx"}
 _LEGACY_OFFICE = {".doc": ".docx", ".xls": ".xlsx", ".ppt": ".pptx"}
 _ZIP_MAGIC = b"PK\x03\x04"
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
 # Office stores a password-protected .docx/.xlsx/.pptx as an OLE2 container with this stream.
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _PDF_MAGIC = b"%PDF"
@@ -74,11 +74,18 @@ def mime_type(file_type: FileType, filename: str = "") -> str:
     return _MIME_TYPES[file_type]
 
 
-def detect_file_type(filename: str, data: bytes) -> FileType:
+def file_type_from_name(filename: str) -> FileType:
+    """The format the extension claims; raises UnsupportedFileType for anything else."""
     extension = PureWindowsPath(filename).suffix.lower()  # handles "/" and "\" separators alike
     file_type = _EXTENSION_TYPES.get(extension)
     if file_type is None:
         raise UnsupportedFileType(_unsupported_message(filename, extension))
+    return file_type
+
+
+def detect_file_type(filename: str, data: bytes) -> FileType:
+    """The format from the extension, cross-checked against the leading bytes of `data`."""
+    file_type = file_type_from_name(filename)
     if file_type is FileType.PDF:
         _check_pdf(filename, data)
     elif file_type in _OOXML_TYPES:
@@ -106,7 +113,7 @@ def _check_pdf(filename: str, data: bytes) -> None:
 
 
 def _check_ooxml(filename: str, data: bytes, extension: str) -> None:
-    if data.startswith(_OLE2_MAGIC):
+    if data.startswith(OLE2_MAGIC):
         if _ENCRYPTED_PACKAGE in data:
             raise EncryptedFile(
                 f"'{filename}' is password-protected; remove the password (File > Info > Protect) "

@@ -15,6 +15,7 @@ from core.file_store import FileStore
 from core.metadata_store import MetadataStore
 from index.indexer import DocumentRef, Indexer
 from ingest.chunker import StructuredChunker
+from ingest.file_types import FileType
 from ingest.parse_context import ParseContext
 from ingest.parsing import parse_document
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 # Share of the progress bar for parsing; it dominates for scans and recordings (OCR, speech-to-text).
 _PARSE_SHARE = 0.5
 ParseContextFactory = Callable[[], ParseContext]
+_STREAMED_TYPES = {FileType.AUDIO.value, FileType.VIDEO.value}
 
 
 class IngestionPipeline:
@@ -52,7 +54,10 @@ class IngestionPipeline:
                           list(document.access_principals or ["*"]))
         started = time.perf_counter()
         try:
-            data = self.files.read(job.content_hash)
+            # Recordings are decoded by ffmpeg from the stored file: only their head is read here, so a
+            # three-hour recording never sits in memory whole.
+            streamed = document.file_type in _STREAMED_TYPES
+            data = self.files.read_head(job.content_hash) if streamed else self.files.read(job.content_hash)
             context = self.parse_context()
             context.language = document.language or self._kb_language(document.kb_id) or self.default_language
             context.source_path = self.files.path(job.content_hash)

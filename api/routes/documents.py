@@ -9,18 +9,9 @@ from api.deps import get_runtime, get_service
 from api.knowledge_service import KnowledgeService, clean_filename
 from api.runtime import Runtime
 from api.schemas import DocumentOut, ErrorBody, JobOut, UploadItem, UploadResponse
-from core.errors import FileTooLarge, ZhikuError
+from core.errors import ZhikuError
 
 router = APIRouter(tags=["documents"])
-
-
-async def _read_bounded(upload: UploadFile, limit: int) -> bytes:
-    """Read at most limit+1 bytes, so an oversized upload is refused without holding all of it."""
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise FileTooLarge(f"{clean_filename(upload.filename) or 'the file'} is larger than the "
-                           f"{limit / 2**20:.0f} MiB limit (ZHIKU_MAX_UPLOAD_MB)")
-    return data
 
 
 @router.post("/knowledge-bases/{kb_id}/documents", response_model=UploadResponse,
@@ -45,9 +36,9 @@ async def upload_documents(kb_id: str, files: list[UploadFile] = File(..., descr
     for upload in files:
         name = clean_filename(upload.filename) or "(unnamed)"
         try:
-            data = await _read_bounded(upload, runtime.settings.max_upload_bytes)
-            # File writes (with fsync) and the transaction must not block the event loop.
-            result = await run_in_threadpool(service.upload, kb_id, upload.filename, data, None, language)
+            # The upload is spooled to a temporary file by the server; it is copied to the file store in
+            # blocks (never whole in memory), off the event loop, like the transaction.
+            result = await run_in_threadpool(service.upload, kb_id, upload.filename, upload.file, None, language)
         except ZhikuError as exc:
             first_error = first_error or exc
             items.append(UploadItem(filename=name, outcome="rejected", error=ErrorBody(error=exc.code, message=exc.message)))
