@@ -1,8 +1,8 @@
 """`zhiku eval ocr`: recognition quality and speed of the OCR engine on a page set, raw and after reading order.
 
-Each page is read by the engine once; the same lines are scored twice: in the order the engine returned them
-(joined by newlines), and as the paragraphs `rebuild_reading_order` makes of them. The difference between the
-two is what the reading-order rebuild (filtering, row merging, column and table handling) gains or costs.
+Each page is scored twice: "raw" is the engine on the page as stored, its lines joined by newlines in the order
+the engine returned them; "pipeline" is what ingestion indexes: `OcrPageReader` (page scaling, the engine, the
+reading-order rebuild with filtering, row merging, column and table handling), paragraphs joined by newlines.
 
 A set is a folder with `manifest.jsonl` rows `{_id, image, gt_text, lang, split}`; `image` and `gt_text` are
 paths relative to the folder. Reference texts come from PDF text layers, so the scores are order-tolerant
@@ -24,7 +24,8 @@ from PIL import Image
 from core.types import BlockKind
 from evaluation.text_metrics import character_error_rate, cjk_char_f1, word_f1
 from ingest.ocr.engine import OcrEngine, OcrLine
-from ingest.ocr.reading_order import TABLE_CELL_SEPARATOR, ReadingOrderConfig, rebuild_reading_order
+from ingest.ocr.page_reader import OcrPageReader
+from ingest.ocr.reading_order import TABLE_CELL_SEPARATOR, OcrParagraph, ReadingOrderConfig, rebuild_reading_order
 
 VARIANTS = ("raw", "pipeline")
 _CJK_IDEOGRAPHS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -141,10 +142,14 @@ def raw_text(lines: list[OcrLine]) -> str:
 
 
 def pipeline_text(lines: list[OcrLine], config: ReadingOrderConfig | None = None) -> str:
+    return paragraphs_text(rebuild_reading_order(lines, config))
+
+
+def paragraphs_text(paragraphs: list[OcrParagraph]) -> str:
     """Paragraphs one per line. The " | " between table cells is markup the recognizer never saw, so it is
     scored as a plain space; otherwise every table row would count its separators as inserted characters."""
     return "\n".join(paragraph.text.replace(TABLE_CELL_SEPARATOR, " ") if paragraph.kind is BlockKind.TABLE_ROW
-                     else paragraph.text for paragraph in rebuild_reading_order(lines, config))
+                     else paragraph.text for paragraph in paragraphs)
 
 
 def evaluate_ocr(dataset_dir: Path, engine: OcrEngine, split: str = "dev", limit: int | None = None,
@@ -153,14 +158,17 @@ def evaluate_ocr(dataset_dir: Path, engine: OcrEngine, split: str = "dev", limit
     dataset_dir = Path(dataset_dir)
     pages = load_pages(dataset_dir, split, limit)
     report = OcrReport(dataset=dataset_dir.name, split=split, engine=getattr(engine, "name", type(engine).__name__))
+    reader = OcrPageReader(engine, config)
     for done, page in enumerate(pages, start=1):
-        pixels = np.asarray(Image.open(page.image).convert("RGB"))
+        image = Image.open(page.image).convert("RGB")
+        lines = engine.read_lines(np.asarray(image))
         started = time.perf_counter()
-        lines = engine.read_lines(pixels)
-        engine_seconds = time.perf_counter() - started
+        paragraphs = reader.read(image)
+        engine_seconds = time.perf_counter() - started  # the whole page as ingestion reads it
         started = time.perf_counter()
-        ordered = pipeline_text(lines, config)
+        rebuild_reading_order(lines, config)
         reading_order_seconds = time.perf_counter() - started
+        ordered = paragraphs_text(paragraphs)
         report.pages.append(PageResult(
             page_id=page.page_id, lang=page.lang, engine_seconds=engine_seconds,
             reading_order_seconds=reading_order_seconds, lines=len(lines),

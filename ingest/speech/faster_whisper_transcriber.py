@@ -13,6 +13,9 @@ from ingest.speech.transcriber import SpeechSegment, Transcription
 from ingest.speech.whisper_base_model import DEFAULT_WHISPER_BASE_DIR, install_whisper_base, is_whisper_model_dir
 
 
+PAUSE_SPLIT_S = 2.0  # a longer silence between two words ends a passage (and its citation's time range)
+
+
 class FasterWhisperTranscriber:
     name = "faster-whisper"
 
@@ -54,6 +57,9 @@ class FasterWhisperTranscriber:
             initial_prompt=SIMPLIFIED_PROMPT if chinese else None,
             # Conditioning on earlier text lets one misheard segment derail the rest of a long recording.
             condition_on_previous_text=False,
+            # VAD joins the speech pieces into one stream, so a segment can bridge two utterances minutes
+            # apart; word times let such a segment be split where the speaker actually paused.
+            word_timestamps=True,
         )
         # Decoding happens as the caller iterates, so it can report progress segment by segment.
         return Transcription(language=language, segments=self._segments(segments, chinese))
@@ -66,8 +72,24 @@ class FasterWhisperTranscriber:
     @staticmethod
     def _segments(segments, chinese: bool) -> Iterator[SpeechSegment]:
         for segment in segments:
-            text = segment.text.strip()
-            if chinese:
-                text = to_simplified(text)
-            if text:
-                yield SpeechSegment(float(segment.start), float(segment.end), text)
+            for start, end, text in _split_at_pauses(segment):
+                text = text.strip()
+                if chinese:
+                    text = to_simplified(text)
+                if text:
+                    yield SpeechSegment(start, end, text)
+
+
+def _split_at_pauses(segment) -> Iterator[tuple[float, float, str]]:
+    """The segment's words, cut wherever the gap between two words exceeds PAUSE_SPLIT_S."""
+    words = segment.words or []
+    if not words:
+        yield float(segment.start), float(segment.end), segment.text
+        return
+    piece = [words[0]]
+    for word in words[1:]:
+        if word.start - piece[-1].end > PAUSE_SPLIT_S:
+            yield float(piece[0].start), float(piece[-1].end), "".join(w.word for w in piece)
+            piece = []
+        piece.append(word)
+    yield float(piece[0].start), float(piece[-1].end), "".join(w.word for w in piece)
