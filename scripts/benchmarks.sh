@@ -27,3 +27,11 @@ zhiku eval tune-second-stage --dataset "$EVAL/rgb_zh" --dataset "$EVAL/cmrc2018_
 # Service: ingestion speed (fresh embeddings) and HTTP latency on the whole rgb_zh corpus.
 zhiku eval service --dataset "$EVAL/rgb_zh" --passages 1000 --fresh-cache --output "$OUT/service-ingest-fresh.json"
 zhiku eval service --dataset "$EVAL/rgb_zh" --output "$OUT/service-rgb_zh.json"
+
+# Scans and recordings (issue #3): OCR quality raw vs pipeline, speech quality, speed and memory.
+for set in funsd_en debian_docs_zh financebench_pages_en; do
+  zhiku eval ocr --dataset "$EVAL/ocr/$set" --output "$OUT/ocr-$set.json"
+done
+zhiku eval asr --dataset "$EVAL/asr" --output "$OUT/asr.json"
+zhiku eval asr --dataset "$EVAL/asr" --language auto --output "$OUT/asr-auto.json"
+zhiku eval media-speed --output "$OUT/media-speed.json"
