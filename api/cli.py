@@ -251,7 +251,9 @@ def eval_service(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.g.
 def eval_ocr(dataset: Path = typer.Option(..., help="An OCR page set, e.g. ../shared/eval/ocr/funsd_en"),
              split: str = typer.Option("dev", help="Manifest split to read"),
              limit: Optional[int] = typer.Option(None, help="Only the first N pages"),
-             output: Optional[Path] = typer.Option(None, help="Also write the report (with per-page scores) as JSON")):
+             output: Optional[Path] = typer.Option(None, help="Also write the report (with per-page scores) as JSON"),
+             scale: Optional[float] = typer.Option(None, help="Enlarge every page by this factor in the pipeline "
+                                                   "variant instead of the product's page-scaling rule")):
     """CER and bag-of-words / CJK-character F1 of the OCR engine, raw line order vs reading-order rebuild."""
     from evaluation.ocr_eval import evaluate_ocr, format_report
     from ingest.ocr.factory import make_ocr_engine
@@ -262,7 +264,7 @@ def eval_ocr(dataset: Path = typer.Option(..., help="An OCR page set, e.g. ../sh
             bar.total = total
             bar.update(done - bar.n)
 
-        report = evaluate_ocr(dataset, engine, split, limit, on_progress=progress)
+        report = evaluate_ocr(dataset, engine, split, limit, on_progress=progress, scale=scale)
     typer.echo(format_report(report))
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -358,6 +360,27 @@ def eval_media_speed(ocr_dataset: list[Path] = typer.Option(
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(report.to_json())
 
+
+@eval_app.command("extraction")
+def eval_extraction(corpus: list[Path] = typer.Option(
+                        [Path("../shared/eval/rgb_zh/corpus.jsonl"), Path("../shared/eval/hotpotqa_multihop_en/corpus.jsonl")],
+                        help="BEIR corpus.jsonl files for the speed measurement (repeat the option)"),
+                    limit: int = typer.Option(2000, help="Speed: the first N passages of each corpus"),
+                    gold: Optional[Path] = typer.Option(None, help="Gold sentences (default evaluation/data/extraction_gold.jsonl)"),
+                    alias_file: Optional[Path] = typer.Option(None, help="A knowledge base's alias JSON merged over the built-in one"),
+                    output: Optional[Path] = typer.Option(None, help="Also write the report (with per-sentence errors) as JSON")):
+    """Knowledge-graph extraction: per-type P/R/F1 of entities and typed relations on the gold set, chunks/s."""
+    from evaluation.extraction_eval import GOLD, evaluate_extraction, format_report
+    from graph.extraction.entity_resolution import EntityResolver
+    from graph.extraction.rule_extractor import RuleExtractor
+
+    resolver = EntityResolver.from_file(alias_file)
+    extractor = RuleExtractor(dictionary=resolver.names())
+    report = evaluate_extraction(extractor, resolver, [c for c in corpus if c.exists()], limit, gold or GOLD)
+    typer.echo(format_report(report))
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(report.to_json())
 
 def _open_eval(settings, path: Path, limit: Optional[int], rebuild: bool = False):
     """An evaluation set, its index (built once through the real pipeline) and a retriever over it."""

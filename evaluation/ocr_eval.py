@@ -24,7 +24,7 @@ from PIL import Image
 from core.types import BlockKind
 from evaluation.text_metrics import character_error_rate, cjk_char_f1, word_f1
 from ingest.ocr.engine import OcrEngine, OcrLine
-from ingest.ocr.page_reader import OcrPageReader
+from ingest.ocr.page_reader import FixedScaling, OcrPageReader
 from ingest.ocr.reading_order import TABLE_CELL_SEPARATOR, OcrParagraph, ReadingOrderConfig, rebuild_reading_order
 
 VARIANTS = ("raw", "pipeline")
@@ -154,11 +154,12 @@ def paragraphs_text(paragraphs: list[OcrParagraph]) -> str:
 
 def evaluate_ocr(dataset_dir: Path, engine: OcrEngine, split: str = "dev", limit: int | None = None,
                  config: ReadingOrderConfig | None = None,
-                 on_progress: Callable[[int, int], None] | None = None) -> OcrReport:
+                 on_progress: Callable[[int, int], None] | None = None, scale: float | None = None) -> OcrReport:
+    """`scale`: enlarge every page by this factor in the pipeline variant instead of the product's rule."""
     dataset_dir = Path(dataset_dir)
     pages = load_pages(dataset_dir, split, limit)
     report = OcrReport(dataset=dataset_dir.name, split=split, engine=getattr(engine, "name", type(engine).__name__))
-    reader = OcrPageReader(engine, config)
+    reader = OcrPageReader(engine, config, FixedScaling(scale) if scale else None)
     for done, page in enumerate(pages, start=1):
         image = Image.open(page.image).convert("RGB")
         lines = engine.read_lines(np.asarray(image))

@@ -33,9 +33,19 @@ class PageScaling:
         return 1.0
 
 
+@dataclass(frozen=True, slots=True)
+class FixedScaling:
+    """One factor for every page (to measure what scaling does: `zhiku eval ocr --scale`)."""
+
+    scale: float
+
+    def factor(self, size: tuple[int, int]) -> float:
+        return self.scale
+
+
 class OcrPageReader:
     def __init__(self, engine: OcrEngine, reading_order: ReadingOrderConfig | None = None,
-                 scaling: PageScaling | None = None):
+                 scaling: PageScaling | FixedScaling | None = None):
         self.engine = engine
         self.reading_order = reading_order or ReadingOrderConfig()
         self.scaling = scaling or PageScaling()
