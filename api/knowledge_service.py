@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import asdict
 import unicodedata
 from typing import BinaryIO
 from pathlib import PurePosixPath, PureWindowsPath
@@ -49,6 +50,8 @@ class KnowledgeService:
         kb_id = self.rt.metadata.get_kb(kb_id).id
         documents = self.rt.metadata.delete_kb(kb_id)
         self.rt.vector_store.delete(ChunkFilter(kb_ids=[kb_id]))
+        if self.rt.graph_store is not None:
+            self.rt.graph_store.remove_kb(kb_id)
         self._drop_unreferenced_files({d.content_hash for d in documents})
 
     # -- documents ----------------------------------------------------------------------------
@@ -92,6 +95,8 @@ class KnowledgeService:
     def delete_document(self, document_id: str) -> Document:
         document = self.rt.metadata.delete_document(document_id)
         self.rt.indexer.remove_document(document.id)
+        if self.rt.graph_store is not None:
+            self.rt.graph_store.remove_document(document.id)  # exactly the facts only this document supported
         self._drop_unreferenced_files({document.content_hash})
         return document
 
@@ -123,3 +128,24 @@ class KnowledgeService:
         hits = self.search(question, kbs, top_k, principals=principals)
         return self.rt.answerer.answer(question, hits)
 
+
+    # -- knowledge graph ----------------------------------------------------------------------
+    def _graph(self):
+        if self.rt.graph_store is None:
+            raise NotFound("the knowledge graph is switched off (ZHIKU_GRAPH_ENABLED=false)")
+        return self.rt.graph_store
+
+    def graph_search_entities(self, text: str, kbs: list[str] | None, limit: int) -> list[dict]:
+        return [asdict(e) for e in self._graph().search_entities(self.resolve_kbs(kbs), text, limit)]
+
+    def graph_entity_detail(self, key: str, kbs: list[str] | None, limit: int) -> dict:
+        detail = self._graph().entity_detail(self.resolve_kbs(kbs), key, limit)
+        if detail is None:
+            raise NotFound(f"entity {key!r} not found in these knowledge bases")
+        return asdict(detail)
+
+    def graph_path(self, source: str, target: str, kbs: list[str] | None, max_hops: int) -> dict:
+        result = self._graph().path_between(self.resolve_kbs(kbs), source, target, max_hops)
+        return {"paths": [asdict(p) for p in result.paths],
+                "entities": [asdict(e) for e in result.entities.values()],
+                "relations": [asdict(r) for r in result.relations.values()]}

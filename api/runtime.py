@@ -20,6 +20,9 @@ from ingest.ocr.factory import make_ocr_engine
 from ingest.ocr.page_reader import OcrPageReader
 from ingest.parse_context import MediaOptions, ParseContext
 from ingest.pipeline import IngestionPipeline
+from graph.graph_builder import GraphBuilder
+from graph.graph_connection import GraphConnection
+from graph.graph_store import GraphStore
 from ingest.speech.factory import make_transcriber
 from ingest.speech.transcriber import Transcriber
 from retrieval.extractive_answer import ExtractiveAnswerer
@@ -112,17 +115,40 @@ class Runtime:
         return ParseContext(ocr=lambda: self.ocr_reader, transcriber=lambda: self.transcriber,
                             options=self.media_options)
 
+    # -- knowledge graph ---------------------------------------------------------------------
+    @cached_property
+    def graph_connection(self) -> GraphConnection:
+        return GraphConnection(self.settings)
+
+    @cached_property
+    def graph_store(self) -> GraphStore | None:
+        """None when the graph is switched off (ZHIKU_GRAPH_ENABLED=false)."""
+        if not self.settings.graph_enabled:
+            return None
+        store = GraphStore(self.graph_connection.driver(), self.graph_connection.database)
+        store.ensure_schema()
+        return store
+
+    @cached_property
+    def graph_builder(self) -> GraphBuilder | None:
+        if self.graph_store is None:
+            return None
+        from graph.extraction.factory import make_extractor, make_resolver_factory
+
+        return GraphBuilder(self.graph_store, make_extractor(self.settings), make_resolver_factory(self.settings))
+
     @cached_property
     def jobs(self) -> JobRunner:
         pipeline = IngestionPipeline(self.metadata, self.files, self.chunker, self.indexer,
-                                     parse_context=self.parse_context, default_language=self.settings.asr_language)
+                                     parse_context=self.parse_context, default_language=self.settings.asr_language,
+                                     graph=self.graph_builder)
         return JobRunner(pipeline, workers=self.settings.ingest_workers)
 
     def start(self) -> None:
         """Open the stores and resume interrupted jobs (once; later calls do nothing)."""
         if self._started:
             return
-        _ = self.metadata, self.vector_store
+        _ = self.metadata, self.vector_store, self.graph_store
         self.jobs.start()
         self._started = True
 
@@ -133,3 +159,5 @@ class Runtime:
             self._vector_store.close()
         if "embedder" in self.__dict__:
             self.embedder.cache.close()
+        if "graph_connection" in self.__dict__:
+            self.graph_connection.close()

@@ -134,3 +134,47 @@ class AskResponse(BaseModel):
     found: bool = Field(description="False when the knowledge base holds no supporting evidence")
     citations: list[SearchHitOut] = Field(description="Citation [n] is citations[n-1]")
     mode: str = "extractive"
+
+
+# -- knowledge graph -------------------------------------------------------------------------------
+class ProvenanceOut(BaseModel):
+    chunk_ids: list[str] = Field(description="Vector-store ids of supporting chunks (up to 100)")
+    document_ids: list[str]
+    total: int = Field(description="All supporting chunks (more than chunk_ids lists when truncated)")
+
+
+class EntityOut(BaseModel):
+    key: str
+    kb_id: str
+    name: str
+    type: str
+    aliases: list[str]
+    mentions: int
+    provenance: ProvenanceOut
+
+
+class RelationOut(BaseModel):
+    key: str
+    kb_id: str
+    type: str
+    subject_key: str
+    object_key: str
+    support: int
+    provenance: ProvenanceOut
+
+
+class EntityDetailOut(BaseModel):
+    entity: EntityOut
+    relations: list[RelationOut]
+    neighbours: list[EntityOut]
+
+
+class GraphPathOut(BaseModel):
+    entity_keys: list[str]
+    relation_keys: list[str] = Field(description="relation_keys[i] joins entity_keys[i] and entity_keys[i + 1]")
+
+
+class GraphOut(BaseModel):
+    paths: list[GraphPathOut]
+    entities: list[EntityOut]
+    relations: list[RelationOut]

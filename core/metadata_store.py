@@ -169,6 +169,12 @@ class MetadataStore:
             s.commit()
             return result.rowcount == 1
 
+    def is_version_live(self, document_id: str, digest: str) -> bool:
+        """Whether the document still exists with `digest` as its searchable version."""
+        with self._sessions() as s:
+            return s.scalar(select(Document.id).where(Document.id == document_id,
+                                                      Document.indexed_hash == digest)) is not None
+
     def mark_document_failed(self, document_id: str, digest: str, error: str) -> None:
         with self._sessions() as s:
             s.execute(update(Document).where(Document.id == document_id, Document.content_hash == digest)

@@ -107,6 +107,35 @@ class Settings(BaseSettings):
     ffmpeg_binary: str = Field("ffmpeg", description="ffmpeg executable used to decode audio and video.")
     ffprobe_binary: str = Field("ffprobe", description="ffprobe executable used to inspect media files.")
 
+    # --- knowledge graph ------------------------------------------------------------------------
+    graph_enabled: bool = Field(True, description="Extract entities and relations from every chunk into the "
+                                "knowledge graph and use it in retrieval.")
+    neo4j_uri: str | None = Field(None, description="Bolt URI of a Neo4j 5 server (neo4j://host:7687 or "
+                                  "bolt://host:7687). Unset: a local ArcadeDB Bolt server (from the "
+                                  "arcadedb-embedded wheel) run in ZHIKU_GRAPH_DATA_DIR.")
+    neo4j_user: str = Field("neo4j", description="User for ZHIKU_NEO4J_URI (the local server uses 'root').")
+    neo4j_password: str | None = Field(None, description="Password for ZHIKU_NEO4J_URI; for the local server, its "
+                                       "root password (default: generated at first start and kept in "
+                                       "<graph data dir>/.root_password).")
+    neo4j_database: str | None = Field(None, description="Database on the server (unset: the server's default; "
+                                       "the local server's is 'graph').")
+    graph_data_dir: Path | None = Field(None, description="Data folder of the local Bolt server (database, "
+                                        "server.json pid file, server.log). Default: <data_dir>/graph.")
+    graph_bolt_port: int | None = Field(None, ge=1, le=65535, description="Bolt port of the local server; unset: "
+                                        "a free port (a running server is found through its pid file).")
+    graph_heap: str = Field("512m", description="Java heap (-Xmx) of the local Bolt server.")
+    graph_alias_file: Path | None = Field(None, description="JSON alias dictionary merged over the built-in one "
+                                          "for every knowledge base (canonical name → aliases, e.g. "
+                                          "{\"中国邮政储蓄银行\": [\"邮储银行\", \"PSBC\"]}).")
+    graph_alias_dir: Path | None = Field(None, description="Folder of per-knowledge-base alias dictionaries, "
+                                         "<knowledge base id>.json, merged over the others. Default: "
+                                         "<data_dir>/graph_aliases.")
+    graph_domain_types_file: Path | None = Field(None, description="JSON of extra entity types: type → list of "
+                                                 "terms (e.g. {\"collateral\": [\"抵押物\", \"质押物\"]}).")
+    graph_max_hops: int = Field(2, ge=1, le=4, description="Hops of graph expansion in retrieval.")
+    graph_fan_out_cap: int = Field(20, ge=1, le=200, description="Edges followed per entity and hop in "
+                                   "graph expansion, best supported first (bounds hub entities).")
+
     # --- ingestion & API -----------------------------------------------------------------------
     max_upload_mb: float = Field(500, gt=0, description="Largest accepted upload, in MiB (recordings are "
                                  "large: three hours of 128 kbit/s audio is 170 MiB).")
@@ -132,6 +161,14 @@ class Settings(BaseSettings):
     @property
     def embedding_cache_path(self) -> Path:
         return self.data_dir / "cache" / "embeddings.sqlite"
+
+    @property
+    def resolved_graph_data_dir(self) -> Path:
+        return self.graph_data_dir or self.data_dir / "graph"
+
+    @property
+    def resolved_graph_alias_dir(self) -> Path:
+        return self.graph_alias_dir or self.data_dir / "graph_aliases"
 
     @property
     def max_upload_bytes(self) -> int:

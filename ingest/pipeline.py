@@ -9,10 +9,12 @@ import logging
 import time
 
 from collections.abc import Callable
+from typing import Protocol
 
 from core.errors import ZhikuError
 from core.file_store import FileStore
 from core.metadata_store import MetadataStore
+from core.types import Chunk
 from index.indexer import DocumentRef, Indexer
 from ingest.chunker import StructuredChunker
 from ingest.file_types import FileType
@@ -22,21 +24,40 @@ from ingest.parsing import parse_document
 log = logging.getLogger(__name__)
 
 
-# Share of the progress bar for parsing; it dominates for scans and recordings (OCR, speech-to-text).
-_PARSE_SHARE = 0.5
+# Shares of the progress bar: parsing dominates for scans and recordings (OCR, speech-to-text); the graph
+# stage follows once the document is searchable.
+_PARSE_SHARE = 0.45
+_EMBED_END = 0.85
+_GRAPH_START = 0.88
 ParseContextFactory = Callable[[], ParseContext]
 _STREAMED_TYPES = {FileType.AUDIO.value, FileType.VIDEO.value}
 
 
+class GraphBuildResult(Protocol):
+    entities: int
+    relations: int
+
+
+class GraphBuilder(Protocol):
+    """Turns a live document version's chunks into knowledge-graph facts (graph/graph_builder.py)."""
+
+    def build(self, ref: DocumentRef, chunks: list[Chunk],
+              on_progress: Callable[[int, int], None] | None = None) -> GraphBuildResult: ...
+
+    def remove_document(self, document_id: str) -> None: ...
+
+
 class IngestionPipeline:
     def __init__(self, metadata: MetadataStore, files: FileStore, chunker: StructuredChunker, indexer: Indexer,
-                 parse_context: ParseContextFactory = ParseContext, default_language: str | None = None):
+                 parse_context: ParseContextFactory = ParseContext, default_language: str | None = None,
+                 graph: GraphBuilder | None = None):
         self.metadata = metadata
         self.files = files
         self.chunker = chunker
         self.indexer = indexer
         self.parse_context = parse_context
         self.default_language = default_language
+        self.graph = graph
 
     def run(self, job_id: str) -> None:
         job = self.metadata.start_job(job_id)
@@ -70,11 +91,11 @@ class IngestionPipeline:
 
             def on_progress(done: int, total: int) -> None:
                 self.metadata.report_progress(job_id, "embedding",
-                                              _PARSE_SHARE + (0.95 - _PARSE_SHARE) * done / max(total, 1),
+                                              _PARSE_SHARE + (_EMBED_END - _PARSE_SHARE) * done / max(total, 1),
                                               f"{done}/{total} chunks")
 
             written = self.indexer.index(ref, chunks, on_progress=on_progress)
-            self.metadata.report_progress(job_id, "indexing", 0.97, f"{written} chunks written")
+            self.metadata.report_progress(job_id, "indexing", _EMBED_END + 0.01, f"{written} chunks written")
             if not self.metadata.mark_document_indexed(document.id, job.content_hash, written, parsed.page_count):
                 self.indexer.discard(document.id, job.content_hash)
                 self.metadata.fail_job(job_id, "the document was deleted or replaced while it was being ingested")
@@ -88,8 +109,28 @@ class IngestionPipeline:
             self.metadata.mark_document_failed(document.id, job.content_hash, reason)
             self.metadata.fail_job(job_id, reason)
             return
+        graph_detail = self._build_graph(job_id, ref, chunks) if self.graph is not None else ""
         seconds = time.perf_counter() - started
-        self.metadata.finish_job(job_id, f"{written} chunks in {seconds:.1f} s")
+        self.metadata.finish_job(job_id, f"{written} chunks in {seconds:.1f} s{graph_detail}")
+
+    def _build_graph(self, job_id: str, ref: DocumentRef, chunks: list) -> str:
+        """The document is searchable already; a graph failure is reported in the job, not fatal to it."""
+        assert self.graph is not None
+        self.metadata.report_progress(job_id, "graph", _GRAPH_START, f"0/{len(chunks)} chunks")
+
+        def on_progress(done: int, total: int) -> None:
+            self.metadata.report_progress(job_id, "graph", _GRAPH_START + (1 - _GRAPH_START) * done / max(total, 1),
+                                          f"{done}/{total} chunks")
+
+        try:
+            result = self.graph.build(ref, chunks, on_progress=on_progress)
+            if not self.metadata.is_version_live(ref.document_id, ref.version):
+                self.graph.remove_document(ref.document_id)  # deleted or replaced meanwhile: leave no facts
+            return f"; graph: {result.entities} entities, {result.relations} relations"
+        except Exception as exc:  # noqa: BLE001 - the vectors are live; say what failed and how to retry
+            log.exception("graph stage of job %s failed", job_id)
+            reason = exc.message if isinstance(exc, ZhikuError) else f"{type(exc).__name__}: {exc}"
+            return f"; graph extraction FAILED ({reason}); re-index the document to retry"
 
     def _kb_language(self, kb_id: str) -> str | None:
         try:

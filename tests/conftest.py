@@ -17,6 +17,45 @@ import pytest
 from core.settings import Settings
 
 POSTGRES_URL = os.environ.get("ZHIKU_TEST_POSTGRES_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# A Bolt server to test against instead of the local ArcadeDB one the tests start (e.g. a real Neo4j).
+TEST_NEO4J_URI = os.environ.get("ZHIKU_TEST_NEO4J_URI")
+
+
+@pytest.fixture(scope="session")
+def bolt_server(tmp_path_factory) -> Iterator[dict]:
+    """One real Bolt server for the session: ArcadeDB's Bolt plugin from arcadedb-embedded, or the server at
+    ZHIKU_TEST_NEO4J_URI (with ZHIKU_TEST_NEO4J_USER, _PASSWORD, _DATABASE). Tests use knowledge bases of
+    their own (random ids), so a shared server is fine."""
+    if TEST_NEO4J_URI:
+        yield {"uri": TEST_NEO4J_URI, "auth": (os.environ.get("ZHIKU_TEST_NEO4J_USER", "neo4j"),
+                                               os.environ.get("ZHIKU_TEST_NEO4J_PASSWORD", "")),
+               "database": os.environ.get("ZHIKU_TEST_NEO4J_DATABASE") or None, "server": None}
+        return
+    from graph.bolt_server import EmbeddedBoltServer
+
+    server = EmbeddedBoltServer(tmp_path_factory.mktemp("graph"), heap="512m")
+    with server:
+        yield {"uri": server.uri, "auth": server.auth(), "database": server.database, "server": server}
+
+
+@pytest.fixture(scope="session")
+def store(bolt_server):
+    from neo4j import GraphDatabase
+
+    from graph.graph_store import GraphStore
+
+    driver = GraphDatabase.driver(bolt_server["uri"], auth=bolt_server["auth"])
+    graph = GraphStore(driver, bolt_server["database"])
+    graph.ensure_schema()
+    yield graph
+    driver.close()
+
+
+def graph_settings(bolt_server: dict) -> dict:
+    """Settings fields that point the service at the session's Bolt server."""
+    user, password = bolt_server["auth"]
+    return {"neo4j_uri": bolt_server["uri"], "neo4j_user": user, "neo4j_password": password,
+            "neo4j_database": bolt_server["database"]}
 
 
 @pytest.fixture(scope="session")
@@ -68,9 +107,10 @@ def database_url(request, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(tmp_path, database_url) -> Settings:
+def settings(tmp_path, database_url, bolt_server) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=database_url, max_upload_mb=1,
-                    chunk_size=200, chunk_overlap=40, parent_chunk_size=800, _env_file=None)
+                    chunk_size=200, chunk_overlap=40, parent_chunk_size=800, _env_file=None,
+                    **graph_settings(bolt_server))
 
 
 def make_runtime(settings, embedder, ocr_reader, transcriber):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import struct
 import wave
 import zlib
-from pathlib import Path
 
 import pytest
 

@@ -1,0 +1,40 @@
+"""Builds the configured extractor and, per knowledge base, the entity resolver with its alias dictionaries."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from core.errors import ConfigurationError
+from core.settings import Settings
+from graph.extraction.chunk_extractor import ChunkExtractor
+from graph.extraction.entity_resolution import EntityResolver
+
+
+def make_extractor(settings: Settings) -> ChunkExtractor:
+    from graph.extraction.rule_extractor import RuleExtractor
+
+    return RuleExtractor(domain_types=_read_json(settings.graph_domain_types_file, "ZHIKU_GRAPH_DOMAIN_TYPES_FILE"))
+
+
+def make_resolver_factory(settings: Settings) -> Callable[[str], EntityResolver]:
+    """Built-in aliases, then ZHIKU_GRAPH_ALIAS_FILE, then <alias dir>/<kb id>.json, each merged over the last."""
+    shared = _read_json(settings.graph_alias_file, "ZHIKU_GRAPH_ALIAS_FILE")
+
+    def resolver_for(kb_id: str) -> EntityResolver:
+        resolver = EntityResolver(shared)
+        own = settings.resolved_graph_alias_dir / f"{kb_id}.json"
+        if own.is_file():
+            resolver.merge(_read_json(own, str(own)))
+        return resolver
+
+    return resolver_for
+
+
+def _read_json(path: Path | None, what: str):
+    if path is None:
+        return None
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot read {what} ({path}): {exc}") from exc

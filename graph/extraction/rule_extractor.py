@@ -1,0 +1,1127 @@
+"""The offline default extractor: Chinese + English entities and typed relations, by rules.
+
+Per sentence (split at 。！？；!?; , line breaks and a Latin full stop before a space):
+
+Entities (spans over the sentence; overlaps resolved longest first, then by source priority)
+  - dictionary terms: the alias dictionary's names and the configured domain types (type → terms),
+    matched on CJK characters and on Latin word n-grams (case-insensitive);
+  - 《…》 titles: `policy` when they end with 法/办法/条例/规定/通知/意见/指引/细则/… else `entity` (a film,
+    book, programme); quoted names (“…”, 「…」) followed or preceded by product words: `product`;
+  - Chinese name chains over jieba words (jieba 0.42 dictionary, HMM for unseen words): a head word
+    with an organisation suffix (银行, 分行, 有限公司, 集团, 总局, 委员会, 大学, …), a policy suffix
+    (办法, 条例, …), a loan suffix (贷款), an account suffix (账户, 存款) or a product suffix (信用卡, 债券,
+    基金, 存单, …) extended to the left over nouns, place and proper names and business words
+    (担保, 投资, 科技, …), stopping at verbs, prepositions, particles, punctuation and determiners
+    (本, 该, 其, 我国, …); bounded to 6 words / 30 characters. A bank branch (…银行…分行) also yields
+    its bank and a `branch_of` relation;
+  - remaining jieba part-of-speech tags: nr/nrfg/nrt → person, ns → location, nt → organization,
+    nz → entity, j (abbreviation) ending in 会/局/行/委/部/院/所 → organization; unseen words get
+    jieba's character-level HMM tag (cached);
+  - English proper-noun phrases: runs of capitalised words joined by of/the/de/von/van/…, "and" only
+    inside an organisation name, "on"/"for" after Committee/Council/…, a trailing number (Studio 33,
+    Basel III) and company forms (Co., Ltd / Inc / plc / LLC); a leading year is kept (the 1999 …
+    Championship). A sentence-initial single word is dropped unless it is an acronym, known, or seen
+    capitalised elsewhere in the chunk; leading function words ("The", "Under") are dropped. Typed
+    by suffix (organization: Bank, Ltd, University, Committee …; location: City, River …, a small
+    gazetteer, "located/born/based in X"; policy: Act, Law, Regulation …, Basel I/II/III; person: a
+    given-name list or a title such as Mr/Dr/President), else `entity`;
+  - amounts (money with a currency, %, 个百分点, basis points) and dates (2023年3月, 2024-01-01,
+    26 July 2023, March 2024, a year after in/since/from/…); months, weekdays, numbers alone are not
+    entities.
+  Junk is refused: pronouns and generic words (stop lists), single characters, numbers-only names,
+  names longer than MAX_NAME_CHARS (so a 10,000-character run never reaches the store).
+
+Relations
+  - typed patterns, kept as data in RELATION_PATTERNS (type, language, regex with {S}/{O}, allowed
+    subject/object types). They run over the sentence with every entity replaced by one private-use
+    character, so a pattern reads "{S}的法定代表人为{O}" and gaps can be bounded in characters and
+    forbidden from crossing other entities. {S}/{O} also accept lists (A、B和C) and yield one
+    relation per member. Types: guarantees, legal_representative, executive_of, shareholder_of,
+    subsidiary_of, branch_of, governs, issued_by, created_by, located_in, born_in, lends_to,
+    overdue_loan_of, penalized_by (see the table for direction);
+  - `related_to` between entities of one sentence not already joined by a typed relation, nearest
+    pairs first, at most `max_pairs_per_sentence`; amounts and dates never take part (they would
+    become hubs such as "2019"). With a heading path whose last heading is itself one entity (a
+    Wikipedia title, a company name), that topic entity is also joined to the chunk's first
+    `max_topic_links` entities: later sentences say "he" or "the bank" instead of its name.
+
+Speed: jieba's word segmentation (HMM on) + dictionary tags, regexes compiled once; ~1 ms per 300
+characters on one core (see evaluation/extraction_eval.py).
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from graph.extraction.chunk_extractor import COOCCURRENCE, VALUE_TYPES, Extraction
+from graph.graph_store import MAX_NAME_CHARS, EntityInput, RelationInput
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 20_000          # a chunk longer than this is read up to here
+MAX_SENTENCE_CHARS = 1_000       # a "sentence" without punctuation is cut into pieces this long
+MAX_ENTITIES_PER_SENTENCE = 48
+MAX_ENTITIES = 96
+MAX_RELATIONS = 192
+MAX_ZH_NAME = 40                 # a Chinese name chain longer than this is not a name
+MAX_EN_WORDS = 10
+
+# --- vocabularies ---------------------------------------------------------------------------------
+ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "分公司", "子公司", "公司", "集团", "银行", "分行", "支行",
+                "营业部", "信用社", "合作社", "农商行", "总局", "分局", "监管局", "管理局", "委员会", "常务委员会",
+                "人民政府", "政府", "交易所", "事务所", "研究院", "研究所", "科学院", "大学", "学院", "医院", "法院",
+                "检察院", "协会", "商会", "学会", "联合会", "基金会", "中心", "电视台", "通讯社", "报社", "日报",
+                "出版社", "俱乐部", "保险", "证券", "信托", "基金公司", "财务公司", "资管", "理财", "部", "厅",
+                "办公室", "署", "局", "银保监局", "证监局", "油田", "航空", "酒店")
+POLICY_SUFFIXES = ("管理办法", "暂行办法", "实施办法", "办法", "条例", "规定", "通知", "意见", "指导意见", "指引",
+                   "细则", "实施细则", "准则", "规则", "决定", "公告", "通告", "方案", "纲要", "规划", "制度", "规范",
+                   "法", "法案", "章程", "协议", "守则", "标准")
+LOAN_SUFFIXES = ("贷款", "按揭", "经营贷", "消费贷", "信用贷", "房贷", "车贷")
+ACCOUNT_SUFFIXES = ("账户", "帐户", "存款账户", "储蓄账户", "结算账户")
+STRONG_POLICY_SUFFIXES = ("管理办法", "暂行办法", "实施办法", "办法", "条例", "规定", "细则", "实施细则", "指引", "暂行规定")
+EVENT_SUFFIXES = ("论坛", "峰会", "博览会", "交易会", "运动会", "奥运会", "世界杯", "锦标赛", "联赛", "电影节")
+NOT_ORG_BU = ("总部", "内部", "外部", "全部", "局部", "东部", "西部", "南部", "北部", "中部", "本部", "干部", "头部", "腹部",
+              "结局", "格局", "布局", "大局", "全局", "当局", "开局", "胜局", "僵局", "公署")
+GENERIC_MODIFIERS = frozenset("上市 全资 子 母 关联 参股 下属 旗下 该 其 本 各 商业 国有 民营 外资 中资 境外 境内 地方 "
+                              "股份制 城市 农村 大型 中小 小型 小微 合作".split())
+PERSON_TITLES = ("董事长", "行长", "总经理", "总裁", "首相", "总理", "总统", "主席", "部长", "局长", "省长", "市长", "书记",
+                 "行政长官", "特首", "法定代表人", "借款人", "担保人", "保证人", "先生", "女士", "教授", "院士", "导演",
+                 "演员", "歌手", "作家", "记者", "发言人", "大使", "理事长", "首席执行官", "创始人")
+DESCRIPTIVE_HEADS = frozenset("上市公司 全资子公司 控股子公司 子公司 母公司 关联公司 合资公司 总公司 空壳公司".split())
+NOT_NAMES = frozenset("印发 发文 出台 新闻 新华 央视 记者 编辑 责任编辑 来源 图片 视频 网友 专家 官方".split())
+FORCE_WORDS = ("分行", "支行", "法定代表人", "股份有限公司", "有限责任公司", "子公司", "全资子公司", "控股子公司", "分公司",
+               "银保监局", "银监局", "证监局", "金融监管局", "控股股东", "实际控制人",
+               "以下简称", "授信额度", "连带责任")
+FORCE_ENTITIES = {"银保监会": "organization", "金融监管总局": "organization", "国家金融监督管理总局": "organization",
+                  "证监会": "organization", "外汇局": "organization", "人民银行": "organization", "央行": "organization"}
+FORCE_TAGS = {"organization": "nt", "person": "nr", "location": "ns", "policy": "nz", "product": "nz",
+              "loan_type": "n", "account_type": "n", "entity": "nz"}
+PRODUCT_SUFFIXES = ("信用卡", "借记卡", "储蓄卡", "白金卡", "联名卡", "社保卡", "金卡", "债券", "金融债", "金融债券",
+                    "国债", "存单", "大额存单", "理财产品", "基金", "保险产品", "年金")
+BIZ_WORDS = frozenset(
+    "担保 融资担保 投资 融资 科技 贸易 实业 控股 发展 建设 置业 咨询 管理 服务 信息 技术 资产 金融 保险 证券 基金 信托 "
+    "租赁 融资租赁 电子 能源 物流 医药 制造 工程 房地产 开发 商贸 网络 传媒 文化 教育 农业 食品 化工 汽车 新能源 环保 电力 "
+    "国际 理财 消费金融 小额贷款 储蓄 邮政 邮政储蓄 商业 农村 合作 信用 监督 监督管理 监管 人民 交通 建设 工商 招商 兴业 "
+    "民生 光大 华夏 浦东 平安 中信 国家 中央 中国 全国 人民代表大会 常务 证券交易 期货 清算 支付 结算 营销 国有 "
+    "个人 住房 消费 经营 流动资金 固定资产 并购 银团 项目 汽车 助学 公积金 信用 抵押 质押 保证 普惠 小微 绿色 活期 定期 "
+    "储蓄 结算 基本 一般 专用 临时 外汇 资本 流动性 风险 反洗钱 暂行 实施 办法 管理办法 银行业 保险业 贷款 存款 账户".split())
+STOP_LEFT = frozenset(
+    "本 该 此 其 各 各类 各项 上述 下列 以下 以上 有关 相关 其他 其它 这些 这 那 那些 这个 我 我国 我行 本行 贵行 你 您 他 她 它 "
+    "所有 全部 部分 一些 一 新 现行 原 前述 每 每个 每家 多家 某 某些 一家 两家 该行 本公司 该公司 各家 任何 如 及 或 和 与 "
+    "子公司 全资子公司 控股子公司 母公司 分公司 股东 控股股东 借款人 担保人 保证人 客户 法定代表人 董事长 行长 总经理 "
+    "旗下 下属 授信额度 以下简称 "
+    "的 了 在 向 由 为 对 于 从 以 被 将 把 给 跟 同 是 有 并 等 及其 之 中 内 外 后 前 时 年 月 日".split())
+GENERIC_NAMES = frozenset(
+    "公司 有限公司 股份有限公司 有限责任公司 银行 商业银行 分行 支行 集团 政府 人民政府 委员会 总局 局 部 厅 中心 大学 学院 医院 "
+    "法院 协会 基金 债券 存单 信用卡 账户 存款 贷款 办法 管理办法 条例 规定 通知 意见 指引 细则 准则 规则 决定 公告 方案 制度 "
+    "规范 法 标准 协议 章程 保险 证券 信托 理财 企业 机构 金融机构 银行业金融机构 部门 单位 客户 借款人 担保人 保证人 "
+    "国家 中央 地方 政府部门 监管部门 监管机构 子公司 分公司 营业部 本办法 本规定 本通知 本条例 我行 本行 该行 "
+    "上市公司 个人 住房 账号 卡 产品 理财产品 日报 中国人 大家 人们 全国 国内 国外 海外 境内 境外 当地 本地 双方 各方".split())
+POLICY_WORDS_ZH = POLICY_SUFFIXES
+DETERMINER_RE = re.compile(r"^(?:本|该|此|上述|有关|相关)")
+
+EN_STOP = frozenset(
+    "a an the this that these those it its he she they we you i his her their our your my me him them us "
+    "in on at by for of to from with as and or but if when while where which who whom whose what why how "
+    "there here then than so not no yes all any each every some many most more much other another such "
+    "is are was were be been being has have had do does did can could may might must shall should will would "
+    "after before during under over between among about above below into onto upon within without against "
+    "according pursuant following including since until also however although though because therefore thus "
+    "meanwhile moreover furthermore besides nevertheless neither either both one two three first second third "
+    "mr mrs ms dr prof sir note see table figure chapter section article part page "
+    "today yesterday tomorrow please dear regards hello hi thanks ok yes".split())
+EN_GENERIC = frozenset("customers customer clients client borrowers borrower bank banks company companies group "
+                       "government state city university new old".split())
+MONTHS = ("january february march april may june july august september october november december "
+          "jan feb mar apr jun jul aug sep sept oct nov dec").split()
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+DEMONYMS = frozenset(
+    "american british english french german italian spanish portuguese dutch danish swedish norwegian finnish "
+    "russian polish czech greek turkish irish scottish welsh canadian mexican brazilian argentine chilean "
+    "australian chinese japanese korean indian pakistani vietnamese thai indonesian malaysian filipino "
+    "african european asian latin arab arabic israeli iranian egyptian swiss austrian belgian hungarian "
+    "roman christian catholic protestant jewish muslim islamic buddhist hindu western eastern northern southern "
+    "canadian-american african-american anglo-american".split())
+EN_ORG_HEADS = frozenset(
+    "bank bancorp group holdings holding company corporation corp co inc ltd limited plc llc llp ag sa nv gmbh "
+    "university college institute institution school academy association council commission committee "
+    "agency authority ministry department board bureau office administration fund trust foundation society "
+    "federation union league party club records studios studio entertainment games pictures films press "
+    "publishing publishers airlines airways motors railways network networks media broadcasting corporation "
+    "exchange reserve treasury court parliament congress senate army navy police church orchestra band team "
+    "laboratories labs systems technologies solutions partners capital securities insurance assurance".split())
+EN_ORG_OF = frozenset("committee council commission institute centre center association office agency ministry "
+                      "department bureau society foundation board authority federation union school".split())
+EN_LOC_HEADS = frozenset(
+    "city county province state river lake mountain mountains island islands valley street avenue road bay sea "
+    "ocean district region village town parish prefecture peninsula desert airport station square "
+    "kingdom republic".split())
+EN_POLICY_HEADS = frozenset(
+    "act law laws regulation regulations rule rules directive accord code guidelines guideline measures "
+    "provisions circular notice standard standards framework treaty convention ordinance bill policy".split())
+EN_PRODUCT_HEADS = frozenset("card fund bond bonds note notes plan account".split())
+EN_PRODUCT_AFTER = re.compile(r"^\s+(?:credit|debit|prepaid|charge|platinum)\s+cards?\b|^\s+(?:fund|bond|card)s?\b",
+                              re.I)
+EN_TITLES = frozenset("mr mrs ms miss dr prof sir dame lord lady president chairman chairwoman governor king queen "
+                      "prince princess saint st senator judge justice general captain minister premier ceo cfo "
+                      "coo cto chair director founder governor".split())
+PERSONAL_TITLES = frozenset("mr mrs ms miss dr prof sir dame lord lady president king queen prince princess senator "
+                            "judge justice general captain minister premier".split())
+EN_CONNECTORS = frozenset("of de la le du von van der den da di del dos das y".split())
+GIVEN_NAMES = frozenset(
+    "aaron adam adrian alan albert alex alexander alfred alice amanda amy andrea andrew angela ann anna anne "
+    "anthony antonio arthur barbara ben benjamin bernard bill billy bob brian bruce carl carlos carol caroline "
+    "catherine charles charlie charlotte chris christian christina christopher claire claude daniel david "
+    "dennis diana donald dorothy douglas edward eddie elizabeth ellen emily emma eric ernest eva frank franz "
+    "frederick friedrich gary george georg gerald gordon grace hank hans harold harry heinrich helen henry "
+    "howard hugh ian isaac jack jacob james jamie jan jane janet jason jean jeff jennifer jeremy jerry jim "
+    "joan joe johann johannes john jonathan jose joseph joshua juan julia julie karen karl kate katherine "
+    "keith kelly kenneth kevin larry laura lawrence lester linda lisa louis louise lucy ludwig luis margaret "
+    "maria marie mark martin mary matthew max michael michel mika mike nancy nathan nicholas nick oliver "
+    "oscar patricia patrick paul peter philip philipp pierre rachel ralph raymond rebecca richard robert "
+    "roger ronald rose ruth ryan samuel sarah scott sebastian sharon simon sophie stephen steve steven susan "
+    "thomas tim timothy tom tony victor vincent walter william wolfgang elvis frida igor ivan sergei vladimir "
+    "ahmed ali mohammed muhammad hassan omar akira hiroshi kenji yuki ravi raj wei li ming chen lee kim park "
+    "giovanni giuseppe marco luca francesco pablo diego miguel fernando rafael sofia isabel ana lars erik "
+    "sven anders olaf bjorn karin ingrid greta emil felix otto fritz gustav leopold anton josef jacques "
+    "marcel andre rene henri francois claude jules victor amelia olivia emilie harriet agnes edith".split())
+GAZETTEER_EN = frozenset(
+    "afghanistan albania algeria argentina australia austria bangladesh belgium brazil bulgaria cambodia "
+    "canada chile china colombia croatia cuba denmark egypt england finland france germany greece hungary "
+    "iceland india indonesia iran iraq ireland israel italy japan kenya korea laos malaysia mexico mongolia "
+    "morocco myanmar nepal netherlands nigeria norway pakistan peru philippines poland portugal romania "
+    "russia scotland singapore spain sweden switzerland syria taiwan thailand turkey ukraine vietnam wales "
+    "europe asia africa america antarctica "
+    "alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho "
+    "illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota "
+    "mississippi missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah "
+    "vermont virginia washington wisconsin wyoming "
+    "london paris berlin tokyo beijing shanghai shenzhen guangzhou hangzhou nanjing tianjin chongqing wuhan "
+    "chengdu hong kong macau macao moscow rome madrid vienna weimar munich hamburg frankfurt amsterdam "
+    "brussels geneva zurich stockholm oslo copenhagen helsinki dublin edinburgh manchester liverpool "
+    "toronto vancouver montreal sydney melbourne chicago boston seattle houston dallas atlanta miami "
+    "detroit philadelphia hollywood los angeles new york san francisco seoul bangkok jakarta manila delhi "
+    "mumbai dubai cairo istanbul athens lisbon prague warsaw budapest nashville memphis madison".split()) | {
+    "hong kong", "new york", "los angeles", "san francisco", "new zealand", "south africa", "united states",
+    "united kingdom", "south korea", "north korea", "new jersey", "new mexico", "north carolina",
+    "south carolina", "north dakota", "south dakota", "west virginia", "rhode island", "new hampshire",
+    "saudi arabia", "sri lanka", "new delhi", "united arab emirates", "soviet union", "czech republic"}
+
+# --- patterns -------------------------------------------------------------------------------------
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;…\n\r])|(?<=\.)\s+(?=[A-Z\"“'‘(\[0-9])|(?<=[.!?][\"”’'])\s+")
+_TITLE = re.compile(r"《([^《》\n]{2,60})》")
+_QUOTED = re.compile(r"[“「『\"]([^“”「」『』\"\n]{2,20})[”」』\"]")
+_PRODUCT_NEAR = re.compile(r"^(?:[\w\s]{0,6}?)(?:产品|理财|系列|贷|卡|基金|存单|债券|保险|APP|app|服务|平台)")
+_PRODUCT_BEFORE = re.compile(r"(?:推出|发行|上线|发布|推广|销售|代销|购买|认购|申请|办理)(?:了)?\s*$")
+_ALIAS_DECL = re.compile(r"[（(]\s*(?:以下|下文)?(?:简称|合称|统称)\s*[:：]?\s*[“\"「『]?([^”\"」』（）()]{1,30})[”\"」』]?\s*[)）]"
+                         r"|[(（]\s*(?:hereinafter|hereafter)\s+(?:referred\s+to\s+as\s+)?(?:the\s+)?[“\"']"
+                         r"([^”\"']{1,40})[”\"']\s*[)）]", re.I)
+_NUM = r"(?:\d+(?:[,，]\d{3})*(?:\.\d+)?|[零〇一二三四五六七八九十百千两]+(?:点[零一二三四五六七八九]+)?)"
+_AMOUNT_ZH = re.compile(
+    rf"(?:人民币|美元|港币|港元|欧元)?\s*{_NUM}\s*(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)?\s*"
+    r"(?:元人民币|元|美元|港元|港币|欧元|日元|英镑|澳元|加元|韩元|卢布|块钱)"
+    rf"|{_NUM}\s*(?:%|％|个百分点|个基点|基点)|百分之[零一二三四五六七八九十百点]+")
+_AMOUNT_EN = re.compile(
+    r"(?:US\$|HK\$|S\$|A\$|C\$|\$|€|£|¥|￥)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|bn|mn|m|k)\b)?"
+    r"|\b(?:RMB|CNY|USD|HKD|EUR|GBP|JPY|SGD)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|bn|mn)\b)?"
+    r"|\b\d[\d,]*(?:\.\d+)?\s?(?:million|billion|trillion)?\s?(?:dollars|yuan|renminbi|euros|pounds|yen|RMB|USD|CNY|HKD)\b"
+    r"|\b\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b|basis points\b|bps\b)")
+_DATE_ZH = re.compile(
+    r"(?:\d{4}|[零〇一二三四五六七八九]{4})\s*年(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+    r"(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?)?(?:[上中下]旬|年底|年初|年末)?"
+    r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b")
+_MONTH_RE = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_DATE_EN = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_RE}\s+\d{{4}}|{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|{_MONTH_RE}\s+\d{{4}})\b")
+_YEAR_EN = re.compile(r"\b(?:in|In|since|Since|from|From|until|Until|by|of|year|to|and|between|during|around|after|"
+                      r"before|early|late|mid|circa|c\.)\s((?:1[5-9]\d\d|20\d\d)s?)\b(?![-–]\d|\s+[A-Z])")
+_EN_TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ][\w'’\-.&]*|\d[\d,.]*\w*|\S", re.UNICODE)
+_COMPANY_FORM = re.compile(r"^(?:,?\s*(?:Co\.,?\s*Ltd\.?|Co\.?\s*Ltd\.?|Ltd\.?|Inc\.?|plc|PLC|LLC|LLP|L\.P\.|Corp\.?|"
+                           r"Limited|GmbH|AG|S\.A\.|N\.V\.|S\.p\.A\.))(?![A-Za-z])")
+_DEFINITION = re.compile(r"^(?:\s*\([^()]{0,80}\))?,?\s+(?:is|was|are|were)\s+(?:a|an|the|one)\s")  # "Aschenbrödel is a ballet"
+_ROMAN = re.compile(r"^(?:I{1,3}|IV|V|VI{1,3}|IX|X{1,3})$")
+_LOC_CONTEXT = re.compile(r"\b(?:in|at|near|from|to|of)\s+$|\b(?:located|based|headquartered|born|died|situated|lives|lived)\s+in\s+$")
+
+PH0 = 0xE000  # entity placeholders: one private-use character each
+
+
+# --- relation patterns (data) ---------------------------------------------------------------------
+ORG = frozenset({"organization", "entity"})
+AGENT = frozenset({"organization", "person", "entity"})
+PARTY = frozenset({"organization", "person", "entity"})
+LOC = frozenset({"location"})
+WORK = frozenset({"entity", "product", "policy", "organization"})
+POLICY = frozenset({"policy"})
+REGULATED = frozenset({"loan_type", "account_type", "product", "organization", "entity"})
+ANY = None
+
+
+@dataclass(frozen=True)
+class RelationPattern:
+    """A typed relation: `pattern` over the placeholder sentence; {S}/{O} mark the subject/object
+    (each may be a list A、B和C); `gap` = any text not crossing a sentence end, `ngap` = text with no
+    other entity in it. Direction is always (subject)-[type]->(object)."""
+    type: str
+    lang: str
+    pattern: str
+    subject_types: frozenset | None = ANY
+    object_types: frozenset | None = ANY
+    last_object: bool = False   # an address chain (广东省深圳市): the object is its last, most specific part
+
+
+RELATION_PATTERNS: tuple[RelationPattern, ...] = (
+    # guarantees: (guarantor)-[guarantees]->(the guaranteed party)
+    RelationPattern("guarantees", "zh", r"{S}(?:为|向|对)(?:其)?(?:全资|控股)?(?:子公司)?{O}{cgap16}(?:提供|承担)[^。；，,]{0,12}?担保", AGENT, PARTY),
+    RelationPattern("guarantees", "zh", r"向{O}{gap40}由{S}(?:提供|承担)?[^。；，,]{0,12}?担保", AGENT, PARTY),
+    RelationPattern("guarantees", "zh", r"{O}(?:的)?[^。；，,]{0,12}?(?:担保人|保证人)(?:为|是|系)[:：]?{S}", AGENT, PARTY),
+    RelationPattern("guarantees", "zh", r"{S}(?:作为|系|为|是){O}(?:的)?(?:担保人|保证人)", AGENT, PARTY),
+    RelationPattern("guarantees", "en", r"{S},? (?:unconditionally )?(?:guarantees|guaranteed|will guarantee|has guaranteed|provides? (?:a |the )?guarantee (?:for|to)|provided (?:a |the )?guarantee (?:for|to)|acts? as (?:the )?guarantor (?:for|of)|is (?:the )?guarantor (?:for|of))(?: the)?(?: loans?(?: of| to))? {O}", AGENT, PARTY),
+    RelationPattern("guarantees", "en", r"{O}{ngap40}(?:,)? (?:guaranteed|secured|backed) by (?:the )?{S}", AGENT, PARTY),
+    RelationPattern("guarantees", "en", r"{O}(?:'s|’s) guarantor (?:is|was) (?:the )?{S}", AGENT, PARTY),
+    # legal_representative: (person)-[legal_representative]->(organisation)
+    RelationPattern("legal_representative", "zh", r"{O}(?:的)?法定代表人(?:为|是|系)?[:：]?\s*{S}", frozenset({"person", "entity"}), ORG),
+    RelationPattern("legal_representative", "zh", r"{S}(?:担任|系|为|是){O}(?:的)?法定代表人", frozenset({"person", "entity"}), ORG),
+    RelationPattern("legal_representative", "en", r"{S},? (?:is |was |as )?(?:the )?legal representative of (?:the )?{O}", frozenset({"person", "entity"}), ORG),
+    RelationPattern("legal_representative", "en", r"{O}(?:'s|’s) legal representative,? (?:is |was )?{S}", frozenset({"person", "entity"}), ORG),
+    # executive_of: (person)-[executive_of]->(organisation)
+    RelationPattern("executive_of", "zh", r"{O}(?:的)?(?:党委书记|董事长|副董事长|行长|副行长|总经理|副总经理|总裁|副总裁|首席执行官|CEO|首席经济学家|监事长|董事|主席|理事长|局长|副局长)(?:[、兼](?:党委书记|董事长|行长|总经理|总裁))?{S}", frozenset({"person"}), ORG),
+    RelationPattern("executive_of", "zh", r"{S}(?:担任|出任|任|当选)(?:为)?{O}(?:的)?(?:董事长|行长|总经理|总裁|首席执行官|主席|理事长)", frozenset({"person"}), ORG),
+    RelationPattern("executive_of", "en", r"{S},? (?:the )?(?:(?:chairman|chairwoman|chair|CEO|chief executive(?: officer)?|president|director|governor|managing director|founder|head)(?:,| and| &)? ?(?:the )?)+of (?:the )?{O}", frozenset({"person", "entity"}), ORG),
+    RelationPattern("executive_of", "en", r"{O}(?:'s|’s)? (?:chairman|chairwoman|CEO|chief executive|president|governor|managing director) {S}", frozenset({"person"}), ORG),
+    # shareholder_of: (holder)-[shareholder_of]->(company)
+    RelationPattern("shareholder_of", "zh", r"{S}(?:持有|持股|控股|收购|入股|参股|增持)(?:了)?{O}", AGENT, ORG),
+    RelationPattern("shareholder_of", "zh", r"{S}(?:是|为|系|作为|成为){gap12}{O}(?:的)?(?:控股股东|第一大股东|大股东|实际控制人|股东)", AGENT, ORG),
+    RelationPattern("shareholder_of", "zh", r"{O}(?:的)?(?:控股股东|第一大股东|大股东|实际控制人|股东)(?:为|是|包括)[:：]?{S}", AGENT, ORG),
+    RelationPattern("shareholder_of", "en", r"{S}{gap40} (?:owns|owned|holds|held|acquired|controls|controlled)(?: a| an)?(?: \d+(?:\.\d+)?%)?(?: (?:majority|minority|controlling))?(?: stake| interest| shares?)?(?: in| of)? (?:the )?{O}", AGENT, ORG),
+    RelationPattern("shareholder_of", "en", r"{S},? (?:is |was )?(?:a |the )?(?:major |largest |controlling |majority )?shareholder (?:of|in) (?:the )?{O}", AGENT, ORG),
+    # subsidiary_of: (subsidiary)-[subsidiary_of]->(parent)
+    RelationPattern("subsidiary_of", "zh", r"{S}(?:是|为|系|作为){gap8}{O}(?:的)?(?:全资|控股)?子公司", ORG, ORG),
+    RelationPattern("subsidiary_of", "zh", r"{O}{gap8}(?:其|旗下|下属|的)(?:全资|控股)?(?:子公司|旗下)?(?:的)?{S}", ORG, ORG),
+    RelationPattern("subsidiary_of", "en", r"{S},? (?:is |was |as )?(?:a |an |the )?(?:wholly[- ]owned |majority[- ]owned )?subsidiary of (?:the )?{O}", ORG, ORG),
+    RelationPattern("subsidiary_of", "en", r"{O}{gap60} (?:through|via) its (?:wholly[- ]owned )?subsidiar(?:y|ies),? (?:the )?{S}", ORG, ORG),
+    RelationPattern("subsidiary_of", "en", r"{O}(?:'s|’s) (?:wholly[- ]owned )?subsidiary,? {S}", ORG, ORG),
+    # governs: (policy)-[governs]->(what it applies to)
+    RelationPattern("governs", "zh", r"(?:根据|依据|按照|依照|遵照|执行|适用){S}[^。；]{0,30}?{O}", POLICY, REGULATED),
+    RelationPattern("governs", "zh", r"{S}(?:适用于|规范|规定了?|约束|规范了){ngap10}{O}", POLICY, REGULATED),
+    RelationPattern("governs", "en", r"(?:[Uu]nder|[Pp]ursuant to|[Aa]ccording to|[Ii]n accordance with) (?:the )?{S},? {O}", POLICY, REGULATED),
+    RelationPattern("governs", "en", r"{S} (?:applies to|governs|regulates|covers) (?:all )?(?:the )?{O}", POLICY, REGULATED),
+    RelationPattern("governs", "en", r"{O} (?:is|are|was|were) (?:governed|regulated) by (?:the )?{S}", POLICY, REGULATED),
+    # issued_by: (policy, product, publication)-[issued_by]->(issuer)
+    RelationPattern("issued_by", "zh", r"{O}{gap12}(?:联合)?(?:发布|印发|发行|颁布|出台|推出|制定|公布|上线)(?:了)?{gap12}{S}", WORK, AGENT),
+    RelationPattern("issued_by", "zh", r"{S}(?:是)?由{O}{gap8}(?:联合)?(?:发布|印发|发行|颁布|出台|推出|制定|通过|公布|出版)", WORK, AGENT),
+    RelationPattern("issued_by", "zh", r"{O}(?:的|推出的|发行的|旗下的)?[“「『\"]?{S}", frozenset({"product"}), ORG),
+    RelationPattern("issued_by", "en", r"{S}{ngap60}\b(?:developed|created|designed|produced|made|written) by {gap40} and (?:was )?(?:published|released|distributed|issued) by (?:the )?{O}", WORK, AGENT),
+    RelationPattern("issued_by", "en", r"(?<!by )(?<!by the ){S}{ngap60}\b(?:issued|published|released|launched|promulgated|distributed|introduced|offered)(?: \w+)? by (?:the )?{O}", WORK, AGENT),
+    RelationPattern("issued_by", "en", r"{O} (?:has |have )?(?:issued|published|released|launched|promulgated|introduced)(?: the| a| an| its)? {S}", WORK, AGENT),
+    # created_by: (work, company)-[created_by]->(author, director, founder, developer)
+    RelationPattern("created_by", "zh", r"{S}{ngap4}(?:是)?由{O}(?:共同|联合)?(?:执导|导演|创作|创办|创立|创建|编剧|开发|设计|作曲|研发|编写|撰写)", WORK, AGENT),
+    RelationPattern("created_by", "zh", r"{S}{gap20}(?:创始人|创办人|导演|作者|开发者|开发商)(?:是|为)[:：]?{O}", WORK, AGENT),
+    RelationPattern("created_by", "zh", r"{O}(?:执导|创办|创立|创建|创作|开发)(?:了|的)?{S}", WORK, AGENT),
+    RelationPattern("created_by", "en", r"{S}{ngap60}\b(?:created|developed|designed|directed|written|composed|founded|co-founded|invented|produced|authored|built)(?: \w+)? by (?:the )?{O}", WORK | frozenset({"person"}), AGENT),
+    RelationPattern("created_by", "en", r"{O} (?:created|developed|directed|wrote|composed|founded|co-founded|invented|designed|authored)(?: the| a| an| his| her| their)?(?: [a-z]+){0,2}? {S}", WORK, AGENT),
+    # located_in: (thing)-[located_in]->(place)
+    RelationPattern("located_in", "zh", r"^{S}[^。；]{0,40}?[，,](?:其|该行|该公司)?(?:总部|注册地址|注册地|住所)(?:位于|设在|设于|在)(?:中国)?{OSEQ}", PARTY, LOC, last_object=True),
+    RelationPattern("located_in", "zh", r"{S}[^\ue000-\uf8ff。；;，,]{0,8}?(?:总部)?(?:位于|坐落于|地处|设在|设于|座落于|注册于|落户)(?:中国)?{OSEQ}", frozenset({"organization", "entity", "location"}), LOC, last_object=True),
+    RelationPattern("located_in", "en", r"{S}{ngap30}\b(?:located|based|headquartered|situated|registered) in (?:the )?{O}", PARTY | frozenset({"location"}), LOC, last_object=True),
+    RelationPattern("located_in", "en", r"{S} (?:branch|branches|office|offices|headquarters|subsidiary|plant|factory) in (?:the )?{O}", PARTY, LOC),
+    # born_in: (person)-[born_in]->(place)
+    RelationPattern("born_in", "zh", r"{S}{ngap10}(?:出生于|生于){OSEQ}", frozenset({"person", "entity"}), LOC, last_object=True),
+    RelationPattern("born_in", "en", r"{S}{ngap40}\b(?:was )?born (?:on [^.;]{1,20} )?in (?:the )?{O}", frozenset({"person", "entity"}), LOC),
+    # lends_to: (lender)-[lends_to]->(borrower)
+    RelationPattern("lends_to", "zh", r"{S}(?:向|为|给|对){O}{gap16}(?:发放|提供|授予|批复|投放|审批)[^。；，,]{0,14}?(?:贷款|授信|融资|借款|额度|{LOAN})", ORG, PARTY),
+    RelationPattern("lends_to", "zh", r"{O}{gap40}向{S}(?:申请|借款|借入|贷款|融资)", ORG, PARTY),
+    RelationPattern("lends_to", "zh", r"{O}在{S}(?:的|处)(?:借款|贷款|融资|授信)", ORG, PARTY),
+    RelationPattern("lends_to", "en", r"{S} (?:lent|loaned|granted|extended|provided|advanced)(?: a| an)?{gap40} to (?:the )?{O}", ORG, PARTY),
+    RelationPattern("lends_to", "en", r"{O} (?:borrowed|obtained (?:a |an )?[\w ]{0,20}loan)[^.;]{0,40}? from (?:the )?{S}", ORG, PARTY),
+    # overdue_loan_of: (borrower)-[overdue_loan_of]->(lender): the borrower's loan with the lender is overdue
+    RelationPattern("overdue_loan_of", "zh", r"{S}(?:在|于|对|欠){O}(?:的)?[^。；]{0,20}?(?:逾期|欠息|违约|不良)", PARTY, ORG),
+    RelationPattern("overdue_loan_of", "en", r"{S},?{gap8}\b(?:has|had|have) (?:an |a )?(?:overdue|past-due|past due|delinquent|defaulted)[^.;]{0,50}? (?:with|from|at|to) (?:the )?{O}", PARTY, ORG),
+    # penalized_by: (penalised party)-[penalized_by]->(regulator)
+    RelationPattern("penalized_by", "zh", r"{S}{gap20}被{O}{gap8}(?:罚款|处罚|处以|警告|没收|责令)", PARTY, ORG),
+    RelationPattern("penalized_by", "zh", r"{O}[^。；，,]{0,10}?对{S}[^。；，,]{0,12}?(?:罚款|处罚|处以|作出行政处罚|警告)", PARTY, ORG),
+    RelationPattern("penalized_by", "en", r"{S} (?:was |were |has been |had been )?(?:fined|penalized|penalised|sanctioned)[^.;]{0,40}? by (?:the )?{O}", PARTY, ORG),
+    RelationPattern("penalized_by", "en", r"{O} (?:fined|penalized|penalised|sanctioned) (?:the )?{S}", PARTY, ORG),
+)
+
+# Placeholders: one private-use character per entity, in a block per type, so a pattern's {S}/{O}
+# only match entities of the allowed types (the regex never settles on a wrong-typed neighbour).
+TYPE_BLOCKS = {"organization": 0, "person": 1, "location": 2, "policy": 3, "product": 4, "loan_type": 5,
+               "account_type": 6, "entity": 7, "amount": 8, "date": 9}
+OTHER_BLOCK = 10          # configured domain types
+BLOCK_SIZE = 256
+_PH = r"[\ue000-\uf8ff]"
+_LIST_SEP = r"(?:\s*(?:,\s*and|、|,|，|和|及|与|以及|and|&)\s*(?:[Tt]he )?)"
+
+
+def _placeholder(type_: str, i: int) -> str:
+    return chr(PH0 + TYPE_BLOCKS.get(type_, OTHER_BLOCK) * BLOCK_SIZE + i)
+
+
+def _type_class(types: frozenset | None) -> str:
+    blocks = sorted({TYPE_BLOCKS[t] for t in types if t in TYPE_BLOCKS} | ({OTHER_BLOCK} if types is None or "entity" in types
+                                                                           else set())) if types else \
+        [b for b in range(OTHER_BLOCK + 1) if b not in (TYPE_BLOCKS["amount"], TYPE_BLOCKS["date"])]
+    return "[" + "".join(f"\\u{PH0 + b * BLOCK_SIZE:04x}-\\u{PH0 + (b + 1) * BLOCK_SIZE - 1:04x}" for b in blocks) + "]"
+
+
+def _compile(p: RelationPattern) -> re.Pattern:
+    def gap(match: re.Match) -> str:
+        kind, n = match.group(1), match.group(2)
+        if kind == "ngap":
+            return rf"[^\ue000-\uf8ff。；;！？!?]{{0,{n}}}?"
+        if kind == "cgap":
+            return rf"[^。；;！？!?，,]{{0,{n}}}?"
+        return rf"[^。；;！？!?]{{0,{n}}}?"
+
+    s_class, o_class = _type_class(p.subject_types), _type_class(p.object_types)
+    text = re.sub(r"\{([nc]?gap)(\d+)\}", gap, p.pattern)
+    text = (text.replace("{S}", rf"(?P<S>{s_class}(?:{_LIST_SEP}{s_class})*)")
+                .replace("{OSEQ}", rf"(?P<O>{o_class}+)")
+                .replace("{O}", rf"(?P<O>{o_class}(?:{_LIST_SEP}{o_class})*)")
+                .replace("{LOAN}", _type_class(frozenset({"loan_type"})))
+                .replace("(?:the )?", "(?:[Tt]he )?"))
+    return re.compile(text)
+
+
+_COMPILED = [(p, _compile(p)) for p in RELATION_PATTERNS]
+
+
+# --- jieba ----------------------------------------------------------------------------------------
+class _Jieba:
+    """jieba's default dictionary, read-only (no words are added: the BM25 encoder shares it)."""
+    _lock = threading.Lock()
+    _ready = False
+
+    @classmethod
+    def load(cls):
+        with cls._lock:
+            if not cls._ready:
+                import jieba
+                import jieba.posseg as posseg
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                cls.jieba, cls.tags = jieba, posseg.dt.word_tag_tab
+                cls.posseg = posseg
+                cls._ready = True
+        return cls
+
+
+@functools.lru_cache(maxsize=50_000)
+def _hmm_tag(word: str) -> str:
+    """Part-of-speech of a word jieba's dictionary lacks: its character HMM over the word alone."""
+    j = _Jieba.load()
+    try:
+        pairs = list(j.posseg.dt._POSTokenizer__cut(word))  # the HMM tagger jieba uses for unseen runs
+    except Exception:  # noqa: BLE001 - a private jieba detail; fall back to "unknown"
+        return "x"
+    if len(pairs) == 1:
+        return pairs[0].flag
+    flags = {p.flag for p in pairs}
+    return "nr" if flags <= {"nr", "nrfg", "nrt"} else "x"
+
+
+# --- small helpers --------------------------------------------------------------------------------
+@dataclass
+class _Span:
+    start: int
+    end: int
+    name: str
+    type: str
+    priority: int          # higher wins among equal lengths
+    aliases: tuple[str, ...] = ()
+    parent: str | None = None   # a bank branch's bank (…银行…分行 → …银行)
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _valid_name(name: str, type_: str) -> bool:
+    if not name or len(name) > MAX_NAME_CHARS:
+        return False
+    if type_ in VALUE_TYPES:
+        return True
+    stripped = name.strip()
+    if len(stripped) < 2 or stripped.isdigit():
+        return False
+    if re.fullmatch(r"[\d\W_]+", stripped):
+        return False
+    low = stripped.casefold()
+    if stripped in NOT_NAMES:
+        return False
+    if low in EN_STOP or low in EN_GENERIC or low in WEEKDAYS or low in MONTHS or low in GENERIC_NAMES:
+        return False
+    if DETERMINER_RE.match(stripped) and type_ not in ("policy",):
+        return False
+    return True
+
+
+def _split_sentences(text: str) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for piece in _SENTENCE_END.split(text):
+        if piece is None:
+            continue
+        start = text.find(piece, pos) if piece else pos
+        pos = start + len(piece)
+        body = piece.strip()
+        if not body:
+            continue
+        offset = start + (len(piece) - len(piece.lstrip()))
+        for i in range(0, len(body), MAX_SENTENCE_CHARS):
+            out.append((offset + i, body[i:i + MAX_SENTENCE_CHARS]))
+    return out
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return text.replace("\u3000", " ").replace("\t", " ")
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_dictionary_cached(resolver_class) -> tuple[tuple[str, str], ...]:
+    return tuple(resolver_class().names().items())
+
+
+def _builtin_dictionary(resolver_class) -> dict[str, str]:
+    return dict(_builtin_dictionary_cached(resolver_class))
+
+
+# --- the extractor --------------------------------------------------------------------------------
+class RuleExtractor:
+    """See the module docstring. `domain_types`: extra entity types and their terms (type → terms),
+    e.g. {"risk_indicator": ["不良贷款率", "拨备覆盖率"]}; `dictionary`: known names (name → type), usually
+    `EntityResolver.names()` of the knowledge base; None = the built-in alias dictionary's names."""
+
+    name = "rules"
+
+    def __init__(self, domain_types: Mapping[str, Iterable[str]] | None = None,
+                 dictionary: Mapping[str, str] | None = None, *, max_pairs_per_sentence: int = 4,
+                 max_topic_links: int = 6, use_headings: bool = True) -> None:
+        if dictionary is None:   # the built-in alias dictionary's names (邮储银行, 中银香港, PSBC …)
+            from graph.extraction.entity_resolution import EntityResolver
+
+            dictionary = _builtin_dictionary(EntityResolver)
+        self.max_pairs = max(0, int(max_pairs_per_sentence))
+        self.max_topic_links = max(0, int(max_topic_links))
+        self.use_headings = use_headings
+        terms: dict[str, tuple[str, str]] = {}
+        for name, type_ in (dictionary or {}).items():
+            self._add_term(terms, name, type_)
+        for type_, names in (domain_types or {}).items():
+            for name in names:
+                self._add_term(terms, name, type_)
+        for name in BUILTIN_TERMS:
+            self._add_term(terms, name, BUILTIN_TERMS[name], override=False)
+        for word in FORCE_WORDS:
+            if word.casefold() not in terms:
+                terms[word.casefold()] = (word, "")   # segmentation only, not an entity
+        for word, type_ in FORCE_ENTITIES.items():
+            self._add_term(terms, word, type_, override=False)
+        self._cjk_terms: dict[str, tuple[str, str]] = {}
+        self._cjk_lengths: dict[str, list[int]] = {}
+        self._latin_terms: dict[str, tuple[str, str]] = {}
+        self._latin_max_words = 1
+        for key, (name, type_) in terms.items():
+            if _is_cjk(key[0]) or not key.isascii():
+                self._cjk_terms[key] = (name, type_)
+                lengths = self._cjk_lengths.setdefault(key[0], [])
+                if len(key) not in lengths:
+                    lengths.append(len(key))
+            if not _is_cjk(key[0]):
+                words = key.split()
+                self._latin_terms[" ".join(words)] = (name, type_)
+                self._latin_max_words = min(8, max(self._latin_max_words, len(words)))
+        for lengths in self._cjk_lengths.values():
+            lengths.sort(reverse=True)
+
+    @staticmethod
+    def _add_term(terms: dict, name: str, type_: str, override: bool = True) -> None:
+        if not isinstance(name, str) or not isinstance(type_, str):
+            return
+        clean = _clean(name).strip()
+        if len(clean) < 2 or len(clean) > MAX_NAME_CHARS or not type_.strip():
+            return
+        key = clean.casefold()
+        if override or key not in terms:
+            terms[key] = (clean, type_.strip())
+
+    # --- public -----------------------------------------------------------------------------------
+    def extract(self, text: str, heading_path: Sequence[str] = ()) -> Extraction:
+        if not isinstance(text, str) or not text.strip():
+            return Extraction()
+        text = _clean(text[:MAX_TEXT_CHARS])
+        entities: dict[str, EntityInput] = {}
+        order: list[str] = []
+        relations: dict[tuple[str, str, str], RelationInput] = {}
+        cap_words = self._capitalised_elsewhere(text)
+        for _, sentence in _split_sentences(text):
+            spans = self._entities(sentence, cap_words)
+            found = self._relations(sentence, spans)   # may sharpen a span's type (entity → organization)
+            for span in spans:
+                self._keep(entities, order, span)
+            for rel in found:
+                if len(relations) < MAX_RELATIONS:
+                    relations.setdefault((rel.subject, rel.type, rel.object), rel)
+            if len(entities) >= MAX_ENTITIES:
+                break
+        topic = self._topic(heading_path, cap_words) if self.use_headings else None
+        if topic is not None:
+            self._keep(entities, order, topic)
+            linked = 0
+            for key in order:
+                if linked >= self.max_topic_links:
+                    break
+                ent = entities[key]
+                if ent.name == topic.name or ent.type in VALUE_TYPES:
+                    continue
+                pair = (topic.name, COOCCURRENCE, ent.name)
+                if not any((a, b) in {(topic.name, ent.name), (ent.name, topic.name)}
+                           for a, _, b in relations):
+                    relations.setdefault(pair, RelationInput(*pair))
+                linked += 1
+        return Extraction([entities[k] for k in order], list(relations.values())[:MAX_RELATIONS])
+
+    # --- entities ---------------------------------------------------------------------------------
+    @staticmethod
+    def _keep(entities: dict[str, EntityInput], order: list[str], span: _Span) -> None:
+        key = span.name.casefold()
+        if key in entities:
+            old = entities[key]
+            aliases = tuple(dict.fromkeys((*old.aliases, *span.aliases)))[:8]
+            type_ = old.type if old.type != "entity" else span.type
+            if aliases != old.aliases or type_ != old.type:
+                entities[key] = EntityInput(old.name, type_, aliases)
+            return
+        if len(entities) >= MAX_ENTITIES:
+            return
+        try:
+            entities[key] = EntityInput(span.name, span.type, tuple(a for a in span.aliases if a != span.name)[:8])
+        except ValueError:
+            return
+        order.append(key)
+
+    def _entities(self, sentence: str, cap_words: set[str]) -> list[_Span]:
+        candidates: list[_Span] = []
+        candidates += self._value_spans(sentence)
+        candidates += self._dictionary_spans(sentence)
+        candidates += self._title_spans(sentence)
+        if any(_is_cjk(ch) for ch in sentence):
+            candidates += self._chinese_spans(sentence)
+        if re.search(r"[A-Z]", sentence):
+            candidates += self._english_spans(sentence, cap_words)
+        # longest first, then priority; keep non-overlapping
+        candidates.sort(key=lambda s: (-(s.end - s.start), -s.priority, s.start))
+        taken = bytearray(len(sentence) + 1)
+        chosen: list[_Span] = []
+        for span in candidates:
+            if span.end <= span.start or any(taken[span.start:span.end]):
+                continue
+            if not _valid_name(span.name, span.type):
+                continue
+            for i in range(span.start, span.end):
+                taken[i] = 1
+            chosen.append(span)
+            if len(chosen) >= MAX_ENTITIES_PER_SENTENCE:
+                break
+        chosen.sort(key=lambda s: s.start)
+        self._alias_declarations(sentence, chosen)
+        parents = [_Span(-1, -1, s.parent, "organization", 0) for s in chosen
+                   if s.parent and _valid_name(s.parent, "organization")]
+        return chosen + parents
+
+    @staticmethod
+    def _value_spans(sentence: str) -> list[_Span]:
+        out = []
+        for regex, type_ in ((_AMOUNT_ZH, "amount"), (_AMOUNT_EN, "amount"), (_DATE_ZH, "date"), (_DATE_EN, "date")):
+            for m in regex.finditer(sentence):
+                name = m.group().strip()
+                if name:
+                    start = m.start() + (len(m.group()) - len(m.group().lstrip()))
+                    out.append(_Span(start, start + len(name), name, type_, 5))
+        for m in _YEAR_EN.finditer(sentence):
+            out.append(_Span(m.start(1), m.end(1), m.group(1), "date", 5))
+        return out
+
+    def _dictionary_spans(self, sentence: str) -> list[_Span]:
+        out: list[_Span] = []
+        low = sentence.casefold()
+        if self._cjk_terms:
+            i, n = 0, len(low)
+            while i < n:
+                lengths = self._cjk_lengths.get(low[i])
+                hit = None
+                if lengths:
+                    for length in lengths:
+                        piece = low[i:i + length]
+                        if len(piece) == length and piece in self._cjk_terms:
+                            hit = (length, self._cjk_terms[piece])
+                            break
+                if hit:
+                    length, (name, type_) = hit
+                    if type_:
+                        out.append(_Span(i, i + length, sentence[i:i + length], type_, 8))
+                    i += length
+                else:
+                    i += 1
+        if self._latin_terms and re.search(r"[A-Za-z]", sentence):
+            words = [(m.start(), m.end(), m.group().casefold().rstrip(".,")) for m in re.finditer(r"[^\s,;:()]+", sentence)]
+            k = 0
+            while k < len(words):
+                hit = None
+                for size in range(min(self._latin_max_words, len(words) - k), 0, -1):
+                    key = " ".join(w[2] for w in words[k:k + size])
+                    if key in self._latin_terms:
+                        hit = size
+                        break
+                if hit:
+                    start, end = words[k][0], words[k + hit - 1][1]
+                    surface = sentence[start:end].rstrip(".,")
+                    # acronyms match case-sensitively ("SAFE" the agency, not "safe")
+                    if not (surface.isupper() or any(c.isupper() for c in surface) or
+                            self._latin_terms[" ".join(w[2] for w in words[k:k + hit])][1] in
+                            ("loan_type", "account_type", "product") or hit > 1):
+                        k += 1
+                        continue
+                    out.append(_Span(start, start + len(surface), surface,
+                                     self._latin_terms[" ".join(w[2] for w in words[k:k + hit])][1], 8))
+                    k += hit
+                else:
+                    k += 1
+        return out
+
+    @staticmethod
+    def _title_spans(sentence: str) -> list[_Span]:
+        out = []
+        for m in _TITLE.finditer(sentence):
+            inner = m.group(1).strip()
+            type_ = "policy" if inner.endswith(POLICY_WORDS_ZH) or re.search(r"(?:Act|Law|Regulations?|Rules)$", inner) \
+                else "entity"
+            out.append(_Span(m.start(), m.end(), inner, type_, 9))
+        for m in _QUOTED.finditer(sentence):
+            inner = m.group(1).strip()
+            after, before = sentence[m.end():m.end() + 12], sentence[max(0, m.start() - 8):m.start()]
+            if _PRODUCT_NEAR.match(after) or _PRODUCT_BEFORE.search(before):
+                if not re.search(r"[，。,；;！？!?]", inner):
+                    out.append(_Span(m.start(), m.end(), inner, "product", 9))
+        return out
+
+    @staticmethod
+    def _alias_declarations(sentence: str, spans: list[_Span]) -> None:
+        """华夏银行股份有限公司（以下简称“华夏银行”） / X Co., Ltd. (hereinafter "X"): the short name is an alias of
+        the entity just before the parenthesis."""
+        for m in _ALIAS_DECL.finditer(sentence):
+            alias = (m.group(1) or m.group(2) or "").strip()
+            if not alias or len(alias) < 2:
+                continue
+            before = [s for s in spans if s.end <= m.start() and m.start() - s.end <= 2 and s.type not in VALUE_TYPES]
+            if before:
+                target = before[-1]
+                target.aliases = tuple(dict.fromkeys((*target.aliases, alias)))
+                # a later mention by the short name is the same entity
+                for s in spans:
+                    if s is not target and s.name == alias:
+                        s.name, s.type = target.name, target.type
+
+    def _chinese_spans(self, sentence: str) -> list[_Span]:
+        j = _Jieba.load()
+        words: list[tuple[int, int, str, str]] = []
+        pieces: list[tuple[str, str | None]] = []   # (text, forced tag or None)
+        pos = 0
+        for start, end, forced_tag in self._forced(sentence):
+            if start > pos:
+                pieces.append((sentence[pos:start], None))
+            pieces.append((sentence[start:end], forced_tag))
+            pos = end
+        if pos < len(sentence):
+            pieces.append((sentence[pos:], None))
+        pos = 0
+        for piece, forced_tag in pieces:
+            tokens = [piece] if forced_tag else j.jieba.lcut(piece, HMM=True)
+            for word in tokens:
+                start, pos = pos, pos + len(word)
+                tag = forced_tag or j.tags.get(word)
+                if tag is None:
+                    if len(word) >= 2 and all(_is_cjk(c) for c in word):
+                        tag = _hmm_tag(word)
+                        # an unseen word is trusted as a name only when it looks like one
+                        if tag in ("nr", "nrfg") and not (word[0] in SURNAMES and len(word) <= 3):
+                            tag = "x"
+                        elif tag == "ns" and not word.endswith(tuple("省市县区州镇村岛山河湖港湾")):
+                            tag = "x"
+                        elif tag in ("nt", "nz", "nrt", "j"):
+                            tag = "x"
+                    elif word.strip() and (word[0].isascii() and word[0].isalnum()):
+                        tag = "eng" if word[0].isalpha() else "m"
+                    else:
+                        tag = "x"
+                words.append((start, pos, word, tag))
+        out: list[_Span] = []
+        n = len(words)
+        for k, (start, end, word, tag) in enumerate(words):
+            head_type = self._head_type(word)
+            if head_type:
+                left = k
+                chars = len(word)
+                while left - 1 >= 0 and k - (left - 1) < 6:
+                    w, t = words[left - 1][2], words[left - 1][3]
+                    if not self._chain_word(w, t) or chars + len(w) > MAX_ZH_NAME:
+                        break
+                    left -= 1
+                    chars += len(w)
+                if left < k:
+                    s = words[left][0]
+                    name = sentence[s:end]
+                    if not self._generic_chain(words[left:k + 1], head_type):
+                        parent = None
+                        if head_type == "organization" and word.endswith(("分行", "支行", "分公司")):
+                            parent = self._branch_parent(sentence, words, left, k)
+                        out.append(_Span(s, end, name, head_type, 4, parent=parent))
+            if tag in ("nr", "nrfg") and len(word) >= 2:
+                out.append(_Span(start, end, word, "person", 2))
+            elif tag == "nrt" and len(word) >= 2:   # jieba's transliterated names: people, firms and cities alike
+                out.append(_Span(start, end, word, "entity", 1))
+            elif tag == "ns" and len(word) >= 2:
+                out.append(_Span(start, end, word, "location", 2))
+            elif tag == "nt" and len(word) >= 2:
+                out.append(_Span(start, end, word, "organization", 3))
+            elif tag == "nz" and len(word) >= 2:
+                out.append(_Span(start, end, word, "entity", 1))
+            elif tag == "j" and len(word) >= 2 and word.endswith(("会", "局", "行", "委", "部", "院", "所", "办")):
+                out.append(_Span(start, end, word, "organization", 2))
+        # title + name: 董事长张三, 首相岸田文雄 (HMM often splits rare names: 陈/四清)
+        for k in range(n - 1):
+            if not words[k][2].endswith(PERSON_TITLES):
+                continue
+            w1, t1 = words[k + 1][2], words[k + 1][3]
+            if len(w1) == 1 and w1 in SURNAMES and k + 2 < n and 1 <= len(words[k + 2][2]) <= 2 \
+                    and all(_is_cjk(c) for c in words[k + 2][2]) and words[k + 2][3] not in ("p", "u", "uj", "c", "ul", "v"):
+                out.append(_Span(words[k + 1][0], words[k + 2][1], w1 + words[k + 2][2], "person", 3))
+            elif 2 <= len(w1) <= 4 and all(_is_cjk(c) for c in w1) and (t1 in ("nr", "nrfg", "x", "nrt") or
+                                                                       (w1[0] in SURNAMES and t1 not in ("v", "n", "t", "d", "p"))):
+                out.append(_Span(words[k + 1][0], words[k + 1][1], w1, "person", 3))
+        # a list of names: 高可、杨晓明 (one of them known as a person)
+        persons = {(sp.start, sp.end) for sp in out if sp.type == "person"}
+        for m in re.finditer(rf"([{_CJK}]{{2,3}})、", sentence):
+            name = m.group(1)
+            if name[0] in "由是和与及等为" and len(name) == 3:
+                name = name[1:]
+            if name[0] in SURNAMES and any(st == m.end() for st, _ in persons):
+                out.append(_Span(m.end(1) - len(name), m.end(1), name, "person", 3))
+        return out
+
+    def _forced(self, sentence: str) -> list[tuple[int, int, str]]:
+        """Dictionary names and domain words found in the sentence, kept whole through segmentation."""
+        out = []
+        low = sentence.casefold()
+        i, n = 0, len(low)
+        while i < n:
+            lengths = self._cjk_lengths.get(low[i])
+            if lengths:
+                for length in lengths:
+                    piece = low[i:i + length]
+                    if len(piece) == length and piece in self._cjk_terms:
+                        type_ = self._cjk_terms[piece][1]
+                        out.append((i, i + length, FORCE_TAGS.get(type_, "nz") if type_ else "n"))
+                        i += length
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+        return out
+
+    @staticmethod
+    def _head_type(word: str) -> str | None:
+        if word in DESCRIPTIVE_HEADS:
+            return None
+        if word.endswith(("部", "局", "署", "厅")):
+            return "organization" if len(word) >= 3 and not word.endswith(NOT_ORG_BU) else None
+        if word.endswith(EVENT_SUFFIXES):
+            return "entity"
+        if word.endswith(ORG_SUFFIXES):
+            return "organization"
+        if word.endswith(LOAN_SUFFIXES):
+            return "loan_type"
+        if word.endswith(ACCOUNT_SUFFIXES):
+            return "account_type"
+        if word.endswith(PRODUCT_SUFFIXES):
+            return "product"
+        if word.endswith(STRONG_POLICY_SUFFIXES):
+            return "policy"
+        return None
+
+    @staticmethod
+    def _chain_word(word: str, tag: str) -> bool:
+        if word in STOP_LEFT or not word.strip():
+            return False
+        if len(word) >= 2 and all(_is_cjk(c) for c in word) and word not in _Jieba.load().tags:
+            return True   # a word jieba found by HMM: usually part of a name (招银, 腾飞)
+        if not all(_is_cjk(c) or c.isalnum() for c in word):
+            return False
+        if word in BIZ_WORDS:
+            return True
+        return tag in ("n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "vn", "an", "b", "eng", "l", "i", "x", "nl", "ng")
+
+    @staticmethod
+    def _generic_chain(words: list[tuple[int, int, str, str]], head_type: str) -> bool:
+        """True when every word of the chain is a generic word (商业银行, 个人贷款 are categories, not names);
+        loan, account and product categories are what their types name, so they pass."""
+        if len(words) == 2 and words[-2][2] in GENERIC_MODIFIERS:
+            return True   # 香港上市公司, 全资子公司, 该银行: a description, not a name
+        if head_type == "policy":
+            return any(t in ("nt", "nr", "nrfg", "j", "ns") for _, _, _, t in words)
+        if head_type in ("loan_type", "account_type", "product", "entity"):
+            return False
+        if len(words) >= 3:
+            return False
+        for _, _, w, t in words:
+            if t in ("nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "eng", "x", "l", "i") or (w not in BIZ_WORDS and w not in GENERIC_NAMES):
+                return False
+        return True
+
+    @staticmethod
+    def _branch_parent(sentence: str, words, left: int, k: int) -> str | None:
+        for m in range(k - 1, left - 1, -1):
+            if words[m][2].endswith(("银行", "公司", "集团")):
+                name = sentence[words[left][0]:words[m][1]]
+                return name if len(name) >= 4 else None
+        return None
+
+    def _english_spans(self, sentence: str, cap_words: set[str]) -> list[_Span]:
+        tokens = [(m.start(), m.end(), m.group()) for m in _EN_TOKEN.finditer(sentence)]
+        out: list[_Span] = []
+        i, n = 0, len(tokens)
+        while i < n:
+            start, end, tok = tokens[i]
+            if not self._cap(tok):
+                i += 1
+                continue
+            # a leading year: "the 1999 Formula One World Championship"
+            first = i
+            if i > 0 and re.fullmatch(r"1[5-9]\d\d|20\d\d", tokens[i - 1][2]) and tokens[i - 1][1] == start - 1:
+                first = i - 1
+            words = [i]
+            k = i + 1
+            while k < n and len(words) < MAX_EN_WORDS:
+                t = tokens[k][2]
+                gap = sentence[tokens[k - 1][1]:tokens[k][0]]
+                if gap not in (" ", ""):
+                    break
+                low = t.casefold()
+                if self._cap(t) or (re.fullmatch(r"\d+[A-Za-z]?", t) and len(t) <= 5):
+                    words.append(k)
+                    k += 1
+                    continue
+                if low in EN_CONNECTORS or (low in ("on", "for") and tokens[words[-1]][2].casefold() in EN_ORG_OF) \
+                        or low in ("and", "&"):
+                    # connector then a capitalised word; "the" may follow "of"
+                    k2 = k + 1
+                    if k2 < n and tokens[k2][2] in ("the", "The") and low in ("of", "on", "for"):
+                        k2 += 1
+                    if k2 < n and self._cap(tokens[k2][2]) and sentence[tokens[k2 - 1][1]:tokens[k2][0]] == " ":
+                        if low in ("and", "&"):
+                            # only inside an organisation name: ... and Shanghai Banking Corporation
+                            m = k2
+                            while m < n and self._cap(tokens[m][2]) and m - k2 < 5:
+                                m += 1
+                            # (Hongkong and Shanghai Banking Corporation; not "PSBC and Bank of China")
+                            left_word = tokens[words[-1]][2]
+                            if tokens[m - 1][2].casefold().rstrip(".") not in EN_ORG_HEADS or len(words) > 1 \
+                                    or left_word.isupper() or left_word.casefold() in EN_ORG_HEADS:
+                                break
+                        words.extend(range(k, k2 + 1))
+                        k = k2 + 1
+                        continue
+                break
+            s = tokens[first][0]
+            e = tokens[words[-1]][1]
+            name_tokens = [tokens[w][2] for w in range(first, words[-1] + 1)]
+            # drop leading function words / titles
+            title = None
+            while name_tokens and (name_tokens[0].casefold().rstrip(".") in EN_TITLES or
+                                   name_tokens[0].casefold() in EN_CONNECTORS | {"the", "and", "on", "for"} or
+                                   name_tokens[0].casefold() in EN_STOP and not name_tokens[0].isupper()):
+                if name_tokens[0].casefold().rstrip(".") in EN_TITLES:
+                    title = name_tokens[0]
+                s = sentence.index(name_tokens[1], s + len(name_tokens[0])) if len(name_tokens) > 1 else e
+                name_tokens = name_tokens[1:]
+            while name_tokens and name_tokens[-1].casefold() in EN_CONNECTORS | {"the", "and", "&", "on", "for"}:
+                name_tokens = name_tokens[:-1]
+                e = s + len(" ".join(name_tokens))
+            i = k
+            if not name_tokens:
+                continue
+            name = sentence[s:e]
+            m = _COMPANY_FORM.match(sentence[e:])
+            if m:
+                e += len(m.group().rstrip("."))
+                name = sentence[s:e]
+            name = name.rstrip(".,'’-").strip()
+            e = s + len(name)
+            sentence_start = not sentence[:s].strip() or sentence[:s].rstrip()[-1:] in "\"“‘'(（:：-—"
+            if len(name_tokens) == 1:
+                w = name_tokens[0]
+                low = w.casefold()
+                if low in DEMONYMS or low in WEEKDAYS or low in MONTHS or low.rstrip("s") in EN_ORG_HEADS:
+                    continue
+                if sentence_start and not (w.isupper() and len(w) >= 2) and low not in GAZETTEER_EN \
+                        and w not in cap_words and not _DEFINITION.match(sentence[e:]):
+                    continue
+            type_ = self._english_type(name, name_tokens, sentence[:s], sentence[e:], title)
+            cover = e
+            if type_ == "product":   # "the Sapphire Reserve credit card": the category word belongs to the mention
+                after = EN_PRODUCT_AFTER.match(sentence[e:])
+                cover = e + (after.end() if after else 0)
+            out.append(_Span(s, cover, name, type_, 3))
+        return out
+
+    @staticmethod
+    def _cap(token: str) -> bool:
+        return bool(token) and token[0].isupper() and token[0].isalpha() and not token.casefold() in MONTHS[:12] \
+            or bool(_ROMAN.match(token))
+
+    @staticmethod
+    def _english_type(name: str, tokens: list[str], before: str, after: str, title: str | None) -> str:
+        words = [t.casefold().rstrip(".,") for t in name.split()]
+        last = words[-1]
+        if title and title.casefold().rstrip(".") in PERSONAL_TITLES:
+            return "person"
+        if last in EN_POLICY_HEADS or re.fullmatch(r"basel (?:i|ii|iii|iv)", " ".join(words)):
+            return "policy"
+        if last in EN_PRODUCT_HEADS or EN_PRODUCT_AFTER.match(after):
+            return "product"
+        if last in EN_ORG_HEADS or any(w in ("bank", "university", "institute", "committee", "commission", "council",
+                                             "ministry", "association", "academy", "agency", "reserve")
+                                       for w in words) or re.search(r",?\s*(?:Co\.?,?\s*Ltd|Ltd|Inc|plc|LLC|Corp)\.?$", name):
+            return "organization"
+        if last in EN_LOC_HEADS or " ".join(words) in GAZETTEER_EN or (len(words) == 1 and words[0] in GAZETTEER_EN):
+            return "location"
+        if re.search(r"\b(?:located|based|headquartered|born|died|situated|lives|lived|moved)\s+in\s+(?:the\s+)?$", before):
+            return "location"
+        if last in EN_PRODUCT_HEADS or EN_PRODUCT_AFTER.match(after):
+            return "product"
+        if 2 <= len(tokens) <= 4 and tokens[0].casefold() in GIVEN_NAMES and all(t[:1].isupper() for t in tokens) \
+                and not any(t.isupper() and len(t) > 2 and not _ROMAN.match(t) for t in tokens):
+            return "person"
+        if 2 <= len(tokens) <= 4 and re.fullmatch(r"[A-Z][a-z]+ (?:[A-Z]\. )+[A-Z][a-z]+", name):
+            return "person"
+        return "entity"
+
+    @staticmethod
+    def _capitalised_elsewhere(text: str) -> set[str]:
+        """Words written capitalised after the start of a sentence: a sentence-initial one of them is a name."""
+        return {m.group(1) for m in re.finditer(r"(?<=[a-z,;:] )([A-Z][a-zà-ÿ]+)", text)}
+
+    def _topic(self, heading_path: Sequence[str], cap_words: set[str]) -> _Span | None:
+        if not heading_path:
+            return None
+        heading = heading_path[-1]
+        if not isinstance(heading, str):
+            return None
+        heading = _clean(heading).strip()
+        if not heading or len(heading) > 80:
+            return None
+        spans = [s for s in self._entities(heading, cap_words | set(heading.split())) if s.type not in VALUE_TYPES]
+        if len(spans) == 1 and len(spans[0].name) >= 0.8 * len(re.sub(r"\s*\([^)]*\)\s*$", "", heading)):
+            return spans[0]
+        return None
+
+    # --- relations --------------------------------------------------------------------------------
+    def _relations(self, sentence: str, spans: list[_Span]) -> list[RelationInput]:
+        out: list[RelationInput] = []
+        placed = [s for s in spans if s.start >= 0]
+        for s in placed:   # (branch)-[branch_of]->(bank)
+            if s.parent and s.parent != s.name and _valid_name(s.parent, "organization"):
+                out.append(RelationInput(s.name, "branch_of", s.parent))
+        if not placed:
+            return out
+        masked, index = [], {}
+        pos = 0
+        for i, span in enumerate(placed):
+            masked.append(sentence[pos:span.start])
+            ch = _placeholder(span.type, i)
+            masked.append(ch)
+            index[ch] = span
+            pos = span.end
+        masked.append(sentence[pos:])
+        mtext = "".join(masked)
+        typed_pairs: set[frozenset] = set()
+        has_cjk = any(_is_cjk(c) for c in mtext)
+        has_latin = bool(re.search(r"[A-Za-z]{2}", mtext))
+        for pattern, regex in _COMPILED:
+            if (pattern.lang == "zh" and not has_cjk) or (pattern.lang == "en" and not has_latin):
+                continue
+            for m in regex.finditer(mtext):
+                subjects = [index[c] for c in m.group("S") if c in index]
+                objects = [index[c] for c in m.group("O") if c in index]
+                if pattern.last_object:
+                    objects = objects[-1:]
+                for s in subjects:
+                    for o in objects:
+                        if s is o or s.name == o.name or s.type in VALUE_TYPES or o.type in VALUE_TYPES:
+                            continue
+                        if pattern.subject_types and s.type not in pattern.subject_types:
+                            continue
+                        if pattern.object_types and o.type not in pattern.object_types:
+                            continue
+                        out.append(RelationInput(s.name, pattern.type, o.name))
+                        typed_pairs.add(frozenset((s.name, o.name)))
+                        # a slot that only organisations fill names an organisation (Wells Fargo, Ferrari)
+                        if pattern.subject_types == ORG and s.type == "entity":
+                            s.type = "organization"
+                        if pattern.object_types == ORG and o.type == "entity":
+                            o.type = "organization"
+        # co-occurrence: nearest pairs first, bounded
+        if self.max_pairs:
+            things = [s for s in placed if s.type not in VALUE_TYPES]
+            pairs = []
+            for a in range(len(things)):
+                for b in range(a + 1, min(len(things), a + 1 + self.max_pairs)):
+                    x, y = things[a], things[b]
+                    if x.name != y.name and frozenset((x.name, y.name)) not in typed_pairs:
+                        pairs.append((y.start - x.end, x.start, x, y))
+            pairs.sort(key=lambda p: (p[0], p[1]))
+            seen: set[frozenset] = set()
+            for _, _, x, y in pairs:
+                key = frozenset((x.name, y.name))
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(RelationInput(x.name, COOCCURRENCE, y.name))
+                if len(seen) >= self.max_pairs:
+                    break
+        return out
+
+
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖"
+    "贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷"
+    "詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司"
+    "卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻"
+    "苑迟邝岸")
+
+_BUILTIN = {
+    "loan_type": ["个人住房贷款", "住房按揭贷款", "公积金贷款", "组合贷款", "流动资金贷款", "固定资产贷款", "项目贷款",
+                  "并购贷款", "银团贷款", "经营性物业贷款", "个人经营贷款", "个人消费贷款", "消费贷款", "信用贷款",
+                  "抵押贷款", "质押贷款", "保证贷款", "汽车贷款", "助学贷款", "国家助学贷款", "创业担保贷款",
+                  "普惠小微贷款", "不良贷款", "房地产开发贷款", "经营贷", "消费贷", "房贷", "车贷",
+                  "mortgage", "mortgage loan", "home loan", "personal loan", "business loan", "working capital loan",
+                  "term loan", "syndicated loan", "consumer loan", "auto loan", "car loan", "student loan",
+                  "secured loan", "unsecured loan", "non-performing loan", "bridge loan"],
+    "account_type": ["活期存款", "定期存款", "活期储蓄账户", "个人活期储蓄账户", "定期存款账户", "储蓄账户", "结算账户",
+                     "个人结算账户", "基本存款账户", "一般存款账户", "专用存款账户", "临时存款账户", "保证金账户",
+                     "Ⅰ类户", "Ⅱ类户", "Ⅲ类户", "savings account", "current account", "checking account",
+                     "deposit account", "fixed deposit account", "fixed deposit", "time deposit", "escrow account",
+                     "money market account"],
+    "product": ["信用卡", "借记卡", "大额存单", "理财产品", "credit card", "debit card", "certificate of deposit"],
+}
+BUILTIN_TERMS: dict[str, str] = {term: type_ for type_, terms in _BUILTIN.items() for term in terms}

@@ -1,0 +1,63 @@
+"""The Bolt connection the service uses: a configured Neo4j, or the local ArcadeDB server it launches."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from neo4j import Driver, GraphDatabase
+
+from core.errors import ConfigurationError
+from core.settings import Settings
+from graph.bolt_server import BoltServerError, EmbeddedBoltServer
+
+log = logging.getLogger(__name__)
+
+
+class GraphConnection:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.server: EmbeddedBoltServer | None = None
+        self._driver: Driver | None = None
+        self._database: str | None = settings.neo4j_database
+        self._lock = threading.Lock()
+
+    @property
+    def database(self) -> str | None:
+        return self._database
+
+    def driver(self) -> Driver:
+        """Connects on first use (starting the local server when no ZHIKU_NEO4J_URI is set)."""
+        with self._lock:
+            if self._driver is None:
+                self._driver = self._connect()
+            return self._driver
+
+    def _connect(self) -> Driver:
+        s = self.settings
+        if s.neo4j_uri:
+            driver = GraphDatabase.driver(s.neo4j_uri, auth=(s.neo4j_user, s.neo4j_password or ""))
+        else:
+            self.server = EmbeddedBoltServer(s.resolved_graph_data_dir, port=s.graph_bolt_port,
+                                             password=s.neo4j_password, heap=s.graph_heap)
+            try:
+                info = self.server.start()
+            except BoltServerError as exc:
+                raise ConfigurationError(f"the local knowledge-graph server did not start: {exc}") from exc
+            self._database = self._database or info.database
+            driver = GraphDatabase.driver(info.uri, auth=self.server.auth())
+        try:
+            driver.verify_connectivity()
+        except Exception as exc:  # noqa: BLE001 - any driver error means the same thing to the operator
+            driver.close()
+            raise ConfigurationError(f"cannot reach the knowledge-graph server ({s.neo4j_uri or 'local'}): {exc}. "
+                                     "Check ZHIKU_NEO4J_URI, user and password.") from exc
+        return driver
+
+    def close(self) -> None:
+        with self._lock:
+            if self._driver is not None:
+                self._driver.close()
+                self._driver = None
+            if self.server is not None:
+                self.server.stop()  # only stops a server this process launched
+                self.server = None

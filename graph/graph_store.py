@@ -1,0 +1,773 @@
+"""Knowledge-graph storage over Bolt (Neo4j 5.x, or ArcadeDB's Bolt plugin), with exact provenance.
+
+Model (every node carries `kb_id`; every key is a hash that includes the knowledge base, so two
+knowledge bases never share a node and a relation can only join entities of one knowledge base):
+
+    (:Entity {key, kb_id, name, name_norm, type, aliases, names_norm, mentions})
+    (:Chunk  {key, kb_id, document_id, version, chunk_id})
+    (:Fact   {key, kb_id, type, type_norm, subject_key, object_key, support})
+    (:Alias  {key, kb_id, norm})                      one per normalised name or alias in a kb
+
+    (:Entity)-[:MENTIONED_IN {names}]->(:Chunk)       the names the chunk used for the entity
+    (:Fact)-[:SUPPORTED_BY]->(:Chunk)                 the chunks that state the relation
+    (:Entity)-[:RELATES {key, kb_id, type, support}]->(:Entity)   traversal edge, one per Fact
+    (:Alias)-[:ALIAS_OF]->(:Entity)                   exact name/alias lookup through an index
+
+Why reified facts: a relationship cannot point at chunks, and a list of chunk ids stored on it has to
+be rewritten whole on every change (and can lose concurrent updates). A `Fact` node links to its
+chunks with one edge each, so provenance is just edges: deleting a document = DETACH DELETE its
+chunks, then delete the facts and entities left without any supporting chunk. Nothing is counted
+by hand: `support` (on Fact and RELATES) and `mentions` are recomputed from the remaining edges of
+the touched nodes after each write or delete. The `RELATES` edge duplicates the fact's endpoints so
+paths are plain `(:Entity)-[:RELATES*]-(:Entity)` patterns; its `support` orders edges for the
+fan-out cap. Relation types are data (the `type` property), never labels, so no Cypher is built from
+user input: every value travels as a parameter. The only number formatted into a query is the
+validated integer hop bound of `shortestPath` (variable-length bounds cannot be parameters).
+
+Keys: entity = sha1(kb_id, casefold type, normalised name) unless the caller gives its own key (an
+entity linker's id, e.g. the same bank named 中国工商银行 in one document and ICBC in another), then
+sha1(kb_id, "id", key). Chunk = sha1(kb_id, document_id, chunk_id). Fact = sha1(kb_id, subject key,
+casefold type, object key). Alias = sha1(kb_id, normalised name).
+
+Versions: `write_chunk_facts` replaces, in one transaction, the facts of the chunks it is given and
+removes every chunk of the document recorded under another version (the new version replaces the
+old). Chunks of the same version not in the call are kept, so a large document can be written in
+batches. Writing the same input twice leaves the graph unchanged.
+
+Fan-out: `expand` walks hop by hop from the seeds. Each hop is one bounded query: for each frontier
+entity, its RELATES edges ordered by support (then key, for determinism) and cut at `fan_out_cap`
+in a `CALL {}` subquery; the frontier is cut at `limit` entities. A hub with thousands of edges
+therefore returns at most `fan_out_cap` neighbours per hop (the database still reads the hub's edge
+properties to sort them, which is milliseconds for thousands of edges).
+
+Access control: every returned relation carries its supporting chunk ids and document ids (up to
+`support_limit`, with the total `support` count so truncation is visible), every returned entity
+its mention chunk ids and document ids likewise, so a caller can drop what a user may not see.
+
+Limits: names and aliases are NFKC-normalised with whitespace collapsed; empty names and names longer
+than MAX_NAME_CHARS characters are refused (ValueError) rather than truncated, since truncation
+could merge different entities. Types: MAX_TYPE_CHARS. Aliases beyond MAX_ALIASES are refused.
+Query texts longer than MAX_NAME_CHARS cannot match any stored name and return nothing.
+
+Cypher subset (accepted by Neo4j 5 and ArcadeDB 26.10): MERGE … ON CREATE SET, UNWIND $rows,
+OPTIONAL MATCH, CALL { WITH … ORDER BY … LIMIT }, COUNT { }, EXISTS { }, shortestPath, collect()
+with list slices, DETACH DELETE, CREATE CONSTRAINT … IF NOT EXISTS … IS UNIQUE, CREATE INDEX … IF
+NOT EXISTS (node and relationship). No APOC, no procedures, no vector indexes, elementId is never
+read.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from neo4j import Driver, ManagedTransaction
+
+MAX_NAME_CHARS = 200
+MAX_TYPE_CHARS = 64
+MAX_ALIASES = 32
+MAX_HOPS = 4
+MAX_FAN_OUT = 200
+MAX_LIMIT = 1000
+DELETE_BATCH = 2000
+
+_SPACE = re.compile(r"\s+")
+
+
+# --- normalisation and keys -----------------------------------------------------------------------
+def clean_name(text: str, what: str = "name", max_chars: int = MAX_NAME_CHARS) -> str:
+    """NFKC, whitespace collapsed and stripped; refuses empty and over-long values."""
+    if not isinstance(text, str):
+        raise ValueError(f"{what} must be a string, got {type(text).__name__}")
+    cleaned = _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+    if not cleaned:
+        raise ValueError(f"{what} is empty")
+    if len(cleaned) > max_chars:
+        raise ValueError(f"{what} is {len(cleaned)} characters long; the limit is {max_chars}")
+    return cleaned
+
+
+def normalise(text: str) -> str:
+    """Lookup form of a name: NFKC, whitespace collapsed, case-folded."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def entity_key(kb_id: str, type_: str, name: str, key: str | None = None) -> str:
+    if key is not None:
+        return "e" + _hash(kb_id, "id", key)
+    return "e" + _hash(kb_id, normalise(type_), normalise(name))
+
+
+def chunk_key(kb_id: str, document_id: str, chunk_id: str) -> str:
+    return "c" + _hash(kb_id, document_id, chunk_id)
+
+
+def fact_key(kb_id: str, subject_key: str, type_: str, object_key: str) -> str:
+    return "f" + _hash(kb_id, subject_key, normalise(type_), object_key)
+
+
+def alias_key(kb_id: str, norm: str) -> str:
+    return "a" + _hash(kb_id, norm)
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EntityInput:
+    """An entity named in a chunk. `key`: an explicit identity (e.g. from an entity linker) that makes
+    differently named mentions (中国工商银行 / ICBC) one node; without it the identity is (type, name)."""
+    name: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    key: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", clean_name(self.name))
+        object.__setattr__(self, "type", clean_name(self.type, "entity type", MAX_TYPE_CHARS))
+        aliases = tuple(clean_name(a, "alias") for a in self.aliases)
+        if len(aliases) > MAX_ALIASES:
+            raise ValueError(f"{len(aliases)} aliases; the limit is {MAX_ALIASES}")
+        object.__setattr__(self, "aliases", aliases)
+        if self.key is not None:
+            object.__setattr__(self, "key", clean_name(self.key, "entity key"))
+
+
+@dataclass(frozen=True)
+class RelationInput:
+    """`subject` and `object` name (or alias) entities listed in the same chunk."""
+    subject: str
+    type: str
+    object: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "subject", clean_name(self.subject, "relation subject"))
+        object.__setattr__(self, "type", clean_name(self.type, "relation type", MAX_TYPE_CHARS))
+        object.__setattr__(self, "object", clean_name(self.object, "relation object"))
+
+
+@dataclass(frozen=True)
+class ChunkFacts:
+    chunk_id: str
+    entities: Sequence[EntityInput] = ()
+    relations: Sequence[RelationInput] = ()
+
+
+# --- outputs --------------------------------------------------------------------------------------
+@dataclass
+class Provenance:
+    chunk_ids: list[str] = field(default_factory=list)     # up to support_limit, sorted
+    document_ids: list[str] = field(default_factory=list)  # documents of those chunks
+    total: int = 0                                         # all supporting chunks
+
+
+@dataclass
+class EntityHit:
+    key: str
+    kb_id: str
+    name: str
+    type: str
+    aliases: list[str]
+    mentions: int
+    provenance: Provenance = field(default_factory=Provenance)
+
+
+@dataclass
+class RelationHit:
+    key: str
+    kb_id: str
+    type: str
+    subject_key: str
+    object_key: str
+    support: int
+    provenance: Provenance = field(default_factory=Provenance)
+
+
+@dataclass
+class GraphPath:
+    entity_keys: list[str]    # seed first
+    relation_keys: list[str]  # relation_keys[i] joins entity_keys[i] and entity_keys[i + 1]
+
+
+@dataclass
+class EntityDetail:
+    entity: EntityHit
+    relations: list[RelationHit]
+    neighbours: list[EntityHit]
+
+
+@dataclass
+class GraphResult:
+    paths: list[GraphPath]
+    entities: dict[str, EntityHit]
+    relations: dict[str, RelationHit]
+
+
+@dataclass
+class WriteResult:
+    chunks: int
+    entities: int
+    relations: int
+    removed_entities: int
+    removed_relations: int
+
+
+@dataclass
+class GraphStats:
+    entities: int
+    relations: int
+    chunks: int
+    documents: int
+
+
+# --- Cypher ---------------------------------------------------------------------------------------
+SCHEMA = [
+    "CREATE CONSTRAINT zhiku_entity_key IF NOT EXISTS FOR (n:Entity) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT zhiku_chunk_key IF NOT EXISTS FOR (n:Chunk) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT zhiku_fact_key IF NOT EXISTS FOR (n:Fact) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT zhiku_alias_key IF NOT EXISTS FOR (n:Alias) REQUIRE n.key IS UNIQUE",
+    "CREATE INDEX zhiku_entity_kb IF NOT EXISTS FOR (n:Entity) ON (n.kb_id)",
+    "CREATE INDEX zhiku_chunk_document IF NOT EXISTS FOR (n:Chunk) ON (n.document_id)",
+    "CREATE INDEX zhiku_chunk_kb IF NOT EXISTS FOR (n:Chunk) ON (n.kb_id)",
+    "CREATE INDEX zhiku_fact_kb IF NOT EXISTS FOR (n:Fact) ON (n.kb_id)",
+    "CREATE INDEX zhiku_alias_kb IF NOT EXISTS FOR (n:Alias) ON (n.kb_id)",
+    "CREATE INDEX zhiku_relates_key IF NOT EXISTS FOR ()-[r:RELATES]-() ON (r.key)",
+]
+
+_AFFECTED = """
+UNWIND $chunk_keys AS ck
+MATCH (c:Chunk {key: ck})
+OPTIONAL MATCH (e:Entity)-[:MENTIONED_IN]->(c)
+OPTIONAL MATCH (f:Fact)-[:SUPPORTED_BY]->(c)
+RETURN collect(DISTINCT e.key) AS entity_keys, collect(DISTINCT f.key) AS fact_keys
+"""
+_OTHER_VERSION_CHUNKS = """
+MATCH (c:Chunk {document_id: $document_id}) WHERE c.kb_id = $kb_id AND c.version <> $version
+RETURN c.key AS key
+"""
+_DOCUMENT_CHUNKS = "MATCH (c:Chunk {document_id: $document_id}) RETURN c.key AS key"
+_DELETE_CHUNKS = "UNWIND $chunk_keys AS ck MATCH (c:Chunk {key: ck}) DETACH DELETE c"
+_CREATE_CHUNKS = """
+UNWIND $rows AS row
+MERGE (c:Chunk {key: row.key})
+SET c.kb_id = row.kb_id, c.document_id = row.document_id, c.version = row.version,
+    c.chunk_id = row.chunk_id
+"""
+_MERGE_ENTITIES = """
+UNWIND $rows AS row
+MERGE (e:Entity {key: row.key})
+ON CREATE SET e.kb_id = row.kb_id, e.name = row.name, e.name_norm = row.name_norm, e.type = row.type,
+              e.aliases = [], e.names_norm = [], e.mentions = 0
+"""
+_MERGE_MENTIONS = """
+UNWIND $rows AS row
+MATCH (e:Entity {key: row.entity_key})
+MATCH (c:Chunk {key: row.chunk_key})
+MERGE (e)-[m:MENTIONED_IN]->(c)
+SET m.names = row.names
+"""
+_MERGE_FACTS = """
+UNWIND $rows AS row
+MATCH (s:Entity {key: row.subject_key})
+MATCH (o:Entity {key: row.object_key})
+MERGE (f:Fact {key: row.key})
+ON CREATE SET f.kb_id = row.kb_id, f.type = row.type, f.type_norm = row.type_norm,
+              f.subject_key = row.subject_key, f.object_key = row.object_key, f.support = 0
+MERGE (s)-[r:RELATES {key: row.key}]->(o)
+ON CREATE SET r.kb_id = row.kb_id, r.type = row.type, r.support = 0
+"""
+_MERGE_SUPPORT = """
+UNWIND $rows AS row
+MATCH (f:Fact {key: row.fact_key})
+MATCH (c:Chunk {key: row.chunk_key})
+MERGE (f)-[:SUPPORTED_BY]->(c)
+"""
+_FACT_SUPPORT = """
+UNWIND $keys AS k
+MATCH (f:Fact {key: k})
+RETURN f.key AS key, COUNT { (f)-[:SUPPORTED_BY]->(:Chunk) } AS support
+"""
+_DELETE_FACTS = """
+UNWIND $keys AS k
+MATCH (f:Fact {key: k})
+OPTIONAL MATCH (:Entity {key: f.subject_key})-[r:RELATES {key: k}]->(:Entity {key: f.object_key})
+DELETE r
+WITH DISTINCT f
+DELETE f
+"""
+_SET_SUPPORT = """
+UNWIND $rows AS row
+MATCH (f:Fact {key: row.key})
+SET f.support = row.support
+WITH f, row
+MATCH (:Entity {key: f.subject_key})-[r:RELATES {key: row.key}]->(:Entity {key: f.object_key})
+SET r.support = row.support
+"""
+_ENTITY_MENTIONS = """
+UNWIND $keys AS k
+MATCH (e:Entity {key: k})
+OPTIONAL MATCH (e)-[m:MENTIONED_IN]->(:Chunk)
+RETURN e.key AS key, e.kb_id AS kb_id, e.name AS name, e.names_norm AS old_norms,
+       collect(m.names) AS name_lists
+"""
+_DELETE_ENTITIES = "UNWIND $keys AS k MATCH (e:Entity {key: k}) DETACH DELETE e"
+_UPDATE_ENTITIES = """
+UNWIND $rows AS row
+MATCH (e:Entity {key: row.key})
+SET e.name = row.name, e.name_norm = row.name_norm, e.aliases = row.aliases,
+    e.names_norm = row.names_norm, e.mentions = row.mentions
+"""
+_ADD_ALIASES = """
+UNWIND $rows AS row
+MATCH (e:Entity {key: row.entity_key})
+MERGE (a:Alias {key: row.alias_key})
+ON CREATE SET a.kb_id = row.kb_id, a.norm = row.norm
+MERGE (a)-[:ALIAS_OF]->(e)
+"""
+_DROP_ALIASES = """
+UNWIND $rows AS row
+MATCH (a:Alias {key: row.alias_key})-[x:ALIAS_OF]->(e:Entity {key: row.entity_key})
+DELETE x
+"""
+_DELETE_ORPHAN_ALIASES = """
+UNWIND $keys AS k
+MATCH (a:Alias {key: k})
+WHERE NOT EXISTS { (a)-[:ALIAS_OF]->(:Entity) }
+DELETE a
+"""
+
+_ENTITY_FIELDS = ("e.key AS key, e.kb_id AS kb_id, e.name AS name, e.type AS type, e.aliases AS aliases, "
+                  "e.mentions AS mentions")
+_RELATION_FIELDS = ("r.key AS rkey, r.kb_id AS rkb, r.type AS rtype, startNode(r).key AS subject_key, "
+                    "endNode(r).key AS object_key, r.support AS support")
+
+
+class GraphStore:
+    """Facts per knowledge base with chunk-level provenance, over a `neo4j.Driver`."""
+
+    def __init__(self, driver: Driver, database: str | None = None, *, support_limit: int = 100) -> None:
+        self.driver = driver
+        self.database = database
+        self.support_limit = support_limit
+
+    # --- plumbing -------------------------------------------------------------------------------
+    def _session(self):
+        return self.driver.session(database=self.database)
+
+    def _read(self, cypher: str, **params) -> list[dict]:
+        def work(tx: ManagedTransaction) -> list[dict]:
+            return [record.data() for record in tx.run(cypher, params)]
+        with self._session() as session:
+            return session.execute_read(work)
+
+    def ping(self) -> bool:
+        return self._read("RETURN 1 AS ok")[0]["ok"] == 1
+
+    def ensure_schema(self) -> None:
+        with self._session() as session:
+            for statement in SCHEMA:
+                session.run(statement).consume()
+
+    # --- writes ---------------------------------------------------------------------------------
+    def write_chunk_facts(self, kb_id: str, document_id: str, version: int | str,
+                          facts: Sequence[ChunkFacts]) -> WriteResult:
+        kb_id = clean_name(kb_id, "kb_id")
+        document_id = clean_name(document_id, "document_id")
+        version = str(version)
+        chunk_rows, entity_rows, mention_rows, fact_rows, support_rows = self._prepare(
+            kb_id, document_id, version, facts)
+
+        def work(tx: ManagedTransaction) -> WriteResult:
+            stale = [r["key"] for r in tx.run(_OTHER_VERSION_CHUNKS, document_id=document_id,
+                                              kb_id=kb_id, version=version)]
+            cleared = stale + [row["key"] for row in chunk_rows]
+            entity_keys, fact_keys = self._affected(tx, cleared)
+            tx.run(_DELETE_CHUNKS, chunk_keys=cleared).consume()
+            tx.run(_CREATE_CHUNKS, rows=chunk_rows).consume()
+            tx.run(_MERGE_ENTITIES, rows=entity_rows).consume()
+            tx.run(_MERGE_MENTIONS, rows=mention_rows).consume()
+            tx.run(_MERGE_FACTS, rows=fact_rows).consume()
+            tx.run(_MERGE_SUPPORT, rows=support_rows).consume()
+            removed_facts = self._refresh_facts(tx, fact_keys | {row["key"] for row in fact_rows})
+            removed_entities = self._refresh_entities(tx, entity_keys | {row["key"] for row in entity_rows})
+            return WriteResult(chunks=len(chunk_rows), entities=len(entity_rows), relations=len(fact_rows),
+                               removed_entities=removed_entities, removed_relations=removed_facts)
+
+        with self._session() as session:
+            return session.execute_write(work)
+
+    @staticmethod
+    def _prepare(kb_id: str, document_id: str, version: str, facts: Sequence[ChunkFacts]):
+        chunk_rows: list[dict] = []
+        entities: dict[str, dict] = {}
+        mention_rows: list[dict] = []
+        fact_rows: dict[str, dict] = {}
+        support_rows: list[dict] = []
+        seen_chunks: set[str] = set()
+        for chunk in facts:
+            chunk_id = clean_name(chunk.chunk_id, "chunk_id")
+            ckey = chunk_key(kb_id, document_id, chunk_id)
+            if ckey in seen_chunks:
+                raise ValueError(f"chunk {chunk_id!r} appears twice in one write")
+            seen_chunks.add(ckey)
+            chunk_rows.append({"key": ckey, "kb_id": kb_id, "document_id": document_id, "version": version,
+                               "chunk_id": chunk_id})
+            by_name: dict[str, str] = {}
+            chunk_names: dict[str, list[str]] = {}
+            for entity in chunk.entities:
+                ekey = entity_key(kb_id, entity.type, entity.name, entity.key)
+                entities.setdefault(ekey, {"key": ekey, "kb_id": kb_id, "name": entity.name,
+                                           "name_norm": normalise(entity.name), "type": entity.type})
+                names = chunk_names.setdefault(ekey, [])
+                for name in (entity.name, *entity.aliases):
+                    if name not in names:
+                        names.append(name)
+                    by_name.setdefault(normalise(name), ekey)
+            for ekey, names in chunk_names.items():
+                mention_rows.append({"entity_key": ekey, "chunk_key": ckey, "names": names})
+            for relation in chunk.relations:
+                try:
+                    skey, okey = by_name[normalise(relation.subject)], by_name[normalise(relation.object)]
+                except KeyError as exc:
+                    raise ValueError(f"relation {relation.subject!r} -[{relation.type}]-> {relation.object!r} "
+                                     f"in chunk {chunk_id!r} names an entity not listed in that chunk") from exc
+                fkey = fact_key(kb_id, skey, relation.type, okey)
+                fact_rows.setdefault(fkey, {"key": fkey, "kb_id": kb_id, "type": relation.type,
+                                            "type_norm": normalise(relation.type),
+                                            "subject_key": skey, "object_key": okey})
+                row = {"fact_key": fkey, "chunk_key": ckey}
+                if row not in support_rows:
+                    support_rows.append(row)
+        return chunk_rows, list(entities.values()), mention_rows, list(fact_rows.values()), support_rows
+
+    @staticmethod
+    def _affected(tx: ManagedTransaction, chunk_keys: list[str]) -> tuple[set[str], set[str]]:
+        if not chunk_keys:
+            return set(), set()
+        record = tx.run(_AFFECTED, chunk_keys=chunk_keys).single()
+        if record is None:
+            return set(), set()
+        return set(record["entity_keys"]), set(record["fact_keys"])
+
+    @staticmethod
+    def _refresh_facts(tx: ManagedTransaction, keys: Iterable[str]) -> int:
+        """Delete facts left without support; store the support count of the others."""
+        keys = sorted(keys)
+        if not keys:
+            return 0
+        counts = {r["key"]: r["support"] for r in tx.run(_FACT_SUPPORT, keys=keys)}
+        dead = [k for k, n in counts.items() if n == 0]
+        if dead:
+            tx.run(_DELETE_FACTS, keys=dead).consume()
+        live = [{"key": k, "support": n} for k, n in counts.items() if n > 0]
+        if live:
+            tx.run(_SET_SUPPORT, rows=live).consume()
+        return len(dead)
+
+    @staticmethod
+    def _refresh_entities(tx: ManagedTransaction, keys: Iterable[str]) -> int:
+        """Delete entities no chunk mentions any more; recompute names, aliases and alias index."""
+        keys = sorted(keys)
+        if not keys:
+            return 0
+        dead: list[str] = []
+        updates: list[dict] = []
+        add: list[dict] = []
+        drop: list[dict] = []
+        touched_aliases: set[str] = set()
+        for record in tx.run(_ENTITY_MENTIONS, keys=keys):
+            key, kb_id = record["key"], record["kb_id"]
+            old_norms = set(record["old_norms"] or [])
+            names: list[str] = []
+            for name_list in record["name_lists"]:
+                for name in name_list or []:
+                    if name not in names:
+                        names.append(name)
+            if not names:
+                dead.append(key)
+                drop.extend({"alias_key": alias_key(kb_id, n), "entity_key": key} for n in old_norms)
+                touched_aliases.update(alias_key(kb_id, n) for n in old_norms)
+                continue
+            name = record["name"] if record["name"] in names else names[0]
+            norms: list[str] = []
+            for n in names:
+                if normalise(n) not in norms:
+                    norms.append(normalise(n))
+            updates.append({"key": key, "name": name, "name_norm": normalise(name),
+                            "aliases": [n for n in names if n != name], "names_norm": norms,
+                            "mentions": len(record["name_lists"])})
+            add.extend({"alias_key": alias_key(kb_id, n), "entity_key": key, "kb_id": kb_id, "norm": n}
+                       for n in norms if n not in old_norms)
+            gone = old_norms - set(norms)
+            drop.extend({"alias_key": alias_key(kb_id, n), "entity_key": key} for n in gone)
+            touched_aliases.update(alias_key(kb_id, n) for n in gone)
+        if drop:
+            tx.run(_DROP_ALIASES, rows=drop).consume()
+        if dead:
+            tx.run(_DELETE_ENTITIES, keys=dead).consume()
+        if updates:
+            tx.run(_UPDATE_ENTITIES, rows=updates).consume()
+        if add:
+            tx.run(_ADD_ALIASES, rows=add).consume()
+        if touched_aliases:
+            tx.run(_DELETE_ORPHAN_ALIASES, keys=sorted(touched_aliases)).consume()
+        return len(dead)
+
+    def remove_document(self, document_id: str) -> WriteResult:
+        """Remove the document's chunks and whatever only they supported; shared facts stay."""
+        def work(tx: ManagedTransaction) -> WriteResult:
+            chunk_keys = [r["key"] for r in tx.run(_DOCUMENT_CHUNKS, document_id=document_id)]
+            entity_keys, fact_keys = self._affected(tx, chunk_keys)
+            tx.run(_DELETE_CHUNKS, chunk_keys=chunk_keys).consume()
+            removed_facts = self._refresh_facts(tx, fact_keys)
+            removed_entities = self._refresh_entities(tx, entity_keys)
+            return WriteResult(chunks=len(chunk_keys), entities=0, relations=0,
+                               removed_entities=removed_entities, removed_relations=removed_facts)
+
+        with self._session() as session:
+            return session.execute_write(work)
+
+    def remove_kb(self, kb_id: str) -> int:
+        """Delete everything of a knowledge base, in bounded transactions. Returns nodes deleted."""
+        total = 0
+        with self._session() as session:
+            for statement in ("MATCH (n:Fact) WHERE n.kb_id = $kb_id WITH n LIMIT $batch "
+                              "DETACH DELETE n RETURN count(*) AS deleted",
+                              "MATCH (n:Alias) WHERE n.kb_id = $kb_id WITH n LIMIT $batch "
+                              "DETACH DELETE n RETURN count(*) AS deleted",
+                              "MATCH (n:Chunk) WHERE n.kb_id = $kb_id WITH n LIMIT $batch "
+                              "DETACH DELETE n RETURN count(*) AS deleted",
+                              "MATCH (n:Entity) WHERE n.kb_id = $kb_id WITH n LIMIT $batch "
+                              "DETACH DELETE n RETURN count(*) AS deleted"):
+                while True:
+                    record = session.execute_write(
+                        lambda tx, s=statement: tx.run(s, kb_id=kb_id, batch=DELETE_BATCH).single())
+                    deleted = record["deleted"] if record else 0
+                    total += deleted
+                    if deleted < DELETE_BATCH:
+                        break
+        return total
+
+    # --- reads ----------------------------------------------------------------------------------
+    def _mention_provenance(self, keys: Sequence[str]) -> dict[str, Provenance]:
+        if not keys:
+            return {}
+        rows = self._read("""
+            UNWIND $keys AS k
+            MATCH (e:Entity {key: k})-[:MENTIONED_IN]->(c:Chunk)
+            WITH e, c ORDER BY c.document_id, c.chunk_id
+            WITH e, collect(c) AS chunks
+            RETURN e.key AS key, size(chunks) AS total,
+                   [c IN chunks[..$n] | c.chunk_id] AS chunk_ids,
+                   [c IN chunks[..$n] | c.document_id] AS document_ids
+            """, keys=list(keys), n=self.support_limit)
+        return {r["key"]: _provenance(r) for r in rows}
+
+    def _fact_provenance(self, keys: Sequence[str]) -> dict[str, Provenance]:
+        if not keys:
+            return {}
+        rows = self._read("""
+            UNWIND $keys AS k
+            MATCH (f:Fact {key: k})-[:SUPPORTED_BY]->(c:Chunk)
+            WITH f, c ORDER BY c.document_id, c.chunk_id
+            WITH f, collect(c) AS chunks
+            RETURN f.key AS key, size(chunks) AS total,
+                   [c IN chunks[..$n] | c.chunk_id] AS chunk_ids,
+                   [c IN chunks[..$n] | c.document_id] AS document_ids
+            """, keys=list(keys), n=self.support_limit)
+        return {r["key"]: _provenance(r) for r in rows}
+
+    def _entities(self, rows: list[dict]) -> list[EntityHit]:
+        hits = [_entity(r) for r in rows]
+        provenance = self._mention_provenance([h.key for h in hits])
+        for hit in hits:
+            hit.provenance = provenance.get(hit.key, Provenance())
+        return hits
+
+    def _relations(self, rows: list[dict]) -> list[RelationHit]:
+        hits = [_relation(r) for r in rows]
+        provenance = self._fact_provenance(sorted({h.key for h in hits}))
+        for hit in hits:
+            hit.provenance = provenance.get(hit.key, Provenance())
+        return hits
+
+    def find_entities(self, kb_ids: Sequence[str], names: Sequence[str], limit: int = 20) -> list[EntityHit]:
+        """Entities whose name or an alias equals one of `names` (after normalisation)."""
+        kb_ids, limit = _kbs(kb_ids), _bounded(limit, MAX_LIMIT, "limit")
+        norms = {normalise(n) for n in names if isinstance(n, str)}
+        keys = sorted({alias_key(kb, n) for kb in kb_ids for n in norms if n and len(n) <= MAX_NAME_CHARS})
+        if not keys:
+            return []
+        rows = self._read(f"""
+            UNWIND $keys AS k
+            MATCH (:Alias {{key: k}})-[:ALIAS_OF]->(e:Entity)
+            WHERE e.kb_id IN $kb_ids
+            WITH DISTINCT e
+            RETURN {_ENTITY_FIELDS}
+            ORDER BY e.mentions DESC, e.key LIMIT $limit
+            """, keys=keys, kb_ids=kb_ids, limit=limit)
+        return self._entities(rows)
+
+    def search_entities(self, kb_ids: Sequence[str], text: str, limit: int = 20) -> list[EntityHit]:
+        """Substring match on names and aliases; prefix matches first, then by mentions.
+
+        Scans the knowledge bases' entities (no index serves substring search in both servers);
+        bounded by `limit` in what it returns."""
+        kb_ids, limit = _kbs(kb_ids), _bounded(limit, MAX_LIMIT, "limit")
+        query = normalise(text) if isinstance(text, str) else ""
+        if not query or len(query) > MAX_NAME_CHARS:
+            return []
+        rows = self._read(f"""
+            MATCH (e:Entity)
+            WHERE e.kb_id IN $kb_ids AND any(n IN e.names_norm WHERE n CONTAINS $q)
+            WITH e, CASE WHEN e.name_norm = $q THEN 0
+                         WHEN any(n IN e.names_norm WHERE n STARTS WITH $q) THEN 1 ELSE 2 END AS rank
+            RETURN {_ENTITY_FIELDS}
+            ORDER BY rank, e.mentions DESC, size(e.name), e.key LIMIT $limit
+            """, kb_ids=kb_ids, q=query, limit=limit)
+        return self._entities(rows)
+
+    def get_entities(self, kb_ids: Sequence[str], keys: Sequence[str]) -> list[EntityHit]:
+        kb_ids = _kbs(kb_ids)
+        rows = self._read(f"""
+            UNWIND $keys AS k
+            MATCH (e:Entity {{key: k}}) WHERE e.kb_id IN $kb_ids
+            RETURN {_ENTITY_FIELDS}
+            """, keys=list(keys)[:MAX_LIMIT], kb_ids=kb_ids)
+        return self._entities(rows)
+
+    def entity_detail(self, kb_ids: Sequence[str], key: str, limit: int = 50) -> EntityDetail | None:
+        """The entity, its mention chunks and its `limit` best-supported relations with neighbours."""
+        limit = _bounded(limit, MAX_LIMIT, "limit")
+        found = self.get_entities(kb_ids, [key])
+        if not found:
+            return None
+        rows = self._read(f"""
+            MATCH (e:Entity {{key: $key}})
+            CALL {{
+              WITH e
+              MATCH (e)-[r:RELATES]-(m:Entity)
+              RETURN r, m ORDER BY r.support DESC, r.key LIMIT $limit
+            }}
+            RETURN {_RELATION_FIELDS}, m.key AS neighbour
+            """, key=key, limit=limit)
+        relations = self._relations(rows)
+        neighbour_keys = list(dict.fromkeys(r["neighbour"] for r in rows))
+        neighbours = {h.key: h for h in self.get_entities(kb_ids, neighbour_keys)}
+        return EntityDetail(entity=found[0], relations=relations,
+                            neighbours=[neighbours[k] for k in neighbour_keys if k in neighbours])
+
+    def expand(self, kb_ids: Sequence[str], seed_keys: Sequence[str], max_hops: int = 2,
+               fan_out_cap: int = 20, limit: int = 100) -> GraphResult:
+        """Breadth-first paths from the seeds, at most `fan_out_cap` edges per entity and hop (the
+        best-supported ones) and at most `limit` entities reached; one bounded query per hop."""
+        kb_ids = _kbs(kb_ids)
+        max_hops = _bounded(max_hops, MAX_HOPS, "max_hops")
+        fan_out_cap = _bounded(fan_out_cap, MAX_FAN_OUT, "fan_out_cap")
+        limit = _bounded(limit, MAX_LIMIT, "limit")
+        seeds = [e.key for e in self.get_entities(kb_ids, list(dict.fromkeys(seed_keys))[:limit])]
+        paths: dict[str, GraphPath] = {k: GraphPath([k], []) for k in seeds}
+        relation_rows: dict[str, dict] = {}
+        frontier = list(seeds)
+        for _ in range(max_hops):
+            if not frontier or len(paths) >= limit:
+                break
+            rows = self._read(f"""
+                UNWIND $keys AS k
+                MATCH (n:Entity {{key: k}})
+                CALL {{
+                  WITH n
+                  MATCH (n)-[r:RELATES]-(m:Entity)
+                  WHERE r.kb_id IN $kb_ids
+                  RETURN r, m ORDER BY r.support DESC, r.key LIMIT $cap
+                }}
+                RETURN n.key AS source, m.key AS target, {_RELATION_FIELDS}
+                """, keys=frontier, kb_ids=kb_ids, cap=fan_out_cap)
+            next_frontier: list[str] = []
+            for row in rows:
+                relation_rows.setdefault(row["rkey"], row)
+                target = row["target"]
+                if target in paths or len(paths) >= limit:
+                    continue
+                parent = paths[row["source"]]
+                paths[target] = GraphPath(parent.entity_keys + [target], parent.relation_keys + [row["rkey"]])
+                next_frontier.append(target)
+            frontier = next_frontier
+        # relations between reached entities beyond the tree edges are included; the tree gives paths
+        relations = {h.key: h for h in self._relations([r for r in relation_rows.values()
+                                                         if r["subject_key"] in paths
+                                                         and r["object_key"] in paths])}
+        entities = {h.key: h for h in self.get_entities(kb_ids, list(paths))}
+        return GraphResult(paths=[p for k, p in paths.items() if k not in seeds or len(p.entity_keys) > 1],
+                           entities=entities, relations=relations)
+
+    def path_between(self, kb_ids: Sequence[str], key_a: str, key_b: str, max_hops: int = 3) -> GraphResult:
+        """A shortest undirected RELATES path between two entities of the given knowledge bases."""
+        kb_ids = _kbs(kb_ids)
+        hops = _bounded(max_hops, MAX_HOPS, "max_hops")  # a validated int: the only formatted value
+        if key_a == key_b:
+            return GraphResult(paths=[], entities={}, relations={})
+        rows = self._read(f"""
+            MATCH (a:Entity {{key: $a}}), (b:Entity {{key: $b}})
+            WHERE a.kb_id IN $kb_ids AND b.kb_id IN $kb_ids
+            MATCH p = shortestPath((a)-[:RELATES*..{int(hops)}]-(b))
+            RETURN [n IN nodes(p) | n.key] AS entity_keys, [r IN relationships(p) | r.key] AS relation_keys
+            LIMIT 1
+            """, a=key_a, b=key_b, kb_ids=kb_ids)
+        if not rows:
+            return GraphResult(paths=[], entities={}, relations={})
+        path = GraphPath(list(rows[0]["entity_keys"]), list(rows[0]["relation_keys"]))
+        relation_rows = self._read(f"""
+            UNWIND $keys AS k
+            MATCH ()-[r:RELATES {{key: k}}]->()
+            RETURN {_RELATION_FIELDS}
+            """, keys=path.relation_keys)
+        return GraphResult(paths=[path],
+                           entities={h.key: h for h in self.get_entities(kb_ids, path.entity_keys)},
+                           relations={h.key: h for h in self._relations(relation_rows)})
+
+    def stats(self, kb_id: str) -> GraphStats:
+        counts = {}
+        for label in ("Entity", "Fact", "Chunk"):
+            # labels cannot be parameters; these come from the fixed tuple above
+            counts[label] = self._read(f"MATCH (n:{label}) WHERE n.kb_id = $kb_id RETURN count(n) AS n",
+                                       kb_id=kb_id)[0]["n"]
+        documents = self._read("MATCH (c:Chunk) WHERE c.kb_id = $kb_id "
+                               "RETURN count(DISTINCT c.document_id) AS n", kb_id=kb_id)[0]["n"]
+        return GraphStats(entities=counts["Entity"], relations=counts["Fact"], chunks=counts["Chunk"],
+                          documents=documents)
+
+
+# --- helpers --------------------------------------------------------------------------------------
+def _kbs(kb_ids: Sequence[str]) -> list[str]:
+    if isinstance(kb_ids, str):
+        kb_ids = [kb_ids]
+    kbs = [k for k in dict.fromkeys(kb_ids) if isinstance(k, str) and k]
+    if not kbs:
+        raise ValueError("at least one knowledge base id is required")
+    return kbs
+
+
+def _bounded(value: int, maximum: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")
+    return min(value, maximum)
+
+
+def _provenance(row: dict) -> Provenance:
+    return Provenance(chunk_ids=list(row["chunk_ids"]),
+                      document_ids=list(dict.fromkeys(row["document_ids"])), total=row["total"])
+
+
+def _entity(row: dict) -> EntityHit:
+    return EntityHit(key=row["key"], kb_id=row["kb_id"], name=row["name"], type=row["type"],
+                     aliases=list(row["aliases"] or []), mentions=row["mentions"] or 0)
+
+
+def _relation(row: dict) -> RelationHit:
+    return RelationHit(key=row["rkey"], kb_id=row["rkb"], type=row["rtype"], subject_key=row["subject_key"],
+                       object_key=row["object_key"], support=row["support"] or 0)
