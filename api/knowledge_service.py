@@ -15,7 +15,7 @@ from core.models import Document, KnowledgeBase
 from index.vector_store import ChunkFilter
 from ingest.file_types import OLE2_MAGIC, detect_file_type, file_type_from_name, mime_type
 from retrieval.extractive_answer import ExtractiveAnswer
-from retrieval.hybrid_retriever import RetrievalMode
+from retrieval.hybrid_retriever import Retrieval, RetrievalMode
 from retrieval.search_hit import SearchHit
 
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
@@ -116,12 +116,30 @@ class KnowledgeService:
                document_ids: list[str] | None = None, file_types: list[str] | None = None,
                mode: RetrievalMode = RetrievalMode.HYBRID_RERANK,
                principals: list[str] | None = None) -> list[SearchHit]:
+        return self.retrieve(query, kbs, top_k, document_ids, file_types, mode, principals).hits
+
+    def retrieve(self, query: str, kbs: list[str] | None = None, top_k: int | None = None,
+                 document_ids: list[str] | None = None, file_types: list[str] | None = None,
+                 mode: RetrievalMode = RetrievalMode.HYBRID_RERANK,
+                 principals: list[str] | None = None) -> Retrieval:
+        """Hits, and the subgraph graph expansion used (mode hybrid+rerank+graph)."""
         kb_ids = self.resolve_kbs(kbs)
         if not kb_ids:
             raise NotFound("there are no knowledge bases yet; create one and upload documents first")
         chunk_filter = ChunkFilter(kb_ids=kb_ids, document_ids=document_ids or [], file_types=file_types or [],
                                    principals=principals)
-        return self.rt.retriever.search(query, chunk_filter, top_k or self.rt.settings.top_k, mode)
+        return self.rt.retriever.retrieve(query, chunk_filter, top_k or self.rt.settings.top_k, mode)
+
+    @staticmethod
+    def used_graph(retrieval: Retrieval) -> dict | None:
+        evidence = retrieval.graph
+        if evidence is None:
+            return None
+        subgraph = evidence.subgraph
+        return {"linked": [asdict(e) for e in evidence.linked],
+                "paths": [asdict(p) for p in subgraph.paths] if subgraph else [],
+                "entities": [asdict(e) for e in subgraph.entities.values()] if subgraph else [],
+                "relations": [asdict(r) for r in subgraph.relations.values()] if subgraph else []}
 
     def ask(self, question: str, kbs: list[str] | None = None, top_k: int | None = None,
             principals: list[str] | None = None) -> ExtractiveAnswer:

@@ -26,6 +26,7 @@ from graph.graph_store import GraphStore
 from ingest.speech.factory import make_transcriber
 from ingest.speech.transcriber import Transcriber
 from retrieval.extractive_answer import ExtractiveAnswerer
+from retrieval.graph_expansion import GraphExpander, GraphRetrievalConfig
 from retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
 from retrieval.reranker_factory import build_reranker
 
@@ -73,7 +74,20 @@ class Runtime:
     def retriever(self) -> HybridRetriever:
         s = self.settings
         config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n)
-        return HybridRetriever(self.vector_store, self.embedder, self.sparse, build_reranker(s, self.sparse), config)
+        return HybridRetriever(self.vector_store, self.embedder, self.sparse, build_reranker(s, self.sparse), config,
+                               graph=self.graph_expander)
+
+    @cached_property
+    def graph_expander(self) -> GraphExpander | None:
+        if self.graph_store is None:
+            return None
+        from graph.entity_linker import EntityLinker
+        from graph.extraction.factory import make_extractor, make_resolver_factory
+
+        s = self.settings
+        linker = EntityLinker(self.graph_store, make_extractor(s), make_resolver_factory(s)(""))
+        return GraphExpander(self.graph_store, linker,
+                             GraphRetrievalConfig(max_hops=s.graph_max_hops, fan_out_cap=s.graph_fan_out_cap))
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:

@@ -82,6 +82,8 @@ class SearchRequest(BaseModel):
     document_ids: list[str] | None = None
     file_types: list[str] | None = Field(None, description="e.g. [\"pdf\", \"docx\"]")
     mode: RetrievalMode = RetrievalMode.HYBRID_RERANK
+    include_graph: bool = Field(False, description="Also return the subgraph graph expansion used (mode "
+                                "hybrid+rerank+graph): linked query entities, entities, relations, paths")
 
 
 class CitationOut(BaseModel):
@@ -106,6 +108,7 @@ class StageScoresOut(BaseModel):
     dense: float | None
     fused: float | None
     rerank: float | None
+    graph: float | None = Field(None, description="Path score, for chunks the knowledge graph led to")
 
 
 class SearchHitOut(BaseModel):
@@ -117,9 +120,19 @@ class SearchHitOut(BaseModel):
     citation: CitationOut
 
 
+class LinkedEntityOut(BaseModel):
+    key: str
+    name: str
+    type: str
+    how: str = Field(description="exact | alias | fuzzy")
+    score: float
+    mention: str = Field("", description="The words of the query that named it")
+
+
 class SearchResponse(BaseModel):
     query: str
     hits: list[SearchHitOut]
+    graph: "UsedGraphOut | None" = None
 
 
 class AskRequest(BaseModel):
@@ -178,3 +191,10 @@ class GraphOut(BaseModel):
     paths: list[GraphPathOut]
     entities: list[EntityOut]
     relations: list[RelationOut]
+
+
+class UsedGraphOut(GraphOut):
+    linked: list[LinkedEntityOut]
+
+
+SearchResponse.model_rebuild()

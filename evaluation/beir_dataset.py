@@ -30,6 +30,11 @@ class BeirDataset:
     qrels: dict[str, set[str]]
     passage_group: dict[str, str]  # passage id → group, when queries are scoped to groups
 
+    def evidence_groups(self) -> dict[str, list[set[str]]]:
+        """Per query, the evidence groups the set defines (`evidence_groups`: one passage of each is needed)."""
+        return {q.query_id: [set(group) for group in q.raw["evidence_groups"]]
+                for q in self.queries if q.raw.get("evidence_groups")}
+
     @classmethod
     def load(cls, folder: Path, split: str = "dev", limit: int | None = None) -> "BeirDataset":
         folder = Path(folder)

@@ -58,7 +58,9 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
     for i, query in enumerate(dataset.queries):
         chunk_filter = ChunkFilter(kb_ids=[query.group or dataset.name])
         started = time.perf_counter()
-        candidates[query.query_id] = retriever.candidates(query.text, chunk_filter, CANDIDATE_CHUNKS)
+        # With a graph, the candidates include its chunks (used by the graph variant only).
+        mode = RetrievalMode.GRAPH if retriever.graph is not None else RetrievalMode.HYBRID_RERANK
+        candidates[query.query_id] = retriever.candidates(query.text, chunk_filter, CANDIDATE_CHUNKS, mode)
         first_stage_ms.append((time.perf_counter() - started) * 1000)
         if on_progress:
             on_progress(i + 1, len(dataset.queries))
@@ -76,12 +78,16 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
     variants = []
     labels = {RetrievalMode.SPARSE: "sparse only", RetrievalMode.DENSE: "dense only",
               RetrievalMode.HYBRID: f"hybrid ({retriever.config.fusion}, w_dense={retriever.config.dense_weight})",
-              RetrievalMode.HYBRID_RERANK: f"hybrid + {getattr(retriever.reranker, 'name', 'no')} second stage"}
+              RetrievalMode.HYBRID_RERANK: f"hybrid + {getattr(retriever.reranker, 'name', 'no')} second stage",
+              RetrievalMode.GRAPH: f"hybrid + {getattr(retriever.reranker, 'name', 'no')} second stage + graph"}
+    groups = dataset.evidence_groups()
     for mode in RetrievalMode:
         if mode is RetrievalMode.HYBRID_RERANK and retriever.reranker is None:
             continue
+        if mode is RetrievalMode.GRAPH and retriever.graph is None:
+            continue
         runs = run(retriever, mode, rerank_ms if mode is RetrievalMode.HYBRID_RERANK else None)
-        variants.append(VariantResult(labels[mode], summarise(runs, dataset.qrels), runs))
+        variants.append(VariantResult(labels[mode], summarise(runs, dataset.qrels, groups), runs))
 
     sweep = []
     for fusion, weights in (("rrf", [0.5]), ("weighted-rrf", sweep_weights or []),
@@ -91,12 +97,12 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
                                 replace(retriever.config, fusion=fusion, dense_weight=w))
             runs = run(r, RetrievalMode.HYBRID)
             name = "rrf" if fusion == "rrf" else f"{fusion} w_dense={w:.2f}"
-            sweep.append(VariantResult(name, summarise(runs, dataset.qrels), runs))
+            sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
     return RetrievalReport(dataset.name, len(dataset.queries), variants, sweep, first_stage_ms, rerank_ms)
 
 
 def format_report(report: RetrievalReport) -> str:
-    keys = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
+    keys = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "all-evidence@10"]
     lines = [f"### {report.dataset} ({report.queries} dev queries)", "",
              "| variant | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
     for v in report.variants:

@@ -132,4 +132,6 @@ def _to_filter(f: ChunkFilter) -> qe.Filter:
         must.append(qe.FieldCondition(key="version", match=qe.MatchValue(f.version)))
     if f.exclude_version is not None:
         must_not.append(qe.FieldCondition(key="version", match=qe.MatchValue(f.exclude_version)))
+    if f.point_ids is not None:
+        must.append(qe.HasIdCondition(set(f.point_ids)))
     return qe.Filter(must=must, must_not=must_not or None)

@@ -106,4 +106,6 @@ def _to_filter(f: ChunkFilter) -> models.Filter:
         must.append(models.FieldCondition(key="version", match=models.MatchValue(value=f.version)))
     if f.exclude_version is not None:
         must_not.append(models.FieldCondition(key="version", match=models.MatchValue(value=f.exclude_version)))
+    if f.point_ids is not None:
+        must.append(models.HasIdCondition(has_id=list(f.point_ids)))
     return models.Filter(must=must or None, must_not=must_not)

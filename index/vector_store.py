@@ -35,6 +35,7 @@ class ChunkFilter:
     principals: list[str] | None = None
     version: str | None = None
     exclude_version: str | None = None
+    point_ids: list[str] | None = None  # only these points (graph expansion scores its chunks this way)
 
 
 @dataclass(slots=True)

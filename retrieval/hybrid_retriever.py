@@ -1,13 +1,14 @@
-"""Two-stage retrieval: dense + sparse candidates → fusion → second stage → top-k with citations."""
+"""Two-stage retrieval: dense + sparse candidates → fusion → second stage → graph expansion → top-k with citations."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from index.embedder import Embedder
 from index.sparse_encoder import SparseEncoder
 from index.vector_store import ChunkFilter, ScoredChunk, VectorStore
 from retrieval.fusion import fuse
+from retrieval.graph_expansion import GraphEvidence, GraphExpander
 from retrieval.reranker import RerankCandidate, Reranker
 from retrieval.script import lexically_comparable, majority_script
 from retrieval.search_hit import Citation, SearchHit, StageScores
@@ -18,6 +19,7 @@ class RetrievalMode(str, Enum):
     DENSE = "dense"
     HYBRID = "hybrid"
     HYBRID_RERANK = "hybrid+rerank"
+    GRAPH = "hybrid+rerank+graph"  # the second stage's ranking, with chunks found through the knowledge graph
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,34 +35,58 @@ class RetrievalConfig:
 class Candidates:
     dense: list[ScoredChunk]
     sparse: list[ScoredChunk]
+    graph: list[ScoredChunk] = field(default_factory=list)  # graph chunks, scored by the dense model
+    graph_evidence: GraphEvidence | None = None
+
+
+@dataclass(slots=True)
+class Retrieval:
+    hits: list[SearchHit]
+    graph: GraphEvidence | None  # the entities, relations and paths expansion used, when it ran
 
 
 class HybridRetriever:
     def __init__(self, store: VectorStore, embedder: Embedder, sparse: SparseEncoder,
-                 reranker: Reranker | None, config: RetrievalConfig | None = None):
+                 reranker: Reranker | None, config: RetrievalConfig | None = None,
+                 graph: GraphExpander | None = None):
         self.store = store
         self.embedder = embedder
         self.sparse = sparse
         self.reranker = reranker
         self.config = config or RetrievalConfig()
+        self.graph = graph
 
     def search(self, query: str, chunk_filter: ChunkFilter, top_k: int = 8,
                mode: RetrievalMode = RetrievalMode.HYBRID_RERANK) -> list[SearchHit]:
+        return self.retrieve(query, chunk_filter, top_k, mode).hits
+
+    def retrieve(self, query: str, chunk_filter: ChunkFilter, top_k: int = 8,
+                 mode: RetrievalMode = RetrievalMode.HYBRID_RERANK) -> Retrieval:
         query = query.strip()
         if not query:
-            return []
+            return Retrieval([], None)
         candidates = self.candidates(query, chunk_filter, max(self.config.candidates_per_retriever, top_k), mode)
-        return self.rank(query, candidates, mode)[:top_k]
+        return Retrieval(self.rank(query, candidates, mode)[:top_k], candidates.graph_evidence)
 
     def candidates(self, query: str, chunk_filter: ChunkFilter, n: int,
                    mode: RetrievalMode = RetrievalMode.HYBRID_RERANK) -> "Candidates":
-        """First stage: the top n of each retriever the mode uses."""
-        dense = sparse = []
+        """First stage: the top n of each retriever the mode uses (graph expansion in GRAPH mode)."""
+        dense = sparse = graph = []
+        evidence = None
+        query_vector = None
         if mode is not RetrievalMode.SPARSE:
-            dense = self.store.search_dense(self.embedder.embed_query(query), chunk_filter, n)
+            query_vector = self.embedder.embed_query(query)
+            dense = self.store.search_dense(query_vector, chunk_filter, n)
         if mode is not RetrievalMode.DENSE:
             sparse = self.store.search_sparse(self.sparse.encode_query(query), chunk_filter, n)
-        return Candidates(dense, sparse)
+        if mode is RetrievalMode.GRAPH and self.graph is not None and chunk_filter.kb_ids:
+            evidence = self.graph.evidence(query, chunk_filter.kb_ids)
+            ids = evidence.best_chunks(self.graph.config.chunk_limit)
+            if ids:
+                # The same filter (knowledge bases, documents, access) applies to what the graph brings.
+                restricted = replace(chunk_filter, point_ids=ids)
+                graph = self.store.search_dense(query_vector, restricted, len(ids))
+        return Candidates(dense, sparse, graph, evidence)
 
     def rank(self, query: str, candidates: "Candidates", mode: RetrievalMode) -> list[SearchHit]:
         """Fusion and second stage over first-stage candidates (eval reuses one candidate set for every mode)."""
@@ -84,9 +110,35 @@ class HybridRetriever:
                       Citation.from_payload(by_id[pid].payload), by_id[pid].payload)
             for pid in ranked
         ]
-        if mode is RetrievalMode.HYBRID_RERANK and self.reranker is not None and hits:
+        if mode in (RetrievalMode.HYBRID_RERANK, RetrievalMode.GRAPH) and self.reranker is not None and hits:
             hits = self._rerank(query, hits)
+        if mode is RetrievalMode.GRAPH and candidates.graph and candidates.graph_evidence is not None:
+            hits = self._insert_graph_hits(hits, candidates.graph, candidates.graph_evidence)
         return hits
+
+    def _insert_graph_hits(self, hits: list[SearchHit], graph: list[ScoredChunk],
+                           evidence: GraphEvidence) -> list[SearchHit]:
+        """Keep the hybrid ranking's head; the best graph chunks not already in the top ranks come next."""
+        c = self.graph.config if self.graph is not None else None
+        protect, slots = (c.protect_top, c.slots) if c else (5, 3)
+        shown = {h.chunk_id for h in hits[:protect + slots]}
+        by_id = {h.chunk_id: h for h in hits}
+        ranked = sorted(graph, key=lambda r: (-evidence.chunk_scores.get(r.point_id, 0.0), -r.score))
+        chosen: list[SearchHit] = []
+        for r in ranked:
+            if len(chosen) == slots:
+                break
+            if r.point_id in shown:
+                by_id[r.point_id].scores.graph = evidence.chunk_scores.get(r.point_id)
+                continue
+            hit = by_id.get(r.point_id) or SearchHit(
+                r.point_id, r.payload.get("text", ""), r.payload.get("parent_text"), r.score,
+                StageScores(None, r.score, None), Citation.from_payload(r.payload), r.payload)
+            hit.scores.graph = evidence.chunk_scores.get(r.point_id)
+            chosen.append(hit)
+        chosen_ids = {h.chunk_id for h in chosen}
+        rest = [h for h in hits[protect:] if h.chunk_id not in chosen_ids]
+        return hits[:protect] + chosen + rest
 
     def _rerank(self, query: str, hits: list[SearchHit]) -> list[SearchHit]:
         head, tail = hits[:self.config.rerank_top_n], hits[self.config.rerank_top_n:]

@@ -52,6 +52,7 @@ class StageScores:
     dense: float | None = None
     fused: float | None = None
     rerank: float | None = None
+    graph: float | None = None  # path score of a chunk the knowledge graph led to
 
 
 @dataclass(slots=True)

@@ -71,3 +71,17 @@ def test_eval_retrieval_command_reports_every_variant(tmp_path, monkeypatch):
         assert "reused from" in again.output
     finally:
         get_settings.cache_clear()
+
+
+def test_all_evidence_needs_one_passage_of_every_group():
+    from evaluation.metrics import all_evidence_at, summarise
+
+    ranked = ["a", "x", "c", "y"]
+    assert all_evidence_at(ranked, [{"a", "b"}, {"c"}], k=10) == 1.0
+    assert all_evidence_at(ranked, [{"a"}, {"d"}], k=10) == 0.0
+    assert all_evidence_at(ranked, [{"a"}, {"c"}], k=2) == 0.0  # "c" is third
+    assert all_evidence_at(ranked, [], k=10) == 0.0
+    # Without groups every relevant passage is needed; with groups one of each group is enough.
+    runs, qrels = {"q": ranked}, {"q": {"a", "b", "c"}}
+    assert summarise(runs, qrels)["all-evidence@10"] == 0.0
+    assert summarise(runs, qrels, {"q": [{"a", "b"}, {"c"}]})["all-evidence@10"] == 1.0

@@ -61,3 +61,25 @@ def test_graph_queries_take_injection_strings_as_text(client):
         assert response.status_code == 200 and response.json() == []
     assert client.get("/graph/entities", params={"q": "工商银行", "kb": kb_id}).json()  # nothing was deleted
     assert client.get("/graph/entities", params={"q": "x" * 201, "kb": kb_id}).status_code == 422
+
+
+def test_graph_mode_brings_the_guarantors_risks_and_shows_the_subgraph(client):
+    kb_id = client.post("/knowledge-bases", json={"name": "credit-graph", "language": "zh"}).json()["id"]
+    report_id, _ = _upload(client, kb_id, "授信报告.md", GUARANTEE)
+    check_id, _ = _upload(client, kb_id, "风险排查.md", OVERDUE)
+    response = client.post("/search", json={"query": "北京华远置业有限公司的担保人有哪些风险？", "knowledge_bases": [kb_id],
+                                            "mode": "hybrid+rerank+graph", "include_graph": True, "top_k": 5})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    documents = {h["citation"]["document_id"] for h in body["hits"]}
+    assert {report_id, check_id} <= documents  # the answer's evidence comes from both documents
+    overdue = next(h for h in body["hits"] if h["citation"]["document_id"] == check_id)
+    assert overdue["scores"]["graph"] is not None and "逾期" in overdue["text"]
+    graph = body["graph"]
+    assert any(e["name"] == "北京华远置业有限公司" for e in graph["linked"])
+    names = {e["name"] for e in graph["entities"]}
+    assert "北京中关村科技融资担保有限公司" in names
+    assert all(r["provenance"]["chunk_ids"] for r in graph["relations"])
+
+    plain = client.post("/search", json={"query": "担保人", "knowledge_bases": [kb_id]}).json()
+    assert plain["graph"] is None and all(h["scores"]["graph"] is None for h in plain["hits"])

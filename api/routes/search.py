@@ -13,8 +13,10 @@ router = APIRouter(tags=["retrieval"])
 @router.post("/search", response_model=SearchResponse)
 def search(body: SearchRequest, service: KnowledgeService = Depends(get_service)):
     """Retrieval only, for other services: ranked chunks with each stage's score and a citation."""
-    hits = service.search(body.query, body.knowledge_bases, body.top_k, body.document_ids, body.file_types, body.mode)
-    return SearchResponse(query=body.query, hits=[hit_out(h) for h in hits])
+    retrieval = service.retrieve(body.query, body.knowledge_bases, body.top_k, body.document_ids, body.file_types,
+                                 body.mode)
+    graph = service.used_graph(retrieval) if body.include_graph else None
+    return SearchResponse(query=body.query, hits=[hit_out(h) for h in retrieval.hits], graph=graph)
 
 
 @router.post("/ask", response_model=AskResponse)

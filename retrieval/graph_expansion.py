@@ -1,0 +1,77 @@
+"""Graph expansion: entities named in the query → paths in the knowledge graph → the chunks that support them.
+
+A multi-hop question names entity A; the passage that answers it is about B, which only another passage
+links to A ("X's guarantor is B"). Hybrid retrieval finds the A passages; the graph finds B and brings
+the passages that state B's facts into the candidates.
+
+Scoring: a linked seed entity starts with its link score (exact 1.0, alias, fuzzy lower). Each hop along
+a path multiplies by `hop_decay`, and by `cooccurrence_weight` when the relation is only co-occurrence in
+a sentence (typed relations such as guarantees or legal_representative count fully). A chunk's graph
+score is the best score of a relation it supports, plus `support_bonus` for every further supported
+relation on the paths (capped). The seeds' own mention chunks are left to hybrid retrieval.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from graph.entity_linker import EntityLinker, LinkedEntity
+from graph.extraction.chunk_extractor import COOCCURRENCE
+from graph.graph_store import GraphResult, GraphStore
+
+
+@dataclass(frozen=True, slots=True)
+class GraphRetrievalConfig:
+    max_linked: int = 5  # query entities used as seeds
+    max_hops: int = 2
+    fan_out_cap: int = 20  # edges followed per entity and hop, best supported first
+    entity_limit: int = 60  # entities reached in all
+    chunk_limit: int = 30  # graph chunks scored against the query
+    hop_decay: float = 0.7
+    cooccurrence_weight: float = 0.6
+    support_bonus: float = 0.05
+    # Where graph chunks enter the ranking: the hybrid ranking's first `protect_top` stay as they are (the
+    # direct evidence is usually there), then up to `slots` graph chunks, then the rest.
+    protect_top: int = 5
+    slots: int = 3
+
+
+@dataclass(slots=True)
+class GraphEvidence:
+    linked: list[LinkedEntity] = field(default_factory=list)
+    chunk_scores: dict[str, float] = field(default_factory=dict)  # vector-store point id → graph score
+    subgraph: GraphResult | None = None
+
+    def best_chunks(self, limit: int) -> list[str]:
+        return sorted(self.chunk_scores, key=lambda c: (-self.chunk_scores[c], c))[:limit]
+
+
+class GraphExpander:
+    def __init__(self, store: GraphStore, linker: EntityLinker, config: GraphRetrievalConfig | None = None):
+        self.store = store
+        self.linker = linker
+        self.config = config or GraphRetrievalConfig()
+
+    def evidence(self, query: str, kb_ids: Sequence[str]) -> GraphEvidence:
+        c = self.config
+        linked = self.linker.link(kb_ids, query, limit=c.max_linked)
+        if not linked:
+            return GraphEvidence()
+        result = self.store.expand(kb_ids, [e.key for e in linked], c.max_hops, c.fan_out_cap, c.entity_limit)
+        seed_score = {e.key: e.score for e in linked}
+        chunk_scores: dict[str, float] = {}
+        extra: dict[str, int] = {}
+        for path in result.paths:
+            score = seed_score.get(path.entity_keys[0], 0.5)
+            for relation_key in path.relation_keys:
+                relation = result.relations.get(relation_key)
+                if relation is None:
+                    break
+                score *= c.hop_decay * (c.cooccurrence_weight if relation.type == COOCCURRENCE else 1.0)
+                for chunk_id in relation.provenance.chunk_ids:
+                    if chunk_id in chunk_scores:
+                        extra[chunk_id] = extra.get(chunk_id, 0) + 1
+                    chunk_scores[chunk_id] = max(chunk_scores.get(chunk_id, 0.0), score)
+        for chunk_id, count in extra.items():
+            chunk_scores[chunk_id] += c.support_bonus * min(count, 5)
+        return GraphEvidence(linked, chunk_scores, result)
