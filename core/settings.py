@@ -124,6 +124,14 @@ class Settings(BaseSettings):
     graph_bolt_port: int | None = Field(None, ge=1, le=65535, description="Bolt port of the local server; unset: "
                                         "a free port (a running server is found through its pid file).")
     graph_heap: str = Field("512m", description="Java heap (-Xmx) of the local Bolt server.")
+    graph_extractor: Literal["rules", "llm"] = Field(
+        "rules", description="Entity and relation extraction: rules (offline: dictionaries, patterns, jieba "
+        "part-of-speech) or llm (structured output from ZHIKU_LLM_BASE_URL; falls back to rules on any error).")
+    llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible chat endpoint "
+                                     "(e.g. http://127.0.0.1:8080/v1).")
+    llm_model: str | None = Field(None, description="Model name sent to ZHIKU_LLM_BASE_URL.")
+    llm_api_key: str | None = Field(None, description="API key for ZHIKU_LLM_BASE_URL.")
+    llm_timeout_seconds: float = Field(60, gt=0, description="Timeout of one LLM call.")
     graph_alias_file: Path | None = Field(None, description="JSON alias dictionary merged over the built-in one "
                                           "for every knowledge base (canonical name → aliases, e.g. "
                                           "{\"中国邮政储蓄银行\": [\"邮储银行\", \"PSBC\"]}).")

@@ -166,6 +166,7 @@ def test_knowledge_base_lifecycle_and_errors(client, runtime):
 def test_health_readiness_and_openapi(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["vector_store"] == "ok"
+    assert ready.status_code == 200 and ready.json()["vector_store"] == "ok" and ready.json()["graph_store"] == "ok"
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/search", "/ask", "/knowledge-bases", "/knowledge-bases/{kb_id}/documents", "/jobs/{job_id}"} <= set(paths)
+    assert {"/search", "/ask", "/knowledge-bases", "/knowledge-bases/{kb_id}/documents", "/jobs/{job_id}",
+            "/graph/entities", "/graph/entities/{key}", "/graph/path"} <= set(paths)

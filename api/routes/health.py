@@ -17,7 +17,7 @@ def healthz():
 
 @router.get("/readyz")
 def readyz(runtime: Runtime = Depends(get_runtime)):
-    """The metadata store and the vector store answer."""
+    """The metadata store, the vector store and (when enabled) the knowledge-graph server answer."""
     checks: dict[str, str] = {}
     try:
         runtime.metadata.ping()
@@ -29,5 +29,10 @@ def readyz(runtime: Runtime = Depends(get_runtime)):
         checks["vector_store"] = "ok"
     except Exception as exc:  # noqa: BLE001
         checks["vector_store"] = f"error: {exc}"
+    if runtime.settings.graph_enabled:
+        try:
+            checks["graph_store"] = "ok" if runtime.graph_store is not None and runtime.graph_store.ping() else "error"
+        except Exception as exc:  # noqa: BLE001
+            checks["graph_store"] = f"error: {exc}"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(status_code=200 if ready else 503, content={"status": "ready" if ready else "not ready", **checks})

@@ -14,7 +14,16 @@ from graph.extraction.entity_resolution import EntityResolver
 def make_extractor(settings: Settings) -> ChunkExtractor:
     from graph.extraction.rule_extractor import RuleExtractor
 
-    return RuleExtractor(domain_types=_read_json(settings.graph_domain_types_file, "ZHIKU_GRAPH_DOMAIN_TYPES_FILE"))
+    domain_types = _read_json(settings.graph_domain_types_file, "ZHIKU_GRAPH_DOMAIN_TYPES_FILE")
+    rules = RuleExtractor(domain_types=domain_types)
+    if settings.graph_extractor == "rules":
+        return rules
+    if not (settings.llm_base_url and settings.llm_model):
+        raise ConfigurationError("ZHIKU_GRAPH_EXTRACTOR=llm needs ZHIKU_LLM_BASE_URL and ZHIKU_LLM_MODEL")
+    from graph.extraction.llm_extractor import LlmExtractor
+
+    return LlmExtractor(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
+                        timeout=settings.llm_timeout_seconds, fallback=rules, domain_types=tuple(domain_types or ()))
 
 
 def make_resolver_factory(settings: Settings) -> Callable[[str], EntityResolver]:
