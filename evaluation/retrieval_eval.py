@@ -8,9 +8,11 @@ from dataclasses import dataclass, field, replace
 from evaluation.beir_dataset import BeirDataset
 from evaluation.metrics import summarise
 from index.vector_store import ChunkFilter
+from retrieval.graph_expansion import GraphExpander
 from retrieval.hybrid_retriever import Candidates, HybridRetriever, RetrievalMode
 
 PASSAGES_PER_QUERY = 10
+GRAPH_PLACEMENTS = ((3, 3), (5, 3), (3, 5), (5, 5))
 CANDIDATE_CHUNKS = 50
 
 
@@ -90,6 +92,15 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
         variants.append(VariantResult(labels[mode], summarise(runs, dataset.qrels, groups), runs))
 
     sweep = []
+    if retriever.graph is not None:  # where graph chunks enter the ranking: (protected head, slots)
+        for protect, slots in GRAPH_PLACEMENTS:
+            expander = GraphExpander(retriever.graph.store, retriever.graph.linker,
+                                     replace(retriever.graph.config, protect_top=protect, slots=slots))
+            r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, retriever.reranker,
+                                retriever.config, graph=expander)
+            runs = run(r, RetrievalMode.GRAPH)
+            sweep.append(VariantResult(f"graph after top {protect}, {slots} slots", summarise(runs, dataset.qrels,
+                                                                                              groups), runs))
     for fusion, weights in (("rrf", [0.5]), ("weighted-rrf", sweep_weights or []),
                             ("weighted-score", sweep_weights or [])):
         for w in weights:
@@ -108,7 +119,7 @@ def format_report(report: RetrievalReport) -> str:
     for v in report.variants:
         lines.append(f"| {v.name} | " + " | ".join(f"{v.metrics[k]:.4f}" for k in keys) + " |")
     if report.sweep:
-        lines += ["", "Fusion sweep (hybrid, no second stage):", "",
+        lines += ["", "Sweep (graph placements with the second stage; fusion methods without it):", "",
                   "| fusion | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
         for v in report.sweep:
             lines.append(f"| {v.name} | " + " | ".join(f"{v.metrics[k]:.4f}" for k in keys) + " |")

@@ -43,6 +43,11 @@ class LinkedEntity:
     mention: str = ""
 
 
+def _common_word_for_name(mention: str, name: str) -> bool:
+    """"television" in "the television series" is a common noun, not the entity called "Television"."""
+    return mention.isascii() and " " not in mention and mention.islower() and not name.islower()
+
+
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", identity(text))
     return "".join(c for c in text if not unicodedata.combining(c))
@@ -130,6 +135,8 @@ class EntityLinker:
         matched: set[str] = set()
         for hit in self.store.find_entities(kb_ids, mentions, limit=min(1000, 4 * MAX_CANDIDATES)):
             exact = by_norm.get(normalise(hit.name))
+            if exact is not None and _common_word_for_name(exact, hit.name):
+                continue
             if exact is not None:
                 if origin.get(normalise(hit.name)) is None:
                     self._add(linked, hit, "exact", 1.0, exact)

@@ -4,6 +4,10 @@ A multi-hop question names entity A; the passage that answers it is about B, whi
 links to A ("X's guarantor is B"). Hybrid retrieval finds the A passages; the graph finds B and brings
 the passages that state B's facts into the candidates.
 
+Seeds: the linker's entities, minus mentions contained in a longer linked mention ("Benton" in "Benton
+Fraser") and minus generic entities (mentioned in more than `max_seed_mentions` chunks, such as "People" or
+"Television"), which would flood the expansion; longer mentions first.
+
 Scoring: a linked seed entity starts with its link score (exact 1.0, alias, fuzzy lower). Each hop along
 a path multiplies by `hop_decay`, and by `cooccurrence_weight` when the relation is only co-occurrence in
 a sentence (typed relations such as guarantees or legal_representative count fully). A chunk's graph
@@ -23,6 +27,7 @@ from graph.graph_store import GraphResult, GraphStore
 @dataclass(frozen=True, slots=True)
 class GraphRetrievalConfig:
     max_linked: int = 5  # query entities used as seeds
+    max_seed_mentions: int = 40  # an entity named in more chunks is too generic to expand from
     max_hops: int = 2
     fan_out_cap: int = 20  # edges followed per entity and hop, best supported first
     entity_limit: int = 60  # entities reached in all
@@ -54,7 +59,7 @@ class GraphExpander:
 
     def evidence(self, query: str, kb_ids: Sequence[str]) -> GraphEvidence:
         c = self.config
-        linked = self.linker.link(kb_ids, query, limit=c.max_linked)
+        linked = self._seeds(kb_ids, self.linker.link(kb_ids, query, limit=2 * c.max_linked))
         if not linked:
             return GraphEvidence()
         result = self.store.expand(kb_ids, [e.key for e in linked], c.max_hops, c.fan_out_cap, c.entity_limit)
@@ -75,3 +80,30 @@ class GraphExpander:
         for chunk_id, count in extra.items():
             chunk_scores[chunk_id] += c.support_bonus * min(count, 5)
         return GraphEvidence(linked, chunk_scores, result)
+
+    def _seeds(self, kb_ids: Sequence[str], linked: list[LinkedEntity]) -> list[LinkedEntity]:
+        if not linked:
+            return []
+        mentions = {e.key: e.mentions for e in self.store.get_entities(kb_ids, [e.key for e in linked])}
+        by_length = sorted(linked, key=lambda e: (-len(e.mention or e.name), -e.score))
+        seeds: list[LinkedEntity] = []
+        for entity in by_length:
+            words = (entity.mention or entity.name).casefold()
+            if mentions.get(entity.key, 0) > self.config.max_seed_mentions:
+                continue
+            if any(words in (s.mention or s.name).casefold() for s in seeds):
+                continue
+            seeds.append(entity)
+        return seeds[:self.config.max_linked]
+
+
+def order_graph_chunks(graph_scores: dict[str, float], dense_scores: dict[str, float]) -> list[str]:
+    """Graph chunks best first: the mean of min-max-normalised graph score and dense similarity."""
+    def normalised(values: dict[str, float]) -> dict[str, float]:
+        if not values:
+            return {}
+        low, high = min(values.values()), max(values.values())
+        return {k: (v - low) / (high - low) if high > low else 1.0 for k, v in values.items()}
+
+    graph_n, dense_n = normalised(graph_scores), normalised(dense_scores)
+    return sorted(dense_scores, key=lambda k: (-(graph_n.get(k, 0.0) + dense_n[k]) / 2, k))

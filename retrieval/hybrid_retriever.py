@@ -8,7 +8,7 @@ from index.embedder import Embedder
 from index.sparse_encoder import SparseEncoder
 from index.vector_store import ChunkFilter, ScoredChunk, VectorStore
 from retrieval.fusion import fuse
-from retrieval.graph_expansion import GraphEvidence, GraphExpander
+from retrieval.graph_expansion import GraphEvidence, GraphExpander, order_graph_chunks
 from retrieval.reranker import RerankCandidate, Reranker
 from retrieval.script import lexically_comparable, majority_script
 from retrieval.search_hit import Citation, SearchHit, StageScores
@@ -123,9 +123,11 @@ class HybridRetriever:
         protect, slots = (c.protect_top, c.slots) if c else (5, 3)
         shown = {h.chunk_id for h in hits[:protect + slots]}
         by_id = {h.chunk_id: h for h in hits}
-        ranked = sorted(graph, key=lambda r: (-evidence.chunk_scores.get(r.point_id, 0.0), -r.score))
+        by_point = {r.point_id: r for r in graph}
+        order = order_graph_chunks({pid: evidence.chunk_scores.get(pid, 0.0) for pid in by_point},
+                                   {pid: r.score for pid, r in by_point.items()})
         chosen: list[SearchHit] = []
-        for r in ranked:
+        for r in (by_point[pid] for pid in order):
             if len(chosen) == slots:
                 break
             if r.point_id in shown:
