@@ -114,20 +114,21 @@ class KnowledgeService:
 
     def search(self, query: str, kbs: list[str] | None = None, top_k: int | None = None,
                document_ids: list[str] | None = None, file_types: list[str] | None = None,
-               mode: RetrievalMode = RetrievalMode.HYBRID_RERANK,
+               mode: RetrievalMode | None = None,
                principals: list[str] | None = None) -> list[SearchHit]:
         return self.retrieve(query, kbs, top_k, document_ids, file_types, mode, principals).hits
 
     def retrieve(self, query: str, kbs: list[str] | None = None, top_k: int | None = None,
                  document_ids: list[str] | None = None, file_types: list[str] | None = None,
-                 mode: RetrievalMode = RetrievalMode.HYBRID_RERANK,
+                 mode: RetrievalMode | None = None,
                  principals: list[str] | None = None) -> Retrieval:
-        """Hits, and the subgraph graph expansion used (mode hybrid+rerank+graph)."""
+        """Hits, and the subgraph graph expansion used (mode hybrid+rerank+graph). Mode None: ZHIKU_SEARCH_MODE."""
         kb_ids = self.resolve_kbs(kbs)
         if not kb_ids:
             raise NotFound("there are no knowledge bases yet; create one and upload documents first")
         chunk_filter = ChunkFilter(kb_ids=kb_ids, document_ids=document_ids or [], file_types=file_types or [],
                                    principals=principals)
+        mode = mode or RetrievalMode(self.rt.settings.search_mode)
         return self.rt.retriever.retrieve(query, chunk_filter, top_k or self.rt.settings.top_k, mode)
 
     @staticmethod

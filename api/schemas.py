@@ -81,7 +81,7 @@ class SearchRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=100)
     document_ids: list[str] | None = None
     file_types: list[str] | None = Field(None, description="e.g. [\"pdf\", \"docx\"]")
-    mode: RetrievalMode = RetrievalMode.HYBRID_RERANK
+    mode: RetrievalMode | None = Field(None, description="Default: ZHIKU_SEARCH_MODE (hybrid+rerank+graph)")
     include_graph: bool = Field(False, description="Also return the subgraph graph expansion used (mode "
                                 "hybrid+rerank+graph): linked query entities, entities, relations, paths")
 

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
                                        "docs/benchmarks.md.")
     rrf_k: int = Field(60, ge=1, description="k of reciprocal-rank fusion.")
     rerank_top_n: int = Field(30, ge=1, description="Fused candidates passed to the second stage.")
+    search_mode: Literal["sparse", "dense", "hybrid", "hybrid+rerank", "hybrid+rerank+graph"] = Field(
+        "hybrid+rerank+graph", description="Retrieval used by /search, /ask and the scenarios unless a request "
+        "names one. With the graph switched off, hybrid+rerank+graph is hybrid+rerank.")
     top_k: int = Field(8, ge=1, le=100, description="Default number of results.")
 
     # --- images, scans, audio and video --------------------------------------------------------

@@ -62,6 +62,8 @@ FILES = {
     "pptx": "反洗钱培训.pptx",
     "eml": "Notice_Mobile_Banking_Upgrade.eml",
     "csv": "products.csv",
+    "credit_report": "授信调查报告_北京华远置业.md",
+    "guarantor_check": "担保人风险排查_中关村科技融资担保.md",
 }
 
 
@@ -1050,6 +1052,9 @@ QUESTIONS = [
     {"question": "What is the maximum loan term for a second-home mortgage?", "file": FILES["docx"], "answer_contains": "25年"},
     {"question": "What is the Layering stage of money laundering?", "file": FILES["pptx"], "answer_contains": "通过多层复杂交易割断资金与其来源之间的联系"},
     {"question": "Which phone number do I call to report a lost credit card?", "file": FILES["md"], "answer_contains": "400-699-5588"},
+    # Two hops through the knowledge graph: borrower → guarantor (credit report) → its risks (risk check)
+    {"question": "北京华远置业有限公司的担保人有哪些风险？", "file": FILES["guarantor_check"], "answer_contains": "逾期贷款1200万元"},
+    {"question": "Which company guarantees the working-capital loan to Beijing Huayuan Real Estate?", "file": FILES["credit_report"], "answer_contains": "北京中关村科技融资担保有限公司提供连带责任保证担保"},
 ]
 
 
@@ -1189,8 +1194,8 @@ def verify() -> list[str]:
         return errors
     questions = [json.loads(line) for line in QUESTIONS_PATH.read_text(encoding="utf-8").splitlines()
                  if line.strip()]
-    if not 12 <= len(questions) <= 16:
-        errors.append(f"{len(questions)} questions (expected 12-16)")
+    if not 12 <= len(questions) <= 20:
+        errors.append(f"{len(questions)} questions (expected 12-20)")
     n_zh = sum(1 for q in questions if re.search(r"[\u4e00-\u9fff]", q["question"]))
     if n_zh != len(questions) - n_zh:
         errors.append(f"questions not half Chinese / half English: {n_zh} Chinese of {len(questions)}")
@@ -1216,6 +1221,60 @@ def verify() -> list[str]:
 # main
 # ---------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------
+# 9–10. Two credit files that only together answer "which risks does the borrower's guarantor carry?"
+# (the knowledge graph links them: the first names the guarantor, the second describes its overdue loans)
+# ---------------------------------------------------------------------------
+
+CREDIT_REPORT_MD = """# 授信调查报告：北京华远置业有限公司
+
+编号：HCB-BJ-CR-2025-0117（虚构示例）
+
+## 一、借款人概况
+
+北京华远置业有限公司成立于2009年，注册资本人民币2亿元，法定代表人为周明远，主营商业地产开发与物业运营。
+
+## 二、授信方案
+
+北京华远置业有限公司向华夏通商银行北京分行申请流动资金贷款人民币5000万元，期限12个月，用于支付在建项目工程款。
+
+## 三、担保安排
+
+本笔贷款由北京中关村科技融资担保有限公司提供连带责任保证担保，保证期间为主债务履行期届满之日起三年。
+
+## 四、调查结论
+
+借款人经营正常，现金流可覆盖本息。担保人的代偿能力另见担保人风险排查报告。
+"""
+
+GUARANTOR_CHECK_MD = """# 担保人风险排查：北京中关村科技融资担保有限公司
+
+编号：HCB-BJ-RC-2025-0032（虚构示例）
+
+## 一、基本情况
+
+北京中关村科技融资担保有限公司为融资担保机构，注册资本人民币10亿元，在保余额约86亿元。
+
+## 二、风险点
+
+1. 北京中关村科技融资担保有限公司在兴业银行有一笔逾期贷款1200万元，已逾期95天。
+2. 该公司近一年代偿率升至4.8%，高于行业平均水平。
+3. 该公司对单一房地产客户的担保集中度超过净资产的30%。
+
+## 三、排查结论
+
+担保人代偿能力下降，建议对其担保的授信项目追加抵押物或提高保证金比例。
+"""
+
+
+def build_credit_report(path: Path) -> None:
+    path.write_bytes(CREDIT_REPORT_MD.encode("utf-8"))
+
+
+def build_guarantor_check(path: Path) -> None:
+    path.write_bytes(GUARANTOR_CHECK_MD.encode("utf-8"))
+
+
 BUILDERS = {
     "docx": build_docx,
     "md": build_md,
@@ -1225,6 +1284,8 @@ BUILDERS = {
     "pptx": build_pptx,
     "eml": build_eml,
     "csv": build_csv,
+    "credit_report": build_credit_report,
+    "guarantor_check": build_guarantor_check,
 }
 
 

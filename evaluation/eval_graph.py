@@ -20,7 +20,7 @@ from graph.graph_store import GraphStore
 from index.indexer import DocumentRef
 from ingest.chunker import StructuredChunker
 
-GRAPH_FORMAT = 1  # bump when extraction changes, so eval graphs are rebuilt
+GRAPH_FORMAT = 2  # bump when extraction changes, so eval graphs are rebuilt
 
 
 @dataclass(slots=True)

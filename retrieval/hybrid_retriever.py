@@ -66,7 +66,7 @@ class HybridRetriever:
         if not query:
             return Retrieval([], None)
         candidates = self.candidates(query, chunk_filter, max(self.config.candidates_per_retriever, top_k), mode)
-        return Retrieval(self.rank(query, candidates, mode)[:top_k], candidates.graph_evidence)
+        return Retrieval(self.rank(query, candidates, mode, top_k)[:top_k], candidates.graph_evidence)
 
     def candidates(self, query: str, chunk_filter: ChunkFilter, n: int,
                    mode: RetrievalMode = RetrievalMode.HYBRID_RERANK) -> "Candidates":
@@ -88,8 +88,10 @@ class HybridRetriever:
                 graph = self.store.search_dense(query_vector, restricted, len(ids))
         return Candidates(dense, sparse, graph, evidence)
 
-    def rank(self, query: str, candidates: "Candidates", mode: RetrievalMode) -> list[SearchHit]:
-        """Fusion and second stage over first-stage candidates (eval reuses one candidate set for every mode)."""
+    def rank(self, query: str, candidates: "Candidates", mode: RetrievalMode, top_k: int | None = None) -> list[SearchHit]:
+        """Fusion and second stage over first-stage candidates (eval reuses one candidate set for every mode).
+
+        `top_k`: how many results the caller shows; graph chunks are placed so that some of them fit."""
         dense, sparse = candidates.dense, candidates.sparse
         by_id = {r.point_id: r for r in (*dense, *sparse)}
         dense_scores = {r.point_id: r.score for r in dense}
@@ -113,14 +115,20 @@ class HybridRetriever:
         if mode in (RetrievalMode.HYBRID_RERANK, RetrievalMode.GRAPH) and self.reranker is not None and hits:
             hits = self._rerank(query, hits)
         if mode is RetrievalMode.GRAPH and candidates.graph and candidates.graph_evidence is not None:
-            hits = self._insert_graph_hits(hits, candidates.graph, candidates.graph_evidence)
+            hits = self._insert_graph_hits(hits, candidates.graph, candidates.graph_evidence, top_k)
         return hits
 
     def _insert_graph_hits(self, hits: list[SearchHit], graph: list[ScoredChunk],
-                           evidence: GraphEvidence) -> list[SearchHit]:
-        """Keep the hybrid ranking's head; the best graph chunks not already in the top ranks come next."""
+                           evidence: GraphEvidence, top_k: int | None) -> list[SearchHit]:
+        """Keep the hybrid ranking's head; the best graph chunks not already in the top ranks come next.
+
+        The head and the slots are the configured ones for a ranking of ten (as evaluated); a shorter list
+        keeps its first half and gives the graph the rest."""
         c = self.graph.config if self.graph is not None else None
         protect, slots = (c.protect_top, c.slots) if c else (5, 3)
+        if top_k is not None and top_k < protect + slots:
+            protect = min(protect, max(1, top_k // 2))
+            slots = min(slots, top_k - protect)
         shown = {h.chunk_id for h in hits[:protect + slots]}
         by_id = {h.chunk_id: h for h in hits}
         by_point = {r.point_id: r for r in graph}

@@ -440,6 +440,9 @@ class _Span:
     parent: str | None = None   # a bank branch's bank (…银行…分行 → …银行)
 
 
+_TOPIC_TYPES = frozenset({"organization", "person"})
+
+
 def _is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
@@ -1022,18 +1025,25 @@ class RuleExtractor:
         return {m.group(1) for m in re.finditer(r"(?<=[a-z,;:] )([A-Z][a-zà-ÿ]+)", text)}
 
     def _topic(self, heading_path: Sequence[str], cap_words: set[str]) -> _Span | None:
+        """The entity a chunk is about: its last heading when that heading is one entity (a Wikipedia
+        title), else the one organisation or person its document title names ("授信调查报告：北京华远置业有限公司"),
+        so that a section such as "三、担保安排" still links its guarantor to the borrower."""
         if not heading_path:
             return None
-        heading = heading_path[-1]
+        last = self._heading_spans(heading_path[-1], cap_words)
+        if len(last) == 1 and len(last[0].name) >= 0.8 * len(re.sub(r"\s*\([^)]*\)\s*$", "",
+                                                                       _clean(heading_path[-1]).strip())):
+            return last[0]
+        subjects = [s for s in self._heading_spans(heading_path[0], cap_words) if s.type in _TOPIC_TYPES]
+        return subjects[0] if len(subjects) == 1 else None
+
+    def _heading_spans(self, heading: object, cap_words: set[str]) -> list[_Span]:
         if not isinstance(heading, str):
-            return None
+            return []
         heading = _clean(heading).strip()
         if not heading or len(heading) > 80:
-            return None
-        spans = [s for s in self._entities(heading, cap_words | set(heading.split())) if s.type not in VALUE_TYPES]
-        if len(spans) == 1 and len(spans[0].name) >= 0.8 * len(re.sub(r"\s*\([^)]*\)\s*$", "", heading)):
-            return spans[0]
-        return None
+            return []
+        return [s for s in self._entities(heading, cap_words | set(heading.split())) if s.type not in VALUE_TYPES]
 
     # --- relations --------------------------------------------------------------------------------
     def _relations(self, sentence: str, spans: list[_Span]) -> list[RelationInput]:
