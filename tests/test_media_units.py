@@ -88,3 +88,70 @@ def test_phone_photo_is_read_upright_from_its_exif_orientation(shared_ocr_reader
     document = image.parse(photo, "photo.jpg", ParseContext(ocr=lambda: shared_ocr_reader))
     assert "挂失业务" in " ".join(b.text for b in document.blocks)
     assert document.metadata["image_size"] == "900x600"
+
+
+@pytest.mark.parametrize("suffix", [".m4a", ".flac", ".ogg", ".mp3", ".wav"])
+def test_every_audio_container_decodes_to_the_same_length(tmp_path, suffix):
+    require_media_tools()
+    source = _tone_bursts(tmp_path / "tone.wav", [(1.0, True), (0.5, False), (1.0, True)])
+    encoded = tmp_path / f"clip{suffix}"
+    if suffix != ".wav":
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), str(encoded)], check=True)
+    else:
+        encoded = source
+    info = probe_media(encoded, encoded.name)
+    assert info.has_audio and info.video_size is None
+    total = sum(w.duration_s for w in decode_audio_windows(encoded, encoded.name, window_s=60))
+    assert total == pytest.approx(2.5, abs=0.1)  # encoders pad a few milliseconds
+
+
+@pytest.mark.parametrize("suffix,codec", [(".mkv", "libx264"), (".mov", "libx264"), (".webm", "libvpx-vp9")])
+def test_every_video_container_yields_timed_frames(tmp_path, suffix, codec):
+    from ingest.media.frame_sampler import sample_frames
+
+    require_media_tools()
+    video = tmp_path / f"clip{suffix}"
+    # 6 s: red for 3 s, then blue (a scene change), sampled at least every 2 s.
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=320x240:d=3:r=5",
+                    "-f", "lavfi", "-i", "color=c=blue:s=320x240:d=3:r=5", "-filter_complex",
+                    "[0:v][1:v]concat=n=2:v=1:a=0", "-c:v", codec, "-pix_fmt", "yuv420p", str(video)], check=True)
+    info = probe_media(video, video.name)
+    assert not info.has_audio and info.video_size == (320, 240)
+    frames = list(sample_frames(video, video.name, info.video_size, interval_s=2.0, scene_threshold=0.3))
+    times = [f.time_s for f in frames]
+    assert times == sorted(times) and times[0] == pytest.approx(0.0, abs=0.3)
+    assert all(b - a <= 2.3 for a, b in zip(times, times[1:]))
+    assert any(abs(t - 3.0) < 0.3 for t in times)  # the cut to blue is sampled
+    assert frames[0].image.getpixel((10, 10))[0] > 200 and frames[-1].image.getpixel((10, 10))[2] > 200
+
+
+@pytest.mark.parametrize("fmt", ["BMP", "WEBP", "PNG"])
+def test_bmp_webp_png_are_read(shared_ocr_reader, fmt):
+    from ingest.parse_context import ParseContext
+    from ingest.parsers import image
+
+    page = scanned_page(["网点营业时间调整通知"], size=(900, 400), noise=False, angle=0)
+    data = image_bytes(page, fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+    document = image.parse(data, f"notice.{fmt.lower()}", ParseContext(ocr=lambda: shared_ocr_reader))
+    assert "营业时间调整" in " ".join(b.text for b in document.blocks)
+    assert document.blocks[0].page == 1 and document.blocks[0].bbox is not None
+
+
+def test_traditional_chinese_transcripts_come_out_simplified():
+    from ingest.speech.chinese_script import to_simplified
+
+    assert to_simplified("銀行貸款審批需要三個工作日,請準備資料!") == "银行贷款审批需要三个工作日，请准备资料！"
+
+
+def test_pdf_pages_with_missing_or_garbage_text_layers_are_sent_to_ocr():
+    from ingest.parsers.pdf import _Line, _needs_ocr
+
+    def line(text: str) -> _Line:
+        return _Line(text=text, size=10, bbox=(0, 0, 10, 10), block_no=0, in_margin=False)
+
+    assert _needs_ocr([], has_images=True)  # a scan: an image and no text
+    assert not _needs_ocr([], has_images=False)  # an empty page
+    assert _needs_ocr([line("(cid:12)(cid:34)(cid:56)(cid:78) 营业")], has_images=False)  # unmapped glyphs
+    private_use = "".join(chr(0xE000 + i) for i in range(20))  # glyphs a broken font maps to nothing usable
+    assert _needs_ocr([line(private_use + " abc")], has_images=False)
+    assert not _needs_ocr([line("第一条 为规范个人住房贷款业务，制定本办法。")], has_images=True)  # a text page with a logo
