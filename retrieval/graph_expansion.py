@@ -38,7 +38,7 @@ class GraphRetrievalConfig:
     # Where graph chunks enter the ranking: the hybrid ranking's first `protect_top` stay as they are (the
     # direct evidence is usually there), then up to `slots` graph chunks, then the rest.
     protect_top: int = 5
-    slots: int = 3
+    slots: int = 5
 
 
 @dataclass(slots=True)

@@ -125,7 +125,7 @@ class HybridRetriever:
         The head and the slots are the configured ones for a ranking of ten (as evaluated); a shorter list
         keeps its first half and gives the graph the rest."""
         c = self.graph.config if self.graph is not None else None
-        protect, slots = (c.protect_top, c.slots) if c else (5, 3)
+        protect, slots = (c.protect_top, c.slots) if c else (5, 5)
         if top_k is not None and top_k < protect + slots:
             protect = min(protect, max(1, top_k // 2))
             slots = min(slots, top_k - protect)

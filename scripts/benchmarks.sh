@@ -35,3 +35,10 @@ done
 zhiku eval asr --dataset "$EVAL/asr" --output "$OUT/asr.json"
 zhiku eval asr --dataset "$EVAL/asr" --language auto --output "$OUT/asr-auto.json"
 zhiku eval media-speed --output "$OUT/media-speed.json"
+
+# Knowledge graph (issue #4): graph expansion on the multi-hop sets, and no harm on the single-hop ones;
+# extraction quality on the hand-labelled gold sentences and extraction speed.
+for set in hotpotqa_multihop_en musique_multihop_en rgb_zh_int_multihop cmrc2018_zh rgb_zh; do
+  zhiku eval retrieval --graph --dataset "$EVAL/$set" --output "$OUT/graph-$set.json"
+done
+zhiku eval extraction --output "$OUT/extraction.json"
