@@ -5,8 +5,12 @@ the chunks retrieval returns (and access control filters).
 """
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from neo4j.exceptions import Neo4jError
 
 from core.types import Chunk
 from graph.extraction.chunk_extractor import ChunkExtractor
@@ -15,6 +19,7 @@ from graph.graph_store import ChunkFacts, GraphStore
 from index.indexer import DocumentRef, point_id
 
 WRITE_BATCH = 200  # chunks per transaction: large documents are written in bounded pieces
+WRITE_ATTEMPTS = 4
 
 
 @dataclass(slots=True)
@@ -45,10 +50,22 @@ class GraphBuilder:
                 relations += len(extraction.relations)
                 batch.append(ChunkFacts(point_id(ref.document_id, ref.version, chunk.index),
                                         extraction.entities, extraction.relations))
-            self.store.write_chunk_facts(ref.kb_id, ref.document_id, ref.version, batch)
+            self._write(ref, batch)
             if on_progress:
                 on_progress(min(start + WRITE_BATCH, len(chunks)), len(chunks))
         return GraphBuildResult(len(chunks), len(entities), relations)
+
+    def _write(self, ref: DocumentRef, batch: list[ChunkFacts]) -> None:
+        """Writes are idempotent, so a conflict with a concurrent job's transaction (ArcadeDB reports one
+        instead of waiting) is retried after a short pause."""
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                self.store.write_chunk_facts(ref.kb_id, ref.document_id, ref.version, batch)
+                return
+            except Neo4jError:
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * 2**attempt + random.random() * 0.2)
 
     def remove_document(self, document_id: str) -> None:
         self.store.remove_document(document_id)
