@@ -88,7 +88,8 @@ class HybridRetriever:
                 graph = self.store.search_dense(query_vector, restricted, len(ids))
         return Candidates(dense, sparse, graph, evidence)
 
-    def rank(self, query: str, candidates: "Candidates", mode: RetrievalMode, top_k: int | None = None) -> list[SearchHit]:
+    def rank(self, query: str, candidates: "Candidates", mode: RetrievalMode,
+             top_k: int | None = None) -> list[SearchHit]:
         """Fusion and second stage over first-stage candidates (eval reuses one candidate set for every mode).
 
         `top_k`: how many results the caller shows; graph chunks are placed so that some of them fit."""
