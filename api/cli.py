@@ -423,7 +423,8 @@ def _eval_graph(settings, data, index_folder: Path, rebuild: bool):
             stats = open_eval_graph(data, index_folder, store, GraphBuilder(store, extractor, resolvers), chunker,
                                     rebuild, on_progress=lambda done, total: bar.update(done - bar.n))
         linker = EntityLinker(store, extractor, resolvers(""))
-        config = GraphRetrievalConfig(max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap)
+        config = GraphRetrievalConfig(max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap,
+                                      max_similarity_gap=settings.graph_max_similarity_gap)
         yield GraphExpander(store, linker, config), stats
     finally:
         driver.close()

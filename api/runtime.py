@@ -87,7 +87,8 @@ class Runtime:
         s = self.settings
         linker = EntityLinker(self.graph_store, make_extractor(s), make_resolver_factory(s)(""))
         return GraphExpander(self.graph_store, linker,
-                             GraphRetrievalConfig(max_hops=s.graph_max_hops, fan_out_cap=s.graph_fan_out_cap))
+                             GraphRetrievalConfig(max_hops=s.graph_max_hops, fan_out_cap=s.graph_fan_out_cap,
+                                                  max_similarity_gap=s.graph_max_similarity_gap))
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:

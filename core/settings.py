@@ -144,6 +144,10 @@ class Settings(BaseSettings):
     graph_domain_types_file: Path | None = Field(None, description="JSON of extra entity types: type → list of "
                                                  "terms (e.g. {\"collateral\": [\"抵押物\", \"质押物\"]}).")
     graph_max_hops: int = Field(2, ge=1, le=4, description="Hops of graph expansion in retrieval.")
+    graph_max_similarity_gap: float = Field(
+        0.02, ge=0, description="A chunk found through the graph takes the place of a hybrid result only when "
+        "its dense similarity to the query is at most this much lower (0: only when at least as similar; "
+        "larger: more multi-hop evidence, fewer single-hop results; measured in docs/benchmarks.md).")
     graph_fan_out_cap: int = Field(20, ge=1, le=200, description="Edges followed per entity and hop in "
                                    "graph expansion, best supported first (bounds hub entities).")
 

@@ -12,7 +12,8 @@ from retrieval.graph_expansion import GraphExpander
 from retrieval.hybrid_retriever import Candidates, HybridRetriever, RetrievalMode
 
 PASSAGES_PER_QUERY = 10
-GRAPH_PLACEMENTS = ((3, 3), (5, 3), (3, 5), (5, 5))
+GRAPH_PLACEMENTS = ((5, 3, float("inf")), (5, 5, float("inf")), (5, 5, 0.0), (5, 5, 0.02), (5, 5, 0.04),
+                    (5, 5, 0.08))  # (protected head, slots, max dense-similarity gap to the hit pushed out)
 CANDIDATE_CHUNKS = 50
 
 
@@ -93,14 +94,15 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
 
     sweep = []
     if retriever.graph is not None:  # where graph chunks enter the ranking: (protected head, slots)
-        for protect, slots in GRAPH_PLACEMENTS:
+        for protect, slots, gap in GRAPH_PLACEMENTS:
             expander = GraphExpander(retriever.graph.store, retriever.graph.linker,
-                                     replace(retriever.graph.config, protect_top=protect, slots=slots))
+                                     replace(retriever.graph.config, protect_top=protect, slots=slots,
+                                             max_similarity_gap=gap))
             r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, retriever.reranker,
                                 retriever.config, graph=expander)
             runs = run(r, RetrievalMode.GRAPH)
-            sweep.append(VariantResult(f"graph after top {protect}, {slots} slots", summarise(runs, dataset.qrels,
-                                                                                              groups), runs))
+            name = f"graph after top {protect}, {slots} slots" + (f", gap ≤ {gap:.2f}" if gap != float("inf") else "")
+            sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
     for fusion, weights in (("rrf", [0.5]), ("weighted-rrf", sweep_weights or []),
                             ("weighted-score", sweep_weights or [])):
         for w in weights:

@@ -39,6 +39,9 @@ class GraphRetrievalConfig:
     # direct evidence is usually there), then up to `slots` graph chunks, then the rest.
     protect_top: int = 5
     slots: int = 5
+    # A graph chunk only takes the place of a hybrid hit (pushing it out of the first protect_top + slots)
+    # when its dense similarity to the query is at most this much lower than that hit's.
+    max_similarity_gap: float = 0.02
 
 
 @dataclass(slots=True)
