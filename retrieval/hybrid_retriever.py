@@ -128,6 +128,7 @@ class HybridRetriever:
         c = self.graph.config if self.graph is not None else None
         protect, slots = (c.protect_top, c.slots) if c else (5, 5)
         gap = c.max_similarity_gap if c else float("inf")
+        window = protect + slots  # the ranking of ten the placement was measured on
         if top_k is not None and top_k < protect + slots:
             protect = min(protect, max(1, top_k // 2))
             slots = min(slots, top_k - protect)
@@ -143,8 +144,9 @@ class HybridRetriever:
             if r.point_id in shown:
                 by_id[r.point_id].scores.graph = evidence.chunk_scores.get(r.point_id)
                 continue
-            # The hybrid hit this insertion pushes out of the window must not be closer to the query.
-            pushed_out = protect + slots - len(chosen) - 1
+            # The hybrid hit this insertion pushes out of the first ten must not be closer to the query (the
+            # same bar for a shorter list: a graph chunk has to be as relevant as a top-ten result).
+            pushed_out = window - len(chosen) - 1
             if pushed_out < len(hits) and r.score < (hits[pushed_out].scores.dense or float("-inf")) - gap:
                 continue
             hit = by_id.get(r.point_id) or SearchHit(
