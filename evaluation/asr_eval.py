@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluation.manifest import manifest_rows
 from evaluation.text_metrics import edit_distance, normalize_numbers_en, words
 from ingest.parse_context import MediaOptions, ParseContext
 from ingest.speech.recording_transcript import transcribe_recording
@@ -154,16 +155,10 @@ class Clip:
 def load_clips(dataset_dir: Path, split: str | None = "dev") -> list[Clip]:
     dataset_dir = Path(dataset_dir)
     clips = []
-    with open(dataset_dir / "manifest.jsonl", encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if split and row.get("split", split) != split:
-                continue
-            kind = "gold" if str(row.get("reference", "")).lower().startswith("gold") else "silver"
-            clips.append(Clip(row["_id"], dataset_dir / row["audio"], row["lang"], row["text"], kind,
-                              float(row.get("duration_s") or 0.0), row.get("split", "")))
+    for row in manifest_rows(dataset_dir, split):
+        kind = "gold" if str(row.get("reference", "")).lower().startswith("gold") else "silver"
+        clips.append(Clip(row["_id"], dataset_dir / row["audio"], row["lang"], row["text"], kind,
+                          float(row.get("duration_s") or 0.0), row.get("split", "")))
     return clips
 
 

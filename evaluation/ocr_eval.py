@@ -11,7 +11,6 @@ where they can be: whitespace-free CER, and bag-of-words / bag-of-CJK-characters
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import time
 from collections.abc import Callable
@@ -22,13 +21,13 @@ import numpy as np
 from PIL import Image
 
 from core.types import BlockKind
-from evaluation.text_metrics import character_error_rate, cjk_char_f1, word_f1
+from evaluation.manifest import manifest_rows
+from evaluation.text_metrics import CJK_IDEOGRAPH, character_error_rate, cjk_char_f1, word_f1
 from ingest.ocr.engine import OcrEngine, OcrLine
 from ingest.ocr.page_reader import FixedScaling, OcrPageReader
 from ingest.ocr.reading_order import TABLE_CELL_SEPARATOR, OcrParagraph, ReadingOrderConfig, rebuild_reading_order
 
 VARIANTS = ("raw", "pipeline")
-_CJK_IDEOGRAPHS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,28 +107,22 @@ class OcrReport:
 def load_pages(dataset_dir: Path, split: str | None = "dev", limit: int | None = None) -> list[PageText]:
     dataset_dir = Path(dataset_dir)
     pages: list[PageText] = []
-    with open(dataset_dir / "manifest.jsonl", encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if split and row.get("split", split) != split:
-                continue
-            reference = (dataset_dir / row["gt_text"]).read_text(encoding="utf-8")
-            layout = row.get("gt_text_layout")
-            layout_reference = (dataset_dir / layout).read_text(encoding="utf-8") if layout else None
-            pages.append(PageText(row["_id"], dataset_dir / row["image"], reference, row.get("lang", "en"),
-                                  layout_reference))
-            if limit is not None and len(pages) >= limit:
-                break
+    for row in manifest_rows(dataset_dir, split):
+        reference = (dataset_dir / row["gt_text"]).read_text(encoding="utf-8")
+        layout = row.get("gt_text_layout")
+        layout_reference = (dataset_dir / layout).read_text(encoding="utf-8") if layout else None
+        pages.append(PageText(row["_id"], dataset_dir / row["image"], reference, row.get("lang", "en"),
+                              layout_reference))
+        if limit is not None and len(pages) >= limit:
+            break
     return pages
 
 
 def score_text(hypothesis: str, reference: str, layout_reference: str | None = None) -> TextScores:
-    has_cjk = bool(_CJK_IDEOGRAPHS.search(reference))
+    has_cjk = bool(CJK_IDEOGRAPH.search(reference))
     if has_cjk:
         # Whitespace-split "words" of Chinese text are whole clauses; score the Latin words among them instead.
-        latin_f1 = word_f1(_CJK_IDEOGRAPHS.sub(" ", hypothesis), _CJK_IDEOGRAPHS.sub(" ", reference))
+        latin_f1 = word_f1(CJK_IDEOGRAPH.sub(" ", hypothesis), CJK_IDEOGRAPH.sub(" ", reference))
     else:
         latin_f1 = word_f1(hypothesis, reference)
     return TextScores(cer=character_error_rate(hypothesis, reference), word_f1=latin_f1,

@@ -17,7 +17,7 @@ import numpy as np
 _WHITESPACE = re.compile(r"\s+")
 # CJK ideographs (unified, extension A, compatibility): punctuation is left out on purpose, because full- and
 # half-width forms of the same mark would otherwise count as errors.
-_CJK_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +114,7 @@ def _is_punctuation(char: str) -> bool:
 
 
 def cjk_characters(text: str) -> list[str]:
-    return _CJK_IDEOGRAPH.findall(text)
+    return CJK_IDEOGRAPH.findall(text)
 
 
 def bag_f1(hyp_tokens: Sequence[str], ref_tokens: Sequence[str]) -> BagScore:

@@ -225,6 +225,9 @@ class GraphStats:
 
 
 # --- Cypher ---------------------------------------------------------------------------------------
+# Provenance patterns (constants: labels and relationship types cannot be query parameters).
+_MENTION_CHUNKS = "MATCH (n:Entity {key: k})-[:MENTIONED_IN]->(c:Chunk)"
+_FACT_CHUNKS = "MATCH (n:Fact {key: k})-[:SUPPORTED_BY]->(c:Chunk)"
 SCHEMA = [
     "CREATE CONSTRAINT zhiku_entity_key IF NOT EXISTS FOR (n:Entity) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT zhiku_chunk_key IF NOT EXISTS FOR (n:Chunk) REQUIRE n.key IS UNIQUE",
@@ -554,28 +557,21 @@ class GraphStore:
 
     # --- reads ----------------------------------------------------------------------------------
     def _mention_provenance(self, keys: Sequence[str]) -> dict[str, Provenance]:
-        if not keys:
-            return {}
-        rows = self._read("""
-            UNWIND $keys AS k
-            MATCH (e:Entity {key: k})-[:MENTIONED_IN]->(c:Chunk)
-            WITH e, c ORDER BY c.document_id, c.chunk_id
-            WITH e, collect(c) AS chunks
-            RETURN e.key AS key, size(chunks) AS total,
-                   [c IN chunks[..$n] | c.chunk_id] AS chunk_ids,
-                   [c IN chunks[..$n] | c.document_id] AS document_ids
-            """, keys=list(keys), n=self.support_limit)
-        return {r["key"]: _provenance(r) for r in rows}
+        return self._provenance(_MENTION_CHUNKS, keys)
 
     def _fact_provenance(self, keys: Sequence[str]) -> dict[str, Provenance]:
+        return self._provenance(_FACT_CHUNKS, keys)
+
+    def _provenance(self, match: str, keys: Sequence[str]) -> dict[str, Provenance]:
+        """Supporting chunks of nodes `n` reached by one of the fixed MATCH patterns below."""
         if not keys:
             return {}
-        rows = self._read("""
+        rows = self._read(f"""
             UNWIND $keys AS k
-            MATCH (f:Fact {key: k})-[:SUPPORTED_BY]->(c:Chunk)
-            WITH f, c ORDER BY c.document_id, c.chunk_id
-            WITH f, collect(c) AS chunks
-            RETURN f.key AS key, size(chunks) AS total,
+            {match}
+            WITH n, c ORDER BY c.document_id, c.chunk_id
+            WITH n, collect(c) AS chunks
+            RETURN n.key AS key, size(chunks) AS total,
                    [c IN chunks[..$n] | c.chunk_id] AS chunk_ids,
                    [c IN chunks[..$n] | c.document_id] AS document_ids
             """, keys=list(keys), n=self.support_limit)
