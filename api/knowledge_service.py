@@ -8,13 +8,14 @@ import unicodedata
 from typing import BinaryIO
 from pathlib import PurePosixPath, PureWindowsPath
 
+from answer.answer_service import AnswerScope
+from answer.grounded_answerer import Answer
 from api.runtime import Runtime
 from core.errors import EmptyFile, InvalidInput, NotFound, UnsupportedFileType
 from core.metadata_store import UploadResult
 from core.models import Document, KnowledgeBase
 from index.vector_store import ChunkFilter
 from ingest.file_types import OLE2_MAGIC, detect_file_type, file_type_from_name, mime_type
-from retrieval.extractive_answer import ExtractiveAnswer
 from retrieval.hybrid_retriever import Retrieval, RetrievalMode
 from retrieval.search_hit import SearchHit
 
@@ -142,11 +143,17 @@ class KnowledgeService:
                 "entities": [asdict(e) for e in subgraph.entities.values()] if subgraph else [],
                 "relations": [asdict(r) for r in subgraph.relations.values()] if subgraph else []}
 
-    def ask(self, question: str, kbs: list[str] | None = None, top_k: int | None = None,
-            principals: list[str] | None = None) -> ExtractiveAnswer:
-        hits = self.search(question, kbs, top_k, principals=principals)
-        return self.rt.answerer.answer(question, hits)
+    def answer_scope(self, kbs: list[str] | None = None, document_ids: list[str] | None = None,
+                     top_k: int | None = None, principals: list[str] | None = None) -> AnswerScope:
+        kb_ids = self.resolve_kbs(kbs)
+        if not kb_ids:
+            raise NotFound("there are no knowledge bases yet; create one and upload documents first")
+        return AnswerScope(kb_ids, document_ids or None, principals, top_k)
 
+    def ask(self, question: str, kbs: list[str] | None = None, top_k: int | None = None,
+            principals: list[str] | None = None, mode: str | None = None,
+            document_ids: list[str] | None = None) -> Answer:
+        return self.rt.answers.answer(question, self.answer_scope(kbs, document_ids, top_k, principals), mode)
 
     # -- knowledge graph ----------------------------------------------------------------------
     def _graph(self):

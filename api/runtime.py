@@ -5,6 +5,15 @@ import logging
 import threading
 from functools import cached_property
 
+from answer.answer_service import AnswerScope, AnswerService
+from answer.chat_service import ChatService
+from answer.follow_ups import FollowUpSuggester
+from answer.grounded_answerer import GroundedAnswerer
+from answer.grounding_check import GroundingChecker
+from answer.llm_client import LlmClient, LlmEndpoint
+from answer.local_llm import LocalLlmServer, resolve_local_gguf
+from answer.query_rewriter import QueryRewriter
+from core.conversation_store import ConversationStore
 from core.db import make_engine, migrate, session_factory
 from core.file_store import FileStore
 from core.metadata_store import MetadataStore
@@ -41,10 +50,18 @@ class Runtime:
         self._started = False
 
     @cached_property
-    def metadata(self) -> MetadataStore:
+    def _sessions(self):
         engine = make_engine(self.settings.resolved_database_url)
         migrate(engine)
-        return MetadataStore(session_factory(engine))
+        return session_factory(engine)
+
+    @cached_property
+    def metadata(self) -> MetadataStore:
+        return MetadataStore(self._sessions)
+
+    @cached_property
+    def conversations(self) -> ConversationStore:
+        return ConversationStore(self._sessions)
 
     @cached_property
     def files(self) -> FileStore:
@@ -93,6 +110,83 @@ class Runtime:
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(self.sparse)
+
+    # -- answers -----------------------------------------------------------------------------
+    @cached_property
+    def local_llm(self) -> LocalLlmServer | None:
+        """The local llama.cpp server, when ZHIKU_LLM_START_LOCAL asks for it and no endpoint is configured."""
+        s = self.settings
+        if not s.llm_start_local or s.llm_base_url:
+            return None
+        server = LocalLlmServer(resolve_local_gguf(s.llm_local_model_path), port=s.llm_local_port,
+                                context=s.llm_local_context, threads=s.model_threads,
+                                log_path=s.data_dir / "llm-server.log")
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        return server.start()
+
+    @cached_property
+    def llm(self) -> LlmClient | None:
+        """The configured endpoints in order (ZHIKU_LLM_BASE_URL, then ZHIKU_LLM_FALLBACKS); None without any."""
+        s = self.settings
+        endpoints = []
+        if s.llm_base_url:
+            endpoints.append(LlmEndpoint(s.llm_base_url, s.llm_model or "default", s.llm_api_key))
+        elif self.local_llm is not None:
+            endpoints.append(LlmEndpoint(self.local_llm.base_url, self.local_llm.model))
+        endpoints += [LlmEndpoint(f.base_url, f.model, f.api_key) for f in s.llm_fallbacks]
+        if not endpoints or s.answer_mode == "extractive":
+            return None
+        return LlmClient(endpoints, timeout=s.llm_timeout_seconds, first_token_timeout=s.llm_first_token_timeout_seconds,
+                         retries=s.llm_retries)
+
+    @cached_property
+    def grounding_checker(self) -> GroundingChecker:
+        return GroundingChecker(self.sparse, min_support=self.settings.grounding_min_support)
+
+    @cached_property
+    def answers(self) -> AnswerService:
+        s = self.settings
+        grounded = None
+        if self.llm is not None:
+            grounded = GroundedAnswerer(self.llm, self.grounding_checker, evidence_limit=s.answer_evidence_chunks,
+                                        evidence_chars=s.answer_evidence_chars, max_tokens=s.llm_max_tokens,
+                                        action=s.grounding_action)
+        return AnswerService(self._retrieve_for_answer, self.sparse, self.answerer, grounded,
+                             default_mode=s.answer_mode, min_relevance=s.answer_min_relevance)
+
+    def _retrieve_for_answer(self, question: str, scope: AnswerScope):
+        from index.vector_store import ChunkFilter
+        from retrieval.hybrid_retriever import RetrievalMode
+
+        kb_ids = scope.knowledge_bases or [kb.id for kb in self.metadata.list_kbs()]
+        chunk_filter = ChunkFilter(kb_ids=kb_ids, document_ids=scope.document_ids or [], principals=scope.principals)
+        return self.retriever.retrieve(question, chunk_filter, scope.top_k or self.settings.top_k,
+                                       RetrievalMode(self.settings.search_mode)).hits
+
+    @cached_property
+    def chat(self) -> ChatService:
+        s = self.settings
+        return ChatService(self.answers, self.conversations, QueryRewriter(self.sparse, self.llm),
+                           FollowUpSuggester(self.llm), history_turns=s.chat_history_turns,
+                           history_chars=s.chat_history_chars)
+
+    # -- scenarios ---------------------------------------------------------------------------
+    @cached_property
+    def templates(self):
+        from scenarios.report_template import TemplateLibrary
+
+        return TemplateLibrary(self.settings.report_template_dir)
+
+    @cached_property
+    def reports(self):
+        from scenarios.field_extraction import FieldExtractor
+        from scenarios.report_service import ReportService
+        from scenarios.report_store import ReportStore
+        from scenarios.report_writer import ReportWriter
+
+        writer = ReportWriter(self.answers, FieldExtractor(self.llm))
+        return ReportService(self.metadata, self.retriever, writer, self.templates,
+                             ReportStore(self.settings.data_dir / "reports"))
 
     @cached_property
     def indexer(self) -> Indexer:
@@ -176,3 +270,7 @@ class Runtime:
             self.embedder.cache.close()
         if "graph_connection" in self.__dict__:
             self.graph_connection.close()
+        if self.__dict__.get("llm") is not None:
+            self.llm.close()
+        if self.__dict__.get("local_llm") is not None:
+            self.local_llm.stop()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -135,18 +136,77 @@ class SearchResponse(BaseModel):
     graph: "UsedGraphOut | None" = None
 
 
+AnswerMode = Literal["auto", "extractive", "llm"]
+
+
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
-    knowledge_bases: list[str] | None = None
-    top_k: int | None = Field(None, ge=1, le=50)
+    knowledge_bases: list[str] | None = Field(None, description="Ids or names; default: all")
+    document_ids: list[str] | None = Field(None, description="Answer only from these documents")
+    top_k: int | None = Field(None, ge=1, le=50, description="Passages retrieved as evidence")
+    mode: AnswerMode | None = Field(None, description="extractive (no LLM), llm (grounded generation), auto "
+                                    "(llm when one is configured). Default: ZHIKU_ANSWER_MODE")
 
 
-class AskResponse(BaseModel):
+class AnswerRequest(AskRequest):
+    stream: bool = Field(False, description="Reply with server-sent events: `delta` (checked sentences as they "
+                         "are written), then `done` (the whole answer, as the non-streamed reply)")
+
+
+class AnswerSentenceBody(BaseModel):
+    text: str
+    citations: list[int] = Field(description="Numbers n of the citations [n] that support the sentence")
+    supported: bool = Field(True, description="False only with ZHIKU_GROUNDING_ACTION=flag: the citations do "
+                            "not support this sentence")
+
+
+class AnswerResponse(BaseModel):
     question: str
-    answer: str
+    answer: str = Field(description="The answer with its citation markers [n]")
     found: bool = Field(description="False when the knowledge base holds no supporting evidence")
+    mode: str = Field(description="extractive | llm")
+    model: str | None = None
+    sentences: list[AnswerSentenceBody] = []
     citations: list[SearchHitOut] = Field(description="Citation [n] is citations[n-1]")
-    mode: str = "extractive"
+    removed_sentences: int = Field(0, description="Generated sentences the grounding check removed")
+    time_to_first_token: float | None = Field(None, description="Seconds until the first checked sentence")
+    total_seconds: float | None = None
+
+
+
+
+class ChatRequest(BaseModel):
+    message: str = Field(min_length=1, max_length=2000)
+    conversation_id: str | None = Field(None, description="Continue this conversation; omit to start one")
+    knowledge_bases: list[str] | None = Field(None, description="Ids or names; default: all")
+    document_ids: list[str] | None = None
+    mode: AnswerMode | None = None
+    suggest_follow_ups: bool = True
+
+
+class ChatMessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    seq: int
+    role: str
+    content: str
+    rewritten_query: str | None
+    citations: list[dict]
+    found: bool | None
+    created_at: datetime
+
+
+class ConversationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    title: str
+    knowledge_bases: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationDetailOut(ConversationOut):
+    messages: list[ChatMessageOut] = []
 
 
 # -- knowledge graph -------------------------------------------------------------------------------
@@ -198,3 +258,30 @@ class UsedGraphOut(GraphOut):
 
 
 SearchResponse.model_rebuild()
+
+
+# -- reports ---------------------------------------------------------------------------------------
+class ReportTemplateOut(BaseModel):
+    id: str
+    title: str
+    language: str
+    description: str
+    sections: list[str]
+
+
+class CreditReportRequest(BaseModel):
+    company: str = Field(min_length=1, max_length=200, description="The borrower, as named in its materials")
+    knowledge_bases: list[str] | None = Field(None, description="Ids or names; default: all")
+    document_ids: list[str] | None = Field(None, description="The company's materials; default: every document "
+                                           "whose name contains the company's name")
+    template: str = Field("credit_report_zh", description="Report template id (GET /reports/templates)")
+    mode: AnswerMode | None = Field(None, description="Narrative sections: extractive or llm (default "
+                                    "ZHIKU_ANSWER_MODE)")
+
+
+class ReportDraftRequest(BaseModel):
+    template: str = Field(description="Report template id (GET /reports/templates)")
+    subject: str = Field(min_length=1, max_length=200, description="Company, issuer or topic of the report")
+    knowledge_bases: list[str] | None = None
+    document_ids: list[str] | None = None
+    mode: AnswerMode | None = None

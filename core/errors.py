@@ -70,3 +70,10 @@ class EmbeddingServiceError(ZhikuError):
 
     http_status = 503
     code = "embedding_service_unavailable"
+
+
+class LlmUnavailable(ZhikuError):
+    """Every configured LLM endpoint failed or timed out; the request can be retried, or asked extractively."""
+
+    http_status = 503
+    code = "llm_unavailable"

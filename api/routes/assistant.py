@@ -1,0 +1,53 @@
+"""The office assistant: multi-turn chat over chosen knowledge bases, streamed, cited, with follow-ups."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+
+from api.converters import answer_out
+from api.deps import get_service
+from api.knowledge_service import KnowledgeService
+from api.schemas import ChatMessageOut, ChatRequest, ConversationDetailOut, ConversationOut
+from api.sse import sse_response
+
+router = APIRouter(tags=["office assistant"], prefix="/assistant")
+
+
+@router.post("/chat", responses={200: {"content": {"text/event-stream": {}}, "description": (
+        "Server-sent events: `meta` {conversation_id, query (the standalone question searched), mode}; `delta` "
+        "{text} per checked sentence; `done` {conversation_id, message_id, answer (as /answer), follow_ups}; "
+        "`error` {error, message} if it fails midway")}})
+def chat(body: ChatRequest, service: KnowledgeService = Depends(get_service)):
+    """Ask in a conversation (a new one when conversation_id is omitted); the reply streams as SSE."""
+    scope = service.answer_scope(body.knowledge_bases, body.document_ids)
+    if body.conversation_id is not None:
+        service.rt.conversations.get(body.conversation_id)  # 404 before the stream starts
+    mode = service.rt.answers.mode(body.mode)
+
+    def events():
+        for event in service.rt.chat.chat(body.message, scope, body.conversation_id, mode=mode,
+                                          suggest=body.suggest_follow_ups):
+            if event.kind == "done":
+                data = dict(event.data)
+                data["answer"] = answer_out(body.message, event.data["answer"]).model_dump(mode="json")
+                yield "done", data
+            else:
+                yield event.kind, event.data
+
+    return sse_response(events())
+
+
+@router.get("/conversations", response_model=list[ConversationOut])
+def list_conversations(limit: int = Query(50, ge=1, le=500), service: KnowledgeService = Depends(get_service)):
+    return service.rt.conversations.list(limit=limit)
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationDetailOut)
+def get_conversation(conversation_id: str, service: KnowledgeService = Depends(get_service)):
+    conversation = ConversationOut.model_validate(service.rt.conversations.get(conversation_id))
+    return ConversationDetailOut(**conversation.model_dump(), messages=[
+        ChatMessageOut.model_validate(m) for m in service.rt.conversations.messages(conversation_id)])
+
+
+@router.delete("/conversations/{conversation_id}", status_code=204)
+def delete_conversation(conversation_id: str, service: KnowledgeService = Depends(get_service)):
+    service.rt.conversations.delete(conversation_id)

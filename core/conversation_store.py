@@ -1,0 +1,100 @@
+"""Conversations and their messages, in the metadata database."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.errors import NotFound
+from core.models import ChatMessage, Conversation, utcnow
+
+MAX_TITLE_CHARS = 60
+
+
+@dataclass(slots=True)
+class Turn:
+    question: str
+    answer: str
+
+
+class ConversationStore:
+    def __init__(self, sessions: sessionmaker[Session]):
+        self._sessions = sessions
+
+    def create(self, knowledge_bases: list[str], owner: str | None = None, title: str = "") -> Conversation:
+        with self._sessions() as s:
+            conversation = Conversation(knowledge_bases=knowledge_bases, owner=owner, title=title[:MAX_TITLE_CHARS])
+            s.add(conversation)
+            s.commit()
+            return conversation
+
+    def get(self, conversation_id: str) -> Conversation:
+        with self._sessions() as s:
+            conversation = s.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound(f"conversation {conversation_id!r} not found; start a new one without an id")
+            return conversation
+
+    def list(self, owner: str | None = None, limit: int = 100) -> list[Conversation]:
+        with self._sessions() as s:
+            query = select(Conversation).order_by(Conversation.updated_at.desc()).limit(limit)
+            if owner is not None:
+                query = query.where(Conversation.owner == owner)
+            return list(s.scalars(query))
+
+    def delete(self, conversation_id: str) -> None:
+        with self._sessions() as s:
+            conversation = s.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound(f"conversation {conversation_id!r} not found")
+            s.delete(conversation)
+            s.commit()
+
+    def messages(self, conversation_id: str) -> list[ChatMessage]:
+        self.get(conversation_id)
+        with self._sessions() as s:
+            return list(s.scalars(select(ChatMessage).where(ChatMessage.conversation_id == conversation_id)
+                                  .order_by(ChatMessage.seq)))
+
+    def add_message(self, conversation_id: str, role: str, content: str, *, rewritten_query: str | None = None,
+                    citations: list[dict] | None = None, found: bool | None = None) -> ChatMessage:
+        with self._sessions() as s:
+            conversation = s.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound(f"conversation {conversation_id!r} not found")
+            seq = (s.scalar(select(func.max(ChatMessage.seq)).where(ChatMessage.conversation_id == conversation_id))
+                   or 0) + 1
+            message = ChatMessage(conversation_id=conversation_id, seq=seq, role=role, content=content,
+                                  rewritten_query=rewritten_query, citations=citations or [], found=found)
+            s.add(message)
+            if role == "user" and not conversation.title:
+                conversation.title = content.strip()[:MAX_TITLE_CHARS]
+            conversation.updated_at = utcnow()
+            s.commit()
+            return message
+
+    def recent_turns(self, conversation_id: str, turns: int, max_chars: int) -> list[Turn]:
+        """The last `turns` question/answer pairs, oldest first, within max_chars in total (bounded memory)."""
+        if turns <= 0:
+            return []
+        with self._sessions() as s:
+            rows = list(s.scalars(select(ChatMessage).where(ChatMessage.conversation_id == conversation_id)
+                                  .order_by(ChatMessage.seq.desc()).limit(turns * 2 + 1)))
+        pairs: list[Turn] = []
+        pending_answer: str | None = None
+        for message in rows:  # newest first
+            if message.role == "assistant":
+                pending_answer = message.content
+            elif message.role == "user" and pending_answer is not None:
+                pairs.append(Turn(message.rewritten_query or message.content, pending_answer))
+                pending_answer = None
+        kept: list[Turn] = []
+        used = 0
+        for turn in pairs[:turns]:
+            size = len(turn.question) + len(turn.answer)
+            if used + size > max_chars and kept:
+                break
+            kept.append(Turn(turn.question, turn.answer[:max(0, max_chars - used - len(turn.question))]))
+            used += size
+        return list(reversed(kept))
