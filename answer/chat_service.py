@@ -51,7 +51,7 @@ class ChatService:
             else:
                 final = event.answer
         assert final is not None
-        follow_ups = self.follow_ups.suggest(query, final.citations or hits) if suggest and final.found else []
+        follow_ups = self.follow_ups.suggest(query, hits) if suggest and final.found else []
         message = self.conversations.add_message(conversation_id, "assistant", final.text,
                                                  citations=[citation_record(h) for h in final.citations],
                                                  found=final.found)

@@ -55,17 +55,19 @@ class GroundingChecker:
         self.min_similarity = min_similarity
 
     def check(self, answer: str, passages: Sequence[str]) -> GroundingReport:
-        report = GroundingReport()
+        # Citation markers the splitter cut off after "。" belong to the sentence before them.
+        pieces: list[str] = []
         for start, end in sentence_spans(answer):
             raw = answer[start:end]
-            cited = [int(n) for n in CITATION.findall(raw)]
+            if pieces and not _has_content(CITATION.sub("", raw)):
+                pieces[-1] += raw
+            else:
+                pieces.append(raw)
+        report = GroundingReport()
+        for raw in pieces:
             text = CITATION.sub("", raw).strip()
-            if not _has_content(text):
-                if report.sentences and cited:  # a citation the splitter cut off from its sentence
-                    report.sentences[-1].citations.extend(n for n in cited if 1 <= n <= len(passages)
-                                                          and n not in report.sentences[-1].citations)
-                continue
-            report.sentences.append(self.check_sentence(text, cited, passages))
+            if _has_content(text):
+                report.sentences.append(self.check_sentence(text, [int(n) for n in CITATION.findall(raw)], passages))
         return report
 
     def check_sentence(self, text: str, cited: list[int], passages: Sequence[str]) -> CheckedSentence:

@@ -3,7 +3,8 @@
 YAML layout (see scenarios/templates/credit_report_zh.yaml):
     id, title, language, description
     sections: - id, title, and one or more of
-        fields:    [{id, label, queries: [...], pattern: regex with a (?P<value>...) group, required: bool}]
+        fields:    [{id, label, queries: [...], pattern: regex with a (?P<value>...) group, required: bool,
+                     near_subject: bool (prefer the match closest to the subject's name)}]
         figures:   {queries_suffix, items: [{id, label}], ratios: [{id, label, formula, percent}]}
         narrative: {question: ..., queries: [...]}
 Built-in templates live in scenarios/templates; ZHIKU_REPORT_TEMPLATE_DIR adds more (same id: replaces).
@@ -28,6 +29,9 @@ class FieldSpec:
     queries: tuple[str, ...]
     pattern: re.Pattern | None
     required: bool = True
+    # The field describes the report's subject (the borrower): a match next to the subject's name wins
+    # over one in a passage about another party (a guarantor's credit code in the guarantee contract).
+    near_subject: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +90,8 @@ def _template(data: dict) -> ReportTemplate:
     sections = []
     for s in data["sections"]:
         fields = tuple(FieldSpec(f["id"], f["label"], tuple(f.get("queries") or [f["label"]]),
-                                 re.compile(f["pattern"]) if f.get("pattern") else None, bool(f.get("required", True)))
+                                 re.compile(f["pattern"]) if f.get("pattern") else None, bool(f.get("required", True)),
+                                 bool(f.get("near_subject", False)))
                        for f in s.get("fields") or [])
         figures = None
         if s.get("figures"):

@@ -38,7 +38,7 @@ class ReportWriter:
                         mode=mode, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         for spec in template.sections:
             section = ReportSection(spec.id, spec.title)
-            self._fields(spec, section, report, search)
+            self._fields(spec, section, report, search, subject)
             if spec.figures is not None:
                 self._figures(spec.figures, section, report, search)
             if spec.narrative is not None:
@@ -47,9 +47,10 @@ class ReportWriter:
         return report
 
     # -- fields -------------------------------------------------------------------------------
-    def _fields(self, spec: SectionSpec, section: ReportSection, report: Report, search: Search) -> None:
+    def _fields(self, spec: SectionSpec, section: ReportSection, report: Report, search: Search,
+                subject: str) -> None:
         for field in spec.fields:
-            found = self.fields.extract(field, lambda q: search(q, _FIELD_TOP_K))
+            found = self.fields.extract(field, lambda q: search(q, _FIELD_TOP_K), subject)
             if found is None:
                 if field.required:
                     report.gaps.append(Gap(spec.title, field.label, "材料中未找到 / not found in the materials"))
@@ -100,18 +101,21 @@ class ReportWriter:
     # -- narrative ----------------------------------------------------------------------------
     def _narrative(self, spec: NarrativeSpec, section: ReportSection, report: Report, search: Search,
                    mode: str) -> None:
-        # Scores of different queries are not comparable: take each query's results in turn.
-        per_query = [search(query, _NARRATIVE_TOP_K) for query in (spec.question, *spec.queries)]
-        hits: dict[str, SearchHit] = {}
-        for rank in range(_NARRATIVE_TOP_K):
-            for results in per_query:
-                if rank < len(results):
-                    hits.setdefault(results[rank].chunk_id, results[rank])
-        ranked = list(hits.values())[:_NARRATIVE_TOP_K]
-        answer = self.answers.answer_from_hits(spec.question, ranked, mode)
-        if not answer.found:
+        # Each query is answered over its own results (scores of different queries are not comparable, and a
+        # broad question matches few words of any one sentence); the answers' sentences are merged in turn.
+        seen: set[str] = set()
+        for query in (spec.question, *spec.queries):
+            answer = self.answers.answer_from_hits(query, search(query, _NARRATIVE_TOP_K), mode)
+            if not answer.found:
+                continue
+            for sentence in answer.sentences:
+                key = "".join(sentence.text.split())
+                if key in seen:
+                    continue
+                seen.add(key)
+                numbers = [report.cite(answer.citations[n - 1]) for n in sentence.citations]
+                section.statements.append(Statement(sentence.text, numbers, supported=sentence.supported))
+            if mode == "llm" and section.statements:
+                break  # a generated answer to the section's question covers it; the keyword queries are for extracts
+        if not section.statements:
             report.gaps.append(Gap(section.title, spec.question, "材料中没有相关内容 / no evidence in the materials"))
-            return
-        for sentence in answer.sentences:
-            numbers = [report.cite(answer.citations[n - 1]) for n in sentence.citations]
-            section.statements.append(Statement(sentence.text, numbers, supported=sentence.supported))

@@ -1,0 +1,129 @@
+"""Grounded synthesis: numbered evidence, citations mapped to sources, the grounding check, "not found".
+
+The model's behaviour is exercised with the real local LLM; what the grounding check does with a given
+reply is exercised with a scripted OpenAI-compatible server (a real HTTP stream), so the reply is known."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from answer.answer_service import AnswerService
+from answer.grounded_answerer import GroundedAnswerer
+from answer.grounding_check import GroundingChecker
+from answer.llm_client import LlmClient, LlmEndpoint
+from index.sparse_encoder import JiebaBm25Encoder
+from retrieval.extractive_answer import NOT_FOUND, ExtractiveAnswerer
+from retrieval.search_hit import Citation, SearchHit, StageScores
+
+TOKENIZER = JiebaBm25Encoder()
+LOAN = "第十二条　个人住房贷款期限最长不超过30年，且贷款到期日借款人年龄不超过70周岁。"
+CARD = "华通白金卡年费1,200元/年，当年消费满18万元可免次年年费。"
+AUDIO = "客户经理表示，工厂共有6条生产线，产能利用率为85%。"
+
+
+def hit(text: str, name: str, page: int | None = None, start_s: float | None = None) -> SearchHit:
+    citation = Citation("kb", f"doc-{name}", name, page, page, [], 0, len(text), None, start_s,
+                        start_s + 8 if start_s is not None else None)
+    return SearchHit(f"chunk-{name}", text, None, 1.0, StageScores(), citation)
+
+
+# -- the grounding check ---------------------------------------------------------------------
+@pytest.mark.parametrize("sentence,cited,supported,reason", [
+    ("个人住房贷款期限最长不超过30年。", [1], True, ""),
+    ("个人住房贷款期限最长不超过35年。", [1], False, "number_not_in_source"),   # a changed figure
+    ("个人住房贷款期限最长不超过30年。", [7], False, "bad_citation"),          # no passage [7]
+    ("白金卡年费为1,200元。", [1], False, "number_not_in_source"),             # cites the wrong passage
+    ("白金卡年费为1200元。", [2], True, ""),                                    # 1,200 written as 1200
+    ("借款人可以申请提前还款并享受利率优惠政策。", [1], False, "not_supported"),
+])
+def test_grounding_check_judges_each_cited_sentence(sentence, cited, supported, reason):
+    checked = GroundingChecker(TOKENIZER).check_sentence(sentence, cited, [LOAN, CARD])
+    assert (checked.supported, checked.reason) == (supported, reason)
+
+
+def test_an_uncited_sentence_gets_the_passage_that_supports_it():
+    report = GroundingChecker(TOKENIZER).check("白金卡年费1,200元/年。", [LOAN, CARD])
+    assert report.sentences[0].supported and report.sentences[0].citations == [2]
+
+
+# -- scripted replies through the real streaming client ---------------------------------------
+class _Scripted(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for piece in self.server.pieces:
+            event = {"choices": [{"index": 0, "delta": {"content": piece}}]}
+            self.wfile.write(f"data: {json.dumps(event, ensure_ascii=False)}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def scripted_llm():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def answerer(pieces: list[str], action: str = "remove") -> GroundedAnswerer:
+        server.pieces = pieces
+        client = LlmClient([LlmEndpoint(f"http://127.0.0.1:{server.server_address[1]}/v1", "scripted")])
+        return GroundedAnswerer(client, GroundingChecker(TOKENIZER), action=action)
+
+    yield answerer
+    server.shutdown()
+
+
+def test_unsupported_sentences_are_removed_and_citations_renumbered(scripted_llm):
+    hits = [hit(LOAN, "policy.docx", page=3), hit(CARD, "faq.md"), hit(AUDIO, "visit.mp3", start_s=63.0)]
+    reply = ["工厂有6条生产线", "，产能利用率为85%。[3] ", "贷款期限最长30年", "。", "[1] 另外贷款利率为2.1%。[1]"]
+    events = list(scripted_llm(reply).stream("工厂和贷款情况？", hits))
+    deltas = [e.text for e in events if e.kind == "delta"]
+    answer = events[-1].answer
+    assert answer.found and len(answer.sentences) == 2 and len(answer.removed) == 1
+    assert answer.removed[0].reason == "number_not_in_source"
+    # [3] was cited first, so it becomes [1]; the citation keeps the recording's time range.
+    assert answer.text == "工厂有6条生产线，产能利用率为85%。[1] 贷款期限最长30年。[2]"
+    assert [h.citation.document_name for h in answer.citations] == ["visit.mp3", "policy.docx"]
+    assert answer.citations[0].citation.label() == "visit.mp3 · 01:03–01:11"
+    assert "".join(deltas).strip() == answer.text  # only checked sentences were streamed
+
+
+def test_flag_mode_keeps_unsupported_sentences_marked(scripted_llm):
+    answer = scripted_llm(["贷款期限最长30年。[1] 贷款利率为2.1%。[1]"], action="flag").answer("?", [hit(LOAN, "p")])
+    assert [s.supported for s in answer.sentences] == [True, False] and answer.text.endswith("⚠")
+
+
+@pytest.mark.parametrize("reply", [["NOT_FOUND"], ["NOT", "_FOUND"], ["知识库中没有提供相关信息。"]])
+def test_a_refusal_becomes_not_found(scripted_llm, reply):
+    answer = scripted_llm(reply).answer("外汇期权保证金比例？", [hit(LOAN, "p")])
+    assert not answer.found and answer.text == NOT_FOUND and answer.citations == []
+
+
+# -- the real local model ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def local_answers(llm_server):
+    client = LlmClient([LlmEndpoint(llm_server.base_url, llm_server.model)], timeout=240, first_token_timeout=240)
+    grounded = GroundedAnswerer(client, GroundingChecker(TOKENIZER), evidence_limit=3, evidence_chars=300,
+                                max_tokens=120)
+    return AnswerService(lambda q, scope: [], TOKENIZER, ExtractiveAnswerer(TOKENIZER), grounded, default_mode="llm")
+
+
+def test_the_local_model_answers_with_citations_that_map_to_sources(local_answers):
+    hits = [hit(CARD, "faq.md"), hit(LOAN, "policy.docx", page=3)]
+    answer = local_answers.answer_from_hits("个人住房贷款期限最长多少年？", hits)
+    assert answer.found and answer.mode == "llm", answer
+    assert "30" in answer.text and answer.time_to_first_token is not None
+    assert all(1 <= n <= len(answer.citations) for s in answer.sentences for n in s.citations)
+    assert any(h.citation.document_name == "policy.docx" for h in answer.citations)
+    assert all(s.supported for s in answer.sentences)
+
+
+def test_no_relevant_evidence_is_refused_before_generation(local_answers):
+    answer = local_answers.answer_from_hits("外汇期权的保证金比例是多少？", [hit(CARD, "faq.md")])
+    assert not answer.found and answer.text == NOT_FOUND and answer.total_seconds < 5
