@@ -59,7 +59,6 @@ class FieldExtractor:
                     distance = _subject_rank(text, match.start(), subject) if spec.near_subject else 0
                     candidates.append(((distance, len(candidates)), FieldValue(spec.id, spec.label, value, hit,
                                                                                "pattern")))
-                    break  # the first match of a passage is its own statement of the field
         if candidates:
             return min(candidates, key=lambda c: c[0])[1]
         if self.llm is not None and seen:

@@ -63,7 +63,8 @@ def _row_cells(line: str, hit: SearchHit, item_id: str, label: str, unit: str | 
 
 
 def _text_line(line: str, hit: SearchHit, item_id: str, label: str, unit: str | None) -> list[Figure]:
-    match = re.match(rf"\s*(?:[一二三四五六七八九十]+、|\d+\.|[（(]\w+[)）])?\s*{re.escape(label)}\s+"
+    # PDF text may glue the label to its first number ("货币资金6842.37 5917.46").
+    match = re.match(rf"\s*(?:[一二三四五六七八九十]+、|\d+\.|[（(]\w+[)）])?\s*{re.escape(label)}\s*"
                      rf"((?:{_NUMBER}\s*)+)$", line)
     if not match:
         return []

@@ -155,3 +155,13 @@ def test_pdf_pages_with_missing_or_garbage_text_layers_are_sent_to_ocr():
     private_use = "".join(chr(0xE000 + i) for i in range(20))  # glyphs a broken font maps to nothing usable
     assert _needs_ocr([line(private_use + " abc")], has_images=False)
     assert not _needs_ocr([line("第一条 为规范个人住房贷款业务，制定本办法。")], has_images=True)  # a text page with a logo
+
+
+def test_whisper_hallucinations_are_not_indexed_as_speech():
+    from ingest.speech.faster_whisper_transcriber import is_hallucination
+
+    assert is_hallucination("以下是普通话的句子。")          # the prompt echoed back on unintelligible audio
+    assert is_hallucination("Yi 3,4," + "5," * 100)          # a token loop
+    assert is_hallucination("星" * 200)
+    assert not is_hallucination("客户经理表示，工厂共有6条生产线，产能利用率为85%。")
+    assert not is_hallucination("The quick brown fox jumps over the lazy dog, then runs into the forest.")

@@ -1,6 +1,57 @@
-"""Research: structured extraction from research reports and bond documents, and Q&A over chosen reports."""
+"""Research: structured extraction from research reports and bond documents, and Q&A over chosen reports.
+
+Drafts from the research template go through POST /reports/draft {"template": "research_report_zh", ...}.
+"""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
+
+from api.converters import answer_out
+from api.deps import get_service
+from api.knowledge_service import KnowledgeService
+from api.research_schemas import ResearchAskRequest, ResearchExtractRequest, ResearchExtractResponse
+from api.schemas import AnswerResponse
+from api.sse import sse_response
+from scenarios.research import ResearchService
 
 router = APIRouter(tags=["research"], prefix="/research")
+
+
+def get_research(request: Request) -> ResearchService:
+    """One ResearchService per app, built from the runtime's report service and answer service."""
+    research = getattr(request.app.state, "research", None)
+    if research is None:
+        rt = request.app.state.runtime
+        research = request.app.state.research = ResearchService(rt.reports, rt.answers)
+    return research
+
+
+@router.post("/extract", response_model=ResearchExtractResponse)
+def extract(body: ResearchExtractRequest, service: KnowledgeService = Depends(get_service),
+            research: ResearchService = Depends(get_research)):
+    """Issuer, bond terms, ratings, key financial metrics, conclusions and risks of the chosen reports as JSON.
+
+    Every field carries the one passage it was copied from; fields not found are listed in `missing`."""
+    return research.extract(service.resolve_kbs(body.knowledge_bases), body.document_ids, body.subject, body.mode)
+
+
+@router.post("/ask", response_model=AnswerResponse,
+             responses={200: {"content": {"text/event-stream": {}},
+                              "description": "JSON, or with stream=true events `delta` {text} and `done` "
+                                             "(this body); `error` {error, message} if it fails midway"}})
+def ask(body: ResearchAskRequest, service: KnowledgeService = Depends(get_service),
+        research: ResearchService = Depends(get_research)):
+    """A cited answer from the chosen reports only (as /answer, with the scope fixed to `document_ids`)."""
+    kb_ids = service.resolve_kbs(body.knowledge_bases)
+    if not body.stream:
+        return answer_out(body.question, research.ask(body.question, kb_ids, body.document_ids, body.mode, body.top_k))
+    events = research.stream(body.question, kb_ids, body.document_ids, body.mode, body.top_k)  # refused early
+
+    def sse():
+        for event in events:
+            if event.kind == "delta":
+                yield "delta", {"text": event.text}
+            else:
+                yield "done", answer_out(body.question, event.answer).model_dump(mode="json")
+
+    return sse_response(sse())
