@@ -8,10 +8,11 @@ from fastapi.responses import JSONResponse
 
 from api.knowledge_service import KnowledgeService
 from api.routes import (answers, assistant, documents, graph, health, knowledge_bases, openai_compat, reports, research,
-                        search)
+                        search, sources)
 from api.runtime import Runtime
 from core.errors import ZhikuError
 from core.settings import Settings, get_settings
+from ui import mount_ui
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -40,7 +41,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def zhiku_error(_: Request, exc: ZhikuError):
         return JSONResponse(status_code=exc.http_status, content={"error": exc.code, "message": exc.message})
 
-    for module in (health, knowledge_bases, documents, search, answers, assistant, reports, research, graph,
+    for module in (health, knowledge_bases, documents, sources, search, answers, assistant, reports, research, graph,
                    openai_compat):
         app.include_router(module.router)
+    mount_ui(app)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from retrieval.hybrid_retriever import RetrievalMode
 
@@ -14,10 +14,28 @@ class ErrorBody(BaseModel):
     message: str = Field(description="What went wrong and what to do about it")
 
 
-class KnowledgeBaseCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+class KnowledgeBaseSettings(BaseModel):
     description: str = ""
     language: str | None = Field(None, description="Main language of the documents, e.g. zh or en")
+    chunk_size: int | None = Field(None, ge=64, le=4096, description="Child chunk size in characters for this "
+                                   "knowledge base (default ZHIKU_CHUNK_SIZE); applies to documents ingested or "
+                                   "re-indexed afterwards")
+    chunk_overlap: int | None = Field(None, ge=0, le=1024, description="Characters shared by consecutive chunks "
+                                      "(default ZHIKU_CHUNK_OVERLAP)")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self):
+        if self.chunk_size is not None and self.chunk_overlap is not None and self.chunk_overlap >= self.chunk_size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return self
+
+
+class KnowledgeBaseCreate(KnowledgeBaseSettings):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class KnowledgeBaseUpdate(KnowledgeBaseSettings):
+    description: str | None = None
 
 
 class KnowledgeBaseOut(BaseModel):
@@ -26,6 +44,8 @@ class KnowledgeBaseOut(BaseModel):
     name: str
     description: str
     language: str | None
+    chunk_size: int | None = None
+    chunk_overlap: int | None = None
     created_at: datetime
     document_count: int = 0
 
@@ -285,3 +305,20 @@ class ReportDraftRequest(BaseModel):
     knowledge_bases: list[str] | None = None
     document_ids: list[str] | None = None
     mode: AnswerMode | None = None
+
+
+
+# -- feedback --------------------------------------------------------------------------------------
+class FeedbackIn(BaseModel):
+    rating: Literal["up", "down"]
+    comment: str = Field("", max_length=2000)
+
+
+class FeedbackOut(BaseModel):
+    id: str
+    message_id: str
+    rating: str
+    comment: str
+    created_at: datetime
+    question: str | None = None
+    answer: str | None = None

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import NotFound
-from core.models import ChatMessage, Conversation, utcnow
+from core.errors import InvalidInput
+from core.models import AnswerFeedback, ChatMessage, Conversation, utcnow
 
 MAX_TITLE_CHARS = 60
 
@@ -98,3 +99,28 @@ class ConversationStore:
             kept.append(Turn(turn.question, turn.answer[:max(0, max_chars - used - len(turn.question))]))
             used += size
         return list(reversed(kept))
+
+    def add_feedback(self, message_id: str, rating: str, comment: str = "") -> AnswerFeedback:
+        if rating not in ("up", "down"):
+            raise InvalidInput("rating must be 'up' or 'down'")
+        with self._sessions() as s:
+            message = s.get(ChatMessage, message_id)
+            if message is None or message.role != "assistant":
+                raise NotFound(f"answer {message_id!r} not found")
+            feedback = AnswerFeedback(message_id=message_id, rating=rating, comment=comment.strip()[:2000])
+            s.add(feedback)
+            s.commit()
+            return feedback
+
+    def list_feedback(self, limit: int = 500) -> list[tuple[AnswerFeedback, ChatMessage, str | None]]:
+        """Newest first: the feedback, the answer it is about, and the question before that answer."""
+        with self._sessions() as s:
+            rows = list(s.execute(select(AnswerFeedback, ChatMessage).join(
+                ChatMessage, ChatMessage.id == AnswerFeedback.message_id).order_by(
+                AnswerFeedback.created_at.desc()).limit(limit)))
+            out = []
+            for feedback, message in rows:
+                question = s.scalar(select(ChatMessage.content).where(
+                    ChatMessage.conversation_id == message.conversation_id, ChatMessage.seq == message.seq - 1))
+                out.append((feedback, message, question))
+            return out

@@ -47,6 +47,16 @@ class MetadataStore:
                 raise Conflict(f"a knowledge base named {name!r} already exists") from None
             return kb
 
+    def update_kb(self, id_or_name: str, **changes) -> KnowledgeBase:
+        """Set the given fields (description, language, chunk_size, chunk_overlap); None clears a setting."""
+        kb_id = self.get_kb(id_or_name).id
+        with self._sessions() as s:
+            kb = s.get(KnowledgeBase, kb_id)
+            for name, value in changes.items():
+                setattr(kb, name, value)
+            s.commit()
+            return kb
+
     def list_kbs(self) -> list[KnowledgeBase]:
         with self._sessions() as s:
             return list(s.scalars(select(KnowledgeBase).order_by(KnowledgeBase.created_at)))

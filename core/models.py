@@ -38,6 +38,9 @@ class KnowledgeBase(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Chunking for this knowledge base's documents (None: ZHIKU_CHUNK_SIZE / ZHIKU_CHUNK_OVERLAP).
+    chunk_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    chunk_overlap: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     documents: Mapped[list[Document]] = relationship(back_populates="knowledge_base", cascade="all, delete-orphan",
@@ -127,3 +130,15 @@ class ChatMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class AnswerFeedback(Base):
+    """A user's thumbs up or down on one answer, with an optional comment: material for evaluation."""
+
+    __tablename__ = "answer_feedback"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    message_id: Mapped[str] = mapped_column(ForeignKey("chat_messages.id", ondelete="CASCADE"), index=True)
+    rating: Mapped[str] = mapped_column(String(8))  # up | down
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -16,7 +16,7 @@ from core.file_store import FileStore
 from core.metadata_store import MetadataStore
 from core.types import Chunk
 from index.indexer import DocumentRef, Indexer
-from ingest.chunker import StructuredChunker
+from ingest.chunker import ChunkingConfig, StructuredChunker
 from ingest.file_types import FileType
 from ingest.parse_context import ParseContext
 from ingest.parsing import parse_document
@@ -86,7 +86,7 @@ class IngestionPipeline:
                 job_id, stage, _PARSE_SHARE * fraction, detail)
             _, parsed = parse_document(data, document.name, context)
             del data  # a long recording's bytes need not stay in memory while its chunks are embedded
-            chunks = self.chunker.chunk(parsed)
+            chunks = self._chunker_for(document.kb_id).chunk(parsed)
             self.metadata.report_progress(job_id, "embedding", _PARSE_SHARE, f"0/{len(chunks)} chunks")
 
             def on_progress(done: int, total: int) -> None:
@@ -131,6 +131,19 @@ class IngestionPipeline:
             log.exception("graph stage of job %s failed", job_id)
             reason = exc.message if isinstance(exc, ZhikuError) else f"{type(exc).__name__}: {exc}"
             return f"; graph extraction FAILED ({reason}); re-index the document to retry"
+
+    def _chunker_for(self, kb_id: str) -> StructuredChunker:
+        """The knowledge base's own chunking when it sets one, else the service's."""
+        try:
+            kb = self.metadata.get_kb(kb_id)
+        except ZhikuError:
+            return self.chunker
+        if kb.chunk_size is None and kb.chunk_overlap is None:
+            return self.chunker
+        default = self.chunker.config
+        size = kb.chunk_size or default.chunk_size
+        overlap = kb.chunk_overlap if kb.chunk_overlap is not None else min(default.chunk_overlap, size // 4)
+        return StructuredChunker(ChunkingConfig(size, overlap, max(default.parent_chunk_size, size)))
 
     def _kb_language(self, kb_id: str) -> str | None:
         try:

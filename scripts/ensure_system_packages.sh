@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Zhiku needs beside Python: ffmpeg (decodes audio and video) and, for the
-# tests, espeak-ng (synthesises speech clips) and a CJK font (renders scanned-page fixtures).
+# tests, espeak-ng (synthesises speech clips), a CJK font (renders scanned-page fixtures) and Chromium (the
+# browser tests drive it with Playwright).
 # Usage: ensure_system_packages.sh [test]
 set -euo pipefail
 need=()
@@ -8,6 +9,7 @@ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+
 if [ "${1:-}" = "test" ]; then
   command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
   [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
+  [ -x /usr/bin/chromium ] || need+=(chromium)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

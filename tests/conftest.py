@@ -174,3 +174,43 @@ def wait_for_job(client, job_id: str, timeout: float = 120.0) -> dict:
 
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+# -- the browser -----------------------------------------------------------------------------
+CHROMIUM = os.environ.get("ZHIKU_TEST_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "ui"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, headless, driven by Playwright (the test command installs the Debian package; Playwright's
+    own browser download is not used). The flags keep it from calling Google's services on a closed network."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, request):
+    """A fresh page at 1280 × 900. JavaScript errors fail the test; a screenshot is saved as a test artifact
+    (test-artifacts/ui/<test>.png) whatever the outcome."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "favicon" not in msg.text
+            and "Failed to load resource" not in msg.text else None)
+    page.set_default_timeout(30_000)
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"

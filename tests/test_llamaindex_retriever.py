@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_openai_compat import DOCUMENT, KB, QUESTION, _knowledge_base, serve
+from tests.live_server import live_server
+from tests.test_openai_compat import DOCUMENT, KB, QUESTION, _knowledge_base
 
 pytest.importorskip("llama_index.core")
 
@@ -85,7 +86,7 @@ def test_remote_retrieval_over_http_and_in_a_query_engine(client, settings, runt
     from retrieval.llamaindex_retriever import RemoteZhikuError, ZhikuRetriever
 
     kb_id = _knowledge_base(client)
-    with serve(create_app(settings, runtime)) as base_url:
+    with live_server(create_app(settings, runtime)) as base_url:
         retriever = ZhikuRetriever(base_url=base_url, knowledge_bases=[KB], top_k=3)
         try:
             nodes = retriever.retrieve(QUESTION)

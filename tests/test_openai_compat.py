@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
-from contextlib import contextmanager
 
 import pytest
 
 from core.settings import Settings
+from tests.live_server import live_server
 from tests.conftest import graph_settings, llm_settings, make_runtime, wait_for_job
 
 KB = "信用卡"
@@ -219,35 +216,12 @@ def test_follow_up_is_rewritten_with_the_history(client):
 
 
 # -- the real OpenAI SDK over HTTP ---------------------------------------------------------------
-@contextmanager
-def serve(app):
-    """The app on a real uvicorn server on a free local port, in a thread."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
-        sock.close()
-
-
 def test_the_openai_sdk_works_unchanged(client, settings, runtime):
     openai = pytest.importorskip("openai")
     from api.app import create_app
 
     _knowledge_base(client)
-    with serve(create_app(settings, runtime)) as base_url:
+    with live_server(create_app(settings, runtime)) as base_url:
         sdk = openai.OpenAI(base_url=f"{base_url}/v1", api_key="not-checked", max_retries=0, timeout=120)
         assert KB in [m.id for m in sdk.models.list()]
         assert sdk.models.retrieve(KB).owned_by == "zhiku"

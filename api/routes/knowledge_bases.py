@@ -5,14 +5,38 @@ from fastapi import APIRouter, Depends, status
 from api.deps import get_runtime, get_service
 from api.knowledge_service import KnowledgeService
 from api.runtime import Runtime
-from api.schemas import KnowledgeBaseCreate, KnowledgeBaseOut
+from api.knowledge_service import normalize_language
+from api.schemas import KnowledgeBaseCreate, KnowledgeBaseOut, KnowledgeBaseUpdate
 
 router = APIRouter(prefix="/knowledge-bases", tags=["knowledge bases"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=KnowledgeBaseOut)
 def create_knowledge_base(body: KnowledgeBaseCreate, service: KnowledgeService = Depends(get_service)):
-    return service.create_kb(body.name, body.description, body.language)
+    kb = service.create_kb(body.name, body.description, body.language)
+    if body.chunk_size is not None or body.chunk_overlap is not None:
+        kb = service.rt.metadata.update_kb(kb.id, chunk_size=body.chunk_size, chunk_overlap=body.chunk_overlap)
+    return kb
+
+
+@router.patch("/{kb_id}", response_model=KnowledgeBaseOut)
+def update_knowledge_base(body: KnowledgeBaseUpdate, kb_id: str, runtime: Runtime = Depends(get_runtime)):
+    """Change settings; only the fields sent change (send null to go back to the service default)."""
+    changes = body.model_dump(exclude_unset=True)
+    if "language" in changes:
+        changes["language"] = normalize_language(changes["language"])
+    if "description" in changes and changes["description"] is None:
+        changes["description"] = ""
+    current = runtime.metadata.get_kb(kb_id)
+    size = changes.get("chunk_size", current.chunk_size) or runtime.settings.chunk_size
+    overlap = changes.get("chunk_overlap", current.chunk_overlap)
+    if overlap is not None and overlap >= size:
+        from core.errors import InvalidInput
+
+        raise InvalidInput(f"chunk_overlap ({overlap}) must be smaller than chunk_size ({size})")
+    kb = runtime.metadata.update_kb(kb_id, **changes)
+    count = runtime.metadata.document_counts().get(kb.id, 0)
+    return KnowledgeBaseOut.model_validate(kb).model_copy(update={"document_count": count})
 
 
 @router.get("", response_model=list[KnowledgeBaseOut])

@@ -1,0 +1,54 @@
+"""The sources behind citations: a document's original file (with byte ranges, for audio and video players)
+and one page as an image with its size in the unit of the citations' bounding boxes."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Path, Response
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import get_runtime
+from api.runtime import Runtime
+from api.schemas import FeedbackIn, FeedbackOut
+from ingest.page_images import render_page
+
+router = APIRouter(tags=["sources"])
+
+
+@router.get("/documents/{document_id}/file", response_class=FileResponse)
+def document_file(document_id: str, runtime: Runtime = Depends(get_runtime)):
+    """The original upload, inline; supports Range requests so a player can start at a cited time."""
+    document = runtime.metadata.get_document(document_id)
+    return FileResponse(runtime.files.path(document.content_hash), media_type=document.mime_type,
+                        filename=document.name, content_disposition_type="inline")
+
+
+@router.get("/documents/{document_id}/pages/{page}/image", response_class=Response,
+            responses={200: {"content": {"image/png": {}}, "description": "The page as PNG. Headers "
+                             "X-Page-Width, X-Page-Height and X-Page-Unit (pt on PDF pages, px on images) give the "
+                             "size in the unit of the citations' bounding boxes; X-Page-Count the number of pages."}})
+async def page_image(document_id: str, page: int = Path(ge=1), runtime: Runtime = Depends(get_runtime)):
+    document = runtime.metadata.get_document(document_id)
+    data = await run_in_threadpool(runtime.files.read, document.content_hash)
+    rendered = await run_in_threadpool(render_page, data, document.file_type, page)
+    return Response(rendered.png, media_type="image/png",
+                    headers={"X-Page-Width": f"{rendered.width:.2f}", "X-Page-Height": f"{rendered.height:.2f}",
+                             "X-Page-Unit": rendered.unit, "X-Page-Count": str(rendered.page_count),
+                             "Cache-Control": "private, max-age=300",
+                             "Access-Control-Expose-Headers": "X-Page-Width, X-Page-Height, X-Page-Unit, X-Page-Count"})
+
+
+@router.post("/assistant/messages/{message_id}/feedback", response_model=FeedbackOut, status_code=201,
+             tags=["office assistant"])
+def give_feedback(message_id: str, body: FeedbackIn, runtime: Runtime = Depends(get_runtime)):
+    """Thumbs up or down on an answer, with an optional comment, kept for evaluation."""
+    feedback = runtime.conversations.add_feedback(message_id, body.rating, body.comment)
+    return FeedbackOut(id=feedback.id, message_id=feedback.message_id, rating=feedback.rating,
+                       comment=feedback.comment, created_at=feedback.created_at)
+
+
+@router.get("/assistant/feedback", response_model=list[FeedbackOut], tags=["office assistant"])
+def list_feedback(limit: int = 500, runtime: Runtime = Depends(get_runtime)):
+    """Newest first, each with its question and answer: export for evaluation."""
+    return [FeedbackOut(id=f.id, message_id=f.message_id, rating=f.rating, comment=f.comment,
+                        created_at=f.created_at, question=question, answer=message.content)
+            for f, message, question in runtime.conversations.list_feedback(limit)]

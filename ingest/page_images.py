@@ -1,0 +1,80 @@
+"""One page of a stored document as a PNG, with the size of the page in the units its bounding boxes use.
+
+Citations give boxes in PDF points on PDF pages and in pixels of the upright image on images (see
+core/types.py); the page size is returned in the same unit, so a viewer can place a box by proportion
+whatever size it shows the picture at.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, ImageSequence
+
+from core.errors import CorruptFile, InvalidInput, NotFound
+from ingest.file_types import FileType
+
+MAX_PREVIEW_PX = 1600
+
+
+@dataclass(slots=True)
+class PageImage:
+    png: bytes
+    width: float   # the page's size in its citation unit
+    height: float
+    unit: str      # pt | px
+    page_count: int
+
+
+def render_page(data: bytes, file_type: str, page: int, max_px: int = MAX_PREVIEW_PX) -> PageImage:
+    if page < 1:
+        raise InvalidInput("pages are numbered from 1")
+    if file_type == FileType.PDF.value:
+        return _pdf_page(data, page, max_px)
+    if file_type == FileType.IMAGE.value:
+        return _image_page(data, page, max_px)
+    raise InvalidInput(f"documents of type {file_type} have no page images; open the text or the file itself")
+
+
+def _pdf_page(data: bytes, page: int, max_px: int) -> PageImage:
+    import pypdfium2 as pdfium
+
+    from ingest.parsers.pdf import PDFIUM_LOCK
+
+    with PDFIUM_LOCK:  # PDFium is not thread-safe
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            raise CorruptFile(f"the stored PDF cannot be opened: {exc}") from exc
+        try:
+            count = len(document)
+            if page > count:
+                raise NotFound(f"page {page} does not exist; the document has {count} pages")
+            pdf_page = document[page - 1]
+            width, height = pdf_page.get_size()
+            scale = min(2.0, max_px / max(width, height, 1))
+            image = pdf_page.render(scale=scale).to_pil()
+            pdf_page.close()
+        finally:
+            document.close()
+    return PageImage(_png(image), width, height, "pt", count)
+
+
+def _image_page(data: bytes, page: int, max_px: int) -> PageImage:
+    with Image.open(io.BytesIO(data)) as image:
+        count = getattr(image, "n_frames", 1)
+        if page > count:
+            raise NotFound(f"page {page} does not exist; the image has {count} pages")
+        for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+            if number == page:
+                upright = ImageOps.exif_transpose(frame.convert("RGB"))
+                width, height = upright.size
+                upright.thumbnail((max_px, max_px))
+                return PageImage(_png(upright), width, height, "px", count)
+    raise NotFound(f"page {page} could not be read")
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()

@@ -1,0 +1,82 @@
+"""What the UI opens behind a citation: page images with the box's unit, the original file with byte ranges;
+knowledge-base settings (language, chunking); feedback on answers. SQLite and PostgreSQL (conftest)."""
+from __future__ import annotations
+
+import io
+import json
+
+from PIL import Image
+
+from tests.conftest import wait_for_job
+from tests.documents import english_pdf
+
+FAQ = "# 挂失\n信用卡丢失后请立即拨打客服热线95500-8挂失。\n\n# 年费\n白金卡年费1,200元/年。\n".encode()
+
+
+def _kb(client, **settings) -> str:
+    response = client.post("/knowledge-bases", json={"name": "src", **settings})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def _ingest(client, kb_id, name, data) -> dict:
+    item = client.post(f"/knowledge-bases/{kb_id}/documents", files=[("files", (name, data, "application/octet-stream"))]).json()["items"][0]
+    assert wait_for_job(client, item["job_id"])["status"] == "done"
+    return item["document"]
+
+
+def test_a_pdf_page_renders_with_its_size_in_points(client):
+    kb_id = _kb(client)
+    document = _ingest(client, kb_id, "notice.pdf", english_pdf(["Branch opening hours change on 1 March.", "Page one."]))
+    hit = client.post("/search", json={"query": "opening hours", "knowledge_bases": [kb_id]}).json()["hits"][0]
+    assert hit["citation"]["page"] == 1 and hit["citation"]["bbox"]
+    response = client.get(f"/documents/{document['id']}/pages/1/image")
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    assert response.headers["x-page-unit"] == "pt" and response.headers["x-page-count"] == "1"
+    width, height = float(response.headers["x-page-width"]), float(response.headers["x-page-height"])
+    x0, y0, x1, y1 = hit["citation"]["bbox"]
+    assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height  # the box lies on the page it is drawn over
+    assert Image.open(io.BytesIO(response.content)).size[0] > 100
+    assert client.get(f"/documents/{document['id']}/pages/2/image").status_code == 404
+    assert client.get(f"/documents/{document['id']}/pages/0/image").status_code == 422
+
+
+def test_the_original_file_is_served_with_byte_ranges(client):
+    kb_id = _kb(client)
+    document = _ingest(client, kb_id, "faq.md", FAQ)
+    whole = client.get(f"/documents/{document['id']}/file")
+    assert whole.status_code == 200 and whole.content == FAQ and "inline" in whole.headers["content-disposition"]
+    part = client.get(f"/documents/{document['id']}/file", headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206 and part.content == FAQ[:10]
+    assert client.get(f"/documents/{document['id']}/pages/1/image").status_code == 422  # text: no page image
+    assert client.get("/documents/nope/file").status_code == 404
+
+
+def test_knowledge_base_chunking_applies_to_its_documents(client):
+    kb_id = _kb(client, language="zh", chunk_size=64, chunk_overlap=0)
+    assert client.get(f"/knowledge-bases/{kb_id}").json()["chunk_size"] == 64
+    text = "".join(f"第{i}条　本行对第{i}类业务实行分级授权管理，超过权限的须报上级审批。\n" for i in range(1, 30))
+    document_id = _ingest(client, kb_id, "授权.md", text.encode())["id"]
+    small_chunks = client.get(f"/documents/{document_id}").json()["chunk_count"]
+    updated = client.patch(f"/knowledge-bases/{kb_id}", json={"chunk_size": 1024, "language": "en"}).json()
+    assert updated["chunk_size"] == 1024 and updated["language"] == "en" and updated["chunk_overlap"] == 0
+    job = client.post(f"/documents/{document_id}/reindex").json()
+    assert wait_for_job(client, job["id"])["status"] == "done"
+    assert client.get(f"/documents/{document_id}").json()["chunk_count"] < small_chunks
+    assert client.patch(f"/knowledge-bases/{kb_id}", json={"chunk_overlap": 2000}).status_code == 422
+    assert client.patch(f"/knowledge-bases/{kb_id}", json={"chunk_size": 100, "chunk_overlap": 100}).status_code == 422
+    assert client.patch(f"/knowledge-bases/{kb_id}", json={"language": "中文"}).status_code == 422
+
+
+def test_feedback_on_an_answer_is_kept_for_evaluation(client):
+    kb_id = _kb(client)
+    _ingest(client, kb_id, "faq.md", FAQ)
+    with client.stream("POST", "/assistant/chat", json={"message": "信用卡丢了怎么办？"}) as response:
+        done = [line for line in response.iter_lines() if line.startswith("data: ")][-1]
+    message_id = json.loads(done[6:])["message_id"]
+    response = client.post(f"/assistant/messages/{message_id}/feedback", json={"rating": "down", "comment": "缺少时限"})
+    assert response.status_code == 201 and response.json()["rating"] == "down"
+    listed = client.get("/assistant/feedback").json()
+    assert listed[0]["comment"] == "缺少时限" and listed[0]["question"] == "信用卡丢了怎么办？" and "95500-8" in listed[0]["answer"]
+    assert client.post(f"/assistant/messages/{message_id}/feedback", json={"rating": "meh"}).status_code == 422
+    assert client.post("/assistant/messages/nope/feedback", json={"rating": "up"}).status_code == 404

@@ -1,0 +1,34 @@
+// Choose knowledge bases: checkboxes in a fieldset; the choice is remembered per page.
+import { api } from "./api.js";
+import { applyI18n, t } from "./i18n.js";
+import { escapeHtml, showState } from "./shell.js";
+
+export async function mountKbPicker(container, { storageKey, onChange = () => {}, single = false } = {}) {
+  showState(container, "loading");
+  let kbs;
+  try {
+    kbs = await api("/knowledge-bases");
+  } catch (err) {
+    showState(container, "error", err.message, () => mountKbPicker(container, { storageKey, onChange, single }));
+    return { selected: () => [], kbs: [] };
+  }
+  if (!kbs.length) {
+    showState(container, "empty", t("state.noKbs"));
+    return { selected: () => [], kbs };
+  }
+  const saved = JSON.parse(localStorage.getItem(storageKey) || "null");
+  const initial = new Set((saved || kbs.map((kb) => kb.id)).filter((id) => kbs.some((kb) => kb.id === id)));
+  if (!initial.size) initial.add(kbs[0].id);
+  const type = single ? "radio" : "checkbox";
+  container.innerHTML = `<fieldset class="kb-picker"><legend data-i18n="kb.label"></legend>${kbs.map((kb, i) => `
+      <label class="inline"><input type="${type}" name="kb-${storageKey}" value="${escapeHtml(kb.id)}"
+        ${(single ? i === 0 && initial.has(kb.id) || (single && initial.has(kb.id)) : initial.has(kb.id)) ? "checked" : ""}>
+        <span>${escapeHtml(kb.name)}</span> <span class="muted small">(${kb.document_count})</span></label>`).join("")}</fieldset>`;
+  applyI18n(container);
+  const selected = () => [...container.querySelectorAll("input:checked")].map((input) => input.value);
+  container.addEventListener("change", () => {
+    localStorage.setItem(storageKey, JSON.stringify(selected()));
+    onChange(selected());
+  });
+  return { selected, kbs };
+}
