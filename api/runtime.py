@@ -189,6 +189,12 @@ class Runtime:
                              ReportStore(self.settings.data_dir / "reports"))
 
     @cached_property
+    def research(self):
+        from scenarios.research import ResearchService
+
+        return ResearchService(self.reports, self.answers)
+
+    @cached_property
     def indexer(self) -> Indexer:
         return Indexer(self.vector_store, self.embedder, self.sparse)
 

@@ -4,7 +4,7 @@ Drafts from the research template go through POST /reports/draft {"template": "r
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
 from api.converters import answer_out
 from api.deps import get_service
@@ -17,13 +17,8 @@ from scenarios.research import ResearchService
 router = APIRouter(tags=["research"], prefix="/research")
 
 
-def get_research(request: Request) -> ResearchService:
-    """One ResearchService per app, built from the runtime's report service and answer service."""
-    research = getattr(request.app.state, "research", None)
-    if research is None:
-        rt = request.app.state.runtime
-        research = request.app.state.research = ResearchService(rt.reports, rt.answers)
-    return research
+def get_research(service: KnowledgeService = Depends(get_service)) -> ResearchService:
+    return service.rt.research
 
 
 @router.post("/extract", response_model=ResearchExtractResponse)

@@ -36,7 +36,7 @@ export function applyI18n(root = document) {
 
 registerStrings({
   zh: {
-    "app.name": "知库", "nav.chat": "问答", "nav.admin": "知识管理", "nav.credit": "授信报告", "nav.research": "投研",
+    "app.name": "知库", "shell.skip": "跳到正文", "nav.chat": "问答", "nav.admin": "知识管理", "nav.credit": "授信报告", "nav.research": "投研",
     "lang.switch": "English", "lang.label": "切换界面语言",
     "state.loading": "加载中…", "state.error": "出错了：{message}", "state.retry": "重试",
     "state.noKbs": "还没有知识库。请到“知识管理”创建并上传文档。",
@@ -46,7 +46,7 @@ registerStrings({
     "error.network": "无法连接服务，请检查网络或稍后重试。",
   },
   en: {
-    "app.name": "Zhiku", "nav.chat": "Ask", "nav.admin": "Knowledge admin", "nav.credit": "Credit report", "nav.research": "Research",
+    "app.name": "Zhiku", "shell.skip": "Skip to content", "nav.chat": "Ask", "nav.admin": "Knowledge admin", "nav.credit": "Credit report", "nav.research": "Research",
     "lang.switch": "中文", "lang.label": "Switch interface language",
     "state.loading": "Loading…", "state.error": "Something went wrong: {message}", "state.retry": "Retry",
     "state.noKbs": "There are no knowledge bases yet. Create one and upload documents in Knowledge admin.",

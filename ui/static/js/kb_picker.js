@@ -16,13 +16,14 @@ export async function mountKbPicker(container, { storageKey, onChange = () => {}
     showState(container, "empty", t("state.noKbs"));
     return { selected: () => [], kbs };
   }
-  const saved = JSON.parse(localStorage.getItem(storageKey) || "null");
-  const initial = new Set((saved || kbs.map((kb) => kb.id)).filter((id) => kbs.some((kb) => kb.id === id)));
-  if (!initial.size) initial.add(kbs[0].id);
+  const saved = JSON.parse(localStorage.getItem(storageKey) || "null") || [];
+  const known = saved.filter((id) => kbs.some((kb) => kb.id === id));
+  // Multiple choice: the saved choice, else every knowledge base; single choice: the saved one, else the first.
+  const initial = new Set(single ? [known[0] || kbs[0].id] : (known.length ? known : kbs.map((kb) => kb.id)));
   const type = single ? "radio" : "checkbox";
-  container.innerHTML = `<fieldset class="kb-picker"><legend data-i18n="kb.label"></legend>${kbs.map((kb, i) => `
+  container.innerHTML = `<fieldset class="kb-picker"><legend data-i18n="kb.label"></legend>${kbs.map((kb) => `
       <label class="inline"><input type="${type}" name="kb-${storageKey}" value="${escapeHtml(kb.id)}"
-        ${(single ? i === 0 && initial.has(kb.id) || (single && initial.has(kb.id)) : initial.has(kb.id)) ? "checked" : ""}>
+        ${initial.has(kb.id) ? "checked" : ""}>
         <span>${escapeHtml(kb.name)}</span> <span class="muted small">(${kb.document_count})</span></label>`).join("")}</fieldset>`;
   applyI18n(container);
   const selected = () => [...container.querySelectorAll("input:checked")].map((input) => input.value);
