@@ -31,7 +31,7 @@ from answer.grounded_answerer import Answer
 from answer.query_rewriter import QueryRewriter
 from api.converters import hit_out
 from api.knowledge_service import KnowledgeService
-from core.conversation_store import Turn
+from core.conversation_store import Turn, bound_history
 from core.errors import NotFound, ZhikuError
 from core.models import KnowledgeBase
 
@@ -176,21 +176,6 @@ def split_messages(messages: list[ChatMessageIn]) -> tuple[str, list[Turn]]:
             answer = strip_sources(message.text())
             history[-1].answer = f"{history[-1].answer}\n{answer}".strip() if history[-1].answer else answer
     return question, [t for t in history if t.question]
-
-
-def bound_history(history: list[Turn], turns: int, max_chars: int) -> list[Turn]:
-    """The last `turns` pairs within max_chars in total, as a stored conversation's history is bounded."""
-    if turns <= 0:
-        return []
-    kept: list[Turn] = []
-    used = 0
-    for turn in reversed(history[-turns:]):
-        size = len(turn.question) + len(turn.answer)
-        if used + size > max_chars and kept:
-            break
-        kept.append(Turn(turn.question, turn.answer[:max(0, max_chars - used - len(turn.question))]))
-        used += size
-    return list(reversed(kept))
 
 
 def standalone_history(history: list[Turn], rules: QueryRewriter) -> list[Turn]:

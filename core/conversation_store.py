@@ -19,6 +19,21 @@ class Turn:
     answer: str
 
 
+def bound_history(history: list[Turn], turns: int, max_chars: int) -> list[Turn]:
+    """The last `turns` pairs (oldest first) within max_chars in total: the memory a conversation is given."""
+    if turns <= 0:
+        return []
+    kept: list[Turn] = []
+    used = 0
+    for turn in reversed(history[-turns:]):
+        size = len(turn.question) + len(turn.answer)
+        if used + size > max_chars and kept:
+            break
+        kept.append(Turn(turn.question, turn.answer[:max(0, max_chars - used - len(turn.question))]))
+        used += size
+    return list(reversed(kept))
+
+
 class ConversationStore:
     def __init__(self, sessions: sessionmaker[Session]):
         self._sessions = sessions
@@ -90,15 +105,7 @@ class ConversationStore:
             elif message.role == "user" and pending_answer is not None:
                 pairs.append(Turn(message.rewritten_query or message.content, pending_answer))
                 pending_answer = None
-        kept: list[Turn] = []
-        used = 0
-        for turn in pairs[:turns]:
-            size = len(turn.question) + len(turn.answer)
-            if used + size > max_chars and kept:
-                break
-            kept.append(Turn(turn.question, turn.answer[:max(0, max_chars - used - len(turn.question))]))
-            used += size
-        return list(reversed(kept))
+        return bound_history(list(reversed(pairs)), turns, max_chars)
 
     def add_feedback(self, message_id: str, rating: str, comment: str = "") -> AnswerFeedback:
         if rating not in ("up", "down"):
