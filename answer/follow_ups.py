@@ -40,7 +40,8 @@ class FollowUpSuggester:
             if not heading or heading in seen or heading in question:
                 continue
             seen.add(heading)
-            out.append(f"「{heading}」有哪些具体规定？" if chinese else f"What does “{heading}” say?")
+            # The heading itself, as a question: its words are the section's, so the answer is found there.
+            out.append(f"{heading}？" if chinese else f"{heading}?")
             if len(out) == self.count:
                 break
         return out
