@@ -1,13 +1,21 @@
 """Request and response bodies of the HTTP API."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, timezone
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from retrieval.hybrid_retriever import RetrievalMode
 
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite returns times without a zone (they are stored in UTC); every reply says so explicitly.
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 class ErrorBody(BaseModel):
     error: str = Field(description="Machine-readable code, e.g. unsupported_file_type")
@@ -46,7 +54,7 @@ class KnowledgeBaseOut(BaseModel):
     language: str | None
     chunk_size: int | None = None
     chunk_overlap: int | None = None
-    created_at: datetime
+    created_at: UtcDatetime
     document_count: int = 0
 
 
@@ -60,9 +68,9 @@ class JobOut(BaseModel):
     detail: str
     error: str | None
     attempts: int
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
 
 
 class DocumentOut(BaseModel):
@@ -79,8 +87,8 @@ class DocumentOut(BaseModel):
     chunk_count: int
     page_count: int | None
     language: str | None = Field(None, description="Spoken language forced for this upload, if any")
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
     latest_job: JobOut | None = None
 
 
@@ -213,7 +221,7 @@ class ChatMessageOut(BaseModel):
     rewritten_query: str | None
     citations: list[dict]
     found: bool | None
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class ConversationOut(BaseModel):
@@ -221,8 +229,8 @@ class ConversationOut(BaseModel):
     id: str
     title: str
     knowledge_bases: list[str]
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class ConversationDetailOut(ConversationOut):
@@ -319,6 +327,6 @@ class FeedbackOut(BaseModel):
     message_id: str
     rating: str
     comment: str
-    created_at: datetime
+    created_at: UtcDatetime
     question: str | None = None
     answer: str | None = None
