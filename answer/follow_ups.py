@@ -6,6 +6,7 @@ the headings of the retrieved sections the answer did not already cover, so each
 from __future__ import annotations
 
 import logging
+from pathlib import PurePath
 
 from answer.llm_client import LlmClient
 from answer.prompts import FOLLOW_UP_SYSTEM
@@ -35,7 +36,8 @@ class FollowUpSuggester:
         seen: set[str] = set()
         out: list[str] = []
         for hit in hits:
-            heading = (hit.citation.heading_path or [hit.citation.document_name])[-1].strip()
+            # A section heading, else the document's name without its extension ("营业时间通知").
+            heading = (hit.citation.heading_path or [PurePath(hit.citation.document_name).stem])[-1].strip()
             heading = heading.lstrip("#").strip()
             if not heading or heading in seen or heading in question:
                 continue
