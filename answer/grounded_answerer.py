@@ -87,7 +87,7 @@ class GroundedAnswerer:
         first_token_at: float | None = None
         raw = ""
         buffer = ""
-        model = self.llm.endpoints[0].model
+        answering: list[str] = []  # the model of the endpoint that answered (a fallback, maybe)
 
         def emit(piece: str) -> Iterator[AnswerEvent]:
             nonlocal first_token_at
@@ -105,7 +105,8 @@ class GroundedAnswerer:
                     first_token_at = time.monotonic() - started
                 yield AnswerEvent("delta", _render(out) + " ")
 
-        for delta in self.llm.stream(self.messages(question, evidence), max_tokens=self.max_tokens):
+        for delta in self.llm.stream(self.messages(question, evidence), max_tokens=self.max_tokens,
+                                     on_endpoint=lambda endpoint: answering.append(endpoint.model)):
             raw += delta
             buffer += delta
             # Emit every complete sentence; keep the unfinished tail (its [n] may still be coming).
@@ -125,7 +126,7 @@ class GroundedAnswerer:
         cited_hits = [evidence[n - 1].hit for n, _ in sorted(renumber.items(), key=lambda kv: kv[1])]
         answer = Answer(text=" ".join(_render(s) for s in kept) if found else NOT_FOUND,
                         sentences=kept if found else [], citations=cited_hits if found else [], found=found,
-                        mode="llm", model=model, removed=removed, time_to_first_token=first_token_at,
+                        mode="llm", model=answering[0] if answering else None, removed=removed, time_to_first_token=first_token_at,
                         total_seconds=time.monotonic() - started)
         yield AnswerEvent("final", answer=answer)
 

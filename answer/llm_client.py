@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -84,8 +84,10 @@ class LlmClient:
         raise LlmUnavailable(_unavailable_message(failures))
 
     def stream(self, messages: list[dict], *, max_tokens: int = 512, temperature: float = 0.0,
-               stop: Sequence[str] | None = None) -> Iterator[str]:
-        """Text deltas as the model writes them. Fallback happens only before the first delta is yielded."""
+               stop: Sequence[str] | None = None,
+               on_endpoint: Callable[[LlmEndpoint], None] | None = None) -> Iterator[str]:
+        """Text deltas as the model writes them. Fallback happens only before the first delta is yielded;
+        `on_endpoint` is told which endpoint is answering, before its first delta."""
         body = self._body(messages, max_tokens, temperature, None, stop, stream=True)
         failures: list[str] = []
         for endpoint in self.endpoints:
@@ -93,6 +95,8 @@ class LlmClient:
                 started = False
                 try:
                     for delta in self._stream(endpoint, body):
+                        if not started and on_endpoint is not None:
+                            on_endpoint(endpoint)
                         started = True
                         yield delta
                     return

@@ -64,8 +64,10 @@ def test_a_failing_or_slow_endpoint_is_skipped_for_the_next(llm_server, failing_
                  LlmEndpoint(llm_server.base_url, llm_server.model)]
     client = LlmClient(endpoints, timeout=120, first_token_timeout=2, retries=1)
     started = time.monotonic()
-    text = "".join(client.stream(QUESTION, max_tokens=8))
+    answering = []
+    text = "".join(client.stream(QUESTION, max_tokens=8, on_endpoint=answering.append))
     assert text.strip()  # the user gets an answer from the third endpoint
+    assert [e.base_url for e in answering] == [llm_server.base_url]
     # A slow endpoint costs first_token_timeout per attempt (2 attempts), not the whole timeout.
     assert time.monotonic() - started < 60
     assert client.chat(QUESTION, max_tokens=8).endpoint.base_url == llm_server.base_url
