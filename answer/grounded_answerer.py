@@ -7,6 +7,7 @@ one with no supported sentence left, becomes the "not found in the knowledge bas
 """
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -15,9 +16,12 @@ from dataclasses import dataclass, field
 from answer.evidence import Evidence, format_evidence, number_evidence
 from answer.grounding_check import CITATION, CheckedSentence, GroundingChecker
 from answer.llm_client import LlmClient
+from core.errors import LlmUnavailable
 from answer.prompts import ANSWER_SYSTEM, ANSWER_USER, NOT_FOUND_MARK
 from retrieval.extractive_answer import NOT_FOUND
 from retrieval.search_hit import SearchHit
+
+log = logging.getLogger(__name__)
 
 # A sentence is complete at terminal punctuation (with closing quotes and its [n] markers) or a line break.
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*(?:\s*\[\d{1,3}\])*|(?<=[a-z0-9\]])\.(?:\s*\[\d{1,3}\])*(?=\s)|\n+")
@@ -84,6 +88,7 @@ class GroundedAnswerer:
         renumber: dict[int, int] = {}
         kept: list[AnswerSentenceOut] = []
         removed: list[CheckedSentence] = []
+        refusals: list[str] = []
         first_token_at: float | None = None
         raw = ""
         buffer = ""
@@ -94,6 +99,9 @@ class GroundedAnswerer:
             if _starts_with_refusal(raw):
                 return
             for sentence in self.checker.check(piece, passages).sentences:
+                if NOT_FOUND_MARK in sentence.text.upper().replace(" ", "_"):
+                    refusals.append(sentence.text)  # "[2] NOT_FOUND": the model says a passage lacks the answer
+                    continue
                 if not sentence.supported:
                     removed.append(sentence)
                     if self.action == "remove":
@@ -105,23 +113,30 @@ class GroundedAnswerer:
                     first_token_at = time.monotonic() - started
                 yield AnswerEvent("delta", _render(out) + " ")
 
-        for delta in self.llm.stream(self.messages(question, evidence), max_tokens=self.max_tokens,
-                                     on_endpoint=lambda endpoint: answering.append(endpoint.model)):
-            raw += delta
-            buffer += delta
-            # Emit every complete sentence; keep the unfinished tail (its [n] may still be coming).
-            cut = 0
-            for match in _SENTENCE_END.finditer(buffer):
-                if match.end() == len(buffer) and not match.group().startswith("\n"):
-                    break  # citations may follow at the very end: wait for more text
-                cut = match.end()
-            if cut:
-                piece, buffer = buffer[:cut], buffer[cut:]
-                yield from emit(piece)
-        if buffer.strip():
-            yield from emit(buffer)
+        try:
+            for delta in self.llm.stream(self.messages(question, evidence), max_tokens=self.max_tokens,
+                                         on_endpoint=lambda endpoint: answering.append(endpoint.model)):
+                raw += delta
+                buffer += delta
+                # Emit every complete sentence; keep the unfinished tail (its [n] may still be coming).
+                cut = 0
+                for match in _SENTENCE_END.finditer(buffer):
+                    if match.end() == len(buffer) and not match.group().startswith("\n"):
+                        break  # citations may follow at the very end: wait for more text
+                    cut = match.end()
+                if cut:
+                    piece, buffer = buffer[:cut], buffer[cut:]
+                    yield from emit(piece)
+            if buffer.strip():
+                yield from emit(buffer)
+        except LlmUnavailable as exc:
+            if not kept:
+                raise
+            # The user has already read checked sentences: end the answer with them rather than lose them.
+            log.warning("the LLM stopped mid-answer (%s); ending the answer after %d checked sentences",
+                        exc.message[:200], len(kept))
 
-        refused = _starts_with_refusal(raw) or (not kept and _REFUSAL.search(raw) is not None)
+        refused = _starts_with_refusal(raw) or (not kept and (refusals or _REFUSAL.search(raw) is not None))
         found = bool([s for s in kept if s.supported]) and not refused
         cited_hits = [evidence[n - 1].hit for n, _ in sorted(renumber.items(), key=lambda kv: kv[1])]
         answer = Answer(text=" ".join(_render(s) for s in kept) if found else NOT_FOUND,

@@ -47,7 +47,7 @@ class GroundingReport:
 
 
 class GroundingChecker:
-    def __init__(self, tokenizer: SparseEncoder, *, min_support: float = 0.5,
+    def __init__(self, tokenizer: SparseEncoder, *, min_support: float = 0.6,
                  embed: Callable[[list[str]], np.ndarray] | None = None, min_similarity: float = 0.88):
         self.tokenizer = tokenizer
         self.min_support = min_support
@@ -99,8 +99,9 @@ class GroundingChecker:
             return 1.0
         joined = "\n".join(sources).lower()
         source_terms = set(self.tokenizer.tokenize(joined))
-        # A term the segmenter cut differently in the source still counts when its characters appear verbatim.
-        found = sum(1 for t in terms if t in source_terms or t in joined)
+        # A Chinese term the segmenter cut differently in the source still counts when its characters appear
+        # verbatim; a Latin word must be a word of the source ("gold" is not in "Goldenrod").
+        found = sum(1 for t in terms if t in source_terms or (_is_cjk_term(t) and t in joined))
         return found / len(terms)
 
     @staticmethod
@@ -118,6 +119,10 @@ class GroundingChecker:
         vectors = self.embed([text, *candidates])
         query, rest = vectors[0], vectors[1:]
         return float(np.max(rest @ query)) >= self.min_similarity
+
+
+def _is_cjk_term(term: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in term)
 
 
 def _has_content(text: str) -> bool:

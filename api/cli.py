@@ -457,8 +457,8 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
     """Answer accuracy, refusal rate and latency on fixed evidence: rgb_zh, counterfactual sets, negative rejection."""
     import datetime
 
-    from evaluation.answer_eval import (StreamRecorder, answer_settings, evaluate_answers, format_report,
-                                        load_cases, open_answer_service)
+    from evaluation.answer_eval import (answer_settings, evaluate_answers, format_report, load_cases,
+                                        open_answer_service)
 
     modes = {"both": ["extractive", "llm"], "extractive": ["extractive"], "llm": ["llm"]}.get(mode)
     if modes is None:

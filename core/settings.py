@@ -172,14 +172,14 @@ class Settings(BaseSettings):
     answer_evidence_chars: int = Field(700, ge=100, le=8000, description="Characters of each evidence passage "
                                        "in the prompt (the matched chunk, widened with its section up to this).")
     answer_min_relevance: float = Field(0.3, ge=0, le=1, description="An answer is attempted only when some "
-                                        "evidence covers at least this share of the question's terms or is "
-                                        "semantically close; else the reply is 'not found in the knowledge base'.")
+                                        "retrieved passage contains at least this share of the question's terms; "
+                                        "else the reply is 'not found in the knowledge base'.")
     grounding_action: Literal["remove", "flag"] = Field(
         "remove", description="What the grounding check does with a generated sentence whose citations do not "
         "support it: remove it from the answer, or keep it marked as unsupported.")
-    grounding_min_support: float = Field(0.5, ge=0, le=1, description="A cited sentence counts as supported when "
-                                         "its content terms overlap the cited passages at least this much, or "
-                                         "its meaning is close (measured: `zhiku eval grounding`).")
+    grounding_min_support: float = Field(0.6, ge=0, le=1, description="A cited sentence counts as supported when "
+                                         "at least this share of its content terms is in the cited passages "
+                                         "(0.6: best F1 in `zhiku eval grounding`, docs/benchmarks.md).")
     chat_history_turns: int = Field(6, ge=0, le=50, description="Earlier question/answer pairs a conversation "
                                     "keeps for rewriting follow-up questions (older turns are kept in the store "
                                     "but not sent to the model).")
