@@ -127,3 +127,17 @@ def test_the_local_model_answers_with_citations_that_map_to_sources(local_answer
 def test_no_relevant_evidence_is_refused_before_generation(local_answers):
     answer = local_answers.answer_from_hits("外汇期权的保证金比例是多少？", [hit(CARD, "faq.md")])
     assert not answer.found and answer.text == NOT_FOUND and answer.total_seconds < 5
+
+
+def test_a_latin_word_must_be_a_whole_word_of_the_passage():
+    checker = GroundingChecker(TOKENIZER)
+    assert not checker.check_sentence("Norway won gold.", [1], ["The Norwegian team won silver at Goldenrod."]).supported
+    assert checker.check_sentence("Norway won gold.", [1], ["Norway won gold in the relay."]).supported
+
+
+def test_per_passage_not_found_lines_are_refusals_not_answers(scripted_llm):
+    hits = [hit(LOAN, "policy.docx"), hit(CARD, "faq.md")]
+    answer = scripted_llm(["[1] NOT_FOUND\n", "[2] NOT_FOUND\n"]).answer("外汇期权保证金比例？", hits)
+    assert not answer.found and answer.text == NOT_FOUND
+    mixed = scripted_llm(["[1] NOT_FOUND\n", "白金卡年费1,200元/年。[2]"]).answer("白金卡年费？", hits)
+    assert mixed.found and mixed.text == "白金卡年费1,200元/年。[1]" and mixed.citations[0].citation.document_name == "faq.md"
