@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 
@@ -39,8 +39,6 @@ class LlmEndpoint:
 class ChatReply:
     text: str
     endpoint: LlmEndpoint
-    finish_reason: str | None = None
-    usage: dict = field(default_factory=dict)
 
 
 class _EndpointFailed(Exception):
@@ -70,12 +68,15 @@ class LlmClient:
     # -- public --------------------------------------------------------------------------------
     def chat(self, messages: list[dict], *, max_tokens: int = 512, temperature: float = 0.0,
              response_format: dict | None = None, stop: Sequence[str] | None = None) -> ChatReply:
-        body = self._body(messages, max_tokens, temperature, response_format, stop, stream=False)
+        """The whole reply. It is read as a stream, so a silent endpoint is skipped after the first-token timeout
+        (a non-streamed reply arrives only when complete); nothing is shown before the end, so an endpoint that
+        fails midway is replaced by the next one too."""
+        body = self._body(messages, max_tokens, temperature, response_format, stop, stream=True)
         failures: list[str] = []
         for endpoint in self.endpoints:
             for attempt in range(self.retries + 1):
                 try:
-                    return self._complete(endpoint, body)
+                    return ChatReply("".join(self._stream(endpoint, body)), endpoint)
                 except _EndpointFailed as exc:
                     failures.append(f"{endpoint.label}: {exc.reason}")
                     log.warning("LLM endpoint %s failed (attempt %d): %s", endpoint.label, attempt + 1, exc.reason)
@@ -121,26 +122,6 @@ class LlmClient:
 
     def _headers(self, endpoint: LlmEndpoint) -> dict:
         return {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
-
-    def _complete(self, endpoint: LlmEndpoint, body: dict) -> ChatReply:
-        deadline = time.monotonic() + self.timeout
-        try:
-            response = self._client.post(f"{endpoint.base_url.rstrip('/')}/chat/completions",
-                                         json={**body, "model": endpoint.model}, headers=self._headers(endpoint),
-                                         timeout=httpx.Timeout(self.timeout, connect=min(5.0, self.timeout)))
-        except httpx.TimeoutException as exc:
-            raise _EndpointFailed(f"timed out ({type(exc).__name__})") from exc
-        except httpx.HTTPError as exc:
-            raise _EndpointFailed(f"{type(exc).__name__}: {exc}") from exc
-        _check_status(response)
-        if time.monotonic() > deadline:
-            raise _EndpointFailed("answered after the timeout")
-        try:
-            choice = response.json()["choices"][0]
-            text = choice["message"]["content"] or ""
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise _EndpointFailed(f"malformed reply: {response.text[:200]!r}") from exc
-        return ChatReply(text, endpoint, choice.get("finish_reason"), response.json().get("usage") or {})
 
     def _stream(self, endpoint: LlmEndpoint, body: dict) -> Iterator[str]:
         started_at = time.monotonic()
