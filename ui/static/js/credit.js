@@ -1,5 +1,6 @@
 // The credit report writer: choose a knowledge base, name the company, tick its materials, draft a cited report
 // (POST /reports/credit), read it with its citations, gaps and warnings, and download it as DOCX or Markdown.
+import { checkAllDocuments, checkedCountText, checkedDocumentIds, documentCheckboxes, renderDocumentChecklist } from "./document_checklist.js";
 import { api } from "./api.js";
 import { applyI18n, getLang, registerStrings, t } from "./i18n.js";
 import { mountKbPicker } from "./kb_picker.js";
@@ -167,33 +168,14 @@ function renderDocuments(checked) {
   const box = $("documents");
   if (!state.kbId) { showState(box, "empty", t("docs.pickKb")); updateCount(); return; }
   if (!state.documents.length) { showState(box, "empty", t("docs.none")); updateCount(); return; }
-  const ids = new Set(checked || []);
-  box.innerHTML = `<ul class="doc-list">${state.documents.map((doc) => {
-    const ready = doc.status === "done";
-    const note = ready ? "" : `<span class="badge ${escapeHtml(doc.status)}">${escapeHtml(t("status." + doc.status))}</span>`;
-    return `<li><label class="inline doc${ready ? "" : " not-ready"}">
-        <input type="checkbox" value="${escapeHtml(doc.id)}" ${ready ? "" : "disabled"} ${ids.has(doc.id) ? "checked" : ""}
-          ${ready ? "" : `aria-describedby="why-${escapeHtml(doc.id)}"`}>
-        <span class="doc-name">${escapeHtml(doc.name)}</span>
-        <span class="badge type">${escapeHtml(doc.file_type || "")}</span> ${note}
-        ${ready ? "" : `<span id="why-${escapeHtml(doc.id)}" class="visually-hidden">${escapeHtml(t(doc.status === "failed" ? "docs.failed" : "docs.notReady"))}</span>`}
-      </label></li>`;
-  }).join("")}</ul>`;
+  renderDocumentChecklist(box, state.documents, checked);
   updateCount();
 }
 
-function checkboxes() { return [...$("documents").querySelectorAll("input[type=checkbox]")]; }
-function selectedIds() { return checkboxes().filter((c) => c.checked).map((c) => c.value); }
-
-function setAll(on) {
-  for (const box of checkboxes()) if (!box.disabled) box.checked = on;
-  updateCount();
-}
-
-function updateCount() {
-  const boxes = checkboxes();
-  $("docs-count").textContent = boxes.length ? t("docs.count", { n: boxes.filter((c) => c.checked).length, total: boxes.length }) : "";
-}
+function checkboxes() { return documentCheckboxes($("documents")); }
+function selectedIds() { return checkedDocumentIds($("documents")); }
+function setAll(on) { checkAllDocuments($("documents"), on); updateCount(); }
+function updateCount() { $("docs-count").textContent = checkedCountText($("documents")); }
 
 // Tick the documents whose name contains the company's short name (the server's own rule).
 function tickForCompany() {

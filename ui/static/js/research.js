@@ -1,6 +1,7 @@
 // Research: upload or choose reports (募集说明书、评级报告、研究报告), extract their fields with one citation each
 // (POST /research/extract), ask questions answered only from them (POST /research/ask, streamed), and draft a
 // cited report from the research template (POST /reports/draft) to download as DOCX.
+import { checkAllDocuments, checkedCountText, checkedDocumentIds, documentCheckboxes, renderDocumentChecklist } from "./document_checklist.js";
 import { api, streamEvents, uploadWithProgress } from "./api.js";
 import { applyI18n, getLang, registerStrings, t } from "./i18n.js";
 import { mountKbPicker } from "./kb_picker.js";
@@ -193,33 +194,14 @@ function renderDocuments(checked) {
   const box = $("documents");
   if (!state.kbId) { showState(box, "empty", t("docs.pickKb")); updateCount(); return; }
   if (!state.documents.length) { showState(box, "empty", t("docs.none")); updateCount(); return; }
-  const ids = new Set(checked || []);
-  box.innerHTML = `<ul class="doc-list">${state.documents.map((doc) => {
-    const ready = doc.status === "done";
-    const id = escapeHtml(doc.id);
-    return `<li><label class="inline doc${ready ? "" : " not-ready"}">
-        <input type="checkbox" value="${id}" ${ready ? "" : `disabled aria-describedby="why-${id}"`} ${ids.has(doc.id) && ready ? "checked" : ""}>
-        <span class="doc-name">${escapeHtml(doc.name)}</span>
-        <span class="badge type">${escapeHtml(doc.file_type || "")}</span>
-        ${ready ? "" : `<span class="badge ${escapeHtml(doc.status)}">${escapeHtml(t("status." + doc.status))}</span>
-          <span id="why-${id}" class="visually-hidden">${escapeHtml(t(doc.status === "failed" ? "docs.failed" : "docs.notReady"))}</span>`}
-      </label></li>`;
-  }).join("")}</ul>`;
+  renderDocumentChecklist(box, state.documents, checked);
   updateCount();
 }
 
-function checkboxes() { return [...$("documents").querySelectorAll("input[type=checkbox]")]; }
-function selectedIds() { return checkboxes().filter((c) => c.checked).map((c) => c.value); }
-
-function setAll(on) {
-  for (const box of checkboxes()) if (!box.disabled) box.checked = on;
-  updateCount();
-}
-
-function updateCount() {
-  const boxes = checkboxes();
-  $("docs-count").textContent = boxes.length ? t("docs.count", { n: boxes.filter((c) => c.checked).length, total: boxes.length }) : "";
-}
+function checkboxes() { return documentCheckboxes($("documents")); }
+function selectedIds() { return checkedDocumentIds($("documents")); }
+function setAll(on) { checkAllDocuments($("documents"), on); updateCount(); }
+function updateCount() { $("docs-count").textContent = checkedCountText($("documents")); }
 
 // -- upload -------------------------------------------------------------------------------------
 async function upload() {
