@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timezone
+
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -31,6 +31,7 @@ from answer.grounded_answerer import Answer
 from answer.query_rewriter import QueryRewriter
 from api.converters import hit_out
 from api.knowledge_service import KnowledgeService
+from api.schemas import as_utc
 from core.conversation_store import Turn, bound_history
 from core.errors import NotFound, ZhikuError
 from core.models import KnowledgeBase
@@ -222,10 +223,7 @@ def citations_out(answer: Answer) -> list[dict]:
 
 
 def model_object(kb: KnowledgeBase) -> dict:
-    created_at = kb.created_at
-    if created_at is not None and created_at.tzinfo is None:  # SQLite returns naive UTC
-        created_at = created_at.replace(tzinfo=timezone.utc)
-    created = int(created_at.timestamp()) if created_at is not None else 0
+    created = int(as_utc(kb.created_at).timestamp()) if kb.created_at is not None else 0
     return {"id": kb.name, "object": "model", "created": created, "owned_by": OWNED_BY,
             "zhiku": {"knowledge_base_id": kb.id, "description": kb.description, "language": kb.language}}
 

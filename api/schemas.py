@@ -10,12 +10,12 @@ from retrieval.hybrid_retriever import RetrievalMode
 
 
 
-def _utc(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
     # SQLite returns times without a zone (they are stored in UTC); every reply says so explicitly.
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 
 class ErrorBody(BaseModel):
     error: str = Field(description="Machine-readable code, e.g. unsupported_file_type")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from core.errors import NotFound
 from core.errors import InvalidInput
@@ -121,13 +121,12 @@ class ConversationStore:
 
     def list_feedback(self, limit: int = 500) -> list[tuple[AnswerFeedback, ChatMessage, str | None]]:
         """Newest first: the feedback, the answer it is about, and the question before that answer."""
+        question = aliased(ChatMessage)
         with self._sessions() as s:
-            rows = list(s.execute(select(AnswerFeedback, ChatMessage).join(
-                ChatMessage, ChatMessage.id == AnswerFeedback.message_id).order_by(
-                AnswerFeedback.created_at.desc()).limit(limit)))
-            out = []
-            for feedback, message in rows:
-                question = s.scalar(select(ChatMessage.content).where(
-                    ChatMessage.conversation_id == message.conversation_id, ChatMessage.seq == message.seq - 1))
-                out.append((feedback, message, question))
-            return out
+            rows = s.execute(
+                select(AnswerFeedback, ChatMessage, question.content)
+                .join(ChatMessage, ChatMessage.id == AnswerFeedback.message_id)
+                .outerjoin(question, (question.conversation_id == ChatMessage.conversation_id)
+                           & (question.seq == ChatMessage.seq - 1))
+                .order_by(AnswerFeedback.created_at.desc()).limit(limit))
+            return [(feedback, message, text) for feedback, message, text in rows]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageOps, ImageSequence
 
@@ -26,24 +27,25 @@ class PageImage:
     page_count: int
 
 
-def render_page(data: bytes, file_type: str, page: int, max_px: int = MAX_PREVIEW_PX) -> PageImage:
+def render_page(source: Path, file_type: str, page: int, max_px: int = MAX_PREVIEW_PX) -> PageImage:
+    """`source`: the stored file, opened in place (a page of a large PDF does not need the whole file read)."""
     if page < 1:
         raise InvalidInput("pages are numbered from 1")
     if file_type == FileType.PDF.value:
-        return _pdf_page(data, page, max_px)
+        return _pdf_page(source, page, max_px)
     if file_type == FileType.IMAGE.value:
-        return _image_page(data, page, max_px)
+        return _image_page(source, page, max_px)
     raise InvalidInput(f"documents of type {file_type} have no page images; open the text or the file itself")
 
 
-def _pdf_page(data: bytes, page: int, max_px: int) -> PageImage:
+def _pdf_page(source: Path, page: int, max_px: int) -> PageImage:
     import pypdfium2 as pdfium
 
     from ingest.parsers.pdf import PDFIUM_LOCK
 
     with PDFIUM_LOCK:  # PDFium is not thread-safe
         try:
-            document = pdfium.PdfDocument(data)
+            document = pdfium.PdfDocument(str(source))
         except pdfium.PdfiumError as exc:
             raise CorruptFile(f"the stored PDF cannot be opened: {exc}") from exc
         try:
@@ -60,8 +62,8 @@ def _pdf_page(data: bytes, page: int, max_px: int) -> PageImage:
     return PageImage(_png(image), width, height, "pt", count)
 
 
-def _image_page(data: bytes, page: int, max_px: int) -> PageImage:
-    with Image.open(io.BytesIO(data)) as image:
+def _image_page(source: Path, page: int, max_px: int) -> PageImage:
+    with Image.open(source) as image:
         count = getattr(image, "n_frames", 1)
         if page > count:
             raise NotFound(f"page {page} does not exist; the image has {count} pages")

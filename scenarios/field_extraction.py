@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from answer.llm_client import LlmClient
 from core.errors import LlmUnavailable
 from retrieval.search_hit import SearchHit
+from scenarios.company_names import short_name
 from scenarios.report_template import FieldSpec
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ def _subject_rank(text: str, at: int, subject: str | None) -> int:
     before it; 2: another company is (a guarantor's or customer's record in the same passage)."""
     if not subject:
         return 0
-    key = re.sub(r"(股份有限公司|有限责任公司|有限公司|集团公司)$", "", subject) or subject
+    key = short_name(subject)
     before = list(_COMPANY.finditer(text, 0, at))
     if not before:
         return 1

@@ -1,24 +1,16 @@
 """Report drafting over a subject's documents: pick the materials, search only them, write, store, export."""
 from __future__ import annotations
 
-import re
-
 from core.errors import InvalidInput
 from core.metadata_store import MetadataStore
 from core.models import DocumentStatus
 from index.vector_store import ChunkFilter
 from retrieval.hybrid_retriever import HybridRetriever, RetrievalMode
+from scenarios.company_names import short_name
 from scenarios.report_export import to_dict, to_docx, to_markdown
 from scenarios.report_store import ReportStore
 from scenarios.report_template import TemplateLibrary
 from scenarios.report_writer import ReportWriter
-
-_LEGAL_FORM = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团公司|公司|Co\.?,? ?Ltd\.?|Limited|Inc\.?)$", re.I)
-
-
-def short_name(subject: str) -> str:
-    return _LEGAL_FORM.sub("", subject.strip()).strip() or subject.strip()
-
 
 class ReportService:
     def __init__(self, metadata: MetadataStore, retriever: HybridRetriever, writer: ReportWriter,

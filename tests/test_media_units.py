@@ -158,7 +158,7 @@ def test_pdf_pages_with_missing_or_garbage_text_layers_are_sent_to_ocr():
 
 
 def test_whisper_hallucinations_are_not_indexed_as_speech():
-    from ingest.speech.faster_whisper_transcriber import is_hallucination
+    from ingest.speech.hallucination import is_hallucination
 
     assert is_hallucination("以下是普通话的句子。")          # the prompt echoed back on unintelligible audio
     assert is_hallucination("Yi 3,4," + "5," * 100)          # a token loop

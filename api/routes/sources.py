@@ -28,8 +28,7 @@ def document_file(document_id: str, runtime: Runtime = Depends(get_runtime)):
                              "size in the unit of the citations' bounding boxes; X-Page-Count the number of pages."}})
 async def page_image(document_id: str, page: int = Path(ge=1), runtime: Runtime = Depends(get_runtime)):
     document = runtime.metadata.get_document(document_id)
-    data = await run_in_threadpool(runtime.files.read, document.content_hash)
-    rendered = await run_in_threadpool(render_page, data, document.file_type, page)
+    rendered = await run_in_threadpool(render_page, runtime.files.path(document.content_hash), document.file_type, page)
     return Response(rendered.png, media_type="image/png",
                     headers={"X-Page-Width": f"{rendered.width:.2f}", "X-Page-Height": f"{rendered.height:.2f}",
                              "X-Page-Unit": rendered.unit, "X-Page-Count": str(rendered.page_count),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,17 +76,9 @@ class FasterWhisperTranscriber:
                 text = text.strip()
                 if chinese:
                     text = to_simplified(text)
-                if text and not is_hallucination(text):
+                if text:
                     yield SpeechSegment(start, end, text)
 
-
-def is_hallucination(text: str) -> bool:
-    """Whisper's known failure modes on audio it cannot make out: it repeats its prompt, or loops on one
-    token ("5,5,5,5…", "星星星星…"). Neither is speech; indexing it would only add noise."""
-    if text.strip("。. ") == SIMPLIFIED_PROMPT.strip("。"):
-        return True
-    data = text.encode("utf-8")
-    return len(data) > 60 and len(data) / len(zlib.compress(data)) > 4.0
 
 
 def _split_at_pauses(segment) -> Iterator[tuple[float, float, str]]:

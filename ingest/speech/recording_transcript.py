@@ -7,6 +7,7 @@ from core.errors import NoTextFound
 from core.types import Block
 from ingest.media.audio_windows import decode_audio_windows
 from ingest.parse_context import ParseContext
+from ingest.speech.hallucination import is_hallucination
 
 
 _REPORT_EVERY_S = 15.0  # of audio: often enough for a live progress bar, rare enough for the metadata store
@@ -36,6 +37,8 @@ def transcribe_recording(path: Path, filename: str, duration_s: float, context: 
         transcription = transcriber.transcribe(window.samples, language)
         language = language or transcription.language  # detected once, then kept for the whole recording
         for segment in transcription.segments:
+            if is_hallucination(segment.text):
+                continue
             blocks.append(Block(text=segment.text, start_s=round(window.offset_s + segment.start_s, 2),
                                 end_s=round(window.offset_s + segment.end_s, 2)))
             reported = _report(context, low, high, window.offset_s + segment.end_s, duration_s, reported)
