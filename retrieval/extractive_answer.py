@@ -1,7 +1,8 @@
 """The offline answer: the evidence sentences that best match the question, each with its citation.
 
 No generation, so nothing can be invented; when no retrieved sentence shares enough of the
-question's terms, the answer says the knowledge base does not contain it.
+question's terms, or no passage meets the question's explicit constraints (its year, figure or title),
+the answer says the knowledge base does not contain it.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from index.sparse_encoder import SparseEncoder
 from ingest.sentences import sentence_spans
+from retrieval.question_constraints import hit_context, question_constraints
 from retrieval.search_hit import SearchHit
 
 NOT_FOUND = "知识库中没有找到与该问题相关的内容。/ The knowledge base does not contain an answer to this question."
@@ -36,8 +38,11 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, hits: list[SearchHit]) -> ExtractiveAnswer:
         query_terms = set(self.tokenizer.tokenize(question))
+        constraints = question_constraints(question)
         scored: list[tuple[float, int, int, str]] = []
         for rank, hit in enumerate(hits):
+            if constraints and not constraints.met_by(hit_context(hit)):
+                continue
             for order, (start, end) in enumerate(sentence_spans(hit.text)):
                 sentence = hit.text[start:end]
                 if sentence.endswith(("？", "?")):

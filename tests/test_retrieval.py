@@ -60,3 +60,22 @@ def test_extractive_answer_cites_its_sentences_and_refuses_without_evidence():
     assert answer.hits[0].citation.document_name == "doc0.docx"
     refused = answerer.answer("外汇期权保证金比例", hits)
     assert not refused.found and refused.hits == [] and "没有找到" in refused.answer
+
+
+def test_extractive_answer_keeps_to_the_year_and_title_the_question_names():
+    answerer = ExtractiveAnswerer(JiebaBm25Encoder())
+    last_year = _hit("2020年本行个人住房贷款余额为812亿元，同比增长6.1%。", 0)
+    # Same topic, another year: sharing every other word does not make it an answer.
+    refused = answerer.answer("2021年本行个人住房贷款余额是多少", [last_year])
+    assert not refused.found
+    this_year = _hit("2021年本行个人住房贷款余额为905亿元，同比增长11.5%。", 1)
+    answer = answerer.answer("2021年本行个人住房贷款余额是多少", [last_year, this_year])
+    assert answer.found and "905亿元" in answer.answer and "812" not in answer.answer
+    # "20210" is not the year 2021; full-width digits are the same digits.
+    assert not answerer.answer("2021年本行个人住房贷款余额是多少", [_hit("编号20210的贷款余额为905亿元。", 0)]).found
+    assert answerer.answer("２０２１年本行个人住房贷款余额是多少", [this_year]).found
+    # A title in 《》 must be the passage's; a number glued to a name ("Q3") is part of the name.
+    manual = _hit("《个人贷款管理办法》规定，贷款期限最长不超过三十年。", 0)
+    assert not answerer.answer("《流动资金贷款管理办法》规定的贷款期限最长多少年", [manual]).found
+    assert answerer.answer("《个人贷款管理办法》规定的贷款期限最长多少年", [manual]).found
+    assert answerer.answer("Q3 revenue of the bank", [_hit("The bank's third-quarter revenue rose 5%.", 0)]).found
