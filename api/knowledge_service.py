@@ -132,6 +132,18 @@ class KnowledgeService:
         mode = mode or RetrievalMode(self.rt.settings.search_mode)
         return self.rt.retriever.retrieve(query, chunk_filter, top_k or self.rt.settings.top_k, mode)
 
+    def chunks(self, chunk_ids: list[str], kbs: list[str] | None = None,
+               principals: list[str] | None = None) -> list[SearchHit]:
+        """Chunks by the ids search hits and graph provenance carry, in the order asked; ids that are not in
+        these knowledge bases (or no longer exist) are left out."""
+        kb_ids = self.resolve_kbs(kbs)
+        ids = list(dict.fromkeys(chunk_ids))
+        if not kb_ids or not ids:
+            return []
+        found = self.rt.vector_store.fetch(ChunkFilter(kb_ids=kb_ids, principals=principals, point_ids=ids), len(ids))
+        by_id = {point.point_id: point for point in found}
+        return [SearchHit.from_point(i, by_id[i].payload) for i in ids if i in by_id]
+
     @staticmethod
     def used_graph(retrieval: Retrieval) -> dict | None:
         evidence = retrieval.graph

@@ -164,6 +164,12 @@ class SearchResponse(BaseModel):
     graph: "UsedGraphOut | None" = None
 
 
+class ChunksResponse(BaseModel):
+    hits: list[SearchHitOut] = Field(description="The chunks found, in the order asked; scores are 0")
+    missing: list[str] = Field(description="Ids asked for that are not in these knowledge bases (e.g. deleted "
+                               "with their document)")
+
+
 AnswerMode = Literal["auto", "extractive", "llm"]
 
 

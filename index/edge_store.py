@@ -104,6 +104,12 @@ class EdgeVectorStore:
         with self._lock:
             return self.shard.count(qe.CountRequest(exact=True, filter=_to_filter(chunk_filter)))
 
+    def fetch(self, chunk_filter: ChunkFilter, limit: int) -> list[ScoredChunk]:
+        request = qe.ScrollRequest(limit=limit, filter=_to_filter(chunk_filter), with_payload=True)
+        with self._lock:
+            records, _next = self.shard.scroll(request)
+        return [ScoredChunk(str(r.id), 0.0, dict(r.payload or {})) for r in records]
+
     def optimize(self) -> None:
         with self._lock:
             self.shard.optimize()

@@ -83,6 +83,11 @@ class QdrantClientVectorStore:
     def count(self, chunk_filter: ChunkFilter) -> int:
         return self._client.count(self._collection, count_filter=_to_filter(chunk_filter), exact=True).count
 
+    def fetch(self, chunk_filter: ChunkFilter, limit: int) -> list[ScoredChunk]:
+        records, _next = self._client.scroll(self._collection, scroll_filter=_to_filter(chunk_filter), limit=limit,
+                                             with_payload=True)
+        return [ScoredChunk(str(r.id), 0.0, dict(r.payload or {})) for r in records]
+
     def optimize(self) -> None:
         """The server builds its indexes in the background."""
 

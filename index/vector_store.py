@@ -68,6 +68,10 @@ class VectorStore(Protocol):
 
     def count(self, chunk_filter: ChunkFilter) -> int: ...
 
+    def fetch(self, chunk_filter: ChunkFilter, limit: int) -> list[ScoredChunk]:
+        """Up to `limit` points that meet the filter, unranked (score 0), with payload: chunks by id."""
+        ...
+
     def optimize(self) -> None:
         """Build indexes after bulk writes (the embedded engine); a no-op where the server does it."""
         ...

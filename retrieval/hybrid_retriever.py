@@ -11,7 +11,7 @@ from retrieval.fusion import fuse
 from retrieval.graph_expansion import GraphEvidence, GraphExpander, order_graph_chunks
 from retrieval.reranker import RerankCandidate, Reranker
 from retrieval.script import lexically_comparable, majority_script
-from retrieval.search_hit import Citation, SearchHit, StageScores
+from retrieval.search_hit import SearchHit, StageScores
 
 
 class RetrievalMode(str, Enum):
@@ -108,9 +108,8 @@ class HybridRetriever:
             fused = fuse(self.config.fusion, dense, sparse, self.config.dense_weight, self.config.rrf_k, blind)
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)
         hits = [
-            SearchHit(pid, by_id[pid].payload.get("text", ""), by_id[pid].payload.get("parent_text"),
-                      fused[pid], StageScores(sparse_scores.get(pid), dense_scores.get(pid), fused[pid]),
-                      Citation.from_payload(by_id[pid].payload), by_id[pid].payload)
+            SearchHit.from_point(pid, by_id[pid].payload, fused[pid],
+                                 StageScores(sparse_scores.get(pid), dense_scores.get(pid), fused[pid]))
             for pid in ranked
         ]
         if mode in (RetrievalMode.HYBRID_RERANK, RetrievalMode.GRAPH) and self.reranker is not None and hits:
@@ -149,9 +148,8 @@ class HybridRetriever:
             pushed_out = window - len(chosen) - 1
             if pushed_out < len(hits) and r.score < (hits[pushed_out].scores.dense or float("-inf")) - gap:
                 continue
-            hit = by_id.get(r.point_id) or SearchHit(
-                r.point_id, r.payload.get("text", ""), r.payload.get("parent_text"), r.score,
-                StageScores(None, r.score, None), Citation.from_payload(r.payload), r.payload)
+            hit = by_id.get(r.point_id) or SearchHit.from_point(r.point_id, r.payload, r.score,
+                                                                StageScores(None, r.score, None))
             hit.scores.graph = evidence.chunk_scores.get(r.point_id)
             chosen.append(hit)
         chosen_ids = {h.chunk_id for h in chosen}

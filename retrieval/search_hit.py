@@ -64,3 +64,10 @@ class SearchHit:
     scores: StageScores
     citation: Citation
     payload: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @classmethod
+    def from_point(cls, point_id: str, payload: dict[str, Any], score: float = 0.0,
+                   scores: StageScores | None = None) -> "SearchHit":
+        """A hit built from a vector-store point's payload (the text, its section and its provenance)."""
+        return cls(point_id, payload.get("text", ""), payload.get("parent_text"), score, scores or StageScores(),
+                   Citation.from_payload(payload), payload)

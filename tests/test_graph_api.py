@@ -3,7 +3,6 @@
 Real engines: the Bolt server of the session (ArcadeDB, or ZHIKU_TEST_NEO4J_URI), the embedding model, Qdrant."""
 from __future__ import annotations
 
-from index.vector_store import ChunkFilter
 from tests.conftest import wait_for_job
 
 GUARANTEE = ("# 授信调查报告\n\n北京华远置业有限公司向中国邮政储蓄银行北京分行申请流动资金贷款5000万元，"
@@ -21,7 +20,7 @@ def _upload(client, kb_id, name, text):
     return item["document"]["id"], job
 
 
-def test_ingestion_builds_the_graph_and_delete_removes_only_its_facts(client, runtime):
+def test_ingestion_builds_the_graph_and_delete_removes_only_its_facts(client):
     kb_id = client.post("/knowledge-bases", json={"name": "credit", "language": "zh"}).json()["id"]
     report_id, job = _upload(client, kb_id, "授信报告.md", GUARANTEE)
     assert "graph:" in job["detail"] and "entities" in job["detail"], job["detail"]
@@ -34,9 +33,14 @@ def test_ingestion_builds_the_graph_and_delete_removes_only_its_facts(client, ru
     detail = client.get(f"/graph/entities/{guarantor['key']}", params={"kb": kb_id}).json()
     types = {r["type"] for r in detail["relations"]}
     assert "guarantees" in types, detail["relations"]
-    # Every fact leads to chunks that retrieval can return.
-    chunk_ids = {c for r in detail["relations"] for c in r["provenance"]["chunk_ids"]}
-    assert chunk_ids and all(runtime.vector_store.count(ChunkFilter(kb_ids=[kb_id])) > 0 for _ in chunk_ids)
+    # Every fact leads to the chunks that state it, fetched by id with their citation.
+    chunk_ids = sorted({c for r in detail["relations"] for c in r["provenance"]["chunk_ids"]})
+    passages = client.get("/chunks", params={"ids": chunk_ids, "knowledge_bases": [kb_id]}).json()
+    assert [h["chunk_id"] for h in passages["hits"]] == chunk_ids and passages["missing"] == []
+    assert all("北京中关村科技融资担保有限公司" in h["text"] for h in passages["hits"])
+    assert {h["citation"]["document_id"] for h in passages["hits"]} <= {report_id, check_id}
+    check_chunks = [h["chunk_id"] for h in passages["hits"] if h["citation"]["document_id"] == check_id]
+    assert check_chunks
 
     borrower = next(e for e in client.get("/graph/entities", params={"q": "华远置业", "kb": kb_id}).json())
     overdue_bank = next(e for e in client.get("/graph/entities", params={"q": "招商银行", "kb": kb_id}).json())
@@ -48,6 +52,11 @@ def test_ingestion_builds_the_graph_and_delete_removes_only_its_facts(client, ru
     kept = next(e for e in after if e["name"] == "北京中关村科技融资担保有限公司")
     assert kept["provenance"]["document_ids"] == [report_id]  # shared entity stays with its other document
     assert client.get("/graph/entities", params={"q": "招商银行", "kb": kb_id}).json() == []  # only the deleted one named it
+    gone = client.get("/chunks", params={"ids": check_chunks, "knowledge_bases": [kb_id]}).json()
+    assert gone == {"hits": [], "missing": check_chunks}  # its chunks went with the document
+    other_kb = client.post("/knowledge-bases", json={"name": "other"}).json()["id"]
+    assert client.get("/chunks", params={"ids": chunk_ids, "knowledge_bases": [other_kb]}).json()["hits"] == []
+    assert client.get("/chunks", params={"ids": ["not-a-uuid"]}).status_code == 422
 
     missing = client.get("/graph/entities/not-a-key", params={"kb": kb_id})
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"

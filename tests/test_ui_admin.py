@@ -171,6 +171,8 @@ def test_admin_console(browser_page, base_url):
     page.locator("#panel-graph .relations-table [data-act=relation-chunks]").first.click()
     chunk = page.locator("#panel-graph .graph-chunks .chunk-list li").first
     expect(chunk).to_contain_text("华夏通商银行上海分行向江南恒泰精密制造有限公司")
+    expect(page.locator("#panel-graph .graph-chunks")).to_contain_text("按图谱记录的分块编号取回")
+    expect(page.locator("#panel-graph .graph-chunks")).not_to_contain_text("已不在知识库中")  # every recorded chunk came back
     chunk.locator("[data-act=open]").click()
     expect(page.locator(".source-panel .snippet")).to_contain_text("上海浦江融资担保有限公司")
     page.locator(".source-panel [data-close]").click()

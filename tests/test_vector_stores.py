@@ -99,3 +99,18 @@ def test_edge_store_refuses_a_second_process_holder(tmp_path):
             EdgeVectorStore(tmp_path / "locked").ensure_collection(4, "m")
     finally:
         first.close()
+
+
+def test_fetch_by_id_keeps_to_the_filter(make_store):
+    store = make_store()
+    store.ensure_collection(8, "model-a")
+    kb1, kb2 = _points("kb1", principals=("role:credit",)), _points("kb2")
+    store.upsert(kb1 + kb2)
+    wanted = [kb1[2].point_id, kb2[0].point_id, str(uuid.uuid4())]
+    found = store.fetch(ChunkFilter(point_ids=wanted), 10)
+    assert {p.point_id: p.payload["text"] for p in found} == {kb1[2].point_id: TEXTS[2], kb2[0].point_id: TEXTS[0]}
+    assert all(p.score == 0.0 for p in found)
+    assert [p.point_id for p in store.fetch(ChunkFilter(kb_ids=["kb2"], point_ids=wanted), 10)] == [kb2[0].point_id]
+    assert [p.point_id for p in store.fetch(ChunkFilter(principals=["role:teller"], point_ids=wanted), 10)] == \
+        [kb2[0].point_id]  # another role's chunk is not fetched by id either
+    assert len(store.fetch(ChunkFilter(), 100)) == 8  # never the schema marker

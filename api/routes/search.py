@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+import uuid
+
+from fastapi import APIRouter, Depends, Query
 
 from api.converters import hit_out
 from api.deps import get_service
 from api.knowledge_service import KnowledgeService
-from api.schemas import SearchRequest, SearchResponse
+from api.schemas import ChunksResponse, SearchRequest, SearchResponse
 
 router = APIRouter(tags=["retrieval"])
 
@@ -17,3 +19,15 @@ def search(body: SearchRequest, service: KnowledgeService = Depends(get_service)
                                  body.mode)
     graph = service.used_graph(retrieval) if body.include_graph else None
     return SearchResponse(query=body.query, hits=[hit_out(h) for h in retrieval.hits], graph=graph)
+
+
+@router.get("/chunks", response_model=ChunksResponse)
+def chunks(ids: list[uuid.UUID] = Query(min_length=1, max_length=200, description="Chunk ids (a hit's chunk_id, "
+                                        "a graph fact's provenance chunk_ids)"),
+           knowledge_bases: list[str] | None = Query(None, description="Ids or names; default: all"),
+           service: KnowledgeService = Depends(get_service)):
+    """Chunks by id, with their text, section and citation: the passages behind graph facts, or a stored hit."""
+    asked = [str(i) for i in ids]
+    hits = service.chunks(asked, knowledge_bases)
+    found = {h.chunk_id for h in hits}
+    return ChunksResponse(hits=[hit_out(h) for h in hits], missing=[i for i in dict.fromkeys(asked) if i not in found])

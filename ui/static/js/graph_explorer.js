@@ -21,9 +21,9 @@ registerStrings({
     "graph.expand": "展开 {name}", "graph.expandShort": "展开", "graph.passages": "出处", "graph.passagesFor": "查看“{what}”的出处段落",
     "graph.trail": "浏览路径：",
     "graph.chunksTitle": "出处段落：{what}", "graph.chunksCount": "显示 {shown} 条，图谱记录共 {total} 条支持分块。",
-    "graph.chunksMissing": "另有 {n} 条支持分块没能通过文本检索取回，可打开原文件查看：",
-    "graph.chunksNone": "没有取回这些支持分块的文字，可打开原文件查看：",
-    "graph.chunksHow": "按图谱记录的分块编号，在这些文档内检索实体名称取回。",
+    "graph.chunksMissing": "另有 {n} 条支持分块已不在知识库中，可打开原文件查看：",
+    "graph.chunksNone": "这些支持分块已不在知识库中，可打开原文件查看：",
+    "graph.chunksHow": "按图谱记录的分块编号取回。",
     "graph.openSource": "查看出处：{label}", "graph.openFile": "打开原文件",
     "graph.type.organization": "机构", "graph.type.person": "人物", "graph.type.product": "产品", "graph.type.policy": "制度政策",
     "graph.type.account_type": "账户类型", "graph.type.loan_type": "贷款品种", "graph.type.amount": "金额", "graph.type.date": "日期",
@@ -48,9 +48,9 @@ registerStrings({
     "graph.expand": "Expand {name}", "graph.expandShort": "Expand", "graph.passages": "Sources", "graph.passagesFor": "Passages supporting “{what}”",
     "graph.trail": "Visited:",
     "graph.chunksTitle": "Supporting passages: {what}", "graph.chunksCount": "Showing {shown}; the graph records {total} supporting chunks.",
-    "graph.chunksMissing": "{n} more supporting chunks could not be fetched by text search; open the original files:",
-    "graph.chunksNone": "The text of these supporting chunks could not be fetched; open the original files:",
-    "graph.chunksHow": "Fetched by the chunk ids the graph records, searching the entity names within these documents.",
+    "graph.chunksMissing": "{n} more supporting chunks are no longer in the knowledge base; open the original files:",
+    "graph.chunksNone": "These supporting chunks are no longer in the knowledge base; open the original files:",
+    "graph.chunksHow": "Fetched by the chunk ids the graph records.",
     "graph.openSource": "Open the source: {label}", "graph.openFile": "Open the original file",
     "graph.type.organization": "organisation", "graph.type.person": "person", "graph.type.product": "product", "graph.type.policy": "policy",
     "graph.type.account_type": "account type", "graph.type.loan_type": "loan type", "graph.type.amount": "amount", "graph.type.date": "date",
@@ -166,19 +166,17 @@ export function mountGraphExplorer(container, { documentName = () => null } = {}
     }
   }
 
-  // Supporting chunks: the graph records their ids; their text comes from /search within their documents,
-  // keeping only the recorded chunks. Those a text search does not bring back are offered as files.
+  // Supporting chunks: the graph records their ids, and /chunks returns them with text and citation. Ids the
+  // index no longer holds (a document deleted since) are offered as the original files instead.
   async function showChunks({ what, provenance, names }) {
     const token = ++s.chunkToken;
     s.chunks = { what, names, status: "loading", provenance };
     renderChunks();
-    const ids = new Set(provenance.chunk_ids);
     try {
-      const reply = await api("/search", { method: "POST", json: { query: names.join(" "), knowledge_bases: [s.kb],
-        document_ids: provenance.document_ids, top_k: 100, mode: "hybrid" } });
+      const query = new URLSearchParams([["knowledge_bases", s.kb], ...provenance.chunk_ids.map((id) => ["ids", id])]);
+      const reply = provenance.chunk_ids.length ? await api(`/chunks?${query}`) : { hits: [], missing: [] };
       if (token !== s.chunkToken) return;
-      const hits = reply.hits.filter((hit) => ids.has(hit.chunk_id));
-      s.chunks = { ...s.chunks, status: "ready", hits, missing: ids.size - hits.length };
+      s.chunks = { ...s.chunks, status: "ready", hits: reply.hits, missing: reply.missing.length };
     } catch (err) {
       if (token !== s.chunkToken) return;
       s.chunks = { ...s.chunks, status: "error", message: err.message };
