@@ -54,7 +54,7 @@ class ChatService:
         follow_ups = self.follow_ups.suggest(query, hits) if suggest and final.found else []
         message = self.conversations.add_message(conversation_id, "assistant", final.text,
                                                  citations=[citation_record(h) for h in final.citations],
-                                                 found=final.found)
+                                                 found=final.found, answer_mode=final.mode, model=final.model)
         yield ChatEvent("done", {"conversation_id": conversation_id, "message_id": message.id, "answer": final,
                                  "follow_ups": follow_ups})
 

@@ -227,6 +227,8 @@ class ChatMessageOut(BaseModel):
     rewritten_query: str | None
     citations: list[dict]
     found: bool | None
+    answer_mode: str | None = Field(None, description="An answer's mode: extractive or llm")
+    model: str | None = Field(None, description="The model that wrote an LLM answer (a fallback endpoint's, maybe)")
     created_at: UtcDatetime
 
 
@@ -336,3 +338,5 @@ class FeedbackOut(BaseModel):
     created_at: UtcDatetime
     question: str | None = None
     answer: str | None = None
+    answer_mode: str | None = None
+    model: str | None = None

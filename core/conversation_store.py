@@ -74,7 +74,8 @@ class ConversationStore:
                                   .order_by(ChatMessage.seq)))
 
     def add_message(self, conversation_id: str, role: str, content: str, *, rewritten_query: str | None = None,
-                    citations: list[dict] | None = None, found: bool | None = None) -> ChatMessage:
+                    citations: list[dict] | None = None, found: bool | None = None,
+                    answer_mode: str | None = None, model: str | None = None) -> ChatMessage:
         with self._sessions() as s:
             conversation = s.get(Conversation, conversation_id)
             if conversation is None:
@@ -82,7 +83,8 @@ class ConversationStore:
             seq = (s.scalar(select(func.max(ChatMessage.seq)).where(ChatMessage.conversation_id == conversation_id))
                    or 0) + 1
             message = ChatMessage(conversation_id=conversation_id, seq=seq, role=role, content=content,
-                                  rewritten_query=rewritten_query, citations=citations or [], found=found)
+                                  rewritten_query=rewritten_query, citations=citations or [], found=found,
+                                  answer_mode=answer_mode, model=model)
             s.add(message)
             if role == "user" and not conversation.title:
                 conversation.title = content.strip()[:MAX_TITLE_CHARS]

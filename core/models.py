@@ -123,10 +123,13 @@ class ChatMessage(Base):
     seq: Mapped[int] = mapped_column(Integer)  # order within the conversation
     role: Mapped[str] = mapped_column(String(20))  # user | assistant
     content: Mapped[str] = mapped_column(Text)
-    # For a user turn: the standalone question retrieval used; for an assistant turn: its citations and mode.
+    # For a user turn: the standalone question retrieval used; for an assistant turn: its citations, whether
+    # the knowledge base had the answer, and what wrote it (feedback is only useful knowing which mode/model).
     rewritten_query: Mapped[str | None] = mapped_column(Text, nullable=True)
     citations: Mapped[list[dict]] = mapped_column(JSON, default=list)
     found: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    answer_mode: Mapped[str | None] = mapped_column(String(20), nullable=True)  # extractive | llm
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the LLM endpoint's model that answered
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

@@ -72,6 +72,7 @@ def test_a_conversation_streams_cited_answers_and_rewrites_follow_ups(client, ca
     assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
     assert stored["messages"][2]["rewritten_query"] == meta["query"]
     assert stored["messages"][3]["citations"][0]["document_name"] == "信用卡FAQ.md"
+    assert [m["answer_mode"] for m in stored["messages"]] == [None, "extractive", None, "extractive"]
     assert stored["title"] == "白金卡的年费是多少？"
     assert any(c["id"] == conversation_id for c in client.get("/assistant/conversations").json())
 
@@ -129,7 +130,9 @@ def test_the_local_llm_streams_a_cited_chinese_answer(tmp_path, bolt_server, llm
                            files=[("files", ("信用卡FAQ.md", CARD_FAQ.encode(), "text/markdown"))]).json()["items"][0]
         assert wait_for_job(client, item["job_id"])["status"] == "done"
         events = chat(client, "信用卡丢失后怎么挂失？", suggest_follow_ups=False)
+        stored = client.get(f"/assistant/conversations/{events[0][1]['conversation_id']}").json()["messages"][-1]
     runtime.close()
+    assert stored["answer_mode"] == "llm" and stored["model"] == llm_server.model  # kept for judging feedback
     assert events[0][1]["mode"] == "llm"
     answer = events[-1][1]["answer"]
     assert answer["found"] and answer["mode"] == "llm", answer

@@ -78,5 +78,6 @@ def test_feedback_on_an_answer_is_kept_for_evaluation(client):
     assert response.status_code == 201 and response.json()["rating"] == "down"
     listed = client.get("/assistant/feedback").json()
     assert listed[0]["comment"] == "缺少时限" and listed[0]["question"] == "信用卡丢了怎么办？" and "95500-8" in listed[0]["answer"]
+    assert listed[0]["answer_mode"] == "extractive" and listed[0]["model"] is None  # what wrote the judged answer
     assert client.post(f"/assistant/messages/{message_id}/feedback", json={"rating": "meh"}).status_code == 422
     assert client.post("/assistant/messages/nope/feedback", json={"rating": "up"}).status_code == 404

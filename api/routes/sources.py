@@ -49,5 +49,6 @@ def give_feedback(message_id: str, body: FeedbackIn, runtime: Runtime = Depends(
 def list_feedback(limit: int = 500, runtime: Runtime = Depends(get_runtime)):
     """Newest first, each with its question and answer: export for evaluation."""
     return [FeedbackOut(id=f.id, message_id=f.message_id, rating=f.rating, comment=f.comment,
-                        created_at=f.created_at, question=question, answer=message.content)
+                        created_at=f.created_at, question=question, answer=message.content,
+                        answer_mode=message.answer_mode, model=message.model)
             for f, message, question in runtime.conversations.list_feedback(limit)]
