@@ -1,9 +1,12 @@
-"""The explicit constraints a question puts on its answer, and whether a passage meets them.
+"""The explicit constraints a question puts on its answer, and whether a passage contradicts them.
 
-A question that names a year, a figure or a title ("2021年香港GDP增长了多少", "电影《四海》的导演是谁") is
-answered only by a passage about that year or that title. Passages about the same topic in another year
-share almost every other word with the question, so term overlap alone cannot tell them apart; without this
-check the offline answerer quoted last year's figure as this year's.
+A question that names a year, a quantity with its unit or a title ("2021年香港GDP增长了多少",
+"欧元区2022年8月通胀率", "电影《四海》的导演是谁") is not answered by a passage about another year, month or
+title. Such passages share almost every other word with the question, so term overlap alone cannot tell
+them apart; without this check the offline answerer quoted last year's figure as this year's.
+
+A passage that names *no* year (or month, or title) is not ruled out: bank policies and FAQs often state
+the rule without the year a user puts in the question, and refusing those would hide the answer.
 """
 from __future__ import annotations
 
@@ -13,34 +16,54 @@ from dataclasses import dataclass
 
 from retrieval.search_hit import SearchHit
 
-# A number glued to Latin letters is part of a name ("Q3", "MIX4", "93rd"), written differently elsewhere
-# ("third quarter"), so it is no constraint; the name's words count in the term overlap instead.
-_NUMBER = re.compile(r"(?<![a-z\d.])\d+(?:\.\d+)?(?![a-z\d])")
+# A number glued to Latin letters is part of a name ("Q3", "MIX4", "93rd"), so only free-standing ones count.
+_NUMBER = re.compile(r"(?<![a-z\d.])(\d+(?:\.\d+)?)(?![a-z\d])\s*([\u4e00-\u9fff]?)")
+_YEAR = re.compile(r"(?<![a-z\d.])(?:19|20)\d\d(?![\d])")
 _TITLE = re.compile(r"《([^《》]{1,40})》")
 
 
 @dataclass(frozen=True, slots=True)
+class QuantityConstraint:
+    number: str  # as written, e.g. "8", "1500", "6.4"
+    unit: str  # the character after it, e.g. "月", "米", "条"
+
+    def pattern(self, number: str) -> str:
+        return rf"(?<![\d.]){number}(?![\d.])\s*{re.escape(self.unit)}"
+
+
+@dataclass(frozen=True, slots=True)
 class QuestionConstraints:
-    numbers: tuple[str, ...]  # digit strings as written, e.g. "2021", "1500", "6.4"
+    years: tuple[str, ...]
+    quantities: tuple[QuantityConstraint, ...]
     titles: tuple[str, ...]  # the text inside 《》
 
     def __bool__(self) -> bool:
-        return bool(self.numbers or self.titles)
+        return bool(self.years or self.quantities or self.titles)
 
     def met_by(self, text: str) -> bool:
+        """False when the passage is about another year, quantity or title than the question names."""
         text = _fold(text)
-        for number in self.numbers:
-            # A whole number only: "2021" is not met by "20210" or "12021".
-            if not re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text):
+        if self.years:
+            mentioned = set(_YEAR.findall(text))
+            if mentioned and not all(year in mentioned for year in self.years):
                 return False
-        return all(title in text for title in self.titles)
+        for quantity in self.quantities:
+            if re.search(quantity.pattern(r"\d+(?:\.\d+)?"), text) and \
+                    not re.search(quantity.pattern(re.escape(quantity.number)), text):
+                return False
+        if self.titles and _TITLE.search(text) and not all(title in text for title in self.titles):
+            return False
+        return True
 
 
 def question_constraints(question: str) -> QuestionConstraints:
     question = _fold(question)
+    years = tuple(dict.fromkeys(_YEAR.findall(question)))
+    quantities = tuple(dict.fromkeys(
+        QuantityConstraint(number, unit) for number, unit in _NUMBER.findall(question)
+        if unit and number not in years and unit != "年"))
     titles = tuple(dict.fromkeys(m.group(1).strip() for m in _TITLE.finditer(question) if m.group(1).strip()))
-    numbers = tuple(dict.fromkeys(m.group(0) for m in _NUMBER.finditer(question)))
-    return QuestionConstraints(numbers, titles)
+    return QuestionConstraints(years, quantities, titles)
 
 
 def hit_context(hit: SearchHit) -> str:
@@ -50,5 +73,5 @@ def hit_context(hit: SearchHit) -> str:
 
 
 def _fold(text: str) -> str:
-    # Full-width digits and brackets are common in Chinese text: compare them as their ASCII forms.
+    # Full-width digits are common in Chinese text: compare them as their ASCII forms.
     return unicodedata.normalize("NFKC", text).lower()
