@@ -218,6 +218,7 @@ def test_chat_page_answers_with_sources_feedback_history_languages_and_a_narrow_
     first.locator(".msg-actions").wait_for()
     assert "1,200元" in first.locator(".answer").inner_text()
     assert first.locator(".answer .chip.cite").count() >= 1  # history keeps its citations
+    assert first.locator(".badge.mode").inner_text() == "原文摘录"  # and how each answer was made
     assert page.locator(".conv.current .conv-title").inner_text() == "白金卡的年费是多少？"
     first.locator(".answer .chip.cite").first.click()
     page.locator(".source-panel .page-view .box").wait_for()

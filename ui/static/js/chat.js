@@ -397,7 +397,7 @@ async function loadConversation(id) {
       addEntry({ role: "user", content: m.content });
     } else if (m.role === "assistant") {
       addEntry({ role: "assistant", content: m.content, citations: m.citations || [], found: m.found,
-        status: "done", messageId: m.id, query, followUps: [], mode: null });
+        status: "done", messageId: m.id, query, followUps: [], mode: m.answer_mode || null });
     }
   }
   if (!state.messages.length) showEmpty();
