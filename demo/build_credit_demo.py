@@ -56,14 +56,14 @@ for _path in (REPO_DIR, DEMO_DIR):  # the project's parsers (verification) and b
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from build_demo_kb import (FIXED_DT, FIXED_PDF_DATE, normalize_ooxml,  # noqa: E402
+from build_demo_kb import (FIXED_DT, normalize_ooxml,  # noqa: E402
                            set_fixed_core_properties)
+from report_pdf import PDF_FONT, report_styles, running_header  # noqa: E402
 
 MAX_BYTES = {".mp3": 600 * 1024, ".png": 800 * 1024, ".jpg": 800 * 1024}
 DEFAULT_MAX_BYTES = 200 * 1024
 FICTIONAL = "（虚构演示材料 / fictional demo material）"
 AUTHOR = "华夏通商银行 Huaxia Commerce Bank (fictional demo)"
-PDF_FONT = "STSong-Light"
 
 # ---------------------------------------------------------------------------
 # the company (all fictional)
@@ -435,39 +435,17 @@ def build_pdf(path: Path) -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    base = dict(fontName=PDF_FONT, wordWrap="CJK")
-    st_title = ParagraphStyle("title", fontSize=17, leading=25, alignment=TA_CENTER, spaceAfter=4, **base)
-    st_sub = ParagraphStyle("sub", fontSize=10, leading=15, alignment=TA_CENTER,
-                            textColor=colors.HexColor("#444444"), spaceAfter=6, **base)
-    st_notice = ParagraphStyle("notice", fontSize=10, leading=15, borderColor=colors.HexColor("#9b1c1c"),
-                               borderWidth=0.8, borderPadding=5, backColor=colors.HexColor("#fdf2f2"),
-                               spaceBefore=4, spaceAfter=10, **base)
-    st_h1 = ParagraphStyle("h1", fontSize=13.5, leading=20, spaceBefore=8, spaceAfter=4,
-                           textColor=colors.HexColor("#1f3a5f"), **base)
+    styles = report_styles()
+    base = styles["base"]
+    st_title, st_sub, st_notice, st_h1 = styles["title"], styles["sub"], styles["notice"], styles["h1"]
     st_body = ParagraphStyle("body", fontSize=10.5, leading=15, firstLineIndent=21, spaceAfter=5, **base)
     st_right = ParagraphStyle("right", fontSize=10.5, leading=17, alignment=TA_RIGHT, **base)
     st_caption = ParagraphStyle("caption", fontSize=11, leading=16, alignment=TA_CENTER, spaceBefore=6,
                                 spaceAfter=3, **base)
 
-    def on_page(canvas, doc):
-        canvas.saveState()
-        canvas.setDateFormatter(lambda *args: FIXED_PDF_DATE)
-        width, height = A4
-        canvas.setFont(PDF_FONT, 8.5)
-        canvas.setFillColor(colors.HexColor("#666666"))
-        canvas.drawString(20 * mm, height - 13 * mm, f"{COMPANY} 2025年度审计报告（摘要）")
-        canvas.drawRightString(width - 20 * mm, height - 13 * mm, AUDIT_NO)
-        canvas.setStrokeColor(colors.HexColor("#bbbbbb"))
-        canvas.line(20 * mm, height - 15 * mm, width - 20 * mm, height - 15 * mm)
-        canvas.line(20 * mm, 16 * mm, width - 20 * mm, 16 * mm)
-        canvas.setFont(PDF_FONT, 9)
-        canvas.drawCentredString(width / 2, 10 * mm, "第 %d 页" % doc.page)
-        canvas.restoreState()
+    on_page = running_header(f"{COMPANY} 2025年度审计报告（摘要）", AUDIT_NO)
 
     def statement_table(heads, rows):
         data = [["项目", *heads]] + [[name, *(fig_text(x) for x in FIGURES[name])] for name in rows]

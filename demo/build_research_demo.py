@@ -41,11 +41,10 @@ for _path in (REPO_DIR, DEMO_DIR):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from build_demo_kb import FIXED_PDF_DATE  # noqa: E402
+from report_pdf import report_styles, running_header  # noqa: E402
 
 FICTIONAL = "（虚构演示材料 / fictional demo material）"
 AUTHOR = "华夏通商银行 Huaxia Commerce Bank (fictional demo)"
-PDF_FONT = "STSong-Light"
 MAX_BYTES = 200 * 1024
 
 ISSUER = "沧澜港航集团有限公司"
@@ -133,44 +132,20 @@ DISCLAIMER = (f"{FICTIONAL}本报告中的发行人、债券、评级机构、�
 def build_pdf(path: Path) -> None:
     from xml.sax.saxutils import escape
 
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
 
-    pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    base = dict(fontName=PDF_FONT, wordWrap="CJK")
-    st_title = ParagraphStyle("title", fontSize=17, leading=25, alignment=TA_CENTER, spaceAfter=4, **base)
-    st_sub = ParagraphStyle("sub", fontSize=10, leading=15, alignment=TA_CENTER,
-                            textColor=colors.HexColor("#444444"), spaceAfter=6, **base)
-    st_notice = ParagraphStyle("notice", fontSize=10, leading=15, borderColor=colors.HexColor("#9b1c1c"),
-                               borderWidth=0.8, borderPadding=5, backColor=colors.HexColor("#fdf2f2"),
-                               spaceBefore=4, spaceAfter=10, **base)
-    st_h1 = ParagraphStyle("h1", fontSize=13.5, leading=20, spaceBefore=8, spaceAfter=4,
-                           textColor=colors.HexColor("#1f3a5f"), **base)
+    styles = report_styles()
+    base = styles["base"]
+    st_title, st_sub, st_notice, st_h1 = styles["title"], styles["sub"], styles["notice"], styles["h1"]
     # Body leading stays under 1.5 em, so a wrapped paragraph is one block of text; "label：value" lines and
     # statement rows get space above them, so each is a line of its own.
     st_body = ParagraphStyle("body", fontSize=10.5, leading=15, spaceAfter=5, **base)
     st_line = ParagraphStyle("line", fontSize=10.5, leading=15, spaceBefore=4, **base)
 
-    def on_page(canvas, doc):
-        canvas.saveState()
-        canvas.setDateFormatter(lambda *args: FIXED_PDF_DATE)
-        width, height = A4
-        canvas.setFont(PDF_FONT, 8.5)
-        canvas.setFillColor(colors.HexColor("#666666"))
-        canvas.drawString(20 * mm, height - 13 * mm, f"华夏通商银行 固定收益研究　{FICTIONAL}")
-        canvas.drawRightString(width - 20 * mm, height - 13 * mm, REPORT_DATE)
-        canvas.setStrokeColor(colors.HexColor("#bbbbbb"))
-        canvas.line(20 * mm, height - 15 * mm, width - 20 * mm, height - 15 * mm)
-        canvas.line(20 * mm, 16 * mm, width - 20 * mm, 16 * mm)
-        canvas.setFont(PDF_FONT, 9)
-        canvas.drawCentredString(width / 2, 10 * mm, "第 %d 页" % doc.page)
-        canvas.restoreState()
+    on_page = running_header(f"华夏通商银行 固定收益研究　{FICTIONAL}", REPORT_DATE)
 
     def paragraphs(texts, style=st_body):
         return [Paragraph(escape(text), style) for text in texts]
