@@ -1,6 +1,6 @@
 // The credit report writer: choose a knowledge base, name the company, tick its materials, draft a cited report
 // (POST /reports/credit), read it with its citations, gaps and warnings, and download it as DOCX or Markdown.
-import { checkAllDocuments, checkedCountText, checkedDocumentIds, documentCheckboxes, renderDocumentChecklist } from "./document_checklist.js";
+import { DocumentChecklist } from "./document_checklist.js";
 import { api } from "./api.js";
 import { applyI18n, getLang, registerStrings, t } from "./i18n.js";
 import { mountKbPicker } from "./kb_picker.js";
@@ -110,6 +110,7 @@ export function localText(text) {
 const KB_KEY = "zhiku.credit.kb";
 const state = { kbId: null, documents: [], report: null, drafting: false, picker: null, seconds: 0 };
 const $ = (id) => document.getElementById(id);
+const checklist = new DocumentChecklist($("documents"), $("docs-count"));
 
 mountShell("credit");
 init();
@@ -125,13 +126,13 @@ async function init() {
   $("company").addEventListener("input", debounce(() => { tickForCompany(); renderSuggestions(); }, 200));
   $("company").addEventListener("change", () => { tickForCompany(); renderSuggestions(); });
   $("company").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.isComposing) { e.preventDefault(); draft(); } });
-  $("docs-all").addEventListener("click", () => setAll(true));
-  $("docs-none").addEventListener("click", () => setAll(false));
-  $("documents").addEventListener("change", updateCount);
+  $("docs-all").addEventListener("click", () => checklist.setAll(true));
+  $("docs-none").addEventListener("click", () => checklist.setAll(false));
+  $("documents").addEventListener("change", () => checklist.updateCount());
   $("draft").addEventListener("click", draft);
   $("report-body").addEventListener("click", onReportClick);
   window.addEventListener("langchange", () => {
-    renderDocuments(selectedIds());
+    checklist.render(state.kbId, state.documents, checklist.selectedIds());
     renderSuggestions();
     if (state.report) renderReport(state.report);
     else if (!state.drafting && !$("report-body").querySelector(".state.error")) showState($("report-body"), "empty", t("credit.empty"));
@@ -148,45 +149,30 @@ function debounce(fn, ms) {
 async function loadDocuments(kbId) {
   state.kbId = kbId || null;
   state.documents = [];
-  const box = $("documents");
-  if (!kbId) { showState(box, "empty", t("docs.pickKb")); updateCount(); return; }
-  showState(box, "loading");
+  if (!kbId) { checklist.render(null, []); return; }
+  checklist.showState("loading");
   try {
     state.documents = await api(`/knowledge-bases/${encodeURIComponent(kbId)}/documents`);
   } catch (err) {
-    showState(box, "error", err.message, () => loadDocuments(kbId));
-    updateCount();
+    checklist.showState("error", err.message, () => loadDocuments(kbId));
     return;
   }
   if (kbId !== state.kbId) return;  // another knowledge base was chosen meanwhile
-  renderDocuments(null);
+  checklist.render(state.kbId, state.documents, null);
   tickForCompany();
   renderSuggestions();
 }
-
-function renderDocuments(checked) {
-  const box = $("documents");
-  if (!state.kbId) { showState(box, "empty", t("docs.pickKb")); updateCount(); return; }
-  if (!state.documents.length) { showState(box, "empty", t("docs.none")); updateCount(); return; }
-  renderDocumentChecklist(box, state.documents, checked);
-  updateCount();
-}
-
-function checkboxes() { return documentCheckboxes($("documents")); }
-function selectedIds() { return checkedDocumentIds($("documents")); }
-function setAll(on) { checkAllDocuments($("documents"), on); updateCount(); }
-function updateCount() { $("docs-count").textContent = checkedCountText($("documents")); }
 
 // Tick the documents whose name contains the company's short name (the server's own rule).
 function tickForCompany() {
   const company = $("company").value.trim();
   if (!company) return;
   const key = shortName(company);
-  for (const box of checkboxes()) {
+  for (const box of checklist.checkboxes()) {
     const doc = state.documents.find((d) => d.id === box.value);
     box.checked = !box.disabled && !!doc && doc.name.includes(key);
   }
-  updateCount();
+  checklist.updateCount();
 }
 
 function renderSuggestions() {
@@ -214,7 +200,7 @@ async function draft() {
   const company = $("company").value.trim();
   if (!state.kbId) { toast(t("credit.needKb"), "error"); return; }
   if (!company) { toast(t("credit.needCompany"), "error"); $("company").focus(); return; }
-  const ids = selectedIds();
+  const ids = checklist.selectedIds();
   const body = { company, knowledge_bases: [state.kbId] };
   if (ids.length) body.document_ids = ids;
   else toast(t("credit.autoPick"));

@@ -1,7 +1,7 @@
 // Research: upload or choose reports (募集说明书、评级报告、研究报告), extract their fields with one citation each
 // (POST /research/extract), ask questions answered only from them (POST /research/ask, streamed), and draft a
 // cited report from the research template (POST /reports/draft) to download as DOCX.
-import { checkAllDocuments, checkedCountText, checkedDocumentIds, documentCheckboxes, renderDocumentChecklist } from "./document_checklist.js";
+import { DocumentChecklist } from "./document_checklist.js";
 import { api, streamEvents, uploadWithProgress } from "./api.js";
 import { applyI18n, getLang, registerStrings, t } from "./i18n.js";
 import { mountKbPicker } from "./kb_picker.js";
@@ -138,6 +138,7 @@ const state = {
 };
 const $ = (id) => document.getElementById(id);
 
+const checklist = new DocumentChecklist($("documents"), $("docs-count"));
 mountShell("research");
 init();
 
@@ -150,9 +151,9 @@ async function init() {
   if (localStorage.getItem(KB_KEY) === null) localStorage.setItem(KB_KEY, "[]");
   const picker = await mountKbPicker($("kb-picker"), { storageKey: KB_KEY, single: true, onChange: (ids) => loadDocuments(ids[0]) });
   loadDocuments(picker.selected()[0]);
-  $("docs-all").addEventListener("click", () => setAll(true));
-  $("docs-none").addEventListener("click", () => setAll(false));
-  $("documents").addEventListener("change", updateCount);
+  $("docs-all").addEventListener("click", () => checklist.setAll(true));
+  $("docs-none").addEventListener("click", () => checklist.setAll(false));
+  $("documents").addEventListener("change", () => checklist.updateCount());
   $("upload-form").addEventListener("submit", (e) => { e.preventDefault(); upload(); });
   $("extract").addEventListener("click", extract);
   $("draft").addEventListener("click", draftReport);
@@ -162,7 +163,7 @@ async function init() {
     if (chip) openSource(state.cites[Number(chip.dataset.n) - 1], { query: chip.dataset.query || "" });
   });
   window.addEventListener("langchange", () => {
-    renderDocuments(selectedIds());
+    checklist.render(state.kbId, state.documents, checklist.selectedIds());
     if (state.extraction) renderExtraction(state.extraction);
     else if (!state.busy.extract && !$("extract-body").querySelector(".state.error")) showState($("extract-body"), "empty", t("research.extractEmpty"));
     if (state.draft) renderDraft(state.draft);
@@ -172,36 +173,22 @@ async function init() {
 
 // -- documents ----------------------------------------------------------------------------------
 async function loadDocuments(kbId, tick = null) {
-  const keep = tick ? [...selectedIds(), ...tick] : null;
+  const keep = tick ? [...checklist.selectedIds(), ...tick] : null;
   state.kbId = kbId || null;
-  const box = $("documents");
-  if (!kbId) { state.documents = []; showState(box, "empty", t("docs.pickKb")); updateCount(); return; }
-  if (!keep) { state.documents = []; showState(box, "loading"); }
+  if (!kbId) { state.documents = []; checklist.render(null, []); return; }
+  if (!keep) { state.documents = []; checklist.showState("loading"); }
   let documents;
   try {
     documents = await api(`/knowledge-bases/${encodeURIComponent(kbId)}/documents`);
   } catch (err) {
-    showState(box, "error", err.message, () => loadDocuments(kbId));
-    updateCount();
+    checklist.showState("error", err.message, () => loadDocuments(kbId));
     return;
   }
   if (kbId !== state.kbId) return;  // another knowledge base was chosen meanwhile
   state.documents = documents;
-  renderDocuments(keep);
+  checklist.render(state.kbId, state.documents, keep);
 }
 
-function renderDocuments(checked) {
-  const box = $("documents");
-  if (!state.kbId) { showState(box, "empty", t("docs.pickKb")); updateCount(); return; }
-  if (!state.documents.length) { showState(box, "empty", t("docs.none")); updateCount(); return; }
-  renderDocumentChecklist(box, state.documents, checked);
-  updateCount();
-}
-
-function checkboxes() { return documentCheckboxes($("documents")); }
-function selectedIds() { return checkedDocumentIds($("documents")); }
-function setAll(on) { checkAllDocuments($("documents"), on); updateCount(); }
-function updateCount() { $("docs-count").textContent = checkedCountText($("documents")); }
 
 // -- upload -------------------------------------------------------------------------------------
 async function upload() {
@@ -281,9 +268,9 @@ async function follow(item, kbId) {
 }
 
 function tickDocument(id) {
-  const box = checkboxes().find((c) => c.value === id);
+  const box = checklist.checkboxes().find((c) => c.value === id);
   if (box && !box.disabled) box.checked = true;
-  updateCount();
+  checklist.updateCount();
 }
 
 // -- errors and busy states -----------------------------------------------------------------------
@@ -331,7 +318,7 @@ async function busy(kind, button, container, panel, textKey, work) {
 
 function chosen() {
   if (!state.kbId) { toast(t("research.needKb"), "error"); return null; }
-  const ids = selectedIds();
+  const ids = checklist.selectedIds();
   if (!ids.length) { toast(t("research.needDocs"), "error"); $("documents").querySelector("input:not([disabled])")?.focus(); return null; }
   return ids;
 }
