@@ -1,7 +1,7 @@
 """The offline answer: the evidence sentences that best match the question, each with its citation.
 
 No generation, so nothing can be invented; when no retrieved sentence shares enough of the
-question's terms, or no passage meets the question's explicit constraints (its year, figure or title),
+question's terms (passages about another year, quantity or title than the question names do not count),
 the answer says the knowledge base does not contain it.
 """
 from __future__ import annotations
