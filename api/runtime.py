@@ -109,7 +109,7 @@ class Runtime:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.sparse)
+        return ExtractiveAnswerer(self.sparse, self.embedder, self.settings.answer_sentence_dense_weight)
 
     # -- answers -----------------------------------------------------------------------------
     @cached_property

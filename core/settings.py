@@ -174,6 +174,9 @@ class Settings(BaseSettings):
     answer_min_relevance: float = Field(0.3, ge=0, le=1, description="An answer is attempted only when some "
                                         "retrieved passage contains at least this share of the question's terms; "
                                         "else the reply is 'not found in the knowledge base'.")
+    answer_sentence_dense_weight: float = Field(
+        0.5, ge=0, le=1, description="Extractive mode: weight of the embedding similarity, against term overlap, "
+        "when ranking the evidence sentences that may answer (0 = terms only; measured in docs/benchmarks.md).")
     grounding_action: Literal["remove", "flag"] = Field(
         "remove", description="What the grounding check does with a generated sentence whose citations do not "
         "support it: remove it from the answer, or keep it marked as unsupported.")

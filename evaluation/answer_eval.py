@@ -10,6 +10,8 @@ The evidence of every question is built here, not retrieved, so the figures meas
 - `rgb_zh_counterfactual`, `rgb_en_counterfactual`: the passages that state a planted false fact only
   (RGB's counterfactual setting). Does the answer follow the fake answer, give the true one, or refuse?
 - `*_counterfactual_mixed` (optional): true and planted passages together.
+- `cmrc2018_zh` (optional): reading comprehension; each question's own Wikipedia paragraph plus 4 hard
+  negatives. Tests which sentence the extractive answerer picks.
 
 Answers go through AnswerService.answer_from_hits, built as the service builds it (api/runtime.py), in
 extractive mode and/or with the LLM; latency is the time to the first checked sentence and the total.
@@ -34,7 +36,9 @@ from retrieval.search_hit import Citation, SearchHit, StageScores
 
 DEFAULT_SETS = ("rgb_zh", "rgb_zh_counterfactual", "rgb_en_counterfactual", "negative")
 MIXED_SETS = ("rgb_zh_counterfactual_mixed", "rgb_en_counterfactual_mixed")
-ALL_SETS = DEFAULT_SETS + MIXED_SETS
+# Reading comprehension: each question's own Wikipedia paragraph among hard negatives (sentence choice).
+READING_SETS = ("cmrc2018_zh",)
+ALL_SETS = DEFAULT_SETS + MIXED_SETS + READING_SETS
 SEED = 13
 POSITIVES = 3  # rgb_zh: positive passages per question; the rest of the evidence is hard negatives (RGB noise 0.4)
 _CITATION = re.compile(r"\[\d{1,3}\]")
@@ -126,8 +130,10 @@ def _shuffled(items: list, key: str, seed: int) -> list:
 
 def load_rgb_cases(folder: Path, tokenize: Callable[[str], list[str]], evidence: int = 5,
                    positives: int = POSITIVES, limit: int | None = None, seed: int = SEED,
-                   visible_chars: int | None = 700) -> tuple[list[AnswerCase], list[AnswerCase]]:
-    """rgb_zh questions twice: with positives + hard negatives, and with hard negatives only."""
+                   visible_chars: int | None = 700, set_name: str = "rgb_zh",
+                   ) -> tuple[list[AnswerCase], list[AnswerCase]]:
+    """A BEIR set's questions (rgb_zh; cmrc2018_zh) twice: with positives + hard negatives, and with hard
+    negatives only."""
     data = BeirDataset.load(folder, limit=limit)
     texts = [p.text for p in data.passages]
     index = Bm25(texts, tokenize)
@@ -152,7 +158,7 @@ def load_rgb_cases(folder: Path, tokenize: Callable[[str], list[str]], evidence:
         pool = visible if len(visible) >= min(positives, len(stating)) else stating
         chosen = random.Random(f"{seed}:{query.query_id}:positives").sample(pool, min(positives, len(pool)))
         mixed = chosen + negatives[:max(evidence - len(chosen), 0)]
-        qa.append(AnswerCase("rgb_zh", query.query_id, query.text, groups,
+        qa.append(AnswerCase(set_name, query.query_id, query.text, groups,
                              [(pid, by_id[pid]) for pid in _shuffled(mixed, query.query_id, seed)]))
         negative.append(AnswerCase("negative", query.query_id, query.text, groups,
                                    [(pid, by_id[pid]) for pid in _shuffled(negatives, query.query_id, seed)],
@@ -197,6 +203,10 @@ def load_cases(dataset_dir: Path, sets: Iterable[str], tokenize: Callable[[str],
             out["rgb_zh"] = qa
         if "negative" in sets:
             out["negative"] = negative
+    if "cmrc2018_zh" in sets:
+        out["cmrc2018_zh"], _ = load_rgb_cases(Path(dataset_dir) / "cmrc2018_zh", tokenize, evidence, positives=1,
+                                               limit=limit, seed=seed, visible_chars=visible_chars,
+                                               set_name="cmrc2018_zh")
     for name in sets:
         if "counterfactual" not in name:
             continue
@@ -425,7 +435,8 @@ def answer_settings(settings, service, evidence: int, modes: list[str], llm_labe
         "grounding_min_support": settings.grounding_min_support, "grounding_action": settings.grounding_action,
         "sparse_encoder": settings.sparse_encoder,
         "extractive": {"max_sentences": service.extractive.max_sentences,
-                       "min_overlap": service.extractive.min_overlap},
+                       "min_overlap": service.extractive.min_overlap,
+                       "sentence_dense_weight": service.extractive.dense_weight},
     }
     if "llm" in modes:
         out.update(llm=llm_label, llm_max_tokens=settings.llm_max_tokens,

@@ -6,12 +6,18 @@ the answer says the knowledge base does not contain it.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+import numpy as np
+
+from index.embedder import Embedder
 from index.sparse_encoder import SparseEncoder
 from ingest.sentences import sentence_spans
 from retrieval.question_constraints import hit_context, question_constraints
 from retrieval.search_hit import SearchHit
+
+log = logging.getLogger(__name__)
 
 NOT_FOUND = "知识库中没有找到与该问题相关的内容。/ The knowledge base does not contain an answer to this question."
 
@@ -31,15 +37,22 @@ class ExtractiveAnswer:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, tokenizer: SparseEncoder, max_sentences: int = 3, min_overlap: float = 0.34):
+    """`embedder` (optional) ranks the sentences that share enough terms by meaning as well: with weight
+    `dense_weight`, a sentence's similarity to the question (scaled 0..1 among those sentences) is mixed
+    into its term overlap. Which sentences may answer at all is still decided by the terms."""
+
+    def __init__(self, tokenizer: SparseEncoder, embedder: Embedder | None = None, dense_weight: float = 0.5,
+                 max_sentences: int = 3, min_overlap: float = 0.34):
         self.tokenizer = tokenizer
+        self.embedder = embedder
+        self.dense_weight = dense_weight if embedder is not None else 0.0
         self.max_sentences = max_sentences
         self.min_overlap = min_overlap
 
     def answer(self, question: str, hits: list[SearchHit]) -> ExtractiveAnswer:
         query_terms = set(self.tokenizer.tokenize(question))
         constraints = question_constraints(question)
-        scored: list[tuple[float, int, int, str]] = []
+        eligible: list[tuple[float, int, int, str]] = []  # (term overlap, hit rank, order in the hit, sentence)
         for rank, hit in enumerate(hits):
             if constraints and not constraints.met_by(hit_context(hit)):
                 continue
@@ -49,10 +62,14 @@ class ExtractiveAnswerer:
                     continue  # a question (an FAQ's own, say) repeats the query but answers nothing
                 terms = set(self.tokenizer.tokenize(sentence))
                 overlap = len(query_terms & terms) / max(len(query_terms), 1)
-                # Earlier hits are better evidence; the rank discount only breaks near-ties.
-                scored.append((overlap - 0.02 * rank, rank, order, sentence))
-        best = sorted((s for s in scored if s[0] + 0.02 * s[1] >= self.min_overlap), reverse=True)
-        chosen = sorted(best[:self.max_sentences], key=lambda s: (s[1], s[2]))
+                if overlap >= self.min_overlap:
+                    eligible.append((overlap, rank, order, sentence))
+        meaning = self._similarities(question, [s[3] for s in eligible])
+        w = self.dense_weight
+        # Earlier hits are better evidence; the rank discount only breaks near-ties.
+        scored = [((1 - w) * overlap + w * meaning[i] - 0.02 * rank, rank, order, sentence)
+                  for i, (overlap, rank, order, sentence) in enumerate(eligible)]
+        chosen = sorted(sorted(scored, reverse=True)[:self.max_sentences], key=lambda s: (s[1], s[2]))
         if not chosen:
             return ExtractiveAnswer(NOT_FOUND, [], [], found=False)
         cited_ranks = sorted({rank for _, rank, _, _ in chosen})
@@ -60,3 +77,19 @@ class ExtractiveAnswerer:
         sentences = [AnswerSentence(text, number[rank]) for _, rank, _, text in chosen]
         answer = " ".join(f"{s.text}[{s.citation}]" for s in sentences)
         return ExtractiveAnswer(answer, sentences, [hits[r] for r in cited_ranks], found=True)
+
+    def _similarities(self, question: str, sentences: list[str]) -> list[float]:
+        """Each sentence's similarity to the question, min-max scaled among them (0 when there is no choice)."""
+        if self.embedder is None or self.dense_weight <= 0 or len(sentences) < 2:
+            return [0.0] * len(sentences)
+        try:
+            cosines = (np.asarray(self.embedder.embed_passages(sentences))
+                       @ np.asarray(self.embedder.embed_query(question)))
+        except Exception:  # an embedding endpoint that is down must not cost the answer: rank by terms
+            log.warning("extractive answer: embedding the evidence sentences failed; ranking by terms only",
+                        exc_info=True)
+            return [0.0] * len(sentences)
+        low, high = float(cosines.min()), float(cosines.max())
+        if high - low < 1e-9:
+            return [0.0] * len(sentences)
+        return [(float(c) - low) / (high - low) for c in cosines]
