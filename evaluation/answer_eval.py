@@ -57,6 +57,7 @@ class AnswerCase:
     passages: list[tuple[str, str]]          # (passage id, text), in the order the answerer sees them
     fake_answers: list[list[str]] = field(default_factory=list)
     expect_refusal: bool = False
+    titles: dict[str, str] = field(default_factory=dict)  # passage id → its document's title, where the set has one
 
 
 def answer_groups(raw) -> list[list[str]]:
@@ -139,6 +140,7 @@ def load_rgb_cases(folder: Path, tokenize: Callable[[str], list[str]], evidence:
     index = Bm25(texts, tokenize)
     ids = [p.passage_id for p in data.passages]
     by_id = {p.passage_id: p.text for p in data.passages}
+    titles = {p.passage_id: p.title for p in data.passages if p.title}
     qa, negative = [], []
     for query in data.queries:
         groups = answer_groups(query.raw.get("answers"))
@@ -159,10 +161,12 @@ def load_rgb_cases(folder: Path, tokenize: Callable[[str], list[str]], evidence:
         chosen = random.Random(f"{seed}:{query.query_id}:positives").sample(pool, min(positives, len(pool)))
         mixed = chosen + negatives[:max(evidence - len(chosen), 0)]
         qa.append(AnswerCase(set_name, query.query_id, query.text, groups,
-                             [(pid, by_id[pid]) for pid in _shuffled(mixed, query.query_id, seed)]))
+                             [(pid, by_id[pid]) for pid in _shuffled(mixed, query.query_id, seed)],
+                             titles={pid: titles[pid] for pid in mixed if pid in titles}))
         negative.append(AnswerCase("negative", query.query_id, query.text, groups,
                                    [(pid, by_id[pid]) for pid in _shuffled(negatives, query.query_id, seed)],
-                                   expect_refusal=True))
+                                   expect_refusal=True,
+                                   titles={pid: titles[pid] for pid in negatives if pid in titles}))
     return qa, negative
 
 
@@ -217,10 +221,11 @@ def load_cases(dataset_dir: Path, sets: Iterable[str], tokenize: Callable[[str],
 
 
 def case_hits(case: AnswerCase) -> list[SearchHit]:
-    """The evidence as retrieval would return it: one hit per passage, named by its passage id."""
+    """The evidence as retrieval would return it: one hit per passage, named by its document's title where
+    the set has titles (cmrc2018_zh's Wikipedia articles; rgb_zh's news passages have none)."""
     hits = []
     for rank, (pid, text) in enumerate(case.passages):
-        citation = Citation("eval", pid, pid, None, None, [], 0, len(text), None)
+        citation = Citation("eval", pid, case.titles.get(pid, ""), None, None, [], 0, len(text), None)
         hits.append(SearchHit(f"{pid}#0", text, None, 1.0 - rank / 100, StageScores(), citation,
                               {"document_id": pid, "kb_id": "eval"}))
     return hits

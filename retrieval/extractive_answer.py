@@ -14,7 +14,7 @@ import numpy as np
 from index.embedder import Embedder
 from index.sparse_encoder import SparseEncoder
 from ingest.sentences import sentence_spans
-from retrieval.question_constraints import hit_context, question_constraints
+from retrieval.question_constraints import hit_context, question_constraints, section_label
 from retrieval.search_hit import SearchHit
 
 log = logging.getLogger(__name__)
@@ -56,13 +56,16 @@ class ExtractiveAnswerer:
         for rank, hit in enumerate(hits):
             if constraints and not constraints.met_by(hit_context(hit)):
                 continue
+            # What the section is about, from its file name and headings: a table row "风险等级R2（中低风险）"
+            # under "稳盈180天理财产品说明书 > 二、风险等级" answers "稳盈180天理财产品的风险等级是什么".
+            about = query_terms & set(self.tokenizer.tokenize(section_label(hit)))
             for order, (start, end) in enumerate(sentence_spans(hit.text)):
                 sentence = hit.text[start:end]
                 if sentence.endswith(("？", "?")):
                     continue  # a question (an FAQ's own, say) repeats the query but answers nothing
-                terms = set(self.tokenizer.tokenize(sentence))
-                overlap = len(query_terms & terms) / max(len(query_terms), 1)
-                if overlap >= self.min_overlap:
+                own = query_terms & set(self.tokenizer.tokenize(sentence))
+                overlap = len(own | about) / max(len(query_terms), 1)
+                if own and overlap >= self.min_overlap:
                     eligible.append((overlap, rank, order, sentence))
         meaning = self._similarities(question, [s[3] for s in eligible])
         w = self.dense_weight

@@ -13,11 +13,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from retrieval.search_hit import SearchHit
 
-# A number glued to Latin letters is part of a name ("Q3", "MIX4", "93rd"), so only free-standing ones count.
-_NUMBER = re.compile(r"(?<![a-z\d.])(\d+(?:\.\d+)?)(?![a-z\d])\s*([\u4e00-\u9fff]?)")
+# A number glued to Latin letters is part of a name ("Q3", "MIX4", "93rd"), so only free-standing ones count,
+# and only with a measure word after them ("8月", "180天", "第3条"; not "无双3的").
+_MEASURE_WORDS = "月日号天周季期条款项章节次个人家名位户笔张元亿万千百米吨辆台套倍秒岁层届级座批股份只件页"
+_NUMBER = re.compile(rf"(?<![a-z\d.])(\d+(?:\.\d+)?)(?![a-z\d])\s*([{_MEASURE_WORDS}]?)")
 _YEAR = re.compile(r"(?<![a-z\d.])(?:19|20)\d\d(?![\d])")
 _TITLE = re.compile(r"《([^《》]{1,40})》")
 
@@ -61,15 +64,20 @@ def question_constraints(question: str) -> QuestionConstraints:
     years = tuple(dict.fromkeys(_YEAR.findall(question)))
     quantities = tuple(dict.fromkeys(
         QuantityConstraint(number, unit) for number, unit in _NUMBER.findall(question)
-        if unit and number not in years and unit != "年"))
+        if unit and number not in years))
     titles = tuple(dict.fromkeys(m.group(1).strip() for m in _TITLE.finditer(question) if m.group(1).strip()))
     return QuestionConstraints(years, quantities, titles)
 
 
 def hit_context(hit: SearchHit) -> str:
     """Everything that tells what a passage is about: its text, its parent section, its file and headings."""
+    return "\n".join([hit.text, hit.parent_text or "", section_label(hit)])
+
+
+def section_label(hit: SearchHit) -> str:
+    """The passage's file name (without its extension) and heading path."""
     citation = hit.citation
-    return "\n".join([hit.text, hit.parent_text or "", citation.document_name, *citation.heading_path])
+    return "\n".join([PurePath(citation.document_name).stem, *citation.heading_path])
 
 
 def _fold(text: str) -> str:

@@ -118,3 +118,20 @@ def test_extractive_answer_falls_back_to_terms_when_embedding_fails():
     answer = ExtractiveAnswerer(JiebaBm25Encoder(), _UnreachableEmbedder(), max_sentences=1).answer(
         "信用卡丢失后挂失电话是多少？", hits)
     assert answer.found and "工本费" in answer.answer
+
+
+def test_extractive_answer_reads_the_section_a_sentence_stands_in():
+    answerer = ExtractiveAnswerer(JiebaBm25Encoder())
+    question = "稳盈180天理财产品的风险等级是什么？"
+    text = "根据管理人的评级方法，本产品评为R2（中低风险）。"
+    loose = SearchHit("c0", text, text, 1.0, StageScores(),
+                      Citation("kb", "d0", "说明书.pdf", 1, 1, [], 0, len(text), None))
+    assert not answerer.answer(question, [loose]).found  # alone, the sentence shares too few terms
+    placed = SearchHit("c0", text, text, 1.0, StageScores(),
+                       Citation("kb", "d0", "稳盈180天理财产品说明书.pdf", 1, 1, ["二、风险等级"], 0, len(text), None))
+    assert answerer.answer(question, [placed]).answer == f"{text}[1]"
+    # The section lends its terms only to sentences that share one of their own with the question.
+    other = "本说明书为演示文件。"
+    unrelated = SearchHit("c1", other, other, 1.0, StageScores(),
+                          Citation("kb", "d0", "稳盈180天理财产品说明书.pdf", 1, 1, ["二、风险等级"], 0, len(other), None))
+    assert not answerer.answer(question, [unrelated]).found
