@@ -38,8 +38,9 @@ class ExtractiveAnswer:
 
 class ExtractiveAnswerer:
     """`embedder` (optional) ranks the sentences that share enough terms by meaning as well: with weight
-    `dense_weight`, a sentence's similarity to the question (scaled 0..1 among those sentences) is mixed
-    into its term overlap. Which sentences may answer at all is still decided by the terms."""
+    `dense_weight`, a sentence's similarity to the question (read after its section label; scaled 0..1 among
+    those sentences) is mixed into its term overlap. Which sentences may answer at all is still decided by
+    the terms."""
 
     def __init__(self, tokenizer: SparseEncoder, embedder: Embedder | None = None, dense_weight: float = 0.5,
                  max_sentences: int = 3, min_overlap: float = 0.34):
@@ -53,12 +54,16 @@ class ExtractiveAnswerer:
         query_terms = set(self.tokenizer.tokenize(question))
         constraints = question_constraints(question)
         eligible: list[tuple[float, int, int, str]] = []  # (term overlap, hit rank, order in the hit, sentence)
+        placed: list[str] = []  # each eligible sentence after its section label, as it is compared in meaning
         for rank, hit in enumerate(hits):
             if constraints and not constraints.met_by(hit_context(hit)):
                 continue
-            # What the section is about, from its file name and headings: a table row "风险等级R2（中低风险）"
-            # under "稳盈180天理财产品说明书 > 二、风险等级" answers "稳盈180天理财产品的风险等级是什么".
-            about = query_terms & set(self.tokenizer.tokenize(section_label(hit)))
+            # What the section is about, from its file name and headings: "本产品评为R2（中低风险）" under
+            # "稳盈180天理财产品说明书 > 二、风险等级" answers "稳盈180天理财产品的风险等级是什么". The label counts
+            # toward the term overlap and is read with the sentence when meaning is compared.
+            label = section_label(hit)
+            about = query_terms & set(self.tokenizer.tokenize(label))
+            label_line = " > ".join(part for part in label.split("\n") if part.strip())
             for order, (start, end) in enumerate(sentence_spans(hit.text)):
                 sentence = hit.text[start:end]
                 if sentence.endswith(("？", "?")):
@@ -67,7 +72,8 @@ class ExtractiveAnswerer:
                 overlap = len(own | about) / max(len(query_terms), 1)
                 if own and overlap >= self.min_overlap:
                     eligible.append((overlap, rank, order, sentence))
-        meaning = self._similarities(question, [s[3] for s in eligible])
+                    placed.append(f"{label_line}: {sentence}" if label_line else sentence)
+        meaning = self._similarities(question, placed)
         w = self.dense_weight
         # Earlier hits are better evidence; the rank discount only breaks near-ties.
         scored = [((1 - w) * overlap + w * meaning[i] - 0.02 * rank, rank, order, sentence)
