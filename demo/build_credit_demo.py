@@ -56,7 +56,7 @@ for _path in (REPO_DIR, DEMO_DIR):  # the project's parsers (verification) and b
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from build_demo_kb import (FIXED_DT, normalize_ooxml,  # noqa: E402
+from build_demo_kb import (FIXED_DT, FIXED_PDF_DATE, normalize_ooxml,  # noqa: E402
                            set_fixed_core_properties)
 from report_pdf import PDF_FONT, report_styles, running_header  # noqa: E402
 
@@ -445,7 +445,7 @@ def build_pdf(path: Path) -> None:
     st_caption = ParagraphStyle("caption", fontSize=11, leading=16, alignment=TA_CENTER, spaceBefore=6,
                                 spaceAfter=3, **base)
 
-    on_page = running_header(f"{COMPANY} 2025年度审计报告（摘要）", AUDIT_NO)
+    on_page = running_header(f"{COMPANY} 2025年度审计报告（摘要）", AUDIT_NO, FIXED_PDF_DATE)
 
     def statement_table(heads, rows):
         data = [["项目", *heads]] + [[name, *(fig_text(x) for x in FIGURES[name])] for name in rows]

@@ -40,6 +40,8 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from pathlib import Path
 
+from report_pdf import running_header  # demo/ is on sys.path: this script is run as demo/build_demo_kb.py
+
 DEMO_DIR = Path(__file__).resolve().parent
 KB_DIR = DEMO_DIR / "bank_kb"
 QUESTIONS_PATH = DEMO_DIR / "questions.jsonl"
@@ -505,20 +507,7 @@ def build_pdf(path: Path) -> None:
                              spaceAfter=4, **base)
     st_cell = ParagraphStyle("cell", fontSize=9.5, leading=14, **base)
 
-    def on_page(canvas, doc):
-        canvas.saveState()
-        canvas.setDateFormatter(lambda *args: FIXED_PDF_DATE)
-        width, height = A4
-        canvas.setFont(PDF_FONT, 8.5)
-        canvas.setFillColor(colors.HexColor("#666666"))
-        canvas.drawString(20 * mm, height - 13 * mm, "华夏通商银行 稳盈系列理财产品说明书")
-        canvas.drawRightString(width - 20 * mm, height - 13 * mm, "产品代码 HCBWY180")
-        canvas.setStrokeColor(colors.HexColor("#bbbbbb"))
-        canvas.line(20 * mm, height - 15 * mm, width - 20 * mm, height - 15 * mm)
-        canvas.line(20 * mm, 16 * mm, width - 20 * mm, 16 * mm)
-        canvas.setFont(PDF_FONT, 9)
-        canvas.drawCentredString(width / 2, 10 * mm, "第 %d 页" % doc.page)
-        canvas.restoreState()
+    on_page = running_header("华夏通商银行 稳盈系列理财产品说明书", "产品代码 HCBWY180", FIXED_PDF_DATE)
 
     def make_table(key):
         widths_mm, rows = PDF_TABLES[key]

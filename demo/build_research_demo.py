@@ -41,6 +41,7 @@ for _path in (REPO_DIR, DEMO_DIR):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+from build_demo_kb import FIXED_PDF_DATE  # noqa: E402
 from report_pdf import report_styles, running_header  # noqa: E402
 
 FICTIONAL = "（虚构演示材料 / fictional demo material）"
@@ -145,7 +146,7 @@ def build_pdf(path: Path) -> None:
     st_body = ParagraphStyle("body", fontSize=10.5, leading=15, spaceAfter=5, **base)
     st_line = ParagraphStyle("line", fontSize=10.5, leading=15, spaceBefore=4, **base)
 
-    on_page = running_header(f"华夏通商银行 固定收益研究　{FICTIONAL}", REPORT_DATE)
+    on_page = running_header(f"华夏通商银行 固定收益研究　{FICTIONAL}", REPORT_DATE, FIXED_PDF_DATE)
 
     def paragraphs(texts, style=st_body):
         return [Paragraph(escape(text), style) for text in texts]

@@ -1,9 +1,7 @@
 """The look the demo's report-style PDFs share (the audit summary, the research report): the CJK font, the
 title, subtitle, notice and heading styles, and the running header and footer. Builders add their own body
-styles. Pages carry the fixed PDF date, so builds stay byte-identical."""
+styles. Pages carry the builder's fixed PDF date, so builds stay byte-identical."""
 from __future__ import annotations
-
-from build_demo_kb import FIXED_PDF_DATE
 
 PDF_FONT = "STSong-Light"
 
@@ -31,15 +29,16 @@ def report_styles() -> dict:
     }
 
 
-def running_header(left: str, right: str):
-    """An `onPage` callback: `left` and `right` above a rule at the top, "第 n 页" below a rule at the foot."""
+def running_header(left: str, right: str, fixed_date: str):
+    """An `onPage` callback: `left` and `right` above a rule at the top, "第 n 页" below a rule at the foot;
+    `fixed_date` stands in for the build time."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
 
     def on_page(canvas, doc):
         canvas.saveState()
-        canvas.setDateFormatter(lambda *args: FIXED_PDF_DATE)
+        canvas.setDateFormatter(lambda *args: fixed_date)
         width, height = A4
         canvas.setFont(PDF_FONT, 8.5)
         canvas.setFillColor(colors.HexColor("#666666"))
