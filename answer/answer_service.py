@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from answer.grounded_answerer import Answer, AnswerEvent, AnswerSentenceOut, GroundedAnswerer
 from index.sparse_encoder import SparseEncoder
 from retrieval.extractive_answer import NOT_FOUND, ExtractiveAnswerer
+from retrieval.question_constraints import hit_context
 from retrieval.search_hit import SearchHit
 
 
@@ -81,14 +82,15 @@ class AnswerService:
                                                  time_to_first_token=elapsed, total_seconds=elapsed))
 
     def relevant(self, question: str, hits: list[SearchHit]) -> bool:
-        """Is there evidence worth answering from? Some passage must share enough of the question's terms."""
+        """Is there evidence worth answering from? Some passage (with its section: the file name and headings
+        the evidence is shown with) must share enough of the question's terms."""
         terms = set(self.tokenizer.tokenize(question))
         if not hits:
             return False
         if not terms:
             return True
         for hit in hits:
-            text = f"{hit.text}\n{hit.parent_text or ''}".lower()
+            text = hit_context(hit).lower()
             found = set(self.tokenizer.tokenize(text))
             coverage = sum(1 for t in terms if t in found or t in text) / len(terms)
             if coverage >= self.min_relevance:
