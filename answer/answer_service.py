@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from answer.grounded_answerer import Answer, AnswerEvent, AnswerSentenceOut, GroundedAnswerer
 from index.sparse_encoder import SparseEncoder
 from retrieval.extractive_answer import NOT_FOUND, ExtractiveAnswerer
-from retrieval.question_constraints import hit_context
 from retrieval.search_hit import SearchHit
 
 
@@ -90,7 +89,7 @@ class AnswerService:
         if not terms:
             return True
         for hit in hits:
-            text = hit_context(hit).lower()
+            text = hit.about_text().lower()
             found = set(self.tokenizer.tokenize(text))
             coverage = sum(1 for t in terms if t in found or t in text) / len(terms)
             if coverage >= self.min_relevance:

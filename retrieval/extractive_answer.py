@@ -14,7 +14,7 @@ import numpy as np
 from index.embedder import Embedder
 from index.sparse_encoder import SparseEncoder
 from ingest.sentences import sentence_spans
-from retrieval.question_constraints import hit_context, question_constraints, section_label
+from retrieval.question_constraints import question_constraints
 from retrieval.search_hit import SearchHit
 
 log = logging.getLogger(__name__)
@@ -56,12 +56,12 @@ class ExtractiveAnswerer:
         eligible: list[tuple[float, int, int, str]] = []  # (term overlap, hit rank, order in the hit, sentence)
         placed: list[str] = []  # each eligible sentence after its section label, as it is compared in meaning
         for rank, hit in enumerate(hits):
-            if constraints and not constraints.met_by(hit_context(hit)):
+            if constraints and not constraints.met_by(hit.about_text()):
                 continue
             # What the section is about, from its file name and headings: "本产品评为R2（中低风险）" under
             # "稳盈180天理财产品说明书 > 二、风险等级" answers "稳盈180天理财产品的风险等级是什么". The label counts
             # toward the term overlap and is read with the sentence when meaning is compared.
-            label = section_label(hit)
+            label = hit.section_label()
             about = query_terms & set(self.tokenizer.tokenize(label))
             label_line = " > ".join(part for part in label.split("\n") if part.strip())
             for order, (start, end) in enumerate(sentence_spans(hit.text)):

@@ -13,9 +13,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import PurePath
-
-from retrieval.search_hit import SearchHit
 
 # A number glued to Latin letters is part of a name ("Q3", "MIX4", "93rd"), so only free-standing ones count,
 # and only with a measure word after them ("8月", "180天", "第3条"; not "无双3的").
@@ -67,17 +64,6 @@ def question_constraints(question: str) -> QuestionConstraints:
         if unit and number not in years))
     titles = tuple(dict.fromkeys(m.group(1).strip() for m in _TITLE.finditer(question) if m.group(1).strip()))
     return QuestionConstraints(years, quantities, titles)
-
-
-def hit_context(hit: SearchHit) -> str:
-    """Everything that tells what a passage is about: its text, its parent section, its file and headings."""
-    return "\n".join([hit.text, hit.parent_text or "", section_label(hit)])
-
-
-def section_label(hit: SearchHit) -> str:
-    """The passage's file name (without its extension) and heading path."""
-    citation = hit.citation
-    return "\n".join([PurePath(citation.document_name).stem, *citation.heading_path])
 
 
 def _fold(text: str) -> str:

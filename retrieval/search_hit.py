@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 
@@ -64,6 +65,14 @@ class SearchHit:
     scores: StageScores
     citation: Citation
     payload: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def section_label(self) -> str:
+        """What the passage's section is called: its file name (without the extension) and heading path."""
+        return "\n".join([PurePath(self.citation.document_name).stem, *self.citation.heading_path])
+
+    def about_text(self) -> str:
+        """Everything that tells what the passage is about: its text, its parent section and its label."""
+        return "\n".join([self.text, self.parent_text or "", self.section_label()])
 
     @classmethod
     def from_point(cls, point_id: str, payload: dict[str, Any], score: float = 0.0,
