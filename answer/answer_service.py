@@ -9,10 +9,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from answer.grounded_answerer import Answer, AnswerEvent, AnswerSentenceOut, GroundedAnswerer
-from index.sparse_encoder import SparseEncoder
-from retrieval.extractive_answer import NOT_FOUND, ExtractiveAnswerer
-from retrieval.search_hit import SearchHit
+from zhiku.answer.grounded_answerer import Answer, AnswerEvent, AnswerSentenceOut, GroundedAnswerer
+from zhiku.index.sparse_encoder import SparseEncoder
+from zhiku.retrieval.extractive_answer import NOT_FOUND, ExtractiveAnswerer
+from zhiku.retrieval.search_hit import SearchHit
 
 
 @dataclass(slots=True)
@@ -41,7 +41,7 @@ class AnswerService:
         if mode == "auto":
             return "llm" if self.grounded is not None else "extractive"
         if mode == "llm" and self.grounded is None:
-            from core.errors import InvalidInput
+            from zhiku.core.errors import InvalidInput
 
             raise InvalidInput("no LLM is configured: set ZHIKU_LLM_BASE_URL (or ZHIKU_LLM_START_LOCAL=true), or ask "
                                "with mode 'extractive'")

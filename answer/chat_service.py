@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
-from answer.answer_service import AnswerScope, AnswerService
-from answer.follow_ups import FollowUpSuggester
-from answer.grounded_answerer import Answer
-from answer.query_rewriter import QueryRewriter
-from core.conversation_store import ConversationStore
-from retrieval.search_hit import SearchHit
+from zhiku.answer.answer_service import AnswerScope, AnswerService
+from zhiku.answer.follow_ups import FollowUpSuggester
+from zhiku.answer.grounded_answerer import Answer
+from zhiku.answer.query_rewriter import QueryRewriter
+from zhiku.core.conversation_store import ConversationStore
+from zhiku.retrieval.search_hit import SearchHit
 
 
 @dataclass(slots=True)

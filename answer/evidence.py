@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.search_hit import SearchHit
+from zhiku.retrieval.search_hit import SearchHit
 
 
 @dataclass(slots=True)

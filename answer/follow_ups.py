@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 from pathlib import PurePath
 
-from answer.llm_client import LlmClient
-from answer.prompts import FOLLOW_UP_SYSTEM
-from core.errors import LlmUnavailable
-from retrieval.script import majority_script
-from retrieval.search_hit import SearchHit
+from zhiku.answer.llm_client import LlmClient
+from zhiku.answer.prompts import FOLLOW_UP_SYSTEM
+from zhiku.core.errors import LlmUnavailable
+from zhiku.retrieval.script import majority_script
+from zhiku.retrieval.search_hit import SearchHit
 
 log = logging.getLogger(__name__)
 

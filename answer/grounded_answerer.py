@@ -13,13 +13,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from answer.evidence import Evidence, format_evidence, number_evidence
-from answer.grounding_check import CITATION, CheckedSentence, GroundingChecker
-from answer.llm_client import LlmClient
-from core.errors import LlmUnavailable
-from answer.prompts import ANSWER_SYSTEM, ANSWER_USER, NOT_FOUND_MARK
-from retrieval.extractive_answer import NOT_FOUND
-from retrieval.search_hit import SearchHit
+from zhiku.answer.evidence import Evidence, format_evidence, number_evidence
+from zhiku.answer.grounding_check import CITATION, CheckedSentence, GroundingChecker
+from zhiku.answer.llm_client import LlmClient
+from zhiku.core.errors import LlmUnavailable
+from zhiku.answer.prompts import ANSWER_SYSTEM, ANSWER_USER, NOT_FOUND_MARK
+from zhiku.retrieval.extractive_answer import NOT_FOUND
+from zhiku.retrieval.search_hit import SearchHit
 
 log = logging.getLogger(__name__)
 

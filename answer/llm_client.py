@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from core.errors import LlmUnavailable
+from zhiku.core.errors import LlmUnavailable
 
 log = logging.getLogger(__name__)
 

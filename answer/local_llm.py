@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from core.errors import ConfigurationError
+from zhiku.core.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import re
 
-from answer.llm_client import LlmClient
-from answer.prompts import REWRITE_SYSTEM
-from core.conversation_store import Turn
-from core.errors import LlmUnavailable
-from index.sparse_encoder import SparseEncoder
+from zhiku.answer.llm_client import LlmClient
+from zhiku.answer.prompts import REWRITE_SYSTEM
+from zhiku.core.conversation_store import Turn
+from zhiku.core.errors import LlmUnavailable
+from zhiku.index.sparse_encoder import SparseEncoder
 
 log = logging.getLogger(__name__)
 

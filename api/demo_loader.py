@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from api.knowledge_service import KnowledgeService
-from core.errors import ZhikuError
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.core.errors import ZhikuError
 
 DEMO_KB_NAME = "demo-bank"
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo" / "bank_kb"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from api.knowledge_service import KnowledgeService
-from api.runtime import Runtime
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.runtime import Runtime
 
 
 def get_runtime(request: Request) -> Runtime:

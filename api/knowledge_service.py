@@ -8,16 +8,16 @@ import unicodedata
 from typing import BinaryIO
 from pathlib import PurePosixPath, PureWindowsPath
 
-from answer.answer_service import AnswerScope
-from answer.grounded_answerer import Answer
-from api.runtime import Runtime
-from core.errors import EmptyFile, InvalidInput, NotFound, UnsupportedFileType
-from core.metadata_store import UploadResult
-from core.models import Document, KnowledgeBase
-from index.vector_store import ChunkFilter
-from ingest.file_types import OLE2_MAGIC, detect_file_type, file_type_from_name, mime_type
-from retrieval.hybrid_retriever import Retrieval, RetrievalMode
-from retrieval.search_hit import SearchHit
+from zhiku.answer.answer_service import AnswerScope
+from zhiku.answer.grounded_answerer import Answer
+from zhiku.api.runtime import Runtime
+from zhiku.core.errors import EmptyFile, InvalidInput, NotFound, UnsupportedFileType
+from zhiku.core.metadata_store import UploadResult
+from zhiku.core.models import Document, KnowledgeBase
+from zhiku.index.vector_store import ChunkFilter
+from zhiku.ingest.file_types import OLE2_MAGIC, detect_file_type, file_type_from_name, mime_type
+from zhiku.retrieval.hybrid_retriever import Retrieval, RetrievalMode
+from zhiku.retrieval.search_hit import SearchHit
 
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 

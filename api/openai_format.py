@@ -26,15 +26,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from answer.answer_service import AnswerScope
-from answer.grounded_answerer import Answer
-from answer.query_rewriter import QueryRewriter
-from api.converters import hit_out
-from api.knowledge_service import KnowledgeService
-from api.schemas import as_utc
-from core.conversation_store import Turn, bound_history
-from core.errors import NotFound, ZhikuError
-from core.models import KnowledgeBase
+from zhiku.answer.answer_service import AnswerScope
+from zhiku.answer.grounded_answerer import Answer
+from zhiku.answer.query_rewriter import QueryRewriter
+from zhiku.api.converters import hit_out
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.schemas import as_utc
+from zhiku.core.conversation_store import Turn, bound_history
+from zhiku.core.errors import NotFound, ZhikuError
+from zhiku.core.models import KnowledgeBase
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from api.schemas import AnswerMode
+from zhiku.api.schemas import AnswerMode
 
 
 class ResearchExtractRequest(BaseModel):

@@ -5,39 +5,39 @@ import logging
 import threading
 from functools import cached_property
 
-from answer.answer_service import AnswerScope, AnswerService
-from answer.chat_service import ChatService
-from answer.follow_ups import FollowUpSuggester
-from answer.grounded_answerer import GroundedAnswerer
-from answer.grounding_check import GroundingChecker
-from answer.llm_client import LlmClient, LlmEndpoint
-from answer.local_llm import LocalLlmServer, resolve_local_gguf
-from answer.query_rewriter import QueryRewriter
-from core.conversation_store import ConversationStore
-from core.db import make_engine, migrate, session_factory
-from core.file_store import FileStore
-from core.metadata_store import MetadataStore
-from core.settings import Settings
-from index.embedding_cache import CachingEmbedder
-from index.factory import build_caching_embedder, build_vector_store
-from index.indexer import Indexer
-from index.sparse_encoder import SparseEncoder, build_sparse_encoder
-from index.vector_store import VectorStore
-from ingest.chunker import ChunkingConfig, StructuredChunker
-from ingest.job_runner import JobRunner
-from ingest.ocr.factory import make_ocr_engine
-from ingest.ocr.page_reader import OcrPageReader
-from ingest.parse_context import MediaOptions, ParseContext
-from ingest.pipeline import IngestionPipeline
-from graph.graph_builder import GraphBuilder
-from graph.graph_connection import GraphConnection
-from graph.graph_store import GraphStore
-from ingest.speech.factory import make_transcriber
-from ingest.speech.transcriber import Transcriber
-from retrieval.extractive_answer import ExtractiveAnswerer
-from retrieval.graph_expansion import GraphExpander, GraphRetrievalConfig
-from retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
-from retrieval.reranker_factory import build_reranker
+from zhiku.answer.answer_service import AnswerScope, AnswerService
+from zhiku.answer.chat_service import ChatService
+from zhiku.answer.follow_ups import FollowUpSuggester
+from zhiku.answer.grounded_answerer import GroundedAnswerer
+from zhiku.answer.grounding_check import GroundingChecker
+from zhiku.answer.llm_client import LlmClient, LlmEndpoint
+from zhiku.answer.local_llm import LocalLlmServer, resolve_local_gguf
+from zhiku.answer.query_rewriter import QueryRewriter
+from zhiku.core.conversation_store import ConversationStore
+from zhiku.core.db import make_engine, migrate, session_factory
+from zhiku.core.file_store import FileStore
+from zhiku.core.metadata_store import MetadataStore
+from zhiku.core.settings import Settings
+from zhiku.index.embedding_cache import CachingEmbedder
+from zhiku.index.factory import build_caching_embedder, build_vector_store
+from zhiku.index.indexer import Indexer
+from zhiku.index.sparse_encoder import SparseEncoder, build_sparse_encoder
+from zhiku.index.vector_store import VectorStore
+from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
+from zhiku.ingest.job_runner import JobRunner
+from zhiku.ingest.ocr.factory import make_ocr_engine
+from zhiku.ingest.ocr.page_reader import OcrPageReader
+from zhiku.ingest.parse_context import MediaOptions, ParseContext
+from zhiku.ingest.pipeline import IngestionPipeline
+from zhiku.graph.graph_builder import GraphBuilder
+from zhiku.graph.graph_connection import GraphConnection
+from zhiku.graph.graph_store import GraphStore
+from zhiku.ingest.speech.factory import make_transcriber
+from zhiku.ingest.speech.transcriber import Transcriber
+from zhiku.retrieval.extractive_answer import ExtractiveAnswerer
+from zhiku.retrieval.graph_expansion import GraphExpander, GraphRetrievalConfig
+from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
+from zhiku.retrieval.reranker_factory import build_reranker
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +98,8 @@ class Runtime:
     def graph_expander(self) -> GraphExpander | None:
         if self.graph_store is None:
             return None
-        from graph.entity_linker import EntityLinker
-        from graph.extraction.factory import make_extractor, make_resolver_factory
+        from zhiku.graph.entity_linker import EntityLinker
+        from zhiku.graph.extraction.factory import make_extractor, make_resolver_factory
 
         s = self.settings
         linker = EntityLinker(self.graph_store, make_extractor(s), make_resolver_factory(s)(""))
@@ -155,8 +155,8 @@ class Runtime:
                              default_mode=s.answer_mode, min_relevance=s.answer_min_relevance)
 
     def _retrieve_for_answer(self, question: str, scope: AnswerScope):
-        from index.vector_store import ChunkFilter
-        from retrieval.hybrid_retriever import RetrievalMode
+        from zhiku.index.vector_store import ChunkFilter
+        from zhiku.retrieval.hybrid_retriever import RetrievalMode
 
         kb_ids = scope.knowledge_bases or [kb.id for kb in self.metadata.list_kbs()]
         chunk_filter = ChunkFilter(kb_ids=kb_ids, document_ids=scope.document_ids or [], principals=scope.principals)
@@ -173,16 +173,16 @@ class Runtime:
     # -- scenarios ---------------------------------------------------------------------------
     @cached_property
     def templates(self):
-        from scenarios.report_template import TemplateLibrary
+        from zhiku.scenarios.report_template import TemplateLibrary
 
         return TemplateLibrary(self.settings.report_template_dir)
 
     @cached_property
     def reports(self):
-        from scenarios.field_extraction import FieldExtractor
-        from scenarios.report_service import ReportService
-        from scenarios.report_store import ReportStore
-        from scenarios.report_writer import ReportWriter
+        from zhiku.scenarios.field_extraction import FieldExtractor
+        from zhiku.scenarios.report_service import ReportService
+        from zhiku.scenarios.report_store import ReportStore
+        from zhiku.scenarios.report_writer import ReportWriter
 
         writer = ReportWriter(self.answers, FieldExtractor(self.llm))
         return ReportService(self.metadata, self.retriever, writer, self.templates,
@@ -190,7 +190,7 @@ class Runtime:
 
     @cached_property
     def research(self):
-        from scenarios.research import ResearchService
+        from zhiku.scenarios.research import ResearchService
 
         return ResearchService(self.reports, self.answers)
 
@@ -248,7 +248,7 @@ class Runtime:
     def graph_builder(self) -> GraphBuilder | None:
         if self.graph_store is None:
             return None
-        from graph.extraction.factory import make_extractor, make_resolver_factory
+        from zhiku.graph.extraction.factory import make_extractor, make_resolver_factory
 
         return GraphBuilder(self.graph_store, make_extractor(self.settings), make_resolver_factory(self.settings))
 

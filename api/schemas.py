@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from retrieval.hybrid_retriever import RetrievalMode
+from zhiku.retrieval.hybrid_retriever import RetrievalMode
 
 
 

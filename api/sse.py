@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from fastapi.responses import StreamingResponse
 
-from core.errors import ZhikuError
+from zhiku.core.errors import ZhikuError
 
 log = logging.getLogger(__name__)
 

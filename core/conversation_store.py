@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from core.errors import NotFound
-from core.errors import InvalidInput
-from core.models import AnswerFeedback, ChatMessage, Conversation, utcnow
+from zhiku.core.errors import NotFound
+from zhiku.core.errors import InvalidInput
+from zhiku.core.models import AnswerFeedback, ChatMessage, Conversation, utcnow
 
 MAX_TITLE_CHARS = 60
 

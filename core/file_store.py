@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from core.errors import FileTooLarge
+from zhiku.core.errors import FileTooLarge
 
 _COPY_BLOCK = 1 << 20
 HEAD_BYTES = 1 << 20  # enough of a file to recognise its format

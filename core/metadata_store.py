@@ -8,8 +8,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.errors import Conflict, NotFound
-from core.models import Document, DocumentStatus, IngestionJob, JobStatus, KnowledgeBase, utcnow
+from zhiku.core.errors import Conflict, NotFound
+from zhiku.core.models import Document, DocumentStatus, IngestionJob, JobStatus, KnowledgeBase, utcnow
 
 
 class UploadOutcome(str, Enum):

@@ -1,10 +1,10 @@
 """Renders docs/configuration.md from the Settings class, so the docs cannot drift from the code.
 
-Regenerate with: python -m core.settings_docs > docs/configuration.md (a test checks they match).
+Regenerate with: python -m zhiku.core.settings_docs > docs/configuration.md (a test checks they match).
 """
 from __future__ import annotations
 
-from core.settings import Settings
+from zhiku.core.settings import Settings
 
 HEADER = """# Configuration
 

@@ -939,9 +939,9 @@ ASR_EXPECT = {
 
 
 def parsed_text(path: Path, context=None) -> str:
-    from ingest.parsers import docx as docx_parser
-    from ingest.parsers import pdf as pdf_parser
-    from ingest.parsers import xlsx as xlsx_parser
+    from zhiku.ingest.parsers import docx as docx_parser
+    from zhiku.ingest.parsers import pdf as pdf_parser
+    from zhiku.ingest.parsers import xlsx as xlsx_parser
 
     data = path.read_bytes()
     if path.suffix == ".xlsx":
@@ -951,19 +951,19 @@ def parsed_text(path: Path, context=None) -> str:
     elif path.suffix == ".docx":
         doc = docx_parser.parse(data, path.name)
     elif path.suffix in (".jpg", ".png"):
-        from ingest.parsers import image as image_parser
+        from zhiku.ingest.parsers import image as image_parser
         doc = image_parser.parse(data, path.name, context)
     else:
-        from ingest.parsers import audio as audio_parser
+        from zhiku.ingest.parsers import audio as audio_parser
         doc = audio_parser.parse(data, path.name, context)
     return "\n".join(block.text for block in doc.blocks)
 
 
 def _ocr_context():
-    from core.settings import Settings
-    from ingest.ocr.factory import make_ocr_engine
-    from ingest.ocr.page_reader import OcrPageReader
-    from ingest.parse_context import ParseContext
+    from zhiku.core.settings import Settings
+    from zhiku.ingest.ocr.factory import make_ocr_engine
+    from zhiku.ingest.ocr.page_reader import OcrPageReader
+    from zhiku.ingest.parse_context import ParseContext
 
     settings = Settings(_env_file=None)
     reader = OcrPageReader(make_ocr_engine(settings))
@@ -971,9 +971,9 @@ def _ocr_context():
 
 
 def _asr_context():
-    from core.settings import Settings
-    from ingest.parse_context import ParseContext
-    from ingest.speech.factory import make_transcriber
+    from zhiku.core.settings import Settings
+    from zhiku.ingest.parse_context import ParseContext
+    from zhiku.ingest.speech.factory import make_transcriber
 
     settings = Settings(_env_file=None)
     transcriber = make_transcriber(settings)

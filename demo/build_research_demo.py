@@ -181,13 +181,13 @@ def build_pdf(path: Path) -> None:
 
 def verify(path: Path) -> list[str]:
     """What is wrong with the file: size, pages, fictional mark, and every field and figure as read back."""
-    from core.types import ParsedDocument
-    from ingest.chunker import ChunkingConfig, StructuredChunker
-    from ingest.parsers import pdf as pdf_parser
-    from retrieval.search_hit import Citation, SearchHit, StageScores
-    from scenarios.field_extraction import FieldExtractor
-    from scenarios.financial_figures import figures_in
-    from scenarios.report_template import TemplateLibrary
+    from zhiku.core.types import ParsedDocument
+    from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
+    from zhiku.ingest.parsers import pdf as pdf_parser
+    from zhiku.retrieval.search_hit import Citation, SearchHit, StageScores
+    from zhiku.scenarios.field_extraction import FieldExtractor
+    from zhiku.scenarios.financial_figures import figures_in
+    from zhiku.scenarios.report_template import TemplateLibrary
 
     if not path.is_file():
         return [f"{path} does not exist"]

@@ -30,9 +30,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from core.errors import ZhikuError
-from evaluation.beir_dataset import BeirDataset
-from retrieval.search_hit import Citation, SearchHit, StageScores
+from zhiku.core.errors import ZhikuError
+from zhiku.evaluation.beir_dataset import BeirDataset
+from zhiku.retrieval.search_hit import Citation, SearchHit, StageScores
 
 DEFAULT_SETS = ("rgb_zh", "rgb_zh_counterfactual", "rgb_en_counterfactual", "negative")
 MIXED_SETS = ("rgb_zh_counterfactual_mixed", "rgb_en_counterfactual_mixed")
@@ -457,7 +457,7 @@ def open_answer_service(settings, modes: list[str], evidence: int, llm_base_url:
 
     LLM: --llm-base-url, else ZHIKU_LLM_BASE_URL, else the local llama.cpp server started for the run.
     Returns (runtime, service, recorder, settings used); close the runtime afterwards."""
-    from api.runtime import Runtime
+    from zhiku.api.runtime import Runtime
 
     update: dict = {"answer_evidence_chunks": evidence, "answer_mode": "auto"}
     if "llm" in modes:

@@ -27,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.manifest import manifest_rows
-from evaluation.text_metrics import edit_distance, normalize_numbers_en, words
-from ingest.parse_context import MediaOptions, ParseContext
-from ingest.speech.recording_transcript import transcribe_recording
-from ingest.speech.transcriber import SAMPLE_RATE, Transcriber
+from zhiku.evaluation.manifest import manifest_rows
+from zhiku.evaluation.text_metrics import edit_distance, normalize_numbers_en, words
+from zhiku.ingest.parse_context import MediaOptions, ParseContext
+from zhiku.ingest.speech.recording_transcript import transcribe_recording
+from zhiku.ingest.speech.transcriber import SAMPLE_RATE, Transcriber
 
 LANGUAGE_MODES = ("manifest", "auto")
 _CHINESE_DIGITS = "零一二三四五六七八九"

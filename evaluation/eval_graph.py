@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from evaluation.beir_dataset import BeirDataset
-from evaluation.eval_index import passage_document
-from graph.graph_builder import GraphBuilder
-from graph.graph_store import GraphStore
-from index.indexer import DocumentRef
-from ingest.chunker import StructuredChunker
+from zhiku.evaluation.beir_dataset import BeirDataset
+from zhiku.evaluation.eval_index import passage_document
+from zhiku.graph.graph_builder import GraphBuilder
+from zhiku.graph.graph_store import GraphStore
+from zhiku.index.indexer import DocumentRef
+from zhiku.ingest.chunker import StructuredChunker
 
 GRAPH_FORMAT = 2  # bump when extraction changes, so eval graphs are rebuilt
 

@@ -14,15 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.types import Block, ParsedDocument
-from evaluation.beir_dataset import BeirDataset
-from index.edge_store import EdgeVectorStore
-from index.qdrant_client_store import QdrantClientVectorStore
-from index.vector_store import VectorStore
-from index.embedding_cache import CachingEmbedder
-from index.indexer import DocumentRef, Indexer
-from index.sparse_encoder import SparseEncoder
-from ingest.chunker import StructuredChunker
+from zhiku.core.types import Block, ParsedDocument
+from zhiku.evaluation.beir_dataset import BeirDataset
+from zhiku.index.edge_store import EdgeVectorStore
+from zhiku.index.qdrant_client_store import QdrantClientVectorStore
+from zhiku.index.vector_store import VectorStore
+from zhiku.index.embedding_cache import CachingEmbedder
+from zhiku.index.indexer import DocumentRef, Indexer
+from zhiku.index.sparse_encoder import SparseEncoder
+from zhiku.ingest.chunker import StructuredChunker
 
 BATCH_PASSAGES = 128
 

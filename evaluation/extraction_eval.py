@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from graph.extraction.chunk_extractor import COOCCURRENCE, ChunkExtractor
-from graph.extraction.entity_resolution import EntityResolver, identity
+from zhiku.graph.extraction.chunk_extractor import COOCCURRENCE, ChunkExtractor
+from zhiku.graph.extraction.entity_resolution import EntityResolver, identity
 
 GOLD = Path(__file__).resolve().parent / "data" / "extraction_gold.jsonl"
 

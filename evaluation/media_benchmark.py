@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ingest.speech.transcriber import SAMPLE_RATE
+from zhiku.ingest.speech.transcriber import SAMPLE_RATE
 
 _BYTES_PER_SAMPLE = 4  # float32, as the windows hold them
 # Sentences of the synthetic recording, cycled; read by espeak-ng's US English voice.
@@ -254,12 +254,12 @@ class _WindowCountingTranscriber:
 def transcribe_long_recording(path: str, duration_s: float, window_s: float, sentences: list[dict],
                               language: str = "en") -> dict:
     """Entry point of the measuring process: load the model, then transcribe `path` as an upload would be."""
-    from core.settings import get_settings
-    from evaluation.asr_eval import load_model
-    from evaluation.text_metrics import edit_distance, normalize_numbers_en, words
-    from ingest.parse_context import MediaOptions, ParseContext
-    from ingest.speech.factory import make_transcriber
-    from ingest.speech.recording_transcript import transcribe_recording
+    from zhiku.core.settings import get_settings
+    from zhiku.evaluation.asr_eval import load_model
+    from zhiku.evaluation.text_metrics import edit_distance, normalize_numbers_en, words
+    from zhiku.ingest.parse_context import MediaOptions, ParseContext
+    from zhiku.ingest.speech.factory import make_transcriber
+    from zhiku.ingest.speech.recording_transcript import transcribe_recording
 
     settings = get_settings()
     rss_before = current_rss_mb()

@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from core.types import BlockKind
-from evaluation.manifest import manifest_rows
-from evaluation.text_metrics import CJK_IDEOGRAPH, character_error_rate, cjk_char_f1, word_f1
-from ingest.ocr.engine import OcrEngine, OcrLine
-from ingest.ocr.page_reader import FixedScaling, OcrPageReader
-from ingest.ocr.reading_order import TABLE_CELL_SEPARATOR, OcrParagraph, ReadingOrderConfig, rebuild_reading_order
+from zhiku.core.types import BlockKind
+from zhiku.evaluation.manifest import manifest_rows
+from zhiku.evaluation.text_metrics import CJK_IDEOGRAPH, character_error_rate, cjk_char_f1, word_f1
+from zhiku.ingest.ocr.engine import OcrEngine, OcrLine
+from zhiku.ingest.ocr.page_reader import FixedScaling, OcrPageReader
+from zhiku.ingest.ocr.reading_order import TABLE_CELL_SEPARATOR, OcrParagraph, ReadingOrderConfig, rebuild_reading_order
 
 VARIANTS = ("raw", "pipeline")
 

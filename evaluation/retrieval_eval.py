@@ -5,11 +5,11 @@ import statistics
 import time
 from dataclasses import dataclass, field, replace
 
-from evaluation.beir_dataset import BeirDataset
-from evaluation.metrics import summarise
-from index.vector_store import ChunkFilter
-from retrieval.graph_expansion import GraphExpander
-from retrieval.hybrid_retriever import Candidates, HybridRetriever, RetrievalMode
+from zhiku.evaluation.beir_dataset import BeirDataset
+from zhiku.evaluation.metrics import summarise
+from zhiku.index.vector_store import ChunkFilter
+from zhiku.retrieval.graph_expansion import GraphExpander
+from zhiku.retrieval.hybrid_retriever import Candidates, HybridRetriever, RetrievalMode
 
 PASSAGES_PER_QUERY = 10
 GRAPH_PLACEMENTS = ((5, 3, float("inf")), (5, 5, float("inf")), (5, 5, 0.0), (5, 5, 0.02), (5, 5, 0.04),

@@ -9,12 +9,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from evaluation.beir_dataset import BeirDataset
-from evaluation.metrics import summarise
-from evaluation.retrieval_eval import CANDIDATE_CHUNKS, passages_of
-from index.vector_store import ChunkFilter
-from retrieval.feature_reranker import FeatureReranker, FeatureWeights
-from retrieval.hybrid_retriever import HybridRetriever, RetrievalMode, rerank_candidates
+from zhiku.evaluation.beir_dataset import BeirDataset
+from zhiku.evaluation.metrics import summarise
+from zhiku.evaluation.retrieval_eval import CANDIDATE_CHUNKS, passages_of
+from zhiku.index.vector_store import ChunkFilter
+from zhiku.retrieval.feature_reranker import FeatureReranker, FeatureWeights
+from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalMode, rerank_candidates
 
 GRID = {"bigram_coverage": [0.0, 0.25, 0.5, 0.75, 1.0], "term_coverage": [0.0, 0.15, 0.3, 0.5],
         "proximity": [0.0, 0.05, 0.1, 0.2], "phrase": [0.0, 0.1, 0.2, 0.4]}

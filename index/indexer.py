@@ -5,10 +5,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.types import Chunk
-from index.embedding_cache import CachingEmbedder
-from index.sparse_encoder import SparseEncoder
-from index.vector_store import ChunkFilter, IndexPoint, VectorStore
+from zhiku.core.types import Chunk
+from zhiku.index.embedding_cache import CachingEmbedder
+from zhiku.index.sparse_encoder import SparseEncoder
+from zhiku.index.vector_store import ChunkFilter, IndexPoint, VectorStore
 
 _POINT_NAMESPACE = uuid.UUID("6f1c2d4e-8a5b-4c3d-9e7f-0a1b2c3d4e5f")
 UPSERT_BATCH = 64

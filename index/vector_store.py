@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index.sparse_encoder import SparseVector
+from zhiku.index.sparse_encoder import SparseVector
 
 DENSE = "dense"
 SPARSE = "sparse"

@@ -5,7 +5,7 @@ import mimetypes
 from enum import Enum
 from pathlib import PureWindowsPath
 
-from core.errors import CorruptFile, EncryptedFile, UnsupportedFileType
+from zhiku.core.errors import CorruptFile, EncryptedFile, UnsupportedFileType
 
 
 class FileType(str, Enum):

@@ -9,7 +9,7 @@ import logging
 import queue
 import threading
 
-from ingest.pipeline import IngestionPipeline
+from zhiku.ingest.pipeline import IngestionPipeline
 
 log = logging.getLogger(__name__)
 _STOP = object()

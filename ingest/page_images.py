@@ -12,8 +12,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, ImageSequence
 
-from core.errors import CorruptFile, InvalidInput, NotFound
-from ingest.file_types import FileType
+from zhiku.core.errors import CorruptFile, InvalidInput, NotFound
+from zhiku.ingest.file_types import FileType
 
 MAX_PREVIEW_PX = 1600
 
@@ -41,7 +41,7 @@ def render_page(source: Path, file_type: str, page: int, max_px: int = MAX_PREVI
 def _pdf_page(source: Path, page: int, max_px: int) -> PageImage:
     import pypdfium2 as pdfium
 
-    from ingest.parsers.pdf import PDFIUM_LOCK
+    from zhiku.ingest.parsers.pdf import PDFIUM_LOCK
 
     with PDFIUM_LOCK:  # PDFium is not thread-safe
         try:

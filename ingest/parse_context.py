@@ -5,9 +5,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import ConfigurationError
-from ingest.ocr.page_reader import OcrPageReader
-from ingest.speech.transcriber import Transcriber
+from zhiku.core.errors import ConfigurationError
+from zhiku.ingest.ocr.page_reader import OcrPageReader
+from zhiku.ingest.speech.transcriber import Transcriber
 
 ProgressReport = Callable[[str, float, str], None]  # stage, fraction of the parsing work done (0..1), detail
 

@@ -5,11 +5,11 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from core.errors import EmptyFile, NoTextFound
-from core.types import Block, ParsedDocument
-from ingest.file_types import FileType, detect_file_type
-from ingest.parse_context import ParseContext
-from ingest.parsers import (
+from zhiku.core.errors import EmptyFile, NoTextFound
+from zhiku.core.types import Block, ParsedDocument
+from zhiku.ingest.file_types import FileType, detect_file_type
+from zhiku.ingest.parse_context import ParseContext
+from zhiku.ingest.parsers import (
     audio,
     csv_table,
     docx,

@@ -11,15 +11,15 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from core.errors import ZhikuError
-from core.file_store import FileStore
-from core.metadata_store import MetadataStore
-from core.types import Chunk
-from index.indexer import DocumentRef, Indexer
-from ingest.chunker import ChunkingConfig, StructuredChunker
-from ingest.file_types import FileType
-from ingest.parse_context import ParseContext
-from ingest.parsing import parse_document
+from zhiku.core.errors import ZhikuError
+from zhiku.core.file_store import FileStore
+from zhiku.core.metadata_store import MetadataStore
+from zhiku.core.types import Chunk
+from zhiku.index.indexer import DocumentRef, Indexer
+from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
+from zhiku.ingest.file_types import FileType
+from zhiku.ingest.parse_context import ParseContext
+from zhiku.ingest.parsing import parse_document
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from core.errors import ConfigurationError
-from retrieval.reranker import RerankCandidate
+from zhiku.core.errors import ConfigurationError
+from zhiku.retrieval.reranker import RerankCandidate
 
 
 class CrossEncoderReranker:

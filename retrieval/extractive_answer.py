@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.embedder import Embedder
-from index.sparse_encoder import SparseEncoder
-from ingest.sentences import sentence_spans
-from retrieval.question_constraints import question_constraints
-from retrieval.search_hit import SearchHit
+from zhiku.index.embedder import Embedder
+from zhiku.index.sparse_encoder import SparseEncoder
+from zhiku.ingest.sentences import sentence_spans
+from zhiku.retrieval.question_constraints import question_constraints
+from zhiku.retrieval.search_hit import SearchHit
 
 log = logging.getLogger(__name__)
 

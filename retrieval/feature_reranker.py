@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from index.sparse_encoder import SparseEncoder
-from retrieval.reranker import RerankCandidate
+from zhiku.index.sparse_encoder import SparseEncoder
+from zhiku.retrieval.reranker import RerankCandidate
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from index.vector_store import ScoredChunk
+from zhiku.index.vector_store import ScoredChunk
 
 
 def _min_max(results: Sequence[ScoredChunk]) -> dict[str, float]:

@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from graph.entity_linker import EntityLinker, LinkedEntity
-from graph.extraction.chunk_extractor import COOCCURRENCE
-from graph.graph_store import GraphResult, GraphStore
+from zhiku.graph.entity_linker import EntityLinker, LinkedEntity
+from zhiku.graph.extraction.chunk_extractor import COOCCURRENCE
+from zhiku.graph.graph_store import GraphResult, GraphStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,14 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from index.embedder import Embedder
-from index.sparse_encoder import SparseEncoder
-from index.vector_store import ChunkFilter, ScoredChunk, VectorStore
-from retrieval.fusion import fuse
-from retrieval.graph_expansion import GraphEvidence, GraphExpander, order_graph_chunks
-from retrieval.reranker import RerankCandidate, Reranker
-from retrieval.script import lexically_comparable, majority_script
-from retrieval.search_hit import SearchHit, StageScores
+from zhiku.index.embedder import Embedder
+from zhiku.index.sparse_encoder import SparseEncoder
+from zhiku.index.vector_store import ChunkFilter, ScoredChunk, VectorStore
+from zhiku.retrieval.fusion import fuse
+from zhiku.retrieval.graph_expansion import GraphEvidence, GraphExpander, order_graph_chunks
+from zhiku.retrieval.reranker import RerankCandidate, Reranker
+from zhiku.retrieval.script import lexically_comparable, majority_script
+from zhiku.retrieval.search_hit import SearchHit, StageScores
 
 
 class RetrievalMode(str, Enum):

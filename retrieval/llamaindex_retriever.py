@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from core.errors import ConfigurationError, ZhikuError
+from zhiku.core.errors import ConfigurationError, ZhikuError
 
 if TYPE_CHECKING:
-    from api.knowledge_service import KnowledgeService
+    from zhiku.api.knowledge_service import KnowledgeService
 
 # What a TextNode shows a language model (and an embedding model) of its metadata: the readable location.
 _LLM_METADATA = ("label",)
@@ -54,7 +54,7 @@ class InProcessSearch:
 
     def search(self, query: str, *, knowledge_bases=None, top_k=None, document_ids=None, file_types=None,
                mode=None) -> list[dict]:
-        from retrieval.hybrid_retriever import RetrievalMode
+        from zhiku.retrieval.hybrid_retriever import RetrievalMode
 
         hits = self.service.search(query, knowledge_bases, top_k, document_ids, file_types,
                                    RetrievalMode(mode) if mode else None)

@@ -1,10 +1,10 @@
 """Builds the second stage named by the settings."""
 from __future__ import annotations
 
-from core.errors import ConfigurationError
-from core.settings import Settings
-from index.sparse_encoder import SparseEncoder
-from retrieval.reranker import Reranker
+from zhiku.core.errors import ConfigurationError
+from zhiku.core.settings import Settings
+from zhiku.index.sparse_encoder import SparseEncoder
+from zhiku.retrieval.reranker import Reranker
 
 
 def build_reranker(settings: Settings, tokenizer: SparseEncoder) -> Reranker | None:
@@ -13,9 +13,9 @@ def build_reranker(settings: Settings, tokenizer: SparseEncoder) -> Reranker | N
     if settings.reranker == "cross-encoder":
         if not settings.reranker_model_path:
             raise ConfigurationError("reranker=cross-encoder needs ZHIKU_RERANKER_MODEL_PATH")
-        from retrieval.cross_encoder_reranker import CrossEncoderReranker
+        from zhiku.retrieval.cross_encoder_reranker import CrossEncoderReranker
 
         return CrossEncoderReranker(settings.reranker_model_path, threads=settings.model_threads)
-    from retrieval.feature_reranker import FeatureReranker
+    from zhiku.retrieval.feature_reranker import FeatureReranker
 
     return FeatureReranker(tokenizer)

@@ -12,11 +12,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from answer.llm_client import LlmClient
-from core.errors import LlmUnavailable
-from retrieval.search_hit import SearchHit
-from scenarios.company_names import short_name
-from scenarios.report_template import FieldSpec
+from zhiku.answer.llm_client import LlmClient
+from zhiku.core.errors import LlmUnavailable
+from zhiku.retrieval.search_hit import SearchHit
+from zhiku.scenarios.company_names import short_name
+from zhiku.scenarios.report_template import FieldSpec
 
 log = logging.getLogger(__name__)
 

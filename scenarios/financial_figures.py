@@ -12,7 +12,7 @@ import operator
 import re
 from dataclasses import dataclass
 
-from retrieval.search_hit import SearchHit
+from zhiku.retrieval.search_hit import SearchHit
 
 _NUMBER = r"-?\(?[\d,，]+(?:\.\d+)?\)?"
 _YEAR = re.compile(r"(20\d{2}|19\d{2})")

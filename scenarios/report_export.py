@@ -6,7 +6,7 @@ import io
 from docx import Document as DocxDocument
 from docx.shared import Pt
 
-from scenarios.report import Report
+from zhiku.scenarios.report import Report
 
 DRAFT_NOTE = ("本报告为知库根据所列材料自动生成的草稿：每项陈述均注明出处，缺口需补充材料，结论须经客户经理审核。"
               " / Draft generated from the listed materials: every statement is cited; gaps need materials; "
@@ -94,7 +94,7 @@ def to_docx(report: Report) -> bytes:
 
 def to_dict(report: Report) -> dict:
     """The report as the API returns it (and report.json stores it)."""
-    from answer.chat_service import citation_record
+    from zhiku.answer.chat_service import citation_record
 
     return {
         "id": report.id, "template_id": report.template_id, "title": report.title, "subject": report.subject,

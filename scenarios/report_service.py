@@ -1,16 +1,16 @@
 """Report drafting over a subject's documents: pick the materials, search only them, write, store, export."""
 from __future__ import annotations
 
-from core.errors import InvalidInput
-from core.metadata_store import MetadataStore
-from core.models import DocumentStatus
-from index.vector_store import ChunkFilter
-from retrieval.hybrid_retriever import HybridRetriever, RetrievalMode
-from scenarios.company_names import short_name
-from scenarios.report_export import to_dict, to_docx, to_markdown
-from scenarios.report_store import ReportStore
-from scenarios.report_template import TemplateLibrary
-from scenarios.report_writer import ReportWriter
+from zhiku.core.errors import InvalidInput
+from zhiku.core.metadata_store import MetadataStore
+from zhiku.core.models import DocumentStatus
+from zhiku.index.vector_store import ChunkFilter
+from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalMode
+from zhiku.scenarios.company_names import short_name
+from zhiku.scenarios.report_export import to_dict, to_docx, to_markdown
+from zhiku.scenarios.report_store import ReportStore
+from zhiku.scenarios.report_template import TemplateLibrary
+from zhiku.scenarios.report_writer import ReportWriter
 
 class ReportService:
     def __init__(self, metadata: MetadataStore, retriever: HybridRetriever, writer: ReportWriter,

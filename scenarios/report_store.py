@@ -10,7 +10,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from core.errors import NotFound
+from zhiku.core.errors import NotFound
 
 _REPORT_ID = re.compile(r"[0-9a-f]{32}")
 FORMATS = {"json": ("report.json", "application/json"),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from core.errors import ConfigurationError, NotFound
+from zhiku.core.errors import ConfigurationError, NotFound
 
 BUILT_IN_DIR = Path(__file__).resolve().parent / "templates"
 

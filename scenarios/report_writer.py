@@ -11,12 +11,12 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from answer.answer_service import AnswerService
-from retrieval.search_hit import SearchHit
-from scenarios.field_extraction import FieldExtractor
-from scenarios.financial_figures import Figure, evaluate, figures_in, formula_inputs
-from scenarios.report import FigureRow, Gap, Report, ReportSection, Statement
-from scenarios.report_template import FiguresSpec, NarrativeSpec, ReportTemplate, SectionSpec
+from zhiku.answer.answer_service import AnswerService
+from zhiku.retrieval.search_hit import SearchHit
+from zhiku.scenarios.field_extraction import FieldExtractor
+from zhiku.scenarios.financial_figures import Figure, evaluate, figures_in, formula_inputs
+from zhiku.scenarios.report import FigureRow, Gap, Report, ReportSection, Statement
+from zhiku.scenarios.report_template import FiguresSpec, NarrativeSpec, ReportTemplate, SectionSpec
 
 # search(query, top_k) over the subject's documents only
 Search = Callable[[str, int], list[SearchHit]]

@@ -15,16 +15,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 
-from answer.answer_service import AnswerScope, AnswerService
-from answer.chat_service import citation_record
-from answer.grounded_answerer import Answer, AnswerEvent
-from core.errors import InvalidInput
-from index.vector_store import ChunkFilter
-from retrieval.hybrid_retriever import RetrievalMode
-from retrieval.search_hit import SearchHit
-from scenarios.report import Report, Statement
-from scenarios.report_service import ReportService
-from scenarios.report_template import ReportTemplate
+from zhiku.answer.answer_service import AnswerScope, AnswerService
+from zhiku.answer.chat_service import citation_record
+from zhiku.answer.grounded_answerer import Answer, AnswerEvent
+from zhiku.core.errors import InvalidInput
+from zhiku.index.vector_store import ChunkFilter
+from zhiku.retrieval.hybrid_retriever import RetrievalMode
+from zhiku.retrieval.search_hit import SearchHit
+from zhiku.scenarios.report import Report, Statement
+from zhiku.scenarios.report_service import ReportService
+from zhiku.scenarios.report_template import ReportTemplate
 
 TEMPLATE_ID = "research_report_zh"
 FIELD_TOP_K = 5  # passages searched per field query, as the report writer does

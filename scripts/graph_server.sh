@@ -10,6 +10,6 @@ python="${PYTHON:-.venv/bin/python}"
 [ -x "$python" ] || python=python3
 action="${1:-}"
 case "$action" in
-  start|stop|status) shift; exec "$python" -m graph.bolt_server "$action" "$@" ;;
+  start|stop|status) shift; exec "$python" -m zhiku.graph.bolt_server "$action" "$@" ;;
   *) echo "usage: $0 start|stop|status [--data-dir DIR] [--port PORT] [--heap SIZE]" >&2; exit 2 ;;
 esac

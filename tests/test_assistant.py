@@ -7,8 +7,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from core.conversation_store import ConversationStore
-from retrieval.extractive_answer import NOT_FOUND
+from zhiku.core.conversation_store import ConversationStore
+from zhiku.retrieval.extractive_answer import NOT_FOUND
 from tests.conftest import llm_settings, make_runtime, wait_for_job
 
 CARD_FAQ = """# 华通信用卡常见问题
@@ -117,8 +117,8 @@ def test_memory_is_bounded_by_turns_and_characters(runtime):
 
 def test_the_local_llm_streams_a_cited_chinese_answer(tmp_path, bolt_server, llm_server, shared_embedder,
                                                        shared_ocr_reader, shared_transcriber):
-    from api.app import create_app
-    from core.settings import Settings
+    from zhiku.api.app import create_app
+    from zhiku.core.settings import Settings
     from tests.conftest import graph_settings
 
     settings = Settings(data_dir=tmp_path / "data", _env_file=None, **graph_settings(bolt_server),

@@ -1,8 +1,8 @@
 """The `zhiku` command as a user runs it: ingest files, then search and ask."""
 from typer.testing import CliRunner
 
-from api.cli import app
-from core.settings import get_settings
+from zhiku.api.cli import app
+from zhiku.core.settings import get_settings
 from tests.documents import loan_policy_docx
 
 

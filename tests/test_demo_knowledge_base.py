@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from api.demo_loader import DEMO_KB_NAME, load_demo_kb
-from api.knowledge_service import KnowledgeService
+from zhiku.api.demo_loader import DEMO_KB_NAME, load_demo_kb
+from zhiku.api.knowledge_service import KnowledgeService
 
 QUESTIONS = [json.loads(line) for line in
              (Path(__file__).parent.parent / "demo" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -14,9 +14,9 @@ QUESTIONS = [json.loads(line) for line in
 
 @pytest.fixture(scope="module")
 def demo_service(tmp_path_factory, shared_embedder):
-    from api.runtime import Runtime
-    from core.settings import Settings
-    from index.factory import build_caching_embedder
+    from zhiku.api.runtime import Runtime
+    from zhiku.core.settings import Settings
+    from zhiku.index.factory import build_caching_embedder
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("demo"), _env_file=None)
     runtime = Runtime(settings)

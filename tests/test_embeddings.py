@@ -1,7 +1,7 @@
 """The real offline embedding model and the embedding cache."""
 import numpy as np
 
-from index.embedding_cache import CachingEmbedder, EmbeddingCache
+from zhiku.index.embedding_cache import CachingEmbedder, EmbeddingCache
 
 
 class CountingEmbedder:

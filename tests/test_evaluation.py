@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from evaluation.beir_dataset import BeirDataset
-from evaluation.metrics import mrr_at, ndcg_at, recall_at, summarise
+from zhiku.evaluation.beir_dataset import BeirDataset
+from zhiku.evaluation.metrics import mrr_at, ndcg_at, recall_at, summarise
 
 
 def test_metrics_on_hand_computed_rankings():
@@ -52,8 +52,8 @@ def test_beir_loader(tmp_path):
 def test_eval_retrieval_command_reports_every_variant(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from api.cli import app
-    from core.settings import get_settings
+    from zhiku.api.cli import app
+    from zhiku.core.settings import get_settings
 
     _write_set(tmp_path / "tiny")
     monkeypatch.setenv("ZHIKU_DATA_DIR", str(tmp_path / "data"))
@@ -74,7 +74,7 @@ def test_eval_retrieval_command_reports_every_variant(tmp_path, monkeypatch):
 
 
 def test_all_evidence_needs_one_passage_of_every_group():
-    from evaluation.metrics import all_evidence_at, summarise
+    from zhiku.evaluation.metrics import all_evidence_at, summarise
 
     ranked = ["a", "x", "c", "y"]
     assert all_evidence_at(ranked, [{"a", "b"}, {"c"}], k=10) == 1.0

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from core.errors import FileTooLarge
-from core.file_store import HEAD_BYTES, FileStore
+from zhiku.core.errors import FileTooLarge
+from zhiku.core.file_store import HEAD_BYTES, FileStore
 
 
 def test_streamed_save_hashes_in_blocks_and_keeps_one_copy(tmp_path):

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from graph.extraction import COOCCURRENCE, Extraction
-from graph.extraction.entity_resolution import EntityResolver, identity
-from graph.extraction.llm_extractor import LlmExtractor
-from graph.extraction.rule_extractor import RuleExtractor
-from graph.graph_store import MAX_NAME_CHARS, ChunkFacts, EntityInput, RelationInput
+from zhiku.graph.extraction import COOCCURRENCE, Extraction
+from zhiku.graph.extraction.entity_resolution import EntityResolver, identity
+from zhiku.graph.extraction.llm_extractor import LlmExtractor
+from zhiku.graph.extraction.rule_extractor import RuleExtractor
+from zhiku.graph.graph_store import MAX_NAME_CHARS, ChunkFacts, EntityInput, RelationInput
 
 INJECTIONS = [
     '"}) MATCH (n) DETACH DELETE n //',
@@ -290,7 +290,7 @@ def _ingest(store, kb_id, rules, resolver, texts: dict[str, str]) -> None:
 
 
 def test_linker_exact_alias_fuzzy_and_injection(store, kb, rules, resolver):
-    from graph.entity_linker import EntityLinker
+    from zhiku.graph.entity_linker import EntityLinker
 
     _ingest(store, kb, rules, resolver, {
         "c1": "邮储银行向北京华远置业有限公司发放流动资金贷款，由北京中关村科技融资担保有限公司提供担保。",

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from graph.bolt_server import BoltServerError, EmbeddedBoltServer, main as server_main
-from graph.graph_store import (MAX_NAME_CHARS, ChunkFacts, EntityInput as E, GraphStore,
+from zhiku.graph.bolt_server import BoltServerError, EmbeddedBoltServer, main as server_main
+from zhiku.graph.graph_store import (MAX_NAME_CHARS, ChunkFacts, EntityInput as E, GraphStore,
                                RelationInput as R)
 
 

@@ -10,13 +10,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from answer.answer_service import AnswerService
-from answer.grounded_answerer import GroundedAnswerer
-from answer.grounding_check import GroundingChecker
-from answer.llm_client import LlmClient, LlmEndpoint
-from index.sparse_encoder import JiebaBm25Encoder
-from retrieval.extractive_answer import NOT_FOUND, ExtractiveAnswerer
-from retrieval.search_hit import Citation, SearchHit, StageScores
+from zhiku.answer.answer_service import AnswerService
+from zhiku.answer.grounded_answerer import GroundedAnswerer
+from zhiku.answer.grounding_check import GroundingChecker
+from zhiku.answer.llm_client import LlmClient, LlmEndpoint
+from zhiku.index.sparse_encoder import JiebaBm25Encoder
+from zhiku.retrieval.extractive_answer import NOT_FOUND, ExtractiveAnswerer
+from zhiku.retrieval.search_hit import Citation, SearchHit, StageScores
 
 TOKENIZER = JiebaBm25Encoder()
 LOAN = "第十二条　个人住房贷款期限最长不超过30年，且贷款到期日借款人年龄不超过70周岁。"

@@ -62,7 +62,7 @@ def _check_nodes(nodes, kb_id: str) -> None:
 def test_in_process_retrieval_returns_cited_nodes(client, offline):
     from llama_index.core.retrievers import BaseRetriever
 
-    from retrieval.llamaindex_retriever import ZhikuRetriever
+    from zhiku.retrieval.llamaindex_retriever import ZhikuRetriever
 
     kb_id = _knowledge_base(client)
     retriever = ZhikuRetriever(client.app.state.service, knowledge_bases=[KB], top_k=3)
@@ -82,8 +82,8 @@ def test_remote_retrieval_over_http_and_in_a_query_engine(client, settings, runt
     from llama_index.core.llms import MockLLM
     from llama_index.core.query_engine import RetrieverQueryEngine
 
-    from api.app import create_app
-    from retrieval.llamaindex_retriever import RemoteZhikuError, ZhikuRetriever
+    from zhiku.api.app import create_app
+    from zhiku.retrieval.llamaindex_retriever import RemoteZhikuError, ZhikuRetriever
 
     kb_id = _knowledge_base(client)
     with live_server(create_app(settings, runtime)) as base_url:
@@ -112,8 +112,8 @@ def test_remote_retrieval_over_http_and_in_a_query_engine(client, settings, runt
 
 
 def test_errors_and_a_clear_message_without_the_extra():
-    from core.errors import ConfigurationError, ZhikuError
-    from retrieval.llamaindex_retriever import RemoteZhikuError, ZhikuRetriever
+    from zhiku.core.errors import ConfigurationError, ZhikuError
+    from zhiku.retrieval.llamaindex_retriever import RemoteZhikuError, ZhikuRetriever
 
     with pytest.raises(ConfigurationError):
         ZhikuRetriever()

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from answer.llm_client import LlmClient, LlmEndpoint
-from core.errors import LlmUnavailable
+from zhiku.answer.llm_client import LlmClient, LlmEndpoint
+from zhiku.core.errors import LlmUnavailable
 
 QUESTION = [{"role": "user", "content": "Reply with the single word: yes"}]
 

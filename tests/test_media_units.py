@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.types import BlockKind
-from ingest.media.audio_windows import decode_audio_windows
-from ingest.media.media_probe import probe_media
-from ingest.media.screen_text import ScreenTextTracker
-from ingest.speech.transcriber import SAMPLE_RATE
+from zhiku.core.types import BlockKind
+from zhiku.ingest.media.audio_windows import decode_audio_windows
+from zhiku.ingest.media.media_probe import probe_media
+from zhiku.ingest.media.screen_text import ScreenTextTracker
+from zhiku.ingest.speech.transcriber import SAMPLE_RATE
 from tests.media import image_bytes, require_media_tools, scanned_page
 
 
@@ -76,8 +76,8 @@ def test_screen_text_seen_in_many_frames_is_kept_once_with_its_time_range():
 
 
 def test_phone_photo_is_read_upright_from_its_exif_orientation(shared_ocr_reader):
-    from ingest.parse_context import ParseContext
-    from ingest.parsers import image
+    from zhiku.ingest.parse_context import ParseContext
+    from zhiku.ingest.parsers import image
 
     upright = scanned_page(["请于柜台办理挂失业务。"], size=(900, 600), noise=False, angle=0)
     # A phone held sideways stores the pixels rotated and says so in EXIF (orientation 6: rotate 90° CW).
@@ -107,7 +107,7 @@ def test_every_audio_container_decodes_to_the_same_length(tmp_path, suffix):
 
 @pytest.mark.parametrize("suffix,codec", [(".mkv", "libx264"), (".mov", "libx264"), (".webm", "libvpx-vp9")])
 def test_every_video_container_yields_timed_frames(tmp_path, suffix, codec):
-    from ingest.media.frame_sampler import sample_frames
+    from zhiku.ingest.media.frame_sampler import sample_frames
 
     require_media_tools()
     video = tmp_path / f"clip{suffix}"
@@ -127,8 +127,8 @@ def test_every_video_container_yields_timed_frames(tmp_path, suffix, codec):
 
 @pytest.mark.parametrize("fmt", ["BMP", "WEBP", "PNG"])
 def test_bmp_webp_png_are_read(shared_ocr_reader, fmt):
-    from ingest.parse_context import ParseContext
-    from ingest.parsers import image
+    from zhiku.ingest.parse_context import ParseContext
+    from zhiku.ingest.parsers import image
 
     page = scanned_page(["网点营业时间调整通知"], size=(900, 400), noise=False, angle=0)
     data = image_bytes(page, fmt, **({"lossless": True} if fmt == "WEBP" else {}))
@@ -138,13 +138,13 @@ def test_bmp_webp_png_are_read(shared_ocr_reader, fmt):
 
 
 def test_traditional_chinese_transcripts_come_out_simplified():
-    from ingest.speech.chinese_script import to_simplified
+    from zhiku.ingest.speech.chinese_script import to_simplified
 
     assert to_simplified("銀行貸款審批需要三個工作日,請準備資料!") == "银行贷款审批需要三个工作日，请准备资料！"
 
 
 def test_pdf_pages_with_missing_or_garbage_text_layers_are_sent_to_ocr():
-    from ingest.parsers.pdf import _Line, _needs_ocr
+    from zhiku.ingest.parsers.pdf import _Line, _needs_ocr
 
     def line(text: str) -> _Line:
         return _Line(text=text, size=10, bbox=(0, 0, 10, 10), block_no=0, in_margin=False)
@@ -158,7 +158,7 @@ def test_pdf_pages_with_missing_or_garbage_text_layers_are_sent_to_ocr():
 
 
 def test_whisper_hallucinations_are_not_indexed_as_speech():
-    from ingest.speech.hallucination import is_hallucination
+    from zhiku.ingest.speech.hallucination import is_hallucination
 
     assert is_hallucination("以下是普通话的句子。")          # the prompt echoed back on unintelligible audio
     assert is_hallucination("Yi 3,4," + "5," * 100)          # a token loop

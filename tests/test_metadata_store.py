@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import inspect
 
-from core.db import make_engine, migrate, session_factory
-from core.errors import Conflict, NotFound
-from core.metadata_store import MetadataStore, UploadOutcome
+from zhiku.core.db import make_engine, migrate, session_factory
+from zhiku.core.errors import Conflict, NotFound
+from zhiku.core.metadata_store import MetadataStore, UploadOutcome
 
 
 @pytest.fixture

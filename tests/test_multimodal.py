@@ -11,8 +11,8 @@ import zlib
 
 import pytest
 
-from core.settings import Settings
-from index.vector_store import ChunkFilter
+from zhiku.core.settings import Settings
+from zhiku.index.vector_store import ChunkFilter
 from tests.conftest import make_runtime, wait_for_job
 from tests.documents import encrypted_pdf
 from tests.media import (
@@ -49,7 +49,7 @@ def media_runtime(tmp_path, shared_embedder, shared_ocr_reader, shared_transcrib
 def media_client(media_runtime):
     from fastapi.testclient import TestClient
 
-    from api.app import create_app
+    from zhiku.api.app import create_app
 
     with TestClient(create_app(media_runtime.settings, media_runtime)) as client:
         yield client
@@ -230,8 +230,8 @@ def test_bad_media_fails_readably_indexes_nothing_and_the_worker_goes_on(media_c
 
 
 def test_progress_is_reported_in_pages_and_seconds(shared_ocr_reader, shared_transcriber, tmp_path):
-    from ingest.parse_context import MediaOptions, ParseContext
-    from ingest.parsing import parse_document
+    from zhiku.ingest.parse_context import MediaOptions, ParseContext
+    from zhiku.ingest.parsing import parse_document
 
     reports: list[tuple[str, float, str]] = []
     context = ParseContext(ocr=lambda: shared_ocr_reader, transcriber=lambda: shared_transcriber,

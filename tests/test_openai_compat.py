@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from core.settings import Settings
+from zhiku.core.settings import Settings
 from tests.live_server import live_server
 from tests.conftest import graph_settings, llm_settings, make_runtime, wait_for_job
 
@@ -218,7 +218,7 @@ def test_follow_up_is_rewritten_with_the_history(client):
 # -- the real OpenAI SDK over HTTP ---------------------------------------------------------------
 def test_the_openai_sdk_works_unchanged(client, settings, runtime):
     openai = pytest.importorskip("openai")
-    from api.app import create_app
+    from zhiku.api.app import create_app
 
     _knowledge_base(client)
     with live_server(create_app(settings, runtime)) as base_url:
@@ -255,7 +255,7 @@ def llm_client(tmp_path, bolt_server, llm_server, shared_embedder, shared_ocr_re
     """As the `client` fixture, answering with the local LLM; SQLite only (the model is slow)."""
     from fastapi.testclient import TestClient
 
-    from api.app import create_app
+    from zhiku.api.app import create_app
 
     settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'meta.sqlite3'}",
                         max_upload_mb=1, chunk_size=200, chunk_overlap=40, parent_chunk_size=800, _env_file=None,

@@ -8,8 +8,8 @@ import httpx
 import numpy as np
 import pytest
 
-from core.errors import EmbeddingServiceError
-from index.openai_embedder import OpenAIEmbedder
+from zhiku.core.errors import EmbeddingServiceError
+from zhiku.index.openai_embedder import OpenAIEmbedder
 
 
 @pytest.fixture(scope="module")

@@ -17,11 +17,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from core.errors import CorruptFile, EmptyFile, EncryptedFile, NoTextFound, UnsupportedFileType
-from core.types import Block, BlockKind, ParsedDocument
-from ingest.file_types import SUPPORTED_EXTENSIONS, FileType, detect_file_type, mime_type
-from ingest.parsers import docx as docx_parser
-from ingest.parsing import parse_document
+from zhiku.core.errors import CorruptFile, EmptyFile, EncryptedFile, NoTextFound, UnsupportedFileType
+from zhiku.core.types import Block, BlockKind, ParsedDocument
+from zhiku.ingest.file_types import SUPPORTED_EXTENSIONS, FileType, detect_file_type, mime_type
+from zhiku.ingest.parsers import docx as docx_parser
+from zhiku.ingest.parsing import parse_document
 
 OLE2_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 

@@ -1,7 +1,7 @@
 """Reading-order rebuild on synthetic OCR lines (no model): columns, tables, fragments, wrapping, noise, gaps."""
-from core.types import BlockKind
-from ingest.ocr.engine import OcrLine
-from ingest.ocr.reading_order import ReadingOrderConfig, rebuild_reading_order
+from zhiku.core.types import BlockKind
+from zhiku.ingest.ocr.engine import OcrLine
+from zhiku.ingest.ocr.reading_order import ReadingOrderConfig, rebuild_reading_order
 
 HEIGHT = 20  # every synthetic line is 20 px tall; the rebuild measures gaps in line heights
 

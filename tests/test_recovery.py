@@ -1,10 +1,10 @@
 """Nothing is lost on a crash: interrupted jobs run again at start-up, without duplicate chunks."""
-from api.knowledge_service import KnowledgeService
-from api.runtime import Runtime
-from index.factory import build_caching_embedder
-from index.indexer import DocumentRef
-from index.vector_store import ChunkFilter
-from ingest.parsing import parse_document
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.runtime import Runtime
+from zhiku.index.factory import build_caching_embedder
+from zhiku.index.indexer import DocumentRef
+from zhiku.index.vector_store import ChunkFilter
+from zhiku.ingest.parsing import parse_document
 from tests.documents import loan_policy_docx
 
 

@@ -371,14 +371,14 @@ PHRASINGS = [  # (field id, text, value or None when the field must not match)
 
 @pytest.fixture(scope="module")
 def research_fields():
-    from scenarios.report_template import TemplateLibrary
+    from zhiku.scenarios.report_template import TemplateLibrary
 
     template = TemplateLibrary().get("research_report_zh")
     return {spec.id: spec for section in template.sections for spec in section.fields}
 
 
 def _hit(text: str, number: int = 1):
-    from retrieval.search_hit import Citation, SearchHit, StageScores
+    from zhiku.retrieval.search_hit import Citation, SearchHit, StageScores
 
     return SearchHit(f"c{number}", text, None, 1.0, StageScores(),
                      Citation("kb", "doc", "doc.pdf", number, number, [], 0, len(text), None))
@@ -386,7 +386,7 @@ def _hit(text: str, number: int = 1):
 
 def read_field(spec, *passages: str, subject: str | None = None) -> str | None:
     """The field as the extractor reads it from retrieved passages holding these texts, best first."""
-    from scenarios.field_extraction import FieldExtractor
+    from zhiku.scenarios.field_extraction import FieldExtractor
 
     hits = [_hit(text, number) for number, text in enumerate(passages, start=1)]
     found = FieldExtractor().extract(spec, lambda query: hits, subject)

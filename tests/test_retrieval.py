@@ -1,13 +1,13 @@
 """Fusion, the feature second stage and the extractive answer."""
 import pytest
 
-from index.sparse_encoder import JiebaBm25Encoder
-from index.vector_store import ScoredChunk
-from retrieval.extractive_answer import ExtractiveAnswerer
-from retrieval.feature_reranker import FeatureReranker, FeatureWeights
-from retrieval.fusion import fuse, weighted_rrf, weighted_score_fusion
-from retrieval.reranker import RerankCandidate
-from retrieval.search_hit import Citation, SearchHit, StageScores
+from zhiku.index.sparse_encoder import JiebaBm25Encoder
+from zhiku.index.vector_store import ScoredChunk
+from zhiku.retrieval.extractive_answer import ExtractiveAnswerer
+from zhiku.retrieval.feature_reranker import FeatureReranker, FeatureWeights
+from zhiku.retrieval.fusion import fuse, weighted_rrf, weighted_score_fusion
+from zhiku.retrieval.reranker import RerankCandidate
+from zhiku.retrieval.search_hit import Citation, SearchHit, StageScores
 
 
 def _scored(*pairs):

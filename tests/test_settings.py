@@ -1,12 +1,12 @@
 from pathlib import Path
 
-from core.settings import Settings
-from core.settings_docs import render
+from zhiku.core.settings import Settings
+from zhiku.core.settings_docs import render
 
 
 def test_every_setting_is_documented():
     docs = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
-    assert docs == render(), "regenerate: python -m core.settings_docs > docs/configuration.md"
+    assert docs == render(), "regenerate: python -m zhiku.core.settings_docs > docs/configuration.md"
     for name in Settings.model_fields:
         assert f"`ZHIKU_{name.upper()}`" in docs
 

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from evaluation.text_metrics import (
+from zhiku.evaluation.text_metrics import (
     bag_f1,
     character_error_rate,
     cjk_char_f1,

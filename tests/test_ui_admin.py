@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from core.settings import Settings
+from zhiku.core.settings import Settings
 from tests.conftest import ARTIFACTS, graph_settings, make_runtime
 from tests.live_server import live_server
 
@@ -33,7 +33,7 @@ def credit_docx() -> bytes:
 
 @pytest.fixture
 def base_url(tmp_path, bolt_server, shared_embedder, shared_ocr_reader, shared_transcriber):
-    from api.app import create_app
+    from zhiku.api.app import create_app
 
     settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'meta.sqlite3'}",
                         max_upload_mb=1, chunk_size=200, chunk_overlap=40, parent_chunk_size=800, _env_file=None,

@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from core.settings import Settings
+from zhiku.core.settings import Settings
 from tests.conftest import ARTIFACTS, make_runtime
 from tests.live_server import live_server
 from tests.media import require_media_tools, silence_then, speech_wav
@@ -22,7 +22,7 @@ SPEECH = "Good morning. Today's meeting is about the loan approval process. Loan
 @pytest.fixture
 def chat_server(tmp_path, database_url, shared_embedder, shared_ocr_reader, shared_transcriber):
     """The service on a free port, with no knowledge graph and extractive answers: what the page needs, fast."""
-    from api.app import create_app
+    from zhiku.api.app import create_app
 
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url, chunk_size=200, chunk_overlap=40,
                         parent_chunk_size=800, graph_enabled=False, search_mode="hybrid", answer_mode="extractive",

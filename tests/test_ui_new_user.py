@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from core.settings import Settings
+from zhiku.core.settings import Settings
 from tests.conftest import ARTIFACTS, graph_settings, make_runtime
 from tests.live_server import live_server
 from tests.media import require_media_tools, scanned_page, scanned_pdf
@@ -16,7 +16,7 @@ NOTICE = ["华夏通商银行营业时间调整通知", "自2025年3月1日起�
 
 @pytest.fixture
 def base_url(tmp_path, bolt_server, shared_embedder, shared_ocr_reader, shared_transcriber):
-    from api.app import create_app
+    from zhiku.api.app import create_app
 
     settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'meta.sqlite3'}",
                         _env_file=None, **graph_settings(bolt_server))

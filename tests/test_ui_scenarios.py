@@ -27,8 +27,8 @@ DRAFT_TIMEOUT = 180_000  # ms: a draft searches, extracts and checks every secti
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, bolt_server, shared_embedder, shared_ocr_reader, shared_transcriber):
-    from api.app import create_app
-    from core.settings import Settings
+    from zhiku.api.app import create_app
+    from zhiku.core.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("ui-scenarios"), _env_file=None, **graph_settings(bolt_server))
     runtime = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)

@@ -4,11 +4,11 @@ import uuid
 import numpy as np
 import pytest
 
-from core.errors import ConfigurationError
-from index.edge_store import EdgeVectorStore
-from index.qdrant_client_store import QdrantClientVectorStore
-from index.sparse_encoder import JiebaBm25Encoder
-from index.vector_store import ChunkFilter, IndexPoint
+from zhiku.core.errors import ConfigurationError
+from zhiku.index.edge_store import EdgeVectorStore
+from zhiku.index.qdrant_client_store import QdrantClientVectorStore
+from zhiku.index.sparse_encoder import JiebaBm25Encoder
+from zhiku.index.vector_store import ChunkFilter, IndexPoint
 
 TEXTS = ["个人住房贷款期限最长三十年", "信用卡年费首年免收", "理财产品风险等级为R2", "Passwords must be rotated every 90 days"]
 

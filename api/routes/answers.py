@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from api.converters import answer_out
-from api.deps import get_service
-from api.knowledge_service import KnowledgeService
-from api.schemas import AnswerRequest, AnswerResponse, AskRequest
-from api.sse import sse_response
+from zhiku.api.converters import answer_out
+from zhiku.api.deps import get_service
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.schemas import AnswerRequest, AnswerResponse, AskRequest
+from zhiku.api.sse import sse_response
 
 router = APIRouter(tags=["answers"])
 

@@ -4,12 +4,12 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.converters import document_out
-from api.deps import get_runtime, get_service
-from api.knowledge_service import KnowledgeService, clean_filename
-from api.runtime import Runtime
-from api.schemas import DocumentOut, ErrorBody, JobOut, UploadItem, UploadResponse
-from core.errors import ZhikuError
+from zhiku.api.converters import document_out
+from zhiku.api.deps import get_runtime, get_service
+from zhiku.api.knowledge_service import KnowledgeService, clean_filename
+from zhiku.api.runtime import Runtime
+from zhiku.api.schemas import DocumentOut, ErrorBody, JobOut, UploadItem, UploadResponse
+from zhiku.core.errors import ZhikuError
 
 router = APIRouter(tags=["documents"])
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import get_service
-from api.knowledge_service import KnowledgeService
-from api.schemas import EntityDetailOut, EntityOut, ErrorBody, GraphOut
+from zhiku.api.deps import get_service
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.schemas import EntityDetailOut, EntityOut, ErrorBody, GraphOut
 
 router = APIRouter(tags=["graph"], prefix="/graph")
 _KB = Query(None, description="Knowledge base ids or names (repeat); default all")

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from api.deps import get_runtime
-from api.runtime import Runtime
-from index.vector_store import ChunkFilter
+from zhiku.api.deps import get_runtime
+from zhiku.api.runtime import Runtime
+from zhiku.index.vector_store import ChunkFilter
 
 router = APIRouter(tags=["health"])
 

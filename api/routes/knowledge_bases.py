@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, status
 
-from api.deps import get_runtime, get_service
-from api.knowledge_service import KnowledgeService
-from api.runtime import Runtime
-from api.knowledge_service import normalize_language
-from api.schemas import KnowledgeBaseCreate, KnowledgeBaseOut, KnowledgeBaseUpdate
+from zhiku.api.deps import get_runtime, get_service
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.runtime import Runtime
+from zhiku.api.knowledge_service import normalize_language
+from zhiku.api.schemas import KnowledgeBaseCreate, KnowledgeBaseOut, KnowledgeBaseUpdate
 
 router = APIRouter(prefix="/knowledge-bases", tags=["knowledge bases"])
 
@@ -31,7 +31,7 @@ def update_knowledge_base(body: KnowledgeBaseUpdate, kb_id: str, runtime: Runtim
     size = changes.get("chunk_size", current.chunk_size) or runtime.settings.chunk_size
     overlap = changes.get("chunk_overlap", current.chunk_overlap)
     if overlap is not None and overlap >= size:
-        from core.errors import InvalidInput
+        from zhiku.core.errors import InvalidInput
 
         raise InvalidInput(f"chunk_overlap ({overlap}) must be smaller than chunk_size ({size})")
     kb = runtime.metadata.update_kb(kb_id, **changes)

@@ -14,11 +14,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 
-from api.deps import get_service
-from api.knowledge_service import KnowledgeService
-from api.openai_format import (ChatCompletionRequest, ChatCompletions, OpenAiError, from_validation_error,
+from zhiku.api.deps import get_service
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.openai_format import (ChatCompletionRequest, ChatCompletions, OpenAiError, from_validation_error,
                                from_zhiku_error)
-from core.errors import ZhikuError
+from zhiku.core.errors import ZhikuError
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
 
-from api.deps import get_service
-from api.knowledge_service import KnowledgeService
-from api.schemas import CreditReportRequest, ReportDraftRequest, ReportTemplateOut
-from scenarios.report_store import FORMATS
+from zhiku.api.deps import get_service
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.schemas import CreditReportRequest, ReportDraftRequest, ReportTemplateOut
+from zhiku.scenarios.report_store import FORMATS
 
 router = APIRouter(tags=["reports"], prefix="/reports")
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from api.converters import answer_out
-from api.deps import get_service
-from api.knowledge_service import KnowledgeService
-from api.research_schemas import ResearchAskRequest, ResearchExtractRequest, ResearchExtractResponse
-from api.schemas import AnswerResponse
-from api.sse import sse_response
-from scenarios.research import ResearchService
+from zhiku.api.converters import answer_out
+from zhiku.api.deps import get_service
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.research_schemas import ResearchAskRequest, ResearchExtractRequest, ResearchExtractResponse
+from zhiku.api.schemas import AnswerResponse
+from zhiku.api.sse import sse_response
+from zhiku.scenarios.research import ResearchService
 
 router = APIRouter(tags=["research"], prefix="/research")
 

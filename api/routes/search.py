@@ -4,10 +4,10 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query
 
-from api.converters import hit_out
-from api.deps import get_service
-from api.knowledge_service import KnowledgeService
-from api.schemas import ChunksResponse, SearchRequest, SearchResponse
+from zhiku.api.converters import hit_out
+from zhiku.api.deps import get_service
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.schemas import ChunksResponse, SearchRequest, SearchResponse
 
 router = APIRouter(tags=["retrieval"])
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import get_runtime
-from api.runtime import Runtime
-from api.schemas import FeedbackIn, FeedbackOut
-from ingest.page_images import render_page
+from zhiku.api.deps import get_runtime
+from zhiku.api.runtime import Runtime
+from zhiku.api.schemas import FeedbackIn, FeedbackOut
+from zhiku.ingest.page_images import render_page
 
 router = APIRouter(tags=["sources"])
 

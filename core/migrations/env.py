@@ -1,12 +1,12 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from core.models import Base
+from zhiku.core.models import Base
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:  # `alembic` run from the command line: take the URL from the settings
-    from core.settings import get_settings
+    from zhiku.core.settings import get_settings
 
     connection = create_engine(get_settings().resolved_database_url).connect()
 

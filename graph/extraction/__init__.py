@@ -8,6 +8,6 @@
 - `entity_resolution.EntityResolver`: normalised identity and alias dictionaries (per knowledge base
   over the built-in `graph/data/aliases.json`).
 """
-from graph.extraction.chunk_extractor import COOCCURRENCE, ENTITY_TYPES, VALUE_TYPES, ChunkExtractor, Extraction
+from zhiku.graph.extraction.chunk_extractor import COOCCURRENCE, ENTITY_TYPES, VALUE_TYPES, ChunkExtractor, Extraction
 
 __all__ = ["COOCCURRENCE", "ENTITY_TYPES", "VALUE_TYPES", "ChunkExtractor", "Extraction"]

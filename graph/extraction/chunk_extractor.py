@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from graph.graph_store import EntityInput, RelationInput
+from zhiku.graph.graph_store import EntityInput, RelationInput
 
 ENTITY_TYPES = ("organization", "person", "product", "policy", "account_type", "loan_type", "amount",
                 "date", "location", "entity")

@@ -30,8 +30,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from graph.extraction.chunk_extractor import Extraction
-from graph.graph_store import MAX_ALIASES, MAX_NAME_CHARS, EntityInput, RelationInput
+from zhiku.graph.extraction.chunk_extractor import Extraction
+from zhiku.graph.graph_store import MAX_ALIASES, MAX_NAME_CHARS, EntityInput, RelationInput
 
 BUILTIN_ALIASES = Path(__file__).resolve().parent.parent / "data" / "aliases.json"
 _QUOTES = re.compile(r"[《》〈〉“”‘’「」『』\"'`«»]")

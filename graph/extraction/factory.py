@@ -5,14 +5,14 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from core.errors import ConfigurationError
-from core.settings import Settings
-from graph.extraction.chunk_extractor import ChunkExtractor
-from graph.extraction.entity_resolution import EntityResolver
+from zhiku.core.errors import ConfigurationError
+from zhiku.core.settings import Settings
+from zhiku.graph.extraction.chunk_extractor import ChunkExtractor
+from zhiku.graph.extraction.entity_resolution import EntityResolver
 
 
 def make_extractor(settings: Settings) -> ChunkExtractor:
-    from graph.extraction.rule_extractor import RuleExtractor
+    from zhiku.graph.extraction.rule_extractor import RuleExtractor
 
     domain_types = _read_json(settings.graph_domain_types_file, "ZHIKU_GRAPH_DOMAIN_TYPES_FILE")
     rules = RuleExtractor(domain_types=domain_types)
@@ -20,7 +20,7 @@ def make_extractor(settings: Settings) -> ChunkExtractor:
         return rules
     if not (settings.llm_base_url and settings.llm_model):
         raise ConfigurationError("ZHIKU_GRAPH_EXTRACTOR=llm needs ZHIKU_LLM_BASE_URL and ZHIKU_LLM_MODEL")
-    from graph.extraction.llm_extractor import LlmExtractor
+    from zhiku.graph.extraction.llm_extractor import LlmExtractor
 
     return LlmExtractor(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
                         timeout=settings.llm_timeout_seconds, fallback=rules, domain_types=tuple(domain_types or ()))

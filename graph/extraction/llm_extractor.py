@@ -20,9 +20,9 @@ from collections.abc import Sequence
 
 import httpx
 
-from graph.extraction.chunk_extractor import COOCCURRENCE, ENTITY_TYPES, Extraction
-from graph.extraction.rule_extractor import RELATION_PATTERNS, RuleExtractor
-from graph.graph_store import MAX_ALIASES, MAX_NAME_CHARS, EntityInput, RelationInput
+from zhiku.graph.extraction.chunk_extractor import COOCCURRENCE, ENTITY_TYPES, Extraction
+from zhiku.graph.extraction.rule_extractor import RELATION_PATTERNS, RuleExtractor
+from zhiku.graph.graph_store import MAX_ALIASES, MAX_NAME_CHARS, EntityInput, RelationInput
 
 log = logging.getLogger(__name__)
 

@@ -58,8 +58,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from graph.extraction.chunk_extractor import COOCCURRENCE, VALUE_TYPES, Extraction
-from graph.graph_store import MAX_NAME_CHARS, EntityInput, RelationInput
+from zhiku.graph.extraction.chunk_extractor import COOCCURRENCE, VALUE_TYPES, Extraction
+from zhiku.graph.graph_store import MAX_NAME_CHARS, EntityInput, RelationInput
 
 log = logging.getLogger(__name__)
 
@@ -513,7 +513,7 @@ class RuleExtractor:
                  dictionary: Mapping[str, str] | None = None, *, max_pairs_per_sentence: int = 4,
                  max_topic_links: int = 6, use_headings: bool = True) -> None:
         if dictionary is None:   # the built-in alias dictionary's names (邮储银行, 中银香港, PSBC …)
-            from graph.extraction.entity_resolution import EntityResolver
+            from zhiku.graph.extraction.entity_resolution import EntityResolver
 
             dictionary = _builtin_dictionary(EntityResolver)
         self.max_pairs = max(0, int(max_pairs_per_sentence))

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import ConfigurationError, CorruptFile
-from ingest.speech.transcriber import SAMPLE_RATE
+from zhiku.core.errors import ConfigurationError, CorruptFile
+from zhiku.ingest.speech.transcriber import SAMPLE_RATE
 
 _BYTES_PER_SAMPLE = 4  # float32
 _PAUSE_FRAME = SAMPLE_RATE // 10  # 100 ms

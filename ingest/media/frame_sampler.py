@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from core.errors import ConfigurationError, CorruptFile
+from zhiku.core.errors import ConfigurationError, CorruptFile
 
 _MAX_WIDTH = 1280  # on-screen text stays legible; larger frames only slow the detector down
 _PTS_TIME = re.compile(rb"pts_time:\s*([-\d.]+)")

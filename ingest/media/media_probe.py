@@ -6,7 +6,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import ConfigurationError, CorruptFile
+from zhiku.core.errors import ConfigurationError, CorruptFile
 
 _PROBE_TIMEOUT_S = 60
 

@@ -6,7 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from core.types import BBox, Block, BlockKind
+from zhiku.core.types import BBox, Block, BlockKind
 
 _NOT_TEXT = re.compile(r"[\W_]+", re.UNICODE)
 _SAME_TEXT = 0.85  # OCR of the same caption differs by a character or two from frame to frame

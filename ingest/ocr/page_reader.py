@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ingest.ocr.engine import OcrEngine
-from ingest.ocr.reading_order import OcrParagraph, ReadingOrderConfig, rebuild_reading_order
+from zhiku.ingest.ocr.engine import OcrEngine
+from zhiku.ingest.ocr.reading_order import OcrParagraph, ReadingOrderConfig, rebuild_reading_order
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,8 @@ import threading
 
 import numpy as np
 
-from core.errors import ConfigurationError
-from ingest.ocr.engine import OcrLine, quad_to_bbox
+from zhiku.core.errors import ConfigurationError
+from zhiku.ingest.ocr.engine import OcrLine, quad_to_bbox
 
 
 class RapidOcrEngine:

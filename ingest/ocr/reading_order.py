@@ -17,8 +17,8 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from core.types import BlockKind
-from ingest.ocr.engine import BBox, OcrLine
+from zhiku.core.types import BlockKind
+from zhiku.ingest.ocr.engine import BBox, OcrLine
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 _SENTENCE_END = tuple("。！？；：.!?;:")

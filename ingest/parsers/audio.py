@@ -1,13 +1,13 @@
 """Audio (WAV, MP3, M4A, FLAC, OGG) → ffmpeg → speech-to-text → timed transcript blocks."""
 from __future__ import annotations
 
-from core.errors import CorruptFile, NoTextFound
-from core.types import ParsedDocument
-from ingest.media.media_probe import probe_media
-from ingest.media.source_file import media_file
-from ingest.parse_context import ParseContext
-from ingest.parsers.plain_text import require_data
-from ingest.speech.recording_transcript import transcribe_recording
+from zhiku.core.errors import CorruptFile, NoTextFound
+from zhiku.core.types import ParsedDocument
+from zhiku.ingest.media.media_probe import probe_media
+from zhiku.ingest.media.source_file import media_file
+from zhiku.ingest.parse_context import ParseContext
+from zhiku.ingest.parsers.plain_text import require_data
+from zhiku.ingest.speech.recording_transcript import transcribe_recording
 
 
 def parse(data: bytes, filename: str, context: ParseContext) -> ParsedDocument:

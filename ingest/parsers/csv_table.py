@@ -10,8 +10,8 @@ import io
 from collections.abc import Sequence
 from pathlib import PureWindowsPath
 
-from core.types import Block, BlockKind, ParsedDocument
-from ingest.parsers.plain_text import HeadingStack, decode_text, join_lines, require_data, wrap_library_errors
+from zhiku.core.types import Block, BlockKind, ParsedDocument
+from zhiku.ingest.parsers.plain_text import HeadingStack, decode_text, join_lines, require_data, wrap_library_errors
 
 _SNIFF_CHARS = 16_384
 _DELIMITERS = ",;\t|"

@@ -12,9 +12,9 @@ from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from core.types import Block, BlockKind, ParsedDocument
-from ingest.parsers.csv_table import table_blocks
-from ingest.parsers.plain_text import HeadingStack, require_data, wrap_library_errors
+from zhiku.core.types import Block, BlockKind, ParsedDocument
+from zhiku.ingest.parsers.csv_table import table_blocks
+from zhiku.ingest.parsers.plain_text import HeadingStack, require_data, wrap_library_errors
 
 # Built-in styles are stored with English names even in Chinese Word; WPS and some templates
 # store the localized name ("标题 1") instead.

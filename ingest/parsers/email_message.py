@@ -5,10 +5,10 @@ import dataclasses
 from email import message_from_bytes, policy
 from email.message import EmailMessage, MIMEPart
 
-from core.errors import CorruptFile, UnsupportedFileType, ZhikuError
-from core.types import Block, BlockKind, ParsedDocument
-from ingest.parsers.html import parse_html_text
-from ingest.parsers.plain_text import decode_text, require_data, text_blocks, wrap_library_errors
+from zhiku.core.errors import CorruptFile, UnsupportedFileType, ZhikuError
+from zhiku.core.types import Block, BlockKind, ParsedDocument
+from zhiku.ingest.parsers.html import parse_html_text
+from zhiku.ingest.parsers.plain_text import decode_text, require_data, text_blocks, wrap_library_errors
 
 # Mail labelled GB2312/GBK routinely contains characters only GB18030 (their superset) decodes.
 _CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}
@@ -72,7 +72,7 @@ def _nest(blocks: list[Block], parent: list[str]) -> list[Block]:
 
 def _attachments(message: EmailMessage, parent: list[str]) -> tuple[list[Block], list[str], list[str]]:
     """Blocks of every readable attachment, the names parsed, and the names skipped with the reason."""
-    from ingest.parsing import parse_document  # parsing dispatches to this module: import late
+    from zhiku.ingest.parsing import parse_document  # parsing dispatches to this module: import late
 
     blocks: list[Block] = []
     parsed: list[str] = []

@@ -6,9 +6,9 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
-from core.types import Block, BlockKind, ParsedDocument
-from ingest.parsers.csv_table import table_blocks
-from ingest.parsers.plain_text import HeadingStack, decode_text, is_cjk, require_data, wrap_library_errors
+from zhiku.core.types import Block, BlockKind, ParsedDocument
+from zhiku.ingest.parsers.csv_table import table_blocks
+from zhiku.ingest.parsers.plain_text import HeadingStack, decode_text, is_cjk, require_data, wrap_library_errors
 
 _DROPPED_TAGS = ["script", "style", "nav", "noscript", "template", "header", "footer"]
 # <header>/<footer> inside an article hold its title and byline, not site chrome.

@@ -11,10 +11,10 @@ import warnings
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from core.errors import CorruptFile, FileTooLarge, NoTextFound
-from core.types import Block, ParsedDocument
-from ingest.parse_context import ParseContext
-from ingest.parsers.plain_text import require_data
+from zhiku.core.errors import CorruptFile, FileTooLarge, NoTextFound
+from zhiku.core.types import Block, ParsedDocument
+from zhiku.ingest.parse_context import ParseContext
+from zhiku.ingest.parsers.plain_text import require_data
 
 
 def parse(data: bytes, filename: str, context: ParseContext) -> ParsedDocument:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from core.types import Block, BlockKind, ParsedDocument
-from ingest.parsers.csv_table import table_blocks
-from ingest.parsers.plain_text import HeadingStack, decode_text, join_lines, require_data
+from zhiku.core.types import Block, BlockKind, ParsedDocument
+from zhiku.ingest.parsers.csv_table import table_blocks
+from zhiku.ingest.parsers.plain_text import HeadingStack, decode_text, join_lines, require_data
 
 _FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\n.*?\n(?:\1|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")

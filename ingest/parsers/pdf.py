@@ -28,10 +28,10 @@ import pypdfium2.raw as pdfium_c
 from pdfminer.layout import LTChar, LTContainer
 from pdfplumber.page import Page
 
-from core.errors import CorruptFile, EncryptedFile, NoTextFound
-from core.types import Block, BlockKind, ParsedDocument
-from ingest.parse_context import ParseContext
-from ingest.parsers.plain_text import (
+from zhiku.core.errors import CorruptFile, EncryptedFile, NoTextFound
+from zhiku.core.types import Block, BlockKind, ParsedDocument
+from zhiku.ingest.parse_context import ParseContext
+from zhiku.ingest.parsers.plain_text import (
     HeadingStack,
     dense_levels,
     heading_rank,

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from core.errors import CorruptFile, EmptyFile, ZhikuError
-from core.types import Block, BlockKind, ParsedDocument
+from zhiku.core.errors import CorruptFile, EmptyFile, ZhikuError
+from zhiku.core.types import Block, BlockKind, ParsedDocument
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8-sig"),

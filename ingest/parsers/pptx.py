@@ -13,9 +13,9 @@ from pptx.slide import Slide
 from pptx.table import Table
 from pptx.text.text import _Paragraph
 
-from core.types import Block, BlockKind, ParsedDocument
-from ingest.parsers.csv_table import table_blocks
-from ingest.parsers.plain_text import HeadingStack, require_data, wrap_library_errors
+from zhiku.core.types import Block, BlockKind, ParsedDocument
+from zhiku.ingest.parsers.csv_table import table_blocks
+from zhiku.ingest.parsers.plain_text import HeadingStack, require_data, wrap_library_errors
 
 NOTES_HEADING = "Notes"
 # Body/object placeholders inherit bullets from the slide master, so their paragraphs are list items.

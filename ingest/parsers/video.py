@@ -3,15 +3,15 @@ frames sampled at scene changes and every N seconds, de-duplicated across frames
 time range it covers; on-screen text also its box, in pixels of the displayed frame."""
 from __future__ import annotations
 
-from core.errors import CorruptFile, NoTextFound
-from core.types import Block, ParsedDocument
-from ingest.media.frame_sampler import sample_frames
-from ingest.media.media_probe import probe_media
-from ingest.media.screen_text import ScreenTextTracker
-from ingest.media.source_file import media_file
-from ingest.parse_context import ParseContext
-from ingest.parsers.plain_text import require_data
-from ingest.speech.recording_transcript import transcribe_recording
+from zhiku.core.errors import CorruptFile, NoTextFound
+from zhiku.core.types import Block, ParsedDocument
+from zhiku.ingest.media.frame_sampler import sample_frames
+from zhiku.ingest.media.media_probe import probe_media
+from zhiku.ingest.media.screen_text import ScreenTextTracker
+from zhiku.ingest.media.source_file import media_file
+from zhiku.ingest.parse_context import ParseContext
+from zhiku.ingest.parsers.plain_text import require_data
+from zhiku.ingest.speech.recording_transcript import transcribe_recording
 
 SCREEN_TEXT_HEADING = "画面文字 On-screen text"
 _SPEECH_SHARE = 0.6  # of the progress bar, when the video has both speech and frames to read

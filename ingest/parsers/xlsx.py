@@ -7,9 +7,9 @@ from datetime import date, datetime, time
 import openpyxl
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from core.types import Block, ParsedDocument
-from ingest.parsers.csv_table import table_blocks
-from ingest.parsers.plain_text import HeadingStack, require_data, wrap_library_errors
+from zhiku.core.types import Block, ParsedDocument
+from zhiku.ingest.parsers.csv_table import table_blocks
+from zhiku.ingest.parsers.plain_text import HeadingStack, require_data, wrap_library_errors
 
 _FLOAT_DIGITS = ".15g"  # Excel keeps 15 significant digits; more only shows binary float noise
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import ConfigurationError
-from ingest.speech.chinese_script import SIMPLIFIED_PROMPT, to_simplified
-from ingest.speech.transcriber import SpeechSegment, Transcription
-from ingest.speech.whisper_base_model import DEFAULT_WHISPER_BASE_DIR, install_whisper_base, is_whisper_model_dir
+from zhiku.core.errors import ConfigurationError
+from zhiku.ingest.speech.chinese_script import SIMPLIFIED_PROMPT, to_simplified
+from zhiku.ingest.speech.transcriber import SpeechSegment, Transcription
+from zhiku.ingest.speech.whisper_base_model import DEFAULT_WHISPER_BASE_DIR, install_whisper_base, is_whisper_model_dir
 
 
 PAUSE_SPLIT_S = 2.0  # a longer silence between two words ends a passage (and its citation's time range)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zlib
 
-from ingest.speech.chinese_script import SIMPLIFIED_PROMPT
+from zhiku.ingest.speech.chinese_script import SIMPLIFIED_PROMPT
 
 # Ordinary text compresses about 1.5–2.5×; a token loop far more.
 _LOOP_COMPRESSION_RATIO = 4.0

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import ConfigurationError
-from ingest.speech.chinese_script import SIMPLIFIED_PROMPT, to_simplified
-from ingest.speech.transcriber import SpeechSegment, Transcription
+from zhiku.core.errors import ConfigurationError
+from zhiku.ingest.speech.chinese_script import SIMPLIFIED_PROMPT, to_simplified
+from zhiku.ingest.speech.transcriber import SpeechSegment, Transcription
 
 
 class OpenAiWhisperTranscriber:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.errors import NoTextFound
-from core.types import Block
-from ingest.media.audio_windows import decode_audio_windows
-from ingest.parse_context import ParseContext
-from ingest.speech.hallucination import is_hallucination
+from zhiku.core.errors import NoTextFound
+from zhiku.core.types import Block
+from zhiku.ingest.media.audio_windows import decode_audio_windows
+from zhiku.ingest.parse_context import ParseContext
+from zhiku.ingest.speech.hallucination import is_hallucination
 
 
 _REPORT_EVERY_S = 15.0  # of audio: often enough for a live progress bar, rare enough for the metadata store

