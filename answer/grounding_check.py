@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zhiku.index.sparse_encoder import SparseEncoder
-from zhiku.ingest.sentences import sentence_spans
+from zhiku.core.sentences import sentence_spans
 
 CITATION = re.compile(r"\[(\d{1,3})\]")
 # Numbers as written: 1,234.56 / 3.25% / 2025 / 一百 is left to the term overlap.

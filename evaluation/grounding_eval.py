@@ -32,7 +32,7 @@ import numpy as np
 from zhiku.answer.grounding_check import GroundingChecker
 from zhiku.evaluation.answer_eval import SEED, answer_groups, contains_any, normalise
 from zhiku.evaluation.beir_dataset import BeirDataset
-from zhiku.ingest.sentences import sentence_spans
+from zhiku.core.sentences import sentence_spans
 
 SUPPORTED_KINDS = ("verbatim", "clause_dropped", "reordered", "answer_style")
 UNSUPPORTED_KINDS = ("fake_swap", "answer_style_fake", "number_changed", "unrelated", "unrelated_after_mark")

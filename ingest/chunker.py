@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zhiku.core.types import Block, BlockKind, Chunk, ParsedDocument
-from zhiku.ingest.sentences import hard_split, sentence_spans
+from zhiku.core.sentences import hard_split, sentence_spans
 
 BLOCK_SEPARATOR = "\n"
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from zhiku.index.embedder import Embedder
 from zhiku.index.sparse_encoder import SparseEncoder
-from zhiku.ingest.sentences import sentence_spans
+from zhiku.core.sentences import sentence_spans
 from zhiku.retrieval.question_constraints import question_constraints
 from zhiku.retrieval.search_hit import SearchHit
 

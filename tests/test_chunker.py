@@ -1,6 +1,6 @@
 from zhiku.core.types import Block, BlockKind, ParsedDocument
 from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker, canonical_text
-from zhiku.ingest.sentences import sentence_spans
+from zhiku.core.sentences import sentence_spans
 
 
 def _doc() -> ParsedDocument:

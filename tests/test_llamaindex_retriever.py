@@ -62,7 +62,7 @@ def _check_nodes(nodes, kb_id: str) -> None:
 def test_in_process_retrieval_returns_cited_nodes(client, offline):
     from llama_index.core.retrievers import BaseRetriever
 
-    from zhiku.retrieval.llamaindex_retriever import ZhikuRetriever
+    from zhiku.integrations.llamaindex_retriever import ZhikuRetriever
 
     kb_id = _knowledge_base(client)
     retriever = ZhikuRetriever(client.app.state.service, knowledge_bases=[KB], top_k=3)
@@ -83,7 +83,7 @@ def test_remote_retrieval_over_http_and_in_a_query_engine(client, settings, runt
     from llama_index.core.query_engine import RetrieverQueryEngine
 
     from zhiku.api.app import create_app
-    from zhiku.retrieval.llamaindex_retriever import RemoteZhikuError, ZhikuRetriever
+    from zhiku.integrations.llamaindex_retriever import RemoteZhikuError, ZhikuRetriever
 
     kb_id = _knowledge_base(client)
     with live_server(create_app(settings, runtime)) as base_url:
@@ -113,7 +113,7 @@ def test_remote_retrieval_over_http_and_in_a_query_engine(client, settings, runt
 
 def test_errors_and_a_clear_message_without_the_extra():
     from zhiku.core.errors import ConfigurationError, ZhikuError
-    from zhiku.retrieval.llamaindex_retriever import RemoteZhikuError, ZhikuRetriever
+    from zhiku.integrations.llamaindex_retriever import RemoteZhikuError, ZhikuRetriever
 
     with pytest.raises(ConfigurationError):
         ZhikuRetriever()
@@ -128,7 +128,7 @@ def test_errors_and_a_clear_message_without_the_extra():
 
     # Importing the module needs no llama_index; using the class without it says what to install.
     script = ("import sys\n"
-              "import retrieval.llamaindex_retriever as m\n"
+              "import zhiku.integrations.llamaindex_retriever as m\n"
               "assert not any(k.startswith('llama_index') for k in sys.modules), 'llama_index imported eagerly'\n"
               "sys.modules['llama_index'] = None\n"
               "try:\n"
