@@ -16,9 +16,16 @@ def hit_out(hit: SearchHit) -> SearchHitOut:
                         citation=CitationOut(**asdict(hit.citation), label=hit.citation.label()))
 
 
-def document_out(document: Document, job: IngestionJob | None = None) -> DocumentOut:
+def document_out(document: Document, job: IngestionJob | None = None,
+                 queue_positions: dict[str, int] | None = None) -> DocumentOut:
     out = DocumentOut.model_validate(document)
-    out.latest_job = JobOut.model_validate(job) if job is not None else None
+    out.latest_job = job_out(job, queue_positions) if job is not None else None
+    return out
+
+
+def job_out(job: IngestionJob, queue_positions: dict[str, int] | None = None) -> JobOut:
+    out = JobOut.model_validate(job)
+    out.queue_position = (queue_positions or {}).get(job.id)
     return out
 
 

@@ -13,8 +13,9 @@ from zhiku.answer.grounded_answerer import Answer
 from zhiku.api.runtime import Runtime
 from zhiku.core.errors import EmptyFile, InvalidInput, NotFound, UnsupportedFileType
 from zhiku.core.metadata_store import UploadResult
-from zhiku.core.models import Document, KnowledgeBase
+from zhiku.core.models import Document, JobLane, KnowledgeBase
 from zhiku.index.vector_store import ChunkFilter
+from zhiku.ingest.job_lanes import choose_lane
 from zhiku.ingest.file_types import OLE2_MAGIC, detect_file_type, file_type_from_name, mime_type
 from zhiku.retrieval.hybrid_retriever import Retrieval, RetrievalMode
 from zhiku.retrieval.search_hit import SearchHit
@@ -79,7 +80,8 @@ class KnowledgeService:
             head = self.rt.files.read(stored.digest) if stored.head.startswith(OLE2_MAGIC) else stored.head
             file_type = detect_file_type(name, head)
             result = self.rt.metadata.register_upload(kb.id, name, stored.digest, mime_type(file_type, name),
-                                                      file_type.value, stored.size, access_principals, language)
+                                                      file_type.value, stored.size, access_principals, language,
+                                                      self._lane(file_type.value, stored.size))
         except BaseException:
             self._drop_unreferenced_files({stored.digest})
             raise
@@ -89,11 +91,17 @@ class KnowledgeService:
 
     def reindex_document(self, document_id: str) -> str:
         """Queue the document's current content again; returns the job id."""
-        job = self.rt.metadata.requeue_document(document_id)
+        document = self.rt.metadata.get_document(document_id)
+        job = self.rt.metadata.requeue_document(document_id, self._lane(document.file_type, document.size_bytes))
         self.rt.jobs.submit(job.id)
         return job.id
 
+    def _lane(self, file_type: str, size_bytes: int) -> JobLane:
+        return choose_lane(file_type, size_bytes, int(self.rt.settings.large_job_mb * 1024 * 1024))
+
     def delete_document(self, document_id: str) -> Document:
+        """Its running job, in whatever process, stops at its next progress report (the job row goes with the
+        document) and removes what it wrote after this."""
         document = self.rt.metadata.delete_document(document_id)
         self.rt.indexer.remove_document(document.id)
         if self.rt.graph_store is not None:

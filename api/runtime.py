@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from zhiku.answer.answer_service import AnswerScope, AnswerService
 from zhiku.answer.chat_service import ChatService
@@ -24,6 +25,7 @@ from zhiku.index.indexer import Indexer
 from zhiku.index.sparse_encoder import SparseEncoder, build_sparse_encoder
 from zhiku.index.vector_store import VectorStore
 from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
+from zhiku.ingest.job_execution import JobExecutor, worker_name
 from zhiku.ingest.job_runner import JobRunner
 from zhiku.ingest.ocr.factory import make_ocr_engine
 from zhiku.ingest.ocr.page_reader import OcrPageReader
@@ -39,12 +41,17 @@ from zhiku.retrieval.graph_expansion import GraphExpander, GraphRetrievalConfig
 from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
 from zhiku.retrieval.reranker_factory import build_reranker
 
+if TYPE_CHECKING:
+    from zhiku.ingest.broker_jobs import BrokerJobQueue
+
 log = logging.getLogger(__name__)
 
 
 class Runtime:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, worker_process: bool = False):
+        """`worker_process`: a `zhiku worker`, which never owns the embedded vector store (index/shared_edge_store.py)."""
         self.settings = settings
+        self.worker_process = worker_process
         self._store_lock = threading.Lock()
         self._store_ready = False
         self._started = False
@@ -77,7 +84,7 @@ class Runtime:
 
     @cached_property
     def _vector_store(self) -> VectorStore:
-        return build_vector_store(self.settings)
+        return build_vector_store(self.settings, may_own=not self.worker_process)
 
     @property
     def vector_store(self) -> VectorStore:
@@ -253,17 +260,38 @@ class Runtime:
         return GraphBuilder(self.graph_store, make_extractor(self.settings), make_resolver_factory(self.settings))
 
     @cached_property
-    def jobs(self) -> JobRunner:
-        pipeline = IngestionPipeline(self.metadata, self.files, self.chunker, self.indexer,
-                                     parse_context=self.parse_context, default_language=self.settings.asr_language,
-                                     graph=self.graph_builder)
-        return JobRunner(pipeline, workers=self.settings.ingest_workers)
+    def pipeline(self) -> IngestionPipeline:
+        return IngestionPipeline(self.metadata, self.files, self.chunker, self.indexer,
+                                 parse_context=self.parse_context, default_language=self.settings.asr_language,
+                                 graph=self.graph_builder)
+
+    @cached_property
+    def jobs(self) -> JobRunner | BrokerJobQueue:
+        """Where uploads' jobs go: the broker's queues when ZHIKU_BROKER_URL is set (`zhiku worker` runs them),
+        else threads of this process."""
+        s = self.settings
+        if s.broker_url:
+            from zhiku.ingest.broker_jobs import BrokerJobQueue
+
+            return BrokerJobQueue(s.broker_url, s.broker_namespace, self.metadata)
+        return JobRunner(self.pipeline, workers=s.ingest_workers, lease_seconds=s.job_lease_seconds,
+                         max_attempts=s.job_max_attempts)
+
+    def job_executor(self, lane: str) -> JobExecutor:
+        """What a worker thread of `lane` runs jobs with (each thread its own: claims are per thread)."""
+        s = self.settings
+        return JobExecutor(self.pipeline, worker_name(lane, threading.get_ident()), s.job_lease_seconds,
+                           s.job_max_attempts)
+
+    def open_stores(self) -> None:
+        """Connect to (or start) the metadata, vector and graph stores, failing early with what to fix."""
+        _ = self.metadata, self.vector_store, self.graph_store
 
     def start(self) -> None:
         """Open the stores and resume interrupted jobs (once; later calls do nothing)."""
         if self._started:
             return
-        _ = self.metadata, self.vector_store, self.graph_store
+        self.open_stores()
         self.jobs.start()
         self._started = True
 

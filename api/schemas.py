@@ -68,6 +68,10 @@ class JobOut(BaseModel):
     detail: str
     error: str | None
     attempts: int
+    lane: str = Field(description="small | large: the queue the job waits in (uploads over ZHIKU_LARGE_JOB_MB, "
+                      "recordings: large); each lane has workers of its own")
+    queue_position: int | None = Field(None, description="While pending: jobs of its lane queued before it")
+    worker: str | None = Field(None, description="The process running (or that last ran) the job: host:pid/lane")
     created_at: UtcDatetime
     started_at: UtcDatetime | None
     finished_at: UtcDatetime | None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 
 from sqlalchemy import func, select, text, update
@@ -9,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhiku.core.errors import Conflict, NotFound
-from zhiku.core.models import Document, DocumentStatus, IngestionJob, JobStatus, KnowledgeBase, utcnow
+from zhiku.core.models import (Document, DocumentStatus, IngestionJob, JobLane, JobStatus, KnowledgeBase,
+                               utcnow)
 
 
 class UploadOutcome(str, Enum):
@@ -94,7 +96,7 @@ class MetadataStore:
     # -- documents ----------------------------------------------------------------------------
     def register_upload(self, kb_id: str, name: str, digest: str, mime_type: str, file_type: str,
                         size_bytes: int, access_principals: list[str] | None = None,
-                        language: str | None = None) -> UploadResult:
+                        language: str | None = None, lane: JobLane = JobLane.SMALL) -> UploadResult:
         with self._sessions() as s:
             if s.get(KnowledgeBase, kb_id) is None:
                 raise NotFound(f"knowledge base {kb_id!r} not found")
@@ -122,7 +124,7 @@ class MetadataStore:
                     document.language = language
             document.status, document.error = DocumentStatus.PENDING.value, None
             s.flush()
-            job = IngestionJob(document_id=document.id, content_hash=digest)
+            job = IngestionJob(document_id=document.id, content_hash=digest, lane=lane.value)
             s.add(job)
             try:
                 s.commit()
@@ -131,13 +133,13 @@ class MetadataStore:
                 raise Conflict(f"{name!r} is being uploaded by another request; try again") from None
             return UploadResult(outcome, document, job)
 
-    def requeue_document(self, document_id: str) -> IngestionJob:
+    def requeue_document(self, document_id: str, lane: JobLane = JobLane.SMALL) -> IngestionJob:
         """A new job for the document's current content (re-index after a model or collection change)."""
         with self._sessions() as s:
             document = s.get(Document, document_id)
             if document is None:
                 raise NotFound(f"document {document_id!r} not found")
-            job = IngestionJob(document_id=document.id, content_hash=document.content_hash)
+            job = IngestionJob(document_id=document.id, content_hash=document.content_hash, lane=lane.value)
             document.status, document.error = DocumentStatus.PENDING.value, None
             s.add(job)
             s.commit()
@@ -207,6 +209,17 @@ class MetadataStore:
                              .order_by(IngestionJob.created_at))
             return {job.document_id: job for job in jobs}
 
+    def queue_positions(self, jobs: list[IngestionJob]) -> dict[str, int]:
+        """For each pending job, how many pending jobs of its lane were queued before it."""
+        positions: dict[str, int] = {}
+        with self._sessions() as s:
+            for job in jobs:
+                if job.status == JobStatus.PENDING.value:
+                    positions[job.id] = s.scalar(select(func.count()).select_from(IngestionJob).where(
+                        IngestionJob.status == JobStatus.PENDING.value, IngestionJob.lane == job.lane,
+                        IngestionJob.created_at < job.created_at)) or 0
+        return positions
+
     def unfinished_job_ids(self) -> list[str]:
         """Jobs a crash or restart interrupted, oldest first: they are simply run again."""
         with self._sessions() as s:
@@ -215,38 +228,113 @@ class MetadataStore:
                 .where(IngestionJob.status.in_([JobStatus.PENDING.value, JobStatus.PROCESSING.value]))
                 .order_by(IngestionJob.created_at)))
 
-    def start_job(self, job_id: str) -> IngestionJob | None:
+    def claim_job(self, job_id: str, worker: str = "", lease_seconds: float | None = None,
+                  max_attempts: int | None = None) -> JobClaim:
+        """Take the job for `worker` when nobody holds it: pending, or processing under a lease that ran out
+        (its worker died). At most one worker holds a job at a time, so a redelivered message never runs it
+        twice at once. A job that has used `max_attempts` is failed with its last error instead."""
+        now = utcnow()
         with self._sessions() as s:
             job = s.get(IngestionJob, job_id)
             if job is None or job.status in (JobStatus.DONE.value, JobStatus.FAILED.value):
-                return None
-            job.status, job.stage, job.started_at = JobStatus.PROCESSING.value, "parsing", utcnow()
-            job.attempts += 1
-            document = s.get(Document, job.document_id)
-            if document is not None and document.content_hash == job.content_hash:
-                document.status = DocumentStatus.PROCESSING.value
+                return JobClaim(ClaimOutcome.GONE, job)
+            lease_until = _aware(job.lease_until)
+            if job.status == JobStatus.PROCESSING.value and lease_until is not None and lease_until > now:
+                return JobClaim(ClaimOutcome.BUSY, job, (lease_until - now).total_seconds())
+            error = job.error
+            if job.status == JobStatus.PROCESSING.value:
+                error = (f"attempt {job.attempts} stopped during {job.stage}"
+                         f"{f' ({job.detail})' if job.detail else ''}: the process running it ended "
+                         "(killed, out of memory or restarted)")
+            # Only if nobody changed the row since it was read: the same guard on SQLite and PostgreSQL.
+            unchanged = (IngestionJob.id == job_id, IngestionJob.status == job.status,
+                         IngestionJob.attempts == job.attempts)
+            if max_attempts is not None and job.attempts >= max_attempts:
+                reason = f"gave up after {job.attempts} attempts; the last one: {error or 'no error recorded'}"
+                done = s.execute(update(IngestionJob).where(*unchanged).values(
+                    status=JobStatus.FAILED.value, stage=JobStatus.FAILED.value, error=reason, finished_at=now,
+                    lease_until=None)).rowcount
+                if done:
+                    s.execute(update(Document).where(Document.id == job.document_id,
+                                                     Document.content_hash == job.content_hash)
+                              .values(status=DocumentStatus.FAILED.value, error=reason, updated_at=now))
+                s.commit()
+                return JobClaim(ClaimOutcome.GONE if done else ClaimOutcome.BUSY, self.get_job(job_id), 1.0)
+            lease = now + timedelta(seconds=lease_seconds) if lease_seconds else None
+            claimed = s.execute(update(IngestionJob).where(*unchanged).values(
+                status=JobStatus.PROCESSING.value, stage="parsing", progress=0.0, detail="", error=error,
+                attempts=job.attempts + 1, started_at=now, worker=worker or None, lease_until=lease)).rowcount
+            if not claimed:
+                s.rollback()
+                return JobClaim(ClaimOutcome.BUSY, job, 1.0)
+            s.execute(update(Document).where(Document.id == job.document_id, Document.content_hash == job.content_hash)
+                      .values(status=DocumentStatus.PROCESSING.value))
             s.commit()
-            return job
+        return JobClaim(ClaimOutcome.CLAIMED, self.get_job(job_id))
 
-    def report_progress(self, job_id: str, stage: str, progress: float, detail: str = "") -> None:
+    def start_job(self, job_id: str) -> IngestionJob | None:
+        """Claim the job with no lease and no attempt cap (single-process tools and tests)."""
+        claim = self.claim_job(job_id)
+        return claim.job if claim.outcome is ClaimOutcome.CLAIMED else None
+
+    def renew_lease(self, job_id: str, worker: str, lease_seconds: float) -> bool:
+        """Extend the worker's claim; False when the job was deleted, cancelled or taken over meanwhile."""
         with self._sessions() as s:
-            s.execute(update(IngestionJob).where(IngestionJob.id == job_id)
-                      .values(stage=stage, progress=round(min(max(progress, 0.0), 1.0), 4), detail=detail))
+            renewed = s.execute(update(IngestionJob).where(*_held_by(job_id, worker))
+                                .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))).rowcount
             s.commit()
+            return renewed == 1
 
-    def finish_job(self, job_id: str, detail: str) -> None:
-        self._end_job(job_id, JobStatus.DONE, detail=detail, progress=1.0)
+    def report_progress(self, job_id: str, stage: str, progress: float, detail: str = "",
+                        worker: str | None = None) -> bool:
+        """Record progress; False when the job is no longer this worker's (deleted, cancelled, taken over)."""
+        with self._sessions() as s:
+            held = _held_by(job_id, worker) if worker else (IngestionJob.id == job_id,)
+            updated = s.execute(update(IngestionJob).where(*held).values(
+                stage=stage, progress=round(min(max(progress, 0.0), 1.0), 4), detail=detail)).rowcount
+            s.commit()
+            return updated == 1
 
-    def fail_job(self, job_id: str, error: str) -> None:
-        self._end_job(job_id, JobStatus.FAILED, error=error)
+    def finish_job(self, job_id: str, detail: str, worker: str | None = None) -> None:
+        self._end_job(job_id, JobStatus.DONE, worker, detail=detail, progress=1.0)
 
-    def _end_job(self, job_id: str, status: JobStatus, detail: str | None = None, error: str | None = None,
-                 progress: float | None = None) -> None:
-        values: dict = {"status": status.value, "stage": status.value, "finished_at": utcnow(), "error": error}
+    def fail_job(self, job_id: str, error: str, worker: str | None = None) -> None:
+        self._end_job(job_id, JobStatus.FAILED, worker, error=error)
+
+    def _end_job(self, job_id: str, status: JobStatus, worker: str | None, detail: str | None = None,
+                 error: str | None = None, progress: float | None = None) -> None:
+        values: dict = {"status": status.value, "stage": status.value, "finished_at": utcnow(), "error": error,
+                        "lease_until": None}
         if detail is not None:
             values["detail"] = detail
         if progress is not None:
             values["progress"] = progress
         with self._sessions() as s:
-            s.execute(update(IngestionJob).where(IngestionJob.id == job_id).values(**values))
+            held = _held_by(job_id, worker) if worker else (IngestionJob.id == job_id,)
+            s.execute(update(IngestionJob).where(*held).values(**values))
             s.commit()
+
+
+class ClaimOutcome(str, Enum):
+    CLAIMED = "claimed"  # the caller runs the job now
+    BUSY = "busy"        # another worker holds it: ask again after `retry_after` seconds
+    GONE = "gone"        # finished, failed (also: out of attempts) or deleted: nothing to do
+
+
+@dataclass(slots=True)
+class JobClaim:
+    outcome: ClaimOutcome
+    job: IngestionJob | None
+    retry_after: float = 0.0
+
+
+def _held_by(job_id: str, worker: str) -> tuple:
+    return (IngestionJob.id == job_id, IngestionJob.worker == worker,
+            IngestionJob.status == JobStatus.PROCESSING.value)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every time stored here is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)

@@ -78,9 +78,16 @@ class Document(Base):
                                                     passive_deletes=True)
 
 
+class JobLane(str, Enum):
+    """Jobs wait and run in lanes by size, so a small upload never queues behind a large one."""
+
+    SMALL = "small"
+    LARGE = "large"
+
+
 class IngestionJob(Base):
     __tablename__ = "ingestion_jobs"
-    __table_args__ = (Index("ix_jobs_status", "status"),)
+    __table_args__ = (Index("ix_jobs_status", "status"), Index("ix_jobs_lane_queue", "lane", "status", "created_at"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
@@ -91,6 +98,11 @@ class IngestionJob(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lane: Mapped[str] = mapped_column(String(10), default=JobLane.SMALL.value)
+    # The process running the job ("host:pid/lane") and until when its claim holds: it renews the lease while
+    # it works, so a job whose worker died (kill -9, out of memory) can be claimed again once the lease ends.
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

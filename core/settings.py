@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     qdrant_url: str | None = Field(None, description="Qdrant server URL (http://host:6333). Unset: the "
                                    "embedded engine in <data_dir>/qdrant.")
     qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server.")
+    qdrant_shard_number: int = Field(1, ge=1, le=1000, description="Shards of the collection when it is created "
+                                     "on a Qdrant server or cluster (one per node is a good start; docs/deployment.md "
+                                     "has the sizing). Ignored by the embedded engines.")
+    qdrant_replication_factor: int = Field(1, ge=1, le=10, description="Copies of each shard on a Qdrant cluster "
+                                           "(2 survives the loss of a node). Ignored by the embedded engines.")
+    qdrant_write_consistency_factor: int = Field(1, ge=1, le=10, description="Replicas that must confirm a write "
+                                                 "before it counts (at most the replication factor).")
+    qdrant_on_disk: bool = Field(False, description="Keep the server's vectors and HNSW graph on disk (memory-mapped) "
+                                 "instead of in RAM: for collections larger than the nodes' memory.")
     qdrant_collection: str = Field("zhiku_chunks", description="Collection holding every knowledge "
                                    "base's chunks (tenants are separated by the kb_id payload index).")
     embedded_vector_engine: Literal["edge", "local"] = Field(
@@ -208,7 +217,21 @@ class Settings(BaseSettings):
     # --- ingestion & API -----------------------------------------------------------------------
     max_upload_mb: float = Field(500, gt=0, description="Largest accepted upload, in MiB (recordings are "
                                  "large: three hours of 128 kbit/s audio is 170 MiB).")
-    ingest_workers: int = Field(1, ge=1, description="Background ingestion threads in the API process.")
+    ingest_workers: int = Field(1, ge=1, description="Ingestion threads per lane (small and large jobs) in each "
+                                "process that runs jobs: the API process without a broker, else each `zhiku worker`.")
+    broker_url: str | None = Field(None, description="Message broker for ingestion workers: amqp://user:password@host:"
+                                   "5672/ (RabbitMQ) or redis://host:6379/0. The API then only stores originals and "
+                                   "queues jobs; `zhiku worker` processes run them. Unset: jobs run on threads of the "
+                                   "API process.")
+    broker_namespace: str = Field("zhiku", description="Prefix of the broker's queue names (several deployments can "
+                                  "share one broker).")
+    job_max_attempts: int = Field(3, ge=1, le=20, description="Times a job is started before it is failed with its last "
+                                  "error (a job whose document kills the worker is tried this often, not forever).")
+    job_lease_seconds: float = Field(60, ge=2, description="A running job's claim, renewed by its worker every third of "
+                                     "this: when a worker dies, its job can be taken over this long after.")
+    large_job_mb: float = Field(2, gt=0, description="Uploads larger than this (MiB), and all audio and video, run in "
+                                "the large-job lane; the others in the small-job lane, so a small upload never waits "
+                                "behind a large one.")
     load_demo: bool = Field(False, description="Load the demo knowledge base at start-up if it is missing.")
     host: str = Field("127.0.0.1", description="Address `zhiku serve` binds to.")
     port: int = Field(8000, description="Port `zhiku serve` listens on.")

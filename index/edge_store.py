@@ -15,6 +15,10 @@ from zhiku.index.vector_store import (
 )
 
 
+class EdgeStoreLocked(ConfigurationError):
+    """Another process has the shard open (qdrant-edge allows one)."""
+
+
 class EdgeVectorStore:
     def __init__(self, path: Path):
         self._path = Path(path)
@@ -37,7 +41,7 @@ class EdgeVectorStore:
                         self._shard.update(qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Keyword))
             except Exception as exc:  # the engine raises plain RuntimeErrors
                 if "WouldBlock" in str(exc):
-                    raise ConfigurationError(
+                    raise EdgeStoreLocked(
                         f"The embedded vector store at {self._path} is open in another process. Stop the "
                         "other Zhiku process (serve, ingest or eval) or use a Qdrant server (ZHIKU_QDRANT_URL)."
                     ) from exc

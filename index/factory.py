@@ -37,17 +37,20 @@ def build_caching_embedder(settings: Settings, embedder: Embedder | None = None)
                            batch_size=settings.embed_batch_size)
 
 
-def build_vector_store(settings: Settings) -> VectorStore:
+def build_vector_store(settings: Settings, may_own: bool = True) -> VectorStore:
+    """`may_own=False`: this process (a worker) uses the embedded engine only through the process that owns it."""
     if settings.qdrant_url:
-        from zhiku.index.qdrant_client_store import QdrantClientVectorStore
+        from zhiku.index.qdrant_client_store import CollectionLayout, QdrantClientVectorStore
 
+        layout = CollectionLayout(settings.qdrant_shard_number, settings.qdrant_replication_factor,
+                                  settings.qdrant_write_consistency_factor, settings.qdrant_on_disk)
         return QdrantClientVectorStore.for_server(settings.qdrant_url, settings.qdrant_collection,
-                                                  settings.qdrant_api_key)
+                                                  settings.qdrant_api_key, layout)
     if settings.embedded_vector_engine == "local":
         from zhiku.index.qdrant_client_store import QdrantClientVectorStore
 
         return QdrantClientVectorStore.for_local_path(str(settings.qdrant_path / "local"),
                                                       settings.qdrant_collection)
-    from zhiku.index.edge_store import EdgeVectorStore
+    from zhiku.index.shared_edge_store import SharedEdgeStore
 
-    return EdgeVectorStore(settings.qdrant_path / settings.qdrant_collection)
+    return SharedEdgeStore(settings.qdrant_path / settings.qdrant_collection, may_own=may_own)

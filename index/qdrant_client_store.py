@@ -4,6 +4,8 @@ Same schema and behaviour as the embedded edge store; tests run this class again
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from qdrant_client import QdrantClient, models
 
@@ -15,14 +17,26 @@ from zhiku.index.vector_store import (
 )
 
 
+@dataclass(frozen=True)
+class CollectionLayout:
+    """How a new collection is laid out on a server or cluster (docs/deployment.md has the sizing)."""
+
+    shard_number: int = 1
+    replication_factor: int = 1
+    write_consistency_factor: int = 1
+    on_disk: bool = False
+
+
 class QdrantClientVectorStore:
-    def __init__(self, client: QdrantClient, collection: str):
+    def __init__(self, client: QdrantClient, collection: str, layout: CollectionLayout | None = None):
         self._client = client
         self._collection = collection
+        self._layout = layout or CollectionLayout()
 
     @classmethod
-    def for_server(cls, url: str, collection: str, api_key: str | None = None) -> "QdrantClientVectorStore":
-        return cls(QdrantClient(url=url, api_key=api_key, timeout=30), collection)
+    def for_server(cls, url: str, collection: str, api_key: str | None = None,
+                   layout: CollectionLayout | None = None) -> "QdrantClientVectorStore":
+        return cls(QdrantClient(url=url, api_key=api_key, timeout=30), collection, layout)
 
     @classmethod
     def for_local_path(cls, path: str, collection: str) -> "QdrantClientVectorStore":
@@ -30,10 +44,19 @@ class QdrantClientVectorStore:
 
     def ensure_collection(self, dense_dim: int, embedder_id: str) -> None:
         if not self._client.collection_exists(self._collection):
+            layout = self._layout
             self._client.create_collection(
                 self._collection,
-                vectors_config={DENSE: models.VectorParams(size=dense_dim, distance=models.Distance.COSINE)},
-                sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+                vectors_config={DENSE: models.VectorParams(size=dense_dim, distance=models.Distance.COSINE,
+                                                           on_disk=layout.on_disk or None)},
+                sparse_vectors_config={SPARSE: models.SparseVectorParams(
+                    modifier=models.Modifier.IDF, index=models.SparseIndexParams(on_disk=layout.on_disk or None))},
+                shard_number=layout.shard_number, replication_factor=layout.replication_factor,
+                write_consistency_factor=layout.write_consistency_factor,
+                # Tenant-aware HNSW: with kb_id as the tenant key, per-tenant links are built so a filtered
+                # search inside one knowledge base stays a graph search, not a scan.
+                hnsw_config=models.HnswConfigDiff(payload_m=16, on_disk=layout.on_disk or None),
+                on_disk_payload=True,
             )
             for key in KEYWORD_INDEXES:
                 self._client.create_payload_index(

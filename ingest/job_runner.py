@@ -1,7 +1,8 @@
-"""Runs ingestion jobs on background threads of the API process.
+"""Runs ingestion jobs on background threads of the API process (the default, with no broker).
 
 Jobs live in the metadata store, so a crash loses none: at start-up every job that was pending or
 processing is queued again, and re-running a job is safe (deterministic point ids, versioned chunks).
+Each lane (small and large jobs) has threads of its own, so a small upload never waits behind a large one.
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import logging
 import queue
 import threading
 
+from zhiku.core.models import JobLane
+from zhiku.ingest.job_execution import JobExecutor, worker_name
 from zhiku.ingest.pipeline import IngestionPipeline
 
 log = logging.getLogger(__name__)
@@ -16,13 +19,19 @@ _STOP = object()
 
 
 class JobRunner:
-    def __init__(self, pipeline: IngestionPipeline, workers: int = 1):
+    def __init__(self, pipeline: IngestionPipeline, workers: int = 1, lease_seconds: float = 60,
+                 max_attempts: int = 3):
         self._pipeline = pipeline
-        self._queue: queue.Queue = queue.Queue()
-        self._threads = [threading.Thread(target=self._work, name=f"ingest-{i}", daemon=True) for i in range(workers)]
+        self._queues: dict[str, queue.Queue] = {lane.value: queue.Queue() for lane in JobLane}
+        self._threads = [
+            threading.Thread(target=self._work, name=f"ingest-{lane}-{i}", daemon=True,
+                             args=(lane, JobExecutor(pipeline, worker_name(lane, i), lease_seconds, max_attempts)))
+            for lane in self._queues for i in range(workers)
+        ]
         self._idle = threading.Condition()
         self._in_flight = 0
         self._stopping = threading.Event()
+        self._retries: set[threading.Timer] = set()
 
     def start(self) -> None:
         for job_id in self._pipeline.metadata.unfinished_job_ids():
@@ -31,9 +40,13 @@ class JobRunner:
             thread.start()
 
     def submit(self, job_id: str) -> None:
+        try:
+            lane = self._pipeline.metadata.get_job(job_id).lane
+        except Exception:  # noqa: BLE001 - deleted meanwhile: the small lane finds out and drops it
+            lane = JobLane.SMALL.value
         with self._idle:
             self._in_flight += 1
-        self._queue.put(job_id)
+        self._queues.get(lane, self._queues[JobLane.SMALL.value]).put(job_id)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until every submitted job has finished (for the CLI and tests)."""
@@ -43,26 +56,44 @@ class JobRunner:
     def stop(self) -> None:
         """Finish the jobs being run; queued ones stay pending in the store and run at the next start."""
         self._stopping.set()
-        for _ in self._threads:
-            self._queue.put(_STOP)
+        with self._idle:
+            for timer in self._retries:
+                timer.cancel()
+        for lane_queue in self._queues.values():
+            for _ in range(len(self._threads)):
+                lane_queue.put(_STOP)
         for thread in self._threads:
             if thread.is_alive():
                 thread.join(timeout=30)
 
-    def _work(self) -> None:
+    def _work(self, lane: str, executor: JobExecutor) -> None:
+        lane_queue = self._queues[lane]
         while True:
-            job_id = self._queue.get()
+            job_id = lane_queue.get()
             if job_id is _STOP:
                 return
-            if self._stopping.is_set():
-                self._done()
-                continue
+            retry_after = None
             try:
-                self._pipeline.run(job_id)
+                if not self._stopping.is_set():
+                    retry_after = executor.execute(job_id)
             except Exception:  # noqa: BLE001 - a broken job must not kill the worker
                 log.exception("ingestion job %s crashed", job_id)
-            finally:
+            if retry_after is not None and not self._stopping.is_set():
+                self._retry_later(lane_queue, job_id, retry_after)  # stays in flight until it is run
+            else:
                 self._done()
+
+    def _retry_later(self, lane_queue: queue.Queue, job_id: str, seconds: float) -> None:
+        def requeue() -> None:
+            with self._idle:
+                self._retries.discard(timer)
+            lane_queue.put(job_id)
+
+        timer = threading.Timer(seconds, requeue)
+        timer.daemon = True
+        with self._idle:
+            self._retries.add(timer)
+        timer.start()
 
     def _done(self) -> None:
         with self._idle:

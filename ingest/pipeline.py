@@ -14,6 +14,7 @@ from typing import Protocol
 from zhiku.core.errors import ZhikuError
 from zhiku.core.file_store import FileStore
 from zhiku.core.metadata_store import MetadataStore
+from zhiku.core.models import IngestionJob
 from zhiku.core.types import Chunk
 from zhiku.index.indexer import DocumentRef, Indexer
 from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
@@ -31,6 +32,10 @@ _EMBED_END = 0.85
 _GRAPH_START = 0.88
 ParseContextFactory = Callable[[], ParseContext]
 _STREAMED_TYPES = {FileType.AUDIO.value, FileType.VIDEO.value}
+
+
+class JobCancelled(Exception):
+    """The job stopped being this worker's while it ran: its document was deleted, or its lease was lost."""
 
 
 class GraphBuildResult(Protocol):
@@ -59,18 +64,27 @@ class IngestionPipeline:
         self.default_language = default_language
         self.graph = graph
 
-    def run(self, job_id: str) -> None:
-        job = self.metadata.start_job(job_id)
-        if job is None:
-            return
+    def run(self, job: IngestionJob, worker: str | None = None) -> None:
+        """Run a job the caller has claimed (MetadataStore.claim_job) as `worker`.
+
+        Every progress report also checks that the job is still this worker's: when its document is
+        deleted (or the job taken over after a lost lease) the job stops at the next report and removes
+        what it wrote.
+        """
+        job_id = job.id
         try:
             document = self.metadata.get_document(job.document_id)
         except ZhikuError:
-            self.metadata.fail_job(job_id, "the document was deleted before it could be ingested")
+            self.metadata.fail_job(job_id, "the document was deleted before it could be ingested", worker)
             return
         if document.content_hash != job.content_hash:
-            self.metadata.fail_job(job_id, "superseded by a newer upload of the same document")
+            self.metadata.fail_job(job_id, "superseded by a newer upload of the same document", worker)
             return
+
+        def report(stage: str, fraction: float, detail: str) -> None:
+            if not self.metadata.report_progress(job_id, stage, fraction, detail, worker):
+                raise JobCancelled(f"job {job_id} was cancelled (its document was deleted or it was taken over)")
+
         ref = DocumentRef(document.kb_id, document.id, job.content_hash, document.name, document.file_type,
                           list(document.access_principals or ["*"]))
         started = time.perf_counter()
@@ -82,51 +96,58 @@ class IngestionPipeline:
             context = self.parse_context()
             context.language = document.language or self._kb_language(document.kb_id) or self.default_language
             context.source_path = self.files.path(job.content_hash)
-            context.progress = lambda stage, fraction, detail: self.metadata.report_progress(
-                job_id, stage, _PARSE_SHARE * fraction, detail)
+            context.progress = lambda stage, fraction, detail: report(stage, _PARSE_SHARE * fraction, detail)
             _, parsed = parse_document(data, document.name, context)
             del data  # a long recording's bytes need not stay in memory while its chunks are embedded
             chunks = self._chunker_for(document.kb_id).chunk(parsed)
-            self.metadata.report_progress(job_id, "embedding", _PARSE_SHARE, f"0/{len(chunks)} chunks")
+            report("embedding", _PARSE_SHARE, f"0/{len(chunks)} chunks")
 
             def on_progress(done: int, total: int) -> None:
-                self.metadata.report_progress(job_id, "embedding",
-                                              _PARSE_SHARE + (_EMBED_END - _PARSE_SHARE) * done / max(total, 1),
-                                              f"{done}/{total} chunks")
+                report("embedding", _PARSE_SHARE + (_EMBED_END - _PARSE_SHARE) * done / max(total, 1),
+                       f"{done}/{total} chunks")
 
             written = self.indexer.index(ref, chunks, on_progress=on_progress)
-            self.metadata.report_progress(job_id, "indexing", _EMBED_END + 0.01, f"{written} chunks written")
+            report("indexing", _EMBED_END + 0.01, f"{written} chunks written")
             if not self.metadata.mark_document_indexed(document.id, job.content_hash, written, parsed.page_count):
                 self.indexer.discard(document.id, job.content_hash)
-                self.metadata.fail_job(job_id, "the document was deleted or replaced while it was being ingested")
+                self.metadata.fail_job(job_id, "the document was deleted or replaced while it was being ingested",
+                                       worker)
                 return
             self.indexer.make_live(ref)
+        except JobCancelled:
+            log.info("ingestion job %s cancelled", job_id)
+            self._remove_if_deleted(document.id)
+            return
         except Exception as exc:  # noqa: BLE001 - every failure must end the job readably
             reason = exc.message if isinstance(exc, ZhikuError) else f"internal error: {type(exc).__name__}: {exc}"
             if not isinstance(exc, ZhikuError):
                 log.exception("ingestion job %s failed", job_id)
             self._discard_quietly(document.id, job.content_hash, document.indexed_hash)
             self.metadata.mark_document_failed(document.id, job.content_hash, reason)
-            self.metadata.fail_job(job_id, reason)
+            self.metadata.fail_job(job_id, reason, worker)
             return
-        graph_detail = self._build_graph(job_id, ref, chunks) if self.graph is not None else ""
+        graph_detail = self._build_graph(job_id, ref, chunks, report) if self.graph is not None else ""
         seconds = time.perf_counter() - started
-        self.metadata.finish_job(job_id, f"{written} chunks in {seconds:.1f} s{graph_detail}")
+        self.metadata.finish_job(job_id, f"{written} chunks in {seconds:.1f} s{graph_detail}", worker)
 
-    def _build_graph(self, job_id: str, ref: DocumentRef, chunks: list) -> str:
+    def _build_graph(self, job_id: str, ref: DocumentRef, chunks: list,
+                     report: Callable[[str, float, str], None]) -> str:
         """The document is searchable already; a graph failure is reported in the job, not fatal to it."""
         assert self.graph is not None
-        self.metadata.report_progress(job_id, "graph", _GRAPH_START, f"0/{len(chunks)} chunks")
 
         def on_progress(done: int, total: int) -> None:
-            self.metadata.report_progress(job_id, "graph", _GRAPH_START + (1 - _GRAPH_START) * done / max(total, 1),
-                                          f"{done}/{total} chunks")
+            report("graph", _GRAPH_START + (1 - _GRAPH_START) * done / max(total, 1), f"{done}/{total} chunks")
 
         try:
+            report("graph", _GRAPH_START, f"0/{len(chunks)} chunks")
             result = self.graph.build(ref, chunks, on_progress=on_progress)
             if not self.metadata.is_version_live(ref.document_id, ref.version):
                 self.graph.remove_document(ref.document_id)  # deleted or replaced meanwhile: leave no facts
             return f"; graph: {result.entities} entities, {result.relations} relations"
+        except JobCancelled:
+            log.info("ingestion job %s cancelled in its graph stage", job_id)
+            self._remove_if_deleted(ref.document_id)
+            return ""
         except Exception as exc:  # noqa: BLE001 - the vectors are live; say what failed and how to retry
             log.exception("graph stage of job %s failed", job_id)
             reason = exc.message if isinstance(exc, ZhikuError) else f"{type(exc).__name__}: {exc}"
@@ -151,6 +172,21 @@ class IngestionPipeline:
         except ZhikuError:
             return None
         return language.strip().lower().replace("_", "-").split("-")[0] if language else None
+
+    def _remove_if_deleted(self, document_id: str) -> None:
+        """After a cancellation: chunks and facts written since the document was deleted go too. A job that was
+        only taken over leaves everything to the worker that now holds it (it writes the same points)."""
+        try:
+            self.metadata.get_document(document_id)
+            return
+        except ZhikuError:
+            pass
+        try:
+            self.indexer.remove_document(document_id)
+            if self.graph is not None:
+                self.graph.remove_document(document_id)
+        except Exception:  # noqa: BLE001 - `zhiku doctor` finds what a failed clean-up leaves
+            log.exception("could not remove what the cancelled job wrote for deleted document %s", document_id)
 
     def _discard_quietly(self, document_id: str, version: str, live_version: str | None) -> None:
         if version == live_version:

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from zhiku.api.converters import document_out
+from zhiku.api.converters import document_out, job_out
 from zhiku.api.deps import get_runtime, get_service
 from zhiku.api.knowledge_service import KnowledgeService, clean_filename
 from zhiku.api.runtime import Runtime
@@ -60,13 +60,15 @@ def list_documents(kb_id: str, runtime: Runtime = Depends(get_runtime)):
     kb = runtime.metadata.get_kb(kb_id)
     documents = runtime.metadata.list_documents(kb.id)
     jobs = runtime.metadata.latest_jobs([d.id for d in documents])
-    return [document_out(d, jobs.get(d.id)) for d in documents]
+    positions = runtime.metadata.queue_positions(list(jobs.values()))
+    return [document_out(d, jobs.get(d.id), positions) for d in documents]
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)
 def get_document(document_id: str, runtime: Runtime = Depends(get_runtime)):
     document = runtime.metadata.get_document(document_id)
-    return document_out(document, runtime.metadata.latest_jobs([document.id]).get(document.id))
+    job = runtime.metadata.latest_jobs([document.id]).get(document.id)
+    return document_out(document, job, runtime.metadata.queue_positions([job] if job else []))
 
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -79,11 +81,14 @@ def delete_document(document_id: str, service: KnowledgeService = Depends(get_se
 def reindex_document(document_id: str, service: KnowledgeService = Depends(get_service),
                      runtime: Runtime = Depends(get_runtime)):
     """Ingest the stored original again (after changing the embedder, chunking or collection)."""
-    return runtime.metadata.get_job(service.reindex_document(document_id))
+    job = runtime.metadata.get_job(service.reindex_document(document_id))
+    return job_out(job, runtime.metadata.queue_positions([job]))
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
 def get_job(job_id: str, runtime: Runtime = Depends(get_runtime)):
-    return runtime.metadata.get_job(job_id)
+    """A job's state: while pending, its lane and place in that lane's queue; while running, the worker."""
+    job = runtime.metadata.get_job(job_id)
+    return job_out(job, runtime.metadata.queue_positions([job]))
 
 

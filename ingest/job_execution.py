@@ -1,0 +1,74 @@
+"""One attempt at one job, as any worker runs it: claim it in the metadata store, keep the claim alive, run it.
+
+The metadata store is the source of truth, not the queue that delivered the job id: a job id may arrive
+twice (a broker redelivers after a worker dies, a sweep re-queues), and the claim lets exactly one worker
+run it at a time. The pipeline's effects are idempotent (deterministic point ids, a version made live only
+when complete, graph writes that MERGE), so a job taken over after a crash ends with each chunk once.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+from zhiku.core.metadata_store import ClaimOutcome, MetadataStore
+from zhiku.ingest.pipeline import IngestionPipeline
+
+log = logging.getLogger(__name__)
+
+
+def worker_name(lane: str, slot: int) -> str:
+    """Unique per running executor: the claim and every later write are checked against it."""
+    return f"{socket.gethostname()}:{os.getpid()}/{lane}-{slot}"
+
+
+class JobExecutor:
+    def __init__(self, pipeline: IngestionPipeline, worker: str, lease_seconds: float, max_attempts: int):
+        self.pipeline = pipeline
+        self.worker = worker
+        self.lease_seconds = lease_seconds
+        self.max_attempts = max_attempts
+
+    @property
+    def metadata(self) -> MetadataStore:
+        return self.pipeline.metadata
+
+    def execute(self, job_id: str) -> float | None:
+        """Run the job if nobody else holds it. Returns None when there is nothing more to do for this id, or
+        the seconds after which to offer it again (another worker holds its lease: if that worker dies, the
+        job is taken over then)."""
+        claim = self.metadata.claim_job(job_id, self.worker, self.lease_seconds, self.max_attempts)
+        if claim.outcome is ClaimOutcome.BUSY:
+            return max(claim.retry_after, 0.5)
+        if claim.outcome is ClaimOutcome.GONE:
+            return None
+        with _LeaseKeeper(self.metadata, job_id, self.worker, self.lease_seconds):
+            self.pipeline.run(claim.job, self.worker)
+        return None
+
+
+class _LeaseKeeper:
+    """Renews the job's lease every third of its length while the job runs, so a long OCR page or speech window
+    between two progress reports never lets another worker take over a live job."""
+
+    def __init__(self, metadata: MetadataStore, job_id: str, worker: str, lease_seconds: float):
+        self._metadata, self._job_id, self._worker, self._lease = metadata, job_id, worker, lease_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name=f"lease-{job_id[:8]}", daemon=True)
+
+    def __enter__(self) -> "_LeaseKeeper":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self._lease / 3):
+            try:
+                if not self._metadata.renew_lease(self._job_id, self._worker, self._lease):
+                    return  # deleted or taken over: the pipeline stops at its next progress report
+            except Exception:  # noqa: BLE001 - a database hiccup: try again at the next beat
+                log.warning("could not renew the lease of job %s", self._job_id, exc_info=True)
