@@ -129,24 +129,38 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders"),
         service.rt.close()
 
 
-def _follow_jobs(service, job_ids: dict[str, str]) -> None:
+def _follow_jobs(service, job_ids: dict[str, str], poll_seconds: float = 1.0) -> None:
+    """One query per second for all unfinished jobs, and a redraw only when something changed: the loop
+    must not compete with the embedder it is waiting for."""
     failed = 0
-    with tqdm(total=len(job_ids), unit="file", desc="ingesting") as files_bar:
-        pending = dict(job_ids)
+    names = {job_id: name for name, job_id in job_ids.items()}
+    shown = ""
+    with tqdm(total=len(job_ids), unit="file", desc="ingesting", mininterval=1.0) as files_bar:
+        pending = set(job_ids.values())
         while pending:
-            for name, job_id in list(pending.items()):
-                job = service.rt.metadata.get_job(job_id)
+            running = []
+            jobs = service.rt.metadata.get_jobs(sorted(pending))
+            for gone in pending - {job.id for job in jobs}:  # its document was deleted meanwhile
+                pending.discard(gone)
+                files_bar.update(1)
+                tqdm.write(f"{names[gone]}: deleted before it was ingested")
+            for job in jobs:
                 if job.status in ("done", "failed"):
-                    del pending[name]
+                    pending.discard(job.id)
                     files_bar.update(1)
                     if job.status == "failed":
                         failed += 1
-                        tqdm.write(f"{name}: failed: {job.error}")
+                        tqdm.write(f"{names[job.id]}: failed: {job.error}")
                     else:
-                        tqdm.write(f"{name}: {job.detail}")
-                else:
-                    files_bar.set_postfix_str(f"{name}: {job.stage} {job.progress:.0%} {job.detail}")
-            time.sleep(0.2)
+                        tqdm.write(f"{names[job.id]}: {job.detail}")
+                elif job.status == "processing":
+                    running.append(f"{names[job.id]}: {job.stage} {job.progress:.0%} {job.detail}")
+            status = "; ".join(running)
+            if status != shown:
+                files_bar.set_postfix_str(status, refresh=False)
+                shown = status
+            if pending:
+                time.sleep(poll_seconds)
     if failed:
         raise typer.Exit(1)
 

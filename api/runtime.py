@@ -301,7 +301,7 @@ class Runtime:
         if "_vector_store" in self.__dict__:
             self._vector_store.close()
         if "embedder" in self.__dict__:
-            self.embedder.cache.close()
+            self.embedder.close()
         if "graph_connection" in self.__dict__:
             self.graph_connection.close()
         if self.__dict__.get("llm") is not None:

@@ -201,6 +201,13 @@ class MetadataStore:
                 raise NotFound(f"job {job_id!r} not found")
             return job
 
+    def get_jobs(self, job_ids: list[str]) -> list[IngestionJob]:
+        """The jobs that still exist among `job_ids`, in one query (progress loops poll many at once)."""
+        if not job_ids:
+            return []
+        with self._sessions() as s:
+            return list(s.scalars(select(IngestionJob).where(IngestionJob.id.in_(job_ids))))
+
     def latest_jobs(self, document_ids: list[str]) -> dict[str, IngestionJob]:
         if not document_ids:
             return {}

