@@ -10,6 +10,7 @@ from zhiku.api.knowledge_service import KnowledgeService
 from zhiku.api.routes import (answers, assistant, documents, graph, health, knowledge_bases, openai_compat, reports, research,
                         search, sources)
 from zhiku.api.runtime import Runtime
+from zhiku.api.security_headers import SecurityHeadersMiddleware
 from zhiku.core.errors import ZhikuError
 from zhiku.core.settings import Settings, get_settings
 from zhiku.ui import mount_ui
@@ -45,4 +46,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                    openai_compat):
         app.include_router(module.router)
     mount_ui(app)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

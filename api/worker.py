@@ -37,9 +37,3 @@ def run_worker(settings: Settings, stop: threading.Event | None = None) -> None:
         worker.stop()
         runtime.close()
 
-
-if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
-    from zhiku.core.settings import get_settings
-
-    run_worker(get_settings())

@@ -36,7 +36,7 @@ def _notice(i: int, paragraphs: int) -> bytes:
 
 def _start_worker(env: dict, log: Path) -> subprocess.Popen:
     handle = open(log, "ab")
-    return subprocess.Popen([sys.executable, "-m", "zhiku.api.worker"], env=env, stdout=handle,
+    return subprocess.Popen([sys.executable, "-m", "zhiku.api.cli", "worker"], env=env, stdout=handle,
                             stderr=subprocess.STDOUT)
 
 

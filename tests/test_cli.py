@@ -1,4 +1,6 @@
 """The `zhiku` command as a user runs it: ingest files, then search and ask."""
+import json
+
 from typer.testing import CliRunner
 
 from zhiku.api.cli import app
@@ -48,3 +50,18 @@ def test_reindex_into_a_new_collection(tmp_path, monkeypatch):
         assert "faq.md" in runner.invoke(app, ["search", "信用卡挂失", "--kb", "kb"]).output
     finally:
         get_settings.cache_clear()
+
+
+def test_every_command_group_registers_and_loading_the_cli_loads_no_stage():
+    """A new group is a new module in zhiku.api.cli.commands; `zhiku --help` must not load models or stores."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from typer.main import get_command; import zhiku.api.cli as cli; "
+            "names = sorted(get_command(cli.app).commands); "
+            "stages = sorted({m.split('.')[1] for m in sys.modules if m.startswith('zhiku.') and m.count('.') > 1} - {'api', 'core'}); "
+            "import json; print(json.dumps([names, stages]))")
+    names, stages = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                              check=True).stdout)
+    assert {"ask", "eval", "ingest", "llm", "models", "reindex", "search", "serve"} <= set(names)
+    assert stages == []

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from zhiku.core.settings import Settings
 from tests.conftest import ARTIFACTS, graph_settings, make_runtime
 from tests.live_server import live_server
+from tests.page_wait import wait_for_js
 
 GOOD = "授信调查报告.docx"
 BAD = "空白说明.txt"
@@ -106,7 +107,7 @@ def test_admin_console(browser_page, base_url):
     page.locator("#drop-zone").focus()
     page.keyboard.press("Enter")
     page.keyboard.press(" ")
-    page.wait_for_function("() => window.pickerOpened === 2")
+    wait_for_js(page, "() => window.pickerOpened === 2")
     assert page.locator("#file-input").evaluate("input => input.multiple && input.type === 'file'")
     page.evaluate("""() => {
       const data = new DataTransfer();

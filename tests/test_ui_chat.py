@@ -14,6 +14,7 @@ import pytest
 from zhiku.core.settings import Settings
 from tests.conftest import ARTIFACTS, make_runtime
 from tests.live_server import live_server
+from tests.page_wait import wait_for_js
 from tests.media import require_media_tools, silence_then, speech_wav
 
 SPEECH = "Good morning. Today's meeting is about the loan approval process. Loan approval takes three working days."
@@ -92,7 +93,7 @@ def _no_horizontal_overflow(page) -> None:
 
 
 def _conversation_id(page) -> str:
-    page.wait_for_function("/^#c=/.test(location.hash)")
+    wait_for_js(page, "/^#c=/.test(location.hash)")
     return page.evaluate("location.hash.slice(3)")
 
 
@@ -143,7 +144,7 @@ def test_chat_page_answers_with_sources_feedback_history_languages_and_a_narrow_
     panel.wait_for()
     box = panel.locator(".page-view .box")
     box.wait_for()
-    page.wait_for_function("document.querySelector('.source-panel .page-view img').naturalWidth > 0")
+    wait_for_js(page, "document.querySelector('.source-panel .page-view img').naturalWidth > 0")
     size = box.bounding_box()
     assert size and size["width"] > 5 and size["height"] > 3
     assert panel.locator(".snippet mark").count() > 0
@@ -199,7 +200,7 @@ def test_chat_page_answers_with_sources_feedback_history_languages_and_a_narrow_
     player = page.locator(".source-panel audio")
     player.wait_for(state="attached")
     assert float(player.get_attribute("data-start")) == pytest.approx(start)
-    page.wait_for_function(
+    wait_for_js(page,
         f"(() => {{ const a = document.querySelector('.source-panel audio');"
         f" return a.readyState >= 1 && Math.abs(a.currentTime - {start}) < 0.6; }})()")
     _shot(page, "source-audio")
@@ -213,7 +214,7 @@ def test_chat_page_answers_with_sources_feedback_history_languages_and_a_narrow_
     assert page.locator(".msg.user .text").first.inner_text().strip() == "How many working days does approval take?"
     assert page.locator("#chat-title").inner_text() == "How many working days does approval take?"
     page.locator(".conv-open", has_text="白金卡的年费是多少？").click()
-    page.wait_for_function(f"location.hash === '#c={conversation_id}'")
+    wait_for_js(page, f"location.hash === '#c={conversation_id}'")
     first = page.locator(".msg.assistant").first
     first.locator(".msg-actions").wait_for()
     assert "1,200元" in first.locator(".answer").inner_text()
@@ -313,7 +314,7 @@ def test_chat_page_shows_error_stop_not_found_and_empty_states(chat_server, brow
     page.route("**/assistant/chat", lambda route: held.append(route))  # never answered: still waiting
     page.fill("#question", "信用卡丢了怎么办？")
     page.click("#send")
-    page.wait_for_function("document.querySelector('#stop') && !document.querySelector('#stop').hidden")
+    wait_for_js(page, "document.querySelector('#stop') && !document.querySelector('#stop').hidden")
     assert page.locator("#send").is_disabled()
     assert page.locator(".msg.assistant .searching").is_visible()
     _shot(page, "waiting")

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from zhiku.core.settings import Settings
 from tests.conftest import ARTIFACTS, graph_settings, make_runtime
 from tests.live_server import live_server
+from tests.page_wait import wait_for_js
 from tests.media import require_media_tools, scanned_page, scanned_pdf
 
 NOTICE = ["华夏通商银行营业时间调整通知", "自2025年3月1日起，", "各网点周六营业时间调整为", "上午九点至下午三点。"]
@@ -57,7 +58,7 @@ def test_upload_a_scan_watch_it_index_ask_and_see_the_cited_region(browser_page,
     answer.locator(".answer .chip.cite").first.click()
     panel = page.locator(".source-panel")
     expect(panel.locator("#source-title")).to_contain_text("营业时间通知.pdf")
-    page.wait_for_function("document.querySelector('.source-panel .page-view img')?.naturalWidth > 0")
+    wait_for_js(page, "document.querySelector('.source-panel .page-view img')?.naturalWidth > 0")
     box = panel.locator(".page-view .box").bounding_box()
     image = panel.locator(".page-view img").bounding_box()
     assert box and image and box["width"] > 20 and box["height"] > 5

@@ -814,7 +814,7 @@ function scoreCell(value, max, stage) {
     return `<td class="score none" data-stage="${stage}" title="${escapeHtml(t("admin.score.notUsed"))}">—</td>`;
   }
   const width = max > 0 ? Math.max(0, Math.min(100, (value / max) * 100)) : 0;
-  return `<td class="score" data-stage="${stage}">${value.toFixed(3)}<span class="score-bar" aria-hidden="true"><span style="width:${width.toFixed(0)}%"></span></span></td>`;
+  return `<td class="score" data-stage="${stage}">${value.toFixed(3)}<span class="score-bar" aria-hidden="true"><span data-width="${width.toFixed(0)}"></span></span></td>`;
 }
 
 function renderSearchResults() {
@@ -846,11 +846,13 @@ function renderSearchResults() {
         <button type="button" class="chip" data-open="${i}" aria-label="${escapeHtml(t("admin.search.openSource", { label: hit.citation.label }))}">${escapeHtml(hit.citation.label)}</button></td>
       ${stages.map((s) => scoreCell(hit.scores[s], max[s], s)).join("")}
       ${scoreCell(hit.score, maxFinal, "final").replace('class="score"', 'class="score final"')}</tr>`).join("");
-  parts.push(`<div class="table-wrap panel" style="padding:0"><table class="hits-table">
+  parts.push(`<div class="table-wrap panel flush"><table class="hits-table">
     <thead><tr><th scope="col">${t("admin.hcol.rank")}</th><th scope="col">${escapeHtml(t("admin.hcol.passage"))}</th>
     ${[...stages, "final"].map((s) => `<th scope="col" class="score">${escapeHtml(t(`admin.hcol.${s}`))}</th>`).join("")}</tr></thead>
     <tbody>${rows}</tbody></table></div>`);
   box.innerHTML = parts.join("");
+  // Widths through the style object: the Content-Security-Policy refuses inline style attributes.
+  for (const bar of box.querySelectorAll(".score-bar > span[data-width]")) bar.style.width = `${bar.dataset.width}%`;
 }
 
 function onSearchResultsClick(event) {

@@ -327,6 +327,10 @@ export function mountGraphExplorer(container, { documentName = () => null } = {}
 
   // The drawing is in real pixels (text stays readable at any width): drawn again when its box changes size.
   function redraw() {
+    // Colours through the style object: the Content-Security-Policy refuses inline style attributes.
+    for (const swatch of body.querySelectorAll(".graph-legend i[data-type]")) {
+      swatch.style.background = COLORS[swatch.dataset.type] || COLORS.entity;
+    }
     const slot = body.querySelector(".svg-slot");
     if (!slot || !s.focus) return;
     const w = Math.round(slot.clientWidth);
@@ -378,7 +382,7 @@ export function mountGraphExplorer(container, { documentName = () => null } = {}
             <div class="toolbar">${s.loading ? '<span class="spinner" aria-hidden="true"></span>' : ""}
               <button type="button" data-act="reset">${escapeHtml(t("graph.reset"))}</button></div>
             <div class="svg-slot"></div>
-            <div class="graph-legend">${legendTypes.map((type) => `<span><i style="background:${COLORS[type] || COLORS.entity}"></i>${escapeHtml(typeName(type))}</span>`).join("")}
+            <div class="graph-legend">${legendTypes.map((type) => `<span><i data-type="${escapeHtml(type)}"></i>${escapeHtml(typeName(type))}</span>`).join("")}
               <span>${escapeHtml(t("graph.legendExpanded"))}</span><span>${escapeHtml(t("graph.legendUnexpanded"))}</span>
               ${hidden > 0 ? `<span>${escapeHtml(t("graph.hidden", { n: hidden }))}</span>` : ""}</div>
           </div>
@@ -399,6 +403,10 @@ export function mountGraphExplorer(container, { documentName = () => null } = {}
           <div class="panel graph-chunks" hidden></div>
         </div>
       </div>`;
+    // Colours through the style object: the Content-Security-Policy refuses inline style attributes.
+    for (const swatch of body.querySelectorAll(".graph-legend i[data-type]")) {
+      swatch.style.background = COLORS[swatch.dataset.type] || COLORS.entity;
+    }
     const slot = body.querySelector(".svg-slot");
     resizer.disconnect();
     resizer.observe(slot);
@@ -419,7 +427,7 @@ export function mountGraphExplorer(container, { documentName = () => null } = {}
       return `<tr data-relation="${escapeHtml(r.key)}">
         <td>${name(subject)} <span class="muted">—${escapeHtml(relName(r.type))}→</span> ${name(object)}</td>
         <td class="num">${r.support}</td>
-        <td class="actions"><div class="row" style="gap:4px">
+        <td class="actions"><div class="row tight">
           ${other.key === s.focus ? "" : `<button type="button" data-act="expand" data-key="${escapeHtml(other.key)}" aria-label="${escapeHtml(t("graph.expand", { name: other.name }))}">${escapeHtml(t("graph.expandShort"))}</button>`}
           <button type="button" data-act="relation-chunks" data-key="${escapeHtml(r.key)}" aria-label="${escapeHtml(t("graph.passagesFor", { what: statement }))}">${escapeHtml(t("graph.passages"))}</button>
         </div></td></tr>`;

