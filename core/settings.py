@@ -40,6 +40,9 @@ class Settings(BaseSettings):
                                  "instead of in RAM: for collections larger than the nodes' memory.")
     qdrant_collection: str = Field("zhiku_chunks", description="Collection holding every knowledge "
                                    "base's chunks (tenants are separated by the kb_id payload index).")
+    edge_index_threshold: int = Field(20_000, ge=0, description="The embedded engine (edge) builds its HNSW index "
+                                      "in the background, in a separate low-priority process, once this many "
+                                      "points are not in it yet (searches scan those meanwhile); 0: never.")
     embedded_vector_engine: Literal["edge", "local"] = Field(
         "edge", description="Embedded engine when qdrant_url is unset: 'edge' (qdrant-edge, HNSW) or "
         "'local' (qdrant-client local mode, brute force).")

@@ -65,4 +65,5 @@ def build_vector_store(settings: Settings, may_own: bool = True) -> VectorStore:
                                                       settings.qdrant_collection)
     from zhiku.index.shared_edge_store import SharedEdgeStore
 
-    return SharedEdgeStore(settings.qdrant_path / settings.qdrant_collection, may_own=may_own)
+    return SharedEdgeStore(settings.qdrant_path / settings.qdrant_collection, may_own=may_own,
+                           index_threshold=settings.edge_index_threshold)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from zhiku.core.errors import ConfigurationError
+from zhiku.index.edge_index_builder import BackgroundIndexBuilder
 from zhiku.index.edge_store import EdgeStoreLocked, EdgeVectorStore
 from zhiku.index.remote_vector_store import RemoteVectorStore
 from zhiku.index.sparse_encoder import SparseVector
@@ -15,13 +16,16 @@ from zhiku.index.vector_store_owner import VectorStoreHost, read_owner
 
 
 class SharedEdgeStore:
-    def __init__(self, shard: Path, may_own: bool = True):
+    def __init__(self, shard: Path, may_own: bool = True, index_threshold: int = 0):
         """`may_own=False` for processes that come and go (workers): if one of them owned the shard, killing it
-        would take the store away from everyone else."""
+        would take the store away from everyone else. `index_threshold`: the owner keeps the HNSW index built
+        in the background once this many points are not in it (0: never; index/edge_index_builder.py)."""
         self._shard = Path(shard)
         self._may_own = may_own
+        self._index_threshold = index_threshold
         self._inner: VectorStore | None = None
         self._host: VectorStoreHost | None = None
+        self._builder: BackgroundIndexBuilder | None = None
 
     @property
     def owner(self) -> bool:
@@ -42,6 +46,8 @@ class SharedEdgeStore:
                 owner = read_owner(self._shard)  # the owner has just opened it: wait for its file below
             else:
                 self._host = VectorStoreHost(local, self._shard).start()
+                if self._index_threshold:
+                    self._builder = BackgroundIndexBuilder(local, threshold=self._index_threshold).start()
                 return local
         if owner is None:
             raise ConfigurationError(
@@ -78,6 +84,9 @@ class SharedEdgeStore:
         self.inner.optimize()
 
     def close(self) -> None:
+        if self._builder is not None:
+            self._builder.stop()
+            self._builder = None
         if self._host is not None:
             self._host.close()
             self._host = None
