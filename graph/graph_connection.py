@@ -1,6 +1,14 @@
-"""The Bolt connection the service uses: a configured Neo4j, or the local ArcadeDB server it launches."""
+"""The Bolt connection the service uses: a configured Neo4j, or the local ArcadeDB server it launches.
+
+The local server is its own process (its own session, pid file in its data folder), so every Zhiku process
+on the machine shares one: the first to need it starts it (under a file lock, so processes starting together
+do not start two), the others find it through its pid file. With a broker (ZHIKU_BROKER_URL: API and worker
+processes side by side) no process stops it when it exits, as the others still use it; stop it with
+`python -m zhiku.graph.bolt_server stop --data-dir <graph data dir>`.
+"""
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 
@@ -39,8 +47,11 @@ class GraphConnection:
         else:
             self.server = EmbeddedBoltServer(s.resolved_graph_data_dir, port=s.graph_bolt_port,
                                              password=s.neo4j_password, heap=s.graph_heap)
+            s.resolved_graph_data_dir.mkdir(parents=True, exist_ok=True)
             try:
-                info = self.server.start()
+                with open(s.resolved_graph_data_dir / ".start.lock", "w") as lock:
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                    info = self.server.start()
             except BoltServerError as exc:
                 raise ConfigurationError(f"the local knowledge-graph server did not start: {exc}") from exc
             self._database = self._database or info.database
@@ -59,5 +70,6 @@ class GraphConnection:
                 self._driver.close()
                 self._driver = None
             if self.server is not None:
-                self.server.stop()  # only stops a server this process launched
+                if not self.settings.broker_url:  # alone on the machine: nobody else uses it
+                    self.server.stop()  # only stops a server this process launched
                 self.server = None
