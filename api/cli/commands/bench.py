@@ -43,7 +43,30 @@ def search(sizes: str = typer.Option("10000,100000,1000000", help="Corpus sizes 
             output.write_text(json.dumps(report, ensure_ascii=False, indent=2))
 
 
+def ingest(corpus: Path = typer.Option(Path("../shared/eval/rgb_zh/corpus.jsonl"), help="A BEIR corpus.jsonl"),
+           documents: int = typer.Option(300, help="Passages to ingest, one .txt document each"),
+           workers: str = typer.Option("1,2,4", help="Broker worker process counts to measure (needs "
+                                       "--broker-url and --database-url)"),
+           broker_url: str = typer.Option(None, help="e.g. amqp://guest:guest@127.0.0.1:5672/"),
+           database_url: str = typer.Option(None, help="A PostgreSQL server's URL (…/postgres): each worker run "
+                                            "creates a database of its own there and drops it afterwards"),
+           output: Path = typer.Option(None, help="Also write the report as JSON here")):
+    """Ingestion time / embedding-only time for the same chunks, through the API, `zhiku ingest` and 1-4 broker
+    workers, each from an empty data folder and embedding cache."""
+    from zhiku.core.settings import get_settings
+    from zhiku.evaluation.ingest_benchmark import run
+
+    rows = run(corpus, documents, get_settings(), [int(w) for w in workers.split(",") if w.strip()], broker_url,
+               database_url)
+    for row in rows:
+        typer.echo(json.dumps(row, ensure_ascii=False))
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(rows, ensure_ascii=False, indent=2))
+
+
 def register(app: typer.Typer) -> None:
     group = typer.Typer(no_args_is_help=True, help="Speed and memory at scale.")
     group.command()(search)
+    group.command()(ingest)
     app.add_typer(group, name="bench")

@@ -1,6 +1,7 @@
 """`zhiku ingest` and `zhiku reindex`: put files into a knowledge base and wait until they are searchable."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -19,6 +20,7 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders"),
     try:
         kb_row = service.rt.metadata.find_kb(kb) or service.create_kb(kb)
         files = [p for path in paths for p in (sorted(path.rglob("*")) if path.is_dir() else [path]) if p.is_file()]
+        started = time.perf_counter()
         job_ids: dict[str, str] = {}
         for path in files:
             try:
@@ -30,7 +32,10 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders"),
                 job_ids[path.name] = result.job.id
             else:
                 typer.echo(f"{path}: {result.outcome.value}")
-        follow_jobs(service, job_ids)
+        try:
+            follow_jobs(service, job_ids)
+        finally:
+            typer.echo(f"{len(job_ids)} files ingested in {time.perf_counter() - started:.1f} s")
     finally:
         service.rt.close()
 

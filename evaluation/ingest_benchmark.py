@@ -1,0 +1,179 @@
+"""`zhiku bench ingest`: ingestion time against embedding-only time for the same chunks, and worker scaling.
+
+The same documents (passages of a BEIR corpus, one .txt each) go through:
+- embedding only: the product's chunker, then the embedding model on every chunk, nothing else (the floor);
+- the API path: the upload use case and the in-process job runner (parse, chunk, embed, BM25, index, graph);
+- `zhiku ingest <folder>` in its own process;
+- broker workers: the API stores and publishes, 1, 2, 4 `zhiku worker` processes run the jobs.
+Every run starts from an empty data folder and an empty embedding cache, so every chunk is embedded once.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from zhiku.core.settings import Settings
+
+
+def write_documents(corpus: Path, count: int, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with open(corpus, encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if not row["text"].strip():
+                continue
+            path = folder / f"{row['_id']}.txt"
+            path.write_text(((row.get("title") or "") + "\n\n" + row["text"]).strip(), encoding="utf-8")
+            paths.append(path)
+            if len(paths) == count:
+                break
+    return paths
+
+
+def embedding_only(paths: list[Path], settings: Settings) -> dict:
+    from zhiku.index.factory import build_embedder
+    from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
+    from zhiku.ingest.parsing import parse_document
+
+    chunker = StructuredChunker(ChunkingConfig(settings.chunk_size, settings.chunk_overlap, settings.parent_chunk_size))
+    texts = [c.embedding_text for p in paths for c in chunker.chunk(parse_document(p.read_bytes(), p.name)[1])]
+    model = build_embedder(settings)
+    model.embed_passages(texts[:2])  # load the model outside the timing
+    started = time.perf_counter()
+    for start in range(0, len(texts), settings.embed_batch_size):
+        model.embed_passages(texts[start:start + settings.embed_batch_size])
+    return {"path": "embedding only", "chunks": len(texts), "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _fresh(settings: Settings, workdir: Path, **changes) -> Settings:
+    shutil.rmtree(workdir, ignore_errors=True)
+    return settings.model_copy(update={"data_dir": workdir, "qdrant_url": None, **changes})
+
+
+def _warm(runtime) -> None:
+    """Load the models and open the stores outside the timing (as a running service has them)."""
+    runtime.embedder.inner.embed_passages(["预热"])
+    runtime.open_stores()
+
+
+def api_path(paths: list[Path], settings: Settings, workdir: Path) -> dict:
+    from zhiku.api.knowledge_service import KnowledgeService
+    from zhiku.api.runtime import Runtime
+
+    runtime = Runtime(_fresh(settings, workdir))
+    _warm(runtime)
+    runtime.start()
+    service = KnowledgeService(runtime)
+    kb = service.create_kb("bench-ingest")
+    started = time.perf_counter()
+    for path in paths:
+        service.upload(kb.id, path.name, path.read_bytes())
+    runtime.jobs.wait_idle()
+    seconds = time.perf_counter() - started
+    chunks = sum(d.chunk_count for d in runtime.metadata.list_documents(kb.id))
+    runtime.close()
+    return {"path": "API (upload use case + in-process job runner)", "chunks": chunks, "seconds": round(seconds, 1)}
+
+
+def cli_path(folder: Path, settings: Settings, workdir: Path) -> dict:
+    fresh = _fresh(settings, workdir)
+    env = {**os.environ, "ZHIKU_DATA_DIR": str(fresh.data_dir)}
+    env.pop("ZHIKU_DATABASE_URL", None)
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "zhiku.api.cli", "ingest", str(folder), "--kb", "bench-ingest"],
+                            env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-2000:])
+    ingesting = float(re.search(r"files ingested in ([\d.]+) s", result.stdout).group(1))
+    return {"path": "zhiku ingest <folder> (from its first upload to its last job)", "seconds": ingesting,
+            "process_seconds": round(seconds, 1)}
+
+
+@contextmanager
+def _scratch_database(server_url: str):
+    """A database of its own on the PostgreSQL server at `server_url`, dropped afterwards."""
+    import psycopg
+
+    admin = server_url.replace("postgresql+psycopg://", "postgresql://")
+    name = f"zhiku_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server_url.rpartition('/')[0]}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def worker_path(paths: list[Path], settings: Settings, workdir: Path, workers: int, broker_url: str,
+                server_url: str) -> dict:
+    with _scratch_database(server_url) as database_url:
+        return _worker_path(paths, settings, workdir, workers, broker_url, database_url)
+
+
+def _worker_path(paths: list[Path], settings: Settings, workdir: Path, workers: int, broker_url: str,
+                 database_url: str) -> dict:
+    """This process is the API (it owns the embedded vector store); `workers` processes run the jobs."""
+    from zhiku.api.knowledge_service import KnowledgeService
+    from zhiku.api.runtime import Runtime
+
+    namespace = f"zhiku-bench-{uuid.uuid4().hex[:8]}"
+    fresh = _fresh(settings, workdir, broker_url=broker_url, broker_namespace=namespace, database_url=database_url)
+    runtime = Runtime(fresh)
+    runtime.start()
+    env = {**os.environ, "ZHIKU_DATA_DIR": str(workdir), "ZHIKU_BROKER_URL": broker_url,
+           "ZHIKU_BROKER_NAMESPACE": namespace, "ZHIKU_DATABASE_URL": database_url,
+           "ZHIKU_MODEL_THREADS": str(max(1, 2 // workers))}
+    log = open(workdir / "workers.log", "ab")
+    processes = [subprocess.Popen([sys.executable, "-m", "zhiku.api.cli", "worker"], env=env, stdout=log,
+                                  stderr=subprocess.STDOUT) for _ in range(workers)]
+    try:
+        service = KnowledgeService(runtime)
+        kb = service.create_kb("bench-ingest")
+        time.sleep(8)  # the workers load their models and connect
+        started = time.perf_counter()
+        for path in paths:
+            service.upload(kb.id, path.name, path.read_bytes())
+        runtime.jobs.wait_idle()
+        seconds = time.perf_counter() - started
+        chunks = sum(d.chunk_count for d in runtime.metadata.list_documents(kb.id))
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=120)
+        runtime.close()
+    return {"path": f"{workers} broker worker process(es)", "chunks": chunks, "seconds": round(seconds, 1)}
+
+
+def run(corpus: Path, count: int, settings: Settings, worker_counts: list[int], broker_url: str | None,
+        database_url: str | None) -> list[dict]:
+    base = Path(tempfile.mkdtemp(prefix="zhiku-ingest-bench-"))
+    try:
+        paths = write_documents(corpus, count, base / "documents")
+        rows = [embedding_only(paths, settings)]
+        floor = rows[0]["seconds"]
+        rows.append(api_path(paths, settings, base / "api"))
+        rows.append(cli_path(base / "documents", settings, base / "cli"))
+        if broker_url and database_url:
+            for workers in worker_counts:
+                rows.append(worker_path(paths, settings, base / f"workers{workers}", workers, broker_url,
+                                        database_url))
+        for row in rows:
+            row["ratio_to_embedding"] = round(row["seconds"] / floor, 2)
+            if "chunks" in rows[0]:
+                row["chunks_per_second"] = round(rows[0]["chunks"] / row["seconds"], 1)
+        return rows
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
