@@ -107,7 +107,7 @@ def test_a_small_upload_is_not_held_behind_large_ones(tuned_client):
         return client.post(f"/knowledge-bases/{kb['id']}/documents",
                            files={"files": (name, data, "text/markdown")}).json()["items"][0]
 
-    large = [upload(f"large{i}.md", _notice(10 + i, 120)) for i in range(3)]
+    large = [upload(f"large{i}.md", _notice(10 + i, 250)) for i in range(3)]
     _wait(lambda: client.get(f"/jobs/{large[0]['job_id']}").json()["status"] == "processing", 60,
           "the first large job to start")
     small = upload("small.md", _notice(99, 2))
