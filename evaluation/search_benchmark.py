@@ -176,6 +176,48 @@ def _folder_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
 
 
+def build_graph(folder: Path, size: int, pool: SentencePool, settings,
+                on_progress: Callable[[int, int], None]) -> dict:
+    """The corpus's knowledge graph (rule extraction, as the service builds it) in a local Bolt server kept in
+    `<folder>/graph`, its chunk ids the store's point ids, so graph expansion finds the chunks."""
+    from neo4j import GraphDatabase
+
+    from zhiku.graph.bolt_server import EmbeddedBoltServer
+    from zhiku.graph.extraction.factory import make_extractor, make_resolver_factory
+    from zhiku.graph.graph_store import ChunkFacts, GraphStore
+
+    record_path = folder / "graph.json"
+    if record_path.exists():
+        return json.loads(record_path.read_text())
+    server = EmbeddedBoltServer(folder / "graph", heap="1g")
+    info = server.start()
+    driver = GraphDatabase.driver(info.uri, auth=server.auth())
+    started = time.perf_counter()
+    entities = relations = 0
+    try:
+        store = GraphStore(driver, info.database)
+        store.ensure_schema()
+        extractor, resolvers = make_extractor(settings), make_resolver_factory(settings)
+        for document_start in range(0, size, CHUNKS_PER_DOCUMENT):
+            payload = _payload(document_start, "", "")
+            resolver = resolvers(payload["kb_id"])
+            facts = []
+            for index in range(document_start, min(size, document_start + CHUNKS_PER_DOCUMENT)):
+                extraction = resolver.resolve(extractor.extract(pool.chunk(index)[0], ["第一章 总则"]))
+                entities += len(extraction.entities)
+                relations += len(extraction.relations)
+                facts.append(ChunkFacts(point_id(index), extraction.entities, extraction.relations))
+            store.write_chunk_facts(payload["kb_id"], payload["document_id"], "v1", facts)
+            on_progress(min(size, document_start + CHUNKS_PER_DOCUMENT), size)
+    finally:
+        driver.close()
+        server.stop()
+    record = {"graph_seconds": round(time.perf_counter() - started, 1), "entity_mentions": entities,
+              "relations": relations}
+    record_path.write_text(json.dumps(record))
+    return record
+
+
 # -- measuring, one system per process ------------------------------------------------------------------
 def _percentiles(values: list[float]) -> dict:
     ordered = sorted(values)
@@ -242,14 +284,22 @@ def measure_pipeline(folder: Path, pool: SentencePool, sparse, count: int, setti
     retriever = HybridRetriever(store, ProjectingEmbedder(sparse, Projector()), sparse, build_reranker(s, sparse),
                                 config)
     queries = _queries(pool, count)
-    for i, query in enumerate(queries[:5]):
-        retriever.retrieve(query, _kb_filter(i), 10, RetrievalMode.HYBRID_RERANK)
-    times = []
-    for i, query in enumerate(queries):
-        started = time.perf_counter()
-        retriever.retrieve(query, _kb_filter(i), 10, RetrievalMode.HYBRID_RERANK)
-        times.append((time.perf_counter() - started) * 1000)
-    rss = _rss_mb()
+
+    def timed(mode) -> list[float]:
+        for i, query in enumerate(queries[:5]):
+            retriever.retrieve(query, _kb_filter(i), 10, mode)
+        times = []
+        for i, query in enumerate(queries):
+            started = time.perf_counter()
+            retriever.retrieve(query, _kb_filter(i), 10, mode)
+            times.append((time.perf_counter() - started) * 1000)
+        return times
+
+    times = timed(RetrievalMode.HYBRID_RERANK)
+    graph_ms = None
+    if (folder / "graph.json").exists():
+        graph_ms, graph_rss = _with_graph(folder, retriever, s, lambda: timed(RetrievalMode.GRAPH))
+    rss = _rss_mb() if graph_ms is None else graph_rss
     # the real query model, on the same questions, uncached, on its own thread (as the service runs it)
     model = QueryEmbedding(build_embedder(s, threads=s.query_model_threads), cache_size=0, threads=s.query_model_threads)
     for query in queries[:3]:
@@ -261,9 +311,36 @@ def measure_pipeline(folder: Path, pool: SentencePool, sparse, count: int, setti
     model.close()
     store.close()
     return {"system": "Zhiku hybrid + second stage (excl. query embedding)", "ms": _percentiles(times),
+            "with_graph_ms": _percentiles(graph_ms) if graph_ms else None,
             "query_embedding_ms": embedding, "rss_mb": rss,
             "with_embedding_ms_estimate": {"p50": round(_percentiles(times)["p50"] + embedding["p50"], 1),
                                            "p95": round(_percentiles(times)["p95"] + embedding["p95"], 1)}}
+
+
+def _with_graph(folder: Path, retriever, settings, measure: Callable[[], list[float]]):
+    from neo4j import GraphDatabase
+
+    from zhiku.graph.bolt_server import EmbeddedBoltServer
+    from zhiku.graph.entity_linker import EntityLinker
+    from zhiku.graph.extraction.factory import make_extractor, make_resolver_factory
+    from zhiku.graph.graph_store import GraphStore
+    from zhiku.retrieval.graph_expansion import GraphExpander, GraphRetrievalConfig
+
+    server = EmbeddedBoltServer(folder / "graph", heap="1g")
+    info = server.start()
+    driver = GraphDatabase.driver(info.uri, auth=server.auth())
+    try:
+        store = GraphStore(driver, info.database)
+        linker = EntityLinker(store, make_extractor(settings), make_resolver_factory(settings)(""))
+        retriever.graph = GraphExpander(store, linker, GraphRetrievalConfig(
+            max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap,
+            max_similarity_gap=settings.graph_max_similarity_gap))
+        times = measure()
+        return times, _rss_mb()
+    finally:
+        retriever.graph = None
+        driver.close()
+        server.stop()
 
 
 def measure_llamaindex(folder: Path, pool: SentencePool, sparse, count: int, size: int) -> dict:

@@ -16,22 +16,28 @@ def search(sizes: str = typer.Option("10000,100000,1000000", help="Corpus sizes 
            llamaindex_max: int = typer.Option(100_000, help="Largest size also built as a LlamaIndex "
                                               "VectorStoreIndex (qdrant-client's local mode loads every point in "
                                               "memory and scans them all)"),
+           graph_max: int = typer.Option(10_000, help="Largest size whose knowledge graph is built (rule "
+                                         "extraction, about 50 chunks/s here) and searched in graph mode"),
            output: Path = typer.Option(None, help="Also write the report as JSON here")):
     """p50/p95 of search and process RSS at each size: the engine alone, Zhiku's pipeline, LlamaIndex; HNSW build
     time and recall@10 against an exact scan; the query model's own p50/p95."""
     from tqdm import tqdm
 
     from zhiku.core.settings import get_settings
-    from zhiku.evaluation.search_benchmark import SentencePool, build_store, run_in_child
+    from zhiku.evaluation.search_benchmark import SentencePool, build_graph, build_store, run_in_child
     from zhiku.index.sparse_encoder import build_sparse_encoder
 
     pool = SentencePool.load(eval_dir)
-    sparse = build_sparse_encoder(get_settings().sparse_encoder)
+    settings = get_settings()
+    sparse = build_sparse_encoder(settings.sparse_encoder)
     report = []
     for size in [int(s) for s in sizes.split(",") if s.strip()]:
         folder = data_dir / str(size)
         with tqdm(total=size, unit="chunk", desc=f"building {size}", file=sys.stderr) as bar:
             build = build_store(folder, size, pool, sparse, lambda done, total: bar.update(done - bar.n))
+        if size <= graph_max:
+            with tqdm(total=size, unit="chunk", desc=f"graph {size}", file=sys.stderr) as bar:
+                build["graph"] = build_graph(folder, size, pool, settings, lambda done, total: bar.update(done - bar.n))
         row = {"size": size, "build": build,
                "systems": [run_in_child(kind, folder, size, queries, eval_dir) for kind in ("engine", "pipeline")]}
         if size <= llamaindex_max:
