@@ -24,12 +24,17 @@ class AnswerScope:
 
 
 Retrieve = Callable[[str, AnswerScope], list[SearchHit]]
+# The guardrails' screen of a question and its evidence: a fixed reply (refused topic, instructions aimed at the
+# model) or None, and the hits that may serve as evidence (passages flagged at ingestion left out).
+Screen = Callable[[str, list[SearchHit]], "tuple[str | None, list[SearchHit]]"]
 
 
 class AnswerService:
     def __init__(self, retrieve: Retrieve, tokenizer: SparseEncoder, extractive: ExtractiveAnswerer,
-                 grounded: GroundedAnswerer | None, *, default_mode: str = "auto", min_relevance: float = 0.3):
+                 grounded: GroundedAnswerer | None, *, default_mode: str = "auto", min_relevance: float = 0.3,
+                 screen: Screen | None = None):
         self.retrieve = retrieve
+        self.screen = screen
         self.tokenizer = tokenizer
         self.extractive = extractive
         self.grounded = grounded
@@ -64,6 +69,11 @@ class AnswerService:
     def stream_from_hits(self, question: str, hits: list[SearchHit], mode: str | None = None) -> Iterator[AnswerEvent]:
         started = time.monotonic()
         mode = self.mode(mode)
+        refusal, hits = self.screen(question, hits) if self.screen is not None else (None, hits)
+        if refusal is not None:
+            yield AnswerEvent("final", answer=Answer(refusal, [], [], False, mode,
+                                                     total_seconds=time.monotonic() - started))
+            return
         if not self.relevant(question, hits):
             yield AnswerEvent("final", answer=Answer(NOT_FOUND, [], [], False, mode,
                                                      total_seconds=time.monotonic() - started))

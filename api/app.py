@@ -3,21 +3,28 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from zhiku.api.knowledge_service import KnowledgeService
 from zhiku.api.routes import (answers, assistant, documents, graph, health, knowledge_bases, openai_compat, reports, research,
                         search, sources)
+from zhiku.api.rate_limits import RateLimits, enforce_rate_limit
+from zhiku.api.request_body import RequestBodyGuard
+from zhiku.api.request_guards import OriginCheckMiddleware, TrustedHostMiddleware
 from zhiku.api.runtime import Runtime
 from zhiku.api.security_headers import SecurityHeadersMiddleware
+from zhiku.api.work_limits import ConcurrencyLimitMiddleware, RouteCost, WorkQueue
 from zhiku.core.errors import ZhikuError
+from zhiku.core.redaction import redact_secrets
+from zhiku.guardrails.log_masking import install_log_masking
 from zhiku.core.settings import Settings, get_settings
 from zhiku.ui import mount_ui
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or get_settings()
+    install_log_masking(settings.mask_pii_in_logs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -40,11 +47,25 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @app.exception_handler(ZhikuError)
     async def zhiku_error(_: Request, exc: ZhikuError):
-        return JSONResponse(status_code=exc.http_status, content={"error": exc.code, "message": exc.message})
+        return JSONResponse(status_code=exc.http_status,
+                            content={"error": exc.code, "message": redact_secrets(exc.message)},
+                            headers=getattr(exc, "headers", None))
 
-    for module in (health, knowledge_bases, documents, sources, search, answers, assistant, reports, research, graph,
+    app.state.rate_limits = RateLimits(settings.rate_limit_expensive, settings.rate_limit_other,
+                                       settings.rate_limit_storage)
+    app.include_router(health.router)
+    for module in (knowledge_bases, documents, sources, search, answers, assistant, reports, research, graph,
                    openai_compat):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Depends(enforce_rate_limit)])
     mount_ui(app)
+    # The last added runs first: headers on every response, refusals included.
+    queue = dict(max_waiting=settings.work_queue_length, max_wait_s=settings.work_queue_wait_seconds)
+    app.add_middleware(ConcurrencyLimitMiddleware, queues={
+        RouteCost.SEARCH: WorkQueue(settings.concurrent_searches, **queue),
+        RouteCost.ANSWER: WorkQueue(settings.concurrent_answers, **queue),
+        RouteCost.PREVIEW: WorkQueue(settings.concurrent_previews, **queue)})
+    app.add_middleware(RequestBodyGuard, max_body=settings.max_request_kb * 1024, max_upload=settings.max_upload_bytes)
+    app.add_middleware(OriginCheckMiddleware, allowed_origins=settings.allowed_origins)
+    app.add_middleware(TrustedHostMiddleware, allowed=settings.trusted_hosts)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

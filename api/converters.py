@@ -13,7 +13,8 @@ from zhiku.retrieval.search_hit import SearchHit
 def hit_out(hit: SearchHit) -> SearchHitOut:
     return SearchHitOut(chunk_id=hit.chunk_id, text=hit.text, context=hit.parent_text, score=hit.score,
                         scores=StageScoresOut(**asdict(hit.scores)),
-                        citation=CitationOut(**asdict(hit.citation), label=hit.citation.label()))
+                        citation=CitationOut(**asdict(hit.citation), label=hit.citation.label()),
+                        flags=list(hit.payload.get("guardrail_flags") or []))
 
 
 def document_out(document: Document, job: IngestionJob | None = None,

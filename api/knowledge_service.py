@@ -14,10 +14,12 @@ from zhiku.api.runtime import Runtime
 from zhiku.core.errors import EmptyFile, InvalidInput, NotFound, UnsupportedFileType
 from zhiku.core.metadata_store import UploadResult
 from zhiku.core.models import Document, JobLane, KnowledgeBase
+from zhiku.guardrails.guarded_retriever import FLAGS_FIELD, guard_hits
 from zhiku.index.vector_store import ChunkFilter
 from zhiku.ingest.job_lanes import choose_lane
 from zhiku.ingest.file_types import OLE2_MAGIC, detect_file_type, file_type_from_name, mime_type
 from zhiku.retrieval.hybrid_retriever import Retrieval, RetrievalMode
+from zhiku.retrieval.query_text import require_query_length
 from zhiku.retrieval.search_hit import SearchHit
 
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
@@ -54,7 +56,7 @@ class KnowledgeService:
         self.rt.vector_store.delete(ChunkFilter(kb_ids=[kb_id]))
         if self.rt.graph_store is not None:
             self.rt.graph_store.remove_kb(kb_id)
-        self._drop_unreferenced_files({d.content_hash for d in documents})
+        self.rt.retention.release({h for d in documents for h in (d.content_hash, d.indexed_hash) if h})
 
     # -- documents ----------------------------------------------------------------------------
     def upload(self, kb_id: str, filename: str | None, data: bytes | BinaryIO,
@@ -83,7 +85,8 @@ class KnowledgeService:
                                                       file_type.value, stored.size, access_principals, language,
                                                       self._lane(file_type.value, stored.size))
         except BaseException:
-            self._drop_unreferenced_files({stored.digest})
+            if not self.rt.metadata.is_hash_referenced(stored.digest):
+                self.rt.files.delete(stored.digest)  # refused: never any document's, no retention
             raise
         if result.job is not None:
             self.rt.jobs.submit(result.job.id)
@@ -106,13 +109,8 @@ class KnowledgeService:
         self.rt.indexer.remove_document(document.id)
         if self.rt.graph_store is not None:
             self.rt.graph_store.remove_document(document.id)  # exactly the facts only this document supported
-        self._drop_unreferenced_files({document.content_hash})
+        self.rt.retention.release({h for h in (document.content_hash, document.indexed_hash) if h})
         return document
-
-    def _drop_unreferenced_files(self, digests: set[str]) -> None:
-        for digest in digests:
-            if not self.rt.metadata.is_hash_referenced(digest):
-                self.rt.files.delete(digest)
 
     # -- retrieval ----------------------------------------------------------------------------
     def resolve_kbs(self, refs: list[str] | None) -> list[str]:
@@ -132,6 +130,7 @@ class KnowledgeService:
                  mode: RetrievalMode | None = None,
                  principals: list[str] | None = None) -> Retrieval:
         """Hits, and the subgraph graph expansion used (mode hybrid+rerank+graph). Mode None: ZHIKU_SEARCH_MODE."""
+        self.check_query(query)
         kb_ids = self.resolve_kbs(kbs)
         if not kb_ids:
             raise NotFound("there are no knowledge bases yet; create one and upload documents first")
@@ -139,6 +138,10 @@ class KnowledgeService:
                                    principals=principals)
         mode = mode or RetrievalMode(self.rt.settings.search_mode)
         return self.rt.retriever.retrieve(query, chunk_filter, top_k or self.rt.settings.top_k, mode)
+
+    def check_query(self, text: str) -> None:
+        """422 for a query over ZHIKU_MAX_QUERY_CHARS; streamed routes call it before their stream starts."""
+        require_query_length(text, self.rt.settings.max_query_chars)
 
     def chunks(self, chunk_ids: list[str], kbs: list[str] | None = None,
                principals: list[str] | None = None) -> list[SearchHit]:
@@ -150,7 +153,16 @@ class KnowledgeService:
             return []
         found = self.rt.vector_store.fetch(ChunkFilter(kb_ids=kb_ids, principals=principals, point_ids=ids), len(ids))
         by_id = {point.point_id: point for point in found}
-        return [SearchHit.from_point(i, by_id[i].payload) for i in ids if i in by_id]
+        return guard_hits([SearchHit.from_point(i, by_id[i].payload) for i in ids if i in by_id],
+                          self.rt.guardrail_policy)
+
+    def flagged_chunks(self, document_id: str) -> list[SearchHit]:
+        """The document's chunks the guardrails flagged at ingestion, with the reasons (for administrators)."""
+        document = self.rt.metadata.get_document(document_id)
+        found = self.rt.vector_store.fetch(ChunkFilter(document_ids=[document.id]),
+                                           self.rt.settings.max_document_chunks)
+        return guard_hits([SearchHit.from_point(point.point_id, point.payload) for point in found
+                           if point.payload.get(FLAGS_FIELD)], self.rt.guardrail_policy)
 
     @staticmethod
     def used_graph(retrieval: Retrieval) -> dict | None:

@@ -16,6 +16,7 @@ from zhiku.answer.local_llm import LocalLlmServer, resolve_local_gguf
 from zhiku.answer.query_rewriter import QueryRewriter
 from zhiku.core.conversation_store import ConversationStore
 from zhiku.core.db import make_engine, migrate, session_factory
+from zhiku.core.file_retention import FileRetention
 from zhiku.core.file_store import FileStore
 from zhiku.core.metadata_store import MetadataStore
 from zhiku.core.settings import Settings
@@ -30,8 +31,11 @@ from zhiku.ingest.job_runner import JobRunner
 from zhiku.ingest.ocr.factory import make_ocr_engine
 from zhiku.ingest.ocr.page_reader import OcrPageReader
 from zhiku.ingest.parse_context import MediaOptions, ParseContext
+from zhiku.ingest.parse_limits import MIB, ParseLimits
 from zhiku.ingest.pipeline import IngestionPipeline
 from zhiku.graph.graph_builder import GraphBuilder
+from zhiku.guardrails.guarded_retriever import GuardedRetriever, evidence
+from zhiku.guardrails.policy import DEFAULT_REFUSAL, GuardrailPolicy
 from zhiku.graph.graph_connection import GraphConnection
 from zhiku.graph.graph_store import GraphStore
 from zhiku.ingest.speech.factory import make_transcriber
@@ -52,6 +56,9 @@ class Runtime:
         """`worker_process`: a `zhiku worker`, which never owns the embedded vector store (index/shared_edge_store.py)."""
         self.settings = settings
         self.worker_process = worker_process
+        # The data folder holds originals, the index and secrets (the graph server's password): owner-only. An
+        # existing folder is left as the operator made it; `zhiku doctor` reports one others can read.
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._store_lock = threading.Lock()
         self._store_ready = False
         self._started = False
@@ -75,6 +82,10 @@ class Runtime:
         return FileStore(self.settings.files_dir)
 
     @cached_property
+    def retention(self) -> FileRetention:
+        return FileRetention(self.metadata, self.files, self.settings.file_retention_days)
+
+    @cached_property
     def embedder(self) -> CachingEmbedder:
         return build_caching_embedder(self.settings)
 
@@ -96,10 +107,30 @@ class Runtime:
 
     @cached_property
     def retriever(self) -> HybridRetriever:
+        """The hybrid retriever behind the guardrails: whatever it returns is masked and screened per knowledge
+        base (guardrails/guarded_retriever.py)."""
         s = self.settings
         config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n)
-        return HybridRetriever(self.vector_store, self.embedder, self.sparse, build_reranker(s, self.sparse), config,
-                               graph=self.graph_expander)
+        hybrid = HybridRetriever(self.vector_store, self.embedder, self.sparse, build_reranker(s, self.sparse), config,
+                                 graph=self.graph_expander)
+        return GuardedRetriever(hybrid, self.guardrail_policy)  # type: ignore[return-value]
+
+    def guardrail_policy(self, kb_id: str) -> GuardrailPolicy:
+        """The knowledge base's guardrail policy (the defaults for one it does not know)."""
+        kb = self.metadata.find_kb(kb_id) if kb_id else None
+        return GuardrailPolicy.from_json(kb.guardrails if kb is not None else None)
+
+    def screen_question(self, question: str, hits: list) -> tuple[str | None, list]:
+        """The fixed reply for a question the service-wide or a consulted knowledge base's policy refuses, and the
+        hits that may serve as its evidence (flagged passages left out)."""
+        service_wide = GuardrailPolicy(refused_topics=tuple(self.settings.refused_topics),
+                                       refused_reply=self.settings.refused_reply or DEFAULT_REFUSAL,
+                                       refuse_injected_questions=self.settings.refuse_injected_questions)
+        kb_ids = dict.fromkeys(hit.payload.get("kb_id", "") for hit in hits)
+        for policy in [service_wide, *(self.guardrail_policy(kb_id) for kb_id in kb_ids if kb_id)]:
+            if (reply := policy.refusal(question)) is not None:
+                return reply, []
+        return None, evidence(hits, self.guardrail_policy)
 
     @cached_property
     def graph_expander(self) -> GraphExpander | None:
@@ -159,12 +190,15 @@ class Runtime:
                                         evidence_chars=s.answer_evidence_chars, max_tokens=s.llm_max_tokens,
                                         action=s.grounding_action)
         return AnswerService(self._retrieve_for_answer, self.sparse, self.answerer, grounded,
-                             default_mode=s.answer_mode, min_relevance=s.answer_min_relevance)
+                             default_mode=s.answer_mode, min_relevance=s.answer_min_relevance,
+                             screen=self.screen_question)
 
     def _retrieve_for_answer(self, question: str, scope: AnswerScope):
         from zhiku.index.vector_store import ChunkFilter
         from zhiku.retrieval.hybrid_retriever import RetrievalMode
+        from zhiku.retrieval.query_text import require_query_length
 
+        require_query_length(question, self.settings.max_query_chars)
         kb_ids = scope.knowledge_bases or [kb.id for kb in self.metadata.list_kbs()]
         chunk_filter = ChunkFilter(kb_ids=kb_ids, document_ids=scope.document_ids or [], principals=scope.principals)
         return self.retriever.retrieve(question, chunk_filter, scope.top_k or self.settings.top_k,
@@ -233,9 +267,17 @@ class Runtime:
             ffprobe=s.ffprobe_binary,
         )
 
+    @cached_property
+    def parse_limits(self) -> ParseLimits:
+        s = self.settings
+        return ParseLimits(max_archive_entries=s.max_archive_entries, max_unpacked_bytes=int(s.max_unpacked_mb * MIB),
+                           max_xml_elements=s.max_xml_elements, max_pages=s.max_document_pages,
+                           max_rows=s.max_table_rows, max_text_bytes=int(s.max_text_file_mb * MIB),
+                           max_media_seconds=s.max_media_minutes * 60, max_nesting=s.max_attachment_nesting)
+
     def parse_context(self) -> ParseContext:
         return ParseContext(ocr=lambda: self.ocr_reader, transcriber=lambda: self.transcriber,
-                            options=self.media_options)
+                            options=self.media_options, limits=self.parse_limits)
 
     # -- knowledge graph ---------------------------------------------------------------------
     @cached_property
@@ -263,7 +305,9 @@ class Runtime:
     def pipeline(self) -> IngestionPipeline:
         return IngestionPipeline(self.metadata, self.files, self.chunker, self.indexer,
                                  parse_context=self.parse_context, default_language=self.settings.asr_language,
-                                 graph=self.graph_builder)
+                                 graph=self.graph_builder, max_chunks=self.settings.max_document_chunks,
+                                 time_budget_s=self.settings.job_time_budget_minutes * 60,
+                                 retention=self.retention)
 
     @cached_property
     def jobs(self) -> JobRunner | BrokerJobQueue:
@@ -292,6 +336,7 @@ class Runtime:
         if self._started:
             return
         self.open_stores()
+        self.retention.purge()
         self.jobs.start()
         self._started = True
 

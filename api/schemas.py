@@ -22,6 +22,25 @@ class ErrorBody(BaseModel):
     message: str = Field(description="What went wrong and what to do about it")
 
 
+PiiKindName = Literal["resident_id", "bank_card", "mobile", "landline", "email", "credit_code"]
+
+
+class GuardrailPolicyIn(BaseModel):
+    """A knowledge base's guardrails (guardrails/policy.py); fields left out keep their defaults."""
+
+    mask_kinds: list[PiiKindName] = Field(
+        ["resident_id", "bank_card", "mobile", "landline", "email"], description="Personal data masked in search "
+        "results, answers, reports and exports from this knowledge base (credit_code: organisations' unified "
+        "social credit codes, public, not masked by default)")
+    use_flagged_evidence: bool = Field(False, description="Use passages flagged as prompt injection as evidence")
+    refused_topics: list[str] = Field([], max_length=200, description="Questions naming one of these get "
+                                      "refused_reply instead of an answer")
+    refused_reply: str | None = Field(None, max_length=2000, description="The fixed reply (default: a standard "
+                                      "bilingual one)")
+    refuse_injected_questions: bool = Field(True, description="Questions carrying instructions aimed at the "
+                                            "assistant get a fixed reply")
+
+
 class KnowledgeBaseSettings(BaseModel):
     description: str = ""
     language: str | None = Field(None, description="Main language of the documents, e.g. zh or en")
@@ -30,6 +49,8 @@ class KnowledgeBaseSettings(BaseModel):
                                    "re-indexed afterwards")
     chunk_overlap: int | None = Field(None, ge=0, le=1024, description="Characters shared by consecutive chunks "
                                       "(default ZHIKU_CHUNK_OVERLAP)")
+    guardrails: GuardrailPolicyIn | None = Field(None, description="Personal-data masking, flagged evidence and "
+                                                 "refused topics for this knowledge base (null: the defaults)")
 
     @model_validator(mode="after")
     def _overlap_below_size(self):
@@ -54,6 +75,7 @@ class KnowledgeBaseOut(BaseModel):
     language: str | None
     chunk_size: int | None = None
     chunk_overlap: int | None = None
+    guardrails: dict | None = Field(None, description="The knowledge base's guardrail policy (null: the defaults)")
     created_at: UtcDatetime
     document_count: int = 0
 
@@ -151,6 +173,8 @@ class SearchHitOut(BaseModel):
     score: float
     scores: StageScoresOut
     citation: CitationOut
+    flags: list[str] = Field([], description="Why the guardrails flagged this passage at ingestion (shown where "
+                             "administrators list flagged passages; flagged passages are not used as evidence)")
 
 
 class LinkedEntityOut(BaseModel):

@@ -31,6 +31,13 @@ class FileTooLarge(ZhikuError):
     code = "file_too_large"
 
 
+class LimitExceeded(FileTooLarge):
+    """A document goes over one of the resource limits of ingestion (size unpacked, pages, rows, chunks, time);
+    the message names the limit and the setting that raises it."""
+
+    code = "limit_exceeded"
+
+
 class CorruptFile(ZhikuError):
     """The bytes do not parse as the format their name/type claims."""
 
@@ -77,3 +84,14 @@ class LlmUnavailable(ZhikuError):
 
     http_status = 503
     code = "llm_unavailable"
+
+
+class RateLimited(ZhikuError):
+    """Too many requests from one client; the reply carries Retry-After."""
+
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}

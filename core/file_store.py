@@ -28,7 +28,7 @@ def content_hash(data: bytes) -> str:
 class FileStore:
     def __init__(self, root: Path):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)  # originals are for the service alone
 
     def path(self, digest: str) -> Path:
         return self.root / digest[:2] / digest
@@ -37,7 +37,7 @@ class FileStore:
         digest = content_hash(data)
         target = self.path(digest)
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Write then rename: a crash never leaves a half-written original under its final name.
             fd, tmp = tempfile.mkstemp(dir=target.parent)
             with os.fdopen(fd, "wb") as handle:
@@ -52,7 +52,7 @@ class FileStore:
 
         Raises FileTooLarge (and keeps nothing) once more than `limit` bytes arrive.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         hasher, size, head = hashlib.sha256(), 0, b""
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".upload-")
         try:
@@ -73,8 +73,8 @@ class FileStore:
             if target.exists():
                 os.unlink(tmp)
             else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp, target)
+                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                os.replace(tmp, target)  # mkstemp made it owner-only (0600)
             return StoredFile(digest, size, head)
         except BaseException:
             if os.path.exists(tmp):
@@ -90,3 +90,7 @@ class FileStore:
 
     def delete(self, digest: str) -> None:
         self.path(digest).unlink(missing_ok=True)
+
+    def digests(self) -> set[str]:
+        """Every original in the store (for consistency checks)."""
+        return {path.name for path in self.root.glob("??/*") if path.is_file() and len(path.name) == 64}

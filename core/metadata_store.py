@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhiku.core.errors import Conflict, NotFound
-from zhiku.core.models import (Document, DocumentStatus, IngestionJob, JobLane, JobStatus, KnowledgeBase,
+from zhiku.core.models import (DiscardedFile, Document, DocumentStatus, IngestionJob, JobLane, JobStatus, KnowledgeBase,
                                utcnow)
 
 
@@ -166,8 +166,34 @@ class MetadataStore:
             return document
 
     def is_hash_referenced(self, digest: str) -> bool:
+        """Whether a document's current upload or its searchable version is this original."""
         with self._sessions() as s:
-            return s.scalar(select(Document.id).where(Document.content_hash == digest).limit(1)) is not None
+            return s.scalar(select(Document.id).where(or_(Document.content_hash == digest,
+                                                          Document.indexed_hash == digest)).limit(1)) is not None
+
+    def referenced_hashes(self) -> set[str]:
+        with self._sessions() as s:
+            rows = s.execute(select(Document.content_hash, Document.indexed_hash))
+            return {digest for row in rows for digest in row if digest}
+
+    # -- originals no document refers to any more, kept for the retention period ---------------------
+    def discard_file(self, digest: str) -> None:
+        with self._sessions() as s:
+            if s.get(DiscardedFile, digest) is None:
+                s.add(DiscardedFile(content_hash=digest, discarded_at=utcnow()))
+                try:
+                    s.commit()
+                except IntegrityError:  # discarded by a concurrent request
+                    s.rollback()
+
+    def discarded_files(self) -> list[DiscardedFile]:
+        with self._sessions() as s:
+            return list(s.scalars(select(DiscardedFile).order_by(DiscardedFile.discarded_at)))
+
+    def forget_discarded_file(self, digest: str) -> None:
+        with self._sessions() as s:
+            s.execute(delete(DiscardedFile).where(DiscardedFile.content_hash == digest))
+            s.commit()
 
     def mark_document_indexed(self, document_id: str, digest: str, chunk_count: int, page_count: int | None) -> bool:
         """Returns False when the document was deleted or re-uploaded meanwhile (the caller discards)."""

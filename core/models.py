@@ -41,6 +41,8 @@ class KnowledgeBase(Base):
     # Chunking for this knowledge base's documents (None: ZHIKU_CHUNK_SIZE / ZHIKU_CHUNK_OVERLAP).
     chunk_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     chunk_overlap: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Guardrail policy (guardrails/policy.py, as JSON); None: the defaults.
+    guardrails: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     documents: Mapped[list[Document]] = relationship(back_populates="knowledge_base", cascade="all, delete-orphan",
@@ -157,3 +159,12 @@ class AnswerFeedback(Base):
     rating: Mapped[str] = mapped_column(String(8))  # up | down
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DiscardedFile(Base):
+    """An original no document refers to any more (deleted, replaced), kept until ZHIKU_FILE_RETENTION_DAYS pass."""
+
+    __tablename__ = "discarded_files"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    discarded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

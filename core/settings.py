@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         "hybrid+rerank+graph", description="Retrieval used by /search, /ask and the scenarios unless a request "
         "names one. With the graph switched off, hybrid+rerank+graph is hybrid+rerank.")
     top_k: int = Field(8, ge=1, le=100, description="Default number of results.")
+    max_query_chars: int = Field(2000, ge=16, description="Longest question or search query accepted, in characters "
+                                 "(longer ones get 422).")
+    query_embed_chars: int = Field(256, ge=16, description="The dense embedder reads this many characters of a query "
+                                   "(its start); the sparse retriever and the reranker read all of it. Bounds the cost "
+                                   "of a long query to that of an ordinary question.")
 
     # --- images, scans, audio and video --------------------------------------------------------
     ocr_engine: Literal["rapidocr", "paddleocr"] = Field(
@@ -204,6 +209,17 @@ class Settings(BaseSettings):
                                     "keeps for rewriting follow-up questions (older turns are kept in the store "
                                     "but not sent to the model).")
     chat_history_chars: int = Field(3000, ge=0, description="Upper bound on the history text used for rewriting.")
+    refused_topics: list[str] = Field(default_factory=list, description="Topics no knowledge base answers, as JSON: "
+                                      "[\"内幕消息\", \"insider information\"]; a question naming one gets "
+                                      "ZHIKU_REFUSED_REPLY instead of an answer. A knowledge base's guardrail policy "
+                                      "adds its own.")
+    refused_reply: str = Field("", description="The fixed reply to a refused question (empty: a standard bilingual "
+                               "reply).")
+    refuse_injected_questions: bool = Field(True, description="A question that carries instructions aimed at the "
+                                            "assistant (\"ignore your rules…\") gets a fixed reply instead of an "
+                                            "answer.")
+    mask_pii_in_logs: bool = Field(True, description="Mask personal data (ID, card, phone numbers, e-mail) in the "
+                                   "service's log records.")
     report_template_dir: Path | None = Field(None, description="Folder of extra report templates (YAML), used "
                                              "next to the built-in credit and research templates.")
     graph_alias_file: Path | None = Field(None, description="JSON alias dictionary merged over the built-in one "
@@ -240,7 +256,69 @@ class Settings(BaseSettings):
     large_job_mb: float = Field(2, gt=0, description="Uploads larger than this (MiB), and all audio and video, run in "
                                 "the large-job lane; the others in the small-job lane, so a small upload never waits "
                                 "behind a large one.")
+    file_retention_days: float = Field(0, ge=0, description="Days an original no document refers to any more "
+                                       "(deleted, replaced, its knowledge base deleted) is kept before it is "
+                                       "removed from the file store; 0 removes it at once. Expired ones are removed "
+                                       "at start-up and after each ingestion job.")
+
+    # --- resource limits of one document (a document over a limit fails with a reason naming it) -------------
+    max_archive_entries: int = Field(10_000, ge=1, description="Parts a DOCX, XLSX or PPTX package may hold "
+                                     "(a 500-slide deck has about 3,000).")
+    max_unpacked_mb: float = Field(256, gt=0, description="Size of all parts of a DOCX, XLSX or PPTX package "
+                                   "together, decompressed, in MiB. Checked from the sizes the package declares, "
+                                   "then by counting while each part is decompressed once, before any library "
+                                   "reads it (ZIP bombs).")
+    max_xml_elements: int = Field(4_000_000, ge=1_000, description="Markup tags in all XML parts of a package "
+                                  "together. Word and PowerPoint files are held as XML trees of about 80 bytes per "
+                                  "tag, so this bounds their memory (4 million: about 320 MB); a 500-page document "
+                                  "has about 500,000.")
+    max_document_pages: int = Field(2_000, ge=1, description="Pages of a PDF, slides of a presentation, frames of a "
+                                    "multi-page image.")
+    max_table_rows: int = Field(100_000, ge=1, description="Table rows of a CSV file or of all sheets of a "
+                                "workbook together.")
+    max_text_file_mb: float = Field(64, gt=0, description="Size of a text-format upload (TXT, Markdown, CSV, HTML, "
+                                    "EML), in MiB, checked before it is decoded.")
+    max_media_minutes: float = Field(240, gt=0, description="Duration of an audio or video recording, in minutes.")
+    max_attachment_nesting: int = Field(2, ge=0, description="Levels of attachments inside attachments read from "
+                                        "an e-mail (a mail forwarded in a mail ...); deeper ones are skipped and "
+                                        "listed in the document's metadata.")
+    max_document_chunks: int = Field(20_000, ge=1, description="Chunks one document may become (checked before "
+                                     "anything is embedded; 20,000 chunks of 512 characters is about 10 million "
+                                     "characters).")
+    job_time_budget_minutes: float = Field(120, gt=0, description="Time one ingestion job may spend parsing, "
+                                           "chunking and embedding a document; checked between pages, windows and "
+                                           "batches, so a step already running finishes first.")
     load_demo: bool = Field(False, description="Load the demo knowledge base at start-up if it is missing.")
+    max_request_kb: int = Field(1024, ge=16, description="Largest request body other than an upload, in KiB "
+                                "(counted while it arrives; larger ones get 413).")
+    rate_limit_expensive: str = Field("300/minute", description="Requests one client (the signed-in caller, else "
+                                      "the address) may send to each class of expensive route (searches, answers, "
+                                      "page previews), in the `limits` notation: '300/minute', '20/second'. Over "
+                                      "it: 429 with Retry-After.")
+    rate_limit_other: str = Field("1200/minute", description="Requests one client may send to the other routes.")
+    rate_limit_storage: str = Field("memory://", description="Where the rate-limit counters live: memory:// (one "
+                                    "process) or redis://host:6379 (shared by several processes; needs the redis "
+                                    "package).")
+    concurrent_searches: int = Field(4, ge=1, description="Searches (and chunk and graph look-ups) run at once; "
+                                     "more wait in a short queue.")
+    concurrent_answers: int = Field(2, ge=1, description="Answers (ask, assistant, research, reports, "
+                                    "/v1/chat/completions) run at once.")
+    concurrent_previews: int = Field(2, ge=1, description="Page images rendered at once.")
+    work_queue_length: int = Field(8, ge=0, description="Requests of one class that may wait for a slot; when "
+                                   "the queue is full the reply is 503 with Retry-After at once.")
+    work_queue_wait_seconds: float = Field(2, gt=0, description="Longest wait for a slot before the reply is 503 "
+                                           "with Retry-After. A request whose client disconnects while it waits is "
+                                           "never started.")
+    trusted_hosts: list[str] = Field(
+        ["localhost", "127.0.0.1", "::1"], description="Host names the service answers to (the Host header), as "
+        "JSON: [\"zhiku.bank.local\", \"*.bank.local\"]; other names get 400, so a web page cannot reach the "
+        "service through a name it controls (DNS rebinding). [\"*\"] answers to any name. Behind a proxy, list the "
+        "name users type.")
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="Other web origins whose pages may send state-changing requests "
+        "(POST, PUT, PATCH, DELETE), as JSON: [\"https://portal.bank.local\"]. Requests from a page of any other "
+        "origin are refused with 403 (cross-site request forgery); clients that send no Origin (CLI, SDKs) are "
+        "not affected.")
     host: str = Field("127.0.0.1", description="Address `zhiku serve` binds to.")
     port: int = Field(8000, description="Port `zhiku serve` listens on.")
 

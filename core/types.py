@@ -70,6 +70,8 @@ class Chunk:
     bbox: BBox | None = None
     start_s: float | None = None
     end_s: float | None = None
+    # Why the guardrails distrust this chunk (e.g. an instruction aimed at the model); empty when they do not.
+    guardrail_flags: list[str] = field(default_factory=list)
 
     @property
     def embedding_text(self) -> str:

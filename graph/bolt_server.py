@@ -40,9 +40,17 @@ DEFAULT_DATABASE = "graph"
 DEFAULT_HEAP = "512m"
 STATE_FILE = "server.json"
 PASSWORD_FILE = ".root_password"
+SECRET_OPTIONS_FILE = ".jvm_secret_options"
 LOG_FILE = "server.log"
 USER = "root"
 MAIN_CLASS = "com.arcadedb.server.ArcadeDBServer"
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (created so: never readable by others, even for a moment)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 class BoltServerError(RuntimeError):
@@ -173,7 +181,7 @@ class EmbeddedBoltServer:
         path = self.data_dir / PASSWORD_FILE
         if path.exists():
             return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         password = secrets.token_urlsafe(18)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -197,7 +205,7 @@ class EmbeddedBoltServer:
             return None
 
     def _write_state(self, info: ServerInfo) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(info), indent=2))
         os.replace(tmp, self.state_file)
@@ -210,12 +218,20 @@ class EmbeddedBoltServer:
         return info
 
     # --- lifecycle ------------------------------------------------------------------------------
+    @property
+    def secret_options_file(self) -> Path:
+        return self.data_dir / SECRET_OPTIONS_FILE
+
     def command(self, port: int, http_port: int) -> list[str]:
+        """The server's command line. It never holds the root password (`ps` shows command lines to every user):
+        on the first start, when ArcadeDB creates the root user, the password reaches the JVM through an
+        owner-only @argument file, removed once the server has read it."""
         root = self.data_dir
-        # ArcadeDB reads the root password only to create the root user; once the users file exists it
-        # is left off the command line (where `ps` would show it)
         first_start = not (root / "config" / "server-users.jsonl").exists()
-        password = [f"-Darcadedb.server.rootPassword={self.password}"] if first_start else []
+        password = []
+        if first_start:
+            _write_private(self.secret_options_file, f'"-Darcadedb.server.rootPassword={self.password}"\n')
+            password = [f"@{self.secret_options_file}"]
         return [
             str(self._java_path()), f"-Xmx{self.heap}", "-XX:+UseSerialGC", "-Xss1m", *password,
             f"-Darcadedb.server.rootPath={root}",
@@ -259,7 +275,7 @@ class EmbeddedBoltServer:
             raise BoltServerError(f"port {port} on {self.host} is already in use by another program; "
                                   "choose another port (or leave it unset to take a free one)")
         http_port = free_port(self.host)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         started = time.monotonic()
         with open(self.log_file, "ab") as log:
             log.write(f"\n--- starting ArcadeDB Bolt server on {self.host}:{port} at {time.ctime()}\n".encode())
@@ -277,6 +293,8 @@ class EmbeddedBoltServer:
             self._terminate(info.pid, self._process)
             self.state_file.unlink(missing_ok=True)
             raise
+        finally:
+            self.secret_options_file.unlink(missing_ok=True)  # read by the JVM at launch; no copy stays
         self.info = info
         self.startup_seconds = time.monotonic() - started
         return info

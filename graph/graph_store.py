@@ -534,6 +534,10 @@ class GraphStore:
         with self._session() as session:
             return session.execute_write(work)
 
+    def document_ids(self) -> set[str]:
+        """Every document the graph holds chunks of (for consistency checks: `zhiku doctor`)."""
+        return {row["id"] for row in self._read("MATCH (c:Chunk) RETURN DISTINCT c.document_id AS id") if row["id"]}
+
     def remove_kb(self, kb_id: str) -> int:
         """Delete everything of a knowledge base, in bounded transactions. Returns nodes deleted."""
         total = 0

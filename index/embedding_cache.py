@@ -66,11 +66,14 @@ class CachingEmbedder:
     their own way (QueryEmbedding: cached, on a model instance of their own when one is given)."""
 
     def __init__(self, inner: Embedder, cache: EmbeddingCache, batch_size: int = 32,
-                 queries: QueryEmbedding | None = None):
+                 queries: QueryEmbedding | None = None, query_chars: int = 256):
         self.inner = inner
         self.cache = cache
         self.batch_size = batch_size
         self.queries = queries or QueryEmbedding(inner)
+        # A query is embedded from its first `query_chars` characters (ZHIKU_QUERY_EMBED_CHARS): the cost of a
+        # 2,000-character query is then that of an ordinary question, and one caller cannot hold the model.
+        self.query_chars = query_chars
 
     @property
     def model_id(self) -> str:
@@ -103,7 +106,7 @@ class CachingEmbedder:
         return np.stack([known[k] for k in keys])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.queries.embed(text)
+        return self.queries.embed(text[: self.query_chars])
 
     def close(self) -> None:
         self.queries.close()

@@ -46,7 +46,8 @@ def build_caching_embedder(settings: Settings, embedder: Embedder | None = None)
         query_model = build_embedder(settings, threads=settings.query_model_threads)
     queries = QueryEmbedding(query_model, settings.query_cache_size, settings.query_model_threads)
     return CachingEmbedder(passages, EmbeddingCache(settings.embedding_cache_path),
-                           batch_size=settings.embed_batch_size, queries=queries)
+                           batch_size=settings.embed_batch_size, queries=queries,
+                           query_chars=settings.query_embed_chars)
 
 
 def build_vector_store(settings: Settings, may_own: bool = True) -> VectorStore:

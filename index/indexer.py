@@ -89,4 +89,5 @@ class Indexer:
             "bbox": list(chunk.bbox) if chunk.bbox else None,
             "start_s": chunk.start_s,
             "end_s": chunk.end_s,
+            "guardrail_flags": chunk.guardrail_flags,
         }

@@ -12,10 +12,13 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, ImageSequence
 
-from zhiku.core.errors import CorruptFile, InvalidInput, NotFound
+from zhiku.core.errors import CorruptFile, InvalidInput, LimitExceeded, NotFound
 from zhiku.ingest.file_types import FileType
+from zhiku.ingest.parse_limits import check_pixels
 
 MAX_PREVIEW_PX = 1600
+_EXIF_ORIENTATION = 0x0112
+_QUARTER_TURNS = {5, 6, 7, 8}
 
 
 @dataclass(slots=True)
@@ -27,14 +30,18 @@ class PageImage:
     page_count: int
 
 
-def render_page(source: Path, file_type: str, page: int, max_px: int = MAX_PREVIEW_PX) -> PageImage:
-    """`source`: the stored file, opened in place (a page of a large PDF does not need the whole file read)."""
+def render_page(source: Path, file_type: str, page: int, max_pixels: int, max_px: int = MAX_PREVIEW_PX,
+                name: str = "the image") -> PageImage:
+    """`source`: the stored file, opened in place (a page of a large PDF does not need the whole file read).
+
+    An image page over `max_pixels` (ZHIKU_MAX_IMAGE_MEGAPIXELS, as for ingestion) is refused before it is
+    decoded; a PDF page is rendered at a scale that fits `max_px` whatever its stated size."""
     if page < 1:
         raise InvalidInput("pages are numbered from 1")
     if file_type == FileType.PDF.value:
         return _pdf_page(source, page, max_px)
     if file_type == FileType.IMAGE.value:
-        return _image_page(source, page, max_px)
+        return _image_page(source, page, max_px, max_pixels, name)
     raise InvalidInput(f"documents of type {file_type} have no page images; open the text or the file itself")
 
 
@@ -62,15 +69,25 @@ def _pdf_page(source: Path, page: int, max_px: int) -> PageImage:
     return PageImage(_png(image), width, height, "pt", count)
 
 
-def _image_page(source: Path, page: int, max_px: int) -> PageImage:
-    with Image.open(source) as image:
+def _image_page(source: Path, page: int, max_px: int, max_pixels: int, name: str) -> PageImage:
+    try:
+        image = Image.open(source)
+    except Image.DecompressionBombError as exc:  # Pillow's own stop, far over any limit
+        raise LimitExceeded(f"'{name}' has too many pixels to show (ZHIKU_MAX_IMAGE_MEGAPIXELS)") from exc
+    except OSError as exc:
+        raise CorruptFile(f"'{name}' cannot be opened as an image") from exc
+    with image:
         count = getattr(image, "n_frames", 1)
         if page > count:
             raise NotFound(f"page {page} does not exist; the image has {count} pages")
         for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
             if number == page:
+                check_pixels(name, *frame.size, max_pixels)
+                width, height = frame.size
+                if frame.getexif().get(_EXIF_ORIENTATION) in _QUARTER_TURNS:
+                    width, height = height, width  # boxes are in pixels of the upright image
+                frame.draft("RGB", (max_px, max_px))  # JPEG decodes at a fraction of its size; others ignore it
                 upright = ImageOps.exif_transpose(frame.convert("RGB"))
-                width, height = upright.size
                 upright.thumbnail((max_px, max_px))
                 return PageImage(_png(upright), width, height, "px", count)
     raise NotFound(f"page {page} could not be read")

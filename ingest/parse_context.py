@@ -7,12 +7,17 @@ from pathlib import Path
 
 from zhiku.core.errors import ConfigurationError
 from zhiku.ingest.ocr.page_reader import OcrPageReader
+from zhiku.ingest.parse_limits import DEFAULT_LIMITS, ParseLimits
 from zhiku.ingest.speech.transcriber import Transcriber
 
 ProgressReport = Callable[[str, float, str], None]  # stage, fraction of the parsing work done (0..1), detail
 
 
 def _ignore_progress(stage: str, fraction: float, detail: str) -> None:
+    pass
+
+
+def _no_deadline() -> None:
     pass
 
 
@@ -45,3 +50,6 @@ class ParseContext:
     language: str | None = None  # spoken language to force (ISO 639-1); None: detect
     source_path: Path | None = None  # the original on disk, so ffmpeg can read it without a copy
     progress: ProgressReport = _ignore_progress
+    limits: ParseLimits = DEFAULT_LIMITS
+    # Called between steps (pages, windows, frames); raises when the job's time budget is spent.
+    checkpoint: Callable[[], None] = _no_deadline

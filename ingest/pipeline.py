@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from zhiku.core.errors import ZhikuError
+from zhiku.core.file_retention import FileRetention
 from zhiku.core.file_store import FileStore
 from zhiku.core.metadata_store import MetadataStore
 from zhiku.core.models import IngestionJob
@@ -20,6 +21,8 @@ from zhiku.index.indexer import DocumentRef, Indexer
 from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
 from zhiku.ingest.file_types import FileType
 from zhiku.ingest.parse_context import ParseContext
+from zhiku.guardrails.injection import detect_injection
+from zhiku.ingest.parse_limits import JobBudget, check_count
 from zhiku.ingest.parsing import parse_document
 
 log = logging.getLogger(__name__)
@@ -53,10 +56,24 @@ class GraphBuilder(Protocol):
     def remove_document(self, document_id: str) -> None: ...
 
 
+def flag_injections(chunks: list[Chunk]) -> int:
+    """Mark the chunks whose section holds an instruction aimed at a model (the whole section: it is what the
+    answerer reads around a matched chunk); returns how many."""
+    verdicts: dict[str, list[str]] = {}
+    for chunk in chunks:
+        section = chunk.parent_text or chunk.text
+        if section not in verdicts:
+            finding = detect_injection(section)
+            verdicts[section] = [f"prompt injection: {finding.reason}: {finding.excerpt}"] if finding else []
+        chunk.guardrail_flags = verdicts[section]
+    return sum(1 for chunk in chunks if chunk.guardrail_flags)
+
+
 class IngestionPipeline:
     def __init__(self, metadata: MetadataStore, files: FileStore, chunker: StructuredChunker, indexer: Indexer,
                  parse_context: ParseContextFactory = ParseContext, default_language: str | None = None,
-                 graph: GraphBuilder | None = None):
+                 graph: GraphBuilder | None = None, max_chunks: int = 20_000, time_budget_s: float = 7200,
+                 retention: FileRetention | None = None):
         self.metadata = metadata
         self.files = files
         self.chunker = chunker
@@ -64,6 +81,10 @@ class IngestionPipeline:
         self.parse_context = parse_context
         self.default_language = default_language
         self.graph = graph
+        self.max_chunks = max_chunks  # per document (ZHIKU_MAX_DOCUMENT_CHUNKS)
+        self.time_budget_s = time_budget_s  # parsing, chunking and embedding (ZHIKU_JOB_TIME_BUDGET_MINUTES)
+        # Originals a replacement leaves behind are removed (or scheduled for removal) here.
+        self.retention = retention or FileRetention(metadata, files)
 
     def run(self, job: IngestionJob, worker: str | None = None) -> None:
         """Run a job the caller has claimed (MetadataStore.claim_job) as `worker`.
@@ -80,6 +101,7 @@ class IngestionPipeline:
             return
         if document.content_hash != job.content_hash:
             self.metadata.fail_job(job_id, "superseded by a newer upload of the same document", worker)
+            self.retention.release({job.content_hash})
             return
 
         last_report = [float("-inf")]
@@ -102,16 +124,27 @@ class IngestionPipeline:
             # three-hour recording never sits in memory whole.
             streamed = document.file_type in _STREAMED_TYPES
             data = self.files.read_head(job.content_hash) if streamed else self.files.read(job.content_hash)
+            budget = JobBudget(document.name, self.time_budget_s)
             context = self.parse_context()
             context.language = document.language or self._kb_language(document.kb_id) or self.default_language
             context.source_path = self.files.path(job.content_hash)
-            context.progress = lambda stage, fraction, detail: report(stage, _PARSE_SHARE * fraction, detail)
+            context.checkpoint = budget.check
+
+            def on_parse_progress(stage: str, fraction: float, detail: str) -> None:
+                budget.check()
+                report(stage, _PARSE_SHARE * fraction, detail)
+
+            context.progress = on_parse_progress
             _, parsed = parse_document(data, document.name, context)
             del data  # a long recording's bytes need not stay in memory while its chunks are embedded
             chunks = self._chunker_for(document.kb_id).chunk(parsed)
+            check_count(document.name, len(chunks), self.max_chunks, "chunks", "ZHIKU_MAX_DOCUMENT_CHUNKS")
+            flagged = flag_injections(chunks)
+            budget.check()
             report("embedding", _PARSE_SHARE, f"0/{len(chunks)} chunks")
 
             def on_progress(done: int, total: int) -> None:
+                budget.check()
                 report("embedding", _PARSE_SHARE + (_EMBED_END - _PARSE_SHARE) * done / max(total, 1),
                        f"{done}/{total} chunks")
 
@@ -121,8 +154,11 @@ class IngestionPipeline:
                 self.indexer.discard(document.id, job.content_hash)
                 self.metadata.fail_job(job_id, "the document was deleted or replaced while it was being ingested",
                                        worker)
+                self.retention.release({job.content_hash})
                 return
             self.indexer.make_live(ref)
+            if document.indexed_hash and document.indexed_hash != job.content_hash:
+                self.retention.release({document.indexed_hash})  # the version this one replaced
         except JobCancelled:
             log.info("ingestion job %s cancelled", job_id)
             self._remove_if_deleted(document.id)
@@ -134,10 +170,13 @@ class IngestionPipeline:
             self._discard_quietly(document.id, job.content_hash, document.indexed_hash)
             self.metadata.mark_document_failed(document.id, job.content_hash, reason)
             self.metadata.fail_job(job_id, reason, worker)
+            self.retention.purge()
             return
         graph_detail = self._build_graph(job_id, ref, chunks, report) if self.graph is not None else ""
         seconds = time.perf_counter() - started
-        self.metadata.finish_job(job_id, f"{written} chunks in {seconds:.1f} s{graph_detail}", worker)
+        flag_detail = f"; {flagged} flagged as possible prompt injection (not used as evidence)" if flagged else ""
+        self.metadata.finish_job(job_id, f"{written} chunks in {seconds:.1f} s{flag_detail}{graph_detail}", worker)
+        self.retention.purge()
 
     def _build_graph(self, job_id: str, ref: DocumentRef, chunks: list,
                      report: Callable[[str, float, str], None]) -> str:

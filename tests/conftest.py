@@ -17,6 +17,9 @@ import pytest
 from zhiku.core.settings import Settings
 
 POSTGRES_URL = os.environ.get("ZHIKU_TEST_POSTGRES_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# Starlette's test client sends "Host: testserver"; the service answers only to the names it is given
+# (ZHIKU_TRUSTED_HOSTS), so the tests give it that one too (tests/test_web_security.py checks the default).
+os.environ.setdefault("ZHIKU_TRUSTED_HOSTS", '["localhost", "127.0.0.1", "::1", "testserver"]')
 # A Bolt server to test against instead of the local ArcadeDB one the tests start (e.g. a real Neo4j).
 TEST_NEO4J_URI = os.environ.get("ZHIKU_TEST_NEO4J_URI")
 

@@ -62,7 +62,9 @@ def test_upload_outcomes_and_job_lifecycle(store):
     retried = store.register_upload(kb.id, "a.pdf", "h2", "application/pdf", "pdf", 12)
     assert retried.job is not None, "re-uploading a failed document retries it"
     assert store.document_counts() == {kb.id: 1}
-    assert store.is_hash_referenced("h2") and not store.is_hash_referenced("h1")
+    # h1 is still the searchable version (h2 failed), so its original stays referenced until h2 is live
+    assert store.is_hash_referenced("h2") and store.is_hash_referenced("h1")
+    assert not store.is_hash_referenced("h3")
 
     deleted = store.delete_kb(kb.id)
     assert [d.name for d in deleted] == ["a.pdf"]

@@ -55,7 +55,7 @@ def test_ui_scripts_write_no_inline_style_or_handler_attributes():
     assert offenders == []
 
 
-@pytest.mark.parametrize("path", ["/ui/", "/ui/admin.html", "/ui/js/admin.js", "/health", "/knowledge-bases",
+@pytest.mark.parametrize("path", ["/ui/", "/ui/admin.html", "/ui/js/admin.js", "/healthz", "/knowledge-bases",
                                   "/no-such-route"])
 def test_every_response_carries_the_security_headers(client, path):
     response = client.get(path)
@@ -69,10 +69,10 @@ def test_every_response_carries_the_security_headers(client, path):
 
 
 def test_hsts_only_over_https(client):
-    response = client.get("/health", headers={"x-forwarded-proto": "https"})
+    response = client.get("/healthz", headers={"x-forwarded-proto": "https"})
     # uvicorn applies X-Forwarded-Proto only from trusted proxies; the test client speaks plain HTTP
     assert "strict-transport-security" not in response.headers
-    secure = client.get("https://testserver/health")
+    secure = client.get("https://testserver/healthz")
     assert secure.headers["strict-transport-security"].startswith("max-age=")
 
 
@@ -120,5 +120,112 @@ def test_the_browser_refuses_script_injected_into_a_ui_page(chromium, live_url):
         page.wait_for_timeout(500)
         assert page.evaluate("window.pwned") is None
         assert violations, "Chromium reported no policy violation: was the policy applied?"
+    finally:
+        context.close()
+
+
+# -- originals, hosts, origins (issue #12, item 3) -------------------------------------------------------------------
+
+SCRIPTED_HTML = """<!doctype html><html><head><title>利率通知</title></head><body>
+<h1>利率通知</h1><p>经营贷年利率3.85%。</p>
+<script>fetch("/knowledge-bases", {method: "POST", headers: {"content-type": "application/json"},
+  body: JSON.stringify({name: "pwned"})});</script></body></html>"""
+
+
+def _kb(client, name="安全") -> str:
+    response = client.post("/knowledge-bases", json={"name": name})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_an_uploaded_html_original_is_a_sandboxed_download_never_a_page(client):
+    from tests.conftest import wait_for_job
+
+    kb_id = _kb(client)
+    item = client.post(f"/knowledge-bases/{kb_id}/documents",
+                       files=[("files", ("通知.html", SCRIPTED_HTML.encode(), "text/html"))]).json()["items"][0]
+    wait_for_job(client, item["job_id"])
+    response = client.get(f"/documents/{item['document']['id']}/file")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    policy = _directives(response.headers["content-security-policy"])
+    assert "sandbox" in policy and policy["default-src"] == ["'none'"]
+
+
+def test_requests_to_a_host_name_not_trusted_are_refused(client, settings):
+    assert client.get("/knowledge-bases", headers={"host": "attacker.example"}).status_code == 400
+    assert client.get("/knowledge-bases", headers={"host": "attacker.example:8000"}).status_code == 400
+    assert client.get("/knowledge-bases", headers={"host": "127.0.0.1:8000"}).status_code == 200
+    assert client.get("/knowledge-bases", headers={"host": "[::1]:8000"}).status_code == 200
+    assert client.get("/knowledge-bases", headers={"host": "localhost:abc"}).status_code == 400
+
+
+def test_the_default_trusted_hosts_are_the_loopback_names(monkeypatch):
+    from zhiku.core.settings import Settings
+
+    monkeypatch.delenv("ZHIKU_TRUSTED_HOSTS", raising=False)
+    assert Settings(_env_file=None).trusted_hosts == ["localhost", "127.0.0.1", "::1"]
+
+
+def test_a_page_of_another_origin_cannot_upload_or_delete(client, runtime):
+    kb_id = _kb(client)
+    files = [("files", ("制度.md", "# 制度\n\n授信审批。".encode(), "text/markdown"))]
+    foreign = client.post(f"/knowledge-bases/{kb_id}/documents", files=files,
+                          headers={"origin": "https://attacker.example"})
+    assert foreign.status_code == 403 and foreign.json()["error"] == "cross_origin_request"
+    assert client.get(f"/knowledge-bases/{kb_id}/documents").json() == []  # nothing stored
+    referer_only = client.delete(f"/knowledge-bases/{kb_id}", headers={"referer": "http://attacker.example/x"})
+    assert referer_only.status_code == 403
+    assert client.post(f"/knowledge-bases/{kb_id}/documents", files=files,
+                       headers={"origin": "null"}).status_code == 403
+    # The service's own pages, and clients that send no Origin (CLI, SDKs), go through.
+    same = client.post(f"/knowledge-bases/{kb_id}/documents", files=files, headers={"origin": "http://testserver"})
+    assert same.status_code == 202, same.text
+    assert client.post("/search", json={"query": "授信"}).status_code == 200
+    # Reading is not state-changing: a cross-origin GET is for the browser's same-origin policy to stop.
+    assert client.get("/knowledge-bases", headers={"origin": "https://attacker.example"}).status_code == 200
+
+
+def test_allowed_origins_let_a_named_portal_post(settings, runtime):
+    from fastapi.testclient import TestClient
+
+    from zhiku.api.app import create_app
+
+    portal = settings.model_copy(update={"allowed_origins": ["https://portal.bank.example"]})
+    with TestClient(create_app(portal, runtime)) as client:
+        assert client.post("/knowledge-bases", json={"name": "门户"},
+                           headers={"origin": "https://portal.bank.example"}).status_code == 201
+        assert client.post("/knowledge-bases", json={"name": "门户2"},
+                           headers={"origin": "https://portal.bank.example:8443"}).status_code == 403
+
+
+def test_behind_a_tls_proxy_the_https_page_of_the_same_host_may_post(client):
+    response = client.post("/knowledge-bases", json={"name": "代理"}, headers={"origin": "https://testserver"})
+    assert response.status_code == 201, response.text
+
+
+def test_clicking_an_uploaded_html_in_the_admin_table_runs_none_of_its_script(chromium, live_url):
+    import httpx
+
+    from tests.page_wait import wait_for_js
+
+    kb_id = httpx.post(f"{live_url}/knowledge-bases", json={"name": "admin-kb"}).json()["id"]
+    item = httpx.post(f"{live_url}/knowledge-bases/{kb_id}/documents",
+                      files=[("files", ("通知.html", SCRIPTED_HTML.encode(), "text/html"))]).json()["items"][0]
+    context = chromium.new_context(accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_url}/ui/admin.html")
+        page.locator(".kb-item, [data-kb]", has_text="admin-kb").first.click()
+        link = page.locator(f"a[href='/documents/{item['document']['id']}/file']")
+        link.wait_for()
+        with page.expect_download() as download:
+            link.click()
+        assert download.value.suggested_filename == "通知.html"
+        page.wait_for_timeout(1000)
+        names = [kb["name"] for kb in httpx.get(f"{live_url}/knowledge-bases").json()]
+        assert "pwned" not in names
+        wait_for_js(page, "document.querySelectorAll('a[href$=\"/file\"]').length > 0")
     finally:
         context.close()

@@ -25,6 +25,7 @@ def ask(body: AskRequest, service: KnowledgeService = Depends(get_service)):
                                              "(this body); `error` {error, message} if it fails midway"}})
 def answer(body: AnswerRequest, service: KnowledgeService = Depends(get_service)):
     """Like /ask; with `stream: true` the checked sentences arrive as they are written."""
+    service.check_query(body.question)
     scope = service.answer_scope(body.knowledge_bases, body.document_ids, body.top_k)
     if not body.stream:
         return answer_out(body.question, service.rt.answers.answer(body.question, scope, body.mode))

@@ -18,6 +18,7 @@ router = APIRouter(tags=["office assistant"], prefix="/assistant")
         "`error` {error, message} if it fails midway")}})
 def chat(body: ChatRequest, service: KnowledgeService = Depends(get_service)):
     """Ask in a conversation (a new one when conversation_id is omitted); the reply streams as SSE."""
+    service.check_query(body.message)
     scope = service.answer_scope(body.knowledge_bases, body.document_ids)
     if body.conversation_id is not None:
         service.rt.conversations.get(body.conversation_id)  # 404 before the stream starts

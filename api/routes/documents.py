@@ -4,11 +4,11 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from zhiku.api.converters import document_out, job_out
+from zhiku.api.converters import document_out, hit_out, job_out
 from zhiku.api.deps import get_runtime, get_service
 from zhiku.api.knowledge_service import KnowledgeService, clean_filename
 from zhiku.api.runtime import Runtime
-from zhiku.api.schemas import DocumentOut, ErrorBody, JobOut, UploadItem, UploadResponse
+from zhiku.api.schemas import DocumentOut, ErrorBody, JobOut, SearchHitOut, UploadItem, UploadResponse
 from zhiku.core.errors import ZhikuError
 
 router = APIRouter(tags=["documents"])
@@ -75,6 +75,13 @@ def get_document(document_id: str, runtime: Runtime = Depends(get_runtime)):
 def delete_document(document_id: str, service: KnowledgeService = Depends(get_service)):
     """Removes the document from the metadata store, the vector index and the file store."""
     service.delete_document(document_id)
+
+
+@router.get("/documents/{document_id}/flagged-chunks", response_model=list[SearchHitOut])
+def flagged_chunks(document_id: str, service: KnowledgeService = Depends(get_service)):
+    """The document's passages the guardrails flagged at ingestion (e.g. instructions aimed at the assistant),
+    with the reasons in `flags`. They are kept in the index but not used as evidence for answers."""
+    return [hit_out(hit) for hit in service.flagged_chunks(document_id)]
 
 
 @router.post("/documents/{document_id}/reindex", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED)

@@ -14,8 +14,9 @@ router = APIRouter(prefix="/knowledge-bases", tags=["knowledge bases"])
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=KnowledgeBaseOut)
 def create_knowledge_base(body: KnowledgeBaseCreate, service: KnowledgeService = Depends(get_service)):
     kb = service.create_kb(body.name, body.description, body.language)
-    if body.chunk_size is not None or body.chunk_overlap is not None:
-        kb = service.rt.metadata.update_kb(kb.id, chunk_size=body.chunk_size, chunk_overlap=body.chunk_overlap)
+    if body.chunk_size is not None or body.chunk_overlap is not None or body.guardrails is not None:
+        kb = service.rt.metadata.update_kb(kb.id, chunk_size=body.chunk_size, chunk_overlap=body.chunk_overlap,
+                                           guardrails=body.guardrails.model_dump() if body.guardrails else None)
     return kb
 
 

@@ -41,7 +41,9 @@ class _OpenAiErrorsRoute(APIRoute):
             except RequestValidationError as exc:
                 return _error_response(from_validation_error(list(exc.errors())))
             except ZhikuError as exc:
-                return _error_response(from_zhiku_error(exc))
+                response = _error_response(from_zhiku_error(exc))
+                response.headers.update(getattr(exc, "headers", None) or {})  # Retry-After of a rate limit
+                return response
             except Exception:  # noqa: BLE001 - an SDK expects a JSON error body, never a bare 500 page
                 log.exception("OpenAI-compatible request failed")
                 return _error_response(OpenAiError(500, "the request failed; see the server log",

@@ -14,12 +14,19 @@ from zhiku.ingest.page_images import render_page
 router = APIRouter(tags=["sources"])
 
 
+# An original is whatever was uploaded (an HTML page with a script, an SVG, a PDF with JavaScript): it is never
+# rendered on the service's origin. Browsers save it; media elements still play it from a cited time.
+ORIGINAL_FILE_POLICY = "sandbox; default-src 'none'; media-src 'self'; frame-ancestors 'none'"
+
+
 @router.get("/documents/{document_id}/file", response_class=FileResponse)
 def document_file(document_id: str, runtime: Runtime = Depends(get_runtime)):
-    """The original upload, inline; supports Range requests so a player can start at a cited time."""
+    """The original upload, as a download (`Content-Disposition: attachment`, `nosniff`, a sandboxing policy);
+    supports Range requests so an audio or video player can start at a cited time."""
     document = runtime.metadata.get_document(document_id)
     return FileResponse(runtime.files.path(document.content_hash), media_type=document.mime_type,
-                        filename=document.name, content_disposition_type="inline")
+                        filename=document.name, content_disposition_type="attachment",
+                        headers={"Content-Security-Policy": ORIGINAL_FILE_POLICY})
 
 
 @router.get("/documents/{document_id}/pages/{page}/image", response_class=Response,
@@ -28,7 +35,8 @@ def document_file(document_id: str, runtime: Runtime = Depends(get_runtime)):
                              "size in the unit of the citations' bounding boxes; X-Page-Count the number of pages."}})
 async def page_image(document_id: str, page: int = Path(ge=1), runtime: Runtime = Depends(get_runtime)):
     document = runtime.metadata.get_document(document_id)
-    rendered = await run_in_threadpool(render_page, runtime.files.path(document.content_hash), document.file_type, page)
+    rendered = await run_in_threadpool(render_page, runtime.files.path(document.content_hash), document.file_type, page,
+                                       runtime.media_options.max_image_pixels, name=document.name)
     return Response(rendered.png, media_type="image/png",
                     headers={"X-Page-Width": f"{rendered.width:.2f}", "X-Page-Height": f"{rendered.height:.2f}",
                              "X-Page-Unit": rendered.unit, "X-Page-Count": str(rendered.page_count),

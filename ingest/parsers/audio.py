@@ -6,6 +6,7 @@ from zhiku.core.types import ParsedDocument
 from zhiku.ingest.media.media_probe import probe_media
 from zhiku.ingest.media.source_file import media_file
 from zhiku.ingest.parse_context import ParseContext
+from zhiku.ingest.parse_limits import check_duration
 from zhiku.ingest.parsers.plain_text import require_data
 from zhiku.ingest.speech.recording_transcript import transcribe_recording
 
@@ -14,6 +15,7 @@ def parse(data: bytes, filename: str, context: ParseContext) -> ParsedDocument:
     require_data(data, "audio")
     with media_file(data, filename, context.source_path) as path:
         info = probe_media(path, filename, context.options.ffprobe)
+        check_duration(filename, info.duration_s, context.limits.max_media_seconds)
         if not info.has_audio:
             raise CorruptFile(f"'{filename}' has no audio track: it is not an audio recording. Check that the "
                               "right file was chosen.")

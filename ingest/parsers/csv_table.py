@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 from pathlib import PureWindowsPath
 
 from zhiku.core.types import Block, BlockKind, ParsedDocument
+from zhiku.ingest.parse_limits import DEFAULT_LIMITS, ParseLimits, check_count
 from zhiku.ingest.parsers.plain_text import HeadingStack, decode_text, join_lines, require_data, wrap_library_errors
 
 _SNIFF_CHARS = 16_384
 _DELIMITERS = ",;\t|"
+Row = TypeVar("Row")
 
 
 def cell_text(value: str) -> str:
@@ -47,6 +50,15 @@ def table_blocks(rows: Sequence[Sequence[str]], stack: HeadingStack, *, page: in
     return [stack.block(text, BlockKind.TABLE_ROW, page=page) for row in body if (text := render_row(header, row))]
 
 
+def limited_rows(rows: Iterable[Row], filename: str, limits: ParseLimits, counted: int = 0) -> Iterator[Row]:
+    """The rows, refusing the document once it has more than the row limit (`counted`: rows of earlier
+    sheets)."""
+    for number, row in enumerate(rows, start=counted + 1):
+        if number > limits.max_rows:
+            check_count(filename, number, limits.max_rows, "table rows", "ZHIKU_MAX_TABLE_ROWS")
+        yield row
+
+
 def _dialect(text: str) -> type[csv.Dialect] | str:
     sample = text[:_SNIFF_CHARS]
     if len(text) > _SNIFF_CHARS and "\n" in sample:
@@ -57,11 +69,11 @@ def _dialect(text: str) -> type[csv.Dialect] | str:
         return "excel"
 
 
-def parse(data: bytes, filename: str) -> ParsedDocument:
+def parse(data: bytes, filename: str, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedDocument:
     require_data(data, "CSV")
     text = decode_text(data)
     with wrap_library_errors("CSV"):
-        rows = list(csv.reader(io.StringIO(text), dialect=_dialect(text)))
+        rows = list(limited_rows(csv.reader(io.StringIO(text), dialect=_dialect(text)), filename, limits))
     # PureWindowsPath splits on both "\" and "/", and browsers on Windows may send either.
     title = PureWindowsPath(filename).stem or None
     return ParsedDocument(blocks=table_blocks(rows, HeadingStack()), title=title)

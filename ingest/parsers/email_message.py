@@ -7,6 +7,7 @@ from email.message import EmailMessage, MIMEPart
 
 from zhiku.core.errors import CorruptFile, UnsupportedFileType, ZhikuError
 from zhiku.core.types import Block, BlockKind, ParsedDocument
+from zhiku.ingest.parse_limits import DEFAULT_LIMITS, ParseLimits
 from zhiku.ingest.parsers.html import parse_html_text
 from zhiku.ingest.parsers.plain_text import decode_text, require_data, text_blocks, wrap_library_errors
 
@@ -15,7 +16,7 @@ _CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}
 _METADATA_HEADERS = ("from", "to", "cc", "date")
 
 
-def parse(data: bytes, filename: str) -> ParsedDocument:
+def parse(data: bytes, filename: str, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedDocument:
     require_data(data, "EML")
     with wrap_library_errors("EML"):
         message = message_from_bytes(data, policy=policy.default)
@@ -29,7 +30,7 @@ def parse(data: bytes, filename: str) -> ParsedDocument:
         blocks = [Block(subject, BlockKind.HEADING, level=1)] if subject else []
         parent = [subject] if subject else []
         blocks += _nest(_body_blocks(message), parent)
-        attachment_blocks, parsed, skipped = _attachments(message, parent)
+        attachment_blocks, parsed, skipped = _attachments(message, parent, limits)
     blocks += attachment_blocks
     if parsed:
         metadata["attachments"] = ", ".join(parsed)
@@ -70,9 +71,15 @@ def _nest(blocks: list[Block], parent: list[str]) -> list[Block]:
     ]
 
 
-def _attachments(message: EmailMessage, parent: list[str]) -> tuple[list[Block], list[str], list[str]]:
-    """Blocks of every readable attachment, the names parsed, and the names skipped with the reason."""
+def _attachments(message: EmailMessage, parent: list[str],
+                 limits: ParseLimits) -> tuple[list[Block], list[str], list[str]]:
+    """Blocks of every readable attachment, the names parsed, and the names skipped with the reason.
+
+    An attachment is parsed under the same limits, one level of nesting fewer: a mail forwarded inside a mail
+    inside a mail ... ends at ZHIKU_MAX_ATTACHMENT_NESTING."""
     from zhiku.ingest.parsing import parse_document  # parsing dispatches to this module: import late
+
+    inner = dataclasses.replace(limits, max_nesting=limits.max_nesting - 1)
 
     blocks: list[Block] = []
     parsed: list[str] = []
@@ -82,8 +89,11 @@ def _attachments(message: EmailMessage, parent: list[str]) -> tuple[list[Block],
         data = _attachment_bytes(part)
         if not name or not data:
             continue
+        if limits.max_nesting <= 0:
+            skipped.append(f"{name} (attachments nested too deep)")
+            continue
         try:
-            _, document = parse_document(data, name)
+            _, document = parse_document(data, name, limits=inner)
         except UnsupportedFileType:
             skipped.append(f"{name} (unsupported type)")
             continue
@@ -94,6 +104,8 @@ def _attachments(message: EmailMessage, parent: list[str]) -> tuple[list[Block],
         blocks.append(Block(heading, BlockKind.HEADING, heading_path=list(parent), level=len(parent) + 1))
         blocks += _nest(document.blocks, [*parent, heading])
         parsed.append(name)
+        if inner_skipped := document.metadata.get("skipped_attachments"):
+            skipped.append(f"inside {name}: {inner_skipped}")
     return blocks, parsed, skipped
 
 

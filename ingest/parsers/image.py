@@ -14,6 +14,7 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 from zhiku.core.errors import CorruptFile, FileTooLarge, NoTextFound
 from zhiku.core.types import Block, ParsedDocument
 from zhiku.ingest.parse_context import ParseContext
+from zhiku.ingest.parse_limits import check_count, check_pixels
 from zhiku.ingest.parsers.plain_text import require_data
 
 
@@ -35,11 +36,13 @@ def parse(data: bytes, filename: str, context: ParseContext) -> ParsedDocument:
                               "not really an image. Save it again as PNG or JPEG and upload.") from exc
         with image:
             page_count = getattr(image, "n_frames", 1)
+            check_count(filename, page_count, context.limits.max_pages, "pages (frames)", "ZHIKU_MAX_DOCUMENT_PAGES")
             reader = context.ocr()
             blocks: list[Block] = []
             displayed_size = image.size
             for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
-                _check_size(frame, filename, limit)
+                check_pixels(filename, *frame.size, limit)
+                context.checkpoint()
                 context.progress("ocr", (number - 1) / page_count, f"OCR {number - 1}/{page_count} pages")
                 try:
                     upright = ImageOps.exif_transpose(frame.convert("RGB") if frame.mode not in ("RGB", "L") else frame)
@@ -57,12 +60,3 @@ def parse(data: bytes, filename: str, context: ParseContext) -> ParsedDocument:
                           "photograph it again at a higher resolution (300 dpi for scans).")
     return ParsedDocument(blocks=blocks, title=None, page_count=page_count,
                           metadata={"ocr": "true", "image_size": f"{displayed_size[0]}x{displayed_size[1]}"})
-
-
-def _check_size(frame: Image.Image, filename: str, limit: int) -> None:
-    width, height = frame.size
-    if width * height > limit:
-        raise FileTooLarge(
-            f"'{filename}' is {width} × {height} pixels ({width * height / 1e6:.0f} MP); the limit is "
-            f"{limit / 1e6:.0f} MP (ZHIKU_MAX_IMAGE_MEGAPIXELS). Scale it down, or split the scan, and upload again."
-        )

@@ -31,6 +31,7 @@ from pdfplumber.page import Page
 from zhiku.core.errors import CorruptFile, EncryptedFile, NoTextFound
 from zhiku.core.types import Block, BlockKind, ParsedDocument
 from zhiku.ingest.parse_context import ParseContext
+from zhiku.ingest.parse_limits import DEFAULT_LIMITS, ParseLimits, check_count
 from zhiku.ingest.parsers.plain_text import (
     HeadingStack,
     dense_levels,
@@ -116,15 +117,18 @@ class _Piece:
     heading_key: HeadingKey | None = None
 
 
-def parse(data: bytes, filename: str, context: ParseContext | None = None) -> ParsedDocument:
+def parse(data: bytes, filename: str, context: ParseContext | None = None,
+          limits: ParseLimits = DEFAULT_LIMITS) -> ParsedDocument:
     require_data(data, "PDF")
     with wrap_library_errors("PDF"):
-        metadata = _check_and_read_info(data, filename)
+        metadata = _check_and_read_info(data, filename, limits)
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             if not pdf.pages:
                 raise CorruptFile(f"'{filename}' has no pages: the file may be damaged or not really a PDF.")
             pages, scanned = [], []
             for number, page in enumerate(pdf.pages, start=1):
+                if context is not None:
+                    context.checkpoint()
                 has_images = bool(page.images)
                 lines = _page_lines(page)
                 if _needs_ocr(lines, has_images):
@@ -187,15 +191,17 @@ def _ocr_pages(data: bytes, filename: str, numbers: list[int], context: ParseCon
     try:
         for done, number in enumerate(numbers):
             context.progress("ocr", done / len(numbers), f"OCR {done}/{len(numbers)} scanned pages")
+            context.checkpoint()
             with PDFIUM_LOCK:
                 page = document[number - 1]
                 try:
-                    image = page.render(scale=scale).to_pil()
+                    page_scale = _render_scale(page.get_size(), scale, context.options.max_image_pixels)
+                    image = page.render(scale=page_scale).to_pil()
                 finally:
                     page.close()
             page_pieces = []
             for block_no, paragraph in enumerate(reader.read(image)):
-                bbox = tuple(round(v / scale, 2) for v in paragraph.bbox)
+                bbox = tuple(round(v / page_scale, 2) for v in paragraph.bbox)
                 line = _Line(text=paragraph.text, size=(bbox[3] - bbox[1]), bbox=bbox,  # type: ignore[arg-type]
                              block_no=block_no, in_margin=False)
                 page_pieces.append(_Piece([line], paragraph.kind, number))
@@ -207,8 +213,16 @@ def _ocr_pages(data: bytes, filename: str, numbers: list[int], context: ParseCon
     return pieces
 
 
-def _check_and_read_info(data: bytes, filename: str) -> dict[str, str]:
-    """Open the PDF with PDFium: refuse encrypted and page-less files, return the document information."""
+def _render_scale(size_pt: tuple[float, float], scale: float, max_pixels: int) -> float:
+    """The OCR resolution, lowered for a page so large (a poster, or a crafted 200-inch page) that rendering it
+    at that resolution would exceed the pixel limit."""
+    width, height = size_pt
+    pixels = width * height * scale * scale
+    return scale if pixels <= max_pixels else scale * math.sqrt(max_pixels / pixels)
+
+
+def _check_and_read_info(data: bytes, filename: str, limits: ParseLimits) -> dict[str, str]:
+    """Open the PDF with PDFium: refuse encrypted, page-less and too long files, return the document information."""
     with PDFIUM_LOCK:
         try:
             doc = pdfium.PdfDocument(data)
@@ -221,6 +235,7 @@ def _check_and_read_info(data: bytes, filename: str) -> dict[str, str]:
         try:
             if len(doc) == 0:
                 raise CorruptFile(f"'{filename}' has no pages: the file may be damaged or not really a PDF.")
+            check_count(filename, len(doc), limits.max_pages, "pages", "ZHIKU_MAX_DOCUMENT_PAGES")
             info = doc.get_metadata_dict(skip_empty=True)
         finally:
             doc.close()

@@ -14,6 +14,7 @@ from pptx.table import Table
 from pptx.text.text import _Paragraph
 
 from zhiku.core.types import Block, BlockKind, ParsedDocument
+from zhiku.ingest.parse_limits import DEFAULT_LIMITS, ParseLimits, check_count
 from zhiku.ingest.parsers.csv_table import table_blocks
 from zhiku.ingest.parsers.plain_text import HeadingStack, require_data, wrap_library_errors
 
@@ -22,10 +23,11 @@ NOTES_HEADING = "Notes"
 _BULLETED_PLACEHOLDERS = {PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT}
 
 
-def parse(data: bytes, filename: str) -> ParsedDocument:
+def parse(data: bytes, filename: str, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedDocument:
     require_data(data, "PPTX")
     with wrap_library_errors("PPTX"):
         presentation = pptx.Presentation(io.BytesIO(data))
+        check_count(filename, len(presentation.slides), limits.max_pages, "slides", "ZHIKU_MAX_DOCUMENT_PAGES")
         slides = list(presentation.slides)
         blocks = [block for number, slide in enumerate(slides, start=1) for block in _slide_blocks(slide, number)]
         properties = presentation.core_properties

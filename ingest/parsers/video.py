@@ -10,6 +10,7 @@ from zhiku.ingest.media.media_probe import probe_media
 from zhiku.ingest.media.screen_text import ScreenTextTracker
 from zhiku.ingest.media.source_file import media_file
 from zhiku.ingest.parse_context import ParseContext
+from zhiku.ingest.parse_limits import check_duration, check_pixels
 from zhiku.ingest.parsers.plain_text import require_data
 from zhiku.ingest.speech.recording_transcript import transcribe_recording
 
@@ -25,6 +26,8 @@ def parse(data: bytes, filename: str, context: ParseContext) -> ParsedDocument:
         if info.video_size is None:
             raise CorruptFile(f"'{filename}' has no video track. If it is a sound recording, upload it with an "
                               "audio extension (.mp3, .m4a, .wav).")
+        check_duration(filename, info.duration_s, context.limits.max_media_seconds)
+        check_pixels(filename, *info.video_size, options.max_image_pixels)
         speech: list[Block] = []
         language = context.language
         if info.has_audio:
@@ -51,6 +54,7 @@ def _screen_text(path, filename: str, video_size: tuple[int, int], duration_s: f
     total = max(duration_s, 1e-6)
     for frame in sample_frames(path, filename, video_size, options.video_frame_interval_seconds,
                                options.video_scene_threshold, options.ffmpeg):
+        context.checkpoint()
         paragraphs = reader.read(frame.image)
         tracker.add_frame(frame.time_s, [
             (p.text, p.kind, tuple(round(v / frame.scale, 1) for v in p.bbox)) for p in paragraphs

@@ -8,34 +8,43 @@ import openpyxl
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from zhiku.core.types import Block, ParsedDocument
-from zhiku.ingest.parsers.csv_table import table_blocks
+from zhiku.ingest.parse_limits import DEFAULT_LIMITS, ParseLimits
+from zhiku.ingest.parsers.csv_table import limited_rows, table_blocks
 from zhiku.ingest.parsers.plain_text import HeadingStack, require_data, wrap_library_errors
 
 _FLOAT_DIGITS = ".15g"  # Excel keeps 15 significant digits; more only shows binary float noise
 
 
-def parse(data: bytes, filename: str) -> ParsedDocument:
+def parse(data: bytes, filename: str, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedDocument:
     require_data(data, "XLSX")
     with wrap_library_errors("XLSX"):
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             stack = HeadingStack()
-            blocks = [block for sheet in workbook.worksheets for block in _sheet_blocks(sheet, stack)]
+            blocks: list[Block] = []
+            rows_before = 0
+            for sheet in workbook.worksheets:
+                sheet_blocks, rows = _sheet_blocks(sheet, stack, filename, limits, rows_before)
+                blocks += sheet_blocks
+                rows_before += rows
             title = (workbook.properties.title or "").strip() or None
         finally:
             workbook.close()  # read-only workbooks keep the zip open until closed
     return ParsedDocument(blocks=blocks, title=title)
 
 
-def _sheet_blocks(sheet: ReadOnlyWorksheet, stack: HeadingStack) -> list[Block]:
+def _sheet_blocks(sheet: ReadOnlyWorksheet, stack: HeadingStack, filename: str, limits: ParseLimits,
+                  rows_before: int) -> tuple[list[Block], int]:
+    """The sheet's blocks and its number of rows (the row limit counts the workbook's rows together)."""
     # Read-only mode trusts the sheet's stored <dimension>, which some exporters write wrongly
     # (e.g. "A1"), silently truncating the data; resetting makes openpyxl scan the real rows.
     sheet.reset_dimensions()
-    rows = [[_format_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    rows = [[_format_cell(value) for value in row]
+            for row in limited_rows(sheet.iter_rows(values_only=True), filename, limits, rows_before)]
     if not any(any(row) for row in rows):
-        return []
+        return [], len(rows)
     heading = stack.heading(sheet.title, 1)
-    return [heading, *table_blocks(rows, stack)]
+    return [heading, *table_blocks(rows, stack)], len(rows)
 
 
 def _format_cell(value: object) -> str:

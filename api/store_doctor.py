@@ -1,0 +1,113 @@
+"""`zhiku doctor`: are the metadata store, the file store, the vector index and the knowledge graph consistent?
+
+Each finding says what is wrong, how many, and whether `--repair` fixes it:
+- originals in the file store that no document refers to (left by a crash between steps): removed, or discarded
+  for ZHIKU_FILE_RETENTION_DAYS; discarded ones past their retention: removed;
+- documents whose original is missing from the file store: reported (upload the file again);
+- vectors of documents the metadata store does not know, or of versions that are no longer live: deleted;
+- documents marked searchable whose vectors are missing: queued for ingestion again;
+- graph chunks of documents that no longer exist: removed with the facts only they supported;
+- a data folder other users can read: made owner-only (0700).
+Scanning the vector index reads every point's payload: run it in a quiet hour on a large index.
+"""
+from __future__ import annotations
+
+import stat
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.core.models import DocumentStatus
+from zhiku.index.vector_store import ChunkFilter
+
+
+@dataclass
+class Finding:
+    code: str
+    message: str
+    items: list[str] = field(default_factory=list)
+    repairable: bool = True
+    repaired: bool = False
+
+
+class StoreDoctor:
+    def __init__(self, service: KnowledgeService):
+        self.service = service
+        self.rt = service.rt
+
+    def examine(self, repair: bool = False) -> list[Finding]:
+        findings = [*self._files(repair), *self._vectors(repair), *self._graph(repair), *self._permissions(repair)]
+        return [finding for finding in findings if finding.items]
+
+    # -- the file store -----------------------------------------------------------------------------------
+    def _files(self, repair: bool) -> list[Finding]:
+        referenced = self.rt.metadata.referenced_hashes()
+        stored = self.rt.files.digests()
+        discarded = {record.content_hash for record in self.rt.metadata.discarded_files()}
+        orphans = Finding("orphan_originals", "originals no document refers to", sorted(stored - referenced - discarded))
+        missing = Finding("missing_originals", "documents whose original file is missing (upload it again)",
+                          [f"{document.id} {document.name}" for document in self._documents()
+                           if document.content_hash not in stored], repairable=False)
+        expired = Finding("expired_discarded", "discarded originals past ZHIKU_FILE_RETENTION_DAYS", [])
+        if repair:
+            self.rt.retention.release(orphans.items)
+            orphans.repaired = bool(orphans.items)
+            expired.items = self.rt.retention.purge()
+            expired.repaired = bool(expired.items)
+        return [orphans, missing, expired]
+
+    # -- the vector index ---------------------------------------------------------------------------------
+    def _vectors(self, repair: bool) -> list[Finding]:
+        store = self.rt.vector_store
+        total = store.count(ChunkFilter())
+        versions: dict[str, set[str]] = defaultdict(set)
+        for point in store.fetch(ChunkFilter(), total):
+            versions[point.payload.get("document_id", "")].add(point.payload.get("version", ""))
+        documents = {document.id: document for document in self._documents()}
+        unknown = Finding("orphan_vectors", "documents in the vector index that the metadata store does not know",
+                          sorted(set(versions) - set(documents)))
+        stale = Finding("stale_versions", "documents with vectors of versions that are not live",
+                        sorted(doc_id for doc_id, found in versions.items() if doc_id in documents
+                               and found - {documents[doc_id].indexed_hash}))
+        lost = Finding("missing_vectors", "searchable documents without vectors (queued again on repair)",
+                       sorted(doc_id for doc_id, document in documents.items()
+                              if document.status == DocumentStatus.DONE.value and document.chunk_count
+                              and documents[doc_id].indexed_hash not in versions.get(doc_id, set())))
+        if repair:
+            for document_id in unknown.items:
+                store.delete(ChunkFilter(document_ids=[document_id]))
+            for document_id in stale.items:
+                store.delete(ChunkFilter(document_ids=[document_id], exclude_version=documents[document_id].indexed_hash))
+            for document_id in lost.items:
+                self.service.reindex_document(document_id)
+            for finding in (unknown, stale, lost):
+                finding.repaired = bool(finding.items)
+        return [unknown, stale, lost]
+
+    # -- the knowledge graph ------------------------------------------------------------------------------
+    def _graph(self, repair: bool) -> list[Finding]:
+        graph = self.rt.graph_store
+        if graph is None:
+            return []
+        known = {document.id for document in self._documents()}
+        gone = Finding("orphan_graph_chunks", "documents in the knowledge graph that no longer exist",
+                       sorted(graph.document_ids() - known))
+        if repair:
+            for document_id in gone.items:
+                graph.remove_document(document_id)
+            gone.repaired = bool(gone.items)
+        return [gone]
+
+    # -- permissions --------------------------------------------------------------------------------------
+    def _permissions(self, repair: bool) -> list[Finding]:
+        folder = self.rt.settings.data_dir
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        finding = Finding("data_dir_readable", "the data folder can be read by other users (originals, index, "
+                          "the graph server's password)", [f"{folder} ({mode:o})"] if mode & 0o077 else [])
+        if repair and finding.items:
+            folder.chmod(0o700)
+            finding.repaired = True
+        return [finding]
+
+    def _documents(self):
+        return [document for kb in self.rt.metadata.list_kbs() for document in self.rt.metadata.list_documents(kb.id)]

@@ -1,0 +1,88 @@
+"""Precision and recall of the guardrail detectors on the labelled sets in guardrails/data/:
+guardrail_cases.jsonl (development: the detectors were tuned on it) and guardrail_holdout.jsonl (written after
+tuning and not used to change the detectors: its figures are the ones to trust).
+
+    python -m zhiku.evaluation.guardrail_eval
+
+Injection: per text (flagged or not). Personal data: per item, a found item counting as correct when its kind and
+its text are the labelled ones; reported over all kinds and per kind. Misses and false alarms are listed, so the
+figures can be checked case by case.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from zhiku.guardrails.injection import detect_injection
+from zhiku.guardrails.pii import find_pii
+
+DATA = Path(__file__).resolve().parent.parent / "guardrails" / "data"
+SETS = {"development": DATA / "guardrail_cases.jsonl", "held-out": DATA / "guardrail_holdout.jsonl"}
+
+
+def load_cases(path: Path = SETS["development"]) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _ratio(numerator: int, denominator: int) -> float:
+    return numerator / denominator if denominator else 1.0
+
+
+def evaluate(cases: list[dict]) -> dict:
+    injection = Counter()
+    injection_errors = []
+    pii = Counter()
+    pii_kind: dict[str, Counter] = {}
+    pii_errors = []
+    for case in cases:
+        flagged = detect_injection(case["text"]) is not None
+        injection[("tp" if case["injection"] else "fp") if flagged else ("fn" if case["injection"] else "tn")] += 1
+        if flagged != case["injection"]:
+            injection_errors.append(("missed" if case["injection"] else "false alarm", case["id"], case["text"]))
+        expected = {(item["kind"], item["text"]) for item in case["pii"]}
+        found = {(match.kind.value, match.text) for match in find_pii(case["text"])}
+        for kind, text in expected | found:
+            counts = pii_kind.setdefault(kind, Counter())
+            outcome = "tp" if (kind, text) in expected and (kind, text) in found else (
+                "fn" if (kind, text) in expected else "fp")
+            counts[outcome] += 1
+            pii[outcome] += 1
+            if outcome != "tp":
+                pii_errors.append(("missed" if outcome == "fn" else "false alarm", case["id"], kind, text))
+    return {
+        "cases": len(cases),
+        "languages": dict(Counter(case["lang"] for case in cases)),
+        "injection": {"positives": injection["tp"] + injection["fn"], "negatives": injection["tn"] + injection["fp"],
+                      "precision": _ratio(injection["tp"], injection["tp"] + injection["fp"]),
+                      "recall": _ratio(injection["tp"], injection["tp"] + injection["fn"])},
+        "pii": {"items": pii["tp"] + pii["fn"], "precision": _ratio(pii["tp"], pii["tp"] + pii["fp"]),
+                "recall": _ratio(pii["tp"], pii["tp"] + pii["fn"]),
+                "by_kind": {kind: {"items": c["tp"] + c["fn"], "precision": _ratio(c["tp"], c["tp"] + c["fp"]),
+                                   "recall": _ratio(c["tp"], c["tp"] + c["fn"])} for kind, c in sorted(pii_kind.items())}},
+        "injection_errors": injection_errors,
+        "pii_errors": pii_errors,
+    }
+
+
+def main() -> None:
+    results = {name: evaluate(load_cases(path)) for name, path in SETS.items()}
+    print("| set | detector | labelled | precision | recall |")
+    print("|---|---|---|---|---|")
+    for name, result in results.items():
+        languages = ", ".join(f"{k} {v}" for k, v in result["languages"].items())
+        inj = result["injection"]
+        print(f"| {name} ({result['cases']} texts: {languages}) | prompt injection (texts) | {inj['positives']} "
+              f"positive, {inj['negatives']} negative | {inj['precision']:.3f} | {inj['recall']:.3f} |")
+        pii = result["pii"]
+        print(f"| {name} | personal data, all kinds (items) | {pii['items']} | {pii['precision']:.3f} | "
+              f"{pii['recall']:.3f} |")
+        for kind, figures in pii["by_kind"].items():
+            print(f"| {name} | · {kind} | {figures['items']} | {figures['precision']:.3f} | {figures['recall']:.3f} |")
+    for name, result in results.items():
+        for error in result["injection_errors"] + result["pii_errors"]:
+            print(f"  - {name}:", " | ".join(str(part) for part in error))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""A bounded load test on loopback: does the service degrade gracefully?
+
+Starts `zhiku serve --demo` on a throwaway data folder (or uses --url), waits until the demo knowledge base is
+ingested, then runs three phases and prints a Markdown table:
+
+1. unloaded: one client, ordinary searches one after another;
+2. base load: 50 clients for --seconds, half on /search, half on extractive /ask, with the demo questions;
+3. base load plus 8 clients sending 2,000-character queries to /search.
+
+Every virtual client connects from its own loopback address (127.0.1.x), so per-client rate limits apply to it
+as to a real user. Reported per phase and kind of client: requests, p50 and p95 latency of the answered ones
+(2xx), 429 and 503 replies (load shed), and errors (other statuses, timeouts, refused connections).
+
+    python -m zhiku.evaluation.load_test [--seconds 60] [--clients 50] [--long-clients 8] [--url URL]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+QUESTIONS = Path(__file__).resolve().parent.parent / "demo" / "questions.jsonl"
+LONG_QUERY_CHARS = 2000
+TIMEOUT_S = 120
+
+
+@dataclass
+class Tally:
+    requests: int = 0
+    latencies: list[float] = field(default_factory=list)  # seconds, of the answered (2xx) requests
+    shed: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # 429 and 503 replies
+    errors: int = 0  # any other status, a timeout or a refused connection
+
+    def add(self, status: int | None, seconds: float) -> None:
+        self.requests += 1
+        if status is not None and 200 <= status < 300:
+            self.latencies.append(seconds)
+        elif status in (429, 503):
+            self.shed[status] += 1
+        else:
+            self.errors += 1
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+    @property
+    def p95(self) -> float:
+        return self.percentile(0.95)
+
+    def row(self, phase: str, kind: str) -> str:
+        return (f"| {phase} | {kind} | {self.requests} | {len(self.latencies)} | {self.percentile(0.5) * 1000:.0f} | "
+                f"{self.p95 * 1000:.0f} | {self.shed.get(429, 0)} | {self.shed.get(503, 0)} | {self.errors} |")
+
+
+def _questions() -> list[str]:
+    return [json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _long_query(rng: random.Random, questions: list[str]) -> str:
+    text = ""
+    while len(text) < LONG_QUERY_CHARS:
+        text += rng.choice(questions)
+    return text[:LONG_QUERY_CHARS]
+
+
+async def _client(url: str, address: str, kind: str, stop_at: float, questions: list[str], tally: Tally,
+                  seed: int) -> None:
+    rng = random.Random(seed)
+    transport = httpx.AsyncHTTPTransport(local_address=address)
+    async with httpx.AsyncClient(base_url=url, transport=transport, timeout=TIMEOUT_S) as client:
+        while time.monotonic() < stop_at:
+            if kind == "search":
+                path, body = "/search", {"query": rng.choice(questions)}
+            elif kind == "ask":
+                path, body = "/ask", {"question": rng.choice(questions), "mode": "extractive"}
+            else:
+                path, body = "/search", {"query": _long_query(rng, questions)}
+            started = time.monotonic()
+            try:
+                response = await client.post(path, json=body)
+                status = response.status_code
+                retry = response.headers.get("retry-after")
+            except httpx.HTTPError:
+                status, retry = None, None
+            tally.add(status, time.monotonic() - started)
+            if status in (429, 503) and retry:
+                await asyncio.sleep(min(float(retry), max(0.0, stop_at - time.monotonic())))
+
+
+async def _phase(url: str, seconds: float, clients: dict[str, int], questions: list[str]) -> dict[str, Tally]:
+    tallies = {kind: Tally() for kind in clients}
+    stop_at = time.monotonic() + seconds
+    tasks, number = [], 0
+    for kind, count in clients.items():
+        for _ in range(count):
+            number += 1
+            address = f"127.0.{1 + number // 250}.{number % 250 + 1}"
+            tasks.append(_client(url, address, kind, stop_at, questions, tallies[kind], seed=number))
+    await asyncio.gather(*tasks)
+    return tallies
+
+
+async def _unloaded(url: str, questions: list[str], requests: int = 40) -> tuple[Tally, Tally]:
+    """One client alone: ordinary searches, then 2,000-character ones (what one of them costs by itself)."""
+    ordinary, long = Tally(), Tally()
+    rng = random.Random(0)
+    async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT_S) as client:
+        for question in (questions * 3)[:requests]:
+            started = time.monotonic()
+            response = await client.post("/search", json={"query": question})
+            ordinary.add(response.status_code, time.monotonic() - started)
+        for _ in range(requests // 4):
+            started = time.monotonic()
+            response = await client.post("/search", json={"query": _long_query(rng, questions)})
+            long.add(response.status_code, time.monotonic() - started)
+    return ordinary, long
+
+
+def _start_server(port: int, data_dir: Path, log_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "ZHIKU_DATA_DIR": str(data_dir), "ZHIKU_LOAD_DEMO": "true", "ZHIKU_ANSWER_MODE": "extractive"}
+    log = log_path.open("w")
+    return subprocess.Popen([sys.executable, "-m", "zhiku.api.cli", "serve", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait_until_ingested(url: str, timeout_s: float = 1800) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            kbs = httpx.get(f"{url}/knowledge-bases", timeout=10).json()
+            documents = [d for kb in kbs for d in httpx.get(f"{url}/knowledge-bases/{kb['id']}/documents",
+                                                            timeout=10).json()]
+            # the job, not the document: the graph stage runs after a document is searchable
+            if documents and all((d.get("latest_job") or {}).get("status") in ("done", "failed") for d in documents):
+                return
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            pass
+        time.sleep(2)
+    raise SystemExit("the demo knowledge base was not ingested in time")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a running server (default: start one on --port with a throwaway data folder)")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--long-clients", type=int, default=8)
+    args = parser.parse_args(argv)
+    questions = _questions()
+    server = None
+    workdir = tempfile.TemporaryDirectory(prefix="zhiku-load-")
+    url = args.url or f"http://127.0.0.1:{args.port}"
+    try:
+        if not args.url:
+            server = _start_server(args.port, Path(workdir.name) / "data", Path(workdir.name) / "server.log")
+        _wait_until_ingested(url)
+        unloaded, unloaded_long = asyncio.run(_unloaded(url, questions))
+        half = args.clients // 2
+        base = {"search": half, "ask": args.clients - half}
+        loaded = asyncio.run(_phase(url, args.seconds, base, questions))
+        attacked = asyncio.run(_phase(url, args.seconds, {**base, "long query": args.long_clients}, questions))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(30)
+        workdir.cleanup()
+    print("| phase | clients | requests | answered | p50 ms | p95 ms | 429 | 503 | errors |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(unloaded.row("unloaded (1 client)", "search"))
+    print(unloaded_long.row("unloaded (1 client)", "long query"))
+    for kind, tally in loaded.items():
+        print(tally.row(f"{args.clients} clients, {args.seconds:g} s", kind))
+    for kind, tally in attacked.items():
+        print(tally.row(f"{args.clients} + {args.long_clients} long-query clients, {args.seconds:g} s", kind))
+    ratio = attacked["search"].p95 / loaded["search"].p95
+    print(f"\nordinary /search p95 with the long-query clients / without them: {ratio:.2f}×; "
+          f"/ unloaded: {attacked['search'].p95 / unloaded.p95:.2f}×")
+
+
+if __name__ == "__main__":
+    main()
