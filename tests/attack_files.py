@@ -171,8 +171,11 @@ def run_bounded(code: str, *args: str, timeout: float = 300, address_space: int 
     capped at `address_space` (so an attack that would work hurts only the child); returns that object plus
     `peak_rss_mb` (the child's own high-water mark) and `returncode`."""
     program = textwrap.dedent(code) + textwrap.dedent("""
-        import json as _json, resource as _resource
-        print(_json.dumps({"__peak_rss_kb": _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss}))
+        import json as _json, re as _re
+        # VmHWM is this process image's own high-water mark; ru_maxrss would carry the forking parent's RSS
+        # across exec (preexec_fn makes subprocess fork), so a test process that had loaded models read high.
+        _hwm = _re.search(r"VmHWM:\s+(\d+) kB", open("/proc/self/status").read())
+        print(_json.dumps({"__peak_rss_kb": int(_hwm.group(1))}))
     """)
 
     def cap():
