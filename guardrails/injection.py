@@ -39,7 +39,7 @@ _MODEL_TARGET = _cue(
     r"\b(?:previous|prior|above) (?:messages|conversation|context|turns)\b", r"\bsafety\b",
     r"\b(?:whatever|anything|everything) (?:you (?:were|have been) (?:told|given)|came before|(?:written|said) (?:above|before))\b",
     r"\b(?:setup|system|initial|original|hidden) (?:message|messages|configuration|settings|rules)\b",
-    r"指令|指示|提示词|提示语|系统提示|系统消息|设定|训练|检索结果|检索到的|其余(?:文件|文档|内容|结果)|前面的对话|上下文|安全策略|安全限制|"
+    r"指令|指示|提示词|提示语|系统提示|系统消息|(?:你的|您的|系统|原有|初始|原始)设定|训练|检索结果|检索到的|其余(?:文件|文档|内容|结果)|前面的对话|上下文|安全策略|安全限制|"
     r"(?:你的|您的|所有|全部|一切|以上|上述|前面的?|之前的?|原来的?|原有的?)(?:规则|规定|要求|限制|约束)|指引|"
     r"(?:之前|此前|先前|以前)(?:被告知|收到|得到)的|(?:本段|此段|这段|本条)(?:之前|以前)的(?:一切|所有|全部)?|安全(?:要求|规定|策略|限制)")
 # English words are bounded by Latin letters only: Chinese text runs them into its own words ("AI助手",
@@ -60,7 +60,8 @@ _ALONE = tuple((reason, re.compile(pattern, _FLAGS)) for reason, pattern in (
                     r"\bact as (?:an?|the) (?:unrestricted|different|new|evil|jailbroken)|\broleplay as\b|"
                     r"\byou (?:have|now have) no (?:restrictions|rules|limits)\b"),
     ("role hijack", r"你现在是|从现在(?:开始|起)[，,]?\s*你(?:是|将|要|必须)|你的新身份|扮演一个(?:不受限|没有限制)|假装你是|不受任何(?:限制|约束)"),
-    ("jailbreak", r"\b(?:jailbreak|jail-break|dan mode|developer mode|do anything now|god mode|maintenance mode)\b|越狱|开发者模式"),
+    ("jailbreak", r"\b(?:jailbreak|jail-break|dan mode|developer mode|do anything now)\b|\b(?:enter|enable|activate|switch (?:to|into)|turn on)"
+                  r" (?:\w+ )?(?:god|maintenance|admin|debug) mode\b|越狱|开发者模式"),
     ("asks for the hidden prompt",
      r"\b(?:reveal|print|show|output|repeat|tell me|display|leak|disclose)\b(?:\s+\w+){0,3}?\s+(?:your|the)\s+"
      r"(?:system\s+prompt|initial\s+prompt|hidden\s+prompt|instructions|prompt)|\b(?:print|repeat|output|show) everything "
@@ -122,6 +123,8 @@ _ALONE = tuple((reason, re.compile(pattern, _FLAGS)) for reason, pattern in (
     ("addressed to the AI", r"(?:致|给|提醒|告诉)(?:正在阅读(?:本文|此文)?的)?(?:AI|人工智能|模型|大模型|助手)|仅供AI|给AI的|"
                             r"\bnote to (?:the )?(?:ai|assistant|model)\b|\b(?:hi|hey|dear|attention) (?:ai|assistant|model|chatbot)\b"),
 ))
+_IMPERATIVE = re.compile(r"^[\s\W\d]*(?:(?:please|now|just|simply|and|then|also|kindly|so)\s+|请|现在|立即|马上|务必|直接|先|并)*\s*$",
+                         _FLAGS)
 _SENTENCES = re.compile(r"[^。！？!?\n;；]+[。！？!?\n;；]?")
 
 
@@ -156,12 +159,22 @@ def _by_rules(normal: str) -> InjectionFinding | None:
 
 
 def _combined(sentence: str) -> str | None:
-    override = _OVERRIDE.search(sentence) is not None
+    override = _OVERRIDE.search(sentence)
     if override and _MODEL_TARGET.search(sentence):
         return "overrides the model's instructions"
-    says = _SAY.search(sentence) is not None
-    if says and _MODEL.search(sentence) and _DEMAND.search(sentence):
-        return "dictates what the model says"
-    if override and says:
+    # The cues must come in the order of a demand: who is addressed, then the demand, then what to say
+    # ("you must … answer"); in prose the same words stand apart ("the model does not purport to state…").
+    model = _MODEL.search(sentence)
+    demand = _DEMAND.search(sentence, model.start()) if model else None
+    if demand and demand.start() - model.end() <= 40:
+        said = _SAY.search(sentence, demand.start())
+        if said and said.start() - demand.end() <= 40:
+            return "dictates what the model says"
+        dropped = _OVERRIDE.search(sentence, demand.start())
+        if dropped and dropped.start() - demand.end() <= 20:
+            return "tells the model to disregard its sources"
+    # An override next to a dictated answer counts when it is itself the command (at the start of the sentence,
+    # or after "please"/"请"), not a verb in a story ("让观众忘记了…说到…").
+    if override and _SAY.search(sentence) and _IMPERATIVE.match(sentence[:override.start()]):
         return "dictates the answer over the evidence"
     return None
