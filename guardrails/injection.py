@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from zhiku.guardrails import obfuscation
+from zhiku.guardrails.injection_classifier import shipped_classifier
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -139,6 +140,22 @@ def detect_injection(text: str) -> InjectionFinding | None:
     (guardrails/obfuscation.py: full-width and look-alike letters folded, invisible characters dropped, spaced
     letters joined, base64 and rot13 payloads decoded), then by the cue rules, then by the learned classifier
     (guardrails/injection_classifier.py) sentence by sentence."""
+    finding = rule_finding(text)
+    if finding is not None:
+        return finding
+    classifier = shipped_classifier()
+    if classifier is None:
+        return None
+    for reading in obfuscation.readings(text):
+        probability, sentence = classifier.most_suspicious(reading)
+        if probability >= classifier.threshold:
+            return InjectionFinding(f"reads as an instruction to the model (classifier, p={probability:.2f})",
+                                    sentence[:120])
+    return None
+
+
+def rule_finding(text: str) -> InjectionFinding | None:
+    """What the cue rules alone find in `text` (every reading of it), or None."""
     readings = obfuscation.readings(text)
     for reading in readings:
         finding = _by_rules(reading)
