@@ -10,13 +10,13 @@ import json
 import logging
 import re
 import socket
-import threading
 import time
 
 import httpx
 import pytest
 
 from tests.conftest import graph_settings, llm_settings, make_runtime, wait_for_job
+from tests.live_server import live_server
 
 LOAN_POLICY = """# 个人贷款管理办法
 
@@ -30,7 +30,7 @@ LOAN_POLICY = """# 个人贷款管理办法
 可选择等额本息、等额本金或先息后本，提前还款需提前15个工作日申请，提前还款不收违约金。
 """
 # the first event carrying generated text: /answer's `delta`, or a chat chunk with non-empty content
-GENERATED = re.compile(rb'event: delta|"content": "[^"]')
+GENERATED = re.compile(rb'event: delta|"content": ?"[^"]')
 MAX_TOKENS = 400  # a whole answer would take the 0.5B model on two cores many seconds
 
 
@@ -45,33 +45,18 @@ class _Records(logging.Handler):
 
 @pytest.fixture
 def live_service(tmp_path, bolt_server, llm_server, shared_embedder, shared_ocr_reader, shared_transcriber):
-    import uvicorn
-
     from zhiku.api.app import create_app
     from zhiku.core.settings import Settings
 
     settings = Settings(data_dir=tmp_path / "data", _env_file=None, **graph_settings(bolt_server),
                         **llm_settings(llm_server, llm_max_tokens=MAX_TOKENS))
     runtime = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, runtime), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.05)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+    with live_server(create_app(settings, runtime)) as url, httpx.Client(base_url=url, timeout=120) as client:
         kb_id = client.post("/knowledge-bases", json={"name": "loans"}).json()["id"]
         item = client.post(f"/knowledge-bases/{kb_id}/documents",
                            files=[("files", ("贷款办法.md", LOAN_POLICY.encode(), "text/markdown"))]).json()["items"][0]
         assert wait_for_job(client, item["job_id"])["status"] == "done"
-    yield port
-    server.should_exit = True
-    thread.join(30)
+        yield int(url.rsplit(":", 1)[1])
     runtime.close()
 
 
