@@ -37,11 +37,10 @@ def passage_text(hit: SearchHit, max_chars: int) -> str:
 
 
 def format_evidence(evidence: list[Evidence]) -> str:
-    """The passages as the LLM reads them: each under its header `[n] (source)`, separated by a blank line, under
-    the label the prompt gives them (answer/prompts.py: quoted documents, data only). A line of a passage that
-    begins like a header ("[2] …") gets full-width brackets, so a passage cannot start a passage of its own.
-    The 0.5B local model answers from this form as from bare passages; tags, triple quotes, closing markers and
-    "> "-quoted lines made it answer "not found" or copy the markers (docs/security.md)."""
+    """The passages as the LLM reads them: each under its header `[n] (source)`, separated by a blank line. A line
+    of a passage that begins like a header ("[2] …") gets full-width brackets, so a passage cannot start a passage
+    of its own. Stronger marking — tags, triple quotes, closing markers, "> "-quoted lines, a "data only" label —
+    made the 0.5B local model answer "not found" to answerable questions (docs/security.md)."""
     blocks = []
     for item in evidence:
         source = item.hit.citation.label()
