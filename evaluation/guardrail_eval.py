@@ -1,7 +1,8 @@
 """Precision and recall of the guardrail detectors on the labelled sets in guardrails/data/:
 guardrail_cases.jsonl (development: the detectors were tuned on it), guardrail_holdout.jsonl (held-out A: written
-by another author than the current injection rules and never used to change them: the independent figure) and
-guardrail_holdout_b.jsonl (held-out B: written before the current injection rules and frozen, but by their author).
+by another author than the current injection rules, but partly seen while they were written — docs/benchmarks.md
+says which texts) and guardrail_holdout_b.jsonl (held-out B: written before the current injection rules and
+frozen, but by their author).
 
     python -m zhiku.evaluation.guardrail_eval
 
