@@ -1,6 +1,7 @@
 """Numbered evidence: the passages an answer may cite, [1]..[n], each traceable to its citation."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from zhiku.retrieval.search_hit import SearchHit
@@ -36,8 +37,16 @@ def passage_text(hit: SearchHit, max_chars: int) -> str:
 
 
 def format_evidence(evidence: list[Evidence]) -> str:
+    """The passages as the LLM reads them: each under its header `[n] (source)`, separated by a blank line. A line
+    of a passage that begins like a header ("[2] …") gets full-width brackets, so a passage cannot start a passage
+    of its own. Stronger marking — tags, triple quotes, closing markers, "> "-quoted lines, a "data only" label —
+    made the 0.5B local model answer "not found" to answerable questions (docs/security.md)."""
     blocks = []
     for item in evidence:
         source = item.hit.citation.label()
-        blocks.append(f"[{item.number}] ({source})\n{item.text}")
+        text = _HEADER_LIKE.sub(lambda m: f"{m.group(1)}［{m.group(2)}］", item.text)
+        blocks.append(f"[{item.number}] ({source})\n{text}")
     return "\n\n".join(blocks)
+
+
+_HEADER_LIKE = re.compile(r"^(\s*)\[(\d+)\]", re.MULTILINE)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import httpx
 
+from zhiku.core.cancellation import Cancelled, current_cancellation, raise_if_cancelled
 from zhiku.core.errors import LlmUnavailable
 
 log = logging.getLogger(__name__)
@@ -125,13 +128,17 @@ class LlmClient:
 
     def _stream(self, endpoint: LlmEndpoint, body: dict) -> Iterator[str]:
         started_at = time.monotonic()
+        cancellation = current_cancellation()
+        deltas = 0
         try:
             with self._client.stream("POST", f"{endpoint.base_url.rstrip('/')}/chat/completions",
-                                     json={**body, "model": endpoint.model}, headers=self._headers(endpoint)) as response:
+                                     json={**body, "model": endpoint.model}, headers=self._headers(endpoint)) as response, \
+                    (cancellation.on_cancel(_interrupter(response)) if cancellation else nullcontext()):
                 if response.status_code >= 400:
                     response.read()
                     _check_status(response)
                 for line in response.iter_lines():
+                    raise_if_cancelled()
                     if not line.startswith("data:"):
                         continue
                     data = line[5:].strip()
@@ -146,13 +153,38 @@ class LlmClient:
                     for choice in event.get("choices") or []:
                         delta = (choice.get("delta") or {}).get("content")
                         if delta:
+                            deltas += 1
                             yield delta
                     if time.monotonic() - started_at > self.timeout:
                         raise _EndpointFailed(f"the answer took longer than {self.timeout:g} s")
+                raise_if_cancelled()  # an interrupted read can look like the end of the stream
+        except (GeneratorExit, Cancelled):
+            # Leaving the `with` above closed the HTTP stream, which tells the LLM server to stop generating.
+            log.info("LLM stream from %s stopped after %d deltas: its reader left", endpoint.label, deltas)
+            raise
         except httpx.TimeoutException as exc:
             raise _EndpointFailed(f"no reply within {self.first_token_timeout:g} s ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
+            if cancellation is not None and cancellation.cancelled:  # the read was interrupted on purpose
+                log.info("LLM stream from %s stopped after %d deltas: its reader left", endpoint.label, deltas)
+                raise Cancelled("the requester has gone") from exc
             raise _EndpointFailed(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _interrupter(response: httpx.Response) -> Callable[[], None]:
+    """Wakes a thread blocked reading `response` (while the model is still reading the prompt, no line comes for
+    seconds): shutting the socket down ends the read at once, where closing it from another thread may not."""
+    network_stream = response.extensions.get("network_stream")
+    sock = network_stream.get_extra_info("socket") if network_stream is not None else None
+
+    def interrupt() -> None:
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    return interrupt
 
 
 def _check_status(response: httpx.Response) -> None:

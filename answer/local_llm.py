@@ -117,8 +117,9 @@ class LocalLlmServer:
             raise ConfigurationError("the local LLM server needs llama-cpp-python: install Zhiku with the 'llm' "
                                      "extra (scripts/bootstrap.sh llm), which builds it with portable CPU flags") from exc
         log_file = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        # unbuffered, so its log (requests, "Disconnected from client") is written as it happens
         self._process = subprocess.Popen(self.command(), stdout=log_file, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+                                         start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

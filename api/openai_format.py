@@ -32,6 +32,7 @@ from zhiku.answer.query_rewriter import QueryRewriter
 from zhiku.api.converters import hit_out
 from zhiku.api.knowledge_service import KnowledgeService
 from zhiku.api.schemas import as_utc
+from zhiku.core.cancellation import Cancelled
 from zhiku.core.conversation_store import Turn, bound_history
 from zhiku.core.errors import NotFound, ZhikuError
 from zhiku.core.models import KnowledgeBase
@@ -350,6 +351,8 @@ class ChatCompletions:
                                 "model": chat.kb.name, "system_fingerprint": None, "choices": [],
                                 "usage": usage(chat.prompt_text, streamed)})
             yield SSE_DONE
+        except Cancelled:
+            return  # the reader left (api/sse.ReaderAwareStreamingResponse): nobody to tell
         except ZhikuError as exc:
             yield sse_data(from_zhiku_error(exc).body())
         except Exception:  # noqa: BLE001 - the stream has started: the client can only be told in-band

@@ -1,6 +1,8 @@
 """Precision and recall of the guardrail detectors on the labelled sets in guardrails/data/:
-guardrail_cases.jsonl (development: the detectors were tuned on it) and guardrail_holdout.jsonl (written after
-tuning and not used to change the detectors: its figures are the ones to trust).
+guardrail_cases.jsonl (development: the detectors were tuned on it), guardrail_holdout.jsonl (held-out A: written
+by another author than the current injection rules, but partly seen while they were written — docs/benchmarks.md
+says which texts) and guardrail_holdout_b.jsonl (held-out B: written before the current injection rules and
+frozen, but by their author).
 
     python -m zhiku.evaluation.guardrail_eval
 
@@ -18,7 +20,8 @@ from zhiku.guardrails.injection import detect_injection
 from zhiku.guardrails.pii import find_pii
 
 DATA = Path(__file__).resolve().parent.parent / "guardrails" / "data"
-SETS = {"development": DATA / "guardrail_cases.jsonl", "held-out": DATA / "guardrail_holdout.jsonl"}
+SETS = {"development": DATA / "guardrail_cases.jsonl", "held-out": DATA / "guardrail_holdout.jsonl",
+        "held-out B": DATA / "guardrail_holdout_b.jsonl"}
 
 
 def load_cases(path: Path = SETS["development"]) -> list[dict]:

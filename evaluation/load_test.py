@@ -9,9 +9,11 @@ ingested, then runs three phases and prints a Markdown table:
 
 Every virtual client connects from its own loopback address (127.0.1.x), so per-client rate limits apply to it
 as to a real user. Reported per phase and kind of client: requests, p50 and p95 latency of the answered ones
-(2xx), 429 and 503 replies (load shed), and errors (other statuses, timeouts, refused connections).
+(2xx), 429 and 503 replies (load shed), errors (other statuses, timeouts, refused connections), and requests
+still unanswered when the phase ended (cut: a phase lasts --seconds plus at most --grace, never longer).
 
-    python -m zhiku.evaluation.load_test [--seconds 60] [--clients 50] [--long-clients 8] [--url URL]
+    zhiku eval load [--seconds 60] [--clients 50] [--long-clients 8] [--url URL] [--output report.json]
+    python -m zhiku.evaluation.load_test  (the same options)
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ import httpx
 QUESTIONS = Path(__file__).resolve().parent.parent / "demo" / "questions.jsonl"
 LONG_QUERY_CHARS = 2000
 TIMEOUT_S = 120
+GRACE_S = 10  # how long a phase waits, after its end, for the requests still in flight
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Tally:
     latencies: list[float] = field(default_factory=list)  # seconds, of the answered (2xx) requests
     shed: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # 429 and 503 replies
     errors: int = 0  # any other status, a timeout or a refused connection
+    cut: int = 0  # still unanswered when the phase (plus its grace) ended
 
     def add(self, status: int | None, seconds: float) -> None:
         self.requests += 1
@@ -61,7 +65,13 @@ class Tally:
 
     def row(self, phase: str, kind: str) -> str:
         return (f"| {phase} | {kind} | {self.requests} | {len(self.latencies)} | {self.percentile(0.5) * 1000:.0f} | "
-                f"{self.p95 * 1000:.0f} | {self.shed.get(429, 0)} | {self.shed.get(503, 0)} | {self.errors} |")
+                f"{self.p95 * 1000:.0f} | {self.shed.get(429, 0)} | {self.shed.get(503, 0)} | {self.errors} | "
+                f"{self.cut} |")
+
+    def summary(self) -> dict:
+        return {"requests": self.requests, "answered": len(self.latencies),
+                "p50_ms": round(self.percentile(0.5) * 1000, 1), "p95_ms": round(self.p95 * 1000, 1),
+                "429": self.shed.get(429, 0), "503": self.shed.get(503, 0), "errors": self.errors, "cut": self.cut}
 
 
 def _questions() -> list[str]:
@@ -76,7 +86,7 @@ def _long_query(rng: random.Random, questions: list[str]) -> str:
 
 
 async def _client(url: str, address: str, kind: str, stop_at: float, questions: list[str], tally: Tally,
-                  seed: int) -> None:
+                  seed: int, grace_s: float) -> None:
     rng = random.Random(seed)
     transport = httpx.AsyncHTTPTransport(local_address=address)
     async with httpx.AsyncClient(base_url=url, transport=transport, timeout=TIMEOUT_S) as client:
@@ -89,9 +99,15 @@ async def _client(url: str, address: str, kind: str, stop_at: float, questions: 
                 path, body = "/search", {"query": _long_query(rng, questions)}
             started = time.monotonic()
             try:
-                response = await client.post(path, json=body)
+                # the phase is bounded: a request still unanswered `grace_s` after its end is cut, not awaited
+                response = await asyncio.wait_for(client.post(path, json=body),
+                                                  max(0.1, stop_at + grace_s - started))
                 status = response.status_code
                 retry = response.headers.get("retry-after")
+            except asyncio.TimeoutError:
+                tally.requests += 1
+                tally.cut += 1
+                return
             except httpx.HTTPError:
                 status, retry = None, None
             tally.add(status, time.monotonic() - started)
@@ -99,7 +115,8 @@ async def _client(url: str, address: str, kind: str, stop_at: float, questions: 
                 await asyncio.sleep(min(float(retry), max(0.0, stop_at - time.monotonic())))
 
 
-async def _phase(url: str, seconds: float, clients: dict[str, int], questions: list[str]) -> dict[str, Tally]:
+async def _phase(url: str, seconds: float, clients: dict[str, int], questions: list[str],
+                 grace_s: float = GRACE_S) -> dict[str, Tally]:
     tallies = {kind: Tally() for kind in clients}
     stop_at = time.monotonic() + seconds
     tasks, number = [], 0
@@ -107,7 +124,7 @@ async def _phase(url: str, seconds: float, clients: dict[str, int], questions: l
         for _ in range(count):
             number += 1
             address = f"127.0.{1 + number // 250}.{number % 250 + 1}"
-            tasks.append(_client(url, address, kind, stop_at, questions, tallies[kind], seed=number))
+            tasks.append(_client(url, address, kind, stop_at, questions, tallies[kind], number, grace_s))
     await asyncio.gather(*tasks)
     return tallies
 
@@ -117,14 +134,15 @@ async def _unloaded(url: str, questions: list[str], requests: int = 40) -> tuple
     ordinary, long = Tally(), Tally()
     rng = random.Random(0)
     async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT_S) as client:
-        for question in (questions * 3)[:requests]:
-            started = time.monotonic()
-            response = await client.post("/search", json={"query": question})
-            ordinary.add(response.status_code, time.monotonic() - started)
-        for _ in range(requests // 4):
-            started = time.monotonic()
-            response = await client.post("/search", json={"query": _long_query(rng, questions)})
-            long.add(response.status_code, time.monotonic() - started)
+        for tally, count, query in ((ordinary, requests, None), (long, requests // 4, "long")):
+            for i in range(count):
+                text = _long_query(rng, questions) if query else (questions * 3)[i % (len(questions) * 3)]
+                started = time.monotonic()
+                try:
+                    status = (await client.post("/search", json={"query": text})).status_code
+                except httpx.HTTPError:
+                    status = None
+                tally.add(status, time.monotonic() - started)
     return ordinary, long
 
 
@@ -151,6 +169,50 @@ def _wait_until_ingested(url: str, timeout_s: float = 1800) -> None:
     raise SystemExit("the demo knowledge base was not ingested in time")
 
 
+def run(url: str | None = None, port: int = 8765, seconds: float = 60, clients: int = 50, long_clients: int = 8,
+        grace_s: float = GRACE_S) -> dict:
+    """The three phases against `url` (or a throwaway `zhiku serve --demo` on `port`); a dict of the figures."""
+    questions = _questions()
+    server = None
+    workdir = tempfile.TemporaryDirectory(prefix="zhiku-load-")
+    target = url or f"http://127.0.0.1:{port}"
+    try:
+        if not url:
+            server = _start_server(port, Path(workdir.name) / "data", Path(workdir.name) / "server.log")
+        _wait_until_ingested(target)
+        unloaded, unloaded_long = asyncio.run(_unloaded(target, questions))
+        half = clients // 2
+        base = {"search": half, "ask": clients - half}
+        loaded = asyncio.run(_phase(target, seconds, base, questions, grace_s))
+        attacked = asyncio.run(_phase(target, seconds, {**base, "long query": long_clients}, questions, grace_s))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(30)
+        workdir.cleanup()
+    phases = {"unloaded (1 client)": {"search": unloaded, "long query": unloaded_long},
+              f"{clients} clients, {seconds:g} s": loaded,
+              f"{clients} + {long_clients} long-query clients, {seconds:g} s": attacked}
+    return {"seconds": seconds, "clients": clients, "long_clients": long_clients,
+            "phases": {phase: {kind: tally.summary() for kind, tally in tallies.items()}
+                       for phase, tallies in phases.items()},
+            "search_p95_ratio_long_clients_vs_without": attacked["search"].p95 / loaded["search"].p95,
+            "search_p95_ratio_long_clients_vs_unloaded": attacked["search"].p95 / unloaded.p95,
+            "_tallies": phases}
+
+
+def report(result: dict) -> str:
+    """The figures as the Markdown table docs/benchmarks.md holds."""
+    lines = ["| phase | clients | requests | answered | p50 ms | p95 ms | 429 | 503 | errors | cut |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for phase, tallies in result["_tallies"].items():
+        lines += [tally.row(phase, kind) for kind, tally in tallies.items()]
+    lines.append(f"\nordinary /search p95 with the long-query clients / without them: "
+                 f"{result['search_p95_ratio_long_clients_vs_without']:.2f}×; / unloaded: "
+                 f"{result['search_p95_ratio_long_clients_vs_unloaded']:.2f}×")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running server (default: start one on --port with a throwaway data folder)")
@@ -158,36 +220,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--long-clients", type=int, default=8)
+    parser.add_argument("--grace", type=float, default=GRACE_S, help="seconds a phase waits for requests in flight")
+    parser.add_argument("--output", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
-    questions = _questions()
-    server = None
-    workdir = tempfile.TemporaryDirectory(prefix="zhiku-load-")
-    url = args.url or f"http://127.0.0.1:{args.port}"
-    try:
-        if not args.url:
-            server = _start_server(args.port, Path(workdir.name) / "data", Path(workdir.name) / "server.log")
-        _wait_until_ingested(url)
-        unloaded, unloaded_long = asyncio.run(_unloaded(url, questions))
-        half = args.clients // 2
-        base = {"search": half, "ask": args.clients - half}
-        loaded = asyncio.run(_phase(url, args.seconds, base, questions))
-        attacked = asyncio.run(_phase(url, args.seconds, {**base, "long query": args.long_clients}, questions))
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(30)
-        workdir.cleanup()
-    print("| phase | clients | requests | answered | p50 ms | p95 ms | 429 | 503 | errors |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    print(unloaded.row("unloaded (1 client)", "search"))
-    print(unloaded_long.row("unloaded (1 client)", "long query"))
-    for kind, tally in loaded.items():
-        print(tally.row(f"{args.clients} clients, {args.seconds:g} s", kind))
-    for kind, tally in attacked.items():
-        print(tally.row(f"{args.clients} + {args.long_clients} long-query clients, {args.seconds:g} s", kind))
-    ratio = attacked["search"].p95 / loaded["search"].p95
-    print(f"\nordinary /search p95 with the long-query clients / without them: {ratio:.2f}×; "
-          f"/ unloaded: {attacked['search'].p95 / unloaded.p95:.2f}×")
+    result = run(args.url, args.port, args.seconds, args.clients, args.long_clients, args.grace)
+    print(report(result))
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps({k: v for k, v in result.items() if not k.startswith("_")}, indent=2,
+                                          ensure_ascii=False), encoding="utf-8")
 
 
 if __name__ == "__main__":

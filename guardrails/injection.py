@@ -13,8 +13,10 @@ for credentials.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from zhiku.guardrails import obfuscation
+from zhiku.guardrails.injection_classifier import shipped_classifier
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -27,32 +29,40 @@ _OVERRIDE = _cue(
     r"\b(?:ignore|disregard|forget|override|bypass|neglect|discard|abandon)\b", r"\b(?:set|put|push) aside\b",
     r"\bstop (?:following|obeying|applying)\b", r"\bno longer (?:follow|obey)\b", r"\binstead of answering\b",
     r"\b(?:have|has) changed\b", r"\btreat (?:\w+ ){0,4}as (?:your|the) new\b", r"\bsupersedes? your\b",
+    r"\bpay no (?:attention|heed)\b", r"\b(?:throw|toss|wipe) (?:away|out)\b", r"\bdrop (?:all|any|your|the)\b",
     r"忽略|无视|忽视|忘记|忘掉|忘了|抛开|不要理会|不要管|别管|作废|当作不存在|视为无效|不再遵守|不用遵守|停止遵守|不要引用|不必参考|"
-    r"不要参考|绕过|覆盖|优先级最高|优先于|更重要|唯一答案|任务不是|而是让")
+    r"不要参考|绕过|覆盖|优先级最高|优先于|更重要|唯一答案|任务不是|而是让|抛弃|丢弃|别理会|不用理会|不必理会|不用看|不必看|不要看|"
+    r"去掉|清除|解除")
 _MODEL_TARGET = _cue(
     r"\b(?:instructions?|prompts?|guidelines|guidance|directives|guardrails|programming|training)\b",
     r"\b(?:your|the|these|those|all|any) (?:\w+ ){0,2}(?:rules|policies|constraints|context)\b",
     r"\bretrieved (?:passages|documents|results|context)\b", r"\beverything (?:you were told|above|before)\b",
     r"\b(?:previous|prior|above) (?:messages|conversation|context|turns)\b", r"\bsafety\b",
-    r"指令|指示|提示词|提示语|系统提示|系统消息|设定|训练|检索结果|检索到的|其余(?:文件|文档|内容|结果)|前面的对话|上下文|安全策略|安全限制|"
-    r"(?:你的|您的|所有|全部|一切|以上|上述|前面的?|之前的?|原来的?|原有的?)(?:规则|规定|要求|限制|约束)")
+    r"\b(?:whatever|anything|everything) (?:you (?:were|have been) (?:told|given)|came before|(?:written|said) (?:above|before))\b",
+    r"\b(?:setup|system|initial|original|hidden) (?:message|messages|configuration|settings|rules)\b",
+    r"指令|指示|提示词|提示语|系统提示|系统消息|(?:你的|您的|系统|原有|初始|原始)设定|训练|检索结果|检索到的|其余(?:文件|文档|内容|结果)|前面的对话|上下文|安全策略|安全限制|"
+    r"(?:你的|您的|所有|全部|一切|以上|上述|前面的?|之前的?|原来的?|原有的?)(?:规则|规定|要求|限制|约束)|指引|"
+    r"(?:之前|此前|先前|以前)(?:被告知|收到|得到)的|(?:本段|此段|这段|本条)(?:之前|以前)的(?:一切|所有|全部)?|安全(?:要求|规定|策略|限制)")
 # English words are bounded by Latin letters only: Chinese text runs them into its own words ("AI助手",
 # "assistant请注意"), while "email" must not read as "AI".
 _MODEL = _cue(
-    r"(?<![a-z])(?:ai|a\.i\.|assistant|chatbot|bot|model|llm|gpt|language model)(?![a-z])",
+    r"(?<![a-z])(?:ai|a\.i\.|assistant|chatbot|bot|model|llm|gpt|language model|ai agent|agent ai)s?(?![a-z])",
+    r"\bautomated (?:system|program|agent|reader|summari[sz]er|tool)s?\b", r"\b(?:whoever|anyone|anything) (?:reads|processes|parses|summari[sz]es)\b",
     r"\byou (?:must|should|shall|will|need to|are to)\b", r"\byour (?:task|job|role|instructions)\b",
-    r"人工智能|大模型|模型|智能助手|助手|机器人|智能客服|你(?:都|就|只|也)?(?:要|必须|应当|应该|需要|将|接下来|的任务|现在|只能|一律)")
+    r"人工智能|大模型|模型|智能助手|助手|机器人|智能客服|智能体|摘要程序|自动化?程序|你(?:都|就|只|也)?(?:要|必须|应当|应该|需要|将|接下来|的任务|现在|只能|一律)")
 _SAY = _cue(
-    r"\b(?:answer|respond|reply|say|state|claim|tell (?:the )?users?|output|write)\b", r"\bthe correct answer is\b",
-    r"回答|回复|答复|声称|告诉用户|告诉客户|输出|说|作为(?:唯一)?答案")
-_DEMAND = _cue(r"\b(?:must|should|shall|always|only|will|is to|are to|need to)\b", r"必须|应当|应该|务必|须|一律|都要|要|只能|只说|请")
+    r"\b(?:answer|respond|reply|say|state|claim|tell (?:the )?(?:users?|customers?)|output|write|conclude|insert|add|include|"
+    r"recommend|promise|confirm|mention|quote|omit|leave out|begin with|start with)\b", r"\bthe correct answer is\b",
+    r"回答|回复|答复|声称|告诉用户|告诉客户|输出|说|作为(?:唯一)?答案|补充|判定|承诺|推荐|确认|插入|写出|略去|省略|开头|声明")
+_DEMAND = _cue(r"\b(?:must|should|shall|always|only|will|is to|are to|need to|needs to|has to|have to|(?:is|are) required to)\b", r"必须|应当|应该|务必|须|一律|都要|要|只能|只说|请")
 _ALONE = tuple((reason, re.compile(pattern, _FLAGS)) for reason, pattern in (
     ("role hijack", r"\byou are now (?:an?\b|the\b|in\b|acting\b|operating\b|dan\b|free\b|unrestricted\b|jailbroken\b|"
                     r"no longer\b)|\bfrom now on,? you(?:'re| are| will| must)\b|\byou now work for\b|\bpretend (?:to be|you are)\b|"
                     r"\bact as (?:an?|the) (?:unrestricted|different|new|evil|jailbroken)|\broleplay as\b|"
                     r"\byou (?:have|now have) no (?:restrictions|rules|limits)\b"),
     ("role hijack", r"你现在是|从现在(?:开始|起)[，,]?\s*你(?:是|将|要|必须)|你的新身份|扮演一个(?:不受限|没有限制)|假装你是|不受任何(?:限制|约束)"),
-    ("jailbreak", r"\b(?:jailbreak|jail-break|dan mode|developer mode|do anything now|god mode|maintenance mode)\b|越狱|开发者模式"),
+    ("jailbreak", r"\b(?:jailbreak|jail-break|dan mode|developer mode|do anything now)\b|\b(?:enter|enable|activate|switch (?:to|into)|turn on)"
+                  r" (?:\w+ )?(?:god|maintenance|admin|debug) mode\b|越狱|开发者模式"),
     ("asks for the hidden prompt",
      r"\b(?:reveal|print|show|output|repeat|tell me|display|leak|disclose)\b(?:\s+\w+){0,3}?\s+(?:your|the)\s+"
      r"(?:system\s+prompt|initial\s+prompt|hidden\s+prompt|instructions|prompt)|\b(?:print|repeat|output|show) everything "
@@ -71,9 +81,51 @@ _ALONE = tuple((reason, re.compile(pattern, _FLAGS)) for reason, pattern in (
      r"\bask (?:the user|users|them|customers?) (?:for|to (?:send|enter|provide)) (?:their |your )?(?:card number|cvv|pin|"
      r"password|otp|one-time|verification code)|(?:让|要求|请|引导)(?:用户|客户)(?:提供|输入|发送|告知)[^。！？\n]{0,4}(?:验证码|密码|"
      r"卡号|CVV|身份证)"),
+    ("dictates the answer whatever the evidence",
+     r"\b(?:whatever|no matter what|regardless of what) (?:the )?(?:users?|customers?|anyone|people) (?:asks?|says?|wants?)\b"
+     r"|\b(?:regardless of|no matter what|irrespective of|whatever) (?:the |what the )?(?:retrieved|evidence|documents?|sources?|"
+     r"context|materials?|figures|data|passages)[^.!?\n]{0,40}\b(?:answer|respond|reply|say|state|confirm|conclude)"
+     r"|\b(?:answer|respond|reply|act) as if (?:the |there (?:is|were) no )?[^.!?\n]{0,40}\b(?:does not|doesn't|did not|didn't) exist\b"
+     r"|\b(?:do not|don't|never) answer (?:the |this |any )?(?:user'?s?|customer'?s?)? ?questions?\b[^.!?\n]{0,20}\binstead\b"),
+    ("dictates the answer whatever the evidence",
+     r"(?:无论|不管|不论)[^。！？\n]{0,12}(?:问什么|问的是什么|怎么问|检索到|资料|材料|文档|证据|数据)[^。！？\n]{0,16}"
+     r"(?:都|一律|只|均)[^。！？\n]{0,4}(?:回答|回复|答复|说|以|声称|确认)"
+     r"|(?:不要|别|不必)回答(?:用户|客户)?的?问题[^。！？\n]{0,6}(?:改为|而是|直接)|就当[^。！？\n]{0,12}不存在"),
+    ("asks for the hidden prompt",
+     r"\b(?:reveal|print|output|quote|repeat|show|display|dump|write out|send me|give me|list)\b[^.!?\n]{0,40}"
+     r"\b(?:(?:your|the) (?:\w+ )?(?:configuration|setup|set-up|system message|initial message|starting instructions)|"
+     r"context window|hidden (?:messages?|text|instructions)|the text above|everything above|"
+     r"(?:word for word|verbatim))\b"
+     r"|\b(?:what|which) (?:were|are) (?:the )?(?:exact )?(?:words|instructions|rules) (?:of|in) your\b"),
+    ("asks for the hidden prompt",
+     r"(?:你|您)(?:启动时|最初|一开始|初始)[^。！？\n]{0,10}(?:配置|设定|指令|提示|消息)|(?:你的|您的)(?:初始|原始|系统|隐藏)?(?:设定|配置)"
+     r"[^。！？\n]{0,10}(?:怎么写|是什么|引用|输出|发给|给我|打印)|(?:上下文|对话)[^。！？\n]{0,6}(?:隐藏|所有)[^。！？\n]{0,4}(?:消息|内容)"
+     r"|(?:一字不差|逐字|原样)[^。！？\n]{0,8}(?:打印|输出|引用|复述)[^。！？\n]{0,6}$|(?:把|将)上面[^。！？\n]{0,12}(?:一字不差|逐字|原样)"),
+    ("role hijack", r"\b(?:from (?:this point|here on|now on)|starting now)\b[^.!?\n]{0,30}\b(?:you|answer|respond|rely)\b"
+                    r"|\bstop being (?:a|an|the)\b|\b(?:you(?:'re| are)|you're) no longer (?:bound|restricted|limited|a bank)"
+                    r"|\byou have been granted\b|\b(?:unfiltered|uncensored|unrestricted) (?:mode|model|assistant|ai|version)\b"
+                    r"|\ball safety (?:policies|rules|filters|checks) (?:are|have been) (?:disabled|removed|off|lifted)\b"),
+    ("role hijack", r"你[^。！？\n]{0,4}(?:已经?)?不(?:再)?受[^。！？\n]{0,12}(?:约束|限制|过滤|审查)|(?:别|不要)再当|你已(?:经)?(?:获得|被授予)"
+                    r"|(?:无|没有任何|不受)(?:审查|过滤)|切换(?:为|到|成)[^。！？\n]{0,6}模式|以[^。！？\n]{0,10}(?:的)?身份(?:作答|回答)"
+                    r"|安全策略[^。！？\n]{0,4}(?:均|都|全部)?已(?:关闭|解除|失效)"),
+    ("real task", r"\byour (?:actual|real|true|new) (?:task|job|goal|purpose|mission)\b|\bthe (?:previous|above|preceding) text was "
+                  r"(?:a test|fake|a decoy)\b|(?:你|您)(?:真正|实际|现在|新)的任务|(?:前面|上面|以上)的(?:文字|内容)(?:只是|都是)测试"),
+    ("chat markup", r"[\"']role[\"']\s*:\s*[\"']system[\"']|#{2,}\s*(?:new |updated )?system (?:message|prompt)"
+                    r"|#{2,}\s*新的?系统(?:消息|提示)|<!--[^>]{0,40}(?:\bai\b|agent|model|assistant|llm|bot|智能体|模型|助手|机器人)"),
+    ("tells the model to collect credentials",
+     r"\b(?:tell|ask|instruct|get|have) (?:the )?(?:users?|customers?|them|people)[^.!?\n]{0,20}\b(?:reply|respond|send|enter|provide|"
+     r"type|confirm|share)\b[^.!?\n]{0,30}\b(?:pin|password|cvv|otp|passcode|one-time code|verification code)\b"
+     r"|(?:让|要求|请|引导)(?:用户|客户|对方)[^。！？\n]{0,8}(?:回复|提供|输入|发送|告知|报出)[^。！？\n]{0,8}(?:密码|验证码|CVV|安全码)"),
+    ("addressed to the AI",
+     r"\b(?:for|to) (?:the |any |all )?(?:ai|a\.i\.|assistant|model|chatbot|llm|language model|automated system)s? "
+     r"(?:reading|processing|summari[sz]ing|that reads?)\b|\b(?:ai|llm) agents?\s*[:：]|\binstructions? for the (?:chatbot|ai|assistant|model)\b"
+     r"|(?:给|致)[^。：:\n]{0,10}(?:AI|模型|机器人|智能体|助手|摘要程序|自动程序)[^。：:\n]{0,4}[:：）)]|(?:读到|阅读|处理)(?:本段|这段|此段|本文|这里)的"
+     r"(?:语言)?(?:模型|AI|人工智能|助手|机器人|程序)"),
     ("addressed to the AI", r"(?:致|给|提醒|告诉)(?:正在阅读(?:本文|此文)?的)?(?:AI|人工智能|模型|大模型|助手)|仅供AI|给AI的|"
                             r"\bnote to (?:the )?(?:ai|assistant|model)\b|\b(?:hi|hey|dear|attention) (?:ai|assistant|model|chatbot)\b"),
 ))
+_IMPERATIVE = re.compile(r"^[\s\W\d]*(?:(?:please|now|just|simply|and|then|also|kindly|so)\s+|请|现在|立即|马上|务必|直接|先|并)*\s*$",
+                         _FLAGS)
 _SENTENCES = re.compile(r"[^。！？!?\n;；]+[。！？!?\n;；]?")
 
 
@@ -84,9 +136,35 @@ class InjectionFinding:
 
 
 def detect_injection(text: str) -> InjectionFinding | None:
-    """The first instruction aimed at a model in `text`, or None. Full-width letters are folded (NFKC) and
-    zero-width characters dropped first, so "ｉｇｎｏｒｅ" and "ign\\u200bore" read as "ignore"."""
-    normal = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", unicodedata.normalize("NFKC", text))
+    """The first instruction aimed at a model in `text`, or None. The text is read as a model would read it
+    (guardrails/obfuscation.py: full-width and look-alike letters folded, invisible characters dropped, spaced
+    letters joined, base64 and rot13 payloads decoded), then by the cue rules, then by the learned classifier
+    (guardrails/injection_classifier.py) sentence by sentence."""
+    finding = rule_finding(text)
+    if finding is not None:
+        return finding
+    classifier = shipped_classifier()
+    if classifier is None:
+        return None
+    for reading in obfuscation.readings(text):
+        probability, sentence = classifier.most_suspicious(reading)
+        if probability >= classifier.threshold:
+            return InjectionFinding(f"reads as an instruction to the model (classifier, p={probability:.2f})",
+                                    sentence[:120])
+    return None
+
+
+def rule_finding(text: str) -> InjectionFinding | None:
+    """What the cue rules alone find in `text` (every reading of it), or None."""
+    readings = obfuscation.readings(text)
+    for reading in readings:
+        finding = _by_rules(reading)
+        if finding is not None:
+            return finding if reading is readings[0] else InjectionFinding(f"{finding.reason} (decoded)", finding.excerpt)
+    return None
+
+
+def _by_rules(normal: str) -> InjectionFinding | None:
     for reason, pattern in _ALONE:
         if match := pattern.search(normal):
             return InjectionFinding(reason, match.group(0)[:120])
@@ -98,12 +176,22 @@ def detect_injection(text: str) -> InjectionFinding | None:
 
 
 def _combined(sentence: str) -> str | None:
-    override = _OVERRIDE.search(sentence) is not None
+    override = _OVERRIDE.search(sentence)
     if override and _MODEL_TARGET.search(sentence):
         return "overrides the model's instructions"
-    says = _SAY.search(sentence) is not None
-    if says and _MODEL.search(sentence) and _DEMAND.search(sentence):
-        return "dictates what the model says"
-    if override and says:
+    # The cues must come in the order of a demand: who is addressed, then the demand, then what to say
+    # ("you must … answer"); in prose the same words stand apart ("the model does not purport to state…").
+    model = _MODEL.search(sentence)
+    demand = _DEMAND.search(sentence, model.start()) if model else None
+    if demand and demand.start() - model.end() <= 40:
+        said = _SAY.search(sentence, demand.start())
+        if said and said.start() - demand.end() <= 40:
+            return "dictates what the model says"
+        dropped = _OVERRIDE.search(sentence, demand.start())
+        if dropped and dropped.start() - demand.end() <= 20:
+            return "tells the model to disregard its sources"
+    # An override next to a dictated answer counts when it is itself the command (at the start of the sentence,
+    # or after "please"/"请"), not a verb in a story ("让观众忘记了…说到…").
+    if override and _SAY.search(sentence) and _IMPERATIVE.match(sentence[:override.start()]):
         return "dictates the answer over the evidence"
     return None

@@ -11,13 +11,14 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from zhiku.api.deps import get_service
 from zhiku.api.knowledge_service import KnowledgeService
 from zhiku.api.openai_format import (ChatCompletionRequest, ChatCompletions, OpenAiError, from_validation_error,
                                from_zhiku_error)
+from zhiku.api.sse import ReaderAwareStreamingResponse
 from zhiku.core.errors import ZhikuError
 
 log = logging.getLogger(__name__)
@@ -82,5 +83,5 @@ def chat_completions(body: ChatCompletionRequest, completions: ChatCompletions =
     chat = completions.prepare(body)
     if not body.stream:
         return completions.complete(chat)
-    return StreamingResponse(completions.stream(chat), media_type="text/event-stream",
+    return ReaderAwareStreamingResponse(completions.stream(chat), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
