@@ -58,9 +58,9 @@ def ingest(paths: list[Path] = typer.Argument(..., exists=True, help="Files or f
                                                   "detected"),
            server: Optional[str] = server_option(), api_key: Optional[str] = api_key_option()):
     """Ingest files into a knowledge base and wait until they are searchable."""
-    from zhiku.api.knowledge_service import normalize_language
+    from zhiku.core.languages import spoken_language
 
-    language = normalize_language(language)  # a bad code is refused before any file is read
+    language = spoken_language(language)  # a bad code is refused before any file is read
     files = _files(paths)
     started = time.perf_counter()
     remote = remote_service(server, api_key)
