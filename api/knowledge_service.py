@@ -21,9 +21,7 @@ from zhiku.ingest.file_types import OLE2_MAGIC, detect_file_type, file_type_from
 from zhiku.retrieval.hybrid_retriever import Retrieval, RetrievalMode
 from zhiku.retrieval.query_text import require_query_length
 from zhiku.retrieval.search_hit import SearchHit
-
-_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
-
+from zhiku.core.languages import spoken_language
 
 def clean_filename(name: str | None) -> str:
     """Keep only the last path component (browsers and curl may send one), NFC-normalised."""
@@ -33,13 +31,8 @@ def clean_filename(name: str | None) -> str:
 
 
 def normalize_language(language: str | None) -> str | None:
-    if language is None or not language.strip():
-        return None
-    code = language.strip().lower().replace("_", "-").split("-")[0]
-    if not _LANGUAGE_CODE.fullmatch(code):
-        raise InvalidInput(f"language {language!r} is not an ISO 639-1 code; use e.g. zh, en, or leave it empty "
-                           "to detect the language")
-    return code
+    """A spoken-language code as the speech engine takes it (core/languages.py), refused if it knows none."""
+    return spoken_language(language)
 
 
 class KnowledgeService:
@@ -48,7 +41,7 @@ class KnowledgeService:
 
     # -- knowledge bases ----------------------------------------------------------------------
     def create_kb(self, name: str, description: str = "", language: str | None = None) -> KnowledgeBase:
-        return self.rt.metadata.create_kb(name, description, language)
+        return self.rt.metadata.create_kb(name, description, spoken_language(language))
 
     def delete_kb(self, kb_id: str) -> None:
         kb_id = self.rt.metadata.get_kb(kb_id).id

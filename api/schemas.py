@@ -130,6 +130,13 @@ class UploadResponse(BaseModel):
     items: list[UploadItem]
 
 
+class DocumentTextOut(BaseModel):
+    """A document's text around a cited span, each part masked by the knowledge base's guardrail policy."""
+    before: str = Field(description="The text before the cited span")
+    cited: str = Field(description="The cited span, text[start:end] in the offsets of citations (char_start, char_end)")
+    after: str = Field(description="The text after the cited span")
+
+
 class SearchRequest(BaseModel):
     query: str = Field(min_length=1, max_length=2000)
     knowledge_bases: list[str] | None = Field(None, description="Ids or names; default: all")

@@ -31,7 +31,7 @@ _EXPENSIVE: tuple[tuple[RouteCost, frozenset[str], re.Pattern[str]], ...] = (
     (RouteCost.ANSWER, frozenset({"POST"}), re.compile(
         r"^/(?:ask|answer|assistant/chat|research/(?:ask|extract)|reports/(?:credit|draft)|v1/chat/completions)/?$")),
     (RouteCost.SEARCH, frozenset({"POST", "GET"}), re.compile(r"^/(?:search|chunks|graph/(?:entities(?:/[^/]+)?|path))/?$")),
-    (RouteCost.PREVIEW, frozenset({"GET"}), re.compile(r"^/documents/[^/]+/pages/[^/]+/image/?$")),
+    (RouteCost.PREVIEW, frozenset({"GET"}), re.compile(r"^/documents/[^/]+/(?:pages/[^/]+/image|text)/?$")),
 )
 
 

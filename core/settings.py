@@ -5,8 +5,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from zhiku.core.errors import ZhikuError
 
 
 class LlmEndpointSetting(BaseModel):
@@ -128,7 +130,8 @@ class Settings(BaseSettings):
     openai_whisper_checkpoint: Path | None = Field(None, description="A local openai-whisper .pt checkpoint "
                                                    "(for ZHIKU_ASR_ENGINE=openai-whisper).")
     asr_language: str | None = Field(None, description="Spoken language forced for every recording unless the "
-                                     "upload or its knowledge base names one (zh, en, ...). Unset: detected.")
+                                     "upload or its knowledge base names one (zh, en, yue, zh-en for code-switched "
+                                     "Chinese-English, ...). Unset: detected.")
     asr_beam_size: int = Field(5, ge=1, le=10, description="Beam width of the Whisper decoder.")
     asr_window_seconds: int = Field(600, ge=30, description="Audio is decoded and transcribed in windows of "
                                     "this many seconds (cut at a pause), so memory stays bounded for long "
@@ -321,6 +324,16 @@ class Settings(BaseSettings):
         "not affected.")
     host: str = Field("127.0.0.1", description="Address `zhiku serve` binds to.")
     port: int = Field(8000, description="Port `zhiku serve` listens on.")
+
+    @field_validator("asr_language")
+    @classmethod
+    def _known_spoken_language(cls, value: str | None) -> str | None:
+        from zhiku.core.languages import spoken_language
+
+        try:
+            return spoken_language(value)
+        except ZhikuError as exc:  # pydantic reports a ValueError with the setting's name
+            raise ValueError(exc.message) from None
 
     @property
     def resolved_database_url(self) -> str:

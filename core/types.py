@@ -70,6 +70,9 @@ class Chunk:
     bbox: BBox | None = None
     start_s: float | None = None
     end_s: float | None = None
+    # Where each part of `text` was said in a recording: (start, end) offsets into `text`, (start_s, end_s)
+    # seconds; empty for documents without times. A citation of one sentence carries that sentence's range.
+    time_spans: list[tuple[int, int, float, float]] = field(default_factory=list)
     # Why the guardrails distrust this chunk (e.g. an instruction aimed at the model); empty when they do not.
     guardrail_flags: list[str] = field(default_factory=list)
 

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from zhiku.core.errors import InvalidInput
+from zhiku.core.languages import is_chinese, spoken_language
 from zhiku.evaluation.manifest import manifest_rows
 from zhiku.evaluation.text_metrics import edit_distance, normalize_numbers_en, words
 from zhiku.ingest.parse_context import MediaOptions, ParseContext
@@ -123,7 +125,7 @@ def _rate(edits: int, length: int) -> float:
 
 
 def score_clip(hypothesis: str, reference: str, lang: str) -> ClipScore:
-    if lang == "zh":
+    if is_chinese(lang):
         hyp, ref = normalize_chinese(hypothesis), normalize_chinese(reference)
         raw_hyp, raw_ref = (_strip_punctuation_only(hypothesis), _strip_punctuation_only(reference))
         return ClipScore("cer", edit_distance(hyp, ref), len(ref), edit_distance(raw_hyp, raw_ref), len(raw_ref))
@@ -156,6 +158,10 @@ def load_clips(dataset_dir: Path, split: str | None = "dev") -> list[Clip]:
     dataset_dir = Path(dataset_dir)
     clips = []
     for row in manifest_rows(dataset_dir, split):
+        try:
+            spoken_language(row.get("lang"))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{dataset_dir / 'manifest.jsonl'}, clip {row.get('_id')!r}: {exc.message}") from None
         kind = "gold" if str(row.get("reference", "")).lower().startswith("gold") else "silver"
         clips.append(Clip(row["_id"], dataset_dir / row["audio"], row["lang"], row["text"], kind,
                           float(row.get("duration_s") or 0.0), row.get("split", "")))
@@ -198,7 +204,7 @@ class AsrReport:
                                                     sum(c.score.reference_length_before_normalisation
                                                         for c in clips)),
                 "mean_clip_error": statistics.fmean(c.score.error for c in clips),
-                "language_mismatches": sum(c.detected_language != lang for c in clips),
+                "language_mismatches": sum(c.detected_language != spoken_language(lang) for c in clips),
                 "audio_s": audio,
                 "processing_s": processing,
                 "real_time_factor": processing / audio if audio else None,
@@ -247,7 +253,7 @@ def evaluate_asr(dataset_dir: Path, transcriber: Transcriber, split: str | None 
     options = options or MediaOptions()
     for done, clip in enumerate(clips, start=1):
         context = ParseContext(transcriber=lambda: transcriber, options=options,
-                               language=clip.lang if language_mode == "manifest" else None)
+                               language=spoken_language(clip.lang) if language_mode == "manifest" else None)
         started = time.perf_counter()
         language, blocks = transcribe_recording(clip.audio, clip.audio.name, clip.duration_s, context)
         processing = time.perf_counter() - started

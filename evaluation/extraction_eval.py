@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from zhiku.graph.extraction.credit_roles import CreditRoleExtractor, merge_extractions
 from zhiku.graph.extraction.chunk_extractor import COOCCURRENCE, ChunkExtractor
 from zhiku.graph.extraction.entity_resolution import EntityResolver, identity
 
@@ -98,7 +99,9 @@ def evaluate_gold(extractor: ChunkExtractor, resolver: EntityResolver | None, go
         return identity(name)
 
     for row in gold:
-        result = extractor.extract(row["text"])
+        result = extractor.extract(row["text"], row.get("heading_path") or ())
+        if row.get("document"):  # a row of a named document: the roles and forms of credit materials too
+            result = merge_extractions(result, CreditRoleExtractor().extract(row["text"], row["document"]))
         if resolver:
             result = resolver.resolve(result)
         predicted = {(canon(e.name), e.type) for e in result.entities}

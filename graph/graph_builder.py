@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from neo4j.exceptions import Neo4jError
 
 from zhiku.core.types import Chunk
+from zhiku.graph.extraction.credit_roles import CreditRoleExtractor, merge_extractions
 from zhiku.graph.extraction.chunk_extractor import ChunkExtractor
 from zhiku.graph.extraction.entity_resolution import EntityResolver
 from zhiku.graph.graph_store import ChunkFacts, GraphStore
@@ -34,6 +35,7 @@ class GraphBuilder:
         self.store = store
         self.extractor = extractor
         self.resolver_for_kb = resolver_for_kb
+        self.credit_roles = CreditRoleExtractor()  # roles and forms of credit materials, beside any extractor
 
     def build(self, ref: DocumentRef, chunks: list[Chunk],
               on_progress: Callable[[int, int], None] | None = None) -> GraphBuildResult:
@@ -45,7 +47,9 @@ class GraphBuilder:
         for start in range(0, len(chunks), WRITE_BATCH):
             batch = []
             for chunk in chunks[start:start + WRITE_BATCH]:
-                extraction = resolver.resolve(self.extractor.extract(chunk.text, chunk.heading_path))
+                extraction = merge_extractions(self.extractor.extract(chunk.text, chunk.heading_path),
+                                               self.credit_roles.extract(chunk.text, ref.name))
+                extraction = resolver.resolve(extraction)
                 entities.update(e.key or f"{e.type}:{e.name}" for e in extraction.entities)
                 relations += len(extraction.relations)
                 batch.append(ChunkFacts(point_id(ref.document_id, ref.version, chunk.index),

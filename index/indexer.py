@@ -89,5 +89,6 @@ class Indexer:
             "bbox": list(chunk.bbox) if chunk.bbox else None,
             "start_s": chunk.start_s,
             "end_s": chunk.end_s,
+            "time_spans": [list(span) for span in chunk.time_spans] or None,
             "guardrail_flags": chunk.guardrail_flags,
         }

@@ -135,6 +135,15 @@ class StructuredChunker:
         starts = [u.block.start_s for u in units if u.block.start_s is not None]
         ends = [u.block.end_s for u in units if u.block.end_s is not None]
         start, end = units[0].start, units[-1].end
+        time_spans: list[tuple[int, int, float, float]] = []
+        for unit in units:
+            if unit.block.start_s is None:
+                continue
+            times = (unit.block.start_s, unit.block.end_s if unit.block.end_s is not None else unit.block.start_s)
+            if time_spans and time_spans[-1][2:] == times:  # another sentence of the same timed block
+                time_spans[-1] = (time_spans[-1][0], unit.end - start, *times)
+            else:
+                time_spans.append((unit.start - start, unit.end - start, *times))
         return Chunk(
             chunk_id=f"c{index}",
             text=text[start:end],
@@ -149,4 +158,5 @@ class StructuredChunker:
             bbox=bbox,
             start_s=min(starts) if starts else None,
             end_s=max(ends) if ends else None,
+            time_spans=time_spans,
         )

@@ -85,7 +85,11 @@ class ExtractiveAnswerer:
         number = {rank: i + 1 for i, rank in enumerate(cited_ranks)}
         sentences = [AnswerSentence(text, number[rank]) for _, rank, _, text in chosen]
         answer = " ".join(f"{s.text}[{s.citation}]" for s in sentences)
-        return ExtractiveAnswer(answer, sentences, [hits[r] for r in cited_ranks], found=True)
+        # A citation points at the sentences quoted from its passage (in a recording: their time range).
+        quoted = {rank: [sentence_spans(hits[rank].text)[order] for _, r, order, _ in chosen if r == rank]
+                  for rank in cited_ranks}
+        citations = [hits[rank].narrowed_to(quoted[rank]) for rank in cited_ranks]
+        return ExtractiveAnswer(answer, sentences, citations, found=True)
 
     def _similarities(self, question: str, sentences: list[str]) -> list[float]:
         """Each sentence's similarity to the question, min-max scaled among them (0 when there is no choice)."""

@@ -1,7 +1,7 @@
 """What retrieval returns: a matched chunk, its context, every stage's score, and where it came from."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -73,6 +73,16 @@ class SearchHit:
     def about_text(self) -> str:
         """Everything that tells what the passage is about: its text, its parent section and its label."""
         return "\n".join([self.text, self.parent_text or "", self.section_label()])
+
+    def narrowed_to(self, spans: list[tuple[int, int]]) -> "SearchHit":
+        """This hit citing only the given (start, end) parts of its text: in a recording, the citation's time range
+        becomes theirs (the chunk's payload maps its text to times). Unchanged for documents without times."""
+        timed = [(s, e, start_s, end_s) for s, e, start_s, end_s in (self.payload.get("time_spans") or [])
+                 if any(s < end and start < e for start, end in spans)]
+        if not timed:
+            return self
+        citation = replace(self.citation, start_s=min(t[2] for t in timed), end_s=max(t[3] for t in timed))
+        return replace(self, citation=citation)
 
     @classmethod
     def from_point(cls, point_id: str, payload: dict[str, Any], score: float = 0.0,

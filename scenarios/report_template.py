@@ -58,6 +58,9 @@ class FiguresSpec:
 class NarrativeSpec:
     question: str
     queries: tuple[str, ...] = ()
+    # Sentences that are never the section's content however well they match (an auditor's standard wording in
+    # a conclusion, a disclaimer among research conclusions): regular expressions.
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +105,7 @@ def _template(data: dict) -> ReportTemplate:
         narrative = None
         if s.get("narrative"):
             n = s["narrative"]
-            narrative = NarrativeSpec(n["question"], tuple(n.get("queries") or []))
+            narrative = NarrativeSpec(n["question"], tuple(n.get("queries") or []), tuple(n.get("exclude") or []))
         sections.append(SectionSpec(s["id"], s["title"], fields, figures, narrative))
     return ReportTemplate(data["id"], data["title"], data.get("language", "zh"), data.get("description", ""),
                           tuple(sections))

@@ -7,6 +7,7 @@ not found becomes a gap — the writer never fills one in.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -17,6 +18,7 @@ from zhiku.scenarios.field_extraction import FieldExtractor
 from zhiku.scenarios.financial_figures import Figure, evaluate, figures_in, formula_inputs
 from zhiku.scenarios.report import FigureRow, Gap, Report, ReportSection, Statement
 from zhiku.scenarios.report_template import FiguresSpec, NarrativeSpec, ReportTemplate, SectionSpec
+from zhiku.scenarios.table_row_subject import row_subject
 
 # search(query, top_k) over the subject's documents only
 Search = Callable[[str, int], list[SearchHit]]
@@ -104,17 +106,22 @@ class ReportWriter:
         # Each query is answered over its own results (scores of different queries are not comparable, and a
         # broad question matches few words of any one sentence); the answers' sentences are merged in turn.
         seen: set[str] = set()
+        excluded = [re.compile(pattern) for pattern in spec.exclude]
         for query in (spec.question, *spec.queries):
             answer = self.answers.answer_from_hits(query, search(query, _NARRATIVE_TOP_K), mode)
             if not answer.found:
                 continue
             for sentence in answer.sentences:
                 key = "".join(sentence.text.split())
-                if key in seen:
+                if key in seen or any(pattern.search(sentence.text) for pattern in excluded):
                     continue
                 seen.add(key)
+                text = sentence.text
+                if sentence.citations:
+                    subject = row_subject(answer.citations[sentence.citations[0] - 1].text, text)
+                    text = f"{subject}：{text}" if subject else text
                 numbers = [report.cite(answer.citations[n - 1]) for n in sentence.citations]
-                section.statements.append(Statement(sentence.text, numbers, supported=sentence.supported))
+                section.statements.append(Statement(text, numbers, supported=sentence.supported))
             if mode == "llm" and section.statements:
                 break  # a generated answer to the section's question covers it; the keyword queries are for extracts
         if not section.statements:

@@ -127,3 +127,16 @@ def test_bad_requests_say_what_to_do(report_client):
     assert client.post("/reports/credit", json={"company": COMPANY, "template": "nope"}).status_code == 404
     assert client.get("/reports/../../etc/passwd/download").status_code == 404
     assert client.get("/reports/0123456789abcdef0123456789abcdef/download?format=exe").status_code == 404
+
+
+def test_the_conclusion_is_the_borrowers_not_an_auditors_and_bios_name_their_manager(report_client):
+    _, report = report_client
+    conclusion = _section(report, "conclusion")["statements"]
+    boilerplate = re.compile("审计准则|注册会计师|审计意见|审计证据|我们的责任|公允反映")
+    assert not [s["text"] for s in conclusion if boilerplate.search(s["text"])]
+    # from the borrower's own materials, or a listed gap
+    assert conclusion or any(g["section"].startswith("七") for g in report["gaps"]), report["gaps"]
+    names = [m["name"] for m in TRUTH["management"]]
+    bios = [s["text"] for s in _section(report, "shareholders_management")["statements"]
+            if re.search("曾任|加入本公司|年生", s["text"])]
+    assert bios and all(any(name in bio for name in names) for bio in bios), bios

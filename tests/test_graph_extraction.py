@@ -325,3 +325,38 @@ def test_graph_bridges_two_languages_and_passages(store, kb, rules, resolver):
     assert len(keys) == 1
     hit = store.find_entities([kb], ["Hank Snow"])[0]
     assert set(hit.provenance.chunk_ids) == {"p1", "p2"}
+
+
+def test_no_function_word_date_fragment_or_role_prefix_entities(rules):
+    """Issue #15: "之日起" typed as a place, "伍仟" as a person, "债务人江南恒泰…" as a company name."""
+    text = ("保证期间为主合同约定的债务履行期限届满之日起三年。被担保主债权金额为人民币伍仟万元整。"
+            "为确保债务人江南恒泰精密制造有限公司与乙方签订的《固定资产借款合同》的履行，甲乙双方经协商一致，订立本合同。"
+            "住所：江苏省无锡市梁溪区瑞丰大道166号")
+    names = {(e.name, e.type) for e in rules.extract(text).entities}
+    bare = {name for name, _ in names}
+    assert not bare & {"之日起", "伍仟", "甲乙双方", "协商一致", "债务人江南恒泰精密制造有限公司"}, names
+    assert ("江南恒泰精密制造有限公司", "organization") in names
+    assert ("梁溪区", "person") not in names and ("固定资产借款合同", "organization") not in names
+
+
+def test_credit_materials_give_typed_guarantee_shareholding_control_and_subsidiary_relations():
+    from zhiku.graph.extraction.credit_roles import CreditRoleExtractor
+
+    roles = CreditRoleExtractor()
+    contract = roles.extract("保证人（甲方）：江南瑞丰实业投资有限公司\n法定代表人：钱永康\n债务人：江南恒泰精密制造有限公司",
+                             "江南恒泰精密制造有限公司_保证合同.docx")
+    assert {(r.subject, r.type, r.object) for r in contract.relations} == {
+        ("江南瑞丰实业投资有限公司", "guarantees", "江南恒泰精密制造有限公司")}
+    profile = roles.extract(
+        "股东名称: 沈雅琴 | 出资额（万元）: 1011.00 | 持股比例: 16.00%\n股东名称: 合计 | 持股比例: 100.00%\n"
+        "实际控制人：顾振华、沈雅琴夫妇：顾振华另通过担任无锡恒泰众诚企业管理合伙企业（有限合伙）执行事务合伙人控制20.00%的表决权。\n"
+        "全资子公司：无锡恒泰精工科技有限公司", "江南恒泰精密制造有限公司_企业基本情况表.docx")
+    company = "江南恒泰精密制造有限公司"
+    assert {(r.subject, r.type, r.object) for r in profile.relations} == {
+        ("沈雅琴", "shareholder_of", company), ("顾振华", "controls", company), ("沈雅琴", "controls", company),
+        ("顾振华", "controls", "无锡恒泰众诚企业管理合伙企业(有限合伙)"),  # NFKC, as the rule extractor reads
+        ("无锡恒泰精工科技有限公司", "subsidiary_of", company)}
+    named = {e.name for e in profile.entities}
+    assert all(r.subject in named and r.object in named for r in profile.relations)
+    # a form about no named company gives no shareholder edges to guess at
+    assert not roles.extract("股东名称: 沈雅琴 | 持股比例: 16.00%", "基本情况表.docx").relations

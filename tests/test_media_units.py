@@ -165,3 +165,20 @@ def test_whisper_hallucinations_are_not_indexed_as_speech():
     assert is_hallucination("星" * 200)
     assert not is_hallucination("客户经理表示，工厂共有6条生产线，产能利用率为85%。")
     assert not is_hallucination("The quick brown fox jumps over the lazy dog, then runs into the forest.")
+
+
+def test_character_loops_are_cut_back():
+    from zhiku.ingest.speech.hallucination import collapse_character_loops
+
+    assert collapse_character_loops("工厂厂厂厂厂厂。工有六条厂厂厂厂线") == "工厂。工有六条厂线"
+    assert collapse_character_loops("谢谢，看看，常常") == "谢谢，看看，常常"  # doubles are language
+    assert collapse_character_loops("aaa 111") == "aaa 111"
+
+
+def test_a_varied_loop_and_a_broken_character_are_not_speech():
+    from zhiku.ingest.speech.hallucination import is_hallucination
+
+    assert is_hallucination("我认论认论论认认论")
+    assert is_hallucination("我认论\ufffd")
+    assert not is_hallucination("工有六条生产线、都在运行。")
+    assert not is_hallucination("5-5")

@@ -251,3 +251,51 @@ def test_progress_is_reported_in_pages_and_seconds(shared_ocr_reader, shared_tra
     assert transcribing[-1][2].startswith("transcribed ") and transcribing[-1][2].endswith(" s")
     assert all(b.start_s is not None and b.end_s >= b.start_s for b in document.blocks)
     assert "approval process" in " ".join(b.text for b in document.blocks).lower()
+
+
+def test_a_cited_answer_from_a_recording_carries_its_sentences_time_range(media_client, tmp_path):
+    """The chunk spans the whole clip; the answer's citation spans only the sentences it quotes."""
+    kb_id = _kb(media_client, "meetings")
+    clip = silence_then(tmp_path / "meeting.mp3", speech_wav(tmp_path / "speech.wav", SPEECH), silence_s=4.0)
+    _, job = _ingest(media_client, kb_id, "周会录音.mp3", clip.read_bytes(), language="en")
+    assert job["status"] == "done", job
+    top = _search(media_client, "How long does loan approval take?", top_k=1)[0]
+    chunk = {**top["citation"], "text": top["text"]}
+    reply = media_client.post("/ask", json={"question": "How many working days does approval take?",
+                                            "mode": "extractive"})
+    assert reply.status_code == 200, reply.text
+    answer = reply.json()
+    assert "working days" in answer["answer"].lower(), (answer, chunk)
+    cited = answer["citations"][0]["citation"]
+    assert chunk["start_s"] <= cited["start_s"] < cited["end_s"] <= chunk["end_s"], (chunk, cited)
+    assert cited["end_s"] - cited["start_s"] < chunk["end_s"] - chunk["start_s"], (chunk, cited)
+    assert cited["label"].startswith("周会录音.mp3 · 00:")
+
+
+def test_spoken_language_codes_are_checked_and_the_hint_fits_what_was_set(media_client, tmp_path):
+    import subprocess
+
+    assert media_client.post("/knowledge-bases", json={"name": "bad", "language": "klingon"}).status_code == 422
+    kb_id = _kb(media_client, "languages")
+    refused = media_client.post(f"/knowledge-bases/{kb_id}/documents", files=[("files", ("a.mp3", b"x" * 64))],
+                                data={"language": "xx"})
+    assert refused.status_code == 422 and "zh-en" in refused.text
+    silence = tmp_path / "silence.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "3",
+                    str(silence)], check=True)
+    item, forced = _ingest(media_client, kb_id, "静音.mp3", silence.read_bytes(), language="zh-en")
+    assert item["document"]["language"] == "zh"  # code-switched Chinese-English is transcribed in Chinese mode
+    assert forced["status"] == "failed" and "set to (zh)" in forced["error"]
+    assert "set the spoken language" not in forced["error"]
+    plain = media_client.post("/knowledge-bases", json={"name": "no-language"}).json()["id"]  # nothing set anywhere
+    _, detected = _ingest(media_client, plain, "静音.mp3", silence.read_bytes())
+    assert detected["status"] == "failed" and "set the spoken language" in detected["error"], detected
+
+
+def test_settings_refuse_an_unknown_spoken_language():
+    from pydantic import ValidationError
+
+    assert Settings(asr_language="zh-CN", _env_file=None).asr_language == "zh"
+    assert Settings(asr_language="zh-en", _env_file=None).asr_language == "zh"
+    with pytest.raises(ValidationError, match="asr_language"):
+        Settings(asr_language="klingon", _env_file=None)

@@ -8,6 +8,7 @@ the DOCX does: extraction over the PDF alone must list the field as missing rath
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -435,3 +436,16 @@ def test_demo_research_report_is_reproducible_and_reads_back_through_the_api(cli
     assert result["missing"] == []
     rows = {m["label"]: m["values"] for m in result["metrics"] if not m["computed"]}
     assert rows == {label: dict(zip(("2025", "2024", "2023"), values)) for label, *values in demo.FIGURES}
+
+
+def test_demo_research_conclusions_and_risks_hold_no_disclaimer(client):
+    """The demo report's disclaimer (section 八) matches "结论" queries by its words, but is not a conclusion."""
+    demo = _demo_builder()
+    kb_id = client.post("/knowledge-bases", json={"name": "demo-research-disclaimer"}).json()["id"]
+    files = [("files", (demo.FILE_NAME, (demo.KB_DIR / demo.FILE_NAME).read_bytes(), "application/pdf"))]
+    item = client.post(f"/knowledge-bases/{kb_id}/documents", files=files).json()["items"][0]
+    assert wait_for_job(client, item["job_id"])["status"] == "done"
+    result = _extract(client, kb_id, [item["document"]["id"]])
+    assert result["conclusions"], result
+    for statement in result["conclusions"] + result["risks"]:
+        assert not re.search("免责|均为虚构|仅供.{0,12}演示|不构成.{0,12}建议", statement["text"]), statement["text"]

@@ -82,3 +82,18 @@ def test_feedback_on_an_answer_is_kept_for_evaluation(client):
     assert listed[0]["answer_mode"] == "extractive" and listed[0]["model"] is None  # what wrote the judged answer
     assert client.post(f"/assistant/messages/{message_id}/feedback", json={"rating": "meh"}).status_code == 422
     assert client.post("/assistant/messages/nope/feedback", json={"rating": "up"}).status_code == 404
+
+
+def test_a_text_document_is_previewed_around_its_cited_span_with_personal_data_masked(client):
+    kb_id = _kb(client)
+    text = "# 挂失\n\n信用卡挂失请联系客户经理，邮箱 zhang.wei@example.com。\n\n## 补卡\n\n补卡需要五个工作日。\n"
+    document = _ingest(client, kb_id, "faq.md", text.encode())
+    hit = client.post("/search", json={"query": "补卡需要几天", "knowledge_bases": [kb_id], "top_k": 1}).json()["hits"][0]
+    start, end = hit["citation"]["char_start"], hit["citation"]["char_end"]
+    parts = client.get(f"/documents/{document['id']}/text", params={"start": start, "end": end}).json()
+    assert parts["cited"] == hit["text"]  # the offsets of citations cut the same text
+    assert "补卡需要五个工作日" in parts["cited"] and "挂失" in parts["before"]
+    assert "zhang.wei@example.com" not in json.dumps(parts, ensure_ascii=False)  # masked as in search results
+    pdf = _ingest(client, kb_id, "notice.pdf", english_pdf(["Branch opening hours change on 1 March."]))
+    refused = client.get(f"/documents/{pdf['id']}/text")
+    assert refused.status_code == 415 and "page image" in refused.json()["message"]

@@ -1,8 +1,11 @@
-"""What the command groups share: how an error ends a command, the in-process service, following jobs."""
+"""What the command groups share: how an error ends a command, where a command runs (in this process, or on
+the server that owns the data folder), following jobs."""
 from __future__ import annotations
 
+import functools
 import time
-from typing import NoReturn
+from collections.abc import Callable, Iterable
+from typing import NoReturn, Optional
 
 import typer
 from tqdm import tqdm
@@ -10,10 +13,66 @@ from tqdm import tqdm
 from zhiku.core.errors import ZhikuError
 from zhiku.core.settings import get_settings
 
+SERVER_HELP = ("URL of a running Zhiku server to send this to (default: the `zhiku serve` that owns the data "
+               "folder, found through <data_dir>/api-server.json; without one, the command runs in this process)")
+API_KEY_HELP = "API key sent to the server as `Authorization: Bearer KEY`"
+
+
+def server_option() -> Optional[str]:
+    return typer.Option(None, "--server", envvar="ZHIKU_SERVER", help=SERVER_HELP, show_envvar=True)
+
+
+def api_key_option() -> Optional[str]:
+    return typer.Option(None, "--api-key", envvar="ZHIKU_API_KEY", help=API_KEY_HELP, show_envvar=True)
+
 
 def fail(exc: ZhikuError) -> NoReturn:
     typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
+
+
+def reports_user_errors(command: Callable) -> Callable:
+    """A condition the user can cause ends the command with one actionable line and exit code 2, never a
+    traceback: a refusal (ZhikuError, e.g. the data folder held by another process), a file that cannot be
+    read, or a server that cannot be reached."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ZhikuError as exc:
+            fail(exc)
+        except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+            typer.secho(f"error: {exc.strerror}: {exc.filename}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from None
+
+    wrapper.reports_user_errors = True
+    return wrapper
+
+
+def remote_service(server: Optional[str], api_key: Optional[str]):
+    """The RemoteService for --server, or for the server that owns the data folder; None: run in process."""
+    from zhiku.api.cli.remote import RemoteService
+    from zhiku.api.cli.server_file import running_server
+
+    url = server
+    if not url:
+        found = running_server(get_settings().data_dir)
+        url = found.url if found else None
+    return RemoteService(url, api_key) if url else None
+
+
+def refuse_beside_server(command: str) -> None:
+    """For commands that need the data folder to themselves: say so, instead of the store's lock error."""
+    from zhiku.api.cli.server_file import running_server
+
+    settings = get_settings()
+    found = running_server(settings.data_dir)
+    if found is not None:
+        typer.secho(f"error: `zhiku {command}` needs the data folder {settings.data_dir} to itself, and the "
+                    f"Zhiku server (pid {found.pid}, {found.url}) has it open; stop the server, then run it again",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
 
 
 def open_service():
@@ -22,14 +81,20 @@ def open_service():
     from zhiku.api.runtime import Runtime
 
     runtime = Runtime(get_settings())
-    runtime.start()
+    try:
+        runtime.start()
+    except BaseException:
+        runtime.close()
+        raise
     return KnowledgeService(runtime)
 
 
-def follow_jobs(service, job_ids: dict[str, str], poll_seconds: float = 1.0) -> None:
-    """Show a progress bar until every job is done or failed; exit 1 if any failed. One query per second for
-    all unfinished jobs, and a redraw only when something changed: the loop must not compete with the
-    embedder it is waiting for."""
+def follow_jobs(fetch_jobs: Callable[[list[str]], Iterable], job_ids: dict[str, str],
+                poll_seconds: float = 1.0) -> None:
+    """Show a progress bar until every job is done or failed; exit 1 if any failed. `fetch_jobs(ids)` returns
+    the jobs that still exist (rows in process, JobOut over HTTP). One fetch per second for all unfinished
+    jobs, and a redraw only when something changed: the loop must not compete with the embedder it is
+    waiting for."""
     failed = 0
     names = {job_id: name for name, job_id in job_ids.items()}
     shown = ""
@@ -37,7 +102,7 @@ def follow_jobs(service, job_ids: dict[str, str], poll_seconds: float = 1.0) -> 
         pending = set(job_ids.values())
         while pending:
             running = []
-            jobs = service.rt.metadata.get_jobs(sorted(pending))
+            jobs = list(fetch_jobs(sorted(pending)))
             for gone in pending - {job.id for job in jobs}:  # its document was deleted meanwhile
                 pending.discard(gone)
                 files_bar.update(1)

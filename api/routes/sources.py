@@ -2,14 +2,20 @@
 and one page as an image with its size in the unit of the citations' bounding boxes."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from zhiku.api.deps import get_runtime
 from zhiku.api.runtime import Runtime
-from zhiku.api.schemas import FeedbackIn, FeedbackOut
+from zhiku.api.schemas import DocumentTextOut, FeedbackIn, FeedbackOut
+from zhiku.core.errors import UnsupportedFileType
+from zhiku.ingest.chunker import canonical_text
 from zhiku.ingest.page_images import render_page
+from zhiku.ingest.parsing import parse_document
+
+# Formats whose text is the whole preview (PDF pages, images and recordings have their own)
+TEXT_PREVIEW_TYPES = frozenset({"docx", "xlsx", "pptx", "html", "markdown", "text", "csv", "eml"})
 
 router = APIRouter(tags=["sources"])
 
@@ -27,6 +33,27 @@ def document_file(document_id: str, runtime: Runtime = Depends(get_runtime)):
     return FileResponse(runtime.files.path(document.content_hash), media_type=document.mime_type,
                         filename=document.name, content_disposition_type="attachment",
                         headers={"Content-Security-Policy": ORIGINAL_FILE_POLICY})
+
+
+@router.get("/documents/{document_id}/text", response_model=DocumentTextOut)
+def document_text(document_id: str, start: int = Query(0, ge=0, description="char_start of the citation"),
+                  end: int = Query(0, ge=0, description="char_end of the citation"),
+                  runtime: Runtime = Depends(get_runtime)):
+    """The text of a Markdown, DOCX, HTML, e-mail, spreadsheet, slide or plain-text document, as citations count
+    its characters, cut into the parts before, at and after a cited span (so a preview can scroll to and mark
+    it); personal data is masked as in search results. PDF, image and recording citations have page images and
+    players instead (415)."""
+    document = runtime.metadata.get_document(document_id)
+    if document.file_type not in TEXT_PREVIEW_TYPES:
+        raise UnsupportedFileType(f"'{document.name}' is a {document.file_type} document: open its page image or "
+                                  "player instead of a text preview")
+    _, parsed = parse_document(runtime.files.read(document.content_hash), document.name)
+    text = canonical_text(parsed.blocks)
+    start = min(start, len(text))
+    end = min(max(end, start), len(text))
+    policy = runtime.guardrail_policy(document.kb_id)
+    return DocumentTextOut(before=policy.mask(text[:start]), cited=policy.mask(text[start:end]),
+                           after=policy.mask(text[end:]))
 
 
 @router.get("/documents/{document_id}/pages/{page}/image", response_class=Response,

@@ -93,7 +93,18 @@ PERSON_TITLES = ("董事长", "行长", "总经理", "总裁", "首相", "总理
                  "行政长官", "特首", "法定代表人", "借款人", "担保人", "保证人", "先生", "女士", "教授", "院士", "导演",
                  "演员", "歌手", "作家", "记者", "发言人", "大使", "理事长", "首席执行官", "创始人")
 DESCRIPTIVE_HEADS = frozenset("上市公司 全资子公司 控股子公司 子公司 母公司 关联公司 合资公司 总公司 空壳公司".split())
-NOT_NAMES = frozenset("印发 发文 出台 新闻 新华 央视 记者 编辑 责任编辑 来源 图片 视频 网友 专家 官方".split())
+NOT_NAMES = frozenset("印发 发文 出台 新闻 新华 央视 记者 编辑 责任编辑 来源 图片 视频 网友 专家 官方 "
+                      # contract and report wording jieba tags as names (issue #15, the demo's credit materials)
+                      "公允 盖章 签字 协商一致 甲乙双方 甲方 乙方 丙方 授权代表 普通 二人 双方 各方 本人 本公司".split())
+# Function words and date fragments ("之日起", "日起", "以来"): a span that starts or ends with one is a
+# piece of a clause jieba tagged as a name, not a thing.
+_FRAGMENT_RE = re.compile(r"^(?:之|日起|起|于|自|至|的|及|与|和)|(?:之日起|之日|日起|起算|以来|之前|之后|期间|以内|以上|以下)$")
+# Chinese numerals alone, or counted (伍仟, 二人): a value, not a name.
+_NUMERAL_NAME_RE = re.compile(r"[零〇一二三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬億两]+[人个名位次元]?")
+# Place words: a "person" ending in one is a place jieba misread (梁溪区).
+_PLACE_SUFFIXES = ("省", "市", "区", "县", "镇", "乡", "村", "路", "街", "道", "号", "港")
+# Roles a contract puts before a party's name ("债务人江南恒泰…", "保证人：…"): not part of the name.
+ROLE_PREFIX_RE = re.compile(r"^(?:债务人|债权人|保证人|担保人|借款人|贷款人|抵押人|出质人|甲方|乙方|丙方|曾任|原任|现任)[：:]?")
 FORCE_WORDS = ("分行", "支行", "法定代表人", "股份有限公司", "有限责任公司", "子公司", "全资子公司", "控股子公司", "分公司",
                "银保监局", "银监局", "证监局", "金融监管局", "控股股东", "实际控制人",
                "以下简称", "授信额度", "连带责任")
@@ -463,6 +474,13 @@ def _valid_name(name: str, type_: str) -> bool:
     low = stripped.casefold()
     if stripped in NOT_NAMES:
         return False
+    if _is_cjk(stripped[0]) or _is_cjk(stripped[-1]):
+        if _FRAGMENT_RE.search(stripped) or _NUMERAL_NAME_RE.fullmatch(stripped):
+            return False
+        if type_ == "person" and stripped.endswith(_PLACE_SUFFIXES):
+            return False
+        if type_ == "organization" and stripped.endswith(("合同", "协议", "协议书", "报告", "报表")):
+            return False  # a document (《固定资产借款合同》), not its parties
     if low in EN_STOP or low in EN_GENERIC or low in WEEKDAYS or low in MONTHS or low in GENERIC_NAMES:
         return False
     if DETERMINER_RE.match(stripped) and type_ not in ("policy",):
@@ -624,6 +642,10 @@ class RuleExtractor:
             candidates += self._chinese_spans(sentence)
         if re.search(r"[A-Z]", sentence):
             candidates += self._english_spans(sentence, cap_words)
+        for span in candidates:  # "债务人江南恒泰精密制造有限公司" names the company, after its role
+            role = ROLE_PREFIX_RE.match(span.name) if span.type in ("organization", "person") else None
+            if role and len(span.name) - role.end() >= 2:
+                span.start, span.name = span.start + role.end(), span.name[role.end():]
         # longest first, then priority; keep non-overlapping
         candidates.sort(key=lambda s: (-(s.end - s.start), -s.priority, s.start))
         taken = bytearray(len(sentence) + 1)
@@ -1086,6 +1108,9 @@ class RuleExtractor:
                             continue
                         if pattern.object_types and o.type not in pattern.object_types:
                             continue
+                        if any(slot == ORG and span.type == "entity" and not _valid_name(span.name, "organization")
+                               for slot, span in ((pattern.subject_types, s), (pattern.object_types, o))):
+                            continue  # a document title (《固定资产借款合同》) cannot fill a company's slot
                         out.append(RelationInput(s.name, pattern.type, o.name))
                         typed_pairs.add(frozenset((s.name, o.name)))
                         # a slot that only organisations fill names an organisation (Wells Fargo, Ferrari)

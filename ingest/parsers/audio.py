@@ -8,7 +8,7 @@ from zhiku.ingest.media.source_file import media_file
 from zhiku.ingest.parse_context import ParseContext
 from zhiku.ingest.parse_limits import check_duration
 from zhiku.ingest.parsers.plain_text import require_data
-from zhiku.ingest.speech.recording_transcript import transcribe_recording
+from zhiku.ingest.speech.recording_transcript import no_speech_advice, transcribe_recording
 
 
 def parse(data: bytes, filename: str, context: ParseContext) -> ParsedDocument:
@@ -21,7 +21,7 @@ def parse(data: bytes, filename: str, context: ParseContext) -> ParsedDocument:
                               "right file was chosen.")
         language, blocks = transcribe_recording(path, filename, info.duration_s, context)
     if not blocks:
-        raise NoTextFound(f"No speech was recognised in '{filename}' ({info.duration_s:.0f} s). If people do "
-                          "speak in it, set the spoken language for the upload and try again.")
+        raise NoTextFound(f"No speech was recognised in '{filename}' ({info.duration_s:.0f} s). "
+                          + no_speech_advice(context.language))
     return ParsedDocument(blocks=blocks, title=None, page_count=None,
                           metadata={"duration_s": f"{info.duration_s:.2f}", "language": language or ""})

@@ -12,7 +12,7 @@ from zhiku.ingest.media.source_file import media_file
 from zhiku.ingest.parse_context import ParseContext
 from zhiku.ingest.parse_limits import check_duration, check_pixels
 from zhiku.ingest.parsers.plain_text import require_data
-from zhiku.ingest.speech.recording_transcript import transcribe_recording
+from zhiku.ingest.speech.recording_transcript import no_speech_advice, transcribe_recording
 
 SCREEN_TEXT_HEADING = "画面文字 On-screen text"
 _SPEECH_SHARE = 0.6  # of the progress bar, when the video has both speech and frames to read
@@ -39,8 +39,8 @@ def parse(data: bytes, filename: str, context: ParseContext) -> ParsedDocument:
         raise NoTextFound(f"'{filename}' has no audio track and no readable on-screen text, so there is nothing "
                           "to index. Check that the right file was chosen (a screen recording needs its sound).")
     if not speech and not screen:
-        raise NoTextFound(f"No speech and no on-screen text were recognised in '{filename}'. If people speak in "
-                          "it, set the spoken language for the upload and try again.")
+        raise NoTextFound(f"No speech and no on-screen text were recognised in '{filename}'. "
+                          + no_speech_advice(context.language))
     return ParsedDocument(blocks=speech + screen, title=None, page_count=None,
                           metadata={"duration_s": f"{info.duration_s:.2f}", "language": language or "",
                                     "video_size": f"{info.video_size[0]}x{info.video_size[1]}"})

@@ -57,6 +57,10 @@ class FasterWhisperTranscriber:
             initial_prompt=SIMPLIFIED_PROMPT if chinese else None,
             # Conditioning on earlier text lets one misheard segment derail the rest of a long recording.
             condition_on_previous_text=False,
+            # Whisper can loop on one token ("工厂厂厂厂厂厂…", demo recording): an 8-token n-gram may not repeat
+            # within a segment. Shorter n also bans legitimate repeats (百分之… twice in a sentence became 百分至);
+            # scripts/demo_transcript_cer.py measured n = 3, 4, 6, 8 (docs/benchmarks.md).
+            no_repeat_ngram_size=8,
             # VAD joins the speech pieces into one stream, so a segment can bridge two utterances minutes
             # apart; word times let such a segment be split where the speaker actually paused.
             word_timestamps=True,
@@ -81,15 +85,20 @@ class FasterWhisperTranscriber:
 
 
 
+_SENTENCE_END = ("。", "！", "？", "!", "?", ".", "；", ";")
+
+
 def _split_at_pauses(segment) -> Iterator[tuple[float, float, str]]:
-    """The segment's words, cut wherever the gap between two words exceeds PAUSE_SPLIT_S."""
+    """The segment's words, cut after each sentence's last word and wherever the gap between two words exceeds
+    PAUSE_SPLIT_S: each piece keeps its own time range, so a citation of one sentence points at that sentence
+    in the recording, not at the whole segment VAD joined it into."""
     words = segment.words or []
     if not words:
         yield float(segment.start), float(segment.end), segment.text
         return
     piece = [words[0]]
     for word in words[1:]:
-        if word.start - piece[-1].end > PAUSE_SPLIT_S:
+        if word.start - piece[-1].end > PAUSE_SPLIT_S or piece[-1].word.strip().endswith(_SENTENCE_END):
             yield float(piece[0].start), float(piece[-1].end), "".join(w.word for w in piece)
             piece = []
         piece.append(word)

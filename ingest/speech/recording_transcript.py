@@ -7,7 +7,7 @@ from zhiku.core.errors import NoTextFound
 from zhiku.core.types import Block
 from zhiku.ingest.media.audio_windows import decode_audio_windows
 from zhiku.ingest.parse_context import ParseContext
-from zhiku.ingest.speech.hallucination import is_hallucination
+from zhiku.ingest.speech.hallucination import collapse_character_loops, is_hallucination
 
 
 _REPORT_EVERY_S = 15.0  # of audio: often enough for a live progress bar, rare enough for the metadata store
@@ -39,7 +39,8 @@ def transcribe_recording(path: Path, filename: str, duration_s: float, context: 
         for segment in transcription.segments:
             if is_hallucination(segment.text):
                 continue
-            blocks.append(Block(text=segment.text, start_s=round(window.offset_s + segment.start_s, 2),
+            text = collapse_character_loops(segment.text)
+            blocks.append(Block(text=text, start_s=round(window.offset_s + segment.start_s, 2),
                                 end_s=round(window.offset_s + segment.end_s, 2)))
             reported = _report(context, low, high, window.offset_s + segment.end_s, duration_s, reported)
         reported = _report(context, low, high, window.offset_s + window.duration_s, duration_s, reported, force=True)
@@ -47,3 +48,11 @@ def transcribe_recording(path: Path, filename: str, duration_s: float, context: 
         raise NoTextFound(f"'{filename}' contains no audio samples (zero length). Check the recording and upload "
                           "it again.")
     return language, blocks
+
+
+def no_speech_advice(forced_language: str | None) -> str:
+    """What to try when a recording yielded no speech: naming the language helps only if none was named."""
+    if forced_language is None:
+        return "If people do speak in it, set the spoken language for the upload and try again."
+    return (f"It was transcribed as the language it was set to ({forced_language}): check that this is the "
+            "language spoken and that the speech is audible (not music, noise or silence), then upload it again.")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from zhiku.api.cli.common import open_service
+from zhiku.api.cli.common import open_service, refuse_beside_server
 
 
 def doctor(repair: bool = typer.Option(False, "--repair", help="Fix what can be fixed (see each finding)")):
     """Report inconsistencies between metadata, originals, vectors and graph; exit 1 if any remain."""
     from zhiku.api.store_doctor import StoreDoctor
 
+    refuse_beside_server("doctor")
     service = open_service()
     try:
         findings = StoreDoctor(service).examine(repair=repair)

@@ -185,6 +185,7 @@ async function start() {
     toggle: $("#side-toggle"), title: $("#chat-title"), scope: $("#scope-summary"), messages: $("#messages"),
     form: $("#composer"), input: $("#question"), send: $("#send"), stop: $("#stop"), kbArea: $("#kb-area"),
   };
+  trackReading();
   els.form.addEventListener("submit", (e) => { e.preventDefault(); send(els.input.value); });
   els.input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
@@ -659,10 +660,33 @@ function renderActions(entry) {
   return [bar, form, done];
 }
 
+// Whether the reader is at the newest message: decided when they scroll, not after the list grew (an update that
+// adds the sources and the action bar grows it by more than any "near the bottom" margin, and cut it off).
+let pinnedToEnd = true;
+
+function trackReading() {
+  const box = els.messages;
+  box.addEventListener("scroll", () => {
+    pinnedToEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  }, { passive: true });
+  // Content that settles later (fonts, images, wrapped chips) keeps the newest message in view too.
+  new ResizeObserver(() => { if (pinnedToEnd) jumpToEnd(box); }).observe(box);
+  new MutationObserver(() => { if (pinnedToEnd) jumpToEnd(box); })
+    .observe(box, { childList: true, subtree: true, characterData: true });
+}
+
+// Instantly: the list scrolls smoothly for the reader, and the scroll events of a smooth scroll on its way down
+// would read as the reader having left the end.
+function jumpToEnd(box) {
+  box.scrollTo({ top: box.scrollHeight, behavior: "instant" });
+}
+
 function scrollToEnd(force = false) {
   const box = els.messages;
-  const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 120;
-  if (force || nearBottom) box.scrollTop = box.scrollHeight;
+  if (force || pinnedToEnd) {
+    pinnedToEnd = true;
+    jumpToEnd(box);
+  }
 }
 
 // -- asking --------------------------------------------------------------------------------------

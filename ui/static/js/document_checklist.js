@@ -7,6 +7,11 @@ export class DocumentChecklist {
   constructor(box, counter) {
     this.box = box;
     this.counter = counter;
+    // The ticked documents by name, above the list: the list scrolls in its box, so a tick can be out of sight.
+    this.chosen = document.createElement("p");
+    this.chosen.className = "doc-chosen muted small";
+    this.chosen.setAttribute("aria-live", "polite");
+    box.before(this.chosen);
   }
 
   // kbId null: no knowledge base chosen yet; `checked`: ids to tick (those not ready stay unticked).
@@ -46,7 +51,10 @@ export class DocumentChecklist {
   // "已选 n / m 个" — empty when there is no list.
   updateCount() {
     const boxes = this.checkboxes();
-    this.counter.textContent = boxes.length
-      ? t("docs.count", { n: boxes.filter((c) => c.checked).length, total: boxes.length }) : "";
+    const ticked = boxes.filter((c) => c.checked);
+    this.counter.textContent = boxes.length ? t("docs.count", { n: ticked.length, total: boxes.length }) : "";
+    const names = ticked.map((c) => c.closest("label").querySelector(".doc-name").textContent);
+    this.chosen.textContent = names.length ? t("docs.chosen", { names: names.join("、") }) : "";
+    this.chosen.hidden = !names.length;
   }
 }

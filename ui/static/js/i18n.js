@@ -42,7 +42,7 @@ registerStrings({
     "state.noKbs": "还没有知识库。请到“知识管理”创建并上传文档。",
     "kb.label": "知识库", "kb.all": "全部知识库", "kb.none": "未选择",
     "source.title": "出处", "source.close": "关闭", "source.open": "打开原文件", "source.page": "第 {page} 页",
-    "source.time": "{start} – {end}", "source.text": "引用原文", "source.noPreview": "该类型没有页面预览，请看引用原文或打开原文件。",
+    "source.time": "{start} – {end}", "source.text": "引用原文", "source.preview": "原文预览", "source.noPreview": "该类型没有页面预览，请看引用原文或打开原文件。",
     "error.network": "无法连接服务，请检查网络或稍后重试。",
   },
   en: {
@@ -52,7 +52,7 @@ registerStrings({
     "state.noKbs": "There are no knowledge bases yet. Create one and upload documents in Knowledge admin.",
     "kb.label": "Knowledge bases", "kb.all": "All knowledge bases", "kb.none": "None selected",
     "source.title": "Source", "source.close": "Close", "source.open": "Open the original file", "source.page": "Page {page}",
-    "source.time": "{start} – {end}", "source.text": "Cited text", "source.noPreview": "No page preview for this type: see the cited text or open the original file.",
+    "source.time": "{start} – {end}", "source.text": "Cited text", "source.preview": "Document preview", "source.noPreview": "No page preview for this type: see the cited text or open the original file.",
     "error.network": "Cannot reach the service; check the network and try again.",
   },
 });

@@ -13,6 +13,7 @@ registerStrings({
     "research.pageTitle": "知库 · 投研", "research.title": "投研：债券与研究报告",
     "research.intro": "上传或勾选募集说明书、评级报告、研究报告：提取发行人、债券要素、评级和财务指标（每项注明出处），只在所选报告中问答，并生成可下载的报告草稿。",
     "research.setup": "选择报告", "research.upload": "上传报告",
+    "research.pick": "选择文件…", "research.noneChosen": "未选择文件", "research.chosen": "已选 {n} 个文件：{names}",
     "research.uploadHint": "PDF、Word、Excel 等；上传后自动解析入库，完成后自动勾选。",
     "research.uploadButton": "上传", "research.uploadNone": "请先选择要上传的文件。",
     "research.uploading": "上传中… {pct}%", "research.queued": "排队中", "research.ingesting": "{stage} · {pct}%",
@@ -21,7 +22,7 @@ registerStrings({
     "stage.queued": "排队中", "stage.parsing": "解析", "stage.ocr": "文字识别", "stage.transcribing": "语音转写",
     "stage.embedding": "向量化", "stage.indexing": "建立索引", "stage.done": "完成", "stage.failed": "失败",
     "research.documents": "报告",
-    "docs.selectAll": "全选", "docs.selectNone": "全不选", "docs.count": "已选 {n} / {total} 个",
+    "docs.selectAll": "全选", "docs.selectNone": "全不选", "docs.count": "已选 {n} / {total} 个", "docs.chosen": "已选：{names}",
     "docs.none": "该知识库还没有文档。可以在上方上传报告。", "docs.pickKb": "请先选择一个知识库。",
     "docs.notReady": "处理中，暂不可用", "docs.failed": "处理失败",
     "status.done": "已就绪", "status.processing": "处理中", "status.pending": "排队中", "status.failed": "失败",
@@ -60,6 +61,7 @@ registerStrings({
     "research.pageTitle": "Zhiku · Research", "research.title": "Research: bonds and research reports",
     "research.intro": "Upload or choose prospectuses, rating reports and research reports: extract the issuer, bond terms, ratings and financial metrics (each with its source), ask questions answered only from them, and draft a report to download.",
     "research.setup": "Reports", "research.upload": "Upload reports",
+    "research.pick": "Choose files…", "research.noneChosen": "No file chosen", "research.chosen": "{n} file(s) chosen: {names}",
     "research.uploadHint": "PDF, Word, Excel and more; they are ingested after upload and ticked when ready.",
     "research.uploadButton": "Upload", "research.uploadNone": "Choose a file to upload first.",
     "research.uploading": "Uploading… {pct}%", "research.queued": "queued", "research.ingesting": "{stage} · {pct}%",
@@ -68,7 +70,7 @@ registerStrings({
     "stage.queued": "queued", "stage.parsing": "parsing", "stage.ocr": "OCR", "stage.transcribing": "transcribing",
     "stage.embedding": "embedding", "stage.indexing": "indexing", "stage.done": "done", "stage.failed": "failed",
     "research.documents": "Reports",
-    "docs.selectAll": "Select all", "docs.selectNone": "Select none", "docs.count": "{n} of {total} selected",
+    "docs.selectAll": "Select all", "docs.selectNone": "Select none", "docs.count": "{n} of {total} selected", "docs.chosen": "Chosen: {names}",
     "docs.none": "This knowledge base has no documents yet. Upload a report above.", "docs.pickKb": "Choose a knowledge base first.",
     "docs.notReady": "still processing", "docs.failed": "ingestion failed",
     "status.done": "ready", "status.processing": "processing", "status.pending": "queued", "status.failed": "failed",
@@ -155,6 +157,10 @@ async function init() {
   $("docs-none").addEventListener("click", () => checklist.setAll(false));
   $("documents").addEventListener("change", () => checklist.updateCount());
   $("upload-form").addEventListener("submit", (e) => { e.preventDefault(); upload(); });
+  $("upload-pick").addEventListener("click", () => $("upload-file").click());
+  $("upload-file").addEventListener("change", showChosenFiles);
+  window.addEventListener("langchange", showChosenFiles);
+  showChosenFiles();
   $("extract").addEventListener("click", extract);
   $("draft").addEventListener("click", draftReport);
   $("qa-form").addEventListener("submit", (e) => { e.preventDefault(); ask(); });
@@ -191,10 +197,17 @@ async function loadDocuments(kbId, tick = null) {
 
 
 // -- upload -------------------------------------------------------------------------------------
+// The chosen files in the page's language (the native input, hidden, would say it in the browser's).
+function showChosenFiles() {
+  const files = [...$("upload-file").files];
+  $("upload-chosen").textContent = files.length
+    ? t("research.chosen", { n: files.length, names: files.map((f) => f.name).join("、") }) : t("research.noneChosen");
+}
+
 async function upload() {
   const input = $("upload-file");
   if (!state.kbId) { toast(t("research.needKb"), "error"); return; }
-  if (!input.files.length) { toast(t("research.uploadNone"), "error"); input.focus(); return; }
+  if (!input.files.length) { toast(t("research.uploadNone"), "error"); $("upload-pick").focus(); return; }
   const kbId = state.kbId;
   const files = [...input.files];
   const form = new FormData();
@@ -223,6 +236,7 @@ async function upload() {
   } finally {
     button.disabled = false;
     input.value = "";
+    showChosenFiles();
   }
   row.remove();
   await loadDocuments(kbId, []);

@@ -6,6 +6,7 @@ import { clock, escapeHtml } from "./shell.js";
 const IMAGE_EXT = /\.(png|jpe?g|tiff?|bmp|webp)$/i;
 const AUDIO_EXT = /\.(wav|mp3|m4a|flac|ogg|oga|opus)$/i;
 const VIDEO_EXT = /\.(mp4|mkv|mov|webm|m4v)$/i;
+const TEXT_EXT = /\.(md|markdown|docx|html?|eml|txt|csv|xlsx|pptx)$/i;
 let panel, lastFocus;
 
 function ensurePanel() {
@@ -87,6 +88,8 @@ export function openSource(hit, { query = "" } = {}) {
     when.className = "muted small";
     when.textContent = t("source.time", { start: clock(c.start_s), end: clock(c.end_s ?? c.start_s) });
     body.append(media, when);
+  } else if (TEXT_EXT.test(name)) {
+    body.append(textView(c));
   } else {
     const note = document.createElement("p");
     note.className = "muted small";
@@ -107,6 +110,34 @@ export function openSource(hit, { query = "" } = {}) {
   applyI18n(el);
   el.hidden = false;
   el.querySelector("[data-close]").focus();
+}
+
+// The document's text with the cited span marked, scrolled to it (the service cuts the text at the span's
+// character offsets, masking personal data as in search results).
+function textView(c) {
+  const view = document.createElement("div");
+  view.className = "text-preview";
+  view.tabIndex = 0;
+  view.setAttribute("role", "document");
+  view.setAttribute("aria-label", t("source.preview"));
+  const start = Number(c.char_start) || 0;
+  const end = Math.max(Number(c.char_end) || 0, start);
+  const url = `/documents/${encodeURIComponent(c.document_id)}/text?start=${start}&end=${end}`;
+  fetch(url).then(async (response) => {
+    if (!response.ok) throw new Error(response.statusText);
+    const parts = await response.json();
+    const mark = document.createElement("mark");
+    mark.className = "cited";
+    mark.textContent = parts.cited;
+    view.replaceChildren(document.createTextNode(parts.before), mark, document.createTextNode(parts.after));
+    // Scroll the preview box only (not the page) so the cited span sits in its middle.
+    view.scrollTop = Math.max(0, mark.offsetTop - view.clientHeight / 3);  // offsetParent: the box (position: relative)
+    view.dataset.ready = "true";
+  }).catch(() => {
+    view.textContent = t("source.noPreview");
+    view.dataset.ready = "error";
+  });
+  return view;
 }
 
 function pageView(c) {

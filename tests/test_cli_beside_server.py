@@ -1,0 +1,150 @@
+"""The `zhiku` command beside a running `zhiku serve`: the server owns the data folder, so search, ask, ingest
+and reindex go to it over HTTP (found through <data_dir>/api-server.json, or --server URL) with the output they
+have in process; conditions a user can cause end in one line and a non-zero exit, never a traceback."""
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from zhiku.api.cli import app
+from zhiku.api.cli.server_file import running_server, server_file
+from zhiku.core.settings import get_settings
+
+FAQ = "# 信用卡\n\n## 挂失\n\n信用卡挂失后原卡立即停止使用，补卡需要五个工作日。\n"
+
+
+@pytest.fixture()
+def data_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "data"
+    monkeypatch.setenv("ZHIKU_DATA_DIR", str(folder))
+    monkeypatch.delenv("ZHIKU_SERVER", raising=False)
+    monkeypatch.delenv("ZHIKU_API_KEY", raising=False)
+    get_settings.cache_clear()
+    yield folder
+    get_settings.cache_clear()
+
+
+@pytest.fixture()
+def serve(data_dir):
+    """`zhiku serve --port 0` in a process of its own, as a user starts it in another terminal."""
+    log = (data_dir.parent / "serve.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "zhiku.api.cli", "serve", "--host", "127.0.0.1",
+                                "--port", "0"], env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 180
+    while running_server(data_dir) is None:
+        assert process.poll() is None, (data_dir.parent / "serve.log").read_text()
+        assert time.monotonic() < deadline, "zhiku serve did not write its server file"
+        time.sleep(0.2)
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(60)
+        log.close()
+
+
+def _one_line_error(result) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    return lines[0]
+
+
+def test_search_ask_ingest_and_reindex_go_to_the_running_server(tmp_path, data_dir, serve):
+    found = running_server(data_dir)
+    assert found.pid == serve.pid and found.url.startswith("http://127.0.0.1:")
+    (tmp_path / "faq.md").write_text(FAQ, encoding="utf-8")
+    (tmp_path / "tool.exe").write_bytes(b"MZ")
+    runner = CliRunner()
+
+    ingested = runner.invoke(app, ["ingest", str(tmp_path / "faq.md"), str(tmp_path / "tool.exe"), "--kb", "policies"])
+    assert ingested.exit_code == 0, ingested.output
+    assert "tool.exe: rejected" in ingested.output and "1 files ingested" in ingested.output
+    assert "unchanged" in runner.invoke(app, ["ingest", str(tmp_path / "faq.md"), "--kb", "policies"]).output
+
+    hits = runner.invoke(app, ["search", "补卡需要几天", "--kb", "policies", "--top-k", "2"])
+    assert hits.exit_code == 0 and "faq.md · 信用卡 > 挂失" in hits.output and "补卡需要五个工作日" in hits.output
+    as_json = runner.invoke(app, ["search", "补卡需要几天", "--kb", "policies", "--json"])
+    assert json.loads(as_json.output)[0]["citation"]["document_name"] == "faq.md"
+    answer = runner.invoke(app, ["ask", "补卡需要几天", "--mode", "extractive"])
+    assert answer.exit_code == 0 and "五个工作日" in answer.output and "[1] faq.md" in answer.output
+
+    reindexed = runner.invoke(app, ["reindex", "--kb", "policies"])
+    assert reindexed.exit_code == 0 and "faq.md" in reindexed.output
+
+    # a refusal of the server is one line, as in process
+    assert "not found" in _one_line_error(runner.invoke(app, ["search", "x", "--kb", "nope"]))
+    # a command that needs the data folder to itself says so instead of the store's lock error
+    assert "stop the server" in _one_line_error(runner.invoke(app, ["doctor"]))
+    # the server file goes when the server exits
+    serve.send_signal(signal.SIGINT)
+    serve.wait(60)
+    assert not server_file(data_dir).exists()
+
+
+def test_a_stale_server_file_is_ignored(tmp_path, data_dir):
+    data_dir.mkdir(parents=True)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    server_file(data_dir).write_text(json.dumps({"pid": dead.pid, "port": 9, "url": "http://127.0.0.1:9"}))
+    assert running_server(data_dir) is None
+    (tmp_path / "faq.md").write_text(FAQ, encoding="utf-8")
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "faq.md"), "--kb", "kb"])
+    assert result.exit_code == 0, result.output  # ran in process
+
+
+class _RecordingHandler(http.server.BaseHTTPRequestHandler):
+    """A server that refuses everyone, remembering the Authorization header it was sent."""
+
+    seen: list[str | None] = []
+
+    def do_POST(self):  # noqa: N802 - the stdlib's name
+        self.seen.append(self.headers.get("Authorization"))
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"error": "unauthorized", "message": "a valid API key is required"}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_api_key_goes_as_a_bearer_header_and_refusals_and_unreachable_servers_are_one_line(data_dir, monkeypatch):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RecordingHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    runner = CliRunner()
+    try:
+        line = _one_line_error(runner.invoke(app, ["search", "x", "--server", url, "--api-key", "k-123"]))
+        assert "a valid API key is required" in line and "--api-key" in line
+        monkeypatch.setenv("ZHIKU_API_KEY", "k-env")
+        _one_line_error(runner.invoke(app, ["ask", "x", "--server", url]))
+        assert _RecordingHandler.seen == ["Bearer k-123", "Bearer k-env"]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    line = _one_line_error(runner.invoke(app, ["search", "x", "--server", url]))
+    assert "cannot reach the Zhiku server" in line and "zhiku serve" in line
+
+
+def test_user_mistakes_are_one_line_without_a_server(tmp_path, data_dir):
+    runner = CliRunner()
+    missing = runner.invoke(app, ["ingest", str(tmp_path / "nowhere.md"), "--kb", "kb"])
+    assert missing.exit_code == 2 and "Traceback" not in missing.output and "does not exist" in missing.output
+    (tmp_path / "clip.wav").write_bytes(b"RIFF")
+    assert "language" in _one_line_error(runner.invoke(app, ["ingest", str(tmp_path / "clip.wav"), "--kb", "kb",
+                                                             "--language", "klingon"]))
