@@ -7,8 +7,10 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from zhiku.api.knowledge_service import KnowledgeService
-from zhiku.api.routes import (answers, assistant, documents, graph, health, knowledge_bases, openai_compat, reports, research,
-                        search, sources)
+from zhiku.api.auth.denials import install_denial_audit
+from zhiku.api.deps import current_caller
+from zhiku.api.routes import (answers, api_keys, assistant, audit, auth, documents, graph, groups, health, knowledge_bases,
+                              openai_compat, reports, research, search, sources, users)
 from zhiku.api.rate_limits import RateLimits, enforce_rate_limit
 from zhiku.api.request_body import RequestBodyGuard
 from zhiku.api.request_guards import OriginCheckMiddleware, TrustedHostMiddleware
@@ -32,6 +34,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = rt
         app.state.service = KnowledgeService(rt)
         rt.start()
+        rt.identity.ensure_first_admin()
+        rt.identity.sessions.purge_ended()
         if settings.load_demo:
             from zhiku.api.demo_loader import load_demo_kb
 
@@ -53,10 +57,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app.state.rate_limits = RateLimits(settings.rate_limit_expensive, settings.rate_limit_other,
                                        settings.rate_limit_storage)
+    install_denial_audit(app)
     app.include_router(health.router)
+    # Sign-in and sign-out answer anonymous callers (rate-limited per address); every other router first
+    # resolves the caller (401 without a credential), then rate-limits per caller (api/rate_limits.py).
+    app.include_router(auth.router, dependencies=[Depends(enforce_rate_limit)])
     for module in (knowledge_bases, documents, sources, search, answers, assistant, reports, research, graph,
-                   openai_compat):
-        app.include_router(module.router, dependencies=[Depends(enforce_rate_limit)])
+                   openai_compat, users, groups, api_keys, audit):
+        app.include_router(module.router, dependencies=[Depends(current_caller), Depends(enforce_rate_limit)])
     mount_ui(app)
     # The last added runs first: headers on every response, refusals included.
     queue = dict(max_waiting=settings.work_queue_length, max_wait_s=settings.work_queue_wait_seconds)
