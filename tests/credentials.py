@@ -30,7 +30,19 @@ def admin_headers(settings) -> dict[str, str]:
     return {"Authorization": f"Bearer {admin_key(settings)}"}
 
 
-def authorize_browser(page, settings) -> None:
+def authorize_browser(page, url: "AuthorizedUrl") -> None:
     """Every request the page makes (documents, fetch, XHR) carries the admin key: for browser tests of pages
-    that are not about signing in."""
-    page.context.set_extra_http_headers(admin_headers(settings))
+    that are not about signing in (tests/test_ui_identity.py signs in through the sign-in page)."""
+    page.context.set_extra_http_headers(url.admin)
+
+
+class AuthorizedUrl(str):
+    """A live server's base URL that also carries the admin's Authorization header (`.admin`)."""
+
+    admin: dict[str, str]
+
+    @classmethod
+    def of(cls, url: str, settings) -> "AuthorizedUrl":
+        made = cls(url)
+        made.admin = admin_headers(settings)
+        return made
