@@ -31,14 +31,14 @@ def check_password_policy(password: str, username: str, min_length: int) -> None
     """Raises InvalidInput saying what a password lacks (never echoing it)."""
     problems = []
     if len(password) < min_length:
-        problems.append(f"at least {min_length} characters")
+        problems.append(f"have at least {min_length} characters")
     if len(password) > 1024:
-        problems.append("at most 1024 characters")
+        problems.append("have at most 1024 characters")
     kinds = sum((any(c.islower() for c in password), any(c.isupper() for c in password),
                  any(c.isdigit() for c in password), any(not c.isalnum() for c in password)))
     if kinds < 3:
-        problems.append("at least three of: lower-case letters, upper-case letters, digits, other characters")
+        problems.append("mix at least three of: lower-case letters, upper-case letters, digits, other characters")
     if username and username.lower() in password.lower():
-        problems.append("not containing the user name")
+        problems.append("not contain the user name")
     if problems:
-        raise InvalidInput("The password needs " + "; ".join(problems) + ".")
+        raise InvalidInput("The password must " + "; ".join(problems) + ".")
