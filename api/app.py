@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.api.auth.audit_middleware import AuditMiddleware
 from zhiku.api.auth.denials import install_denial_audit
 from zhiku.api.deps import current_caller
 from zhiku.api.routes import (answers, api_keys, assistant, audit, auth, documents, graph, groups, health, knowledge_bases,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(module.router, dependencies=[Depends(current_caller), Depends(enforce_rate_limit)])
     mount_ui(app)
     # The last added runs first: headers on every response, refusals included.
+    app.add_middleware(AuditMiddleware)  # innermost: records what the routes did, with the caller they resolved
     queue = dict(max_waiting=settings.work_queue_length, max_wait_s=settings.work_queue_wait_seconds)
     app.add_middleware(ConcurrencyLimitMiddleware, queues={
         RouteCost.SEARCH: WorkQueue(settings.concurrent_searches, **queue),

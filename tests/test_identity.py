@@ -251,3 +251,30 @@ def test_first_start_prints_a_generated_password_once(settings, runtime, capsys)
         assert client.post("/auth/login", json={"username": "admin", "password": password}).status_code == 200
     with TestClient(create_app(settings, runtime)):
         assert "password" not in capsys.readouterr().err
+
+
+def test_questions_uploads_and_deletions_are_in_the_audit_trail(client):
+    from tests.conftest import wait_for_job
+
+    kb = client.post("/knowledge-bases", json={"name": "audited"}).json()
+    upload = client.post(f"/knowledge-bases/{kb['id']}/documents",
+                         files=[("files", ("fees.md", "# 信用卡\n\n信用卡年费为每年二百元，客户电话13812345678。\n".encode()))])
+    item = upload.json()["items"][0]
+    assert wait_for_job(client, item["job_id"])["status"] == "done"
+    answer = client.post("/ask", json={"question": "信用卡年费多少？客户电话13812345678", "knowledge_bases": [kb["id"]]})
+    cited = [c["chunk_id"] for c in answer.json()["citations"]]
+    assert cited
+    assert client.delete(f"/documents/{item['document']['id']}").status_code == 204
+
+    def records(action):
+        return client.get("/audit", params={"action": action}).json()
+
+    question = records("question")[0]
+    assert question["actor"].startswith("key:") and question["kb_id"] == kb["id"]
+    assert question["details"]["chunk_ids"] == cited
+    assert "13812345678" not in question["details"]["question"] and "年费" in question["details"]["question"]
+    uploaded = records("document.upload")[0]
+    assert uploaded["kb_id"] == kb["id"] and uploaded["details"]["documents"][0]["name"] == "fees.md"
+    assert records("document.delete")[0]["target"] == f"/documents/{item['document']['id']}"
+    assert records("kb.create")[0]["kb_id"] == kb["id"]
+    assert client.get("/audit/verify").json()["ok"]
