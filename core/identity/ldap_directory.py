@@ -52,7 +52,7 @@ class LdapDirectory:
         dn = self.user_dn_template.format(username=escape_rdn(username))
         server = Server(self.url, connect_timeout=self.timeout)
         try:
-            connection = Connection(server, user=dn, password=password, receive_timeout=self.timeout,
+            connection = Connection(server, user=dn, password=password, receive_timeout=max(1, round(self.timeout)),
                                     raise_exceptions=False, read_only=True)
             if not connection.open() and connection.closed:
                 log.warning("LDAP server %s does not answer", self.url)
@@ -76,7 +76,7 @@ class LdapDirectory:
                     groups = {str(entry["cn"]) for entry in connection.entries if "cn" in entry}
             finally:
                 connection.unbind()
-        except LDAPException as exc:
+        except (LDAPException, OSError) as exc:
             log.warning("LDAP sign-in failed: %s", type(exc).__name__)
             return None
         mapped = tuple(sorted({self.group_map[g] for g in groups if g in self.group_map}))
