@@ -35,6 +35,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = rt
         app.state.service = KnowledgeService(rt)
         rt.start()
+        if settings.load_demo:  # the demo's admin, credit officer and teller, before a first admin is invented
+            from zhiku.api.demo_users import ensure_demo_users
+
+            ensure_demo_users(rt.identity)
         rt.identity.ensure_first_admin()
         rt.identity.sessions.purge_ended()
         if settings.load_demo:
