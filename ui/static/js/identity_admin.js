@@ -20,7 +20,7 @@ registerStrings({
     "id.since": "从", "id.until": "到", "id.filter": "筛选", "id.exportJsonl": "导出 JSONL", "id.exportCsv": "导出 CSV",
     "id.verify": "校验完整性", "id.time": "时间", "id.outcome": "结果", "id.target": "对象", "id.details": "详情",
     "id.verifyOk": "校验通过：{n} 条记录，链尾哈希 {hash}", "id.verifyBad": "发现篡改：{problems}", "id.saved": "已保存",
-    "id.count": "{n} 条记录",
+    "id.count": "{n} 条记录", "id.state.active": "有效", "id.state.revoked": "已吊销", "id.state.expired": "已过期",
   },
   en: {
     "id.title": "Users & access", "id.users": "Users", "id.groups": "Groups", "id.keys": "API keys", "id.audit": "Audit trail",
@@ -38,7 +38,7 @@ registerStrings({
     "id.since": "From", "id.until": "Until", "id.filter": "Filter", "id.exportJsonl": "Export JSONL", "id.exportCsv": "Export CSV",
     "id.verify": "Verify integrity", "id.time": "Time", "id.outcome": "Outcome", "id.target": "Target", "id.details": "Details",
     "id.verifyOk": "Intact: {n} records, head hash {hash}", "id.verifyBad": "Tampering found: {problems}", "id.saved": "Saved",
-    "id.count": "{n} records",
+    "id.count": "{n} records", "id.state.active": "active", "id.state.revoked": "revoked", "id.state.expired": "expired",
   },
 });
 
@@ -172,7 +172,7 @@ async function loadKeys() {
   for (const key of keys) {
     const tr = document.createElement("tr");
     tr.innerHTML = `<td>${escapeHtml(key.name)}</td><td>${escapeHtml(key.system_admin ? t("id.admin") : scopesText(key.scopes))}</td>
-      <td>${escapeHtml(key.state)}</td><td>${escapeHtml(when(key.expires_at))}</td><td>${escapeHtml(when(key.last_used_at))}</td>
+      <td>${escapeHtml(t("id.state." + key.state))}</td><td>${escapeHtml(when(key.expires_at))}</td><td>${escapeHtml(when(key.last_used_at))}</td>
       <td class="row-actions"></td>`;
     if (key.state === "active") {
       tr.querySelector(".row-actions").append(button(t("id.revoke"), async () => {
