@@ -278,3 +278,19 @@ def test_questions_uploads_and_deletions_are_in_the_audit_trail(client):
     assert records("document.delete")[0]["target"] == f"/documents/{item['document']['id']}"
     assert records("kb.create")[0]["kb_id"] == kb["id"]
     assert client.get("/audit/verify").json()["ok"]
+
+
+def test_the_demo_people_sign_in_with_the_readme_passwords(settings, runtime, capsys):
+    from pathlib import Path
+
+    from zhiku.api.demo_users import DEMO_USERS, ensure_demo_users
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    ensure_demo_users(runtime.identity)
+    ensure_demo_users(runtime.identity)  # a restart creates nothing twice
+    with TestClient(create_app(settings, runtime)) as client:
+        assert "It is shown only this once" not in capsys.readouterr().err  # the demo admin is the first admin
+        for username, _, password, admin, groups in DEMO_USERS:
+            assert f"| `{username}` | `{password}` |" in readme
+            me = client.post("/auth/login", json={"username": username, "password": password}).json()
+            assert me["system_admin"] is admin and me["groups"] == groups
