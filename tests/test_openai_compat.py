@@ -225,8 +225,9 @@ def test_the_openai_sdk_works_unchanged(client, settings, runtime):
     with live_server(create_app(settings, runtime)) as base_url:
         # the SDK's api_key is a Zhiku API key, sent as Authorization: Bearer
         refused = openai.OpenAI(base_url=f"{base_url}/v1", api_key="zk_not_a_key", max_retries=0, timeout=30)
-        with pytest.raises(openai.AuthenticationError):
+        with pytest.raises(openai.AuthenticationError) as unauthenticated:
             refused.models.list()
+        assert unauthenticated.value.code == "unauthenticated" and "API key" in unauthenticated.value.message
         sdk_key = create_key(settings, {"*": ["search", "ask"]}, name="openai sdk")
         sdk = openai.OpenAI(base_url=f"{base_url}/v1", api_key=sdk_key, max_retries=0, timeout=120)
         assert KB in [m.id for m in sdk.models.list()]

@@ -12,6 +12,7 @@ import logging
 import re
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
@@ -131,9 +132,9 @@ class AuditMiddleware:
             await self.app(scope, receive_and_keep if question_route else receive, send_and_keep)
         finally:
             if 200 <= status[0] < 400:
-                try:
-                    self._record(scope, method, path, question_route, bytes(request_body), bytes(reply),
-                                 content_type[0], status[0], capture_reply[0])
+                try:  # a database write: off the event loop
+                    await run_in_threadpool(self._record, scope, method, path, question_route, bytes(request_body),
+                                            bytes(reply), content_type[0], status[0], capture_reply[0])
                 except Exception:  # noqa: BLE001 - the reply has gone; a failed record is logged, not raised
                     log.exception("could not write %s %s to the audit trail", method, path)
 
