@@ -239,7 +239,8 @@ def test_first_start_creates_the_admin_from_the_setting(settings, runtime, capsy
     configured = settings.model_copy(update={"admin_password": SecretStr("Vault-Keeper-2026!")})
     runtime.settings = configured
     with TestClient(create_app(configured, runtime)) as client:
-        assert client.post("/auth/login", json={"username": "admin", "password": "Vault-Keeper-2026!"}).status_code == 200
+        signed_in = client.post("/auth/login", json={"username": "admin", "password": "Vault-Keeper-2026!"})
+        assert signed_in.status_code == 200
         assert client.get("/users").json()[0]["system_admin"] is True
     assert "Vault-Keeper-2026!" not in capsys.readouterr().err
 

@@ -32,7 +32,8 @@ def test_users_keys_and_a_tampered_audit_trail(data_dir):
         ["credit", "risk"]
     assert runner.invoke(app, ["users", "disable", "officer"]).exit_code == 0
     assert "disabled" in runner.invoke(app, ["users", "list"]).output
-    assert runner.invoke(app, ["users", "passwd", "officer", "--password-stdin"], input="Risk-Review-2027\n").exit_code == 0
+    reset = runner.invoke(app, ["users", "passwd", "officer", "--password-stdin"], input="Risk-Review-2027\n")
+    assert reset.exit_code == 0
 
     created = runner.invoke(app, ["keys", "create", "crm", "--scope", "*:search", "--days", "30"])
     assert created.exit_code == 0, created.output
@@ -51,7 +52,8 @@ def test_users_keys_and_a_tampered_audit_trail(data_dir):
     assert [r["action"] for r in exported][:2] == ["user.create", "user.groups_set"]
     assert all(r["actor"] == "system" and r["actor_name"].startswith("cli:") for r in exported)
     csv_out = data_dir.parent / "audit.csv"
-    assert runner.invoke(app, ["audit", "export", "--format", "csv", "-o", str(csv_out), "--action", "api_key."]).exit_code == 0
+    exported_csv = runner.invoke(app, ["audit", "export", "--format", "csv", "-o", str(csv_out), "--action", "api_key."])
+    assert exported_csv.exit_code == 0
     assert csv_out.read_text().count("api_key.") == 2
 
     with sqlite3.connect(data_dir / "zhiku.sqlite3") as db:  # someone hides that the key existed

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.skipif(not slapd_available(), reason="Debian's slapd is
 @pytest.fixture(scope="module")
 def directory(tmp_path_factory):
     with running_slapd(tmp_path_factory.mktemp("slapd")) as url:
-        seed(url, people={"li.credit": ("Li Credit", "Directory-Pass-1"), "wang.teller": ("Wang Teller", "Teller-Pass-22"),
-                          "zhao.it": ("Zhao IT", "Ops-Pass-333")},
+        seed(url, people={"li.credit": ("Li Credit", "Directory-Pass-1"),
+                          "wang.teller": ("Wang Teller", "Teller-Pass-22"), "zhao.it": ("Zhao IT", "Ops-Pass-333")},
              groups={"credit-officers": ["li.credit"], "branch-tellers": ["wang.teller", "li.credit"],
                      "zhiku-admins": ["zhao.it"], "unmapped": ["wang.teller"]})
         yield url

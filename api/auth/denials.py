@@ -24,7 +24,7 @@ def install_denial_audit(app: FastAPI) -> None:
             except Exception:  # noqa: BLE001 - the refusal stands even if the trail cannot be written
                 log.exception("could not write a denial to the audit trail")
         message = redact_secrets(exc.message)
-        # The /v1 routes answer in OpenAI's error shape, which its SDKs read (AuthenticationError, PermissionDeniedError).
+        # The /v1 routes answer in OpenAI's error shape, which its SDKs read (AuthenticationError and so on).
         content = {"error": {"message": message, "type": "invalid_request_error", "code": exc.code, "param": None}} \
             if request.url.path.startswith("/v1/") else {"error": exc.code, "message": message}
         return JSONResponse(status_code=exc.http_status, content=content, headers=getattr(exc, "headers", None))

@@ -19,7 +19,7 @@ def caller_out(caller: Caller, runtime: Runtime, csrf_token: str | None = None) 
     identity = runtime.identity
     username, groups = None, []
     if caller.kind is CallerKind.USER:
-        user = identity.users.find_user(caller.subject.removeprefix("user:"))
+        user = identity.users.find_user(caller.user_id)
         username = user.username if user else None
         groups = [g.name for g in identity.users.groups_of(user.id)] if user else []
     scopes = {kb: sorted(op.value for op in ops) for kb, ops in caller.key_scopes.items()} \
@@ -77,7 +77,7 @@ def change_password(body: PasswordChangeIn, caller: Caller = Depends(current_cal
     identity = runtime.identity
     if caller.kind is not CallerKind.USER:
         raise InvalidInput("Only a signed-in user has a password to change.")
-    user = identity.users.get_user(caller.subject.removeprefix("user:"))
+    user = identity.users.get_user(caller.user_id)
     from zhiku.core.identity.passwords import verify_password
 
     if not verify_password(user.password_hash, body.current_password):

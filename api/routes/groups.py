@@ -24,7 +24,8 @@ def list_groups(runtime: Runtime = Depends(get_runtime), _: Caller = Depends(req
 
 
 @router.post("", response_model=GroupOut, status_code=status.HTTP_201_CREATED)
-def create_group(body: GroupIn, runtime: Runtime = Depends(get_runtime), caller: Caller = Depends(require_system_admin)):
+def create_group(body: GroupIn, runtime: Runtime = Depends(get_runtime),
+                 caller: Caller = Depends(require_system_admin)):
     group = runtime.identity.users.create_group(body.name, body.description)
     runtime.identity.audit.record(caller, "group.create", target=group.name, group_id=group.id)
     return group_out(runtime, group)
@@ -36,7 +37,8 @@ def get_group(group_id: str, runtime: Runtime = Depends(get_runtime), _: Caller 
 
 
 @router.delete("/{group_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_group(group_id: str, runtime: Runtime = Depends(get_runtime), caller: Caller = Depends(require_system_admin)):
+def delete_group(group_id: str, runtime: Runtime = Depends(get_runtime),
+                 caller: Caller = Depends(require_system_admin)):
     group = runtime.identity.users.delete_group(group_id)
     runtime.identity.audit.record(caller, "group.delete", target=group.name, group_id=group.id)
 

@@ -17,6 +17,7 @@ from zhiku.core.access import EVERYONE, Operation
 from zhiku.core.errors import InvalidInput, NotFound
 from zhiku.core.identity.models import ApiKey
 from zhiku.core.models import utcnow
+from zhiku.core.identity.plain_text import has_control_characters
 
 _KEY = re.compile(r"^zk_([0-9a-f]{32})_([A-Za-z0-9_-]{20,100})$")
 
@@ -45,7 +46,7 @@ def parse_scopes(scopes: dict[str, list[str]] | list[str] | None) -> dict[str, l
     result: dict[str, list[str]] = {}
     for kb, ops in scopes.items():
         kb = str(kb).strip()
-        if not kb or len(kb) > 200:
+        if not kb or len(kb) > 200 or has_control_characters(kb):
             raise InvalidInput("a scope names a knowledge base id, or * for every one")
         unknown = set(ops) - valid
         if unknown:
@@ -72,8 +73,8 @@ class ApiKeyStore:
     def create(self, name: str, scopes: dict[str, list[str]] | list[str] | None, created_by: str,
                expires_in_days: int | None = None, system_admin: bool = False) -> NewApiKey:
         name = (name or "").strip()
-        if not name or len(name) > 200:
-            raise InvalidInput("an API key needs a name of 1-200 characters")
+        if not name or len(name) > 200 or has_control_characters(name):
+            raise InvalidInput("an API key needs a name of 1-200 characters without control characters")
         stored = parse_scopes(scopes)
         if not stored and not system_admin:
             raise InvalidInput(f"an API key needs at least one scope, e.g. {{\"{EVERYONE}\": [\"search\"]}}")

@@ -85,7 +85,7 @@ class AuditTrail:
     def record(self, caller: Any, action: str, *, kb_id: str | None = None, target: str | None = None,
                outcome: str = "ok", **details: Any) -> AuditRecord:
         """Append one record. `caller` is a core.access.Caller (None: anonymous); `details` must be JSON values."""
-        actor = getattr(caller, "subject", None) or "anonymous"
+        actor = (getattr(caller, "subject", None) or "anonymous").replace("\x00", "")
         actor_name = self._mask(getattr(caller, "name", "") or "", kb_id)[:200]
         masked_target = self._mask(target, kb_id)[:500] if target else None
         clean = json.loads(json.dumps(self._mask_details(details, kb_id), default=str, ensure_ascii=False))
@@ -116,8 +116,9 @@ class AuditTrail:
             return row
 
     def _mask(self, text: str | None, kb_id: str | None) -> str:
+        text = (text or "").replace("\x00", "")  # PostgreSQL text holds no NUL
         if not text or self._masker is None:
-            return text or ""
+            return text
         return self._masker(text, kb_id)
 
     def _mask_details(self, value: Any, kb_id: str | None, key: str = "") -> Any:
@@ -127,6 +128,8 @@ class AuditTrail:
             return [self._mask_details(v, kb_id, key) for v in value]
         if isinstance(value, str) and key not in _ID_KEYS and not key.endswith("_id"):
             return self._mask(value, kb_id)
+        if isinstance(value, str):
+            return value.replace("\x00", "")
         return value
 
     # -- reading --------------------------------------------------------------------------------

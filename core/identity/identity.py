@@ -20,6 +20,7 @@ from zhiku.core.identity.passwords import needs_rehash, verify_password
 from zhiku.core.identity.user_store import UserStore
 from zhiku.core.identity.web_sessions import SessionStore
 from zhiku.core.models import utcnow
+from zhiku.core.identity.plain_text import without_control_characters
 
 SIGN_IN_FAILED = "Wrong user name or password."  # the same words whatever was wrong: no user enumeration
 
@@ -51,7 +52,8 @@ class Identity:
         """The user a name and password prove, else Unauthenticated with one message for every cause (unknown
         name, wrong password, disabled user) but the lockout, which is counted per name whether it exists or
         not and so tells nothing either. Every attempt goes to the audit trail."""
-        name = (username or "").strip().lower()[:200]
+        # Control characters never reach the store (PostgreSQL refuses NUL); such a name matches no user.
+        name = without_control_characters((username or "").strip().lower())[:200]
         password = password or ""
         anonymous_target = name or "(empty)"
         until = self.throttle.locked_until(name)

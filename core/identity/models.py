@@ -93,7 +93,8 @@ class AuditRecord(Base):
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    actor: Mapped[str] = mapped_column(String(200))        # the caller's subject: user:<id>, key:<id>, system, anonymous
+    # the caller's subject: user:<id>, key:<id>, system, anonymous
+    actor: Mapped[str] = mapped_column(String(200))
     actor_name: Mapped[str] = mapped_column(String(200), default="")
     action: Mapped[str] = mapped_column(String(60))
     outcome: Mapped[str] = mapped_column(String(20), default="ok")  # ok | failed | denied

@@ -12,6 +12,7 @@ from zhiku.core.errors import Conflict, InvalidInput, NotFound
 from zhiku.core.identity.models import Group, GroupMember, User
 from zhiku.core.identity.passwords import check_password_policy, hash_password
 from zhiku.core.models import utcnow
+from zhiku.core.identity.plain_text import has_control_characters, without_control_characters
 
 _NAME = re.compile(r"^[\w.@-]{1,100}$")
 
@@ -21,6 +22,14 @@ def normal_username(username: str) -> str:
     if not _NAME.match(name):
         raise InvalidInput("A user name is 1-100 letters, digits, '.', '_', '@' or '-'.")
     return name
+
+
+def plain_text(value: str, field: str, limit: int = 200) -> str:
+    """A display name or description: no control characters (PostgreSQL refuses NUL; terminals obey escapes)."""
+    value = (value or "").strip()
+    if has_control_characters(value) or len(value) > limit:
+        raise InvalidInput(f"{field} must be at most {limit} characters without control characters")
+    return value
 
 
 def normal_group_name(name: str) -> str:
@@ -48,7 +57,8 @@ class UserStore:
                 raise InvalidInput("A local user needs a password.")
             check_password_policy(password, name, self.password_min_length)
         with self._sessions() as s:
-            user = User(username=name, display_name=(display_name or name)[:200], system_admin=system_admin,
+            user = User(username=name, display_name=plain_text(display_name, "display_name") or name,
+                        system_admin=system_admin,
                         source=source, password_hash=hash_password(password) if password is not None else None,
                         password_changed_at=utcnow() if password is not None else None)
             s.add(user)
@@ -81,6 +91,8 @@ class UserStore:
         if set(changes) - allowed:
             raise InvalidInput(f"only {sorted(allowed)} can be changed here")
         user_id = self.get_user(id_or_username).id
+        if "display_name" in changes:
+            changes["display_name"] = plain_text(changes["display_name"], "display_name")
         with self._sessions() as s:
             user = s.get(User, user_id)
             for name, value in changes.items():
@@ -120,12 +132,13 @@ class UserStore:
         with self._sessions() as s:
             user = s.scalar(select(User).where(User.username == name))
             if user is None:
-                user = User(username=name, display_name=display_name or name, source="ldap", system_admin=system_admin)
+                user = User(username=name, display_name=without_control_characters(display_name or "")[:200] or name,
+                            source="ldap", system_admin=system_admin)
                 s.add(user)
             elif user.source != "ldap":
                 raise Conflict(f"{name!r} is a local user; the directory cannot sign it in")
             else:
-                user.display_name = display_name or name
+                user.display_name = without_control_characters(display_name or "")[:200] or name
                 user.system_admin = system_admin
             s.commit()
             return user
@@ -133,6 +146,7 @@ class UserStore:
     # -- groups ---------------------------------------------------------------------------------
     def create_group(self, name: str, description: str = "") -> Group:
         name = normal_group_name(name)
+        description = plain_text(description, "description", 2000)
         with self._sessions() as s:
             group = Group(name=name, description=description)
             s.add(group)

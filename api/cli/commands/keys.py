@@ -40,7 +40,8 @@ def list_keys():
     """Keys with their scopes, state, expiry and last use (never the key itself)."""
     with open_identity() as identity:
         for key in identity.keys.list():
-            scopes = "admin" if key.system_admin else ";".join(f"{kb}:{','.join(ops)}" for kb, ops in key.scopes.items())
+            scopes = "admin" if key.system_admin else \
+                ";".join(f"{kb}:{','.join(ops)}" for kb, ops in key.scopes.items())
             expires = key.expires_at.isoformat(timespec="seconds") if key.expires_at else "never"
             used = key.last_used_at.isoformat(timespec="seconds") if key.last_used_at else "never"
             typer.echo(f"{key.id}\t{key.name}\t{key_state(key)}\t{scopes}\texpires {expires}\tlast used {used}")

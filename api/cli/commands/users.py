@@ -78,7 +78,8 @@ def enable(username: str):
 
 @group.command("passwd")
 def passwd(username: str,
-           password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input")):
+           password_stdin: bool = typer.Option(False, "--password-stdin",
+                                               help="Read the password from standard input")):
     """Set a local user's password (ends the user's sessions and lifts a sign-in lockout)."""
     password = _read_password(password_stdin)
     with open_identity() as identity:
