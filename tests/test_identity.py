@@ -141,6 +141,12 @@ def test_sessions_end_when_idle_too_long_and_when_the_user_is_disabled(api):
         s.commit()
     assert api.get("/auth/me").status_code == 401
     assert sign_in(api, "idle1").status_code == 200
+    with sessions() as s:  # however busy, a session ends ZHIKU_SESSION_MAX_HOURS after sign-in
+        for row in s.query(WebSession).all():
+            row.expires_at = utcnow() - timedelta(seconds=1)
+        s.commit()
+    assert api.get("/auth/me").status_code == 401
+    assert sign_in(api, "idle1").status_code == 200
     user = api.get("/users/idle1", headers=api.admin).json()
     assert api.patch(f"/users/{user['id']}", json={"disabled": True}, headers=api.admin).status_code == 200
     assert api.get("/auth/me").status_code == 401
@@ -295,3 +301,12 @@ def test_the_demo_people_sign_in_with_the_readme_passwords(settings, runtime, ca
             assert f"| `{username}` | `{password}` |" in readme
             me = client.post("/auth/login", json={"username": username, "password": password}).json()
             assert me["system_admin"] is admin and me["groups"] == groups
+
+
+def test_session_cookies_are_secure_over_https(settings, runtime):
+    admin = admin_headers(settings)
+    with TestClient(create_app(settings, runtime), base_url="https://testserver") as client:
+        client.post("/users", json={"username": "secure1", "password": STRONG}, headers=admin)
+        reply = client.post("/auth/login", json={"username": "secure1", "password": STRONG})
+        cookies = reply.headers.get_list("set-cookie")
+        assert len(cookies) == 2 and all("Secure" in c and "SameSite=strict" in c for c in cookies)
