@@ -2,8 +2,8 @@
 
 `admin_headers(settings)` creates a system-administrator API key in the metadata store the settings name (the
 schema is migrated first, so it works before the app starts) and returns the Authorization header that sends it.
-Tests that build their own app pass it to TestClient(..., headers=...), httpx, the OpenAI SDK or the browser
-(`authorize_browser`)."""
+Tests that build their own app pass it to TestClient(..., headers=...), httpx or the OpenAI SDK; browser tests
+sign in with a real session (`authorize_browser`)."""
 from __future__ import annotations
 
 from zhiku.core.db import make_engine, migrate, session_factory
@@ -30,14 +30,41 @@ def admin_headers(settings) -> dict[str, str]:
     return {"Authorization": f"Bearer {admin_key(settings)}"}
 
 
+BROWSER_ADMIN = ("ui-admin", "Browser-Tests-2026!")  # a system administrator the browser tests sign in as
+
+
+def create_browser_admin(settings) -> None:
+    from zhiku.core.errors import Conflict
+    from zhiku.core.identity.user_store import UserStore
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        migrate(engine)
+        try:
+            UserStore(session_factory(engine)).create_user(*BROWSER_ADMIN, "UI tests", system_admin=True)
+        except Conflict:
+            pass
+    finally:
+        engine.dispose()
+
+
 def authorize_browser(page, url: "AuthorizedUrl") -> None:
-    """Every request the page makes (documents, fetch, XHR) carries the admin key: for browser tests of pages
-    that are not about signing in (tests/test_ui_identity.py signs in through the sign-in page)."""
-    page.context.set_extra_http_headers(url.admin)
+    """Sign the page's browser context in as a system administrator with a real session: the sign-in route sets
+    the cookies (HttpOnly session, readable CSRF token), which go into the context, so every request the pages
+    make — fetch, XHR, downloads, images — carries them as a signed-in user's would. For browser tests of pages
+    that are not about signing in (tests/test_ui_identity.py signs in through the sign-in page itself)."""
+    import httpx
+
+    username, password = BROWSER_ADMIN
+    reply = httpx.post(f"{url}/auth/login", json={"username": username, "password": password}, timeout=30)
+    reply.raise_for_status()
+    page.context.add_cookies([{"name": cookie.name, "value": cookie.value, "url": str(url), "sameSite": "Strict",
+                               "httpOnly": cookie.name == "zhiku_session"} for cookie in reply.cookies.jar])
 
 
 class AuthorizedUrl(str):
-    """A live server's base URL that also carries the admin's Authorization header (`.admin`)."""
+    """A live server's base URL that also carries the admin's Authorization header (`.admin`); the server also
+    has the browser tests' administrator (`authorize_browser`)."""
 
     admin: dict[str, str]
 
@@ -45,4 +72,5 @@ class AuthorizedUrl(str):
     def of(cls, url: str, settings) -> "AuthorizedUrl":
         made = cls(url)
         made.admin = admin_headers(settings)
+        create_browser_admin(settings)
         return made
