@@ -7,8 +7,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from zhiku.api.knowledge_service import KnowledgeService
-from zhiku.api.routes import (answers, assistant, documents, graph, health, knowledge_bases, openai_compat, reports, research,
-                        search, sources)
+from zhiku.api.auth.audit_middleware import AuditMiddleware
+from zhiku.api.auth.denials import install_denial_audit
+from zhiku.api.deps import current_caller
+from zhiku.api.routes import (answers, api_keys, assistant, audit, auth, documents, graph, groups, health, knowledge_bases,
+                              openai_compat, reports, research, search, sources, users)
 from zhiku.api.rate_limits import RateLimits, enforce_rate_limit
 from zhiku.api.request_body import RequestBodyGuard
 from zhiku.api.request_guards import OriginCheckMiddleware, TrustedHostMiddleware
@@ -32,6 +35,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = rt
         app.state.service = KnowledgeService(rt)
         rt.start()
+        if settings.load_demo:  # the demo's admin, credit officer and teller, before a first admin is invented
+            from zhiku.api.demo_users import ensure_demo_users
+
+            ensure_demo_users(rt.identity)
+        rt.identity.ensure_first_admin()
+        rt.identity.sessions.purge_ended()
         if settings.load_demo:
             from zhiku.api.demo_loader import load_demo_kb
 
@@ -53,12 +62,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app.state.rate_limits = RateLimits(settings.rate_limit_expensive, settings.rate_limit_other,
                                        settings.rate_limit_storage)
+    install_denial_audit(app)
     app.include_router(health.router)
+    # Sign-in and sign-out answer anonymous callers (rate-limited per address); every other router first
+    # resolves the caller (401 without a credential), then rate-limits per caller (api/rate_limits.py).
+    app.include_router(auth.router, dependencies=[Depends(enforce_rate_limit)])
     for module in (knowledge_bases, documents, sources, search, answers, assistant, reports, research, graph,
-                   openai_compat):
-        app.include_router(module.router, dependencies=[Depends(enforce_rate_limit)])
+                   openai_compat, users, groups, api_keys, audit):
+        app.include_router(module.router, dependencies=[Depends(current_caller), Depends(enforce_rate_limit)])
     mount_ui(app)
     # The last added runs first: headers on every response, refusals included.
+    app.add_middleware(AuditMiddleware)  # innermost: records what the routes did, with the caller they resolved
     queue = dict(max_waiting=settings.work_queue_length, max_wait_s=settings.work_queue_wait_seconds)
     app.add_middleware(ConcurrencyLimitMiddleware, queues={
         RouteCost.SEARCH: WorkQueue(settings.concurrent_searches, **queue),

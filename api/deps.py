@@ -16,11 +16,14 @@ def get_service(request: Request) -> KnowledgeService:
 
 
 def current_caller(request: Request):
-    """The caller of this request. Until sign-in lands (issue #11) every request is the system itself.
+    """The caller of this request (core/access.Caller), from its API key or session cookie (api/auth/credentials.py);
+    no credential: 401. Set on request.state.caller for the rate limits and the audit trail. FastAPI runs it once
+    per request however many dependencies name it."""
+    from zhiku.api.auth.credentials import resolve_caller
 
-    Authentication replaces this body; routes and the authorisation code only depend on its signature.
-    """
-    from zhiku.core.access import SYSTEM_CALLER
-
-    request.state.caller = SYSTEM_CALLER
-    return SYSTEM_CALLER
+    cached = getattr(request.state, "caller", None)
+    if cached is not None:
+        return cached
+    caller = resolve_caller(request, request.app.state.runtime.identity)
+    request.state.caller = caller
+    return caller

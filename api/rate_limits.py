@@ -41,7 +41,7 @@ class RateLimits:
 def caller_key(request: Request) -> str:
     caller = getattr(request.state, "caller", None)
     if caller is not None:
-        return f"caller:{getattr(caller, 'user_id', None) or caller}"
+        return f"caller:{getattr(caller, 'subject', None) or caller}"
     return f"address:{request.client.host if request.client else 'unknown'}"
 
 

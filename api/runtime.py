@@ -18,6 +18,7 @@ from zhiku.core.conversation_store import ConversationStore
 from zhiku.core.db import make_engine, migrate, session_factory
 from zhiku.core.file_retention import FileRetention
 from zhiku.core.file_store import FileStore
+from zhiku.core.identity.identity import Identity
 from zhiku.core.metadata_store import MetadataStore
 from zhiku.core.settings import Settings
 from zhiku.index.embedding_cache import CachingEmbedder
@@ -35,6 +36,7 @@ from zhiku.ingest.parse_limits import MIB, ParseLimits
 from zhiku.ingest.pipeline import IngestionPipeline
 from zhiku.graph.graph_builder import GraphBuilder
 from zhiku.guardrails.guarded_retriever import GuardedRetriever, evidence
+from zhiku.guardrails.pii import mask_pii
 from zhiku.guardrails.policy import DEFAULT_REFUSAL, GuardrailPolicy
 from zhiku.graph.graph_connection import GraphConnection
 from zhiku.graph.graph_store import GraphStore
@@ -76,6 +78,12 @@ class Runtime:
     @cached_property
     def conversations(self) -> ConversationStore:
         return ConversationStore(self._sessions)
+
+    @cached_property
+    def identity(self) -> Identity:
+        """Users, groups, sessions, API keys and the audit trail (core/identity/), over the metadata store; the
+        audit trail masks personal data with the guardrails' masker."""
+        return Identity(self._sessions, self.settings, masker=lambda text, _kb_id: mask_pii(text))
 
     @cached_property
     def files(self) -> FileStore:

@@ -42,6 +42,16 @@ class Caller:
         return [self.subject, *(f"group:{g}" for g in sorted(self.groups))]
 
     @property
+    def user_id(self) -> str | None:
+        """The users-table id of a signed-in person (None for an API key or the system)."""
+        return self.subject.removeprefix("user:") if self.kind is CallerKind.USER else None
+
+    @property
+    def key_id(self) -> str | None:
+        """The api_keys-table id of a service caller (None otherwise)."""
+        return self.subject.removeprefix("key:") if self.kind is CallerKind.SERVICE else None
+
+    @property
     def sees_everything(self) -> bool:
         return self.kind is CallerKind.SYSTEM or self.system_admin
 

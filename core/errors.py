@@ -95,3 +95,21 @@ class RateLimited(ZhikuError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.headers = {"Retry-After": str(retry_after)}
+
+
+class Unauthenticated(ZhikuError):
+    """No valid credential: sign in, or send `Authorization: Bearer <API key>`."""
+
+    http_status = 401
+    code = "unauthenticated"
+
+    def __init__(self, message: str = "Sign in first, or send an API key as 'Authorization: Bearer <key>'."):
+        super().__init__(message)
+        self.headers = {"WWW-Authenticate": 'Bearer realm="zhiku"'}
+
+
+class Forbidden(ZhikuError):
+    """The caller is known but may not do this."""
+
+    http_status = 403
+    code = "forbidden"

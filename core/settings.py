@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zhiku.core.errors import ZhikuError
@@ -322,6 +322,43 @@ class Settings(BaseSettings):
         "(POST, PUT, PATCH, DELETE), as JSON: [\"https://portal.bank.local\"]. Requests from a page of any other "
         "origin are refused with 403 (cross-site request forgery); clients that send no Origin (CLI, SDKs) are "
         "not affected.")
+    # --- identity: sign-in, sessions, API keys, directory (docs/security.md) ---------------------
+    admin_username: str = Field("admin", description="User name of the system administrator created at first start "
+                                "(when the metadata store has no user yet).")
+    admin_password: SecretStr | None = Field(None, description="Password of that first administrator. Unset: a random "
+                                             "one is generated and printed once on the service's standard error. "
+                                             "It must meet the password policy.")
+    password_min_length: int = Field(12, ge=8, le=128, description="Shortest password a local user may set; it must "
+                                     "also mix at least three of lower-case, upper-case, digits and other "
+                                     "characters and must not contain the user name.")
+    session_idle_minutes: float = Field(30, gt=0, description="A web session not used for this long ends (the user "
+                                        "signs in again).")
+    session_max_hours: float = Field(12, gt=0, description="A web session ends this long after sign-in, however "
+                                     "busy.")
+    session_cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto", description="The Secure flag of the session cookies: auto (set when the sign-in request came over "
+        "HTTPS as the server sees it; behind a proxy that ends TLS, use always), always, or never.")
+    login_max_failures: int = Field(5, ge=1, le=100, description="Failed sign-ins in a row after which a user name "
+                                    "is locked (whether or not such a user exists, so a lockout tells nothing).")
+    login_lockout_minutes: float = Field(15, gt=0, description="How long a locked user name stays locked.")
+    api_key_default_days: int = Field(90, ge=0, description="Lifetime of a new API key when its creator names none; "
+                                      "0: keys without an expiry date.")
+    ldap_url: str | None = Field(None, description="LDAP server for directory sign-in (ldap://host:389 or "
+                                 "ldaps://host:636). Unset: local users only.")
+    ldap_user_dn_template: str = Field("uid={username},ou=people,dc=example,dc=org", description="The DN a user "
+                                       "name binds as ({username} is escaped for a DN).")
+    ldap_group_base: str | None = Field(None, description="Where the directory's groups are searched (e.g. "
+                                        "ou=groups,dc=example,dc=org); unset: groups are not read.")
+    ldap_group_filter: str = Field("(|(member={user_dn})(uniqueMember={user_dn})(memberUid={username}))",
+                                   description="LDAP filter for the groups of the signed-in user.")
+    ldap_group_map: dict[str, str] = Field(default_factory=dict, description="Directory group (its cn) → Zhiku "
+                                           "group name, as JSON: {\"credit-officers\": \"credit\"}; directory "
+                                           "groups not listed are ignored.")
+    ldap_admin_group: str | None = Field(None, description="Members of this directory group (cn) are system "
+                                         "administrators.")
+    ldap_start_tls: bool = Field(False, description="Upgrade an ldap:// connection with StartTLS before binding.")
+    ldap_timeout_seconds: float = Field(5, gt=0, description="Connect and response timeout of the LDAP server.")
+
     host: str = Field("127.0.0.1", description="Address `zhiku serve` binds to.")
     port: int = Field(8000, description="Port `zhiku serve` listens on.")
 

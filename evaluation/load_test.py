@@ -85,11 +85,36 @@ def _long_query(rng: random.Random, questions: list[str]) -> str:
     return text[:LONG_QUERY_CHARS]
 
 
+# One API key per simulated client (rate limits count per signed-in caller); with --url, the one --api-key.
+_KEYS: list[str] = []
+
+
+def _headers(number: int = 0) -> dict[str, str]:
+    return {"Authorization": f"Bearer {_KEYS[number % len(_KEYS)]}"} if _KEYS else {}
+
+
+def _issue_keys(data_dir: Path, count: int) -> list[str]:
+    """Search-and-ask keys in the throwaway server's metadata store (migrated here first, before it starts)."""
+    from zhiku.core.db import make_engine, migrate, session_factory
+    from zhiku.core.identity.api_keys import ApiKeyStore
+    from zhiku.core.settings import Settings
+
+    engine = make_engine(Settings(data_dir=data_dir, _env_file=None).resolved_database_url)
+    try:
+        migrate(engine)
+        store = ApiKeyStore(session_factory(engine))
+        return [store.create(f"load client {n}", {"*": ["search", "ask"]}, "load test", expires_in_days=1).secret
+                for n in range(count)]
+    finally:
+        engine.dispose()
+
+
 async def _client(url: str, address: str, kind: str, stop_at: float, questions: list[str], tally: Tally,
                   seed: int, grace_s: float) -> None:
     rng = random.Random(seed)
     transport = httpx.AsyncHTTPTransport(local_address=address)
-    async with httpx.AsyncClient(base_url=url, transport=transport, timeout=TIMEOUT_S) as client:
+    async with httpx.AsyncClient(base_url=url, transport=transport, timeout=TIMEOUT_S,
+                                 headers=_headers(seed)) as client:
         while time.monotonic() < stop_at:
             if kind == "search":
                 path, body = "/search", {"query": rng.choice(questions)}
@@ -133,7 +158,7 @@ async def _unloaded(url: str, questions: list[str], requests: int = 40) -> tuple
     """One client alone: ordinary searches, then 2,000-character ones (what one of them costs by itself)."""
     ordinary, long = Tally(), Tally()
     rng = random.Random(0)
-    async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT_S) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT_S, headers=_headers()) as client:
         for tally, count, query in ((ordinary, requests, None), (long, requests // 4, "long")):
             for i in range(count):
                 text = _long_query(rng, questions) if query else (questions * 3)[i % (len(questions) * 3)]
@@ -157,9 +182,9 @@ def _wait_until_ingested(url: str, timeout_s: float = 1800) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            kbs = httpx.get(f"{url}/knowledge-bases", timeout=10).json()
+            kbs = httpx.get(f"{url}/knowledge-bases", timeout=10, headers=_headers()).json()
             documents = [d for kb in kbs for d in httpx.get(f"{url}/knowledge-bases/{kb['id']}/documents",
-                                                            timeout=10).json()]
+                                                            timeout=10, headers=_headers()).json()]
             # the job, not the document: the graph stage runs after a document is searchable
             if documents and all((d.get("latest_job") or {}).get("status") in ("done", "failed") for d in documents):
                 return
@@ -170,7 +195,7 @@ def _wait_until_ingested(url: str, timeout_s: float = 1800) -> None:
 
 
 def run(url: str | None = None, port: int = 8765, seconds: float = 60, clients: int = 50, long_clients: int = 8,
-        grace_s: float = GRACE_S) -> dict:
+        grace_s: float = GRACE_S, api_key: str | None = None) -> dict:
     """The three phases against `url` (or a throwaway `zhiku serve --demo` on `port`); a dict of the figures."""
     questions = _questions()
     server = None
@@ -178,7 +203,10 @@ def run(url: str | None = None, port: int = 8765, seconds: float = 60, clients: 
     target = url or f"http://127.0.0.1:{port}"
     try:
         if not url:
+            _KEYS[:] = _issue_keys(Path(workdir.name) / "data", clients + long_clients + 1)
             server = _start_server(port, Path(workdir.name) / "data", Path(workdir.name) / "server.log")
+        elif api_key:
+            _KEYS[:] = [api_key]
         _wait_until_ingested(target)
         unloaded, unloaded_long = asyncio.run(_unloaded(target, questions))
         half = clients // 2
@@ -220,10 +248,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--long-clients", type=int, default=8)
+    parser.add_argument("--api-key", default=os.environ.get("ZHIKU_API_KEY"),
+                        help="with --url: the API key every client sends (default ZHIKU_API_KEY)")
     parser.add_argument("--grace", type=float, default=GRACE_S, help="seconds a phase waits for requests in flight")
     parser.add_argument("--output", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
-    result = run(args.url, args.port, args.seconds, args.clients, args.long_clients, args.grace)
+    result = run(args.url, args.port, args.seconds, args.clients, args.long_clients, args.grace, args.api_key)
     print(report(result))
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -99,7 +99,10 @@ def run_service_benchmark(dataset: BeirDataset, base: Settings, passages: int | 
         time.sleep(0.05)
     search_ms, ask_ms = [], []
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        key = runtime.identity.keys.create("service benchmark", {"*": ["search", "ask"]}, "benchmark",
+                                           expires_in_days=1).secret
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
+                          headers={"Authorization": f"Bearer {key}"}) as client:
             for q in dataset.queries[:3]:  # warm-up: first calls load the model and jieba
                 client.post("/search", json={"query": q.text, "knowledge_bases": [kb.id]})
             for i, q in enumerate(dataset.queries):

@@ -3,7 +3,10 @@
 Two backends behind one class:
 
     ZhikuRetriever(service=KnowledgeService(runtime), knowledge_bases=["信用卡"])   # in-process
-    ZhikuRetriever(base_url="http://zhiku:8000", knowledge_bases=["信用卡"])        # a running Zhiku (POST /search)
+    ZhikuRetriever(base_url="http://zhiku:8000", api_key="zk_…", knowledge_bases=["信用卡"])  # a running Zhiku
+
+A running Zhiku needs an API key (`zhiku keys create --scope "<kb id or *>:search"`): `api_key=`, or the
+ZHIKU_API_KEY environment variable; it is sent as `Authorization: Bearer <key>`.
 
 Each hit becomes NodeWithScore(TextNode(text, id_=chunk_id, metadata={document_name, page, heading_path, label,
 start_s, end_s, kb_id, document_id, scores}), score). Only `label` reaches an LLM's prompt or an embedding;
@@ -15,6 +18,7 @@ this path downloads anything (no nltk data, no tiktoken encodings): it works off
 """
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -67,12 +71,16 @@ class RemoteSearch:
     """Searches a running Zhiku over HTTP (POST {base_url}/search)."""
 
     def __init__(self, base_url: str | None = None, *, http_client: httpx.Client | None = None,
-                 headers: dict[str, str] | None = None, timeout: float = 60.0):
+                 headers: dict[str, str] | None = None, timeout: float = 60.0, api_key: str | None = None):
         if http_client is None and not base_url:
             raise ConfigurationError("a remote ZhikuRetriever needs base_url (e.g. http://127.0.0.1:8000) or an "
                                      "httpx.Client")
+        api_key = api_key or os.environ.get("ZHIKU_API_KEY")
+        headers = {**(headers or {}), **({"Authorization": f"Bearer {api_key}"} if api_key else {})}
         self._owned = http_client is None
         self.client = http_client or httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout)
+        if http_client is not None and api_key:
+            self.client.headers["Authorization"] = f"Bearer {api_key}"
 
     def search(self, query: str, *, knowledge_bases=None, top_k=None, document_ids=None, file_types=None,
                mode=None) -> list[dict]:
@@ -130,7 +138,7 @@ def _build_retriever_class() -> type:
 
         def __init__(self, service: "KnowledgeService | None" = None, *, base_url: str | None = None,
                      http_client: httpx.Client | None = None, headers: dict[str, str] | None = None,
-                     timeout: float = 60.0, knowledge_bases: list[str] | None = None, top_k: int | None = None,
+                     api_key: str | None = None, timeout: float = 60.0, knowledge_bases: list[str] | None = None, top_k: int | None = None,
                      document_ids: list[str] | None = None, file_types: list[str] | None = None,
                      mode: str | None = None, use_context: bool = False, **kwargs: Any):
             if (service is None) == (base_url is None and http_client is None):
@@ -139,7 +147,7 @@ def _build_retriever_class() -> type:
             super().__init__(**kwargs)
             self.backend: SearchBackend = (InProcessSearch(service) if service is not None else
                                            RemoteSearch(base_url, http_client=http_client, headers=headers,
-                                                        timeout=timeout))
+                                                        timeout=timeout, api_key=api_key))
             self.knowledge_bases = knowledge_bases
             self.top_k = top_k
             self.document_ids = document_ids

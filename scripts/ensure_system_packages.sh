@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Zhiku needs beside Python: ffmpeg (decodes audio and video) and, for the
 # tests, espeak-ng (synthesises speech clips), a CJK font (renders scanned-page fixtures) and Chromium (the
-# browser tests drive it with Playwright).
+# browser tests drive it with Playwright) and slapd (directory sign-in tests).
 # Usage: ensure_system_packages.sh [test]
 set -euo pipefail
 need=()
@@ -10,6 +10,8 @@ if [ "${1:-}" = "test" ]; then
   command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
   [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  # OpenLDAP's server: tests/test_ldap_sign_in.py signs in against a real directory on loopback
+  [ -x /usr/sbin/slapd ] || need+=(slapd)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -158,11 +158,13 @@ def runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber):
 
 @pytest.fixture
 def client(settings, runtime):
+    """The API as a system administrator, through a real credential (an admin API key: tests/credentials.py)."""
     from fastapi.testclient import TestClient
 
+    from tests.credentials import admin_headers
     from zhiku.api.app import create_app
 
-    with TestClient(create_app(settings, runtime)) as test_client:
+    with TestClient(create_app(settings, runtime), headers=admin_headers(settings)) as test_client:
         yield test_client
 
 

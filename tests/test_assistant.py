@@ -7,6 +7,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.credentials import admin_headers
 from zhiku.core.conversation_store import ConversationStore
 from zhiku.retrieval.extractive_answer import NOT_FOUND
 from tests.conftest import llm_settings, make_runtime, wait_for_job
@@ -124,7 +125,7 @@ def test_the_local_llm_streams_a_cited_chinese_answer(tmp_path, bolt_server, llm
     settings = Settings(data_dir=tmp_path / "data", _env_file=None, **graph_settings(bolt_server),
                         **llm_settings(llm_server))
     runtime = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)
-    with TestClient(create_app(settings, runtime)) as client:
+    with TestClient(create_app(settings, runtime), headers=admin_headers(settings)) as client:
         kb_id = client.post("/knowledge-bases", json={"name": "cards"}).json()["id"]
         item = client.post(f"/knowledge-bases/{kb_id}/documents",
                            files=[("files", ("信用卡FAQ.md", CARD_FAQ.encode(), "text/markdown"))]).json()["items"][0]

@@ -11,6 +11,7 @@ import pytest
 from docx import Document as DocxDocument
 from fastapi.testclient import TestClient
 
+from tests.credentials import admin_headers
 from tests.conftest import graph_settings, make_runtime
 
 DEMO = Path(__file__).resolve().parent.parent / "demo"
@@ -25,7 +26,7 @@ def report_client(tmp_path_factory, bolt_server, shared_embedder, shared_ocr_rea
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("credit"), _env_file=None, **graph_settings(bolt_server))
     runtime = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)
-    with TestClient(create_app(settings, runtime)) as client:
+    with TestClient(create_app(settings, runtime), headers=admin_headers(settings)) as client:
         kb_id = client.post("/knowledge-bases", json={"name": "credit", "language": "zh"}).json()["id"]
         files = [("files", (name, (DEMO / "bank_kb" / name).read_bytes(), "application/octet-stream"))
                  for name in TRUTH["documents"]]

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from tests.credentials import admin_headers
 from tests.conftest import make_runtime, wait_for_job
 
 
@@ -33,7 +34,7 @@ def tuned_client(settings, shared_embedder, shared_ocr_reader, shared_transcribe
 
     tuned = settings.model_copy(update={"large_job_mb": 5 / 1024})
     runtime = make_runtime(tuned, shared_embedder, shared_ocr_reader, shared_transcriber)
-    with TestClient(create_app(tuned, runtime)) as client:
+    with TestClient(create_app(tuned, runtime), headers=admin_headers(tuned)) as client:
         yield client, runtime
     runtime.close()
 

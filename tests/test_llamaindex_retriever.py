@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.credentials import create_key
 from tests.live_server import live_server
 from tests.test_openai_compat import DOCUMENT, KB, QUESTION, _knowledge_base
 
@@ -87,7 +88,8 @@ def test_remote_retrieval_over_http_and_in_a_query_engine(client, settings, runt
 
     kb_id = _knowledge_base(client)
     with live_server(create_app(settings, runtime)) as base_url:
-        retriever = ZhikuRetriever(base_url=base_url, knowledge_bases=[KB], top_k=3)
+        search_key = create_key(settings, {"*": ["search"]}, name="llamaindex")
+        retriever = ZhikuRetriever(base_url=base_url, api_key=search_key, knowledge_bases=[KB], top_k=3)
         try:
             nodes = retriever.retrieve(QUESTION)
             _check_nodes(nodes, kb_id)
@@ -105,8 +107,11 @@ def test_remote_retrieval_over_http_and_in_a_query_engine(client, settings, runt
             assert kb_id not in prompt
 
             with pytest.raises(RemoteZhikuError) as missing:
-                ZhikuRetriever(base_url=base_url, knowledge_bases=["no-such-kb"]).retrieve(QUESTION)
+                ZhikuRetriever(base_url=base_url, api_key=search_key, knowledge_bases=["no-such-kb"]).retrieve(QUESTION)
             assert missing.value.http_status == 404 and missing.value.code == "not_found"
+            with pytest.raises(RemoteZhikuError) as anonymous:
+                ZhikuRetriever(base_url=base_url, knowledge_bases=[KB]).retrieve(QUESTION)
+            assert anonymous.value.http_status == 401 and anonymous.value.code == "unauthenticated"
         finally:
             retriever.close()
 

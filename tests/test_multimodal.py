@@ -11,6 +11,7 @@ import zlib
 
 import pytest
 
+from tests.credentials import admin_headers
 from zhiku.core.settings import Settings
 from zhiku.index.vector_store import ChunkFilter
 from tests.conftest import make_runtime, wait_for_job
@@ -51,7 +52,7 @@ def media_client(media_runtime):
 
     from zhiku.api.app import create_app
 
-    with TestClient(create_app(media_runtime.settings, media_runtime)) as client:
+    with TestClient(create_app(media_runtime.settings, media_runtime), headers=admin_headers(media_runtime.settings)) as client:
         yield client
 
 

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from tests.credentials import admin_headers, create_key
 from zhiku.core.settings import Settings
 from tests.live_server import live_server
 from tests.conftest import graph_settings, llm_settings, make_runtime, wait_for_job
@@ -222,7 +223,13 @@ def test_the_openai_sdk_works_unchanged(client, settings, runtime):
 
     _knowledge_base(client)
     with live_server(create_app(settings, runtime)) as base_url:
-        sdk = openai.OpenAI(base_url=f"{base_url}/v1", api_key="not-checked", max_retries=0, timeout=120)
+        # the SDK's api_key is a Zhiku API key, sent as Authorization: Bearer
+        refused = openai.OpenAI(base_url=f"{base_url}/v1", api_key="zk_not_a_key", max_retries=0, timeout=30)
+        with pytest.raises(openai.AuthenticationError) as unauthenticated:
+            refused.models.list()
+        assert unauthenticated.value.code == "unauthenticated" and "API key" in unauthenticated.value.message
+        sdk_key = create_key(settings, {"*": ["search", "ask"]}, name="openai sdk")
+        sdk = openai.OpenAI(base_url=f"{base_url}/v1", api_key=sdk_key, max_retries=0, timeout=120)
         assert KB in [m.id for m in sdk.models.list()]
         assert sdk.models.retrieve(KB).owned_by == "zhiku"
 
@@ -262,7 +269,7 @@ def llm_client(tmp_path, bolt_server, llm_server, shared_embedder, shared_ocr_re
                         **graph_settings(bolt_server), **llm_settings(llm_server))
     rt = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)
     try:
-        with TestClient(create_app(settings, rt)) as test_client:
+        with TestClient(create_app(settings, rt), headers=admin_headers(settings)) as test_client:
             yield test_client
     finally:
         rt.close()

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from tests.credentials import admin_headers
 from tests import attack_files
 from tests.attack_files import run_bounded
 
@@ -232,7 +233,7 @@ def limited_client(settings, shared_embedder, shared_ocr_reader, shared_transcri
 
     limited = settings.model_copy(update={"max_document_chunks": 5, "max_upload_mb": 60})
     runtime = make_runtime(limited, shared_embedder, shared_ocr_reader, shared_transcriber)
-    with TestClient(create_app(limited, runtime)) as client:
+    with TestClient(create_app(limited, runtime), headers=admin_headers(limited)) as client:
         yield client, runtime
     runtime.close()
 
@@ -278,7 +279,7 @@ def test_a_job_over_its_time_budget_fails_and_indexes_nothing(settings, shared_e
 
     hurried = settings.model_copy(update={"job_time_budget_minutes": 0.00001})  # 0.6 ms
     runtime = make_runtime(hurried, shared_embedder, shared_ocr_reader, shared_transcriber)
-    with TestClient(create_app(hurried, runtime)) as client:
+    with TestClient(create_app(hurried, runtime), headers=admin_headers(hurried)) as client:
         kb_id = client.post("/knowledge-bases", json={"name": "budget"}).json()["id"]
         item, job = _ingest(client, kb_id, "制度.md", "# 制度\n\n授信业务须经过调查、审查和审批。\n".encode())
         assert job["status"] == "failed", job

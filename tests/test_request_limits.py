@@ -12,6 +12,7 @@ import time
 import httpx
 import pytest
 
+from tests.credentials import admin_headers
 from tests.conftest import graph_settings, make_runtime
 from tests.live_server import live_server
 
@@ -73,7 +74,7 @@ def test_a_query_over_the_length_cap_is_refused_before_retrieval(client, setting
     client.post("/knowledge-bases", json={"name": "cap"})
     strict = settings.model_copy(update={"max_query_chars": 50})
     runtime.settings = strict
-    with TestClient(create_app(strict, runtime)) as capped:
+    with TestClient(create_app(strict, runtime), headers=admin_headers(strict)) as capped:
         for path, field in [("/search", "query"), ("/ask", "question"), ("/assistant/chat", "message")]:
             response = capped.post(path, json={field: "贷款利率是多少" * 10})
             assert response.status_code == 422, (path, response.text)
@@ -115,7 +116,8 @@ def live(tmp_path, bolt_server, shared_embedder, shared_ocr_reader, shared_trans
 
 def test_a_600_mib_upload_is_refused_long_before_it_is_sent_whole(live, tmp_path):
     url, runtime = live()
-    kb_id = httpx.post(f"{url}/knowledge-bases", json={"name": "大文件"}).json()["id"]
+    admin = admin_headers(runtime.settings)
+    kb_id = httpx.post(f"{url}/knowledge-bases", json={"name": "大文件"}, headers=admin).json()["id"]
     sent = 0
     boundary = "zhikuboundary"
 
@@ -132,14 +134,14 @@ def test_a_600_mib_upload_is_refused_long_before_it_is_sent_whole(live, tmp_path
     started = time.monotonic()
     try:  # no Content-Length (chunked): the bytes are counted as they arrive
         response = httpx.post(f"{url}/knowledge-bases/{kb_id}/documents", content=body(), timeout=60,
-                              headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+                              headers={"content-type": f"multipart/form-data; boundary={boundary}", **admin})
         assert response.status_code == 413, response.text
         assert "ZHIKU_MAX_UPLOAD_MB" in response.json()["message"]
     except (httpx.WriteError, httpx.RemoteProtocolError):
         pass  # the server answered 413 and closed the connection while the client was still writing
     assert sent < 64 * (1 << 20), f"{sent / (1 << 20):.0f} MiB were sent before the refusal"
     assert time.monotonic() - started < 30
-    assert httpx.get(f"{url}/knowledge-bases/{kb_id}/documents").json() == []
+    assert httpx.get(f"{url}/knowledge-bases/{kb_id}/documents", headers=admin).json() == []
     assert not list(runtime.settings.files_dir.glob("*/*"))  # nothing stored
     # With a declared Content-Length the refusal comes before a byte of the body is read.
     import socket
@@ -152,14 +154,16 @@ def test_a_600_mib_upload_is_refused_long_before_it_is_sent_whole(live, tmp_path
         assert connection.recv(4096).startswith(b"HTTP/1.1 413")
 
 
-def _client_at(address: str) -> httpx.Client:
+def _client_at(address: str, headers: dict | None = None) -> httpx.Client:
     """A client whose connections leave from another loopback address: another client to the server."""
-    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=60)
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=60, headers=headers)
 
 
 def test_rate_limits_apply_per_client_and_answer_429_with_retry_after(live):
-    url, _ = live(rate_limit_expensive="3/minute")
-    with _client_at("127.0.0.1") as first, _client_at("127.0.0.2") as second:
+    url, runtime = live(rate_limit_expensive="3/minute")
+    # signed-in clients are counted per caller (each its own API key), whatever their address
+    with _client_at("127.0.0.1", admin_headers(runtime.settings)) as first, \
+            _client_at("127.0.0.2", admin_headers(runtime.settings)) as second:
         replies = [first.post(f"{url}/search", json={"query": "利率"}) for _ in range(4)]
         assert [r.status_code for r in replies[:3]] != [429] * 3
         assert replies[3].status_code == 429, replies[3].text
@@ -170,13 +174,14 @@ def test_rate_limits_apply_per_client_and_answer_429_with_retry_after(live):
 
 
 def test_a_full_work_queue_answers_503_with_retry_after(live):
-    url, _ = live(concurrent_searches=1, work_queue_length=0, rate_limit_expensive="1000/minute")
-    httpx.post(f"{url}/knowledge-bases", json={"name": "队列"})
+    url, runtime = live(concurrent_searches=1, work_queue_length=0, rate_limit_expensive="1000/minute")
+    admin = admin_headers(runtime.settings)
+    httpx.post(f"{url}/knowledge-bases", json={"name": "队列"}, headers=admin)
     statuses: list[int] = []
     retry_after: list[str] = []
 
     def search():
-        response = httpx.post(f"{url}/search", json={"query": "授信审批流程" * 20}, timeout=60)
+        response = httpx.post(f"{url}/search", json={"query": "授信审批流程" * 20}, timeout=60, headers=admin)
         statuses.append(response.status_code)
         if response.status_code == 503:
             retry_after.append(response.headers["retry-after"])

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from zhiku.core.settings import Settings
+from tests.credentials import AuthorizedUrl, authorize_browser
 from tests.conftest import ARTIFACTS, graph_settings, make_runtime
 from tests.live_server import live_server
 from tests.page_wait import wait_for_js
@@ -42,6 +43,7 @@ def base_url(tmp_path, bolt_server, shared_embedder, shared_ocr_reader, shared_t
     runtime = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)
     try:
         with live_server(create_app(settings, runtime)) as url:
+            url = AuthorizedUrl.of(url, settings)
             yield url
     finally:
         runtime.close()
@@ -58,6 +60,7 @@ def shot(page, name: str) -> None:
 
 def test_admin_console(browser_page, base_url):
     page = browser_page
+    authorize_browser(page, base_url)
     job_replies: list[dict] = []
     page.on("response", lambda r: job_replies.append(r.json()) if "/jobs/" in r.url and r.ok else None)
     page.goto(f"{base_url}/ui/admin.html")
@@ -77,7 +80,7 @@ def test_admin_console(browser_page, base_url):
     form.locator("button[type=submit]").click()
     expect(page.locator("#kb-title")).to_have_text("信贷资料")
     expect(form).to_be_hidden()
-    kbs = httpx.get(f"{base_url}/knowledge-bases").json()
+    kbs = httpx.get(f"{base_url}/knowledge-bases", headers=base_url.admin).json()
     assert [(k["name"], k["language"], k["chunk_size"], k["chunk_overlap"]) for k in kbs] == [("信贷资料", "zh", 300, 30)]
     kb_id = kbs[0]["id"]
     expect(page.locator("#docs .state.empty")).to_be_visible()
@@ -150,7 +153,7 @@ def test_admin_console(browser_page, base_url):
     shot(page, "admin_search")
 
     # -- the graph explorer: search, neighbourhood, expand by click and by keyboard, supporting chunks -----
-    entities = httpx.get(f"{base_url}/graph/entities", params={"q": "华夏通商银行", "kb": kb_id}).json()
+    entities = httpx.get(f"{base_url}/graph/entities", headers=base_url.admin, params={"q": "华夏通商银行", "kb": kb_id}).json()
     bank = next(e["key"] for e in entities if e["name"] == "华夏通商银行")
     branch = next(e["key"] for e in entities if e["name"] == "华夏通商银行上海分行")
     page.locator("#tab-graph").click()
@@ -212,7 +215,7 @@ def test_admin_console(browser_page, base_url):
     delete.click()
     dialog.locator("button[value=confirm]").click()
     expect(page.locator("#docs .state.empty")).to_be_visible()
-    assert httpx.get(f"{base_url}/knowledge-bases/{kb_id}/documents").json() == []
+    assert httpx.get(f"{base_url}/knowledge-bases/{kb_id}/documents", headers=base_url.admin).json() == []
 
     # -- settings: change them, then delete the knowledge base -----------------------------------------
     page.locator("#tab-settings").click()
@@ -221,9 +224,9 @@ def test_admin_console(browser_page, base_url):
     settings.locator("[name=chunk_overlap]").fill("50")
     settings.locator("button[type=submit]").click()
     expect(page.locator("#kb-meta")).to_contain_text("300 / 重叠：50")
-    assert httpx.get(f"{base_url}/knowledge-bases/{kb_id}").json()["chunk_overlap"] == 50
+    assert httpx.get(f"{base_url}/knowledge-bases/{kb_id}", headers=base_url.admin).json()["chunk_overlap"] == 50
     page.locator("#kb-delete").click()
     expect(dialog).to_contain_text("信贷资料")
     dialog.locator("button[value=confirm]").click()
     expect(page.locator("#kb-list .state.empty")).to_be_visible()
-    assert httpx.get(f"{base_url}/knowledge-bases").json() == []
+    assert httpx.get(f"{base_url}/knowledge-bases", headers=base_url.admin).json() == []

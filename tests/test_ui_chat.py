@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from zhiku.core.settings import Settings
+from tests.credentials import AuthorizedUrl, authorize_browser
 from tests.conftest import ARTIFACTS, make_runtime
 from tests.live_server import live_server
 from tests.page_wait import wait_for_js
@@ -31,6 +32,7 @@ def chat_server(tmp_path, database_url, shared_embedder, shared_ocr_reader, shar
     runtime = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)
     try:
         with live_server(create_app(settings, runtime)) as base_url:
+            base_url = AuthorizedUrl.of(base_url, settings)
             yield base_url
     finally:
         runtime.close()
@@ -100,7 +102,7 @@ def _conversation_id(page) -> str:
 def test_chat_page_answers_with_sources_feedback_history_languages_and_a_narrow_window(chat_server, browser_page,
                                                                                         tmp_path):
     require_media_tools()
-    http = httpx.Client(base_url=chat_server, timeout=60)
+    http = httpx.Client(base_url=chat_server, headers=chat_server.admin, timeout=60)
     cards = _kb(http, "信用卡")
     other = _kb(http, "外汇")
     _ingest(http, cards, "信用卡手册.pdf", fee_pdf())
@@ -109,6 +111,7 @@ def test_chat_page_answers_with_sources_feedback_history_languages_and_a_narrow_
     _ingest(http, other, "外汇.md", "# 外汇买卖\n外汇买卖的营业时间为每个工作日9:00至17:00。\n".encode())
 
     page = browser_page
+    authorize_browser(page, chat_server)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=chat_server)
     page.goto(f"{chat_server}/ui/index.html")
     page.wait_for_selector("#kb-picker input")
@@ -271,9 +274,10 @@ SSE_FAILURE = "".join(f"event: {name}\ndata: {json.dumps(data, ensure_ascii=Fals
 
 
 def test_chat_page_shows_error_stop_not_found_and_empty_states(chat_server, browser_page):
-    http = httpx.Client(base_url=chat_server, timeout=60)
+    http = httpx.Client(base_url=chat_server, headers=chat_server.admin, timeout=60)
     _kb(http, "空库")
     page = browser_page
+    authorize_browser(page, chat_server)
 
     # The conversation list and the knowledge bases fail to load: readable errors with a retry.
     failing = lambda route: route.fulfill(  # noqa: E731

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from zhiku.core.settings import Settings
+from tests.credentials import AuthorizedUrl, authorize_browser
 from tests.conftest import ARTIFACTS, graph_settings, make_runtime
 from tests.live_server import live_server
 from tests.page_wait import wait_for_js
@@ -24,6 +25,7 @@ def base_url(tmp_path, bolt_server, shared_embedder, shared_ocr_reader, shared_t
     runtime = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)
     try:
         with live_server(create_app(settings, runtime)) as url:
+            url = AuthorizedUrl.of(url, settings)
             yield url
     finally:
         runtime.close()
@@ -32,6 +34,7 @@ def base_url(tmp_path, bolt_server, shared_embedder, shared_ocr_reader, shared_t
 def test_upload_a_scan_watch_it_index_ask_and_see_the_cited_region(browser_page, base_url):
     require_media_tools()
     page = browser_page
+    authorize_browser(page, base_url)
     page.goto(base_url)  # the run command's address opens the UI
     expect(page).to_have_url(f"{base_url}/ui/")
     page.get_by_role("link", name="知识管理").click()

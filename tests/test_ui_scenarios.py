@@ -13,6 +13,7 @@ import pytest
 from docx import Document as DocxDocument
 from playwright.sync_api import expect
 
+from tests.credentials import AuthorizedUrl, authorize_browser
 from tests.conftest import ARTIFACTS, graph_settings, make_runtime
 from tests.live_server import live_server
 
@@ -34,7 +35,8 @@ def server(tmp_path_factory, bolt_server, shared_embedder, shared_ocr_reader, sh
     runtime = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)
     try:
         with live_server(create_app(settings, runtime)) as base:
-            with httpx.Client(base_url=base, timeout=120) as http:
+            base = AuthorizedUrl.of(base, settings)
+            with httpx.Client(base_url=base, headers=base.admin, timeout=120) as http:
                 kb_id = http.post("/knowledge-bases", json={"name": KB, "language": "zh"}).json()["id"]
                 http.post("/knowledge-bases", json={"name": UPLOAD_KB, "language": "zh"}).raise_for_status()
                 files = [("files", (name, (DEMO / "bank_kb" / name).read_bytes(), "application/octet-stream"))
@@ -85,6 +87,7 @@ def _draft_credit_report(page, server: str) -> None:
 # -- the credit report writer -------------------------------------------------------------------------
 def test_credit_page_drafts_a_cited_report_to_download(browser_page, server, tmp_path):
     page = browser_page
+    authorize_browser(page, server)
     page.goto(f"{server}/ui/credit.html")
     _pick_kb(page, KB)
     expect(page.locator("#documents label.doc")).to_have_count(7)
@@ -159,6 +162,7 @@ def test_credit_page_drafts_a_cited_report_to_download(browser_page, server, tmp
 
 def test_credit_page_explains_a_company_without_materials(browser_page, server):
     page = browser_page
+    authorize_browser(page, server)
     page.goto(f"{server}/ui/credit.html")
     _pick_kb(page, KB)
     expect(page.locator("#documents label.doc")).to_have_count(7)
@@ -176,6 +180,7 @@ def test_credit_page_explains_a_company_without_materials(browser_page, server):
 # -- research -------------------------------------------------------------------------------------------
 def test_research_page_extracts_fields_answers_and_drafts(browser_page, server, tmp_path):
     page = browser_page
+    authorize_browser(page, server)
     page.goto(f"{server}/ui/research.html")
     _pick_kb(page, KB)
     expect(page.locator("#documents label.doc")).to_have_count(7)
@@ -230,6 +235,7 @@ def test_research_page_extracts_fields_answers_and_drafts(browser_page, server, 
 
 def test_research_page_uploads_a_report_and_lists_missing_fields(browser_page, server):
     page = browser_page
+    authorize_browser(page, server)
     page.goto(f"{server}/ui/research.html")
     _pick_kb(page, UPLOAD_KB)
     expect(page.locator("#documents .state.empty")).to_be_visible()
@@ -256,6 +262,7 @@ def test_research_page_uploads_a_report_and_lists_missing_fields(browser_page, s
 @pytest.mark.parametrize("page_name", ["credit", "research"])
 def test_scenario_pages_fit_a_narrow_window(browser_page, server, page_name):
     page = browser_page
+    authorize_browser(page, server)
     page.set_viewport_size({"width": 420, "height": 800})
     if page_name == "credit":
         _draft_credit_report(page, server)

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from tests.credentials import AuthorizedUrl, admin_headers
 from zhiku.ui import STATIC_DIR
 
 
@@ -96,14 +97,14 @@ def live_url(tmp_path, bolt_server, shared_embedder, shared_ocr_reader, shared_t
     runtime = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)
     try:
         with live_server(create_app(settings, runtime)) as url:
-            yield url
+            yield AuthorizedUrl.of(url, settings)
     finally:
         runtime.close()
 
 
 def test_the_browser_refuses_script_injected_into_a_ui_page(chromium, live_url):
     """Were an escaping bug to let markup into a page, its inline handler and inline script would not run."""
-    context = chromium.new_context()
+    context = chromium.new_context(extra_http_headers=live_url.admin)
     page = context.new_page()
     violations: list[str] = []
     page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
@@ -193,7 +194,7 @@ def test_allowed_origins_let_a_named_portal_post(settings, runtime):
     from zhiku.api.app import create_app
 
     portal = settings.model_copy(update={"allowed_origins": ["https://portal.bank.example"]})
-    with TestClient(create_app(portal, runtime)) as client:
+    with TestClient(create_app(portal, runtime), headers=admin_headers(portal)) as client:
         assert client.post("/knowledge-bases", json={"name": "门户"},
                            headers={"origin": "https://portal.bank.example"}).status_code == 201
         assert client.post("/knowledge-bases", json={"name": "门户2"},
@@ -210,10 +211,11 @@ def test_clicking_an_uploaded_html_in_the_admin_table_runs_none_of_its_script(ch
 
     from tests.page_wait import wait_for_js
 
-    kb_id = httpx.post(f"{live_url}/knowledge-bases", json={"name": "admin-kb"}).json()["id"]
-    item = httpx.post(f"{live_url}/knowledge-bases/{kb_id}/documents",
+    admin = live_url.admin
+    kb_id = httpx.post(f"{live_url}/knowledge-bases", json={"name": "admin-kb"}, headers=admin).json()["id"]
+    item = httpx.post(f"{live_url}/knowledge-bases/{kb_id}/documents", headers=admin,
                       files=[("files", ("通知.html", SCRIPTED_HTML.encode(), "text/html"))]).json()["items"][0]
-    context = chromium.new_context(accept_downloads=True)
+    context = chromium.new_context(accept_downloads=True, extra_http_headers=admin)
     page = context.new_page()
     try:
         page.goto(f"{live_url}/ui/admin.html")
@@ -224,7 +226,7 @@ def test_clicking_an_uploaded_html_in_the_admin_table_runs_none_of_its_script(ch
             link.click()
         assert download.value.suggested_filename == "通知.html"
         page.wait_for_timeout(1000)
-        names = [kb["name"] for kb in httpx.get(f"{live_url}/knowledge-bases").json()]
+        names = [kb["name"] for kb in httpx.get(f"{live_url}/knowledge-bases", headers=admin).json()]
         assert "pwned" not in names
         wait_for_js(page, "document.querySelectorAll('a[href$=\"/file\"]').length > 0")
     finally:

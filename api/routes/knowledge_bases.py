@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, status
 
+from zhiku.api.auth.gates import require_system_admin
 from zhiku.api.deps import get_runtime, get_service
 from zhiku.api.knowledge_service import KnowledgeService
 from zhiku.api.runtime import Runtime
@@ -11,7 +12,8 @@ from zhiku.api.schemas import KnowledgeBaseCreate, KnowledgeBaseOut, KnowledgeBa
 router = APIRouter(prefix="/knowledge-bases", tags=["knowledge bases"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=KnowledgeBaseOut)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=KnowledgeBaseOut,
+             dependencies=[Depends(require_system_admin)])
 def create_knowledge_base(body: KnowledgeBaseCreate, service: KnowledgeService = Depends(get_service)):
     kb = service.create_kb(body.name, body.description, body.language)
     if body.chunk_size is not None or body.chunk_overlap is not None or body.guardrails is not None:

@@ -5,6 +5,27 @@ export class ApiError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
 }
 
+// A browser session's state-changing requests carry the CSRF token the sign-in set in the readable zhiku_csrf
+// cookie (the session cookie itself is HttpOnly); a page of another site cannot read it.
+export function csrfToken() {
+  const match = document.cookie.split("; ").find((c) => c.startsWith("zhiku_csrf="));
+  return match ? decodeURIComponent(match.slice("zhiku_csrf=".length)) : "";
+}
+
+function authHeaders(method, headers = {}) {
+  if (method !== "GET" && method !== "HEAD") {
+    const token = csrfToken();
+    if (token) headers["x-csrf-token"] = token;
+  }
+  return headers;
+}
+
+// Signed out (no session, or it ended): go to the sign-in page, and come back here afterwards.
+export function toSignIn() {
+  const here = location.pathname + location.search + location.hash;
+  location.assign("/ui/login.html?next=" + encodeURIComponent(here));
+}
+
 async function errorOf(response) {
   let body = {};
   try { body = await response.json(); } catch { /* not JSON */ }
@@ -18,13 +39,14 @@ export async function api(path, { method = "GET", json, signal } = {}) {
   try {
     response = await fetch(path, {
       method, signal,
-      headers: json === undefined ? {} : { "content-type": "application/json" },
+      headers: authHeaders(method, json === undefined ? {} : { "content-type": "application/json" }),
       body: json === undefined ? undefined : JSON.stringify(json),
     });
   } catch (err) {
     if (err.name === "AbortError") throw err;
     throw new ApiError(0, "network", t("error.network"));
   }
+  if (response.status === 401 && !path.startsWith("/auth/login")) toSignIn();
   if (!response.ok) throw await errorOf(response);
   if (response.status === 204) return null;
   return response.json();
@@ -34,11 +56,12 @@ export async function api(path, { method = "GET", json, signal } = {}) {
 export async function streamEvents(path, json, onEvent, { signal } = {}) {
   let response;
   try {
-    response = await fetch(path, { method: "POST", signal, headers: { "content-type": "application/json" }, body: JSON.stringify(json) });
+    response = await fetch(path, { method: "POST", signal, headers: authHeaders("POST", { "content-type": "application/json" }), body: JSON.stringify(json) });
   } catch (err) {
     if (err.name === "AbortError") throw err;
     throw new ApiError(0, "network", t("error.network"));
   }
+  if (response.status === 401) toSignIn();
   if (!response.ok) throw await errorOf(response);
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -66,10 +89,12 @@ export function uploadWithProgress(path, formData, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", path);
+    for (const [name, value] of Object.entries(authHeaders("POST"))) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
     xhr.onload = () => {
       let body = {};
       try { body = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
+      if (xhr.status === 401) toSignIn();
       if (xhr.status >= 200 && xhr.status < 300) resolve(body);
       else reject(Object.assign(new ApiError(xhr.status, body.error || "http_" + xhr.status, body.message || xhr.statusText), { body }));
     };
