@@ -112,9 +112,10 @@ class MetadataStore:
             s.commit()
             return documents
 
-    def document_counts(self) -> dict[str, int]:
+    def document_counts(self, scope: ReadScope | None = None) -> dict[str, int]:
+        """Documents per knowledge base (with a scope: those it may read)."""
         with self._sessions() as s:
-            rows = s.execute(select(Document.kb_id, func.count()).group_by(Document.kb_id))
+            rows = s.execute(_readable(select(Document.kb_id, func.count()), scope).group_by(Document.kb_id))
             return {kb_id: n for kb_id, n in rows}
 
     # -- documents ----------------------------------------------------------------------------

@@ -53,6 +53,14 @@ class KnowledgeBase(Base):
     def principals(self, role: str) -> list[str]:
         return sorted(m.principal for m in self.members if m.role == role)
 
+    @property
+    def readers(self) -> list[str]:
+        return self.principals(KbRole.READER.value)
+
+    @property
+    def admins(self) -> list[str]:
+        return self.principals(KbRole.ADMIN.value)
+
 
 class KbRole(str, Enum):
     READER = "reader"  # may search, ask, chat and use the scenarios on the knowledge base
