@@ -26,6 +26,7 @@ from zhiku.api.deps import current_caller
 from zhiku.core.access import Caller, CallerKind, Operation
 from zhiku.index.vector_store import ChunkFilter
 from tests.conftest import graph_settings, wait_for_job
+from tests.documents import english_pdf
 
 # -- the materials ------------------------------------------------------------------------------------------
 PUBLIC = ("# 授信调查报告\n\n北京华远置业有限公司向中国邮政储蓄银行北京分行申请流动资金贷款5000万元，"
@@ -53,6 +54,7 @@ class World:
     report_id: str = ""
     requests: int = 0
     checked: dict[str, int] = field(default_factory=dict)
+    answered: dict[str, int] = field(default_factory=dict)  # "METHOD path" -> 2xx responses, all callers
 
 
 # -- acting as a caller -------------------------------------------------------------------------------------
@@ -85,10 +87,11 @@ def settings(tmp_path, database_url, bolt_server):
 ROOT = Caller("user:root", CallerKind.USER, "系统管理员", system_admin=True)
 
 
-def _upload(client, kb_id: str, name: str, text: str, readers: list[str] | None = None) -> tuple[str, str]:
+def _upload(client, kb_id: str, name: str, content: str | bytes,
+            readers: list[str] | None = None) -> tuple[str, str]:
     data = {"readers": readers} if readers else None
-    response = client.post(f"/knowledge-bases/{kb_id}/documents", files=[("files", (name, text.encode()))],
-                           data=data)
+    body = content.encode() if isinstance(content, str) else content
+    response = client.post(f"/knowledge-bases/{kb_id}/documents", files=[("files", (name, body))], data=data)
     assert response.status_code == 202, response.text
     item = response.json()["items"][0]
     job = wait_for_job(client, item["job_id"])
@@ -108,6 +111,11 @@ def world(client, runtime, act_as) -> World:
     documents["restricted"], jobs["restricted"] = _upload(client, shared, "秘岩担保材料.md", RESTRICTED,
                                                           ["group:credit"])
     documents["vault"], jobs["vault"] = _upload(client, vault, "金库档案.md", VAULT)
+    # PDFs: their pages are served as images, which the text checks cannot read (the status check does).
+    documents["public_pdf"], jobs["public_pdf"] = _upload(client, shared, "rate-sheet.pdf", english_pdf(
+        ["Deposit rate sheet PUBPDF", "One year deposits pay 1.5 percent."]))
+    documents["restricted_pdf"], jobs["restricted_pdf"] = _upload(client, shared, "watchlist-memo.pdf", english_pdf(
+        ["Watchlist memo PDFSECRET8812", "Borrower Qinling Mining is on the credit watchlist."]), ["group:credit"])
     assert client.get(f"/documents/{documents['restricted']}").json()["access_principals"] == ["group:credit"]
 
     entity_keys = {}
@@ -120,7 +128,8 @@ def world(client, runtime, act_as) -> World:
     secrets: dict[str, set[str]] = {}
     for label, name, marker, entities in (
             ("restricted", "秘岩担保材料", "XK7731SECRET", ["深圳秘岩投资有限公司"]),
-            ("vault", "金库档案", "VAULT4409MARK", ["上海金库实业有限公司", "赵金库"])):
+            ("vault", "金库档案", "VAULT4409MARK", ["上海金库实业有限公司", "赵金库"]),
+            ("restricted_pdf", "watchlist-memo", "PDFSECRET8812", ["Qinling Mining"])):
         document = client.get(f"/documents/{documents[label]}").json()
         chunks = runtime.vector_store.fetch(ChunkFilter(document_ids=[documents[label]]), 1000)
         assert chunks
@@ -150,8 +159,9 @@ def world(client, runtime, act_as) -> World:
     secrets["credit's"] = {done["conversation_id"], done["message_id"], report.json()["id"]}
 
     invisible = {"system admin": set(), "credit officer": set(),
-                 "teller": {"restricted", "vault", "credit's"}, "kb admin": {"vault", "credit's"},
-                 "search key": {"restricted", "vault", "credit's"}, "any-kb key": {"restricted", "vault", "credit's"}}
+                 "teller": {"restricted", "restricted_pdf", "vault", "credit's"}, "kb admin": {"vault", "credit's"},
+                 "search key": {"restricted", "restricted_pdf", "vault", "credit's"},
+                 "any-kb key": {"restricted", "restricted_pdf", "vault", "credit's"}}
     return World({"shared": shared, "vault": vault}, documents, secrets, jobs, entity_keys, callers, invisible,
                  done["conversation_id"], done["message_id"], report.json()["id"])
 
@@ -161,7 +171,7 @@ def _path_values(w: World, name: str, caller: str, writing: bool) -> list[str]:
     """Ids for a path parameter: of objects the caller may and may not see (for writes: only the latter)."""
     d, hidden = w.documents, w.invisible[caller]
     candidates = {
-        "kb_id": [(w.kbs["shared"], "restricted" in hidden and False), (w.kbs["vault"], "vault" in hidden)],
+        "kb_id": [(w.kbs["shared"], False), (w.kbs["vault"], "vault" in hidden)],
         "document_id": [(d[k], k in hidden) for k in d],
         "job_id": [(w.jobs[k], k in hidden) for k in w.jobs],
         "conversation_id": [(w.conversation_id, "credit's" in hidden)],
@@ -182,7 +192,7 @@ def _query_values(w: World, param: dict) -> list[object]:
     name, required = param["name"], param.get("required", False)
     known = {
         "q": ["秘岩", "金库", "华远置业"],
-        "ids": [[c for s in ("restricted", "vault") for c in w.secrets[s] if _is_uuid(c)]
+        "ids": [[c for s in ("restricted", "restricted_pdf", "vault") for c in w.secrets[s] if _is_uuid(c)]
                 + [c for c in _public_chunks(w)]],
         "from": list(w.entity_keys.values())[:2], "to": list(w.entity_keys.values())[:3],
         "kb": [None, [w.kbs["vault"]]], "knowledge_bases": [None, [w.kbs["vault"]]],
@@ -218,7 +228,8 @@ def _bodies(w: World, schema: dict, components: dict) -> list[dict]:
             "include_graph": True, "suggest_follow_ups": True}
     base = {}
     for name, spec in properties.items():
-        if name in fill:
+        enum = _resolve(spec, components).get("enum")
+        if name in fill and (enum is None or fill[name] in enum):
             base[name] = fill[name]
         elif name in required:
             base[name] = _example(spec, components)
@@ -296,7 +307,8 @@ def _sent_strings(*parts) -> list[str]:
 
     for part in parts:
         walk(part)
-    return sorted(set(found), key=len, reverse=True)
+    # Short values ("1", "md", "up") are never secrets, and removing them would cut secrets apart.
+    return sorted({v for v in found if len(v) >= 4}, key=len, reverse=True)
 
 
 def _check(w: World, caller: str, method: str, url: str, response, sent: list[str]) -> None:
@@ -354,13 +366,18 @@ def _walk(client, act_as, w: World) -> None:
                             kwargs["data"] = {"readers": "group:credit"}
                         response = client.request(method.upper(), url, **kwargs)
                         w.requests += 1
-                        if writing:
+                        route = f"{method.upper()} {path}"
+                        w.answered[route] = w.answered.get(route, 0) + (response.status_code < 300)
+                        hidden_path = any(v in w.secrets[label] for v in path_values
+                                          for label in w.invisible[caller_name])
+                        if writing or hidden_path:  # a page image or a file cannot be read for secrets: refused
                             assert response.status_code in (400, 403, 404, 405, 409, 422), \
                                 f"{caller_name}: {method} {url} should be refused: {response.status_code} {response.text[:300]}"
                         sent = _sent_strings(list(path_values), query, body)
                         # What the caller typed may come back later (a conversation's title is its question),
                         # except strings that are secrets by themselves (a hidden company's name, an id).
-                        own_inputs.update(v for v in sent if not any(v in w.secrets[x] for x in w.secrets))
+                        own_inputs.update(v for v in sent if len(v) >= 8
+                                          and not any(v in w.secrets[x] for x in w.secrets))
                         _check(w, caller_name, method.upper(), url, response,
                                sorted(set(sent) | own_inputs, key=len, reverse=True))
 
@@ -371,11 +388,18 @@ def test_no_route_leaks_what_a_caller_may_not_read(client, runtime, act_as, worl
     _PUBLIC_CHUNKS[id(w)] = [c.point_id for c in runtime.vector_store.fetch(
         ChunkFilter(document_ids=[w.documents["public"]]), 100)]
     _walk(client, act_as, w)
+    # Every route that reads answered someone: the walk's requests are well-formed, not refused wholesale.
+    writes = {r for r in w.answered if r.split()[0] in ("PUT", "PATCH", "DELETE") or
+              (r.startswith("POST") and "{" in r)}
+    silent = sorted(r for r, n in w.answered.items() if n == 0 and r not in writes)
+    assert not silent, f"read routes no caller got a 2xx from (teach the walk valid requests): {silent}"
 
     # The walk reached the hidden material where it is allowed: a test that cannot fail is no test.
     act_as(w.callers["credit officer"])
     found = client.post("/search", json={"query": PROBE, "include_graph": True}).text
-    assert "XK7731SECRET" in found and "VAULT4409MARK" in found and "深圳秘岩投资有限公司" in found
+    assert "XK7731SECRET" in found and "VAULT4409MARK" in found
+    graph = json.loads(found)["graph"]  # graph expansion ran and walked the hidden facts for the credit officer
+    assert w.entity_keys["深圳秘岩投资有限公司"] in {e["key"] for e in graph["entities"]}, graph
     act_as(w.callers["kb admin"])
     assert "XK7731SECRET" in client.post("/search", json={"query": PROBE}).text  # its own knowledge base
     act_as(w.callers["teller"])
