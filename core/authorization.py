@@ -77,10 +77,27 @@ class Authorizer:
             return (admin & {k for k in scopes if _key_allows(caller, k, operation)}) | granted
         return admin
 
-    def readable_kb(self, caller: Caller, ref: str, operation: Operation = Operation.SEARCH) -> KnowledgeBase:
-        """The knowledge base by id or name, if the caller may read it; otherwise 404 as if it did not exist."""
+    def visible_kb_ids(self, caller: Caller) -> list[str]:
+        """Knowledge bases the caller may use at all (search or ask, or administer): what it may list."""
+        visible = set(self.administered_kb_ids(caller))
+        for operation in READ_OPERATIONS:
+            visible.update(self.readable_kb_ids(caller, operation))
+        return [kb.id for kb in self.metadata.list_kbs() if kb.id in visible]
+
+    def listing_scope(self, caller: Caller) -> ReadScope | None:
+        """What document lists and counts show the caller: every visible knowledge base (None: everything)."""
+        if caller.sees_everything:
+            return None
+        visible = self.visible_kb_ids(caller)
+        return ReadScope(kb_ids=visible, principals=caller.principals,
+                         full_kb_ids=sorted(self.administered_kb_ids(caller) & set(visible)))
+
+    def readable_kb(self, caller: Caller, ref: str, operation: Operation | None = None) -> KnowledgeBase:
+        """The knowledge base by id or name, if the caller may read it (for `operation`; None: for any read);
+        otherwise 404 as if it did not exist."""
         kb = self.metadata.find_kb(ref)
-        if kb is None or kb.id not in self.readable_kb_ids(caller, operation):
+        allowed = self.visible_kb_ids(caller) if operation is None else self.readable_kb_ids(caller, operation)
+        if kb is None or kb.id not in allowed:
             raise NotFound(f"knowledge base {ref!r} not found")
         return kb
 
@@ -91,14 +108,11 @@ class Authorizer:
             raise NotFound(f"knowledge base {ref!r} not found")
         if kb.id in self.administered_kb_ids(caller, operation):
             return kb
-        if kb.id not in self.readable_kb_ids(caller, Operation.SEARCH) and not self._reads_any(caller, kb.id):
+        if kb.id not in self.visible_kb_ids(caller):
             raise NotFound(f"knowledge base {ref!r} not found")
         what = "upload to" if operation is Operation.UPLOAD else "change"
         raise Forbidden(f"only the admins of knowledge base {kb.name!r} or a system admin may {what} it; ask one of "
                         "them to add you to its admins")
-
-    def _reads_any(self, caller: Caller, kb_id: str) -> bool:
-        return any(kb_id in self.readable_kb_ids(caller, op) for op in READ_OPERATIONS)
 
     def require_system_admin(self, caller: Caller, what: str) -> None:
         if not caller.sees_everything:
@@ -119,10 +133,10 @@ class Authorizer:
         full = sorted(self.administered_kb_ids(caller, Operation.ADMIN) & set(kb_ids))
         return ReadScope(kb_ids=kb_ids, principals=caller.principals, full_kb_ids=full)
 
-    def readable_document(self, caller: Caller, document_id: str,
-                          operation: Operation = Operation.SEARCH) -> Document:
-        """The document, if the caller may read it; otherwise 404 as if it did not exist."""
-        scope = None if caller.sees_everything else self.read_scope(caller, None, operation)
+    def readable_document(self, caller: Caller, document_id: str) -> Document:
+        """The document, if the caller may read it (for any read operation); otherwise 404 as if it did not
+        exist."""
+        scope = self.listing_scope(caller)
         document = self.metadata.find_readable_document(document_id, scope)
         if document is None:
             raise NotFound(f"document {document_id!r} not found")

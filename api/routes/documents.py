@@ -72,8 +72,8 @@ async def upload_documents(kb_id: str, files: list[UploadFile] = File(..., descr
 def list_documents(kb_id: str, service: KnowledgeService = Depends(get_service),
                    runtime: Runtime = Depends(get_runtime), caller: Caller = Depends(current_caller)):
     """The documents of the knowledge base the caller may read (all of them for its admins)."""
-    scope = service.read_scope([kb_id], caller=caller)
-    documents = runtime.metadata.list_documents(scope.kb_ids[0], None if scope.unrestricted else scope)
+    kb = service.access.readable_kb(caller, kb_id)
+    documents = runtime.metadata.list_documents(kb.id, service.access.listing_scope(caller))
     jobs = runtime.metadata.latest_jobs([d.id for d in documents])
     positions = runtime.metadata.queue_positions(list(jobs.values()))
     return [document_out(d, jobs.get(d.id), positions) for d in documents]

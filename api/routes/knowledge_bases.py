@@ -17,7 +17,7 @@ def kb_out(service: KnowledgeService, kb: KnowledgeBase, caller: Caller,
            counts: dict[str, int] | None = None, administered: set[str] | None = None) -> KnowledgeBaseOut:
     """The knowledge base as the caller may see it: documents it may read counted, members shown to admins."""
     if counts is None:
-        counts = service.rt.metadata.document_counts(service.read_scope([kb.id], caller=caller))
+        counts = service.rt.metadata.document_counts(service.access.listing_scope(caller))
     if administered is None:
         administered = service.access.administered_kb_ids(caller)
     out = KnowledgeBaseOut.model_validate(kb).model_copy(update={"document_count": counts.get(kb.id, 0)})
@@ -76,12 +76,11 @@ def set_access(kb_id: str, body: KnowledgeBaseAccess, service: KnowledgeService 
 @router.get("", response_model=list[KnowledgeBaseOut])
 def list_knowledge_bases(service: KnowledgeService = Depends(get_service), caller: Caller = Depends(current_caller)):
     """The knowledge bases the caller may read."""
-    scope = service.read_scope(None, caller=caller)
-    counts = service.rt.metadata.document_counts(scope)
+    visible = service.access.visible_kb_ids(caller)
     administered = service.access.administered_kb_ids(caller)
-    readable = set(scope.kb_ids) | administered
+    counts = service.rt.metadata.document_counts(service.access.listing_scope(caller))
     return [kb_out(service, kb, caller, counts, administered) for kb in service.rt.metadata.list_kbs()
-            if kb.id in readable]
+            if kb.id in visible]
 
 
 @router.get("/{kb_id}", response_model=KnowledgeBaseOut)
