@@ -610,13 +610,36 @@ class GraphStore:
         provenance = self._mention_provenance([h.key for h in hits], document_ids)
         for hit in hits:
             hit.provenance = provenance.get(hit.key, Provenance())
+        if document_ids is not None:
+            self._readable_names(hits, document_ids)
         return hits
+
+    def _readable_names(self, hits: list[EntityHit], document_ids) -> None:
+        """Names, aliases and mention counts as the readable chunks state them: an alias only a hidden document
+        uses is not shown (an entity's names are exactly the names its mentions used)."""
+        rows = self._read("""
+            UNWIND $keys AS k
+            MATCH (n:Entity {key: k})-[m:MENTIONED_IN]->(c:Chunk)
+            WHERE c.document_id IN $docs
+            RETURN n.key AS key, collect(m.names) AS name_lists
+            """, keys=[h.key for h in hits], docs=list(document_ids))
+        readable = {r["key"]: r["name_lists"] for r in rows}
+        for hit in hits:
+            name_lists = readable.get(hit.key, [])
+            names = list(dict.fromkeys(n for names in name_lists for n in names or []))
+            if not names:
+                continue
+            hit.name = hit.name if hit.name in names else names[0]
+            hit.aliases = [n for n in names if n != hit.name]
+            hit.mentions = len(name_lists)
 
     def _relations(self, rows: list[dict], document_ids=None) -> list[RelationHit]:
         hits = [_relation(r) for r in rows]
         provenance = self._fact_provenance(sorted({h.key for h in hits}), document_ids)
         for hit in hits:
             hit.provenance = provenance.get(hit.key, Provenance())
+            if document_ids is not None:  # supported as far as the readable chunks go
+                hit.support = hit.provenance.total
         return hits
 
     def find_entities(self, kb_ids: Sequence[str], names: Sequence[str], limit: int = 20,
@@ -635,7 +658,10 @@ class GraphStore:
             RETURN {_ENTITY_FIELDS}
             ORDER BY e.mentions DESC, e.key LIMIT $limit
             """, keys=keys, kb_ids=kb_ids, limit=limit, **_docs(document_ids))
-        return self._entities(rows, document_ids)
+        hits = self._entities(rows, document_ids)
+        if document_ids is None:
+            return hits
+        return [h for h in hits if norms & {normalise(n) for n in (h.name, *h.aliases)}]
 
     def search_entities(self, kb_ids: Sequence[str], text: str, limit: int = 20,
                         document_ids: Sequence[str] | None = None) -> list[EntityHit]:
@@ -655,7 +681,11 @@ class GraphStore:
             RETURN {_ENTITY_FIELDS}
             ORDER BY rank, e.mentions DESC, size(e.name), e.key LIMIT $limit
             """, kb_ids=kb_ids, q=query, limit=limit, **_docs(document_ids))
-        return self._entities(rows, document_ids)
+        hits = self._entities(rows, document_ids)
+        if document_ids is None:
+            return hits
+        # matched through an alias only hidden documents use: not found, as far as this caller can tell
+        return [h for h in hits if any(query in normalise(n) for n in (h.name, *h.aliases))]
 
     def get_entities(self, kb_ids: Sequence[str], keys: Sequence[str],
                      document_ids: Sequence[str] | None = None) -> list[EntityHit]:

@@ -23,6 +23,10 @@ def test_hidden_documents_hide_their_entities_facts_and_paths(store, kbs):  # no
         ChunkFacts("s1", [E("乙公司", "ORG"), E("丙公司", "ORG")], [R("乙公司", "欠款", "丙公司")]),
         ChunkFacts("s2", [E("甲公司", "ORG"), E("王五", "PERSON")], [R("王五", "法定代表人", "甲公司")])])
     readable = [public]
+    # the secret document also calls 甲公司 "甲集团": an alias only it uses
+    store.write_chunk_facts(kb, secret, 1, [
+        ChunkFacts("s1", [E("乙公司", "ORG"), E("丙公司", "ORG")], [R("乙公司", "欠款", "丙公司")]),
+        ChunkFacts("s2", [E("甲公司", "ORG", ("甲集团",)), E("王五", "PERSON")], [R("王五", "法定代表人", "甲集团")])])
 
     everything = {e.name for e in store.search_entities([kb], "公司", 20)}
     assert everything == {"甲公司", "乙公司", "丙公司"}
@@ -31,6 +35,12 @@ def test_hidden_documents_hide_their_entities_facts_and_paths(store, kbs):  # no
     assert all(e.provenance.document_ids == [public] for e in seen)
     assert store.find_entities([kb], ["丙公司", "王五"], document_ids=readable) == []
     assert store.search_entities([kb], "丙", 20, document_ids=[]) == []
+    jia = store.find_entities([kb], ["甲公司"])[0]
+    assert "甲集团" in jia.aliases and jia.mentions == 2
+    shown = store.find_entities([kb], ["甲公司"], document_ids=readable)[0]
+    assert shown.aliases == [] and shown.mentions == 1
+    assert store.search_entities([kb], "甲集团", 20, document_ids=readable) == []
+    assert store.find_entities([kb], ["甲集团"], document_ids=readable) == []
 
     a = next(e.key for e in seen if e.name == "甲公司")
     b = next(e.key for e in seen if e.name == "乙公司")
