@@ -382,6 +382,7 @@ def _walk(client, act_as, w: World) -> None:
                                sorted(set(sent) | own_inputs, key=len, reverse=True))
 
 
+@pytest.mark.timeout(1500)  # about a thousand requests, each a real search, answer or report on a shared machine
 def test_no_route_leaks_what_a_caller_may_not_read(client, runtime, act_as, world):
     w = world
     act_as(ROOT)
