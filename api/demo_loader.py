@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def demo_readers(filename: str) -> list[str]:
+    """As typed by an admin; the service stores the group by its id once the demo people exist (they are created
+    before the demo knowledge base is loaded)."""
     return [CREDIT_GROUP] if filename.startswith(CREDIT_MATERIALS) else ["*"]
 
 
@@ -25,7 +27,7 @@ def load_demo_kb(service: KnowledgeService, folder: Path = DEMO_DIR) -> str:
     kb = service.rt.metadata.find_kb(DEMO_KB_NAME) or service.create_kb(
         DEMO_KB_NAME, "华夏通商银行（虚构）演示知识库 / Fictional bank demo knowledge base", "zh")
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
-        readers = demo_readers(path.name)
+        readers = service.principals(demo_readers(path.name), "readers")
         try:
             result = service.upload(kb.id, path.name, path.read_bytes(), readers)
             if list(result.document.access_principals) != readers:  # loaded before readers existed

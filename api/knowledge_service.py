@@ -53,14 +53,26 @@ class KnowledgeService:
         self.rt = runtime
         self.access = Authorizer(runtime.metadata)
 
+    def group_id(self, name_or_id: str) -> str | None:
+        """The id of a group named so in the identity store (None without one, or no such group): readers and
+        admins may be typed as "group:<name>" and are stored as "group:<id>", the form a Caller's groups take."""
+        identity = getattr(self.rt, "identity", None)
+        if identity is None:
+            return None
+        group = identity.users.find_group(name_or_id)
+        return group.id if group is not None else None
+
+    def principals(self, values: list[str] | None, what: str, allow_everyone: bool = True) -> list[str]:
+        return clean_principals(values, what, allow_everyone, self.group_id)
+
     # -- knowledge bases ----------------------------------------------------------------------
     def create_kb(self, name: str, description: str = "", language: str | None = None, *,
                   readers: list[str] | None = None, admins: list[str] | None = None,
                   caller: Caller = SYSTEM_CALLER) -> KnowledgeBase:
         """System admins create knowledge bases; readers default to everyone, admins to the creating user."""
         self.access.require_system_admin(caller, "create a knowledge base")
-        readers = [EVERYONE] if readers is None else clean_principals(readers, "readers")
-        admins = clean_principals(admins, "admins", allow_everyone=False) if admins is not None else (
+        readers = [EVERYONE] if readers is None else self.principals(readers, "readers")
+        admins = self.principals(admins, "admins", allow_everyone=False) if admins is not None else (
             [caller.subject] if caller.kind is CallerKind.USER else [])
         return self.rt.metadata.create_kb(name, description, language, readers=readers, admins=admins)
 
@@ -69,8 +81,8 @@ class KnowledgeService:
         """Replace who may read and administer the knowledge base; applies from the next request on (reads
         check the knowledge base's readers per request, so no chunk is rewritten)."""
         kb = self.access.require_kb_admin(caller, kb_ref, Operation.ADMIN)
-        readers = clean_principals(readers, "readers")
-        admins = clean_principals(admins, "admins", allow_everyone=False)
+        readers = self.principals(readers, "readers")
+        admins = self.principals(admins, "admins", allow_everyone=False)
         if caller.kind is CallerKind.USER and not caller.sees_everything and not set(caller.principals) & set(admins):
             raise InvalidInput("you would remove yourself from the admins of this knowledge base; keep yourself "
                                "(or one of your groups) among them, or ask a system admin")
@@ -98,7 +110,7 @@ class KnowledgeService:
         """
         kb = self.access.require_kb_admin(caller, kb_id, Operation.UPLOAD)
         if access_principals is not None:
-            access_principals = clean_principals(access_principals, "readers") or None
+            access_principals = self.principals(access_principals, "readers") or None
         language = normalize_language(language)
         name = clean_filename(filename)
         if not name:
@@ -139,7 +151,7 @@ class KnowledgeService:
         """Who among the knowledge base's readers may read the document ("*": all of them). The metadata store
         changes first, then the chunks' payload in place, so the change applies at once without re-embedding."""
         document = self.access.administered_document(caller, document_id)
-        readers = clean_principals(readers, "readers")
+        readers = self.principals(readers, "readers")
         if not readers:
             raise InvalidInput('readers: name at least one principal, or "*" for all readers of the knowledge base')
         document = self.rt.metadata.set_document_readers(document.id, readers)

@@ -13,6 +13,7 @@ an operation the caller may not do on something it can see is refused with 403 a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from zhiku.core.access import Caller, CallerKind, Operation
 from zhiku.core.errors import Forbidden, InvalidInput, NotFound
@@ -24,14 +25,18 @@ _PRINCIPAL = re.compile(r"(user|group|key):[A-Za-z0-9._@-]{1,150}")
 READ_OPERATIONS = (Operation.SEARCH, Operation.ASK)
 
 
-def clean_principals(values: list[str] | None, what: str, allow_everyone: bool = True) -> list[str]:
-    """Validated principal names, duplicates dropped: "*", "user:<id>", "group:<id>" (or "key:<id>")."""
+def clean_principals(values: list[str] | None, what: str, allow_everyone: bool = True,
+                     group_id: Callable[[str], str | None] | None = None) -> list[str]:
+    """Validated principal names, duplicates dropped: "*", "user:<id>", "group:<id>" (or "key:<id>").
+    `group_id` maps a group's name to its id where groups are stored by id, so admins may type "group:credit"."""
     cleaned: list[str] = []
     for value in values or []:
         value = (value or "").strip()
         if value == EVERYONE and allow_everyone:
             cleaned.append(value)
         elif _PRINCIPAL.fullmatch(value):
+            if group_id is not None and value.startswith("group:"):
+                value = f"group:{group_id(value[6:]) or value[6:]}"
             cleaned.append(value)
         else:
             allowed = '"*", ' if allow_everyone else ""
