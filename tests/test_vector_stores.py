@@ -135,3 +135,24 @@ def test_fetch_by_id_keeps_to_the_filter(make_store):
     assert [p.point_id for p in store.fetch(ChunkFilter(principals=["role:teller"], point_ids=wanted), 10)] == \
         [kb2[0].point_id]  # another role's chunk is not fetched by id either
     assert len(store.fetch(ChunkFilter(), 100)) == 8  # never the schema marker
+
+
+def test_readers_change_through_the_store_owner(tmp_path):
+    """A worker or the CLI (not the shard's owner) re-stamps readers and sends access filters over the wire."""
+    from zhiku.index.shared_edge_store import SharedEdgeStore
+
+    owner = SharedEdgeStore(tmp_path / "shard")
+    owner.ensure_collection(8, "model-a")
+    other = SharedEdgeStore(tmp_path / "shard", may_own=False)
+    other.ensure_collection(8, "model-a")
+    try:
+        assert owner.owner and not other.owner
+        owner.upsert(_points("kb1", principals=("group:credit",)))
+        teller = ["user:teller"]
+        assert other.fetch(ChunkFilter(principals=teller), 10) == []
+        assert other.count(ChunkFilter(kb_ids=["kb1"], principals=teller, full_access_kb_ids=["kb1"])) == 4
+        other.set_access("kb1-d2", teller)
+        assert [h.payload["document_id"] for h in owner.fetch(ChunkFilter(principals=teller), 10)] == ["kb1-d2"]
+    finally:
+        other.close()
+        owner.close()
