@@ -357,6 +357,9 @@ function renderWorkspace() {
   $("#kb-meta").textContent = [kb.description, t("admin.meta", {
     language: languageName(kb.language), size: kb.chunk_size ?? dflt, overlap: kb.chunk_overlap ?? dflt,
     date: formatDate(kb.created_at) })].filter(Boolean).join(" — ");
+  // Upload, settings and deletion are for the knowledge base's admins (the API says who they are by showing
+  // them its members); readers see the documents, the search test and the graph.
+  for (const el of document.querySelectorAll("[data-admin-only]")) el.hidden = !kb.readers;
   fillSettingsForm(kb);
   fillAccessForm(kb);
   showTab(state.tab, { focus: false });
