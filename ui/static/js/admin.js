@@ -553,6 +553,7 @@ function renderDocs() {
   const docs = q ? state.docs.filter((d) => d.name.toLowerCase().includes(q)) : state.docs;
   if (!docs.length) return showState(box, "empty", t("admin.docs.noMatch", { q }));
   const focusKey = box.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
+  const admin = Boolean(currentKb()?.readers);  // its admins change documents; readers only read them
   const rows = docs.map((doc) => {
     const job = doc.latest_job;
     const busy = docIsBusy(doc);
@@ -571,17 +572,17 @@ function renderDocs() {
       <td class="num">${doc.page_count ?? "—"}</td>
       <td class="error">${escapeHtml(error)}</td>
       <td class="readers">${escapeHtml(readersText(doc.access_principals))}
-        <button type="button" data-action="readers" data-focus-key="readers-${escapeHtml(doc.id)}"
-          aria-label="${escapeHtml(t("admin.readers.changeLabel", { name: doc.name }))}">${escapeHtml(t("admin.readers.change"))}</button></td>
+        ${admin ? `<button type="button" data-action="readers" data-focus-key="readers-${escapeHtml(doc.id)}"
+          aria-label="${escapeHtml(t("admin.readers.changeLabel", { name: doc.name }))}">${escapeHtml(t("admin.readers.change"))}</button>` : ""}</td>
       ${doc.uploaded_by ? `<td>${escapeHtml(doc.uploaded_by)}</td>`
         : `<td title="${escapeHtml(t("admin.docs.uploaderNone"))}"><span aria-label="${escapeHtml(t("admin.docs.uploaderNone"))}">—</span></td>`}
       <td class="date">${escapeHtml(formatDate(doc.updated_at))}</td>
-      <td class="actions"><div class="actions-box">
+      <td class="actions">${admin ? `<div class="actions-box">
         <button type="button" data-action="reindex" data-focus-key="reindex-${escapeHtml(doc.id)}" ${busy ? "disabled" : ""}
           aria-label="${escapeHtml(t("admin.docs.reindexLabel", { name: doc.name }))}">${escapeHtml(t("admin.docs.reindex"))}</button>
         <button type="button" class="danger" data-action="delete" data-focus-key="delete-${escapeHtml(doc.id)}"
           aria-label="${escapeHtml(t("admin.docs.deleteLabel", { name: doc.name }))}">${escapeHtml(t("admin.docs.delete"))}</button>
-      </div></td></tr>`;
+      </div>` : ""}</td></tr>`;
   }).join("");
   const cols = ["name", "type", "size", "status", "chunks", "pages", "error", "readers", "uploader", "date", "actions"];
   const numeric = new Set(["size", "chunks", "pages"]);
