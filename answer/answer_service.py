@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from zhiku.answer.grounded_answerer import Answer, AnswerEvent, AnswerSentenceOut, GroundedAnswerer
 from zhiku.index.sparse_encoder import SparseEncoder
@@ -21,6 +21,10 @@ class AnswerScope:
     document_ids: list[str] | None = None
     principals: list[str] | None = None
     top_k: int | None = None
+    # Access beyond principals (issue #11): knowledge bases whose every document the caller reads, and the
+    # readable documents for the knowledge graph (None: unrestricted).
+    full_access_kb_ids: list[str] = field(default_factory=list)
+    readable_document_ids: list[str] | None = None
 
 
 Retrieve = Callable[[str, AnswerScope], list[SearchHit]]

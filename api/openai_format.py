@@ -33,6 +33,7 @@ from zhiku.api.converters import hit_out
 from zhiku.api.knowledge_service import KnowledgeService
 from zhiku.api.schemas import as_utc
 from zhiku.core.cancellation import Cancelled
+from zhiku.core.access import SYSTEM_CALLER, Caller, Operation
 from zhiku.core.conversation_store import Turn, bound_history
 from zhiku.core.errors import NotFound, ZhikuError
 from zhiku.core.models import KnowledgeBase
@@ -254,19 +255,22 @@ class PreparedChat:
 class ChatCompletions:
     """Runs OpenAI-shaped requests against the knowledge service: rewrite, retrieve, answer, format."""
 
-    def __init__(self, service: KnowledgeService):
+    def __init__(self, service: KnowledgeService, caller: Caller = SYSTEM_CALLER):
         self.service = service
         self.rt = service.rt
+        self.caller = caller
 
-    # models
+    # models: the knowledge bases the caller may ask
     def resolve_model(self, model: str) -> KnowledgeBase:
         try:
-            return self.rt.metadata.get_kb(model)
+            return self.service.access.readable_kb(self.caller, model, Operation.ASK)
         except NotFound:
             raise model_not_found(model) from None
 
     def list_models(self) -> dict:
-        return {"object": "list", "data": [model_object(kb) for kb in self.rt.metadata.list_kbs()]}
+        readable = set(self.service.access.readable_kb_ids(self.caller, Operation.ASK))
+        return {"object": "list", "data": [model_object(kb) for kb in self.rt.metadata.list_kbs()
+                                           if kb.id in readable]}
 
     def get_model(self, model: str) -> dict:
         return model_object(self.resolve_model(model))
@@ -280,7 +284,7 @@ class ChatCompletions:
         history = bound_history(history, s.chat_history_turns, s.chat_history_chars)
         options = request.zhiku or ZhikuOptions()
         mode = self.rt.answers.mode(options.mode)  # InvalidInput (→ 400) when llm is asked without an LLM
-        scope = self.service.answer_scope([kb.id], options.document_ids, options.top_k)
+        scope = self.service.answer_scope([kb.id], options.document_ids, options.top_k, caller=self.caller)
         stream_options = request.stream_options
         return PreparedChat(kb, question, history, scope, mode, "\n".join(m.text() for m in request.messages),
                             bool(request.stream and stream_options and stream_options.include_usage),

@@ -207,8 +207,12 @@ class Runtime:
         from zhiku.retrieval.query_text import require_query_length
 
         require_query_length(question, self.settings.max_query_chars)
-        kb_ids = scope.knowledge_bases or [kb.id for kb in self.metadata.list_kbs()]
-        chunk_filter = ChunkFilter(kb_ids=kb_ids, document_ids=scope.document_ids or [], principals=scope.principals)
+        kb_ids = scope.knowledge_bases if scope.knowledge_bases is not None else [kb.id for kb in self.metadata.list_kbs()]
+        if not kb_ids:  # an empty list would mean "every knowledge base" to the store
+            return []
+        chunk_filter = ChunkFilter(kb_ids=kb_ids, document_ids=scope.document_ids or [], principals=scope.principals,
+                                   full_access_kb_ids=scope.full_access_kb_ids,
+                                   readable_document_ids=scope.readable_document_ids)
         return self.retriever.retrieve(question, chunk_filter, scope.top_k or self.settings.top_k,
                                        RetrievalMode(self.settings.search_mode)).hits
 

@@ -59,8 +59,25 @@ class KnowledgeBaseSettings(BaseModel):
         return self
 
 
+_PRINCIPALS_HELP = ('"*" (everyone), "user:<id>" or "group:<id>"')
+
+
 class KnowledgeBaseCreate(KnowledgeBaseSettings):
     name: str = Field(min_length=1, max_length=200)
+    readers: list[str] | None = Field(None, max_length=500, description="Who may search and ask it: "
+                                      + _PRINCIPALS_HELP + '; default ["*"]')
+    admins: list[str] | None = Field(None, max_length=500, description="Who may upload, delete, re-index and change "
+                                     "its settings and permissions (users or groups); default: the creating user")
+
+
+class KnowledgeBaseAccess(BaseModel):
+    readers: list[str] = Field(max_length=500, description="Who may search and ask it: " + _PRINCIPALS_HELP)
+    admins: list[str] = Field(max_length=500, description='Who administers it: "user:<id>" or "group:<id>"')
+
+
+class DocumentReaders(BaseModel):
+    readers: list[str] = Field(min_length=1, max_length=500, description="Who among the knowledge base's readers "
+                               'may read the document: "*" (all of them), "user:<id>" or "group:<id>"')
 
 
 class KnowledgeBaseUpdate(KnowledgeBaseSettings):
@@ -77,7 +94,9 @@ class KnowledgeBaseOut(BaseModel):
     chunk_overlap: int | None = None
     guardrails: dict | None = Field(None, description="The knowledge base's guardrail policy (null: the defaults)")
     created_at: UtcDatetime
-    document_count: int = 0
+    document_count: int = Field(0, description="Documents the caller may read")
+    readers: list[str] | None = Field(None, description="Shown to its admins only")
+    admins: list[str] | None = Field(None, description="Shown to its admins only")
 
 
 class JobOut(BaseModel):
@@ -113,6 +132,9 @@ class DocumentOut(BaseModel):
     chunk_count: int
     page_count: int | None
     language: str | None = Field(None, description="Spoken language forced for this upload, if any")
+    access_principals: list[str] = Field(["*"], description='Who among the knowledge base\'s readers may read it '
+                                         '("*": all of them)')
+    uploaded_by: str | None = Field(None, description="Who uploaded it")
     created_at: UtcDatetime
     updated_at: UtcDatetime
     latest_job: JobOut | None = None

@@ -109,6 +109,16 @@ class ConversationStore:
                 pending_answer = None
         return bound_history(list(reversed(pairs)), turns, max_chars)
 
+    def message_owner(self, message_id: str) -> str | None:
+        """The owner of the conversation an answer belongs to (NotFound for no such answer)."""
+        with self._sessions() as s:
+            row = s.execute(select(ChatMessage.role, Conversation.owner)
+                            .join(Conversation, Conversation.id == ChatMessage.conversation_id)
+                            .where(ChatMessage.id == message_id)).first()
+            if row is None or row[0] != "assistant":
+                raise NotFound(f"answer {message_id!r} not found")
+            return row[1]
+
     def add_feedback(self, message_id: str, rating: str, comment: str = "") -> AnswerFeedback:
         if rating not in ("up", "down"):
             raise InvalidInput("rating must be 'up' or 'down'")
@@ -121,14 +131,18 @@ class ConversationStore:
             s.commit()
             return feedback
 
-    def list_feedback(self, limit: int = 500) -> list[tuple[AnswerFeedback, ChatMessage, str | None]]:
-        """Newest first: the feedback, the answer it is about, and the question before that answer."""
+    def list_feedback(self, limit: int = 500,
+                      owner: str | None = None) -> list[tuple[AnswerFeedback, ChatMessage, str | None]]:
+        """Newest first: the feedback, the answer it is about, and the question before that answer; with
+        `owner`, only on that owner's conversations."""
         question = aliased(ChatMessage)
         with self._sessions() as s:
-            rows = s.execute(
-                select(AnswerFeedback, ChatMessage, question.content)
-                .join(ChatMessage, ChatMessage.id == AnswerFeedback.message_id)
-                .outerjoin(question, (question.conversation_id == ChatMessage.conversation_id)
-                           & (question.seq == ChatMessage.seq - 1))
-                .order_by(AnswerFeedback.created_at.desc()).limit(limit))
+            query = (select(AnswerFeedback, ChatMessage, question.content)
+                     .join(ChatMessage, ChatMessage.id == AnswerFeedback.message_id)
+                     .outerjoin(question, (question.conversation_id == ChatMessage.conversation_id)
+                                & (question.seq == ChatMessage.seq - 1)))
+            if owner is not None:
+                query = query.join(Conversation, Conversation.id == ChatMessage.conversation_id).where(
+                    Conversation.owner == owner)
+            rows = s.execute(query.order_by(AnswerFeedback.created_at.desc()).limit(limit))
             return [(feedback, message, text) for feedback, message, text in rows]

@@ -62,6 +62,13 @@ class NotFound(ZhikuError):
     code = "not_found"
 
 
+class Forbidden(ZhikuError):
+    """The caller may see the object but not do this to it; the message says who may (issue #11)."""
+
+    http_status = 403
+    code = "forbidden"
+
+
 class Conflict(ZhikuError):
     http_status = 409
     code = "conflict"

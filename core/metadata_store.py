@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 
-from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy import delete, exists, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhiku.core.errors import Conflict, NotFound
-from zhiku.core.models import (DiscardedFile, Document, DocumentStatus, IngestionJob, JobLane, JobStatus, KnowledgeBase,
-                               utcnow)
+from zhiku.core.models import (DiscardedFile, Document, DocumentReader, DocumentStatus, IngestionJob, JobLane, JobStatus,
+                               KbRole, KnowledgeBase, KnowledgeBaseMember, utcnow)
+from zhiku.core.read_scope import EVERYONE, ReadScope
 
 
 class UploadOutcome(str, Enum):
@@ -38,16 +39,39 @@ class MetadataStore:
             s.execute(text("SELECT 1"))
 
     # -- knowledge bases ----------------------------------------------------------------------
-    def create_kb(self, name: str, description: str = "", language: str | None = None) -> KnowledgeBase:
+    def create_kb(self, name: str, description: str = "", language: str | None = None,
+                  readers: list[str] | None = None, admins: list[str] | None = None) -> KnowledgeBase:
+        """Readers default to everyone ("*"); admins to nobody but the system admins."""
         name = name.strip()
         with self._sessions() as s:
             kb = KnowledgeBase(name=name, description=description, language=language)
             s.add(kb)
             try:
-                s.commit()
+                s.flush()
             except IntegrityError:
                 raise Conflict(f"a knowledge base named {name!r} already exists") from None
-            return kb
+            _set_members(s, kb.id, [EVERYONE] if readers is None else readers, admins or [])
+            s.commit()
+        return self.get_kb(kb.id)
+
+    def set_kb_members(self, kb_id: str, readers: list[str], admins: list[str]) -> KnowledgeBase:
+        """Replace the knowledge base's readers and admins; takes effect on the next request."""
+        with self._sessions() as s:
+            if s.get(KnowledgeBase, kb_id) is None:
+                raise NotFound(f"knowledge base {kb_id!r} not found")
+            s.execute(delete(KnowledgeBaseMember).where(KnowledgeBaseMember.kb_id == kb_id))
+            _set_members(s, kb_id, readers, admins)
+            s.commit()
+        return self.get_kb(kb_id)
+
+    def kb_ids_with_role(self, principals: list[str], role: KbRole) -> set[str]:
+        """Knowledge bases where one of `principals` (for readers also "*") holds `role`."""
+        names = [*principals, EVERYONE] if role is KbRole.READER else [p for p in principals if p != EVERYONE]
+        if not names:
+            return set()
+        with self._sessions() as s:
+            return set(s.scalars(select(KnowledgeBaseMember.kb_id).where(
+                KnowledgeBaseMember.principal.in_(names), KnowledgeBaseMember.role == role.value)))
 
     def update_kb(self, id_or_name: str, **changes) -> KnowledgeBase:
         """Set the given fields (description, language, chunk_size, chunk_overlap); None clears a setting."""
@@ -88,15 +112,17 @@ class MetadataStore:
             s.commit()
             return documents
 
-    def document_counts(self) -> dict[str, int]:
+    def document_counts(self, scope: ReadScope | None = None) -> dict[str, int]:
+        """Documents per knowledge base (with a scope: those it may read)."""
         with self._sessions() as s:
-            rows = s.execute(select(Document.kb_id, func.count()).group_by(Document.kb_id))
+            rows = s.execute(_readable(select(Document.kb_id, func.count()), scope).group_by(Document.kb_id))
             return {kb_id: n for kb_id, n in rows}
 
     # -- documents ----------------------------------------------------------------------------
     def register_upload(self, kb_id: str, name: str, digest: str, mime_type: str, file_type: str,
                         size_bytes: int, access_principals: list[str] | None = None,
-                        language: str | None = None, lane: JobLane = JobLane.SMALL) -> UploadResult:
+                        language: str | None = None, lane: JobLane = JobLane.SMALL,
+                        uploaded_by: str | None = None) -> UploadResult:
         with self._sessions() as s:
             if s.get(KnowledgeBase, kb_id) is None:
                 raise NotFound(f"knowledge base {kb_id!r} not found")
@@ -110,7 +136,8 @@ class MetadataStore:
                     return UploadResult(UploadOutcome.DUPLICATE, twin, None)
                 document = Document(kb_id=kb_id, name=name, content_hash=digest, mime_type=mime_type,
                                     file_type=file_type, size_bytes=size_bytes,
-                                    access_principals=access_principals or ["*"], language=language)
+                                    access_principals=access_principals or [EVERYONE], language=language,
+                                    uploaded_by=uploaded_by)
                 s.add(document)
                 outcome = UploadOutcome.QUEUED
             else:
@@ -120,10 +147,15 @@ class MetadataStore:
                 document.size_bytes = size_bytes
                 if access_principals is not None:
                     document.access_principals = access_principals
+                    _set_readers(s, document.id, access_principals)
+                if uploaded_by is not None:
+                    document.uploaded_by = uploaded_by
                 if language is not None:
                     document.language = language
             document.status, document.error = DocumentStatus.PENDING.value, None
             s.flush()
+            if existing is None:
+                _set_readers(s, document.id, document.access_principals)
             job = IngestionJob(document_id=document.id, content_hash=digest, lane=lane.value)
             s.add(job)
             try:
@@ -152,9 +184,31 @@ class MetadataStore:
                 raise NotFound(f"document {document_id!r} not found")
             return document
 
-    def list_documents(self, kb_id: str) -> list[Document]:
+    def list_documents(self, kb_id: str, scope: ReadScope | None = None) -> list[Document]:
+        """The knowledge base's documents; with a scope, only those it may read (decided in the query)."""
         with self._sessions() as s:
-            return list(s.scalars(select(Document).where(Document.kb_id == kb_id).order_by(Document.created_at)))
+            query = select(Document).where(Document.kb_id == kb_id).order_by(Document.created_at)
+            return list(s.scalars(_readable(query, scope)))
+
+    def readable_document_ids(self, scope: ReadScope) -> list[str]:
+        """Ids of the documents the scope may read, for stores that filter by document (the graph)."""
+        with self._sessions() as s:
+            return list(s.scalars(_readable(select(Document.id), scope)))
+
+    def find_readable_document(self, document_id: str, scope: ReadScope | None) -> Document | None:
+        with self._sessions() as s:
+            return s.scalar(_readable(select(Document).where(Document.id == document_id), scope))
+
+    def set_document_readers(self, document_id: str, principals: list[str]) -> Document:
+        """Replace who may read the document (the caller re-stamps its chunks)."""
+        with self._sessions() as s:
+            document = s.get(Document, document_id)
+            if document is None:
+                raise NotFound(f"document {document_id!r} not found")
+            document.access_principals = list(principals)
+            _set_readers(s, document_id, principals)
+            s.commit()
+            return document
 
     def delete_document(self, document_id: str) -> Document:
         with self._sessions() as s:
@@ -359,6 +413,31 @@ class JobClaim:
     outcome: ClaimOutcome
     job: IngestionJob | None
     retry_after: float = 0.0
+
+
+def _set_members(s: Session, kb_id: str, readers: list[str], admins: list[str]) -> None:
+    for role, principals in ((KbRole.READER, readers), (KbRole.ADMIN, admins)):
+        for principal in dict.fromkeys(principals):
+            s.add(KnowledgeBaseMember(kb_id=kb_id, principal=principal, role=role.value))
+
+
+def _set_readers(s: Session, document_id: str, principals: list[str]) -> None:
+    s.execute(delete(DocumentReader).where(DocumentReader.document_id == document_id))
+    for principal in dict.fromkeys(principals or [EVERYONE]):
+        s.add(DocumentReader(document_id=document_id, principal=principal))
+
+
+def _readable(query, scope: ReadScope | None):
+    """`query` over Document narrowed to what the scope may read: its knowledge bases, and there the documents
+    whose readers name one of its principals (or everyone), unless it administers the knowledge base."""
+    if scope is None:
+        return query
+    query = query.where(Document.kb_id.in_(scope.kb_ids))
+    if scope.principals is None:
+        return query
+    named = exists().where(DocumentReader.document_id == Document.id,
+                           DocumentReader.principal.in_(scope.reader_names()))
+    return query.where(or_(Document.kb_id.in_(scope.full_kb_ids), named) if scope.full_kb_ids else named)
 
 
 def _held_by(job_id: str, worker: str) -> tuple:

@@ -47,6 +47,47 @@ class KnowledgeBase(Base):
 
     documents: Mapped[list[Document]] = relationship(back_populates="knowledge_base", cascade="all, delete-orphan",
                                                      passive_deletes=True)
+    members: Mapped[list[KnowledgeBaseMember]] = relationship(cascade="all, delete-orphan", passive_deletes=True,
+                                                              lazy="selectin")
+
+    def principals(self, role: str) -> list[str]:
+        return sorted(m.principal for m in self.members if m.role == role)
+
+    @property
+    def readers(self) -> list[str]:
+        return self.principals(KbRole.READER.value)
+
+    @property
+    def admins(self) -> list[str]:
+        return self.principals(KbRole.ADMIN.value)
+
+
+class KbRole(str, Enum):
+    READER = "reader"  # may search, ask, chat and use the scenarios on the knowledge base
+    ADMIN = "admin"    # may also upload, delete, re-index, change settings and permissions; reads every document
+
+
+class KnowledgeBaseMember(Base):
+    """Who may read or administer a knowledge base: one row per principal ("user:<id>", "group:<id>", "*")
+    and role, so "which knowledge bases may this caller read" is one indexed query."""
+
+    __tablename__ = "kb_members"
+    __table_args__ = (Index("ix_kb_members_principal", "principal", "role"),)
+
+    kb_id: Mapped[str] = mapped_column(ForeignKey("knowledge_bases.id", ondelete="CASCADE"), primary_key=True)
+    principal: Mapped[str] = mapped_column(String(200), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10), primary_key=True)
+
+
+class DocumentReader(Base):
+    """A document's readers, one row per principal: the metadata store's copy of `access_principals` (the
+    chunks carry the same list in their payload), for listing documents inside the query."""
+
+    __tablename__ = "document_readers"
+    __table_args__ = (Index("ix_document_readers_principal", "principal"),)
+
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    principal: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
 class Document(Base):
@@ -69,7 +110,9 @@ class Document(Base):
     indexed_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
     page_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Who may read the document among the knowledge base's readers ("*": all of them); stamped on every chunk.
     access_principals: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["*"])
+    uploaded_by: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the uploader's display name
     # Language forced for this upload's speech recognition (ISO 639-1); None: the knowledge base's, else detected.
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

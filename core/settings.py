@@ -241,6 +241,11 @@ class Settings(BaseSettings):
     graph_fan_out_cap: int = Field(20, ge=1, le=200, description="Edges followed per entity and hop in "
                                    "graph expansion, best supported first (bounds hub entities).")
 
+    # --- authorisation (who reads what: docs/security.md) --------------------------------------------
+    admins_see_user_content: bool = Field(False, description="System administrators may list and open every "
+                                          "user's conversations, feedback and report drafts (for support or "
+                                          "evaluation). Off: each user sees only their own.")
+
     # --- ingestion & API -----------------------------------------------------------------------
     max_upload_mb: float = Field(500, gt=0, description="Largest accepted upload, in MiB (recordings are "
                                  "large: three hours of 128 kbit/s audio is 170 MiB).")

@@ -123,7 +123,9 @@ class EntityLinker:
         return ranked[:MAX_CANDIDATES]
 
     # --- linking ----------------------------------------------------------------------------------
-    def link(self, kb_ids: Sequence[str], query: str, limit: int = 10) -> list[LinkedEntity]:
+    def link(self, kb_ids: Sequence[str], query: str, limit: int = 10,
+             document_ids: Sequence[str] | None = None) -> list[LinkedEntity]:
+        """Entities the query names; with `document_ids`, only entities those documents mention."""
         limit = max(1, min(int(limit), 100))
         candidates = self._candidates(query)
         if not candidates:
@@ -133,7 +135,8 @@ class EntityLinker:
         origin = {normalise(name): o for name, o in candidates}
         linked: dict[str, LinkedEntity] = {}
         matched: set[str] = set()
-        for hit in self.store.find_entities(kb_ids, mentions, limit=min(1000, 4 * MAX_CANDIDATES)):
+        for hit in self.store.find_entities(kb_ids, mentions, limit=min(1000, 4 * MAX_CANDIDATES),
+                                             document_ids=document_ids):
             exact = by_norm.get(normalise(hit.name))
             if exact is not None and _common_word_for_name(exact, hit.name):
                 continue
@@ -167,7 +170,7 @@ class EntityLinker:
             queries = [mention] if len(mention) <= 5 else [mention, mention[:5]]
             for text in queries:
                 lookups += 1
-                for hit in self.store.search_entities(kb_ids, text, limit=20):
+                for hit in self.store.search_entities(kb_ids, text, limit=20, document_ids=document_ids):
                     score = self._fuzzy_score(mention, (hit.name, *hit.aliases))
                     if score:
                         self._add(linked, hit, "fuzzy", score, mention)

@@ -40,9 +40,12 @@ in a `CALL {}` subquery; the frontier is cut at `limit` entities. A hub with tho
 therefore returns at most `fan_out_cap` neighbours per hop (the database still reads the hub's edge
 properties to sort them, which is milliseconds for thousands of edges).
 
-Access control: every returned relation carries its supporting chunk ids and document ids (up to
-`support_limit`, with the total `support` count so truncation is visible), every returned entity
-its mention chunk ids and document ids likewise, so a caller can drop what a user may not see.
+Access control: every read takes `document_ids`, the documents the caller may read (None: all). Inside
+the query, an entity is returned only when a chunk of those documents mentions it, a relation only when
+a chunk of those documents supports its fact, and expansion and paths only walk such relations; the
+provenance returned lists only those chunks. Every returned relation carries its supporting chunk ids
+and document ids (up to `support_limit`, with the total `support` count so truncation is visible), every
+returned entity its mention chunk ids and document ids likewise.
 
 Limits: names and aliases are NFKC-normalised with whitespace collapsed; empty names and names longer
 than MAX_NAME_CHARS characters are refused (ValueError) rather than truncated, since truncation
@@ -349,6 +352,25 @@ _RELATION_FIELDS = ("r.key AS rkey, r.kb_id AS rkb, r.type AS rtype, startNode(r
                     "endNode(r).key AS object_key, r.support AS support")
 
 
+def _visible_entity(var: str, document_ids) -> str:
+    """A condition (appended with AND) that entity `var` is mentioned in a readable chunk; '' when unrestricted."""
+    if document_ids is None:
+        return ""
+    return f" AND EXISTS {{ MATCH ({var})-[:MENTIONED_IN]->(vc:Chunk) WHERE vc.document_id IN $docs }}"
+
+
+def _visible_fact(rel: str, document_ids) -> str:
+    """A condition (appended with AND) that relation `rel`'s fact is supported by a readable chunk."""
+    if document_ids is None:
+        return ""
+    return (f" AND EXISTS {{ MATCH (vf:Fact {{key: {rel}.key}})-[:SUPPORTED_BY]->(vc:Chunk) "
+            "WHERE vc.document_id IN $docs }")
+
+
+def _docs(document_ids) -> dict:
+    return {} if document_ids is None else {"docs": list(document_ids)}
+
+
 class GraphStore:
     """Facts per knowledge base with chunk-level provenance, over a `neo4j.Driver`."""
 
@@ -560,42 +582,68 @@ class GraphStore:
         return total
 
     # --- reads ----------------------------------------------------------------------------------
-    def _mention_provenance(self, keys: Sequence[str]) -> dict[str, Provenance]:
-        return self._provenance(_MENTION_CHUNKS, keys)
+    def _mention_provenance(self, keys: Sequence[str], document_ids=None) -> dict[str, Provenance]:
+        return self._provenance(_MENTION_CHUNKS, keys, document_ids)
 
-    def _fact_provenance(self, keys: Sequence[str]) -> dict[str, Provenance]:
-        return self._provenance(_FACT_CHUNKS, keys)
+    def _fact_provenance(self, keys: Sequence[str], document_ids=None) -> dict[str, Provenance]:
+        return self._provenance(_FACT_CHUNKS, keys, document_ids)
 
-    def _provenance(self, match: str, keys: Sequence[str]) -> dict[str, Provenance]:
-        """Supporting chunks of nodes `n` reached by one of the fixed MATCH patterns below."""
+    def _provenance(self, match: str, keys: Sequence[str], document_ids=None) -> dict[str, Provenance]:
+        """Supporting chunks of nodes `n` reached by one of the fixed MATCH patterns below (readable ones)."""
         if not keys:
             return {}
+        readable = "" if document_ids is None else "WHERE c.document_id IN $docs"
         rows = self._read(f"""
             UNWIND $keys AS k
             {match}
+            {readable}
             WITH n, c ORDER BY c.document_id, c.chunk_id
             WITH n, collect(c) AS chunks
             RETURN n.key AS key, size(chunks) AS total,
                    [c IN chunks[..$n] | c.chunk_id] AS chunk_ids,
                    [c IN chunks[..$n] | c.document_id] AS document_ids
-            """, keys=list(keys), n=self.support_limit)
+            """, keys=list(keys), n=self.support_limit, **_docs(document_ids))
         return {r["key"]: _provenance(r) for r in rows}
 
-    def _entities(self, rows: list[dict]) -> list[EntityHit]:
+    def _entities(self, rows: list[dict], document_ids=None) -> list[EntityHit]:
         hits = [_entity(r) for r in rows]
-        provenance = self._mention_provenance([h.key for h in hits])
+        provenance = self._mention_provenance([h.key for h in hits], document_ids)
         for hit in hits:
             hit.provenance = provenance.get(hit.key, Provenance())
+        if document_ids is not None:
+            self._readable_names(hits, document_ids)
         return hits
 
-    def _relations(self, rows: list[dict]) -> list[RelationHit]:
+    def _readable_names(self, hits: list[EntityHit], document_ids) -> None:
+        """Names, aliases and mention counts as the readable chunks state them: an alias only a hidden document
+        uses is not shown (an entity's names are exactly the names its mentions used)."""
+        rows = self._read("""
+            UNWIND $keys AS k
+            MATCH (n:Entity {key: k})-[m:MENTIONED_IN]->(c:Chunk)
+            WHERE c.document_id IN $docs
+            RETURN n.key AS key, collect(m.names) AS name_lists
+            """, keys=[h.key for h in hits], docs=list(document_ids))
+        readable = {r["key"]: r["name_lists"] for r in rows}
+        for hit in hits:
+            name_lists = readable.get(hit.key, [])
+            names = list(dict.fromkeys(n for names in name_lists for n in names or []))
+            if not names:
+                continue
+            hit.name = hit.name if hit.name in names else names[0]
+            hit.aliases = [n for n in names if n != hit.name]
+            hit.mentions = len(name_lists)
+
+    def _relations(self, rows: list[dict], document_ids=None) -> list[RelationHit]:
         hits = [_relation(r) for r in rows]
-        provenance = self._fact_provenance(sorted({h.key for h in hits}))
+        provenance = self._fact_provenance(sorted({h.key for h in hits}), document_ids)
         for hit in hits:
             hit.provenance = provenance.get(hit.key, Provenance())
+            if document_ids is not None:  # supported as far as the readable chunks go
+                hit.support = hit.provenance.total
         return hits
 
-    def find_entities(self, kb_ids: Sequence[str], names: Sequence[str], limit: int = 20) -> list[EntityHit]:
+    def find_entities(self, kb_ids: Sequence[str], names: Sequence[str], limit: int = 20,
+                      document_ids: Sequence[str] | None = None) -> list[EntityHit]:
         """Entities whose name or an alias equals one of `names` (after normalisation)."""
         kb_ids, limit = _kbs(kb_ids), _bounded(limit, MAX_LIMIT, "limit")
         norms = {normalise(n) for n in names if isinstance(n, str)}
@@ -605,14 +653,18 @@ class GraphStore:
         rows = self._read(f"""
             UNWIND $keys AS k
             MATCH (:Alias {{key: k}})-[:ALIAS_OF]->(e:Entity)
-            WHERE e.kb_id IN $kb_ids
+            WHERE e.kb_id IN $kb_ids{_visible_entity("e", document_ids)}
             WITH DISTINCT e
             RETURN {_ENTITY_FIELDS}
             ORDER BY e.mentions DESC, e.key LIMIT $limit
-            """, keys=keys, kb_ids=kb_ids, limit=limit)
-        return self._entities(rows)
+            """, keys=keys, kb_ids=kb_ids, limit=limit, **_docs(document_ids))
+        hits = self._entities(rows, document_ids)
+        if document_ids is None:
+            return hits
+        return [h for h in hits if norms & {normalise(n) for n in (h.name, *h.aliases)}]
 
-    def search_entities(self, kb_ids: Sequence[str], text: str, limit: int = 20) -> list[EntityHit]:
+    def search_entities(self, kb_ids: Sequence[str], text: str, limit: int = 20,
+                        document_ids: Sequence[str] | None = None) -> list[EntityHit]:
         """Substring match on names and aliases; prefix matches first, then by mentions.
 
         Scans the knowledge bases' entities (no index serves substring search in both servers);
@@ -623,27 +675,33 @@ class GraphStore:
             return []
         rows = self._read(f"""
             MATCH (e:Entity)
-            WHERE e.kb_id IN $kb_ids AND any(n IN e.names_norm WHERE n CONTAINS $q)
+            WHERE e.kb_id IN $kb_ids AND any(n IN e.names_norm WHERE n CONTAINS $q){_visible_entity("e", document_ids)}
             WITH e, CASE WHEN e.name_norm = $q THEN 0
                          WHEN any(n IN e.names_norm WHERE n STARTS WITH $q) THEN 1 ELSE 2 END AS rank
             RETURN {_ENTITY_FIELDS}
             ORDER BY rank, e.mentions DESC, size(e.name), e.key LIMIT $limit
-            """, kb_ids=kb_ids, q=query, limit=limit)
-        return self._entities(rows)
+            """, kb_ids=kb_ids, q=query, limit=limit, **_docs(document_ids))
+        hits = self._entities(rows, document_ids)
+        if document_ids is None:
+            return hits
+        # matched through an alias only hidden documents use: not found, as far as this caller can tell
+        return [h for h in hits if any(query in normalise(n) for n in (h.name, *h.aliases))]
 
-    def get_entities(self, kb_ids: Sequence[str], keys: Sequence[str]) -> list[EntityHit]:
+    def get_entities(self, kb_ids: Sequence[str], keys: Sequence[str],
+                     document_ids: Sequence[str] | None = None) -> list[EntityHit]:
         kb_ids = _kbs(kb_ids)
         rows = self._read(f"""
             UNWIND $keys AS k
-            MATCH (e:Entity {{key: k}}) WHERE e.kb_id IN $kb_ids
+            MATCH (e:Entity {{key: k}}) WHERE e.kb_id IN $kb_ids{_visible_entity("e", document_ids)}
             RETURN {_ENTITY_FIELDS}
-            """, keys=list(keys)[:MAX_LIMIT], kb_ids=kb_ids)
-        return self._entities(rows)
+            """, keys=list(keys)[:MAX_LIMIT], kb_ids=kb_ids, **_docs(document_ids))
+        return self._entities(rows, document_ids)
 
-    def entity_detail(self, kb_ids: Sequence[str], key: str, limit: int = 50) -> EntityDetail | None:
+    def entity_detail(self, kb_ids: Sequence[str], key: str, limit: int = 50,
+                      document_ids: Sequence[str] | None = None) -> EntityDetail | None:
         """The entity, its mention chunks and its `limit` best-supported relations with neighbours."""
         limit = _bounded(limit, MAX_LIMIT, "limit")
-        found = self.get_entities(kb_ids, [key])
+        found = self.get_entities(kb_ids, [key], document_ids)
         if not found:
             return None
         rows = self._read(f"""
@@ -651,25 +709,27 @@ class GraphStore:
             CALL {{
               WITH e
               MATCH (e)-[r:RELATES]-(m:Entity)
+              WHERE r.kb_id = e.kb_id{_visible_fact("r", document_ids)}
               RETURN r, m ORDER BY r.support DESC, r.key LIMIT $limit
             }}
             RETURN {_RELATION_FIELDS}, m.key AS neighbour
-            """, key=key, limit=limit)
-        relations = self._relations(rows)
+            """, key=key, limit=limit, **_docs(document_ids))
+        relations = self._relations(rows, document_ids)
         neighbour_keys = list(dict.fromkeys(r["neighbour"] for r in rows))
-        neighbours = {h.key: h for h in self.get_entities(kb_ids, neighbour_keys)}
+        neighbours = {h.key: h for h in self.get_entities(kb_ids, neighbour_keys, document_ids)}
         return EntityDetail(entity=found[0], relations=relations,
                             neighbours=[neighbours[k] for k in neighbour_keys if k in neighbours])
 
     def expand(self, kb_ids: Sequence[str], seed_keys: Sequence[str], max_hops: int = 2,
-               fan_out_cap: int = 20, limit: int = 100) -> GraphResult:
+               fan_out_cap: int = 20, limit: int = 100,
+               document_ids: Sequence[str] | None = None) -> GraphResult:
         """Breadth-first paths from the seeds, at most `fan_out_cap` edges per entity and hop (the
         best-supported ones) and at most `limit` entities reached; one bounded query per hop."""
         kb_ids = _kbs(kb_ids)
         max_hops = _bounded(max_hops, MAX_HOPS, "max_hops")
         fan_out_cap = _bounded(fan_out_cap, MAX_FAN_OUT, "fan_out_cap")
         limit = _bounded(limit, MAX_LIMIT, "limit")
-        seeds = [e.key for e in self.get_entities(kb_ids, list(dict.fromkeys(seed_keys))[:limit])]
+        seeds = [e.key for e in self.get_entities(kb_ids, list(dict.fromkeys(seed_keys))[:limit], document_ids)]
         paths: dict[str, GraphPath] = {k: GraphPath([k], []) for k in seeds}
         relation_rows: dict[str, dict] = {}
         frontier = list(seeds)
@@ -682,11 +742,11 @@ class GraphStore:
                 CALL {{
                   WITH n
                   MATCH (n)-[r:RELATES]-(m:Entity)
-                  WHERE r.kb_id IN $kb_ids
+                  WHERE r.kb_id IN $kb_ids{_visible_fact("r", document_ids)}
                   RETURN r, m ORDER BY r.support DESC, r.key LIMIT $cap
                 }}
                 RETURN n.key AS source, m.key AS target, {_RELATION_FIELDS}
-                """, keys=frontier, kb_ids=kb_ids, cap=fan_out_cap)
+                """, keys=frontier, kb_ids=kb_ids, cap=fan_out_cap, **_docs(document_ids))
             next_frontier: list[str] = []
             for row in rows:
                 relation_rows.setdefault(row["rkey"], row)
@@ -700,17 +760,31 @@ class GraphStore:
         # relations between reached entities beyond the tree edges are included; the tree gives paths
         relations = {h.key: h for h in self._relations([r for r in relation_rows.values()
                                                          if r["subject_key"] in paths
-                                                         and r["object_key"] in paths])}
-        entities = {h.key: h for h in self.get_entities(kb_ids, list(paths))}
+                                                         and r["object_key"] in paths], document_ids)}
+        entities = {h.key: h for h in self.get_entities(kb_ids, list(paths), document_ids)}
         return GraphResult(paths=[p for k, p in paths.items() if k not in seeds or len(p.entity_keys) > 1],
                            entities=entities, relations=relations)
 
-    def path_between(self, kb_ids: Sequence[str], key_a: str, key_b: str, max_hops: int = 3) -> GraphResult:
-        """A shortest undirected RELATES path between two entities of the given knowledge bases."""
+    def path_between(self, kb_ids: Sequence[str], key_a: str, key_b: str, max_hops: int = 3,
+                     document_ids: Sequence[str] | None = None) -> GraphResult:
+        """A shortest undirected RELATES path between two entities of the given knowledge bases.
+
+        With `document_ids`, the path is found by the breadth-first walk of `expand`, which follows only
+        relations those documents support (a shortestPath cannot be told to skip unreadable edges in the
+        Cypher both servers accept); its fan-out cap may miss a path through a hub, never show a hidden one."""
         kb_ids = _kbs(kb_ids)
         hops = _bounded(max_hops, MAX_HOPS, "max_hops")  # a validated int: the only formatted value
         if key_a == key_b:
             return GraphResult(paths=[], entities={}, relations={})
+        if document_ids is not None:
+            walked = self.expand(kb_ids, [key_a], hops, MAX_FAN_OUT, MAX_LIMIT, document_ids)
+            found = next((p for p in walked.paths if p.entity_keys[-1] == key_b), None)
+            if found is None:
+                return GraphResult(paths=[], entities={}, relations={})
+            return GraphResult(paths=[found],
+                               entities={k: walked.entities[k] for k in found.entity_keys if k in walked.entities},
+                               relations={k: walked.relations[k] for k in found.relation_keys
+                                          if k in walked.relations})
         rows = self._read(f"""
             MATCH (a:Entity {{key: $a}}), (b:Entity {{key: $b}})
             WHERE a.kb_id IN $kb_ids AND b.kb_id IN $kb_ids

@@ -150,6 +150,10 @@ class EdgeVectorStore:
                 raise
             return read(self.shard)
 
+    def set_access(self, document_id: str, principals: list[str]) -> None:
+        self._update(qe.UpdateOperation.set_payload_by_filter(
+            _to_filter(ChunkFilter(document_ids=[document_id])), {"access_principals": list(principals)}))
+
     def count(self, chunk_filter: ChunkFilter) -> int:
         return self._read(lambda shard: shard.count(qe.CountRequest(exact=True, filter=_to_filter(chunk_filter))))
 
@@ -257,12 +261,17 @@ def _to_filter(f: ChunkFilter) -> qe.Filter:
         must.append(qe.FieldCondition(key="document_id", match=qe.MatchAny(list(f.document_ids))))
     if f.file_types:
         must.append(qe.FieldCondition(key="file_type", match=qe.MatchAny(list(f.file_types))))
+    should: list = []
     if f.principals is not None:
-        must.append(qe.FieldCondition(key="access_principals", match=qe.MatchAny([EVERYONE, *f.principals])))
+        readable = qe.FieldCondition(key="access_principals", match=qe.MatchAny([EVERYONE, *f.principals]))
+        if f.full_access_kb_ids:  # the only `should` of the filter: at least one of the two holds
+            should = [readable, qe.FieldCondition(key="kb_id", match=qe.MatchAny(list(f.full_access_kb_ids)))]
+        else:
+            must.append(readable)
     if f.version is not None:
         must.append(qe.FieldCondition(key="version", match=qe.MatchValue(f.version)))
     if f.exclude_version is not None:
         must_not.append(qe.FieldCondition(key="version", match=qe.MatchValue(f.exclude_version)))
     if f.point_ids is not None:
         must.append(qe.HasIdCondition(set(f.point_ids)))
-    return qe.Filter(must=must, must_not=must_not or None)
+    return qe.Filter(must=must, should=should or None, must_not=must_not or None)

@@ -103,6 +103,10 @@ class QdrantClientVectorStore:
                                            query_filter=_to_filter(chunk_filter), limit=limit, with_payload=True)
         return [ScoredChunk(str(p.id), float(p.score), dict(p.payload or {})) for p in result.points]
 
+    def set_access(self, document_id: str, principals: list[str]) -> None:
+        self._client.set_payload(self._collection, {"access_principals": list(principals)},
+                                 points=_to_filter(ChunkFilter(document_ids=[document_id])), wait=True)
+
     def count(self, chunk_filter: ChunkFilter) -> int:
         return self._client.count(self._collection, count_filter=_to_filter(chunk_filter), exact=True).count
 
@@ -127,13 +131,17 @@ def _to_filter(f: ChunkFilter) -> models.Filter:
         must.append(models.FieldCondition(key="document_id", match=models.MatchAny(any=list(f.document_ids))))
     if f.file_types:
         must.append(models.FieldCondition(key="file_type", match=models.MatchAny(any=list(f.file_types))))
+    should: list = []
     if f.principals is not None:
-        must.append(models.FieldCondition(key="access_principals",
-                                          match=models.MatchAny(any=[EVERYONE, *f.principals])))
+        readable = models.FieldCondition(key="access_principals", match=models.MatchAny(any=[EVERYONE, *f.principals]))
+        if f.full_access_kb_ids:  # the only `should` of the filter: at least one of the two holds
+            should = [readable, models.FieldCondition(key="kb_id", match=models.MatchAny(any=list(f.full_access_kb_ids)))]
+        else:
+            must.append(readable)
     if f.version is not None:
         must.append(models.FieldCondition(key="version", match=models.MatchValue(value=f.version)))
     if f.exclude_version is not None:
         must_not.append(models.FieldCondition(key="version", match=models.MatchValue(value=f.exclude_version)))
     if f.point_ids is not None:
         must.append(models.HasIdCondition(has_id=list(f.point_ids)))
-    return models.Filter(must=must or None, must_not=must_not)
+    return models.Filter(must=must or None, should=should or None, must_not=must_not)

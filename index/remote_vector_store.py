@@ -61,6 +61,9 @@ class RemoteVectorStore:
         return decode_scored(self._call("search_sparse", {"vector": [list(vector.indices), list(vector.values)],
                                                           "filter": encode_filter(chunk_filter), "limit": limit}))
 
+    def set_access(self, document_id: str, principals: list[str]) -> None:
+        self._call("set_access", {"document_id": document_id, "principals": list(principals)})
+
     def count(self, chunk_filter: ChunkFilter) -> int:
         return self._call("count", {"filter": encode_filter(chunk_filter)})
 

@@ -74,6 +74,9 @@ class SharedEdgeStore:
     def search_sparse(self, vector: SparseVector, chunk_filter: ChunkFilter, limit: int) -> list[ScoredChunk]:
         return self.inner.search_sparse(vector, chunk_filter, limit)
 
+    def set_access(self, document_id: str, principals: list[str]) -> None:
+        self.inner.set_access(document_id, principals)
+
     def count(self, chunk_filter: ChunkFilter) -> int:
         return self.inner.count(chunk_filter)
 

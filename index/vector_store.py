@@ -27,7 +27,9 @@ SCHEMA_MARKER_ID = "00000000-0000-0000-0000-000000000000"  # holds the embedder 
 class ChunkFilter:
     """Conditions all results must meet. Empty lists mean "no restriction" except principals:
     `principals=None` skips access checks (internal callers), a list restricts to chunks visible to
-    any of them or to everyone."""
+    any of them or to everyone, except in `full_access_kb_ids` (knowledge bases the caller administers,
+    whose every chunk it reads). `readable_document_ids` is the same access as document ids, for the
+    knowledge graph, which has no principals (None: unrestricted); the vector stores use the principals."""
 
     kb_ids: list[str] = field(default_factory=list)
     document_ids: list[str] = field(default_factory=list)
@@ -36,6 +38,8 @@ class ChunkFilter:
     version: str | None = None
     exclude_version: str | None = None
     point_ids: list[str] | None = None  # only these points (graph expansion scores its chunks this way)
+    full_access_kb_ids: list[str] = field(default_factory=list)
+    readable_document_ids: list[str] | None = None
 
 
 @dataclass(slots=True)
@@ -67,6 +71,10 @@ class VectorStore(Protocol):
     def search_sparse(self, vector: SparseVector, chunk_filter: ChunkFilter, limit: int) -> list[ScoredChunk]: ...
 
     def count(self, chunk_filter: ChunkFilter) -> int: ...
+
+    def set_access(self, document_id: str, principals: list[str]) -> None:
+        """Re-stamp who may read the document on all its chunks, in place (no re-embedding)."""
+        ...
 
     def fetch(self, chunk_filter: ChunkFilter, limit: int) -> list[ScoredChunk]:
         """Up to `limit` points that meet the filter, unranked (score 0), with payload: chunks by id."""

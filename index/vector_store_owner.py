@@ -132,6 +132,7 @@ class VectorStoreHost:
                                                                        b["limit"])),
             "search_sparse": lambda b: encode_scored(store.search_sparse(SparseVector(*b["vector"]),
                                                                          decode_filter(b["filter"]), b["limit"])),
+            "set_access": lambda b: store.set_access(b["document_id"], b["principals"]),
             "count": lambda b: store.count(decode_filter(b["filter"])),
             "fetch": lambda b: encode_scored(store.fetch(decode_filter(b["filter"]), b["limit"])),
             "optimize": lambda b: store.optimize(),

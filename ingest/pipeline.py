@@ -157,6 +157,10 @@ class IngestionPipeline:
                 self.retention.release({job.content_hash})
                 return
             self.indexer.make_live(ref)
+            # Readers changed while the chunks were being written: stamp the current ones (issue #11).
+            readers = list(self.metadata.get_document(document.id).access_principals or ["*"])
+            if readers != ref.access_principals:
+                self.indexer.store.set_access(document.id, readers)
             if document.indexed_hash and document.indexed_hash != job.content_hash:
                 self.retention.release({document.indexed_hash})  # the version this one replaced
         except JobCancelled:

@@ -60,12 +60,17 @@ class GraphExpander:
         self.linker = linker
         self.config = config or GraphRetrievalConfig()
 
-    def evidence(self, query: str, kb_ids: Sequence[str]) -> GraphEvidence:
+    def evidence(self, query: str, kb_ids: Sequence[str],
+                 document_ids: Sequence[str] | None = None) -> GraphEvidence:
+        """`document_ids`: the documents the caller may read (None: all); linking, seeds and the walk only
+        see entities and relations those documents state."""
         c = self.config
-        linked = self._seeds(kb_ids, self.linker.link(kb_ids, query, limit=2 * c.max_linked))
+        linked = self._seeds(kb_ids, self.linker.link(kb_ids, query, limit=2 * c.max_linked,
+                                                      document_ids=document_ids), document_ids)
         if not linked:
             return GraphEvidence()
-        result = self.store.expand(kb_ids, [e.key for e in linked], c.max_hops, c.fan_out_cap, c.entity_limit)
+        result = self.store.expand(kb_ids, [e.key for e in linked], c.max_hops, c.fan_out_cap, c.entity_limit,
+                                   document_ids)
         seed_score = {e.key: e.score for e in linked}
         chunk_scores: dict[str, float] = {}
         extra: dict[str, int] = {}
@@ -84,10 +89,12 @@ class GraphExpander:
             chunk_scores[chunk_id] += c.support_bonus * min(count, 5)
         return GraphEvidence(linked, chunk_scores, result)
 
-    def _seeds(self, kb_ids: Sequence[str], linked: list[LinkedEntity]) -> list[LinkedEntity]:
+    def _seeds(self, kb_ids: Sequence[str], linked: list[LinkedEntity],
+               document_ids: Sequence[str] | None = None) -> list[LinkedEntity]:
         if not linked:
             return []
-        mentions = {e.key: e.mentions for e in self.store.get_entities(kb_ids, [e.key for e in linked])}
+        mentions = {e.key: e.mentions for e in self.store.get_entities(kb_ids, [e.key for e in linked],
+                                                                        document_ids)}
         by_length = sorted(linked, key=lambda e: (-len(e.mention or e.name), -e.score))
         seeds: list[LinkedEntity] = []
         for entity in by_length:

@@ -80,7 +80,7 @@ class HybridRetriever:
         if mode is not RetrievalMode.DENSE:
             sparse = self.store.search_sparse(self.sparse.encode_query(query), chunk_filter, n)
         if mode is RetrievalMode.GRAPH and self.graph is not None and chunk_filter.kb_ids:
-            evidence = self.graph.evidence(query, chunk_filter.kb_ids)
+            evidence = self.graph.evidence(query, chunk_filter.kb_ids, chunk_filter.readable_document_ids)
             ids = evidence.best_chunks(self.graph.config.chunk_limit)
             if ids:
                 # The same filter (knowledge bases, documents, access) applies to what the graph brings.

@@ -19,11 +19,11 @@ from zhiku.answer.answer_service import AnswerScope, AnswerService
 from zhiku.answer.chat_service import citation_record
 from zhiku.answer.grounded_answerer import Answer, AnswerEvent
 from zhiku.core.errors import InvalidInput
-from zhiku.index.vector_store import ChunkFilter
+from zhiku.core.read_scope import ReadScope
 from zhiku.retrieval.hybrid_retriever import RetrievalMode
 from zhiku.retrieval.search_hit import SearchHit
 from zhiku.scenarios.report import Report, Statement
-from zhiku.scenarios.report_service import ReportService
+from zhiku.scenarios.report_service import ReportService, access_filter
 from zhiku.scenarios.report_template import ReportTemplate
 
 TEMPLATE_ID = "research_report_zh"
@@ -42,15 +42,16 @@ class ResearchService:
         self.template_id = template_id
 
     # -- the chosen documents ---------------------------------------------------------------------
-    def documents(self, kb_ids: list[str], document_ids: list[str] | None, subject: str | None = None) -> list[dict]:
+    def documents(self, kb_ids: list[str], document_ids: list[str] | None, subject: str | None = None,
+                  access: ReadScope | None = None) -> list[dict]:
         """The chosen, indexed documents ({id, name, kb_id}); by name of the subject when no ids are given."""
         if not document_ids and not (subject or "").strip():
             raise InvalidInput("choose the reports: pass document_ids (or a subject named in the documents' names)")
-        return self.reports.subject_documents((subject or "").strip(), kb_ids, document_ids)
+        return self.reports.subject_documents((subject or "").strip(), kb_ids, document_ids, access)
 
-    def search_in(self, kb_ids: list[str], documents: list[dict], principals: list[str] | None = None) -> Search:
+    def search_in(self, kb_ids: list[str], documents: list[dict], access: ReadScope | None = None) -> Search:
         """search(query, top_k) over these documents only."""
-        chunk_filter = ChunkFilter(kb_ids=kb_ids, document_ids=[d["id"] for d in documents], principals=principals)
+        chunk_filter = access_filter(kb_ids, [d["id"] for d in documents], access)
 
         def search(query: str, top_k: int) -> list[SearchHit]:
             return self.reports.retriever.retrieve(query, chunk_filter, top_k, RetrievalMode.HYBRID_RERANK).hits
@@ -59,12 +60,12 @@ class ResearchService:
 
     # -- extraction -------------------------------------------------------------------------------
     def extract(self, kb_ids: list[str], document_ids: list[str] | None, subject: str | None = None,
-                mode: str | None = None, principals: list[str] | None = None) -> dict:
+                mode: str | None = None, access: ReadScope | None = None) -> dict:
         """Fields, metrics, conclusions and risks of the chosen documents, each with its citation."""
         template = self.reports.templates.get(self.template_id)
         mode = self.answers.mode(mode)  # a bad mode is refused before any work
-        documents = self.documents(kb_ids, document_ids, subject)
-        search = self.search_in(kb_ids, documents, principals)
+        documents = self.documents(kb_ids, document_ids, subject, access)
+        search = self.search_in(kb_ids, documents, access)
 
         # The issuer first: without a subject given, the issuer found is the name the other fields are read
         # near (fields marked near_subject, e.g. the issuer's rating rather than a guarantor's).
@@ -93,20 +94,23 @@ class ResearchService:
 
     # -- questions --------------------------------------------------------------------------------
     def scope(self, kb_ids: list[str], document_ids: list[str], top_k: int | None = None,
-              principals: list[str] | None = None) -> AnswerScope:
+              access: ReadScope | None = None) -> AnswerScope:
         """The answer scope of exactly the chosen documents (unknown or unindexed ids are refused)."""
         if not document_ids:
             raise InvalidInput("choose the reports to ask: pass document_ids")
-        documents = self.documents(kb_ids, document_ids)
-        return AnswerScope(kb_ids, [d["id"] for d in documents], principals, top_k)
+        documents = self.documents(kb_ids, document_ids, access=access)
+        ids = [d["id"] for d in documents]
+        restricted = access is not None and not access.unrestricted
+        return AnswerScope(kb_ids, ids, access.principals if access else None, top_k,
+                           list(access.full_kb_ids) if access else [], ids if restricted else None)
 
     def ask(self, question: str, kb_ids: list[str], document_ids: list[str], mode: str | None = None,
-            top_k: int | None = None, principals: list[str] | None = None) -> Answer:
-        return self.answers.answer(question, self.scope(kb_ids, document_ids, top_k, principals), mode)
+            top_k: int | None = None, access: ReadScope | None = None) -> Answer:
+        return self.answers.answer(question, self.scope(kb_ids, document_ids, top_k, access), mode)
 
     def stream(self, question: str, kb_ids: list[str], document_ids: list[str], mode: str | None = None,
-               top_k: int | None = None, principals: list[str] | None = None) -> Iterator[AnswerEvent]:
-        scope = self.scope(kb_ids, document_ids, top_k, principals)  # refused before the stream starts
+               top_k: int | None = None, access: ReadScope | None = None) -> Iterator[AnswerEvent]:
+        scope = self.scope(kb_ids, document_ids, top_k, access)  # refused before the stream starts
         mode = self.answers.mode(mode)
         return self.answers.stream(question, scope, mode)
 

@@ -65,3 +65,19 @@ OFFLINE_ANSWERED = [q for q in QUESTIONS if q["question"] in {
 def test_offline_answer_quotes_the_answer(demo_service, item):
     answer = demo_service.ask(item["question"], [DEMO_KB_NAME], mode="extractive")
     assert answer.found and item["answer_contains"] in answer.text, answer.text
+
+
+def test_the_credit_materials_are_for_the_credit_group_only(demo_service):
+    """Issue #11's walk-through: the teller gets nothing from the borrower's materials, the credit officer does."""
+    from zhiku.core.access import Caller, CallerKind
+
+    teller = Caller("user:teller", CallerKind.USER, "柜员", groups=frozenset({"tellers"}))
+    officer = Caller("user:officer", CallerKind.USER, "信贷员", groups=frozenset({"credit"}))
+    question = "2025年江南恒泰的营业收入是多少？"
+    seen = demo_service.search(question, [DEMO_KB_NAME], top_k=20, caller=teller)
+    assert seen and not any(h.citation.document_name.startswith("江南恒泰") for h in seen)
+    assert "58736.42" not in demo_service.ask(question, [DEMO_KB_NAME], mode="extractive", caller=teller).text
+    assert "58736.42" in demo_service.ask(question, [DEMO_KB_NAME], mode="extractive", caller=officer).text
+    scope = demo_service.read_scope([DEMO_KB_NAME], caller=teller)
+    names = [d.name for d in demo_service.rt.metadata.list_documents(scope.kb_ids[0], scope)]
+    assert names and not any(n.startswith(("江南恒泰", "授信调查报告", "担保人风险排查")) for n in names)

@@ -5,6 +5,7 @@ from sqlalchemy import inspect
 from zhiku.core.db import make_engine, migrate, session_factory
 from zhiku.core.errors import Conflict, NotFound
 from zhiku.core.metadata_store import MetadataStore, UploadOutcome
+from zhiku.core.models import KbRole
 
 
 @pytest.fixture
@@ -70,3 +71,47 @@ def test_upload_outcomes_and_job_lifecycle(store):
     assert [d.name for d in deleted] == ["a.pdf"]
     with pytest.raises(NotFound):
         store.get_job(first.job.id)  # jobs go with their document
+
+
+def test_the_readers_migration_keeps_existing_knowledge_bases_open_to_everyone(database_url):
+    """Issue #11's upgrade: a knowledge base and documents made before migration 0010 stay readable by all."""
+    from datetime import datetime, timezone
+
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from zhiku.core.db import MIGRATIONS_DIR
+    from zhiku.core.read_scope import ReadScope
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0009")
+        connection.execute(text("INSERT INTO knowledge_bases (id, name, description, created_at) "
+                                "VALUES ('kb1', 'old', '', CURRENT_TIMESTAMP)"))
+        documents = sa.table("documents", *(sa.column(c) for c in (
+            "id", "kb_id", "name", "content_hash", "mime_type", "file_type", "size_bytes", "status", "chunk_count",
+            "created_at", "updated_at")), sa.column("access_principals", sa.JSON))
+        now = datetime.now(timezone.utc)
+        connection.execute(documents.insert(), [
+            {"id": doc, "kb_id": "kb1", "name": doc, "content_hash": "h" + doc, "mime_type": "text/plain",
+             "file_type": "txt", "size_bytes": 1, "status": "done", "chunk_count": 1, "created_at": now,
+             "updated_at": now, "access_principals": principals}
+            for doc, principals in (("d1", ["*"]), ("d2", ["group:credit"]))])
+    migrate(engine)
+    store = MetadataStore(session_factory(engine))
+    kb = store.get_kb("kb1")
+    assert kb.readers == ["*"] and kb.admins == []
+    teller = ReadScope(kb_ids=["kb1"], principals=["user:teller"])
+    assert [d.id for d in store.list_documents("kb1", teller)] == ["d1"]
+    credit = ReadScope(kb_ids=["kb1"], principals=["user:officer", "group:credit"])
+    assert sorted(d.id for d in store.list_documents("kb1", credit)) == ["d1", "d2"]
+    admin = ReadScope(kb_ids=["kb1"], principals=["user:teller"], full_kb_ids=["kb1"])
+    assert sorted(store.readable_document_ids(admin)) == ["d1", "d2"]
+    assert store.kb_ids_with_role(["user:teller"], KbRole.READER) == {"kb1"}
+    assert store.kb_ids_with_role(["user:teller"], KbRole.ADMIN) == set()
+    engine.dispose()

@@ -131,8 +131,15 @@ def test_admin_console(browser_page, base_url):
     expect(row.locator("td").nth(2)).to_contain_text("KB")
     expect(row.locator("td.status .job-line")).to_have_count(0, timeout=30_000)  # graph stage finished too
     assert int(row.locator("td.chunks").inner_text()) >= 1
-    expect(row.locator("td").nth(7)).to_have_text("—")  # uploader: no sign-in yet
+    expect(row.locator("td.readers")).to_contain_text("知识库的所有读者")  # who can read: the default
+    expect(row.locator("td").nth(8)).to_have_text("system")  # the uploader (the system until sign-in lands)
     shot(page, "admin_documents")
+    # who can read, changed in place from the table (issue #11)
+    row.locator('td.readers button[data-action="readers"]').click()
+    expect(page.locator("#readers-dialog")).to_be_visible()
+    page.locator("#readers-input").fill("group:credit, user:7")
+    page.locator('#readers-dialog button[value="confirm"]').click()
+    expect(row.locator("td.readers")).to_contain_text("group:credit, user:7")
 
     # -- the search test panel: ranked chunks with every stage's score --------------------------------
     page.locator("#tab-search").click()
@@ -225,6 +232,15 @@ def test_admin_console(browser_page, base_url):
     settings.locator("button[type=submit]").click()
     expect(page.locator("#kb-meta")).to_contain_text("300 / 重叠：50")
     assert httpx.get(f"{base_url}/knowledge-bases/{kb_id}", headers=base_url.admin).json()["chunk_overlap"] == 50
+    # permissions: readers and admins of the knowledge base (issue #11)
+    access = page.locator("#kb-access")
+    expect(access.locator("[name=readers]")).to_have_value("*")
+    access.locator("[name=readers]").fill("group:credit, user:7")
+    access.locator("[name=admins]").fill("group:kb-admins")
+    access.locator("button[type=submit]").click()
+    expect(page.locator(".toast").last).to_contain_text("权限已保存")
+    assert httpx.get(f"{base_url}/knowledge-bases/{kb_id}/access", headers=base_url.admin).json() == {
+        "readers": ["group:credit", "user:7"], "admins": ["group:kb-admins"]}
     page.locator("#kb-delete").click()
     expect(dialog).to_contain_text("信贷资料")
     dialog.locator("button[value=confirm]").click()

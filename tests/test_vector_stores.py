@@ -77,6 +77,27 @@ def test_principals_versions_and_delete(make_store):
     assert store.count(ChunkFilter(kb_ids=["kb2"])) == 0
 
 
+def test_admin_knowledge_bases_and_readers_changed_in_place(make_store):
+    """Issue #11: a knowledge base's admin reads all its chunks; a document's readers change without re-upload."""
+    store = make_store()
+    store.ensure_collection(8, "model-a")
+    store.upsert(_points("kb1", principals=("group:credit",)) + _points("kb2", principals=("group:credit",)))
+    query = np.ones(8, dtype=np.float32)
+    teller = ["user:teller"]
+    assert store.search_dense(query, ChunkFilter(kb_ids=["kb1", "kb2"], principals=teller), 10) == []
+    admin_of_kb1 = ChunkFilter(kb_ids=["kb1", "kb2"], principals=teller, full_access_kb_ids=["kb1"])
+    assert {h.payload["kb_id"] for h in store.search_dense(query, admin_of_kb1, 10)} == {"kb1"}
+    assert store.count(admin_of_kb1) == 4
+    store.set_access("kb2-d1", ["user:teller"])
+    seen = store.search_dense(query, ChunkFilter(kb_ids=["kb1", "kb2"], principals=teller), 10)
+    assert [h.payload["document_id"] for h in seen] == ["kb2-d1"]
+    assert seen[0].payload["text"] == TEXTS[1] and seen[0].payload["version"] == "v1"  # the rest of the payload kept
+    assert [h.payload["document_id"] for h in store.search_sparse(
+        JiebaBm25Encoder().encode_query("信用卡年费"), ChunkFilter(principals=teller), 10)] == ["kb2-d1"]
+    store.set_access("kb2-d1", ["group:credit"])
+    assert store.fetch(ChunkFilter(principals=teller), 10) == []
+
+
 def test_reopen_keeps_data_and_refuses_another_embedder(make_store):
     store = make_store("persist")
     store.ensure_collection(8, "model-a")
@@ -114,3 +135,24 @@ def test_fetch_by_id_keeps_to_the_filter(make_store):
     assert [p.point_id for p in store.fetch(ChunkFilter(principals=["role:teller"], point_ids=wanted), 10)] == \
         [kb2[0].point_id]  # another role's chunk is not fetched by id either
     assert len(store.fetch(ChunkFilter(), 100)) == 8  # never the schema marker
+
+
+def test_readers_change_through_the_store_owner(tmp_path):
+    """A worker or the CLI (not the shard's owner) re-stamps readers and sends access filters over the wire."""
+    from zhiku.index.shared_edge_store import SharedEdgeStore
+
+    owner = SharedEdgeStore(tmp_path / "shard")
+    owner.ensure_collection(8, "model-a")
+    other = SharedEdgeStore(tmp_path / "shard", may_own=False)
+    other.ensure_collection(8, "model-a")
+    try:
+        assert owner.owner and not other.owner
+        owner.upsert(_points("kb1", principals=("group:credit",)))
+        teller = ["user:teller"]
+        assert other.fetch(ChunkFilter(principals=teller), 10) == []
+        assert other.count(ChunkFilter(kb_ids=["kb1"], principals=teller, full_access_kb_ids=["kb1"])) == 4
+        other.set_access("kb1-d2", teller)
+        assert [h.payload["document_id"] for h in owner.fetch(ChunkFilter(principals=teller), 10)] == ["kb1-d2"]
+    finally:
+        other.close()
+        owner.close()

@@ -4,7 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from zhiku.api.converters import answer_out
-from zhiku.api.deps import get_service
+from zhiku.api.deps import current_caller, get_service
+from zhiku.core.access import Caller
 from zhiku.api.knowledge_service import KnowledgeService
 from zhiku.api.schemas import AnswerRequest, AnswerResponse, AskRequest
 from zhiku.api.sse import sse_response
@@ -13,20 +14,20 @@ router = APIRouter(tags=["answers"])
 
 
 @router.post("/ask", response_model=AnswerResponse)
-def ask(body: AskRequest, service: KnowledgeService = Depends(get_service)):
+def ask(body: AskRequest, service: KnowledgeService = Depends(get_service), caller: Caller = Depends(current_caller)):
     """A cited answer. Extractive by default offline; grounded generation when an LLM is configured."""
     return answer_out(body.question, service.ask(body.question, body.knowledge_bases, body.top_k, mode=body.mode,
-                                                 document_ids=body.document_ids))
+                                                 document_ids=body.document_ids, caller=caller))
 
 
 @router.post("/answer", response_model=AnswerResponse,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "JSON, or with stream=true events `delta` {text} and `done` "
                                              "(this body); `error` {error, message} if it fails midway"}})
-def answer(body: AnswerRequest, service: KnowledgeService = Depends(get_service)):
+def answer(body: AnswerRequest, service: KnowledgeService = Depends(get_service), caller: Caller = Depends(current_caller)):
     """Like /ask; with `stream: true` the checked sentences arrive as they are written."""
     service.check_query(body.question)
-    scope = service.answer_scope(body.knowledge_bases, body.document_ids, body.top_k)
+    scope = service.answer_scope(body.knowledge_bases, body.document_ids, body.top_k, caller=caller)
     if not body.stream:
         return answer_out(body.question, service.rt.answers.answer(body.question, scope, body.mode))
     mode = service.rt.answers.mode(body.mode)  # a bad mode is refused before the stream starts

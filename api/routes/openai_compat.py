@@ -14,11 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from zhiku.api.deps import get_service
+from zhiku.api.deps import current_caller, get_service
 from zhiku.api.knowledge_service import KnowledgeService
 from zhiku.api.openai_format import (ChatCompletionRequest, ChatCompletions, OpenAiError, from_validation_error,
                                from_zhiku_error)
 from zhiku.api.sse import ReaderAwareStreamingResponse
+from zhiku.core.access import Caller
 from zhiku.core.errors import ZhikuError
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,10 @@ class _OpenAiErrorsRoute(APIRoute):
 router = APIRouter(tags=["openai-compatible"], prefix="/v1", route_class=_OpenAiErrorsRoute)
 
 
-def _completions(service: KnowledgeService = Depends(get_service)) -> ChatCompletions:
-    return ChatCompletions(service)
+def _completions(service: KnowledgeService = Depends(get_service),
+                 caller: Caller = Depends(current_caller)) -> ChatCompletions:
+    """Every /v1 route goes through this: the knowledge bases (models) are those the caller may ask."""
+    return ChatCompletions(service, caller)
 
 
 @router.get("/models")

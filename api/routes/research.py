@@ -7,7 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from zhiku.api.converters import answer_out
-from zhiku.api.deps import get_service
+from zhiku.api.deps import current_caller, get_service
+from zhiku.core.access import Caller
 from zhiku.api.knowledge_service import KnowledgeService
 from zhiku.api.research_schemas import ResearchAskRequest, ResearchExtractRequest, ResearchExtractResponse
 from zhiku.api.schemas import AnswerResponse
@@ -23,11 +24,12 @@ def get_research(service: KnowledgeService = Depends(get_service)) -> ResearchSe
 
 @router.post("/extract", response_model=ResearchExtractResponse)
 def extract(body: ResearchExtractRequest, service: KnowledgeService = Depends(get_service),
-            research: ResearchService = Depends(get_research)):
+            research: ResearchService = Depends(get_research), caller: Caller = Depends(current_caller)):
     """Issuer, bond terms, ratings, key financial metrics, conclusions and risks of the chosen reports as JSON.
 
     Every field carries the one passage it was copied from; fields not found are listed in `missing`."""
-    return research.extract(service.resolve_kbs(body.knowledge_bases), body.document_ids, body.subject, body.mode)
+    access = service.scenario_scope(body.knowledge_bases, caller=caller)
+    return research.extract(access.kb_ids, body.document_ids, body.subject, body.mode, access)
 
 
 @router.post("/ask", response_model=AnswerResponse,
@@ -35,12 +37,14 @@ def extract(body: ResearchExtractRequest, service: KnowledgeService = Depends(ge
                               "description": "JSON, or with stream=true events `delta` {text} and `done` "
                                              "(this body); `error` {error, message} if it fails midway"}})
 def ask(body: ResearchAskRequest, service: KnowledgeService = Depends(get_service),
-        research: ResearchService = Depends(get_research)):
+        research: ResearchService = Depends(get_research), caller: Caller = Depends(current_caller)):
     """A cited answer from the chosen reports only (as /answer, with the scope fixed to `document_ids`)."""
-    kb_ids = service.resolve_kbs(body.knowledge_bases)
+    access = service.scenario_scope(body.knowledge_bases, caller=caller)
+    kb_ids = access.kb_ids
     if not body.stream:
-        return answer_out(body.question, research.ask(body.question, kb_ids, body.document_ids, body.mode, body.top_k))
-    events = research.stream(body.question, kb_ids, body.document_ids, body.mode, body.top_k)  # refused early
+        return answer_out(body.question, research.ask(body.question, kb_ids, body.document_ids, body.mode, body.top_k,
+                                                      access))
+    events = research.stream(body.question, kb_ids, body.document_ids, body.mode, body.top_k, access)  # refused early
 
     def sse():
         for event in events:

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from zhiku.api.deps import get_runtime
+from zhiku.api.deps import current_caller, get_runtime, get_service
+from zhiku.api.knowledge_service import KnowledgeService
+from zhiku.core.access import Caller
 from zhiku.api.runtime import Runtime
 from zhiku.api.schemas import DocumentTextOut, FeedbackIn, FeedbackOut
 from zhiku.core.errors import UnsupportedFileType
@@ -26,10 +28,11 @@ ORIGINAL_FILE_POLICY = "sandbox; default-src 'none'; media-src 'self'; frame-anc
 
 
 @router.get("/documents/{document_id}/file", response_class=FileResponse)
-def document_file(document_id: str, runtime: Runtime = Depends(get_runtime)):
+def document_file(document_id: str, runtime: Runtime = Depends(get_runtime),
+                  service: KnowledgeService = Depends(get_service), caller: Caller = Depends(current_caller)):
     """The original upload, as a download (`Content-Disposition: attachment`, `nosniff`, a sandboxing policy);
     supports Range requests so an audio or video player can start at a cited time."""
-    document = runtime.metadata.get_document(document_id)
+    document = service.readable_document(document_id, caller=caller)
     return FileResponse(runtime.files.path(document.content_hash), media_type=document.mime_type,
                         filename=document.name, content_disposition_type="attachment",
                         headers={"Content-Security-Policy": ORIGINAL_FILE_POLICY})
@@ -60,8 +63,9 @@ def document_text(document_id: str, start: int = Query(0, ge=0, description="cha
             responses={200: {"content": {"image/png": {}}, "description": "The page as PNG. Headers "
                              "X-Page-Width, X-Page-Height and X-Page-Unit (pt on PDF pages, px on images) give the "
                              "size in the unit of the citations' bounding boxes; X-Page-Count the number of pages."}})
-async def page_image(document_id: str, page: int = Path(ge=1), runtime: Runtime = Depends(get_runtime)):
-    document = runtime.metadata.get_document(document_id)
+async def page_image(document_id: str, page: int = Path(ge=1), runtime: Runtime = Depends(get_runtime),
+                     service: KnowledgeService = Depends(get_service), caller: Caller = Depends(current_caller)):
+    document = await run_in_threadpool(service.readable_document, document_id, caller=caller)
     rendered = await run_in_threadpool(render_page, runtime.files.path(document.content_hash), document.file_type, page,
                                        runtime.media_options.max_image_pixels, name=document.name)
     return Response(rendered.png, media_type="image/png",
@@ -73,17 +77,21 @@ async def page_image(document_id: str, page: int = Path(ge=1), runtime: Runtime 
 
 @router.post("/assistant/messages/{message_id}/feedback", response_model=FeedbackOut, status_code=201,
              tags=["office assistant"])
-def give_feedback(message_id: str, body: FeedbackIn, runtime: Runtime = Depends(get_runtime)):
-    """Thumbs up or down on an answer, with an optional comment, kept for evaluation."""
+def give_feedback(message_id: str, body: FeedbackIn, runtime: Runtime = Depends(get_runtime),
+                  service: KnowledgeService = Depends(get_service), caller: Caller = Depends(current_caller)):
+    """Thumbs up or down on an answer of one's own conversations, with an optional comment, kept for evaluation."""
+    service.own_answer(message_id, caller=caller)
     feedback = runtime.conversations.add_feedback(message_id, body.rating, body.comment)
     return FeedbackOut(id=feedback.id, message_id=feedback.message_id, rating=feedback.rating,
                        comment=feedback.comment, created_at=feedback.created_at)
 
 
 @router.get("/assistant/feedback", response_model=list[FeedbackOut], tags=["office assistant"])
-def list_feedback(limit: int = 500, runtime: Runtime = Depends(get_runtime)):
-    """Newest first, each with its question and answer: export for evaluation."""
+def list_feedback(limit: int = 500, runtime: Runtime = Depends(get_runtime),
+                  service: KnowledgeService = Depends(get_service), caller: Caller = Depends(current_caller)):
+    """Newest first, each with its question and answer: export for evaluation. The caller's own (everyone's for a
+    system admin where ZHIKU_ADMINS_SEE_USER_CONTENT allows)."""
     return [FeedbackOut(id=f.id, message_id=f.message_id, rating=f.rating, comment=f.comment,
                         created_at=f.created_at, question=question, answer=message.content,
                         answer_mode=message.answer_mode, model=message.model)
-            for f, message, question in runtime.conversations.list_feedback(limit)]
+            for f, message, question in runtime.conversations.list_feedback(limit, service.content_owner(caller))]

@@ -50,13 +50,23 @@ registerStrings({
     "admin.detail.finished": "{n} 个分块，用时 {s} 秒", "admin.detail.graph": "；图谱：{e} 个实体，{r} 条关系",
     "admin.docs.title": "文档", "admin.docs.filter": "按名称筛选", "admin.docs.refresh": "刷新",
     "admin.docs.empty": "这个知识库还没有文档。把文件拖到上方即可上传。", "admin.docs.noMatch": "没有名称包含“{q}”的文档。",
-    "admin.docs.uploaderNote": "“上传者”一栏暂为“—”：服务尚未启用登录，文档不记录上传者。",
+    "admin.docs.uploaderNote": "“谁可以读”：* 表示知识库的所有读者；也可写 group:组名 或 user:用户编号，多个用逗号分隔。只有知识库管理员能上传和修改。",
+    "admin.col.readers": "谁可以读", "admin.readers.all": "知识库的所有读者", "admin.readers.change": "修改",
+    "admin.readers.changeLabel": "修改谁可以读 {name}", "admin.readers.title": "谁可以读“{name}”",
+    "admin.readers.help": "修改立即生效，无需重新索引。* 表示知识库的所有读者。",
+    "admin.readers.label": "读者（逗号分隔）", "admin.readers.placeholder": "* 或 group:credit, user:123",
+    "admin.readers.save": "保存", "admin.readers.saved": "已更新“{name}”的读者",
+    "admin.upload.readers": "谁可以读", "admin.upload.readersHelp": "留空：知识库的所有读者",
+    "admin.access.title": "权限", "admin.access.help": "读者可以检索、问答和使用场景；管理员还可以上传、删除、重新索引和修改设置与权限。修改立即生效。",
+    "admin.access.readers": "读者（逗号分隔；* 表示所有人）", "admin.access.admins": "管理员（逗号分隔）",
+    "admin.access.adminsPlaceholder": "group:kb-admins, user:123", "admin.access.save": "保存权限",
+    "admin.access.saved": "权限已保存",
     "admin.col.name": "名称", "admin.col.type": "类型", "admin.col.size": "大小", "admin.col.status": "状态", "admin.col.chunks": "分块数",
     "admin.col.pages": "页数", "admin.col.error": "错误", "admin.col.uploader": "上传者", "admin.col.date": "更新时间", "admin.col.actions": "操作",
     "admin.docs.open": "打开原文件：{name}", "admin.docs.reindex": "重新索引", "admin.docs.delete": "删除",
     "admin.docs.reindexLabel": "重新索引 {name}", "admin.docs.deleteLabel": "删除 {name}",
     "admin.docs.reindexStarted": "已开始重新索引“{name}”", "admin.docs.deleted": "已删除“{name}”",
-    "admin.docs.uploaderNone": "未记录（尚无登录）",
+    "admin.docs.uploaderNone": "未记录（登录启用之前上传）",
     "admin.confirm.docTitle": "删除文档？", "admin.confirm.docMessage": "“{name}”将从知识库、向量索引、知识图谱和文件存储中删除，无法恢复。",
     "admin.confirm.delete": "删除",
     "admin.confirm.kbTitle": "删除知识库？", "admin.confirm.kbMessage": "知识库“{name}”及其全部 {n} 个文档将被永久删除，无法恢复。",
@@ -123,13 +133,23 @@ registerStrings({
     "admin.detail.finished": "{n} chunks in {s} s", "admin.detail.graph": "; graph: {e} entities, {r} relations",
     "admin.docs.title": "Documents", "admin.docs.filter": "Filter by name", "admin.docs.refresh": "Refresh",
     "admin.docs.empty": "This knowledge base has no documents yet. Drop files above to upload them.", "admin.docs.noMatch": "No document name contains “{q}”.",
-    "admin.docs.uploaderNote": "“Uploader” shows “—” for now: the service has no sign-in yet, so documents do not record who uploaded them.",
+    "admin.docs.uploaderNote": "“Who can read”: * means every reader of the knowledge base; or group:<name> and user:<id>, comma-separated. Only the knowledge base's admins upload and change it.",
+    "admin.col.readers": "Who can read", "admin.readers.all": "All readers of the knowledge base", "admin.readers.change": "Change",
+    "admin.readers.changeLabel": "Change who can read {name}", "admin.readers.title": "Who can read “{name}”",
+    "admin.readers.help": "Applies at once, without re-indexing. * means every reader of the knowledge base.",
+    "admin.readers.label": "Readers (comma-separated)", "admin.readers.placeholder": "* or group:credit, user:123",
+    "admin.readers.save": "Save", "admin.readers.saved": "Readers of “{name}” updated",
+    "admin.upload.readers": "Who can read", "admin.upload.readersHelp": "Empty: every reader of the knowledge base",
+    "admin.access.title": "Permissions", "admin.access.help": "Readers search, ask and use the scenarios; admins also upload, delete, re-index and change settings and permissions. Changes apply at once.",
+    "admin.access.readers": "Readers (comma-separated; * for everyone)", "admin.access.admins": "Admins (comma-separated)",
+    "admin.access.adminsPlaceholder": "group:kb-admins, user:123", "admin.access.save": "Save permissions",
+    "admin.access.saved": "Permissions saved",
     "admin.col.name": "Name", "admin.col.type": "Type", "admin.col.size": "Size", "admin.col.status": "Status", "admin.col.chunks": "Chunks",
     "admin.col.pages": "Pages", "admin.col.error": "Error", "admin.col.uploader": "Uploader", "admin.col.date": "Updated", "admin.col.actions": "Actions",
     "admin.docs.open": "Open the original file: {name}", "admin.docs.reindex": "Re-index", "admin.docs.delete": "Delete",
     "admin.docs.reindexLabel": "Re-index {name}", "admin.docs.deleteLabel": "Delete {name}",
     "admin.docs.reindexStarted": "Re-indexing “{name}”", "admin.docs.deleted": "Deleted “{name}”",
-    "admin.docs.uploaderNone": "Not recorded (no sign-in yet)",
+    "admin.docs.uploaderNone": "Not recorded (uploaded before sign-in)",
     "admin.confirm.docTitle": "Delete this document?", "admin.confirm.docMessage": "“{name}” will be removed from the knowledge base, the vector index, the knowledge graph and the file store. This cannot be undone.",
     "admin.confirm.delete": "Delete",
     "admin.confirm.kbTitle": "Delete this knowledge base?", "admin.confirm.kbMessage": "The knowledge base “{name}” and all its {n} documents will be deleted for good.",
@@ -337,7 +357,11 @@ function renderWorkspace() {
   $("#kb-meta").textContent = [kb.description, t("admin.meta", {
     language: languageName(kb.language), size: kb.chunk_size ?? dflt, overlap: kb.chunk_overlap ?? dflt,
     date: formatDate(kb.created_at) })].filter(Boolean).join(" — ");
+  // Upload, settings and deletion are for the knowledge base's admins (the API says who they are by showing
+  // them its members); readers see the documents, the search test and the graph.
+  for (const el of document.querySelectorAll("[data-admin-only]")) el.hidden = !kb.readers;
   fillSettingsForm(kb);
+  fillAccessForm(kb);
   showTab(state.tab, { focus: false });
 }
 
@@ -529,6 +553,7 @@ function renderDocs() {
   const docs = q ? state.docs.filter((d) => d.name.toLowerCase().includes(q)) : state.docs;
   if (!docs.length) return showState(box, "empty", t("admin.docs.noMatch", { q }));
   const focusKey = box.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
+  const admin = Boolean(currentKb()?.readers);  // its admins change documents; readers only read them
   const rows = docs.map((doc) => {
     const job = doc.latest_job;
     const busy = docIsBusy(doc);
@@ -546,21 +571,85 @@ function renderDocs() {
       <td class="num chunks">${doc.chunk_count}</td>
       <td class="num">${doc.page_count ?? "—"}</td>
       <td class="error">${escapeHtml(error)}</td>
-      <td title="${escapeHtml(t("admin.docs.uploaderNone"))}"><span aria-label="${escapeHtml(t("admin.docs.uploaderNone"))}">—</span></td>
+      <td class="readers">${escapeHtml(readersText(doc.access_principals))}
+        ${admin ? `<button type="button" data-action="readers" data-focus-key="readers-${escapeHtml(doc.id)}"
+          aria-label="${escapeHtml(t("admin.readers.changeLabel", { name: doc.name }))}">${escapeHtml(t("admin.readers.change"))}</button>` : ""}</td>
+      ${doc.uploaded_by ? `<td>${escapeHtml(doc.uploaded_by)}</td>`
+        : `<td title="${escapeHtml(t("admin.docs.uploaderNone"))}"><span aria-label="${escapeHtml(t("admin.docs.uploaderNone"))}">—</span></td>`}
       <td class="date">${escapeHtml(formatDate(doc.updated_at))}</td>
-      <td class="actions"><div class="actions-box">
+      <td class="actions">${admin ? `<div class="actions-box">
         <button type="button" data-action="reindex" data-focus-key="reindex-${escapeHtml(doc.id)}" ${busy ? "disabled" : ""}
           aria-label="${escapeHtml(t("admin.docs.reindexLabel", { name: doc.name }))}">${escapeHtml(t("admin.docs.reindex"))}</button>
         <button type="button" class="danger" data-action="delete" data-focus-key="delete-${escapeHtml(doc.id)}"
           aria-label="${escapeHtml(t("admin.docs.deleteLabel", { name: doc.name }))}">${escapeHtml(t("admin.docs.delete"))}</button>
-      </div></td></tr>`;
+      </div>` : ""}</td></tr>`;
   }).join("");
-  const cols = ["name", "type", "size", "status", "chunks", "pages", "error", "uploader", "date", "actions"];
+  const cols = ["name", "type", "size", "status", "chunks", "pages", "error", "readers", "uploader", "date", "actions"];
   const numeric = new Set(["size", "chunks", "pages"]);
   box.innerHTML = `<div class="table-wrap"><table class="docs-table" aria-labelledby="docs-title">
     <thead><tr>${cols.map((c) => `<th scope="col" class="${numeric.has(c) ? "num" : ""}">${escapeHtml(t(`admin.col.${c}`))}</th>`).join("")}</tr></thead>
     <tbody>${rows}</tbody></table></div>`;
   if (focusKey) box.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
+}
+
+// -- who can read -------------------------------------------------------------------------------------
+function principalList(text) {
+  return text.split(/[,，\s]+/).map((p) => p.trim()).filter(Boolean);
+}
+
+function readersText(principals) {
+  const list = principals && principals.length ? principals : ["*"];
+  return list.includes("*") ? t("admin.readers.all") : list.join(", ");
+}
+
+function askReaders(doc) {
+  const dialog = $("#readers-dialog");
+  $("#readers-title", dialog).textContent = t("admin.readers.title", { name: doc.name });
+  applyI18n(dialog);
+  const input = $("#readers-input", dialog);
+  input.value = (doc.access_principals || ["*"]).join(", ");
+  dialog.returnValue = "";
+  const opener = document.activeElement;
+  dialog.showModal();
+  input.focus();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => {
+      if (opener && opener.isConnected) opener.focus();
+      const readers = principalList(input.value);
+      resolve(dialog.returnValue === "confirm" ? (readers.length ? readers : ["*"]) : null);
+    }, { once: true });
+  });
+}
+
+async function fillAccessForm(kb) {
+  const form = $("#kb-access");
+  form.hidden = !kb.readers;  // the knowledge base's members are shown to its admins only
+  if (!kb.readers || (form.dataset.kb === kb.id && form.contains(document.activeElement))) return;
+  form.dataset.kb = kb.id;
+  form.elements.readers.value = kb.readers.join(", ");
+  form.elements.admins.value = (kb.admins || []).join(", ");
+  showFormError(form, "");
+}
+
+async function saveAccess(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const kb = currentKb();
+  if (!kb) return;
+  const body = { readers: principalList(form.elements.readers.value), admins: principalList(form.elements.admins.value) };
+  const submit = $('button[type="submit"]', form);
+  submit.disabled = true;
+  try {
+    await api(`/knowledge-bases/${encodeURIComponent(kb.id)}/access`, { method: "PUT", json: body });
+    showFormError(form, "");
+    form.dataset.kb = "";
+    toast(t("admin.access.saved"), "ok");
+    await loadKbs();
+  } catch (err) {
+    showFormError(form, err.message);
+  } finally {
+    submit.disabled = false;
+  }
 }
 
 async function onDocAction(event) {
@@ -569,7 +658,17 @@ async function onDocAction(event) {
   const id = button.closest("tr").dataset.doc;
   const doc = (state.docs || []).find((d) => d.id === id);
   if (!doc) return;
-  if (button.dataset.action === "reindex") {
+  if (button.dataset.action === "readers") {
+    const readers = await askReaders(doc);
+    if (readers === null) return;
+    try {
+      await api(`/documents/${encodeURIComponent(id)}/readers`, { method: "PATCH", json: { readers } });
+      toast(t("admin.readers.saved", { name: doc.name }), "ok");
+    } catch (err) {
+      toast(err.message, "error");
+    }
+    await loadDocs({ quiet: true });
+  } else if (button.dataset.action === "reindex") {
     button.disabled = true;
     try {
       await api(`/documents/${encodeURIComponent(id)}/reindex`, { method: "POST" });
@@ -601,8 +700,9 @@ function addFiles(files) {
   const kb = currentKb();
   if (!kb) return toast(t("admin.upload.noKb"), "error");
   const language = $("#upload-language").value;
+  const readers = principalList($("#upload-readers").value);
   for (const file of files) {
-    const row = { id: state.nextUploadId++, file, kbId: kb.id, kbName: kb.name, language, phase: "waiting",
+    const row = { id: state.nextUploadId++, file, kbId: kb.id, kbName: kb.name, language, readers, phase: "waiting",
       fraction: 0, outcome: null, job: null, error: null, note: "", pollFailures: 0 };
     state.uploads.push(row);
     state.uploadQueue.push(row);
@@ -625,6 +725,7 @@ async function uploadOne(row) {
   const form = new FormData();
   form.append("files", row.file, row.file.name);
   if (row.language) form.append("language", row.language);
+  for (const reader of row.readers || []) form.append("readers", reader);
   let item;
   try {
     const reply = await uploadWithProgress(`/knowledge-bases/${encodeURIComponent(row.kbId)}/documents`, form, (fraction) => {
@@ -922,6 +1023,7 @@ async function start() {
   $("#docs-refresh").addEventListener("click", () => loadDocs());
   $("#upload-clear").addEventListener("click", clearFinishedUploads);
   $("#kb-settings").addEventListener("submit", saveSettings);
+  $("#kb-access").addEventListener("submit", saveAccess);
   $("#kb-reindex-all").addEventListener("click", reindexAll);
   $("#kb-delete").addEventListener("click", deleteKb);
   $("#search-form").addEventListener("submit", runSearch);
