@@ -20,8 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import pytest
-from fastapi import Request
-
+from zhiku.api.auth.cookies import CSRF_HEADER
 from zhiku.api.deps import current_caller
 from zhiku.core.access import Caller, CallerKind, Operation
 from zhiku.index.vector_store import ChunkFilter
@@ -55,23 +54,45 @@ class World:
     requests: int = 0
     checked: dict[str, int] = field(default_factory=dict)
     answered: dict[str, int] = field(default_factory=dict)  # "METHOD path" -> 2xx responses, all callers
+    principals: dict[str, str] = field(default_factory=dict)  # "credit", "credit1", ... -> "group:<id>", "user:<id>"
+    identity_ids: dict[str, list[str]] = field(default_factory=dict)  # user_id, group_id, key_id -> real ids
 
 
 # -- acting as a caller -------------------------------------------------------------------------------------
+class ActAs:
+    """Makes the client's next requests come from a caller, through real credentials: a user signs in with its
+    password (a session cookie, and the CSRF token as a header), an API key is sent as `Authorization: Bearer`,
+    and ROOT is the system administrator's key the `client` fixture carries."""
+
+    def __init__(self, client):
+        self.client = client
+        self.admin_authorization = client.headers["Authorization"]
+        self.credentials: dict[str, tuple[str, str]] = {}  # subject -> ("password", user name) | ("key", secret)
+
+    def __call__(self, caller: Caller) -> None:
+        client = self.client
+        client.cookies.clear()
+        client.headers.pop(CSRF_HEADER, None)
+        kind, secret = self.credentials.get(caller.subject, ("root", ""))
+        if kind == "root":
+            client.headers["Authorization"] = self.admin_authorization
+        elif kind == "key":
+            client.headers["Authorization"] = f"Bearer {secret}"
+        else:
+            client.headers.pop("Authorization", None)
+            signed_in = client.post("/auth/login", json={"username": secret, "password": PASSWORD})
+            assert signed_in.status_code == 200, signed_in.text
+            client.headers[CSRF_HEADER] = signed_in.json()["csrf_token"]
+
+
 @pytest.fixture
 def act_as(client):
-    """Makes the client's next requests come from `caller`. Until sign-in lands this overrides current_caller;
-    with real sign-in, only this body changes: sign the user in (or send the key as `Authorization: Bearer`)
-    and keep its cookies or header on the client."""
-    def use(caller: Caller) -> None:
-        def as_caller(request: Request) -> Caller:
-            request.state.caller = caller
-            return caller
+    acting = ActAs(client)
+    yield acting
+    acting(ROOT)
 
-        client.app.dependency_overrides[current_caller] = as_caller
 
-    yield use
-    client.app.dependency_overrides.pop(current_caller, None)
+PASSWORD = "Leak-Walk-2026!"
 
 
 @pytest.fixture
@@ -84,7 +105,7 @@ def settings(tmp_path, database_url, bolt_server):
                     rate_limit_other="100000/minute", _env_file=None, **graph_settings(bolt_server))
 
 
-ROOT = Caller("user:root", CallerKind.USER, "系统管理员", system_admin=True)
+ROOT = Caller("root", CallerKind.USER, "系统管理员", system_admin=True)  # the client fixture's admin key
 
 
 def _upload(client, kb_id: str, name: str, content: str | bytes,
@@ -102,8 +123,17 @@ def _upload(client, kb_id: str, name: str, content: str | bytes,
 @pytest.fixture
 def world(client, runtime, act_as) -> World:
     act_as(ROOT)
+    identity = runtime.identity
+    credit_group = identity.users.create_group("credit")
+    people = {}
+    for username, display in (("credit1", "信贷员"), ("teller1", "柜员"), ("kbadmin", "知识库管理员")):
+        user = identity.users.create_user(username, PASSWORD, display)
+        people[username] = user
+        act_as.credentials[f"user:{user.id}"] = ("password", username)
+    identity.users.add_member("credit", "credit1")
+    ids = {"credit": f"group:{credit_group.id}", **{name: f"user:{u.id}" for name, u in people.items()}}
     shared = client.post("/knowledge-bases", json={"name": "共享知识库", "language": "zh",
-                                                   "admins": ["user:kbadmin"]}).json()["id"]
+                                                   "admins": [ids["kbadmin"]]}).json()["id"]
     vault = client.post("/knowledge-bases", json={"name": "信贷金库", "language": "zh",
                                                   "readers": ["group:credit"], "admins": []}).json()["id"]
     documents, jobs = {}, {}
@@ -116,7 +146,7 @@ def world(client, runtime, act_as) -> World:
         ["Deposit rate sheet PUBPDF", "One year deposits pay 1.5 percent."]))
     documents["restricted_pdf"], jobs["restricted_pdf"] = _upload(client, shared, "watchlist-memo.pdf", english_pdf(
         ["Watchlist memo PDFSECRET8812", "Borrower Qinling Mining is on the credit watchlist."]), ["group:credit"])
-    assert client.get(f"/documents/{documents['restricted']}").json()["access_principals"] == ["group:credit"]
+    assert client.get(f"/documents/{documents['restricted']}").json()["access_principals"] == [ids["credit"]]
 
     entity_keys = {}
     for name in ("深圳秘岩投资有限公司", "上海金库实业有限公司", "北京华远置业有限公司",
@@ -138,15 +168,20 @@ def world(client, runtime, act_as) -> World:
                           | {entity_keys[e] for e in entities if e in entity_keys})
     secrets["vault"] |= {vault, "信贷金库"}
 
-    credit = Caller("user:credit1", CallerKind.USER, "信贷员", groups=frozenset({"credit"}))
+    credit = Caller(ids["credit1"], CallerKind.USER, "信贷员", groups=frozenset({credit_group.id}))
+    search_key = identity.keys.create("检索服务", {shared: ["search", "ask"]}, "tests")
+    any_kb_key = identity.keys.create("全库检索", {"*": ["search"]}, "tests")
+    for created in (search_key, any_kb_key):
+        act_as.credentials[f"key:{created.key.id}"] = ("key", created.secret)
     callers = {
         "system admin": ROOT,
         "credit officer": credit,
-        "teller": Caller("user:teller1", CallerKind.USER, "柜员"),
-        "kb admin": Caller("user:kbadmin", CallerKind.USER, "知识库管理员"),
-        "search key": Caller("key:k1", CallerKind.SERVICE, "检索服务",
+        "teller": Caller(ids["teller1"], CallerKind.USER, "柜员"),
+        "kb admin": Caller(ids["kbadmin"], CallerKind.USER, "知识库管理员"),
+        "search key": Caller(f"key:{search_key.key.id}", CallerKind.SERVICE, "检索服务",
                              key_scopes={shared: frozenset({Operation.SEARCH, Operation.ASK})}),
-        "any-kb key": Caller("key:k2", CallerKind.SERVICE, "全库检索", key_scopes={"*": frozenset({Operation.SEARCH})}),
+        "any-kb key": Caller(f"key:{any_kb_key.key.id}", CallerKind.SERVICE, "全库检索",
+                             key_scopes={"*": frozenset({Operation.SEARCH})}),
     }
     # Another user's conversation, answer and report, about the credit group's material.
     act_as(credit)
@@ -163,7 +198,9 @@ def world(client, runtime, act_as) -> World:
                  "search key": {"restricted", "restricted_pdf", "vault", "credit's"},
                  "any-kb key": {"restricted", "restricted_pdf", "vault", "credit's"}}
     return World({"shared": shared, "vault": vault}, documents, secrets, jobs, entity_keys, callers, invisible,
-                 done["conversation_id"], done["message_id"], report.json()["id"])
+                 done["conversation_id"], done["message_id"], report.json()["id"], principals=ids,
+                 identity_ids={"user_id": [u.id for u in people.values()], "group_id": [credit_group.id],
+                               "key_id": [search_key.key.id, any_kb_key.key.id]})
 
 
 # -- filling requests from the schema -----------------------------------------------------------------------
@@ -180,6 +217,10 @@ def _path_values(w: World, name: str, caller: str, writing: bool) -> list[str]:
         "key": [(k, any(k in w.secrets[s] for s in hidden)) for k in w.entity_keys.values()],
         "model": [(w.kbs["shared"], False), (w.kbs["vault"], "vault" in hidden), ("信贷金库", "vault" in hidden)],
         "page": [("1", False)],
+        # Users, groups and keys: read with the real ids (only system admins may), changed only through ids that
+        # do not exist, so the walk never disables a caller it has still to walk as.
+        **{name: [(value, False) for value in ([] if writing else w.identity_ids[name])]
+           for name in ("user_id", "group_id", "key_id")},
     }
     if name not in candidates:
         pytest.fail(f"the leak test does not know path parameter {name!r}: add its visible and hidden ids to "
@@ -196,7 +237,7 @@ def _query_values(w: World, param: dict) -> list[object]:
                 + [c for c in _public_chunks(w)]],
         "from": list(w.entity_keys.values())[:2], "to": list(w.entity_keys.values())[:3],
         "kb": [None, [w.kbs["vault"]]], "knowledge_bases": [None, [w.kbs["vault"]]],
-        "format": ["md", "json", "docx"], "limit": [None], "max_hops": [4],
+        "format": ["md", "json", "docx", "jsonl", "csv"], "limit": [None], "max_hops": [4],
     }
     if name in known:
         return known[name]
@@ -225,7 +266,8 @@ def _bodies(w: World, schema: dict, components: dict) -> list[dict]:
             "subject": "上海金库实业有限公司", "template": "credit_report_zh", "mode": "extractive",
             "model": w.kbs["shared"], "messages": [{"role": "user", "content": PROBE}], "rating": "up",
             "name": f"probe-{uuid.uuid4().hex[:6]}", "readers": ["*"], "admins": ["user:teller1"],
-            "include_graph": True, "suggest_follow_ups": True}
+            "include_graph": True, "suggest_follow_ups": True,
+            "username": f"probe{uuid.uuid4().hex[:6]}", "password": "Probe-Walk-2026!x", "scopes": {"*": ["search"]}}
     base = {}
     for name, spec in properties.items():
         enum = _resolve(spec, components).get("enum")
@@ -366,6 +408,8 @@ def _walk(client, act_as, w: World) -> None:
                             kwargs["data"] = {"readers": "group:credit"}
                         response = client.request(method.upper(), url, **kwargs)
                         w.requests += 1
+                        if path.startswith("/auth/"):  # signing out (or in) ends the session the walk uses
+                            act_as(caller)
                         route = f"{method.upper()} {path}"
                         w.answered[route] = w.answered.get(route, 0) + (response.status_code < 300)
                         hidden_path = any(v in w.secrets[label] for v in path_values
@@ -392,6 +436,9 @@ def test_no_route_leaks_what_a_caller_may_not_read(client, runtime, act_as, worl
     # Every route that reads answered someone: the walk's requests are well-formed, not refused wholesale.
     writes = {r for r in w.answered if r.split()[0] in ("PUT", "PATCH", "DELETE") or
               (r.startswith("POST") and "{" in r)}
+    # Signing in and changing one's password succeed only with a real password, which the walk must not change
+    # (it signs its users in with them); tests/test_identity.py covers both.
+    writes |= {"POST /auth/login", "POST /auth/password"}
     silent = sorted(r for r, n in w.answered.items() if n == 0 and r not in writes)
     assert not silent, f"read routes no caller got a 2xx from (teach the walk valid requests): {silent}"
 
@@ -409,7 +456,7 @@ def test_no_route_leaks_what_a_caller_may_not_read(client, runtime, act_as, worl
     act_as(ROOT)
     for document_id in w.documents.values():
         assert client.get(f"/documents/{document_id}").status_code == 200
-    assert client.get(f"/knowledge-bases/{w.kbs['vault']}/access").json() == {"readers": ["group:credit"],
+    assert client.get(f"/knowledge-bases/{w.kbs['vault']}/access").json() == {"readers": [w.principals["credit"]],
                                                                                "admins": []}
     print(f"\nleak walk: {len(w.callers)} callers x {len(client.app.openapi()['paths'])} paths, "
           f"{w.requests} requests, checked per caller: {w.checked}")
@@ -433,7 +480,7 @@ def test_changes_of_readers_apply_at_once(client, act_as, world):
     assert response.status_code == 200, response.text
     assert teller_sees("XK7731SECRET") and teller_graph("深圳秘岩投资有限公司")
     act_as(w.callers["kb admin"])
-    client.patch(f"/documents/{w.documents['restricted']}/readers", json={"readers": ["user:credit1"]})
+    client.patch(f"/documents/{w.documents['restricted']}/readers", json={"readers": [w.principals["credit1"]]})
     assert not teller_sees("XK7731SECRET") and not teller_graph("深圳秘岩投资有限公司")
 
     # The vault: readable by group credit only, until a system admin opens it; the teller may not do that.
@@ -443,7 +490,7 @@ def test_changes_of_readers_apply_at_once(client, act_as, world):
     assert denied.status_code == 403 and "admins" in denied.json()["message"]
     act_as(ROOT)
     assert client.put(f"/knowledge-bases/{w.kbs['vault']}/access",
-                      json={"readers": ["user:teller1"], "admins": []}).status_code == 200
+                      json={"readers": [w.principals["teller1"]], "admins": []}).status_code == 200
     assert teller_sees("VAULT4409MARK") and teller_graph("上海金库实业有限公司")
     act_as(teller)
     assert client.get(f"/documents/{w.documents['vault']}/file").status_code == 200
@@ -459,10 +506,10 @@ def test_uploads_name_their_readers_and_uploader(client, act_as, world):
     act_as(w.callers["kb admin"])
     response = client.post(f"/knowledge-bases/{w.kbs['shared']}/documents",
                            files=[("files", ("名单.md", "内部名单 LISTMARK\n".encode()))],
-                           data={"readers": "group:credit, user:teller1"})
+                           data={"readers": f"group:credit, {w.principals['teller1']}"})
     assert response.status_code == 202, response.text
     document = response.json()["items"][0]["document"]
-    assert document["access_principals"] == ["group:credit", "user:teller1"]
+    assert document["access_principals"] == [w.principals["credit"], w.principals["teller1"]]
     assert document["uploaded_by"] == "知识库管理员"
     bad = client.post(f"/knowledge-bases/{w.kbs['shared']}/documents",
                       files=[("files", ("x.md", b"x\n"))], data={"readers": "everyone"})

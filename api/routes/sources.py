@@ -41,12 +41,13 @@ def document_file(document_id: str, runtime: Runtime = Depends(get_runtime),
 @router.get("/documents/{document_id}/text", response_model=DocumentTextOut)
 def document_text(document_id: str, start: int = Query(0, ge=0, description="char_start of the citation"),
                   end: int = Query(0, ge=0, description="char_end of the citation"),
-                  runtime: Runtime = Depends(get_runtime)):
+                  runtime: Runtime = Depends(get_runtime), service: KnowledgeService = Depends(get_service),
+                  caller: Caller = Depends(current_caller)):
     """The text of a Markdown, DOCX, HTML, e-mail, spreadsheet, slide or plain-text document, as citations count
     its characters, cut into the parts before, at and after a cited span (so a preview can scroll to and mark
     it); personal data is masked as in search results. PDF, image and recording citations have page images and
     players instead (415)."""
-    document = runtime.metadata.get_document(document_id)
+    document = service.readable_document(document_id, caller=caller)
     if document.file_type not in TEXT_PREVIEW_TYPES:
         raise UnsupportedFileType(f"'{document.name}' is a {document.file_type} document: open its page image or "
                                   "player instead of a text preview")
