@@ -284,6 +284,24 @@ def test_questions_uploads_and_deletions_are_in_the_audit_trail(client):
     assert uploaded["kb_id"] == kb["id"] and uploaded["details"]["documents"][0]["name"] == "fees.md"
     assert records("document.delete")[0]["target"] == f"/documents/{item['document']['id']}"
     assert records("kb.create")[0]["kb_id"] == kb["id"]
+
+    # permission changes: a knowledge base's readers/admins and a document's readers, with the new lists
+    credit = client.post("/groups", json={"name": "audit-credit"}).json()
+    kept = client.post(f"/knowledge-bases/{kb['id']}/documents",
+                       files=[("files", ("memo.md", "# 授信备忘\n\n仅限授信组阅读。\n".encode()))]).json()["items"][0]
+    access = client.put(f"/knowledge-bases/{kb['id']}/access",
+                        json={"readers": ["*"], "admins": [f"group:{credit['id']}"]})
+    assert access.status_code == 200, access.text
+    narrowed = client.patch(f"/documents/{kept['document']['id']}/readers", json={"readers": ["group:audit-credit"]})
+    assert narrowed.status_code == 200, narrowed.text
+    kb_change = records("kb.permissions_set")[0]
+    assert kb_change["kb_id"] == kb["id"] and kb_change["target"] == f"/knowledge-bases/{kb['id']}/access"
+    assert kb_change["details"]["readers"] == ["*"] and kb_change["details"]["admins"] == [f"group:{credit['id']}"]
+    document_change = records("document.readers_set")[0]
+    assert document_change["kb_id"] == kb["id"]
+    assert document_change["target"] == f"/documents/{kept['document']['id']}/readers"
+    assert document_change["details"]["readers"] == [f"group:{credit['id']}"]  # the name, stored as the group's id
+    assert document_change["actor"].startswith("key:")
     assert client.get("/audit/verify").json()["ok"]
 
 

@@ -1,6 +1,8 @@
 """The audit trail of what callers do through the API, recorded around the routes so each route stays about its
 own work: questions and searches (the question, the knowledge bases asked, the chunk ids retrieved and the answer's
-id, read from the reply or its event stream), uploads, deletions, re-indexing and knowledge-base changes.
+id, read from the reply or its event stream), uploads, deletions, re-indexing, knowledge-base changes and
+permission changes (a knowledge base's readers and admins, a document's readers: the new lists, as the route
+stored them, read from its reply).
 
 Sign-in, users, groups, API keys and the audit routes record their own, richer events; refusals (401/403) are
 recorded by api/auth/denials.py. Requests refused for their input (4xx) are not recorded: nothing happened.
@@ -27,6 +29,8 @@ _ACTIONS = [  # (method, path pattern, action)
     ("POST", re.compile(r"^/knowledge-bases/[^/]+/documents$"), "document.upload"),
     ("DELETE", re.compile(r"^/documents/[^/]+$"), "document.delete"),
     ("POST", re.compile(r"^/documents/[^/]+/reindex$"), "document.reindex"),
+    ("PUT", re.compile(r"^/knowledge-bases/[^/]+/access$"), "kb.permissions_set"),
+    ("PATCH", re.compile(r"^/documents/[^/]+/readers$"), "document.readers_set"),
 ]
 _MAX_CAPTURE = 4 << 20  # bytes of a reply read for chunk ids; a larger reply is recorded without them
 
@@ -171,4 +175,10 @@ class AuditMiddleware:
         if action == "kb.create" and documents and isinstance(documents[0], dict):
             kb_id = documents[0].get("id") if isinstance(documents[0].get("id"), str) else kb_id
             details["name"] = documents[0].get("name")
+        reply_body = documents[0] if documents and isinstance(documents[0], dict) else {}
+        if action == "kb.permissions_set":
+            details["readers"], details["admins"] = reply_body.get("readers"), reply_body.get("admins")
+        if action == "document.readers_set":
+            kb_id = reply_body.get("kb_id") if isinstance(reply_body.get("kb_id"), str) else kb_id
+            details["readers"] = reply_body.get("access_principals")
         trail.record(caller, action, kb_id=kb_id, target=path, **details)
