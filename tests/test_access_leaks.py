@@ -517,6 +517,13 @@ def test_uploads_name_their_readers_and_uploader(client, act_as, world):
     act_as(w.callers["teller"])
     refused = client.post(f"/knowledge-bases/{w.kbs['shared']}/documents", files=[("files", ("y.md", b"y\n"))])
     assert refused.status_code == 403 and "admins" in refused.json()["message"]
+    # who reads and administers a knowledge base is shown to its admins only (the admin page hides its controls
+    # from the others by this): not in a reader's list nor in the knowledge base read by id
+    listed = client.get("/knowledge-bases").json()
+    assert listed and all(kb["readers"] is None and kb["admins"] is None for kb in listed), listed
+    assert client.get(f"/knowledge-bases/{w.kbs['shared']}").json()["readers"] is None
+    act_as(w.callers["kb admin"])
+    assert client.get(f"/knowledge-bases/{w.kbs['shared']}").json()["readers"] is not None
 
 
 def test_every_route_asks_who_is_calling(client):

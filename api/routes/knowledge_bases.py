@@ -20,10 +20,10 @@ def kb_out(service: KnowledgeService, kb: KnowledgeBase, caller: Caller,
         counts = service.rt.metadata.document_counts(service.access.listing_scope(caller))
     if administered is None:
         administered = service.access.administered_kb_ids(caller)
-    out = KnowledgeBaseOut.model_validate(kb).model_copy(update={"document_count": counts.get(kb.id, 0)})
-    if kb.id in administered:
-        out = out.model_copy(update={"readers": kb.readers, "admins": kb.admins})
-    return out
+    # model_validate reads every attribute of the row, its members too: they are cleared for a mere reader
+    members = {"readers": kb.readers, "admins": kb.admins} if kb.id in administered else {"readers": None,
+                                                                                            "admins": None}
+    return KnowledgeBaseOut.model_validate(kb).model_copy(update={"document_count": counts.get(kb.id, 0), **members})
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=KnowledgeBaseOut)
