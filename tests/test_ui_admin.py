@@ -132,7 +132,7 @@ def test_admin_console(browser_page, base_url):
     expect(row.locator("td.status .job-line")).to_have_count(0, timeout=30_000)  # graph stage finished too
     assert int(row.locator("td.chunks").inner_text()) >= 1
     expect(row.locator("td.readers")).to_contain_text("知识库的所有读者")  # who can read: the default
-    expect(row.locator("td").nth(8)).to_have_text("system")  # the uploader (the system until sign-in lands)
+    expect(row.locator("td").nth(8)).to_have_text("UI tests")  # the uploader: the signed-in administrator
     shot(page, "admin_documents")
     # who can read, changed in place from the table (issue #11)
     row.locator('td.readers button[data-action="readers"]').click()

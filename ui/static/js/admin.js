@@ -996,7 +996,15 @@ function rerenderForLanguage() {
   graph.render();
 }
 
+// Only system administrators create knowledge bases: the others get neither the button nor the form.
+function applyCaller(me) {
+  state.mayCreateKb = Boolean(me.system_admin);
+  $("#kb-new-toggle").hidden = !state.mayCreateKb;
+  if (!state.mayCreateKb && !$("#kb-create").hidden) toggleCreateForm(false);
+}
+
 async function start() {
+  window.addEventListener("zhiku:caller", (event) => applyCaller(event.detail));
   mountShell("admin");
   document.title = t("admin.pageTitle");
   fillLanguageSelects();
@@ -1045,7 +1053,7 @@ function ensureSelection() {
   const wanted = readHash();
   const kbId = wanted.kb && state.kbs.some((kb) => kb.id === wanted.kb) ? wanted.kb : state.kbs[0]?.id || null;
   selectKb(kbId, { tab: wanted.tab });
-  if (!state.kbs.length) toggleCreateForm(true);
+  if (!state.kbs.length && state.mayCreateKb !== false) toggleCreateForm(true);
 }
 
 start();
