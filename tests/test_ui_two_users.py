@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import graph_settings, make_runtime
 from tests.live_server import live_server
+from tests.page_wait import wait_for_js
 from tests.credentials import AuthorizedUrl
 from tests.test_ui_identity import PASSWORDS, sign_in
 from zhiku.core.settings import Settings
@@ -128,6 +129,8 @@ def test_the_teller_sees_nothing_of_the_credit_groups_document_and_the_officer_s
     officer_answer = _ask(page, base)
     assert REVIEW_NUMBER in officer_answer or "5000万元" in officer_answer, officer_answer
     assert RESTRICTED_NAME in officer_answer, officer_answer  # a citation names the restricted document
+    wait_for_js(page, "/^#c=/.test(location.hash)")
+    officer_conversation = page.evaluate("location.hash.slice(3)")
     page.goto(f"{base}{admin_page}")
     rows = page.locator("#docs tbody tr")
     expect(rows).to_have_count(2)
@@ -147,6 +150,13 @@ def test_the_teller_sees_nothing_of_the_credit_groups_document_and_the_officer_s
     assert not leaked(teller_answer), teller_answer  # answer, citation chips and sources
     assert not leaked(page.locator("body").inner_text(), QUESTION)  # the whole chat page, the conversation list too
     expect(page.locator("#conv-box .conv-title")).to_have_count(1)  # the officer's conversation is not the teller's
+    # nor does its address open it: the page shows no message of it, the API answers 404
+    assert page.context.request.get(f"{base}/assistant/conversations/{officer_conversation}").status == 404
+    page.goto(f"{base}/ui/index.html#c={officer_conversation}")
+    page.wait_for_selector("#kb-picker input")
+    expect(page.locator(".toast.error").last).to_contain_text("这个会话已不存在")
+    expect(page.locator(".msg.assistant")).to_have_count(0)
+    assert not leaked(page.locator("body").inner_text(), QUESTION)
 
     page.goto(f"{base}{admin_page}")
     expect(page.locator("#kb-title")).to_have_text("支行资料")
