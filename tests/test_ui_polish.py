@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from zhiku.core.settings import Settings
 from tests.conftest import make_runtime
+from tests.credentials import AuthorizedUrl, authorize_browser
 from tests.documents import loan_policy_docx
 from tests.live_server import live_server
 from tests.page_wait import wait_for_js
@@ -31,7 +32,8 @@ def polish_server(tmp_path_factory, shared_embedder, shared_ocr_reader, shared_t
     runtime = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)
     try:
         with live_server(create_app(settings, runtime)) as base:
-            with httpx.Client(base_url=base, timeout=120) as http:
+            base = AuthorizedUrl.of(base, settings)
+            with httpx.Client(base_url=base, headers=base.admin, timeout=120) as http:
                 kb_id = http.post("/knowledge-bases", json={"name": "柜面", "language": "zh"}).json()["id"]
                 files = [("files", ("柜面业务手册.md", HANDBOOK.encode())), ("files", ("住房贷款办法.docx", loan_policy_docx()))]
                 files += [("files", (f"通知{i:02d}.md", f"# 通知{i}\n\n第{i}号通知：营业时间调整为九点至五点。\n".encode()))
@@ -55,6 +57,7 @@ def _ask(page, question: str):
 
 def test_markdown_and_docx_citations_open_a_text_preview_scrolled_to_the_cited_span(polish_server, browser_page):
     page = browser_page
+    authorize_browser(page, polish_server)
     page.goto(f"{polish_server}/ui/index.html")
     page.wait_for_selector("#kb-picker input")
     answer = _ask(page, "钻石卡年费是多少？")
@@ -85,6 +88,7 @@ def test_markdown_and_docx_citations_open_a_text_preview_scrolled_to_the_cited_s
 
 def test_the_chat_keeps_the_newest_message_in_view(polish_server, browser_page):
     page = browser_page
+    authorize_browser(page, polish_server)
     page.set_viewport_size({"width": 1280, "height": 700})
     page.goto(f"{polish_server}/ui/index.html")
     page.wait_for_selector("#kb-picker input")
@@ -99,6 +103,7 @@ def test_the_chat_keeps_the_newest_message_in_view(polish_server, browser_page):
 
 def test_the_credit_materials_list_says_what_is_ticked(polish_server, browser_page):
     page = browser_page
+    authorize_browser(page, polish_server)
     page.goto(f"{polish_server}/ui/credit.html")
     page.locator("#kb-picker label", has_text="柜面").click()
     expect(page.locator("#documents label.doc")).to_have_count(14)
@@ -118,6 +123,7 @@ def test_the_credit_materials_list_says_what_is_ticked(polish_server, browser_pa
 
 def test_file_pickers_speak_the_pages_language(polish_server, browser_page, tmp_path):
     page = browser_page
+    authorize_browser(page, polish_server)
     page.goto(f"{polish_server}/ui/research.html")
     page.wait_for_selector("#kb-picker input")
     native = page.locator("input[type=file]")
@@ -141,6 +147,7 @@ LABELS = ("header.shell nav a, header.shell .brand, main h1, main h2, main legen
 @pytest.mark.parametrize("page_name", ["index", "admin", "credit", "research"])
 def test_main_labels_do_not_wrap_at_1280_px_in_english(polish_server, browser_page, page_name):
     page = browser_page
+    authorize_browser(page, polish_server)
     page.goto(f"{polish_server}/ui/{page_name}.html")
     page.evaluate("localStorage.setItem('zhiku.lang', 'en')")
     page.reload()
