@@ -175,9 +175,12 @@ def test_the_teller_sees_nothing_of_the_credit_groups_document_and_the_officer_s
     assert not leaked(page.locator("#panel-graph").inner_text(), "“青松岭”")
     _graph_search(page, "华夏通商银行")  # the shared bank: found, but no fact of the restricted document
     expect(page.locator("#panel-graph .graph-results [data-key]").first).to_be_visible()
-    for result in page.locator("#panel-graph .graph-results [data-key]").all():
-        result.click()
-        expect(page.locator("#panel-graph .entity-card h3")).to_be_visible()
+    keys = [result.get_attribute("data-key") for result in page.locator("#panel-graph .graph-results [data-key]").all()]
+    for key in keys:  # each entity found, its neighbourhood and relations drawn
+        page.locator(f'#panel-graph .graph-results [data-key="{key}"]').click()
+        expect(page.locator(f'#panel-graph .graph-results [data-key="{key}"]')).to_have_attribute("aria-pressed", "true")
+        expect(page.locator("#panel-graph .relations-table").or_(
+            page.locator("#panel-graph").get_by_text("这个实体没有记录到关系。"))).to_be_visible()
         assert not leaked(page.locator("#panel-graph").inner_text()), page.locator("#panel-graph").inner_text()
     assert not leaked(page.locator("body").inner_text())
 
