@@ -50,6 +50,9 @@ def test_sign_in_user_menu_and_sign_out(browser_page, base_url):
     expect(page).to_have_url(f"{base_url}/ui/admin.html")
     expect(page.locator("#user-name")).to_contain_text("柜员 Wang")
     expect(page.locator("header.shell nav a[href='/ui/identity.html']")).to_have_count(0)  # not an administrator
+    expect(page.locator("#kb-list")).to_contain_text("还没有你可以查看的知识库")  # none it may read yet
+    expect(page.locator("#kb-new-toggle")).to_be_hidden()  # only system administrators create knowledge bases
+    expect(page.locator("#kb-create")).to_be_hidden()
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies["zhiku_session"]["httpOnly"] and cookies["zhiku_session"]["sameSite"] == "Strict"
     assert not cookies["zhiku_csrf"]["httpOnly"]

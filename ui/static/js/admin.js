@@ -11,7 +11,7 @@ registerStrings({
   zh: {
     "admin.pageTitle": "知库 · 知识管理",
     "admin.title": "知识管理", "admin.kbs": "知识库", "admin.kbNew": "新建", "admin.kbCreateTitle": "新建知识库",
-    "admin.kbCreate": "创建", "admin.cancel": "取消", "admin.kbsEmpty": "还没有知识库。点“新建”创建第一个。",
+    "admin.kbCreate": "创建", "admin.cancel": "取消", "admin.kbsEmpty": "还没有知识库。点“新建”创建第一个。", "admin.kbsNoneReadable": "还没有你可以查看的知识库。请联系管理员。",
     "admin.kbDocs": "{n} 个文档", "admin.kbDocsOne": "1 个文档", "admin.noKbSelected": "请在左侧选择一个知识库，或新建一个。",
     "admin.kbCreated": "已创建知识库“{name}”", "admin.kbMissing": "没有找到这个知识库，可能已被删除。",
     "admin.sections": "知识库功能",
@@ -94,7 +94,7 @@ registerStrings({
   en: {
     "admin.pageTitle": "Zhiku · Knowledge admin",
     "admin.title": "Knowledge admin", "admin.kbs": "Knowledge bases", "admin.kbNew": "New", "admin.kbCreateTitle": "New knowledge base",
-    "admin.kbCreate": "Create", "admin.cancel": "Cancel", "admin.kbsEmpty": "No knowledge bases yet. Press “New” to create the first one.",
+    "admin.kbCreate": "Create", "admin.cancel": "Cancel", "admin.kbsEmpty": "No knowledge bases yet. Press “New” to create the first one.", "admin.kbsNoneReadable": "No knowledge base you may read yet. Ask an administrator.",
     "admin.kbDocs": "{n} documents", "admin.kbDocsOne": "1 document", "admin.noKbSelected": "Choose a knowledge base on the left, or create one.",
     "admin.kbCreated": "Created knowledge base “{name}”", "admin.kbMissing": "This knowledge base was not found; it may have been deleted.",
     "admin.sections": "Knowledge base sections",
@@ -313,7 +313,7 @@ function renderKbList() {
   const list = $("#kb-list");
   if (state.kbsError) return showState(list, "error", state.kbsError, () => loadKbs().then(ensureSelection));
   if (!state.kbs) return showState(list, "loading");
-  if (!state.kbs.length) return showState(list, "empty", t("admin.kbsEmpty"));
+  if (!state.kbs.length) return showState(list, "empty", t(state.mayCreateKb === false ? "admin.kbsNoneReadable" : "admin.kbsEmpty"));
   const focused = document.activeElement?.dataset?.kb;
   list.innerHTML = state.kbs.map((kb) => `
     <button type="button" data-kb="${escapeHtml(kb.id)}" aria-current="${kb.id === state.kbId}">
@@ -1001,6 +1001,7 @@ function applyCaller(me) {
   state.mayCreateKb = Boolean(me.system_admin);
   $("#kb-new-toggle").hidden = !state.mayCreateKb;
   if (!state.mayCreateKb && !$("#kb-create").hidden) toggleCreateForm(false);
+  if (state.kbs) renderKbList();
 }
 
 async function start() {
