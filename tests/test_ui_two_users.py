@@ -192,5 +192,11 @@ def test_the_teller_sees_nothing_of_the_credit_groups_document_and_the_officer_s
         assert not leaked(reply.text())
     opened = page.goto(f"{base}/documents/{base.restricted_id}/file")
     assert opened.status == 404 and not leaked(page.content())
-    # and the teller may not read the audit trail (where the officer's question and uploads are recorded)
+    # and the teller may not read the audit trail (where the officer's question and uploads are recorded), not even
+    # on the page of the address it is not offered
     assert page.context.request.get(f"{base}/audit").status == 403
+    page.goto(f"{base}/ui/identity.html")
+    expect(page.locator("#main")).to_contain_text("只有系统管理员可以")
+    expect(page.locator("#tab-audit")).to_have_count(0)
+    expect(page.locator("#audit-rows tr")).to_have_count(0)
+    assert not leaked(page.locator("body").inner_text())

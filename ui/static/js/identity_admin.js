@@ -1,7 +1,7 @@
 // Users & access (system administrators): users and their groups, groups, API keys (shown once) and the audit trail.
 import { api } from "./api.js";
 import { registerStrings, t } from "./i18n.js";
-import { escapeHtml, mountShell, toast } from "./shell.js";
+import { escapeHtml, mountShell, showState, toast } from "./shell.js";
 
 registerStrings({
   zh: {
@@ -21,6 +21,7 @@ registerStrings({
     "id.verify": "校验完整性", "id.time": "时间", "id.outcome": "结果", "id.target": "对象", "id.details": "详情",
     "id.verifyOk": "校验通过：{n} 条记录，链尾哈希 {hash}", "id.verifyBad": "发现篡改：{problems}", "id.saved": "已保存",
     "id.count": "{n} 条记录", "id.state.active": "有效", "id.state.revoked": "已吊销", "id.state.expired": "已过期",
+    "id.adminsOnly": "只有系统管理员可以管理用户、用户组、API 密钥和查看审计日志。",
   },
   en: {
     "id.title": "Users & access", "id.users": "Users", "id.groups": "Groups", "id.keys": "API keys", "id.audit": "Audit trail",
@@ -39,10 +40,19 @@ registerStrings({
     "id.verify": "Verify integrity", "id.time": "Time", "id.outcome": "Outcome", "id.target": "Target", "id.details": "Details",
     "id.verifyOk": "Intact: {n} records, head hash {hash}", "id.verifyBad": "Tampering found: {problems}", "id.saved": "Saved",
     "id.count": "{n} records", "id.state.active": "active", "id.state.revoked": "revoked", "id.state.expired": "expired",
+    "id.adminsOnly": "Only system administrators manage users, groups and API keys and read the audit trail.",
   },
 });
 
+// Everyone else is refused by every route this page calls: they get one sentence saying so, not a page of errors.
+window.addEventListener("zhiku:caller", (event) => {
+  if (event.detail.system_admin) return;
+  const main = document.getElementById("main");
+  for (const el of main.querySelectorAll(".tabs, [role=tabpanel]")) el.remove();
+  showState(main.appendChild(document.createElement("div")), "empty", t("id.adminsOnly"));
+});
 mountShell("identity");
+const reportFailure = (err) => toast(err.message, "error");
 
 const when = (value) => (value ? new Date(value).toLocaleString() : t("id.never"));
 const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
@@ -67,7 +77,7 @@ for (const tab of tabs) {
       other.setAttribute("aria-selected", String(other === tab));
       document.getElementById(other.getAttribute("aria-controls")).hidden = other !== tab;
     }
-    loaders[tab.id]();
+    loaders[tab.id]().catch(reportFailure);
   });
 }
 
@@ -227,12 +237,13 @@ async function loadAudit() {
   document.getElementById("audit-status").textContent = t("id.count", { n: records.length });
 }
 
-document.getElementById("audit-form").addEventListener("submit", (event) => { event.preventDefault(); loadAudit(); });
+document.getElementById("audit-form").addEventListener("submit", (event) => { event.preventDefault(); loadAudit().catch(reportFailure); });
 document.getElementById("audit-verify").addEventListener("click", async () => {
-  const verdict = await api("/audit/verify");
+  let verdict;
+  try { verdict = await api("/audit/verify"); } catch (err) { reportFailure(err); return; }
   document.getElementById("audit-status").textContent = verdict.ok
     ? t("id.verifyOk", { n: verdict.records, hash: verdict.head_hash.slice(0, 16) + "…" })
     : t("id.verifyBad", { problems: verdict.problems.join("; ") });
 });
 
-loadUsers().catch((err) => toast(err.message, "error"));
+loadUsers().catch(reportFailure);
