@@ -48,6 +48,7 @@ class Answer:
     removed: list[CheckedSentence] = field(default_factory=list)  # sentences the grounding check took out
     time_to_first_token: float | None = None
     total_seconds: float | None = None
+    confidence: float | None = None     # extractive: P(the best evidence sentence states the answer)
 
 
 @dataclass(slots=True)

@@ -147,7 +147,8 @@ class Runtime:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.sparse, self.embedder, self.settings.answer_sentence_dense_weight)
+        return ExtractiveAnswerer(self.sparse, self.embedder, min_confidence=self.settings.answer_min_confidence,
+                                  max_sentences=self.settings.answer_max_sentences)
 
     # -- answers -----------------------------------------------------------------------------
     @cached_property
@@ -190,7 +191,7 @@ class Runtime:
                                         evidence_chars=s.answer_evidence_chars, max_tokens=s.llm_max_tokens,
                                         action=s.grounding_action)
         return AnswerService(self._retrieve_for_answer, self.sparse, self.answerer, grounded,
-                             default_mode=s.answer_mode, min_relevance=s.answer_min_relevance,
+                             default_mode=s.answer_mode,
                              screen=self.screen_question)
 
     def _retrieve_for_answer(self, question: str, scope: AnswerScope):
