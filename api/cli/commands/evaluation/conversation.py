@@ -1,0 +1,30 @@
+"""`zhiku eval rewrite`: follow-up rewriting on the project's labelled multi-turn set."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from zhiku.core.settings import get_settings
+
+
+def eval_rewrite(conversations: Optional[Path] = typer.Option(None, help="JSONL of labelled conversations (default "
+                                                             "the packaged evaluation/data/conversations.jsonl)"),
+                 output: Optional[Path] = typer.Option(None, help="Also write every rewrite as JSON here")):
+    """Accuracy of the follow-up rewriter (rules; no LLM) on labelled multi-turn conversations, zh and en."""
+    from zhiku.answer.query_rewriter import QueryRewriter
+    from zhiku.evaluation.rewrite_eval import (CONVERSATIONS, evaluate_rewriter, format_rewrite_report,
+                                               load_conversations, to_json)
+    from zhiku.index.sparse_encoder import build_sparse_encoder
+
+    rewriter = QueryRewriter(build_sparse_encoder(get_settings().sparse_encoder))
+    results = evaluate_rewriter(rewriter, load_conversations(conversations or CONVERSATIONS))
+    typer.echo(format_rewrite_report(results))
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(to_json(results), encoding="utf-8")
+
+
+def register(group: typer.Typer) -> None:
+    group.command("rewrite")(eval_rewrite)
