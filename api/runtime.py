@@ -209,8 +209,8 @@ class Runtime:
     def chat(self) -> ChatService:
         s = self.settings
         return ChatService(self.answers, self.conversations, QueryRewriter(self.sparse, self.llm),
-                           FollowUpSuggester(self.llm), history_turns=s.chat_history_turns,
-                           history_chars=s.chat_history_chars)
+                           FollowUpSuggester(self.llm, answerer=self.answerer),
+                           history_turns=s.chat_history_turns, history_chars=s.chat_history_chars)
 
     # -- scenarios ---------------------------------------------------------------------------
     @cached_property

@@ -141,3 +141,15 @@ def test_per_passage_not_found_lines_are_refusals_not_answers(scripted_llm):
     assert not answer.found and answer.text == NOT_FOUND
     mixed = scripted_llm(["[1] NOT_FOUND\n", "白金卡年费1,200元/年。[2]"]).answer("白金卡年费？", hits)
     assert mixed.found and mixed.text == "白金卡年费1,200元/年。[1]" and mixed.citations[0].citation.document_name == "faq.md"
+
+
+def test_an_llm_answer_about_another_subject_is_refused(scripted_llm):
+    """"汽车贷款最长几年" answered from the mortgage policy: the sentence is supported, the subject is not the
+    question's, so the answerability decision that gates extractive answers refuses it here too."""
+    grounded = scripted_llm(["贷款期限最长不超过30年[1]。"])
+    mortgage = hit(LOAN, "个人住房贷款管理办法.docx")
+    service = AnswerService(lambda q, scope: [], TOKENIZER, ExtractiveAnswerer(TOKENIZER), grounded,
+                            default_mode="llm")
+    assert not service.answer_from_hits("我们行的汽车贷款最长可以贷几年？", [mortgage]).found
+    answered = service.answer_from_hits("个人住房贷款期限最长可以贷几年？", [mortgage])
+    assert answered.found and "30年" in answered.text

@@ -1,4 +1,4 @@
-"""`zhiku eval rewrite`: follow-up rewriting on the project's labelled multi-turn set."""
+"""`zhiku eval rewrite` and `zhiku eval demo-answers`: conversations and the demo knowledge base's questions."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,5 +26,25 @@ def eval_rewrite(conversations: Optional[Path] = typer.Option(None, help="JSONL 
         output.write_text(to_json(results), encoding="utf-8")
 
 
+def eval_demo_answers(data_dir: Path = typer.Option(Path("data/demo-eval"), help="Where the demo knowledge base is "
+                                                    "ingested (kept: later runs skip ingestion)"),
+                      questions: Optional[Path] = typer.Option(None, help="JSONL of questions (default "
+                                                               "demo/questions.jsonl)"),
+                      mode: str = typer.Option("extractive", help="extractive | llm"),
+                      limit: Optional[int] = typer.Option(None, help="Only the first N questions"),
+                      output: Optional[Path] = typer.Option(None, help="Also write every answer as JSON here")):
+    """The demo knowledge base's example questions, asked through retrieval as `zhiku serve --demo` answers them."""
+    from zhiku.evaluation.demo_answer_eval import QUESTIONS, format_demo_report, load_questions, run_demo_questions, \
+        to_json
+
+    items = load_questions(questions or QUESTIONS)[:limit]
+    results = run_demo_questions(data_dir, items, mode)
+    typer.echo(format_demo_report(results))
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(to_json(results), encoding="utf-8")
+
+
 def register(group: typer.Typer) -> None:
     group.command("rewrite")(eval_rewrite)
+    group.command("demo-answers")(eval_demo_answers)
