@@ -119,6 +119,14 @@ def _idf_table() -> tuple[dict[str, float], float]:
     return table, float(jieba.analyse.default_tfidf.median_idf)
 
 
+def _term_script(term: str) -> str:
+    if any("\u3400" <= c <= "\u9fff" for c in term):
+        return "cjk"
+    if any(c.isascii() and c.isalpha() for c in term):
+        return "latin"
+    return "neutral"
+
+
 def _bigrams(text: str) -> set[str]:
     chars = [c for c in text if c.isalnum()]
     return {a + b for a, b in zip(chars, chars[1:])}
@@ -176,25 +184,45 @@ class AnswerSelector:
         q_script = majority_script(question)
         rarest = max(q_terms, key=q_terms.get) if q_terms else None
 
-        def coverage(found: set[str], text: str) -> float:
-            return sum(w for t, w in q_terms.items() if t in found or (len(t) > 1 and t in text)) / q_mass
+        def coverage(found: set[str], text: str, terms: dict[str, float] = q_terms, mass: float = q_mass) -> float:
+            return sum(w for t, w in terms.items() if t in found or (len(t) > 1 and t in text)) / mass
+
+        # Across scripts only some question terms can match at all: digits, Latin names, and the terms the
+        # synonym list maps to the other language ("second-home mortgage" → 二套房 住房贷款). Coverage there is
+        # counted among those; a question with none of them gets no lexical evidence (the embedding still counts).
+        comparable = {script: {t: w for t, w in q_terms.items() if _term_script(t) in (script, "neutral")}
+                      for script in ("cjk", "latin")}
+        comparable_bigrams = {script: {b for b in q_bigrams if _term_script(b) in (script, "neutral")}
+                              for script in ("cjk", "latin")}
 
         candidates: list[ScoredSentence] = []
         raw: list[dict[str, float]] = []
         placed: list[str] = []
         for rank, hit in enumerate(hits):
+            p_script = majority_script(hit.text)
+            terms_here, bigrams_here = q_terms, q_bigrams
+            if q_script != p_script and p_script in comparable:
+                terms_here, bigrams_here = comparable[p_script], comparable_bigrams[p_script]
+            mass_here = sum(terms_here.values()) or 1.0
+
+            def cov(found: set[str], text: str) -> float:
+                return coverage(found, text, terms_here, mass_here) if terms_here else 0.0
+
             label = hit.section_label()
             label_norm = self.normaliser.normalise(label)
             passage_norm = self.normaliser.normalise(hit.about_text())
             passage_terms = self.terms(passage_norm)
             label_terms = self.terms(label_norm)
             p_bigrams = _bigrams(passage_norm)
-            passage_cov = coverage(passage_terms, passage_norm)
-            bigram_passage = len(q_bigrams & p_bigrams) / len(q_bigrams) if q_bigrams else 0.0
+            passage_cov = cov(passage_terms, passage_norm)
+            bigram_passage = len(bigrams_here & p_bigrams) / len(bigrams_here) if bigrams_here else 0.0
             phrase = _longest_common_run(q_norm, passage_norm) / max(len(q_norm), 1)
             violated = float(bool(constraints) and not constraints.met_by(hit.about_text()))
-            rarest_missing = float(rarest is not None and rarest not in passage_terms and rarest not in passage_norm)
-            cross = float(q_script != majority_script(hit.text))
+            rarest_here = rarest if terms_here is q_terms else (max(terms_here, key=terms_here.get) if terms_here
+                                                                  else None)
+            rarest_missing = float(rarest_here is not None and rarest_here not in passage_terms
+                                   and rarest_here not in passage_norm)
+            cross = float(q_script != p_script)
             label_line = " > ".join(part for part in label.split("\n") if part.strip())
             for order, sentence in enumerate(evidence_sentences(hit)):
                 if sentence.rstrip().endswith(("？", "?")):
@@ -205,11 +233,12 @@ class AnswerSelector:
                 asked = q_kinds & kinds
                 candidates.append(ScoredSentence(sentence, rank, order, 0.0, kinds=kinds))
                 raw.append({
-                    "term_cov_sentence": coverage(s_terms, s_norm),
-                    "term_cov_with_label": coverage(s_terms | label_terms, s_norm + "\n" + label_norm),
+                    "term_cov_sentence": cov(s_terms, s_norm),
+                    "term_cov_with_label": cov(s_terms | label_terms, s_norm + "\n" + label_norm),
                     "term_cov_passage": passage_cov,
                     "rarest_term_missing": rarest_missing,
-                    "bigram_cov_sentence": len(q_bigrams & _bigrams(s_norm)) / len(q_bigrams) if q_bigrams else 0.0,
+                    "bigram_cov_sentence": (len(bigrams_here & _bigrams(s_norm)) / len(bigrams_here)
+                                            if bigrams_here else 0.0),
                     "bigram_cov_passage": bigram_passage,
                     "phrase_passage": phrase,
                     "kind_match": float(bool(asked)),
