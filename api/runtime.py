@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from zhiku.answer.answer_service import AnswerScope, AnswerService
 from zhiku.answer.chat_service import ChatService
+from zhiku.answer.consistency_check import ConsistencyCheck
 from zhiku.answer.follow_ups import FollowUpSuggester
 from zhiku.answer.grounded_answerer import GroundedAnswerer
 from zhiku.answer.grounding_check import GroundingChecker
@@ -189,7 +190,9 @@ class Runtime:
         if self.llm is not None:
             grounded = GroundedAnswerer(self.llm, self.grounding_checker, evidence_limit=s.answer_evidence_chunks,
                                         evidence_chars=s.answer_evidence_chars, max_tokens=s.llm_max_tokens,
-                                        action=s.grounding_action)
+                                        action=s.grounding_action,
+                                        consistency=ConsistencyCheck(self.sparse, s.answer_consistency_samples,
+                                                                     s.answer_consistency_temperature))
         return AnswerService(self._retrieve_for_answer, self.sparse, self.answerer, grounded,
                              default_mode=s.answer_mode,
                              screen=self.screen_question)

@@ -198,6 +198,12 @@ class Settings(BaseSettings):
         "the best evidence sentence's fitted probability of stating the answer reaches it (retrieval/answer_selector.py); "
         "else the reply is 'not found in the knowledge base'. Unset = the point chosen when the selector was fitted "
         "(`zhiku eval fit-answer-selector`; trade-off curve in docs/benchmarks.md). Lower answers more and refuses less.")
+    answer_consistency_samples: int = Field(
+        1, ge=1, le=7, description="LLM mode: the multi-sample consistency check. With n > 1 the answer is compared "
+        "with n - 1 further samples and only sentences at least half of them agree with (same numbers, most terms) "
+        "are kept; costs n - 1 extra generations before the first sentence. 1 = off.")
+    answer_consistency_temperature: float = Field(0.7, ge=0, le=2, description="Sampling temperature of the "
+                                                  "consistency check's further samples.")
     answer_max_sentences: int = Field(2, ge=1, le=5, description="Extractive mode: the answering sentence plus at "
                                       "most this many minus one sentences that add to it (nearly as likely, no repeats).")
     grounding_action: Literal["remove", "flag"] = Field(

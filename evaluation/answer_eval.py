@@ -483,6 +483,7 @@ def answer_settings(settings, service, evidence: int, modes: list[str], llm_labe
     }
     if "llm" in modes:
         out.update(llm=llm_label, llm_max_tokens=settings.llm_max_tokens,
+                   answer_consistency_samples=settings.answer_consistency_samples,
                    llm_timeout_seconds=settings.llm_timeout_seconds,
                    llm_first_token_timeout_seconds=settings.llm_first_token_timeout_seconds,
                    llm_retries=settings.llm_retries)
