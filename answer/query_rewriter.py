@@ -157,7 +157,7 @@ def _replace_zh(previous: str, entity: str, tokenizer: SparseEncoder) -> str:
             prefix = len(os.path.commonprefix([_shape(span), _shape(entity)]))
             if not suffix and not prefix:
                 continue
-            score = 2 * suffix + prefix - 0.3 * abs(len(span) - len(entity))
+            score = 2 * suffix + prefix - 0.3 * abs(len(span) - len(entity)) - 0.1 * (j - i - 1)
             if suffix and suffix == len(span) and j - i == 1 and i > 0:
                 score -= 1  # a bare head (客户) is better replaced with its modifier (个人客户)
             if score > best_score:
