@@ -440,7 +440,7 @@ def format_report(report: AnswerReport) -> str:
     return "\n".join(lines)
 
 
-CURVE_THRESHOLDS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+CURVE_THRESHOLDS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
 def tradeoff_curve(report: AnswerReport, answerable: str = "rgb_zh", negative: str = "negative",

@@ -262,10 +262,15 @@ class AnswerSelector:
         candidates, raw = [candidates[i] for i in keep], [raw[i] for i in keep]
         dense = self._similarities(question, [placed[i] for i in keep])
         best_dense = max(dense) if dense else 0.0
+        # Without similarities (no embedder, or it failed) the dense features take their training means: unknown,
+        # not "unlike the question".
+        unknown = dict(zip(FEATURES, self.weights.mean)) if dense is None else None
         rows = []
-        for values, d, candidate in zip(raw, dense, candidates):
-            values["dense"] = d
-            values["dense_rel"] = d - best_dense
+        for i, (values, candidate) in enumerate(zip(raw, candidates)):
+            if unknown is None:
+                values["dense"], values["dense_rel"] = dense[i], dense[i] - best_dense
+            else:
+                values["dense"], values["dense_rel"] = unknown["dense"], unknown["dense_rel"]
             candidate.features = values
             rows.append([values[name] for name in FEATURES])
         return candidates, rows
@@ -283,17 +288,17 @@ class AnswerSelector:
         crossing = [i for i in order[self.shortlist:] if raw[i]["cross_script"]][:self.cross_script_limit]
         return sorted(keep + crossing)
 
-    def _similarities(self, question: str, sentences: list[str]) -> list[float]:
-        """Cosine of question and each sentence (read after its section label); 0 without an embedder."""
+    def _similarities(self, question: str, sentences: list[str]) -> list[float] | None:
+        """Cosine of question and each sentence (read after its section label); None without an embedder."""
         if self.embedder is None or not sentences:
-            return [0.0] * len(sentences)
+            return None
         try:
             vectors = np.asarray(self.embedder.embed_passages(sentences))
             return [float(c) for c in vectors @ np.asarray(self.embedder.embed_query(question))]
         except Exception:  # an embedding endpoint that is down must not cost the answer: terms still score
             log.warning("answer selection: embedding the evidence sentences failed; scoring by terms only",
                         exc_info=True)
-            return [0.0] * len(sentences)
+            return None
 
 
 def evidence_sentences(hit: SearchHit) -> list[str]:

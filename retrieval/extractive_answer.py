@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from zhiku.index.embedder import Embedder
 from zhiku.index.sparse_encoder import SparseEncoder
-from zhiku.retrieval.answer_selector import AnswerSelector, ScoredSentence, SelectorWeights, _bigrams
+from zhiku.retrieval.answer_selector import AnswerSelector, ScoredSentence, SelectorWeights
 from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
 from zhiku.retrieval.question_constraints import question_constraints
 from zhiku.retrieval.search_hit import SearchHit
@@ -22,6 +22,8 @@ from zhiku.retrieval.term_normaliser import default_normaliser
 
 NOT_FOUND = "知识库中没有找到与该问题相关的内容。/ The knowledge base does not contain an answer to this question."
 _CELL_SPLIT = re.compile(r"\s\|\s")
+_LATIN_WORD = re.compile(r"[a-z][a-z'-]{2,}")
+_QUALIFIER = re.compile(r"单位|备注|说明|条件|注|unit|notes?|remarks?|conditions?", re.I)
 
 
 @dataclass(slots=True)
@@ -95,6 +97,11 @@ class ExtractiveAnswerer:
                                 confidence=best.probability)
 
 
+def _cjk_bigrams(text: str) -> set[str]:
+    chars = [c for c in text if "\u3400" <= c <= "\u9fff"]
+    return {a + b for a, b in zip(chars, chars[1:])}
+
+
 def _repeats(a: str, b: str) -> bool:
     """Same sentence or row, or one inside the other (after normalising width, case and spacing)."""
     fold = default_normaliser().normalise
@@ -103,26 +110,29 @@ def _repeats(a: str, b: str) -> bool:
 
 
 def table_cells(normalised_question: str, row: str) -> str:
-    """A table row ("住房类型: 二套房 | 最高贷款成数: 70% | 最长期限: 25年") quoted as its key cell and the cells
-    whose column the question asks about ("住房类型: 二套房 | 最高贷款成数: 70%"); the whole row when no column
-    matches. Any other sentence is returned as it is."""
+    """A table row ("住房类型: 二套房 | 最高贷款成数: 70% | 最长期限: 25年") quoted as its key cell, the cells
+    whose column the question asks about ("住房类型: 二套房 | 最高贷款成数: 70%") and its unit and notes columns
+    (the condition of the figure); the whole row when no column matches. Any other sentence is returned as it is."""
     cells = _CELL_SPLIT.split(row)
     if len(cells) < 3:
         return row
     fold = default_normaliser().normalise
-    q_bigrams = _bigrams(normalised_question)
-    q_chars = set(normalised_question)
+    q_bigrams = _cjk_bigrams(normalised_question)
+    q_words = set(_LATIN_WORD.findall(normalised_question))
     kinds = question_kinds(normalised_question)
     scores = []
     for cell in cells[1:]:
         header, _, value = cell.partition(":")
         header_norm = fold(header if value else "")
-        overlap = len(q_bigrams & _bigrams(header_norm)) + 0.25 * len(q_chars & set(header_norm) - set(" :|"))
+        # Chinese headers by their character pairs, English ones by whole words ("Fee", not the letters of "Notes").
+        overlap = len(q_bigrams & _cjk_bigrams(header_norm)) + len(q_words & set(_LATIN_WORD.findall(header_norm)))
         if kinds & sentence_kinds(fold(value or cell)):
             overlap += 0.5
         scores.append(overlap)
     top = max(scores)
     if top < 1.0:
         return row
-    keep = [cells[0]] + [cell for cell, score in zip(cells[1:], scores) if score >= top - 1e-9]
+    # The unit and the notes go with the figure: "2元 | 每笔 | 每月前3笔免费" is the fee with its condition.
+    keep = [cells[0]] + [cell for cell, score in zip(cells[1:], scores)
+                         if score >= top - 1e-9 or _QUALIFIER.search(cell.partition(":")[0])]
     return " | ".join(keep)
