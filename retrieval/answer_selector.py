@@ -42,8 +42,10 @@ FEATURES = (
     "term_cov_sentence", "term_cov_with_label", "term_cov_passage", "term_cov_sentence_rel",
     "rarest_term_missing", "bigram_cov_sentence", "bigram_cov_passage", "phrase_passage",
     "dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
-    "first_in_passage", "passage_rank", "log_length", "unterminated", "is_table_row", "cross_script",
+    "first_in_passage", "passage_rank", "log_length", "unterminated", "is_table_row",
 )
+# Computed for diagnostics but not weighted: the training data has no cross-language pairs to learn it from.
+DIAGNOSTIC = ("cross_script",)
 
 # Words that ask, not words that name what is asked about.
 _QUESTION_WORDS = set("什么 多少 哪些 哪个 哪家 哪里 哪 怎么 怎样 如何 是否 是不是 能否 可以 吗 呢 吧 几 谁 为什么 请问 "
