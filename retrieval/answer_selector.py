@@ -272,7 +272,7 @@ class AnswerSelector:
             if unknown is None:
                 values["dense"], values["dense_rel"] = dense[i], dense[i] - best_dense
             else:
-                values["dense"], values["dense_rel"] = unknown["dense"], unknown["dense_rel"]
+                values["dense"], values["dense_rel"] = unknown["dense"], 0.0
             candidate.features = values
             rows.append([values[name] for name in FEATURES])
         return candidates, rows
