@@ -1,8 +1,8 @@
 """Suggested follow-up questions: real questions that the retrieved evidence answers.
 
 Candidates come from the evidence itself — the questions an FAQ asks and answers ("销卡后已收取的年费会退吗？"),
-a table row's other columns asked about its key ("二套房的最长期限是多少？"), and, with an LLM, the model's
-proposals — and each is kept only when the answer selector finds a sentence in the same evidence that answers
+a table row's other columns asked about its key ("二套房的最长期限是多少？"), a section heading asked about
+("挂失有哪些规定？"), and, with an LLM, the model's proposals — and each is kept only when the answer selector finds a sentence in the same evidence that answers
 it (its answerability at or above the operating point, retrieval/answer_selector.py) and it is not the question
 just asked. Without an answerer to check them, none is suggested rather than unchecked ones.
 """
@@ -60,7 +60,15 @@ class FollowUpSuggester:
                     faq.append(sentence)
                 elif len(_CELL.split(sentence)) >= 3:
                     rows.extend(_row_questions(sentence, chinese))
-        return (faq + rows)[:_MAX_CANDIDATES]
+        # A section heading asked about ("挂失有哪些规定？"): checked like the others, so only a section whose
+        # text answers it survives.
+        headings = []
+        for hit in hits:
+            heading = (hit.citation.heading_path or [""])[-1].strip().lstrip("#").strip()
+            heading = re.sub(r"^[一二三四五六七八九十\d]+[、.．]\s*|\s*[（(][^）)]*[）)]\s*$", "", heading)
+            if heading and heading not in question:
+                headings.append(f"{heading}有哪些规定？" if chinese else f"What are the rules on {heading.lower()}?")
+        return list(dict.fromkeys(faq + rows + headings))[:_MAX_CANDIDATES]
 
     def _from_llm(self, question: str, hits: list[SearchHit]) -> list[str]:
         context = "\n".join(f"- {h.text[:200]}" for h in hits[:4])
