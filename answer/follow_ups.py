@@ -2,7 +2,8 @@
 
 Candidates come from the evidence itself — the questions an FAQ asks and answers ("销卡后已收取的年费会退吗？"),
 a table row's other columns asked about its key ("二套房的最长期限是多少？"), a section heading asked about
-("挂失有哪些规定？"), and, with an LLM, the model's proposals — and each is kept only when the answer selector finds a sentence in the same evidence that answers
+("挂失有哪些规定？"), and, with an LLM, the model's proposals — and each is kept only when the answer selector
+finds a sentence in the same evidence that answers
 it (its answerability at or above the operating point, retrieval/answer_selector.py) and it is not the question
 just asked. Without an answerer to check them, none is suggested rather than unchecked ones.
 """

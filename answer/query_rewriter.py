@@ -30,8 +30,8 @@ _MIN_STANDALONE_TERMS = 3
 _MAX_PREFIX_TERMS = 6
 # "那金卡呢？", "金卡呢", "那么对公客户呢？", "换成金卡呢"; "and for small businesses?", "what about the gold card?"
 _SWITCH_ZH = re.compile(r"^(?:那么?|那如果是|如果是|换成|改成|那换成)?\s*(?P<entity>[^，,。？?！!呢]{1,20}?)\s*(?:的话)?呢\s*[？?]?$")
-_SWITCH_EN = re.compile(r"^(?:and|but|so)?\s*(?:what|how)?\s*(?:about|if it is|for)?\s*(?P<for>for\s+)?(?P<entity>[^?]{2,60}?)"
-                        r"\s*(?:instead)?\s*\?*$", re.I)
+_SWITCH_EN = re.compile(r"^(?:and|but|so)?\s*(?:what|how)?\s*(?:about|if it is|for)?\s*(?P<for>for\s+)?"
+                        r"(?P<entity>[^?]{2,60}?)\s*(?:instead)?\s*\?*$", re.I)
 _PRONOUN_ZH = re.compile(r"它们|它|该产品|这个产品|这款产品|此产品|这款|该")
 _SWITCH_EN_START = re.compile(r"^(?:and|but|what about|how about|and what about|and how about)\b", re.I)
 _EN_DETERMINERS = {"the", "a", "an", "our", "my", "your", "their", "its", "this", "that"}

@@ -194,10 +194,11 @@ class Settings(BaseSettings):
     answer_evidence_chars: int = Field(700, ge=100, le=8000, description="Characters of each evidence passage "
                                        "in the prompt (the matched chunk, widened with its section up to this).")
     answer_min_confidence: float | None = Field(
-        None, ge=0, le=1, description="Answerability operating point: an answer (extractive or LLM) is given only when "
-        "the best evidence sentence's fitted probability of stating the answer reaches it (retrieval/answer_selector.py); "
-        "else the reply is 'not found in the knowledge base'. Unset = the point chosen when the selector was fitted "
-        "(`zhiku eval fit-answer-selector`; trade-off curve in docs/benchmarks.md). Lower answers more and refuses less.")
+        None, ge=0, le=1, description="Answerability operating point: an answer (extractive or LLM) is given only "
+        "when the best evidence sentence's fitted probability of stating the answer reaches it "
+        "(retrieval/answer_selector.py); else the reply is 'not found in the knowledge base'. Unset = the point "
+        "chosen when the selector was fitted (`zhiku eval fit-answer-selector`; trade-off curve in "
+        "docs/benchmarks.md). Lower answers more and refuses less.")
     answer_consistency_samples: int = Field(
         1, ge=1, le=7, description="LLM mode: the multi-sample consistency check. With n > 1 the answer is compared "
         "with n - 1 further samples and only sentences at least half of them agree with (same numbers, most terms) "
@@ -205,7 +206,8 @@ class Settings(BaseSettings):
     answer_consistency_temperature: float = Field(0.7, ge=0, le=2, description="Sampling temperature of the "
                                                   "consistency check's further samples.")
     answer_max_sentences: int = Field(2, ge=1, le=5, description="Extractive mode: the answering sentence plus at "
-                                      "most this many minus one sentences that add to it (nearly as likely, no repeats).")
+                                      "most this many minus one sentences that add to it (nearly as likely, "
+                                      "no repeats).")
     grounding_action: Literal["remove", "flag"] = Field(
         "remove", description="What the grounding check does with a generated sentence whose citations do not "
         "support it: remove it from the answer, or keep it marked as unsupported.")

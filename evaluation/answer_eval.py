@@ -475,7 +475,8 @@ def answer_settings(settings, service, evidence: int, modes: list[str], llm_labe
     """The figures that shape the answers, as the report should state them."""
     out = {
         "modes": modes, "evidence_passages": evidence, "rgb_zh_positives_per_question": POSITIVES, "seed": seed,
-        "answer_evidence_chars": settings.answer_evidence_chars, "answer_min_confidence": service.extractive.min_confidence,
+        "answer_evidence_chars": settings.answer_evidence_chars,
+        "answer_min_confidence": service.extractive.min_confidence,
         "grounding_min_support": settings.grounding_min_support, "grounding_action": settings.grounding_action,
         "sparse_encoder": settings.sparse_encoder,
         "extractive": {"max_sentences": service.extractive.max_sentences,

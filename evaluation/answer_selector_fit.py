@@ -57,7 +57,8 @@ def load_squad(path: Path, name: str, convert: Callable[[str], str] | None = Non
             paragraphs.append(conv(para["context"]))
             titles.append(title)
             for qa in para["qas"]:
-                answers = list(dict.fromkeys(conv(a["text"]).strip() for a in qa.get("answers", []) if a["text"].strip()))
+                answers = list(dict.fromkeys(conv(a["text"]).strip() for a in qa.get("answers", [])
+                                             if a["text"].strip()))
                 if answers:
                     questions.append(TrainQuestion(conv(qa["question"]), answers, index, name))
     return TrainSet(name, paragraphs, titles, questions)
@@ -68,7 +69,8 @@ def load_training_sets(train_dir: Path) -> list[TrainSet]:
 
     t2s = opencc.OpenCC("t2s").convert
     train_dir = Path(train_dir)
-    drcd = [load_squad(train_dir / "drcd_zh_hant" / f"DRCD_{part}.json", f"drcd_{part}", t2s) for part in ("dev", "test")]
+    drcd = [load_squad(train_dir / "drcd_zh_hant" / f"DRCD_{part}.json", f"drcd_{part}", t2s)
+            for part in ("dev", "test")]
     return drcd + [load_squad(train_dir / "cmrc2018_trial_zh" / "cmrc2018_trial.json", "cmrc2018_trial")]
 
 
