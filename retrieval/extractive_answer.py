@@ -22,9 +22,13 @@ from zhiku.retrieval.search_hit import SearchHit
 from zhiku.retrieval.term_normaliser import default_normaliser
 
 NOT_FOUND = "知识库中没有找到与该问题相关的内容。/ The knowledge base does not contain an answer to this question."
+FIGURE_KINDS = frozenset({"amount", "rate", "date", "duration", "count", "phone"})
 _CELL_SPLIT = re.compile(r"\s\|\s")
 _LATIN_WORD = re.compile(r"[a-z][a-z'-]{2,}")
 _QUALIFIER = re.compile(r"单位|备注|说明|条件|注|unit|notes?|remarks?|conditions?", re.I)
+# Columns that name the row's subject (a person, a product, a company): a quoted cell without them says whose
+# figure or bio it is only by the key cell, which may be a title ("职务: 财务总监").
+_IDENTITY = re.compile(r"姓名|名称|^\s*(full\s+)?name\s*$", re.I)
 
 
 @dataclass(slots=True)
@@ -67,6 +71,13 @@ class ExtractiveAnswerer:
         scored = self.selector.score(question, [hits[i] for i in allowed])
         for s in scored:
             s.hit_rank = allowed[s.hit_rank]
+        # A question that asks for a figure (amount, rate, date, duration, count, phone) is answered by a sentence
+        # holding one when any such sentence clears the bar: the learned score weighs the kind as one feature
+        # among many, and a sentence repeating the question's terms ("关注票面利率调整") can outscore the one
+        # with the figure ("票面利率：2.45%"). Names are left to the score: their patterns are not reliable.
+        asked = question_kinds(default_normaliser().normalise(question)) & FIGURE_KINDS
+        if asked:
+            scored.sort(key=lambda s: not (s.kinds & asked and s.probability >= self.min_confidence))
         return scored
 
     def confidence(self, question: str, hits: list[SearchHit]) -> float:
@@ -81,6 +92,7 @@ class ExtractiveAnswerer:
                                     confidence=scored[0].probability if scored else 0.0)
         best = scored[0]
         chosen = [best]
+        figure = best.kinds & FIGURE_KINDS & question_kinds(default_normaliser().normalise(question))
         for candidate in scored[1:]:
             if len(chosen) >= self.max_sentences:
                 break
@@ -88,6 +100,8 @@ class ExtractiveAnswerer:
                 break
             if any(_repeats(candidate.text, c.text) for c in chosen):
                 continue
+            if figure and not candidate.kinds & figure:
+                continue  # the figure asked for is answered; a sentence without one adds words, not an answer
             chosen.append(candidate)
         q_norm = default_normaliser().normalise(question)
         cited_ranks = list(dict.fromkeys(c.hit_rank for c in chosen))  # citation order = order of first use
@@ -136,7 +150,9 @@ def table_cells(normalised_question: str, row: str) -> str:
     top = max(scores)
     if top < 1.0:
         return row
-    # The unit and the notes go with the figure: "2元 | 每笔 | 每月前3笔免费" is the fee with its condition.
+    # The unit and the notes go with the figure: "2元 | 每笔 | 每月前3笔免费" is the fee with its condition; the
+    # name columns say whose it is.
     keep = [cells[0]] + [cell for cell, score in zip(cells[1:], scores)
-                         if score >= top - 1e-9 or _QUALIFIER.search(cell.partition(":")[0])]
+                         if score >= top - 1e-9 or _QUALIFIER.search(cell.partition(":")[0])
+                         or _IDENTITY.search(cell.partition(":")[0])]
     return " | ".join(keep)
