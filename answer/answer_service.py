@@ -1,7 +1,11 @@
 """Answers from a scope of the knowledge base: retrieval, then the extractive or the grounded LLM answer.
 
 One place decides the mode (ZHIKU_ANSWER_MODE), the "not found" gate before any generation, and the
-conversion of both answerers' output to one Answer, streamed sentence by sentence.
+conversion of both answerers' output to one Answer, streamed sentence by sentence. The gate is the fitted
+answerability decision of the extractive answerer's selector (retrieval/answer_selector.py) in both modes: no
+evidence sentence likely enough to state the answer, no answer. An LLM answer is checked once more against
+the passages it cites: cited passages about another subject than the question's ("汽车贷款最长几年"
+answered from the mortgage policy) do not reach the operating point, and the answer becomes "not found".
 """
 from __future__ import annotations
 
@@ -35,15 +39,13 @@ Screen = Callable[[str, list[SearchHit]], "tuple[str | None, list[SearchHit]]"]
 
 class AnswerService:
     def __init__(self, retrieve: Retrieve, tokenizer: SparseEncoder, extractive: ExtractiveAnswerer,
-                 grounded: GroundedAnswerer | None, *, default_mode: str = "auto", min_relevance: float = 0.3,
-                 screen: Screen | None = None):
+                 grounded: GroundedAnswerer | None, *, default_mode: str = "auto", screen: Screen | None = None):
         self.retrieve = retrieve
         self.screen = screen
         self.tokenizer = tokenizer
         self.extractive = extractive
         self.grounded = grounded
         self.default_mode = default_mode
-        self.min_relevance = min_relevance
 
     def mode(self, requested: str | None = None) -> str:
         mode = requested or self.default_mode
@@ -78,12 +80,12 @@ class AnswerService:
             yield AnswerEvent("final", answer=Answer(refusal, [], [], False, mode,
                                                      total_seconds=time.monotonic() - started))
             return
-        if not self.relevant(question, hits):
-            yield AnswerEvent("final", answer=Answer(NOT_FOUND, [], [], False, mode,
-                                                     total_seconds=time.monotonic() - started))
-            return
         if mode == "llm":
-            yield from self.grounded.stream(question, hits)
+            if not self.answerable(question, hits):
+                yield AnswerEvent("final", answer=Answer(NOT_FOUND, [], [], False, mode,
+                                                         total_seconds=time.monotonic() - started))
+                return
+            yield from self._guarded(question, self.grounded.stream(question, hits), started)
             return
         result = self.extractive.answer(question, hits)
         sentences = [AnswerSentenceOut(s.text, [s.citation]) for s in result.sentences]
@@ -92,20 +94,24 @@ class AnswerService:
                                                                                        else ""))
         elapsed = time.monotonic() - started
         yield AnswerEvent("final", answer=Answer(result.answer, sentences, result.hits, result.found, "extractive",
-                                                 time_to_first_token=elapsed, total_seconds=elapsed))
+                                                 time_to_first_token=elapsed, total_seconds=elapsed,
+                                                 confidence=result.confidence))
 
-    def relevant(self, question: str, hits: list[SearchHit]) -> bool:
-        """Is there evidence worth answering from? Some passage (with its section: the file name and headings
-        the evidence is shown with) must share enough of the question's terms."""
-        terms = set(self.tokenizer.tokenize(question))
-        if not hits:
-            return False
-        if not terms:
-            return True
-        for hit in hits:
-            text = hit.about_text().lower()
-            found = set(self.tokenizer.tokenize(text))
-            coverage = sum(1 for t in terms if t in found or t in text) / len(terms)
-            if coverage >= self.min_relevance:
-                return True
-        return False
+    def answerable(self, question: str, hits: list[SearchHit]) -> bool:
+        """Is there evidence worth answering from? Some sentence of it must be likely enough to state the answer
+        (the selector's probability at or above the operating point)."""
+        return bool(hits) and self.extractive.confidence(question, hits) >= self.extractive.min_confidence
+
+    def _guarded(self, question: str, events: Iterator[AnswerEvent], started: float) -> Iterator[AnswerEvent]:
+        """The LLM's events, with its final answer refused when the passages it cites do not answer the question
+        (sentences already streamed are followed by a final "not found", which the client shows instead)."""
+        for event in events:
+            if event.kind == "final" and event.answer is not None and event.answer.found \
+                    and not self.answerable(question, event.answer.citations):
+                refused = event.answer
+                yield AnswerEvent("final", answer=Answer(NOT_FOUND, [], [], False, refused.mode, refused.model,
+                                                         removed=refused.removed,
+                                                         time_to_first_token=refused.time_to_first_token,
+                                                         total_seconds=time.monotonic() - started))
+                continue
+            yield event

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from zhiku.answer.consistency_check import ConsistencyCheck
 from zhiku.answer.evidence import Evidence, format_evidence, number_evidence
 from zhiku.answer.grounding_check import CITATION, CheckedSentence, GroundingChecker
 from zhiku.answer.llm_client import LlmClient
@@ -48,6 +49,7 @@ class Answer:
     removed: list[CheckedSentence] = field(default_factory=list)  # sentences the grounding check took out
     time_to_first_token: float | None = None
     total_seconds: float | None = None
+    confidence: float | None = None     # extractive: P(the best evidence sentence states the answer)
 
 
 @dataclass(slots=True)
@@ -61,7 +63,9 @@ class AnswerEvent:
 
 class GroundedAnswerer:
     def __init__(self, llm: LlmClient, checker: GroundingChecker, *, evidence_limit: int = 5,
-                 evidence_chars: int = 700, max_tokens: int = 512, action: str = "remove"):
+                 evidence_chars: int = 700, max_tokens: int = 512, action: str = "remove",
+                 consistency: ConsistencyCheck | None = None):
+        self.consistency = consistency if consistency is not None and consistency.samples > 1 else None
         self.llm = llm
         self.checker = checker
         self.evidence_limit = evidence_limit
@@ -93,6 +97,7 @@ class GroundedAnswerer:
         raw = ""
         buffer = ""
         answering: list[str] = []  # the model of the endpoint that answered (a fallback, maybe)
+        samples = self._samples(question, evidence)
 
         def emit(piece: str) -> Iterator[AnswerEvent]:
             nonlocal first_token_at
@@ -102,6 +107,8 @@ class GroundedAnswerer:
                 if NOT_FOUND_MARK in sentence.text.upper().replace(" ", "_"):
                     refusals.append(sentence.text)  # "[2] NOT_FOUND": the model says a passage lacks the answer
                     continue
+                if sentence.supported and samples is not None and not self.consistency.agreed(sentence.text, samples):
+                    sentence.supported, sentence.reason = False, "not_consistent"
                 if not sentence.supported:
                     removed.append(sentence)
                     if self.action == "remove":
@@ -144,6 +151,20 @@ class GroundedAnswerer:
                         mode="llm", model=answering[0] if answering else None, removed=removed, time_to_first_token=first_token_at,
                         total_seconds=time.monotonic() - started)
         yield AnswerEvent("final", answer=answer)
+
+
+    def _samples(self, question: str, evidence: list[Evidence]) -> list[str] | None:
+        """The further samples the consistency check compares the answer with (None when it is off)."""
+        if self.consistency is None:
+            return None
+        out = []
+        for _ in range(self.consistency.samples - 1):
+            try:
+                out.append(self.llm.chat(self.messages(question, evidence), max_tokens=self.max_tokens,
+                                         temperature=self.consistency.temperature).text)
+            except LlmUnavailable as exc:
+                log.warning("a consistency sample failed (%s); comparing with the others", exc.message[:200])
+        return out
 
 
 def _render(sentence: AnswerSentenceOut) -> str:

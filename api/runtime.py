@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from zhiku.answer.answer_service import AnswerScope, AnswerService
 from zhiku.answer.chat_service import ChatService
+from zhiku.answer.consistency_check import ConsistencyCheck
 from zhiku.answer.follow_ups import FollowUpSuggester
 from zhiku.answer.grounded_answerer import GroundedAnswerer
 from zhiku.answer.grounding_check import GroundingChecker
@@ -155,7 +156,8 @@ class Runtime:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.sparse, self.embedder, self.settings.answer_sentence_dense_weight)
+        return ExtractiveAnswerer(self.sparse, self.embedder, min_confidence=self.settings.answer_min_confidence,
+                                  max_sentences=self.settings.answer_max_sentences)
 
     # -- answers -----------------------------------------------------------------------------
     @cached_property
@@ -196,9 +198,11 @@ class Runtime:
         if self.llm is not None:
             grounded = GroundedAnswerer(self.llm, self.grounding_checker, evidence_limit=s.answer_evidence_chunks,
                                         evidence_chars=s.answer_evidence_chars, max_tokens=s.llm_max_tokens,
-                                        action=s.grounding_action)
+                                        action=s.grounding_action,
+                                        consistency=ConsistencyCheck(self.sparse, s.answer_consistency_samples,
+                                                                     s.answer_consistency_temperature))
         return AnswerService(self._retrieve_for_answer, self.sparse, self.answerer, grounded,
-                             default_mode=s.answer_mode, min_relevance=s.answer_min_relevance,
+                             default_mode=s.answer_mode,
                              screen=self.screen_question)
 
     def _retrieve_for_answer(self, question: str, scope: AnswerScope):
@@ -220,8 +224,8 @@ class Runtime:
     def chat(self) -> ChatService:
         s = self.settings
         return ChatService(self.answers, self.conversations, QueryRewriter(self.sparse, self.llm),
-                           FollowUpSuggester(self.llm), history_turns=s.chat_history_turns,
-                           history_chars=s.chat_history_chars)
+                           FollowUpSuggester(self.llm, answerer=self.answerer),
+                           history_turns=s.chat_history_turns, history_chars=s.chat_history_chars)
 
     # -- scenarios ---------------------------------------------------------------------------
     @cached_property

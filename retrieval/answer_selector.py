@@ -1,0 +1,339 @@
+"""Which evidence sentence answers the question, and how likely it is that any does: a fitted, calibrated score.
+
+Every sentence of the evidence gets the features the pipeline already has — term coverage of the question
+(IDF-weighted, after the term normaliser: numerals, 第二套/二套, full/half width, bank synonyms) in the sentence,
+in the sentence with its section label, and in the whole passage (is the passage about the question's subject at
+all?), the rarest question term missing from the passage, character-bigram coverage, the offline second stage's
+passage features, the embedding similarity of question and sentence (raw and relative to the best sentence),
+whether the sentence holds the kind of value asked for (amount, rate, date, duration, count, phone, name), the
+question's constraints (year, quantity, title), its place in the passage and the passage's rank — and a logistic
+regression turns them into P(this sentence states the answer). Its weights are a small data file
+(data/answer_selector.json) fitted by `zhiku eval fit-answer-selector` on public reading-comprehension data
+(DRCD, CMRC 2018 trial) that shares nothing with the evaluation sets. The best sentence's probability is the
+answerability score: below the operating point (chosen on the training data, docs/benchmarks.md) the reply is
+"not found". The same score guards LLM answers (answer_service).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from zhiku.core.sentences import sentence_spans
+from zhiku.index.embedder import Embedder
+from zhiku.index.sparse_encoder import SparseEncoder
+from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
+from zhiku.retrieval.question_constraints import question_constraints
+from zhiku.retrieval.script import majority_script
+from zhiku.retrieval.search_hit import SearchHit
+from zhiku.retrieval.term_normaliser import TermNormaliser, default_normaliser
+
+log = logging.getLogger(__name__)
+
+WEIGHTS_FILE = Path(__file__).with_name("data") / "answer_selector.json"
+
+FEATURES = (
+    "term_cov_sentence", "term_cov_with_label", "term_cov_passage", "term_cov_sentence_rel",
+    "rarest_term_missing", "bigram_cov_sentence", "bigram_cov_passage", "phrase_passage",
+    "dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
+    "first_in_passage", "passage_rank", "log_length", "unterminated", "is_table_row",
+)
+# Computed for diagnostics but not weighted: the training data has no cross-language pairs to learn it from.
+DIAGNOSTIC = ("cross_script",)
+
+# Words that ask, not words that name what is asked about.
+_QUESTION_WORDS = set("什么 多少 哪些 哪个 哪家 哪里 哪 怎么 怎样 如何 是否 是不是 能否 可以 吗 呢 吧 几 谁 为什么 请问 "
+                      "what which who whom how when where why does do is are can could would should much many "
+                      "the a an of to in for".split())
+_TERMINAL = re.compile(r"[。！？；!?;.…:：]\s*[”’」』）)\]]*\s*$")
+_TABLE_CELL = re.compile(r"\s\|\s")
+
+
+@dataclass(slots=True)
+class ScoredSentence:
+    text: str
+    hit_rank: int          # index into the hits
+    order: int             # sentence index within the hit
+    probability: float
+    features: dict[str, float] = field(default_factory=dict, repr=False)
+    kinds: set[str] = field(default_factory=set, repr=False)
+
+
+@dataclass(slots=True)
+class SelectorWeights:
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float       # the operating point: answer when the best sentence's probability reaches it
+    meta: dict = field(default_factory=dict)
+    prefilter: "SelectorWeights | None" = None  # terms-only model that picks the sentences worth embedding
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> "SelectorWeights":
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SelectorWeights":
+        names = FEATURES  # rows come in this order; a feature the file lacks weighs nothing
+        return cls(names, np.asarray([data["mean"].get(n, 0.0) for n in names]),
+                   np.asarray([data["scale"].get(n, 1.0) for n in names]),
+                   np.asarray([data["coef"].get(n, 0.0) for n in names]), float(data["intercept"]),
+                   float(data["threshold"]), data.get("meta", {}),
+                   cls.from_dict(data["prefilter"]) if data.get("prefilter") else None)
+
+    def to_dict(self) -> dict:
+        out = {"features": list(self.features),
+               "mean": {n: round(float(v), 6) for n, v in zip(self.features, self.mean)},
+               "scale": {n: round(float(v), 6) for n, v in zip(self.features, self.scale)},
+               "coef": {n: round(float(c), 5) for n, c in zip(self.features, self.coef)},
+               "intercept": round(self.intercept, 5), "threshold": round(self.threshold, 4), "meta": self.meta}
+        if self.prefilter is not None:
+            out["prefilter"] = self.prefilter.to_dict()
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        z = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+@lru_cache(maxsize=1)
+def default_weights() -> SelectorWeights:
+    return SelectorWeights.load()
+
+
+@lru_cache(maxsize=1)
+def _idf_table() -> tuple[dict[str, float], float]:
+    """jieba's general-purpose IDF table (ships with jieba): rare words name the subject, common ones do not."""
+    import jieba.analyse
+
+    table = jieba.analyse.default_tfidf.idf_freq
+    return table, float(jieba.analyse.default_tfidf.median_idf)
+
+
+def _term_script(term: str) -> str:
+    if any("\u3400" <= c <= "\u9fff" for c in term):
+        return "cjk"
+    if any(c.isascii() and c.isalpha() for c in term):
+        return "latin"
+    return "neutral"
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in text if c.isalnum()]
+    return {a + b for a, b in zip(chars, chars[1:])}
+
+
+class AnswerSelector:
+    def __init__(self, tokenizer: SparseEncoder, embedder: Embedder | None = None,
+                 weights: SelectorWeights | None = None, normaliser: TermNormaliser | None = None,
+                 shortlist: int = 8, cross_script_limit: int = 24):
+        self.shortlist = shortlist
+        self.cross_script_limit = cross_script_limit
+        self.tokenizer = tokenizer
+        self.embedder = embedder
+        self._weights = weights
+        self.normaliser = normaliser or default_normaliser()
+
+    @property
+    def weights(self) -> SelectorWeights:
+        if self._weights is None:
+            self._weights = default_weights()
+        return self._weights
+
+    # -- terms ------------------------------------------------------------------------------------
+    def terms(self, normalised_text: str) -> set[str]:
+        return set(self.tokenizer.tokenize(normalised_text))
+
+    def question_terms(self, normalised_question: str) -> dict[str, float]:
+        """The question's content terms with their IDF (question words left out; a term inside a longer one
+        of the question is kept, so 信用卡 still counts when the evidence writes 信用卡 but not 信用卡年费)."""
+        table, median = _idf_table()
+        terms = [t for t in dict.fromkeys(self.tokenizer.tokenize(normalised_question))
+                 if t not in _QUESTION_WORDS and (len(t) > 1 or not t.isascii() or t.isdigit())]
+        return {t: table.get(t, median if len(t) > 1 else median / 2) for t in terms}
+
+    # -- scoring ----------------------------------------------------------------------------------
+    def score(self, question: str, hits: list[SearchHit]) -> list[ScoredSentence]:
+        """Every sentence of the evidence with its probability of stating the answer, best first."""
+        if not hits:
+            return []
+        candidates, rows = self.feature_rows(question, hits)
+        if not candidates:
+            return []
+        probabilities = self.weights.probabilities(np.asarray(rows, dtype=float))
+        for candidate, p in zip(candidates, probabilities):
+            candidate.probability = float(p)
+        return sorted(candidates, key=lambda c: (-c.probability, c.hit_rank, c.order))
+
+    def feature_rows(self, question: str, hits: list[SearchHit]) -> tuple[list[ScoredSentence], list[list[float]]]:
+        q_norm = self.normaliser.normalise(question)
+        q_terms = self.question_terms(q_norm)
+        q_mass = sum(q_terms.values()) or 1.0
+        q_bigrams = _bigrams(q_norm)
+        q_kinds = question_kinds(q_norm)
+        constraints = question_constraints(question)
+        q_script = majority_script(question)
+        rarest = max(q_terms, key=q_terms.get) if q_terms else None
+
+        def coverage(found: set[str], text: str, terms: dict[str, float] = q_terms, mass: float = q_mass) -> float:
+            return sum(w for t, w in terms.items() if t in found or (len(t) > 1 and t in text)) / mass
+
+        # Across scripts only some question terms can match at all: digits, Latin names, and the terms the
+        # synonym list maps to the other language ("second-home mortgage" → 二套房 住房贷款). Coverage there is
+        # counted among those; a question with none of them gets no lexical evidence (the embedding still counts).
+        comparable = {script: {t: w for t, w in q_terms.items() if _term_script(t) in (script, "neutral")}
+                      for script in ("cjk", "latin")}
+        comparable_bigrams = {script: {b for b in q_bigrams if _term_script(b) in (script, "neutral")}
+                              for script in ("cjk", "latin")}
+
+        candidates: list[ScoredSentence] = []
+        raw: list[dict[str, float]] = []
+        placed: list[str] = []
+        for rank, hit in enumerate(hits):
+            p_script = majority_script(hit.text)
+            terms_here, bigrams_here = q_terms, q_bigrams
+            if q_script != p_script and p_script in comparable:
+                terms_here, bigrams_here = comparable[p_script], comparable_bigrams[p_script]
+            mass_here = sum(terms_here.values()) or 1.0
+
+            def cov(found: set[str], text: str) -> float:
+                return coverage(found, text, terms_here, mass_here) if terms_here else 0.0
+
+            label = hit.section_label()
+            label_norm = self.normaliser.normalise(label)
+            passage_norm = self.normaliser.normalise(hit.about_text())
+            passage_terms = self.terms(passage_norm)
+            label_terms = self.terms(label_norm)
+            p_bigrams = _bigrams(passage_norm)
+            passage_cov = cov(passage_terms, passage_norm)
+            bigram_passage = len(bigrams_here & p_bigrams) / len(bigrams_here) if bigrams_here else 0.0
+            phrase = _longest_common_run(q_norm, passage_norm) / max(len(q_norm), 1)
+            violated = float(bool(constraints) and not constraints.met_by(hit.about_text()))
+            rarest_here = rarest if terms_here is q_terms else (max(terms_here, key=terms_here.get) if terms_here
+                                                                  else None)
+            rarest_missing = float(rarest_here is not None and rarest_here not in passage_terms
+                                   and rarest_here not in passage_norm)
+            cross = float(q_script != p_script)
+            label_line = " > ".join(part for part in label.split("\n") if part.strip())
+            for order, sentence in enumerate(evidence_sentences(hit)):
+                if sentence.rstrip().endswith(("？", "?")):
+                    continue  # a question (an FAQ's own) repeats the query but answers nothing
+                s_norm = self.normaliser.normalise(sentence)
+                s_terms = self.terms(s_norm)
+                kinds = sentence_kinds(s_norm)
+                asked = q_kinds & kinds
+                candidates.append(ScoredSentence(sentence, rank, order, 0.0, kinds=kinds))
+                raw.append({
+                    "term_cov_sentence": cov(s_terms, s_norm),
+                    "term_cov_with_label": cov(s_terms | label_terms, s_norm + "\n" + label_norm),
+                    "term_cov_passage": passage_cov,
+                    "rarest_term_missing": rarest_missing,
+                    "bigram_cov_sentence": (len(bigrams_here & _bigrams(s_norm)) / len(bigrams_here)
+                                            if bigrams_here else 0.0),
+                    "bigram_cov_passage": bigram_passage,
+                    "phrase_passage": phrase,
+                    "kind_match": float(bool(asked)),
+                    "kind_missing": float(bool(q_kinds) and not asked),
+                    "constraint_violated": violated,
+                    "first_in_passage": float(order == 0),
+                    "passage_rank": rank / max(len(hits) - 1, 1),
+                    "log_length": math.log1p(len(sentence)),
+                    "unterminated": float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)),
+                    "is_table_row": float(bool(_TABLE_CELL.search(sentence))),
+                    "cross_script": cross,
+                })
+                placed.append(f"{label_line}: {sentence}" if label_line else sentence)
+        if not candidates:
+            return [], []
+        best_cov = max(r["term_cov_sentence"] for r in raw)
+        for values in raw:
+            values["term_cov_sentence_rel"] = values["term_cov_sentence"] - best_cov
+            values["dense"] = values["dense_rel"] = 0.0
+        keep = self._shortlist(raw)
+        candidates, raw = [candidates[i] for i in keep], [raw[i] for i in keep]
+        dense = self._similarities(question, [placed[i] for i in keep])
+        best_dense = max(dense) if dense else 0.0
+        # Without similarities (no embedder, or it failed) the dense features take their training means: unknown,
+        # not "unlike the question".
+        unknown = dict(zip(FEATURES, self.weights.mean)) if dense is None else None
+        rows = []
+        for i, (values, candidate) in enumerate(zip(raw, candidates)):
+            if unknown is None:
+                values["dense"], values["dense_rel"] = dense[i], dense[i] - best_dense
+            else:
+                values["dense"], values["dense_rel"] = unknown["dense"], 0.0
+            candidate.features = values
+            rows.append([values[name] for name in FEATURES])
+        return candidates, rows
+
+    def _shortlist(self, raw: list[dict[str, float]]) -> list[int]:
+        """Which sentences are embedded and scored in full: the `shortlist` best by the terms-only prefilter
+        model, and every sentence in another script than the question (terms cannot judge those), up to
+        `cross_script_limit`. Embedding every sentence of five passages costs more than the rest together."""
+        prefilter = self.weights.prefilter if self.embedder is not None else None
+        if prefilter is None or len(raw) <= self.shortlist:
+            return list(range(len(raw)))
+        p = prefilter.probabilities(np.asarray([[v[n] for n in FEATURES] for v in raw], dtype=float))
+        order = sorted(range(len(raw)), key=lambda i: -p[i])
+        keep = order[:self.shortlist]
+        crossing = [i for i in order[self.shortlist:] if raw[i]["cross_script"]][:self.cross_script_limit]
+        return sorted(keep + crossing)
+
+    def _similarities(self, question: str, sentences: list[str]) -> list[float] | None:
+        """Cosine of question and each sentence (read after its section label); None without an embedder."""
+        if self.embedder is None or not sentences:
+            return None
+        try:
+            vectors = np.asarray(self.embedder.embed_passages(sentences))
+            return [float(c) for c in vectors @ np.asarray(self.embedder.embed_query(question))]
+        except Exception:  # an embedding endpoint that is down must not cost the answer: terms still score
+            log.warning("answer selection: embedding the evidence sentences failed; scoring by terms only",
+                        exc_info=True)
+            return None
+
+
+def evidence_sentences(hit: SearchHit) -> list[str]:
+    """The hit's sentences, whole: a sentence the chunk cut at its start or end is completed from the parent
+    section when the parent holds it (no "持有未满180天的份" fragments)."""
+    text = hit.text
+    spans = sentence_spans(text)
+    sentences = [text[s:e] for s, e in spans]
+    parent = hit.parent_text or ""
+    if not sentences or not parent or parent == text:
+        return sentences
+    at = parent.find(text)
+    if at < 0:
+        return sentences
+    parent_spans = sentence_spans(parent)
+    # The first and last sentences of the chunk become the parent's sentences that contain them.
+    for index in {0, len(sentences) - 1}:
+        s, e = spans[index]
+        start, end = at + s, at + e
+        for ps, pe in parent_spans:
+            if ps <= start and end <= pe and (ps, pe) != (start, end):
+                sentences[index] = parent[ps:pe]
+                break
+    return sentences
+
+
+def _longest_common_run(a: str, b: str) -> int:
+    """Length of the longest run of a's characters (3 or more) found in b, by doubling search."""
+    best = 0
+    n = len(a)
+    for i in range(n):
+        length = max(best + 1, 3)
+        while i + length <= n and a[i:i + length] in b:
+            best = length
+            length += 1
+    return best

@@ -1,0 +1,114 @@
+"""Answer-sentence selection and answerability (retrieval/answer_selector.py with its fitted weights):
+the sentence that answers first, "not found" when none does, table cells, normalised terms."""
+from __future__ import annotations
+
+import pytest
+
+from zhiku.index.sparse_encoder import JiebaBm25Encoder
+from zhiku.retrieval.answer_selector import SelectorWeights, evidence_sentences
+from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
+from zhiku.retrieval.extractive_answer import ExtractiveAnswerer, table_cells
+from zhiku.retrieval.search_hit import Citation, SearchHit, StageScores
+from zhiku.retrieval.term_normaliser import TermNormaliser, chinese_number, default_normaliser
+
+TOKENIZER = JiebaBm25Encoder()
+ROWS = ["住房类型: 首套房 | 最高贷款成数: 80% | 最低首付比例: 20% | 最长期限: 30年 | 利率定价: LPR-20BP",
+        "住房类型: 二套房 | 最高贷款成数: 70% | 最低首付比例: 30% | 最长期限: 25年 | 利率定价: LPR+30BP"]
+
+
+def _hit(text, rank=0, name="个人住房贷款管理办法.docx", headings=("第三章 贷款额度、期限与利率",), parent=None):
+    citation = Citation("kb", f"d{rank}", name, 1, 1, list(headings), 0, len(text), None)
+    return SearchHit(f"c{rank}", text, parent, 1.0 - rank / 10, StageScores(), citation)
+
+
+def test_the_normaliser_folds_spellings_of_the_same_thing():
+    fold = default_normaliser().normalise
+    assert fold("第二套房") == fold("二套房") == fold("2套房")
+    assert fold("三个月") == fold("3个月") and fold("２０２５年") == "2025年"
+    assert fold("最多能贷几成") .endswith("贷款成数") and "贷款成数" in fold("最高贷款成数")
+    assert fold("最高贷款成数") == "最高贷款成数"  # a canonical term is not rewritten inside itself
+    assert fold("七成") == "70%" and fold("成本") == "成本"
+    assert fold("the mortgage rates") == "the 住房贷款 利率" and fold("generate") == "generate"
+    assert chinese_number("二十五") == 25 and chinese_number("一百零八") == 108 and chinese_number("二〇二五") == 2025
+    custom = TermNormaliser({"车贷": "汽车贷款", "汽车贷款": "汽车贷款"})
+    assert custom.normalise("车贷几年") == "汽车贷款几年"
+
+
+def test_question_kinds_and_what_a_sentence_holds():
+    fold = default_normaliser().normalise
+    assert "rate" in question_kinds(fold("最多能贷几成？"))
+    assert "phone" in question_kinds(fold("Which phone number do I call?"))
+    assert "amount" in question_kinds(fold("租一个小保险箱一年多少钱？"))
+    assert "phone" in sentence_kinds("请拨打400-699-5588挂失") and "rate" in sentence_kinds("最高贷款成数: 70%")
+    assert "rate" not in sentence_kinds(fold("二套房贷款须审慎审批。"))
+
+
+def test_a_table_row_is_quoted_with_the_cell_asked_for():
+    question = default_normaliser().normalise("客户想买第二套房，最多能贷几成？")
+    assert table_cells(question, ROWS[1]) == "住房类型: 二套房 | 最高贷款成数: 70%"
+    # No column matches: the whole row.
+    assert table_cells(default_normaliser().normalise("二套房有什么规定？"), ROWS[1]) == ROWS[1]
+    assert table_cells(question, "普通句子。") == "普通句子。"
+
+
+@pytest.fixture(scope="module")
+def answerer(shared_embedder):
+    return ExtractiveAnswerer(TOKENIZER, shared_embedder)
+
+
+def test_the_answering_sentence_comes_first_and_the_row_asked_about_wins(answerer):
+    hits = [_hit("第十一条　贷款额度按购房合同价格与评估价格孰低者乘以最高贷款成数确定。具体标准见表1。", 0),
+            _hit(ROWS[0], 1), _hit(ROWS[1], 2)]
+    answer = answerer.answer("客户想买第二套房，最多能贷几成？", hits)
+    assert answer.found and answer.sentences[0].text.startswith("住房类型: 二套房"), answer.answer
+    assert "70%" in answer.sentences[0].text and "80%" not in answer.sentences[0].text
+
+
+def test_evidence_about_another_subject_is_not_an_answer(answerer):
+    hits = [_hit("第十二条　贷款期限最长不超过30年，且贷款到期日借款人年龄不超过70周岁。", 0), _hit(ROWS[0], 1)]
+    assert not answerer.answer("我们行的汽车贷款最长可以贷几年？", hits).found
+    assert answerer.answer("个人住房贷款最长可以贷几年？", hits).found
+    assert not answerer.answer("外汇期权保证金比例是多少？", hits).found
+
+
+def test_no_duplicate_sentences_and_no_cut_fragments(answerer):
+    row = "产品名称: 稳盈180天 | 起购金额: 1万元 | 赎回费: 持有未满180天的份额收取0.5%"
+    hits = [_hit(row, 0, "稳盈系列理财产品说明书.pdf", ["三、费用"]), _hit(row, 1, "稳盈系列理财产品说明书.pdf", ["三、费用"])]
+    answer = answerer.answer("稳盈180天的起购金额是多少？", hits)
+    assert answer.found and "1万元" in answer.sentences[0].text and len(answer.sentences) == 1, answer.answer
+    # A chunk that starts or ends mid-sentence is completed from its parent section.
+    parent = "本产品按日计提管理费。持有未满180天的份额赎回时收取0.5%的赎回费，持有满180天的免收。"
+    cut = _hit("持有未满180天的份", 0, parent=parent)
+    assert evidence_sentences(cut) == ["持有未满180天的份额赎回时收取0.5%的赎回费，持有满180天的免收。"]
+
+
+def test_the_question_constraints_still_rule_out_another_year(answerer):
+    question = "2021年本行个人住房贷款余额是多少"
+    last_year = _hit("2020年本行个人住房贷款余额为812亿元，同比增长6.1%。", 0)
+    assert not answerer.answer(question, [last_year]).found
+    answer = answerer.answer(question, [last_year, _hit("2021年本行个人住房贷款余额为905亿元，同比增长11.5%。", 1)])
+    assert answer.found and "905亿元" in answer.answer and "812" not in answer.answer
+
+
+class _UnreachableEmbedder:
+    def embed_passages(self, texts):
+        raise ConnectionError("embedding endpoint unreachable")
+
+    def embed_query(self, text):
+        raise ConnectionError("embedding endpoint unreachable")
+
+
+def test_an_embedding_failure_costs_the_dense_features_not_the_answer():
+    """The endpoint down: the answer is the one without an embedder (similarities at their training means)."""
+    hits = [_hit("第十二条　个人住房贷款期限最长不超过30年，且贷款到期日借款人年龄不超过70周岁。", 0),
+            _hit("信用卡丢失请立即致电400-699-5588挂失，挂失手续费全免。", 1, "信用卡常见问题.md", ["六、挂失"])]
+    question = "个人住房贷款期限最长不超过多少年？"
+    failing = ExtractiveAnswerer(TOKENIZER, _UnreachableEmbedder()).answer(question, hits)
+    assert failing == ExtractiveAnswerer(TOKENIZER).answer(question, hits)
+    assert failing.found and "30年" in failing.answer
+
+
+def test_the_weights_file_is_small_and_states_where_it_was_fitted():
+    weights = SelectorWeights.load()
+    assert "shared/train" in weights.meta["fitted_on"] and 0 < weights.threshold < 1
+    assert weights.prefilter is not None and weights.meta["held_out_curve"]
