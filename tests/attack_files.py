@@ -174,7 +174,7 @@ def run_bounded(code: str, *args: str, timeout: float = 300, address_space: int 
         import json as _json, re as _re
         # VmHWM is this process image's own high-water mark; ru_maxrss would carry the forking parent's RSS
         # across exec (preexec_fn makes subprocess fork), so a test process that had loaded models read high.
-        _hwm = _re.search(r"VmHWM:\s+(\d+) kB", open("/proc/self/status").read())
+        _hwm = _re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read())
         print(_json.dumps({"__peak_rss_kb": int(_hwm.group(1))}))
     """)
 

@@ -35,8 +35,9 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture()
-def serve(data_dir):
-    """`zhiku serve --port 0` in a process of its own, as a user starts it in another terminal."""
+def serve(data_dir, monkeypatch):
+    """`zhiku serve --port 0` in a process of its own, as a user starts it in another terminal; the commands send
+    an administrator's API key (ZHIKU_API_KEY), as the README has a user create one."""
     log = (data_dir.parent / "serve.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "zhiku.api.cli", "serve", "--host", "127.0.0.1",
                                 "--port", "0"], env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
@@ -45,6 +46,10 @@ def serve(data_dir):
         assert process.poll() is None, (data_dir.parent / "serve.log").read_text()
         assert time.monotonic() < deadline, "zhiku serve did not write its server file"
         time.sleep(0.2)
+    from tests.credentials import admin_key
+    from zhiku.core.settings import Settings
+
+    monkeypatch.setenv("ZHIKU_API_KEY", admin_key(Settings(data_dir=data_dir, _env_file=None)))
     try:
         yield process
     finally:

@@ -49,7 +49,11 @@ def demo_server(tmp_path_factory):
             while (found := running_server(data)) is None:
                 assert server.poll() is None and time.monotonic() < deadline, log_path.read_text()[-3000:]
                 time.sleep(0.5)
-            with httpx.Client(base_url=found.url, timeout=60) as http:
+            from tests.credentials import admin_headers
+            from zhiku.core.settings import Settings
+
+            headers = admin_headers(Settings(data_dir=data, _env_file=None))
+            with httpx.Client(base_url=found.url, timeout=60, headers=headers) as http:
                 while True:  # the run command's demo knowledge base, ingested
                     documents = http.get("/knowledge-bases/demo-bank/documents").json()
                     if documents and all(d["status"] in ("done", "failed") for d in documents):
@@ -69,6 +73,12 @@ def test_every_marked_readme_command_runs_from_the_repository_root(demo_server, 
         (tmp_path / name).symlink_to(ROOT / name)
     if not (ROOT / ".venv" / "bin" / "zhiku").exists():
         pytest.skip("the project's .venv (scripts/bootstrap.sh) is what the README's commands use")
+    # The README's own line that creates the key every example sends ($ZHIKU_KEY), run as a user would.
+    create_key = re.search(r"^export ZHIKU_KEY=.*$", README, flags=re.M).group(0)
+    made = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", f'{create_key}\nprintf %s "$ZHIKU_KEY"'],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0 and made.stdout, made.stderr[-3000:]
+    env = {**env, "ZHIKU_KEY": made.stdout.strip()}
     outputs = []
     for block in marked_blocks():
         script = block.replace("localhost:8000", url.removeprefix("http://"))

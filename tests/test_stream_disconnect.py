@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import graph_settings, llm_settings, make_runtime, wait_for_job
+from tests.credentials import admin_headers
 from tests.live_server import live_server
 
 LOAN_POLICY = """# 个人贷款管理办法
@@ -51,22 +52,25 @@ def live_service(tmp_path, bolt_server, llm_server, shared_embedder, shared_ocr_
     settings = Settings(data_dir=tmp_path / "data", _env_file=None, **graph_settings(bolt_server),
                         **llm_settings(llm_server, llm_max_tokens=MAX_TOKENS))
     runtime = make_runtime(settings, shared_embedder, shared_ocr_reader, shared_transcriber)
-    with live_server(create_app(settings, runtime)) as url, httpx.Client(base_url=url, timeout=120) as client:
+    headers = admin_headers(settings)
+    with live_server(create_app(settings, runtime)) as url, httpx.Client(base_url=url, timeout=120,
+                                                                         headers=headers) as client:
         kb_id = client.post("/knowledge-bases", json={"name": "loans"}).json()["id"]
         item = client.post(f"/knowledge-bases/{kb_id}/documents",
                            files=[("files", ("贷款办法.md", LOAN_POLICY.encode(), "text/markdown"))]).json()["items"][0]
         assert wait_for_job(client, item["job_id"])["status"] == "done"
-        yield int(url.rsplit(":", 1)[1])
+        yield int(url.rsplit(":", 1)[1]), headers["Authorization"]
     runtime.close()
 
 
-def _open_stream_and_leave(port: int, path: str, body: dict) -> bytes:
+def _open_stream_and_leave(port: int, authorization: str, path: str, body: dict) -> bytes:
     """POST `body`, read until the first generated text has arrived (so the model is mid-answer), then close
     the socket."""
     payload = json.dumps(body, ensure_ascii=False).encode()
     sock = socket.create_connection(("127.0.0.1", port), timeout=240)
     sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-                 f"Content-Length: {len(payload)}\r\nAccept: text/event-stream\r\n\r\n".encode() + payload)
+                 f"Content-Length: {len(payload)}\r\nAccept: text/event-stream\r\n"
+                 f"Authorization: {authorization}\r\n\r\n".encode() + payload)
     received = b""
     while not GENERATED.search(received):
         chunk = sock.recv(4096)
@@ -98,7 +102,8 @@ def test_a_streamed_answer_stops_when_its_reader_leaves(live_service, llm_server
     logger.setLevel(logging.INFO)
     llm_log = llm_server.log_path.read_text(errors="replace") if llm_server.log_path.exists() else ""
     try:
-        head = _open_stream_and_leave(live_service, path, body)
+        port, authorization = live_service
+        head = _open_stream_and_leave(port, authorization, path, body)
         left_at = time.monotonic()
         assert head.startswith(b"HTTP/1.1 200"), head[:300]
         closed = _wait_for(lambda: any("its reader left" in m for m in records.messages), 60)

@@ -136,7 +136,8 @@ def test_chat_page_answers_with_sources_feedback_history_languages_and_a_narrow_
     assert answer.locator(".source-list .source-chip").count() >= 1
     assert page.locator("#send").is_enabled() and page.locator("#stop").is_hidden()
     conversation_id = _conversation_id(page)
-    stored = http.get(f"/assistant/conversations/{conversation_id}").json()
+    # the conversation and its feedback belong to the signed-in user: read them as that user (the browser session)
+    stored = page.request.get(f"{chat_server}/assistant/conversations/{conversation_id}").json()
     assert stored["knowledge_bases"] == [cards]  # the picked knowledge base only
     _shot(page, "answer")
 
@@ -171,7 +172,7 @@ def test_chat_page_answers_with_sources_feedback_history_languages_and_a_narrow_
     answer.locator(".feedback-form button[type=submit]").click()
     answer.locator(".feedback-done span").wait_for()
     assert answer.locator(".feedback-form").is_hidden()
-    feedback = http.get("/assistant/feedback").json()
+    feedback = page.request.get(f"{chat_server}/assistant/feedback").json()
     assert feedback[0]["rating"] == "down" and feedback[0]["comment"] == "没有说明减免条件的时限"
     assert feedback[0]["question"] == "白金卡的年费是多少？"
 
@@ -195,7 +196,7 @@ def test_chat_page_answers_with_sources_feedback_history_languages_and_a_narrow_
     assert not audio_answer.evaluate("el => el.classList.contains('not-found')")
     audio_id = _conversation_id(page)
     assert audio_id != conversation_id
-    cited = http.get(f"/assistant/conversations/{audio_id}").json()["messages"][-1]["citations"]
+    cited = page.request.get(f"{chat_server}/assistant/conversations/{audio_id}").json()["messages"][-1]["citations"]
     n = next(i for i, c in enumerate(cited, start=1) if c["document_name"] == "周会录音.wav")
     start = cited[n - 1]["start_s"]
     assert start >= 3.0
@@ -261,7 +262,7 @@ def test_chat_page_answers_with_sources_feedback_history_languages_and_a_narrow_
     item.locator(".conv-delete").click()
     page.locator("li.conv.confirming .conv-confirm").click()
     page.wait_for_selector(".chat-empty")
-    assert http.get(f"/assistant/conversations/{audio_id}").status_code == 404
+    assert page.request.get(f"{chat_server}/assistant/conversations/{audio_id}").status == 404
     assert page.locator("#conv-box .conv").count() == 1
     http.close()
 
