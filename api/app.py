@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from zhiku.api.knowledge_service import KnowledgeService
 from zhiku.api.auth.audit_middleware import AuditMiddleware
 from zhiku.api.auth.denials import install_denial_audit
+from zhiku.api.api_docs import mount_api_docs
 from zhiku.api.deps import current_caller
 from zhiku.api.routes import (answers, api_keys, assistant, audit, auth, documents, graph, groups, health, knowledge_bases,
                               openai_compat, reports, research, search, sources, users)
@@ -51,8 +52,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             if runtime is None:  # a runtime passed in belongs to the caller
                 rt.close()
 
-    app = FastAPI(title="Zhiku 知库", version="0.1.0", lifespan=lifespan,
+    # The schema and its interactive pages are served behind sign-in like every other route (mount_api_docs).
+    app = FastAPI(title="Zhiku 知库", version="0.1.0", lifespan=lifespan, openapi_url=None, docs_url=None,
+                  redoc_url=None,
                   description="Multimodal RAG knowledge base for banks: ingestion, hybrid retrieval, cited answers.")
+    mount_api_docs(app)
 
     @app.exception_handler(ZhikuError)
     async def zhiku_error(_: Request, exc: ZhikuError):
