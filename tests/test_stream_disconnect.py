@@ -90,9 +90,9 @@ def _wait_for(condition, seconds: float) -> bool:
 
 
 @pytest.mark.parametrize("path,body", [
-    ("/answer", {"question": "请详细介绍各类个人贷款的额度、利率和还款方式", "mode": "llm", "stream": True}),
+    ("/answer", {"question": "消费贷款和经营贷款的额度最高是多少，年利率分别是多少？请逐项详细说明。", "mode": "llm", "stream": True}),
     ("/v1/chat/completions", {"model": "loans", "stream": True, "zhiku": {"mode": "llm"}, "messages": [
-        {"role": "user", "content": "请详细介绍各类个人贷款的额度、利率和还款方式"}]}),
+        {"role": "user", "content": "消费贷款和经营贷款的额度最高是多少，年利率分别是多少？请逐项详细说明。"}]}),
 ])
 def test_a_streamed_answer_stops_when_its_reader_leaves(live_service, llm_server, path, body):
     records = _Records()
