@@ -5,6 +5,7 @@ Written by the held-out annotator without reference to the detectors. Standard l
 
     python3 make_holdout_cd_numbers.py              # print a sample pool (seeded, reproducible)
     python3 make_holdout_cd_numbers.py --check F..   # verify labelled spans and unlabelled look-alikes
+    python3 make_holdout_cd_numbers.py --stats F..   # counts per lang x injection x PII kind
 
 The pool functions are imported by the annotator's builder; ``--check`` is the double check the
 brief asks for: every labelled number validates, every unlabelled number-like string in the texts
@@ -240,9 +241,35 @@ def check(paths: list[str]) -> int:
     return 1 if problems else 0
 
 
+def stats(paths: list[str]) -> None:
+    """The counts table of HOLDOUT_CD.md: lang x injection, PII texts and labels per kind."""
+    import collections
+    kinds = ["resident_id", "bank_card", "mobile", "landline", "email", "credit_code"]
+    for path in paths:
+        recs = [json.loads(line) for line in open(path, encoding="utf-8")]
+        print(f"{path}: {len(recs)} texts, injection {sum(r['injection'] for r in recs)}, "
+              f"with PII {sum(1 for r in recs if r['pii'])}")
+        print("| lang | injection | texts | texts with PII | " + " | ".join(kinds) + " |")
+        print("|---" * (4 + len(kinds)) + "|")
+        groups = collections.defaultdict(list)
+        for r in recs:
+            groups[(r["lang"], r["injection"])].append(r)
+        for key in sorted(groups, key=lambda k: (["zh", "en", "mixed"].index(k[0]), not k[1])):
+            rs = groups[key]
+            per = collections.Counter(p["kind"] for r in rs for p in r["pii"])
+            print(f"| {key[0]} | {str(key[1]).lower()} | {len(rs)} | {sum(1 for r in rs if r['pii'])} | "
+                  + " | ".join(str(per[k]) for k in kinds) + " |")
+        per = collections.Counter(p["kind"] for r in recs for p in r["pii"])
+        print(f"| all | | {len(recs)} | {sum(1 for r in recs if r['pii'])} | "
+              + " | ".join(str(per[k]) for k in kinds) + " |")
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--check":
         sys.exit(check(sys.argv[2:]))
+    if len(sys.argv) > 1 and sys.argv[1] == "--stats":
+        stats(sys.argv[2:])
+        sys.exit(0)
     pool = Pool(20261206)
     for name in ("resident_id", "resident_id15", "bad_resident_id", "card", "bad_card", "mobile",
                  "uscc", "bad_uscc"):
