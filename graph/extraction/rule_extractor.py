@@ -59,6 +59,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from zhiku.graph.extraction.chunk_extractor import COOCCURRENCE, VALUE_TYPES, Extraction
+from zhiku.graph.extraction.credit_roles import BOND_NAME, labelled_people
 from zhiku.graph.graph_store import MAX_NAME_CHARS, EntityInput, RelationInput
 
 log = logging.getLogger(__name__)
@@ -80,10 +81,11 @@ ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "分
                 "办公室", "署", "局", "银保监局", "证监局", "油田", "航空", "酒店")
 POLICY_SUFFIXES = ("管理办法", "暂行办法", "实施办法", "办法", "条例", "规定", "通知", "意见", "指导意见", "指引",
                    "细则", "实施细则", "准则", "规则", "决定", "公告", "通告", "方案", "纲要", "规划", "制度", "规范",
-                   "法", "法案", "章程", "协议", "守则", "标准")
+                   "法", "法案", "章程", "协议", "守则", "标准", "法典", "通则")
 LOAN_SUFFIXES = ("贷款", "按揭", "经营贷", "消费贷", "信用贷", "房贷", "车贷")
 ACCOUNT_SUFFIXES = ("账户", "帐户", "存款账户", "储蓄账户", "结算账户")
-STRONG_POLICY_SUFFIXES = ("管理办法", "暂行办法", "实施办法", "办法", "条例", "规定", "细则", "实施细则", "指引", "暂行规定")
+STRONG_POLICY_SUFFIXES = ("管理办法", "暂行办法", "实施办法", "办法", "条例", "规定", "细则", "实施细则", "指引", "暂行规定",
+                          "会计准则", "审计准则", "通则", "法典")
 EVENT_SUFFIXES = ("论坛", "峰会", "博览会", "交易会", "运动会", "奥运会", "世界杯", "锦标赛", "联赛", "电影节")
 NOT_ORG_BU = ("总部", "内部", "外部", "全部", "局部", "东部", "西部", "南部", "北部", "中部", "本部", "干部", "头部", "腹部",
               "结局", "格局", "布局", "大局", "全局", "当局", "开局", "胜局", "僵局", "公署")
@@ -240,28 +242,58 @@ _NUM = r"(?:\d+(?:[,，]\d{3})*(?:\.\d+)?|[零〇一二三四五六七八九十�
 _AMOUNT_ZH = re.compile(
     rf"(?:人民币|美元|港币|港元|欧元)?\s*{_NUM}\s*(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)?\s*"
     r"(?:元人民币|元|美元|港元|港币|欧元|日元|英镑|澳元|加元|韩元|卢布|块钱)"
-    rf"|{_NUM}\s*(?:%|％|个百分点|个基点|基点)|百分之[零一二三四五六七八九十百点]+")
+    rf"|{_NUM}\s*(?:%|％|个百分点|个基点|基点)|百分之[零一二三四五六七八九十百点]+"
+    # the capital numerals of contracts and licences: 人民币伍仟万元整, 陆仟伍佰柒拾万元
+    r"|(?:人民币)?[零壹贰叁肆伍陆柒捌玖拾佰仟万萬亿億]*[壹贰叁肆伍陆柒捌玖][零壹贰叁肆伍陆柒捌玖拾佰仟万萬亿億]*(?:元|圆)"
+    r"(?:[零壹贰叁肆伍陆柒捌玖]角)?(?:[零壹贰叁肆伍陆柒捌玖]分)?整?"
+    rf"|人民币\s*{_NUM}\s*(?:万亿|亿|千万|百万|万)(?![\u4e00-\u9fff])")
 _AMOUNT_EN = re.compile(
     r"(?:US\$|HK\$|S\$|A\$|C\$|\$|€|£|¥|￥)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|bn|mn|m|k)\b)?"
     r"|\b(?:RMB|CNY|USD|HKD|EUR|GBP|JPY|SGD)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|bn|mn)\b)?"
     r"|\b\d[\d,]*(?:\.\d+)?\s?(?:million|billion|trillion)?\s?(?:dollars|yuan|renminbi|euros|pounds|yen|RMB|USD|CNY|HKD)\b"
     r"|\b\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b|basis points\b|bps\b)")
+# A date is kept whole with its period word (2025年末, 2025年度, 2025年1-9月, 2025年上半年, 2025年9月末,
+# 2023-2025年): a bare "2025年" cut from "2025年末" is a fragment of it.
+_D12 = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 _DATE_ZH = re.compile(
-    r"(?:\d{4}|[零〇一二三四五六七八九]{4})\s*年(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
-    r"(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?)?(?:[上中下]旬|年底|年初|年末)?"
-    r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b")
+    r"(?:(?<!\d)\d{4}\s*[-—–~至]\s*)?(?:(?<!\d)\d{4}|[零〇一二三四五六七八九]{4})\s*年"
+    rf"(?:\s*{_D12}\s*(?:[-—–~至]\s*{_D12}\s*)?月(?:\s*{_D12}\s*[日号])?(?:末|底|初|[上中下]旬)?"
+    r"|度|上半年|下半年|前三季度|第?[一二三四1-4]季度末?|年末|年底|年初|年中|末|底|初(?![步期始次])|[上中下]旬)?"
+    r"|(?<!\d)\d{1,2}\s*月\s*\d{1,2}\s*[日号]|(?<![\d.])\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\d.])")
 _MONTH_RE = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 _DATE_EN = re.compile(
     rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_RE}\s+\d{{4}}|{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|{_MONTH_RE}\s+\d{{4}})\b")
 _YEAR_EN = re.compile(r"\b(?:in|In|since|Since|from|From|until|Until|by|of|year|to|and|between|during|around|after|"
                       r"before|early|late|mid|circa|c\.)\s((?:1[5-9]\d\d|20\d\d)s?)\b(?![-–]\d|\s+[A-Z])")
-_EN_TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ][\w'’\-.&]*|\d[\d,.]*\w*|\S", re.UNICODE)
+_LATIN = "A-Za-z0-9_À-ÖØ-öø-ÿĀ-ſ"   # a Latin token never runs on into Chinese (EBITDA利息保障倍数 is not one word)
+_EN_TOKEN = re.compile(rf"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ][{_LATIN}'’\-.&]*|\d[\d,.]*[{_LATIN}]*|\S", re.UNICODE)
 _COMPANY_FORM = re.compile(r"^(?:,?\s*(?:Co\.,?\s*Ltd\.?|Co\.?\s*Ltd\.?|Ltd\.?|Inc\.?|plc|PLC|LLC|LLP|L\.P\.|Corp\.?|"
                            r"Limited|GmbH|AG|S\.A\.|N\.V\.|S\.p\.A\.))(?![A-Za-z])")
 _DEFINITION = re.compile(r"^(?:\s*\([^()]{0,80}\))?,?\s+(?:is|was|are|were)\s+(?:a|an|the|one)\s")  # "Aschenbrödel is a ballet"
 _ROMAN = re.compile(r"^(?:I{1,3}|IV|V|VI{1,3}|IX|X{1,3})$")
 _LOC_CONTEXT = re.compile(r"\b(?:in|at|near|from|to|of)\s+$|\b(?:located|based|headquartered|born|died|situated|lives|lived)\s+in\s+$")
+
+# Figures whose unit a header gives: "单位：万元" for a table or statement (in the chunk or its heading path), or a
+# column header "出资额（万元）"; a cell "header: 3,285.75" (the chunker's table rows) or an OCR'd row "营业收入 | 52,345.67"
+# then names the amount 3,285.75万元. Cells whose header counts other things (比例, 股数, 人数, 年份 …) are not money.
+_MONEY_UNIT = r"(?P<u>百万元|千元|万元|亿元|万美元|美元|港元|元)"
+_UNIT_LINE = re.compile(rf"(?:金额)?单位\s*[:：]\s*(?:人民币|RMB|CNY)?\s*{_MONEY_UNIT}(?![\u4e00-\u9fff])")
+_HEADER_UNIT = re.compile(rf"[（(]\s*(?:单位\s*[:：]\s*)?(?:人民币)?\s*{_MONEY_UNIT}\s*[）)]")
+_CELL = re.compile(r"(?:^|(?<=\|))\s*(?:(?P<h>[^|:：\n]{1,40}?)\s*[:：]\s*)?(?P<v>[-−]?\(?\d[\d,]*(?:\.\d+)?\)?)\s*(?=\||$)")
+_NOT_MONEY = re.compile(r"比例|比率|占比|率|%|％|倍|人数|人员|员工|数量|股数|万股|股份数|年限|期限|天数|月数|编号|代码|电话|"
+                        r"序号|年龄|排名|次数|面积|平方|吨|箱|台|套|件|个数|户数|笔数|家数|年份|日期|时间|邮编|号码|账号|天")
+# A street address is one location (江苏省无锡市梁溪区瑞丰大道166号): after a boundary or a verb of place, a run
+# without punctuation that names an administrative unit or a road and ends in a house number.
+_ADDRESS = re.compile(
+    r"(?:^|(?<=[\s:：|，,。；;(（“])|(?<=位于)|(?<=坐落于)|(?<=设在)|(?<=设于)|(?<=地处)|(?<=注册于)|(?<=地址)|(?<=住所))"
+    r"(?!位于|坐落|设在|设于|地处|注册|在|于|为|是)(?P<a>(?:中国)?[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|区|县|旗|镇|路|街|大道|大街)"
+    r"[^\s，,。；;：:|（()）“”]{0,34}?(?:\d+|[一二三四五六七八九十百]+)号"
+    r"(?:[\dA-Za-z\-]*(?:号楼|幢|栋|座|层|楼|室|单元))*)")
+# Partnerships carry their form in the name: 某某企业管理合伙企业（有限合伙）
+_PARTNERSHIP = re.compile(r"(?:^|(?<![\u4e00-\u9fff])|(?<=担任)|(?<=通过)|(?<=为)|(?<=是)|(?<=由)|(?<=与)|(?<=和)|(?<=及)|(?<=的))"
+                          r"(?P<n>(?:(?!担任|通过|作为|为|是|由|与|和|及|的|在|任)[\u4e00-\u9fff]){2,30}?合伙企业\s*"
+                          r"[（(](?:有限合伙|普通合伙|特殊普通合伙)[）)])")
 
 PH0 = 0xE000  # entity placeholders: one private-use character each
 
@@ -302,6 +334,8 @@ RELATION_PATTERNS: tuple[RelationPattern, ...] = (
     # legal_representative: (person)-[legal_representative]->(organisation)
     RelationPattern("legal_representative", "zh", r"{O}(?:的)?法定代表人(?:为|是|系)?[:：]?\s*{S}", frozenset({"person", "entity"}), ORG),
     RelationPattern("legal_representative", "zh", r"{S}(?:担任|系|为|是){O}(?:的)?法定代表人", frozenset({"person", "entity"}), ORG),
+    # a profile sentence about its first company: "X成立于2009年，注册资本…，法定代表人为Y"
+    RelationPattern("legal_representative", "zh", r"^{O}[^\ue000-\uf8ff。；;]{0,40}?[，,]\s*(?:其|公司)?法定代表人(?:为|是|系)[:：]?\s*{S}", frozenset({"person"}), ORG),
     RelationPattern("legal_representative", "en", r"{S},? (?:is |was |as )?(?:the )?legal representative of (?:the )?{O}", frozenset({"person", "entity"}), ORG),
     RelationPattern("legal_representative", "en", r"{O}(?:'s|’s) legal representative,? (?:is |was )?{S}", frozenset({"person", "entity"}), ORG),
     # executive_of: (person)-[executive_of]->(organisation)
@@ -351,6 +385,8 @@ RELATION_PATTERNS: tuple[RelationPattern, ...] = (
     # lends_to: (lender)-[lends_to]->(borrower)
     RelationPattern("lends_to", "zh", r"{S}(?:向|为|给|对){O}{gap16}(?:发放|提供|授予|批复|投放|审批)[^。；，,]{0,14}?(?:贷款|授信|融资|借款|额度|{LOAN})", ORG, PARTY),
     RelationPattern("lends_to", "zh", r"{O}{gap40}向{S}(?:申请|借款|借入|贷款|融资)", ORG, PARTY),
+    RelationPattern("lends_to", "zh", r"{S}(?:拟)?(?:给予|授予|核定|核给|同意给予|批准给予)(?:了)?{O}{cgap16}(?:授信|贷款|额度|借款|融资|{LOAN})", ORG, PARTY),
+    RelationPattern("lends_to", "zh", r"{O}(?:在|从){S}(?:取得|获得|获取|借入|获批)(?:了)?[^。；]{0,16}?(?:贷款|授信|借款|融资|额度|{LOAN})", ORG, PARTY),
     RelationPattern("lends_to", "zh", r"{O}在{S}(?:的|处)(?:借款|贷款|融资|授信)", ORG, PARTY),
     RelationPattern("lends_to", "en", r"{S} (?:lent|loaned|granted|extended|provided|advanced)(?: a| an)?{gap40} to (?:the )?{O}", ORG, PARTY),
     RelationPattern("lends_to", "en", r"{O} (?:borrowed|obtained (?:a |an )?[\w ]{0,20}loan)[^.;]{0,40}? from (?:the )?{S}", ORG, PARTY),
@@ -471,6 +507,8 @@ def _valid_name(name: str, type_: str) -> bool:
         return False
     if re.fullmatch(r"[\d\W_]+", stripped):
         return False
+    if re.fullmatch(r"[A-Za-z]{1,8}(?:[-_/][A-Za-z0-9]+){2,}", stripped) and re.search(r"\d", stripped):
+        return False   # a contract or file number (HCB-WX-GD-2026-0031), not a name
     low = stripped.casefold()
     if stripped in NOT_NAMES:
         return False
@@ -529,7 +567,7 @@ class RuleExtractor:
 
     def __init__(self, domain_types: Mapping[str, Iterable[str]] | None = None,
                  dictionary: Mapping[str, str] | None = None, *, max_pairs_per_sentence: int = 4,
-                 max_topic_links: int = 6, use_headings: bool = True) -> None:
+                 max_topic_links: int = 6, use_headings: bool = True, implicit_branch_parents: bool = False) -> None:
         if dictionary is None:   # the built-in alias dictionary's names (邮储银行, 中银香港, PSBC …)
             from zhiku.graph.extraction.entity_resolution import EntityResolver
 
@@ -537,6 +575,9 @@ class RuleExtractor:
         self.max_pairs = max(0, int(max_pairs_per_sentence))
         self.max_topic_links = max(0, int(max_topic_links))
         self.use_headings = use_headings
+        # A branch (…银行…分行) is one organisation; its head office becomes an entity with a branch_of edge only
+        # when the chunk also names the head office on its own (the gold sets' convention). True: always.
+        self.implicit_branch_parents = implicit_branch_parents
         terms: dict[str, tuple[str, str]] = {}
         for name, type_ in (dictionary or {}).items():
             self._add_term(terms, name, type_)
@@ -587,8 +628,12 @@ class RuleExtractor:
         order: list[str] = []
         relations: dict[tuple[str, str, str], RelationInput] = {}
         cap_words = self._capitalised_elsewhere(text)
+        unit = self._unit_of(text, heading_path)
+        people = {name for _, _, name, _ in labelled_people(text)}   # a form names them once; later lines repeat them
         for _, sentence in _split_sentences(text):
-            spans = self._entities(sentence, cap_words)
+            spans = self._entities(sentence, cap_words, unit, people)
+            if not self.implicit_branch_parents:
+                spans = self._head_offices_named(text, spans)
             found = self._relations(sentence, spans)   # may sharpen a span's type (entity → organization)
             for span in spans:
                 self._keep(entities, order, span)
@@ -633,9 +678,69 @@ class RuleExtractor:
             return
         order.append(key)
 
-    def _entities(self, sentence: str, cap_words: set[str]) -> list[_Span]:
+    @staticmethod
+    def _unit_of(text: str, heading_path: Sequence[str]) -> str | None:
+        """The money unit a "单位：万元" line gives the chunk's figures (the chunk first, then its headings)."""
+        for source in (text, *[h for h in heading_path or () if isinstance(h, str)][::-1]):
+            m = _UNIT_LINE.search(_clean(source))
+            if m:
+                return m.group("u")
+        return None
+
+    @staticmethod
+    def _head_offices_named(text: str, spans: list[_Span]) -> list[_Span]:
+        """Drop a branch's implied head office unless the chunk names that head office apart from the branch."""
+        keep_parents = set()
+        for span in spans:
+            if span.parent and span.start >= 0:
+                if span.parent in text.replace(span.name, "\x00"):
+                    keep_parents.add(span.parent)
+                else:
+                    span.parent = None
+        return [s for s in spans if s.start >= 0 or s.name in keep_parents]
+
+    @staticmethod
+    def _cell_amounts(sentence: str, unit: str | None) -> list[_Span]:
+        if "|" not in sentence and not re.search(r"[:：]\s*[-−(]?\d", sentence):
+            return []
+        out = []
+        first = sentence.split("|", 1)[0]
+        for m in _CELL.finditer(sentence):
+            header = (m.group("h") or "").strip()
+            own = _HEADER_UNIT.search(header)
+            cell_unit = own.group("u") if own else unit
+            if not cell_unit:
+                continue
+            label = header or first
+            if _NOT_MONEY.search(_HEADER_UNIT.sub("", label)) or (not header and "|" not in sentence):
+                continue
+            value = m.group("v").replace("−", "-")
+            if value.startswith("(") and value.endswith(")"):
+                value = "-" + value[1:-1]
+            value = value.strip("()")
+            digits = value.lstrip("-")
+            if not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", digits) or re.fullmatch(r"(?:19|20)\d\d", digits):
+                continue
+            out.append(_Span(m.start("v"), m.end("v"), value + cell_unit, "amount", 5))
+        return out
+
+    @staticmethod
+    def _form_spans(sentence: str) -> list[_Span]:
+        """People a form names by label, street addresses, partnerships, bond names."""
+        out = [_Span(start, end, name, "person", 6) for start, end, name, _ in labelled_people(sentence)]
+        out += [_Span(m.start("a"), m.end("a"), m.group("a"), "location", 6) for m in _ADDRESS.finditer(sentence)]
+        out += [_Span(m.start("n"), m.end("n"), m.group("n"), "organization", 6) for m in _PARTNERSHIP.finditer(sentence)]
+        out += [_Span(m.start(), m.end(), m.group(0), "product", 6) for m in BOND_NAME.finditer(sentence)]
+        return out
+
+    def _entities(self, sentence: str, cap_words: set[str], unit: str | None = None,
+                  people: Iterable[str] = ()) -> list[_Span]:
         candidates: list[_Span] = []
         candidates += self._value_spans(sentence)
+        candidates += self._cell_amounts(sentence, unit)
+        candidates += self._form_spans(sentence)
+        for name in people:
+            candidates += [_Span(m.start(), m.end(), name, "person", 6) for m in re.finditer(re.escape(name), sentence)]
         candidates += self._dictionary_spans(sentence)
         candidates += self._title_spans(sentence)
         if any(_is_cjk(ch) for ch in sentence):
@@ -1075,7 +1180,8 @@ class RuleExtractor:
         out: list[RelationInput] = []
         placed = [s for s in spans if s.start >= 0]
         for s in placed:   # (branch)-[branch_of]->(bank)
-            if s.parent and s.parent != s.name and _valid_name(s.parent, "organization"):
+            if s.parent and s.parent != s.name and _valid_name(s.parent, "organization") \
+                    and any(p.name == s.parent and p.start < 0 for p in spans):
                 out.append(RelationInput(s.name, "branch_of", s.parent))
         if not placed:
             return out
