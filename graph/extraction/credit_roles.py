@@ -17,8 +17,9 @@ Relations, direction (subject)-[type]->(object):
   issued_by       bond → issuer           (a bond name in a chunk whose form names its 发行人)
   shareholder_of  holder → subject        ("控股股东：X")
 
-The company a form line is about: the last company named before the label on the same line ("甲方（保证人）：
-某某有限公司（盖章）　法定代表人：X"), else the document's subject company, else the only company the chunk names.
+The company a form line is about: the last company named before the label on its line or the three lines above
+("甲方（保证人）：某某有限公司（盖章）　法定代表人：X", a contract's party block), else the document's subject company,
+else the only company the chunk names.
 
 People on forms (`labelled_people`): the 2–3 character name (4 with a two-character surname) after a person label
 (法定代表人, 董事长, 姓名, 分析师, 股东名称, …) and a colon or a space, ending at punctuation, a cell border, a title
@@ -112,7 +113,7 @@ _ADDRESS_LABEL = re.compile(r"(?:住所|注册地址|注册地|经营场所|办�
 BOND_NAME = re.compile(r"(?<![\dA-Za-z])\d{2}[\u4e00-\u9fff]{2,6}(?:MTN|SCP|CP|PPN|GN|ABN|CD)\d{3}[A-Z]?(?![\dA-Za-z])"
                    r"|(?<![\dA-Za-z])\d{2}(?:[\u4e00-\u9fff](?<![年月日个期次号元亿万季周天度])){2,4}(?:Y|K|G)?\d{2}(?![\d%A-Za-z])"
                    # a bond's full name: 沧澜港航集团有限公司2025年度第一期中期票据
-                   r"|(?:(?<=[\s:：|，,。(（“《])|(?<=发行)|(?<=注册)|(?<=的))[\u4e00-\u9fff()（）]{2,30}?\d{4}年度?"
+                   r"|(?:(?<=[\s:：|，,、。(（“《])|(?<=发行)|(?<=注册)|(?<=的))[\u4e00-\u9fff()（）]{2,30}?\d{4}年度?"
                    r"[^\s:：|，,。；;“”《》]{0,20}?第[一二三四五六七八九十\d]+期[^\s:：|，,。；;“”《》]{0,12}?"
                    r"(?:超短期融资券|短期融资券|中期票据|公司债券|企业债券|定向债务融资工具|资产支持票据|绿色债券|债券)")
 _ISSUER = re.compile(rf"(?:发行人|发行主体|主体|债务人)(?:名称)?\s*[:：]\s*(?P<name>{_COMPANY})")
@@ -161,10 +162,13 @@ class CreditRoleExtractor:
         only = {name for _, name in companies}
 
         def about(pos: int) -> str | None:
-            """The company a form line at `pos` is about: named before it on its line, else the document's
-            subject, else the chunk's only company."""
-            line_start = text.rfind("\n", 0, pos) + 1
-            before = [name for start, name in companies if line_start <= start < pos]
+            """The company a form line at `pos` is about: the last one named before it on its line or the three
+            lines above (a contract's party block: 保证人：X / 住所：… / 法定代表人：Y), else the document's subject,
+            else the chunk's only company."""
+            block_start = pos
+            for _ in range(4):
+                block_start = text.rfind("\n", 0, max(block_start - 1, 0)) + 1 if block_start > 0 else 0
+            before = [name for start, name in companies if block_start <= start < pos]
             if before:
                 return before[-1].strip()
             if subject:

@@ -59,7 +59,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from zhiku.graph.extraction.chunk_extractor import COOCCURRENCE, VALUE_TYPES, Extraction
-from zhiku.graph.extraction.credit_roles import BOND_NAME, labelled_people
+from zhiku.graph.extraction.credit_roles import BOND_NAME, COMPOUND_SURNAMES, labelled_people
 from zhiku.graph.graph_store import MAX_NAME_CHARS, EntityInput, RelationInput
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ STOP_LEFT = frozenset(
     "本 该 此 其 各 各类 各项 上述 下列 以下 以上 有关 相关 其他 其它 这些 这 那 那些 这个 我 我国 我行 本行 贵行 你 您 他 她 它 "
     "所有 全部 部分 一些 一 新 现行 原 前述 每 每个 每家 多家 某 某些 一家 两家 该行 本公司 该公司 各家 任何 如 及 或 和 与 "
     "子公司 全资子公司 控股子公司 母公司 分公司 股东 控股股东 借款人 担保人 保证人 客户 法定代表人 董事长 行长 总经理 "
-    "旗下 下属 授信额度 以下简称 "
+    "旗下 下属 授信额度 以下简称 机构 评级机构 审计机构 发行人 承销商 主承销商 受托管理人 债权人 债务人 "
     "的 了 在 向 由 为 对 于 从 以 被 将 把 给 跟 同 是 有 并 等 及其 之 中 内 外 后 前 时 年 月 日".split())
 GENERIC_NAMES = frozenset(
     "公司 有限公司 股份有限公司 有限责任公司 银行 商业银行 分行 支行 集团 政府 人民政府 委员会 总局 局 部 厅 中心 大学 学院 医院 "
@@ -291,6 +291,11 @@ _ADDRESS = re.compile(
     r"[^\s，,。；;：:|（()）“”]{0,34}?(?:\d+|[一二三四五六七八九十百]+)号"
     r"(?:[\dA-Za-z\-]*(?:号楼|幢|栋|座|层|楼|室|单元))*)")
 # Partnerships carry their form in the name: 某某企业管理合伙企业（有限合伙）
+# An administrative unit after its province or city (无锡市新吴区: jieba reads 新/吴区); a port (沧澜港是…).
+_ADMIN_UNIT = re.compile(r"(?:(?<=[省市])|(?<=自治州))(?P<u>[\u4e00-\u9fff]{1,4}?(?:区|县|市|旗))(?![\u4e00-\u9fff]*?(?:局|委|院|会|公司|银行|政府|管委会))")
+_PORT = re.compile(r"(?:^|(?<![\u4e00-\u9fff])|(?<=[是在于至及和与的]))(?P<p>[\u4e00-\u9fff]{2,3}港)(?=位于|地处|坐落|是|为|的|唯一|和|与|及|[，,、。；;（(\s]|$)")
+# Accounting and auditing standards, named without title marks in audit reports and notes
+_STANDARDS = re.compile(r"(?:中国注册会计师|企业会计|小企业会计|政府会计|国际财务报告)(?:审计|执业|鉴证业务)?准则(?:第\d+号)?")
 _PARTNERSHIP = re.compile(r"(?:^|(?<![\u4e00-\u9fff])|(?<=担任)|(?<=通过)|(?<=为)|(?<=是)|(?<=由)|(?<=与)|(?<=和)|(?<=及)|(?<=的))"
                           r"(?P<n>(?:(?!担任|通过|作为|为|是|由|与|和|及|的|在|任)[\u4e00-\u9fff]){2,30}?合伙企业\s*"
                           r"[（(](?:有限合伙|普通合伙|特殊普通合伙)[）)])")
@@ -507,6 +512,8 @@ def _valid_name(name: str, type_: str) -> bool:
         return False
     if re.fullmatch(r"[\d\W_]+", stripped):
         return False
+    if re.fullmatch(r"(?:AAA|AA|A|BBB|BB|B|CCC|CC|C)[+-]?|A-[123]", stripped):
+        return False   # a credit rating (AAA, AA+), not a name
     if re.fullmatch(r"[A-Za-z]{1,8}(?:[-_/][A-Za-z0-9]+){2,}", stripped) and re.search(r"\d", stripped):
         return False   # a contract or file number (HCB-WX-GD-2026-0031), not a name
     low = stripped.casefold()
@@ -731,6 +738,10 @@ class RuleExtractor:
         out += [_Span(m.start("a"), m.end("a"), m.group("a"), "location", 6) for m in _ADDRESS.finditer(sentence)]
         out += [_Span(m.start("n"), m.end("n"), m.group("n"), "organization", 6) for m in _PARTNERSHIP.finditer(sentence)]
         out += [_Span(m.start(), m.end(), m.group(0), "product", 6) for m in BOND_NAME.finditer(sentence)]
+        out += [_Span(m.start("u"), m.end("u"), m.group("u"), "location", 2) for m in _ADMIN_UNIT.finditer(sentence)]
+        out += [_Span(m.start("p"), m.end("p"), m.group("p"), "location", 2) for m in _PORT.finditer(sentence)
+                if not m.group("p").endswith(("香港", "海港", "军港", "渔港", "商港", "枢纽港", "口港", "大港"))]
+        out += [_Span(m.start(), m.end(), m.group(0), "policy", 6) for m in _STANDARDS.finditer(sentence)]
         return out
 
     def _entities(self, sentence: str, cap_words: set[str], unit: str | None = None,
@@ -919,7 +930,9 @@ class RuleExtractor:
                             parent = self._branch_parent(sentence, words, left, k)
                         out.append(_Span(s, end, name, head_type, 4, parent=parent))
             if tag in ("nr", "nrfg") and len(word) >= 2:
-                out.append(_Span(start, end, word, "person", 2))
+                # jieba's dictionary tags some phrases nr (同比增加, 满负荷): a Chinese name starts with a surname
+                if not _is_cjk(word[0]) or word[0] in SURNAMES or word.startswith(COMPOUND_SURNAMES):
+                    out.append(_Span(start, end, word, "person", 2))
             elif tag == "nrt" and len(word) >= 2:   # jieba's transliterated names: people, firms and cities alike
                 out.append(_Span(start, end, word, "entity", 1))
             elif tag == "ns" and len(word) >= 2:
