@@ -42,6 +42,8 @@ _ROLE_NOTE = r"(?:（[^）]{1,6}）|\([^)]{1,6}\))?"
 _GUARANTOR = [re.compile(rf"(?:保证人|担保人){_ROLE_NOTE}\s*[:：\s]\s*(?P<name>{_COMPANY})"),
               re.compile(rf"甲方（保证人）\s*[:：]\s*(?P<name>{_COMPANY})")]
 _DEBTOR = [re.compile(rf"(?:债务人|借款人){_ROLE_NOTE}\s*[:：]?\s*(?P<name>{_COMPANY})")]
+_LENDER = re.compile(rf"(?:贷款人|授信人){_ROLE_NOTE}\s*[:：\s]\s*(?P<name>{_COMPANY}|[\u4e00-\u9fff]{{2,30}}?银行[\u4e00-\u9fff]{{0,12}}?(?:分行|支行|营业部))")
+_BORROWER = re.compile(rf"(?:借款人|受信人){_ROLE_NOTE}\s*[:：\s]\s*(?P<name>{_COMPANY})")
 _SHAREHOLDER_ROW = re.compile(r"股东(?:名称)?\s*[:：]\s*(?P<name>[^|\n]{2,40}?)\s*\|[^\n]*?(?:持股比例|出资比例|出资额)")
 _DIRECT_HOLDING = re.compile(rf"(?P<name>{_PERSON})直接持(?:股|有)")
 _CONTROLLER = re.compile(r"实际控制人(?:为|是)?\s*[:：]?\s*(?P<names>[\u4e00-\u9fff]{2,4}(?:[、和及][\u4e00-\u9fff]{2,4})*?)"
@@ -49,7 +51,10 @@ _CONTROLLER = re.compile(r"实际控制人(?:为|是)?\s*[:：]?\s*(?P<names>[\u
 _PARTNER = re.compile(rf"(?P<name>{_PERSON})(?:另)?(?:通过)?担任(?P<org>{_COMPANY})(?:的)?执行事务合伙人")
 _SUBSIDIARY = re.compile(rf"(?:全资|控股)子公司\s*[:：]\s*(?P<name>{_COMPANY})")
 _NOT_HOLDERS = {"合计", "小计", "总计", "其他"}
-_GUARANTOR_TEXT = [re.compile(rf"由(?P<name>{_COMPANY})(?:为[^。；，,]{{0,12}})?(?:提供|承担)[^。；，,]{{0,12}}?(?:保证|担保)")]
+_GUARANTOR_TEXT = [re.compile(rf"由(?P<name>{_COMPANY})(?:为[^。；，,]{{0,12}})?(?:提供|承担)[^。；，,]{{0,12}}?(?:保证|担保)"),
+                   re.compile(rf"(?:保证人|担保人)(?:为|是|系)(?P<name>{_COMPANY})"),
+                   re.compile(rf"(?:^|(?<=[，,。；;：:\s]))(?P<name>{_COMPANY})(?:为|对)(?:本笔|该笔|上述|本次|本项|此笔)?"
+                              rf"(?:贷款|借款|授信|融资|债务|债权)[^。；，,]{{0,8}}?(?:提供|承担)[^。；，,]{{0,12}}?(?:保证|担保)")]
 
 # --- people named by a form's labels --------------------------------------------------------------
 COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "夏侯", "公孙", "长孙", "宇文", "尉迟", "司徒",
@@ -79,7 +84,7 @@ _NOT_PERSON_WORDS = frozenset("不详 暂无 同上 空缺 未知 待定 签字 
                               "其他 名称 姓名 职务 身份 备注".split())
 
 
-def _person_like(name: str) -> bool:
+def person_like(name: str) -> bool:
     if name in _NOT_PERSON_WORDS or any(name.startswith(w) for w in ("签字", "盖章", "公司", "本公司")):
         return False
     if name.startswith(COMPOUND_SURNAMES):
@@ -95,14 +100,14 @@ def labelled_people(text: str) -> list[tuple[int, int, str, str]]:
         pos = m.start("names")
         for piece in re.split(r"([、，,及和])", m.group("names")):
             if piece and piece not in "、，,及和":
-                if _person_like(piece):
+                if person_like(piece):
                     out.append((pos, pos + len(piece), piece, m.group("label")))
                 elif len(out) == 0 or out[-1][1] < m.start("names"):
                     break   # a list starts with a name or is not a list of names
             pos += len(piece)
     for m in _ROLE_VERB.finditer(text):
         name = m.group("name")
-        if _person_like(name):
+        if person_like(name):
             out.append((m.start("name"), m.end("name"), name, m.group("title")))
     return out
 
@@ -127,6 +132,25 @@ def subject_company(document_name: str) -> str | None:
 
 def _is_company(name: str) -> bool:
     return re.fullmatch(_COMPANY, name) is not None
+
+
+_LEGAL_FORM_ONLY = re.compile(r"(?:有限责任|股份有限|有限|股份|集团|合伙)*(?:公司|企业)(?:[（(][^）)]*[）)])?")
+_FORM_LABEL = re.compile(r"^(?:企业名称|公司名称|单位名称|名称|类型|企业类型|公司类型|发行人|发行主体)")
+
+
+def _company_names(text: str) -> list[tuple[int, str]]:
+    """(start, name) of the companies a text names; a licence's type line (有限责任公司) and a label stuck to a name by
+    OCR (名称江南恒泰…) are not company names."""
+    out = []
+    for m in re.finditer(_COMPANY, text):
+        name, start = m.group(0), m.start()
+        label = _FORM_LABEL.match(name)
+        if label and len(name) - label.end() >= 4:
+            name, start = name[label.end():], start + label.end()
+        if _LEGAL_FORM_ONLY.fullmatch(name) or _FORM_LABEL.match(name):
+            continue
+        out.append((start, name))
+    return out
 
 
 class CreditRoleExtractor:
@@ -158,7 +182,12 @@ class CreditRoleExtractor:
         for guarantor in guarantors:
             for debtor in debtors:
                 relate(guarantor, "guarantees", debtor, "organization")
-        companies = [(m.start(), m.group(0)) for m in re.finditer(_COMPANY, text)]
+        lenders = {m.group("name") for m in _LENDER.finditer(text)}
+        borrowers = {m.group("name") for m in _BORROWER.finditer(text)}
+        for lender in lenders:   # a loan contract's 贷款人 and 借款人
+            for borrower in borrowers:
+                relate(lender, "lends_to", borrower, "organization")
+        companies = _company_names(text)
         only = {name for _, name in companies}
 
         def about(pos: int) -> str | None:
@@ -221,7 +250,7 @@ class CreditRoleExtractor:
                     relate(name, "controls", subject)
             for match in _CONTROLLING_HOLDER.finditer(text):
                 holder = match.group("name").strip()
-                if _is_company(holder) or _person_like(holder):
+                if _is_company(holder) or person_like(holder):
                     relate(holder, "shareholder_of", subject)
             for match in _SUBSIDIARY.finditer(text):
                 relate(match.group("name"), "subsidiary_of", subject, "organization")

@@ -59,7 +59,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from zhiku.graph.extraction.chunk_extractor import COOCCURRENCE, VALUE_TYPES, Extraction
-from zhiku.graph.extraction.credit_roles import BOND_NAME, COMPOUND_SURNAMES, labelled_people
+from zhiku.graph.extraction.credit_roles import BOND_NAME, COMPOUND_SURNAMES, labelled_people, person_like
 from zhiku.graph.graph_store import MAX_NAME_CHARS, EntityInput, RelationInput
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,8 @@ ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "分
                 "人民政府", "政府", "交易所", "事务所", "研究院", "研究所", "科学院", "大学", "学院", "医院", "法院",
                 "检察院", "协会", "商会", "学会", "联合会", "基金会", "中心", "电视台", "通讯社", "报社", "日报",
                 "出版社", "俱乐部", "保险", "证券", "信托", "基金公司", "财务公司", "资管", "理财", "部", "厅",
-                "办公室", "署", "局", "银保监局", "证监局", "油田", "航空", "酒店")
+                "办公室", "署", "局", "银保监局", "证监局", "油田", "航空", "酒店", "厂", "商行", "经营部", "合作联社",
+                "合伙企业")
 POLICY_SUFFIXES = ("管理办法", "暂行办法", "实施办法", "办法", "条例", "规定", "通知", "意见", "指导意见", "指引",
                    "细则", "实施细则", "准则", "规则", "决定", "公告", "通告", "方案", "纲要", "规划", "制度", "规范",
                    "法", "法案", "章程", "协议", "守则", "标准", "法典", "通则")
@@ -106,7 +107,8 @@ _NUMERAL_NAME_RE = re.compile(r"[零〇一二三四五六七八九十百千万�
 # Place words: a "person" ending in one is a place jieba misread (梁溪区).
 _PLACE_SUFFIXES = ("省", "市", "区", "县", "镇", "乡", "村", "路", "街", "道", "号", "港")
 # Roles a contract puts before a party's name ("债务人江南恒泰…", "保证人：…"): not part of the name.
-ROLE_PREFIX_RE = re.compile(r"^(?:债务人|债权人|保证人|担保人|借款人|贷款人|抵押人|出质人|甲方|乙方|丙方|曾任|原任|现任)[：:]?")
+ROLE_PREFIX_RE = re.compile(r"^(?:债务人|债权人|保证人|担保人|借款人|贷款人|抵押人|出质人|甲方|乙方|丙方|曾任|原任|现任|"
+                            r"企业名称|公司名称|单位名称|名称|发行人|发行主体)[：:]?")
 FORCE_WORDS = ("分行", "支行", "法定代表人", "股份有限公司", "有限责任公司", "子公司", "全资子公司", "控股子公司", "分公司",
                "银保监局", "银监局", "证监局", "金融监管局", "控股股东", "实际控制人",
                "以下简称", "授信额度", "连带责任")
@@ -137,7 +139,8 @@ GENERIC_NAMES = frozenset(
     "法院 协会 基金 债券 存单 信用卡 账户 存款 贷款 办法 管理办法 条例 规定 通知 意见 指引 细则 准则 规则 决定 公告 方案 制度 "
     "规范 法 标准 协议 章程 保险 证券 信托 理财 企业 机构 金融机构 银行业金融机构 部门 单位 客户 借款人 担保人 保证人 "
     "国家 中央 地方 政府部门 监管部门 监管机构 子公司 分公司 营业部 本办法 本规定 本通知 本条例 我行 本行 该行 "
-    "上市公司 个人 住房 账号 卡 产品 理财产品 日报 中国人 大家 人们 全国 国内 国外 海外 境内 境外 当地 本地 双方 各方".split())
+    "上市公司 个人 住房 账号 卡 产品 理财产品 日报 中国人 大家 人们 全国 国内 国外 海外 境内 境外 当地 本地 双方 各方 "
+    "工厂 厂 加工厂 合伙企业 有限合伙企业".split())
 POLICY_WORDS_ZH = POLICY_SUFFIXES
 DETERMINER_RE = re.compile(r"^(?:本|该|此|上述|有关|相关)")
 
@@ -245,8 +248,12 @@ _AMOUNT_ZH = re.compile(
     rf"|{_NUM}\s*(?:%|％|个百分点|个基点|基点)|百分之[零一二三四五六七八九十百点]+"
     # the capital numerals of contracts and licences: 人民币伍仟万元整, 陆仟伍佰柒拾万元
     r"|(?:人民币)?[零壹贰叁肆伍陆柒捌玖拾佰仟万萬亿億]*[壹贰叁肆伍陆柒捌玖][零壹贰叁肆伍陆柒捌玖拾佰仟万萬亿億]*(?:元|圆)"
-    r"(?:[零壹贰叁肆伍陆柒捌玖]角)?(?:[零壹贰叁肆伍陆柒捌玖]分)?整?"
+    r"(?:[零壹贰叁肆伍陆柒捌玖]角)?(?:[零壹贰叁肆伍陆柒捌玖]分)?"   # "整" (exactly) is not part of the value
     rf"|人民币\s*{_NUM}\s*(?:万亿|亿|千万|百万|万)(?![\u4e00-\u9fff])")
+# "营业收入3.2亿，": a money word shortly before a figure in 万/亿 without 元
+_AMOUNT_CUED = re.compile(
+    r"(?:收入|营收|利润|净利|资产|负债|余额|额度|资本|金额|贷款|借款|融资|债务|现金|净额|规模|投资|价款|本金|利息|费用|成本|总额|销售额)"
+    rf"[^，,。；;\d]{{0,8}}?(?P<a>{_NUM}\s*(?:万亿|千亿|百亿|亿|千万|百万|万))(?![\u4e00-\u9fff\d%％.])")
 _AMOUNT_EN = re.compile(
     r"(?:US\$|HK\$|S\$|A\$|C\$|\$|€|£|¥|￥)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|bn|mn|m|k)\b)?"
     r"|\b(?:RMB|CNY|USD|HKD|EUR|GBP|JPY|SGD)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|bn|mn)\b)?"
@@ -280,7 +287,10 @@ _LOC_CONTEXT = re.compile(r"\b(?:in|at|near|from|to|of)\s+$|\b(?:located|based|h
 _MONEY_UNIT = r"(?P<u>百万元|千元|万元|亿元|万美元|美元|港元|元)"
 _UNIT_LINE = re.compile(rf"(?:金额)?单位\s*[:：]\s*(?:人民币|RMB|CNY)?\s*{_MONEY_UNIT}(?![\u4e00-\u9fff])")
 _HEADER_UNIT = re.compile(rf"[（(]\s*(?:单位\s*[:：]\s*)?(?:人民币)?\s*{_MONEY_UNIT}\s*[）)]")
-_CELL = re.compile(r"(?:^|(?<=\|))\s*(?:(?P<h>[^|:：\n]{1,40}?)\s*[:：]\s*)?(?P<v>[-−]?\(?\d[\d,]*(?:\.\d+)?\)?)\s*(?=\||$)")
+# A bare figure in a table or form: not inside a word, a code, a date or a figure with its own unit.
+_BARE_NUM = re.compile(r"(?<![\w.\-−(])(?<!\d,)(?P<v>[-−]?\(?\d{1,3}(?:,\d{3})+(?:\.\d+)?\)?|[-−]?\(?\d+(?:\.\d+)?\)?)"
+                       r"(?![\w.%％‰\-/]|,\d|\s*(?:万|亿|元|%|％|倍|年|月|日|个|人|名|家|次|吨|箱|户|笔|天|号|股|份|项|条|台|套|件|辆|平方|亩))")
+_LABEL_END = re.compile(r"[|，,；;。]")
 _NOT_MONEY = re.compile(r"比例|比率|占比|率|%|％|倍|人数|人员|员工|数量|股数|万股|股份数|年限|期限|天数|月数|编号|代码|电话|"
                         r"序号|年龄|排名|次数|面积|平方|吨|箱|台|套|件|个数|户数|笔数|家数|年份|日期|时间|邮编|号码|账号|天")
 # A street address is one location (江苏省无锡市梁溪区瑞丰大道166号): after a boundary or a verb of place, a run
@@ -296,6 +306,10 @@ _ADMIN_UNIT = re.compile(r"(?:(?<=[省市])|(?<=自治州))(?P<u>[\u4e00-\u9fff]
 _PORT = re.compile(r"(?:^|(?<![\u4e00-\u9fff])|(?<=[是在于至及和与的]))(?P<p>[\u4e00-\u9fff]{2,3}港)(?=位于|地处|坐落|是|为|的|唯一|和|与|及|[，,、。；;（(\s]|$)")
 # Accounting and auditing standards, named without title marks in audit reports and notes
 _STANDARDS = re.compile(r"(?:中国注册会计师|企业会计|小企业会计|政府会计|国际财务报告)(?:审计|执业|鉴证业务)?准则(?:第\d+号)?")
+_TITLED_PERSON = re.compile(r"(?:^|(?<=[\s，,。；;：:|、（(“]))(?P<n>[\u4e00-\u9fff]{2,3}?)(?:先生|女士)")
+_BIO_PERSON = re.compile(r"(?:^|(?<=[\s|：:]))(?P<n>[\u4e00-\u9fff]{2,4}?)[，,]\s*(?:男|女|汉族|中国国籍|\d{4}\s*年\s*(?:\d{1,2}\s*月\s*)?(?:出生|生))")
+_COUNTERPARTIES = re.compile(r"(?:主要)?(?:客户|供应商|合作伙伴|竞争对手|下游客户|上游供应商)(?:主要)?(?:包括|有|为|是|涵盖)[:：]?"
+                             r"(?P<list>[^。；;，,]{2,80}?)(?:等|。|；|;|，|,|$)")
 _PARTNERSHIP = re.compile(r"(?:^|(?<![\u4e00-\u9fff])|(?<=担任)|(?<=通过)|(?<=为)|(?<=是)|(?<=由)|(?<=与)|(?<=和)|(?<=及)|(?<=的))"
                           r"(?P<n>(?:(?!担任|通过|作为|为|是|由|与|和|及|的|在|任)[\u4e00-\u9fff]){2,30}?合伙企业\s*"
                           r"[（(](?:有限合伙|普通合伙|特殊普通合伙)[）)])")
@@ -708,25 +722,34 @@ class RuleExtractor:
 
     @staticmethod
     def _cell_amounts(sentence: str, unit: str | None) -> list[_Span]:
-        if "|" not in sentence and not re.search(r"[:：]\s*[-−(]?\d", sentence):
+        """Bare figures of table rows ("项目: 货币资金 | 2025年末: 12,345.67"), OCR'd or PDF rows ("营业收入 | 52,345.67",
+        "营业收入 52,345.67 48,123.45") and form pairs ("营业收入（万元）：52,345.67"), named with the unit of their own
+        header, their row's label or the chunk's "单位：" line."""
+        if not any(ch.isdigit() for ch in sentence):
             return []
         out = []
-        first = sentence.split("|", 1)[0]
-        for m in _CELL.finditer(sentence):
-            header = (m.group("h") or "").strip()
-            own = _HEADER_UNIT.search(header)
+        first = re.split(r"[|:：]", sentence, maxsplit=1)[0]
+        for m in _BARE_NUM.finditer(sentence):
+            before = sentence[:m.start()]
+            cut = max((x.end() for x in _LABEL_END.finditer(before)), default=0)
+            label = re.sub(r"[-−(]?\d[\d,]*(?:\.\d+)?\)?", " ", before[cut:]).strip(" :：\t")
+            own = _HEADER_UNIT.search(label) or _HEADER_UNIT.search(first)
             cell_unit = own.group("u") if own else unit
             if not cell_unit:
                 continue
-            label = header or first
-            if _NOT_MONEY.search(_HEADER_UNIT.sub("", label)) or (not header and "|" not in sentence):
+            if not own and "|" not in sentence and not re.search(r"[:：]\s*$|\s$", before):
+                continue   # prose: a figure of a table or form follows a cell border, a colon or a column gap
+            if _NOT_MONEY.search(_HEADER_UNIT.sub("", label)) or _NOT_MONEY.search(_HEADER_UNIT.sub("", first)):
                 continue
             value = m.group("v").replace("−", "-")
+            if "(" in value and not re.search(r"[,.]", value):
+                continue   # (1), (2): list numbers, not negative figures
             if value.startswith("(") and value.endswith(")"):
                 value = "-" + value[1:-1]
             value = value.strip("()")
             digits = value.lstrip("-")
-            if not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", digits) or re.fullmatch(r"(?:19|20)\d\d", digits):
+            if not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", digits) or re.fullmatch(r"(?:19|20)\d\d", digits) \
+                    or (re.fullmatch(r"\d{1,2}", digits) and "|" not in sentence):
                 continue
             out.append(_Span(m.start("v"), m.end("v"), value + cell_unit, "amount", 5))
         return out
@@ -742,6 +765,16 @@ class RuleExtractor:
         out += [_Span(m.start("p"), m.end("p"), m.group("p"), "location", 2) for m in _PORT.finditer(sentence)
                 if not m.group("p").endswith(("香港", "海港", "军港", "渔港", "商港", "枢纽港", "口港", "大港"))]
         out += [_Span(m.start(), m.end(), m.group(0), "policy", 6) for m in _STANDARDS.finditer(sentence)]
+        for regex in (_TITLED_PERSON, _BIO_PERSON):
+            out += [_Span(m.start("n"), m.end("n"), m.group("n"), "person", 6) for m in regex.finditer(sentence)
+                    if person_like(m.group("n"))]
+        for m in _COUNTERPARTIES.finditer(sentence):   # 主要客户包括博世、采埃孚等: companies, whatever jieba calls them
+            pos = m.start("list")
+            for piece in re.split(r"([、和及与/])", m.group("list")):
+                name = piece.strip()
+                if piece not in "、和及与/" and 2 <= len(name) <= 20 and not re.search(r"\d|[%％]", name):
+                    out.append(_Span(pos + piece.index(name), pos + piece.index(name) + len(name), name, "organization", 3))
+                pos += len(piece)
         return out
 
     def _entities(self, sentence: str, cap_words: set[str], unit: str | None = None,
@@ -793,6 +826,8 @@ class RuleExtractor:
                     out.append(_Span(start, start + len(name), name, type_, 5))
         for m in _YEAR_EN.finditer(sentence):
             out.append(_Span(m.start(1), m.end(1), m.group(1), "date", 5))
+        for m in _AMOUNT_CUED.finditer(sentence):
+            out.append(_Span(m.start("a"), m.end("a"), m.group("a").strip(), "amount", 5))
         return out
 
     def _dictionary_spans(self, sentence: str) -> list[_Span]:
