@@ -728,18 +728,19 @@ class RuleExtractor:
         if not any(ch.isdigit() for ch in sentence):
             return []
         out = []
-        first = re.split(r"[|:：]", sentence, maxsplit=1)[0]
+        row = sentence.split("|", 1)[0] if "|" in sentence else ""      # a table row's first cell: what the row counts
+        title = re.split(r"[|:：\d]", sentence, maxsplit=1)[0]          # a form's lead: 主要财务数据（万元）
         for m in _BARE_NUM.finditer(sentence):
             before = sentence[:m.start()]
             cut = max((x.end() for x in _LABEL_END.finditer(before)), default=0)
             label = re.sub(r"[-−(]?\d[\d,]*(?:\.\d+)?\)?", " ", before[cut:]).strip(" :：\t")
-            own = _HEADER_UNIT.search(label) or _HEADER_UNIT.search(first)
+            own = _HEADER_UNIT.search(label) or _HEADER_UNIT.search(row) or _HEADER_UNIT.search(title)
             cell_unit = own.group("u") if own else unit
             if not cell_unit:
                 continue
             if not own and "|" not in sentence and not re.search(r"[:：]\s*$|\s$", before):
                 continue   # prose: a figure of a table or form follows a cell border, a colon or a column gap
-            if _NOT_MONEY.search(_HEADER_UNIT.sub("", label)) or _NOT_MONEY.search(_HEADER_UNIT.sub("", first)):
+            if _NOT_MONEY.search(_HEADER_UNIT.sub("", label)) or _NOT_MONEY.search(_HEADER_UNIT.sub("", row)):
                 continue
             value = m.group("v").replace("−", "-")
             if "(" in value and not re.search(r"[,.]", value):
