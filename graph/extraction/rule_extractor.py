@@ -79,7 +79,7 @@ ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "分
                 "检察院", "协会", "商会", "学会", "联合会", "基金会", "中心", "电视台", "通讯社", "报社", "日报",
                 "出版社", "俱乐部", "保险", "证券", "信托", "基金公司", "财务公司", "资管", "理财", "部", "厅",
                 "办公室", "署", "局", "银保监局", "证监局", "油田", "航空", "酒店", "厂", "商行", "经营部", "合作联社",
-                "合伙企业")
+                "合伙企业", "国资委", "发改委", "管委会", "经信委", "住建委", "卫健委")
 POLICY_SUFFIXES = ("管理办法", "暂行办法", "实施办法", "办法", "条例", "规定", "通知", "意见", "指导意见", "指引",
                    "细则", "实施细则", "准则", "规则", "决定", "公告", "通告", "方案", "纲要", "规划", "制度", "规范",
                    "法", "法案", "章程", "协议", "守则", "标准", "法典", "通则")
@@ -510,6 +510,11 @@ class _Span:
 
 
 _TOPIC_TYPES = frozenset({"organization", "person"})
+LEGAL_FORM_HEADS = ("有限公司", "有限责任公司", "股份有限公司", "集团有限公司", "合伙企业")
+_ONE_CHAR_ORG_HEADS = frozenset("厅局署委办")
+_PREPOSITION_CHARS = frozenset("向由与和及在为对从将被把给以于是的了等或并即经同跟按据至自其该本")
+_NAME_PART_TAGS = frozenset({"v", "d", "a", "f", "ad", "ag", "vg", "dg", "ng", "tg", "s", "vd", "an", "vn", "n", "nr", "ns",
+                             "nz", "b", "z", "zg", "g", "e", "y", "o", "h", "k", "rg", "mg", "x"})
 
 
 def _is_cjk(ch: str) -> bool:
@@ -948,12 +953,19 @@ class RuleExtractor:
         n = len(words)
         for k, (start, end, word, tag) in enumerate(words):
             head_type = self._head_type(word)
+            if head_type is None and word in _ONE_CHAR_ORG_HEADS and k > 0 and len(words[k - 1][2]) >= 2 \
+                    and words[k - 1][3] in ("n", "nt", "ns", "nz", "vn", "j"):
+                head_type = "organization"   # 科学技术/厅, 财政/局: jieba leaves the office word alone
             if head_type:
                 left = k
                 chars = len(word)
-                while left - 1 >= 0 and k - (left - 1) < 6:
+                legal_form = word.endswith(LEGAL_FORM_HEADS)
+                while left - 1 >= 0 and k - (left - 1) < (8 if legal_form else 6):
                     w, t = words[left - 1][2], words[left - 1][3]
-                    if not self._chain_word(w, t) or chars + len(w) > MAX_ZH_NAME:
+                    # a registered company's name may hold any word: 宁波/均/胜/电子/股份有限公司
+                    loose = legal_form and len(w) == 1 and _is_cjk(w) and w not in _PREPOSITION_CHARS \
+                        and w not in STOP_LEFT and t in _NAME_PART_TAGS
+                    if not (loose or self._chain_word(w, t)) or chars + len(w) > MAX_ZH_NAME:
                         break
                     left -= 1
                     chars += len(w)
@@ -1046,7 +1058,8 @@ class RuleExtractor:
         if word in STOP_LEFT or not word.strip():
             return False
         if len(word) >= 2 and all(_is_cjk(c) for c in word) and word not in _Jieba.load().tags:
-            return True   # a word jieba found by HMM: usually part of a name (招银, 腾飞)
+            # a word jieba found by HMM: usually part of a name (招银, 腾飞), unless a preposition stuck to it (恒泰向)
+            return word[0] not in _PREPOSITION_CHARS and word[-1] not in _PREPOSITION_CHARS
         if not all(_is_cjk(c) or c.isalnum() for c in word):
             return False
         if word in BIZ_WORDS:
