@@ -132,7 +132,7 @@ STOP_LEFT = frozenset(
     "本 该 此 其 各 各类 各项 上述 下列 以下 以上 有关 相关 其他 其它 这些 这 那 那些 这个 我 我国 我行 本行 贵行 你 您 他 她 它 "
     "所有 全部 部分 一些 一 新 现行 原 前述 每 每个 每家 多家 某 某些 一家 两家 该行 本公司 该公司 各家 任何 如 及 或 和 与 "
     "子公司 全资子公司 控股子公司 母公司 分公司 股东 控股股东 借款人 担保人 保证人 客户 法定代表人 董事长 行长 总经理 "
-    "旗下 下属 授信额度 以下简称 机构 评级机构 审计机构 发行人 承销商 主承销商 受托管理人 债权人 债务人 "
+    "旗下 下属 授信额度 以下简称 会同 联合 机构 评级机构 审计机构 发行人 承销商 主承销商 受托管理人 债权人 债务人 "
     "的 了 在 向 由 为 对 于 从 以 被 将 把 给 跟 同 是 有 并 等 及其 之 中 内 外 后 前 时 年 月 日".split())
 GENERIC_NAMES = frozenset(
     "公司 有限公司 股份有限公司 有限责任公司 银行 商业银行 分行 支行 集团 政府 人民政府 委员会 总局 局 部 厅 中心 大学 学院 医院 "
@@ -303,7 +303,7 @@ _ADDRESS = re.compile(
 # Partnerships carry their form in the name: 某某企业管理合伙企业（有限合伙）
 # An administrative unit after its province or city (无锡市新吴区: jieba reads 新/吴区); a port (沧澜港是…).
 _ADMIN_UNIT = re.compile(r"(?:(?<=[省市])|(?<=自治州))(?P<u>[\u4e00-\u9fff]{1,4}?(?:区|县|市|旗))(?![\u4e00-\u9fff]*?(?:局|委|院|会|公司|银行|政府|管委会))")
-_PORT = re.compile(r"(?:^|(?<![\u4e00-\u9fff])|(?<=[是在于至及和与的]))(?P<p>[\u4e00-\u9fff]{2,3}港)(?=位于|地处|坐落|是|为|的|唯一|和|与|及|[，,、。；;（(\s]|$)")
+_PORT = re.compile(r"(?:^|(?<![\u4e00-\u9fff])|(?<=[是在至经从]))(?P<p>[\u4e00-\u9fff]{2,3}港)(?=位于|地处|坐落|是|为|唯一|的港|港区|和|与|及|、)")
 # Accounting and auditing standards, named without title marks in audit reports and notes
 _STANDARDS = re.compile(r"(?:中国注册会计师|企业会计|小企业会计|政府会计|国际财务报告)(?:审计|执业|鉴证业务)?准则(?:第\d+号)?")
 _TITLED_PERSON = re.compile(r"(?:^|(?<=[\s，,。；;：:|、（(“]))(?P<n>[\u4e00-\u9fff]{2,3}?)(?:先生|女士)")
@@ -510,6 +510,10 @@ class _Span:
 
 
 _TOPIC_TYPES = frozenset({"organization", "person"})
+_TRANSLITERATION = frozenset("阿埃艾爱安奥巴拜班邦保贝本比彼波伯博布查达戴丹道德迪蒂丁杜多厄恩法菲费芬佛弗福盖甘戈格古哈海汉豪赫亨胡华霍基吉加"
+                             "贾杰金卡凯坎康考柯科克肯库夸拉莱赖兰朗劳勒雷黎里利连林琳隆卢鲁路伦罗洛马迈麦曼梅门蒙米密明莫姆穆纳奈南内尼努"
+                             "诺帕潘佩彭皮普奇齐乔切琼萨塞桑瑟森沙善舍圣施什斯苏索塔泰坦汤特提图托瓦万威韦维温沃乌伍西希锡夏谢辛休亚扬耶伊"
+                             "因英尤于约扎泽詹兹朱佐兰丽娜莎娅妮蒂汗泊")
 LEGAL_FORM_HEADS = ("有限公司", "有限责任公司", "股份有限公司", "集团有限公司", "合伙企业")
 _ONE_CHAR_ORG_HEADS = frozenset("厅局署委办")
 _PREPOSITION_CHARS = frozenset("向由与和及在为对从将被把给以于是的了等或并即经同跟按据至自其该本")
@@ -981,6 +985,8 @@ class RuleExtractor:
                 # jieba's dictionary tags some phrases nr (同比增加, 满负荷): a Chinese name starts with a surname
                 if not _is_cjk(word[0]) or word[0] in SURNAMES or word.startswith(COMPOUND_SURNAMES):
                     out.append(_Span(start, end, word, "person", 2))
+                elif all(c in _TRANSLITERATION for c in word):   # 特朗普, 曼德拉, 阿富汗: a foreign name, kept untyped
+                    out.append(_Span(start, end, word, "entity", 1))
             elif tag == "nrt" and len(word) >= 2:   # jieba's transliterated names: people, firms and cities alike
                 out.append(_Span(start, end, word, "entity", 1))
             elif tag == "ns" and len(word) >= 2:
@@ -1035,8 +1041,8 @@ class RuleExtractor:
 
     @staticmethod
     def _head_type(word: str) -> str | None:
-        if word in DESCRIPTIVE_HEADS:
-            return None
+        if word in DESCRIPTIVE_HEADS or word.endswith(("工厂", "加工厂")):
+            return None   # a factory (上海工厂) is a site, not an organisation
         if word.endswith(("部", "局", "署", "厅")):
             return "organization" if len(word) >= 3 and not word.endswith(NOT_ORG_BU) else None
         if word.endswith(EVENT_SUFFIXES):
