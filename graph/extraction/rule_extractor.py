@@ -308,7 +308,13 @@ _PORT = re.compile(r"(?:^|(?<![\u4e00-\u9fff])|(?<=[是在至经从]))(?P<p>[\u4
 _STANDARDS = re.compile(r"(?:中国注册会计师|企业会计|小企业会计|政府会计|国际财务报告)(?:审计|执业|鉴证业务)?准则(?:第\d+号)?")
 _TITLED_PERSON = re.compile(r"(?:^|(?<=[\s，,。；;：:|、（(“]))(?P<n>[\u4e00-\u9fff]{2,3}?)(?:先生|女士)")
 _BIO_PERSON = re.compile(r"(?:^|(?<=[\s|：:]))(?P<n>[\u4e00-\u9fff]{2,4}?)[，,]\s*(?:男|女|汉族|中国国籍|\d{4}\s*年\s*(?:\d{1,2}\s*月\s*)?(?:出生|生))")
-_COUNTERPARTIES = re.compile(r"(?:主要)?(?:客户|供应商|合作伙伴|竞争对手|下游客户|上游供应商)(?:主要)?(?:包括|有|为|是|涵盖)[:：]?"
+# A name jieba splits (蒋/立新) in a clause that only a person fits: before a list partner, a title, a founding or
+# holding verb ("由蒋立新、郑晓岚于2015年共同出资设立", "蒋立新直接持有")
+_CONTEXT_PERSON = re.compile(
+    r"(?:^|(?<=[\s，,。；;：:|、（(“由和与及]))(?P<n>[\u4e00-\u9fff]{2,3}?)"
+    r"(?=、[\u4e00-\u9fff]{2,3}(?:于|共同|分别|夫妇|[，,])|(?:先生|女士|夫妇)|于\s*\d{4}\s*年|(?:共同)?(?:创办|创立|出资|担任|现任|"
+    r"直接持有|直接持股|间接持股|持有|实际控制))")
+_COUNTERPARTIES = re.compile(r"(?:主要)?(?:客户|供应商|合作伙伴|竞争对手|下游客户|上游供应商)(?:主要)?(?:包括|主要有|为|涵盖|[:：])"
                              r"(?P<list>[^。；;，,]{2,80}?)(?:等|。|；|;|，|,|$)")
 _PARTNERSHIP = re.compile(r"(?:^|(?<![\u4e00-\u9fff])|(?<=担任)|(?<=通过)|(?<=为)|(?<=是)|(?<=由)|(?<=与)|(?<=和)|(?<=及)|(?<=的))"
                           r"(?P<n>(?:(?!担任|通过|作为|为|是|由|与|和|及|的|在|任)[\u4e00-\u9fff]){2,30}?合伙企业\s*"
@@ -375,7 +381,8 @@ RELATION_PATTERNS: tuple[RelationPattern, ...] = (
     RelationPattern("subsidiary_of", "en", r"{O}{gap60} (?:through|via) its (?:wholly[- ]owned )?subsidiar(?:y|ies),? (?:the )?{S}", ORG, ORG),
     RelationPattern("subsidiary_of", "en", r"{O}(?:'s|’s) (?:wholly[- ]owned )?subsidiary,? {S}", ORG, ORG),
     # governs: (policy)-[governs]->(what it applies to)
-    RelationPattern("governs", "zh", r"(?:根据|依据|按照|依照|遵照|执行|适用){S}[^。；]{0,30}?{O}", POLICY, REGULATED),
+    # "依据《民法典》…，甲方…": a law a contract cites does not govern the contract's parties
+    RelationPattern("governs", "zh", r"(?:根据|依据|按照|依照|遵照|执行|适用){S}[^。；]{0,30}?{O}", POLICY, REGULATED - ORG),
     RelationPattern("governs", "zh", r"{S}(?:适用于|规范|规定了?|约束|规范了){ngap10}{O}", POLICY, REGULATED),
     RelationPattern("governs", "en", r"(?:[Uu]nder|[Pp]ursuant to|[Aa]ccording to|[Ii]n accordance with) (?:the )?{S},? {O}", POLICY, REGULATED),
     RelationPattern("governs", "en", r"{S} (?:applies to|governs|regulates|covers) (?:all )?(?:the )?{O}", POLICY, REGULATED),
@@ -391,6 +398,9 @@ RELATION_PATTERNS: tuple[RelationPattern, ...] = (
     RelationPattern("created_by", "zh", r"{S}{ngap4}(?:是)?由{O}(?:共同|联合)?(?:执导|导演|创作|创办|创立|创建|编剧|开发|设计|作曲|研发|编写|撰写)", WORK, AGENT),
     RelationPattern("created_by", "zh", r"{S}{gap20}(?:创始人|创办人|导演|作者|开发者|开发商)(?:是|为)[:：]?{O}", WORK, AGENT),
     RelationPattern("created_by", "zh", r"{O}(?:执导|创办|创立|创建|创作|开发)(?:了|的)?{S}", WORK, AGENT),
+    # a company founded by its people: "公司由顾振华、沈雅琴于2010年共同出资设立", "X成立于2010年，由Y发起设立"
+    RelationPattern("created_by", "zh", r"{S}[^\ue000-\uf8ff。；;]{0,20}?由{O}(?:于{gap12})?(?:共同|联合|个人|合资)?(?:出资|发起|投资)?(?:创办|创立|创建|设立|组建)", ORG, AGENT),
+    RelationPattern("created_by", "zh", r"{O}(?:于{gap12})?(?:共同|联合)?(?:出资|发起|投资)?(?:创办|创立|创建|设立)(?:了)?{S}", ORG, frozenset({"person"})),
     RelationPattern("created_by", "en", r"{S}{ngap60}\b(?:created|developed|designed|directed|written|composed|founded|co-founded|invented|produced|authored|built)(?: \w+)? by (?:the )?{O}", WORK | frozenset({"person"}), AGENT),
     RelationPattern("created_by", "en", r"{O} (?:created|developed|directed|wrote|composed|founded|co-founded|invented|designed|authored)(?: the| a| an| his| her| their)?(?: [a-z]+){0,2}? {S}", WORK, AGENT),
     # located_in: (thing)-[located_in]->(place)
@@ -775,10 +785,13 @@ class RuleExtractor:
         out += [_Span(m.start("p"), m.end("p"), m.group("p"), "location", 2) for m in _PORT.finditer(sentence)
                 if not m.group("p").endswith(("香港", "海港", "军港", "渔港", "商港", "枢纽港", "口港", "大港"))]
         out += [_Span(m.start(), m.end(), m.group(0), "policy", 6) for m in _STANDARDS.finditer(sentence)]
-        for regex in (_TITLED_PERSON, _BIO_PERSON):
+        tags = _Jieba.load().tags
+        for regex in (_TITLED_PERSON, _BIO_PERSON, _CONTEXT_PERSON):
             out += [_Span(m.start("n"), m.end("n"), m.group("n"), "person", 6) for m in regex.finditer(sentence)
-                    if person_like(m.group("n"))]
+                    if person_like(m.group("n")) and tags.get(m.group("n"), "nr") in ("nr", "nrfg", "nrt")]
         for m in _COUNTERPARTIES.finditer(sentence):   # 主要客户包括博世、采埃孚等: companies, whatever jieba calls them
+            if "、" not in m.group("list"):
+                continue
             pos = m.start("list")
             for piece in re.split(r"([、和及与/])", m.group("list")):
                 name = piece.strip()
