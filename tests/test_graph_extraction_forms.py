@@ -138,3 +138,17 @@ def test_report_wording_is_not_an_entity(read):
     assert {("中诚信国际信用评级有限责任公司", "organization"), ("新吴区", "location"), ("博世", "organization"),
             ("采埃孚", "organization"), ("中国注册会计师审计准则", "policy")} <= entities
     assert not [r for r in relations if "AAA" in r]
+
+
+def test_founders_and_people_named_by_their_context(read):
+    entities, relations = read(f"{BORROWER}由蒋立新、郑晓岚于2015年6月共同出资设立，注册资本3500万元。")
+    assert {("蒋立新", "person"), ("郑晓岚", "person"), ("3500万元", "amount"), ("2015年6月", "date")} <= entities
+    assert {(BORROWER, "created_by", "蒋立新"), (BORROWER, "created_by", "郑晓岚")} <= relations
+    assert (BORROWER, "created_by", "蒋立新") in read(f"2015年，蒋立新创办了{BORROWER}。")[1]
+    # a common word before a verb of office is not a name; a law cited by a contract governs no party
+    entities, relations = read(f"依据《中华人民共和国民法典》，甲方{GUARANTOR}连续担任保证人。")
+    assert ("连续", "person") not in entities and not [r for r in relations if r[1] == "governs"]
+    assert ("流动资金贷款管理办法", "governs", "流动资金贷款") in read(
+        "根据《流动资金贷款管理办法》，流动资金贷款期限一般不超过三年。")[1]
+    sheet_title_as_header = "资产负债表（单位：万元）: 货币资金 | 12345.67 | 9876.54"
+    assert {("12345.67万元", "amount"), ("9876.54万元", "amount")} <= read(sheet_title_as_header)[0]
