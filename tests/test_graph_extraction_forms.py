@@ -40,7 +40,7 @@ def test_a_scanned_licence_gives_its_legal_representative_capital_date_and_addre
             "法定代表人 蒋立新\n注册资本 叁仟伍佰万元整\n成立日期 2015年06月18日\n住所 苏州高新区科灵路78号\n"
             "登记机关 苏州市虎丘区市场监督管理局")
     entities, relations = read(text, f"{BORROWER}_营业执照.jpg")
-    assert {(BORROWER, "organization"), ("蒋立新", "person"), ("叁仟伍佰万元", "amount"), ("2015年06月18日", "date"),
+    assert {(BORROWER, "organization"), ("蒋立新", "person"), ("叁仟伍佰万元整", "amount"), ("2015年06月18日", "date"),
             ("苏州高新区科灵路78号", "location"), ("苏州市虎丘区市场监督管理局", "organization")} <= entities
     assert ("蒋立新", "legal_representative", BORROWER) in relations
     assert (BORROWER, "located_in", "苏州高新区科灵路78号") in relations
@@ -152,3 +152,15 @@ def test_founders_and_people_named_by_their_context(read):
         "根据《流动资金贷款管理办法》，流动资金贷款期限一般不超过三年。")[1]
     sheet_title_as_header = "资产负债表（单位：万元）: 货币资金 | 12345.67 | 9876.54"
     assert {("12345.67万元", "amount"), ("9876.54万元", "amount")} <= read(sheet_title_as_header)[0]
+
+
+def test_bond_names_in_their_usual_forms_and_credit_facilities(read):
+    entities, _ = read("存续债券：23东岳能源MTN001、24东岳01、25东岳Y1、G24东岳1、21东岳债01，以及东岳能源集团有限公司"
+                       "2025年度第一期中期票据。东岳能源集团有限公司公开发行2024年公司债券（第一期）的票面利率较LPR下浮20BP。")
+    products = {name for name, type_ in entities if type_ == "product"}
+    assert products == {"23东岳能源MTN001", "24东岳01", "25东岳Y1", "G24东岳1", "21东岳债01",
+                        "东岳能源集团有限公司2025年度第一期中期票据", "东岳能源集团有限公司公开发行2024年公司债券(第一期)"}
+    assert ("20BP", "amount") in entities
+    assert not [n for n, t in read("据统计，12人死亡14人受伤。")[0] if t == "product"]
+    entities, _ = read("授信品种：流动资金贷款、银行承兑汇票、非融资性保函。")
+    assert {("流动资金贷款", "loan_type"), ("银行承兑汇票", "product"), ("非融资性保函", "product")} <= entities

@@ -244,11 +244,11 @@ _ALIAS_DECL = re.compile(r"[（(]\s*(?:以下|下文)?(?:简称|合称|统称)\s
 _NUM = r"(?:\d+(?:[,，]\d{3})*(?:\.\d+)?|[零〇一二三四五六七八九十百千两]+(?:点[零一二三四五六七八九]+)?)"
 _AMOUNT_ZH = re.compile(
     rf"(?:人民币|美元|港币|港元|欧元)?\s*{_NUM}\s*(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)?\s*"
-    r"(?:元人民币|元|美元|港元|港币|欧元|日元|英镑|澳元|加元|韩元|卢布|块钱)"
-    rf"|{_NUM}\s*(?:%|％|个百分点|个基点|基点)|百分之[零一二三四五六七八九十百点]+"
+    r"(?:元人民币|元整|元|美元|港元|港币|欧元|日元|英镑|澳元|加元|韩元|卢布|块钱)"
+    rf"|{_NUM}\s*(?:%|％|个百分点|个基点|基点|BP|bp)(?![A-Za-z])|百分之[零一二三四五六七八九十百点]+"
     # the capital numerals of contracts and licences: 人民币伍仟万元整, 陆仟伍佰柒拾万元
     r"|(?:人民币)?[零壹贰叁肆伍陆柒捌玖拾佰仟万萬亿億]*[壹贰叁肆伍陆柒捌玖][零壹贰叁肆伍陆柒捌玖拾佰仟万萬亿億]*(?:元|圆)"
-    r"(?:[零壹贰叁肆伍陆柒捌玖]角)?(?:[零壹贰叁肆伍陆柒捌玖]分)?"   # "整" (exactly) is not part of the value
+    r"(?:[零壹贰叁肆伍陆柒捌玖]角)?(?:[零壹贰叁肆伍陆柒捌玖]分)?整?"   # the whole written amount, "整" included
     rf"|人民币\s*{_NUM}\s*(?:万亿|亿|千万|百万|万)(?![\u4e00-\u9fff])")
 # "营业收入3.2亿，": a money word shortly before a figure in 万/亿 without 元
 _AMOUNT_CUED = re.compile(
@@ -285,7 +285,7 @@ _LOC_CONTEXT = re.compile(r"\b(?:in|at|near|from|to|of)\s+$|\b(?:located|based|h
 # column header "出资额（万元）"; a cell "header: 3,285.75" (the chunker's table rows) or an OCR'd row "营业收入 | 52,345.67"
 # then names the amount 3,285.75万元. Cells whose header counts other things (比例, 股数, 人数, 年份 …) are not money.
 _MONEY_UNIT = r"(?P<u>百万元|千元|万元|亿元|万美元|美元|港元|元)"
-_UNIT_LINE = re.compile(rf"(?:金额)?单位\s*[:：]\s*(?:人民币|RMB|CNY)?\s*{_MONEY_UNIT}(?![\u4e00-\u9fff])")
+_UNIT_LINE = re.compile(rf"(?:金额)?单位\s*[:：]\s*(?:人民币|RMB|CNY)?\s*{_MONEY_UNIT}(?:人民币)?(?![\u4e00-\u9fff])")
 _HEADER_UNIT = re.compile(rf"[（(]\s*(?:单位\s*[:：]\s*)?(?:人民币)?\s*{_MONEY_UNIT}\s*[）)]")
 # A bare figure in a table or form: not inside a word, a code, a date or a figure with its own unit.
 _BARE_NUM = re.compile(r"(?<![\w.\-−(])(?<!\d,)(?P<v>[-−]?\(?\d{1,3}(?:,\d{3})+(?:\.\d+)?\)?|[-−]?\(?\d+(?:\.\d+)?\)?)"
@@ -1347,6 +1347,9 @@ _BUILTIN = {
                      "Ⅰ类户", "Ⅱ类户", "Ⅲ类户", "savings account", "current account", "checking account",
                      "deposit account", "fixed deposit account", "fixed deposit", "time deposit", "escrow account",
                      "money market account"],
-    "product": ["信用卡", "借记卡", "大额存单", "理财产品", "credit card", "debit card", "certificate of deposit"],
+    "product": ["信用卡", "借记卡", "大额存单", "理财产品", "credit card", "debit card", "certificate of deposit",
+                # credit facilities other than loans (授信品种): trade finance and guarantees a bank issues
+                "银行承兑汇票", "商业承兑汇票", "国内信用证", "进口信用证", "跟单信用证", "信用证", "融资性保函", "非融资性保函",
+                "保函", "保理", "国内保理", "票据贴现", "福费廷", "进口押汇", "出口押汇", "打包贷款"],
 }
 BUILTIN_TERMS: dict[str, str] = {term: type_ for type_, terms in _BUILTIN.items() for term in terms}
