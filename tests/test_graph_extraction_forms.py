@@ -164,3 +164,18 @@ def test_bond_names_in_their_usual_forms_and_credit_facilities(read):
     assert not [n for n, t in read("据统计，12人死亡14人受伤。")[0] if t == "product"]
     entities, _ = read("授信品种：流动资金贷款、银行承兑汇票、非融资性保函。")
     assert {("流动资金贷款", "loan_type"), ("银行承兑汇票", "product"), ("非融资性保函", "product")} <= entities
+
+
+def test_officers_guarantors_and_addresses_in_report_prose(read):
+    document = f"{BORROWER}_授信调查报告.docx"
+    entities, relations = read("公司董事长蒋立新先生介绍，2025年订单饱满。", document)
+    assert ("蒋立新", "executive_of", BORROWER) in relations
+    _, relations = read("华夏通商银行苏州分行行长王振宇表示支持。", document)
+    assert ("王振宇", "executive_of", "华夏通商银行苏州分行") in relations
+    assert ("王振宇", "executive_of", BORROWER) not in relations    # the bank's officer, not the borrower's
+    assert not [e for e in read("工厂负责人介绍，产能利用率约82%。", document)[0] if e[1] == "person"]
+    _, relations = read(f"{GUARANTOR}为借款人提供连带责任保证担保。", document)
+    assert (GUARANTOR, "guarantees", BORROWER) in relations
+    entities, relations = read(f"{BORROWER}成立于2015年，注册地址为江苏省苏州市虎丘区科灵路78号。")
+    assert ("江苏省苏州市虎丘区科灵路78号", "location") in entities
+    assert relations == {(BORROWER, "located_in", "江苏省苏州市虎丘区科灵路78号")}

@@ -54,7 +54,7 @@ _NOT_HOLDERS = {"合计", "小计", "总计", "其他"}
 _GUARANTOR_TEXT = [re.compile(rf"由(?P<name>{_COMPANY})(?:为[^。；，,]{{0,12}})?(?:提供|承担)[^。；，,]{{0,12}}?(?:保证|担保)"),
                    re.compile(rf"(?:保证人|担保人)(?:为|是|系)(?P<name>{_COMPANY})"),
                    re.compile(rf"(?:^|(?<=[，,。；;：:\s]))(?P<name>{_COMPANY})(?:为|对)(?:本笔|该笔|上述|本次|本项|此笔)?"
-                              rf"(?:贷款|借款|授信|融资|债务|债权)[^。；，,]{{0,8}}?(?:提供|承担)[^。；，,]{{0,12}}?(?:保证|担保)")]
+                              rf"(?:贷款|借款|授信|融资|债务|债权|借款人|债务人|申请人|公司|该公司)[^。；，,]{{0,8}}?(?:提供|承担)[^。；，,]{{0,12}}?(?:保证|担保)")]
 
 # --- people named by a form's labels --------------------------------------------------------------
 COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "夏侯", "公孙", "长孙", "宇文", "尉迟", "司徒",
@@ -75,7 +75,7 @@ PERSON_LABELS = ("法定代表人", "负责人", "实际控制人", "控股股�
 _LABEL = "|".join(sorted(PERSON_LABELS, key=len, reverse=True))
 _NAME_CHARS = r"[\u4e00-\u9fff]"
 # label, separator (a colon, "为/是", or spaces on a scanned licence), then the name(s)
-_LABELLED = re.compile(rf"(?P<label>{_LABEL})(?:（[^）]{{1,8}}）)?(?:\s*[:：]\s*|为|是|\s+)(?P<names>{_NAME_CHARS}{{2,4}}"
+_LABELLED = re.compile(rf"(?P<label>{_LABEL})(?:（[^）]{{1,8}}）)?(?:\s*[:：]\s*|为|是|\s+|(?<=[长理裁监事人]))(?P<names>{_NAME_CHARS}{{2,4}}"
                        rf"(?:[、，,及和]{_NAME_CHARS}{{2,4}})*)(?=先生|女士|夫妇|（|\(|[\s,，。；;：:、|)）]|等|$)")
 # "顾振华任执行事务合伙人", "陆明哲担任总经理": a name before a verb of office
 _ROLE_VERB = re.compile(rf"(?:^|(?<=[\s，,。；;：:|、（(]))(?P<name>{_NAME_CHARS}{{2,3}}?)(?:先生|女士)?"
@@ -112,7 +112,7 @@ def labelled_people(text: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
-_ADDRESS_LABEL = re.compile(r"(?:住所|注册地址|注册地|经营场所|办公地址|营业场所|通讯地址|联系地址|地址)\s*[:：]?\s*"
+_ADDRESS_LABEL = re.compile(r"(?:住所|注册地址|注册地|经营场所|办公地址|营业场所|通讯地址|联系地址|地址)\s*[:：]?\s*(?:为|是|位于|设在)?\s*"
                             r"(?P<addr>[^\s，,。；;：:|（()）]{4,40}?(?:\d+|[一二三四五六七八九十百]+)号"
                             r"(?:[\dA-Za-z\-]*(?:号楼|幢|栋|座|层|楼|室|单元))*)")
 # Chinese bond names: interbank short names (25沧澜港航MTN001, 24某某SCP003, 25某某Y1 perpetual, G24某某1 green), exchange
@@ -214,6 +214,10 @@ class CreditRoleExtractor:
             company = about(start)
             if not company:
                 continue
+            line_start = text.rfind("\n", 0, start) + 1
+            if not [1 for s, _ in companies if line_start <= s < start] and \
+                    re.search(r"(?:银行|分行|支行|集团|局|委|所|部)[^，,。；;|\n]{0,8}$", text[max(line_start, start - 20):start]):
+                continue   # "华夏通商银行行长王某": an officer of the organisation named just before, not of the form's company
             if label == "法定代表人":
                 relate(name, "legal_representative", company, "person")
             elif label in EXECUTIVE_TITLES:

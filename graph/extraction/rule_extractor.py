@@ -296,7 +296,7 @@ _NOT_MONEY = re.compile(r"比例|比率|占比|率|%|％|倍|人数|人员|员�
 # A street address is one location (江苏省无锡市梁溪区瑞丰大道166号): after a boundary or a verb of place, a run
 # without punctuation that names an administrative unit or a road and ends in a house number.
 _ADDRESS = re.compile(
-    r"(?:^|(?<=[\s:：|，,。；;(（“])|(?<=位于)|(?<=坐落于)|(?<=设在)|(?<=设于)|(?<=地处)|(?<=注册于)|(?<=地址)|(?<=住所))"
+    r"(?:^|(?<=[\s:：|，,。；;(（“为是])|(?<=位于)|(?<=坐落于)|(?<=设在)|(?<=设于)|(?<=地处)|(?<=注册于)|(?<=地址)|(?<=住所))"
     r"(?!位于|坐落|设在|设于|地处|注册|在|于|为|是)(?P<a>(?:中国)?[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|区|县|旗|镇|路|街|大道|大街)"
     r"[^\s，,。；;：:|（()）“”]{0,34}?(?:\d+|[一二三四五六七八九十百]+)号"
     r"(?:[\dA-Za-z\-]*(?:号楼|幢|栋|座|层|楼|室|单元))*)")
@@ -404,7 +404,7 @@ RELATION_PATTERNS: tuple[RelationPattern, ...] = (
     RelationPattern("created_by", "en", r"{S}{ngap60}\b(?:created|developed|designed|directed|written|composed|founded|co-founded|invented|produced|authored|built)(?: \w+)? by (?:the )?{O}", WORK | frozenset({"person"}), AGENT),
     RelationPattern("created_by", "en", r"{O} (?:created|developed|directed|wrote|composed|founded|co-founded|invented|designed|authored)(?: the| a| an| his| her| their)?(?: [a-z]+){0,2}? {S}", WORK, AGENT),
     # located_in: (thing)-[located_in]->(place)
-    RelationPattern("located_in", "zh", r"^{S}[^。；]{0,40}?[，,](?:其|该行|该公司)?(?:总部|注册地址|注册地|住所)(?:位于|设在|设于|在)(?:中国)?{OSEQ}", PARTY, LOC, last_object=True),
+    RelationPattern("located_in", "zh", r"^{S}[^。；]{0,40}?[，,](?:其|该行|该公司|公司)?(?:总部|注册地址|注册地|住所|办公地址|经营地址)(?:位于|设在|设于|在|为|是|[:：])(?:中国)?{OSEQ}", PARTY, LOC, last_object=True),
     RelationPattern("located_in", "zh", r"{S}[^\ue000-\uf8ff。；;，,]{0,8}?(?:总部)?(?:位于|坐落于|地处|设在|设于|座落于|注册于|落户)(?:中国)?{OSEQ}", frozenset({"organization", "entity", "location"}), LOC, last_object=True),
     RelationPattern("located_in", "en", r"{S}{ngap30}\b(?:located|based|headquartered|situated|registered) in (?:the )?{O}", PARTY | frozenset({"location"}), LOC, last_object=True),
     RelationPattern("located_in", "en", r"{S} (?:branch|branches|office|offices|headquarters|subsidiary|plant|factory) in (?:the )?{O}", PARTY, LOC),
