@@ -7,7 +7,9 @@ the first company name in the document's file name ("江南恒泰精密制造有
 only used when that name carries one. `merge_extractions` adds the result to the chunk extractor's.
 
 Relations, direction (subject)-[type]->(object):
-  guarantees      guarantor → debtor      (保证人/担保人 … and 债务人/借款人 … in one chunk)
+  guarantees      guarantor → debtor      (保证人/担保人 … and 债务人/借款人 … in one chunk; in the borrower's own
+                                          materials "由X提供连带责任保证", "保证人为X", "X为借款人提供…担保")
+  lends_to        lender → borrower       (a loan contract's 贷款人 … and 借款人 …)
   shareholder_of  holder → subject        (a 股东名称 row with 持股比例/出资比例; "X直接持股52%")
   controls        controller → subject    (实际控制人：X、Y); person → partnership (X担任Z执行事务合伙人)
   subsidiary_of   subsidiary → subject    (全资子公司/控股子公司：Z)

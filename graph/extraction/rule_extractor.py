@@ -12,8 +12,17 @@ Entities (spans over the sentence; overlaps resolved longest first, then by sour
     (办法, 条例, …), a loan suffix (贷款), an account suffix (账户, 存款) or a product suffix (信用卡, 债券,
     基金, 存单, …) extended to the left over nouns, place and proper names and business words
     (担保, 投资, 科技, …), stopping at verbs, prepositions, particles, punctuation and determiners
-    (本, 该, 其, 我国, …); bounded to 6 words / 30 characters. A bank branch (…银行…分行) also yields
-    its bank and a `branch_of` relation;
+    (本, 该, 其, 我国, …); bounded to 6 words / 30 characters (8 words for a registered company, whose name
+    may hold one-character words jieba tags as verbs: 宁波均胜电子股份有限公司). A bank branch (…银行…分行) is one
+    organisation; its bank becomes an entity with a `branch_of` relation only when the chunk names the bank
+    apart from the branch (the gold sets' convention; `implicit_branch_parents=True` always adds it);
+  - forms and tables of credit materials (issue #15): people after a person label (法定代表人, 董事长, 姓名,
+    分析师, 股东名称 … with a colon, 为/是, a space or nothing; `credit_roles.labelled_people`) and repeated later in
+    the chunk, before a verb of office (X任执行事务合伙人), before 先生/女士, on a bio line (X，男，1968年出生) or in a
+    founding/holding clause (由A、B于…设立); street addresses as one location (江苏省苏州市姑苏区人民路1200号);
+    partnerships with their form (…合伙企业（有限合伙）); bond names (23某某MTN001, 24某某01, 某某公司2025年度第一期中期
+    票据); accounting standards; administrative units after their city (无锡市新吴区); ports; customers and suppliers
+    listed after 主要客户包括;
   - remaining jieba part-of-speech tags: nr/nrfg/nrt → person, ns → location, nt → organization,
     nz → entity, j (abbreviation) ending in 会/局/行/委/部/院/所 → organization; unseen words get
     jieba's character-level HMM tag (cached);
@@ -25,11 +34,17 @@ Entities (spans over the sentence; overlaps resolved longest first, then by sour
     by suffix (organization: Bank, Ltd, University, Committee …; location: City, River …, a small
     gazetteer, "located/born/based in X"; policy: Act, Law, Regulation …, Basel I/II/III; person: a
     given-name list or a title such as Mr/Dr/President), else `entity`;
-  - amounts (money with a currency, %, 个百分点, basis points) and dates (2023年3月, 2024-01-01,
-    26 July 2023, March 2024, a year after in/since/from/…); months, weekdays, numbers alone are not
-    entities.
+  - amounts (money with a currency, capital numerals 人民币伍仟万元整, %, 个百分点, basis points, 万/亿 after a money
+    word) and dates kept whole with their period word (2023年3月, 2025年末, 2025年度, 2025年1-9月, 2023-2025年,
+    2024-01-01, 26 July 2023, March 2024, a year after in/since/from/…); months, weekdays, numbers alone are not
+    entities — except the figures of a table row or form whose unit a header gives ("单位：万元" in the chunk or
+    its headings, a column header "出资额（万元）"): "项目: 货币资金 | 2025年末: 12,345.67" names 12,345.67万元, unless
+    the row or column counts something else (比例, 人数, 股数, 年份 …).
   Junk is refused: pronouns and generic words (stop lists), single characters, numbers-only names,
-  names longer than MAX_NAME_CHARS (so a 10,000-character run never reaches the store).
+  names longer than MAX_NAME_CHARS (so a 10,000-character run never reaches the store), function-word and
+  date fragments (之日起), contract and file numbers (HCB-WX-GD-2026-0031), credit ratings (AAA, AA+), jieba
+  dictionary "names" without a surname (同比增加, 满负荷; foreign names such as 特朗普 stay as untyped entities),
+  a Latin token running on into Chinese (EBITDA利息保障倍数…).
 
 Relations
   - typed patterns, kept as data in RELATION_PATTERNS (type, language, regex with {S}/{O}, allowed
