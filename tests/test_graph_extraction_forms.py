@@ -179,3 +179,25 @@ def test_officers_guarantors_and_addresses_in_report_prose(read):
     entities, relations = read(f"{BORROWER}成立于2015年，注册地址为江苏省苏州市虎丘区科灵路78号。")
     assert ("江苏省苏州市虎丘区科灵路78号", "location") in entities
     assert relations == {(BORROWER, "located_in", "江苏省苏州市虎丘区科灵路78号")}
+
+
+def test_a_statement_cut_into_chunks_keeps_its_unit(rules):
+    from zhiku.core.types import Chunk
+    from zhiku.graph.graph_builder import section_units
+
+    def chunk(index, text, heading, parent=None):
+        return Chunk(f"c{index}", text, index, 1, 1, [heading], 0, len(text), parent_text=parent)
+
+    chunks = [chunk(0, "单位：万元\n项目: 货币资金 | 2025年末: 12,345.67", "资产负债表"),
+              chunk(1, "项目: 应收账款 | 2025年末: 8,210.00", "资产负债表"),
+              chunk(2, "项目: 营业收入 | 2025年度: 45,678.90", "利润表"),
+              chunk(3, "项目: 净利润 | 2025年度: 3,210.55", "利润表", parent="利润表 单位：元\n项目: 营业收入 …")]
+    units = section_units(chunks)
+    assert units == ["万元", "万元", None, "元"]
+    amounts = {e.name for e in rules.extract(chunks[1].text, chunks[1].heading_path, money_unit=units[1]).entities
+               if e.type == "amount"}
+    assert amounts == {"8,210.00万元"}
+    assert not [e for e in rules.extract(chunks[2].text, chunks[2].heading_path).entities if e.type == "amount"]
+    # the chunk's own unit line wins over a carried one
+    own = rules.extract("单位：元\n项目: 货币资金 | 2025年末: 12,345.67", money_unit="万元").entities
+    assert {e.name for e in own if e.type == "amount"} == {"12,345.67元"}

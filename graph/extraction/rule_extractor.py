@@ -300,6 +300,7 @@ _LOC_CONTEXT = re.compile(r"\b(?:in|at|near|from|to|of)\s+$|\b(?:located|based|h
 # column header "出资额（万元）"; a cell "header: 3,285.75" (the chunker's table rows) or an OCR'd row "营业收入 | 52,345.67"
 # then names the amount 3,285.75万元. Cells whose header counts other things (比例, 股数, 人数, 年份 …) are not money.
 _MONEY_UNIT = r"(?P<u>百万元|千元|万元|亿元|万美元|美元|港元|元)"
+_MONEY_UNITS = frozenset({"百万元", "千元", "万元", "亿元", "万美元", "美元", "港元", "元"})
 _UNIT_LINE = re.compile(rf"(?:金额)?单位\s*[:：]\s*(?:人民币|RMB|CNY)?\s*{_MONEY_UNIT}(?:人民币)?(?![\u4e00-\u9fff])")
 _HEADER_UNIT = re.compile(rf"[（(]\s*(?:单位\s*[:：]\s*)?(?:人民币)?\s*{_MONEY_UNIT}\s*[）)]")
 # A bare figure in a table or form: not inside a word, a code, a date or a figure with its own unit.
@@ -675,7 +676,9 @@ class RuleExtractor:
             terms[key] = (clean, type_.strip())
 
     # --- public -----------------------------------------------------------------------------------
-    def extract(self, text: str, heading_path: Sequence[str] = ()) -> Extraction:
+    def extract(self, text: str, heading_path: Sequence[str] = (), money_unit: str | None = None) -> Extraction:
+        """`money_unit`: the unit an earlier part of the same table gave ("万元" from a "单位：万元" line the chunker put
+        into another chunk); the chunk's own unit line wins."""
         if not isinstance(text, str) or not text.strip():
             return Extraction()
         text = _clean(text[:MAX_TEXT_CHARS])
@@ -683,7 +686,7 @@ class RuleExtractor:
         order: list[str] = []
         relations: dict[tuple[str, str, str], RelationInput] = {}
         cap_words = self._capitalised_elsewhere(text)
-        unit = self._unit_of(text, heading_path)
+        unit = self._unit_of(text, heading_path) or (money_unit if money_unit in _MONEY_UNITS else None)
         people = {name for _, _, name, _ in labelled_people(text)}   # a form names them once; later lines repeat them
         for _, sentence in _split_sentences(text):
             spans = self._entities(sentence, cap_words, unit, people)
@@ -1368,3 +1371,9 @@ _BUILTIN = {
                 "保函", "保理", "国内保理", "票据贴现", "福费廷", "进口押汇", "出口押汇", "打包贷款"],
 }
 BUILTIN_TERMS: dict[str, str] = {term: type_ for type_, terms in _BUILTIN.items() for term in terms}
+
+
+def money_unit_of(text: str, heading_path: Sequence[str] = ()) -> str | None:
+    """The money unit a "单位：万元" line gives a text or its headings, else None (the graph builder carries it to the
+    later chunks of the same section)."""
+    return RuleExtractor._unit_of(text or "", heading_path)
