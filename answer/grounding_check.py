@@ -110,6 +110,45 @@ class GroundingChecker:
         known = {_number_value(n) for n in _NUMBER.findall("\n".join(sources))}
         return all(_number_value(n) in known for n in _NUMBER.findall(text))
 
+    def supporting_spans(self, claim: str, passage: str) -> list[tuple[int, int]]:
+        """The (start, end) spans of the sentences of `passage` that support `claim`, by the rule the check applies:
+        the fewest sentences that together cover the claim's content terms (a sentence holding one of its numbers
+        first, then the one adding most terms, while one adds any), kept when they cover at least `min_support` of
+        the terms and hold its numbers; else, with a dense embedder (another language: no shared terms), the one
+        sentence closest in meaning when it reaches `min_similarity`. Empty when no sentence of `passage` supports
+        the claim by itself — e.g. the model read it in the passage's wider section."""
+        spans = [(s, e) for s, e in sentence_spans(passage) if _has_content(passage[s:e])]
+        if not spans:
+            return []
+        terms = set(self.tokenizer.tokenize(claim))
+        numbers = {_number_value(n) for n in _NUMBER.findall(claim)}
+        covers, holds = [], []
+        for s, e in spans:
+            sentence = passage[s:e].lower()
+            sentence_terms = set(self.tokenizer.tokenize(sentence))
+            covers.append({t for t in terms if t in sentence_terms or (_is_cjk_term(t) and t in sentence)})
+            holds.append({_number_value(n) for n in _NUMBER.findall(sentence)} & numbers)
+        chosen: list[int] = []
+        covered: set[str] = set()
+        held: set[str] = set()
+        while True:
+            gains = [(len(holds[i] - held), len(covers[i] - covered), -i) for i in range(len(spans)) if i not in chosen]
+            best = max(gains, default=None)
+            if best is None or (best[0] == 0 and best[1] == 0):
+                break
+            chosen.append(-best[2])
+            covered |= covers[-best[2]]
+            held |= holds[-best[2]]
+        if chosen and held == numbers and terms and len(covered) / len(terms) >= self.min_support:
+            return sorted(spans[i] for i in chosen)
+        if self.embed is None:
+            return []
+        candidates = spans[:200]
+        vectors = self.embed([claim, *(passage[s:e] for s, e in candidates)])
+        similarities = vectors[1:] @ vectors[0]
+        best_sentence = int(np.argmax(similarities))
+        return [candidates[best_sentence]] if float(similarities[best_sentence]) >= self.min_similarity else []
+
     def _similar(self, text: str, sources: Sequence[str]) -> bool:
         if self.embed is None:
             return False
