@@ -4,6 +4,8 @@ Each finding says what is wrong, how many, and whether `--repair` fixes it:
 - originals in the file store that no document refers to (left by a crash between steps): removed, or discarded
   for ZHIKU_FILE_RETENTION_DAYS; discarded ones past their retention: removed;
 - documents whose original is missing from the file store: reported (upload the file again);
+- preview texts kept beside originals no document refers to (a document deleted while its preview was read):
+  removed;
 - vectors of documents the metadata store does not know, or of versions that are no longer live: deleted;
 - documents marked searchable whose vectors are missing: queued for ingestion again;
 - graph chunks of documents that no longer exist: removed with the facts only they supported;
@@ -49,12 +51,17 @@ class StoreDoctor:
                           [f"{document.id} {document.name}" for document in self._documents()
                            if document.content_hash not in stored], repairable=False)
         expired = Finding("expired_discarded", "discarded originals past ZHIKU_FILE_RETENTION_DAYS", [])
+        previews = Finding("orphan_text_previews", "kept preview texts of originals no document refers to",
+                           sorted(self.rt.files.derived_digests() - referenced))
         if repair:
             self.rt.retention.release(orphans.items)
             orphans.repaired = bool(orphans.items)
+            for digest in previews.items:
+                self.rt.files.delete_derived(digest)
+            previews.repaired = bool(previews.items)
             expired.items = self.rt.retention.purge()
             expired.repaired = bool(expired.items)
-        return [orphans, missing, expired]
+        return [orphans, missing, expired, previews]
 
     # -- the vector index ---------------------------------------------------------------------------------
     def _vectors(self, repair: bool) -> list[Finding]:
