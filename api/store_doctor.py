@@ -15,6 +15,7 @@ Scanning the vector index reads every point's payload: run it in a quiet hour on
 from __future__ import annotations
 
 import stat
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -32,10 +33,37 @@ class Finding:
     repaired: bool = False
 
 
+# Beside a running service (GET /admin/doctor), an original younger than this may be an upload whose document row
+# is being written: not an orphan yet.
+LIVE_GRACE_SECONDS = 600
+
+
 class StoreDoctor:
-    def __init__(self, service: KnowledgeService):
+    """`live`: the service runs while it checks (the server's own doctor): documents with an unfinished ingestion
+    job (their new version is being written beside the live one) and originals younger than LIVE_GRACE_SECONDS
+    are left out, so a repair never takes what is in the middle of being written."""
+
+    def __init__(self, service: KnowledgeService, live: bool = False):
         self.service = service
         self.rt = service.rt
+        self.live = live
+
+    def _busy_documents(self) -> set[str]:
+        """Documents whose ingestion has not finished (their stores are expected to disagree meanwhile)."""
+        return {job.document_id for job in self.rt.metadata.get_jobs(self.rt.metadata.unfinished_job_ids())}
+
+    def _young_originals(self, digests: set[str]) -> set[str]:
+        if not self.live:
+            return set()
+        now = time.time()
+        young = set()
+        for digest in digests:
+            try:
+                if now - self.rt.files.path(digest).stat().st_mtime < LIVE_GRACE_SECONDS:
+                    young.add(digest)
+            except FileNotFoundError:
+                continue
+        return young
 
     def examine(self, repair: bool = False) -> list[Finding]:
         findings = [*self._files(repair), *self._vectors(repair), *self._graph(repair), *self._permissions(repair)]
@@ -46,7 +74,9 @@ class StoreDoctor:
         referenced = self.rt.metadata.referenced_hashes()
         stored = self.rt.files.digests()
         discarded = {record.content_hash for record in self.rt.metadata.discarded_files()}
-        orphans = Finding("orphan_originals", "originals no document refers to", sorted(stored - referenced - discarded))
+        unreferenced = stored - referenced - discarded
+        orphans = Finding("orphan_originals", "originals no document refers to",
+                          sorted(unreferenced - self._young_originals(unreferenced)))
         missing = Finding("missing_originals", "documents whose original file is missing (upload it again)",
                           [f"{document.id} {document.name}" for document in self._documents()
                            if document.content_hash not in stored], repairable=False)
@@ -70,7 +100,10 @@ class StoreDoctor:
         versions: dict[str, set[str]] = defaultdict(set)
         for point in store.fetch(ChunkFilter(), total):
             versions[point.payload.get("document_id", "")].add(point.payload.get("version", ""))
+        busy = self._busy_documents()
         documents = {document.id: document for document in self._documents()}
+        versions = {doc_id: found for doc_id, found in versions.items() if doc_id not in busy}
+        documents = {doc_id: document for doc_id, document in documents.items() if doc_id not in busy}
         unknown = Finding("orphan_vectors", "documents in the vector index that the metadata store does not know",
                           sorted(set(versions) - set(documents)))
         stale = Finding("stale_versions", "documents with vectors of versions that are not live",
