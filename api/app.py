@@ -11,8 +11,8 @@ from zhiku.api.auth.audit_middleware import AuditMiddleware
 from zhiku.api.auth.denials import install_denial_audit
 from zhiku.api.api_docs import mount_api_docs
 from zhiku.api.deps import current_caller
-from zhiku.api.routes import (admin, answers, api_keys, assistant, audit, auth, documents, graph, groups, health, knowledge_bases,
-                              openai_compat, reports, research, search, sources, users)
+from zhiku.api.routes import (admin, answers, api_keys, assistant, audit, auth, documents, graph, groups, health,
+                              knowledge_bases, openai_compat, reports, research, search, sources, users)
 from zhiku.api.rate_limits import RateLimits, enforce_rate_limit
 from zhiku.api.request_body import RequestBodyGuard
 from zhiku.api.request_guards import OriginCheckMiddleware, TrustedHostMiddleware

@@ -200,9 +200,11 @@ def test_admin_commands_go_to_the_running_server_with_the_same_output(data_dir, 
     line = next(line for line in runner.invoke(app, ["keys", "list"]).output.splitlines() if line.startswith(key_id))
     assert line.split("\t")[1:4] == ["crm", "active", "*:search"], line
     # the new key is the server's: it signs in (no knowledge base to search yet) and is refused the administration
-    assert "no knowledge base you may read" in _one_line_error(runner.invoke(app, ["search", "x", "--api-key", secret]))
+    searched = runner.invoke(app, ["search", "x", "--api-key", secret])
+    assert "no knowledge base you may read" in _one_line_error(searched)
     assert "system administrator" in _one_line_error(runner.invoke(app, ["users", "list", "--api-key", secret]))
-    assert _one_line_error(runner.invoke(app, ["keys", "create", "x", "--scope", "nonsense"])).startswith("error: scope")
+    bad_scope = runner.invoke(app, ["keys", "create", "x", "--scope", "nonsense"])
+    assert _one_line_error(bad_scope).startswith("error: scope")
     assert runner.invoke(app, ["keys", "revoke", key_id]).output.strip() == f"revoked {key_id} (crm)"
     assert "\trevoked\t" in next(line for line in runner.invoke(app, ["keys", "list"]).output.splitlines()
                                   if line.startswith(key_id))

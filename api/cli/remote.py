@@ -14,7 +14,8 @@ from urllib.parse import quote
 import httpx
 
 from zhiku.api.auth.schemas import ApiKeyCreated, ApiKeyOut, AuditVerifyOut, GroupOut, UserOut
-from zhiku.api.schemas import AnswerResponse, DoctorReportOut, JobOut, KnowledgeBaseOut, SearchHitOut, SearchResponse, UploadResponse
+from zhiku.api.schemas import (AnswerResponse, DoctorReportOut, JobOut, KnowledgeBaseOut, SearchHitOut, SearchResponse,
+                               UploadResponse)
 from zhiku.core.errors import ZhikuError
 
 
