@@ -18,10 +18,14 @@ import numpy as np
 
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.core.sentences import sentence_spans
+from zhiku.retrieval.script import majority_script
 
 CITATION = re.compile(r"\[(\d{1,3})\]")
 # Numbers as written: 1,234.56 / 3.25% / 2025 / 一百 is left to the term overlap.
 _NUMBER = re.compile(r"\d+(?:[,，]\d{3})*(?:\.\d+)?")
+# How far the closest transcript sentence must lead the next one for a claim in another language to be narrowed to
+# it (multilingual-e5-small: English claims against Chinese sentences, tests/test_grounded_answers.py).
+NARROW_MARGIN = 0.05
 
 
 @dataclass(slots=True)
@@ -114,9 +118,11 @@ class GroundingChecker:
         """The (start, end) spans of the sentences of `passage` that support `claim`, by the rule the check applies:
         the fewest sentences that together cover the claim's content terms (a sentence holding one of its numbers
         first, then the one adding most terms, while one adds any), kept when they cover at least `min_support` of
-        the terms and hold its numbers; else, with a dense embedder (another language: no shared terms), the one
-        sentence closest in meaning when it reaches `min_similarity`. Empty when no sentence of `passage` supports
-        the claim by itself — e.g. the model read it in the passage's wider section."""
+        the terms and hold its numbers; else, with a dense embedder and a claim in another script (no shared
+        terms), the one sentence closest in meaning when it reaches `min_similarity` or leads the next closest by
+        `NARROW_MARGIN` (translations score below `min_similarity` with the small multilingual model, yet the right
+        sentence stands out). Empty when no sentence of `passage` supports the claim by itself — e.g. the model read it in
+        the passage's wider section."""
         spans = [(s, e) for s, e in sentence_spans(passage) if _has_content(passage[s:e])]
         if not spans:
             return []
@@ -141,13 +147,17 @@ class GroundingChecker:
             held |= holds[-best[2]]
         if chosen and held == numbers and terms and len(covered) / len(terms) >= self.min_support:
             return sorted(spans[i] for i in chosen)
-        if self.embed is None:
-            return []
+        if self.embed is None or majority_script(claim) == majority_script(passage):
+            return []  # in one language, a claim the terms do not place is not placed by meaning either
         candidates = spans[:200]
         vectors = self.embed([claim, *(passage[s:e] for s, e in candidates)])
         similarities = vectors[1:] @ vectors[0]
-        best_sentence = int(np.argmax(similarities))
-        return [candidates[best_sentence]] if float(similarities[best_sentence]) >= self.min_similarity else []
+        order = np.argsort(-similarities)
+        best = float(similarities[order[0]])
+        runner_up = float(similarities[order[1]]) if len(order) > 1 else -1.0
+        if best >= self.min_similarity or best - runner_up >= NARROW_MARGIN:
+            return [candidates[int(order[0])]]
+        return []
 
     def _similar(self, text: str, sources: Sequence[str]) -> bool:
         if self.embed is None:

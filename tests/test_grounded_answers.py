@@ -224,3 +224,18 @@ def test_a_flagged_sentence_does_not_widen_a_recordings_citation(scripted_llm):
                           action="flag").answer("产能利用率是多少？", [_transcript_hit()])
     assert [s.supported for s in answer.sentences] == [True, False]
     assert (answer.citations[0].citation.start_s, answer.citations[0].citation.end_s) == (9.5, 14.0)
+
+
+def test_an_answer_in_another_language_narrows_by_meaning(shared_embedder):
+    """English answer sentences about a Chinese recording share no terms with it: the embedder places each on its
+    transcript sentence (multilingual-e5-small; the four pairs below are the check NARROW_MARGIN was set with, not a
+    measurement). A Chinese claim the terms do not place is not placed by meaning."""
+    transcript = "客户经理上午到厂走访。工厂共有6条生产线。产能利用率为百分之八十二。公司计划明年扩建厂房。"
+    checker = GroundingChecker(TOKENIZER, embed=shared_embedder.embed_passages)
+    claims = {"The account manager visited the factory in the morning.": "客户经理上午到厂走访。",
+              "The factory has six production lines.": "工厂共有6条生产线。",
+              "Capacity utilisation is 82 percent.": "产能利用率为百分之八十二。",
+              "The company plans to expand its plant next year.": "公司计划明年扩建厂房。"}
+    for claim, sentence in claims.items():
+        assert [transcript[s:e] for s, e in checker.supporting_spans(claim, transcript)] == [sentence], claim
+    assert checker.supporting_spans("银行明年将下调贷款利率。", transcript) == []
