@@ -46,6 +46,11 @@ FEATURES = (
 )
 # Computed for diagnostics but not weighted: the training data has no cross-language pairs to learn it from.
 DIAGNOSTIC = ("cross_script",)
+# What a sentence in another writing system than the question still has: term and bigram features are blind
+# across scripts (an English question shares no words with a Chinese clause), so a sentence in another script is
+# scored by a second model fitted on these alone (`SelectorWeights.cross_script`), on the same training rows.
+CROSS_SCRIPT_FEATURES = ("dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
+                         "first_in_passage", "passage_rank", "log_length")
 
 # Words that ask, not words that name what is asked about.
 _QUESTION_WORDS = set("什么 多少 哪些 哪个 哪家 哪里 哪 怎么 怎样 如何 是否 是不是 能否 可以 吗 呢 吧 几 谁 为什么 请问 "
@@ -75,6 +80,11 @@ class SelectorWeights:
     threshold: float       # the operating point: answer when the best sentence's probability reaches it
     meta: dict = field(default_factory=dict)
     prefilter: "SelectorWeights | None" = None  # terms-only model that picks the sentences worth embedding
+    # The script-blind model for sentences in another script than the question (CROSS_SCRIPT_FEATURES only), and
+    # how much lower a cross-language cosine sits than a same-language one (added to such a sentence's similarity
+    # before it is compared with the others; measured by the fit, see meta).
+    cross_script: "SelectorWeights | None" = None
+    cross_script_offset: float = 0.0
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> "SelectorWeights":
@@ -87,7 +97,9 @@ class SelectorWeights:
                    np.asarray([data["scale"].get(n, 1.0) for n in names]),
                    np.asarray([data["coef"].get(n, 0.0) for n in names]), float(data["intercept"]),
                    float(data["threshold"]), data.get("meta", {}),
-                   cls.from_dict(data["prefilter"]) if data.get("prefilter") else None)
+                   cls.from_dict(data["prefilter"]) if data.get("prefilter") else None,
+                   cls.from_dict(data["cross_script"]) if data.get("cross_script") else None,
+                   float(data.get("cross_script_offset", 0.0)))
 
     def to_dict(self) -> dict:
         out = {"features": list(self.features),
@@ -97,6 +109,9 @@ class SelectorWeights:
                "intercept": round(self.intercept, 5), "threshold": round(self.threshold, 4), "meta": self.meta}
         if self.prefilter is not None:
             out["prefilter"] = self.prefilter.to_dict()
+        if self.cross_script is not None:
+            out["cross_script"] = self.cross_script.to_dict()
+            out["cross_script_offset"] = round(self.cross_script_offset, 5)
         return out
 
     def to_json(self) -> str:
@@ -171,7 +186,15 @@ class AnswerSelector:
         candidates, rows = self.feature_rows(question, hits)
         if not candidates:
             return []
-        probabilities = self.weights.probabilities(np.asarray(rows, dtype=float))
+        matrix = np.asarray(rows, dtype=float)
+        probabilities = self.weights.probabilities(matrix)
+        blind = self.weights.cross_script
+        if blind is not None:
+            # Only with similarities: without them nothing but the answer kind would judge such a sentence.
+            crossing = np.asarray([bool(c.features.get("cross_script") and c.features.get("dense_known"))
+                                   for c in candidates])
+            if crossing.any():
+                probabilities = np.where(crossing, blind.probabilities(matrix), probabilities)
         for candidate, p in zip(candidates, probabilities):
             candidate.probability = float(p)
         return sorted(candidates, key=lambda c: (-c.probability, c.hit_rank, c.order))
@@ -263,6 +286,10 @@ class AnswerSelector:
         keep = self._shortlist(raw)
         candidates, raw = [candidates[i] for i in keep], [raw[i] for i in keep]
         dense = self._similarities(question, [placed[i] for i in keep])
+        if dense is not None and self.weights.cross_script is not None:
+            # A cross-language cosine is compared as the same-language cosine it stands for.
+            offset = self.weights.cross_script_offset
+            dense = [d + offset if values["cross_script"] else d for d, values in zip(dense, raw)]
         best_dense = max(dense) if dense else 0.0
         # Without similarities (no embedder, or it failed) the dense features take their training means: unknown,
         # not "unlike the question".
@@ -273,6 +300,7 @@ class AnswerSelector:
                 values["dense"], values["dense_rel"] = dense[i], dense[i] - best_dense
             else:
                 values["dense"], values["dense_rel"] = unknown["dense"], 0.0
+            values["dense_known"] = float(unknown is None)
             candidate.features = values
             rows.append([values[name] for name in FEATURES])
         return candidates, rows
@@ -284,11 +312,14 @@ class AnswerSelector:
         prefilter = self.weights.prefilter if self.embedder is not None else None
         if prefilter is None or len(raw) <= self.shortlist:
             return list(range(len(raw)))
-        p = prefilter.probabilities(np.asarray([[v[n] for n in FEATURES] for v in raw], dtype=float))
-        order = sorted(range(len(raw)), key=lambda i: -p[i])
-        keep = order[:self.shortlist]
-        crossing = [i for i in order[self.shortlist:] if raw[i]["cross_script"]][:self.cross_script_limit]
-        return sorted(keep + crossing)
+        same = [i for i in range(len(raw)) if not raw[i]["cross_script"]]
+        # Sentences in another script than the question are not judged by terms at all (they share none): they
+        # are kept in passage order, up to `cross_script_limit`.
+        crossing = [i for i in range(len(raw)) if raw[i]["cross_script"]][:self.cross_script_limit]
+        if len(same) > self.shortlist:
+            p = prefilter.probabilities(np.asarray([[raw[i][n] for n in FEATURES] for i in same], dtype=float))
+            same = [same[j] for j in sorted(range(len(same)), key=lambda j: -p[j])[:self.shortlist]]
+        return sorted(same + crossing)
 
     def _similarities(self, question: str, sentences: list[str]) -> list[float] | None:
         """Cosine of question and each sentence (read after its section label); None without an embedder."""

