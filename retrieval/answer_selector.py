@@ -19,6 +19,8 @@ import json
 import logging
 import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -68,6 +70,31 @@ class ScoredSentence:
     probability: float
     features: dict[str, float] = field(default_factory=dict, repr=False)
     kinds: set[str] = field(default_factory=set, repr=False)
+
+
+@dataclass(slots=True, frozen=True)
+class _SentenceView:
+    text: str
+    norm: str
+    terms: frozenset
+    bigrams: frozenset
+    kinds: frozenset
+    placed: str            # the sentence after its section label: what is embedded
+    log_length: float
+    unterminated: float
+    table_row: float
+
+
+@dataclass(slots=True, frozen=True)
+class _PassageView:
+    script: str
+    about: str
+    label_norm: str
+    label_terms: frozenset
+    passage_norm: str
+    passage_terms: frozenset
+    bigrams: frozenset
+    sentences: list        # (order in the hit, _SentenceView), questions left out
 
 
 @dataclass(slots=True)
@@ -152,8 +179,12 @@ def _bigrams(text: str) -> set[str]:
 class AnswerSelector:
     def __init__(self, tokenizer: SparseEncoder, embedder: Embedder | None = None,
                  weights: SelectorWeights | None = None, normaliser: TermNormaliser | None = None,
-                 shortlist: int = 8, cross_script_limit: int = 24):
+                 shortlist: int = 8, cross_script_limit: int = 24, view_cache_size: int = 4096):
         self.shortlist = shortlist
+        self.view_cache_size = view_cache_size
+        self._views: OrderedDict[tuple, _PassageView] = OrderedDict()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # placed sentence → its embedding
+        self._lock = threading.Lock()
         self.cross_script_limit = cross_script_limit
         self.tokenizer = tokenizer
         self.embedder = embedder
@@ -177,6 +208,42 @@ class AnswerSelector:
         terms = [t for t in dict.fromkeys(self.tokenizer.tokenize(normalised_question))
                  if t not in _QUESTION_WORDS and (len(t) > 1 or not t.isascii() or t.isdigit())]
         return {t: table.get(t, median if len(t) > 1 else median / 2) for t in terms}
+
+    # -- per-passage work, once per chunk ---------------------------------------------------------
+    def _view(self, hit: SearchHit) -> "_PassageView":
+        """What the features need of a passage that does not depend on the question (normalised text, terms,
+        bigrams, its sentences and theirs), computed once per chunk and kept (LRU): the same chunks come back
+        question after question, and normalising and tokenising them was most of an answer's time."""
+        key = (hit.chunk_id, hit.text, hit.parent_text, hit.citation.document_name, tuple(hit.citation.heading_path))
+        with self._lock:
+            view = self._views.get(key)
+            if view is not None:
+                self._views.move_to_end(key)
+                return view
+        label = hit.section_label()
+        label_norm = self.normaliser.normalise(label)
+        about = hit.about_text()
+        passage_norm = self.normaliser.normalise(about)
+        label_line = " > ".join(part for part in label.split("\n") if part.strip())
+        sentences = []
+        for order, sentence in enumerate(evidence_sentences(hit)):
+            if sentence.rstrip().endswith(("？", "?")):
+                continue  # a question (an FAQ's own) repeats the query but answers nothing
+            s_norm = self.normaliser.normalise(sentence)
+            sentences.append((order, _SentenceView(
+                sentence, s_norm, frozenset(self.terms(s_norm)), frozenset(_bigrams(s_norm)),
+                frozenset(sentence_kinds(s_norm)), f"{label_line}: {sentence}" if label_line else sentence,
+                math.log1p(len(sentence)),
+                float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)),
+                float(bool(_TABLE_CELL.search(sentence))))))
+        view = _PassageView(majority_script(hit.text), about, label_norm, frozenset(self.terms(label_norm)),
+                            passage_norm, frozenset(self.terms(passage_norm)), frozenset(_bigrams(passage_norm)),
+                            sentences)
+        with self._lock:
+            self._views[key] = view
+            while len(self._views) > self.view_cache_size:
+                self._views.popitem(last=False)
+        return view
 
     # -- scoring ----------------------------------------------------------------------------------
     def score(self, question: str, hits: list[SearchHit]) -> list[ScoredSentence]:
@@ -224,7 +291,8 @@ class AnswerSelector:
         raw: list[dict[str, float]] = []
         placed: list[str] = []
         for rank, hit in enumerate(hits):
-            p_script = majority_script(hit.text)
+            view = self._view(hit)
+            p_script = view.script
             terms_here, bigrams_here = q_terms, q_bigrams
             if q_script != p_script and p_script in comparable:
                 terms_here, bigrams_here = comparable[p_script], comparable_bigrams[p_script]
@@ -233,36 +301,27 @@ class AnswerSelector:
             def cov(found: set[str], text: str) -> float:
                 return coverage(found, text, terms_here, mass_here) if terms_here else 0.0
 
-            label = hit.section_label()
-            label_norm = self.normaliser.normalise(label)
-            passage_norm = self.normaliser.normalise(hit.about_text())
-            passage_terms = self.terms(passage_norm)
-            label_terms = self.terms(label_norm)
-            p_bigrams = _bigrams(passage_norm)
+            label_norm, passage_norm, passage_terms = view.label_norm, view.passage_norm, view.passage_terms
+            label_terms = view.label_terms
             passage_cov = cov(passage_terms, passage_norm)
-            bigram_passage = len(bigrams_here & p_bigrams) / len(bigrams_here) if bigrams_here else 0.0
+            bigram_passage = len(bigrams_here & view.bigrams) / len(bigrams_here) if bigrams_here else 0.0
             phrase = _longest_common_run(q_norm, passage_norm) / max(len(q_norm), 1)
-            violated = float(bool(constraints) and not constraints.met_by(hit.about_text()))
+            violated = float(bool(constraints) and not constraints.met_by(view.about))
             rarest_here = rarest if terms_here is q_terms else (max(terms_here, key=terms_here.get) if terms_here
                                                                   else None)
             rarest_missing = float(rarest_here is not None and rarest_here not in passage_terms
                                    and rarest_here not in passage_norm)
             cross = float(q_script != p_script)
-            label_line = " > ".join(part for part in label.split("\n") if part.strip())
-            for order, sentence in enumerate(evidence_sentences(hit)):
-                if sentence.rstrip().endswith(("？", "?")):
-                    continue  # a question (an FAQ's own) repeats the query but answers nothing
-                s_norm = self.normaliser.normalise(sentence)
-                s_terms = self.terms(s_norm)
-                kinds = sentence_kinds(s_norm)
+            for order, sv in view.sentences:
+                s_norm, s_terms, kinds = sv.norm, sv.terms, sv.kinds
                 asked = q_kinds & kinds
-                candidates.append(ScoredSentence(sentence, rank, order, 0.0, kinds=kinds))
+                candidates.append(ScoredSentence(sv.text, rank, order, 0.0, kinds=set(kinds)))
                 raw.append({
                     "term_cov_sentence": cov(s_terms, s_norm),
                     "term_cov_with_label": cov(s_terms | label_terms, s_norm + "\n" + label_norm),
                     "term_cov_passage": passage_cov,
                     "rarest_term_missing": rarest_missing,
-                    "bigram_cov_sentence": (len(bigrams_here & _bigrams(s_norm)) / len(bigrams_here)
+                    "bigram_cov_sentence": (len(bigrams_here & sv.bigrams) / len(bigrams_here)
                                             if bigrams_here else 0.0),
                     "bigram_cov_passage": bigram_passage,
                     "phrase_passage": phrase,
@@ -271,12 +330,12 @@ class AnswerSelector:
                     "constraint_violated": violated,
                     "first_in_passage": float(order == 0),
                     "passage_rank": rank / max(len(hits) - 1, 1),
-                    "log_length": math.log1p(len(sentence)),
-                    "unterminated": float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)),
-                    "is_table_row": float(bool(_TABLE_CELL.search(sentence))),
+                    "log_length": sv.log_length,
+                    "unterminated": sv.unterminated,
+                    "is_table_row": sv.table_row,
                     "cross_script": cross,
                 })
-                placed.append(f"{label_line}: {sentence}" if label_line else sentence)
+                placed.append(sv.placed)
         if not candidates:
             return [], []
         best_cov = max(r["term_cov_sentence"] for r in raw)
@@ -326,7 +385,17 @@ class AnswerSelector:
         if self.embedder is None or not sentences:
             return None
         try:
-            vectors = np.asarray(self.embedder.embed_passages(sentences))
+            with self._lock:
+                known = {t: self._vectors[t] for t in sentences if t in self._vectors}
+            missing = list(dict.fromkeys(t for t in sentences if t not in known))
+            if missing:
+                fresh = dict(zip(missing, np.asarray(self.embedder.embed_passages(missing))))
+                known.update(fresh)
+                with self._lock:
+                    self._vectors.update(fresh)
+                    while len(self._vectors) > self.view_cache_size * 8:
+                        self._vectors.popitem(last=False)
+            vectors = np.stack([known[t] for t in sentences])
             return [float(c) for c in vectors @ np.asarray(self.embedder.embed_query(question))]
         except Exception:  # an embedding endpoint that is down must not cost the answer: terms still score
             log.warning("answer selection: embedding the evidence sentences failed; scoring by terms only",
