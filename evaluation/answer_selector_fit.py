@@ -280,12 +280,16 @@ def fit_cross_script(x, y, case_index, answerable, embedder, l2: float = 1.0):
 
 
 def refit_cross_script(cases, tokenizer, embedder, weights: SelectorWeights, l2: float = 1.0,
-                       on_progress: Callable[[str, int, int], None] | None = None) -> SelectorWeights:
+                       on_progress: Callable[[str, int, int], None] | None = None,
+                       rows_file: Path | None = None) -> SelectorWeights:
     """Only the script-blind model, on rows computed with the fitted weights' prefilter (the full model and its
     operating point are kept as they are)."""
     x, y, case_index = case_rows(AnswerSelector(tokenizer, embedder, weights), cases,
                                  lambda d, t: on_progress and on_progress("full", d, t))
     answerable = [c[2] for c in cases]
+    if rows_file is not None:  # the rows, to study the fit without computing them again
+        np.savez_compressed(rows_file, x=x, y=y, case_index=case_index, answerable=np.asarray(answerable),
+                            features=np.asarray(FEATURES))
     weights.cross_script, weights.cross_script_offset, meta = fit_cross_script(x, y, case_index, answerable, embedder,
                                                                                 l2)
     weights.meta["cross_script"] = meta

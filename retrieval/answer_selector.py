@@ -51,8 +51,12 @@ DIAGNOSTIC = ("cross_script",)
 # What a sentence in another writing system than the question still has: term and bigram features are blind
 # across scripts (an English question shares no words with a Chinese clause), so a sentence in another script is
 # scored by a second model fitted on these alone (`SelectorWeights.cross_script`), on the same training rows.
+# `rarest_term_missing` is the one term feature kept: across scripts it is read among the question terms that can
+# appear in the passage at all (digits, Latin names, the synonym list's bridges: "car loan" → 汽车贷款), so a
+# passage that lacks the subject the question names in its language still counts against it; a question with
+# no such term has it 0.
 CROSS_SCRIPT_FEATURES = ("dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
-                         "first_in_passage", "passage_rank", "log_length")
+                         "first_in_passage", "passage_rank", "log_length", "rarest_term_missing")
 
 # Words that ask, not words that name what is asked about.
 _QUESTION_WORDS = set("什么 多少 哪些 哪个 哪家 哪里 哪 怎么 怎样 如何 是否 是不是 能否 可以 吗 呢 吧 几 谁 为什么 请问 "

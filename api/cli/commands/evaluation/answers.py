@@ -129,7 +129,9 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
                                                     "retrieval/data/answer_selector.json)"),
                         cross_script_only: bool = typer.Option(False, help="Keep the fitted weights file's full model "
                                                                "and operating point; fit only its script-blind model "
-                                                               "for sentences in another script than the question")):
+                                                               "for sentences in another script than the question"),
+                        rows_output: Path = typer.Option(None, help="With --cross-script-only: also save the feature "
+                                                         "rows (.npz)")):
     """Fit the answer-sentence selector and its answerability operating point on training data."""
     from zhiku.evaluation.answer_selector_fit import (MemoEmbedder, build_cases, fit_selector,
                                                       load_training_sets, refit_cross_script)
@@ -158,7 +160,7 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
         if embedder is None:
             raise typer.BadParameter("--cross-script-only needs the embedding features (--embed)")
         weights = refit_cross_script(cases, tokenizer, embedder, SelectorWeights.load(output or WEIGHTS_FILE), l2,
-                                     progress)
+                                     progress, rows_output)
         curve = weights.meta["cross_script"]["held_out_curve"]
         typer.echo(f"script-blind model; cross-language cosine offset {weights.cross_script_offset:.4f}")
     else:
