@@ -281,12 +281,18 @@ def fit_cross_script(x, y, case_index, answerable, embedder, l2: float = 1.0):
 
 def refit_cross_script(cases, tokenizer, embedder, weights: SelectorWeights, l2: float = 1.0,
                        on_progress: Callable[[str, int, int], None] | None = None,
-                       rows_file: Path | None = None) -> SelectorWeights:
+                       rows_file: Path | None = None, rows_input: Path | None = None) -> SelectorWeights:
     """Only the script-blind model, on rows computed with the fitted weights' prefilter (the full model and its
-    operating point are kept as they are)."""
-    x, y, case_index = case_rows(AnswerSelector(tokenizer, embedder, weights), cases,
-                                 lambda d, t: on_progress and on_progress("full", d, t))
-    answerable = [c[2] for c in cases]
+    operating point are kept as they are), or on rows saved by an earlier run (`rows_input`)."""
+    if rows_input is not None:
+        saved = np.load(rows_input)
+        if list(saved["features"]) != list(FEATURES):
+            raise ValueError(f"{rows_input} holds rows of other features than {FEATURES}")
+        x, y, case_index, answerable = saved["x"], saved["y"], saved["case_index"], list(saved["answerable"])
+    else:
+        x, y, case_index = case_rows(AnswerSelector(tokenizer, embedder, weights), cases,
+                                     lambda d, t: on_progress and on_progress("full", d, t))
+        answerable = [c[2] for c in cases]
     if rows_file is not None:  # the rows, to study the fit without computing them again
         np.savez_compressed(rows_file, x=x, y=y, case_index=case_index, answerable=np.asarray(answerable),
                             features=np.asarray(FEATURES))

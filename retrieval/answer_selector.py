@@ -51,12 +51,13 @@ DIAGNOSTIC = ("cross_script",)
 # What a sentence in another writing system than the question still has: term and bigram features are blind
 # across scripts (an English question shares no words with a Chinese clause), so a sentence in another script is
 # scored by a second model fitted on these alone (`SelectorWeights.cross_script`), on the same training rows.
-# `rarest_term_missing` is the one term feature kept: across scripts it is read among the question terms that can
-# appear in the passage at all (digits, Latin names, the synonym list's bridges: "car loan" → 汽车贷款), so a
-# passage that lacks the subject the question names in its language still counts against it; a question with
-# no such term has it 0.
+# Two passage-level term features are kept: across scripts they are read among the question terms that can appear
+# in the passage at all (digits, Latin names, the synonym list's bridges: "car loan" → 汽车贷款), so a passage about
+# another subject than the one the question names still counts against it. A question with no such term gives no
+# evidence either way: those two features take their training means (unknown, not "absent").
+SUBJECT_FEATURES = ("term_cov_passage", "rarest_term_missing")
 CROSS_SCRIPT_FEATURES = ("dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
-                         "first_in_passage", "passage_rank", "log_length", "rarest_term_missing")
+                         "first_in_passage", "passage_rank", "log_length") + SUBJECT_FEATURES
 
 # Words that ask, not words that name what is asked about.
 _QUESTION_WORDS = set("什么 多少 哪些 哪个 哪家 哪里 哪 怎么 怎样 如何 是否 是不是 能否 可以 吗 呢 吧 几 谁 为什么 请问 "
@@ -265,7 +266,12 @@ class AnswerSelector:
             crossing = np.asarray([bool(c.features.get("cross_script") and c.features.get("dense_known"))
                                    for c in candidates])
             if crossing.any():
-                probabilities = np.where(crossing, blind.probabilities(matrix), probabilities)
+                blind_rows = matrix.copy()
+                unknown = np.asarray([not c.features.get("comparable_terms") for c in candidates])
+                for name in SUBJECT_FEATURES:
+                    column = FEATURES.index(name)
+                    blind_rows[unknown, column] = blind.mean[column]
+                probabilities = np.where(crossing, blind.probabilities(blind_rows), probabilities)
         for candidate, p in zip(candidates, probabilities):
             candidate.probability = float(p)
         return sorted(candidates, key=lambda c: (-c.probability, c.hit_rank, c.order))
@@ -338,6 +344,7 @@ class AnswerSelector:
                     "unterminated": sv.unterminated,
                     "is_table_row": sv.table_row,
                     "cross_script": cross,
+                    "comparable_terms": float(bool(terms_here)),
                 })
                 placed.append(sv.placed)
         if not candidates:

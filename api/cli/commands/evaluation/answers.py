@@ -131,7 +131,9 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
                                                                "and operating point; fit only its script-blind model "
                                                                "for sentences in another script than the question"),
                         rows_output: Path = typer.Option(None, help="With --cross-script-only: also save the feature "
-                                                         "rows (.npz)")):
+                                                         "rows (.npz)"),
+                        rows_input: Path = typer.Option(None, help="With --cross-script-only: fit on rows saved by "
+                                                        "--rows-output instead of computing them")):
     """Fit the answer-sentence selector and its answerability operating point on training data."""
     from zhiku.evaluation.answer_selector_fit import (MemoEmbedder, build_cases, fit_selector,
                                                       load_training_sets, refit_cross_script)
@@ -141,8 +143,9 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
     settings = get_settings()
     tokenizer = build_sparse_encoder(settings.sparse_encoder)
     sets = load_training_sets(train_dir)
-    cases = build_cases(sets, tokenizer.tokenize, questions)
-    prefilter_cases = build_cases(sets, tokenizer.tokenize, prefilter_questions, seed=14)
+    rows_only = cross_script_only and rows_input is not None
+    cases = [] if rows_only else build_cases(sets, tokenizer.tokenize, questions)
+    prefilter_cases = [] if cross_script_only else build_cases(sets, tokenizer.tokenize, prefilter_questions, seed=14)
     embedder = None
     if embed:
         from zhiku.index.factory import build_embedder
@@ -160,7 +163,7 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
         if embedder is None:
             raise typer.BadParameter("--cross-script-only needs the embedding features (--embed)")
         weights = refit_cross_script(cases, tokenizer, embedder, SelectorWeights.load(output or WEIGHTS_FILE), l2,
-                                     progress, rows_output)
+                                     progress, rows_output, rows_input)
         curve = weights.meta["cross_script"]["held_out_curve"]
         typer.echo(f"script-blind model; cross-language cosine offset {weights.cross_script_offset:.4f}")
     else:
