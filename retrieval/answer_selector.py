@@ -32,7 +32,7 @@ from zhiku.index.embedder import Embedder
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
 from zhiku.retrieval.question_constraints import question_constraints
-from zhiku.retrieval.script import majority_script
+from zhiku.retrieval.script import majority_script_by_words
 from zhiku.retrieval.search_hit import SearchHit
 from zhiku.retrieval.term_normaliser import TermNormaliser, default_normaliser
 
@@ -241,7 +241,7 @@ class AnswerSelector:
                 math.log1p(len(sentence)),
                 float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)),
                 float(bool(_TABLE_CELL.search(sentence))))))
-        view = _PassageView(majority_script(hit.text), about, label_norm, frozenset(self.terms(label_norm)),
+        view = _PassageView(majority_script_by_words(hit.text), about, label_norm, frozenset(self.terms(label_norm)),
                             passage_norm, frozenset(self.terms(passage_norm)), frozenset(_bigrams(passage_norm)),
                             sentences)
         with self._lock:
@@ -283,7 +283,7 @@ class AnswerSelector:
         q_bigrams = _bigrams(q_norm)
         q_kinds = question_kinds(q_norm)
         constraints = question_constraints(question)
-        q_script = majority_script(question)
+        q_script = majority_script_by_words(question)
         rarest = max(q_terms, key=q_terms.get) if q_terms else None
 
         def coverage(found: set[str], text: str, terms: dict[str, float] = q_terms, mass: float = q_mass) -> float:
