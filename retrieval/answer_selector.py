@@ -32,7 +32,7 @@ from zhiku.index.embedder import Embedder
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
 from zhiku.retrieval.question_constraints import question_constraints
-from zhiku.retrieval.script import majority_script_by_words
+from zhiku.retrieval.script import majority_script, majority_script_by_words
 from zhiku.retrieval.search_hit import SearchHit
 from zhiku.retrieval.term_normaliser import TermNormaliser, default_normaliser
 
@@ -92,7 +92,8 @@ class _SentenceView:
 
 @dataclass(slots=True, frozen=True)
 class _PassageView:
-    script: str
+    script: str            # by letters: which question terms can match at all (as retrieval counts it)
+    language: str          # by words: is it written in another language than the question
     about: str
     label_norm: str
     label_terms: frozenset
@@ -241,7 +242,7 @@ class AnswerSelector:
                 math.log1p(len(sentence)),
                 float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)),
                 float(bool(_TABLE_CELL.search(sentence))))))
-        view = _PassageView(majority_script_by_words(hit.text), about, label_norm, frozenset(self.terms(label_norm)),
+        view = _PassageView(majority_script(hit.text), majority_script_by_words(hit.text), about, label_norm, frozenset(self.terms(label_norm)),
                             passage_norm, frozenset(self.terms(passage_norm)), frozenset(_bigrams(passage_norm)),
                             sentences)
         with self._lock:
@@ -263,7 +264,7 @@ class AnswerSelector:
         blind = self.weights.cross_script
         if blind is not None:
             # Only with similarities: without them nothing but the answer kind would judge such a sentence.
-            crossing = np.asarray([bool(c.features.get("cross_script") and c.features.get("dense_known"))
+            crossing = np.asarray([bool(c.features.get("cross_language") and c.features.get("dense_known"))
                                    for c in candidates])
             if crossing.any():
                 blind_rows = matrix.copy()
@@ -283,7 +284,8 @@ class AnswerSelector:
         q_bigrams = _bigrams(q_norm)
         q_kinds = question_kinds(q_norm)
         constraints = question_constraints(question)
-        q_script = majority_script_by_words(question)
+        q_script = majority_script(question)
+        q_language = majority_script_by_words(question)
         rarest = max(q_terms, key=q_terms.get) if q_terms else None
 
         def coverage(found: set[str], text: str, terms: dict[str, float] = q_terms, mass: float = q_mass) -> float:
@@ -322,6 +324,9 @@ class AnswerSelector:
             rarest_missing = float(rarest_here is not None and rarest_here not in passage_terms
                                    and rarest_here not in passage_norm)
             cross = float(q_script != p_script)
+            # Another language, not only another script by letter count ("El Torito由谁主导设计？" is Chinese):
+            # these sentences go to the script-blind model.
+            other_language = float(bool(cross) and q_language != view.language)
             for order, sv in view.sentences:
                 s_norm, s_terms, kinds = sv.norm, sv.terms, sv.kinds
                 asked = q_kinds & kinds
@@ -344,6 +349,7 @@ class AnswerSelector:
                     "unterminated": sv.unterminated,
                     "is_table_row": sv.table_row,
                     "cross_script": cross,
+                    "cross_language": other_language,
                     "comparable_terms": float(bool(terms_here)),
                 })
                 placed.append(sv.placed)
@@ -359,7 +365,7 @@ class AnswerSelector:
         if dense is not None and self.weights.cross_script is not None:
             # A cross-language cosine is compared as the same-language cosine it stands for.
             offset = self.weights.cross_script_offset
-            dense = [d + offset if values["cross_script"] else d for d, values in zip(dense, raw)]
+            dense = [d + offset if values["cross_language"] else d for d, values in zip(dense, raw)]
         best_dense = max(dense) if dense else 0.0
         # Without similarities (no embedder, or it failed) the dense features take their training means: unknown,
         # not "unlike the question".
@@ -382,14 +388,17 @@ class AnswerSelector:
         prefilter = self.weights.prefilter if self.embedder is not None else None
         if prefilter is None or len(raw) <= self.shortlist:
             return list(range(len(raw)))
-        same = [i for i in range(len(raw)) if not raw[i]["cross_script"]]
-        # Sentences in another script than the question are not judged by terms at all (they share none): they
-        # are kept in passage order, up to `cross_script_limit`.
-        crossing = [i for i in range(len(raw)) if raw[i]["cross_script"]][:self.cross_script_limit]
-        if len(same) > self.shortlist:
-            p = prefilter.probabilities(np.asarray([[raw[i][n] for n in FEATURES] for i in same], dtype=float))
-            same = [same[j] for j in sorted(range(len(same)), key=lambda j: -p[j])[:self.shortlist]]
-        return sorted(same + crossing)
+        # Sentences in another language than the question are not judged by terms at all (they share none): they
+        # are kept in passage order, up to `cross_script_limit`. The rest as before: the best `shortlist` by the
+        # prefilter, then those in another script by letter count (terms see them only in part).
+        language = [i for i in range(len(raw)) if raw[i]["cross_language"]][:self.cross_script_limit]
+        rest = [i for i in range(len(raw)) if not raw[i]["cross_language"]]
+        if len(rest) > self.shortlist:
+            p = prefilter.probabilities(np.asarray([[raw[i][n] for n in FEATURES] for i in rest], dtype=float))
+            order = [rest[j] for j in sorted(range(len(rest)), key=lambda j: -p[j])]
+            rest = order[:self.shortlist] + [i for i in order[self.shortlist:]
+                                             if raw[i]["cross_script"]][:self.cross_script_limit]
+        return sorted(language + rest)
 
     def _similarities(self, question: str, sentences: list[str]) -> list[float] | None:
         """Cosine of question and each sentence (read after its section label); None without an embedder."""
