@@ -143,3 +143,20 @@ def test_without_similarities_a_sentence_in_another_script_is_not_scored_by_the_
     without_blind = dataclasses.replace(SelectorWeights.load(), cross_script=None)
     assert ExtractiveAnswerer(TOKENIZER).answer(question, [faq]) == \
         ExtractiveAnswerer(TOKENIZER, weights=without_blind).answer(question, [faq])
+
+
+def test_a_chinese_question_naming_something_in_latin_letters_is_not_cross_language(answerer):
+    """"El Torito由谁主导设计？" has more Latin letters than Chinese characters but is a Chinese question: its
+    Chinese evidence is scored by the full model (terms match), not the script-blind one."""
+    import dataclasses
+
+    from zhiku.retrieval.script import majority_script, majority_script_by_words
+
+    question = "El Torito由谁主导设计？"
+    assert majority_script(question) == "latin" and majority_script_by_words(question) == "cjk"
+    assert majority_script_by_words("Which phone number do I call to report a lost credit card?") == "latin"
+    hit = _hit("El Torito可开机光碟规格是ISO 9660光碟规格的扩充。它由IBM的Stan Merkin和Phoenix的Curtis Stevens"
+               "主导设计，1995年1月发布。", 0, "El Torito.md", ["规格"])
+    without_blind = dataclasses.replace(SelectorWeights.load(), cross_script=None)
+    assert answerer.answer(question, [hit]) == \
+        ExtractiveAnswerer(TOKENIZER, answerer.selector.embedder, weights=without_blind).answer(question, [hit])
