@@ -157,7 +157,8 @@ class Runtime:
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(self.sparse, self.embedder, min_confidence=self.settings.answer_min_confidence,
-                                  max_sentences=self.settings.answer_max_sentences)
+                                  max_sentences=self.settings.answer_max_sentences,
+                                  support_ratio=self.settings.answer_support_ratio)
 
     # -- answers -----------------------------------------------------------------------------
     @cached_property

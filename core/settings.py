@@ -208,9 +208,14 @@ class Settings(BaseSettings):
         "are kept; costs n - 1 extra generations before the first sentence. 1 = off.")
     answer_consistency_temperature: float = Field(0.7, ge=0, le=2, description="Sampling temperature of the "
                                                   "consistency check's further samples.")
-    answer_max_sentences: int = Field(2, ge=1, le=5, description="Extractive mode: the answering sentence plus at "
+    answer_max_sentences: int = Field(3, ge=1, le=5, description="Extractive mode: the answering sentence plus at "
                                       "most this many minus one sentences that add to it (nearly as likely, "
                                       "no repeats).")
+    answer_support_ratio: float = Field(0.4, gt=0, le=1, description="Extractive mode: a sentence after the "
+                                        "answering one is quoted only when its fitted probability of stating the "
+                                        "answer is at least this share of the best sentence's (and it is not a "
+                                        "repeat). Lower quotes more sentences: contains-gold up, conciseness down "
+                                        "(trade-off in docs/benchmarks.md).")
     grounding_action: Literal["remove", "flag"] = Field(
         "remove", description="What the grounding check does with a generated sentence whose citations do not "
         "support it: remove it from the answer, or keep it marked as unsupported.")

@@ -480,6 +480,7 @@ def answer_settings(settings, service, evidence: int, modes: list[str], llm_labe
         "grounding_min_support": settings.grounding_min_support, "grounding_action": settings.grounding_action,
         "sparse_encoder": settings.sparse_encoder,
         "extractive": {"max_sentences": service.extractive.max_sentences,
+                       "support_ratio": service.extractive.support_ratio,
                        "selector": service.extractive.selector.weights.meta.get("fitted_on", "")},
     }
     if "llm" in modes:

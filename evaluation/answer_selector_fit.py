@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from zhiku.evaluation.answer_eval import Bm25, contains_any
-from zhiku.retrieval.answer_selector import FEATURES, AnswerSelector, SelectorWeights
+from zhiku.retrieval.answer_selector import CROSS_SCRIPT_FEATURES, FEATURES, AnswerSelector, SelectorWeights
 from zhiku.retrieval.search_hit import Citation, SearchHit, StageScores
 
 SEED = 13
@@ -212,8 +212,91 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
     # The final weights use every question.
     coef, intercept, mean, scale = fit_logistic(x, y, l2)
     weights = SelectorWeights(tuple(FEATURES), mean, scale, coef, intercept, threshold, prefilter=prefilter)
+    if embedder is not None:
+        weights.cross_script, weights.cross_script_offset, cross_meta = fit_cross_script(x, y, case_index, answerable,
+                                                                                          embedder, l2)
+    else:
+        cross_meta = None
     weights.meta = {"fitted_on": "../shared/train: DRCD dev+test (OpenCC t2s), CMRC 2018 trial",
                     "cases": len(cases), "sentences": int(len(y)), "positive_sentences": int(y.sum()),
                     "embeddings": embedder is not None, "l2": l2, "keep_answered": keep_answered,
                     "held_out_curve": curve}
+    if cross_meta:
+        weights.meta["cross_script"] = cross_meta
     return weights, curve
+
+
+def fit_blind(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> SelectorWeights:
+    """The script-blind model: a logistic regression on CROSS_SCRIPT_FEATURES alone (the other features weigh
+    nothing), so a sentence in another script than the question is scored without the term features it cannot
+    have."""
+    columns = [FEATURES.index(name) for name in CROSS_SCRIPT_FEATURES]
+    coef, intercept, mean, scale = fit_logistic(x[:, columns], y, l2)
+    full = {name: np.zeros(len(FEATURES)) for name in ("coef", "mean")}
+    full_scale = np.ones(len(FEATURES))
+    full["coef"][columns], full["mean"][columns], full_scale[columns] = coef, mean, scale
+    return SelectorWeights(tuple(FEATURES), full["mean"], full_scale, full["coef"], intercept, 0.0)
+
+
+def cross_language_offset(embedder) -> tuple[float, int]:
+    """How much lower an English text's cosine with a Chinese passage sits than a Chinese text's, measured on the
+    bank synonym list (retrieval/data/bank_synonyms.tsv, project data): for each line's English term and a
+    Chinese term of the same line as queries, against the canonical Chinese terms of every *other* line as
+    passages (unrelated pairs: the script's baseline, not the meaning). Returns (offset, lines used)."""
+    from zhiku.retrieval.term_normaliser import SYNONYMS_FILE
+
+    chinese, english = [], []
+    for line in SYNONYMS_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        terms = [t.strip() for t in line.split("\t") if t.strip()]
+        zh = [t for t in terms if not t.isascii()]
+        en = [t for t in terms if t.isascii()]
+        if zh and en:
+            chinese.append(zh[0])
+            english.append(en[0])
+    if len(chinese) < 5:
+        return 0.0, len(chinese)
+    passages = np.asarray(embedder.embed_passages(chinese))
+    zh_queries = np.stack([np.asarray(embedder.embed_query(t)) for t in chinese])
+    en_queries = np.stack([np.asarray(embedder.embed_query(t)) for t in english])
+    unrelated = ~np.eye(len(chinese), dtype=bool)
+    offset = float((zh_queries @ passages.T)[unrelated].mean() - (en_queries @ passages.T)[unrelated].mean())
+    return offset, len(chinese)
+
+
+def fit_cross_script(x, y, case_index, answerable, embedder, l2: float = 1.0):
+    """The script-blind model (fitted on every row; its held-out curve on the same 4:1 split as the full model)
+    and the cross-language cosine offset. Returns (model, offset, meta)."""
+    held_out = (case_index // 2) % 5 == 0
+    probe = fit_blind(x[~held_out], y[~held_out], l2)
+    curve = tradeoff(probe.probabilities(x[held_out]), y[held_out], case_index[held_out], answerable, THRESHOLDS)
+    blind = fit_blind(x, y, l2)
+    offset, lines = cross_language_offset(embedder)
+    meta = {"features": list(CROSS_SCRIPT_FEATURES), "held_out_curve": curve,
+            "offset_measured_on": f"bank_synonyms.tsv, {lines} lines: mean cosine of Chinese vs English terms "
+                                  "with the other lines' Chinese terms"}
+    return blind, offset, meta
+
+
+def refit_cross_script(cases, tokenizer, embedder, weights: SelectorWeights, l2: float = 1.0,
+                       on_progress: Callable[[str, int, int], None] | None = None,
+                       rows_file: Path | None = None, rows_input: Path | None = None) -> SelectorWeights:
+    """Only the script-blind model, on rows computed with the fitted weights' prefilter (the full model and its
+    operating point are kept as they are), or on rows saved by an earlier run (`rows_input`)."""
+    if rows_input is not None:
+        saved = np.load(rows_input)
+        if list(saved["features"]) != list(FEATURES):
+            raise ValueError(f"{rows_input} holds rows of other features than {FEATURES}")
+        x, y, case_index, answerable = saved["x"], saved["y"], saved["case_index"], list(saved["answerable"])
+    else:
+        x, y, case_index = case_rows(AnswerSelector(tokenizer, embedder, weights), cases,
+                                     lambda d, t: on_progress and on_progress("full", d, t))
+        answerable = [c[2] for c in cases]
+    if rows_file is not None:  # the rows, to study the fit without computing them again
+        np.savez_compressed(rows_file, x=x, y=y, case_index=case_index, answerable=np.asarray(answerable),
+                            features=np.asarray(FEATURES))
+    weights.cross_script, weights.cross_script_offset, meta = fit_cross_script(x, y, case_index, answerable, embedder,
+                                                                                l2)
+    weights.meta["cross_script"] = meta
+    return weights

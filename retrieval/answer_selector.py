@@ -19,6 +19,8 @@ import json
 import logging
 import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +32,7 @@ from zhiku.index.embedder import Embedder
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
 from zhiku.retrieval.question_constraints import question_constraints
-from zhiku.retrieval.script import majority_script
+from zhiku.retrieval.script import majority_script, majority_script_by_words
 from zhiku.retrieval.search_hit import SearchHit
 from zhiku.retrieval.term_normaliser import TermNormaliser, default_normaliser
 
@@ -46,6 +48,16 @@ FEATURES = (
 )
 # Computed for diagnostics but not weighted: the training data has no cross-language pairs to learn it from.
 DIAGNOSTIC = ("cross_script",)
+# What a sentence in another writing system than the question still has: term and bigram features are blind
+# across scripts (an English question shares no words with a Chinese clause), so a sentence in another script is
+# scored by a second model fitted on these alone (`SelectorWeights.cross_script`), on the same training rows.
+# Two passage-level term features are kept: across scripts they are read among the question terms that can appear
+# in the passage at all (digits, Latin names, the synonym list's bridges: "car loan" → 汽车贷款), so a passage about
+# another subject than the one the question names still counts against it. A question with no such term gives no
+# evidence either way: those two features take their training means (unknown, not "absent").
+SUBJECT_FEATURES = ("term_cov_passage", "rarest_term_missing")
+CROSS_SCRIPT_FEATURES = ("dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
+                         "first_in_passage", "passage_rank", "log_length") + SUBJECT_FEATURES
 
 # Words that ask, not words that name what is asked about.
 _QUESTION_WORDS = set("什么 多少 哪些 哪个 哪家 哪里 哪 怎么 怎样 如何 是否 是不是 能否 可以 吗 呢 吧 几 谁 为什么 请问 "
@@ -65,6 +77,32 @@ class ScoredSentence:
     kinds: set[str] = field(default_factory=set, repr=False)
 
 
+@dataclass(slots=True, frozen=True)
+class _SentenceView:
+    text: str
+    norm: str
+    terms: frozenset
+    bigrams: frozenset
+    kinds: frozenset
+    placed: str            # the sentence after its section label: what is embedded
+    log_length: float
+    unterminated: float
+    table_row: float
+
+
+@dataclass(slots=True, frozen=True)
+class _PassageView:
+    script: str            # by letters: which question terms can match at all (as retrieval counts it)
+    language: str          # by words: is it written in another language than the question
+    about: str
+    label_norm: str
+    label_terms: frozenset
+    passage_norm: str
+    passage_terms: frozenset
+    bigrams: frozenset
+    sentences: list        # (order in the hit, _SentenceView), questions left out
+
+
 @dataclass(slots=True)
 class SelectorWeights:
     features: tuple[str, ...]
@@ -75,6 +113,11 @@ class SelectorWeights:
     threshold: float       # the operating point: answer when the best sentence's probability reaches it
     meta: dict = field(default_factory=dict)
     prefilter: "SelectorWeights | None" = None  # terms-only model that picks the sentences worth embedding
+    # The script-blind model for sentences in another script than the question (CROSS_SCRIPT_FEATURES only), and
+    # how much lower a cross-language cosine sits than a same-language one (added to such a sentence's similarity
+    # before it is compared with the others; measured by the fit, see meta).
+    cross_script: "SelectorWeights | None" = None
+    cross_script_offset: float = 0.0
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> "SelectorWeights":
@@ -87,7 +130,9 @@ class SelectorWeights:
                    np.asarray([data["scale"].get(n, 1.0) for n in names]),
                    np.asarray([data["coef"].get(n, 0.0) for n in names]), float(data["intercept"]),
                    float(data["threshold"]), data.get("meta", {}),
-                   cls.from_dict(data["prefilter"]) if data.get("prefilter") else None)
+                   cls.from_dict(data["prefilter"]) if data.get("prefilter") else None,
+                   cls.from_dict(data["cross_script"]) if data.get("cross_script") else None,
+                   float(data.get("cross_script_offset", 0.0)))
 
     def to_dict(self) -> dict:
         out = {"features": list(self.features),
@@ -97,6 +142,9 @@ class SelectorWeights:
                "intercept": round(self.intercept, 5), "threshold": round(self.threshold, 4), "meta": self.meta}
         if self.prefilter is not None:
             out["prefilter"] = self.prefilter.to_dict()
+        if self.cross_script is not None:
+            out["cross_script"] = self.cross_script.to_dict()
+            out["cross_script_offset"] = round(self.cross_script_offset, 5)
         return out
 
     def to_json(self) -> str:
@@ -137,8 +185,12 @@ def _bigrams(text: str) -> set[str]:
 class AnswerSelector:
     def __init__(self, tokenizer: SparseEncoder, embedder: Embedder | None = None,
                  weights: SelectorWeights | None = None, normaliser: TermNormaliser | None = None,
-                 shortlist: int = 8, cross_script_limit: int = 24):
+                 shortlist: int = 8, cross_script_limit: int = 24, view_cache_size: int = 4096):
         self.shortlist = shortlist
+        self.view_cache_size = view_cache_size
+        self._views: OrderedDict[tuple, _PassageView] = OrderedDict()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # placed sentence → its embedding
+        self._lock = threading.Lock()
         self.cross_script_limit = cross_script_limit
         self.tokenizer = tokenizer
         self.embedder = embedder
@@ -163,6 +215,42 @@ class AnswerSelector:
                  if t not in _QUESTION_WORDS and (len(t) > 1 or not t.isascii() or t.isdigit())]
         return {t: table.get(t, median if len(t) > 1 else median / 2) for t in terms}
 
+    # -- per-passage work, once per chunk ---------------------------------------------------------
+    def _view(self, hit: SearchHit) -> "_PassageView":
+        """What the features need of a passage that does not depend on the question (normalised text, terms,
+        bigrams, its sentences and theirs), computed once per chunk and kept (LRU): the same chunks come back
+        question after question, and normalising and tokenising them was most of an answer's time."""
+        key = (hit.chunk_id, hit.text, hit.parent_text, hit.citation.document_name, tuple(hit.citation.heading_path))
+        with self._lock:
+            view = self._views.get(key)
+            if view is not None:
+                self._views.move_to_end(key)
+                return view
+        label = hit.section_label()
+        label_norm = self.normaliser.normalise(label)
+        about = hit.about_text()
+        passage_norm = self.normaliser.normalise(about)
+        label_line = " > ".join(part for part in label.split("\n") if part.strip())
+        sentences = []
+        for order, sentence in enumerate(evidence_sentences(hit)):
+            if sentence.rstrip().endswith(("？", "?")):
+                continue  # a question (an FAQ's own) repeats the query but answers nothing
+            s_norm = self.normaliser.normalise(sentence)
+            sentences.append((order, _SentenceView(
+                sentence, s_norm, frozenset(self.terms(s_norm)), frozenset(_bigrams(s_norm)),
+                frozenset(sentence_kinds(s_norm)), f"{label_line}: {sentence}" if label_line else sentence,
+                math.log1p(len(sentence)),
+                float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)),
+                float(bool(_TABLE_CELL.search(sentence))))))
+        view = _PassageView(majority_script(hit.text), majority_script_by_words(hit.text), about, label_norm, frozenset(self.terms(label_norm)),
+                            passage_norm, frozenset(self.terms(passage_norm)), frozenset(_bigrams(passage_norm)),
+                            sentences)
+        with self._lock:
+            self._views[key] = view
+            while len(self._views) > self.view_cache_size:
+                self._views.popitem(last=False)
+        return view
+
     # -- scoring ----------------------------------------------------------------------------------
     def score(self, question: str, hits: list[SearchHit]) -> list[ScoredSentence]:
         """Every sentence of the evidence with its probability of stating the answer, best first."""
@@ -171,7 +259,20 @@ class AnswerSelector:
         candidates, rows = self.feature_rows(question, hits)
         if not candidates:
             return []
-        probabilities = self.weights.probabilities(np.asarray(rows, dtype=float))
+        matrix = np.asarray(rows, dtype=float)
+        probabilities = self.weights.probabilities(matrix)
+        blind = self.weights.cross_script
+        if blind is not None:
+            # Only with similarities: without them nothing but the answer kind would judge such a sentence.
+            crossing = np.asarray([bool(c.features.get("cross_language") and c.features.get("dense_known"))
+                                   for c in candidates])
+            if crossing.any():
+                blind_rows = matrix.copy()
+                unknown = np.asarray([not c.features.get("comparable_terms") for c in candidates])
+                for name in SUBJECT_FEATURES:
+                    column = FEATURES.index(name)
+                    blind_rows[unknown, column] = blind.mean[column]
+                probabilities = np.where(crossing, blind.probabilities(blind_rows), probabilities)
         for candidate, p in zip(candidates, probabilities):
             candidate.probability = float(p)
         return sorted(candidates, key=lambda c: (-c.probability, c.hit_rank, c.order))
@@ -184,6 +285,7 @@ class AnswerSelector:
         q_kinds = question_kinds(q_norm)
         constraints = question_constraints(question)
         q_script = majority_script(question)
+        q_language = majority_script_by_words(question)
         rarest = max(q_terms, key=q_terms.get) if q_terms else None
 
         def coverage(found: set[str], text: str, terms: dict[str, float] = q_terms, mass: float = q_mass) -> float:
@@ -201,7 +303,8 @@ class AnswerSelector:
         raw: list[dict[str, float]] = []
         placed: list[str] = []
         for rank, hit in enumerate(hits):
-            p_script = majority_script(hit.text)
+            view = self._view(hit)
+            p_script = view.script
             terms_here, bigrams_here = q_terms, q_bigrams
             if q_script != p_script and p_script in comparable:
                 terms_here, bigrams_here = comparable[p_script], comparable_bigrams[p_script]
@@ -210,36 +313,30 @@ class AnswerSelector:
             def cov(found: set[str], text: str) -> float:
                 return coverage(found, text, terms_here, mass_here) if terms_here else 0.0
 
-            label = hit.section_label()
-            label_norm = self.normaliser.normalise(label)
-            passage_norm = self.normaliser.normalise(hit.about_text())
-            passage_terms = self.terms(passage_norm)
-            label_terms = self.terms(label_norm)
-            p_bigrams = _bigrams(passage_norm)
+            label_norm, passage_norm, passage_terms = view.label_norm, view.passage_norm, view.passage_terms
+            label_terms = view.label_terms
             passage_cov = cov(passage_terms, passage_norm)
-            bigram_passage = len(bigrams_here & p_bigrams) / len(bigrams_here) if bigrams_here else 0.0
+            bigram_passage = len(bigrams_here & view.bigrams) / len(bigrams_here) if bigrams_here else 0.0
             phrase = _longest_common_run(q_norm, passage_norm) / max(len(q_norm), 1)
-            violated = float(bool(constraints) and not constraints.met_by(hit.about_text()))
+            violated = float(bool(constraints) and not constraints.met_by(view.about))
             rarest_here = rarest if terms_here is q_terms else (max(terms_here, key=terms_here.get) if terms_here
                                                                   else None)
             rarest_missing = float(rarest_here is not None and rarest_here not in passage_terms
                                    and rarest_here not in passage_norm)
             cross = float(q_script != p_script)
-            label_line = " > ".join(part for part in label.split("\n") if part.strip())
-            for order, sentence in enumerate(evidence_sentences(hit)):
-                if sentence.rstrip().endswith(("？", "?")):
-                    continue  # a question (an FAQ's own) repeats the query but answers nothing
-                s_norm = self.normaliser.normalise(sentence)
-                s_terms = self.terms(s_norm)
-                kinds = sentence_kinds(s_norm)
+            # Another language, not only another script by letter count ("El Torito由谁主导设计？" is Chinese):
+            # these sentences go to the script-blind model.
+            other_language = float(bool(cross) and q_language != view.language)
+            for order, sv in view.sentences:
+                s_norm, s_terms, kinds = sv.norm, sv.terms, sv.kinds
                 asked = q_kinds & kinds
-                candidates.append(ScoredSentence(sentence, rank, order, 0.0, kinds=kinds))
+                candidates.append(ScoredSentence(sv.text, rank, order, 0.0, kinds=set(kinds)))
                 raw.append({
                     "term_cov_sentence": cov(s_terms, s_norm),
                     "term_cov_with_label": cov(s_terms | label_terms, s_norm + "\n" + label_norm),
                     "term_cov_passage": passage_cov,
                     "rarest_term_missing": rarest_missing,
-                    "bigram_cov_sentence": (len(bigrams_here & _bigrams(s_norm)) / len(bigrams_here)
+                    "bigram_cov_sentence": (len(bigrams_here & sv.bigrams) / len(bigrams_here)
                                             if bigrams_here else 0.0),
                     "bigram_cov_passage": bigram_passage,
                     "phrase_passage": phrase,
@@ -248,12 +345,14 @@ class AnswerSelector:
                     "constraint_violated": violated,
                     "first_in_passage": float(order == 0),
                     "passage_rank": rank / max(len(hits) - 1, 1),
-                    "log_length": math.log1p(len(sentence)),
-                    "unterminated": float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)),
-                    "is_table_row": float(bool(_TABLE_CELL.search(sentence))),
+                    "log_length": sv.log_length,
+                    "unterminated": sv.unterminated,
+                    "is_table_row": sv.table_row,
                     "cross_script": cross,
+                    "cross_language": other_language,
+                    "comparable_terms": float(bool(terms_here)),
                 })
-                placed.append(f"{label_line}: {sentence}" if label_line else sentence)
+                placed.append(sv.placed)
         if not candidates:
             return [], []
         best_cov = max(r["term_cov_sentence"] for r in raw)
@@ -263,6 +362,10 @@ class AnswerSelector:
         keep = self._shortlist(raw)
         candidates, raw = [candidates[i] for i in keep], [raw[i] for i in keep]
         dense = self._similarities(question, [placed[i] for i in keep])
+        if dense is not None and self.weights.cross_script is not None:
+            # A cross-language cosine is compared as the same-language cosine it stands for.
+            offset = self.weights.cross_script_offset
+            dense = [d + offset if values["cross_language"] else d for d, values in zip(dense, raw)]
         best_dense = max(dense) if dense else 0.0
         # Without similarities (no embedder, or it failed) the dense features take their training means: unknown,
         # not "unlike the question".
@@ -273,6 +376,7 @@ class AnswerSelector:
                 values["dense"], values["dense_rel"] = dense[i], dense[i] - best_dense
             else:
                 values["dense"], values["dense_rel"] = unknown["dense"], 0.0
+            values["dense_known"] = float(unknown is None)
             candidate.features = values
             rows.append([values[name] for name in FEATURES])
         return candidates, rows
@@ -284,18 +388,34 @@ class AnswerSelector:
         prefilter = self.weights.prefilter if self.embedder is not None else None
         if prefilter is None or len(raw) <= self.shortlist:
             return list(range(len(raw)))
-        p = prefilter.probabilities(np.asarray([[v[n] for n in FEATURES] for v in raw], dtype=float))
-        order = sorted(range(len(raw)), key=lambda i: -p[i])
-        keep = order[:self.shortlist]
-        crossing = [i for i in order[self.shortlist:] if raw[i]["cross_script"]][:self.cross_script_limit]
-        return sorted(keep + crossing)
+        # Sentences in another language than the question are not judged by terms at all (they share none): they
+        # are kept in passage order, up to `cross_script_limit`. The rest as before: the best `shortlist` by the
+        # prefilter, then those in another script by letter count (terms see them only in part).
+        language = [i for i in range(len(raw)) if raw[i]["cross_language"]][:self.cross_script_limit]
+        rest = [i for i in range(len(raw)) if not raw[i]["cross_language"]]
+        if len(rest) > self.shortlist:
+            p = prefilter.probabilities(np.asarray([[raw[i][n] for n in FEATURES] for i in rest], dtype=float))
+            order = [rest[j] for j in sorted(range(len(rest)), key=lambda j: -p[j])]
+            rest = order[:self.shortlist] + [i for i in order[self.shortlist:]
+                                             if raw[i]["cross_script"]][:self.cross_script_limit]
+        return sorted(language + rest)
 
     def _similarities(self, question: str, sentences: list[str]) -> list[float] | None:
         """Cosine of question and each sentence (read after its section label); None without an embedder."""
         if self.embedder is None or not sentences:
             return None
         try:
-            vectors = np.asarray(self.embedder.embed_passages(sentences))
+            with self._lock:
+                known = {t: self._vectors[t] for t in sentences if t in self._vectors}
+            missing = list(dict.fromkeys(t for t in sentences if t not in known))
+            if missing:
+                fresh = dict(zip(missing, np.asarray(self.embedder.embed_passages(missing))))
+                known.update(fresh)
+                with self._lock:
+                    self._vectors.update(fresh)
+                    while len(self._vectors) > self.view_cache_size * 8:
+                        self._vectors.popitem(last=False)
+            vectors = np.stack([known[t] for t in sentences])
             return [float(c) for c in vectors @ np.asarray(self.embedder.embed_query(question))]
         except Exception:  # an embedding endpoint that is down must not cost the answer: terms still score
             log.warning("answer selection: embedding the evidence sentences failed; scoring by terms only",

@@ -8,6 +8,8 @@ dev sets (docs/benchmarks.md). Fast: pure Python over ≤ rerank_top_n short tex
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -37,26 +39,46 @@ def _bigrams(text: str) -> set[str]:
 class FeatureReranker:
     name = "feature"
 
-    def __init__(self, tokenizer: SparseEncoder, weights: FeatureWeights | None = None):
+    def __init__(self, tokenizer: SparseEncoder, weights: FeatureWeights | None = None, cache_size: int = 4096):
         self.tokenizer = tokenizer
         self.weights = weights or FeatureWeights()
+        # A passage's bigrams, terms and folded text, kept per text (LRU): the same chunks are candidates
+        # question after question, and segmenting them again was most of this stage's time.
+        self.cache_size = cache_size
+        self._passages: OrderedDict[str, tuple[frozenset, list[str], frozenset, str]] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def features(self, query: str, text: str) -> dict[str, float]:
+    def _passage(self, text: str) -> tuple[frozenset, list[str], frozenset, str]:
+        with self._lock:
+            found = self._passages.get(text)
+            if found is not None:
+                self._passages.move_to_end(text)
+                return found
+        terms = self.tokenizer.tokenize(text)
+        found = (frozenset(_bigrams(text)), terms, frozenset(terms), _normalise(text))
+        with self._lock:
+            self._passages[text] = found
+            while len(self._passages) > self.cache_size:
+                self._passages.popitem(last=False)
+        return found
+
+    def features(self, query: str, text: str, q_terms: list[str] | None = None) -> dict[str, float]:
         q_bigrams = _bigrams(query)
-        p_bigrams = _bigrams(text)
+        p_bigrams, p_terms, p_term_set, p_folded = self._passage(text)
         bigram_coverage = len(q_bigrams & p_bigrams) / len(q_bigrams) if q_bigrams else 0.0
-        q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
-        p_terms = self.tokenizer.tokenize(text)
-        present = set(q_terms) & set(p_terms)
+        if q_terms is None:
+            q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
+        present = set(q_terms) & p_term_set
         term_coverage = len(present) / len(q_terms) if q_terms else 0.0
         return {"bigram_coverage": bigram_coverage, "term_coverage": term_coverage,
-                "proximity": _proximity(p_terms, present), "phrase": _phrase(query, text)}
+                "proximity": _proximity(p_terms, present), "phrase": _phrase(query, text, p_folded)}
 
     def feature_rows(self, query: str, candidates: list[RerankCandidate]) -> list[dict[str, float]]:
         """Features of each candidate as scored: across scripts, where term features cannot see,
         the candidate's normalised dense similarity stands in for each of them."""
         dense_norm = _min_max([c.dense for c in candidates])
-        return [self.features(query, c.text) if c.lexically_comparable else dict.fromkeys(FEATURES, stand_in)
+        q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
+        return [self.features(query, c.text, q_terms) if c.lexically_comparable else dict.fromkeys(FEATURES, stand_in)
                 for c, stand_in in zip(candidates, dense_norm)]
 
     @staticmethod
@@ -80,9 +102,9 @@ def _normalise(text: str) -> str:
     return "".join(c for c in text.lower() if c.isalnum())
 
 
-def _phrase(query: str, text: str) -> float:
+def _phrase(query: str, text: str, folded: str | None = None) -> float:
     """Longest stretch of the query found verbatim in the passage, as a share of the query."""
-    q, p = _normalise(query), _normalise(text)
+    q, p = _normalise(query), (_normalise(text) if folded is None else folded)
     if not q or not p:
         return 0.0
     match = SequenceMatcher(None, q, p, autojunk=False).find_longest_match(0, len(q), 0, len(p))

@@ -1,6 +1,8 @@
 """Two-stage retrieval: dense + sparse candidates → fusion → second stage → graph expansion → top-k with citations."""
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -45,6 +47,16 @@ class Retrieval:
     graph: GraphEvidence | None  # the entities, relations and paths expansion used, when it ran
 
 
+_GRAPH_POOL: ThreadPoolExecutor | None = None
+
+
+def _graph_pool() -> ThreadPoolExecutor:
+    global _GRAPH_POOL
+    if _GRAPH_POOL is None:
+        _GRAPH_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="zhiku-graph")
+    return _GRAPH_POOL
+
+
 class HybridRetriever:
     def __init__(self, store: VectorStore, embedder: Embedder, sparse: SparseEncoder,
                  reranker: Reranker | None, config: RetrievalConfig | None = None,
@@ -74,13 +86,24 @@ class HybridRetriever:
         dense = sparse = graph = []
         evidence = None
         query_vector = None
-        if mode is not RetrievalMode.SPARSE:
-            query_vector = self.embedder.embed_query(query)
-            dense = self.store.search_dense(query_vector, chunk_filter, n)
-        if mode is not RetrievalMode.DENSE:
-            sparse = self.store.search_sparse(self.sparse.encode_query(query), chunk_filter, n)
+        pending = None
         if mode is RetrievalMode.GRAPH and self.graph is not None and chunk_filter.kb_ids:
-            evidence = self.graph.evidence(query, chunk_filter.kb_ids, chunk_filter.readable_document_ids)
+            # Graph linking and expansion wait on the graph server's round trips: they run beside the embedding
+            # and the two searches (in the request's context, so its cancellation reaches them), not after them.
+            pending = _graph_pool().submit(contextvars.copy_context().run, self.graph.evidence, query,
+                                           chunk_filter.kb_ids, chunk_filter.readable_document_ids)
+        try:
+            if mode is not RetrievalMode.SPARSE:
+                query_vector = self.embedder.embed_query(query)
+                dense = self.store.search_dense(query_vector, chunk_filter, n)
+            if mode is not RetrievalMode.DENSE:
+                sparse = self.store.search_sparse(self.sparse.encode_query(query), chunk_filter, n)
+        except BaseException:
+            if pending is not None:
+                pending.cancel()
+            raise
+        if pending is not None:
+            evidence = pending.result()
             ids = evidence.best_chunks(self.graph.config.chunk_limit)
             if ids:
                 # The same filter (knowledge bases, documents, access) applies to what the graph brings.

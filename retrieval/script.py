@@ -24,3 +24,24 @@ def majority_script(text: str) -> str:
 
 def lexically_comparable(query_script: str, passage_text: str) -> bool:
     return query_script == majority_script(passage_text)
+
+
+def majority_script_by_words(text: str) -> str:
+    """'cjk' or 'latin' by units a reader would count: each CJK character and each run of Latin letters (a word)
+    is one. "El Torito由谁主导设计？" is a Chinese question naming something in Latin letters (2 words, 6
+    characters), not an English one, as counting letters (8 against 6) would have it. 'other' without either."""
+    cjk = latin = 0
+    in_word = False
+    for ch in text:
+        if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff":
+            cjk += 1
+            in_word = False
+        elif ch.isascii() and ch.isalpha() or "\u00c0" <= ch <= "\u024f":
+            if not in_word:
+                latin += 1
+            in_word = True
+        else:
+            in_word = False
+    if not (cjk or latin):
+        return "other"
+    return "cjk" if cjk >= latin else "latin"

@@ -112,3 +112,51 @@ def test_the_weights_file_is_small_and_states_where_it_was_fitted():
     weights = SelectorWeights.load()
     assert "shared/train" in weights.meta["fitted_on"] and 0 < weights.threshold < 1
     assert weights.prefilter is not None and weights.meta["held_out_curve"]
+
+
+FAQ = ("华通金卡年费200元/年，首年免年费。信用卡到期还款日后3天内为宽限期。"
+       "信用卡丢失请立即致电400-699-5588挂失，挂失手续费全免。账单日为每月5日。")
+POLICY = ("Passwords for standard accounts must be at least 12 characters. Accounts are locked after 5 consecutive "
+          "failed login attempts. Staff must report suspected incidents within 2 hours of discovery.")
+
+
+def test_a_question_in_another_language_is_answered_by_meaning_and_answer_kind(answerer):
+    """English about a Chinese passage and the reverse: the script-blind model scores such sentences (terms
+    cannot match across scripts); the sentence holding the kind asked for comes first, cited."""
+    assert SelectorWeights.load().cross_script is not None
+    faq = _hit(FAQ, 0, "信用卡常见问题.md", ["挂失与补卡"])
+    answer = answerer.answer("Which phone number do I call to report a lost credit card?", [faq])
+    assert answer.found and "400-699-5588" in answer.sentences[0].text, answer.answer
+    assert answer.sentences[0].citation == 1 and answer.hits[0].chunk_id == faq.chunk_id
+    policy = _hit(POLICY, 0, "IT_Security_Policy.html", ["Access control"])
+    answer = answerer.answer("账户连续输错几次密码会被锁定？", [policy])
+    assert answer.found and "5 consecutive failed login attempts" in answer.sentences[0].text, answer.answer
+
+
+def test_without_similarities_a_sentence_in_another_script_is_not_scored_by_the_blind_model():
+    """No embedder: only the answer kind would speak for a cross-script sentence, so the blind model is not used
+    (the answer is the one of weights without it)."""
+    import dataclasses
+
+    faq = _hit(FAQ, 0, "信用卡常见问题.md", ["挂失与补卡"])
+    question = "Which phone number do I call to report a lost credit card?"
+    without_blind = dataclasses.replace(SelectorWeights.load(), cross_script=None)
+    assert ExtractiveAnswerer(TOKENIZER).answer(question, [faq]) == \
+        ExtractiveAnswerer(TOKENIZER, weights=without_blind).answer(question, [faq])
+
+
+def test_a_chinese_question_naming_something_in_latin_letters_is_not_cross_language(answerer):
+    """"El Torito由谁主导设计？" has more Latin letters than Chinese characters but is a Chinese question: its
+    Chinese evidence is scored by the full model (terms match), not the script-blind one."""
+    import dataclasses
+
+    from zhiku.retrieval.script import majority_script, majority_script_by_words
+
+    question = "El Torito由谁主导设计？"
+    assert majority_script(question) == "latin" and majority_script_by_words(question) == "cjk"
+    assert majority_script_by_words("Which phone number do I call to report a lost credit card?") == "latin"
+    hit = _hit("El Torito可开机光碟规格是ISO 9660光碟规格的扩充。它由IBM的Stan Merkin和Phoenix的Curtis Stevens"
+               "主导设计，1995年1月发布。", 0, "El Torito.md", ["规格"])
+    without_blind = dataclasses.replace(SelectorWeights.load(), cross_script=None)
+    assert answerer.answer(question, [hit]) == \
+        ExtractiveAnswerer(TOKENIZER, answerer.selector.embedder, weights=without_blind).answer(question, [hit])

