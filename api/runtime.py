@@ -198,7 +198,7 @@ class Runtime:
         if self.llm is not None:
             grounded = GroundedAnswerer(self.llm, self.grounding_checker, evidence_limit=s.answer_evidence_chunks,
                                         evidence_chars=s.answer_evidence_chars, max_tokens=s.llm_max_tokens,
-                                        action=s.grounding_action,
+                                        action=s.grounding_action, evidence_form=s.answer_evidence_form,
                                         consistency=ConsistencyCheck(self.sparse, s.answer_consistency_samples,
                                                                      s.answer_consistency_temperature))
         return AnswerService(self._retrieve_for_answer, self.sparse, self.answerer, grounded,

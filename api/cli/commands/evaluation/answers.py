@@ -18,7 +18,8 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
                  sets: str = typer.Option(",".join(("rgb_zh", "rgb_zh_counterfactual", "rgb_en_counterfactual",
                                                     "negative")),
                                           help="Comma-separated: rgb_zh, rgb_zh_counterfactual, rgb_en_counterfactual, "
-                                          "negative, rgb_zh_counterfactual_mixed, rgb_en_counterfactual_mixed, cmrc2018_zh"),
+                                          "negative, rgb_zh_counterfactual_mixed, rgb_en_counterfactual_mixed, cmrc2018_zh, injection_probe (the "
+                                          "project's own prompt-injection probe, evaluation/data/injection_probe.jsonl)"),
                  mode: str = typer.Option("extractive", help="extractive | llm | both"),
                  limit: Optional[int] = typer.Option(None, help="Only the first N questions of each set"),
                  llm_base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible endpoint (default "
