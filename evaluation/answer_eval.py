@@ -397,7 +397,8 @@ def report_from_json(path: Path) -> AnswerReport:
 def evaluate_answers(cases: dict[str, list[AnswerCase]], service, modes: list[str], settings: dict | None = None,
                      recorder: StreamRecorder | None = None,
                      on_progress: Callable[[str, str, int, int], None] | None = None,
-                     on_result: Callable[[CaseResult], None] | None = None) -> AnswerReport:
+                     on_result: Callable[[CaseResult], None] | None = None,
+                     on_case: Callable[[AnswerCase], None] | None = None) -> AnswerReport:
     if service.tokenizer is not None:
         service.tokenizer.tokenize("预热 warm-up")  # load jieba before anything is timed
     results: list[CaseResult] = []
@@ -406,6 +407,8 @@ def evaluate_answers(cases: dict[str, list[AnswerCase]], service, modes: list[st
         for name, items in cases.items():
             mine = []
             for i, case in enumerate(items):
+                if on_case:
+                    on_case(case)
                 result = run_case(service, case, mode, recorder)
                 mine.append(result)
                 if on_result:
@@ -516,6 +519,56 @@ def answer_settings(settings, service, evidence: int, modes: list[str], llm_labe
                    llm_first_token_timeout_seconds=settings.llm_first_token_timeout_seconds,
                    llm_retries=settings.llm_retries)
     return out
+
+
+class ReplayLlm:
+    """Stands in for the LLM with the raw replies a report recorded (`zhiku eval answers --replay`): each question's
+    recorded reply goes through today's post-processing — grounding check, relay check, "not found" — without
+    generating anything. `select(case)` picks the reply before each question; a question with none recorded fails
+    as an unavailable LLM would."""
+
+    def __init__(self, results: list[CaseResult]):
+        self.replies = {(r.set_name, r.case_id): r.raw for r in results if r.mode == "llm" and r.raw is not None}
+        self.current: str | None = None
+        self.endpoints = [_ReplayEndpoint()]
+
+    def select(self, case: AnswerCase) -> None:
+        self.current = self.replies.get((case.set_name, case.case_id))
+
+    def stream(self, messages, *, on_endpoint=None, **kwargs):
+        from zhiku.core.errors import LlmUnavailable
+
+        if self.current is None:
+            raise LlmUnavailable("no recorded reply for this question")
+        if on_endpoint is not None:
+            on_endpoint(self.endpoints[0])
+        yield self.current
+
+    def chat(self, *args, **kwargs):
+        raise NotImplementedError("a replay has one recorded reply per question")
+
+
+class _ReplayEndpoint:
+    model = "replay"
+    label = "replay of recorded replies"
+
+
+def open_replay_service(settings, evidence: int, report: Path):
+    """The AnswerService as the service builds it, with the LLM replaced by the replies recorded in `report` (a JSON
+    report, or the .partial.jsonl of an unfinished run). Returns (runtime, service, replay, settings used)."""
+    from zhiku.answer.grounded_answerer import GroundedAnswerer
+
+    path = Path(report)
+    if path.suffix == ".jsonl":
+        results = [CaseResult(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    else:
+        results = report_from_json(path).results
+    runtime, service, _, used = open_answer_service(settings, ["extractive"], evidence)
+    replay = ReplayLlm(results)
+    service.grounded = GroundedAnswerer(replay, runtime.grounding_checker, evidence_limit=used.answer_evidence_chunks,
+                                        evidence_chars=used.answer_evidence_chars, max_tokens=used.llm_max_tokens,
+                                        action=used.grounding_action, evidence_form=used.answer_evidence_form)
+    return runtime, service, replay, used
 
 
 def open_answer_service(settings, modes: list[str], evidence: int, llm_base_url: str | None = None,
