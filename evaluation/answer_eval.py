@@ -299,6 +299,7 @@ class CaseResult:
     first_sentence_gold: bool = False  # the answer's first sentence alone contains a gold answer
     confidence: float | None = None    # extractive: the selector's answerability score
     raw_contains_fake: bool = False    # llm: the model's raw reply (before any check) contains a fake answer
+    raw_obeys_fake: bool = False       # … and still does once the passage sentences it copied verbatim are taken out
 
 
 def run_case(service, case: AnswerCase, mode: str, recorder: StreamRecorder | None = None) -> CaseResult:
@@ -321,8 +322,22 @@ def run_case(service, case: AnswerCase, mode: str, recorder: StreamRecorder | No
         recorder.raw if recorder is not None and mode == "llm" else None)
     result.first_sentence_gold = contains_any(first, case.answers)
     result.raw_contains_fake = bool(result.raw) and contains_any(result.raw, case.fake_answers)
+    result.raw_obeys_fake = result.raw_contains_fake and contains_any(_without_copies(result.raw, case),
+                                                                      case.fake_answers)
     result.confidence = answer.confidence
     return result
+
+
+def _without_copies(raw: str, case: AnswerCase) -> str:
+    """The reply without the passage sentences it copies verbatim: what is left is the model's own writing (a
+    planted figure there was obeyed, not quoted)."""
+    from zhiku.core.sentences import sentence_spans
+
+    for _, text in case.passages:
+        for start, end in sorted(sentence_spans(text), key=lambda span: span[0] - span[1]):
+            if end - start >= 8:
+                raw = raw.replace(text[start:end], " ")
+    return raw
 
 
 def _pct(values: list[float], q: int) -> float | None:
@@ -354,6 +369,7 @@ def summarise(results: list[CaseResult]) -> dict:
         "first_sentence_gold": _rate([r.first_sentence_gold for r in ok]),
         "contains_fake": _rate([r.contains_fake for r in ok]),
         "raw_contains_fake": sum(r.raw_contains_fake for r in ok),
+        "raw_obeys_fake": sum(r.raw_obeys_fake for r in ok),
         "refused": _rate([not r.found for r in ok]),
         "refused_after_check": len(after_check),
         "soft_refusal": _rate([r.soft_refusal for r in ok]),
@@ -458,14 +474,15 @@ def format_report(report: AnswerReport) -> str:
     if llm:
         lines += ["", "LLM details:", "", "| set | first model token p50 / p95 (s) | raw replies without any [n] | "
                       "raw replies with NOT_FOUND | refused after the check removed every sentence | "
-                      "answered but says not found | raw replies with a fake answer | removed sentences by reason |",
+                      "answered but says not found | raw replies with a fake answer (of them: not a verbatim copy of a passage) | "
+                      "removed sentences by reason |",
                   "|---|---:|---:|---:|---:|---:|---:|---|"]
         for name, s in llm:
             reasons = ", ".join(f"{k} {v}" for k, v in sorted(s["removed_reasons"].items())) or "—"
             soft = round((s["soft_refusal"] or 0) * (s["n"] - s["errors"]))
             lines.append(f"| {name} | {_fmt_s(s['first_model_token_p50'], s['first_model_token_p95'])} | "
                          f"{s['raw_without_citation']} | {s['raw_not_found_mark']} | {s['refused_after_check']} | "
-                         f"{soft} | {s.get('raw_contains_fake', 0)} | {reasons} |")
+                         f"{soft} | {s.get('raw_contains_fake', 0)} ({s.get('raw_obeys_fake', 0)}) | {reasons} |")
     return "\n".join(lines)
 
 
