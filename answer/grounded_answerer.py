@@ -2,8 +2,9 @@
 
 The model's stream is cut into sentences (with the [n] markers that follow them); each sentence goes
 through the grounding check as soon as it is complete, so what reaches the user has already been checked.
-Citations are renumbered to the passages actually cited, in order of first use. A reply of NOT_FOUND, or
-one with no supported sentence left, becomes the "not found in the knowledge base" answer.
+Citations are renumbered to the passages actually cited, in order of first use. A sentence that relays an
+instruction hidden in its evidence (answer/instruction_relay.py) is removed whatever the grounding action. A reply
+of NOT_FOUND, or one with no supported sentence left, becomes the "not found in the knowledge base" answer.
 """
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from zhiku.answer.consistency_check import ConsistencyCheck
-from zhiku.answer.evidence import Evidence, format_evidence, number_evidence
+from zhiku.answer.evidence import Evidence, answer_messages, number_evidence
 from zhiku.answer.grounding_check import CITATION, CheckedSentence, GroundingChecker
+from zhiku.answer.instruction_relay import RELAYS_INSTRUCTION, InstructionRelayCheck
 from zhiku.answer.llm_client import LlmClient
 from zhiku.core.errors import LlmUnavailable
-from zhiku.answer.prompts import ANSWER_SYSTEM, ANSWER_USER, NOT_FOUND_MARK
+from zhiku.answer.prompts import NOT_FOUND_MARK
 from zhiku.retrieval.extractive_answer import NOT_FOUND
 from zhiku.retrieval.search_hit import SearchHit
 
@@ -64,8 +66,11 @@ class AnswerEvent:
 class GroundedAnswerer:
     def __init__(self, llm: LlmClient, checker: GroundingChecker, *, evidence_limit: int = 5,
                  evidence_chars: int = 700, max_tokens: int = 512, action: str = "remove",
-                 consistency: ConsistencyCheck | None = None, narrowing: GroundingChecker | None = None):
+                 consistency: ConsistencyCheck | None = None, narrowing: GroundingChecker | None = None,
+                 evidence_form: str = "plain", relay_check: InstructionRelayCheck | None = None):
         self.narrowing = narrowing or checker  # finds the transcript sentences a citation of a recording narrows to
+        self.evidence_form = evidence_form
+        self.relay_check = relay_check if relay_check is not None else InstructionRelayCheck(checker)
         self.consistency = consistency if consistency is not None and consistency.samples > 1 else None
         self.llm = llm
         self.checker = checker
@@ -75,8 +80,7 @@ class GroundedAnswerer:
         self.action = action  # remove | flag
 
     def messages(self, question: str, evidence: list[Evidence]) -> list[dict]:
-        return [{"role": "system", "content": ANSWER_SYSTEM},
-                {"role": "user", "content": ANSWER_USER.format(evidence=format_evidence(evidence), question=question)}]
+        return answer_messages(question, evidence, self.evidence_form)
 
     def answer(self, question: str, hits: list[SearchHit]) -> Answer:
         final = None
@@ -99,14 +103,21 @@ class GroundedAnswerer:
         buffer = ""
         answering: list[str] = []  # the model of the endpoint that answered (a fallback, maybe)
         samples = self._samples(question, evidence)
+        split: list | None = None  # the passages' instruction sentences and the rest, once needed
 
         def emit(piece: str) -> Iterator[AnswerEvent]:
-            nonlocal first_token_at
+            nonlocal first_token_at, split
             if _starts_with_refusal(raw):
                 return
             for sentence in self.checker.check(piece, passages).sentences:
                 if NOT_FOUND_MARK in sentence.text.upper().replace(" ", "_"):
                     refusals.append(sentence.text)  # "[2] NOT_FOUND": the model says a passage lacks the answer
+                    continue
+                if split is None:
+                    split = self.relay_check.split(evidence)
+                if self.relay_check.relays(sentence, split):
+                    sentence.supported, sentence.reason = False, RELAYS_INSTRUCTION
+                    removed.append(sentence)  # never shown, not even flagged
                     continue
                 if sentence.supported and samples is not None and not self.consistency.agreed(sentence.text, samples):
                     sentence.supported, sentence.reason = False, "not_consistent"

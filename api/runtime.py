@@ -204,7 +204,7 @@ class Runtime:
         if self.llm is not None:
             grounded = GroundedAnswerer(self.llm, self.grounding_checker, evidence_limit=s.answer_evidence_chunks,
                                         evidence_chars=s.answer_evidence_chars, max_tokens=s.llm_max_tokens,
-                                        action=s.grounding_action,
+                                        action=s.grounding_action, evidence_form=s.answer_evidence_form,
                                         consistency=ConsistencyCheck(self.sparse, s.answer_consistency_samples,
                                                                      s.answer_consistency_temperature),
                                         narrowing=GroundingChecker(self.sparse, min_support=s.grounding_min_support,

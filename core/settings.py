@@ -196,6 +196,12 @@ class Settings(BaseSettings):
                                         "LLM prompt.")
     answer_evidence_chars: int = Field(700, ge=100, le=8000, description="Characters of each evidence passage "
                                        "in the prompt (the matched chunk, widened with its section up to this).")
+    answer_evidence_form: Literal["plain", "documents", "rule_last", "zh_labelled", "separate_turn"] = Field(
+        "plain", description="How the evidence is marked as data in the LLM prompt (answer/evidence.answer_messages): "
+        "plain (`[n] (source)` headers), documents (`<document index=\"n\" source=\"…\">` blocks and a system "
+        "sentence that their text is quoted material), rule_last (plain, with the data rule right before the "
+        "question), zh_labelled (【资料n｜来源：…】…【资料n 完】 and a Chinese data rule for Chinese questions), "
+        "separate_turn (the evidence in a user turn of its own). Measured against each other in docs/benchmarks.md.")
     answer_min_confidence: float | None = Field(
         None, ge=0, le=1, description="Answerability operating point: an answer (extractive or LLM) is given only "
         "when the best evidence sentence's fitted probability of stating the answer reaches it "

@@ -42,3 +42,11 @@ for set in hotpotqa_multihop_en musique_multihop_en rgb_zh_int_multihop cmrc2018
   zhiku eval retrieval --graph --dataset "$EVAL/$set" --output "$OUT/graph-$set.json"
 done
 zhiku eval extraction --output "$OUT/extraction.json"
+
+# Evidence marked as data (issue #12): each evidence form with the local LLM, on fixed rgb_zh evidence, the negative
+# set and the injection probe (slow: 30-300 s per answer on a shared two-core machine).
+for form in plain documents rule_last zh_labelled separate_turn; do
+  ZHIKU_ANSWER_EVIDENCE_FORM=$form ZHIKU_LLM_TIMEOUT_SECONDS=400 ZHIKU_LLM_FIRST_TOKEN_TIMEOUT_SECONDS=400 \
+    ZHIKU_LLM_MAX_TOKENS=160 zhiku eval answers --dataset-dir "$EVAL" --mode llm --sets rgb_zh,negative,injection_probe \
+    --limit 12 --evidence 3 --output "$OUT/evidence-form-$form.json"
+done

@@ -18,7 +18,8 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
                  sets: str = typer.Option(",".join(("rgb_zh", "rgb_zh_counterfactual", "rgb_en_counterfactual",
                                                     "negative")),
                                           help="Comma-separated: rgb_zh, rgb_zh_counterfactual, rgb_en_counterfactual, "
-                                          "negative, rgb_zh_counterfactual_mixed, rgb_en_counterfactual_mixed, cmrc2018_zh"),
+                                          "negative, rgb_zh_counterfactual_mixed, rgb_en_counterfactual_mixed, cmrc2018_zh, injection_probe (the "
+                                          "project's own prompt-injection probe, evaluation/data/injection_probe.jsonl)"),
                  mode: str = typer.Option("extractive", help="extractive | llm | both"),
                  limit: Optional[int] = typer.Option(None, help="Only the first N questions of each set"),
                  llm_base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible endpoint (default "
@@ -27,7 +28,10 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
                  evidence: Optional[int] = typer.Option(None, help="Evidence passages per question (default "
                                                         "ZHIKU_ANSWER_EVIDENCE_CHUNKS)"),
                  output: Optional[Path] = typer.Option(None, help="JSON report (default "
-                                                       "data/eval/answers-<date>.json)")):
+                                                       "data/eval/answers-<date>.json)"),
+                 replay: Optional[Path] = typer.Option(None, help="Generate nothing: put the raw LLM replies recorded "
+                                                       "in this report (JSON, or an unfinished run's .partial.jsonl) "
+                                                       "through today's checks (implies --mode llm)")):
     """Answer accuracy, refusal rate and latency on fixed evidence: rgb_zh, counterfactual sets, negative rejection."""
     import datetime
 
@@ -39,9 +43,17 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
         raise typer.BadParameter("--mode must be extractive, llm or both")
     settings = get_settings()
     evidence = evidence or settings.answer_evidence_chunks
+    replayed = None
     try:
-        runtime, service, recorder, used = open_answer_service(settings, modes, evidence, llm_base_url, llm_model)
-    except (ValueError, ZhikuError) as exc:
+        if replay is not None:
+            from zhiku.evaluation.answer_eval import StreamRecorder, open_replay_service
+
+            modes = ["llm"]
+            runtime, service, replayed, used = open_replay_service(settings, evidence, replay)
+            recorder = StreamRecorder(replayed)
+        else:
+            runtime, service, recorder, used = open_answer_service(settings, modes, evidence, llm_base_url, llm_model)
+    except (ValueError, ZhikuError, FileNotFoundError) as exc:
         typer.secho(f"error: {getattr(exc, 'message', exc)}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     output = output or Path("data/eval") / f"answers-{datetime.date.today().isoformat()}.json"
@@ -65,7 +77,8 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
 
             llm_label = service.grounded.llm.endpoints[0].label if service.grounded is not None else None
             report = evaluate_answers(cases, service, modes, answer_settings(used, service, evidence, modes, llm_label),
-                                      recorder, on_progress=progress, on_result=keep)
+                                      recorder, on_progress=progress, on_result=keep,
+                                      on_case=replayed.select if replayed is not None else None)
         for bar in bars.values():
             bar.close()
     except (ValueError, FileNotFoundError) as exc:
