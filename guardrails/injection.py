@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from zhiku.guardrails import obfuscation
+from zhiku.guardrails.embedding_detector import shipped_stage
 from zhiku.guardrails.injection_classifier import shipped_classifier
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
@@ -138,8 +139,24 @@ class InjectionFinding:
 def detect_injection(text: str) -> InjectionFinding | None:
     """The first instruction aimed at a model in `text`, or None. The text is read as a model would read it
     (guardrails/obfuscation.py: full-width and look-alike letters folded, invisible characters dropped, spaced
-    letters joined, base64 and rot13 payloads decoded), then by the cue rules, then by the learned classifier
-    (guardrails/injection_classifier.py) sentence by sentence."""
+    letters joined, base64 and rot13 payloads decoded), then by the cue rules, then by the learned n-gram
+    classifier (guardrails/injection_classifier.py) sentence by sentence, then by the embedding stage
+    (guardrails/embedding_detector.py) over the sentences its cheap gate finds suspicious."""
+    finding = detect_injection_without_embeddings(text)
+    if finding is not None:
+        return finding
+    stage = shipped_stage()
+    if stage is None:
+        return None
+    probability, sentence = stage.most_suspicious(obfuscation.readings(text))
+    if probability >= stage.threshold:
+        return InjectionFinding(f"addresses and directs an automated reader (embedding stage, p={probability:.2f})",
+                                sentence[:120])
+    return None
+
+
+def detect_injection_without_embeddings(text: str) -> InjectionFinding | None:
+    """The cue rules, then the n-gram classifier: the detector as it was before the embedding stage."""
     finding = rule_finding(text)
     if finding is not None:
         return finding
