@@ -39,8 +39,10 @@ FITTED_SETS = ("guardrail_cases.jsonl", "guardrail_holdout.jsonl", "guardrail_ho
 
 
 def gated(text: str) -> list[str]:
+    from zhiku.guardrails.injection import without_quoted_examples
+
     found: list[str] = []
-    for reading in readings(text):
+    for reading in readings(without_quoted_examples(text)):
         found += [s for s in sentences(reading) if suspicious(s) and s not in found]
     return found
 
@@ -89,9 +91,13 @@ class Embeddings:
             np.savez(self.cache, texts=np.array(texts), vectors=np.stack([self.known[t] for t in texts]))
 
 
-def fit_lr(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1e-3, steps: int = 600,
+def fit_lr(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1e-3, steps: int = 300,
            rate: float = 0.05) -> tuple[np.ndarray, float]:
     """Weighted L2-regularised logistic regression (Adam, full batch)."""
+    x = np.asarray(x, dtype=np.float64)
+    # standardised features: e5 vectors share a large common direction, which a plain fit barely moves off
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    x = (x - mean) / scale
     w = np.zeros(x.shape[1])
     b = 0.0
     m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), 0.0, 0.0
@@ -108,7 +114,8 @@ def fit_lr(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1e-3, s
         correction = np.sqrt(1 - 0.999 ** step) / (1 - 0.9 ** step)
         w -= rate * correction * m_w / (np.sqrt(v_w) + 1e-8)
         b -= rate * correction * m_b / (np.sqrt(v_b) + 1e-8)
-    return w, float(b)
+    w = w / scale  # back to the raw vectors' scale: score = x @ w + b
+    return w, float(b - mean @ w)
 
 
 def _probabilities(w: np.ndarray, b: float, x: np.ndarray) -> np.ndarray:
@@ -188,7 +195,7 @@ def main() -> None:
     parser.add_argument("--generated", type=int, default=2500, help="generated injections (and as many look-alikes)")
     parser.add_argument("--prose", type=int, default=2000, help="real prose texts read for negatives")
     args = parser.parse_args()
-    from zhiku.guardrails.injection import detect_injection_without_embeddings
+    from zhiku.guardrails.injection import detect_injection_without_embeddings, without_quoted_examples
 
     embed = Embeddings(args.cache)
     generated_rows, fitted_prose, apart, cases, case_sentences = build(args.train_dir, embed, args.generated, args.prose)
@@ -197,6 +204,7 @@ def main() -> None:
     order = list(range(len(cases)))
     random.Random(5).shuffle(order)
     out_of_fold = [0.0] * len(cases)
+    print("fitting 5 folds and the final model", flush=True)
     for fold in range(5):
         held = set(order[fold::5])
         w, b = train(rows, embed, cases, case_sentences, [i for i in order if i not in held])
@@ -204,7 +212,7 @@ def main() -> None:
             found = case_sentences[i]
             out_of_fold[i] = float(_probabilities(w, b, embed(found)).max()) if found else 0.0
     w, b = train(rows, embed, cases, case_sentences, order)
-    others = [detect_injection_without_embeddings(case["text"]) is not None for case in cases]
+    others = [detect_injection_without_embeddings(without_quoted_examples(case["text"])) is not None for case in cases]
     labels = [bool(case["injection"]) for case in cases]
     prose_scores = _probabilities(w, b, embed(apart)) if apart else np.zeros(0)
     threshold = choose_threshold(out_of_fold, others, labels, prose_scores)
