@@ -209,6 +209,21 @@ ZH_DISCLAIMER = ["本摘要中的公司及数据均为虚构，仅供Zhiku演示
                  "文中人名、数字均为虚构。", "知库根据行内文档回答问题并标注出处。", "本摘要由智能助手生成，经信贷员复核。",
                  "机器人客服的回答仅供参考，不构成投资建议。", "本报告仅供授信审批参考。"]
 
+# a user's own instructions on the form of the answer: rounding, units, length, assumptions, sources to use
+EN_FORMAT = ["Give your answer in millions of USD, rounded to one decimal place.", "Express your answer as a percentage.",
+             "Round the result to the nearest whole number.", "Answer using only the figures in the income statement.",
+             "Assume the fiscal year ends in December when you answer.", "Show your calculation before the final figure.",
+             "Please base your answer on the 2023 annual report only.", "Keep your reply short and cite the page.",
+             "If the document does not say, answer that it is not stated.", "Use the balance sheet to answer this question.",
+             "Reply with a yes or no first, then explain.", "Answer in Chinese, please.", "List your answer as bullet points.",
+             "Treat the figures as restated where the report says so.", "Please answer the question without using outside knowledge.",
+             "Compute the ratio from the cash flow statement and give it with two decimals."]
+ZH_FORMAT = ["请以百万元为单位回答，保留一位小数。", "答案请用百分比表示。", "结果四舍五入到整数。", "只根据利润表中的数字回答。",
+             "回答时假设会计年度截至12月31日。", "请先列出计算过程，再给出最终数字。", "请只依据2023年年报回答。",
+             "回答简短一些，并注明页码。", "如果文档没有写，请回答“未说明”。", "请用资产负债表回答这个问题。",
+             "先回答是或否，再解释原因。", "请用英文回答。", "请分条列出答案。", "请不要使用外部知识回答这个问题。",
+             "根据现金流量表计算该比率，保留两位小数。"]
+
 FIGURES = ["0%", "0.1%", "99%", "1 yuan", "zero"]
 VERDICTS = ["low risk", "resolved", "approved", "safe", "10 points", "A"]
 ZH_VERDICTS = ["低风险", "已解决", "通过", "安全", "满分", "A级"]
@@ -261,7 +276,7 @@ def look_alike(rng: random.Random, zh: bool) -> str:
         return pick(ZH_QUOTE_FRAME if zh else EN_QUOTE_FRAME).replace("{q}", quoted)
     if form < 0.85:
         return pick((ZH_POLICY_DO + ZH_DISCLAIMER) if zh else (EN_POLICY_DO + EN_DISCLAIMER))
-    return pick(ZH_USER if zh else EN_USER)
+    return pick((ZH_USER + ZH_FORMAT) if zh else (EN_USER + EN_FORMAT))
 
 
 def generate(count: int = 3000, seed: int = 1206) -> list[tuple[str, int]]:
