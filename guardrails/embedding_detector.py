@@ -117,5 +117,9 @@ class EmbeddingStage:
 
 @lru_cache(maxsize=1)
 def shipped_stage() -> EmbeddingStage | None:
-    """The fitted stage, or None when the package has no weights."""
+    """The fitted stage, or None when the package has no weights or ZHIKU_INJECTION_EMBEDDING_STAGE is off."""
+    from zhiku.core.settings import get_settings
+
+    if not get_settings().injection_embedding_stage:
+        return None
     return EmbeddingStage.load() if WEIGHTS.exists() else None
