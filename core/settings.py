@@ -241,6 +241,11 @@ class Settings(BaseSettings):
     refuse_injected_questions: bool = Field(True, description="A question that carries instructions aimed at the "
                                             "assistant (\"ignore your rules…\") gets a fixed reply instead of an "
                                             "answer.")
+    injection_embedding_stage: bool = Field(True, description="Read the sentences that address or direct a reader "
+                                            "with the embedding stage of the prompt-injection detector "
+                                            "(guardrails/embedding_detector.py; about 12-25 ms more per chunk and per "
+                                            "query on two busy cores). Off: the cue rules and the n-gram classifier "
+                                            "only.")
     mask_pii_in_logs: bool = Field(True, description="Mask personal data (ID, card, phone numbers, e-mail) in the "
                                    "service's log records.")
     report_template_dir: Path | None = Field(None, description="Folder of extra report templates (YAML), used "

@@ -6,7 +6,7 @@ frozen, but by their author); guardrail_holdout_c.jsonl and guardrail_holdout_d.
 by an annotator who never saw the detectors, their data or their figures, see guardrails/data/HOLDOUT_CD.md). C's
 misses may be read to improve the detectors; D is the final check, so only its figures are printed, never its cases.
 
-    python -m zhiku.evaluation.guardrail_eval
+    python -m zhiku.evaluation.guardrail_eval [--sets development "held-out C"]
 
 Injection: per text (flagged or not). Personal data: per item, a found item counting as correct when its kind and
 its text are the labelled ones; reported over all kinds and per kind. Misses and false alarms are listed, so the
@@ -73,8 +73,14 @@ def evaluate(cases: list[dict]) -> dict:
     }
 
 
-def main() -> None:
-    results = {name: evaluate(load_cases(path)) for name, path in SETS.items()}
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS),
+                        help="which labelled sets to measure (default: all; leave D out while tuning)")
+    args = parser.parse_args(argv)
+    results = {name: evaluate(load_cases(SETS[name])) for name in args.sets}
     print("| set | detector | labelled | precision | recall |")
     print("|---|---|---|---|---|")
     for name, result in results.items():

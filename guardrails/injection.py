@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from zhiku.guardrails import obfuscation
+from zhiku.guardrails.embedding_detector import shipped_stage
 from zhiku.guardrails.injection_classifier import shipped_classifier
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
@@ -129,6 +130,35 @@ _IMPERATIVE = re.compile(r"^[\s\W\d]*(?:(?:please|now|just|simply|and|then|also|
 _SENTENCES = re.compile(r"[^。！？!?\n;；]+[。！？!?\n;；]?")
 
 
+# Quoted attacks in teaching or reporting material ("attackers may hide a line such as '…'", "安全意识培训：攻击者可能…
+# 类似“…”的语句") are examples, not instructions (the labelling conventions of guardrails/data/HOLDOUT_CD.md): a
+# quotation inside a sentence that frames it as an example is read as "…" — unless the text asks for it to be carried
+# out (decode and follow, translate and execute).
+_QUOTED = re.compile(r"“[^”]{4,300}”|「[^」]{4,300}」|\"[^\"\n]{4,300}\"|‘[^’]{4,300}’")
+_EXAMPLE_FRAME = re.compile(
+    r"\b(?:such as|like|e\.g\.|for example|for instance|example|examples|attackers?|phishing|scam(?:mers)?|fraudsters?|"
+    r"case study|test (?:plan|case|item)|tester|red[- ]team|awareness|training|module|slide|researchers?|news|"
+    r"payloads?|was blocked|were blocked|report (?:it|them|any)|beware|warning)\b"
+    r"|类似|例如|比如|诸如|如下|攻击者|不法分子|骗子|诈骗|钓鱼|培训|案例|测试(?:用例|人员|计划)|红队|演练|新闻|研究人员|载荷|警惕|上报|举报",
+    re.IGNORECASE)
+_CARRY_OUT = re.compile(r"\b(?:decode|translate|execute|carry (?:it|this) out|obey|comply|follow (?:it|this|that|the))\b"
+                        r"|解码|翻译|执行|照做|照办|遵照|按(?:其|它|此)", re.IGNORECASE)
+_FRAME_SENTENCES = re.compile(r"[^。！？!?\n]+(?:[。！？!?\n]|$)")
+
+
+def without_quoted_examples(text: str) -> str:
+    """`text` with the quotations that teaching or reporting material frames as examples read as "…"."""
+    if not _QUOTED.search(text) or _CARRY_OUT.search(_QUOTED.sub("…", text)):
+        return text
+
+    def unquote(sentence: re.Match[str]) -> str:
+        part = sentence.group(0)
+        outside = _QUOTED.sub("…", part)
+        return outside if _EXAMPLE_FRAME.search(outside) else part
+
+    return _FRAME_SENTENCES.sub(unquote, text)
+
+
 @dataclass(frozen=True, slots=True)
 class InjectionFinding:
     reason: str
@@ -138,8 +168,25 @@ class InjectionFinding:
 def detect_injection(text: str) -> InjectionFinding | None:
     """The first instruction aimed at a model in `text`, or None. The text is read as a model would read it
     (guardrails/obfuscation.py: full-width and look-alike letters folded, invisible characters dropped, spaced
-    letters joined, base64 and rot13 payloads decoded), then by the cue rules, then by the learned classifier
-    (guardrails/injection_classifier.py) sentence by sentence."""
+    letters joined, base64 and rot13 payloads decoded), then by the cue rules, then by the learned n-gram
+    classifier (guardrails/injection_classifier.py) sentence by sentence, then by the embedding stage
+    (guardrails/embedding_detector.py) over the sentences its cheap gate finds suspicious."""
+    text = without_quoted_examples(text)
+    finding = detect_injection_without_embeddings(text)
+    if finding is not None:
+        return finding
+    stage = shipped_stage()
+    if stage is None:
+        return None
+    probability, sentence = stage.most_suspicious(obfuscation.readings(text))
+    if probability >= stage.threshold:
+        return InjectionFinding(f"addresses and directs an automated reader (embedding stage, p={probability:.2f})",
+                                sentence[:120])
+    return None
+
+
+def detect_injection_without_embeddings(text: str) -> InjectionFinding | None:
+    """The cue rules, then the n-gram classifier: the detector as it was before the embedding stage."""
     finding = rule_finding(text)
     if finding is not None:
         return finding

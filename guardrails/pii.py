@@ -43,6 +43,9 @@ _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z_\-/+])(?<!\d\.)(?:\+?86[\s-]?)?\d[\d\s-
 _EMAIL = re.compile(r"(?<![0-9A-Za-z_.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![0-9A-Za-z_-])")
 _CREDIT_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{10}(?![0-9A-Za-z])")
+# Any 18 letters and digits, optionally one space or hyphen between them; every start is tried (lookahead).
+_LOOSE_CODE = re.compile(r"(?<![0-9A-Za-z])(?=([0-9A-Za-z](?:[ -]?[0-9A-Za-z]){17})(?![0-9A-Za-z]))")
+_OLD_ID = re.compile(r"(?<![0-9A-Za-z_\-/+.])\d{15}(?![0-9A-Za-z_\-/]|\.\d)")
 _LANDLINE = re.compile(r"^(?:\(?0\d{2,3}\)?[\s-]?)\d{3,4}[\s-]?\d{4}(?:[\s-]?(?:转|ext\.?|x)\s?\d{1,5})?$", re.IGNORECASE)
 _LOCAL_NUMBER = re.compile(r"^\d{4}[\s-]?\d{4}$|^\d{7}$")  # without the area code: only where the text says "电话"
 _LANDLINE_PAREN = re.compile(r"(?<!\d)[(（]0\d{2,3}[)）]\s?\d{7,8}(?!\d)")
@@ -56,7 +59,23 @@ _REFERENCE_WORDS = re.compile(
     r"订单|流水|交易|合同|编号|单号|批次|凭证|工单|序列|流程|版本|案号|文号|票号|发票|借据|保单|报文|会议|ISBN|order|ref\b|"
     r"reference|invoice|transaction|txn|serial|ticket|tracking|batch|contract|policy|meeting|version|no\.|number|#",
     re.IGNORECASE)
-_CODE_WORDS = re.compile(r"(信用代码|社会信用|税号|USCC|credit code)\D{0,8}$", re.IGNORECASE)
+_CODE_WORDS = re.compile(r"(信用代码|信用代碼|社会信用|社會信用|税号|稅號|纳税人识别号|納稅人識別號|USCC|credit\s+code|"
+                         r"tax(?:payer)?\s+(?:id|no|number|registration))\D{0,8}$", re.IGNORECASE)
+# A first-generation (15-digit) resident ID has no check digit, so it is taken only where the words before it say
+# it is an identity number ("身份证号", "旧身份证", "resident ID", "ID card no."); a business registration number
+# ("营业执照注册号 110108…") or an order number of the same length is not.
+_ID_WORDS = re.compile(r"身份证|身份號|身分證|身份證|证件号|證件號|公民身份|居民身份|resident\s+id|identity\s+(?:card|number|no)|"
+                       r"id\s*(?:card|no|number|#)|national\s+id|(?<![a-z])id(?![a-z])", re.IGNORECASE)
+_REGISTRATION_WORDS = re.compile(r"注册号|註冊號|营业执照|營業執照|registration|licen[cs]e|business", re.IGNORECASE)
+_OTHER_NUMBER_WORDS = re.compile(r"订单|流水|交易|合同|工单|保单|快递|运单|发票|order|transaction|txn|serial|ticket|tracking|"
+                                 r"invoice|contract|policy|case|[。；;\n]", re.IGNORECASE)
+_NOT_PERSON_ID = re.compile(r"(?:order|transaction|txn|serial|ticket|tracking|invoice|contract|policy|case|customer|client|user|"
+                            r"staff|employee|merchant|device|session|request|account|batch|reference|ref|trade|payment)\W*$",
+                            re.IGNORECASE)
+_ID_CONTEXT_CHARS = 30
+# The province codes of GB/T 2260 (the first two digits of every resident ID).
+_PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51,
+                        52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
 _CARD_WORDS = re.compile(r"卡号|银行卡|借记卡|信用卡|储蓄卡|账号|帐号|卡|card|account|acct|a/c", re.IGNORECASE)
 _PHONE_WORDS = re.compile(r"(电话|手机|联系|热线|tel|phone|mobile|call|fax|传真)\D{0,6}$", re.IGNORECASE)
 _CONTEXT_CHARS = 12
@@ -75,6 +94,15 @@ def resident_id_valid(number: str) -> bool:
         return False
     total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS))
     return _ID_CHECK[total % 11] == number[17]
+
+
+def old_resident_id_valid(number: str) -> bool:
+    """A 15-digit first-generation resident ID (issued until 2004): a province code, a real birth date written
+    YYMMDD (19YY), a 3-digit sequence; it has no check digit."""
+    if not re.fullmatch(r"\d{15}", number) or int(number[:2]) not in _PROVINCES:
+        return False
+    year, month, day = 1900 + int(number[6:8]), int(number[8:10]), int(number[10:12])
+    return 1 <= month <= 12 and 1 <= day <= _days_in(year, month)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -115,6 +143,11 @@ def find_pii(text: str, kinds: frozenset[PiiKind] | None = None) -> list[PiiMatc
     for match in _CREDIT_CODE.finditer(text):
         if not match.group().isdigit() and credit_code_valid(match.group()):
             found.append(PiiMatch(PiiKind.CREDIT_CODE, match.start(), match.end(), match.group()))
+    found += _loose_credit_codes(text, {m.start for m in found})
+    for match in _OLD_ID.finditer(text):  # before the digit runs: an old ID wins over a card reading of it
+        if old_resident_id_valid(match.group()) and _says_identity(text[max(0, match.start() - _ID_CONTEXT_CHARS):
+                                                                         match.start()]):
+            found.append(PiiMatch(PiiKind.RESIDENT_ID, match.start(), match.end(), match.group()))
     for match in _DIGIT_RUN.finditer(text):
         found += _numbers(text, match.start(), match.group())
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))
@@ -125,6 +158,45 @@ def find_pii(text: str, kinds: frozenset[PiiKind] | None = None) -> list[PiiMatc
         if kinds is None or match.kind in kinds:
             result.append(match)
     return result
+
+
+def _loose_credit_codes(text: str, taken: set[int]) -> list[PiiMatch]:
+    """Credit codes written in lower case or in groups ("91310000 MA1FL3L2 0X", "9131-0000-MA1F-L3L2-0X"): the 18
+    characters must have the code's structure and check character, and, as separators and lower case also make
+    ordinary strings look alike, the words before must say it is a code or its organisation-code part (positions
+    9–17, GB 11714) must carry its own check character."""
+    found = []
+    for candidate in _LOOSE_CODE.finditer(text):
+        raw = candidate.group(1)
+        start = candidate.start()
+        if start in taken or (raw.isupper() and raw.isalnum()) or raw.isdigit():
+            continue  # the strict form, judged above
+        code = re.sub(r"[\s-]", "", raw).upper()
+        if not (_CREDIT_CODE.fullmatch(code) and credit_code_valid(code)) or code.isdigit():
+            continue
+        if _CODE_WORDS.search(text[max(0, start - _CONTEXT_CHARS):start]) or _organisation_code_valid(code[8:17]):
+            found.append(PiiMatch(PiiKind.CREDIT_CODE, start, start + len(raw), raw))
+    return found
+
+
+def _organisation_code_valid(code: str) -> bool:
+    """GB 11714 organisation code: 8 characters and a check character (0-9 or X)."""
+    values = [int(ch) if ch.isdigit() else ord(ch) - 55 for ch in code[:8]]
+    check = 11 - sum(v * w for v, w in zip(values, (3, 7, 9, 10, 5, 8, 4, 2))) % 11
+    return code[8] == {10: "X", 11: "0"}.get(check, str(check))
+
+
+def _says_identity(before: str) -> bool:
+    """The words before a number name an identity document, and no nearer word names another kind of number."""
+    named = None
+    for named in _ID_WORDS.finditer(before):
+        pass
+    if named is None:
+        return False
+    after_name = before[named.end():]
+    if named.group().lower() == "id" and _NOT_PERSON_ID.search(before[max(0, named.start() - 16):named.start()]):
+        return False  # "transaction ID", "customer ID", "device ID"
+    return not _REGISTRATION_WORDS.search(after_name) and not _OTHER_NUMBER_WORDS.search(after_name)
 
 
 def _numbers(text: str, start: int, run: str) -> list[PiiMatch]:
@@ -154,8 +226,12 @@ def _classify_number(raw: str, before: str) -> PiiKind | None:
     digits = compact.upper()
     if len(digits) == 18 and resident_id_valid(digits):
         return PiiKind.RESIDENT_ID
-    if len(digits) == 18 and _CODE_WORDS.search(before) and credit_code_valid(digits):
-        return PiiKind.CREDIT_CODE  # an all-digit code: only where the text says it is one
+    if len(digits) == 18 and credit_code_valid(digits) and (_CODE_WORDS.search(before) or (
+            _organisation_code_valid(digits[8:17]) and int(digits[2:4]) in _PROVINCES
+            and not _REFERENCE_WORDS.search(before))):
+        # an all-digit code: where the text says it is one, or where its organisation-code part checks too
+        # (a random 18-digit number passes both checks about once in 340)
+        return PiiKind.CREDIT_CODE
     if digits.isdigit() and 13 <= len(digits) <= 19 and luhn_valid(digits):
         if _CARD_WORDS.search(before):  # the words just before it: "卡号", "card number", "account"
             return PiiKind.BANK_CARD

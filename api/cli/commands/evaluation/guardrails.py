@@ -6,7 +6,7 @@ def eval_guardrails():
     """Prompt-injection and personal-data detectors on guardrails/data (development and held-out sets)."""
     from zhiku.evaluation.guardrail_eval import main
 
-    main()
+    main([])
 
 
 def register(group) -> None:
