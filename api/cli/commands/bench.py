@@ -18,30 +18,36 @@ def search(sizes: str = typer.Option("10000,100000,1000000", help="Corpus sizes 
                                               "memory and scans them all)"),
            graph_max: int = typer.Option(10_000, help="Largest size whose knowledge graph is built (rule "
                                          "extraction, about 50 chunks/s here) and searched in graph mode"),
+           processes: int = typer.Option(None, help="Processes that tokenise chunks (and extract the graph) while "
+                                         "one writes; default: the machine's cores, up to 4"),
            output: Path = typer.Option(None, help="Also write the report as JSON here")):
     """p50/p95 of search and process RSS at each size: the engine alone, Zhiku's pipeline, LlamaIndex; HNSW build
     time and recall@10 against an exact scan; the query model's own p50/p95."""
     from tqdm import tqdm
 
     from zhiku.core.settings import get_settings
-    from zhiku.evaluation.search_benchmark import SentencePool, build_graph, build_store, run_in_child
+    from zhiku.evaluation.search_benchmark import (SentencePool, build_graph, build_store, default_processes,
+                                                   run_in_child)
     from zhiku.index.sparse_encoder import build_sparse_encoder
 
     pool = SentencePool.load(eval_dir)
     settings = get_settings()
     sparse = build_sparse_encoder(settings.sparse_encoder)
+    processes = processes or default_processes()
     report = []
     for size in [int(s) for s in sizes.split(",") if s.strip()]:
         folder = data_dir / str(size)
         with tqdm(total=size, unit="chunk", desc=f"building {size}", file=sys.stderr) as bar:
-            build = build_store(folder, size, pool, sparse, lambda done, total: bar.update(done - bar.n))
+            build = build_store(folder, size, pool, sparse, lambda done, total: bar.update(done - bar.n),
+                                processes)
         if size <= graph_max:
             with tqdm(total=size, unit="chunk", desc=f"graph {size}", file=sys.stderr) as bar:
-                build["graph"] = build_graph(folder, size, pool, settings, lambda done, total: bar.update(done - bar.n))
+                build["graph"] = build_graph(folder, size, pool, settings,
+                                             lambda done, total: bar.update(done - bar.n), processes)
         row = {"size": size, "build": build,
                "systems": [run_in_child(kind, folder, size, queries, eval_dir) for kind in ("engine", "pipeline")]}
         if size <= llamaindex_max:
-            row["systems"].append(run_in_child("llamaindex", folder, size, queries, eval_dir))
+            row["systems"].append(run_in_child("llamaindex", folder, size, queries, eval_dir, processes))
         report.append(row)
         typer.echo(json.dumps(row, ensure_ascii=False))
         if output:
