@@ -158,22 +158,30 @@ def _worker_path(paths: list[Path], settings: Settings, workdir: Path, workers: 
 
 
 def run(corpus: Path, count: int, settings: Settings, worker_counts: list[int], broker_url: str | None,
-        database_url: str | None) -> list[dict]:
+        database_url: str | None, on_row=None, paths: tuple[str, ...] = ("api", "cli", "workers")) -> list[dict]:
+    """Every path in turn; `on_row(rows)` after each (a long run keeps what it measured if a later path fails)."""
     base = Path(tempfile.mkdtemp(prefix="zhiku-ingest-bench-"))
+    rows: list[dict] = []
+
+    def add(row: dict) -> None:
+        rows.append(row)
+        floor = rows[0]
+        row["ratio_to_embedding"] = round(row["seconds"] / floor["seconds"], 2)
+        row["chunks_per_second"] = round(floor["chunks"] / row["seconds"], 1)
+        row["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        if on_row:
+            on_row(rows)
+
     try:
-        paths = write_documents(corpus, count, base / "documents")
-        rows = [embedding_only(paths, settings)]
-        floor = rows[0]["seconds"]
-        rows.append(api_path(paths, settings, base / "api"))
-        rows.append(cli_path(base / "documents", settings, base / "cli"))
-        if broker_url and database_url:
+        documents = write_documents(corpus, count, base / "documents")
+        add(embedding_only(documents, settings))
+        if "api" in paths:
+            add(api_path(documents, settings, base / "api"))
+        if "cli" in paths:
+            add(cli_path(base / "documents", settings, base / "cli"))
+        if broker_url and database_url and "workers" in paths:
             for workers in worker_counts:
-                rows.append(worker_path(paths, settings, base / f"workers{workers}", workers, broker_url,
-                                        database_url))
-        for row in rows:
-            row["ratio_to_embedding"] = round(row["seconds"] / floor, 2)
-            if "chunks" in rows[0]:
-                row["chunks_per_second"] = round(rows[0]["chunks"] / row["seconds"], 1)
+                add(worker_path(documents, settings, base / f"workers{workers}", workers, broker_url, database_url))
         return rows
     finally:
         shutil.rmtree(base, ignore_errors=True)

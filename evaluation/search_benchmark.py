@@ -191,9 +191,10 @@ def default_processes() -> int:
 
 
 def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress: Callable[[int, int], None],
-                processes: int = 1) -> dict:
-    """Write `size` chunks into an edge store at `folder` (resuming where a previous run stopped), then build its
-    HNSW index with the background builder. Returns (and keeps in build.json) the timings."""
+                processes: int = 1, checkpoint: int = 20_000) -> dict:
+    """Write `size` chunks into an edge store at `folder` (resuming where a previous run stopped: the store is
+    flushed and the count kept in build.json every `checkpoint` chunks), then build its HNSW index with the
+    background builder. Returns (and keeps in build.json) the timings."""
     from zhiku.index.edge_index_builder import BackgroundIndexBuilder
     from zhiku.index.edge_store import EdgeVectorStore
 
@@ -213,7 +214,7 @@ def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress
         for (_, stop), points in zip(spans, points_of):
             store.upsert(points)
             record["written"] = stop
-            if record["written"] % 20_000 == 0 or record["written"] == size:
+            if record["written"] % checkpoint == 0 or record["written"] == size:
                 store.shard.flush()
                 now = time.perf_counter()
                 record["write_seconds"] += now - started

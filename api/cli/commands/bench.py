@@ -62,19 +62,21 @@ def ingest(corpus: Path = typer.Option(Path("../shared/eval/rgb_zh/corpus.jsonl"
            broker_url: str = typer.Option(None, help="e.g. amqp://guest:guest@127.0.0.1:5672/"),
            database_url: str = typer.Option(None, help="A PostgreSQL server's URL (…/postgres): each worker run "
                                             "creates a database of its own there and drops it afterwards"),
-           output: Path = typer.Option(None, help="Also write the report as JSON here")):
+           paths: str = typer.Option("api,cli,workers", help="Which paths to measure besides embedding only"),
+           output: Path = typer.Option(None, help="Also write the report as JSON here (after each path)")):
     """Ingestion time / embedding-only time for the same chunks, through the API, `zhiku ingest` and 1-4 broker
     workers, each from an empty data folder and embedding cache."""
     from zhiku.core.settings import get_settings
     from zhiku.evaluation.ingest_benchmark import run
 
-    rows = run(corpus, documents, get_settings(), [int(w) for w in workers.split(",") if w.strip()], broker_url,
-               database_url)
-    for row in rows:
-        typer.echo(json.dumps(row, ensure_ascii=False))
-    if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(rows, ensure_ascii=False, indent=2))
+    def on_row(rows: list[dict]) -> None:
+        typer.echo(json.dumps(rows[-1], ensure_ascii=False))
+        if output:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(json.dumps(rows, ensure_ascii=False, indent=2))
+
+    run(corpus, documents, get_settings(), [int(w) for w in workers.split(",") if w.strip()], broker_url,
+        database_url, on_row, tuple(p.strip() for p in paths.split(",") if p.strip()))
 
 
 def register(app: typer.Typer) -> None:
