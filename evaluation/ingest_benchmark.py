@@ -6,6 +6,11 @@ The same documents (passages of a BEIR corpus, one .txt each) go through:
 - `zhiku ingest <folder>` in its own process;
 - broker workers: the API stores and publishes, 1, 2, 4 `zhiku worker` processes run the jobs.
 Every run starts from an empty data folder and an empty embedding cache, so every chunk is embedded once.
+
+Wall-clock ratios on a machine shared with other work compare runs made minutes apart under different loads,
+so each row also has the CPU seconds its processes spent (`cpu_seconds`: the process tree doing the work, the
+graph server included; models loaded beforehand are not counted, except for `zhiku ingest`, whose whole
+process is) and `cpu_ratio_to_embedding`, which the machine's load hardly moves.
 """
 from __future__ import annotations
 
@@ -22,6 +27,41 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from zhiku.core.settings import Settings
+
+
+class TreeCpu:
+    """CPU seconds (user + system) spent by this process and its descendants between `start()` and `stop()`,
+    sampled while they live (a descendant that ends in between is counted up to the last sample of it)."""
+
+    def __init__(self):
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+
+    @staticmethod
+    def _sample() -> dict[int, float]:
+        import psutil
+
+        me = psutil.Process()
+        found = {}
+        for process in [me, *me.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+                found[process.pid] = times.user + times.system
+            except psutil.Error:
+                continue
+        return found
+
+    def start(self) -> "TreeCpu":
+        self._first = self._sample()
+        self._last = dict(self._first)
+        return self
+
+    def sample(self) -> None:
+        self._last.update(self._sample())
+
+    def stop(self) -> float:
+        self.sample()
+        return round(sum(cpu - self._first.get(pid, 0.0) for pid, cpu in self._last.items()), 1)
 
 
 def write_documents(corpus: Path, count: int, folder: Path) -> list[Path]:
@@ -49,10 +89,12 @@ def embedding_only(paths: list[Path], settings: Settings) -> dict:
     texts = [c.embedding_text for p in paths for c in chunker.chunk(parse_document(p.read_bytes(), p.name)[1])]
     model = build_embedder(settings)
     model.embed_passages(texts[:2])  # load the model outside the timing
+    cpu = TreeCpu().start()
     started = time.perf_counter()
     for start in range(0, len(texts), settings.embed_batch_size):
         model.embed_passages(texts[start:start + settings.embed_batch_size])
-    return {"path": "embedding only", "chunks": len(texts), "seconds": round(time.perf_counter() - started, 1)}
+    return {"path": "embedding only", "chunks": len(texts), "seconds": round(time.perf_counter() - started, 1),
+            "cpu_seconds": cpu.stop()}
 
 
 def _fresh(settings: Settings, workdir: Path, **changes) -> Settings:
@@ -75,29 +117,38 @@ def api_path(paths: list[Path], settings: Settings, workdir: Path) -> dict:
     runtime.start()
     service = KnowledgeService(runtime)
     kb = service.create_kb("bench-ingest")
+    cpu = TreeCpu().start()
     started = time.perf_counter()
     for path in paths:
         service.upload(kb.id, path.name, path.read_bytes())
     runtime.jobs.wait_idle()
     seconds = time.perf_counter() - started
+    cpu_seconds = cpu.stop()
     chunks = sum(d.chunk_count for d in runtime.metadata.list_documents(kb.id))
     runtime.close()
-    return {"path": "API (upload use case + in-process job runner)", "chunks": chunks, "seconds": round(seconds, 1)}
+    return {"path": "API (upload use case + in-process job runner)", "chunks": chunks, "seconds": round(seconds, 1),
+            "cpu_seconds": cpu_seconds}
 
 
 def cli_path(folder: Path, settings: Settings, workdir: Path) -> dict:
     fresh = _fresh(settings, workdir)
     env = {**os.environ, "ZHIKU_DATA_DIR": str(fresh.data_dir)}
     env.pop("ZHIKU_DATABASE_URL", None)
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "zhiku.api.cli", "ingest", str(folder), "--kb", "bench-ingest"],
                             env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the CLI and the graph server it started and stopped
+    cpu_seconds = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-2000:])
     ingesting = float(re.search(r"files ingested in ([\d.]+) s", result.stdout).group(1))
     return {"path": "zhiku ingest <folder> (from its first upload to its last job)", "seconds": ingesting,
-            "process_seconds": round(seconds, 1)}
+            "process_seconds": round(seconds, 1), "cpu_seconds": cpu_seconds,
+            "cpu_note": "the whole process: start-up, model load and graph server start included"}
 
 
 @contextmanager
@@ -114,6 +165,15 @@ def _scratch_database(server_url: str):
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _wait_until_ready(log: Path, workers: int, processes: list, timeout: float = 600) -> None:
+    """Until every worker has loaded its model and joined the broker (a running deployment's state)."""
+    deadline = time.monotonic() + timeout
+    while log.read_text(errors="replace").count("worker ready") < workers:
+        if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+            raise RuntimeError(f"the workers did not start: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.5)
 
 
 def worker_path(paths: list[Path], settings: Settings, workdir: Path, workers: int, broker_url: str,
@@ -141,12 +201,15 @@ def _worker_path(paths: list[Path], settings: Settings, workdir: Path, workers: 
     try:
         service = KnowledgeService(runtime)
         kb = service.create_kb("bench-ingest")
-        time.sleep(8)  # the workers load their models and connect
+        _wait_until_ready(workdir / "workers.log", workers, processes)
+        cpu = TreeCpu().start()
         started = time.perf_counter()
         for path in paths:
             service.upload(kb.id, path.name, path.read_bytes())
-        runtime.jobs.wait_idle()
+        while not runtime.jobs.wait_idle(timeout=5):
+            cpu.sample()
         seconds = time.perf_counter() - started
+        cpu_seconds = cpu.stop()
         chunks = sum(d.chunk_count for d in runtime.metadata.list_documents(kb.id))
     finally:
         for process in processes:
@@ -154,7 +217,12 @@ def _worker_path(paths: list[Path], settings: Settings, workdir: Path, workers: 
         for process in processes:
             process.wait(timeout=120)
         runtime.close()
-    return {"path": f"{workers} broker worker process(es)", "chunks": chunks, "seconds": round(seconds, 1)}
+        # with a broker no process stops the shared graph server on exit: stop this run's
+        from zhiku.graph.bolt_server import EmbeddedBoltServer
+
+        EmbeddedBoltServer(fresh.resolved_graph_data_dir).stop(force=True)
+    return {"path": f"{workers} broker worker process(es)", "chunks": chunks, "seconds": round(seconds, 1),
+            "cpu_seconds": cpu_seconds}
 
 
 def run(corpus: Path, count: int, settings: Settings, worker_counts: list[int], broker_url: str | None,
@@ -168,6 +236,8 @@ def run(corpus: Path, count: int, settings: Settings, worker_counts: list[int], 
         floor = rows[0]
         row["ratio_to_embedding"] = round(row["seconds"] / floor["seconds"], 2)
         row["chunks_per_second"] = round(floor["chunks"] / row["seconds"], 1)
+        if row.get("cpu_seconds") and floor.get("cpu_seconds"):
+            row["cpu_ratio_to_embedding"] = round(row["cpu_seconds"] / floor["cpu_seconds"], 2)
         row["load_average"] = [round(x, 2) for x in os.getloadavg()]
         if on_row:
             on_row(rows)
