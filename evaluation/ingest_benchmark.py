@@ -36,9 +36,9 @@ class TreeCpu:
     def __init__(self):
         self._first: dict[int, float] = {}
         self._last: dict[int, float] = {}
+        self._names: dict[int, str] = {}
 
-    @staticmethod
-    def _sample() -> dict[int, float]:
+    def _sample(self) -> dict[int, float]:
         import psutil
 
         me = psutil.Process()
@@ -47,9 +47,22 @@ class TreeCpu:
             try:
                 times = process.cpu_times()
                 found[process.pid] = times.user + times.system
+                if process.pid not in self._names:
+                    self._names[process.pid] = ("this process" if process.pid == me.pid
+                                                else "graph server (java)" if process.name() == "java"
+                                                else "worker processes" if "worker" in process.cmdline()
+                                                else process.name())
             except psutil.Error:
                 continue
         return found
+
+    def by_process(self) -> dict[str, float]:
+        """CPU seconds since start() by kind of process (after stop())."""
+        kinds: dict[str, float] = {}
+        for pid, cpu in self._last.items():
+            name = self._names.get(pid, "other")
+            kinds[name] = round(kinds.get(name, 0.0) + cpu - self._first.get(pid, 0.0), 1)
+        return kinds
 
     def start(self) -> "TreeCpu":
         self._first = self._sample()
@@ -127,7 +140,7 @@ def api_path(paths: list[Path], settings: Settings, workdir: Path) -> dict:
     chunks = sum(d.chunk_count for d in runtime.metadata.list_documents(kb.id))
     runtime.close()
     return {"path": "API (upload use case + in-process job runner)", "chunks": chunks, "seconds": round(seconds, 1),
-            "cpu_seconds": cpu_seconds}
+            "cpu_seconds": cpu_seconds, "cpu_by_process": cpu.by_process()}
 
 
 def cli_path(folder: Path, settings: Settings, workdir: Path) -> dict:
@@ -224,7 +237,7 @@ def _worker_path(paths: list[Path], settings: Settings, workdir: Path, workers: 
 
         EmbeddedBoltServer(fresh.resolved_graph_data_dir).stop(force=True)
     return {"path": f"{workers} broker worker process(es)", "chunks": chunks, "seconds": round(seconds, 1),
-            "cpu_seconds": cpu_seconds}
+            "cpu_seconds": cpu_seconds, "cpu_by_process": cpu.by_process()}
 
 
 def run(corpus: Path, count: int, settings: Settings, worker_counts: list[int], broker_url: str | None,
