@@ -78,8 +78,8 @@ def refuse_beside_server(command: str) -> None:
 
 def open_service(warm_embedder: bool = False):
     """The knowledge service over this process's own runtime (the caller closes `service.rt`). `warm_embedder`:
-    load the embedding model in a thread of its own while the stores open (the graph server's start, the
-    migrations) and the files are stored, instead of inside the first job."""
+    load the embedding model and the tokeniser's dictionary in a thread of their own while the stores open (the
+    graph server's start, the migrations) and the files are stored, instead of inside the first job."""
     from zhiku.api.knowledge_service import KnowledgeService
     from zhiku.api.runtime import Runtime
 
@@ -96,8 +96,9 @@ def open_service(warm_embedder: bool = False):
 
 def _warm(runtime) -> None:
     try:
+        runtime.sparse.tokenize("预热")  # jieba's dictionary (3.6% of the first job's thread in the profile)
         runtime.embedder.inner.embed_passages(["预热"])
-    except Exception:  # noqa: BLE001 - the first job loads it (and reports what is wrong)
+    except Exception:  # noqa: BLE001 - the first job loads them (and reports what is wrong)
         pass
 
 
