@@ -450,6 +450,16 @@ def measure_llamaindex(folder: Path, pool: SentencePool, sparse, count: int, siz
 
     LlamaSettings.embed_model = Projection(model_name="projection")
     path = folder / "llamaindex"
+    path.mkdir(parents=True, exist_ok=True)
+    # qdrant-client's local mode does not keep a second process out (two builders corrupted a 100k build with
+    # "database is locked"): one benchmark process per collection
+    import fcntl
+
+    guard = open(path / "bench.lock", "w")
+    try:
+        fcntl.flock(guard, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise RuntimeError(f"another process is building or measuring {path}") from None
     built = (path / "done").exists()
     if not built:
         # the same chunks and vectors as the store, computed in forked processes (before the client opens);
