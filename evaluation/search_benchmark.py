@@ -464,14 +464,20 @@ def measure_llamaindex(folder: Path, pool: SentencePool, sparse, count: int, siz
     if not built:
         # the same chunks and vectors as the store, computed in forked processes (before the client opens);
         # LlamaIndex's own share (insert_nodes) is timed apart from computing them
+        # A build stopped part-way resumes after the last batch progress.json records (its time carried over).
         _WORK.update(pool=pool, sparse=sparse, projector=projector)
-        spans = [(start, min(size, start + WRITE_BATCH)) for start in range(0, size, WRITE_BATCH)]
+        progress_path = path / "progress.json"
+        progress = json.loads(progress_path.read_text()) if progress_path.exists() else {
+            "written": 0, "seconds": 0.0, "insert_seconds": 0.0}
+        if progress["written"]:
+            progress["resumed_at"] = [*progress.get("resumed_at", []), progress["written"]]
+        spans = [(start, min(size, start + WRITE_BATCH)) for start in range(progress["written"], size, WRITE_BATCH)]
         points_of = InOrder(_chunk_points, spans, processes)
     client = QdrantClient(path=str(path / "qdrant"))
     vector_store = QdrantVectorStore(client=client, collection_name="chunks")
     if not built:
-        started = time.perf_counter()
-        inserting = 0.0
+        started = time.perf_counter() - progress["seconds"]
+        inserting = progress["insert_seconds"]
         try:
             index = VectorStoreIndex([], storage_context=StorageContext.from_defaults(vector_store=vector_store))
             for points in points_of:
@@ -481,13 +487,14 @@ def measure_llamaindex(folder: Path, pool: SentencePool, sparse, count: int, siz
                 index.insert_nodes(nodes)
                 inserting += time.perf_counter() - before
                 written = int(nodes[-1].id_.rsplit("-", 1)[1]) + 1
-                (path / "progress.json").write_text(json.dumps({  # how far a long build got, and how fast
+                progress_path.write_text(json.dumps({  # how far a long build got, and how fast
                     "written": written, "seconds": round(time.perf_counter() - started, 1),
-                    "insert_seconds": round(inserting, 1)}))
+                    "insert_seconds": round(inserting, 1), "resumed_at": progress.get("resumed_at", [])}))
         finally:
             points_of.close()
         (path / "done").write_text(json.dumps({"seconds": time.perf_counter() - started,
-                                               "insert_seconds": inserting}))
+                                               "insert_seconds": inserting,
+                                               "resumed_at": progress.get("resumed_at", [])}))
     done = json.loads((path / "done").read_text())
     build_seconds, insert_seconds = done["seconds"], done["insert_seconds"]
     index = VectorStoreIndex.from_vector_store(vector_store)
