@@ -24,12 +24,17 @@ def run_worker(settings: Settings, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
     runtime = Runtime(settings, worker_process=True)
     runtime.open_stores()
+    try:  # load the embedding model before taking jobs, not inside the first one (as the API process does)
+        runtime.embedder.inner.embed_passages(["预热"])
+    except Exception:  # noqa: BLE001 - e.g. an embedding server not up yet: the first job will try again
+        logging.getLogger(__name__).warning("the embedding model did not load at start", exc_info=True)
     worker = BrokerWorker(settings.broker_url, settings.broker_namespace, runtime.job_executor, runtime.metadata,
                           threads=settings.ingest_workers)
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
     worker.start()
+    logging.getLogger(__name__).info("worker ready")
     try:
         stop.wait()
     finally:

@@ -6,6 +6,11 @@ The same documents (passages of a BEIR corpus, one .txt each) go through:
 - `zhiku ingest <folder>` in its own process;
 - broker workers: the API stores and publishes, 1, 2, 4 `zhiku worker` processes run the jobs.
 Every run starts from an empty data folder and an empty embedding cache, so every chunk is embedded once.
+
+Wall-clock ratios on a machine shared with other work compare runs made minutes apart under different loads,
+so each row also has the CPU seconds its processes spent (`cpu_seconds`: the process tree doing the work, the
+graph server included; models loaded beforehand are not counted, except for `zhiku ingest`, whose whole
+process is) and `cpu_ratio_to_embedding`, which the machine's load hardly moves.
 """
 from __future__ import annotations
 
@@ -22,6 +27,54 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from zhiku.core.settings import Settings
+
+
+class TreeCpu:
+    """CPU seconds (user + system) spent by this process and its descendants between `start()` and `stop()`,
+    sampled while they live (a descendant that ends in between is counted up to the last sample of it)."""
+
+    def __init__(self):
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._names: dict[int, str] = {}
+
+    def _sample(self) -> dict[int, float]:
+        import psutil
+
+        me = psutil.Process()
+        found = {}
+        for process in [me, *me.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+                found[process.pid] = times.user + times.system
+                if process.pid not in self._names:
+                    self._names[process.pid] = ("this process" if process.pid == me.pid
+                                                else "graph server (java)" if process.name() == "java"
+                                                else "worker processes" if "worker" in process.cmdline()
+                                                else process.name())
+            except psutil.Error:
+                continue
+        return found
+
+    def by_process(self) -> dict[str, float]:
+        """CPU seconds since start() by kind of process (after stop())."""
+        kinds: dict[str, float] = {}
+        for pid, cpu in self._last.items():
+            name = self._names.get(pid, "other")
+            kinds[name] = round(kinds.get(name, 0.0) + cpu - self._first.get(pid, 0.0), 1)
+        return kinds
+
+    def start(self) -> "TreeCpu":
+        self._first = self._sample()
+        self._last = dict(self._first)
+        return self
+
+    def sample(self) -> None:
+        self._last.update(self._sample())
+
+    def stop(self) -> float:
+        self.sample()
+        return round(sum(cpu - self._first.get(pid, 0.0) for pid, cpu in self._last.items()), 1)
 
 
 def write_documents(corpus: Path, count: int, folder: Path) -> list[Path]:
@@ -49,10 +102,12 @@ def embedding_only(paths: list[Path], settings: Settings) -> dict:
     texts = [c.embedding_text for p in paths for c in chunker.chunk(parse_document(p.read_bytes(), p.name)[1])]
     model = build_embedder(settings)
     model.embed_passages(texts[:2])  # load the model outside the timing
+    cpu = TreeCpu().start()
     started = time.perf_counter()
     for start in range(0, len(texts), settings.embed_batch_size):
         model.embed_passages(texts[start:start + settings.embed_batch_size])
-    return {"path": "embedding only", "chunks": len(texts), "seconds": round(time.perf_counter() - started, 1)}
+    return {"path": "embedding only", "chunks": len(texts), "seconds": round(time.perf_counter() - started, 1),
+            "cpu_seconds": cpu.stop()}
 
 
 def _fresh(settings: Settings, workdir: Path, **changes) -> Settings:
@@ -75,29 +130,40 @@ def api_path(paths: list[Path], settings: Settings, workdir: Path) -> dict:
     runtime.start()
     service = KnowledgeService(runtime)
     kb = service.create_kb("bench-ingest")
+    cpu = TreeCpu().start()
     started = time.perf_counter()
     for path in paths:
         service.upload(kb.id, path.name, path.read_bytes())
     runtime.jobs.wait_idle()
     seconds = time.perf_counter() - started
+    cpu_seconds = cpu.stop()
     chunks = sum(d.chunk_count for d in runtime.metadata.list_documents(kb.id))
     runtime.close()
-    return {"path": "API (upload use case + in-process job runner)", "chunks": chunks, "seconds": round(seconds, 1)}
+    return {"path": "API (upload use case + in-process job runner)", "chunks": chunks, "seconds": round(seconds, 1),
+            "cpu_seconds": cpu_seconds, "cpu_by_process": cpu.by_process()}
 
 
 def cli_path(folder: Path, settings: Settings, workdir: Path) -> dict:
     fresh = _fresh(settings, workdir)
     env = {**os.environ, "ZHIKU_DATA_DIR": str(fresh.data_dir)}
     env.pop("ZHIKU_DATABASE_URL", None)
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "zhiku.api.cli", "ingest", str(folder), "--kb", "bench-ingest"],
                             env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the CLI and the graph server it started and stopped
+    cpu_seconds = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-2000:])
-    ingesting = float(re.search(r"files ingested in ([\d.]+) s", result.stdout).group(1))
+    total = float(re.search(r"files ingested in ([\d.]+) s", result.stdout).group(1))
+    after_start = re.search(r"([\d.]+) s from the first upload", result.stdout)
+    ingesting = float(after_start.group(1)) if after_start else total
     return {"path": "zhiku ingest <folder> (from its first upload to its last job)", "seconds": ingesting,
-            "process_seconds": round(seconds, 1)}
+            "command_seconds": total, "process_seconds": round(seconds, 1), "cpu_seconds": cpu_seconds,
+            "cpu_note": "the whole process: start-up, model load and graph server start included"}
 
 
 @contextmanager
@@ -114,6 +180,15 @@ def _scratch_database(server_url: str):
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _wait_until_ready(log: Path, workers: int, processes: list, timeout: float = 600) -> None:
+    """Until every worker has loaded its model and joined the broker (a running deployment's state)."""
+    deadline = time.monotonic() + timeout
+    while log.read_text(errors="replace").count("worker ready") < workers:
+        if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+            raise RuntimeError(f"the workers did not start: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.5)
 
 
 def worker_path(paths: list[Path], settings: Settings, workdir: Path, workers: int, broker_url: str,
@@ -141,12 +216,15 @@ def _worker_path(paths: list[Path], settings: Settings, workdir: Path, workers: 
     try:
         service = KnowledgeService(runtime)
         kb = service.create_kb("bench-ingest")
-        time.sleep(8)  # the workers load their models and connect
+        _wait_until_ready(workdir / "workers.log", workers, processes)
+        cpu = TreeCpu().start()
         started = time.perf_counter()
         for path in paths:
             service.upload(kb.id, path.name, path.read_bytes())
-        runtime.jobs.wait_idle()
+        while not runtime.jobs.wait_idle(timeout=5):
+            cpu.sample()
         seconds = time.perf_counter() - started
+        cpu_seconds = cpu.stop()
         chunks = sum(d.chunk_count for d in runtime.metadata.list_documents(kb.id))
     finally:
         for process in processes:
@@ -154,26 +232,41 @@ def _worker_path(paths: list[Path], settings: Settings, workdir: Path, workers: 
         for process in processes:
             process.wait(timeout=120)
         runtime.close()
-    return {"path": f"{workers} broker worker process(es)", "chunks": chunks, "seconds": round(seconds, 1)}
+        # with a broker no process stops the shared graph server on exit: stop this run's
+        from zhiku.graph.bolt_server import EmbeddedBoltServer
+
+        EmbeddedBoltServer(fresh.resolved_graph_data_dir).stop(force=True)
+    return {"path": f"{workers} broker worker process(es)", "chunks": chunks, "seconds": round(seconds, 1),
+            "cpu_seconds": cpu_seconds, "cpu_by_process": cpu.by_process()}
 
 
 def run(corpus: Path, count: int, settings: Settings, worker_counts: list[int], broker_url: str | None,
-        database_url: str | None) -> list[dict]:
+        database_url: str | None, on_row=None, paths: tuple[str, ...] = ("api", "cli", "workers")) -> list[dict]:
+    """Every path in turn; `on_row(rows)` after each (a long run keeps what it measured if a later path fails)."""
     base = Path(tempfile.mkdtemp(prefix="zhiku-ingest-bench-"))
+    rows: list[dict] = []
+
+    def add(row: dict) -> None:
+        rows.append(row)
+        floor = rows[0]
+        row["ratio_to_embedding"] = round(row["seconds"] / floor["seconds"], 2)
+        row["chunks_per_second"] = round(floor["chunks"] / row["seconds"], 1)
+        if row.get("cpu_seconds") and floor.get("cpu_seconds"):
+            row["cpu_ratio_to_embedding"] = round(row["cpu_seconds"] / floor["cpu_seconds"], 2)
+        row["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        if on_row:
+            on_row(rows)
+
     try:
-        paths = write_documents(corpus, count, base / "documents")
-        rows = [embedding_only(paths, settings)]
-        floor = rows[0]["seconds"]
-        rows.append(api_path(paths, settings, base / "api"))
-        rows.append(cli_path(base / "documents", settings, base / "cli"))
-        if broker_url and database_url:
+        documents = write_documents(corpus, count, base / "documents")
+        add(embedding_only(documents, settings))
+        if "api" in paths:
+            add(api_path(documents, settings, base / "api"))
+        if "cli" in paths:
+            add(cli_path(base / "documents", settings, base / "cli"))
+        if broker_url and database_url and "workers" in paths:
             for workers in worker_counts:
-                rows.append(worker_path(paths, settings, base / f"workers{workers}", workers, broker_url,
-                                        database_url))
-        for row in rows:
-            row["ratio_to_embedding"] = round(row["seconds"] / floor, 2)
-            if "chunks" in rows[0]:
-                row["chunks_per_second"] = round(rows[0]["chunks"] / row["seconds"], 1)
+                add(worker_path(documents, settings, base / f"workers{workers}", workers, broker_url, database_url))
         return rows
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -72,22 +72,26 @@ class SentencePool:
 
 
 class Projector:
-    """Dense vectors from term vectors: a fixed Gaussian projection of the hashed terms, plus noise."""
+    """Dense vectors from term vectors: a fixed Gaussian projection of the hashed terms, plus noise. A chunk's
+    noise is drawn from a generator seeded by the chunk's index, so its vector is the same whichever process
+    computes it and in whatever order (the build runs in several processes and resumes)."""
 
     def __init__(self, seed: int = 7, buckets: int = 1 << 16):
         rng = np.random.default_rng(seed)
         self._matrix = rng.standard_normal((buckets, DIMENSION), dtype=np.float32)
         self._buckets = buckets
-        self._noise = np.random.default_rng(seed + 1)
+        self._seed = seed
 
-    def project(self, indices: list[int], values: list[float], noise: float = 0.3) -> np.ndarray:
+    def project(self, indices: list[int], values: list[float], noise: float = 0.3, index: int = 0) -> np.ndarray:
         if indices:
             rows = self._matrix[np.asarray(indices) % self._buckets]
             vector = (np.asarray(values, dtype=np.float32)[:, None] * rows).sum(axis=0)
             vector /= max(float(np.linalg.norm(vector)), 1e-6)
         else:
             vector = np.zeros(DIMENSION, dtype=np.float32)
-        vector = vector + noise * self._noise.standard_normal(DIMENSION, dtype=np.float32) / np.sqrt(DIMENSION)
+        if noise:
+            draw = np.random.default_rng((self._seed + 1, index)).standard_normal(DIMENSION, dtype=np.float32)
+            vector = vector + noise * draw / np.sqrt(DIMENSION)
         return (vector / max(float(np.linalg.norm(vector)), 1e-6)).astype(np.float32)
 
 
@@ -124,12 +128,76 @@ def point_id(index: int) -> str:
 
 
 # -- building a size once ----------------------------------------------------------------------------
-def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress: Callable[[int, int], None]) -> dict:
-    """Write `size` chunks into an edge store at `folder` (resuming where a previous run stopped), then build its
-    HNSW index with the background builder. Returns (and keeps in build.json) the timings."""
+# Tokenising (jieba, ~3 ms a chunk) is most of a build: it runs in forked worker processes, in order, while
+# this process writes the previous batch. The workers find what they need in _WORK (set before the fork).
+_WORK: dict = {}
+WRITE_BATCH = 1000
+LLAMAINDEX_SECONDS = float(os.environ.get("ZHIKU_BENCH_LLAMAINDEX_SECONDS", "300"))
+
+
+def _chunk_points(span: tuple[int, int]) -> list:
+    """Chunks span[0]..span[1]-1 as index points: text, parent, real sparse vector, projected dense vector."""
+    from zhiku.index.vector_store import IndexPoint
+
+    pool, sparse, projector = _WORK["pool"], _WORK["sparse"], _WORK["projector"]
+    points = []
+    for index in range(*span):
+        text, parent = pool.chunk(index)
+        vector = sparse.encode_document(text)
+        points.append(IndexPoint(point_id(index), projector.project(vector.indices, vector.values, index=index),
+                                 vector, _payload(index, text, parent)))
+    return points
+
+
+class InOrder:
+    """function(item) for each item, in order, computed by `processes` processes forked now (1: computed in this
+    process as it is iterated), at most a few items ahead of the consumer (memory stays bounded at 1M chunks)."""
+
+    def __init__(self, function: Callable, items: list, processes: int):
+        self._function, self._items, self._workers = function, items, None
+        if processes > 1 and len(items) > 1:
+            import multiprocessing
+
+            self._workers = multiprocessing.get_context("fork").Pool(processes)
+            self._ahead = 2 * processes
+
+    def __iter__(self):
+        if self._workers is None:
+            yield from map(self._function, self._items)
+            return
+        from collections import deque
+
+        pending = deque()
+        items = iter(self._items)
+        for item in items:
+            pending.append(self._workers.apply_async(self._function, (item,)))
+            if len(pending) >= self._ahead:
+                break
+        while pending:
+            result = pending.popleft().get()
+            for item in items:
+                pending.append(self._workers.apply_async(self._function, (item,)))
+                break
+            yield result
+
+    def close(self) -> None:
+        if self._workers is not None:
+            self._workers.terminate()
+            self._workers.join()
+            self._workers = None
+
+
+def default_processes() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress: Callable[[int, int], None],
+                processes: int = 1, checkpoint: int = 20_000) -> dict:
+    """Write `size` chunks into an edge store at `folder` (resuming where a previous run stopped: the store is
+    flushed and the count kept in build.json every `checkpoint` chunks), then build its HNSW index with the
+    background builder. Returns (and keeps in build.json) the timings."""
     from zhiku.index.edge_index_builder import BackgroundIndexBuilder
     from zhiku.index.edge_store import EdgeVectorStore
-    from zhiku.index.vector_store import IndexPoint
 
     record_path = folder / "build.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else {"size": size, "written": 0,
@@ -137,28 +205,25 @@ def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress
     if record.get("indexed"):
         return record
     folder.mkdir(parents=True, exist_ok=True)
+    _WORK.update(pool=pool, sparse=sparse, projector=Projector())
+    spans = [(start, min(size, start + WRITE_BATCH)) for start in range(record["written"], size, WRITE_BATCH)]
+    points_of = InOrder(_chunk_points, spans, processes)  # the workers are forked before the store opens
     store = EdgeVectorStore(folder / "chunks")
-    store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
-    projector = Projector()
     try:
-        batch = 1000
-        while record["written"] < size:
-            started = time.perf_counter()
-            start = record["written"]
-            points = []
-            for index in range(start, min(size, start + batch)):
-                text, parent = pool.chunk(index)
-                vector = sparse.encode_document(text)
-                points.append(IndexPoint(point_id(index), projector.project(vector.indices, vector.values), vector,
-                                         _payload(index, text, parent)))
-            for offset in range(0, len(points), 250):
-                store.upsert(points[offset:offset + 250])
-            record["written"] = start + len(points)
-            record["write_seconds"] += time.perf_counter() - started
-            if record["written"] % 20_000 == 0 or record["written"] == size:
+        store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
+        started = time.perf_counter()
+        for (_, stop), points in zip(spans, points_of):
+            store.upsert(points)
+            record["written"] = stop
+            if record["written"] % checkpoint == 0 or record["written"] == size:
                 store.shard.flush()
+                now = time.perf_counter()
+                record["write_seconds"] += now - started
+                started = now
+                record.setdefault("write_processes", processes)
                 record_path.write_text(json.dumps(record))
             on_progress(record["written"], size)
+        points_of.close()
         build = BackgroundIndexBuilder(store, threshold=0, nice=5).build_now()
         if not build.succeeded:
             raise RuntimeError(build.error)
@@ -169,6 +234,7 @@ def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress
         record_path.write_text(json.dumps(record))
         return record
     finally:
+        points_of.close()
         store.close()
 
 
@@ -176,44 +242,59 @@ def _folder_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
 
 
+def _document_facts(document_start: int) -> tuple[str, str, list]:
+    """One document's chunks through rule extraction and its knowledge base's resolver, as the service does."""
+    from zhiku.graph.graph_store import ChunkFacts
+
+    pool, extractor, resolvers, size = _WORK["pool"], _WORK["extractor"], _WORK["resolvers"], _WORK["size"]
+    payload = _payload(document_start, "", "")
+    resolver = resolvers(payload["kb_id"])
+    facts = []
+    for index in range(document_start, min(size, document_start + CHUNKS_PER_DOCUMENT)):
+        extraction = resolver.resolve(extractor.extract(pool.chunk(index)[0], ["第一章 总则"]))
+        facts.append(ChunkFacts(point_id(index), extraction.entities, extraction.relations))
+    return payload["kb_id"], payload["document_id"], facts
+
+
 def build_graph(folder: Path, size: int, pool: SentencePool, settings,
-                on_progress: Callable[[int, int], None]) -> dict:
+                on_progress: Callable[[int, int], None], processes: int = 1) -> dict:
     """The corpus's knowledge graph (rule extraction, as the service builds it) in a local Bolt server kept in
-    `<folder>/graph`, its chunk ids the store's point ids, so graph expansion finds the chunks."""
+    `<folder>/graph`, its chunk ids the store's point ids, so graph expansion finds the chunks. Extraction runs
+    in `processes` forked processes, writes in this one."""
     from neo4j import GraphDatabase
 
     from zhiku.graph.bolt_server import EmbeddedBoltServer
     from zhiku.graph.extraction.factory import make_extractor, make_resolver_factory
-    from zhiku.graph.graph_store import ChunkFacts, GraphStore
+    from zhiku.graph.graph_store import GraphStore
 
     record_path = folder / "graph.json"
     if record_path.exists():
         return json.loads(record_path.read_text())
+    _WORK.update(pool=pool, extractor=make_extractor(settings), resolvers=make_resolver_factory(settings), size=size)
+    facts_of = InOrder(_document_facts, list(range(0, size, CHUNKS_PER_DOCUMENT)), processes)
     server = EmbeddedBoltServer(folder / "graph", heap="1g")
-    info = server.start()
-    driver = GraphDatabase.driver(info.uri, auth=server.auth())
     started = time.perf_counter()
     entities = relations = 0
     try:
-        store = GraphStore(driver, info.database)
-        store.ensure_schema()
-        extractor, resolvers = make_extractor(settings), make_resolver_factory(settings)
-        for document_start in range(0, size, CHUNKS_PER_DOCUMENT):
-            payload = _payload(document_start, "", "")
-            resolver = resolvers(payload["kb_id"])
-            facts = []
-            for index in range(document_start, min(size, document_start + CHUNKS_PER_DOCUMENT)):
-                extraction = resolver.resolve(extractor.extract(pool.chunk(index)[0], ["第一章 总则"]))
-                entities += len(extraction.entities)
-                relations += len(extraction.relations)
-                facts.append(ChunkFacts(point_id(index), extraction.entities, extraction.relations))
-            store.write_chunk_facts(payload["kb_id"], payload["document_id"], "v1", facts)
-            on_progress(min(size, document_start + CHUNKS_PER_DOCUMENT), size)
+        info = server.start()
+        driver = GraphDatabase.driver(info.uri, auth=server.auth())
+        try:
+            store = GraphStore(driver, info.database)
+            store.ensure_schema()
+            done = 0
+            for kb_id, document_id, facts in facts_of:
+                entities += sum(len(f.entities) for f in facts)
+                relations += sum(len(f.relations) for f in facts)
+                store.write_chunk_facts(kb_id, document_id, "v1", facts)
+                done = min(size, done + CHUNKS_PER_DOCUMENT)
+                on_progress(done, size)
+        finally:
+            driver.close()
     finally:
-        driver.close()
+        facts_of.close()
         server.stop()
     record = {"graph_seconds": round(time.perf_counter() - started, 1), "entity_mentions": entities,
-              "relations": relations}
+              "relations": relations, "processes": processes}
     record_path.write_text(json.dumps(record))
     return record
 
@@ -343,7 +424,8 @@ def _with_graph(folder: Path, retriever, settings, measure: Callable[[], list[fl
         server.stop()
 
 
-def measure_llamaindex(folder: Path, pool: SentencePool, sparse, count: int, size: int) -> dict:
+def measure_llamaindex(folder: Path, pool: SentencePool, sparse, count: int, size: int,
+                       processes: int = 1) -> dict:
     """A LlamaIndex VectorStoreIndex over qdrant-client (local mode), built from the same chunks and vectors."""
     from llama_index.core import Settings as LlamaSettings
     from llama_index.core import StorageContext, VectorStoreIndex
@@ -368,42 +450,80 @@ def measure_llamaindex(folder: Path, pool: SentencePool, sparse, count: int, siz
 
     LlamaSettings.embed_model = Projection(model_name="projection")
     path = folder / "llamaindex"
+    path.mkdir(parents=True, exist_ok=True)
+    # qdrant-client's local mode does not keep a second process out (two builders corrupted a 100k build with
+    # "database is locked"): one benchmark process per collection
+    import fcntl
+
+    guard = open(path / "bench.lock", "w")
+    try:
+        fcntl.flock(guard, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise RuntimeError(f"another process is building or measuring {path}") from None
     built = (path / "done").exists()
+    if not built:
+        # the same chunks and vectors as the store, computed in forked processes (before the client opens);
+        # LlamaIndex's own share (insert_nodes) is timed apart from computing them
+        # A build stopped part-way resumes after the last batch progress.json records (its time carried over).
+        _WORK.update(pool=pool, sparse=sparse, projector=projector)
+        progress_path = path / "progress.json"
+        progress = json.loads(progress_path.read_text()) if progress_path.exists() else {
+            "written": 0, "seconds": 0.0, "insert_seconds": 0.0}
+        if progress["written"]:
+            progress["resumed_at"] = [*progress.get("resumed_at", []), progress["written"]]
+        spans = [(start, min(size, start + WRITE_BATCH)) for start in range(progress["written"], size, WRITE_BATCH)]
+        points_of = InOrder(_chunk_points, spans, processes)
     client = QdrantClient(path=str(path / "qdrant"))
     vector_store = QdrantVectorStore(client=client, collection_name="chunks")
-    started = time.perf_counter()
     if not built:
-        index = VectorStoreIndex([], storage_context=StorageContext.from_defaults(vector_store=vector_store))
-        for start in range(0, size, 1000):
-            nodes = []
-            for i in range(start, min(size, start + 1000)):
-                text, _ = pool.chunk(i)
-                vector = sparse.encode_document(text)
-                nodes.append(TextNode(id_=point_id(i), text=text, embedding=projector.project(
-                    vector.indices, vector.values).tolist(), metadata={"kb_id": f"kb{(i // CHUNKS_PER_DOCUMENT) % KNOWLEDGE_BASES:02d}"}))
-            index.insert_nodes(nodes)
-        (path / "done").write_text(str(time.perf_counter() - started))
-    build_seconds = float((path / "done").read_text())
+        started = time.perf_counter() - progress["seconds"]
+        inserting = progress["insert_seconds"]
+        try:
+            index = VectorStoreIndex([], storage_context=StorageContext.from_defaults(vector_store=vector_store))
+            for points in points_of:
+                nodes = [TextNode(id_=p.point_id, text=p.payload["text"], embedding=p.dense.tolist(),
+                                  metadata={"kb_id": p.payload["kb_id"]}) for p in points]
+                before = time.perf_counter()
+                index.insert_nodes(nodes)
+                inserting += time.perf_counter() - before
+                written = int(nodes[-1].id_.rsplit("-", 1)[1]) + 1
+                progress_path.write_text(json.dumps({  # how far a long build got, and how fast
+                    "written": written, "seconds": round(time.perf_counter() - started, 1),
+                    "insert_seconds": round(inserting, 1), "resumed_at": progress.get("resumed_at", [])}))
+        finally:
+            points_of.close()
+        (path / "done").write_text(json.dumps({"seconds": time.perf_counter() - started,
+                                               "insert_seconds": inserting,
+                                               "resumed_at": progress.get("resumed_at", [])}))
+    done = json.loads((path / "done").read_text())
+    build_seconds, insert_seconds = done["seconds"], done["insert_seconds"]
     index = VectorStoreIndex.from_vector_store(vector_store)
     queries = _queries(pool, count)
     times = []
+    # qdrant-client's local mode scans every point in Python: at 100k a query takes seconds, so the run stops
+    # after LLAMAINDEX_SECONDS (with at least 20 queries) and says how many it made
+    budget = time.perf_counter() + LLAMAINDEX_SECONDS
     for i, query in enumerate(queries):
+        if len(times) >= 20 and time.perf_counter() > budget:
+            break
         retriever = index.as_retriever(similarity_top_k=10, filters=MetadataFilters(
             filters=[ExactMatchFilter(key="kb_id", value=f"kb{i % KNOWLEDGE_BASES:02d}")]))
         started = time.perf_counter()
         retriever.retrieve(query)
         times.append((time.perf_counter() - started) * 1000)
     result = {"system": "LlamaIndex VectorStoreIndex over qdrant-client (local mode, dense only)",
-              "ms": _percentiles(times), "rss_mb": _rss_mb(), "build_seconds": round(build_seconds, 1)}
+              "ms": _percentiles(times), "queries": len(times), "rss_mb": _rss_mb(),
+              "build_seconds": round(build_seconds, 1),
+              "insert_nodes_seconds": round(insert_seconds, 1)}
     client.close()
     return result
 
 
 # -- orchestration ---------------------------------------------------------------------------------------
-def run_in_child(kind: str, folder: Path, size: int, count: int, eval_dir: Path) -> dict:
+def run_in_child(kind: str, folder: Path, size: int, count: int, eval_dir: Path, processes: int = 1) -> dict:
     """Measure one system in a fresh process (its RSS is its own)."""
     result = subprocess.run([sys.executable, "-m", "zhiku.evaluation.search_benchmark", kind, str(folder), str(size),
-                             str(count), str(eval_dir)], capture_output=True, text=True)
+                             str(count), str(eval_dir), str(processes)], capture_output=True, text=True)
     if result.returncode != 0:
         return {"system": kind, "error": result.stderr[-2000:]}
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -414,6 +534,7 @@ def _child_main(argv: list[str]) -> None:
     from zhiku.index.sparse_encoder import build_sparse_encoder
 
     kind, folder, size, count, eval_dir = argv[0], Path(argv[1]), int(argv[2]), int(argv[3]), Path(argv[4])
+    processes = int(argv[5]) if len(argv) > 5 else 1
     settings = get_settings()
     pool = SentencePool.load(eval_dir)
     sparse = build_sparse_encoder(settings.sparse_encoder)
@@ -422,7 +543,7 @@ def _child_main(argv: list[str]) -> None:
     elif kind == "pipeline":
         result = measure_pipeline(folder, pool, sparse, count, settings)
     else:
-        result = measure_llamaindex(folder, pool, sparse, count, size)
+        result = measure_llamaindex(folder, pool, sparse, count, size, processes)
     print(json.dumps(result, ensure_ascii=False))
 
 

@@ -35,3 +35,49 @@ def test_bench_search_builds_once_and_reports_every_system(tmp_path):
     build_file = tmp_path / "800" / "build.json"
     before = build_file.stat().st_mtime
     assert CliRunner().invoke(app, args).exit_code == 0 and build_file.stat().st_mtime == before
+
+
+@pytest.mark.skipif(not (EVAL / "rgb_zh").exists(), reason="needs ../shared/eval (rgb_zh, cmrc2018_zh)")
+@pytest.mark.timeout(600)
+def test_an_interrupted_build_resumes_where_it_stopped_with_the_same_vectors(tmp_path):
+    """The 1M build takes longer than a sitting: stopped after its second checkpoint, it resumes there (two
+    tokenising processes), and every chunk's vectors are those an uninterrupted one-process build writes."""
+    import numpy as np
+
+    from zhiku.evaluation.search_benchmark import DIMENSION, ProjectingEmbedder, SentencePool, build_store, point_id
+    from zhiku.index.edge_store import EdgeVectorStore
+    from zhiku.index.sparse_encoder import JiebaBm25Encoder
+
+    pool, sparse = SentencePool.load(EVAL), JiebaBm25Encoder()
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_2000(done, total):
+        if done == 2000:
+            raise Stop
+
+    with pytest.raises(Stop):
+        build_store(tmp_path / "resumed", 2500, pool, sparse, stop_at_2000, processes=2, checkpoint=1000)
+    record = json.loads((tmp_path / "resumed" / "build.json").read_text())
+    assert record["written"] == 2000 and not record.get("indexed")
+    seen = []
+    record = build_store(tmp_path / "resumed", 2500, pool, sparse, lambda done, total: seen.append(done),
+                         processes=2, checkpoint=1000)
+    assert seen == [2500] and record["written"] == 2500 and record["indexed"]
+    build_store(tmp_path / "straight", 2500, pool, sparse, lambda done, total: None, processes=1, checkpoint=1000)
+
+    def vectors(folder):
+        store = EdgeVectorStore(folder / "chunks")
+        store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
+        try:
+            assert store.info().points_count == 2501  # + the schema marker
+            ids = [point_id(i) for i in (0, 1999, 2000, 2499)]
+            return {str(p.id): p.vector for p in store.shard.retrieve(ids, with_payload=False, with_vector=True)}
+        finally:
+            store.close()
+
+    resumed, straight = vectors(tmp_path / "resumed"), vectors(tmp_path / "straight")
+    assert len(resumed) == 4 and resumed.keys() == straight.keys()
+    for key in resumed:
+        assert np.allclose(resumed[key]["dense"], straight[key]["dense"], atol=1e-6)

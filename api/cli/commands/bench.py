@@ -18,30 +18,36 @@ def search(sizes: str = typer.Option("10000,100000,1000000", help="Corpus sizes 
                                               "memory and scans them all)"),
            graph_max: int = typer.Option(10_000, help="Largest size whose knowledge graph is built (rule "
                                          "extraction, about 50 chunks/s here) and searched in graph mode"),
+           processes: int = typer.Option(None, help="Processes that tokenise chunks (and extract the graph) while "
+                                         "one writes; default: the machine's cores, up to 4"),
            output: Path = typer.Option(None, help="Also write the report as JSON here")):
     """p50/p95 of search and process RSS at each size: the engine alone, Zhiku's pipeline, LlamaIndex; HNSW build
     time and recall@10 against an exact scan; the query model's own p50/p95."""
     from tqdm import tqdm
 
     from zhiku.core.settings import get_settings
-    from zhiku.evaluation.search_benchmark import SentencePool, build_graph, build_store, run_in_child
+    from zhiku.evaluation.search_benchmark import (SentencePool, build_graph, build_store, default_processes,
+                                                   run_in_child)
     from zhiku.index.sparse_encoder import build_sparse_encoder
 
     pool = SentencePool.load(eval_dir)
     settings = get_settings()
     sparse = build_sparse_encoder(settings.sparse_encoder)
+    processes = processes or default_processes()
     report = []
     for size in [int(s) for s in sizes.split(",") if s.strip()]:
         folder = data_dir / str(size)
         with tqdm(total=size, unit="chunk", desc=f"building {size}", file=sys.stderr) as bar:
-            build = build_store(folder, size, pool, sparse, lambda done, total: bar.update(done - bar.n))
+            build = build_store(folder, size, pool, sparse, lambda done, total: bar.update(done - bar.n),
+                                processes)
         if size <= graph_max:
             with tqdm(total=size, unit="chunk", desc=f"graph {size}", file=sys.stderr) as bar:
-                build["graph"] = build_graph(folder, size, pool, settings, lambda done, total: bar.update(done - bar.n))
+                build["graph"] = build_graph(folder, size, pool, settings,
+                                             lambda done, total: bar.update(done - bar.n), processes)
         row = {"size": size, "build": build,
                "systems": [run_in_child(kind, folder, size, queries, eval_dir) for kind in ("engine", "pipeline")]}
         if size <= llamaindex_max:
-            row["systems"].append(run_in_child("llamaindex", folder, size, queries, eval_dir))
+            row["systems"].append(run_in_child("llamaindex", folder, size, queries, eval_dir, processes))
         report.append(row)
         typer.echo(json.dumps(row, ensure_ascii=False))
         if output:
@@ -56,19 +62,21 @@ def ingest(corpus: Path = typer.Option(Path("../shared/eval/rgb_zh/corpus.jsonl"
            broker_url: str = typer.Option(None, help="e.g. amqp://guest:guest@127.0.0.1:5672/"),
            database_url: str = typer.Option(None, help="A PostgreSQL server's URL (…/postgres): each worker run "
                                             "creates a database of its own there and drops it afterwards"),
-           output: Path = typer.Option(None, help="Also write the report as JSON here")):
+           paths: str = typer.Option("api,cli,workers", help="Which paths to measure besides embedding only"),
+           output: Path = typer.Option(None, help="Also write the report as JSON here (after each path)")):
     """Ingestion time / embedding-only time for the same chunks, through the API, `zhiku ingest` and 1-4 broker
     workers, each from an empty data folder and embedding cache."""
     from zhiku.core.settings import get_settings
     from zhiku.evaluation.ingest_benchmark import run
 
-    rows = run(corpus, documents, get_settings(), [int(w) for w in workers.split(",") if w.strip()], broker_url,
-               database_url)
-    for row in rows:
-        typer.echo(json.dumps(row, ensure_ascii=False))
-    if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(rows, ensure_ascii=False, indent=2))
+    def on_row(rows: list[dict]) -> None:
+        typer.echo(json.dumps(rows[-1], ensure_ascii=False))
+        if output:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(json.dumps(rows, ensure_ascii=False, indent=2))
+
+    run(corpus, documents, get_settings(), [int(w) for w in workers.split(",") if w.strip()], broker_url,
+        database_url, on_row, tuple(p.strip() for p in paths.split(",") if p.strip()))
 
 
 def register(app: typer.Typer) -> None:
