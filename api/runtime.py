@@ -119,7 +119,8 @@ class Runtime:
         """The hybrid retriever behind the guardrails: whatever it returns is masked and screened per knowledge
         base (guardrails/guarded_retriever.py)."""
         s = self.settings
-        config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n)
+        config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n,
+                                 s.fusion_dense_weight_zh, s.fusion_dense_weight_en)
         hybrid = HybridRetriever(self.vector_store, self.embedder, self.sparse, build_reranker(s, self.sparse), config,
                                  graph=self.graph_expander)
         return GuardedRetriever(hybrid, self.guardrail_policy)  # type: ignore[return-value]

@@ -280,7 +280,8 @@ def measure_pipeline(folder: Path, pool: SentencePool, sparse, count: int, setti
     store = EdgeVectorStore(folder / "chunks")
     store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
     s = settings
-    config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n)
+    config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n,
+                             s.fusion_dense_weight_zh, s.fusion_dense_weight_en)
     retriever = HybridRetriever(store, ProjectingEmbedder(sparse, Projector()), sparse, build_reranker(s, sparse),
                                 config)
     queries = _queries(pool, count)
