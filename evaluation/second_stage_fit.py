@@ -36,8 +36,15 @@ SEED = 16
 DENSE_WEIGHTS = [round(0.1 * i, 1) for i in range(1, 10)]
 
 
-def training_dataset(sets: list[TrainSet], questions: int, seed: int = SEED) -> tuple[BeirDataset, dict[str, list[str]]]:
-    """The training sets as one BEIR-layout set (each set a group of its own) and each question's answers."""
+def training_dataset(sets: list[TrainSet], questions: int, seed: int = SEED,
+                     paragraphs: int | None = None) -> tuple[BeirDataset, dict[str, list[str]]]:
+    """The training sets as one BEIR-layout set (each set a group of its own) and each question's answers.
+
+    `paragraphs`: only each set's first N paragraphs (whole articles come first in the files) and their
+    questions: a smaller corpus to embed."""
+    if paragraphs:
+        sets = [TrainSet(s.name, s.paragraphs[:paragraphs], s.titles[:paragraphs],
+                         [q for q in s.questions if q.paragraph < paragraphs]) for s in sets]
     passages, group = [], {}
     for s in sets:
         for i, (text, title) in enumerate(zip(s.paragraphs, s.titles)):
@@ -52,7 +59,7 @@ def training_dataset(sets: list[TrainSet], questions: int, seed: int = SEED) -> 
         queries.append(Query(qid, q.question, s.name))
         qrels[qid] = {f"{s.name}:{q.paragraph}"}
         answers[qid] = q.answers
-    name = "train-" + "-".join(s.name for s in sets)
+    name = "train-" + "-".join(s.name for s in sets) + (f"-p{paragraphs}" if paragraphs else "")
     return BeirDataset(name, passages, queries, qrels, group), answers
 
 

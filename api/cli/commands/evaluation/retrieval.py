@@ -73,8 +73,11 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
 def other_second_stages(settings, tokenizer, names: str) -> list:
     from zhiku.retrieval.reranker_factory import build_reranker
 
-    return [build_reranker(settings.model_copy(update={"reranker": name.strip()}), tokenizer)
-            for name in names.split(",") if name.strip() in ("feature", "learned")]
+    from zhiku.retrieval.learned_reranker import WEIGHTS_FILE
+
+    wanted = [n.strip() for n in names.split(",") if n.strip() in ("feature", "learned")]
+    return [build_reranker(settings.model_copy(update={"reranker": name}), tokenizer) for name in wanted
+            if name != "learned" or WEIGHTS_FILE.exists()]
 
 
 def eval_tune_second_stage(dataset: list[Path] = typer.Option(..., help="BEIR sets (repeat the option)"),
@@ -97,6 +100,8 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                           sets: str = typer.Option("drcd_dev,cmrc2018_trial", help="Training sets to use, comma-separated "
                                                    "(drcd_dev, drcd_test, cmrc2018_trial); their paragraphs are indexed"),
                           questions: int = typer.Option(3000, help="Questions sampled from those sets"),
+                          paragraphs: Optional[int] = typer.Option(None, help="Only the first N paragraphs of each "
+                                                                   "set (and their questions): less to embed"),
                           l2: float = typer.Option(1.0, help="L2 penalty of the pairwise logistic regression"),
                           output: Path = typer.Option(None, help="Weights file (default: the packaged "
                                                       "retrieval/data/second_stage.json)")):
@@ -109,7 +114,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     settings = get_settings()
     wanted = [s.strip() for s in sets.split(",") if s.strip()]
     chosen = [s for s in load_training_sets(train_dir) if s.name in wanted]
-    data, answers = training_dataset(chosen, questions)
+    data, answers = training_dataset(chosen, questions, paragraphs=paragraphs)
     retriever, (stats, folder) = retriever_over(settings, data)
     try:
         with tqdm(total=len(data.queries), unit="query", desc="first stage", file=sys.stderr) as bar:
