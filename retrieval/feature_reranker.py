@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from zhiku.index.sparse_encoder import SparseEncoder
+from zhiku.retrieval.passage_view import PassageCache, PassageView, bigrams as _bigrams, read_passage
 from zhiku.retrieval.reranker import RerankCandidate
 
 
@@ -29,34 +30,36 @@ class FeatureWeights:
 FEATURES = ("bigram_coverage", "term_coverage", "proximity", "phrase")
 
 
-def _bigrams(text: str) -> set[str]:
-    chars = [c for c in text.lower() if c.isalnum()]
-    return {a + b for a, b in zip(chars, chars[1:])}
-
-
 class FeatureReranker:
     name = "feature"
 
-    def __init__(self, tokenizer: SparseEncoder, weights: FeatureWeights | None = None):
+    def __init__(self, tokenizer: SparseEncoder, weights: FeatureWeights | None = None,
+                 cache: PassageCache | None = None):
         self.tokenizer = tokenizer
         self.weights = weights or FeatureWeights()
+        self.cache = cache or PassageCache()
 
-    def features(self, query: str, text: str) -> dict[str, float]:
+    def features(self, query: str, text: str, passage: PassageView | None = None,
+                 q_terms: list[str] | None = None) -> dict[str, float]:
+        passage = passage or read_passage(self.tokenizer, text)
         q_bigrams = _bigrams(query)
-        p_bigrams = _bigrams(text)
-        bigram_coverage = len(q_bigrams & p_bigrams) / len(q_bigrams) if q_bigrams else 0.0
-        q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
-        p_terms = self.tokenizer.tokenize(text)
-        present = set(q_terms) & set(p_terms)
+        bigram_coverage = len(q_bigrams & passage.bigrams) / len(q_bigrams) if q_bigrams else 0.0
+        if q_terms is None:
+            q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
+        present = passage.term_set.intersection(q_terms)
         term_coverage = len(present) / len(q_terms) if q_terms else 0.0
         return {"bigram_coverage": bigram_coverage, "term_coverage": term_coverage,
-                "proximity": _proximity(p_terms, present), "phrase": _phrase(query, text)}
+                "proximity": _proximity(passage.terms, present), "phrase": _phrase(query, text)}
 
     def feature_rows(self, query: str, candidates: list[RerankCandidate]) -> list[dict[str, float]]:
         """Features of each candidate as scored: across scripts, where term features cannot see,
-        the candidate's normalised dense similarity stands in for each of them."""
+        the candidate's normalised dense similarity stands in for each of them. A chunk's terms are read
+        once (cached by chunk id), the query's once per call."""
         dense_norm = _min_max([c.dense for c in candidates])
-        return [self.features(query, c.text) if c.lexically_comparable else dict.fromkeys(FEATURES, stand_in)
+        q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
+        return [self.features(query, c.text, self.cache.get(c.chunk_id or c.text, c.text,
+                                                            lambda text: read_passage(self.tokenizer, text)), q_terms)
+                if c.lexically_comparable else dict.fromkeys(FEATURES, stand_in)
                 for c, stand_in in zip(candidates, dense_norm)]
 
     @staticmethod

@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from zhiku.index.sparse_encoder import SparseEncoder
-from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
+from zhiku.retrieval.answer_types import question_kinds
 from zhiku.retrieval.feature_reranker import _bigrams, _min_max, _phrase, _proximity
+from zhiku.retrieval.passage_view import PassageCache, PassageView, read_passage
 from zhiku.retrieval.reranker import RerankCandidate
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage.json"
@@ -78,40 +77,6 @@ class SecondStageWeights:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
 
-@dataclass(slots=True)
-class PassageView:
-    """What the second stage reads of a chunk, computed once per chunk."""
-    terms: list[str]
-    term_set: frozenset[str]
-    bigrams: set[str]
-    kinds: frozenset[str]
-
-
-class PassageCache:
-    """Bounded LRU of passage views keyed by chunk id; a chunk whose text changed is read again."""
-
-    def __init__(self, size: int = 20000):
-        self.size = size
-        self._items: OrderedDict[str, tuple[str, PassageView]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.misses = 0
-
-    def get(self, key: str, text: str, build) -> PassageView:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None and found[0] == text:
-                self._items.move_to_end(key)
-                return found[1]
-        view = build(text)
-        with self._lock:
-            self.misses += 1
-            self._items[key] = (text, view)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return view
-
-
 def _ranks(values: list[float | None]) -> list[float]:
     """1 / (1 + rank) by descending value, 0 where there is no value."""
     order = sorted((i for i, v in enumerate(values) if v is not None), key=lambda i: -values[i])
@@ -130,12 +95,9 @@ class LearnedReranker:
         self.weights = weights or SecondStageWeights.load()
         self.cache = cache or PassageCache()
 
-    def _view(self, text: str) -> PassageView:
-        terms = self.tokenizer.tokenize(text)
-        return PassageView(terms, frozenset(terms), _bigrams(text), frozenset(sentence_kinds(text.lower())))
-
     def view(self, candidate: RerankCandidate) -> PassageView:
-        return self.cache.get(candidate.chunk_id or candidate.text, candidate.text, self._view)
+        return self.cache.get(candidate.chunk_id or candidate.text, candidate.text,
+                              lambda text: read_passage(self.tokenizer, text))
 
     def feature_matrix(self, query: str, candidates: list[RerankCandidate]) -> np.ndarray:
         n = len(candidates)

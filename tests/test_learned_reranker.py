@@ -101,3 +101,15 @@ def test_fusion_weight_follows_the_language_of_the_query():
 
     assert order("贷款期限最长多少年", ("贷款期限三十年", "贷款期限说明")) == ["y", "x"]  # zh: sparse weighs 0.6
     assert order("longest loan term", ("loan term thirty years", "loan term notes")) == ["x", "y"]  # en: dense 0.9
+
+
+def test_the_feature_stage_also_reads_each_chunk_once():
+    from zhiku.retrieval.feature_reranker import FeatureReranker
+
+    tokenizer = CountingTokenizer()
+    reranker = FeatureReranker(tokenizer)
+    candidates = [RerankCandidate(SCATTERED, 0.55, None, None, True, "s"), RerankCandidate(EXACT, 0.5, None, None, True, "e")]
+    for query in (QUERY, "RCEP班列什么时候开通", "南宁国际铁路港"):
+        scores = reranker.score(query, candidates)
+    assert tokenizer.texts.count(EXACT) == 1 and tokenizer.texts.count(SCATTERED) == 1
+    assert scores[1] > scores[0]
