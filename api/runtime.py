@@ -153,7 +153,8 @@ class Runtime:
         linker = EntityLinker(self.graph_store, make_extractor(s), make_resolver_factory(s)(""))
         return GraphExpander(self.graph_store, linker,
                              GraphRetrievalConfig(max_hops=s.graph_max_hops, fan_out_cap=s.graph_fan_out_cap,
-                                                  max_similarity_gap=s.graph_max_similarity_gap))
+                                                  max_similarity_gap=s.graph_max_similarity_gap,
+                                                  gate=s.graph_gate))
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:

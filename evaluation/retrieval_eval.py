@@ -14,6 +14,8 @@ from zhiku.retrieval.hybrid_retriever import Candidates, HybridRetriever, Retrie
 PASSAGES_PER_QUERY = 10
 GRAPH_PLACEMENTS = ((5, 3, float("inf")), (5, 5, float("inf")), (5, 5, 0.0), (5, 5, 0.02), (5, 5, 0.04),
                     (5, 5, 0.08))  # (protected head, slots, max dense-similarity gap to the hit pushed out)
+# The "novel" gate: (gap for chunks that add what the top hits lack, gap for the others; None: never).
+GRAPH_GATES = ((0.02, 0.0), (0.02, None), (0.04, 0.0), (0.04, None), (float("inf"), 0.0), (float("inf"), None))
 CANDIDATE_CHUNKS = 50
 
 
@@ -116,6 +118,16 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
                                 retriever.config, graph=expander)
             runs = run(r, RetrievalMode.GRAPH)
             name = f"graph after top {protect}, {slots} slots" + (f", gap ≤ {gap:.2f}" if gap != float("inf") else "")
+            sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
+        for novel_gap, plain_gap in GRAPH_GATES:
+            expander = GraphExpander(retriever.graph.store, retriever.graph.linker,
+                                     replace(retriever.graph.config, protect_top=5, slots=5, gate="novel",
+                                             max_similarity_gap=novel_gap, plain_gap=plain_gap))
+            r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, retriever.reranker,
+                                retriever.config, graph=expander)
+            runs = run(r, RetrievalMode.GRAPH)
+            name = ("graph gate 'novel': novel " + (f"gap ≤ {novel_gap:.2f}" if novel_gap != float("inf") else "ungated")
+                    + ", others " + ("never" if plain_gap is None else f"gap ≤ {plain_gap:.2f}"))
             sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
     for fusion, weights in (("rrf", [0.5]), ("weighted-rrf", sweep_weights or []),
                             ("weighted-score", sweep_weights or [])):

@@ -335,7 +335,7 @@ def _with_graph(folder: Path, retriever, settings, measure: Callable[[], list[fl
         linker = EntityLinker(store, make_extractor(settings), make_resolver_factory(settings)(""))
         retriever.graph = GraphExpander(store, linker, GraphRetrievalConfig(
             max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap,
-            max_similarity_gap=settings.graph_max_similarity_gap))
+            max_similarity_gap=settings.graph_max_similarity_gap, gate=settings.graph_gate))
         times = measure()
         return times, _rss_mb()
     finally:

@@ -135,7 +135,9 @@ class HybridRetriever:
         c = self.graph.config if self.graph is not None else None
         protect, slots = (c.protect_top, c.slots) if c else (5, 5)
         gap = c.max_similarity_gap if c else float("inf")
+        gated = c is not None and c.gate == "novel"
         window = protect + slots  # the ranking of ten the placement was measured on
+        top_text = " ".join(h.text for h in hits[:window]).casefold() if gated else ""
         if top_k is not None and top_k < protect + slots:
             protect = min(protect, max(1, top_k // 2))
             slots = min(slots, top_k - protect)
@@ -154,7 +156,12 @@ class HybridRetriever:
             # The hybrid hit this insertion pushes out of the first ten must not be closer to the query (the
             # same bar for a shorter list: a graph chunk has to be as relevant as a top-ten result).
             pushed_out = window - len(chosen) - 1
-            if pushed_out < len(hits) and r.score < (hits[pushed_out].scores.dense or float("-inf")) - gap:
+            allowed = gap
+            if gated and not evidence.novel(r.point_id, top_text):
+                if c.plain_gap is None:
+                    continue
+                allowed = c.plain_gap
+            if pushed_out < len(hits) and r.score < (hits[pushed_out].scores.dense or float("-inf")) - allowed:
                 continue
             hit = by_id.get(r.point_id) or SearchHit.from_point(r.point_id, r.payload, r.score,
                                                                 StageScores(None, r.score, None))

@@ -174,7 +174,8 @@ def open_eval_graph_expander(settings, data, index_folder: Path, rebuild: bool):
                                     rebuild, on_progress=lambda done, total: bar.update(done - bar.n))
         linker = EntityLinker(store, extractor, resolvers(""))
         config = GraphRetrievalConfig(max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap,
-                                      max_similarity_gap=settings.graph_max_similarity_gap)
+                                      max_similarity_gap=settings.graph_max_similarity_gap,
+                                      gate=settings.graph_gate)
         yield GraphExpander(store, linker, config), stats
     finally:
         driver.close()
