@@ -71,9 +71,12 @@ def test_features_see_rare_terms_ranks_and_answer_kinds():
 def test_fitted_weights_prefer_the_passage_that_states_the_query():
     reranker = LearnedReranker(JiebaBm25Encoder())
     assert reranker.weights.meta.get("fitted_on", "").startswith("../shared/train")
-    scores = reranker.score(QUERY, [RerankCandidate(SCATTERED, 0.55, 0.80, 6.0, True, "s", 1.0, 0.5),
-                                    RerankCandidate(EXACT, 0.50, 0.79, 5.5, True, "e", 0.5, 1.0)])
-    assert scores[1] > scores[0]
+    # Two candidates the first stage can hardly tell apart, among weaker ones: the one that states the query wins.
+    fillers = [RerankCandidate(f"南宁市第{i}号公告：天气晴。", 0.3 - i / 100, 0.78 - i / 200, 1.0, True, f"f{i}")
+               for i in range(8)]
+    scores = reranker.score(QUERY, [RerankCandidate(SCATTERED, 0.80, 0.850, 6.0, True, "s"),
+                                    RerankCandidate(EXACT, 0.79, 0.849, 5.9, True, "e")] + fillers)
+    assert scores[1] > scores[0] > max(scores[2:])
 
 
 def test_first_stage_ranks_are_counted_over_every_fused_candidate():
