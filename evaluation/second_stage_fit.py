@@ -113,8 +113,10 @@ def question_rows(dataset: BeirDataset, retriever: HybridRetriever, candidates: 
     return rows
 
 
-def fit_pairwise(rows: list[QuestionRows], l2: float = 1.0, steps: int = 30) -> SecondStageWeights:
-    """Pairwise logistic regression without intercept on standardised feature differences."""
+def fit_pairwise(rows: list[QuestionRows], l2: float = 1.0, steps: int = 30,
+                 scripts: tuple[str, ...] = ("cjk",)) -> SecondStageWeights:
+    """Pairwise logistic regression without intercept on standardised feature differences. `scripts`: the query
+    scripts of the training questions (the weights are applied to those only)."""
     x_all = np.vstack([r.x for r in rows])
     mean = x_all.mean(axis=0)
     scale = x_all.std(axis=0)
@@ -141,7 +143,7 @@ def fit_pairwise(rows: list[QuestionRows], l2: float = 1.0, steps: int = 30) -> 
         if np.abs(step).max() < 1e-7:
             break
     return SecondStageWeights(tuple(FEATURES), mean, scale, w,
-                              {"questions": len(diffs), "pairs": int(len(d)), "l2": l2})
+                              {"questions": len(diffs), "pairs": int(len(d)), "l2": l2}, scripts)
 
 
 def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None) -> list[str]:

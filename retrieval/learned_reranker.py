@@ -11,7 +11,9 @@ every candidate shares counts little) and whether the passage holds the kind of 
 a small data file (data/second_stage.json) fitted by `zhiku eval fit-second-stage` with a pairwise logistic
 loss on question–passage pairs from ../shared/train (the answer's passage against the BM25 and embedding hard
 negatives the first stage itself returns). Because the fused score and ranks are features, the fitted weights
-decide how far the lexical evidence may move a candidate away from the hybrid order.
+decide how far the lexical evidence may move a candidate away from the hybrid order. The training data is
+Chinese only, so the weights name the query script they were fitted on (`scripts`); a query in another script
+(English) keeps the first-stage order: on the English dev sets the Chinese-fitted weights lowered MRR@10.
 
 A passage's terms, bigrams and value kinds are computed once per chunk and kept in a bounded cache keyed by
 the chunk id (and its text), so a search re-tokenises only the query and chunks it has not seen yet.
@@ -30,6 +32,7 @@ from zhiku.retrieval.answer_types import question_kinds
 from zhiku.retrieval.feature_reranker import _bigrams, _min_max, _phrase, _proximity
 from zhiku.retrieval.passage_view import PassageCache, PassageView, read_passage
 from zhiku.retrieval.reranker import RerankCandidate
+from zhiku.retrieval.script import majority_script
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage.json"
 
@@ -45,6 +48,9 @@ class SecondStageWeights:
     scale: np.ndarray
     coef: np.ndarray
     meta: dict = field(default_factory=dict)
+    # Scripts of the queries the weights were fitted on (retrieval/script.py: cjk, latin); a query in another
+    # script keeps the first-stage order. Empty: every query.
+    scripts: tuple[str, ...] = ()
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.coef
@@ -52,8 +58,9 @@ class SecondStageWeights:
     def to_json(self) -> str:
         def named(values):
             return {n: round(float(v), 6) for n, v in zip(self.features, values)}
-        return json.dumps({"features": list(self.features), "mean": named(self.mean), "scale": named(self.scale),
-                           "coef": named(self.coef), "meta": self.meta}, ensure_ascii=False, indent=1)
+        return json.dumps({"features": list(self.features), "scripts": list(self.scripts), "mean": named(self.mean),
+                           "scale": named(self.scale), "coef": named(self.coef), "meta": self.meta},
+                          ensure_ascii=False, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> "SecondStageWeights":
@@ -64,7 +71,8 @@ class SecondStageWeights:
             raise ValueError(f"second-stage weights name unknown features: {sorted(unknown)}")
         def vector(key):
             return np.array([float(data[key][n]) for n in names])
-        return cls(names, vector("mean"), vector("scale"), vector("coef"), data.get("meta", {}))
+        return cls(names, vector("mean"), vector("scale"), vector("coef"), data.get("meta", {}),
+                   tuple(data.get("scripts", ())))
 
     @classmethod
     def neutral(cls) -> "SecondStageWeights":
@@ -142,6 +150,9 @@ class LearnedReranker:
     def score(self, query: str, candidates: list[RerankCandidate]) -> list[float]:
         if not candidates:
             return []
+        if self.weights.scripts and majority_script(query) not in self.weights.scripts:
+            # Not the kind of question the weights were fitted on: the first-stage order stands.
+            return [c.fused for c in candidates]
         x = self.feature_matrix(query, candidates)
         index = [FEATURES.index(f) for f in self.weights.features]
         return [float(s) for s in self.weights.scores(x[:, index])]

@@ -116,3 +116,14 @@ def test_the_feature_stage_also_reads_each_chunk_once():
         scores = reranker.score(query, candidates)
     assert tokenizer.texts.count(EXACT) == 1 and tokenizer.texts.count(SCATTERED) == 1
     assert scores[1] > scores[0]
+
+
+def test_weights_fitted_on_chinese_questions_leave_an_english_query_in_first_stage_order():
+    weights = SecondStageWeights(tuple(FEATURES), np.zeros(len(FEATURES)), np.ones(len(FEATURES)),
+                                 -np.eye(len(FEATURES))[FEATURES.index("fused")], scripts=("cjk",))
+    reranker = LearnedReranker(JiebaBm25Encoder(), weights)  # these weights invert the fused order
+    candidates = [RerankCandidate("loan term thirty years", 0.9, 0.8, 5.0, True, "a"),
+                  RerankCandidate("贷款期限三十年", 0.4, 0.7, 4.0, True, "b")]
+    english, chinese = reranker.score("longest loan term", candidates), reranker.score("贷款期限最长多少年", candidates)
+    assert english[0] > english[1] and chinese[0] < chinese[1]
+    assert SecondStageWeights.from_json(weights.to_json()).scripts == ("cjk",)

@@ -128,7 +128,14 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
         retriever.store.close()
         retriever.embedder.cache.close()
     held_out = cross_validate(rows, data.qrels, l2)
-    weights = fit_pairwise(rows, l2)
+    from collections import Counter
+
+    from zhiku.retrieval.script import majority_script
+
+    by_script = Counter(majority_script(q.text) for q in data.queries)
+    # The weights apply to queries in the scripts the training questions are written in (5 % or more of them).
+    weights = fit_pairwise(rows, l2, scripts=tuple(sorted(k for k, n in by_script.items()
+                                                          if n >= 0.05 * len(data.queries))))
     fitted = measure(rows, data.qrels, weights)
     hybrid = measure(rows, data.qrels, None)
     weights.meta.update({
