@@ -64,7 +64,8 @@ class AnswerEvent:
 class GroundedAnswerer:
     def __init__(self, llm: LlmClient, checker: GroundingChecker, *, evidence_limit: int = 5,
                  evidence_chars: int = 700, max_tokens: int = 512, action: str = "remove",
-                 consistency: ConsistencyCheck | None = None):
+                 consistency: ConsistencyCheck | None = None, narrowing: GroundingChecker | None = None):
+        self.narrowing = narrowing or checker  # finds the transcript sentences a citation of a recording narrows to
         self.consistency = consistency if consistency is not None and consistency.samples > 1 else None
         self.llm = llm
         self.checker = checker
@@ -146,6 +147,8 @@ class GroundedAnswerer:
         refused = _starts_with_refusal(raw) or (not kept and (refusals or _REFUSAL.search(raw) is not None))
         found = bool([s for s in kept if s.supported]) and not refused
         cited_hits = [evidence[n - 1].hit for n, _ in sorted(renumber.items(), key=lambda kv: kv[1])]
+        if found:
+            cited_hits = narrow_citations(kept, cited_hits, self.narrowing)
         answer = Answer(text=" ".join(_render(s) for s in kept) if found else NOT_FOUND,
                         sentences=kept if found else [], citations=cited_hits if found else [], found=found,
                         mode="llm", model=answering[0] if answering else None, removed=removed, time_to_first_token=first_token_at,
@@ -165,6 +168,25 @@ class GroundedAnswerer:
             except LlmUnavailable as exc:
                 log.warning("a consistency sample failed (%s); comparing with the others", exc.message[:200])
         return out
+
+
+def narrow_citations(sentences: list[AnswerSentenceOut], citations: list[SearchHit],
+                     checker: GroundingChecker) -> list[SearchHit]:
+    """Each cited passage of a recording cites only the transcript sentences that support the answer sentences
+    citing it (found as the grounding check finds support): its time range and character span become theirs, as
+    an extractive citation's do. A passage where no sentence supports a claim by itself keeps its whole range."""
+    narrowed = []
+    for number, hit in enumerate(citations, start=1):
+        claims = [s.text for s in sentences if number in s.citations and s.supported]
+        spans: set[tuple[int, int]] = set()
+        for claim in claims if hit.payload.get("time_spans") else []:
+            found = checker.supporting_spans(claim, hit.text)
+            if not found:
+                spans.clear()  # one claim placed nowhere in particular: the whole passage stays cited
+                break
+            spans.update(found)
+        narrowed.append(hit.narrowed_to(sorted(spans)) if spans else hit)
+    return narrowed
 
 
 def _render(sentence: AnswerSentenceOut) -> str:

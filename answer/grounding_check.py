@@ -18,10 +18,14 @@ import numpy as np
 
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.core.sentences import sentence_spans
+from zhiku.retrieval.script import majority_script
 
 CITATION = re.compile(r"\[(\d{1,3})\]")
 # Numbers as written: 1,234.56 / 3.25% / 2025 / 一百 is left to the term overlap.
 _NUMBER = re.compile(r"\d+(?:[,，]\d{3})*(?:\.\d+)?")
+# How far the closest transcript sentence must lead the next one for a claim in another language to be narrowed to
+# it (multilingual-e5-small: English claims against Chinese sentences, tests/test_grounded_answers.py).
+NARROW_MARGIN = 0.05
 
 
 @dataclass(slots=True)
@@ -109,6 +113,51 @@ class GroundingChecker:
         """Every number the sentence states is one the sources state (1,234.50 = 1234.5)."""
         known = {_number_value(n) for n in _NUMBER.findall("\n".join(sources))}
         return all(_number_value(n) in known for n in _NUMBER.findall(text))
+
+    def supporting_spans(self, claim: str, passage: str) -> list[tuple[int, int]]:
+        """The (start, end) spans of the sentences of `passage` that support `claim`, by the rule the check applies:
+        the fewest sentences that together cover the claim's content terms (a sentence holding one of its numbers
+        first, then the one adding most terms, while one adds any), kept when they cover at least `min_support` of
+        the terms and hold its numbers; else, with a dense embedder and a claim in another script (no shared
+        terms), the one sentence closest in meaning when it reaches `min_similarity` or leads the next closest by
+        `NARROW_MARGIN` (translations score below `min_similarity` with the small multilingual model, yet the right
+        sentence stands out). Empty when no sentence of `passage` supports the claim by itself — e.g. the model read it in
+        the passage's wider section."""
+        spans = [(s, e) for s, e in sentence_spans(passage) if _has_content(passage[s:e])]
+        if not spans:
+            return []
+        terms = set(self.tokenizer.tokenize(claim))
+        numbers = {_number_value(n) for n in _NUMBER.findall(claim)}
+        covers, holds = [], []
+        for s, e in spans:
+            sentence = passage[s:e].lower()
+            sentence_terms = set(self.tokenizer.tokenize(sentence))
+            covers.append({t for t in terms if t in sentence_terms or (_is_cjk_term(t) and t in sentence)})
+            holds.append({_number_value(n) for n in _NUMBER.findall(sentence)} & numbers)
+        chosen: list[int] = []
+        covered: set[str] = set()
+        held: set[str] = set()
+        while True:
+            gains = [(len(holds[i] - held), len(covers[i] - covered), -i) for i in range(len(spans)) if i not in chosen]
+            best = max(gains, default=None)
+            if best is None or (best[0] == 0 and best[1] == 0):
+                break
+            chosen.append(-best[2])
+            covered |= covers[-best[2]]
+            held |= holds[-best[2]]
+        if chosen and held == numbers and terms and len(covered) / len(terms) >= self.min_support:
+            return sorted(spans[i] for i in chosen)
+        if self.embed is None or majority_script(claim) == majority_script(passage):
+            return []  # in one language, a claim the terms do not place is not placed by meaning either
+        candidates = spans[:200]
+        vectors = self.embed([claim, *(passage[s:e] for s, e in candidates)])
+        similarities = vectors[1:] @ vectors[0]
+        order = np.argsort(-similarities)
+        best = float(similarities[order[0]])
+        runner_up = float(similarities[order[1]]) if len(order) > 1 else -1.0
+        if best >= self.min_similarity or best - runner_up >= NARROW_MARGIN:
+            return [candidates[int(order[0])]]
+        return []
 
     def _similar(self, text: str, sources: Sequence[str]) -> bool:
         if self.embed is None:

@@ -11,8 +11,8 @@ from zhiku.api.auth.audit_middleware import AuditMiddleware
 from zhiku.api.auth.denials import install_denial_audit
 from zhiku.api.api_docs import mount_api_docs
 from zhiku.api.deps import current_caller
-from zhiku.api.routes import (answers, api_keys, assistant, audit, auth, documents, graph, groups, health, knowledge_bases,
-                              openai_compat, reports, research, search, sources, users)
+from zhiku.api.routes import (admin, answers, api_keys, assistant, audit, auth, documents, graph, groups, health,
+                              knowledge_bases, openai_compat, reports, research, search, sources, users)
 from zhiku.api.rate_limits import RateLimits, enforce_rate_limit
 from zhiku.api.request_body import RequestBodyGuard
 from zhiku.api.request_guards import OriginCheckMiddleware, TrustedHostMiddleware
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     # resolves the caller (401 without a credential), then rate-limits per caller (api/rate_limits.py).
     app.include_router(auth.router, dependencies=[Depends(enforce_rate_limit)])
     for module in (knowledge_bases, documents, sources, search, answers, assistant, reports, research, graph,
-                   openai_compat, users, groups, api_keys, audit):
+                   openai_compat, users, groups, api_keys, audit, admin):
         app.include_router(module.router, dependencies=[Depends(current_caller), Depends(enforce_rate_limit)])
     mount_ui(app)
     # The last added runs first: headers on every response, refusals included.

@@ -193,6 +193,11 @@ class Runtime:
     def grounding_checker(self) -> GroundingChecker:
         return GroundingChecker(self.sparse, min_support=self.settings.grounding_min_support)
 
+    def _uncached_passage_embed(self, texts: list[str]):
+        """Answer sentences and transcript sentences compared by meaning: embedded without entering the embedding
+        cache (a generated sentence is not a passage of the knowledge base)."""
+        return self.embedder.inner.embed_passages(texts)
+
     @cached_property
     def answers(self) -> AnswerService:
         s = self.settings
@@ -202,7 +207,9 @@ class Runtime:
                                         evidence_chars=s.answer_evidence_chars, max_tokens=s.llm_max_tokens,
                                         action=s.grounding_action,
                                         consistency=ConsistencyCheck(self.sparse, s.answer_consistency_samples,
-                                                                     s.answer_consistency_temperature))
+                                                                     s.answer_consistency_temperature),
+                                        narrowing=GroundingChecker(self.sparse, min_support=s.grounding_min_support,
+                                                                   embed=self._uncached_passage_embed))
         return AnswerService(self._retrieve_for_answer, self.sparse, self.answerer, grounded,
                              default_mode=s.answer_mode,
                              screen=self.screen_question)

@@ -397,3 +397,15 @@ class FeedbackOut(BaseModel):
     answer: str | None = None
     answer_mode: str | None = None
     model: str | None = None
+
+
+class DoctorFindingOut(BaseModel):
+    code: str
+    message: str
+    items: list[str]
+    repairable: bool
+    repaired: bool
+
+
+class DoctorReportOut(BaseModel):
+    findings: list[DoctorFindingOut] = Field(description="Only what is wrong; empty: all consistent")

@@ -4,6 +4,8 @@ Each finding says what is wrong, how many, and whether `--repair` fixes it:
 - originals in the file store that no document refers to (left by a crash between steps): removed, or discarded
   for ZHIKU_FILE_RETENTION_DAYS; discarded ones past their retention: removed;
 - documents whose original is missing from the file store: reported (upload the file again);
+- preview texts kept beside originals no document refers to (a document deleted while its preview was read):
+  removed;
 - vectors of documents the metadata store does not know, or of versions that are no longer live: deleted;
 - documents marked searchable whose vectors are missing: queued for ingestion again;
 - graph chunks of documents that no longer exist: removed with the facts only they supported;
@@ -13,6 +15,7 @@ Scanning the vector index reads every point's payload: run it in a quiet hour on
 from __future__ import annotations
 
 import stat
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -30,10 +33,37 @@ class Finding:
     repaired: bool = False
 
 
+# Beside a running service (GET /admin/doctor), an original younger than this may be an upload whose document row
+# is being written: not an orphan yet.
+LIVE_GRACE_SECONDS = 600
+
+
 class StoreDoctor:
-    def __init__(self, service: KnowledgeService):
+    """`live`: the service runs while it checks (the server's own doctor): documents with an unfinished ingestion
+    job (their new version is being written beside the live one) and originals younger than LIVE_GRACE_SECONDS
+    are left out, so a repair never takes what is in the middle of being written."""
+
+    def __init__(self, service: KnowledgeService, live: bool = False):
         self.service = service
         self.rt = service.rt
+        self.live = live
+
+    def _busy_documents(self) -> set[str]:
+        """Documents whose ingestion has not finished (their stores are expected to disagree meanwhile)."""
+        return {job.document_id for job in self.rt.metadata.get_jobs(self.rt.metadata.unfinished_job_ids())}
+
+    def _young_originals(self, digests: set[str]) -> set[str]:
+        if not self.live:
+            return set()
+        now = time.time()
+        young = set()
+        for digest in digests:
+            try:
+                if now - self.rt.files.path(digest).stat().st_mtime < LIVE_GRACE_SECONDS:
+                    young.add(digest)
+            except FileNotFoundError:
+                continue
+        return young
 
     def examine(self, repair: bool = False) -> list[Finding]:
         findings = [*self._files(repair), *self._vectors(repair), *self._graph(repair), *self._permissions(repair)]
@@ -44,17 +74,24 @@ class StoreDoctor:
         referenced = self.rt.metadata.referenced_hashes()
         stored = self.rt.files.digests()
         discarded = {record.content_hash for record in self.rt.metadata.discarded_files()}
-        orphans = Finding("orphan_originals", "originals no document refers to", sorted(stored - referenced - discarded))
+        unreferenced = stored - referenced - discarded
+        orphans = Finding("orphan_originals", "originals no document refers to",
+                          sorted(unreferenced - self._young_originals(unreferenced)))
         missing = Finding("missing_originals", "documents whose original file is missing (upload it again)",
                           [f"{document.id} {document.name}" for document in self._documents()
                            if document.content_hash not in stored], repairable=False)
         expired = Finding("expired_discarded", "discarded originals past ZHIKU_FILE_RETENTION_DAYS", [])
+        previews = Finding("orphan_text_previews", "kept preview texts of originals no document refers to",
+                           sorted(self.rt.files.derived_digests() - referenced))
         if repair:
             self.rt.retention.release(orphans.items)
             orphans.repaired = bool(orphans.items)
+            for digest in previews.items:
+                self.rt.files.delete_derived(digest)
+            previews.repaired = bool(previews.items)
             expired.items = self.rt.retention.purge()
             expired.repaired = bool(expired.items)
-        return [orphans, missing, expired]
+        return [orphans, missing, expired, previews]
 
     # -- the vector index ---------------------------------------------------------------------------------
     def _vectors(self, repair: bool) -> list[Finding]:
@@ -63,7 +100,10 @@ class StoreDoctor:
         versions: dict[str, set[str]] = defaultdict(set)
         for point in store.fetch(ChunkFilter(), total):
             versions[point.payload.get("document_id", "")].add(point.payload.get("version", ""))
+        busy = self._busy_documents()
         documents = {document.id: document for document in self._documents()}
+        versions = {doc_id: found for doc_id, found in versions.items() if doc_id not in busy}
+        documents = {doc_id: document for doc_id, document in documents.items() if doc_id not in busy}
         unknown = Finding("orphan_vectors", "documents in the vector index that the metadata store does not know",
                           sorted(set(versions) - set(documents)))
         stale = Finding("stale_versions", "documents with vectors of versions that are not live",

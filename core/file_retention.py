@@ -21,6 +21,7 @@ class FileRetention:
         for digest in set(digests):
             if not digest or self.metadata.is_hash_referenced(digest):
                 continue
+            self.files.delete_derived(digest)  # a kept original is for restoring; its preview text goes now
             if self.retention:
                 self.metadata.discard_file(digest)
             else:

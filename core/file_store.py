@@ -1,8 +1,10 @@
-"""Uploaded originals, stored once per content hash, so jobs can be re-run after a crash."""
+"""Uploaded originals, stored once per content hash, so jobs can be re-run after a crash; beside each, what is derived
+from it alone and worth keeping (the canonical text a citation preview cuts), removed with it."""
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +14,8 @@ from zhiku.core.errors import FileTooLarge
 
 _COPY_BLOCK = 1 << 20
 HEAD_BYTES = 1 << 20  # enough of a file to recognise its format
+_TEXT_SUFFIX = ".text"
+_FILE_TYPE = re.compile(r"^[a-z0-9_]{1,20}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +93,44 @@ class FileStore:
         return self.path(digest).read_bytes()
 
     def delete(self, digest: str) -> None:
+        self.delete_derived(digest)
         self.path(digest).unlink(missing_ok=True)
+
+    # -- derived from an original: the canonical text of its document -------------------------------------
+    def text_path(self, digest: str, file_type: str) -> Path:
+        """Where the canonical text parsed from this original as `file_type` is kept (the content hash names it,
+        so a changed file never meets a stale text)."""
+        if not _FILE_TYPE.match(file_type) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ValueError(f"not a content hash and file type: {digest!r}, {file_type!r}")
+        return self.root / digest[:2] / f"{digest}.{file_type}{_TEXT_SUFFIX}"
+
+    def read_text(self, digest: str, file_type: str) -> str | None:
+        try:
+            return self.text_path(digest, file_type).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def write_text(self, digest: str, file_type: str, text: str) -> None:
+        target = self.text_path(digest, file_type)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".text-")  # owner-only, like the originals
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def delete_derived(self, digest: str) -> None:
+        """Remove what was derived from this original (kept or not, the original itself stays)."""
+        for path in self.root.glob(f"{digest[:2]}/{digest}.*{_TEXT_SUFFIX}"):
+            path.unlink(missing_ok=True)
+
+    def derived_digests(self) -> set[str]:
+        """The originals something derived is kept for (for consistency checks)."""
+        return {path.name.split(".", 1)[0] for path in self.root.glob(f"??/*{_TEXT_SUFFIX}") if path.is_file()}
 
     def digests(self) -> set[str]:
         """Every original in the store (for consistency checks)."""

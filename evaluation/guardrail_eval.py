@@ -2,7 +2,9 @@
 guardrail_cases.jsonl (development: the detectors were tuned on it), guardrail_holdout.jsonl (held-out A: written
 by another author than the current injection rules, but partly seen while they were written — docs/benchmarks.md
 says which texts) and guardrail_holdout_b.jsonl (held-out B: written before the current injection rules and
-frozen, but by their author).
+frozen, but by their author); guardrail_holdout_c.jsonl and guardrail_holdout_d.jsonl (held-out C and D: written
+by an annotator who never saw the detectors, their data or their figures, see guardrails/data/HOLDOUT_CD.md). C's
+misses may be read to improve the detectors; D is the final check, so only its figures are printed, never its cases.
 
     python -m zhiku.evaluation.guardrail_eval
 
@@ -21,7 +23,10 @@ from zhiku.guardrails.pii import find_pii
 
 DATA = Path(__file__).resolve().parent.parent / "guardrails" / "data"
 SETS = {"development": DATA / "guardrail_cases.jsonl", "held-out": DATA / "guardrail_holdout.jsonl",
-        "held-out B": DATA / "guardrail_holdout_b.jsonl"}
+        "held-out B": DATA / "guardrail_holdout_b.jsonl", "held-out C": DATA / "guardrail_holdout_c.jsonl",
+        "held-out D": DATA / "guardrail_holdout_d.jsonl"}
+# Sets whose individual cases must stay unseen by whoever improves the detectors: figures only.
+FIGURES_ONLY = frozenset({"held-out D"})
 
 
 def load_cases(path: Path = SETS["development"]) -> list[dict]:
@@ -83,6 +88,8 @@ def main() -> None:
         for kind, figures in pii["by_kind"].items():
             print(f"| {name} | · {kind} | {figures['items']} | {figures['precision']:.3f} | {figures['recall']:.3f} |")
     for name, result in results.items():
+        if name in FIGURES_ONLY:
+            continue
         for error in result["injection_errors"] + result["pii_errors"]:
             print(f"  - {name}:", " | ".join(str(part) for part in error))
 

@@ -16,6 +16,7 @@ from zhiku.core.types import Chunk
 from zhiku.graph.extraction.credit_roles import CreditRoleExtractor, merge_extractions
 from zhiku.graph.extraction.chunk_extractor import ChunkExtractor
 from zhiku.graph.extraction.entity_resolution import EntityResolver
+from zhiku.graph.extraction.rule_extractor import RuleExtractor, money_unit_of
 from zhiku.graph.graph_store import ChunkFacts, GraphStore
 from zhiku.index.indexer import DocumentRef, point_id
 
@@ -44,11 +45,13 @@ class GraphBuilder:
         relations = 0
         if not chunks:
             self.store.remove_document(ref.document_id)
+        units = section_units(chunks) if isinstance(self.extractor, RuleExtractor) else [None] * len(chunks)
         for start in range(0, len(chunks), WRITE_BATCH):
             batch = []
-            for chunk in chunks[start:start + WRITE_BATCH]:
-                extraction = merge_extractions(self.extractor.extract(chunk.text, chunk.heading_path),
-                                               self.credit_roles.extract(chunk.text, ref.name))
+            for chunk, unit in zip(chunks[start:start + WRITE_BATCH], units[start:start + WRITE_BATCH]):
+                found = self.extractor.extract(chunk.text, chunk.heading_path, money_unit=unit) if unit else \
+                    self.extractor.extract(chunk.text, chunk.heading_path)
+                extraction = merge_extractions(found, self.credit_roles.extract(chunk.text, ref.name))
                 extraction = resolver.resolve(extraction)
                 entities.update(e.key or f"{e.type}:{e.name}" for e in extraction.entities)
                 relations += len(extraction.relations)
@@ -73,3 +76,18 @@ class GraphBuilder:
 
     def remove_document(self, document_id: str) -> None:
         self.store.remove_document(document_id)
+
+
+def section_units(chunks: list[Chunk]) -> list[str | None]:
+    """Per chunk, the money unit of its table: its own "单位：万元" line, its headings', its parent's, else the last one
+    an earlier chunk of the same section (heading path) gave. A long statement is cut into several chunks and only
+    the first holds the unit line; the rest would name bare figures."""
+    carried: dict[tuple[str, ...], str] = {}
+    out: list[str | None] = []
+    for chunk in chunks:
+        section = tuple(chunk.heading_path or ())
+        own = money_unit_of(chunk.text, chunk.heading_path) or money_unit_of(chunk.parent_text or "")
+        if own:
+            carried[section] = own
+        out.append(own or carried.get(section))
+    return out

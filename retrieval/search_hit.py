@@ -76,12 +76,17 @@ class SearchHit:
 
     def narrowed_to(self, spans: list[tuple[int, int]]) -> "SearchHit":
         """This hit citing only the given (start, end) parts of its text: in a recording, the citation's time range
-        becomes theirs (the chunk's payload maps its text to times). Unchanged for documents without times."""
+        becomes theirs (the chunk's payload maps its text to times) and its character span theirs too. Unchanged
+        for documents without times."""
         timed = [(s, e, start_s, end_s) for s, e, start_s, end_s in (self.payload.get("time_spans") or [])
                  if any(s < end and start < e for start, end in spans)]
         if not timed:
             return self
-        citation = replace(self.citation, start_s=min(t[2] for t in timed), end_s=max(t[3] for t in timed))
+        first = self.citation.char_start
+        char_start = min(max(first + min(start for start, _ in spans), first), self.citation.char_end)
+        char_end = max(min(first + max(end for _, end in spans), self.citation.char_end), char_start)
+        citation = replace(self.citation, start_s=min(t[2] for t in timed), end_s=max(t[3] for t in timed),
+                           char_start=char_start, char_end=char_end)
         return replace(self, citation=citation)
 
     @classmethod

@@ -65,8 +65,17 @@ def test_chinese_sentence_typed_entities_and_guarantee(rules):
             ("北京中关村科技融资担保有限公司", "organization")} <= typed(result)
     assert ("北京中关村科技融资担保有限公司", "guarantees", "北京华远置业有限公司") in triples(result)
     assert ("中国邮政储蓄银行北京分行", "lends_to", "北京华远置业有限公司") in triples(result)
-    assert ("中国邮政储蓄银行北京分行", "branch_of", "中国邮政储蓄银行") in triples(result)
+    # a branch is one organisation: no head office is implied when the chunk does not name it apart
+    assert not any(r.type == "branch_of" for r in result.relations)
+    assert ("中国邮政储蓄银行", "organization") not in typed(result)
     assert_consistent(result)
+    named = rules.extract(text + "中国邮政储蓄银行是国有大型商业银行。")
+    assert ("中国邮政储蓄银行北京分行", "branch_of", "中国邮政储蓄银行") in triples(named)
+    assert_consistent(named)
+    from zhiku.graph.extraction.rule_extractor import RuleExtractor
+
+    always = RuleExtractor(implicit_branch_parents=True).extract(text)
+    assert ("中国邮政储蓄银行北京分行", "branch_of", "中国邮政储蓄银行") in triples(always)
 
 
 def test_chinese_policy_legal_representative_and_person(rules):
@@ -346,7 +355,8 @@ def test_credit_materials_give_typed_guarantee_shareholding_control_and_subsidia
     contract = roles.extract("保证人（甲方）：江南瑞丰实业投资有限公司\n法定代表人：钱永康\n债务人：江南恒泰精密制造有限公司",
                              "江南恒泰精密制造有限公司_保证合同.docx")
     assert {(r.subject, r.type, r.object) for r in contract.relations} == {
-        ("江南瑞丰实业投资有限公司", "guarantees", "江南恒泰精密制造有限公司")}
+        ("江南瑞丰实业投资有限公司", "guarantees", "江南恒泰精密制造有限公司"),
+        ("钱永康", "legal_representative", "江南瑞丰实业投资有限公司")}   # the party block's legal representative
     profile = roles.extract(
         "股东名称: 沈雅琴 | 出资额（万元）: 1011.00 | 持股比例: 16.00%\n股东名称: 合计 | 持股比例: 100.00%\n"
         "实际控制人：顾振华、沈雅琴夫妇：顾振华另通过担任无锡恒泰众诚企业管理合伙企业（有限合伙）执行事务合伙人控制20.00%的表决权。\n"

@@ -190,3 +190,52 @@ def test_the_consistency_check_keeps_only_what_the_samples_agree_on(scripted_llm
 def _set_pieces(grounded, pieces) -> None:
     for server in _SERVERS:
         server.pieces = pieces
+
+
+def _transcript_hit() -> SearchHit:
+    """A passage of a recording: three transcript segments, each with its time range (as the chunker maps them)."""
+    segments = [("客户经理上午到厂走访。", 0.0, 4.0), ("工厂共有6条生产线。", 4.0, 9.5), ("产能利用率为85%。", 9.5, 14.0)]
+    text, spans = "", []
+    for sentence, start_s, end_s in segments:
+        spans.append([len(text), len(text) + len(sentence), start_s, end_s])
+        text += sentence
+    citation = Citation("kb", "doc-visit", "visit.mp3", None, None, [], 100, 100 + len(text), None, 0.0, 14.0)
+    return SearchHit("chunk-visit", text, None, 1.0, StageScores(), citation, {"time_spans": spans})
+
+
+@pytest.mark.parametrize("reply,times,quoted", [
+    (["产能利用率", "为85%。[1]"], (9.5, 14.0), "产能利用率为85%。"),
+    (["工厂有6条生产线，产能利用率为85%。[1]"], (4.0, 14.0), "工厂共有6条生产线。产能利用率为85%。"),
+])
+def test_a_streamed_citation_of_a_recording_narrows_to_the_supporting_segments(scripted_llm, reply, times, quoted):
+    passage = _transcript_hit()
+    events = list(scripted_llm(reply).stream("产能利用率是多少？", [passage, hit(LOAN, "policy.docx", page=3)]))
+    final = events[-1].answer
+    assert events[-1].kind == "final" and final.found, final
+    cited = final.citations[0].citation
+    assert (cited.start_s, cited.end_s) == times  # not the passage's 00:00–00:14
+    assert passage.text[cited.char_start - 100:cited.char_end - 100] == quoted
+    assert cited.label() == f"visit.mp3 · 00:{int(times[0]):02d}–00:14"
+    assert passage.citation.start_s == 0.0  # the retrieved hit itself is left as it was
+
+
+def test_a_flagged_sentence_does_not_widen_a_recordings_citation(scripted_llm):
+    answer = scripted_llm(["产能利用率为85%。[1] 客户经理认为该厂明年将新建三条生产线。[1]"],
+                          action="flag").answer("产能利用率是多少？", [_transcript_hit()])
+    assert [s.supported for s in answer.sentences] == [True, False]
+    assert (answer.citations[0].citation.start_s, answer.citations[0].citation.end_s) == (9.5, 14.0)
+
+
+def test_an_answer_in_another_language_narrows_by_meaning(shared_embedder):
+    """English answer sentences about a Chinese recording share no terms with it: the embedder places each on its
+    transcript sentence (multilingual-e5-small; the four pairs below are the check NARROW_MARGIN was set with, not a
+    measurement). A Chinese claim the terms do not place is not placed by meaning."""
+    transcript = "客户经理上午到厂走访。工厂共有6条生产线。产能利用率为百分之八十二。公司计划明年扩建厂房。"
+    checker = GroundingChecker(TOKENIZER, embed=shared_embedder.embed_passages)
+    claims = {"The account manager visited the factory in the morning.": "客户经理上午到厂走访。",
+              "The factory has six production lines.": "工厂共有6条生产线。",
+              "Capacity utilisation is 82 percent.": "产能利用率为百分之八十二。",
+              "The company plans to expand its plant next year.": "公司计划明年扩建厂房。"}
+    for claim, sentence in claims.items():
+        assert [transcript[s:e] for s, e in checker.supporting_spans(claim, transcript)] == [sentence], claim
+    assert checker.supporting_spans("银行明年将下调贷款利率。", transcript) == []

@@ -300,3 +300,44 @@ def test_settings_refuse_an_unknown_spoken_language():
     assert Settings(asr_language="zh-en", _env_file=None).asr_language == "zh"
     with pytest.raises(ValidationError, match="asr_language"):
         Settings(asr_language="klingon", _env_file=None)
+
+
+def test_an_llm_answers_citation_of_a_recording_carries_its_supporting_sentences_time_range(media_client, media_runtime,
+                                                                                             tmp_path):
+    """LLM mode: after the answer is written, each cited passage of a recording narrows to the transcript sentences
+    that support the answer sentences citing it (the step GroundedAnswerer.stream runs before its final event),
+    driven here with a fixed answer over a recording transcribed by the real speech model."""
+    from zhiku.answer.grounded_answerer import AnswerSentenceOut, narrow_citations
+    from zhiku.api.knowledge_service import KnowledgeService
+
+    kb_id = _kb(media_client, "meetings-llm")
+    clip = silence_then(tmp_path / "meeting.mp3", speech_wav(tmp_path / "speech.wav", SPEECH), silence_s=4.0)
+    _, job = _ingest(media_client, kb_id, "周会录音.mp3", clip.read_bytes(), language="en")
+    assert job["status"] == "done", job
+    service = KnowledgeService(media_runtime)
+    hit = next(h for h in service.search("How long does loan approval take?", [kb_id], 3)
+               if "working days" in h.text.lower())
+    chunk = hit.citation
+    # The chunk holds more than the answering sentence (Whisper's segments: the greeting, the topic, the answer).
+    assert "morning" in hit.text.lower() or "meeting" in hit.text.lower(), hit.text
+    assert len(hit.payload["time_spans"]) >= 2, hit.payload["time_spans"]
+
+    answer = [AnswerSentenceOut("Loan approval takes three working days.", [1])]
+    [cited] = narrow_citations(answer, [hit], media_runtime.grounding_checker)
+    narrowed = cited.citation
+    assert chunk.start_s <= narrowed.start_s < narrowed.end_s <= chunk.end_s, (chunk, narrowed)
+    assert narrowed.end_s - narrowed.start_s < chunk.end_s - chunk.start_s, (chunk, narrowed)  # not the whole chunk
+    # The character span is the supporting sentence's, inside the chunk's.
+    assert chunk.char_start <= narrowed.char_start < narrowed.char_end <= chunk.char_end
+    quoted = hit.text[narrowed.char_start - chunk.char_start:narrowed.char_end - chunk.char_start].lower()
+    assert "working days" in quoted and "morning" not in quoted, quoted
+    # The time range is that of the segment holding the sentence.
+    at = hit.text.lower().find("working days")
+    segment = next(span for span in hit.payload["time_spans"] if span[0] <= at < span[1])
+    assert (narrowed.start_s, narrowed.end_s) == (segment[2], segment[3])
+    assert narrowed.label() != chunk.label()
+
+    # A claim the passage does not hold by itself (the model read it in the wider section) keeps the whole range.
+    [unplaced] = narrow_citations([AnswerSentenceOut("The branch opens at nine on Saturdays.", [1])], [hit],
+                                  media_runtime.grounding_checker)
+    assert (unplaced.citation.start_s, unplaced.citation.end_s) == (chunk.start_s, chunk.end_s)

@@ -97,3 +97,42 @@ def test_a_text_document_is_previewed_around_its_cited_span_with_personal_data_m
     pdf = _ingest(client, kb_id, "notice.pdf", english_pdf(["Branch opening hours change on 1 March."]))
     refused = client.get(f"/documents/{pdf['id']}/text")
     assert refused.status_code == 415 and "page image" in refused.json()["message"]
+
+
+def test_the_preview_text_is_parsed_once_kept_by_content_hash_and_removed_with_the_original(client, runtime,
+                                                                                            monkeypatch):
+    from zhiku.api.knowledge_service import KnowledgeService
+    from zhiku.api.routes import sources
+    from zhiku.api.store_doctor import StoreDoctor
+
+    parses: list[str] = []
+    real_parse = sources.parse_document
+
+    def counted(data, name, *args, **kwargs):
+        parses.append(name)
+        return real_parse(data, name, *args, **kwargs)
+
+    monkeypatch.setattr(sources, "parse_document", counted)  # counts the real parser's calls
+    kb_id = _kb(client)
+    document = _ingest(client, kb_id, "faq.md", FAQ)
+    digest = document["content_hash"]
+    cache = runtime.files.text_path(digest, "markdown")
+    assert not cache.exists()
+    first = client.get(f"/documents/{document['id']}/text", params={"start": 5, "end": 20})
+    assert first.status_code == 200, first.text
+    assert parses == ["faq.md"] and cache.exists() and cache.stat().st_mode & 0o077 == 0
+    second = client.get(f"/documents/{document['id']}/text", params={"start": 5, "end": 20})
+    assert parses == ["faq.md"], "the second preview parsed the original again"
+    assert second.json() == first.json() and "95500-8" in "".join(second.json().values())
+    # Another document with the same content shares the kept text; it stays while one of them does.
+    twin = _ingest(client, _kb(client, name="src-twin"), "faq-copy.md", FAQ)
+    assert client.delete(f"/documents/{document['id']}").status_code == 204
+    assert cache.exists() and client.get(f"/documents/{twin['id']}/text").status_code == 200 and parses == ["faq.md"]
+    assert client.delete(f"/documents/{twin['id']}").status_code == 204
+    assert not cache.exists() and not runtime.files.path(digest).exists()
+    # A preview text left without its document (deleted while the preview was read) is found and removed.
+    runtime.files.write_text(digest, "markdown", "left behind")
+    doctor = StoreDoctor(KnowledgeService(runtime))
+    assert {f.code: f.items for f in doctor.examine()}.get("orphan_text_previews") == [digest]
+    doctor.examine(repair=True)
+    assert not cache.exists() and "orphan_text_previews" not in {f.code for f in doctor.examine()}

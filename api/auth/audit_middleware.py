@@ -4,7 +4,7 @@ id, read from the reply or its event stream), uploads, deletions, re-indexing, k
 permission changes (a knowledge base's readers and admins, a document's readers: the new lists, as the route
 stored them, read from its reply).
 
-Sign-in, users, groups, API keys and the audit routes record their own, richer events; refusals (401/403) are
+Sign-in, users, groups, API keys, the audit routes and the store check (/admin/doctor) record their own, richer events; refusals (401/403) are
 recorded by api/auth/denials.py. Requests refused for their input (4xx) are not recorded: nothing happened.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = logging.getLogger(__name__)
 
 _QUESTION_PATHS = re.compile(r"^/(ask|answer|search|assistant/chat|v1/chat/completions|research/ask|reports/[\w-]+)$")
-_SELF_RECORDED = ("/auth/", "/users", "/groups", "/api-keys", "/audit")
+_SELF_RECORDED = ("/auth/", "/users", "/groups", "/api-keys", "/audit", "/admin/")
 _KB_IN_PATH = re.compile(r"/knowledge-bases/([0-9a-f]{32})")
 _ACTIONS = [  # (method, path pattern, action)
     ("POST", re.compile(r"^/knowledge-bases$"), "kb.create"),

@@ -62,17 +62,42 @@ def remote_service(server: Optional[str], api_key: Optional[str]):
     return RemoteService(url, api_key) if url else None
 
 
-def refuse_beside_server(command: str) -> None:
-    """For commands that need the data folder to themselves: say so, instead of the store's lock error."""
+def store_remote(command: str, server: Optional[str], api_key: Optional[str]):
+    """For a command that opens the stores the server holds (the vector index, the graph): the RemoteService of
+    --server or of the server that owns the data folder (None: none runs, run in process). Beside that server
+    without an API key, one line says what to pass, instead of a refusal from the server or the store's lock."""
+    from zhiku.api.cli.remote import RemoteService
     from zhiku.api.cli.server_file import running_server
 
+    if server:
+        return RemoteService(server, api_key)
     settings = get_settings()
     found = running_server(settings.data_dir)
-    if found is not None:
-        typer.secho(f"error: `zhiku {command}` needs the data folder {settings.data_dir} to itself, and the "
-                    f"Zhiku server (pid {found.pid}, {found.url}) has it open; stop the server, then run it again",
+    if found is None:
+        return None
+    if not api_key:
+        typer.secho(f"error: the Zhiku server (pid {found.pid}, {found.url}) has the data folder {settings.data_dir} "
+                    f"open, so `zhiku {command}` runs through it: pass an administrator's API key with --api-key KEY "
+                    "(or ZHIKU_API_KEY; `zhiku keys create NAME --admin` makes one), or stop the server",
                     fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
+    return RemoteService(found.url, api_key)
+
+
+def identity_remote(server: Optional[str], api_key: Optional[str]):
+    """For the identity commands (users, keys, audit): the RemoteService of --server, or of the server that owns
+    the data folder when an API key is given (the change is then made by the server and recorded under that key);
+    None: work on the metadata database directly. The server shares that database with this process, so without a
+    key the commands still work beside it, as the operator of the machine — which is how the first key is made."""
+    from zhiku.api.cli.remote import RemoteService
+    from zhiku.api.cli.server_file import running_server
+
+    if server:
+        return RemoteService(server, api_key)
+    if not api_key:
+        return None
+    found = running_server(get_settings().data_dir)
+    return RemoteService(found.url, api_key) if found else None
 
 
 def open_service():

@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
-from zhiku.api.schemas import AnswerResponse, JobOut, KnowledgeBaseOut, SearchHitOut, SearchResponse, UploadResponse
+from zhiku.api.auth.schemas import ApiKeyCreated, ApiKeyOut, AuditVerifyOut, GroupOut, UserOut
+from zhiku.api.schemas import (AnswerResponse, DoctorReportOut, JobOut, KnowledgeBaseOut, SearchHitOut, SearchResponse,
+                               UploadResponse)
 from zhiku.core.errors import ZhikuError
 
 
@@ -163,3 +166,71 @@ class RemoteService:
                 if exc.http_status != 404:
                     raise
         return found
+
+    # --- administration (system administrators: an administrator's key) -----------------------------------
+    def doctor(self, repair: bool) -> DoctorReportOut:
+        reply = self._request("POST", "/admin/doctor/repair") if repair else self._request("GET", "/admin/doctor")
+        return DoctorReportOut.model_validate(reply.json())
+
+    def users(self) -> list[UserOut]:
+        return [UserOut.model_validate(u) for u in self._request("GET", "/users").json()]
+
+    def user(self, id_or_username: str) -> UserOut:
+        return UserOut.model_validate(self._request("GET", f"/users/{_segment(id_or_username)}").json())
+
+    def ensure_groups(self, names: list[str]) -> None:
+        """Create the groups that do not exist yet (as the command does in process)."""
+        known = {g.name for g in (GroupOut.model_validate(g) for g in self._request("GET", "/groups").json())}
+        for name in dict.fromkeys(names):
+            if name not in known:
+                self._request("POST", "/groups", json={"name": name})
+
+    def create_user(self, username: str, password: str, display_name: str, system_admin: bool,
+                    groups: list[str]) -> UserOut:
+        self.ensure_groups(groups)
+        body = {"username": username, "password": password, "display_name": display_name,
+                "system_admin": system_admin, "groups": groups}
+        return UserOut.model_validate(self._request("POST", "/users", json=body).json())
+
+    def update_user(self, id_or_username: str, **changes) -> UserOut:
+        return UserOut.model_validate(self._request("PATCH", f"/users/{_segment(id_or_username)}", json=changes).json())
+
+    def set_password(self, id_or_username: str, password: str) -> None:
+        self._request("POST", f"/users/{_segment(id_or_username)}/password", json={"password": password})
+
+    def set_groups(self, id_or_username: str, groups: list[str]) -> UserOut:
+        self.ensure_groups(groups)
+        return UserOut.model_validate(self._request("PUT", f"/users/{_segment(id_or_username)}/groups",
+                                                    json={"groups": groups}).json())
+
+    def api_keys(self) -> list[ApiKeyOut]:
+        return [ApiKeyOut.model_validate(k) for k in self._request("GET", "/api-keys").json()]
+
+    def create_api_key(self, name: str, scopes: dict[str, list[str]], days: int | None,
+                       system_admin: bool) -> ApiKeyCreated:
+        body = {"name": name, "scopes": scopes, "expires_in_days": days, "system_admin": system_admin}
+        return ApiKeyCreated.model_validate(self._request("POST", "/api-keys", json=body).json())
+
+    def revoke_api_key(self, key_id: str) -> ApiKeyOut:
+        return ApiKeyOut.model_validate(self._request("DELETE", f"/api-keys/{_segment(key_id)}").json())
+
+    def audit_verify(self) -> AuditVerifyOut:
+        return AuditVerifyOut.model_validate(self._request("GET", "/audit/verify").json())
+
+    def audit_export(self, params: dict) -> Iterator[str]:
+        """The export as the server writes it (oldest first, with their hashes), in pieces."""
+        query = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items() if v is not None}
+        try:
+            with self._http.stream("GET", "/audit/export", params=query) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._raise_for_refusal(response)
+                yield from response.iter_text()
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(f"cannot reach the Zhiku server at {self.url} ({exc}); is `zhiku serve` "
+                                    "running?") from exc
+
+
+def _segment(value: str) -> str:
+    """A name as one path segment (a user name may hold a slash or a space)."""
+    return quote(value, safe="")

@@ -45,14 +45,20 @@ def document_text(document_id: str, start: int = Query(0, ge=0, description="cha
                   caller: Caller = Depends(current_caller)):
     """The text of a Markdown, DOCX, HTML, e-mail, spreadsheet, slide or plain-text document, as citations count
     its characters, cut into the parts before, at and after a cited span (so a preview can scroll to and mark
-    it); personal data is masked as in search results. PDF, image and recording citations have page images and
+    it); personal data is masked as in search results. The original is parsed once: its text is kept beside it in
+    the file store (by content hash) and removed with it. PDF, image and recording citations have page images and
     players instead (415)."""
     document = service.readable_document(document_id, caller=caller)
     if document.file_type not in TEXT_PREVIEW_TYPES:
         raise UnsupportedFileType(f"'{document.name}' is a {document.file_type} document: open its page image or "
                                   "player instead of a text preview")
-    _, parsed = parse_document(runtime.files.read(document.content_hash), document.name)
-    text = canonical_text(parsed.blocks)
+    text = runtime.files.read_text(document.content_hash, document.file_type)
+    if text is None:  # parsed once per content: the text is kept beside the original, and goes with it
+        _, parsed = parse_document(runtime.files.read(document.content_hash), document.name)
+        text = canonical_text(parsed.blocks)
+        runtime.files.write_text(document.content_hash, document.file_type, text)
+        if not runtime.files.path(document.content_hash).exists():  # the document was deleted meanwhile
+            runtime.files.delete_derived(document.content_hash)
     start = min(start, len(text))
     end = min(max(end, start), len(text))
     policy = runtime.guardrail_policy(document.kb_id)

@@ -12,8 +12,17 @@ Entities (spans over the sentence; overlaps resolved longest first, then by sour
     (办法, 条例, …), a loan suffix (贷款), an account suffix (账户, 存款) or a product suffix (信用卡, 债券,
     基金, 存单, …) extended to the left over nouns, place and proper names and business words
     (担保, 投资, 科技, …), stopping at verbs, prepositions, particles, punctuation and determiners
-    (本, 该, 其, 我国, …); bounded to 6 words / 30 characters. A bank branch (…银行…分行) also yields
-    its bank and a `branch_of` relation;
+    (本, 该, 其, 我国, …); bounded to 6 words / 30 characters (8 words for a registered company, whose name
+    may hold one-character words jieba tags as verbs: 宁波均胜电子股份有限公司). A bank branch (…银行…分行) is one
+    organisation; its bank becomes an entity with a `branch_of` relation only when the chunk names the bank
+    apart from the branch (the gold sets' convention; `implicit_branch_parents=True` always adds it);
+  - forms and tables of credit materials (issue #15): people after a person label (法定代表人, 董事长, 姓名,
+    分析师, 股东名称 … with a colon, 为/是, a space or nothing; `credit_roles.labelled_people`) and repeated later in
+    the chunk, before a verb of office (X任执行事务合伙人), before 先生/女士, on a bio line (X，男，1968年出生) or in a
+    founding/holding clause (由A、B于…设立); street addresses as one location (江苏省苏州市姑苏区人民路1200号);
+    partnerships with their form (…合伙企业（有限合伙）); bond names (23某某MTN001, 24某某01, 某某公司2025年度第一期中期
+    票据); accounting standards; administrative units after their city (无锡市新吴区); ports; customers and suppliers
+    listed after 主要客户包括;
   - remaining jieba part-of-speech tags: nr/nrfg/nrt → person, ns → location, nt → organization,
     nz → entity, j (abbreviation) ending in 会/局/行/委/部/院/所 → organization; unseen words get
     jieba's character-level HMM tag (cached);
@@ -25,11 +34,17 @@ Entities (spans over the sentence; overlaps resolved longest first, then by sour
     by suffix (organization: Bank, Ltd, University, Committee …; location: City, River …, a small
     gazetteer, "located/born/based in X"; policy: Act, Law, Regulation …, Basel I/II/III; person: a
     given-name list or a title such as Mr/Dr/President), else `entity`;
-  - amounts (money with a currency, %, 个百分点, basis points) and dates (2023年3月, 2024-01-01,
-    26 July 2023, March 2024, a year after in/since/from/…); months, weekdays, numbers alone are not
-    entities.
+  - amounts (money with a currency, capital numerals 人民币伍仟万元整, %, 个百分点, basis points, 万/亿 after a money
+    word) and dates kept whole with their period word (2023年3月, 2025年末, 2025年度, 2025年1-9月, 2023-2025年,
+    2024-01-01, 26 July 2023, March 2024, a year after in/since/from/…); months, weekdays, numbers alone are not
+    entities — except the figures of a table row or form whose unit a header gives ("单位：万元" in the chunk or
+    its headings, a column header "出资额（万元）"): "项目: 货币资金 | 2025年末: 12,345.67" names 12,345.67万元, unless
+    the row or column counts something else (比例, 人数, 股数, 年份 …).
   Junk is refused: pronouns and generic words (stop lists), single characters, numbers-only names,
-  names longer than MAX_NAME_CHARS (so a 10,000-character run never reaches the store).
+  names longer than MAX_NAME_CHARS (so a 10,000-character run never reaches the store), function-word and
+  date fragments (之日起), contract and file numbers (HCB-WX-GD-2026-0031), credit ratings (AAA, AA+), jieba
+  dictionary "names" without a surname (同比增加, 满负荷; foreign names such as 特朗普 stay as untyped entities),
+  a Latin token running on into Chinese (EBITDA利息保障倍数…).
 
 Relations
   - typed patterns, kept as data in RELATION_PATTERNS (type, language, regex with {S}/{O}, allowed
@@ -59,6 +74,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from zhiku.graph.extraction.chunk_extractor import COOCCURRENCE, VALUE_TYPES, Extraction
+from zhiku.graph.extraction.credit_roles import BOND_NAME, COMPOUND_SURNAMES, labelled_people, person_like
 from zhiku.graph.graph_store import MAX_NAME_CHARS, EntityInput, RelationInput
 
 log = logging.getLogger(__name__)
@@ -77,13 +93,15 @@ ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "分
                 "人民政府", "政府", "交易所", "事务所", "研究院", "研究所", "科学院", "大学", "学院", "医院", "法院",
                 "检察院", "协会", "商会", "学会", "联合会", "基金会", "中心", "电视台", "通讯社", "报社", "日报",
                 "出版社", "俱乐部", "保险", "证券", "信托", "基金公司", "财务公司", "资管", "理财", "部", "厅",
-                "办公室", "署", "局", "银保监局", "证监局", "油田", "航空", "酒店")
+                "办公室", "署", "局", "银保监局", "证监局", "油田", "航空", "酒店", "厂", "商行", "经营部", "合作联社",
+                "合伙企业", "国资委", "发改委", "管委会", "经信委", "住建委", "卫健委")
 POLICY_SUFFIXES = ("管理办法", "暂行办法", "实施办法", "办法", "条例", "规定", "通知", "意见", "指导意见", "指引",
                    "细则", "实施细则", "准则", "规则", "决定", "公告", "通告", "方案", "纲要", "规划", "制度", "规范",
-                   "法", "法案", "章程", "协议", "守则", "标准")
+                   "法", "法案", "章程", "协议", "守则", "标准", "法典", "通则")
 LOAN_SUFFIXES = ("贷款", "按揭", "经营贷", "消费贷", "信用贷", "房贷", "车贷")
 ACCOUNT_SUFFIXES = ("账户", "帐户", "存款账户", "储蓄账户", "结算账户")
-STRONG_POLICY_SUFFIXES = ("管理办法", "暂行办法", "实施办法", "办法", "条例", "规定", "细则", "实施细则", "指引", "暂行规定")
+STRONG_POLICY_SUFFIXES = ("管理办法", "暂行办法", "实施办法", "办法", "条例", "规定", "细则", "实施细则", "指引", "暂行规定",
+                          "会计准则", "审计准则", "通则", "法典")
 EVENT_SUFFIXES = ("论坛", "峰会", "博览会", "交易会", "运动会", "奥运会", "世界杯", "锦标赛", "联赛", "电影节")
 NOT_ORG_BU = ("总部", "内部", "外部", "全部", "局部", "东部", "西部", "南部", "北部", "中部", "本部", "干部", "头部", "腹部",
               "结局", "格局", "布局", "大局", "全局", "当局", "开局", "胜局", "僵局", "公署")
@@ -104,7 +122,8 @@ _NUMERAL_NAME_RE = re.compile(r"[零〇一二三四五六七八九十百千万�
 # Place words: a "person" ending in one is a place jieba misread (梁溪区).
 _PLACE_SUFFIXES = ("省", "市", "区", "县", "镇", "乡", "村", "路", "街", "道", "号", "港")
 # Roles a contract puts before a party's name ("债务人江南恒泰…", "保证人：…"): not part of the name.
-ROLE_PREFIX_RE = re.compile(r"^(?:债务人|债权人|保证人|担保人|借款人|贷款人|抵押人|出质人|甲方|乙方|丙方|曾任|原任|现任)[：:]?")
+ROLE_PREFIX_RE = re.compile(r"^(?:债务人|债权人|保证人|担保人|借款人|贷款人|抵押人|出质人|甲方|乙方|丙方|曾任|原任|现任|"
+                            r"企业名称|公司名称|单位名称|名称|发行人|发行主体)[：:]?")
 FORCE_WORDS = ("分行", "支行", "法定代表人", "股份有限公司", "有限责任公司", "子公司", "全资子公司", "控股子公司", "分公司",
                "银保监局", "银监局", "证监局", "金融监管局", "控股股东", "实际控制人",
                "以下简称", "授信额度", "连带责任")
@@ -128,14 +147,15 @@ STOP_LEFT = frozenset(
     "本 该 此 其 各 各类 各项 上述 下列 以下 以上 有关 相关 其他 其它 这些 这 那 那些 这个 我 我国 我行 本行 贵行 你 您 他 她 它 "
     "所有 全部 部分 一些 一 新 现行 原 前述 每 每个 每家 多家 某 某些 一家 两家 该行 本公司 该公司 各家 任何 如 及 或 和 与 "
     "子公司 全资子公司 控股子公司 母公司 分公司 股东 控股股东 借款人 担保人 保证人 客户 法定代表人 董事长 行长 总经理 "
-    "旗下 下属 授信额度 以下简称 "
+    "旗下 下属 授信额度 以下简称 会同 联合 机构 评级机构 审计机构 发行人 承销商 主承销商 受托管理人 债权人 债务人 "
     "的 了 在 向 由 为 对 于 从 以 被 将 把 给 跟 同 是 有 并 等 及其 之 中 内 外 后 前 时 年 月 日".split())
 GENERIC_NAMES = frozenset(
     "公司 有限公司 股份有限公司 有限责任公司 银行 商业银行 分行 支行 集团 政府 人民政府 委员会 总局 局 部 厅 中心 大学 学院 医院 "
     "法院 协会 基金 债券 存单 信用卡 账户 存款 贷款 办法 管理办法 条例 规定 通知 意见 指引 细则 准则 规则 决定 公告 方案 制度 "
     "规范 法 标准 协议 章程 保险 证券 信托 理财 企业 机构 金融机构 银行业金融机构 部门 单位 客户 借款人 担保人 保证人 "
     "国家 中央 地方 政府部门 监管部门 监管机构 子公司 分公司 营业部 本办法 本规定 本通知 本条例 我行 本行 该行 "
-    "上市公司 个人 住房 账号 卡 产品 理财产品 日报 中国人 大家 人们 全国 国内 国外 海外 境内 境外 当地 本地 双方 各方".split())
+    "上市公司 个人 住房 账号 卡 产品 理财产品 日报 中国人 大家 人们 全国 国内 国外 海外 境内 境外 当地 本地 双方 各方 "
+    "工厂 厂 加工厂 合伙企业 有限合伙企业".split())
 POLICY_WORDS_ZH = POLICY_SUFFIXES
 DETERMINER_RE = re.compile(r"^(?:本|该|此|上述|有关|相关)")
 
@@ -239,29 +259,82 @@ _ALIAS_DECL = re.compile(r"[（(]\s*(?:以下|下文)?(?:简称|合称|统称)\s
 _NUM = r"(?:\d+(?:[,，]\d{3})*(?:\.\d+)?|[零〇一二三四五六七八九十百千两]+(?:点[零一二三四五六七八九]+)?)"
 _AMOUNT_ZH = re.compile(
     rf"(?:人民币|美元|港币|港元|欧元)?\s*{_NUM}\s*(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)?\s*"
-    r"(?:元人民币|元|美元|港元|港币|欧元|日元|英镑|澳元|加元|韩元|卢布|块钱)"
-    rf"|{_NUM}\s*(?:%|％|个百分点|个基点|基点)|百分之[零一二三四五六七八九十百点]+")
+    r"(?:元人民币|元整|元|美元|港元|港币|欧元|日元|英镑|澳元|加元|韩元|卢布|块钱)"
+    rf"|{_NUM}\s*(?:%|％|个百分点|个基点|基点|BP|bp)(?![A-Za-z])|百分之[零一二三四五六七八九十百点]+"
+    # the capital numerals of contracts and licences: 人民币伍仟万元整, 陆仟伍佰柒拾万元
+    r"|(?:人民币)?[零壹贰叁肆伍陆柒捌玖拾佰仟万萬亿億]*[壹贰叁肆伍陆柒捌玖][零壹贰叁肆伍陆柒捌玖拾佰仟万萬亿億]*(?:元|圆)"
+    r"(?:[零壹贰叁肆伍陆柒捌玖]角)?(?:[零壹贰叁肆伍陆柒捌玖]分)?整?"   # the whole written amount, "整" included
+    rf"|人民币\s*{_NUM}\s*(?:万亿|亿|千万|百万|万)(?![\u4e00-\u9fff])")
+# "营业收入3.2亿，": a money word shortly before a figure in 万/亿 without 元
+_AMOUNT_CUED = re.compile(
+    r"(?:收入|营收|利润|净利|资产|负债|余额|额度|资本|金额|贷款|借款|融资|债务|现金|净额|规模|投资|价款|本金|利息|费用|成本|总额|销售额)"
+    rf"[^，,。；;\d]{{0,8}}?(?P<a>{_NUM}\s*(?:万亿|千亿|百亿|亿|千万|百万|万))(?![\u4e00-\u9fff\d%％.])")
 _AMOUNT_EN = re.compile(
     r"(?:US\$|HK\$|S\$|A\$|C\$|\$|€|£|¥|￥)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|bn|mn|m|k)\b)?"
     r"|\b(?:RMB|CNY|USD|HKD|EUR|GBP|JPY|SGD)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|bn|mn)\b)?"
     r"|\b\d[\d,]*(?:\.\d+)?\s?(?:million|billion|trillion)?\s?(?:dollars|yuan|renminbi|euros|pounds|yen|RMB|USD|CNY|HKD)\b"
     r"|\b\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b|basis points\b|bps\b)")
+# A date is kept whole with its period word (2025年末, 2025年度, 2025年1-9月, 2025年上半年, 2025年9月末,
+# 2023-2025年): a bare "2025年" cut from "2025年末" is a fragment of it.
+_D12 = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 _DATE_ZH = re.compile(
-    r"(?:\d{4}|[零〇一二三四五六七八九]{4})\s*年(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
-    r"(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?)?(?:[上中下]旬|年底|年初|年末)?"
-    r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b")
+    r"(?:(?<!\d)\d{4}\s*[-—–~至]\s*)?(?:(?<!\d)\d{4}|[零〇一二三四五六七八九]{4})\s*年"
+    rf"(?:\s*{_D12}\s*(?:[-—–~至]\s*{_D12}\s*)?月(?:\s*{_D12}\s*[日号])?(?:末|底|初|[上中下]旬)?"
+    r"|度|上半年|下半年|前三季度|第?[一二三四1-4]季度末?|年末|年底|年初|年中|末|底|初(?![步期始次])|[上中下]旬)?"
+    r"|(?<!\d)\d{1,2}\s*月\s*\d{1,2}\s*[日号]|(?<![\d.])\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\d.])")
 _MONTH_RE = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 _DATE_EN = re.compile(
     rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_RE}\s+\d{{4}}|{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|{_MONTH_RE}\s+\d{{4}})\b")
 _YEAR_EN = re.compile(r"\b(?:in|In|since|Since|from|From|until|Until|by|of|year|to|and|between|during|around|after|"
                       r"before|early|late|mid|circa|c\.)\s((?:1[5-9]\d\d|20\d\d)s?)\b(?![-–]\d|\s+[A-Z])")
-_EN_TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ][\w'’\-.&]*|\d[\d,.]*\w*|\S", re.UNICODE)
+_LATIN = "A-Za-z0-9_À-ÖØ-öø-ÿĀ-ſ"   # a Latin token never runs on into Chinese (EBITDA利息保障倍数 is not one word)
+_EN_TOKEN = re.compile(rf"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ][{_LATIN}'’\-.&]*|\d[\d,.]*[{_LATIN}]*|\S", re.UNICODE)
 _COMPANY_FORM = re.compile(r"^(?:,?\s*(?:Co\.,?\s*Ltd\.?|Co\.?\s*Ltd\.?|Ltd\.?|Inc\.?|plc|PLC|LLC|LLP|L\.P\.|Corp\.?|"
                            r"Limited|GmbH|AG|S\.A\.|N\.V\.|S\.p\.A\.))(?![A-Za-z])")
 _DEFINITION = re.compile(r"^(?:\s*\([^()]{0,80}\))?,?\s+(?:is|was|are|were)\s+(?:a|an|the|one)\s")  # "Aschenbrödel is a ballet"
 _ROMAN = re.compile(r"^(?:I{1,3}|IV|V|VI{1,3}|IX|X{1,3})$")
 _LOC_CONTEXT = re.compile(r"\b(?:in|at|near|from|to|of)\s+$|\b(?:located|based|headquartered|born|died|situated|lives|lived)\s+in\s+$")
+
+# Figures whose unit a header gives: "单位：万元" for a table or statement (in the chunk or its heading path), or a
+# column header "出资额（万元）"; a cell "header: 3,285.75" (the chunker's table rows) or an OCR'd row "营业收入 | 52,345.67"
+# then names the amount 3,285.75万元. Cells whose header counts other things (比例, 股数, 人数, 年份 …) are not money.
+_MONEY_UNIT = r"(?P<u>百万元|千元|万元|亿元|万美元|美元|港元|元)"
+_MONEY_UNITS = frozenset({"百万元", "千元", "万元", "亿元", "万美元", "美元", "港元", "元"})
+_UNIT_LINE = re.compile(rf"(?:金额)?单位\s*[:：]\s*(?:人民币|RMB|CNY)?\s*{_MONEY_UNIT}(?:人民币)?(?![\u4e00-\u9fff])")
+_HEADER_UNIT = re.compile(rf"[（(]\s*(?:单位\s*[:：]\s*)?(?:人民币)?\s*{_MONEY_UNIT}\s*[）)]")
+# A bare figure in a table or form: not inside a word, a code, a date or a figure with its own unit.
+_BARE_NUM = re.compile(r"(?<![\w.\-−(])(?<!\d,)(?P<v>[-−]?\(?\d{1,3}(?:,\d{3})+(?:\.\d+)?\)?|[-−]?\(?\d+(?:\.\d+)?\)?)"
+                       r"(?![\w.%％‰\-/]|,\d|\s*(?:万|亿|元|%|％|倍|年|月|日|个|人|名|家|次|吨|箱|户|笔|天|号|股|份|项|条|台|套|件|辆|平方|亩))")
+_LABEL_END = re.compile(r"[|，,；;。]")
+_NOT_MONEY = re.compile(r"比例|比率|占比|率|%|％|倍|人数|人员|员工|数量|股数|万股|股份数|年限|期限|天数|月数|编号|代码|电话|"
+                        r"序号|年龄|排名|次数|面积|平方|吨|箱|台|套|件|个数|户数|笔数|家数|年份|日期|时间|邮编|号码|账号|天")
+# A street address is one location (江苏省无锡市梁溪区瑞丰大道166号): after a boundary or a verb of place, a run
+# without punctuation that names an administrative unit or a road and ends in a house number.
+_ADDRESS = re.compile(
+    r"(?:^|(?<=[\s:：|，,。；;(（“为是])|(?<=位于)|(?<=坐落于)|(?<=设在)|(?<=设于)|(?<=地处)|(?<=注册于)|(?<=地址)|(?<=住所))"
+    r"(?!位于|坐落|设在|设于|地处|注册|在|于|为|是)(?P<a>(?:中国)?[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|区|县|旗|镇|路|街|大道|大街)"
+    r"[^\s，,。；;：:|（()）“”]{0,34}?(?:\d+|[一二三四五六七八九十百]+)号"
+    r"(?:[\dA-Za-z\-]*(?:号楼|幢|栋|座|层|楼|室|单元))*)")
+# Partnerships carry their form in the name: 某某企业管理合伙企业（有限合伙）
+# An administrative unit after its province or city (无锡市新吴区: jieba reads 新/吴区); a port (沧澜港是…).
+_ADMIN_UNIT = re.compile(r"(?:(?<=[省市])|(?<=自治州))(?P<u>[\u4e00-\u9fff]{1,4}?(?:区|县|市|旗))(?![\u4e00-\u9fff]*?(?:局|委|院|会|公司|银行|政府|管委会))")
+_PORT = re.compile(r"(?:^|(?<![\u4e00-\u9fff])|(?<=[是在至经从]))(?P<p>[\u4e00-\u9fff]{2,3}港)(?=位于|地处|坐落|是|为|唯一|的港|港区|和|与|及|、)")
+# Accounting and auditing standards, named without title marks in audit reports and notes
+_STANDARDS = re.compile(r"(?:中国注册会计师|企业会计|小企业会计|政府会计|国际财务报告)(?:审计|执业|鉴证业务)?准则(?:第\d+号)?")
+_TITLED_PERSON = re.compile(r"(?:^|(?<=[\s，,。；;：:|、（(“]))(?P<n>[\u4e00-\u9fff]{2,3}?)(?:先生|女士)")
+_BIO_PERSON = re.compile(r"(?:^|(?<=[\s|：:]))(?P<n>[\u4e00-\u9fff]{2,4}?)[，,]\s*(?:男|女|汉族|中国国籍|\d{4}\s*年\s*(?:\d{1,2}\s*月\s*)?(?:出生|生))")
+# A name jieba splits (蒋/立新) in a clause that only a person fits: before a list partner, a title, a founding or
+# holding verb ("由蒋立新、郑晓岚于2015年共同出资设立", "蒋立新直接持有")
+_CONTEXT_PERSON = re.compile(
+    r"(?:^|(?<=[\s，,。；;：:|、（(“由和与及]))(?P<n>[\u4e00-\u9fff]{2,3}?)"
+    r"(?=、[\u4e00-\u9fff]{2,3}(?:于|共同|分别|夫妇|[，,])|(?:先生|女士|夫妇)|于\s*\d{4}\s*年|(?:共同)?(?:创办|创立|出资|担任|现任|"
+    r"直接持有|直接持股|间接持股|持有|实际控制))")
+_COUNTERPARTIES = re.compile(r"(?:主要)?(?:客户|供应商|合作伙伴|竞争对手|下游客户|上游供应商)(?:主要)?(?:包括|主要有|为|涵盖|[:：])"
+                             r"(?P<list>[^。；;，,]{2,80}?)(?:等|。|；|;|，|,|$)")
+_PARTNERSHIP = re.compile(r"(?:^|(?<![\u4e00-\u9fff])|(?<=担任)|(?<=通过)|(?<=为)|(?<=是)|(?<=由)|(?<=与)|(?<=和)|(?<=及)|(?<=的))"
+                          r"(?P<n>(?:(?!担任|通过|作为|为|是|由|与|和|及|的|在|任)[\u4e00-\u9fff]){2,30}?合伙企业\s*"
+                          r"[（(](?:有限合伙|普通合伙|特殊普通合伙)[）)])")
 
 PH0 = 0xE000  # entity placeholders: one private-use character each
 
@@ -302,6 +375,8 @@ RELATION_PATTERNS: tuple[RelationPattern, ...] = (
     # legal_representative: (person)-[legal_representative]->(organisation)
     RelationPattern("legal_representative", "zh", r"{O}(?:的)?法定代表人(?:为|是|系)?[:：]?\s*{S}", frozenset({"person", "entity"}), ORG),
     RelationPattern("legal_representative", "zh", r"{S}(?:担任|系|为|是){O}(?:的)?法定代表人", frozenset({"person", "entity"}), ORG),
+    # a profile sentence about its first company: "X成立于2009年，注册资本…，法定代表人为Y"
+    RelationPattern("legal_representative", "zh", r"^{O}[^\ue000-\uf8ff。；;]{0,40}?[，,]\s*(?:其|公司)?法定代表人(?:为|是|系)[:：]?\s*{S}", frozenset({"person"}), ORG),
     RelationPattern("legal_representative", "en", r"{S},? (?:is |was |as )?(?:the )?legal representative of (?:the )?{O}", frozenset({"person", "entity"}), ORG),
     RelationPattern("legal_representative", "en", r"{O}(?:'s|’s) legal representative,? (?:is |was )?{S}", frozenset({"person", "entity"}), ORG),
     # executive_of: (person)-[executive_of]->(organisation)
@@ -322,7 +397,8 @@ RELATION_PATTERNS: tuple[RelationPattern, ...] = (
     RelationPattern("subsidiary_of", "en", r"{O}{gap60} (?:through|via) its (?:wholly[- ]owned )?subsidiar(?:y|ies),? (?:the )?{S}", ORG, ORG),
     RelationPattern("subsidiary_of", "en", r"{O}(?:'s|’s) (?:wholly[- ]owned )?subsidiary,? {S}", ORG, ORG),
     # governs: (policy)-[governs]->(what it applies to)
-    RelationPattern("governs", "zh", r"(?:根据|依据|按照|依照|遵照|执行|适用){S}[^。；]{0,30}?{O}", POLICY, REGULATED),
+    # "依据《民法典》…，甲方…": a law a contract cites does not govern the contract's parties
+    RelationPattern("governs", "zh", r"(?:根据|依据|按照|依照|遵照|执行|适用){S}[^。；]{0,30}?{O}", POLICY, REGULATED - ORG),
     RelationPattern("governs", "zh", r"{S}(?:适用于|规范|规定了?|约束|规范了){ngap10}{O}", POLICY, REGULATED),
     RelationPattern("governs", "en", r"(?:[Uu]nder|[Pp]ursuant to|[Aa]ccording to|[Ii]n accordance with) (?:the )?{S},? {O}", POLICY, REGULATED),
     RelationPattern("governs", "en", r"{S} (?:applies to|governs|regulates|covers) (?:all )?(?:the )?{O}", POLICY, REGULATED),
@@ -338,10 +414,13 @@ RELATION_PATTERNS: tuple[RelationPattern, ...] = (
     RelationPattern("created_by", "zh", r"{S}{ngap4}(?:是)?由{O}(?:共同|联合)?(?:执导|导演|创作|创办|创立|创建|编剧|开发|设计|作曲|研发|编写|撰写)", WORK, AGENT),
     RelationPattern("created_by", "zh", r"{S}{gap20}(?:创始人|创办人|导演|作者|开发者|开发商)(?:是|为)[:：]?{O}", WORK, AGENT),
     RelationPattern("created_by", "zh", r"{O}(?:执导|创办|创立|创建|创作|开发)(?:了|的)?{S}", WORK, AGENT),
+    # a company founded by its people: "公司由顾振华、沈雅琴于2010年共同出资设立", "X成立于2010年，由Y发起设立"
+    RelationPattern("created_by", "zh", r"{S}[^\ue000-\uf8ff。；;]{0,20}?由{O}(?:于{gap12})?(?:共同|联合|个人|合资)?(?:出资|发起|投资)?(?:创办|创立|创建|设立|组建)", ORG, AGENT),
+    RelationPattern("created_by", "zh", r"{O}(?:于{gap12})?(?:共同|联合)?(?:出资|发起|投资)?(?:创办|创立|创建|设立)(?:了)?{S}", ORG, frozenset({"person"})),
     RelationPattern("created_by", "en", r"{S}{ngap60}\b(?:created|developed|designed|directed|written|composed|founded|co-founded|invented|produced|authored|built)(?: \w+)? by (?:the )?{O}", WORK | frozenset({"person"}), AGENT),
     RelationPattern("created_by", "en", r"{O} (?:created|developed|directed|wrote|composed|founded|co-founded|invented|designed|authored)(?: the| a| an| his| her| their)?(?: [a-z]+){0,2}? {S}", WORK, AGENT),
     # located_in: (thing)-[located_in]->(place)
-    RelationPattern("located_in", "zh", r"^{S}[^。；]{0,40}?[，,](?:其|该行|该公司)?(?:总部|注册地址|注册地|住所)(?:位于|设在|设于|在)(?:中国)?{OSEQ}", PARTY, LOC, last_object=True),
+    RelationPattern("located_in", "zh", r"^{S}[^。；]{0,40}?[，,](?:其|该行|该公司|公司)?(?:总部|注册地址|注册地|住所|办公地址|经营地址)(?:位于|设在|设于|在|为|是|[:：])(?:中国)?{OSEQ}", PARTY, LOC, last_object=True),
     RelationPattern("located_in", "zh", r"{S}[^\ue000-\uf8ff。；;，,]{0,8}?(?:总部)?(?:位于|坐落于|地处|设在|设于|座落于|注册于|落户)(?:中国)?{OSEQ}", frozenset({"organization", "entity", "location"}), LOC, last_object=True),
     RelationPattern("located_in", "en", r"{S}{ngap30}\b(?:located|based|headquartered|situated|registered) in (?:the )?{O}", PARTY | frozenset({"location"}), LOC, last_object=True),
     RelationPattern("located_in", "en", r"{S} (?:branch|branches|office|offices|headquarters|subsidiary|plant|factory) in (?:the )?{O}", PARTY, LOC),
@@ -351,6 +430,8 @@ RELATION_PATTERNS: tuple[RelationPattern, ...] = (
     # lends_to: (lender)-[lends_to]->(borrower)
     RelationPattern("lends_to", "zh", r"{S}(?:向|为|给|对){O}{gap16}(?:发放|提供|授予|批复|投放|审批)[^。；，,]{0,14}?(?:贷款|授信|融资|借款|额度|{LOAN})", ORG, PARTY),
     RelationPattern("lends_to", "zh", r"{O}{gap40}向{S}(?:申请|借款|借入|贷款|融资)", ORG, PARTY),
+    RelationPattern("lends_to", "zh", r"{S}(?:拟)?(?:给予|授予|核定|核给|同意给予|批准给予)(?:了)?{O}{cgap16}(?:授信|贷款|额度|借款|融资|{LOAN})", ORG, PARTY),
+    RelationPattern("lends_to", "zh", r"{O}(?:在|从){S}(?:取得|获得|获取|借入|获批)(?:了)?[^。；]{0,16}?(?:贷款|授信|借款|融资|额度|{LOAN})", ORG, PARTY),
     RelationPattern("lends_to", "zh", r"{O}在{S}(?:的|处)(?:借款|贷款|融资|授信)", ORG, PARTY),
     RelationPattern("lends_to", "en", r"{S} (?:lent|loaned|granted|extended|provided|advanced)(?: a| an)?{gap40} to (?:the )?{O}", ORG, PARTY),
     RelationPattern("lends_to", "en", r"{O} (?:borrowed|obtained (?:a |an )?[\w ]{0,20}loan)[^.;]{0,40}? from (?:the )?{S}", ORG, PARTY),
@@ -455,6 +536,15 @@ class _Span:
 
 
 _TOPIC_TYPES = frozenset({"organization", "person"})
+_TRANSLITERATION = frozenset("阿埃艾爱安奥巴拜班邦保贝本比彼波伯博布查达戴丹道德迪蒂丁杜多厄恩法菲费芬佛弗福盖甘戈格古哈海汉豪赫亨胡华霍基吉加"
+                             "贾杰金卡凯坎康考柯科克肯库夸拉莱赖兰朗劳勒雷黎里利连林琳隆卢鲁路伦罗洛马迈麦曼梅门蒙米密明莫姆穆纳奈南内尼努"
+                             "诺帕潘佩彭皮普奇齐乔切琼萨塞桑瑟森沙善舍圣施什斯苏索塔泰坦汤特提图托瓦万威韦维温沃乌伍西希锡夏谢辛休亚扬耶伊"
+                             "因英尤于约扎泽詹兹朱佐兰丽娜莎娅妮蒂汗泊")
+LEGAL_FORM_HEADS = ("有限公司", "有限责任公司", "股份有限公司", "集团有限公司", "合伙企业")
+_ONE_CHAR_ORG_HEADS = frozenset("厅局署委办")
+_PREPOSITION_CHARS = frozenset("向由与和及在为对从将被把给以于是的了等或并即经同跟按据至自其该本")
+_NAME_PART_TAGS = frozenset({"v", "d", "a", "f", "ad", "ag", "vg", "dg", "ng", "tg", "s", "vd", "an", "vn", "n", "nr", "ns",
+                             "nz", "b", "z", "zg", "g", "e", "y", "o", "h", "k", "rg", "mg", "x"})
 
 
 def _is_cjk(ch: str) -> bool:
@@ -471,6 +561,10 @@ def _valid_name(name: str, type_: str) -> bool:
         return False
     if re.fullmatch(r"[\d\W_]+", stripped):
         return False
+    if re.fullmatch(r"(?:AAA|AA|A|BBB|BB|B|CCC|CC|C)[+-]?|A-[123]", stripped):
+        return False   # a credit rating (AAA, AA+), not a name
+    if re.fullmatch(r"[A-Za-z]{1,8}(?:[-_/][A-Za-z0-9]+){2,}", stripped) and re.search(r"\d", stripped):
+        return False   # a contract or file number (HCB-WX-GD-2026-0031), not a name
     low = stripped.casefold()
     if stripped in NOT_NAMES:
         return False
@@ -529,7 +623,7 @@ class RuleExtractor:
 
     def __init__(self, domain_types: Mapping[str, Iterable[str]] | None = None,
                  dictionary: Mapping[str, str] | None = None, *, max_pairs_per_sentence: int = 4,
-                 max_topic_links: int = 6, use_headings: bool = True) -> None:
+                 max_topic_links: int = 6, use_headings: bool = True, implicit_branch_parents: bool = False) -> None:
         if dictionary is None:   # the built-in alias dictionary's names (邮储银行, 中银香港, PSBC …)
             from zhiku.graph.extraction.entity_resolution import EntityResolver
 
@@ -537,6 +631,9 @@ class RuleExtractor:
         self.max_pairs = max(0, int(max_pairs_per_sentence))
         self.max_topic_links = max(0, int(max_topic_links))
         self.use_headings = use_headings
+        # A branch (…银行…分行) is one organisation; its head office becomes an entity with a branch_of edge only
+        # when the chunk also names the head office on its own (the gold sets' convention). True: always.
+        self.implicit_branch_parents = implicit_branch_parents
         terms: dict[str, tuple[str, str]] = {}
         for name, type_ in (dictionary or {}).items():
             self._add_term(terms, name, type_)
@@ -579,7 +676,9 @@ class RuleExtractor:
             terms[key] = (clean, type_.strip())
 
     # --- public -----------------------------------------------------------------------------------
-    def extract(self, text: str, heading_path: Sequence[str] = ()) -> Extraction:
+    def extract(self, text: str, heading_path: Sequence[str] = (), money_unit: str | None = None) -> Extraction:
+        """`money_unit`: the unit an earlier part of the same table gave ("万元" from a "单位：万元" line the chunker put
+        into another chunk); the chunk's own unit line wins."""
         if not isinstance(text, str) or not text.strip():
             return Extraction()
         text = _clean(text[:MAX_TEXT_CHARS])
@@ -587,8 +686,12 @@ class RuleExtractor:
         order: list[str] = []
         relations: dict[tuple[str, str, str], RelationInput] = {}
         cap_words = self._capitalised_elsewhere(text)
+        unit = self._unit_of(text, heading_path) or (money_unit if money_unit in _MONEY_UNITS else None)
+        people = {name for _, _, name, _ in labelled_people(text)}   # a form names them once; later lines repeat them
         for _, sentence in _split_sentences(text):
-            spans = self._entities(sentence, cap_words)
+            spans = self._entities(sentence, cap_words, unit, people)
+            if not self.implicit_branch_parents:
+                spans = self._head_offices_named(text, spans)
             found = self._relations(sentence, spans)   # may sharpen a span's type (entity → organization)
             for span in spans:
                 self._keep(entities, order, span)
@@ -633,9 +736,96 @@ class RuleExtractor:
             return
         order.append(key)
 
-    def _entities(self, sentence: str, cap_words: set[str]) -> list[_Span]:
+    @staticmethod
+    def _unit_of(text: str, heading_path: Sequence[str]) -> str | None:
+        """The money unit a "单位：万元" line gives the chunk's figures (the chunk first, then its headings)."""
+        for source in (text, *[h for h in heading_path or () if isinstance(h, str)][::-1]):
+            m = _UNIT_LINE.search(_clean(source))
+            if m:
+                return m.group("u")
+        return None
+
+    @staticmethod
+    def _head_offices_named(text: str, spans: list[_Span]) -> list[_Span]:
+        """Drop a branch's implied head office unless the chunk names that head office apart from the branch."""
+        keep_parents = set()
+        for span in spans:
+            if span.parent and span.start >= 0:
+                if span.parent in text.replace(span.name, "\x00"):
+                    keep_parents.add(span.parent)
+                else:
+                    span.parent = None
+        return [s for s in spans if s.start >= 0 or s.name in keep_parents]
+
+    @staticmethod
+    def _cell_amounts(sentence: str, unit: str | None) -> list[_Span]:
+        """Bare figures of table rows ("项目: 货币资金 | 2025年末: 12,345.67"), OCR'd or PDF rows ("营业收入 | 52,345.67",
+        "营业收入 52,345.67 48,123.45") and form pairs ("营业收入（万元）：52,345.67"), named with the unit of their own
+        header, their row's label or the chunk's "单位：" line."""
+        if not any(ch.isdigit() for ch in sentence):
+            return []
+        out = []
+        row = sentence.split("|", 1)[0] if "|" in sentence else ""      # a table row's first cell: what the row counts
+        title = re.split(r"[|:：\d]", sentence, maxsplit=1)[0]          # a form's lead: 主要财务数据（万元）
+        for m in _BARE_NUM.finditer(sentence):
+            before = sentence[:m.start()]
+            cut = max((x.end() for x in _LABEL_END.finditer(before)), default=0)
+            label = re.sub(r"[-−(]?\d[\d,]*(?:\.\d+)?\)?", " ", before[cut:]).strip(" :：\t")
+            own = _HEADER_UNIT.search(label) or _HEADER_UNIT.search(row) or _HEADER_UNIT.search(title)
+            cell_unit = own.group("u") if own else unit
+            if not cell_unit:
+                continue
+            if not own and "|" not in sentence and not re.search(r"[:：]\s*$|\s$", before):
+                continue   # prose: a figure of a table or form follows a cell border, a colon or a column gap
+            if _NOT_MONEY.search(_HEADER_UNIT.sub("", label)) or _NOT_MONEY.search(_HEADER_UNIT.sub("", row)):
+                continue
+            value = m.group("v").replace("−", "-")
+            if "(" in value and not re.search(r"[,.]", value):
+                continue   # (1), (2): list numbers, not negative figures
+            if value.startswith("(") and value.endswith(")"):
+                value = "-" + value[1:-1]
+            value = value.strip("()")
+            digits = value.lstrip("-")
+            if not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", digits) or re.fullmatch(r"(?:19|20)\d\d", digits) \
+                    or (re.fullmatch(r"\d{1,2}", digits) and "|" not in sentence):
+                continue
+            out.append(_Span(m.start("v"), m.end("v"), value + cell_unit, "amount", 5))
+        return out
+
+    @staticmethod
+    def _form_spans(sentence: str) -> list[_Span]:
+        """People a form names by label, street addresses, partnerships, bond names."""
+        out = [_Span(start, end, name, "person", 6) for start, end, name, _ in labelled_people(sentence)]
+        out += [_Span(m.start("a"), m.end("a"), m.group("a"), "location", 6) for m in _ADDRESS.finditer(sentence)]
+        out += [_Span(m.start("n"), m.end("n"), m.group("n"), "organization", 6) for m in _PARTNERSHIP.finditer(sentence)]
+        out += [_Span(m.start(), m.end(), m.group(0), "product", 6) for m in BOND_NAME.finditer(sentence)]
+        out += [_Span(m.start("u"), m.end("u"), m.group("u"), "location", 2) for m in _ADMIN_UNIT.finditer(sentence)]
+        out += [_Span(m.start("p"), m.end("p"), m.group("p"), "location", 2) for m in _PORT.finditer(sentence)
+                if not m.group("p").endswith(("香港", "海港", "军港", "渔港", "商港", "枢纽港", "口港", "大港"))]
+        out += [_Span(m.start(), m.end(), m.group(0), "policy", 6) for m in _STANDARDS.finditer(sentence)]
+        tags = _Jieba.load().tags
+        for regex in (_TITLED_PERSON, _BIO_PERSON, _CONTEXT_PERSON):
+            out += [_Span(m.start("n"), m.end("n"), m.group("n"), "person", 6) for m in regex.finditer(sentence)
+                    if person_like(m.group("n")) and tags.get(m.group("n"), "nr") in ("nr", "nrfg", "nrt")]
+        for m in _COUNTERPARTIES.finditer(sentence):   # 主要客户包括博世、采埃孚等: companies, whatever jieba calls them
+            if "、" not in m.group("list"):
+                continue
+            pos = m.start("list")
+            for piece in re.split(r"([、和及与/])", m.group("list")):
+                name = piece.strip()
+                if piece not in "、和及与/" and 2 <= len(name) <= 20 and not re.search(r"\d|[%％]", name):
+                    out.append(_Span(pos + piece.index(name), pos + piece.index(name) + len(name), name, "organization", 3))
+                pos += len(piece)
+        return out
+
+    def _entities(self, sentence: str, cap_words: set[str], unit: str | None = None,
+                  people: Iterable[str] = ()) -> list[_Span]:
         candidates: list[_Span] = []
         candidates += self._value_spans(sentence)
+        candidates += self._cell_amounts(sentence, unit)
+        candidates += self._form_spans(sentence)
+        for name in people:
+            candidates += [_Span(m.start(), m.end(), name, "person", 6) for m in re.finditer(re.escape(name), sentence)]
         candidates += self._dictionary_spans(sentence)
         candidates += self._title_spans(sentence)
         if any(_is_cjk(ch) for ch in sentence):
@@ -677,6 +867,8 @@ class RuleExtractor:
                     out.append(_Span(start, start + len(name), name, type_, 5))
         for m in _YEAR_EN.finditer(sentence):
             out.append(_Span(m.start(1), m.end(1), m.group(1), "date", 5))
+        for m in _AMOUNT_CUED.finditer(sentence):
+            out.append(_Span(m.start("a"), m.end("a"), m.group("a").strip(), "amount", 5))
         return out
 
     def _dictionary_spans(self, sentence: str) -> list[_Span]:
@@ -796,12 +988,19 @@ class RuleExtractor:
         n = len(words)
         for k, (start, end, word, tag) in enumerate(words):
             head_type = self._head_type(word)
+            if head_type is None and word in _ONE_CHAR_ORG_HEADS and k > 0 and len(words[k - 1][2]) >= 2 \
+                    and words[k - 1][3] in ("n", "nt", "ns", "nz", "vn", "j"):
+                head_type = "organization"   # 科学技术/厅, 财政/局: jieba leaves the office word alone
             if head_type:
                 left = k
                 chars = len(word)
-                while left - 1 >= 0 and k - (left - 1) < 6:
+                legal_form = word.endswith(LEGAL_FORM_HEADS)
+                while left - 1 >= 0 and k - (left - 1) < (8 if legal_form else 6):
                     w, t = words[left - 1][2], words[left - 1][3]
-                    if not self._chain_word(w, t) or chars + len(w) > MAX_ZH_NAME:
+                    # a registered company's name may hold any word: 宁波/均/胜/电子/股份有限公司
+                    loose = legal_form and len(w) == 1 and _is_cjk(w) and w not in _PREPOSITION_CHARS \
+                        and w not in STOP_LEFT and t in _NAME_PART_TAGS
+                    if not (loose or self._chain_word(w, t)) or chars + len(w) > MAX_ZH_NAME:
                         break
                     left -= 1
                     chars += len(w)
@@ -814,7 +1013,11 @@ class RuleExtractor:
                             parent = self._branch_parent(sentence, words, left, k)
                         out.append(_Span(s, end, name, head_type, 4, parent=parent))
             if tag in ("nr", "nrfg") and len(word) >= 2:
-                out.append(_Span(start, end, word, "person", 2))
+                # jieba's dictionary tags some phrases nr (同比增加, 满负荷): a Chinese name starts with a surname
+                if not _is_cjk(word[0]) or word[0] in SURNAMES or word.startswith(COMPOUND_SURNAMES):
+                    out.append(_Span(start, end, word, "person", 2))
+                elif all(c in _TRANSLITERATION for c in word):   # 特朗普, 曼德拉, 阿富汗: a foreign name, kept untyped
+                    out.append(_Span(start, end, word, "entity", 1))
             elif tag == "nrt" and len(word) >= 2:   # jieba's transliterated names: people, firms and cities alike
                 out.append(_Span(start, end, word, "entity", 1))
             elif tag == "ns" and len(word) >= 2:
@@ -869,8 +1072,8 @@ class RuleExtractor:
 
     @staticmethod
     def _head_type(word: str) -> str | None:
-        if word in DESCRIPTIVE_HEADS:
-            return None
+        if word in DESCRIPTIVE_HEADS or word.endswith(("工厂", "加工厂")):
+            return None   # a factory (上海工厂) is a site, not an organisation
         if word.endswith(("部", "局", "署", "厅")):
             return "organization" if len(word) >= 3 and not word.endswith(NOT_ORG_BU) else None
         if word.endswith(EVENT_SUFFIXES):
@@ -892,7 +1095,8 @@ class RuleExtractor:
         if word in STOP_LEFT or not word.strip():
             return False
         if len(word) >= 2 and all(_is_cjk(c) for c in word) and word not in _Jieba.load().tags:
-            return True   # a word jieba found by HMM: usually part of a name (招银, 腾飞)
+            # a word jieba found by HMM: usually part of a name (招银, 腾飞), unless a preposition stuck to it (恒泰向)
+            return word[0] not in _PREPOSITION_CHARS and word[-1] not in _PREPOSITION_CHARS
         if not all(_is_cjk(c) or c.isalnum() for c in word):
             return False
         if word in BIZ_WORDS:
@@ -1075,7 +1279,8 @@ class RuleExtractor:
         out: list[RelationInput] = []
         placed = [s for s in spans if s.start >= 0]
         for s in placed:   # (branch)-[branch_of]->(bank)
-            if s.parent and s.parent != s.name and _valid_name(s.parent, "organization"):
+            if s.parent and s.parent != s.name and _valid_name(s.parent, "organization") \
+                    and any(p.name == s.parent and p.start < 0 for p in spans):
                 out.append(RelationInput(s.name, "branch_of", s.parent))
         if not placed:
             return out
@@ -1160,6 +1365,15 @@ _BUILTIN = {
                      "Ⅰ类户", "Ⅱ类户", "Ⅲ类户", "savings account", "current account", "checking account",
                      "deposit account", "fixed deposit account", "fixed deposit", "time deposit", "escrow account",
                      "money market account"],
-    "product": ["信用卡", "借记卡", "大额存单", "理财产品", "credit card", "debit card", "certificate of deposit"],
+    "product": ["信用卡", "借记卡", "大额存单", "理财产品", "credit card", "debit card", "certificate of deposit",
+                # credit facilities other than loans (授信品种): trade finance and guarantees a bank issues
+                "银行承兑汇票", "商业承兑汇票", "国内信用证", "进口信用证", "跟单信用证", "信用证", "融资性保函", "非融资性保函",
+                "保函", "保理", "国内保理", "票据贴现", "福费廷", "进口押汇", "出口押汇", "打包贷款"],
 }
 BUILTIN_TERMS: dict[str, str] = {term: type_ for type_, terms in _BUILTIN.items() for term in terms}
+
+
+def money_unit_of(text: str, heading_path: Sequence[str] = ()) -> str | None:
+    """The money unit a "单位：万元" line gives a text or its headings, else None (the graph builder carries it to the
+    later chunks of the same section)."""
+    return RuleExtractor._unit_of(text or "", heading_path)

@@ -1,22 +1,30 @@
 """`zhiku doctor`: check that the metadata store, file store, vector index and knowledge graph agree; --repair
-fixes what can be fixed (api/store_doctor.py lists the checks)."""
+fixes what can be fixed (api/store_doctor.py lists the checks). Beside a running `zhiku serve` (or with --server
+URL) the server runs the check (GET /admin/doctor, POST /admin/doctor/repair), with the same output."""
 from __future__ import annotations
+
+from typing import Optional
 
 import typer
 
-from zhiku.api.cli.common import open_service, refuse_beside_server
+from zhiku.api.cli.common import api_key_option, open_service, server_option, store_remote
 
 
-def doctor(repair: bool = typer.Option(False, "--repair", help="Fix what can be fixed (see each finding)")):
+def doctor(repair: bool = typer.Option(False, "--repair", help="Fix what can be fixed (see each finding)"),
+           server: Optional[str] = server_option(), api_key: Optional[str] = api_key_option()):
     """Report inconsistencies between metadata, originals, vectors and graph; exit 1 if any remain."""
-    from zhiku.api.store_doctor import StoreDoctor
+    remote = store_remote("doctor", server, api_key)
+    if remote is not None:
+        with remote:
+            findings = remote.doctor(repair).findings
+    else:
+        from zhiku.api.store_doctor import StoreDoctor
 
-    refuse_beside_server("doctor")
-    service = open_service()
-    try:
-        findings = StoreDoctor(service).examine(repair=repair)
-    finally:
-        service.rt.close()
+        service = open_service()
+        try:
+            findings = StoreDoctor(service).examine(repair=repair)
+        finally:
+            service.rt.close()
     if not findings:
         typer.echo("all consistent: metadata, originals, vectors and graph agree")
         return
