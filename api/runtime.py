@@ -119,7 +119,8 @@ class Runtime:
         """The hybrid retriever behind the guardrails: whatever it returns is masked and screened per knowledge
         base (guardrails/guarded_retriever.py)."""
         s = self.settings
-        config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n)
+        config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n,
+                                 s.fusion_dense_weight_zh, s.fusion_dense_weight_en)
         hybrid = HybridRetriever(self.vector_store, self.embedder, self.sparse, build_reranker(s, self.sparse), config,
                                  graph=self.graph_expander)
         return GuardedRetriever(hybrid, self.guardrail_policy)  # type: ignore[return-value]
@@ -152,7 +153,8 @@ class Runtime:
         linker = EntityLinker(self.graph_store, make_extractor(s), make_resolver_factory(s)(""))
         return GraphExpander(self.graph_store, linker,
                              GraphRetrievalConfig(max_hops=s.graph_max_hops, fan_out_cap=s.graph_fan_out_cap,
-                                                  max_similarity_gap=s.graph_max_similarity_gap))
+                                                  max_similarity_gap=s.graph_max_similarity_gap,
+                                                  gate=s.graph_gate))
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:

@@ -76,10 +76,11 @@ class Settings(BaseSettings):
     sparse_encoder: Literal["jieba-bm25", "qdrant-bm25"] = Field(
         "jieba-bm25", description="Sparse (lexical) encoder: jieba tokens for Chinese + words for other "
         "scripts, or Qdrant's BM25 with its multilingual tokenizer.")
-    reranker: Literal["none", "feature", "cross-encoder"] = Field(
+    reranker: Literal["none", "feature", "learned", "cross-encoder"] = Field(
         "feature", description="Second stage: 'feature' (offline default: query-term coverage and "
-        "proximity features combined with the first-stage scores), 'cross-encoder' (a "
-        "sentence-transformers CrossEncoder from reranker_model_path), or 'none'.")
+        "proximity features added to the fused score with hand-set weights), 'learned' (first-stage scores and "
+        "ranks with the lexical features, weights fitted on training data by `zhiku eval fit-second-stage`), "
+        "'cross-encoder' (a sentence-transformers CrossEncoder from reranker_model_path), or 'none'.")
     reranker_model_path: str | None = Field(None, description="Local folder of a CrossEncoder model, "
                                             "e.g. bge-reranker-v2-m3.")
 
@@ -98,6 +99,10 @@ class Settings(BaseSettings):
     fusion_dense_weight: float = Field(0.6, ge=0, le=1, description="Weight of the dense retriever in "
                                        "fusion (sparse gets 1 - this). Tuned on the dev sets, see "
                                        "docs/benchmarks.md.")
+    fusion_dense_weight_zh: float | None = Field(None, ge=0, le=1, description="Dense weight for queries "
+                                                 "written mostly in Chinese characters (unset: fusion_dense_weight).")
+    fusion_dense_weight_en: float | None = Field(None, ge=0, le=1, description="Dense weight for queries "
+                                                 "written mostly in Latin letters (unset: fusion_dense_weight).")
     rrf_k: int = Field(60, ge=1, description="k of reciprocal-rank fusion.")
     rerank_top_n: int = Field(30, ge=1, description="Fused candidates passed to the second stage.")
     search_mode: Literal["sparse", "dense", "hybrid", "hybrid+rerank", "hybrid+rerank+graph"] = Field(
@@ -263,6 +268,11 @@ class Settings(BaseSettings):
         0.02, ge=0, description="A chunk found through the graph takes the place of a hybrid result only when "
         "its dense similarity to the query is at most this much lower (0: only when at least as similar; "
         "larger: more multi-hop evidence, fewer single-hop results; measured in docs/benchmarks.md).")
+    graph_gate: Literal["all", "novel"] = Field(
+        "all", description="Which graph chunks may take a hybrid result's place within graph_max_similarity_gap: "
+        "'all', or 'novel' — only a chunk on a path between two of the question's linked entities or stating a fact "
+        "of a linked entity no top hit names; the others only when at least as similar to the query as the result "
+        "they push out (docs/benchmarks.md).")
     graph_fan_out_cap: int = Field(20, ge=1, le=200, description="Edges followed per entity and hop in "
                                    "graph expansion, best supported first (bounds hub entities).")
 

@@ -14,6 +14,8 @@ from zhiku.retrieval.hybrid_retriever import Candidates, HybridRetriever, Retrie
 PASSAGES_PER_QUERY = 10
 GRAPH_PLACEMENTS = ((5, 3, float("inf")), (5, 5, float("inf")), (5, 5, 0.0), (5, 5, 0.02), (5, 5, 0.04),
                     (5, 5, 0.08))  # (protected head, slots, max dense-similarity gap to the hit pushed out)
+# The "novel" gate: (gap for chunks that add what the top hits lack, gap for the others; None: never).
+GRAPH_GATES = ((0.02, 0.0), (0.02, None), (0.04, 0.0), (0.04, None), (float("inf"), 0.0), (float("inf"), None))
 CANDIDATE_CHUNKS = 50
 
 
@@ -32,6 +34,7 @@ class RetrievalReport:
     sweep: list[VariantResult]
     first_stage_ms: list[float]
     rerank_ms: list[float]
+    fusion_cv: dict | None = None
 
     def latency(self) -> dict[str, float]:
         def pct(values: list[float], q: float) -> float:
@@ -53,7 +56,8 @@ def passages_of(hits, limit: int = PASSAGES_PER_QUERY) -> list[str]:
 
 
 def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_weights: list[float] | None = None,
-                       on_progress=None) -> RetrievalReport:
+                       on_progress=None, second_stages: list | None = None) -> RetrievalReport:
+    """`second_stages`: other second stages to report beside the configured one (same candidates)."""
     candidates: dict[str, Candidates] = {}
     first_stage_ms: list[float] = []
     if dataset.queries:  # load the models before timing anything
@@ -92,6 +96,18 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
         runs = run(retriever, mode, rerank_ms if mode is RetrievalMode.HYBRID_RERANK else None)
         variants.append(VariantResult(labels[mode], summarise(runs, dataset.qrels, groups), runs))
 
+    for other in second_stages or []:
+        if other.name == getattr(retriever.reranker, "name", None):
+            continue
+        r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, other, retriever.config,
+                            graph=retriever.graph)
+        for mode in (RetrievalMode.HYBRID_RERANK, RetrievalMode.GRAPH):
+            if mode is RetrievalMode.GRAPH and retriever.graph is None:
+                continue
+            runs = run(r, mode)
+            label = f"hybrid + {other.name} second stage" + (" + graph" if mode is RetrievalMode.GRAPH else "")
+            variants.append(VariantResult(label, summarise(runs, dataset.qrels, groups), runs))
+
     sweep = []
     if retriever.graph is not None:  # where graph chunks enter the ranking: (protected head, slots)
         for protect, slots, gap in GRAPH_PLACEMENTS:
@@ -103,15 +119,56 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
             runs = run(r, RetrievalMode.GRAPH)
             name = f"graph after top {protect}, {slots} slots" + (f", gap ≤ {gap:.2f}" if gap != float("inf") else "")
             sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
+        for novel_gap, plain_gap in GRAPH_GATES:
+            expander = GraphExpander(retriever.graph.store, retriever.graph.linker,
+                                     replace(retriever.graph.config, protect_top=5, slots=5, gate="novel",
+                                             max_similarity_gap=novel_gap, plain_gap=plain_gap))
+            r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, retriever.reranker,
+                                retriever.config, graph=expander)
+            runs = run(r, RetrievalMode.GRAPH)
+            name = ("graph gate 'novel': novel " + (f"gap ≤ {novel_gap:.2f}" if novel_gap != float("inf") else "ungated")
+                    + ", others " + ("never" if plain_gap is None else f"gap ≤ {plain_gap:.2f}"))
+            sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
     for fusion, weights in (("rrf", [0.5]), ("weighted-rrf", sweep_weights or []),
                             ("weighted-score", sweep_weights or [])):
         for w in weights:
             r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, None,
-                                replace(retriever.config, fusion=fusion, dense_weight=w))
+                                replace(retriever.config, fusion=fusion, dense_weight=w, dense_weight_zh=None,
+                                        dense_weight_en=None))
             runs = run(r, RetrievalMode.HYBRID)
             name = "rrf" if fusion == "rrf" else f"{fusion} w_dense={w:.2f}"
             sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
-    return RetrievalReport(dataset.name, len(dataset.queries), variants, sweep, first_stage_ms, rerank_ms)
+    fusion_cv = fusion_cross_validation(dataset, retriever, candidates, sweep_weights) if sweep_weights else None
+    return RetrievalReport(dataset.name, len(dataset.queries), variants, sweep, first_stage_ms, rerank_ms, fusion_cv)
+
+
+def fusion_cross_validation(dataset: BeirDataset, retriever: HybridRetriever, candidates: dict[str, Candidates],
+                            weights: list[float]) -> dict:
+    """Two-fold cross-validation of the weighted-score dense weight (no second stage): the weight with the best
+    MRR@10 on one half of the questions (alternate questions), measured on the other half, both ways."""
+    per_weight: dict[float, dict[str, tuple[float, float]]] = {}
+    for w in weights:
+        r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, None,
+                            replace(retriever.config, fusion="weighted-score", dense_weight=w, dense_weight_zh=None,
+                                    dense_weight_en=None))
+        per_weight[w] = {}
+        for q in dataset.queries:
+            ranked = passages_of(r.rank(q.text, candidates[q.query_id], RetrievalMode.HYBRID))
+            m = summarise({q.query_id: ranked}, dataset.qrels)
+            per_weight[w][q.query_id] = (m["mrr@10"], m["ndcg@10"])
+    ids = [q.query_id for q in dataset.queries]
+    halves = [ids[0::2], ids[1::2]]
+    folds = []
+    for fit, test in (halves, halves[::-1]):
+        if not fit or not test:
+            continue
+        chosen = max(weights, key=lambda w: (sum(per_weight[w][q][0] for q in fit), -abs(w - 0.6)))
+        folds.append({"chosen": chosen, "fit_questions": len(fit), "test_questions": len(test),
+                      "test_mrr@10": sum(per_weight[chosen][q][0] for q in test) / len(test),
+                      "test_ndcg@10": sum(per_weight[chosen][q][1] for q in test) / len(test)})
+    n = len(folds) or 1
+    return {"folds": folds, "held_out_mrr@10": sum(f["test_mrr@10"] for f in folds) / n,
+            "held_out_ndcg@10": sum(f["test_ndcg@10"] for f in folds) / n}
 
 
 def format_report(report: RetrievalReport) -> str:
@@ -125,6 +182,12 @@ def format_report(report: RetrievalReport) -> str:
                   "| fusion | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
         for v in report.sweep:
             lines.append(f"| {v.name} | " + " | ".join(f"{v.metrics[k]:.4f}" for k in keys) + " |")
+    if report.fusion_cv and report.fusion_cv["folds"]:
+        cv = report.fusion_cv
+        lines += ["", "Dense weight cross-validated (chosen on alternate halves of the questions, measured on the "
+                      "other half): " + "; ".join(f"chosen {f['chosen']:.1f} → held-out MRR@10 {f['test_mrr@10']:.4f}, "
+                                                   f"nDCG@10 {f['test_ndcg@10']:.4f}" for f in cv["folds"])
+                  + f"; mean held-out MRR@10 {cv['held_out_mrr@10']:.4f}, nDCG@10 {cv['held_out_ndcg@10']:.4f}."]
     lat = report.latency()
     lines += ["", f"Latency per query: first stage (embed query + dense + sparse search) p50 "
                   f"{lat['first_stage_p50_ms']:.1f} ms, p95 {lat['first_stage_p95_ms']:.1f} ms; "

@@ -361,7 +361,8 @@ def measure_pipeline(folder: Path, pool: SentencePool, sparse, count: int, setti
     store = EdgeVectorStore(folder / "chunks")
     store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
     s = settings
-    config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n)
+    config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n,
+                             s.fusion_dense_weight_zh, s.fusion_dense_weight_en)
     retriever = HybridRetriever(store, ProjectingEmbedder(sparse, Projector()), sparse, build_reranker(s, sparse),
                                 config)
     queries = _queries(pool, count)
@@ -415,7 +416,7 @@ def _with_graph(folder: Path, retriever, settings, measure: Callable[[], list[fl
         linker = EntityLinker(store, make_extractor(settings), make_resolver_factory(settings)(""))
         retriever.graph = GraphExpander(store, linker, GraphRetrievalConfig(
             max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap,
-            max_similarity_gap=settings.graph_max_similarity_gap))
+            max_similarity_gap=settings.graph_max_similarity_gap, gate=settings.graph_gate))
         times = measure()
         return times, _rss_mb()
     finally:

@@ -8,12 +8,11 @@ dev sets (docs/benchmarks.md). Fast: pure Python over ≤ rerank_top_n short tex
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from zhiku.index.sparse_encoder import SparseEncoder
+from zhiku.retrieval.passage_view import PassageCache, PassageView, bigrams as _bigrams, read_passage
 from zhiku.retrieval.reranker import RerankCandidate
 
 
@@ -31,54 +30,36 @@ class FeatureWeights:
 FEATURES = ("bigram_coverage", "term_coverage", "proximity", "phrase")
 
 
-def _bigrams(text: str) -> set[str]:
-    chars = [c for c in text.lower() if c.isalnum()]
-    return {a + b for a, b in zip(chars, chars[1:])}
-
-
 class FeatureReranker:
     name = "feature"
 
-    def __init__(self, tokenizer: SparseEncoder, weights: FeatureWeights | None = None, cache_size: int = 4096):
+    def __init__(self, tokenizer: SparseEncoder, weights: FeatureWeights | None = None,
+                 cache: PassageCache | None = None):
         self.tokenizer = tokenizer
         self.weights = weights or FeatureWeights()
-        # A passage's bigrams, terms and folded text, kept per text (LRU): the same chunks are candidates
-        # question after question, and segmenting them again was most of this stage's time.
-        self.cache_size = cache_size
-        self._passages: OrderedDict[str, tuple[frozenset, list[str], frozenset, str]] = OrderedDict()
-        self._lock = threading.Lock()
+        self.cache = cache or PassageCache()
 
-    def _passage(self, text: str) -> tuple[frozenset, list[str], frozenset, str]:
-        with self._lock:
-            found = self._passages.get(text)
-            if found is not None:
-                self._passages.move_to_end(text)
-                return found
-        terms = self.tokenizer.tokenize(text)
-        found = (frozenset(_bigrams(text)), terms, frozenset(terms), _normalise(text))
-        with self._lock:
-            self._passages[text] = found
-            while len(self._passages) > self.cache_size:
-                self._passages.popitem(last=False)
-        return found
-
-    def features(self, query: str, text: str, q_terms: list[str] | None = None) -> dict[str, float]:
+    def features(self, query: str, text: str, passage: PassageView | None = None,
+                 q_terms: list[str] | None = None) -> dict[str, float]:
+        passage = passage or read_passage(self.tokenizer, text)
         q_bigrams = _bigrams(query)
-        p_bigrams, p_terms, p_term_set, p_folded = self._passage(text)
-        bigram_coverage = len(q_bigrams & p_bigrams) / len(q_bigrams) if q_bigrams else 0.0
+        bigram_coverage = len(q_bigrams & passage.bigrams) / len(q_bigrams) if q_bigrams else 0.0
         if q_terms is None:
             q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
-        present = set(q_terms) & p_term_set
+        present = passage.term_set.intersection(q_terms)
         term_coverage = len(present) / len(q_terms) if q_terms else 0.0
         return {"bigram_coverage": bigram_coverage, "term_coverage": term_coverage,
-                "proximity": _proximity(p_terms, present), "phrase": _phrase(query, text, p_folded)}
+                "proximity": _proximity(passage.terms, present), "phrase": _phrase(query, text)}
 
     def feature_rows(self, query: str, candidates: list[RerankCandidate]) -> list[dict[str, float]]:
         """Features of each candidate as scored: across scripts, where term features cannot see,
-        the candidate's normalised dense similarity stands in for each of them."""
+        the candidate's normalised dense similarity stands in for each of them. A chunk's terms are read
+        once (cached by chunk id), the query's once per call."""
         dense_norm = _min_max([c.dense for c in candidates])
         q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
-        return [self.features(query, c.text, q_terms) if c.lexically_comparable else dict.fromkeys(FEATURES, stand_in)
+        return [self.features(query, c.text, self.cache.get(c.chunk_id or c.text, c.text,
+                                                            lambda text: read_passage(self.tokenizer, text)), q_terms)
+                if c.lexically_comparable else dict.fromkeys(FEATURES, stand_in)
                 for c, stand_in in zip(candidates, dense_norm)]
 
     @staticmethod

@@ -42,6 +42,13 @@ class GraphRetrievalConfig:
     # A graph chunk only takes the place of a hybrid hit (pushing it out of the first protect_top + slots)
     # when its dense similarity to the query is at most this much lower than that hit's.
     max_similarity_gap: float = 0.02
+    # Which graph chunks may use that gap. "all": every one (the placement measured in docs/benchmarks.md).
+    # "novel": only a chunk that adds what the first stage lacks — it lies on a path joining two of the
+    # question's linked entities, or it states a fact of a linked entity that none of the first-stage top hits
+    # names; any other graph chunk enters the top ten only if it is at least as similar to the query as the
+    # hit it pushes out (`plain_gap`, default 0), or never (`plain_gap` None).
+    gate: str = "all"
+    plain_gap: float | None = 0.0
 
 
 @dataclass(slots=True)
@@ -49,6 +56,16 @@ class GraphEvidence:
     linked: list[LinkedEntity] = field(default_factory=list)
     chunk_scores: dict[str, float] = field(default_factory=dict)  # vector-store point id → graph score
     subgraph: GraphResult | None = None
+    chunk_entities: dict[str, set[str]] = field(default_factory=dict)  # point id → entities of its relations
+    joining: set[str] = field(default_factory=set)  # point ids on a path between two linked entities
+
+    def novel(self, chunk_id: str, top_text: str) -> bool:
+        """Does this graph chunk add what the first stage's top hits (`top_text`, lower-cased) lack?"""
+        if chunk_id in self.joining:
+            return True
+        entities = self.chunk_entities.get(chunk_id, set())
+        return any(e.key in entities and (e.mention or e.name).casefold() not in top_text
+                   and e.name.casefold() not in top_text for e in self.linked)
 
     def best_chunks(self, limit: int) -> list[str]:
         return sorted(self.chunk_scores, key=lambda c: (-self.chunk_scores[c], c))[:limit]
@@ -74,9 +91,12 @@ class GraphExpander:
         seed_score = {e.key: e.score for e in linked}
         chunk_scores: dict[str, float] = {}
         extra: dict[str, int] = {}
+        chunk_entities: dict[str, set[str]] = {}
+        joining: set[str] = set()
         for path in result.paths:
             score = seed_score.get(path.entity_keys[0], 0.5)
-            for relation_key in path.relation_keys:
+            joins = any(key in seed_score for key in path.entity_keys[1:])
+            for i, relation_key in enumerate(path.relation_keys):
                 relation = result.relations.get(relation_key)
                 if relation is None:
                     break
@@ -85,9 +105,12 @@ class GraphExpander:
                     if chunk_id in chunk_scores:
                         extra[chunk_id] = extra.get(chunk_id, 0) + 1
                     chunk_scores[chunk_id] = max(chunk_scores.get(chunk_id, 0.0), score)
+                    chunk_entities.setdefault(chunk_id, set()).update(path.entity_keys[i:i + 2])
+                    if joins:
+                        joining.add(chunk_id)
         for chunk_id, count in extra.items():
             chunk_scores[chunk_id] += c.support_bonus * min(count, 5)
-        return GraphEvidence(linked, chunk_scores, result)
+        return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining)
 
     def _seeds(self, kb_ids: Sequence[str], linked: list[LinkedEntity],
                document_ids: Sequence[str] | None = None) -> list[LinkedEntity]:

@@ -31,6 +31,13 @@ class RetrievalConfig:
     dense_weight: float = 0.6
     rrf_k: int = 60
     rerank_top_n: int = 30
+    # Per language of the query (its majority script: CJK → zh, Latin letters → en); None: dense_weight.
+    dense_weight_zh: float | None = None
+    dense_weight_en: float | None = None
+
+    def dense_weight_for(self, query_script: str) -> float:
+        chosen = {"cjk": self.dense_weight_zh, "latin": self.dense_weight_en}.get(query_script)
+        return self.dense_weight if chosen is None else chosen
 
 
 @dataclass(slots=True)
@@ -128,7 +135,8 @@ class HybridRetriever:
             query_script = majority_script(query)
             blind = {pid for pid, r in by_id.items()
                      if not lexically_comparable(query_script, r.payload.get("text", ""))}
-            fused = fuse(self.config.fusion, dense, sparse, self.config.dense_weight, self.config.rrf_k, blind)
+            fused = fuse(self.config.fusion, dense, sparse, self.config.dense_weight_for(query_script),
+                         self.config.rrf_k, blind)
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)
         hits = [
             SearchHit.from_point(pid, by_id[pid].payload, fused[pid],
@@ -150,7 +158,9 @@ class HybridRetriever:
         c = self.graph.config if self.graph is not None else None
         protect, slots = (c.protect_top, c.slots) if c else (5, 5)
         gap = c.max_similarity_gap if c else float("inf")
+        gated = c is not None and c.gate == "novel"
         window = protect + slots  # the ranking of ten the placement was measured on
+        top_text = " ".join(h.text for h in hits[:window]).casefold() if gated else ""
         if top_k is not None and top_k < protect + slots:
             protect = min(protect, max(1, top_k // 2))
             slots = min(slots, top_k - protect)
@@ -169,7 +179,12 @@ class HybridRetriever:
             # The hybrid hit this insertion pushes out of the first ten must not be closer to the query (the
             # same bar for a shorter list: a graph chunk has to be as relevant as a top-ten result).
             pushed_out = window - len(chosen) - 1
-            if pushed_out < len(hits) and r.score < (hits[pushed_out].scores.dense or float("-inf")) - gap:
+            allowed = gap
+            if gated and not evidence.novel(r.point_id, top_text):
+                if c.plain_gap is None:
+                    continue
+                allowed = c.plain_gap
+            if pushed_out < len(hits) and r.score < (hits[pushed_out].scores.dense or float("-inf")) - allowed:
                 continue
             hit = by_id.get(r.point_id) or SearchHit.from_point(r.point_id, r.payload, r.score,
                                                                 StageScores(None, r.score, None))
@@ -181,7 +196,7 @@ class HybridRetriever:
 
     def _rerank(self, query: str, hits: list[SearchHit]) -> list[SearchHit]:
         head, tail = hits[:self.config.rerank_top_n], hits[self.config.rerank_top_n:]
-        scores = self.reranker.score(query, rerank_candidates(query, head))
+        scores = self.reranker.score(query, rerank_candidates(query, head, hits))
         for hit, s in zip(head, scores):
             hit.scores.rerank = s
             hit.score = s
@@ -189,7 +204,18 @@ class HybridRetriever:
         return head + tail
 
 
-def rerank_candidates(query: str, hits: list[SearchHit]) -> list[RerankCandidate]:
+def rerank_candidates(query: str, hits: list[SearchHit], pool: list[SearchHit] | None = None) -> list[RerankCandidate]:
+    """The second stage's view of `hits`; `pool`: every fused candidate (default: `hits`), over which each
+    first-stage retriever's rank is counted."""
     query_script = majority_script(query)
+    pool = hits if pool is None else pool
+    dense_rank = _reciprocal_ranks({h.chunk_id: h.scores.dense for h in pool})
+    sparse_rank = _reciprocal_ranks({h.chunk_id: h.scores.sparse for h in pool})
     return [RerankCandidate(h.text, h.scores.fused or 0.0, h.scores.dense, h.scores.sparse,
-                            lexically_comparable(query_script, h.text)) for h in hits]
+                            lexically_comparable(query_script, h.text), h.chunk_id,
+                            dense_rank.get(h.chunk_id, 0.0), sparse_rank.get(h.chunk_id, 0.0)) for h in hits]
+
+
+def _reciprocal_ranks(scores: dict[str, float | None]) -> dict[str, float]:
+    ranked = sorted((k for k, v in scores.items() if v is not None), key=lambda k: -scores[k])
+    return {k: 1.0 / (1.0 + rank) for rank, k in enumerate(ranked)}

@@ -12,6 +12,9 @@ class RerankCandidate:
     dense: float | None
     sparse: float | None
     lexically_comparable: bool = True  # False: query and passage are in different scripts
+    chunk_id: str | None = None  # lets a second stage cache what it reads of the chunk
+    dense_rank: float | None = None  # 1 / (1 + rank) in the dense list among all fused candidates, 0 if absent
+    sparse_rank: float | None = None  # the same in the sparse list
 
 
 class Reranker(Protocol):

@@ -22,7 +22,9 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
                    engine: Optional[str] = typer.Option(None, help="Override ZHIKU_EMBEDDED_VECTOR_ENGINE (edge, local)"),
                    output: Optional[Path] = typer.Option(None, help="Also write the report as JSON here"),
                    graph: bool = typer.Option(False, help="Build the corpus's knowledge graph (once) and add the "
-                                              "graph-expansion variant")):
+                                              "graph-expansion variant"),
+                   second_stages: str = typer.Option("feature,learned", help="Second stages to report beside the "
+                                                     "configured one, comma-separated (feature, learned)")):
     """recall@1/5/10, MRR@10, nDCG@10, all-evidence@10 per variant: sparse, dense, hybrid, + second stage, + graph."""
     from zhiku.evaluation.retrieval_eval import evaluate_retrieval, format_report
 
@@ -38,7 +40,8 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
                 retriever.graph, graph_stats = built
             with tqdm(total=len(data.queries), unit="query", desc="searching", file=sys.stderr) as bar:
                 report = evaluate_retrieval(data, retriever, [i / 10 for i in range(1, 10)] if sweep else None,
-                                            on_progress=lambda done, total: bar.update(done - bar.n))
+                                            on_progress=lambda done, total: bar.update(done - bar.n),
+                                            second_stages=other_second_stages(settings, retriever.sparse, second_stages))
     finally:
         retriever.store.close()
         emb.cache.close()
@@ -57,9 +60,24 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
             "dataset": report.dataset, "queries": report.queries, "embedder": emb.model_id,
             "sparse": sparse_encoder.name, "variants": {v.name: v.metrics for v in report.variants},
             "sweep": {v.name: v.metrics for v in report.sweep}, "latency": report.latency(),
+            "fusion_cross_validation": report.fusion_cv,
+            "settings": {"fusion": settings.fusion, "dense_weight": settings.fusion_dense_weight,
+                         "dense_weight_zh": settings.fusion_dense_weight_zh,
+                         "dense_weight_en": settings.fusion_dense_weight_en, "reranker": settings.reranker},
+            "runs": {v.name: v.runs for v in report.variants},
             "graph": None if graph_stats is None else {k: getattr(graph_stats, k) for k in (
                 "passages", "chunks", "entities", "relations", "seconds", "extraction_seconds", "reused")},
         }, ensure_ascii=False, indent=2))
+
+
+def other_second_stages(settings, tokenizer, names: str) -> list:
+    from zhiku.retrieval.reranker_factory import build_reranker
+
+    from zhiku.retrieval.learned_reranker import WEIGHTS_FILE
+
+    wanted = [n.strip() for n in names.split(",") if n.strip() in ("feature", "learned")]
+    return [build_reranker(settings.model_copy(update={"reranker": name}), tokenizer) for name in wanted
+            if name != "learned" or WEIGHTS_FILE.exists()]
 
 
 def eval_tune_second_stage(dataset: list[Path] = typer.Option(..., help="BEIR sets (repeat the option)"),
@@ -75,6 +93,64 @@ def eval_tune_second_stage(dataset: list[Path] = typer.Option(..., help="BEIR se
         for _, retriever, _ in opened:
             retriever.store.close()
     typer.echo(format_tuning(baseline, rows))
+
+
+def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train"), help="Folder holding drcd_zh_hant "
+                                                         "and cmrc2018_trial_zh (training data only, never eval sets)"),
+                          sets: str = typer.Option("drcd_dev,cmrc2018_trial", help="Training sets to use, comma-separated "
+                                                   "(drcd_dev, drcd_test, cmrc2018_trial); their paragraphs are indexed"),
+                          questions: int = typer.Option(3000, help="Questions sampled from those sets"),
+                          paragraphs: Optional[int] = typer.Option(None, help="Only the first N paragraphs of each "
+                                                                   "set (and their questions): less to embed"),
+                          l2: float = typer.Option(1.0, help="L2 penalty of the pairwise logistic regression"),
+                          output: Path = typer.Option(None, help="Weights file (default: the packaged "
+                                                      "retrieval/data/second_stage.json)")):
+    """Fit the learned second stage (and report the Chinese fusion weight) on training data."""
+    from zhiku.evaluation.answer_selector_fit import load_training_sets
+    from zhiku.evaluation.second_stage_fit import (choose_dense_weight, cross_validate, first_stage, fit_pairwise,
+                                                   measure, question_rows, training_dataset)
+    from zhiku.retrieval.learned_reranker import WEIGHTS_FILE, LearnedReranker, SecondStageWeights
+
+    settings = get_settings()
+    wanted = [s.strip() for s in sets.split(",") if s.strip()]
+    chosen = [s for s in load_training_sets(train_dir) if s.name in wanted]
+    data, answers = training_dataset(chosen, questions, paragraphs=paragraphs)
+    retriever, (stats, folder) = retriever_over(settings, data)
+    try:
+        with tqdm(total=len(data.queries), unit="query", desc="first stage", file=sys.stderr) as bar:
+            candidates = first_stage(data, retriever, lambda done, total: bar.update(done - bar.n))
+        best_weight, by_weight = choose_dense_weight(data, retriever, candidates)
+        typer.echo("Hybrid MRR@10 on the training questions by dense weight: " + ", ".join(
+            f"{w:.1f}: {m:.4f}" for w, m in by_weight.items()) + f" (best {best_weight:.1f})")
+        reranker = LearnedReranker(retriever.sparse, SecondStageWeights.neutral())  # features only
+        rows = question_rows(data, retriever, candidates, answers, reranker)
+    finally:
+        retriever.store.close()
+        retriever.embedder.cache.close()
+    held_out = cross_validate(rows, data.qrels, l2)
+    from collections import Counter
+
+    from zhiku.retrieval.script import majority_script
+
+    by_script = Counter(majority_script(q.text) for q in data.queries)
+    # The weights apply to queries in the scripts the training questions are written in (5 % or more of them).
+    weights = fit_pairwise(rows, l2, scripts=tuple(sorted(k for k, n in by_script.items()
+                                                          if n >= 0.05 * len(data.queries))))
+    fitted = measure(rows, data.qrels, weights)
+    hybrid = measure(rows, data.qrels, None)
+    weights.meta.update({
+        "fitted_on": "../shared/train: " + ", ".join(wanted) + " (DRCD converted with OpenCC t2s)",
+        "index": str(folder.name), "dense_weight": retriever.config.dense_weight_for("cjk"),
+        "training_hybrid": hybrid, "training_learned": fitted, "five_fold_held_out": held_out,
+        "dense_weight_mrr@10": {str(w): round(m, 4) for w, m in by_weight.items()}})
+    typer.echo(f"Training questions: {len(rows)}; pairs: {weights.meta['pairs']}")
+    typer.echo(f"five-fold held out: hybrid MRR@10 {held_out['hybrid']['mrr@10']:.4f} nDCG@10 "
+               f"{held_out['hybrid']['ndcg@10']:.4f} -> learned {held_out['learned']['mrr@10']:.4f} / "
+               f"{held_out['learned']['ndcg@10']:.4f}")
+    typer.echo("weights: " + json.dumps({n: round(float(c), 3) for n, c in zip(weights.features, weights.coef)}))
+    target = output or WEIGHTS_FILE
+    target.write_text(weights.to_json() + "\n", encoding="utf-8")
+    typer.echo(f"written: {target}")
 
 
 @contextlib.contextmanager
@@ -105,7 +181,8 @@ def open_eval_graph_expander(settings, data, index_folder: Path, rebuild: bool):
                                     rebuild, on_progress=lambda done, total: bar.update(done - bar.n))
         linker = EntityLinker(store, extractor, resolvers(""))
         config = GraphRetrievalConfig(max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap,
-                                      max_similarity_gap=settings.graph_max_similarity_gap)
+                                      max_similarity_gap=settings.graph_max_similarity_gap,
+                                      gate=settings.graph_gate)
         yield GraphExpander(store, linker, config), stats
     finally:
         driver.close()
@@ -115,6 +192,13 @@ def open_eval_graph_expander(settings, data, index_folder: Path, rebuild: bool):
 def open_eval_retriever(settings, path: Path, limit: Optional[int], rebuild: bool = False):
     """An evaluation set, its index (built once through the real pipeline) and a retriever over it."""
     from zhiku.evaluation.beir_dataset import BeirDataset
+
+    data = BeirDataset.load(path, limit=limit)
+    return (data, *retriever_over(settings, data, rebuild))
+
+
+def retriever_over(settings, data, rebuild: bool = False):
+    """A retriever over the set's index (built once through the real pipeline): (retriever, (stats, folder))."""
     from zhiku.evaluation.eval_index import eval_index_dir, open_eval_index
     from zhiku.index.factory import build_caching_embedder
     from zhiku.index.sparse_encoder import build_sparse_encoder
@@ -122,7 +206,6 @@ def open_eval_retriever(settings, path: Path, limit: Optional[int], rebuild: boo
     from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
     from zhiku.retrieval.reranker_factory import build_reranker
 
-    data = BeirDataset.load(path, limit=limit)
     emb = build_caching_embedder(settings)
     sparse_encoder = build_sparse_encoder(settings.sparse_encoder)
     chunker = StructuredChunker(ChunkingConfig(settings.chunk_size, settings.chunk_overlap, settings.parent_chunk_size))
@@ -132,11 +215,13 @@ def open_eval_retriever(settings, path: Path, limit: Optional[int], rebuild: boo
         store, stats = open_eval_index(data, folder, emb, sparse_encoder, chunker, rebuild,
                                        on_progress=lambda done, total: bar.update(done - bar.n), engine=engine)
     config = RetrievalConfig(settings.candidates_per_retriever, settings.fusion, settings.fusion_dense_weight,
-                             settings.rrf_k, settings.rerank_top_n)
+                             settings.rrf_k, settings.rerank_top_n, settings.fusion_dense_weight_zh,
+                             settings.fusion_dense_weight_en)
     retriever = HybridRetriever(store, emb, sparse_encoder, build_reranker(settings, sparse_encoder), config)
-    return data, retriever, (stats, folder)
+    return retriever, (stats, folder)
 
 
 def register(group: typer.Typer) -> None:
     group.command("retrieval")(eval_retrieval)
     group.command("tune-second-stage")(eval_tune_second_stage)
+    group.command("fit-second-stage")(eval_fit_second_stage)

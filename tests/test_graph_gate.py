@@ -1,0 +1,50 @@
+"""Where graph chunks enter the ranking: the 'novel' gate lets in only what the first stage lacks."""
+from dataclasses import replace
+
+from zhiku.graph.entity_linker import LinkedEntity
+from zhiku.index.sparse_encoder import JiebaBm25Encoder
+from zhiku.index.vector_store import ScoredChunk
+from zhiku.retrieval.graph_expansion import GraphEvidence, GraphExpander, GraphRetrievalConfig
+from zhiku.retrieval.hybrid_retriever import HybridRetriever
+from zhiku.retrieval.search_hit import SearchHit, StageScores
+
+
+def _payload(pid: str, text: str) -> dict:
+    return {"text": text, "kb_id": "kb", "document_id": pid, "document_name": f"{pid}.txt"}
+
+
+def _ranking(gate: str, plain_gap: float | None = 0.0) -> list[str]:
+    config = GraphRetrievalConfig(protect_top=5, slots=5, max_similarity_gap=0.02, gate=gate, plain_gap=plain_gap)
+    retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None, graph=GraphExpander(None, None, config))
+    # Ten first-stage hits about 甲公司, dense similarity 0.90 down to 0.81.
+    hits = [SearchHit.from_point(f"h{i}", _payload(f"h{i}", f"甲公司第{i}条公告。"), 1 - i / 10,
+                                 StageScores(None, 0.90 - i / 100, 1 - i / 10)) for i in range(10)]
+    graph = [ScoredChunk("g_same", 0.80, _payload("g_same", "甲公司的另一条新闻。")),      # 0.01 below the 10th hit
+             ScoredChunk("g_new", 0.805, _payload("g_new", "乙公司为甲公司提供担保。")),   # names 乙公司, absent above
+             ScoredChunk("g_join", 0.79, _payload("g_join", "丙公司与丁公司合并。"))]      # joins two linked entities
+    linked = [LinkedEntity("k_jia", "甲公司", "company", "exact", 1.0, "甲公司"),
+              LinkedEntity("k_yi", "乙公司", "company", "exact", 1.0, "乙公司")]
+    evidence = GraphEvidence(linked, {"g_same": 0.7, "g_new": 0.6, "g_join": 0.5},
+                             chunk_entities={"g_same": {"k_jia", "k_x"}, "g_new": {"k_jia", "k_yi"},
+                                             "g_join": {"k_bing", "k_ding"}},
+                             joining={"g_join"})
+    return [h.chunk_id for h in retriever._insert_graph_hits(hits, graph, evidence, 10)]
+
+
+def test_the_novel_gate_keeps_out_graph_chunks_that_add_nothing_and_are_less_similar():
+    everything = _ranking("all")[:10]
+    assert {"g_same", "g_new"} <= set(everything)  # within the 0.02 gap, whatever they add
+    novel = _ranking("novel")[:10]
+    assert "g_same" not in novel  # about 甲公司 like the top hits, and less similar than the hit it would push out
+    assert "g_new" in novel  # states a fact of 乙公司, which no top hit names
+    assert novel[:5] == [f"h{i}" for i in range(5)]
+    never = _ranking("novel", plain_gap=None)[:10]
+    assert "g_same" not in never and "g_new" in never
+
+
+def test_a_chunk_joining_two_linked_entities_is_novel():
+    evidence = GraphEvidence([LinkedEntity("k1", "丙公司", "company", "exact", 1.0, "丙公司")], {"c": 1.0},
+                             chunk_entities={"c": {"k1"}}, joining={"c"})
+    assert evidence.novel("c", "丙公司出现在首条结果中")
+    plain = replace(evidence, joining=set())
+    assert not plain.novel("c", "丙公司出现在首条结果中") and plain.novel("c", "别的公司")

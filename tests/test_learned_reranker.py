@@ -1,0 +1,129 @@
+"""The learned second stage (weights as data, passages read once per chunk) and fusion per query language."""
+import numpy as np
+import pytest
+
+from zhiku.index.sparse_encoder import JiebaBm25Encoder
+from zhiku.index.vector_store import ScoredChunk
+from zhiku.retrieval.hybrid_retriever import Candidates, HybridRetriever, RetrievalConfig, RetrievalMode, rerank_candidates
+from zhiku.retrieval.learned_reranker import FEATURES, WEIGHTS_FILE, LearnedReranker, SecondStageWeights
+from zhiku.retrieval.reranker import RerankCandidate
+
+QUERY = "首趟RCEP班列的起点是哪里"
+EXACT = "首趟RCEP班列从南宁国际铁路港出发，起点为南宁。"
+SCATTERED = "RCEP协定生效后，多个城市开通班列，首趟列车的时间尚未公布，起点城市众多。"
+
+
+class CountingTokenizer(JiebaBm25Encoder):
+    """The real jieba tokenizer, counting the texts it is asked to read."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+
+    def tokenize(self, text: str) -> list[str]:
+        self.texts.append(text)
+        return super().tokenize(text)
+
+
+def _payload(pid: str, text: str) -> dict:
+    return {"text": text, "kb_id": "kb", "document_id": pid, "document_name": f"{pid}.txt"}
+
+
+def test_weights_are_data_and_name_only_known_features():
+    weights = SecondStageWeights(tuple(FEATURES), np.arange(len(FEATURES), dtype=float), np.ones(len(FEATURES)),
+                                 np.linspace(-1, 1, len(FEATURES)), {"fitted_on": "test"})
+    again = SecondStageWeights.from_json(weights.to_json())
+    assert again.features == weights.features and np.allclose(again.coef, weights.coef)
+    assert again.meta == {"fitted_on": "test"}
+    with pytest.raises(ValueError):
+        SecondStageWeights.from_json(weights.to_json().replace('"fused"', '"clicks"'))
+
+
+def test_neutral_weights_keep_the_fused_order_and_passages_are_read_once_per_chunk():
+    tokenizer = CountingTokenizer()
+    reranker = LearnedReranker(tokenizer, SecondStageWeights.neutral())
+    candidates = [RerankCandidate(SCATTERED, 0.9, 0.8, 5.0, True, "c1"), RerankCandidate(EXACT, 0.5, 0.7, 4.0, True, "c2")]
+    first = reranker.score(QUERY, candidates)
+    assert first[0] > first[1]  # neutral: the fused score alone
+    assert tokenizer.texts.count(EXACT) == 1 and tokenizer.texts.count(SCATTERED) == 1
+    reranker.score("RCEP班列什么时候开通", candidates)
+    assert tokenizer.texts.count(EXACT) == 1 and tokenizer.texts.count(SCATTERED) == 1  # cached per chunk id
+    changed = [RerankCandidate(EXACT + "另有说明。", 0.5, 0.7, 4.0, True, "c2")]
+    reranker.score(QUERY, changed)
+    assert tokenizer.texts.count(EXACT + "另有说明。") == 1  # a chunk id whose text changed is read again
+
+
+def test_features_see_rare_terms_ranks_and_answer_kinds():
+    reranker = LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral())
+    query = "2023年个人住房贷款利率是多少"
+    holds = "2023年个人住房贷款利率为3.95%，较上年下降。"
+    names = "个人住房贷款由各分行办理，利率按规定执行。"
+    x = reranker.feature_matrix(query, [RerankCandidate(names, 0.8, 0.9, 3.0, True, "a", 1.0, 0.5),
+                                        RerankCandidate(holds, 0.7, 0.8, 4.0, True, "b", 0.5, 1.0)])
+    col = {name: i for i, name in enumerate(FEATURES)}
+    assert x[1, col["kind_match"]] == 1.0 and x[0, col["kind_match"]] == 0.0  # a rate is asked for
+    assert x[1, col["rare_coverage"]] > x[0, col["rare_coverage"]]  # "2023" is in one candidate only
+    assert x[0, col["dense_rank"]] == 1.0 and x[1, col["sparse_rank"]] == 1.0
+    assert x[0, col["fused_rank"]] > x[1, col["fused_rank"]]
+
+
+@pytest.mark.skipif(not WEIGHTS_FILE.exists(), reason="no fitted weights shipped")
+def test_fitted_weights_prefer_the_passage_that_states_the_query():
+    reranker = LearnedReranker(JiebaBm25Encoder())
+    assert reranker.weights.meta.get("fitted_on", "").startswith("../shared/train")
+    # Two candidates the first stage can hardly tell apart, among weaker ones: the one that states the query wins.
+    fillers = [RerankCandidate(f"南宁市第{i}号公告：天气晴。", 0.3 - i / 100, 0.78 - i / 200, 1.0, True, f"f{i}")
+               for i in range(8)]
+    scores = reranker.score(QUERY, [RerankCandidate(SCATTERED, 0.80, 0.850, 6.0, True, "s"),
+                                    RerankCandidate(EXACT, 0.79, 0.849, 5.9, True, "e")] + fillers)
+    assert scores[1] > scores[0] > max(scores[2:])
+
+
+def test_first_stage_ranks_are_counted_over_every_fused_candidate():
+    retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None)
+    dense = [ScoredChunk("a", 0.9, _payload("a", "甲")), ScoredChunk("b", 0.8, _payload("b", "乙")),
+             ScoredChunk("c", 0.7, _payload("c", "丙"))]
+    sparse = [ScoredChunk("c", 9.0, _payload("c", "丙")), ScoredChunk("d", 3.0, _payload("d", "丁"))]
+    hits = retriever.rank("丙", Candidates(dense, sparse), RetrievalMode.HYBRID)
+    by_id = {c.chunk_id: c for c in rerank_candidates("丙", hits[:2], hits)}
+    assert by_id["c"].sparse_rank == 1.0 and by_id["c"].dense_rank == pytest.approx(1 / 3)
+    assert by_id["a"].sparse_rank == 0.0 and by_id["a"].dense_rank == 1.0
+
+
+def test_fusion_weight_follows_the_language_of_the_query():
+    config = RetrievalConfig(dense_weight=0.6, dense_weight_zh=0.4, dense_weight_en=0.9)
+    assert (config.dense_weight_for("cjk"), config.dense_weight_for("latin"), config.dense_weight_for("other")) == (
+        0.4, 0.9, 0.6)
+    retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None, config)
+
+    def order(query: str, texts: tuple[str, str]) -> list[str]:
+        # "x" is the dense retriever's best, "y" the sparse retriever's best; both are in both lists.
+        dense = [ScoredChunk("x", 0.9, _payload("x", texts[0])), ScoredChunk("y", 0.6, _payload("y", texts[1]))]
+        sparse = [ScoredChunk("y", 8.0, _payload("y", texts[1])), ScoredChunk("x", 5.0, _payload("x", texts[0]))]
+        return [h.chunk_id for h in retriever.rank(query, Candidates(dense, sparse), RetrievalMode.HYBRID)]
+
+    assert order("贷款期限最长多少年", ("贷款期限三十年", "贷款期限说明")) == ["y", "x"]  # zh: sparse weighs 0.6
+    assert order("longest loan term", ("loan term thirty years", "loan term notes")) == ["x", "y"]  # en: dense 0.9
+
+
+def test_the_feature_stage_also_reads_each_chunk_once():
+    from zhiku.retrieval.feature_reranker import FeatureReranker
+
+    tokenizer = CountingTokenizer()
+    reranker = FeatureReranker(tokenizer)
+    candidates = [RerankCandidate(SCATTERED, 0.55, None, None, True, "s"), RerankCandidate(EXACT, 0.5, None, None, True, "e")]
+    for query in (QUERY, "RCEP班列什么时候开通", "南宁国际铁路港"):
+        scores = reranker.score(query, candidates)
+    assert tokenizer.texts.count(EXACT) == 1 and tokenizer.texts.count(SCATTERED) == 1
+    assert scores[1] > scores[0]
+
+
+def test_weights_fitted_on_chinese_questions_leave_an_english_query_in_first_stage_order():
+    weights = SecondStageWeights(tuple(FEATURES), np.zeros(len(FEATURES)), np.ones(len(FEATURES)),
+                                 -np.eye(len(FEATURES))[FEATURES.index("fused")], scripts=("cjk",))
+    reranker = LearnedReranker(JiebaBm25Encoder(), weights)  # these weights invert the fused order
+    candidates = [RerankCandidate("loan term thirty years", 0.9, 0.8, 5.0, True, "a"),
+                  RerankCandidate("贷款期限三十年", 0.4, 0.7, 4.0, True, "b")]
+    english, chinese = reranker.score("longest loan term", candidates), reranker.score("贷款期限最长多少年", candidates)
+    assert english[0] > english[1] and chinese[0] < chinese[1]
+    assert SecondStageWeights.from_json(weights.to_json()).scripts == ("cjk",)
