@@ -28,6 +28,9 @@ def credit_docx() -> bytes:
     d.add_paragraph("华夏通商银行上海分行向江南恒泰精密制造有限公司发放流动资金贷款3000万元，"
                     "由上海浦江融资担保有限公司提供连带责任担保。")
     d.add_paragraph("江南恒泰精密制造有限公司主营精密零部件，2023年营业收入4.2亿元。")
+    # The head office named on its own: a branch's name alone no longer yields a branch_of edge (issue #15's
+    # held-out gold set convention), and the graph walk below goes from the bank to its branch.
+    d.add_paragraph("华夏通商银行上海分行系华夏通商银行设立的分行。")
     out = io.BytesIO()
     d.save(out)
     return out.getvalue()
