@@ -77,10 +77,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     mount_ui(app)
     # The last added runs first: headers on every response, refusals included.
     app.add_middleware(AuditMiddleware)  # innermost: records what the routes did, with the caller they resolved
-    queue = dict(max_waiting=settings.work_queue_length, max_wait_s=settings.work_queue_wait_seconds)
+    queue = dict(max_waiting=settings.queue_length, max_wait_s=settings.work_queue_wait_seconds)
     app.add_middleware(ConcurrencyLimitMiddleware, queues={
-        RouteCost.SEARCH: WorkQueue(settings.concurrent_searches, **queue),
-        RouteCost.ANSWER: WorkQueue(settings.concurrent_answers, **queue),
+        RouteCost.SEARCH: WorkQueue(settings.search_slots, **queue),
+        RouteCost.ANSWER: WorkQueue(settings.answer_slots, **queue),
         RouteCost.PREVIEW: WorkQueue(settings.concurrent_previews, **queue)})
     app.add_middleware(RequestBodyGuard, max_body=settings.max_request_kb * 1024, max_upload=settings.max_upload_bytes)
     app.add_middleware(OriginCheckMiddleware, allowed_origins=settings.allowed_origins)

@@ -1,6 +1,7 @@
 """All of Zhiku's settings, in one place. Every field is documented in docs/configuration.md."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -9,6 +10,14 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zhiku.core.errors import ZhikuError
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, which taskset and most schedulers set)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 class LlmEndpointSetting(BaseModel):
@@ -342,16 +351,19 @@ class Settings(BaseSettings):
     rate_limit_storage: str = Field("memory://", description="Where the rate-limit counters live: memory:// (one "
                                     "process) or redis://host:6379 (shared by several processes; needs the redis "
                                     "package).")
-    concurrent_searches: int = Field(4, ge=1, description="Searches (and chunk and graph look-ups) run at once; "
-                                     "more wait in a short queue.")
-    concurrent_answers: int = Field(2, ge=1, description="Answers (ask, assistant, research, reports, "
-                                    "/v1/chat/completions) run at once.")
+    concurrent_searches: int | None = Field(None, ge=1, description="Searches (and chunk and graph look-ups) run "
+                                            "at once; more wait in a short queue. Unset: the CPU cores this process "
+                                            "may use (measured: more slots than cores only lengthen every search).")
+    concurrent_answers: int | None = Field(None, ge=1, description="Answers (ask, assistant, research, reports, "
+                                           "/v1/chat/completions) run at once. Unset: half the CPU cores, at least 1.")
     concurrent_previews: int = Field(2, ge=1, description="Page images rendered at once.")
-    work_queue_length: int = Field(8, ge=0, description="Requests of one class that may wait for a slot; when "
-                                   "the queue is full the reply is 503 with Retry-After at once.")
-    work_queue_wait_seconds: float = Field(2, gt=0, description="Longest wait for a slot before the reply is 503 "
+    work_queue_length: int | None = Field(None, ge=0, description="Requests of one class that may wait for a slot; "
+                                          "when the queue is full the reply is 503 with Retry-After at once (the "
+                                          "web pages wait and ask again). Unset: half the CPU cores, at least 1.")
+    work_queue_wait_seconds: float = Field(0.25, gt=0, description="Longest wait for a slot before the reply is 503 "
                                            "with Retry-After. A request whose client disconnects while it waits is "
-                                           "never started.")
+                                           "never started. Short by design: a long wait only turns overload into "
+                                           "latency for everyone (docs/benchmarks.md, 'Load on loopback').")
     trusted_hosts: list[str] = Field(
         ["localhost", "127.0.0.1", "::1"], description="Host names the service answers to (the Host header), as "
         "JSON: [\"zhiku.bank.local\", \"*.bank.local\"]; other names get 400, so a web page cannot reach the "
@@ -411,6 +423,18 @@ class Settings(BaseSettings):
             return spoken_language(value)
         except ZhikuError as exc:  # pydantic reports a ValueError with the setting's name
             raise ValueError(exc.message) from None
+
+    @property
+    def search_slots(self) -> int:
+        return self.concurrent_searches or usable_cores()
+
+    @property
+    def answer_slots(self) -> int:
+        return self.concurrent_answers or max(1, usable_cores() // 2)
+
+    @property
+    def queue_length(self) -> int:
+        return self.work_queue_length if self.work_queue_length is not None else max(1, usable_cores() // 2)
 
     @property
     def resolved_database_url(self) -> str:

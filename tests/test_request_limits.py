@@ -271,3 +271,17 @@ def test_a_request_that_waits_too_long_gets_503():
         return full, timed_out, await queue.acquire(never)
 
     assert _run(scenario()) == ("full", "timeout", "ok")
+
+
+def test_work_slots_default_to_the_machines_cores_and_settings_override_them():
+    import os
+
+    from zhiku.core.settings import Settings
+
+    cores = len(os.sched_getaffinity(0))
+    default = Settings(_env_file=None)
+    assert (default.search_slots, default.answer_slots, default.queue_length) == (
+        cores, max(1, cores // 2), max(1, cores // 2))
+    assert default.work_queue_wait_seconds == 0.25
+    chosen = Settings(_env_file=None, concurrent_searches=6, concurrent_answers=3, work_queue_length=0)
+    assert (chosen.search_slots, chosen.answer_slots, chosen.queue_length) == (6, 3, 0)

@@ -328,6 +328,26 @@ def test_chat_page_shows_error_stop_not_found_and_empty_states(chat_server, brow
     assert page.locator("#send").is_enabled() and page.locator("#stop").is_hidden()
     page.unroute("**/assistant/chat")
 
+    # A busy service (its work queue full: 503 with Retry-After, the request never started): the page waits as told
+    # and asks again instead of showing an error.
+    refusals = []
+
+    def busy_twice(route):
+        if len(refusals) < 2:
+            refusals.append(time.monotonic())
+            route.fulfill(status=503, headers={"Retry-After": "1"}, content_type="application/json",
+                          body=json.dumps({"error": "overloaded", "message": "The service is busy"}))
+        else:
+            route.continue_()
+    page.route("**/assistant/chat", busy_twice)
+    page.click("#new-chat")
+    page.fill("#question", "外汇期权的保证金比例是多少？")
+    page.press("#question", "Enter")
+    page.locator(".msg.assistant.not-found").wait_for()
+    assert len(refusals) == 2 and refusals[1] - refusals[0] >= 1.0  # Retry-After was honoured
+    assert page.locator(".msg.assistant.failed").count() == 0
+    page.unroute("**/assistant/chat")
+
     # The real service: nothing in the knowledge base, so a distinct "not found" answer.
     page.click("#new-chat")
     page.fill("#question", "外汇期权的保证金比例是多少？")

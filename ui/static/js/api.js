@@ -34,18 +34,43 @@ async function errorOf(response) {
     body.message || detail || response.statusText);
 }
 
-export async function api(path, { method = "GET", json, signal } = {}) {
-  let response;
-  try {
-    response = await fetch(path, {
-      method, signal,
-      headers: authHeaders(method, json === undefined ? {} : { "content-type": "application/json" }),
-      body: json === undefined ? undefined : JSON.stringify(json),
-    });
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    throw new ApiError(0, "network", t("error.network"));
+// A request the service refused as busy (503 with Retry-After: its work queue was full) never started, so asking
+// again is safe for any method. The page waits as told, a few times, before it shows the error: on a small server
+// the chat page's parallel requests would otherwise fail whenever a colleague's search holds the slots.
+const BUSY_RETRIES = 3;
+const BUSY_WAIT_CAP_S = 5;
+
+function pause(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(new DOMException("Aborted", "AbortError")); return; }
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => { clearTimeout(timer); reject(new DOMException("Aborted", "AbortError")); },
+      { once: true });
+  });
+}
+
+export async function fetchWhenNotBusy(path, init = {}) {
+  for (let attempt = 0; ; attempt++) {
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (err) {
+      if (err.name === "AbortError") throw err;
+      throw new ApiError(0, "network", t("error.network"));
+    }
+    const retryAfter = Number(response.headers.get("retry-after"));
+    if (response.status !== 503 || !retryAfter || attempt >= BUSY_RETRIES) return response;
+    const waitMs = Math.min(retryAfter, BUSY_WAIT_CAP_S) * 1000 * (1 + Math.random() * 0.5);  // spread the retries
+    await pause(waitMs, init.signal);
   }
+}
+
+export async function api(path, { method = "GET", json, signal } = {}) {
+  const response = await fetchWhenNotBusy(path, {
+    method, signal,
+    headers: authHeaders(method, json === undefined ? {} : { "content-type": "application/json" }),
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
   if (response.status === 401 && !path.startsWith("/auth/login")) toSignIn();
   if (!response.ok) throw await errorOf(response);
   if (response.status === 204) return null;
@@ -54,13 +79,9 @@ export async function api(path, { method = "GET", json, signal } = {}) {
 
 // POST `json` to `path` and call onEvent(name, data) for each server-sent event as it arrives.
 export async function streamEvents(path, json, onEvent, { signal } = {}) {
-  let response;
-  try {
-    response = await fetch(path, { method: "POST", signal, headers: authHeaders("POST", { "content-type": "application/json" }), body: JSON.stringify(json) });
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    throw new ApiError(0, "network", t("error.network"));
-  }
+  const response = await fetchWhenNotBusy(path, {
+    method: "POST", signal, headers: authHeaders("POST", { "content-type": "application/json" }), body: JSON.stringify(json),
+  });
   if (response.status === 401) toSignIn();
   if (!response.ok) throw await errorOf(response);
   const reader = response.body.getReader();

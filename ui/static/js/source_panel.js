@@ -1,5 +1,6 @@
 // The side panel that opens a citation: the page image with the cited box highlighted, a player that starts
 // at the cited time, and the cited text with the question's words marked.
+import { fetchWhenNotBusy } from "./api.js";
 import { applyI18n, t } from "./i18n.js";
 import { clock, escapeHtml } from "./shell.js";
 
@@ -123,7 +124,7 @@ function textView(c) {
   const start = Number(c.char_start) || 0;
   const end = Math.max(Number(c.char_end) || 0, start);
   const url = `/documents/${encodeURIComponent(c.document_id)}/text?start=${start}&end=${end}`;
-  fetch(url).then(async (response) => {
+  fetchWhenNotBusy(url).then(async (response) => {
     if (!response.ok) throw new Error(response.statusText);
     const parts = await response.json();
     const mark = document.createElement("mark");
@@ -153,7 +154,7 @@ function pageView(c) {
   view.append(img);
   wrap.append(view, caption);
   const url = `/documents/${encodeURIComponent(c.document_id)}/pages/${c.page}/image`;
-  fetch(url).then(async (response) => {
+  fetchWhenNotBusy(url).then(async (response) => {
     if (!response.ok) throw new Error(response.statusText);
     const width = parseFloat(response.headers.get("X-Page-Width"));
     const height = parseFloat(response.headers.get("X-Page-Height"));
