@@ -54,6 +54,14 @@ _MOBILE = re.compile(r"^(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}$")
 _MOBILE_WRITTEN = re.compile(r"(?<![0-9A-Za-z_.])(?:(?:\+|00)?86[\s-]?)?(?:\(1[3-9]\d\)|1[3-9]\d)[\s.-]?\d{4}[\s.-]?\d{4}"
                              r"(?![0-9A-Za-z_]|\.\d)")
 
+# A number whose check digit vouches for it is taken even when a letter or a unit touches it ("IDNo1101…",
+# "身份证1101…号", "卡号6217…元"), provided the words before it name its kind; the strict run above would miss it.
+_TOUCHING_RUN = re.compile(r"(?<![0-9])\d[\d\s-]{11,30}\d[Xx]?(?![0-9])")
+# Full-width forms (１２３, Ｘ, －) and zero-width or ideographic spaces inside a number are read as their ASCII
+# counterparts; every replacement is one character for one, so positions in the text stay valid.
+_READ_AS_ASCII = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: " ",
+                  **{code: " " for code in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)}}
+
 # Words just before a number that say what it is (within a few characters).
 _REFERENCE_WORDS = re.compile(
     r"订单|流水|交易|合同|编号|单号|批次|凭证|工单|序列|流程|版本|案号|文号|票号|发票|借据|保单|报文|会议|ISBN|order|ref\b|"
@@ -131,7 +139,9 @@ def _days_in(year: int, month: int) -> int:
 
 
 def find_pii(text: str, kinds: frozenset[PiiKind] | None = None) -> list[PiiMatch]:
-    """Every piece of personal data in `text` (of `kinds`, default all), in order, not overlapping."""
+    """Every piece of personal data in `text` (of `kinds`, default all), in order, not overlapping. A match's
+    text is as written (full-width digits, zero-width spaces and all)."""
+    original, text = text, text.translate(_READ_AS_ASCII)
     found: list[PiiMatch] = []
     for match in _EMAIL.finditer(text):
         found.append(PiiMatch(PiiKind.EMAIL, match.start(), match.end(), match.group()))
@@ -150,14 +160,32 @@ def find_pii(text: str, kinds: frozenset[PiiKind] | None = None) -> list[PiiMatc
             found.append(PiiMatch(PiiKind.RESIDENT_ID, match.start(), match.end(), match.group()))
     for match in _DIGIT_RUN.finditer(text):
         found += _numbers(text, match.start(), match.group())
+    taken = {m.start for m in found}
+    for match in _TOUCHING_RUN.finditer(text):
+        if match.start() not in taken:
+            found += _checked_number(text, match.start(), match.group())
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))
     result: list[PiiMatch] = []
     for match in found:
         if result and match.start < result[-1].end:
             continue  # inside an e-mail address or another match already taken
         if kinds is None or match.kind in kinds:
-            result.append(match)
+            result.append(PiiMatch(match.kind, match.start, match.end, original[match.start:match.end]))
     return result
+
+
+def _checked_number(text: str, start: int, run: str) -> list[PiiMatch]:
+    """A resident ID or card number that a letter or a unit touches: taken only when its check digit holds and
+    the words before it name an identity document or a card."""
+    run = run.rstrip()
+    digits = re.sub(r"[\s-]", "", run).upper()
+    before = text[max(0, start - _ID_CONTEXT_CHARS):start]
+    if len(digits) == 18 and resident_id_valid(digits) and _says_identity(before):
+        return [PiiMatch(PiiKind.RESIDENT_ID, start, start + len(run), run)]
+    if (digits.isdigit() and 15 <= len(digits) <= 19 and luhn_valid(digits) and _CARD_PREFIX.match(digits)
+            and _CARD_WORDS.search(text[max(0, start - _CONTEXT_CHARS):start])):
+        return [PiiMatch(PiiKind.BANK_CARD, start, start + len(run), run)]
+    return []
 
 
 def _loose_credit_codes(text: str, taken: set[int]) -> list[PiiMatch]:
