@@ -137,15 +137,16 @@ LLAMAINDEX_SECONDS = float(os.environ.get("ZHIKU_BENCH_LLAMAINDEX_SECONDS", "300
 
 def _chunk_points(span: tuple[int, int]) -> list:
     """Chunks span[0]..span[1]-1 as index points: text, parent, real sparse vector, projected dense vector."""
+    from zhiku.index.chunk_terms import encode_chunk
     from zhiku.index.vector_store import IndexPoint
 
     pool, sparse, projector = _WORK["pool"], _WORK["sparse"], _WORK["projector"]
     points = []
     for index in range(*span):
         text, parent = pool.chunk(index)
-        vector = sparse.encode_document(text)
+        vector, terms = encode_chunk(sparse, text, text)  # the terms kept with the chunk, as the indexer does
         points.append(IndexPoint(point_id(index), projector.project(vector.indices, vector.values, index=index),
-                                 vector, _payload(index, text, parent)))
+                                 vector, {**_payload(index, text, parent), **terms}))
     return points
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from zhiku.index.sparse_encoder import SparseEncoder
-from zhiku.retrieval.passage_view import PassageCache, PassageView, bigrams as _bigrams, read_passage
+from zhiku.retrieval.passage_view import PassageCache, PassageView, bigrams as _bigrams, candidate_view, read_passage
 from zhiku.retrieval.reranker import RerankCandidate
 
 
@@ -54,11 +54,10 @@ class FeatureReranker:
     def feature_rows(self, query: str, candidates: list[RerankCandidate]) -> list[dict[str, float]]:
         """Features of each candidate as scored: across scripts, where term features cannot see,
         the candidate's normalised dense similarity stands in for each of them. A chunk's terms are read
-        once (cached by chunk id), the query's once per call."""
+        once (kept in its payload, and cached by chunk id), the query's once per call."""
         dense_norm = _min_max([c.dense for c in candidates])
         q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
-        return [self.features(query, c.text, self.cache.get(c.chunk_id or c.text, c.text,
-                                                            lambda text: read_passage(self.tokenizer, text)), q_terms)
+        return [self.features(query, c.text, candidate_view(self.cache, self.tokenizer, c), q_terms)
                 if c.lexically_comparable else dict.fromkeys(FEATURES, stand_in)
                 for c, stand_in in zip(candidates, dense_norm)]
 

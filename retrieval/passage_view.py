@@ -1,8 +1,10 @@
 """What a second stage reads of a chunk (its terms, character bigrams, the kinds of value it holds), read once.
 
-The chunk's text does not change between searches, so its jieba terms need not be computed again for every
-query that brings it back: the second stages keep them in a bounded cache keyed by the chunk id (a chunk whose
-text changed, after re-indexing, is read again).
+The chunk's jieba terms are kept with the chunk: the indexer writes them into the point's payload
+(index/chunk_terms.py) and the search hit brings them back, so a candidate is never tokenised at search time.
+A chunk of a store written before that (no `terms` in its payload, or terms of another tokenizer) is tokenised
+here, as before. Either way the view is kept in a bounded cache keyed by the chunk id (a chunk whose text
+changed, after re-indexing, is read again): its bigram set and value kinds are computed once per chunk too.
 """
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from zhiku.index.chunk_terms import StoredTerms
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import sentence_kinds
+from zhiku.retrieval.reranker import RerankCandidate
 
 
 def bigrams(text: str) -> set[str]:
@@ -29,9 +33,19 @@ class PassageView:
     kinds: frozenset[str]
 
 
-def read_passage(tokenizer: SparseEncoder, text: str) -> PassageView:
-    terms = tokenizer.tokenize(text)
+def read_passage(tokenizer: SparseEncoder, text: str, stored: StoredTerms | None = None) -> PassageView:
+    """`stored`: the terms the chunk's payload keeps; used when `tokenizer` makes the same terms, else the text is
+    tokenised."""
+    terms = stored.for_tokenizer(tokenizer) if stored is not None else None
+    if terms is None:
+        terms = tokenizer.tokenize(text)
     return PassageView(terms, frozenset(terms), bigrams(text), frozenset(sentence_kinds(text.lower())))
+
+
+def candidate_view(cache: "PassageCache", tokenizer: SparseEncoder, candidate: RerankCandidate) -> PassageView:
+    """The view of a second-stage candidate: cached by chunk id, built from its stored terms when it has them."""
+    return cache.get(candidate.chunk_id or candidate.text, candidate.text,
+                     lambda text: read_passage(tokenizer, text, candidate.terms))
 
 
 class PassageCache:
