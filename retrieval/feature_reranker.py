@@ -8,11 +8,10 @@ dev sets (docs/benchmarks.md). Fast: pure Python over ≤ rerank_top_n short tex
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from zhiku.index.sparse_encoder import SparseEncoder
-from zhiku.retrieval.passage_view import PassageCache, PassageView, bigrams as _bigrams, candidate_view, read_passage
+from zhiku.retrieval.passage_view import PassageCache, PassageView, bigrams as _bigrams, candidate_view, fold, read_passage
 from zhiku.retrieval.reranker import RerankCandidate
 
 
@@ -43,13 +42,13 @@ class FeatureReranker:
                  q_terms: list[str] | None = None) -> dict[str, float]:
         passage = passage or read_passage(self.tokenizer, text)
         q_bigrams = _bigrams(query)
-        bigram_coverage = len(q_bigrams & passage.bigrams) / len(q_bigrams) if q_bigrams else 0.0
+        bigram_coverage = passage.shared_bigrams(q_bigrams) / len(q_bigrams) if q_bigrams else 0.0
         if q_terms is None:
             q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
         present = passage.term_set.intersection(q_terms)
         term_coverage = len(present) / len(q_terms) if q_terms else 0.0
         return {"bigram_coverage": bigram_coverage, "term_coverage": term_coverage,
-                "proximity": _proximity(passage.terms, present), "phrase": _phrase(query, text)}
+                "proximity": _proximity(passage.terms, present), "phrase": _phrase(query, text, passage.folded)}
 
     def feature_rows(self, query: str, candidates: list[RerankCandidate]) -> list[dict[str, float]]:
         """Features of each candidate as scored: across scripts, where term features cannot see,
@@ -78,12 +77,7 @@ def _min_max(values: list[float | None]) -> list[float]:
     return [0.0 if v is None else ((v - low) / (high - low) if high > low else 1.0) for v in values]
 
 
-_NOT_ALNUM = re.compile(r"[\W_]+")  # \w is str.isalnum() and the underscore
-
-
-def _normalise(text: str) -> str:
-    """The text's letters and digits, lower-cased (what `c.isalnum()` keeps)."""
-    return _NOT_ALNUM.sub("", text.lower())
+_normalise = fold  # the text's letters and digits, lower-cased
 
 
 def _phrase(query: str, text: str, folded: str | None = None) -> float:

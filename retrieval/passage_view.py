@@ -23,27 +23,45 @@ from zhiku.retrieval.reranker import RerankCandidate
 _NOT_ALNUM = re.compile(r"[\W_]+")  # \w is str.isalnum() and the underscore
 
 
+def fold(text: str) -> str:
+    """The text's letters and digits, lower-cased (what `c.isalnum()` keeps)."""
+    return _NOT_ALNUM.sub("", text.lower())
+
+
 def bigrams(text: str) -> set[str]:
     """Character bigrams of the text's letters and digits, lower-cased."""
-    chars = _NOT_ALNUM.sub("", text.lower())
+    chars = fold(text)
     return {chars[i:i + 2] for i in range(len(chars) - 1)}
 
 
 @dataclass(slots=True)
 class PassageView:
-    """What the second stage reads of a chunk. The kinds of value it holds are found when first asked for (the
-    feature stage never asks: 9% of a search's time in the profile, docs/profiles/search-2026-12-06.md)."""
+    """What the second stage reads of a chunk: its terms, and its folded text (letters and digits, lower-cased),
+    in which a query's bigrams and longest verbatim stretch are looked up. Its bigram set and the kinds of value
+    it holds are made when first asked for: the feature stage asks for neither (building the set was 12% of a
+    search and 60 KB a cached chunk, the kinds 9%: docs/profiles/search-2026-12-06.md)."""
     terms: list[str]
     term_set: frozenset[str]
-    bigrams: set[str]
-    text: str = field(default="", repr=False)
+    text: str = field(repr=False)
+    folded: str = field(repr=False)
+    _bigrams: set[str] | None = field(default=None, repr=False)
     _kinds: frozenset[str] | None = field(default=None, repr=False)
+
+    @property
+    def bigrams(self) -> set[str]:
+        if self._bigrams is None:
+            self._bigrams = {self.folded[i:i + 2] for i in range(len(self.folded) - 1)}
+        return self._bigrams
 
     @property
     def kinds(self) -> frozenset[str]:
         if self._kinds is None:
             self._kinds = frozenset(sentence_kinds(self.text.lower()))
         return self._kinds
+
+    def shared_bigrams(self, query_bigrams: set[str]) -> int:
+        """How many of the query's bigrams the passage holds (= len(query_bigrams & self.bigrams))."""
+        return sum(1 for b in query_bigrams if b in self.folded)
 
 
 def read_passage(tokenizer: SparseEncoder, text: str, stored: StoredTerms | None = None) -> PassageView:
@@ -52,7 +70,7 @@ def read_passage(tokenizer: SparseEncoder, text: str, stored: StoredTerms | None
     terms = stored.for_tokenizer(tokenizer) if stored is not None else None
     if terms is None:
         terms = tokenizer.tokenize(text)
-    return PassageView(terms, frozenset(terms), bigrams(text), text)
+    return PassageView(terms, frozenset(terms), text, fold(text))
 
 
 def candidate_view(cache: "PassageCache", tokenizer: SparseEncoder, candidate: RerankCandidate) -> PassageView:
@@ -63,8 +81,8 @@ def candidate_view(cache: "PassageCache", tokenizer: SparseEncoder, candidate: R
 
 class PassageCache:
     """Bounded LRU of passage views keyed by chunk id; a chunk whose text changed is read again. An entry of a
-    500-character chunk weighs about 60 KB (its bigram set dominates; measured as RSS growth in `zhiku bench
-    search`), so the default bounds the cache near 250 MB."""
+    500-character chunk weighed about 60 KB with its bigram set (measured as RSS growth in `zhiku bench search`),
+    which is now made only for the learned stage: the feature stage's entries hold the terms and folded text."""
 
     def __init__(self, size: int = 4096):
         self.size = size

@@ -39,6 +39,7 @@ def _bigrams_by_loop(text: str) -> set[str]:
     return {a + b for a, b in zip(chars, chars[1:])}
 
 
+TOKENIZER = JiebaBm25Encoder()
 PIECES = ["abcXYZ é ü ß", "中文汉字测试，。、", "Привет мир", "١٢٣ عربى", "0123 !?_", "ｆｕｌｌ　ｗｉｄｔｈ", "ㄅㄆ가나다",
           "\u00d7\u00f7\u0250\u024f\u3400\u9fff\uf900\ufaff\u4dc0", "①²½Ⅻ〇İ"]
 
@@ -51,10 +52,13 @@ def test_script_counting_bigrams_and_phrase_match_the_character_loops():
         assert majority_script(text) == _script_by_loop(text), text
         assert bigrams(text) == _bigrams_by_loop(text), text
         assert _phrase(query, text) == _phrase_by_difflib(query, text), (query, text)
+        view = read_passage(TOKENIZER, text)
+        assert view.shared_bigrams(bigrams(query)) == len(bigrams(query) & _bigrams_by_loop(text))
+        assert view.bigrams == _bigrams_by_loop(text)
     assert _phrase("首趟RCEP班列的起点", "首趟RCEP班列从南宁出发") == 8 / 11  # 首趟rcep班列 of 11
 
 
 def test_a_views_value_kinds_are_found_when_asked_for():
-    view = read_passage(JiebaBm25Encoder(), "2023年个人住房贷款利率为3.95%。")
+    view = read_passage(TOKENIZER, "2023年个人住房贷款利率为3.95%。")
     assert view._kinds is None
     assert view.kinds and view._kinds is view.kinds
