@@ -77,6 +77,13 @@ MAX_LIMIT = 1000
 DELETE_BATCH = 2000
 
 _SPACE = re.compile(r"\s+")
+# Bumped by every write of any GraphStore in this process: in-process caches of graph contents (the entity name
+# index, graph/entity_names.py) read it to know they are out of date.
+_WRITES = [0]
+
+
+def write_generation() -> int:
+    return _WRITES[0]
 
 
 # --- normalisation and keys -----------------------------------------------------------------------
@@ -422,8 +429,11 @@ class GraphStore:
             return WriteResult(chunks=len(chunk_rows), entities=len(entity_rows), relations=len(fact_rows),
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
-        with self._session() as session:
-            return session.execute_write(work)
+        try:
+            with self._session() as session:
+                return session.execute_write(work)
+        finally:
+            _WRITES[0] += 1
 
     @staticmethod
     def _prepare(kb_id: str, document_id: str, version: str, facts: Sequence[ChunkFacts]):
@@ -553,8 +563,11 @@ class GraphStore:
             return WriteResult(chunks=len(chunk_keys), entities=0, relations=0,
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
-        with self._session() as session:
-            return session.execute_write(work)
+        try:
+            with self._session() as session:
+                return session.execute_write(work)
+        finally:
+            _WRITES[0] += 1
 
     def document_ids(self) -> set[str]:
         """Every document the graph holds chunks of (for consistency checks: `zhiku doctor`)."""
@@ -562,6 +575,7 @@ class GraphStore:
 
     def remove_kb(self, kb_id: str) -> int:
         """Delete everything of a knowledge base, in bounded transactions. Returns nodes deleted."""
+        _WRITES[0] += 1
         total = 0
         with self._session() as session:
             for statement in ("MATCH (n:Fact) WHERE n.kb_id = $kb_id WITH n LIMIT $batch "
@@ -579,6 +593,7 @@ class GraphStore:
                     total += deleted
                     if deleted < DELETE_BATCH:
                         break
+        _WRITES[0] += 1
         return total
 
     # --- reads ----------------------------------------------------------------------------------
@@ -686,6 +701,15 @@ class GraphStore:
             return hits
         # matched through an alias only hidden documents use: not found, as far as this caller can tell
         return [h for h in hits if any(query in normalise(n) for n in (h.name, *h.aliases))]
+
+    def entity_names(self, kb_id: str) -> list[dict]:
+        """Every entity of the knowledge base with its normalised names, mentions and name length: what the
+        linker's name index (graph/entity_names.py) searches instead of scanning the server."""
+        return self._read("""
+            MATCH (e:Entity) WHERE e.kb_id = $kb_id
+            RETURN e.key AS key, e.name_norm AS name_norm, e.names_norm AS names_norm, e.mentions AS mentions,
+                   size(e.name) AS name_size
+            """, kb_id=kb_id)
 
     def get_entities(self, kb_ids: Sequence[str], keys: Sequence[str],
                      document_ids: Sequence[str] | None = None) -> list[EntityHit]:
