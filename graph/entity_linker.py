@@ -43,6 +43,7 @@ class LinkedEntity:
     how: str        # "exact" | "alias" | "fuzzy"
     score: float
     mention: str = ""
+    mentions: int | None = None  # chunks mentioning it (readable ones, for a caller with restricted access)
 
 
 def _common_word_for_name(mention: str, name: str) -> bool:
@@ -207,4 +208,4 @@ class EntityLinker:
     def _add(linked: dict[str, LinkedEntity], hit: EntityHit, how: str, score: float, mention: str) -> None:
         old = linked.get(hit.key)
         if old is None or score > old.score:
-            linked[hit.key] = LinkedEntity(hit.key, hit.name, hit.type, how, score, mention)
+            linked[hit.key] = LinkedEntity(hit.key, hit.name, hit.type, how, score, mention, hit.mentions)
