@@ -746,14 +746,18 @@ class GraphStore:
 
     def expand(self, kb_ids: Sequence[str], seed_keys: Sequence[str], max_hops: int = 2,
                fan_out_cap: int = 20, limit: int = 100,
-               document_ids: Sequence[str] | None = None) -> GraphResult:
+               document_ids: Sequence[str] | None = None, seeds_checked: bool = False) -> GraphResult:
         """Breadth-first paths from the seeds, at most `fan_out_cap` edges per entity and hop (the
-        best-supported ones) and at most `limit` entities reached; one bounded query per hop."""
+        best-supported ones) and at most `limit` entities reached; one bounded query per hop.
+        `seeds_checked`: the caller has just read the seeds from these knowledge bases with the same access (the
+        entity linker), so they are not read again (two round trips)."""
         kb_ids = _kbs(kb_ids)
         max_hops = _bounded(max_hops, MAX_HOPS, "max_hops")
         fan_out_cap = _bounded(fan_out_cap, MAX_FAN_OUT, "fan_out_cap")
         limit = _bounded(limit, MAX_LIMIT, "limit")
-        seeds = [e.key for e in self.get_entities(kb_ids, list(dict.fromkeys(seed_keys))[:limit], document_ids)]
+        seeds = list(dict.fromkeys(seed_keys))[:limit]
+        if not seeds_checked:
+            seeds = [e.key for e in self.get_entities(kb_ids, seeds, document_ids)]
         paths: dict[str, GraphPath] = {k: GraphPath([k], []) for k in seeds}
         relation_rows: dict[str, dict] = {}
         frontier = list(seeds)

@@ -9,8 +9,9 @@ the chunk's text once, when it writes the point, and keeps the terms in the payl
   costs about 1 KB of payload (measured in docs/benchmarks.md);
 - `terms_by`: which tokenizer made them (`TERMS_ID`). Terms made by another tokenizer, or missing (stores
   written before this field), are ignored and the second stage tokenises the text itself, as before: old
-  stores keep working, only slower. `zhiku doctor` lists the documents whose chunks have no terms; `zhiku
-  reindex` (or `zhiku doctor --repair`) writes them.
+  stores keep working, only slower (each candidate is tokenised the first time a process meets it, as
+  before). `zhiku reindex` writes the terms (the embedding cache spares re-embedding: it costs the tokenising);
+  `zhiku doctor` does not check for them yet.
 """
 from __future__ import annotations
 

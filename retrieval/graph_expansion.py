@@ -87,7 +87,7 @@ class GraphExpander:
         if not linked:
             return GraphEvidence()
         result = self.store.expand(kb_ids, [e.key for e in linked], c.max_hops, c.fan_out_cap, c.entity_limit,
-                                   document_ids)
+                                   document_ids, seeds_checked=True)
         seed_score = {e.key: e.score for e in linked}
         chunk_scores: dict[str, float] = {}
         extra: dict[str, int] = {}
