@@ -713,13 +713,30 @@ class GraphStore:
 
     def get_entities(self, kb_ids: Sequence[str], keys: Sequence[str],
                      document_ids: Sequence[str] | None = None) -> list[EntityHit]:
+        """The entities with their provenance, read in one query (graph mode reads entities this way three times
+        a search: a round trip for the provenance was as long as the read)."""
         kb_ids = _kbs(kb_ids)
+        readable = "" if document_ids is None else "WHERE c.document_id IN $docs"
         rows = self._read(f"""
             UNWIND $keys AS k
             MATCH (e:Entity {{key: k}}) WHERE e.kb_id IN $kb_ids{_visible_entity("e", document_ids)}
-            RETURN {_ENTITY_FIELDS}
-            """, keys=list(keys)[:MAX_LIMIT], kb_ids=kb_ids, **_docs(document_ids))
-        return self._entities(rows, document_ids)
+            CALL {{
+              WITH e
+              MATCH (e)-[:MENTIONED_IN]->(c:Chunk) {readable}
+              WITH c ORDER BY c.document_id, c.chunk_id
+              RETURN collect(c) AS chunks
+            }}
+            RETURN {_ENTITY_FIELDS}, size(chunks) AS total, [c IN chunks[..$n] | c.chunk_id] AS chunk_ids,
+                   [c IN chunks[..$n] | c.document_id] AS document_ids
+            """, keys=list(keys)[:MAX_LIMIT], kb_ids=kb_ids, n=self.support_limit, **_docs(document_ids))
+        hits = []
+        for row in rows:
+            hit = _entity(row)
+            hit.provenance = _provenance(row)
+            hits.append(hit)
+        if document_ids is not None:
+            self._readable_names(hits, document_ids)
+        return hits
 
     def entity_detail(self, kb_ids: Sequence[str], key: str, limit: int = 50,
                       document_ids: Sequence[str] | None = None) -> EntityDetail | None:
