@@ -374,6 +374,22 @@ def _visible_fact(rel: str, document_ids) -> str:
             "WHERE vc.document_id IN $docs }")
 
 
+def _mention_chunks(document_ids) -> str:
+    """A subquery collecting entity `e`'s (readable) mention chunks in order, so an entity read brings its
+    provenance in the same query (`_PROVENANCE_FIELDS`) instead of a second round trip."""
+    readable = "" if document_ids is None else "WHERE c.document_id IN $docs"
+    return f"""CALL {{
+              WITH e
+              MATCH (e)-[:MENTIONED_IN]->(c:Chunk) {readable}
+              WITH c ORDER BY c.document_id, c.chunk_id
+              RETURN collect(c) AS chunks
+            }}"""
+
+
+_PROVENANCE_FIELDS = ("size(chunks) AS total, [c IN chunks[..$n] | c.chunk_id] AS chunk_ids, "
+                      "[c IN chunks[..$n] | c.document_id] AS document_ids")
+
+
 def _docs(document_ids) -> dict:
     return {} if document_ids is None else {"docs": list(document_ids)}
 
@@ -670,10 +686,12 @@ class GraphStore:
             MATCH (:Alias {{key: k}})-[:ALIAS_OF]->(e:Entity)
             WHERE e.kb_id IN $kb_ids{_visible_entity("e", document_ids)}
             WITH DISTINCT e
-            RETURN {_ENTITY_FIELDS}
             ORDER BY e.mentions DESC, e.key LIMIT $limit
-            """, keys=keys, kb_ids=kb_ids, limit=limit, **_docs(document_ids))
-        hits = self._entities(rows, document_ids)
+            {_mention_chunks(document_ids)}
+            RETURN {_ENTITY_FIELDS}, {_PROVENANCE_FIELDS}
+            """, keys=keys, kb_ids=kb_ids, limit=limit, n=self.support_limit, **_docs(document_ids))
+        rows.sort(key=lambda r: (-(r["mentions"] or 0), r["key"]))
+        hits = self._entities_with_provenance(rows, document_ids)
         if document_ids is None:
             return hits
         return [h for h in hits if norms & {normalise(n) for n in (h.name, *h.aliases)}]
@@ -716,19 +734,16 @@ class GraphStore:
         """The entities with their provenance, read in one query (graph mode reads entities this way three times
         a search: a round trip for the provenance was as long as the read)."""
         kb_ids = _kbs(kb_ids)
-        readable = "" if document_ids is None else "WHERE c.document_id IN $docs"
         rows = self._read(f"""
             UNWIND $keys AS k
             MATCH (e:Entity {{key: k}}) WHERE e.kb_id IN $kb_ids{_visible_entity("e", document_ids)}
-            CALL {{
-              WITH e
-              MATCH (e)-[:MENTIONED_IN]->(c:Chunk) {readable}
-              WITH c ORDER BY c.document_id, c.chunk_id
-              RETURN collect(c) AS chunks
-            }}
-            RETURN {_ENTITY_FIELDS}, size(chunks) AS total, [c IN chunks[..$n] | c.chunk_id] AS chunk_ids,
-                   [c IN chunks[..$n] | c.document_id] AS document_ids
+            {_mention_chunks(document_ids)}
+            RETURN {_ENTITY_FIELDS}, {_PROVENANCE_FIELDS}
             """, keys=list(keys)[:MAX_LIMIT], kb_ids=kb_ids, n=self.support_limit, **_docs(document_ids))
+        return self._entities_with_provenance(rows, document_ids)
+
+    def _entities_with_provenance(self, rows: list[dict], document_ids=None) -> list[EntityHit]:
+        """Hits of rows that carry their mention provenance (`_mention_chunks`)."""
         hits = []
         for row in rows:
             hit = _entity(row)
