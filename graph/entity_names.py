@@ -3,7 +3,7 @@
 `GraphStore.search_entities` finds names containing a text by scanning every entity of the knowledge bases in the
 graph server (neither Neo4j nor ArcadeDB indexes substrings in the Cypher both accept), and the linker made up to
 six such lookups per query, each followed by a provenance query: 59% of graph mode's time at 10k chunks in the
-profile (docs/profiles/search-2026-12-06.md). Here a knowledge base's names are read once into one string per
+profile (docs/profiles/README.md). Here a knowledge base's names are read once into one string per
 knowledge base; a lookup is `str.find` over it (C speed) and a sort of the matches in the server's own order
 (exact name, then prefix, then by mentions, name length and key). All of a query's lookups then fetch their
 entities in one batched `get_entities` call, which applies the caller's access (documents it may read) and brings
@@ -166,7 +166,8 @@ class EntityNameIndex:
                     taken[i] += 1
                     if hit is None:
                         continue  # removed since the names were read, or not readable by this caller
-                    if document_ids is not None and not any(queries[i] in normalise(n) for n in (hit.name, *hit.aliases)):
+                    names = (hit.name, *hit.aliases)
+                    if document_ids is not None and not any(queries[i] in normalise(n) for n in names):
                         continue  # matched through an alias only hidden documents use
                     results[i].append(hit)
         return results

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zhiku.index.sparse_encoder import SparseEncoder
-from zhiku.retrieval.passage_view import PassageCache, PassageView, bigrams as _bigrams, candidate_view, fold, read_passage
+from zhiku.retrieval.passage_view import (PassageCache, PassageView, bigrams as _bigrams, candidate_view, fold,
+                                          read_passage)
 from zhiku.retrieval.reranker import RerankCandidate
 
 

@@ -4,7 +4,7 @@ The chunk's jieba terms are kept with the chunk: the indexer writes them into th
 (index/chunk_terms.py) and the search hit brings them back, so a candidate is never tokenised at search time.
 A chunk of a store written before that (no `terms` in its payload, or terms of another tokenizer) is tokenised
 here, as before. Either way the view is kept in a bounded cache keyed by the chunk id (a chunk whose text
-changed, after re-indexing, is read again): its bigram set and value kinds are computed once per chunk too.
+changed, after re-indexing, is read again): its folded text is computed once per chunk too.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class PassageView:
     """What the second stage reads of a chunk: its terms, and its folded text (letters and digits, lower-cased),
     in which a query's bigrams and longest verbatim stretch are looked up. Its bigram set and the kinds of value
     it holds are made when first asked for: the feature stage asks for neither (building the set was 12% of a
-    search and 60 KB a cached chunk, the kinds 9%: docs/profiles/search-2026-12-06.md)."""
+    search and 60 KB a cached chunk, the kinds 9%: docs/profiles/README.md)."""
     terms: list[str]
     term_set: frozenset[str]
     text: str = field(repr=False)

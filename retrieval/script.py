@@ -16,7 +16,7 @@ _OTHER = re.compile("[^\x00-\x7f\u00c0-\u024f\u3400-\u9fff\uf900-\ufaff]")  # ma
 
 def majority_script(text: str) -> str:
     """'cjk', 'latin' or 'other' by letter count (digits and punctuation are script-neutral). Retrieval asks this
-    of every fused candidate, and a Python loop over every character was 15% of a search (docs/profiles/): the
+    of every fused candidate, and a Python loop over every character was 15% of a search (docs/profiles/README.md): the
     counts are made by regular expressions, and a script holding more than half the characters wins at once."""
     cjk = len(_NOT_CJK.sub("", text))
     if 2 * cjk > len(text):

@@ -4,10 +4,11 @@ per lookup. Against the session's real Bolt server."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from zhiku.graph.entity_linker import EntityLinker
 from zhiku.graph.entity_names import EntityNameIndex
-from zhiku.graph.graph_store import ChunkFacts, EntityInput as E, RelationInput as R
+from zhiku.graph.graph_store import ChunkFacts, EntityInput as E, RelationInput as R, write_generation
 from tests.test_graph_store import kbs  # noqa: F401 - the fixture
 
 TEXTS = ["公司", "甲", "集团", "银行", "南宁", "Bank", "中国工商", "不存在的名字", "甲集团"]
@@ -61,8 +62,8 @@ def test_a_write_in_this_process_is_seen_at_once_and_a_removed_entity_is_not_ret
     # removed through another path than this process's writes (as another process would): never returned
     loaded = index._names[kb]
     store.remove_document(secret)
-    index._names[kb] = loaded.__class__(**{**{f: getattr(loaded, f) for f in loaded.__slots__},
-                                          "generation": __import__("zhiku.graph.graph_store", fromlist=["x"]).write_generation()})
+    # the names as read before the removal, taken for current
+    index._names[kb] = replace(loaded, generation=write_generation())
     assert "丙公司" not in {h.name for h in index.search_many([kb], ["公司"])[0]}
 
 

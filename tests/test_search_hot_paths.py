@@ -1,4 +1,4 @@
-"""The search's hot paths rewritten after the profile (docs/profiles/search-2026-12-06.md) give exactly what the
+"""The search's hot paths rewritten after the profile (docs/profiles/README.md) give exactly what the
 character loops they replace gave: script counting, the passage's bigrams, the longest verbatim stretch."""
 import random
 from difflib import SequenceMatcher
