@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,44 +33,68 @@ _SEPARATOR = "\x00"  # never in a normalised name
 
 @dataclass(slots=True)
 class _Names:
-    """One knowledge base's entities: `blob` holds every normalised name, separated; `starts[i]` is where name i
-    begins and `owner[i]` its entity."""
+    """One knowledge base's entities, packed (about 100 bytes an entity, measured at 10k chunks: the lists of
+    strings this replaced took 466): `blob` holds every entity's normalised names, each followed by the separator,
+    entity after entity; name j is `blob[starts[j]:starts[j + 1] - 1]` and belongs to entity `owner[j]`, whose
+    names are `first[i]` to `first[i + 1] - 1`. Keys are packed the same way."""
     blob: str
-    starts: list[int]
-    owner: list[int]
-    keys: list[str]
-    name_norm: list[str]
-    names: list[list[str]]
-    mentions: list[int]
-    name_size: list[int]
+    starts: array
+    owner: array
+    first: array
+    keys: str
+    key_starts: array
+    norm_at: array  # which of the entity's names is its name_norm (-1: none of them, see odd_norms)
+    odd_norms: dict[int, str]
+    mentions: array
+    name_size: array
     loaded_at: float
     generation: int
 
     @classmethod
     def build(cls, rows: list[dict], generation: int) -> "_Names":
-        parts: list[str] = []
-        starts: list[int] = []
-        owner: list[int] = []
-        keys, name_norm, names, mentions, name_size = [], [], [], [], []
-        position = 0
-        for row in rows:
-            entity = len(keys)
-            keys.append(row["key"])
-            name_norm.append(row.get("name_norm") or "")
-            own = [n for n in (row.get("names_norm") or []) if isinstance(n, str)]
-            names.append(own)
+        names: list[str] = []
+        starts, owner, first = array("l"), array("l"), array("l")
+        key_parts: list[str] = []
+        key_starts, norm_at, mentions, name_size = array("l"), array("l"), array("l"), array("l")
+        odd_norms: dict[int, str] = {}
+        position = key_position = 0
+        for entity, row in enumerate(rows):
+            key = row["key"]
+            key_starts.append(key_position)
+            key_parts.append(key)
+            key_position += len(key) + 1
+            own = [n for n in (row.get("names_norm") or []) if isinstance(n, str) and _SEPARATOR not in n]
+            name_norm = row.get("name_norm") or ""
+            norm_at.append(own.index(name_norm) if name_norm in own else -1)
+            if name_norm not in own:
+                odd_norms[entity] = name_norm
             mentions.append(int(row.get("mentions") or 0))
             name_size.append(int(row.get("name_size") or 0))
+            first.append(len(starts))
             for name in own:
                 starts.append(position)
                 owner.append(entity)
-                parts.append(name)
+                names.append(name)
                 position += len(name) + 1
-        return cls(_SEPARATOR.join(parts), starts, owner, keys, name_norm, names, mentions, name_size,
+        starts.append(position)
+        first.append(len(starts) - 1)
+        key_starts.append(key_position)
+        blob = "".join(name + _SEPARATOR for name in names)
+        keys = "".join(key + _SEPARATOR for key in key_parts)
+        return cls(blob, starts, owner, first, keys, key_starts, norm_at, odd_norms, mentions, name_size,
                    time.monotonic(), generation)
 
+    def _name(self, j: int) -> str:
+        return self.blob[self.starts[j]:self.starts[j + 1] - 1]
+
+    def _key(self, i: int) -> str:
+        return self.keys[self.key_starts[i]:self.key_starts[i + 1] - 1]
+
     def matches(self, query: str) -> list[tuple[tuple, str]]:
-        """(sort key, entity key) of every entity a name of which contains `query`."""
+        """(sort key, entity key) of every entity a name of which contains `query`, the sort key the server's
+        order: its name_norm is the query, then a name starts with it, then more mentions, a shorter name, the key."""
+        if not query or _SEPARATOR in query:
+            return []
         found: set[int] = set()
         at = self.blob.find(query)
         while at != -1:
@@ -77,8 +102,11 @@ class _Names:
             at = self.blob.find(query, at + 1)
         out = []
         for i in found:
-            rank = 0 if self.name_norm[i] == query else 1 if any(n.startswith(query) for n in self.names[i]) else 2
-            out.append(((rank, -self.mentions[i], self.name_size[i], self.keys[i]), self.keys[i]))
+            own = range(self.first[i], self.first[i + 1])
+            norm = self.odd_norms[i] if self.norm_at[i] < 0 else self._name(self.first[i] + self.norm_at[i])
+            rank = 0 if norm == query else 1 if any(self._name(j).startswith(query) for j in own) else 2
+            key = self._key(i)
+            out.append(((rank, -self.mentions[i], self.name_size[i], key), key))
         return out
 
 
