@@ -137,15 +137,16 @@ LLAMAINDEX_SECONDS = float(os.environ.get("ZHIKU_BENCH_LLAMAINDEX_SECONDS", "300
 
 def _chunk_points(span: tuple[int, int]) -> list:
     """Chunks span[0]..span[1]-1 as index points: text, parent, real sparse vector, projected dense vector."""
+    from zhiku.index.chunk_terms import encode_chunk
     from zhiku.index.vector_store import IndexPoint
 
     pool, sparse, projector = _WORK["pool"], _WORK["sparse"], _WORK["projector"]
     points = []
     for index in range(*span):
         text, parent = pool.chunk(index)
-        vector = sparse.encode_document(text)
+        vector, terms = encode_chunk(sparse, text, text)  # the terms kept with the chunk, as the indexer does
         points.append(IndexPoint(point_id(index), projector.project(vector.indices, vector.values, index=index),
-                                 vector, _payload(index, text, parent)))
+                                 vector, {**_payload(index, text, parent), **terms}))
     return points
 
 
@@ -414,6 +415,8 @@ def _with_graph(folder: Path, retriever, settings, measure: Callable[[], list[fl
     try:
         store = GraphStore(driver, info.database)
         linker = EntityLinker(store, make_extractor(settings), make_resolver_factory(settings)(""))
+        # a running service has read its knowledge bases' entity names long before (graph/entity_names.py)
+        linker.name_index.wait_loaded([f"kb{k:02d}" for k in range(KNOWLEDGE_BASES)], timeout=600)
         retriever.graph = GraphExpander(store, linker, GraphRetrievalConfig(
             max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap,
             max_similarity_gap=settings.graph_max_similarity_gap, gate=settings.graph_gate))

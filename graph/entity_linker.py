@@ -7,9 +7,10 @@
 2. Exact / alias: one `store.find_entities` call for all candidates (index lookups). A hit whose name
    equals a candidate is "exact" (score 1.0), else "alias" (0.95). An alias written all in capitals
    (PSBC, SAFE) only counts when the query writes it in capitals too, so "safe" is not 国家外汇管理局.
-3. Fuzzy, for the longest candidates not matched yet (at most MAX_FUZZY_LOOKUPS calls of
-   `store.search_entities`, substring over names and aliases; a 5-character prefix is also tried, so
-   "Aschenbrodel" finds "Aschenbrödel"): accepted when difflib's ratio between the candidate and
+3. Fuzzy, for the longest candidates not matched yet (at most MAX_FUZZY_LOOKUPS substring searches over
+   names and aliases, in the linker's name index (graph/entity_names.py) with one batched fetch, or
+   `store.search_entities` each; a 5-character prefix is also tried, so "Aschenbrodel" finds
+   "Aschenbrödel"): accepted when difflib's ratio between the candidate and
    the hit's best name, accents folded, is ≥ `fuzzy_threshold`; score = 0.9 × ratio.
 Query text is only ever a parameter value: Cypher-injection strings are just text that matches nothing.
 """
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from zhiku.graph.extraction.chunk_extractor import VALUE_TYPES, ChunkExtractor
 from zhiku.graph.extraction.entity_resolution import EntityResolver, identity
 from zhiku.graph.extraction.rule_extractor import EN_STOP, GENERIC_NAMES, STOP_LEFT, _Jieba, _is_cjk
+from zhiku.graph.entity_names import EntityNameIndex
 from zhiku.graph.graph_store import MAX_NAME_CHARS, EntityHit, GraphStore, normalise
 
 MAX_QUERY_CHARS = 1000
@@ -41,6 +43,7 @@ class LinkedEntity:
     how: str        # "exact" | "alias" | "fuzzy"
     score: float
     mention: str = ""
+    mentions: int | None = None  # chunks mentioning it (readable ones, for a caller with restricted access)
 
 
 def _common_word_for_name(mention: str, name: str) -> bool:
@@ -55,11 +58,15 @@ def _fold(text: str) -> str:
 
 class EntityLinker:
     def __init__(self, store: GraphStore, extractor: ChunkExtractor | None = None,
-                 resolver: EntityResolver | None = None, *, fuzzy_threshold: float = 0.82) -> None:
+                 resolver: EntityResolver | None = None, *, fuzzy_threshold: float = 0.82,
+                 name_index: EntityNameIndex | None | bool = True) -> None:
+        """`name_index`: where fuzzy lookups search names (True: an index of this linker's own; False or None:
+        the graph server's scan, one query per lookup)."""
         self.store = store
         self.extractor = extractor
         self.resolver = resolver
         self.fuzzy_threshold = fuzzy_threshold
+        self.name_index = EntityNameIndex(store) if name_index is True else (name_index or None)
 
     # --- candidates -------------------------------------------------------------------------------
     def candidates(self, query: str) -> list[str]:
@@ -156,9 +163,9 @@ class EntityLinker:
                 self._add(linked, hit, "alias", 0.95, origin.get(normalise(alias)) or mention)
                 matched.add(normalise(mention))
                 break
-        lookups = 0
+        lookups: list[tuple[str, str]] = []  # (mention, text searched for)
         for mention, expanded in candidates:
-            if lookups >= MAX_FUZZY_LOOKUPS:
+            if len(lookups) >= MAX_FUZZY_LOOKUPS:
                 break
             if expanded is not None:
                 continue
@@ -168,14 +175,17 @@ class EntityLinker:
             if not _is_cjk(mention[0]) and mention.islower():
                 continue    # fuzzy only for names: capitalised phrases or Chinese words
             queries = [mention] if len(mention) <= 5 else [mention, mention[:5]]
-            for text in queries:
-                lookups += 1
-                for hit in self.store.search_entities(kb_ids, text, limit=20, document_ids=document_ids):
-                    score = self._fuzzy_score(mention, (hit.name, *hit.aliases))
-                    if score:
-                        self._add(linked, hit, "fuzzy", score, mention)
-                if lookups >= MAX_FUZZY_LOOKUPS:
-                    break
+            lookups += [(mention, text) for text in queries][:MAX_FUZZY_LOOKUPS - len(lookups)]
+        texts = [text for _, text in lookups]
+        if self.name_index is not None:
+            found = self.name_index.search_many(kb_ids, texts, limit=20, document_ids=document_ids)
+        else:
+            found = [self.store.search_entities(kb_ids, text, limit=20, document_ids=document_ids) for text in texts]
+        for (mention, _), hits in zip(lookups, found):
+            for hit in hits:
+                score = self._fuzzy_score(mention, (hit.name, *hit.aliases))
+                if score:
+                    self._add(linked, hit, "fuzzy", score, mention)
         ranked = sorted(linked.values(), key=lambda e: (-e.score, -len(e.mention), e.key))
         return ranked[:limit]
 
@@ -198,4 +208,4 @@ class EntityLinker:
     def _add(linked: dict[str, LinkedEntity], hit: EntityHit, how: str, score: float, mention: str) -> None:
         old = linked.get(hit.key)
         if old is None or score > old.score:
-            linked[hit.key] = LinkedEntity(hit.key, hit.name, hit.type, how, score, mention)
+            linked[hit.key] = LinkedEntity(hit.key, hit.name, hit.type, how, score, mention, hit.mentions)

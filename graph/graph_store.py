@@ -77,6 +77,13 @@ MAX_LIMIT = 1000
 DELETE_BATCH = 2000
 
 _SPACE = re.compile(r"\s+")
+# Bumped by every write of any GraphStore in this process: in-process caches of graph contents (the entity name
+# index, graph/entity_names.py) read it to know they are out of date.
+_WRITES = [0]
+
+
+def write_generation() -> int:
+    return _WRITES[0]
 
 
 # --- normalisation and keys -----------------------------------------------------------------------
@@ -367,6 +374,22 @@ def _visible_fact(rel: str, document_ids) -> str:
             "WHERE vc.document_id IN $docs }")
 
 
+def _mention_chunks(document_ids) -> str:
+    """A subquery collecting entity `e`'s (readable) mention chunks in order, so an entity read brings its
+    provenance in the same query (`_PROVENANCE_FIELDS`) instead of a second round trip."""
+    readable = "" if document_ids is None else "WHERE c.document_id IN $docs"
+    return f"""CALL {{
+              WITH e
+              MATCH (e)-[:MENTIONED_IN]->(c:Chunk) {readable}
+              WITH c ORDER BY c.document_id, c.chunk_id
+              RETURN collect(c) AS chunks
+            }}"""
+
+
+_PROVENANCE_FIELDS = ("size(chunks) AS total, [c IN chunks[..$n] | c.chunk_id] AS chunk_ids, "
+                      "[c IN chunks[..$n] | c.document_id] AS document_ids")
+
+
 def _docs(document_ids) -> dict:
     return {} if document_ids is None else {"docs": list(document_ids)}
 
@@ -422,8 +445,11 @@ class GraphStore:
             return WriteResult(chunks=len(chunk_rows), entities=len(entity_rows), relations=len(fact_rows),
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
-        with self._session() as session:
-            return session.execute_write(work)
+        try:
+            with self._session() as session:
+                return session.execute_write(work)
+        finally:
+            _WRITES[0] += 1
 
     @staticmethod
     def _prepare(kb_id: str, document_id: str, version: str, facts: Sequence[ChunkFacts]):
@@ -553,8 +579,11 @@ class GraphStore:
             return WriteResult(chunks=len(chunk_keys), entities=0, relations=0,
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
-        with self._session() as session:
-            return session.execute_write(work)
+        try:
+            with self._session() as session:
+                return session.execute_write(work)
+        finally:
+            _WRITES[0] += 1
 
     def document_ids(self) -> set[str]:
         """Every document the graph holds chunks of (for consistency checks: `zhiku doctor`)."""
@@ -562,6 +591,7 @@ class GraphStore:
 
     def remove_kb(self, kb_id: str) -> int:
         """Delete everything of a knowledge base, in bounded transactions. Returns nodes deleted."""
+        _WRITES[0] += 1
         total = 0
         with self._session() as session:
             for statement in ("MATCH (n:Fact) WHERE n.kb_id = $kb_id WITH n LIMIT $batch "
@@ -579,6 +609,7 @@ class GraphStore:
                     total += deleted
                     if deleted < DELETE_BATCH:
                         break
+        _WRITES[0] += 1
         return total
 
     # --- reads ----------------------------------------------------------------------------------
@@ -655,10 +686,12 @@ class GraphStore:
             MATCH (:Alias {{key: k}})-[:ALIAS_OF]->(e:Entity)
             WHERE e.kb_id IN $kb_ids{_visible_entity("e", document_ids)}
             WITH DISTINCT e
-            RETURN {_ENTITY_FIELDS}
             ORDER BY e.mentions DESC, e.key LIMIT $limit
-            """, keys=keys, kb_ids=kb_ids, limit=limit, **_docs(document_ids))
-        hits = self._entities(rows, document_ids)
+            {_mention_chunks(document_ids)}
+            RETURN {_ENTITY_FIELDS}, {_PROVENANCE_FIELDS}
+            """, keys=keys, kb_ids=kb_ids, limit=limit, n=self.support_limit, **_docs(document_ids))
+        rows.sort(key=lambda r: (-(r["mentions"] or 0), r["key"]))
+        hits = self._entities_with_provenance(rows, document_ids)
         if document_ids is None:
             return hits
         return [h for h in hits if norms & {normalise(n) for n in (h.name, *h.aliases)}]
@@ -687,15 +720,38 @@ class GraphStore:
         # matched through an alias only hidden documents use: not found, as far as this caller can tell
         return [h for h in hits if any(query in normalise(n) for n in (h.name, *h.aliases))]
 
+    def entity_names(self, kb_id: str) -> list[dict]:
+        """Every entity of the knowledge base with its normalised names, mentions and name length: what the
+        linker's name index (graph/entity_names.py) searches instead of scanning the server."""
+        return self._read("""
+            MATCH (e:Entity) WHERE e.kb_id = $kb_id
+            RETURN e.key AS key, e.name_norm AS name_norm, e.names_norm AS names_norm, e.mentions AS mentions,
+                   size(e.name) AS name_size
+            """, kb_id=kb_id)
+
     def get_entities(self, kb_ids: Sequence[str], keys: Sequence[str],
                      document_ids: Sequence[str] | None = None) -> list[EntityHit]:
+        """The entities with their provenance, read in one query (graph mode reads entities this way three times
+        a search: a round trip for the provenance was as long as the read)."""
         kb_ids = _kbs(kb_ids)
         rows = self._read(f"""
             UNWIND $keys AS k
             MATCH (e:Entity {{key: k}}) WHERE e.kb_id IN $kb_ids{_visible_entity("e", document_ids)}
-            RETURN {_ENTITY_FIELDS}
-            """, keys=list(keys)[:MAX_LIMIT], kb_ids=kb_ids, **_docs(document_ids))
-        return self._entities(rows, document_ids)
+            {_mention_chunks(document_ids)}
+            RETURN {_ENTITY_FIELDS}, {_PROVENANCE_FIELDS}
+            """, keys=list(keys)[:MAX_LIMIT], kb_ids=kb_ids, n=self.support_limit, **_docs(document_ids))
+        return self._entities_with_provenance(rows, document_ids)
+
+    def _entities_with_provenance(self, rows: list[dict], document_ids=None) -> list[EntityHit]:
+        """Hits of rows that carry their mention provenance (`_mention_chunks`)."""
+        hits = []
+        for row in rows:
+            hit = _entity(row)
+            hit.provenance = _provenance(row)
+            hits.append(hit)
+        if document_ids is not None:
+            self._readable_names(hits, document_ids)
+        return hits
 
     def entity_detail(self, kb_ids: Sequence[str], key: str, limit: int = 50,
                       document_ids: Sequence[str] | None = None) -> EntityDetail | None:
@@ -722,14 +778,18 @@ class GraphStore:
 
     def expand(self, kb_ids: Sequence[str], seed_keys: Sequence[str], max_hops: int = 2,
                fan_out_cap: int = 20, limit: int = 100,
-               document_ids: Sequence[str] | None = None) -> GraphResult:
+               document_ids: Sequence[str] | None = None, seeds_checked: bool = False) -> GraphResult:
         """Breadth-first paths from the seeds, at most `fan_out_cap` edges per entity and hop (the
-        best-supported ones) and at most `limit` entities reached; one bounded query per hop."""
+        best-supported ones) and at most `limit` entities reached; one bounded query per hop.
+        `seeds_checked`: the caller has just read the seeds from these knowledge bases with the same access (the
+        entity linker), so they are not read again (two round trips)."""
         kb_ids = _kbs(kb_ids)
         max_hops = _bounded(max_hops, MAX_HOPS, "max_hops")
         fan_out_cap = _bounded(fan_out_cap, MAX_FAN_OUT, "fan_out_cap")
         limit = _bounded(limit, MAX_LIMIT, "limit")
-        seeds = [e.key for e in self.get_entities(kb_ids, list(dict.fromkeys(seed_keys))[:limit], document_ids)]
+        seeds = list(dict.fromkeys(seed_keys))[:limit]
+        if not seeds_checked:
+            seeds = [e.key for e in self.get_entities(kb_ids, seeds, document_ids)]
         paths: dict[str, GraphPath] = {k: GraphPath([k], []) for k in seeds}
         relation_rows: dict[str, dict] = {}
         frontier = list(seeds)

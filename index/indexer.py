@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from zhiku.core.types import Chunk
+from zhiku.index.chunk_terms import encode_chunk
 from zhiku.index.embedding_cache import CachingEmbedder
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.index.vector_store import ChunkFilter, IndexPoint, VectorStore
@@ -49,11 +50,12 @@ class Indexer:
         """Several documents in one embedding pass (bulk loads and evaluation corpora)."""
         items = [(doc, chunk) for doc, chunks in documents for chunk in chunks]
         vectors = self.embedder.embed_passages([c.embedding_text for _, c in items], on_progress=on_progress)
-        points = [
-            IndexPoint(point_id(doc.document_id, doc.version, c.index), vectors[i],
-                       self.sparse.encode_document(c.embedding_text), self._payload(doc, c))
-            for i, (doc, c) in enumerate(items)
-        ]
+        points = []
+        for i, (doc, c) in enumerate(items):
+            # one tokenisation gives the sparse vector and the terms kept for the second stage
+            sparse, terms = encode_chunk(self.sparse, c.embedding_text, c.text)
+            points.append(IndexPoint(point_id(doc.document_id, doc.version, c.index), vectors[i], sparse,
+                                     {**self._payload(doc, c), **terms}))
         for start in range(0, len(points), UPSERT_BATCH):
             self.store.upsert(points[start:start + UPSERT_BATCH])
         return len(points)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from zhiku.core.errors import ConfigurationError
+from zhiku.index.chunk_terms import TERMS_ID
 
 
 @dataclass(slots=True)
@@ -31,6 +32,9 @@ class SparseEncoder(Protocol):
     def tokenize(self, text: str) -> list[str]:
         """Terms as the index sees them (used by the second stage to compare query and passage)."""
         ...
+
+    # Optional: `terms_id` (str), the id of the terms `tokenize` makes (index/chunk_terms.py): with it the indexer
+    # keeps each chunk's terms in its payload; `encode_terms(terms)`, a document vector from terms already made.
 
 
 _WORD = re.compile(r"[0-9a-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]+|[\u3400-\u9fff\uf900-\ufaff]+")
@@ -51,6 +55,7 @@ class JiebaBm25Encoder:
     """jieba search-mode segmentation for Chinese runs, lower-cased words for other scripts."""
 
     name = "jieba-bm25"
+    terms_id = TERMS_ID
 
     def __init__(self, k1: float = 1.2, b: float = 0.75, avg_len: float = 256.0):
         self.k1, self.b, self.avg_len = k1, b, avg_len
@@ -81,7 +86,11 @@ class JiebaBm25Encoder:
         return terms
 
     def encode_document(self, text: str) -> SparseVector:
-        counts = Counter(self.tokenize(text))
+        return self.encode_terms(self.tokenize(text))
+
+    def encode_terms(self, terms: list[str]) -> SparseVector:
+        """The document vector of terms `tokenize` made (the indexer tokenises a chunk once for both)."""
+        counts = Counter(terms)
         length = sum(counts.values())
         norm = self.k1 * (1 - self.b + self.b * length / self.avg_len)
         weights: dict[int, float] = {}
@@ -99,6 +108,7 @@ class QdrantBm25Encoder:
     """Qdrant's own BM25 (multilingual tokenizer) computed in-process by qdrant-edge's `Bm25`."""
 
     name = "qdrant-bm25"
+    terms_id = TERMS_ID  # tokenize() is jieba's (below)
 
     def __init__(self, avg_len: float = 256.0):
         try:

@@ -5,7 +5,9 @@ Schema (same for the embedded engine and a Qdrant server):
 - named sparse vector `sparse` with the IDF modifier (BM25),
 - payload indexes: kb_id (tenant), document_id, version, access_principals, file_type,
 - payload: chunk text, parent text, provenance (document name, page, page_end, heading path,
-  character span, bbox) and `access_principals` (who may see the chunk; "*" = everyone).
+  character span, bbox), `access_principals` (who may see the chunk; "*" = everyone), and `terms` /
+  `terms_by`: the text's jieba terms, space-joined, and the tokenizer that made them (index/chunk_terms.py;
+  the second stage reads them instead of tokenising; points written before have none and are tokenised).
 """
 from __future__ import annotations
 

@@ -87,7 +87,7 @@ class GraphExpander:
         if not linked:
             return GraphEvidence()
         result = self.store.expand(kb_ids, [e.key for e in linked], c.max_hops, c.fan_out_cap, c.entity_limit,
-                                   document_ids)
+                                   document_ids, seeds_checked=True)
         seed_score = {e.key: e.score for e in linked}
         chunk_scores: dict[str, float] = {}
         extra: dict[str, int] = {}
@@ -116,8 +116,11 @@ class GraphExpander:
                document_ids: Sequence[str] | None = None) -> list[LinkedEntity]:
         if not linked:
             return []
-        mentions = {e.key: e.mentions for e in self.store.get_entities(kb_ids, [e.key for e in linked],
-                                                                        document_ids)}
+        if all(e.mentions is not None for e in linked):  # the linker read them with the same access
+            mentions = {e.key: e.mentions for e in linked}
+        else:
+            mentions = {e.key: e.mentions for e in self.store.get_entities(kb_ids, [e.key for e in linked],
+                                                                            document_ids)}
         by_length = sorted(linked, key=lambda e: (-len(e.mention or e.name), -e.score))
         seeds: list[LinkedEntity] = []
         for entity in by_length:

@@ -213,7 +213,8 @@ def rerank_candidates(query: str, hits: list[SearchHit], pool: list[SearchHit] |
     sparse_rank = _reciprocal_ranks({h.chunk_id: h.scores.sparse for h in pool})
     return [RerankCandidate(h.text, h.scores.fused or 0.0, h.scores.dense, h.scores.sparse,
                             lexically_comparable(query_script, h.text), h.chunk_id,
-                            dense_rank.get(h.chunk_id, 0.0), sparse_rank.get(h.chunk_id, 0.0)) for h in hits]
+                            dense_rank.get(h.chunk_id, 0.0), sparse_rank.get(h.chunk_id, 0.0), h.stored_terms())
+            for h in hits]
 
 
 def _reciprocal_ranks(scores: dict[str, float | None]) -> dict[str, float]:

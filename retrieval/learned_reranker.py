@@ -30,7 +30,7 @@ import numpy as np
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds
 from zhiku.retrieval.feature_reranker import _bigrams, _min_max, _phrase, _proximity
-from zhiku.retrieval.passage_view import PassageCache, PassageView, read_passage
+from zhiku.retrieval.passage_view import PassageCache, PassageView, candidate_view
 from zhiku.retrieval.reranker import RerankCandidate
 from zhiku.retrieval.script import majority_script
 
@@ -104,8 +104,7 @@ class LearnedReranker:
         self.cache = cache or PassageCache()
 
     def view(self, candidate: RerankCandidate) -> PassageView:
-        return self.cache.get(candidate.chunk_id or candidate.text, candidate.text,
-                              lambda text: read_passage(self.tokenizer, text))
+        return candidate_view(self.cache, self.tokenizer, candidate)
 
     def feature_matrix(self, query: str, candidates: list[RerankCandidate]) -> np.ndarray:
         n = len(candidates)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from zhiku.index.chunk_terms import StoredTerms
+
 
 @dataclass(slots=True)
 class RerankCandidate:
@@ -15,6 +17,7 @@ class RerankCandidate:
     chunk_id: str | None = None  # lets a second stage cache what it reads of the chunk
     dense_rank: float | None = None  # 1 / (1 + rank) in the dense list among all fused candidates, 0 if absent
     sparse_rank: float | None = None  # the same in the sparse list
+    terms: StoredTerms | None = None  # the chunk's terms kept in its payload (index/chunk_terms.py): not tokenised again
 
 
 class Reranker(Protocol):

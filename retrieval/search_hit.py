@@ -5,6 +5,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 
+from zhiku.index.chunk_terms import StoredTerms
+
 
 @dataclass(slots=True)
 class Citation:
@@ -65,6 +67,10 @@ class SearchHit:
     scores: StageScores
     citation: Citation
     payload: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def stored_terms(self) -> StoredTerms | None:
+        """The chunk's terms as the indexer kept them in the payload (None in stores written before)."""
+        return StoredTerms.of(self.payload)
 
     def section_label(self) -> str:
         """What the passage's section is called: its file name (without the extension) and heading path."""

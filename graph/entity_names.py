@@ -1,0 +1,201 @@
+"""An index of each knowledge base's entity names for the linker's fuzzy (substring) lookups.
+
+`GraphStore.search_entities` finds names containing a text by scanning every entity of the knowledge bases in the
+graph server (neither Neo4j nor ArcadeDB indexes substrings in the Cypher both accept), and the linker made up to
+six such lookups per query, each followed by a provenance query: 59% of graph mode's time at 10k chunks in the
+profile (docs/profiles/README.md). Here a knowledge base's names are read once into one string per
+knowledge base; a lookup is `str.find` over it (C speed) and a sort of the matches in the server's own order
+(exact name, then prefix, then by mentions, name length and key). All of a query's lookups then fetch their
+entities in one batched `get_entities` call, which applies the caller's access (documents it may read) and brings
+the provenance, exactly as `search_entities` does.
+
+Freshness: a write through any GraphStore of this process makes the next lookup of that kind use the server's scan
+while the names are read again in the background; writes by other processes (broker workers) are seen when the
+names are older than `max_age` seconds (read again in the background meanwhile). A name the index has not seen
+yet is still found by exact and alias matching, which always asks the graph. An entity removed since is not
+returned: the batched fetch asks the graph for each key. While a knowledge base's names are being read the first
+time, its lookups use the server's scan.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from array import array
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from zhiku.graph import graph_store
+from zhiku.graph.graph_store import MAX_NAME_CHARS, EntityHit, GraphStore, normalise
+
+_SEPARATOR = "\x00"  # never in a normalised name
+
+
+@dataclass(slots=True)
+class _Names:
+    """One knowledge base's entities, packed (about 100 bytes an entity, measured at 10k chunks: the lists of
+    strings this replaced took 466): `blob` holds every entity's normalised names, each followed by the separator,
+    entity after entity; name j is `blob[starts[j]:starts[j + 1] - 1]` and belongs to entity `owner[j]`, whose
+    names are `first[i]` to `first[i + 1] - 1`. Keys are packed the same way."""
+    blob: str
+    starts: array
+    owner: array
+    first: array
+    keys: str
+    key_starts: array
+    norm_at: array  # which of the entity's names is its name_norm (-1: none of them, see odd_norms)
+    odd_norms: dict[int, str]
+    mentions: array
+    name_size: array
+    loaded_at: float
+    generation: int
+
+    @classmethod
+    def build(cls, rows: list[dict], generation: int) -> "_Names":
+        names: list[str] = []
+        starts, owner, first = array("l"), array("l"), array("l")
+        key_parts: list[str] = []
+        key_starts, norm_at, mentions, name_size = array("l"), array("l"), array("l"), array("l")
+        odd_norms: dict[int, str] = {}
+        position = key_position = 0
+        for entity, row in enumerate(rows):
+            key = row["key"]
+            key_starts.append(key_position)
+            key_parts.append(key)
+            key_position += len(key) + 1
+            own = [n for n in (row.get("names_norm") or []) if isinstance(n, str) and _SEPARATOR not in n]
+            name_norm = row.get("name_norm") or ""
+            norm_at.append(own.index(name_norm) if name_norm in own else -1)
+            if name_norm not in own:
+                odd_norms[entity] = name_norm
+            mentions.append(int(row.get("mentions") or 0))
+            name_size.append(int(row.get("name_size") or 0))
+            first.append(len(starts))
+            for name in own:
+                starts.append(position)
+                owner.append(entity)
+                names.append(name)
+                position += len(name) + 1
+        starts.append(position)
+        first.append(len(starts) - 1)
+        key_starts.append(key_position)
+        blob = "".join(name + _SEPARATOR for name in names)
+        keys = "".join(key + _SEPARATOR for key in key_parts)
+        return cls(blob, starts, owner, first, keys, key_starts, norm_at, odd_norms, mentions, name_size,
+                   time.monotonic(), generation)
+
+    def _name(self, j: int) -> str:
+        return self.blob[self.starts[j]:self.starts[j + 1] - 1]
+
+    def _key(self, i: int) -> str:
+        return self.keys[self.key_starts[i]:self.key_starts[i + 1] - 1]
+
+    def matches(self, query: str) -> list[tuple[tuple, str]]:
+        """(sort key, entity key) of every entity a name of which contains `query`, the sort key the server's
+        order: its name_norm is the query, then a name starts with it, then more mentions, a shorter name, the key."""
+        if not query or _SEPARATOR in query:
+            return []
+        found: set[int] = set()
+        at = self.blob.find(query)
+        while at != -1:
+            found.add(self.owner[bisect_right(self.starts, at) - 1])
+            at = self.blob.find(query, at + 1)
+        out = []
+        for i in found:
+            own = range(self.first[i], self.first[i + 1])
+            norm = self.odd_norms[i] if self.norm_at[i] < 0 else self._name(self.first[i] + self.norm_at[i])
+            rank = 0 if norm == query else 1 if any(self._name(j).startswith(query) for j in own) else 2
+            key = self._key(i)
+            out.append(((rank, -self.mentions[i], self.name_size[i], key), key))
+        return out
+
+
+class EntityNameIndex:
+    def __init__(self, store: GraphStore, max_age: float = 60.0):
+        self.store = store
+        self.max_age = max_age
+        self._names: dict[str, _Names] = {}
+        self._loading: set[str] = set()
+        self._lock = threading.Lock()
+
+    # -- the names of a knowledge base, read in the background -----------------------------------------
+    def _fresh(self, kb_id: str) -> _Names | None:
+        """The knowledge base's names if usable now; starts reading them again when missing or old."""
+        now, generation = time.monotonic(), graph_store.write_generation()
+        with self._lock:
+            names = self._names.get(kb_id)
+            stale = names is None or names.generation != generation or now - names.loaded_at > self.max_age
+            if stale and kb_id not in self._loading:
+                self._loading.add(kb_id)
+                threading.Thread(target=self._load, args=(kb_id,), name="zhiku-entity-names", daemon=True).start()
+        if names is None or names.generation != generation:
+            return None  # never read, or this process wrote since: the server's scan answers
+        return names  # possibly older than max_age (another process's writes): read again meanwhile
+
+    def _load(self, kb_id: str) -> None:
+        try:
+            generation = graph_store.write_generation()
+            names = _Names.build(self.store.entity_names(kb_id), generation)
+            with self._lock:
+                self._names[kb_id] = names
+        except Exception:  # noqa: BLE001 - the lookups fall back to the server's scan
+            pass
+        finally:
+            with self._lock:
+                self._loading.discard(kb_id)
+
+    def wait_loaded(self, kb_ids: Sequence[str], timeout: float = 60.0) -> bool:
+        """Read the knowledge bases' names now (tests, warm-up)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(self._fresh(kb) is not None for kb in kb_ids):
+                return True
+            time.sleep(0.02)
+        return False
+
+    # -- lookups -----------------------------------------------------------------------------------------
+    def search_many(self, kb_ids: Sequence[str], texts: Sequence[str], limit: int = 20,
+                    document_ids: Sequence[str] | None = None) -> list[list[EntityHit]]:
+        """`store.search_entities(kb_ids, text, limit, document_ids)` for each text, in one batched fetch."""
+        kb_ids = list(dict.fromkeys(kb_ids))
+        tables = [self._fresh(kb) for kb in kb_ids]
+        if not texts:
+            return []
+        if not kb_ids or any(t is None for t in tables):
+            return [self.store.search_entities(kb_ids, text, limit, document_ids) for text in texts]
+        queries = [normalise(t) if isinstance(t, str) else "" for t in texts]
+        ordered: list[list[str]] = []
+        for query in queries:
+            if not query or len(query) > MAX_NAME_CHARS:
+                ordered.append([])
+                continue
+            found = sorted(m for table in tables for m in table.matches(query))
+            ordered.append([key for _, key in found])
+        # first batch: `limit` per text when everything is visible, more when access may hide some
+        batch = limit if document_ids is None else 4 * limit
+        fetched: dict[str, EntityHit] = {}
+        asked: set[str] = set()
+        taken = [0] * len(queries)
+        results: list[list[EntityHit]] = [[] for _ in queries]
+        while True:
+            wanted = []
+            for i, keys in enumerate(ordered):
+                if len(results[i]) < limit and taken[i] < len(keys):
+                    wanted += [k for k in keys[taken[i]:taken[i] + batch] if k not in asked]
+            if not wanted and all(len(results[i]) >= limit or taken[i] >= len(keys) for i, keys in enumerate(ordered)):
+                break
+            wanted = list(dict.fromkeys(wanted))
+            asked.update(wanted)
+            if wanted:
+                fetched.update((h.key, h) for h in self.store.get_entities(kb_ids, wanted, document_ids))
+            for i, keys in enumerate(ordered):
+                while len(results[i]) < limit and taken[i] < len(keys) and keys[taken[i]] in asked:
+                    hit = fetched.get(keys[taken[i]])
+                    taken[i] += 1
+                    if hit is None:
+                        continue  # removed since the names were read, or not readable by this caller
+                    names = (hit.name, *hit.aliases)
+                    if document_ids is not None and not any(queries[i] in normalise(n) for n in names):
+                        continue  # matched through an alias only hidden documents use
+                    results[i].append(hit)
+        return results
