@@ -368,7 +368,8 @@ def fit_models(rows: Rows, mask: np.ndarray | None = None, l2: float = 1.0, rank
     return Fitted(gate, rank)
 
 
-def case_outcomes(fitted: Fitted, rows: Rows, mask: np.ndarray, figure_rule: bool = False) -> dict[str, np.ndarray]:
+def case_outcomes(fitted: Fitted, rows: Rows, mask: np.ndarray, figure_rule: bool = False,
+                  score_of_first: bool = False) -> dict[str, np.ndarray]:
     """Per case among `mask`'s sentences: the answerability score (the best sentence's gate probability), whether
     the sentence ranked first states the answer, and the case's labels."""
     p = fitted.gate.probabilities(rows.x[mask])
@@ -385,6 +386,10 @@ def case_outcomes(fitted: Fitted, rows: Rows, mask: np.ndarray, figure_rule: boo
         k = (bool(figure_rule and fig[i]), float(key[i]), -pos[i][0], -pos[i][1])
         if c not in best_key or k > best_key[c]:
             best_key[c], first[c] = k, float(y[i])
+            if score_of_first:
+                thresholds[c] = float(p[i])
+    if score_of_first:
+        score = thresholds
     cases = sorted(score)
     has_gold = np.bincount(ci, weights=y, minlength=max(cases) + 1) > 0
     return {"case": np.asarray(cases), "score": np.asarray([score[c] for c in cases]),
@@ -422,7 +427,7 @@ def choose_threshold(outcomes: dict[str, np.ndarray], keep_answered: float) -> f
 
 
 def cross_validate(rows: Rows, keep_answered: float, l2: float = 1.0, folds: int = 5, ranker: bool = True,
-                   figure_rule: bool = False) -> dict:
+                   figure_rule: bool = False, score_of_first: bool = False) -> dict:
     """Out-of-fold outcomes (each fifth of the questions scored by models fitted on the other four), the threshold
     chosen on all of them, and per fold the threshold chosen on the *other* folds' outcomes applied to it: how far
     the operating point moves and what it does on questions it was not chosen on."""
@@ -431,7 +436,7 @@ def cross_validate(rows: Rows, keep_answered: float, l2: float = 1.0, folds: int
     parts = []
     for k in range(folds):
         fitted = fit_models(rows, fold_of_row != k, l2, ranker)
-        parts.append(case_outcomes(fitted, rows, fold_of_row == k, figure_rule))
+        parts.append(case_outcomes(fitted, rows, fold_of_row == k, figure_rule, score_of_first))
     oof = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
     per_fold = []
     for k in range(folds):

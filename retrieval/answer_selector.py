@@ -1,17 +1,24 @@
-"""Which evidence sentence answers the question, and how likely it is that any does: a fitted, calibrated score.
+"""Which evidence sentence answers the question, and how likely it is that any does: fitted, calibrated scores.
 
 Every sentence of the evidence gets the features the pipeline already has — term coverage of the question
 (IDF-weighted, after the term normaliser: numerals, 第二套/二套, full/half width, bank synonyms) in the sentence,
 in the sentence with its section label, and in the whole passage (is the passage about the question's subject at
-all?), the rarest question term missing from the passage, character-bigram coverage, the offline second stage's
-passage features, the embedding similarity of question and sentence (raw and relative to the best sentence),
-whether the sentence holds the kind of value asked for (amount, rate, date, duration, count, phone, name), the
-question's constraints (year, quantity, title), its place in the passage and the passage's rank — and a logistic
-regression turns them into P(this sentence states the answer). Its weights are a small data file
-(data/answer_selector.json) fitted by `zhiku eval fit-answer-selector` on public reading-comprehension data
-(DRCD, CMRC 2018 trial) that shares nothing with the evaluation sets. The best sentence's probability is the
-answerability score: below the operating point (chosen on the training data, docs/benchmarks.md) the reply is
-"not found". The same score guards LLM answers (answer_service).
+all?), the rarest question term missing from the passage, character-bigram coverage, the embedding similarity of
+question and sentence (raw and relative to the best sentence), whether the sentence holds the kind of value asked
+for (amount, rate, date, duration, count, phone, name), its place in the passage and the passage's rank — and the
+constraint-match features (retrieval/constraint_match.py): does the sentence, does the passage hold the question's
+year, date, numbers and names, or another year instead, and how much of the question's rarest terms each covers.
+
+Two fitted models read them (weights in data/answer_selector.json, fitted by `zhiku eval fit-answer-selector` on
+public reading-comprehension data — DRCD, CMRC 2018 trial — that shares nothing with the evaluation sets):
+
+- the gate, a logistic regression: P(this sentence states the answer), trained on answerable cases and on hard
+  unanswerable ones (the same article's other paragraphs; the question with its year, number or name altered so
+  its own paragraph no longer answers it). The highest probability of any sentence is the answerability score:
+  below the operating point (chosen on out-of-fold training scores, docs/benchmarks.md) the reply is "not found".
+  The same score guards LLM answers (answer_service) and suggested follow-ups;
+- the ranker, a softmax over each answerable training case's sentences (the answering sentence against the other
+  sentences of the same evidence): which sentence answers first.
 """
 from __future__ import annotations
 
@@ -46,7 +53,7 @@ FEATURES = (
     "term_cov_sentence", "term_cov_with_label", "term_cov_passage", "term_cov_sentence_rel",
     "rarest_term_missing", "bigram_cov_sentence", "bigram_cov_passage", "phrase_passage",
     "dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
-    "first_in_passage", "passage_rank", "log_length", "unterminated", "is_table_row",
+    "first_in_passage", "passage_rank", "log_length", "unterminated", "is_table_row", "novel_terms", "novel_share",
 ) + CONSTRAINT_FEATURES
 # Computed for diagnostics but not weighted: the training data has no cross-language pairs to learn it from.
 DIAGNOSTIC = ("cross_script",)
@@ -318,6 +325,14 @@ class AnswerSelector:
         q_language = majority_script_by_words(question)
         rarest = max(q_terms, key=q_terms.get) if q_terms else None
         facts = question_facts(q_norm, q_terms, _idf_table()[0])
+        q_all_terms = set(self.tokenizer.tokenize(q_norm))
+
+        def novel(s_terms: frozenset) -> tuple[float, float]:
+            """What the sentence says beyond the question: an answer adds something (the answer); a sentence
+            that only restates the question's terms (a headline, the question echoed) does not."""
+            content = [t for t in s_terms if (len(t) > 1 or t.isdigit()) and t not in _QUESTION_WORDS]
+            new = [t for t in content if t not in q_all_terms and t not in q_norm]
+            return math.log1p(len(new)), len(new) / len(content) if content else 0.0
 
         def coverage(found: set[str], text: str, terms: dict[str, float] = q_terms, mass: float = q_mass) -> float:
             return sum(w for t, w in terms.items() if t in found or (len(t) > 1 and t in text)) / mass
@@ -362,7 +377,10 @@ class AnswerSelector:
                 s_norm, s_terms, kinds = sv.norm, sv.terms, sv.kinds
                 asked = q_kinds & kinds
                 candidates.append(ScoredSentence(sv.text, rank, order, 0.0, kinds=set(kinds)))
+                novel_log, novel_share = novel(s_terms)
                 raw.append({
+                    "novel_terms": novel_log,
+                    "novel_share": novel_share,
                     "term_cov_sentence": cov(s_terms, s_norm),
                     "term_cov_with_label": cov(s_terms | label_terms, s_norm + "\n" + label_norm),
                     "term_cov_passage": passage_cov,

@@ -151,7 +151,11 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
                                                              "between runs"),
                         rows_output: Path = typer.Option(None, help="Also save the feature rows (.npz)"),
                         rows_input: Path = typer.Option(None, help="Fit on rows saved by --rows-output (with the "
-                                                        "weights file's prefilter) instead of computing them")):
+                                                        "prefilter they were computed with) instead of computing "
+                                                        "them"),
+                        prefilter_from: Path = typer.Option(None, help="Keep the terms-only prefilter of this "
+                                                            "weights file (the same sentences are embedded) instead "
+                                                            "of fitting it")):
     """Fit the answer-sentence selector, its first-sentence ranker and its answerability operating point on
     training data."""
     from zhiku.evaluation.answer_selector_fit import MemoEmbedder, build_cases, fit_selector, load_training_sets
@@ -167,7 +171,10 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
     else:
         sets = load_training_sets(train_dir)
         cases = build_cases(sets, tokenizer.tokenize, questions, hard=hard)
-        prefilter_cases = build_cases(sets, tokenizer.tokenize, prefilter_questions, seed=14, hard=hard)
+        prefilter_cases = [] if prefilter_from else build_cases(sets, tokenizer.tokenize, prefilter_questions,
+                                                                 seed=14, hard=hard)
+        if prefilter_from:
+            prefilter = SelectorWeights.load(prefilter_from).prefilter
     embedder = None
     if embed:
         from zhiku.index.factory import build_embedder
