@@ -324,7 +324,7 @@ class AnswerSelector:
         q_script = majority_script(question)
         q_language = majority_script_by_words(question)
         rarest = max(q_terms, key=q_terms.get) if q_terms else None
-        facts = question_facts(q_norm, q_terms, _idf_table()[0])
+        facts = question_facts(q_norm, q_terms, _idf_table()[0], question=question)
         q_all_terms = set(self.tokenizer.tokenize(q_norm))
 
         def novel(s_terms: frozenset) -> tuple[float, float]:

@@ -63,23 +63,37 @@ def _posseg():
     return jieba.posseg
 
 
-def question_entities(normalised_question: str, known_words: dict | None = None) -> tuple[str, ...]:
-    """The names in a (normalised) question: jieba's proper-noun tags, Latin words, 《titles》, and words of two or
-    more characters that jieba's IDF table does not hold (new names: products, events)."""
+def question_entities(normalised_question: str, known_words: dict | None = None,
+                      question: str | None = None) -> tuple[str, ...]:
+    """The names in a (normalised) question: jieba's proper-noun tags, 《titles》, nouns of two or more characters
+    that jieba's IDF table does not hold (new names: products, events), and Latin words in a Chinese question. An
+    English question (`question`, as written, mostly Latin words) names things with capitals: its capitalised
+    words after the first."""
     names: list[str] = [m.group(1).strip() for m in _TITLE.finditer(normalised_question) if m.group(1).strip()]
     plain = _TITLE.sub(" ", normalised_question)
+    english = question is not None and _latin_words(question)
+    if english:
+        words = re.findall(r"[A-Za-z][A-Za-z0-9.+-]+", question)
+        names += [w.lower() for w in words[1:] if w[0].isupper() and w.lower() not in _STOP_LATIN]
     for word, tag in _posseg().cut(plain):
         word = word.strip()
         if len(word) < 2 or word.isdigit():
             continue
         if word.isascii():
-            if _LATIN.fullmatch(word) and word not in _STOP_LATIN:
+            if not english and _LATIN.fullmatch(word) and word not in _STOP_LATIN:
                 names.append(word)
             continue
-        if tag in _NAME_TAGS or (known_words is not None and tag not in ("m", "q", "r", "d", "p", "c", "u", "x", "y")
-                                 and word not in known_words and len(word) >= 2 and _is_cjk(word)):
+        if tag in _NAME_TAGS or (known_words is not None and tag[:1] in ("n", "j") and word not in known_words
+                                 and _is_cjk(word)):
             names.append(word)
     return tuple(dict.fromkeys(names))
+
+
+def _latin_words(text: str) -> bool:
+    """An English question (by words, as retrieval counts them: "El Torito由谁主导设计？" is Chinese)."""
+    from zhiku.retrieval.script import majority_script_by_words
+
+    return majority_script_by_words(text) == "latin"
 
 
 def _is_cjk(word: str) -> bool:
@@ -87,13 +101,13 @@ def _is_cjk(word: str) -> bool:
 
 
 def question_facts(normalised_question: str, q_terms: dict[str, float], known_words: dict | None = None,
-                   rare_terms: int = 2) -> QuestionFacts:
+                   rare_terms: int = 2, question: str | None = None) -> QuestionFacts:
     years = frozenset(_YEAR.findall(normalised_question))
     dates = frozenset(f"{int(m)}-{int(d)}" for m, d in _DATE.findall(normalised_question))
     date_parts = {p for md in dates for p in md.split("-")}
     numbers = frozenset(n for n in _NUMBER.findall(normalised_question) if n not in years and n not in date_parts)
     rare = tuple(sorted(q_terms.items(), key=lambda kv: -kv[1])[:rare_terms])
-    return QuestionFacts(years, dates, numbers, question_entities(normalised_question, known_words), rare)
+    return QuestionFacts(years, dates, numbers, question_entities(normalised_question, known_words, question), rare)
 
 
 @dataclass(frozen=True, slots=True)
