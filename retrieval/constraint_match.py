@@ -83,6 +83,8 @@ def question_entities(normalised_question: str, known_words: dict | None = None,
             if not english and _LATIN.fullmatch(word) and word not in _STOP_LATIN:
                 names.append(word)
             continue
+        if tag in _NAME_TAGS and _role_noun(word):
+            continue
         if tag in _NAME_TAGS or (known_words is not None and tag[:1] in ("n", "j") and word not in known_words
                                  and _is_cjk(word)):
             names.append(word)
@@ -94,6 +96,16 @@ def _latin_words(text: str) -> bool:
     from zhiku.retrieval.script import majority_script_by_words
 
     return majority_script_by_words(text) == "latin"
+
+
+def _role_noun(word: str) -> bool:
+    """jieba tags some role nouns as person names (申请人 'nr', while 借款人 is 'n'): a word ending in 人 whose stem is
+    itself a dictionary word (申请, 持卡, 代理) names a role, not a person (周树人: 周树 is no word)."""
+    if not word.endswith("人") or len(word) < 3:
+        return False
+    import jieba
+
+    return jieba.dt.FREQ.get(word[:-1], 0) > 0
 
 
 def _is_cjk(word: str) -> bool:

@@ -24,6 +24,10 @@ def test_the_question_pins_its_answer_to_a_year_a_number_and_a_name():
     assert q.years == {"2022"} and "3" in q.numbers and "特斯拉" in q.entities
     q = question_facts(fold("电影《四海》的导演是谁"), {})
     assert "四海" in q.entities and not q.years
+    # A role is not a name (jieba tags 申请人 as a person), and an English question's names are its capitalised words.
+    assert question_facts(fold("房贷申请人的房贷收入比上限是多少？"), {}).entities == ()
+    english = "What is the annual fee of the Wenying 180-day product?"
+    assert question_facts(fold(english), {}, question=english).entities == ("wenying",)
 
 
 def test_another_year_in_the_sentence_conflicts_and_the_asked_one_matches():
