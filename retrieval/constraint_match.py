@@ -149,12 +149,13 @@ def match_features(q: QuestionFacts, sentence_text: str, sentence: TextFacts, pa
     if q.years:
         out["year_in_sentence"] = float(bool(q.years & sentence.years))
         out["year_conflict_sentence"] = float(bool(sentence.years) and not q.years & sentence.years)
-        out["year_missing_passage"] = float(not q.years & passage.years)
+        # Another year, not no year: a policy states its rule without the year a user puts in the question.
+        out["year_missing_passage"] = float(bool(passage.years) and not q.years & passage.years)
     else:
         out["year_in_sentence"] = out["year_conflict_sentence"] = out["year_missing_passage"] = 0.0
     if q.dates:
         out["date_in_sentence"] = float(bool(q.dates & sentence.dates))
-        out["date_missing_passage"] = float(not q.dates & passage.dates)
+        out["date_missing_passage"] = float(bool(passage.dates) and not q.dates & passage.dates)
     else:
         out["date_in_sentence"] = out["date_missing_passage"] = 0.0
     out["number_cov_sentence"] = _share(q.numbers, lambda n: n in sentence.numbers)

@@ -38,6 +38,8 @@ def test_another_year_in_the_sentence_conflicts_and_the_asked_one_matches():
     assert other["year_in_sentence"] == 0 and other["year_conflict_sentence"] == 1
     stale = _features("2022年特斯拉交付量", "特斯拉2021年交付936000辆。", "特斯拉2021年交付936000辆。")
     assert stale["year_missing_passage"] == 1 and right["year_missing_passage"] == 0
+    # A passage that names no year is not about another year (a policy states its rule without one).
+    assert _features("2022年特斯拉交付量", "特斯拉交付量创新高。", "特斯拉交付量创新高。")["year_missing_passage"] == 0
     # A question without a year: neutral.
     plain = _features("特斯拉交付量", "特斯拉2021年交付936000辆。", passage)
     assert plain["year_conflict_sentence"] == plain["year_missing_passage"] == 0
