@@ -345,7 +345,7 @@ class Runtime:
 
             return BrokerJobQueue(s.broker_url, s.broker_namespace, self.metadata)
         return JobRunner(self.pipeline, workers=s.ingest_workers, lease_seconds=s.job_lease_seconds,
-                         max_attempts=s.job_max_attempts)
+                         max_attempts=s.job_max_attempts, overlap_graph=s.graph_stage_overlap)
 
     def job_executor(self, lane: str) -> JobExecutor:
         """What a worker thread of `lane` runs jobs with (each thread its own: claims are per thread)."""
