@@ -117,11 +117,13 @@ class IngestionPipeline:
             self.retention.release({job.content_hash})
             return
 
-        last_report = [float("-inf")]
+        # The claim wrote the job's first state (parsing, 0%): the first report comes a second after it.
+        last_report = [time.monotonic()]
 
         def report(stage: str, fraction: float, detail: str) -> None:
             # At most one write a second: a small document passes through every stage within a second, and each
-            # report is a committed transaction (docs/profiles: commits were 7% of a job's time on SQLite).
+            # report is a committed transaction (docs/profiles: commits were 7% of a job's time on SQLite) — so a
+            # document done within a second writes none (a deletion meanwhile is caught by mark_document_indexed).
             now = time.monotonic()
             if now - last_report[0] < _REPORT_INTERVAL_S:
                 return
