@@ -345,7 +345,7 @@ class Runtime:
 
             return BrokerJobQueue(s.broker_url, s.broker_namespace, self.metadata)
         return JobRunner(self.pipeline, workers=s.ingest_workers, lease_seconds=s.job_lease_seconds,
-                         max_attempts=s.job_max_attempts)
+                         max_attempts=s.job_max_attempts, overlap_graph=s.graph_stage_overlap)
 
     def job_executor(self, lane: str) -> JobExecutor:
         """What a worker thread of `lane` runs jobs with (each thread its own: claims are per thread)."""
@@ -363,8 +363,33 @@ class Runtime:
             return
         self.open_stores()
         self.retention.purge()
+        threading.Thread(target=self.warm_up, name="warm-up", daemon=True).start()
         self.jobs.start()
         self._started = True
+
+    def warm_up(self) -> None:
+        """Load what every job and search needs — the embedding model, jieba's dictionary, the rule extractor's
+        part-of-speech tables, the injection detector's weights — so the first upload does not (docs/profiles:
+        jieba's dictionary and jieba.posseg were 14% of the job thread's and 19% of the graph thread's CPU over
+        80 one-chunk documents). start() runs it on a thread of its own; each part loads once per process."""
+        from zhiku.guardrails.injection import detect_injection
+
+        steps = [lambda: self.sparse.tokenize("预热"), lambda: self.embedder.inner.embed_passages(["预热"]),
+                 lambda: detect_injection("预热文本，没有任何指令。")]
+        if self.settings.graph_enabled:
+            steps.append(self._warm_rule_extractor)
+        for step in steps:
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - the first job loads it then, and reports what is wrong
+                log.debug("warm-up step failed", exc_info=True)
+
+    def _warm_rule_extractor(self) -> None:
+        from zhiku.graph.extraction.rule_extractor import RuleExtractor
+
+        builder = self.graph_builder
+        if builder is not None and isinstance(builder.extractor, RuleExtractor):  # never an LLM call here
+            builder.extractor.extract("招商银行深圳分行于2020年成立。", [])
 
     def close(self) -> None:
         if "jobs" in self.__dict__:

@@ -116,9 +116,11 @@ def _fresh(settings: Settings, workdir: Path, **changes) -> Settings:
 
 
 def _warm(runtime) -> None:
-    """Load the models and open the stores outside the timing (as a running service has them)."""
-    runtime.embedder.inner.embed_passages(["预热"])
+    """Load the models (embedder, jieba's dictionary and part-of-speech tables, the injection detector's weights)
+    and open the stores outside the timing, as a running service has them (Runtime.start loads them on a thread of
+    its own; here before the clock starts, so the first jobs are not timed loading them)."""
     runtime.open_stores()
+    runtime.warm_up()
 
 
 def api_path(paths: list[Path], settings: Settings, workdir: Path) -> dict:

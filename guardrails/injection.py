@@ -165,12 +165,14 @@ class InjectionFinding:
     excerpt: str
 
 
-def detect_injection(text: str) -> InjectionFinding | None:
+def detect_injection(text: str, embed_passages=None) -> InjectionFinding | None:
     """The first instruction aimed at a model in `text`, or None. The text is read as a model would read it
     (guardrails/obfuscation.py: full-width and look-alike letters folded, invisible characters dropped, spaced
     letters joined, base64 and rot13 payloads decoded), then by the cue rules, then by the learned n-gram
     classifier (guardrails/injection_classifier.py) sentence by sentence, then by the embedding stage
-    (guardrails/embedding_detector.py) over the sentences its cheap gate finds suspicious."""
+    (guardrails/embedding_detector.py) over the sentences its cheap gate finds suspicious. `embed_passages`: the
+    vectors for that stage from an embedder of the same model (embedding_detector.shares_model), instead of the
+    stage's own instance (ingestion passes the index's)."""
     text = without_quoted_examples(text)
     finding = detect_injection_without_embeddings(text)
     if finding is not None:
@@ -178,7 +180,7 @@ def detect_injection(text: str) -> InjectionFinding | None:
     stage = shipped_stage()
     if stage is None:
         return None
-    probability, sentence = stage.most_suspicious(obfuscation.readings(text))
+    probability, sentence = stage.most_suspicious(obfuscation.readings(text), embed_passages)
     if probability >= stage.threshold:
         return InjectionFinding(f"addresses and directs an automated reader (embedding stage, p={probability:.2f})",
                                 sentence[:120])

@@ -21,6 +21,7 @@ from zhiku.index.indexer import DocumentRef, Indexer
 from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
 from zhiku.ingest.file_types import FileType
 from zhiku.ingest.parse_context import ParseContext
+from zhiku.guardrails.embedding_detector import shares_model
 from zhiku.guardrails.injection import detect_injection
 from zhiku.ingest.parse_limits import JobBudget, check_count
 from zhiku.ingest.parsing import parse_document
@@ -56,14 +57,15 @@ class GraphBuilder(Protocol):
     def remove_document(self, document_id: str) -> None: ...
 
 
-def flag_injections(chunks: list[Chunk]) -> int:
+def flag_injections(chunks: list[Chunk], embed_passages=None) -> int:
     """Mark the chunks whose section holds an instruction aimed at a model (the whole section: it is what the
-    answerer reads around a matched chunk); returns how many."""
+    answerer reads around a matched chunk); returns how many. `embed_passages`: the index's embedder when it is
+    the injection detector's embedding model (the same vectors, without a second model instance)."""
     verdicts: dict[str, list[str]] = {}
     for chunk in chunks:
         section = chunk.parent_text or chunk.text
         if section not in verdicts:
-            finding = detect_injection(section)
+            finding = detect_injection(section, embed_passages)
             verdicts[section] = [f"prompt injection: {finding.reason}: {finding.excerpt}"] if finding else []
         chunk.guardrail_flags = verdicts[section]
     return sum(1 for chunk in chunks if chunk.guardrail_flags)
@@ -85,13 +87,24 @@ class IngestionPipeline:
         self.time_budget_s = time_budget_s  # parsing, chunking and embedding (ZHIKU_JOB_TIME_BUDGET_MINUTES)
         # Originals a replacement leaves behind are removed (or scheduled for removal) here.
         self.retention = retention or FileRetention(metadata, files)
+        # The injection detector's embedding stage reads sentences with the index's own model when it is the same
+        # one: no second instance to load inside the first job, two threads instead of one, and the embedding
+        # cache (docs/profiles: the stage's own instance was 4% of a job on rgb_zh passages).
+        embedder = getattr(indexer, "embedder", None)
+        self._injection_embed = embedder.embed_passages if shares_model(embedder) else None
 
-    def run(self, job: IngestionJob, worker: str | None = None) -> None:
+    def run(self, job: IngestionJob, worker: str | None = None,
+            defer: Callable[[Callable[[], None]], None] | None = None) -> None:
         """Run a job the caller has claimed (MetadataStore.claim_job) as `worker`.
 
         Every progress report also checks that the job is still this worker's: when its document is
         deleted (or the job taken over after a lost lease) the job stops at the next report and removes
         what it wrote.
+
+        `defer`: when given, the job's last part — the graph stage, which runs once the document is searchable,
+        then finishing the job — is handed to it as a callable instead of being run here, so the caller can
+        start parsing and embedding the next job meanwhile (ingest/job_runner.py). The job stays `processing`
+        (and its lease must be kept) until that callable has run: a crash before then runs the job again.
         """
         job_id = job.id
         try:
@@ -104,11 +117,13 @@ class IngestionPipeline:
             self.retention.release({job.content_hash})
             return
 
-        last_report = [float("-inf")]
+        # The claim wrote the job's first state (parsing, 0%): the first report comes a second after it.
+        last_report = [time.monotonic()]
 
         def report(stage: str, fraction: float, detail: str) -> None:
             # At most one write a second: a small document passes through every stage within a second, and each
-            # report is a committed transaction (docs/profiles: commits were 7% of a job's time on SQLite).
+            # report is a committed transaction (docs/profiles: commits were 7% of a job's time on SQLite) — so a
+            # document done within a second writes none (a deletion meanwhile is caught by mark_document_indexed).
             now = time.monotonic()
             if now - last_report[0] < _REPORT_INTERVAL_S:
                 return
@@ -139,7 +154,7 @@ class IngestionPipeline:
             del data  # a long recording's bytes need not stay in memory while its chunks are embedded
             chunks = self._chunker_for(document.kb_id).chunk(parsed)
             check_count(document.name, len(chunks), self.max_chunks, "chunks", "ZHIKU_MAX_DOCUMENT_CHUNKS")
-            flagged = flag_injections(chunks)
+            flagged = flag_injections(chunks, self._injection_embed)
             budget.check()
             report("embedding", _PARSE_SHARE, f"0/{len(chunks)} chunks")
 
@@ -176,11 +191,18 @@ class IngestionPipeline:
             self.metadata.fail_job(job_id, reason, worker)
             self.retention.purge()
             return
-        graph_detail = self._build_graph(job_id, ref, chunks, report) if self.graph is not None else ""
-        seconds = time.perf_counter() - started
-        flag_detail = f"; {flagged} flagged as possible prompt injection (not used as evidence)" if flagged else ""
-        self.metadata.finish_job(job_id, f"{written} chunks in {seconds:.1f} s{flag_detail}{graph_detail}", worker)
-        self.retention.purge()
+
+        def finish() -> None:
+            graph_detail = self._build_graph(job_id, ref, chunks, report) if self.graph is not None else ""
+            seconds = time.perf_counter() - started
+            flag_detail = f"; {flagged} flagged as possible prompt injection (not used as evidence)" if flagged else ""
+            self.metadata.finish_job(job_id, f"{written} chunks in {seconds:.1f} s{flag_detail}{graph_detail}", worker)
+            self.retention.purge()
+
+        if defer is not None and self.graph is not None:
+            defer(finish)
+        else:
+            finish()
 
     def _build_graph(self, job_id: str, ref: DocumentRef, chunks: list,
                      report: Callable[[str, float, str], None]) -> str:

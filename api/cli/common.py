@@ -131,11 +131,12 @@ def _warm(runtime) -> None:
 
 
 def follow_jobs(fetch_jobs: Callable[[list[str]], Iterable], job_ids: dict[str, str],
-                poll_seconds: float = 1.0) -> None:
+                poll_seconds: float = 1.0, wait_idle: Callable[[float], bool] | None = None) -> None:
     """Show a progress bar until every job is done or failed; exit 1 if any failed. `fetch_jobs(ids)` returns
     the jobs that still exist (rows in process, JobOut over HTTP). One fetch per second for all unfinished
     jobs, and a redraw only when something changed: the loop must not compete with the embedder it is
-    waiting for."""
+    waiting for. `wait_idle(seconds)` (the in-process job runner's): waits instead of sleeping and returns True
+    as soon as the runner has nothing left, so the last job is seen at once rather than up to a second later."""
     failed = 0
     names = {job_id: name for name, job_id in job_ids.items()}
     shown = ""
@@ -164,6 +165,10 @@ def follow_jobs(fetch_jobs: Callable[[list[str]], Iterable], job_ids: dict[str, 
                 files_bar.set_postfix_str(status, refresh=False)
                 shown = status
             if pending:
-                time.sleep(poll_seconds)
+                if wait_idle is not None:
+                    if wait_idle(poll_seconds):
+                        wait_idle = None  # idle yet some job unfinished (deleted, retried): plain polling from now
+                else:
+                    time.sleep(poll_seconds)
     if failed:
         raise typer.Exit(1)

@@ -77,7 +77,7 @@ def ingest(paths: list[Path] = typer.Argument(..., exists=True, help="Files or f
         uploading = time.perf_counter()
         job_ids = _ingest_local(service, files, kb, language)
         try:
-            follow_jobs(service.rt.metadata.get_jobs, job_ids)
+            follow_jobs(service.rt.metadata.get_jobs, job_ids, wait_idle=service.rt.jobs.wait_idle)
         finally:
             now = time.perf_counter()
             typer.echo(f"{len(job_ids)} files ingested in {now - started:.1f} s ({now - uploading:.1f} s from the "
