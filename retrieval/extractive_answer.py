@@ -80,6 +80,8 @@ class ExtractiveAnswerer:
         scored = self.selector.score(question, [hits[i] for i in allowed])
         for s in scored:
             s.hit_rank = allowed[s.hit_rank]
+        sentences_in = {rank: len(sentence_spans(hits[rank].text)) for rank in {s.hit_rank for s in scored}}
+        scored = [s for s in scored if not _unlinked(s, sentences_in[s.hit_rank])]
         if self.figure_first:
             # A question that asks for a figure (amount, rate, date, duration, count, phone) answered by a sentence
             # holding one when any such sentence clears the bar (the rule before the ranker learned the kind match;
@@ -128,6 +130,16 @@ class ExtractiveAnswerer:
                   for rank in cited_ranks}
         citations = [hits[rank].narrowed_to(quoted[rank]) for rank in cited_ranks]
         return ExtractiveAnswer(text, sentences, citations, found=True, confidence=confidence)
+
+
+def _unlinked(sentence: ScoredSentence, sentences_in_passage: int) -> bool:
+    """A passage's only sentence that shares nothing with the question (no term, no character pair, not the kind
+    of fact asked for) in the question's own script: nothing but the file name or section heading ties it to the
+    question ("本说明书为演示文件。" under "风险等级"), so it cannot be the answer. A sentence among others is
+    left to the model: the passage's other sentences may carry the link ("…获得专利。" after the inventor's name)."""
+    f = sentence.features
+    return (sentences_in_passage <= 1 and not f.get("cross_script", 0.0) and not f.get("kind_match", 0.0)
+            and not f.get("term_cov_sentence", 0.0) and not f.get("bigram_cov_sentence", 0.0))
 
 
 def _reads_as_instruction(text: str) -> bool:
