@@ -1,5 +1,5 @@
 """The learned second stage: first-stage evidence and query–passage match features, combined by weights fitted
-on training data (not on the evaluation sets).
+on training data (not on the evaluation sets), as a bounded adjustment of the first-stage order.
 
 Every candidate of the fused head gets features that mean the same thing on any corpus and in either language:
 its fused score and rank, both first-stage retrievers' normalised scores and ranks (a passage absent from a
@@ -7,13 +7,19 @@ list has rank 0 there), the dense similarity relative to the best candidate's, t
 `FeatureReranker` (character-bigram and term coverage, proximity, longest verbatim stretch), coverage of the
 question's rare terms (each term weighted by its inverse document frequency among the candidates, so a term
 every candidate shares counts little) and whether the passage holds the kind of value the question asks for
-(amount, rate, date, …). A linear score over the standardised features orders the candidates; the weights are
-a small data file (data/second_stage.json) fitted by `zhiku eval fit-second-stage` with a pairwise logistic
-loss on question–passage pairs from ../shared/train (the answer's passage against the BM25 and embedding hard
-negatives the first stage itself returns). Because the fused score and ranks are features, the fitted weights
-decide how far the lexical evidence may move a candidate away from the hybrid order. The training data is
-Chinese only, so the weights name the query script they were fitted on (`scripts`); a query in another script
-(English) keeps the first-stage order: on the English dev sets the Chinese-fitted weights lowered MRR@10.
+(amount, rate, date, …). The weights are a small data file (data/second_stage.json) fitted by
+`zhiku eval fit-second-stage` with a pairwise logistic loss on question–passage pairs from ../shared/train
+(DRCD and the CMRC 2018 trial set: the answer's passage against the BM25 and embedding hard negatives the
+first stage itself returns).
+
+Safe by construction: the linear model's score, divided by its own weight on the fused score, is an
+adjustment in fused-score units; the stage returns `fused + bound · tanh(adjustment / bound)`. A candidate can
+therefore overtake only candidates whose fused score is less than 2 · `bound` above its own, however strongly
+the lexical features favour it (weighted-score fusion puts the best candidate at about 1 and the 50th at 0).
+The bound and the L2 penalty are chosen by cross-validation on training folds, the smallest bound within one
+standard error of the best (weights files without a bound keep the unbounded linear score). The training data
+is Chinese only, so the weights name the query script they were fitted on (`scripts`); a query in another
+script (English) keeps the first-stage order: on the English dev sets the Chinese-fitted weights lowered MRR@10.
 
 A passage's terms, bigrams and value kinds are computed once per chunk and kept in a bounded cache keyed by
 the chunk id (and its text), so a search re-tokenises only the query and chunks it has not seen yet.
@@ -51,15 +57,40 @@ class SecondStageWeights:
     # Scripts of the queries the weights were fitted on (retrieval/script.py: cjk, latin); a query in another
     # script keeps the first-stage order. Empty: every query.
     scripts: tuple[str, ...] = ()
+    # The largest change of a candidate's fused score (module docstring); None: the unbounded linear score.
+    bound: float | None = None
 
-    def scores(self, x: np.ndarray) -> np.ndarray:
+    def linear(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.coef
+
+    def fused_weight(self) -> float:
+        """The linear score's weight on one unit of fused score (> 0 for any sensible fit)."""
+        i = self.features.index("fused")
+        return float(self.coef[i] / self.scale[i])
+
+    def adjustment(self, x: np.ndarray) -> np.ndarray:
+        """What the model adds to the fused score, in fused-score units, before the bound."""
+        i = self.features.index("fused")
+        return (self.linear(x) - self.coef[i] * (x[:, i] - self.mean[i]) / self.scale[i]) / self.fused_weight()
+
+    def scores(self, x: np.ndarray, bound: float | None = ...) -> np.ndarray:
+        """`bound`: override the stored bound (fitting compares several); None: unbounded linear score."""
+        bound = self.bound if bound is ... else bound
+        if bound is None:
+            return self.linear(x)
+        fused = x[:, self.features.index("fused")]
+        if bound <= 0 or self.fused_weight() <= 0:
+            return fused.astype(float)
+        if math.isinf(bound):
+            return fused + self.adjustment(x)
+        return fused + bound * np.tanh(self.adjustment(x) / bound)
 
     def to_json(self) -> str:
         def named(values):
             return {n: round(float(v), 6) for n, v in zip(self.features, values)}
-        return json.dumps({"features": list(self.features), "scripts": list(self.scripts), "mean": named(self.mean),
-                           "scale": named(self.scale), "coef": named(self.coef), "meta": self.meta},
+        return json.dumps({"features": list(self.features), "scripts": list(self.scripts), "bound": self.bound,
+                           "mean": named(self.mean), "scale": named(self.scale), "coef": named(self.coef),
+                           "meta": self.meta},
                           ensure_ascii=False, indent=1)
 
     @classmethod
@@ -71,8 +102,11 @@ class SecondStageWeights:
             raise ValueError(f"second-stage weights name unknown features: {sorted(unknown)}")
         def vector(key):
             return np.array([float(data[key][n]) for n in names])
+        bound = data.get("bound")
+        if bound is not None and "fused" not in names:
+            raise ValueError("bounded second-stage weights need the 'fused' feature")
         return cls(names, vector("mean"), vector("scale"), vector("coef"), data.get("meta", {}),
-                   tuple(data.get("scripts", ())))
+                   tuple(data.get("scripts", ())), None if bound is None else float(bound))
 
     @classmethod
     def neutral(cls) -> "SecondStageWeights":
