@@ -158,9 +158,11 @@ class HybridRetriever:
         c = self.graph.config if self.graph is not None else None
         protect, slots = (c.protect_top, c.slots) if c else (5, 5)
         gap = c.max_similarity_gap if c else float("inf")
-        gated = c is not None and c.gate == "novel"
+        gate = c.gate if c is not None else "all"
+        gated = gate in ("novel", "evidence")
         window = protect + slots  # the ranking of ten the placement was measured on
         top_text = " ".join(h.text for h in hits[:window]).casefold() if gated else ""
+        top_documents = {h.payload.get("document_id") for h in hits[:window]} if gated else set()
         if top_k is not None and top_k < protect + slots:
             protect = min(protect, max(1, top_k // 2))
             slots = min(slots, top_k - protect)
@@ -180,7 +182,10 @@ class HybridRetriever:
             # same bar for a shorter list: a graph chunk has to be as relevant as a top-ten result).
             pushed_out = window - len(chosen) - 1
             allowed = gap
-            if gated and not evidence.novel(r.point_id, top_text):
+            if gate == "evidence" and r.payload.get("document_id") in top_documents:
+                continue  # its document is already among the top hits: nothing new
+            if gated and not (evidence.novel(r.point_id, top_text)
+                              or (gate == "evidence" and evidence.completes_hop(r.point_id, top_text))):
                 if c.plain_gap is None:
                     continue
                 allowed = c.plain_gap

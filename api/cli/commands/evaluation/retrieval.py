@@ -60,11 +60,12 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
             "dataset": report.dataset, "queries": report.queries, "embedder": emb.model_id,
             "sparse": sparse_encoder.name, "variants": {v.name: v.metrics for v in report.variants},
             "sweep": {v.name: v.metrics for v in report.sweep}, "latency": report.latency(),
-            "fusion_cross_validation": report.fusion_cv,
+            "fusion_cross_validation": report.fusion_cv, "graph_cross_validation": report.graph_cv,
             "settings": {"fusion": settings.fusion, "dense_weight": settings.fusion_dense_weight,
                          "dense_weight_zh": settings.fusion_dense_weight_zh,
                          "dense_weight_en": settings.fusion_dense_weight_en, "reranker": settings.reranker},
             "runs": {v.name: v.runs for v in report.variants},
+            "sweep_runs": {v.name: v.runs for v in report.sweep if v.name.startswith("graph")},
             "graph": None if graph_stats is None else {k: getattr(graph_stats, k) for k in (
                 "passages", "chunks", "entities", "relations", "seconds", "extraction_seconds", "reused")},
         }, ensure_ascii=False, indent=2))
