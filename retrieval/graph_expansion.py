@@ -74,9 +74,11 @@ class GraphEvidence:
         return any(e.key in entities and (e.mention or e.name).casefold() not in top_text
                    and e.name.casefold() not in top_text for e in self.linked)
 
-    def completes_hop(self, chunk_id: str, top_text: str) -> bool:
-        """Does this graph chunk state a fact of a bridge entity that a top hit names (a second hop)?"""
-        return any(len(name) > 1 and name in top_text for name in self.bridges.get(chunk_id, ()))
+    def completes_hop(self, chunk_id: str, top_text: str, query: str = "") -> bool:
+        """Does this graph chunk state a fact of a bridge entity that a top hit names and the question (`query`,
+        lower-cased) does not (a second hop)?"""
+        return any(len(name) > 1 and name in top_text and name not in query
+                   for name in self.bridges.get(chunk_id, ()))
 
     def best_chunks(self, limit: int) -> list[str]:
         return sorted(self.chunk_scores, key=lambda c: (-self.chunk_scores[c], c))[:limit]

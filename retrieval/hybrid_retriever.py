@@ -146,11 +146,11 @@ class HybridRetriever:
         if mode in (RetrievalMode.HYBRID_RERANK, RetrievalMode.GRAPH) and self.reranker is not None and hits:
             hits = self._rerank(query, hits)
         if mode is RetrievalMode.GRAPH and candidates.graph and candidates.graph_evidence is not None:
-            hits = self._insert_graph_hits(hits, candidates.graph, candidates.graph_evidence, top_k)
+            hits = self._insert_graph_hits(hits, candidates.graph, candidates.graph_evidence, top_k, query)
         return hits
 
     def _insert_graph_hits(self, hits: list[SearchHit], graph: list[ScoredChunk],
-                           evidence: GraphEvidence, top_k: int | None) -> list[SearchHit]:
+                           evidence: GraphEvidence, top_k: int | None, query: str = "") -> list[SearchHit]:
         """Keep the hybrid ranking's head; the best graph chunks not already in the top ranks come next.
 
         The head and the slots are the configured ones for a ranking of ten (as evaluated); a shorter list
@@ -185,7 +185,7 @@ class HybridRetriever:
             if gate == "evidence" and r.payload.get("document_id") in top_documents:
                 continue  # its document is already among the top hits: nothing new
             if gated and not (evidence.novel(r.point_id, top_text)
-                              or (gate == "evidence" and evidence.completes_hop(r.point_id, top_text))):
+                              or (gate == "evidence" and evidence.completes_hop(r.point_id, top_text, query.casefold()))):
                 if c.plain_gap is None:
                     continue
                 allowed = c.plain_gap
