@@ -79,7 +79,8 @@ class Settings(BaseSettings):
     reranker: Literal["none", "feature", "learned", "cross-encoder"] = Field(
         "feature", description="Second stage: 'feature' (offline default: query-term coverage and "
         "proximity features added to the fused score with hand-set weights), 'learned' (first-stage scores and "
-        "ranks with the lexical features, weights fitted on training data by `zhiku eval fit-second-stage`), "
+        "ranks with the lexical features, weights fitted on training data by `zhiku eval fit-second-stage`, "
+        "applied as a bounded change of the fused score; Chinese questions only, others keep the hybrid order), "
         "'cross-encoder' (a sentence-transformers CrossEncoder from reranker_model_path), or 'none'.")
     reranker_model_path: str | None = Field(None, description="Local folder of a CrossEncoder model, "
                                             "e.g. bge-reranker-v2-m3.")
