@@ -12,10 +12,11 @@ every candidate shares counts little) and whether the passage holds the kind of 
 (DRCD and the CMRC 2018 trial set: the answer's passage against the BM25 and embedding hard negatives the
 first stage itself returns).
 
-Safe by construction: the linear model's score, divided by its own weight on the fused score, is an
-adjustment in fused-score units; the stage returns `fused + bound · tanh(adjustment / bound)`. A candidate can
-therefore overtake only candidates whose fused score is less than 2 · `bound` above its own, however strongly
-the lexical features favour it (weighted-score fusion puts the best candidate at about 1 and the 50th at 0).
+Safe by construction: the linear model's scores of a query's candidates are mapped onto the range of their
+fused scores (the model's opinion, in fused-score units), and the stage returns
+`fused + bound · tanh((opinion − fused) / bound)`: no candidate moves more than `bound` from its fused score, so
+it can overtake only candidates whose fused score is less than 2 · `bound` above its own, however strongly the
+features favour it (weighted-score fusion puts the best candidate at about 1 and the 50th at 0).
 The bound and the L2 penalty are chosen by cross-validation on training folds, the smallest bound within one
 standard error of the best (weights files without a bound keep the unbounded linear score). The training data
 is Chinese only, so the weights name the query script they were fitted on (`scripts`); a query in another
@@ -63,27 +64,23 @@ class SecondStageWeights:
     def linear(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.coef
 
-    def fused_weight(self) -> float:
-        """The linear score's weight on one unit of fused score (> 0 for any sensible fit)."""
-        i = self.features.index("fused")
-        return float(self.coef[i] / self.scale[i])
-
-    def adjustment(self, x: np.ndarray) -> np.ndarray:
-        """What the model adds to the fused score, in fused-score units, before the bound."""
-        i = self.features.index("fused")
-        return (self.linear(x) - self.coef[i] * (x[:, i] - self.mean[i]) / self.scale[i]) / self.fused_weight()
-
     def scores(self, x: np.ndarray, bound: float | None = ...) -> np.ndarray:
-        """`bound`: override the stored bound (fitting compares several); None: unbounded linear score."""
+        """Scores of one query's candidates (rows of `x`). `bound`: override the stored bound (fitting compares
+        several); None: the unbounded linear score."""
         bound = self.bound if bound is ... else bound
+        linear = self.linear(x)
         if bound is None:
-            return self.linear(x)
-        fused = x[:, self.features.index("fused")]
-        if bound <= 0 or self.fused_weight() <= 0:
-            return fused.astype(float)
+            return linear
+        fused = x[:, self.features.index("fused")].astype(float)
+        if bound <= 0 or len(fused) < 2:
+            return fused
+        # The model's opinion on the fused scale of this query: its scores mapped onto the range of the fused ones.
+        low, high = float(fused.min()), float(fused.max())
+        span = float(linear.max() - linear.min())
+        opinion = low + (linear - linear.min()) / span * (high - low) if span > 0 else fused
         if math.isinf(bound):
-            return fused + self.adjustment(x)
-        return fused + bound * np.tanh(self.adjustment(x) / bound)
+            return opinion
+        return fused + bound * np.tanh((opinion - fused) / bound)
 
     def to_json(self) -> str:
         def named(values):

@@ -109,7 +109,10 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                                                                 "(default: chosen by cross-validation; a negative "
                                                                 "value: unbounded)"),
                           output: Path = typer.Option(None, help="Weights file (default: the packaged "
-                                                      "retrieval/data/second_stage.json)")):
+                                                      "retrieval/data/second_stage.json)"),
+                          rows_cache: Optional[Path] = typer.Option(None, help="Keep the training questions' feature "
+                                                                    "rows here and reuse them (a refit without "
+                                                                    "searching again; delete it when features change)")):
     """Fit the learned second stage (and report the Chinese fusion weight) on training data."""
     from zhiku.evaluation.answer_selector_fit import load_training_sets
     from zhiku.evaluation.second_stage_fit import (BOUND_GRID, L2_GRID, choose_dense_weight, choose_form, first_stage,
@@ -120,18 +123,28 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     wanted = [s.strip() for s in sets.split(",") if s.strip()]
     chosen = [s for s in load_training_sets(train_dir) if s.name in wanted]
     data, answers = training_dataset(chosen, questions, paragraphs=paragraphs)
-    retriever, (stats, folder) = retriever_over(settings, data)
-    try:
-        with tqdm(total=len(data.queries), unit="query", desc="first stage", file=sys.stderr) as bar:
-            candidates = first_stage(data, retriever, lambda done, total: bar.update(done - bar.n))
-        best_weight, by_weight = choose_dense_weight(data, retriever, candidates)
-        typer.echo("Hybrid MRR@10 on the training questions by dense weight: " + ", ".join(
-            f"{w:.1f}: {m:.4f}" for w, m in by_weight.items()) + f" (best {best_weight:.1f})")
-        reranker = LearnedReranker(retriever.sparse, SecondStageWeights.neutral())  # features only
-        rows = question_rows(data, retriever, candidates, answers, reranker)
-    finally:
-        retriever.store.close()
-        retriever.embedder.cache.close()
+    import pickle
+
+    if rows_cache is not None and rows_cache.exists():
+        rows, by_weight, folder_name, dense_weight = pickle.loads(rows_cache.read_bytes())
+        typer.echo(f"feature rows reused from {rows_cache}")
+    else:
+        retriever, (stats, folder) = retriever_over(settings, data)
+        try:
+            with tqdm(total=len(data.queries), unit="query", desc="first stage", file=sys.stderr) as bar:
+                candidates = first_stage(data, retriever, lambda done, total: bar.update(done - bar.n))
+            best_weight, by_weight = choose_dense_weight(data, retriever, candidates)
+            reranker = LearnedReranker(retriever.sparse, SecondStageWeights.neutral())  # features only
+            rows = question_rows(data, retriever, candidates, answers, reranker)
+        finally:
+            retriever.store.close()
+            retriever.embedder.cache.close()
+        folder_name, dense_weight = folder.name, retriever.config.dense_weight_for("cjk")
+        if rows_cache is not None:
+            rows_cache.write_bytes(pickle.dumps((rows, by_weight, folder_name, dense_weight)))
+    best_weight = max(by_weight, key=lambda w: (by_weight[w], -abs(w - 0.6)))
+    typer.echo("Hybrid MRR@10 on the training questions by dense weight: " + ", ".join(
+        f"{w:.1f}: {m:.4f}" for w, m in by_weight.items()) + f" (best {best_weight:.1f})")
     bounds = BOUND_GRID if bound is None else (float("inf") if bound < 0 else bound,)
     form = choose_form(rows, data.qrels, (l2,) if l2 is not None else L2_GRID, bounds)
     typer.echo(f"five-fold held out (folds by paragraph): hybrid MRR@10 {form['hybrid']['mrr@10']:.4f} "
@@ -166,7 +179,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     weights.meta.update({
         "fitted_on": "../shared/train: " + ", ".join(wanted) + " (DRCD converted with OpenCC t2s)"
                      + (f", first {paragraphs} paragraphs of each" if paragraphs else ""),
-        "index": str(folder.name), "dense_weight": retriever.config.dense_weight_for("cjk"),
+        "index": folder_name, "dense_weight": dense_weight,
         "training_hybrid": hybrid, "training_learned": fitted,
         "five_fold_held_out": {"hybrid": form["hybrid"], "chosen": row(pick) if "mrr@10" in pick else pick,
                                "best": row(form["best"]),
