@@ -119,7 +119,8 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
             r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, retriever.reranker,
                                 retriever.config, graph=expander)
             runs = run(r, RetrievalMode.GRAPH)
-            name = f"graph after top {protect}, {slots} slots" + (f", gap ≤ {gap:.2f}" if gap != float("inf") else "")
+            name = (f"graph after top {protect}, {slots} slots" + (f", gap ≤ {gap:.2f}" if gap != float("inf") else "")
+                    + (f" (gate '{retriever.graph.config.gate}')" if retriever.graph.config.gate != "all" else ""))
             sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
         for gate in GATE_NAMES:
             for novel_gap, plain_gap in GRAPH_GATES:
