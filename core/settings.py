@@ -88,7 +88,8 @@ class Settings(BaseSettings):
     reranker: Literal["none", "feature", "learned", "cross-encoder"] = Field(
         "feature", description="Second stage: 'feature' (offline default: query-term coverage and "
         "proximity features added to the fused score with hand-set weights), 'learned' (first-stage scores and "
-        "ranks with the lexical features, weights fitted on training data by `zhiku eval fit-second-stage`), "
+        "ranks with the lexical features, weights fitted on training data by `zhiku eval fit-second-stage`, "
+        "applied as a bounded change of the fused score; Chinese questions only, others keep the hybrid order), "
         "'cross-encoder' (a sentence-transformers CrossEncoder from reranker_model_path), or 'none'.")
     reranker_model_path: str | None = Field(None, description="Local folder of a CrossEncoder model, "
                                             "e.g. bge-reranker-v2-m3.")
@@ -278,11 +279,13 @@ class Settings(BaseSettings):
         0.02, ge=0, description="A chunk found through the graph takes the place of a hybrid result only when "
         "its dense similarity to the query is at most this much lower (0: only when at least as similar; "
         "larger: more multi-hop evidence, fewer single-hop results; measured in docs/benchmarks.md).")
-    graph_gate: Literal["all", "novel"] = Field(
+    graph_gate: Literal["all", "novel", "evidence"] = Field(
         "all", description="Which graph chunks may take a hybrid result's place within graph_max_similarity_gap: "
         "'all', or 'novel' — only a chunk on a path between two of the question's linked entities or stating a fact "
         "of a linked entity no top hit names; the others only when at least as similar to the query as the result "
-        "they push out (docs/benchmarks.md).")
+        "they push out; or 'evidence' — as 'novel', and also a chunk stating a fact of a bridge entity (reached from "
+        "a linked entity, named by a top hit but not by the question); a chunk whose document is already among the "
+        "top hits never enters (docs/benchmarks.md).")
     graph_fan_out_cap: int = Field(20, ge=1, le=200, description="Edges followed per entity and hop in "
                                    "graph expansion, best supported first (bounds hub entities).")
 

@@ -16,6 +16,7 @@ GRAPH_PLACEMENTS = ((5, 3, float("inf")), (5, 5, float("inf")), (5, 5, 0.0), (5,
                     (5, 5, 0.08))  # (protected head, slots, max dense-similarity gap to the hit pushed out)
 # The "novel" gate: (gap for chunks that add what the top hits lack, gap for the others; None: never).
 GRAPH_GATES = ((0.02, 0.0), (0.02, None), (0.04, 0.0), (0.04, None), (float("inf"), 0.0), (float("inf"), None))
+GATE_NAMES = ("novel", "evidence")
 CANDIDATE_CHUNKS = 50
 
 
@@ -35,6 +36,7 @@ class RetrievalReport:
     first_stage_ms: list[float]
     rerank_ms: list[float]
     fusion_cv: dict | None = None
+    graph_cv: dict | None = None
 
     def latency(self) -> dict[str, float]:
         def pct(values: list[float], q: float) -> float:
@@ -117,18 +119,21 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
             r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, retriever.reranker,
                                 retriever.config, graph=expander)
             runs = run(r, RetrievalMode.GRAPH)
-            name = f"graph after top {protect}, {slots} slots" + (f", gap ≤ {gap:.2f}" if gap != float("inf") else "")
+            name = (f"graph after top {protect}, {slots} slots" + (f", gap ≤ {gap:.2f}" if gap != float("inf") else "")
+                    + (f" (gate '{retriever.graph.config.gate}')" if retriever.graph.config.gate != "all" else ""))
             sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
-        for novel_gap, plain_gap in GRAPH_GATES:
-            expander = GraphExpander(retriever.graph.store, retriever.graph.linker,
-                                     replace(retriever.graph.config, protect_top=5, slots=5, gate="novel",
-                                             max_similarity_gap=novel_gap, plain_gap=plain_gap))
-            r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, retriever.reranker,
-                                retriever.config, graph=expander)
-            runs = run(r, RetrievalMode.GRAPH)
-            name = ("graph gate 'novel': novel " + (f"gap ≤ {novel_gap:.2f}" if novel_gap != float("inf") else "ungated")
-                    + ", others " + ("never" if plain_gap is None else f"gap ≤ {plain_gap:.2f}"))
-            sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
+        for gate in GATE_NAMES:
+            for novel_gap, plain_gap in GRAPH_GATES:
+                expander = GraphExpander(retriever.graph.store, retriever.graph.linker,
+                                         replace(retriever.graph.config, protect_top=5, slots=5, gate=gate,
+                                                 max_similarity_gap=novel_gap, plain_gap=plain_gap))
+                r = HybridRetriever(retriever.store, retriever.embedder, retriever.sparse, retriever.reranker,
+                                    retriever.config, graph=expander)
+                runs = run(r, RetrievalMode.GRAPH)
+                name = (f"graph gate '{gate}': qualified "
+                        + (f"gap ≤ {novel_gap:.2f}" if novel_gap != float("inf") else "ungated")
+                        + ", others " + ("never" if plain_gap is None else f"gap ≤ {plain_gap:.2f}"))
+                sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
     for fusion, weights in (("rrf", [0.5]), ("weighted-rrf", sweep_weights or []),
                             ("weighted-score", sweep_weights or [])):
         for w in weights:
@@ -139,7 +144,34 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
             name = "rrf" if fusion == "rrf" else f"{fusion} w_dense={w:.2f}"
             sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
     fusion_cv = fusion_cross_validation(dataset, retriever, candidates, sweep_weights) if sweep_weights else None
-    return RetrievalReport(dataset.name, len(dataset.queries), variants, sweep, first_stage_ms, rerank_ms, fusion_cv)
+    graph_rows = [v for v in variants if v.name.endswith("+ graph")] + [v for v in sweep if v.name.startswith("graph")]
+    graph_cv = graph_cross_validation(dataset, graph_rows) if len(graph_rows) > 1 else None
+    return RetrievalReport(dataset.name, len(dataset.queries), variants, sweep, first_stage_ms, rerank_ms, fusion_cv,
+                           graph_cv)
+
+
+GRAPH_CV_METRICS = ("recall@10", "mrr@10", "ndcg@10", "all-evidence@10")
+
+
+def graph_cross_validation(dataset: BeirDataset, rows: list[VariantResult]) -> dict:
+    """Two-fold cross-validation of the graph placement: on one half of the questions (alternate questions) the
+    graph variant with the best mean nDCG@10 + all-evidence@10, measured on the other half, both ways."""
+    groups = dataset.evidence_groups()
+    ids = [q.query_id for q in dataset.queries]
+    per = {v.name: {q: summarise({q: v.runs[q]}, dataset.qrels, groups) for q in ids} for v in rows}
+
+    def mean(name: str, qs: list[str], key: str) -> float:
+        return sum(per[name][q][key] for q in qs) / len(qs)
+
+    folds = []
+    for fit, test in ((ids[0::2], ids[1::2]), (ids[1::2], ids[0::2])):
+        if not fit or not test:
+            continue
+        chosen = max(per, key=lambda name: mean(name, fit, "ndcg@10") + mean(name, fit, "all-evidence@10"))
+        folds.append({"chosen": chosen, "test_questions": len(test),
+                      "held_out": {k: mean(chosen, test, k) for k in GRAPH_CV_METRICS}})
+    n = len(folds) or 1
+    return {"folds": folds, "held_out": {k: sum(f["held_out"][k] for f in folds) / n for k in GRAPH_CV_METRICS}}
 
 
 def fusion_cross_validation(dataset: BeirDataset, retriever: HybridRetriever, candidates: dict[str, Candidates],
@@ -188,6 +220,12 @@ def format_report(report: RetrievalReport) -> str:
                       "other half): " + "; ".join(f"chosen {f['chosen']:.1f} → held-out MRR@10 {f['test_mrr@10']:.4f}, "
                                                    f"nDCG@10 {f['test_ndcg@10']:.4f}" for f in cv["folds"])
                   + f"; mean held-out MRR@10 {cv['held_out_mrr@10']:.4f}, nDCG@10 {cv['held_out_ndcg@10']:.4f}."]
+    if report.graph_cv and report.graph_cv["folds"]:
+        cv = report.graph_cv
+        lines += ["", "Graph placement cross-validated (best nDCG@10 + all-evidence@10 on alternate halves, measured on "
+                      "the other half): " + "; ".join(f"chosen '{f['chosen']}' → " + ", ".join(
+                          f"{k} {v:.4f}" for k, v in f["held_out"].items()) for f in cv["folds"])
+                  + "; mean held out " + ", ".join(f"{k} {v:.4f}" for k, v in cv["held_out"].items()) + "."]
     lat = report.latency()
     lines += ["", f"Latency per query: first stage (embed query + dense + sparse search) p50 "
                   f"{lat['first_stage_p50_ms']:.1f} ms, p95 {lat['first_stage_p95_ms']:.1f} ms; "

@@ -12,7 +12,12 @@ paragraph without the answer, another paragraph that happens to hold it) is left
    data has no English).
 2. Second stage: pairwise logistic regression (L2, Newton steps, numpy) on the differences of standardised
    features between each relevant and each irrelevant candidate of a question, every question weighing the same.
-   Five-fold cross-validation over the questions reports held-out MRR@10 of the hybrid and of the fitted stage.
+3. Its form: the fitted score is used as a bounded adjustment of the fused score (retrieval/learned_reranker.py).
+   Five-fold cross-validation over the training questions (folds by paragraph, so no paragraph is on both sides)
+   measures held-out MRR@10 and nDCG@10 for every L2 penalty and bound of a small grid; the choice is the
+   smallest bound (then the largest penalty) whose held-out MRR@10 is within one standard error of the best and
+   that loses to the hybrid on no training set: the most conservative setting the training data cannot tell
+   from the best.
 """
 from __future__ import annotations
 
@@ -33,6 +38,8 @@ from zhiku.retrieval.learned_reranker import FEATURES, LearnedReranker, SecondSt
 
 SEED = 16
 DENSE_WEIGHTS = [round(0.1 * i, 1) for i in range(1, 10)]
+L2_GRID = (0.1, 1.0, 10.0)
+BOUND_GRID = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, float("inf"))
 
 
 def training_dataset(sets: list[TrainSet], questions: int, seed: int = SEED,
@@ -69,6 +76,7 @@ class QuestionRows:
     labels: np.ndarray             # 1 relevant, 0 irrelevant, -1 left out
     passages: list[str]            # passage id of each head row
     tail: list[str] = field(default_factory=list)  # passage ids after the head
+    group: str = ""                # the training set the question comes from
 
 
 def first_stage(dataset: BeirDataset, retriever: HybridRetriever,
@@ -108,7 +116,7 @@ def question_rows(dataset: BeirDataset, retriever: HybridRetriever, candidates: 
             own = h.payload["document_id"] in gold
             labels.append(1 if own and holds else 0 if not own and not holds else -1)
         rows.append(QuestionRows(q.query_id, x, np.array(labels), [h.payload["document_id"] for h in head],
-                                 passages_of(tail, 10 ** 6)))
+                                 passages_of(tail, 10 ** 6), q.group or ""))
     return rows
 
 
@@ -145,11 +153,11 @@ def fit_pairwise(rows: list[QuestionRows], l2: float = 1.0, steps: int = 30,
                               {"questions": len(diffs), "pairs": int(len(d)), "l2": l2}, scripts)
 
 
-def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None) -> list[str]:
+def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None, bound=...) -> list[str]:
     if weights is None:
         order = range(len(r.passages))
     else:
-        s = weights.scores(r.x)
+        s = weights.scores(r.x, bound)
         order = sorted(range(len(r.passages)), key=lambda i: -s[i])
     seen: list[str] = []
     for pid in [r.passages[i] for i in order] + r.tail:
@@ -158,10 +166,18 @@ def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None) -> list
     return seen
 
 
-def measure(rows: list[QuestionRows], qrels: dict[str, set[str]], weights: SecondStageWeights | None) -> dict[str, float]:
-    runs = [(ranked_passages(r, weights), qrels[r.query_id]) for r in rows]
-    return {"mrr@10": float(np.mean([mrr_at(p, g) for p, g in runs])),
-            "ndcg@10": float(np.mean([ndcg_at(p, g) for p, g in runs]))}
+def per_question(rows: list[QuestionRows], qrels: dict[str, set[str]], weights: SecondStageWeights | None,
+                 bound=...) -> tuple[np.ndarray, np.ndarray]:
+    """MRR@10 and nDCG@10 of each question."""
+    runs = [(ranked_passages(r, weights, bound), qrels[r.query_id]) for r in rows]
+    return (np.array([mrr_at(p, g) for p, g in runs], dtype=float),
+            np.array([ndcg_at(p, g) for p, g in runs], dtype=float))
+
+
+def measure(rows: list[QuestionRows], qrels: dict[str, set[str]], weights: SecondStageWeights | None,
+            bound=...) -> dict[str, float]:
+    mrr, ndcg = per_question(rows, qrels, weights, bound)
+    return {"mrr@10": float(mrr.mean()) if len(mrr) else 0.0, "ndcg@10": float(ndcg.mean()) if len(ndcg) else 0.0}
 
 
 def cross_validate(rows: list[QuestionRows], qrels: dict[str, set[str]], l2: float, folds: int = 5) -> dict:
@@ -175,3 +191,53 @@ def cross_validate(rows: list[QuestionRows], qrels: dict[str, set[str]], l2: flo
         held["learned"].append(measure(test, qrels, w))
     return {name: {m: float(np.mean([f[m] for f in figures])) for m in ("mrr@10", "ndcg@10")}
             for name, figures in held.items()}
+
+
+def paragraph_folds(rows: list[QuestionRows], qrels: dict[str, set[str]], folds: int = 5) -> list[int]:
+    """Fold of each question: by its paragraph, so questions on one paragraph stay on one side."""
+    import zlib
+
+    return [zlib.crc32(",".join(sorted(qrels[r.query_id])).encode()) % folds for r in rows]
+
+
+def choose_form(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2_GRID, bound_grid=BOUND_GRID,
+                folds: int = 5) -> dict:
+    """Cross-validated L2 penalty and bound (module docstring, step 3). Returns the table and the choice."""
+    fold_of = paragraph_folds(rows, qrels, folds)
+    n = len(rows)
+    hybrid_mrr, hybrid_ndcg = per_question(rows, qrels, None)
+    held: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {
+        (l2, b): (np.zeros(n), np.zeros(n)) for l2 in l2_grid for b in bound_grid}
+    for k in range(folds):
+        train = [r for r, f in zip(rows, fold_of) if f != k]
+        test_idx = [i for i, f in enumerate(fold_of) if f == k]
+        if not train or not test_idx:
+            continue
+        test = [rows[i] for i in test_idx]
+        for l2 in l2_grid:
+            w = fit_pairwise(train, l2)
+            for b in bound_grid:
+                mrr, ndcg = per_question(test, qrels, w, b)
+                held[(l2, b)][0][test_idx] = mrr
+                held[(l2, b)][1][test_idx] = ndcg
+    groups = sorted({r.group for r in rows})
+    table = []
+    for (l2, b), (mrr, ndcg) in held.items():
+        row = {"l2": l2, "bound": b, "mrr@10": float(mrr.mean()), "ndcg@10": float(ndcg.mean()),
+               "mrr_se": float(mrr.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0, "by_set": {}}
+        for g in groups:
+            idx = [i for i, r in enumerate(rows) if r.group == g]
+            row["by_set"][g] = {"mrr@10": float(mrr[idx].mean()), "ndcg@10": float(ndcg[idx].mean()),
+                                "hybrid_mrr@10": float(hybrid_mrr[idx].mean()),
+                                "hybrid_ndcg@10": float(hybrid_ndcg[idx].mean())}
+        table.append(row)
+    best = max(table, key=lambda t: t["mrr@10"])
+
+    def safe(t: dict) -> bool:
+        return all(v["mrr@10"] >= v["hybrid_mrr@10"] and v["ndcg@10"] >= v["hybrid_ndcg@10"]
+                   for v in t["by_set"].values())
+
+    eligible = [t for t in table if t["mrr@10"] >= best["mrr@10"] - best["mrr_se"] and safe(t)]
+    chosen = min(eligible, key=lambda t: (t["bound"], -t["l2"])) if eligible else None
+    return {"table": table, "best": best, "chosen": chosen, "folds": folds,
+            "hybrid": {"mrr@10": float(hybrid_mrr.mean()), "ndcg@10": float(hybrid_ndcg.mean())}}

@@ -47,6 +47,10 @@ class GraphRetrievalConfig:
     # question's linked entities, or it states a fact of a linked entity that none of the first-stage top hits
     # names; any other graph chunk enters the top ten only if it is at least as similar to the query as the
     # hit it pushes out (`plain_gap`, default 0), or never (`plain_gap` None).
+    # "evidence": like "novel", and a chunk also adds evidence when it completes a second hop the first stage
+    # began — it states a fact of an entity (not named in the question) that the walk reached from a linked
+    # entity and that a top hit names (the first hop's passage); under either gate, a graph chunk whose document
+    # is already among the top hits adds nothing and never enters.
     gate: str = "all"
     plain_gap: float | None = 0.0
 
@@ -58,6 +62,9 @@ class GraphEvidence:
     subgraph: GraphResult | None = None
     chunk_entities: dict[str, set[str]] = field(default_factory=dict)  # point id → entities of its relations
     joining: set[str] = field(default_factory=set)  # point ids on a path between two linked entities
+    # point id → names (casefolded, with aliases) of the entities not linked in the question that the walk went
+    # through before reaching the relation the chunk states (empty for a seed's own relations)
+    bridges: dict[str, set[str]] = field(default_factory=dict)
 
     def novel(self, chunk_id: str, top_text: str) -> bool:
         """Does this graph chunk add what the first stage's top hits (`top_text`, lower-cased) lack?"""
@@ -66,6 +73,12 @@ class GraphEvidence:
         entities = self.chunk_entities.get(chunk_id, set())
         return any(e.key in entities and (e.mention or e.name).casefold() not in top_text
                    and e.name.casefold() not in top_text for e in self.linked)
+
+    def completes_hop(self, chunk_id: str, top_text: str, query: str = "") -> bool:
+        """Does this graph chunk state a fact of a bridge entity that a top hit names and the question (`query`,
+        lower-cased) does not (a second hop)?"""
+        return any(len(name) > 1 and name in top_text and name not in query
+                   for name in self.bridges.get(chunk_id, ()))
 
     def best_chunks(self, limit: int) -> list[str]:
         return sorted(self.chunk_scores, key=lambda c: (-self.chunk_scores[c], c))[:limit]
@@ -93,6 +106,14 @@ class GraphExpander:
         extra: dict[str, int] = {}
         chunk_entities: dict[str, set[str]] = {}
         joining: set[str] = set()
+        bridges: dict[str, set[str]] = {}
+
+        def names(key: str) -> set[str]:
+            entity = result.entities.get(key)
+            if entity is None:
+                return set()
+            return {n.casefold() for n in (entity.name, *entity.aliases) if n}
+
         for path in result.paths:
             score = seed_score.get(path.entity_keys[0], 0.5)
             joins = any(key in seed_score for key in path.entity_keys[1:])
@@ -101,6 +122,7 @@ class GraphExpander:
                 if relation is None:
                     break
                 score *= c.hop_decay * (c.cooccurrence_weight if relation.type == COOCCURRENCE else 1.0)
+                via = set().union(*(names(k) for k in path.entity_keys[1:i + 1] if k not in seed_score))
                 for chunk_id in relation.provenance.chunk_ids:
                     if chunk_id in chunk_scores:
                         extra[chunk_id] = extra.get(chunk_id, 0) + 1
@@ -108,9 +130,11 @@ class GraphExpander:
                     chunk_entities.setdefault(chunk_id, set()).update(path.entity_keys[i:i + 2])
                     if joins:
                         joining.add(chunk_id)
+                    if via:
+                        bridges.setdefault(chunk_id, set()).update(via)
         for chunk_id, count in extra.items():
             chunk_scores[chunk_id] += c.support_bonus * min(count, 5)
-        return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining)
+        return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining, bridges)
 
     def _seeds(self, kb_ids: Sequence[str], linked: list[LinkedEntity],
                document_ids: Sequence[str] | None = None) -> list[LinkedEntity]:

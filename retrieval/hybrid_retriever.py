@@ -146,11 +146,11 @@ class HybridRetriever:
         if mode in (RetrievalMode.HYBRID_RERANK, RetrievalMode.GRAPH) and self.reranker is not None and hits:
             hits = self._rerank(query, hits)
         if mode is RetrievalMode.GRAPH and candidates.graph and candidates.graph_evidence is not None:
-            hits = self._insert_graph_hits(hits, candidates.graph, candidates.graph_evidence, top_k)
+            hits = self._insert_graph_hits(hits, candidates.graph, candidates.graph_evidence, top_k, query)
         return hits
 
     def _insert_graph_hits(self, hits: list[SearchHit], graph: list[ScoredChunk],
-                           evidence: GraphEvidence, top_k: int | None) -> list[SearchHit]:
+                           evidence: GraphEvidence, top_k: int | None, query: str = "") -> list[SearchHit]:
         """Keep the hybrid ranking's head; the best graph chunks not already in the top ranks come next.
 
         The head and the slots are the configured ones for a ranking of ten (as evaluated); a shorter list
@@ -158,9 +158,11 @@ class HybridRetriever:
         c = self.graph.config if self.graph is not None else None
         protect, slots = (c.protect_top, c.slots) if c else (5, 5)
         gap = c.max_similarity_gap if c else float("inf")
-        gated = c is not None and c.gate == "novel"
+        gate = c.gate if c is not None else "all"
+        gated = gate in ("novel", "evidence")
         window = protect + slots  # the ranking of ten the placement was measured on
         top_text = " ".join(h.text for h in hits[:window]).casefold() if gated else ""
+        top_documents = {h.payload.get("document_id") for h in hits[:window]} if gated else set()
         if top_k is not None and top_k < protect + slots:
             protect = min(protect, max(1, top_k // 2))
             slots = min(slots, top_k - protect)
@@ -180,7 +182,10 @@ class HybridRetriever:
             # same bar for a shorter list: a graph chunk has to be as relevant as a top-ten result).
             pushed_out = window - len(chosen) - 1
             allowed = gap
-            if gated and not evidence.novel(r.point_id, top_text):
+            if gate == "evidence" and r.payload.get("document_id") in top_documents:
+                continue  # its document is already among the top hits: nothing new
+            if gated and not (evidence.novel(r.point_id, top_text)
+                              or (gate == "evidence" and evidence.completes_hop(r.point_id, top_text, query.casefold()))):
                 if c.plain_gap is None:
                     continue
                 allowed = c.plain_gap

@@ -48,3 +48,26 @@ def test_a_chunk_joining_two_linked_entities_is_novel():
     assert evidence.novel("c", "丙公司出现在首条结果中")
     plain = replace(evidence, joining=set())
     assert not plain.novel("c", "丙公司出现在首条结果中") and plain.novel("c", "别的公司")
+
+
+def test_the_evidence_gate_also_admits_the_second_hop_and_nothing_from_a_document_already_shown():
+    config = GraphRetrievalConfig(protect_top=5, slots=5, max_similarity_gap=0.02, gate="evidence", plain_gap=0.0)
+    retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None, graph=GraphExpander(None, None, config))
+    # The first stage found the first hop: its top hit names 戊公司, the question does not.
+    hits = [SearchHit.from_point("h0", _payload("h0", "甲公司的担保人是戊公司。"), 1.0, StageScores(None, 0.90, 1.0))]
+    hits += [SearchHit.from_point(f"h{i}", _payload(f"h{i}", f"甲公司第{i}条公告。"), 1 - i / 10,
+                                  StageScores(None, 0.90 - i / 100, 1 - i / 10)) for i in range(1, 10)]
+    graph = [ScoredChunk("g_hop", 0.80, _payload("g_hop", "戊公司注册于深圳。")),      # the second hop, less similar
+             ScoredChunk("g_more", 0.80, _payload("g_more", "甲公司的又一条新闻。")),   # more about 甲公司
+             ScoredChunk("g_dup", 0.95, _payload("h3", "甲公司第3条公告的另一段。"))]  # a document already shown
+    linked = [LinkedEntity("k_jia", "甲公司", "company", "exact", 1.0, "甲公司")]
+    evidence = GraphEvidence(linked, {"g_hop": 0.5, "g_more": 0.7, "g_dup": 0.7},
+                             chunk_entities={"g_hop": {"k_wu", "k_city"}, "g_more": {"k_jia", "k_x"},
+                                             "g_dup": {"k_jia", "k_y"}},
+                             bridges={"g_hop": {"戊公司"}})
+    top = [h.chunk_id for h in retriever._insert_graph_hits(hits, graph, evidence, 10)][:10]
+    assert "g_hop" in top and "g_more" not in top and "g_dup" not in top
+    assert top[:5] == [f"h{i}" for i in range(5)]
+    novel = replace(config, gate="novel")
+    retriever.graph = GraphExpander(None, None, novel)
+    assert "g_hop" not in [h.chunk_id for h in retriever._insert_graph_hits(hits, graph, evidence, 10)][:10]

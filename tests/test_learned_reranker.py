@@ -68,15 +68,20 @@ def test_features_see_rare_terms_ranks_and_answer_kinds():
 
 
 @pytest.mark.skipif(not WEIGHTS_FILE.exists(), reason="no fitted weights shipped")
-def test_fitted_weights_prefer_the_passage_that_states_the_query():
+def test_the_shipped_weights_are_fitted_on_training_data_and_bounded():
     reranker = LearnedReranker(JiebaBm25Encoder())
     assert reranker.weights.meta.get("fitted_on", "").startswith("../shared/train")
-    # Two candidates the first stage can hardly tell apart, among weaker ones: the one that states the query wins.
+    bound = reranker.weights.bound
+    assert bound is not None and 0 < bound <= 0.5
+    # Two candidates the first stage can hardly tell apart, among much weaker ones: whatever the model prefers,
+    # no candidate moves more than the bound, so the weak ones stay below.
     fillers = [RerankCandidate(f"南宁市第{i}号公告：天气晴。", 0.3 - i / 100, 0.78 - i / 200, 1.0, True, f"f{i}")
                for i in range(8)]
-    scores = reranker.score(QUERY, [RerankCandidate(SCATTERED, 0.80, 0.850, 6.0, True, "s"),
-                                    RerankCandidate(EXACT, 0.79, 0.849, 5.9, True, "e")] + fillers)
-    assert scores[1] > scores[0] > max(scores[2:])
+    candidates = [RerankCandidate(SCATTERED, 0.80, 0.850, 6.0, True, "s"),
+                  RerankCandidate(EXACT, 0.79, 0.849, 5.9, True, "e")] + fillers
+    scores = reranker.score(QUERY, candidates)
+    assert all(abs(s - c.fused) <= bound + 1e-9 for s, c in zip(scores, candidates))
+    assert min(scores[:2]) > max(scores[2:])
 
 
 def test_first_stage_ranks_are_counted_over_every_fused_candidate():
@@ -127,3 +132,56 @@ def test_weights_fitted_on_chinese_questions_leave_an_english_query_in_first_sta
     english, chinese = reranker.score("longest loan term", candidates), reranker.score("贷款期限最长多少年", candidates)
     assert english[0] > english[1] and chinese[0] < chinese[1]
     assert SecondStageWeights.from_json(weights.to_json()).scripts == ("cjk",)
+
+
+def _lexical_weights(bound):
+    """A model that trusts the phrase feature far more than the fused score."""
+    coef = np.zeros(len(FEATURES))
+    coef[FEATURES.index("fused")] = 0.1
+    coef[FEATURES.index("phrase")] = 5.0
+    mean = np.zeros(len(FEATURES))
+    mean[FEATURES.index("phrase")] = 0.5
+    return SecondStageWeights(tuple(FEATURES), mean, np.ones(len(FEATURES)), coef, bound=bound)
+
+
+def test_a_bounded_stage_moves_a_candidate_only_past_close_first_stage_neighbours():
+    far = [RerankCandidate(SCATTERED, 0.90, 0.8, 5.0, True, "s"), RerankCandidate(EXACT, 0.70, 0.7, 4.0, True, "e")]
+    near = [RerankCandidate(SCATTERED, 0.90, 0.8, 5.0, True, "s"), RerankCandidate(EXACT, 0.88, 0.7, 4.0, True, "e")]
+    bounded = LearnedReranker(JiebaBm25Encoder(), _lexical_weights(0.05))
+    unbounded = LearnedReranker(JiebaBm25Encoder(), _lexical_weights(None))
+    far_scores = bounded.score(QUERY, far)
+    assert far_scores[0] > far_scores[1]  # 0.2 apart in fused score: more than twice the bound
+    assert all(abs(s - c.fused) <= 0.05 + 1e-9 for s, c in zip(far_scores, far))
+    near_scores = bounded.score(QUERY, near)
+    assert near_scores[1] > near_scores[0]  # 0.02 apart: the verbatim statement of the query wins
+    unbounded_scores = unbounded.score(QUERY, far)
+    assert unbounded_scores[1] > unbounded_scores[0]  # without the bound the lexical evidence overrides the order
+    zero = LearnedReranker(JiebaBm25Encoder(), _lexical_weights(0.0)).score(QUERY, near)
+    assert zero == [c.fused for c in near]  # bound 0: the first-stage order
+
+
+def test_the_bound_is_part_of_the_weights_file():
+    weights = _lexical_weights(0.05)
+    again = SecondStageWeights.from_json(weights.to_json())
+    assert again.bound == 0.05
+    assert SecondStageWeights.from_json(_lexical_weights(None).to_json()).bound is None
+
+
+def test_cross_validation_picks_the_smallest_bound_the_training_data_cannot_tell_from_the_best():
+    from zhiku.evaluation.second_stage_fit import QuestionRows, choose_form
+
+    rng = np.random.default_rng(0)
+    rows, qrels = [], {}
+    for q in range(60):
+        # The relevant candidate (row 1) sits just below the first one in fused score and states the query.
+        x = rng.uniform(0, 0.3, size=(4, len(FEATURES)))
+        x[:, FEATURES.index("fused")] = [0.9, 0.88, 0.5, 0.4]
+        x[1, FEATURES.index("phrase")] = 1.0
+        rows.append(QuestionRows(f"q{q}", x, np.array([0, 1, 0, 0]), [f"p{q}a", f"p{q}b", f"p{q}c", f"p{q}d"],
+                                 group="g" + str(q % 2)))
+        qrels[f"q{q}"] = {f"p{q}b"}
+    form = choose_form(rows, qrels, (1.0,), (0.0, 0.05, float("inf")))
+    assert form["hybrid"]["mrr@10"] == 0.5
+    by_bound = {t["bound"]: t for t in form["table"]}
+    assert by_bound[0.0]["mrr@10"] == 0.5 and by_bound[0.05]["mrr@10"] == 1.0
+    assert form["chosen"]["bound"] == 0.05  # as good as unbounded, and smaller

@@ -60,11 +60,12 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
             "dataset": report.dataset, "queries": report.queries, "embedder": emb.model_id,
             "sparse": sparse_encoder.name, "variants": {v.name: v.metrics for v in report.variants},
             "sweep": {v.name: v.metrics for v in report.sweep}, "latency": report.latency(),
-            "fusion_cross_validation": report.fusion_cv,
+            "fusion_cross_validation": report.fusion_cv, "graph_cross_validation": report.graph_cv,
             "settings": {"fusion": settings.fusion, "dense_weight": settings.fusion_dense_weight,
                          "dense_weight_zh": settings.fusion_dense_weight_zh,
                          "dense_weight_en": settings.fusion_dense_weight_en, "reranker": settings.reranker},
             "runs": {v.name: v.runs for v in report.variants},
+            "sweep_runs": {v.name: v.runs for v in report.sweep if v.name.startswith("graph")},
             "graph": None if graph_stats is None else {k: getattr(graph_stats, k) for k in (
                 "passages", "chunks", "entities", "relations", "seconds", "extraction_seconds", "reused")},
         }, ensure_ascii=False, indent=2))
@@ -102,51 +103,95 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                           questions: int = typer.Option(3000, help="Questions sampled from those sets"),
                           paragraphs: Optional[int] = typer.Option(None, help="Only the first N paragraphs of each "
                                                                    "set (and their questions): less to embed"),
-                          l2: float = typer.Option(1.0, help="L2 penalty of the pairwise logistic regression"),
+                          l2: Optional[float] = typer.Option(None, help="L2 penalty of the pairwise logistic "
+                                                             "regression (default: chosen by cross-validation)"),
+                          bound: Optional[float] = typer.Option(None, help="Largest change of the fused score "
+                                                                "(default: chosen by cross-validation; a negative "
+                                                                "value: unbounded)"),
                           output: Path = typer.Option(None, help="Weights file (default: the packaged "
-                                                      "retrieval/data/second_stage.json)")):
+                                                      "retrieval/data/second_stage.json)"),
+                          rows_cache: Optional[Path] = typer.Option(None, help="Keep the training questions' feature "
+                                                                    "rows here and reuse them (a refit without "
+                                                                    "searching again; delete it when features change)")):
     """Fit the learned second stage (and report the Chinese fusion weight) on training data."""
     from zhiku.evaluation.answer_selector_fit import load_training_sets
-    from zhiku.evaluation.second_stage_fit import (choose_dense_weight, cross_validate, first_stage, fit_pairwise,
-                                                   measure, question_rows, training_dataset)
+    from zhiku.evaluation.second_stage_fit import (BOUND_GRID, L2_GRID, choose_dense_weight, choose_form, first_stage,
+                                                   fit_pairwise, measure, question_rows, training_dataset)
     from zhiku.retrieval.learned_reranker import WEIGHTS_FILE, LearnedReranker, SecondStageWeights
 
     settings = get_settings()
     wanted = [s.strip() for s in sets.split(",") if s.strip()]
     chosen = [s for s in load_training_sets(train_dir) if s.name in wanted]
     data, answers = training_dataset(chosen, questions, paragraphs=paragraphs)
-    retriever, (stats, folder) = retriever_over(settings, data)
-    try:
-        with tqdm(total=len(data.queries), unit="query", desc="first stage", file=sys.stderr) as bar:
-            candidates = first_stage(data, retriever, lambda done, total: bar.update(done - bar.n))
-        best_weight, by_weight = choose_dense_weight(data, retriever, candidates)
-        typer.echo("Hybrid MRR@10 on the training questions by dense weight: " + ", ".join(
-            f"{w:.1f}: {m:.4f}" for w, m in by_weight.items()) + f" (best {best_weight:.1f})")
-        reranker = LearnedReranker(retriever.sparse, SecondStageWeights.neutral())  # features only
-        rows = question_rows(data, retriever, candidates, answers, reranker)
-    finally:
-        retriever.store.close()
-        retriever.embedder.cache.close()
-    held_out = cross_validate(rows, data.qrels, l2)
+    import pickle
+
+    if rows_cache is not None and rows_cache.exists():
+        rows, by_weight, folder_name, dense_weight = pickle.loads(rows_cache.read_bytes())
+        typer.echo(f"feature rows reused from {rows_cache}")
+    else:
+        retriever, (stats, folder) = retriever_over(settings, data)
+        try:
+            with tqdm(total=len(data.queries), unit="query", desc="first stage", file=sys.stderr) as bar:
+                candidates = first_stage(data, retriever, lambda done, total: bar.update(done - bar.n))
+            best_weight, by_weight = choose_dense_weight(data, retriever, candidates)
+            reranker = LearnedReranker(retriever.sparse, SecondStageWeights.neutral())  # features only
+            rows = question_rows(data, retriever, candidates, answers, reranker)
+        finally:
+            retriever.store.close()
+            retriever.embedder.cache.close()
+        folder_name, dense_weight = folder.name, retriever.config.dense_weight_for("cjk")
+        if rows_cache is not None:
+            rows_cache.write_bytes(pickle.dumps((rows, by_weight, folder_name, dense_weight)))
+    best_weight = max(by_weight, key=lambda w: (by_weight[w], -abs(w - 0.6)))
+    typer.echo("Hybrid MRR@10 on the training questions by dense weight: " + ", ".join(
+        f"{w:.1f}: {m:.4f}" for w, m in by_weight.items()) + f" (best {best_weight:.1f})")
+    bounds = BOUND_GRID if bound is None else (float("inf") if bound < 0 else bound,)
+    form = choose_form(rows, data.qrels, (l2,) if l2 is not None else L2_GRID, bounds)
+    typer.echo(f"five-fold held out (folds by paragraph): hybrid MRR@10 {form['hybrid']['mrr@10']:.4f} "
+               f"nDCG@10 {form['hybrid']['ndcg@10']:.4f}")
+    for t in sorted(form["table"], key=lambda t: (t["l2"], t["bound"])):
+        typer.echo(f"  l2 {t['l2']:g} bound {t['bound']:g}: MRR@10 {t['mrr@10']:.4f} (± {t['mrr_se']:.4f}) nDCG@10 "
+                   f"{t['ndcg@10']:.4f}; " + "; ".join(
+                       f"{g} {v['mrr@10']:.4f}/{v['ndcg@10']:.4f} (hybrid {v['hybrid_mrr@10']:.4f}/"
+                       f"{v['hybrid_ndcg@10']:.4f})" for g, v in t["by_set"].items()))
+    pick = form["chosen"]
+    if pick is None:
+        typer.echo("No setting is within one standard error of the best without losing on a training set: "
+                   "bound 0 (the first-stage order).")
+        pick = {"l2": max(L2_GRID), "bound": 0.0}
+    typer.echo(f"chosen: l2 {pick['l2']:g}, bound {pick['bound']:g}")
     from collections import Counter
 
     from zhiku.retrieval.script import majority_script
 
     by_script = Counter(majority_script(q.text) for q in data.queries)
     # The weights apply to queries in the scripts the training questions are written in (5 % or more of them).
-    weights = fit_pairwise(rows, l2, scripts=tuple(sorted(k for k, n in by_script.items()
-                                                          if n >= 0.05 * len(data.queries))))
+    weights = fit_pairwise(rows, pick["l2"], scripts=tuple(sorted(k for k, n in by_script.items()
+                                                                  if n >= 0.05 * len(data.queries))))
+    weights.bound = None if pick["bound"] == float("inf") else pick["bound"]
     fitted = measure(rows, data.qrels, weights)
     hybrid = measure(rows, data.qrels, None)
+
+    def row(t):
+        return {k: (round(v, 4) if isinstance(v, float) and v != float("inf") else v) for k, v in t.items()
+                if k != "by_set"} | {"by_set": {g: {m: round(x, 4) for m, x in v.items()} for g, v in t["by_set"].items()}}
+
     weights.meta.update({
-        "fitted_on": "../shared/train: " + ", ".join(wanted) + " (DRCD converted with OpenCC t2s)",
-        "index": str(folder.name), "dense_weight": retriever.config.dense_weight_for("cjk"),
-        "training_hybrid": hybrid, "training_learned": fitted, "five_fold_held_out": held_out,
+        "fitted_on": "../shared/train: " + ", ".join(wanted) + " (DRCD converted with OpenCC t2s)"
+                     + (f", first {paragraphs} paragraphs of each" if paragraphs else ""),
+        "index": folder_name, "dense_weight": dense_weight,
+        "training_hybrid": hybrid, "training_learned": fitted,
+        "five_fold_held_out": {"hybrid": form["hybrid"], "chosen": row(pick) if "mrr@10" in pick else pick,
+                               "best": row(form["best"]),
+                               "table": [row(t) | {"bound": "inf" if t["bound"] == float("inf") else t["bound"]}
+                                         for t in form["table"]]},
+        "selection": "smallest bound (then largest L2) within one standard error of the best held-out MRR@10 "
+                     "that loses to the hybrid on no training set",
         "dense_weight_mrr@10": {str(w): round(m, 4) for w, m in by_weight.items()}})
+    for key in ("best", "chosen"):
+        if weights.meta["five_fold_held_out"][key].get("bound") == float("inf"):
+            weights.meta["five_fold_held_out"][key]["bound"] = "inf"
     typer.echo(f"Training questions: {len(rows)}; pairs: {weights.meta['pairs']}")
-    typer.echo(f"five-fold held out: hybrid MRR@10 {held_out['hybrid']['mrr@10']:.4f} nDCG@10 "
-               f"{held_out['hybrid']['ndcg@10']:.4f} -> learned {held_out['learned']['mrr@10']:.4f} / "
-               f"{held_out['learned']['ndcg@10']:.4f}")
     typer.echo("weights: " + json.dumps({n: round(float(c), 3) for n, c in zip(weights.features, weights.coef)}))
     target = output or WEIGHTS_FILE
     target.write_text(weights.to_json() + "\n", encoding="utf-8")
