@@ -454,17 +454,22 @@ class StructureModel:
         score = self.bias + sum(self.weights.get(name, 0.0) for name in features)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
-    def most_suspicious(self, readings: list[str]) -> tuple[float, str]:
-        """The highest window probability among the readings of a text (normal, decoded), and that window."""
-        best = (0.0, "")
+    def most_suspicious_window(self, readings: list[str]) -> tuple[float, str, frozenset[str]]:
+        """The highest window probability among the readings of a text (normal, decoded), that window's text and
+        its features."""
+        best: tuple[float, str, frozenset[str]] = (0.0, "", frozenset())
         for text in readings:
             for window in windows(text):
                 if not window.features:
                     continue
                 probability = self.probability(window.features)
                 if probability > best[0]:
-                    best = (probability, window.text.strip())
+                    best = (probability, window.text.strip(), window.features)
         return best
+
+    def most_suspicious(self, readings: list[str]) -> tuple[float, str]:
+        probability, text, _ = self.most_suspicious_window(readings)
+        return probability, text
 
 
 @lru_cache(maxsize=1)
