@@ -174,7 +174,7 @@ _DESTINATION = _any(
     _L + r"(?:webhook|endpoint|external|personal|private) (?:address|mailbox|e-?mail|server|url|account)?",
     r"邮箱|网址|链接|私人|外部|个人微信|微信号|服务器")
 _ROLE = _any(
-    _L + r"(?:you are now|you're now|from now on,? you|you will now|you shall now|pretend (?:to be|you are|you're)|"
+    _L + r"(?:(?:you are|you're) now (?:an?|the|in|acting|operating|dan|free|unrestricted|jailbroken|no longer|my)|from now on,? you|you will now|you shall now|pretend (?:to be|you are|you're)|"
     r"act as (?:an?|the) (?:unrestricted|unfiltered|different|new|evil|jailbroken|rogue|insider|admin)|roleplay as|"
     r"role-?play as|stay in character)" + _R
     + r"|" + _L + r"(?:developer|dev|god|debug|admin|maintenance|unrestricted|unfiltered|jailbreak|dan|sudo|root) mode" + _R,
@@ -192,7 +192,8 @@ _ROLE = _any(
     r"以[^。\n]{0,12}身份(?:作答|回答|回复|发言|处理)|(?:别|不要)再当|(?:你|您)(?:真正|实际|现在|新)的任务|"
     r"(?:你|您)已(?:经)?(?:获得|被授予|被升级|被更新)|(?:你|您)(?:唯一|现在)的(?:目标|任务|使命)|(?:安全|合规)(?:策略|规则|限制|审查)[^。\n]{0,4}(?:均|都|全部)?已(?:关闭|解除|失效|取消)")
 _ACTION = _any(
-    _L + r"(?:call|invoke|execute|run|trigger|transfer|refund|wire|pay out|delete|erase|wipe|drop table|rm -rf|"
+    _L + r"(?:call (?:the |a |an )?(?:\w+ )?(?:tool|function|api|endpoint|plugin|webhook|command)s?|call \w+\(|invoke|"
+    r"execute|run (?:the |this )?(?:command|script|code|shell|query)|trigger|transfer|refund|wire|pay out|delete|erase|wipe|drop table|rm -rf|"
     r"approve|authori[sz]e|grant|unlock|reset|disable|mark (?:this|it|the|as)|rate (?:this|it|the)|score|"
     r"classify (?:this|it|the)|label (?:this|it)|give (?:this|it) (?:full|\d+)|close (?:this|the) ticket)" + _R,
     r"调用|执行|转账|转出|退款|划款|删除|清空|批准|放行|授权|解锁|重置|关闭|标记为|标为|评为|判为|判定为|打分|给[^。\n]{0,6}满分|"
@@ -279,7 +280,8 @@ _VERSION = _any(
     r"notice|letter|form|table|release|statement|reminder|bill|schedule|circular)|this (?:notice|version|letter|"
     r"circular|document|agreement|policy) (?:prevails|replaces|supersedes|takes precedence|shall prevail)|"
     r"(?:if|where) (?:you have|you've) already (?:paid|repaid|received|settled|done)|already been (?:paid|settled)"
-    r"|in case of (?:conflict|discrepancy|inconsistency))" + _R,
+    r"|in case of (?:conflict|discrepancy|inconsistency)|(?:this|these) (?:instructions|guidelines|rules|procedures|"
+    r"notice|terms) (?:supersede|replace))" + _R,
     r"以本(?:通知|办法|规定|版本|文件|公告|合同|协议|细则|制度)为准|以[^。\n]{0,8}(?:显示|公告|通知|合同|协议)为准|"
     r"上一版|旧版|前版|此前(?:发布|下发|印发)|原(?:通知|文件|版本)|更正|勘误|与本[^。\n]{0,6}不一致|已还款|已结清|已缴")
 _DISCUSSION = _any(
@@ -301,6 +303,15 @@ _FORMAT = _any(
     r"cite (?:the|your) sources?|show (?:your|the) (?:work|calculation|formula))" + _R,
     r"保留[^。\n]{0,3}(?:位)?小数|四舍五入|以(?:百万|万|亿|千)元?为单位|百分比|用表格|分点|用(?:英文|中文|英语|简体)|"
     r"(?:\d+|[一二三四五六七八九十百]+)字以内|简要|简洁|一句话|列出(?:计算|公式)|逐步")
+# Security advice to customers: keep *your* password to yourself, staff will never ask for it.
+_SAFETY_ADVICE = _any(
+    _L + r"(?:never|do not|don't|not to)\s+(?:\w+\s+){0,2}(?:tell|share|disclose|reveal|give|send|enter|type|say)\s+"
+    r"(?:\w+\s+){0,3}(?:your|their)\s+(?:\w+\s+){0,2}(?:password|pin|passcode|otp|cvv|code|card number|"
+    r"credentials)",
+    _L + r"(?:will|would|should) never (?:ask|call|text|e-?mail)|never asks? (?:you|customers|for)" + _R,
+    r"(?:请勿|切勿|不要|不得|千万不要|绝不)[^。\n]{0,10}(?:透露|告诉|告知|提供|泄露|发送|输入)[^。\n]{0,10}(?:您|你|自己)的[^。\n]{0,10}"
+    r"(?:密码|验证码|口令|卡号|CVV|动态码)",
+    r"(?:不会|绝不会|从不|不得)(?:以任何理由)?(?:要求|让|向)(?:您|你|客户)")
 _TOOLING = _any(
     r"(?:^|\s)--?(?:ignore|skip|force|no-)[\w-]*|\bgrep\b|\bignore[- ]?case\b|\.gitignore|\bnoqa\b|\b# ?type: ?ignore\b|"
     r"\bpylint\b|\bregex\b|\bcli\b|\bcommand line\b|\bflag\b|\boption\b|忽略大小写")
@@ -312,7 +323,7 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     "decode": _DECODE, "credential": _CREDENTIAL, "lure": _LURE,
     "fake_notice": _FAKE_NOTICE, "markup": _MARKUP, "meta": _META, "priority": _PRIORITY, "future": _FUTURE,
     "version": _VERSION, "discussion": _DISCUSSION, "own_question": _OWN_QUESTION, "format": _FORMAT,
-    "tooling": _TOOLING,
+    "tooling": _TOOLING, "safety_advice": _SAFETY_ADVICE,
 }
 # The requests a window can make (a verb meeting what it acts on: "reveal" with a secret, "send" with a
 # destination or a secret, an override with something only a model has).
@@ -321,7 +332,7 @@ _REQUESTS = ("override_model", "dictate", "hide_request", "exfiltrate", "send_ou
 # Raw signals that are weighed on their own; the others (a verb, a target, an insistence word) count only through
 # the requests and pairs they form, since on their own they are everyday words.
 _ALONE = ("ai", "vocative", "you", "human", "imperative", "fake_notice", "markup", "meta", "priority", "future",
-          "version", "discussion", "own_question", "format", "tooling")
+          "version", "discussion", "own_question", "format", "tooling", "safety_advice")
 
 
 def window_features(found: set[str]) -> frozenset[str]:
@@ -364,7 +375,7 @@ def window_features(found: set[str]) -> frozenset[str]:
             features.add("insistence_x_request")
         if "discussion" in found:
             features.add("discussion_x_request")
-        if found & {"version", "own_question", "format", "tooling"}:
+        if found & {"version", "own_question", "format", "tooling", "safety_advice"}:
             features.add("counter_x_request")
         if len(requests) >= 2:
             features.add("two_requests")
