@@ -71,7 +71,7 @@ _VOCATIVE = _any(
     r"@(?:AI|助手|模型|机器人|小智|智能体)",
     r"如果你是(?:一个)?(?:AI|人工智能|模型|机器人|助手|程序)|(?:读到|看到|处理)(?:这里|这段|本段|本文|此处|这份)[^。\n]{0,6}的",
     r"仅供(?:AI|模型|机器)|机器可见|给(?:AI|模型|机器人)的")
-_YOU = _any(_L + r"(?:you|your|yourself|yours|u)" + _R, r"你|您")
+_YOU = _any(_L + r"(?:you|your|yourself|yours)" + _R, r"你|您")
 _HUMAN = _any(
     _L + r"(?:customers?|clients?|cardholders?|account ?holders?|applicants?|borrowers?|staff|employees?|tellers?|"
     r"colleagues|branch(?:es)?|branch managers?|relationship managers?|officers?|managers?|approvers?|auditors?|"
