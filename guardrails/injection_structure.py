@@ -18,11 +18,12 @@ kinds, written once as small word lists in Chinese and English:
   ("以本通知为准"), a user's own question or answer format, discussion of attacks in teaching material,
   command-line flags.
 
-A text's features are these signals and their pairs *within one clause* (an addressee with a request, an override
-with a target only a model has), each pooled over the clauses (present anywhere or not). A logistic regression of
-about a hundred weights (guardrails/data/injection_structure.json, fitted by
-`python -m zhiku.guardrails.structure_training`) turns them into a probability; with so few inputs it can weigh
-roles but cannot memorise sentences. It costs a few dozen regular-expression searches per clause.
+A window's features are these signals and their pairs *within the window* (an addressee with each request, a request
+with framing, with insistence or with a counter-signal). A logistic regression of about sixty weights
+(guardrails/data/injection_structure.json, fitted by `python -m zhiku.guardrails.structure_training` by
+multiple-instance learning) turns them into a probability, and a text is as suspicious as its most suspicious
+window; with so few inputs it can weigh roles but cannot memorise sentences. Each signal is one regular-expression search over the
+whole text (a few more at each clause start).
 """
 from __future__ import annotations
 
