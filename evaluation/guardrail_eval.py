@@ -4,8 +4,9 @@ by another author than the current injection rules, but partly seen while they w
 says which texts) and guardrail_holdout_b.jsonl (held-out B: written before the current injection rules and
 frozen, but by their author); guardrail_holdout_c.jsonl and guardrail_holdout_d.jsonl (held-out C and D: written
 by an annotator who never saw the detectors, their data or their figures, see guardrails/data/HOLDOUT_CD.md). C's
-misses may be read to improve the detectors; D and E (guardrails/data/HOLDOUT_E.md, written later by another such
-annotator after D was spent) are final checks, so only their figures are printed, never their cases.
+misses may be read to improve the detectors; D, E (guardrails/data/HOLDOUT_E.md, written later by another such
+annotator after D was spent) and F (guardrails/data/HOLDOUT_F.md, written by a further such annotator) are final
+checks, so only their figures are printed, never their cases.
 
     python -m zhiku.evaluation.guardrail_eval [--sets development "held-out C"]
 
@@ -25,10 +26,12 @@ from zhiku.guardrails.pii import find_pii
 DATA = Path(__file__).resolve().parent.parent / "guardrails" / "data"
 SETS = {"development": DATA / "guardrail_cases.jsonl", "held-out": DATA / "guardrail_holdout.jsonl",
         "held-out B": DATA / "guardrail_holdout_b.jsonl", "held-out C": DATA / "guardrail_holdout_c.jsonl",
-        "held-out D": DATA / "guardrail_holdout_d.jsonl", "held-out E": DATA / "guardrail_holdout_e.jsonl"}
+        "held-out D": DATA / "guardrail_holdout_d.jsonl", "held-out E": DATA / "guardrail_holdout_e.jsonl",
+        "held-out F": DATA / "guardrail_holdout_f.jsonl"}
 # Sets whose individual cases must stay unseen by whoever improves the detectors: figures only. D was evaluated
-# twice while the embedding stage was built and counts as spent; E (HOLDOUT_E.md) replaces it.
-FIGURES_ONLY = frozenset({"held-out D", "held-out E"})
+# twice while the embedding stage was built and counts as spent; E (HOLDOUT_E.md) replaces it; F (HOLDOUT_F.md) was
+# written by a further annotator who never saw the detectors (HOLDOUT_F.md lists what it opened).
+FIGURES_ONLY = frozenset({"held-out D", "held-out E", "held-out F"})
 
 
 def load_cases(path: Path = SETS["development"]) -> list[dict]:
@@ -80,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS),
-                        help="which labelled sets to measure (default: all; leave D and E out while tuning)")
+                        help="which labelled sets to measure (default: all; leave D, E and F out while tuning)")
     args = parser.parse_args(argv)
     results = {name: evaluate(load_cases(SETS[name])) for name in args.sets}
     print("| set | detector | labelled | precision | recall |")
