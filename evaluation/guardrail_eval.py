@@ -11,12 +11,15 @@ checks, so only their figures are printed, never their cases.
     python -m zhiku.evaluation.guardrail_eval [--sets development "held-out C"]
 
 Injection: per text (flagged or not). Personal data: per item, a found item counting as correct when its kind and
-its text are the labelled ones; reported over all kinds and per kind. Misses and false alarms are listed, so the
+its text are the labelled ones; reported over all kinds and per kind. A telephone number's country prefix (+86, 0086)
+may or may not be inside either span: set F labels it with the number, the detectors may not, and either masks the
+number, so it is left out of both before they are compared. Misses and false alarms are listed, so the
 figures can be checked case by case.
 """
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -38,6 +41,15 @@ def load_cases(path: Path = SETS["development"]) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+_COUNTRY_PREFIX = re.compile(r"^(?:\+|＋|00)86[\s\-]*")
+
+
+def _comparable(kind: str, text: str) -> tuple[str, str]:
+    if kind in ("mobile", "landline"):
+        text = _COUNTRY_PREFIX.sub("", text)
+    return kind, text
+
+
 def _ratio(numerator: int, denominator: int) -> float:
     return numerator / denominator if denominator else 1.0
 
@@ -53,8 +65,8 @@ def evaluate(cases: list[dict]) -> dict:
         injection[("tp" if case["injection"] else "fp") if flagged else ("fn" if case["injection"] else "tn")] += 1
         if flagged != case["injection"]:
             injection_errors.append(("missed" if case["injection"] else "false alarm", case["id"], case["text"]))
-        expected = {(item["kind"], item["text"]) for item in case["pii"]}
-        found = {(match.kind.value, match.text) for match in find_pii(case["text"])}
+        expected = {_comparable(item["kind"], item["text"]) for item in case["pii"]}
+        found = {_comparable(match.kind.value, match.text) for match in find_pii(case["text"])}
         for kind, text in expected | found:
             counts = pii_kind.setdefault(kind, Counter())
             outcome = "tp" if (kind, text) in expected and (kind, text) in found else (
