@@ -35,32 +35,53 @@ _ID_CHECK = "10X98765432"
 _CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
-# A digit group may be written with spaces or hyphens between blocks (6222 0212 3456 7890 123).
-# Chinese text runs words into numbers ("请拨打13812345678咨询"), so only Latin letters, digits and number
-# punctuation end a number; a unit after it ("13800000000元", "12%") makes it an amount.
-_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z_\-/+])(?<!\d\.)(?:\+?86[\s-]?)?\d[\d\s-]{5,30}\d[Xx]?"
-                        r"(?![0-9A-Za-z_\-/]|\.\d|\s?[%％‰元万亿股份笔倍次个人户年月日号岁])")
-_EMAIL = re.compile(r"(?<![0-9A-Za-z_.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![0-9A-Za-z_-])")
+# A number is read as digit groups joined by what people, forms and OCR put between them: one or two spaces, a tab,
+# a hyphen (spaced or not), a dot or a slash, or one line break ("6222 0212 3456 7890 128", "110105-19491231-002X",
+# "135.7343.4153", a card broken over two lines). Possessive, so a run is always taken whole, never cut short to
+# dodge a unit after it. Whether the run may be a number at all is judged from the characters around it
+# (`_stands_alone`), and its grouping from the sizes of its groups (`_plausible_groups`).
+_SEPARATOR = r"(?:[ \t]{1,2}|[ \t]?-[ \t]?|[./]|[ \t]*\n[ \t]*)"
+_RUN = re.compile(rf"\+?\d++(?:{_SEPARATOR}\d++)*+(?:{_SEPARATOR}?[Xx](?![A-Za-z0-9]))?")
+_GROUP_BREAK = re.compile(_SEPARATOR)
+_UNIT_AFTER = re.compile(r"\s?[%％‰元万亿股份笔倍次个人户年月日号岁]")
+_CURRENCY_BEFORE = re.compile(r"(?:[¥$€£]|RMB|CNY|USD|HKD|EUR|GBP|JPY)\s?$", re.IGNORECASE)
+_DECIMAL_END = re.compile(r"^[^.]*\d\.\d{1,2}$")  # 62220212345678901.28: an amount with its cents
+_COUNTRY_CODE = re.compile(r"^(?:\+|00)86(?:[ -]|(?=\d))|^86(?:[ -]|(?=1[3-9]\d{9}$))")
+_EMAIL = re.compile(
+    r"(?<![0-9A-Za-z_.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
+    r"(?:\s{0,2}@\s{0,2}|\s?[\[({]at[\])}]\s?)"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:(?:\.|\s?[\[({]dot[\])}]\s?)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?:\.|\s?[\[({]dot[\])}]\s?)"
+    r"[A-Za-z]{2,24}(?![0-9A-Za-z_-])", re.IGNORECASE)
+# "name at example dot com": the spelled-out form is taken only whole (" at " and " dot "), so "contact us at
+# example.com" stays prose.
+_EMAIL_SPELLED = re.compile(r"(?<![0-9A-Za-z_.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63} at [A-Za-z0-9-]{1,63}"
+                            r"(?: dot [A-Za-z0-9-]{1,63})* dot [A-Za-z]{2,24}(?![0-9A-Za-z_-])", re.IGNORECASE)
+_EMAIL_AT = re.compile(r"\s*(?:@|[\[({]at[\])}]| at )\s*", re.IGNORECASE)
 _CREDIT_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{10}(?![0-9A-Za-z])")
-# Any 18 letters and digits, optionally one space or hyphen between them; every start is tried (lookahead).
-_LOOSE_CODE = re.compile(r"(?<![0-9A-Za-z])(?=([0-9A-Za-z](?:[ -]?[0-9A-Za-z]){17})(?![0-9A-Za-z]))")
-_OLD_ID = re.compile(r"(?<![0-9A-Za-z_\-/+.])\d{15}(?![0-9A-Za-z_\-/]|\.\d)")
-_LANDLINE = re.compile(r"^(?:\(?0\d{2,3}\)?[\s-]?)\d{3,4}[\s-]?\d{4}(?:[\s-]?(?:转|ext\.?|x)\s?\d{1,5})?$", re.IGNORECASE)
-_LOCAL_NUMBER = re.compile(r"^\d{4}[\s-]?\d{4}$|^\d{7}$")  # without the area code: only where the text says "电话"
-_LANDLINE_PAREN = re.compile(r"(?<!\d)[(（]0\d{2,3}[)）]\s?\d{7,8}(?!\d)")
-_MOBILE = re.compile(r"^(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}$")
-# Mobile numbers written with dots, brackets or 0086: 135.7343.4153, (139)12345678, 0086-13912345678.
-_MOBILE_WRITTEN = re.compile(r"(?<![0-9A-Za-z_.])(?:(?:\+|00)?86[\s-]?)?(?:\(1[3-9]\d\)|1[3-9]\d)[\s.-]?\d{4}[\s.-]?\d{4}"
+# Any 18 letters and digits, optionally one space, line break or hyphen between them; every start is tried.
+_LOOSE_CODE = re.compile(r"(?<![0-9A-Za-z])(?=([0-9A-Za-z](?:(?:[ \t-]|\s?\n\s?)?[0-9A-Za-z]){17})(?![0-9A-Za-z]))")
+# Chinese area codes: 010 and 02X, or 0 and three digits from 3 to 9; a local number of 7 or 8 digits that does
+# not start with 0 or 1.
+_AREA_AND_LOCAL = re.compile(r"^(0(?:10|2\d|[3-9]\d\d))([2-9]\d{6,7})$")
+_LOCAL_NUMBER = re.compile(r"^[2-9]\d{3}[\s-]?\d{4}$|^[2-9]\d{6}$")  # without the area code: only after "电话"
+# A landline with its area code in brackets, its local part grouped or not: (010)62345678, （0755） 8321 8866,
+# +86 (20) 72656019.
+_LANDLINE_PAREN = re.compile(r"(?<![\dA-Za-z])(?:(?:\+|00)86[ -]?)?\(0?\d{2,3}\)[ ]?\d{3,4}[ -]?\d{4}(?![\dA-Za-z])")
+# Mobile numbers written with the prefix in brackets, (139)12345678; a country code in brackets before a mobile
+# number, (+86) 139 1234 5678, is taken into its match (`_PAREN_COUNTRY`).
+_MOBILE_WRITTEN = re.compile(r"(?<![0-9A-Za-z_.])(?:(?:\+|00)?86[ -]?)?\(1[3-9]\d\)[ .-]?\d{4}[ .-]?\d{4}"
                              r"(?![0-9A-Za-z_]|\.\d)")
+_PAREN_COUNTRY = re.compile(r"\(\s?(?:\+|00)?86\s?\)[ ]?$")
+_DATE_PART = re.compile(r"^(?:19|20)\d{2}([-./])\d{1,2}\1\d{1,2}$|^(?:19|20)\d{2}[-./]\d{1,2}$")
 
-# A number whose check digit vouches for it is taken even when a letter or a unit touches it ("IDNo1101…",
-# "身份证1101…号", "卡号6217…元"), provided the words before it name its kind; the strict run above would miss it.
-_TOUCHING_RUN = re.compile(r"(?<![0-9])\d[\d\s-]{11,30}\d[Xx]?(?![0-9])")
-# Full-width forms (１２３, Ｘ, －) and zero-width or ideographic spaces inside a number are read as their ASCII
-# counterparts; every replacement is one character for one, so positions in the text stay valid.
-_READ_AS_ASCII = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: " ",
-                  **{code: " " for code in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)}}
+# Full-width forms (１２３, Ｘ, －, ＠), the dashes and spaces of typesetting (– — ‐ −, no-break, thin and
+# ideographic spaces) are read as their ASCII counterparts, one character for one; zero-width characters and soft
+# hyphens are skipped (`_reading` keeps where each read character came from, so a match is the text as written).
+_READ_AS_ASCII = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0xFFE5: "¥", 0xFFE1: "£", 0x3000: " ", 0x00A0: " ", 0x202F: " ",
+                  0x205F: " ", **{code: " " for code in range(0x2000, 0x200B)},
+                  **{code: "-" for code in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE63)}}
+_UNREAD = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 
 # Words just before a number that say what it is (within a few characters).
 _REFERENCE_WORDS = re.compile(
@@ -84,11 +105,23 @@ _ID_CONTEXT_CHARS = 30
 # The province codes of GB/T 2260 (the first two digits of every resident ID).
 _PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51,
                         52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
-_CARD_WORDS = re.compile(r"卡号|银行卡|借记卡|信用卡|储蓄卡|账号|帐号|卡|card|account|acct|a/c", re.IGNORECASE)
-_PHONE_WORDS = re.compile(r"(电话|手机|联系|热线|tel|phone|mobile|call|fax|传真)\D{0,6}$", re.IGNORECASE)
-_CONTEXT_CHARS = 12
+_CARD_WORDS = re.compile(r"卡号|银行卡|借记卡|信用卡|储蓄卡|账号|帐号|账户|帳號|卡|card|account|acct|a/c", re.IGNORECASE)
+# The words that name another kind of number outright; where one of them is nearer the number than a card word
+# ("卡号6222…，交易流水号 6222…"), the number is that kind. The generic ones (编号, no., number, #) name nothing and
+# only count where no card word does.
+_SPECIFIC_REFERENCE_WORDS = re.compile(
+    r"订单|流水|交易|合同|单号|批次|凭证|工单|案号|文号|票号|发票|借据|保单|报文|注册号|執照|执照|order|invoice|transaction|"
+    r"txn|serial|ticket|tracking|batch|contract|policy|registration", re.IGNORECASE)
+_PHONE_WORDS = re.compile(r"(电话|電話|手机|手機|联系|聯繫|热线|座机|tel|phone|mobile|call|fax|传真|傳真)\D{0,6}$",
+                          re.IGNORECASE)
+_CONTEXT_CHARS = 20  # "请核对card number 【…": the label, a space and a bracket fit
 
-# Issuer identification: UnionPay 62, 81; Visa 4; Mastercard 51-55, 2221-2720; Amex 34, 37; JCB 35; Discover 6011,65.
+# Issuer identification and the lengths each issuer uses: UnionPay 62 and 81 (16-19), Visa 4 (13, 16, 19),
+# Mastercard 51-55 and 2221-2720 (16), Amex 34 and 37 (15), JCB 35 (16-19), Discover 6011 and 65 (16-19). A number
+# no words call a card must fit one of them; a number the words call a card need only pass Luhn.
+_CARD_ISSUERS = ((re.compile(r"^(?:62|81)"), range(16, 20)), (re.compile(r"^4"), (13, 16, 19)),
+                 (re.compile(r"^(?:5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720))"), (16,)), (re.compile(r"^3[47]"), (15,)),
+                 (re.compile(r"^(?:35|6011|65)"), range(16, 20)))
 _CARD_PREFIX = re.compile(r"^(?:62|81|4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|3[47]|35|6011|65)")
 
 
@@ -138,52 +171,98 @@ def _days_in(year: int, month: int) -> int:
     return 30 if month in (4, 6, 9, 11) else 31
 
 
+def _reading(text: str) -> tuple[str, list[int]]:
+    """`text` as the detector reads it (`_READ_AS_ASCII`, zero-width characters skipped) and, for each character
+    read, its position in `text`."""
+    chars, where = [], []
+    for index, char in enumerate(text):
+        if char in _UNREAD:
+            continue
+        chars.append(char)
+        where.append(index)
+    return "".join(chars).translate(_READ_AS_ASCII), where
+
+
 def find_pii(text: str, kinds: frozenset[PiiKind] | None = None) -> list[PiiMatch]:
     """Every piece of personal data in `text` (of `kinds`, default all), in order, not overlapping. A match's
     text is as written (full-width digits, zero-width spaces and all)."""
-    original, text = text, text.translate(_READ_AS_ASCII)
+    original = text
+    text, where = _reading(text)
     found: list[PiiMatch] = []
-    for match in _EMAIL.finditer(text):
-        found.append(PiiMatch(PiiKind.EMAIL, match.start(), match.end(), match.group()))
+    for pattern in (_EMAIL, _EMAIL_SPELLED):
+        for match in pattern.finditer(text):
+            found.append(PiiMatch(PiiKind.EMAIL, match.start(), match.end(), match.group()))
     for match in _MOBILE_WRITTEN.finditer(text):
-        if not match.group().isdigit():  # a bare run of digits is judged with its context below
-            found.append(PiiMatch(PiiKind.MOBILE, match.start(), match.end(), match.group()))
+        found.append(PiiMatch(PiiKind.MOBILE, match.start(), match.end(), match.group()))
     for match in _LANDLINE_PAREN.finditer(text):
-        found.append(PiiMatch(PiiKind.LANDLINE, match.start(), match.end(), match.group()))
+        if _landline_digits(match.group()):
+            found.append(PiiMatch(PiiKind.LANDLINE, match.start(), match.end(), match.group()))
     for match in _CREDIT_CODE.finditer(text):
-        if not match.group().isdigit() and credit_code_valid(match.group()):
+        if not match.group().isdigit() and credit_code_valid(match.group()) and not resident_id_valid(match.group()):
+            # 12010119760815638X is both; read as the ID (a code with a birth date in it is the rarer reading)
             found.append(PiiMatch(PiiKind.CREDIT_CODE, match.start(), match.end(), match.group()))
     found += _loose_credit_codes(text, {m.start for m in found})
-    for match in _OLD_ID.finditer(text):  # before the digit runs: an old ID wins over a card reading of it
-        if old_resident_id_valid(match.group()) and _says_identity(text[max(0, match.start() - _ID_CONTEXT_CHARS):
-                                                                         match.start()]):
-            found.append(PiiMatch(PiiKind.RESIDENT_ID, match.start(), match.end(), match.group()))
-    for match in _DIGIT_RUN.finditer(text):
-        found += _numbers(text, match.start(), match.group())
-    taken = {m.start for m in found}
-    for match in _TOUCHING_RUN.finditer(text):
-        if match.start() not in taken:
-            found += _checked_number(text, match.start(), match.group())
+    for match in _RUN.finditer(text):
+        start, run = match.start(), match.group()
+        if run.startswith("+") and not run.startswith("+86"):
+            start, run = start + 1, run[1:]  # a plus sign that is no country code is not part of the number
+        if _stands_alone(text, start, start + len(run)):
+            for number in _numbers(text, start, run):
+                country = _PAREN_COUNTRY.search(text, max(0, number.start - 8), number.start)
+                if country and number.kind is PiiKind.MOBILE:
+                    number = PiiMatch(number.kind, country.start(), number.end, text[country.start():number.end])
+                found.append(number)
+        else:  # a letter, a unit or a code touches it: only a number whose check digit vouches for it
+            found += _checked_number(text, start, run)
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))
     result: list[PiiMatch] = []
     for match in found:
         if result and match.start < result[-1].end:
             continue  # inside an e-mail address or another match already taken
         if kinds is None or match.kind in kinds:
-            result.append(PiiMatch(match.kind, match.start, match.end, original[match.start:match.end]))
+            start, end = where[match.start], where[match.end - 1] + 1
+            result.append(PiiMatch(match.kind, start, end, original[start:end]))
     return result
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """Nothing around the run makes it part of something else: a code ("ORD-6222…", "v2.13…"), a decimal
+    ("3.1415…"), a longer token of letters, or an amount ("13800000000元", "12%"). Chinese text runs words into
+    numbers ("请拨打13812345678咨询") and fields are joined by slashes or hyphens ("张三/13812345678/北京"), so a
+    Chinese character, a space or punctuation on either side is no objection."""
+    before, before2 = text[start - 1:start], text[start - 2:start - 1]
+    if _CURRENCY_BEFORE.search(text, max(0, start - 4), start) or _DECIMAL_END.match(text, start, end):
+        return False  # an amount: ¥13812345678, USD 4367…, 62220212345678901.28
+    if before and (before.isascii() and (before.isalnum() or before == "_")):
+        return False
+    if before in ("-", "/", "+", "_") and before2.isascii() and before2.isalnum():
+        return False
+    if before == "." and before2.isdigit():
+        return False
+    if before == "," and before2.isdigit() and re.match(r"\d{3}(?!\d)", text[start:end]):
+        return False  # the rest of "1,020 260 263": thousands
+    after, after2 = text[end:end + 1], text[end + 1:end + 2]
+    if after and after.isascii() and (after.isalnum() or after == "_"):
+        return False
+    if after in ("-", "/") and after2.isascii() and after2.isalnum():
+        return False
+    if after == "." and after2.isdigit():
+        return False
+    return not _UNIT_AFTER.match(text, end)
 
 
 def _checked_number(text: str, start: int, run: str) -> list[PiiMatch]:
     """A resident ID or card number that a letter or a unit touches: taken only when its check digit holds and
     the words before it name an identity document or a card."""
     run = run.rstrip()
-    digits = re.sub(r"[\s-]", "", run).upper()
+    digits = re.sub(r"[\s./-]", "", run).upper()
     before = text[max(0, start - _ID_CONTEXT_CHARS):start]
+    if len(run) < 13 or not _plausible_groups(run, 3):
+        return []
     if len(digits) == 18 and resident_id_valid(digits) and _says_identity(before):
         return [PiiMatch(PiiKind.RESIDENT_ID, start, start + len(run), run)]
     if (digits.isdigit() and 15 <= len(digits) <= 19 and luhn_valid(digits) and _CARD_PREFIX.match(digits)
-            and _CARD_WORDS.search(text[max(0, start - _CONTEXT_CHARS):start])):
+            and _card_named(text[max(0, start - _CONTEXT_CHARS):start]) and _plausible_groups(run, 4)):
         return [PiiMatch(PiiKind.BANK_CARD, start, start + len(run), run)]
     return []
 
@@ -200,7 +279,7 @@ def _loose_credit_codes(text: str, taken: set[int]) -> list[PiiMatch]:
         if start in taken or (raw.isupper() and raw.isalnum()) or raw.isdigit():
             continue  # the strict form, judged above
         code = re.sub(r"[\s-]", "", raw).upper()
-        if not (_CREDIT_CODE.fullmatch(code) and credit_code_valid(code)) or code.isdigit():
+        if not (_CREDIT_CODE.fullmatch(code) and credit_code_valid(code)) or code.isdigit() or resident_id_valid(code):
             continue
         if _CODE_WORDS.search(text[max(0, start - _CONTEXT_CHARS):start]) or _organisation_code_valid(code[8:17]):
             found.append(PiiMatch(PiiKind.CREDIT_CODE, start, start + len(raw), raw))
@@ -221,38 +300,100 @@ def _says_identity(before: str) -> bool:
         pass
     if named is None:
         return False
-    after_name = before[named.end():]
+    after_name = re.sub(r"[\s:：]+$", "", before[named.end():])  # a label on the line above is still its label
     if named.group().lower() == "id" and _NOT_PERSON_ID.search(before[max(0, named.start() - 16):named.start()]):
         return False  # "transaction ID", "customer ID", "device ID"
     return not _REGISTRATION_WORDS.search(after_name) and not _OTHER_NUMBER_WORDS.search(after_name)
 
 
+def _card_named(before: str) -> bool:
+    """A card word is the nearest word naming a kind of number before it."""
+    card = reference = None
+    for card in _CARD_WORDS.finditer(before):
+        pass
+    for reference in _SPECIFIC_REFERENCE_WORDS.finditer(before):
+        pass
+    return card is not None and (reference is None or card.start() > reference.start())
+
+
+def _plausible_groups(run: str, smallest: int) -> bool:
+    """How the digits are grouped fits a number written by a person or a form: one group, every digit apart (a
+    form's boxes), or groups of at least `smallest` digits but the last ("6222 0212 3456 7890 128",
+    "110105 19491231 002X"). Columns of a table read across ("625 3 142 157 8 667") fit none of these."""
+    sizes = [len(group) for group in _GROUP_BREAK.split(run.strip().lstrip("+")) if group]
+    return len(sizes) == 1 or all(size == 1 for size in sizes) or all(size >= smallest for size in sizes[:-1])
+
+
 def _numbers(text: str, start: int, run: str) -> list[PiiMatch]:
-    """The run as one number, else each of its space-separated parts ("13812345678 13987654321")."""
-    kind = _classify_number(run, text[max(0, start - _CONTEXT_CHARS):start])
+    """The run as one number, else the run without the dates at its ends ("2026-12-06 6222 0212 …"), else each of
+    its whitespace-separated parts ("13812345678 13987654321")."""
+    kind = _classify_number(run, text[max(0, start - _ID_CONTEXT_CHARS):start])
     if kind is not None:
         return [PiiMatch(kind, start, start + len(run), run)]
+    parts = [(part.start(), part.group()) for part in re.finditer(r"[^\s/]+", run)]
+    if len(parts) < 2:
+        return []
+    inner = parts[:]
+    while inner and _DATE_PART.match(inner[0][1]):
+        inner.pop(0)
+    while inner and _DATE_PART.match(inner[-1][1]):
+        inner.pop()
+    if inner and len(inner) < len(parts) and len(inner) > 1:
+        at, end = start + inner[0][0], start + inner[-1][0] + len(inner[-1][1])
+        kind = _classify_number(text[at:end], text[max(0, at - _ID_CONTEXT_CHARS):at])
+        if kind is not None:
+            return [PiiMatch(kind, at, end, text[at:end])]
     found = []
-    if re.search(r"\s", run):
-        for part in re.finditer(r"\S+", run):
-            at = start + part.start()
-            kind = _classify_number(part.group(), text[max(0, at - _CONTEXT_CHARS):at])
-            if kind is not None:
-                found.append(PiiMatch(kind, at, at + len(part.group()), part.group()))
+    for offset, part in parts:
+        at = start + offset
+        kind = _classify_number(part, text[max(0, at - _ID_CONTEXT_CHARS):at])
+        if kind is not None:
+            found.append(PiiMatch(kind, at, at + len(part), part))
     return found
 
 
-def _classify_number(raw: str, before: str) -> PiiKind | None:
-    compact = re.sub(r"[\s-]", "", raw)
+def _landline_digits(raw: str) -> bool:
+    """A Chinese landline with its area code: 0 + area + local, or +86/0086 + area without its 0 + local; the
+    first group, where the number is grouped, is the area code."""
+    body = raw.strip()
+    country = _COUNTRY_CODE.match(body)
+    if country:
+        body = body[country.end():].lstrip(" -")
+    groups = [group for group in re.split(r"[\s()./-]+", body) if group]
+    digits = "".join(groups)
+    if country:
+        digits = "0" + digits
+    parts = _AREA_AND_LOCAL.match(digits)
+    if not parts:
+        return False
+    area = parts.group(1)
+    if len(groups) == 1:
+        return True
+    local = [len(group) for group in groups[1:]]  # 8321 8866, 626-5678 or whole: never table columns
+    return groups[0] in (area, area[1:]) and (len(local) == 1 or local in ([4, 4], [3, 4], [4, 3]))
+
+
+def _classify_number(raw: str, before_id: str) -> PiiKind | None:
+    """What the run is, from its digits, its grouping and the words before it (`before_id`: the wider window
+    identity words are looked for in; the other kinds' words must be nearer)."""
+    raw = raw.strip()
+    before = before_id[-_CONTEXT_CHARS:]
+    compact = re.sub(r"[\s./-]", "", raw)
     grouped = compact != raw
-    if _MOBILE.match(raw.strip()):
+    country = _COUNTRY_CODE.match(raw)
+    national = raw[country.end():].lstrip(" -") if country else raw
+    national_compact = re.sub(r"[\s./-]", "", national)
+    if re.fullmatch(r"1[3-9]\d{9}", national_compact) and _plausible_groups(national, 3):
         return PiiKind.MOBILE
-    if _LANDLINE.match(raw.strip()) and (grouped or _PHONE_WORDS.search(before)) and not _looks_like_date(raw):
+    if (_landline_digits(raw) and (grouped or country or _PHONE_WORDS.search(before)) and not _looks_like_date(raw)
+            and _plausible_groups(national, 2)):
         return PiiKind.LANDLINE
-    if _LOCAL_NUMBER.match(raw.strip()) and _PHONE_WORDS.search(before):
+    if _LOCAL_NUMBER.match(raw) and _PHONE_WORDS.search(before):
         return PiiKind.LANDLINE
+    if country or compact.startswith("+"):
+        return None
     digits = compact.upper()
-    if len(digits) == 18 and resident_id_valid(digits):
+    if len(digits) == 18 and resident_id_valid(digits) and _plausible_groups(raw, 3):
         return PiiKind.RESIDENT_ID
     if len(digits) == 18 and credit_code_valid(digits) and (_CODE_WORDS.search(before) or (
             _organisation_code_valid(digits[8:17]) and int(digits[2:4]) in _PROVINCES
@@ -260,18 +401,21 @@ def _classify_number(raw: str, before: str) -> PiiKind | None:
         # an all-digit code: where the text says it is one, or where its organisation-code part checks too
         # (a random 18-digit number passes both checks about once in 340)
         return PiiKind.CREDIT_CODE
-    if digits.isdigit() and 13 <= len(digits) <= 19 and luhn_valid(digits):
-        if _CARD_WORDS.search(before):  # the words just before it: "卡号", "card number", "account"
+    if (len(digits) == 15 and old_resident_id_valid(digits) and _plausible_groups(raw, 3)
+            and _says_identity(before_id)):
+        return PiiKind.RESIDENT_ID  # a first-generation ID: only where the words say so (it has no check digit)
+    if digits.isdigit() and 13 <= len(digits) <= 19 and luhn_valid(digits) and _plausible_groups(raw, 4):
+        if _card_named(before):  # the words just before it: "卡号", "card number", "account"
             return PiiKind.BANK_CARD
         if _REFERENCE_WORDS.search(before):
             return None  # an order, transaction or contract number that happens to pass Luhn
-        if _CARD_PREFIX.match(digits) and len(digits) >= 15:
+        if any(prefix.match(digits) and len(digits) in lengths for prefix, lengths in _CARD_ISSUERS):
             return PiiKind.BANK_CARD
     return None
 
 
 def _looks_like_date(raw: str) -> bool:
-    return bool(re.match(r"^(?:19|20)\d{2}[-/]\d{1,2}(?:[-/]\d{1,2})?$", raw.strip()))
+    return bool(re.match(r"^(?:19|20)\d{2}[-/.]\d{1,2}(?:[-/.]\d{1,2})?$", raw.strip()))
 
 
 def mask(match: PiiMatch) -> str:

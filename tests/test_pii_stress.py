@@ -1,0 +1,95 @@
+"""Personal-data detection (issue #12, item 5) on generated text: the seeded stress set of
+evaluation/pii_stress.py (every kind in many written forms and surroundings, and look-alikes), and properties
+hypothesis checks on values, separators and surroundings it draws itself: found whole, masked whole, and
+look-alikes with a wrong check digit left alone."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zhiku.evaluation.pii_stress import Values, _id_check, _luhn_digit, evaluate, generate
+from zhiku.guardrails.pii import PiiKind, find_pii, mask_pii
+
+
+def test_the_generated_stress_set_meets_the_targets():
+    result = evaluate(generate(1207))
+    assert result["items"] > 10_000 and result["negatives"] > 250
+    failures = {what: len(errors) for what, errors in result["failures"].items()}
+    assert result["recall"] >= 0.99, failures
+    assert result["false_alarms"] == 0 and result["mask_leaks"] == 0, failures
+
+
+def test_another_seed_draws_other_values_in_the_same_forms():
+    result = evaluate(generate(20261207))
+    assert result["recall"] >= 0.99 and result["false_alarms"] == 0 and result["mask_leaks"] == 0
+
+
+SEPARATORS = st.sampled_from([" ", "-", "  ", " - ", ".", "\u00a0", "\u3000", "\u200b", "–", "－", "\n", "/"])
+# No unit characters after a number here (元, 号, 日, 户 … make it an amount or a date, tested elsewhere).
+CJK_AROUND = st.text(alphabet="客的账款已核实请在内办理，。；：、（）【】“”《》 \t", max_size=6)
+SEED = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def _grouped(value: str, sizes: list[int], separator: str) -> str:
+    parts, at = [], 0
+    for size in sizes:
+        parts.append(value[at:at + size])
+        at += size
+    parts.append(value[at:])
+    return separator.join(part for part in parts if part)
+
+
+def _assert_found_and_masked(text: str, kind: PiiKind, written: str, visible: int) -> None:
+    found = [(m.kind, m.text) for m in find_pii(text)]
+    assert (kind, written) in found, (text, found)
+    masked = mask_pii(text)
+    start = text.index(written)
+    region = masked[start:start + len(written)]
+    assert len(masked) == len(text) and sum(ch.isalnum() for ch in region) <= visible, (text, masked)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=SEED, issuer=st.sampled_from(["unionpay16", "unionpay19", "visa", "mastercard", "amex"]),
+       separator=SEPARATORS, label=st.sampled_from(["卡号", "银行卡号：", "Card No. ", "账号 ", "收款账户："]),
+       before=CJK_AROUND, after=CJK_AROUND)
+def test_any_card_in_blocks_of_four_is_found_and_masked_whole(seed, issuer, separator, label, before, after):
+    card = Values(seed).card(issuer)
+    written = _grouped(card, [4] * 4, separator)
+    _assert_found_and_masked(f"{before}{label}{written}{after}", PiiKind.BANK_CARD, written, 8)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=SEED, x=st.booleans(), separator=SEPARATORS,
+       grouping=st.sampled_from([[18], [6, 8], [6, 8, 3], [4, 4, 4, 4], [3, 3, 4, 4]]),
+       label=st.sampled_from(["", "身份证号", "公民身份号码：", "ID No. ", "证件号码 "]), before=CJK_AROUND,
+       after=CJK_AROUND)
+def test_any_resident_id_is_found_and_masked_whole(seed, x, separator, grouping, label, before, after):
+    number = Values(seed).resident_id(check_x=x)
+    written = _grouped(number, grouping, separator)
+    _assert_found_and_masked(f"{before}{label}{written}{after}", PiiKind.RESIDENT_ID, written, 5)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=SEED, prefix=st.sampled_from(["", "+86", "+86 ", "+86-", "0086", "0086 ", "86-", "(+86)", "（+86） "]),
+       separator=SEPARATORS, grouping=st.sampled_from([[11], [3, 4], [3, 8], [4, 4]]),
+       before=CJK_AROUND, after=CJK_AROUND)
+def test_any_mobile_is_found_and_masked_whole(seed, prefix, separator, grouping, before, after):
+    number = Values(seed).mobile()
+    written = prefix + _grouped(number, grouping, separator)
+    _assert_found_and_masked(f"{before}手机{written}{after}", PiiKind.MOBILE, written, 13)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=SEED, issuer=st.sampled_from(["unionpay16", "unionpay19", "visa", "mastercard"]), separator=SEPARATORS,
+       before=CJK_AROUND)
+def test_a_wrong_check_digit_is_never_taken_for_a_card_or_an_id(seed, issuer, separator, before):
+    values = Values(seed)
+    card = values.card(issuer)
+    wrong_card = card[:-1] + str((int(card[-1]) + 1 + seed % 9) % 10)
+    assert _luhn_digit(wrong_card[:-1]) != wrong_card[-1]
+    resident_id = values.resident_id()
+    wrong_id = resident_id[:17] + next(c for c in "0123456789X" if c != _id_check(resident_id[:17]))
+    text = f"{before}卡号{_grouped(wrong_card, [4] * 4, separator)}，身份证号{_grouped(wrong_id, [6, 8], separator)}"
+    found = {m.kind for m in find_pii(text)}
+    assert PiiKind.RESIDENT_ID not in found
+    assert PiiKind.BANK_CARD not in found or _luhn_digit(wrong_id[:-1]) == wrong_id[-1]  # the ID read as a card
