@@ -346,11 +346,22 @@ def _contexts(kind: str, label: str) -> dict[str, tuple[str, str]]:
         "newline_after": (f"{label}\n", "\n下一行"),
         "markdown_bold": (f"**{label}** ", ""),
         "html_cell": ("<td>", "</td>"),
+        # added after the first round of fixes, to see whether they generalise: dates, times and amounts right
+        # beside the number with only a space between, and a second number after it
+        "date_space_before": ("2026-12-06 ", ""),
+        "compact_date_before": ("20261206 ", " 已处理"),
+        "time_before": ("10:23:11 ", ""),
+        "amount_space_after": ("", " 12,345.00"),
+        "amount_space_after_zh": (f"{label}", " 5000元"),
+        "year_after": ("", " 2026"),
+        "second_number_after": (f"{label}", " 13987654321"),
     }
 
 
 def _case(kind: str, written: str, span: str | None, form: str, context: str, before: str, after: str) -> StressCase:
     expected = ((kind, span),) if span else ()
+    if context == "second_number_after":
+        expected += (("mobile", after.strip()),)
     return StressCase(before + written + after, expected, kind, form, context)
 
 

@@ -73,6 +73,9 @@ _LANDLINE_PAREN = re.compile(r"(?<![\dA-Za-z])(?:(?:\+|00)86[ -]?)?\(0?\d{2,3}\)
 _MOBILE_WRITTEN = re.compile(r"(?<![0-9A-Za-z_.])(?:(?:\+|00)?86[ -]?)?\(1[3-9]\d\)[ .-]?\d{4}[ .-]?\d{4}"
                              r"(?![0-9A-Za-z_]|\.\d)")
 _PAREN_COUNTRY = re.compile(r"\(\s?(?:\+|00)?86\s?\)[ ]?$")
+# How mobile numbers are grouped: 138 1234 5678, 138 12345678, 1381 2345 678, 1381234 5678, or digit by digit;
+# "134 240 223 91" is a table row.
+_MOBILE_GROUPS = re.compile(r"^(?:11|3,4,4|3,8|4,4,3|7,4|1(?:,1){10})$")
 _DATE_PART = re.compile(r"^(?:19|20)\d{2}([-./])\d{1,2}\1\d{1,2}$|^(?:19|20)\d{2}[-./]\d{1,2}$")
 
 # Full-width forms (１２３, Ｘ, －, ＠), the dashes and spaces of typesetting (– — ‐ −, no-break, thin and
@@ -207,18 +210,22 @@ def find_pii(text: str, kinds: frozenset[PiiKind] | None = None) -> list[PiiMatc
         if run.startswith("+") and not run.startswith("+86"):
             start, run = start + 1, run[1:]  # a plus sign that is no country code is not part of the number
         if _stands_alone(text, start, start + len(run)):
-            for number in _numbers(text, start, run):
-                country = _PAREN_COUNTRY.search(text, max(0, number.start - 8), number.start)
-                if country and number.kind is PiiKind.MOBILE:
-                    number = PiiMatch(number.kind, country.start(), number.end, text[country.start():number.end])
-                found.append(number)
-        else:  # a letter, a unit or a code touches it: only a number whose check digit vouches for it
-            found += _checked_number(text, start, run)
+            numbers = _numbers(text, start, run)
+        else:  # a letter, a unit or a code touches it: only a number whose check digit vouches for it, or the
+            # parts of the run the touching part leaves ("卡号6222 0212 3456 7890 128 5000元")
+            numbers = _checked_number(text, start, run) or _untouched_parts(text, start, run)
+        for number in numbers:
+            country = _PAREN_COUNTRY.search(text, max(0, number.start - 8), number.start)
+            if country and number.kind is PiiKind.MOBILE:
+                number = PiiMatch(number.kind, country.start(), number.end, text[country.start():number.end])
+            found.append(number)
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))
     result: list[PiiMatch] = []
+    taken_until = 0  # in the text as read
     for match in found:
-        if result and match.start < result[-1].end:
+        if match.start < taken_until:
             continue  # inside an e-mail address or another match already taken
+        taken_until = match.end
         if kinds is None or match.kind in kinds:
             start, end = where[match.start], where[match.end - 1] + 1
             result.append(PiiMatch(match.kind, start, end, original[start:end]))
@@ -249,6 +256,20 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
     if after == "." and after2.isdigit():
         return False
     return not _UNIT_AFTER.match(text, end)
+
+
+def _untouched_parts(text: str, start: int, run: str) -> list[PiiMatch]:
+    """The run without its first or last part, where that part is what touches a letter or a unit."""
+    parts = [gap for gap in _PART_BREAK.finditer(run)]
+    if not parts:
+        return []
+    head = run[:parts[-1].start()]  # without the last part
+    if _stands_alone(text, start, start + len(head)):
+        return _numbers(text, start, head)
+    tail_at = start + parts[0].end()  # without the first part
+    if _stands_alone(text, tail_at, start + len(run)):
+        return _numbers(text, tail_at, run[parts[0].end():])
+    return []
 
 
 def _checked_number(text: str, start: int, run: str) -> list[PiiMatch]:
@@ -320,36 +341,68 @@ def _plausible_groups(run: str, smallest: int) -> bool:
     """How the digits are grouped fits a number written by a person or a form: one group, every digit apart (a
     form's boxes), or groups of at least `smallest` digits but the last ("6222 0212 3456 7890 128",
     "110105 19491231 002X"). Columns of a table read across ("625 3 142 157 8 667") fit none of these."""
-    sizes = [len(group) for group in _GROUP_BREAK.split(run.strip().lstrip("+")) if group]
+    sizes = _sizes(run)
     return len(sizes) == 1 or all(size == 1 for size in sizes) or all(size >= smallest for size in sizes[:-1])
 
 
+# Where a run may be cut into parts: whitespace or a slash between two groups (never a hyphen or a dot, which
+# join the groups of one number).
+_PART_BREAK = re.compile(r"(?<=[\dXx])(?:[ \t]{1,2}|[ \t]*\n[ \t]*|/)(?=[\d+Xx])")
+
+
 def _numbers(text: str, start: int, run: str) -> list[PiiMatch]:
-    """The run as one number, else the run without the dates at its ends ("2026-12-06 6222 0212 …"), else each of
-    its whitespace-separated parts ("13812345678 13987654321")."""
+    """The run as one number; else the longest stretches of its blocks that are one, up to six blocks long
+    ("2026-12-06 6222 0212 3456 7890 128 12" holds a card between a date and an amount; "13812345678
+    13987654321" is two numbers). A block is a part of the run between spaces, line breaks or slashes, except
+    that parts of one size (3 to 6 digits, the last one shorter) are one block, and so are single digits in a row:
+    a number grouped regularly ("6230 5808 1683 6912 101") or spelt out digit by digit is never cut, so the
+    pieces of a number that fails its check are not taken for other numbers."""
     kind = _classify_number(run, text[max(0, start - _ID_CONTEXT_CHARS):start])
     if kind is not None:
         return [PiiMatch(kind, start, start + len(run), run)]
-    parts = [(part.start(), part.group()) for part in re.finditer(r"[^\s/]+", run)]
-    if len(parts) < 2:
+    blocks = _blocks(run)
+    if len(blocks) < 2:
         return []
-    inner = parts[:]
-    while inner and _DATE_PART.match(inner[0][1]):
-        inner.pop(0)
-    while inner and _DATE_PART.match(inner[-1][1]):
-        inner.pop()
-    if inner and len(inner) < len(parts) and len(inner) > 1:
-        at, end = start + inner[0][0], start + inner[-1][0] + len(inner[-1][1])
-        kind = _classify_number(text[at:end], text[max(0, at - _ID_CONTEXT_CHARS):at])
-        if kind is not None:
-            return [PiiMatch(kind, at, end, text[at:end])]
-    found = []
-    for offset, part in parts:
-        at = start + offset
-        kind = _classify_number(part, text[max(0, at - _ID_CONTEXT_CHARS):at])
-        if kind is not None:
-            found.append(PiiMatch(kind, at, at + len(part), part))
+    found: list[PiiMatch] = []
+    free = [True] * len(blocks)
+    for size in range(min(6, len(blocks) - 1), 0, -1):
+        for first in range(len(blocks) - size + 1):
+            last = first + size - 1
+            if not all(free[first:last + 1]):
+                continue
+            at, end = start + blocks[first][0], start + blocks[last][1]
+            kind = _classify_number(text[at:end], text[max(0, at - _ID_CONTEXT_CHARS):at],
+                                    part_of_run=end - at > len(text[at:end].split()[0]))
+            if kind is not None:
+                found.append(PiiMatch(kind, at, end, text[at:end]))
+                free[first:last + 1] = [False] * size
     return found
+
+
+def _blocks(run: str) -> list[tuple[int, int]]:
+    """(start, end) in `run` of each block (see `_numbers`)."""
+    parts, at = [], 0
+    for gap in _PART_BREAK.finditer(run):
+        parts.append((at, gap.start()))
+        at = gap.end()
+    parts.append((at, len(run)))
+    blocks: list[list[int]] = []  # [start, end, size of its parts, parts]
+    for begin, end in parts:
+        size = end - begin
+        if blocks:
+            block = blocks[-1]
+            same = size == block[2] and (3 <= size <= 6 or size == 1) and block[3] > 0
+            tail = size < block[2] and 3 <= block[2] <= 6 and block[3] > 1 and block[3] > 0
+            if same or tail:
+                block[1] = end
+                block[3] = block[3] + 1 if same else -1  # -1: closed by a shorter last group
+                continue
+        blocks.append([begin, end, size, 1])
+    return [(block[0], block[1]) for block in blocks]
+
+
+def _sizes(run: str) -> list[int]:
+    return [len(group) for group in _GROUP_BREAK.split(run.strip().lstrip("+")) if group]
 
 
 def _landline_digits(raw: str) -> bool:
@@ -373,9 +426,10 @@ def _landline_digits(raw: str) -> bool:
     return groups[0] in (area, area[1:]) and (len(local) == 1 or local in ([4, 4], [3, 4], [4, 3]))
 
 
-def _classify_number(raw: str, before_id: str) -> PiiKind | None:
+def _classify_number(raw: str, before_id: str, part_of_run: bool = False) -> PiiKind | None:
     """What the run is, from its digits, its grouping and the words before it (`before_id`: the wider window
-    identity words are looked for in; the other kinds' words must be nearer)."""
+    identity words are looked for in; the other kinds' words must be nearer). Parts of a longer run joined by
+    spaces are a landline only where the words say so: their grouping is no evidence when the groups go on."""
     raw = raw.strip()
     before = before_id[-_CONTEXT_CHARS:]
     compact = re.sub(r"[\s./-]", "", raw)
@@ -383,9 +437,10 @@ def _classify_number(raw: str, before_id: str) -> PiiKind | None:
     country = _COUNTRY_CODE.match(raw)
     national = raw[country.end():].lstrip(" -") if country else raw
     national_compact = re.sub(r"[\s./-]", "", national)
-    if re.fullmatch(r"1[3-9]\d{9}", national_compact) and _plausible_groups(national, 3):
+    if re.fullmatch(r"1[3-9]\d{9}", national_compact) and _MOBILE_GROUPS.match(",".join(map(str, _sizes(national)))):
         return PiiKind.MOBILE
-    if (_landline_digits(raw) and (grouped or country or _PHONE_WORDS.search(before)) and not _looks_like_date(raw)
+    if (_landline_digits(raw) and ((grouped or country) and not part_of_run or _PHONE_WORDS.search(before))
+            and not _looks_like_date(raw)
             and _plausible_groups(national, 2)):
         return PiiKind.LANDLINE
     if _LOCAL_NUMBER.match(raw) and _PHONE_WORDS.search(before):
