@@ -476,9 +476,11 @@ def _looks_like_date(raw: str) -> bool:
 def mask(match: PiiMatch) -> str:
     """The match with its identifying middle hidden; separators kept, the ends that help a person recognise it."""
     text = match.text
-    if match.kind is PiiKind.EMAIL:
-        local, _, domain = text.partition("@")
-        return f"{local[:1]}***@{domain}"
+    if match.kind is PiiKind.EMAIL:  # z***@example.com; written "zhang[at]example.com", z***[at]example.com
+        at = _EMAIL_AT.search(text.translate(_READ_AS_ASCII))
+        if at is None:
+            return "*" * len(text)
+        return f"{text[:1]}***{text[at.start():]}"
     keep_start, keep_end = {
         PiiKind.RESIDENT_ID: (3, 2),   # 110***********12: the province only, never the birth date
         PiiKind.BANK_CARD: (4, 4),

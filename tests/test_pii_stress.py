@@ -4,6 +4,7 @@ hypothesis checks on values, separators and surroundings it draws itself: found 
 look-alikes with a wrong check digit left alone."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -93,3 +94,56 @@ def test_a_wrong_check_digit_is_never_taken_for_a_card_or_an_id(seed, issuer, se
     found = {m.kind for m in find_pii(text)}
     assert PiiKind.RESIDENT_ID not in found
     assert PiiKind.BANK_CARD not in found or _luhn_digit(wrong_id[:-1]) == wrong_id[-1]  # the ID read as a card
+
+
+@pytest.mark.parametrize("text,expected", [
+    # the classes of failure the stress set found, one case each
+    ("信用卡号 6225.8820.3201.0610", [("bank_card", "6225.8820.3201.0610")]),  # dots between the groups
+    ("借记卡6259–0757–0387–7891", [("bank_card", "6259–0757–0387–7891")]),  # typeset dashes
+    ("请核对card number 【6228-4850-9862-7728】", [("bank_card", "6228-4850-9862-7728")]),  # label beyond 12 chars
+    ("张三/13812345678/北京分行", [("mobile", "13812345678")]),  # slashes between fields
+    ("联系电话（+86）18141066432", [("mobile", "（+86）18141066432")]),  # the country code in brackets
+    ("联系电话008618141066432", [("mobile", "008618141066432")]),
+    ("传真(020) 7265 6019", [("landline", "(020) 7265 6019")]),
+    ("座机+86 20 72656019", [("landline", "+86 20 72656019")]),
+    ("身份证号码：\n360102 700805 163", [("resident_id", "360102 700805 163")]),  # 15 digits, label above
+    ("Resident ID:6 1 0 1 1 3 1 9 8 6 0 9 2 0 5 7 0 9", [("resident_id", "6 1 0 1 1 3 1 9 8 6 0 9 2 0 5 7 0 9")]),
+    ("客户电子邮件kefu1[at]mail.branch.example.cn已核实", [("email", "kefu1[at]mail.branch.example.cn")]),
+    ("发送至kefu1\u200b@mail.branch.example.cn", [("email", "kefu1\u200b@mail.branch.example.cn")]),
+    ("2026-12-06 6222 0212 3456 7890 128 12,345.00", [("bank_card", "6222 0212 3456 7890 128")]),
+    ("12010119760815638X", [("resident_id", "12010119760815638X")]),  # also a valid credit code: the ID wins
+    # look-alikes: table rows read across, amounts, pieces of a number that fails its check
+    ("6,625\n3\n142\n157\n8\n667\n6\n170\n(276)", []),
+    ("lease liabilities\n\n261\n580\n841\n\n263\n591\n854\n\nProperty", []),
+    ("$\n157\n144\n121\n105\n93\n892", []),
+    ("金额：￥62220212345678901.28", []),
+    ("卡号：6230 5808 1683 6912 101", []),  # fails Luhn; "1683 6912 101" is no mobile
+    ("Transaction ID 4111111111111111 refers to a test record.", []),
+    ("营业执照注册号460105750213548", []),
+    ("1,020 260 263 3,191", []),
+])
+def test_the_failure_classes_found_by_the_stress_set(text, expected):
+    assert [(m.kind.value, m.text) for m in find_pii(text)] == expected
+
+
+def test_every_policy_path_masks_the_new_forms(caplog):
+    """Answers, search results and exports go through GuardrailPolicy.mask, the audit trail through mask_pii, logs
+    through the log record factory: each hides the forms the stress set added, separators included."""
+    import logging
+
+    from zhiku.guardrails.log_masking import install_log_masking
+    from zhiku.guardrails.policy import GuardrailPolicy
+
+    text = ("卡号 6222.0212.3456.7890.128，手机（+86）138 1234 5678，身份证 110105 19491231 002X，"
+            "邮箱 zhang[at]example.com，传真(020) 7265 6019，信用代码 91350100M000100Y43")
+    secrets = ["0212", "3456", "7890", "1234", "19491231", "zhang", "7265 60"]
+    masked = GuardrailPolicy().mask(text)
+    assert not any(secret in masked for secret in secrets), masked
+    assert "z***[at]example.com" in masked and "（+86）138 **** 5678" in masked
+    assert "91350100M000100Y43" in masked  # an organisation's code is public: found, not masked by default
+    assert "91350100M000100Y43" not in mask_pii(text)  # the audit trail's masker hides every kind
+    assert GuardrailPolicy(mask_kinds=frozenset()).mask(text) == text
+    install_log_masking(True)
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("zhiku.test").info("客户资料：%s", text)
+    assert not any(secret in caplog.text for secret in secrets), caplog.text
