@@ -122,6 +122,8 @@ class Values:
         area = self.r.choice(["010", "020", "021", "022", "023", "024", "025", "027", "028", "029", "0311", "0371",
                               "0431", "0532", "0571", "0591", "0755", "0769", "0898"])
         local = self.r.choice("2345678") + self.digits(7 if len(area) == 3 else self.r.choice([6, 7]))
+        if self.r.random() < 0.25:  # 3-digit codes with 7-digit numbers, as Taiwan's are written: (049)2231234
+            area, local = self.r.choice(["049", "037", "089", "055"]), self.r.choice("2345678") + self.digits(6)
         return area, local
 
     def email(self) -> str:

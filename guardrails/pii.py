@@ -62,8 +62,9 @@ _CREDIT_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-
 # Any 18 letters and digits, optionally one space, line break or hyphen between them; every start is tried.
 _LOOSE_CODE = re.compile(r"(?<![0-9A-Za-z])(?=([0-9A-Za-z](?:(?:[ \t-]|\s?\n\s?)?[0-9A-Za-z]){17})(?![0-9A-Za-z]))")
 # Chinese area codes: 010 and 02X, or 0 and three digits from 3 to 9; a local number of 7 or 8 digits that does
-# not start with 0 or 1.
+# not start with 0 or 1. Where the area code is written apart from the number, its first group says where it ends.
 _AREA_AND_LOCAL = re.compile(r"^(0(?:10|2\d|[3-9]\d\d))([2-9]\d{6,7})$")
+_AREA_CODE = re.compile(r"^0[1-9]\d{1,2}$")  # written apart, any area code: (049) 2231234 is a landline too
 _LOCAL_NUMBER = re.compile(r"^[2-9]\d{3}[\s-]?\d{4}$|^[2-9]\d{6}$")  # without the area code: only after "电话"
 # A landline with its area code in brackets, its local part grouped or not: (010)62345678, （0755） 8321 8866,
 # +86 (20) 72656019.
@@ -72,6 +73,10 @@ _LANDLINE_PAREN = re.compile(r"(?<![\dA-Za-z])(?:(?:\+|00)86[ -]?)?\(0?\d{2,3}\)
 # number, (+86) 139 1234 5678, is taken into its match (`_PAREN_COUNTRY`).
 _MOBILE_WRITTEN = re.compile(r"(?<![0-9A-Za-z_.])(?:(?:\+|00)?86[ -]?)?\(1[3-9]\d\)[ .-]?\d{4}[ .-]?\d{4}"
                              r"(?![0-9A-Za-z_]|\.\d)")
+# A mobile number grouped 3-4-4 is that whatever follows it ("181 4106 6432 2026"), unless it starts inside a run.
+_MOBILE_GROUPED = re.compile(r"(?<![0-9A-Za-z_.])(?<!\d[ \t.-])(?<!\d  )(?:(?:\+|00)86[ -]?)?1[3-9]\d"
+                             r"(?:[ \t]{1,2}|[ \t]?[-.][ \t]?|\n)\d{4}(?:[ \t]{1,2}|[ \t]?[-.][ \t]?|\n)\d{4}"
+                             r"(?![0-9A-Za-z_]|[.-]\d)")
 _PAREN_COUNTRY = re.compile(r"\(\s?(?:\+|00)?86\s?\)[ ]?$")
 # How mobile numbers are grouped: 138 1234 5678, 138 12345678, 1381 2345 678, 1381234 5678, or digit by digit;
 # "134 240 223 91" is a table row.
@@ -195,8 +200,9 @@ def find_pii(text: str, kinds: frozenset[PiiKind] | None = None) -> list[PiiMatc
     for pattern in (_EMAIL, _EMAIL_SPELLED):
         for match in pattern.finditer(text):
             found.append(PiiMatch(PiiKind.EMAIL, match.start(), match.end(), match.group()))
-    for match in _MOBILE_WRITTEN.finditer(text):
-        found.append(PiiMatch(PiiKind.MOBILE, match.start(), match.end(), match.group()))
+    for pattern in (_MOBILE_WRITTEN, _MOBILE_GROUPED):
+        for match in pattern.finditer(text):
+            found.append(PiiMatch(PiiKind.MOBILE, match.start(), match.end(), match.group()))
     for match in _LANDLINE_PAREN.finditer(text):
         if _landline_digits(match.group()):
             found.append(PiiMatch(PiiKind.LANDLINE, match.start(), match.end(), match.group()))
@@ -416,12 +422,11 @@ def _landline_digits(raw: str) -> bool:
     digits = "".join(groups)
     if country:
         digits = "0" + digits
-    parts = _AREA_AND_LOCAL.match(digits)
-    if not parts:
-        return False
-    area = parts.group(1)
     if len(groups) == 1:
-        return True
+        return bool(_AREA_AND_LOCAL.match(digits))
+    area = "0" + groups[0] if country else groups[0]
+    if not (_AREA_CODE.match(area) and re.fullmatch(r"[2-9]\d{6,7}", digits[len(area):])):
+        return False
     local = [len(group) for group in groups[1:]]  # 8321 8866, 626-5678 or whole: never table columns
     return groups[0] in (area, area[1:]) and (len(local) == 1 or local in ([4, 4], [3, 4], [4, 3]))
 
