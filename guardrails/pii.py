@@ -60,7 +60,10 @@ _EMAIL_SPELLED = re.compile(r"(?<![0-9A-Za-z_.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,
 _EMAIL_AT = re.compile(r"\s*(?:@|[\[({]at[\])}]| at )\s*", re.IGNORECASE)
 _CREDIT_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{10}(?![0-9A-Za-z])")
 # Any 18 letters and digits, optionally one space, line break or hyphen between them; every start is tried.
-_LOOSE_CODE = re.compile(r"(?<![0-9A-Za-z])(?=([0-9A-Za-z](?:(?:[ \t-]|\s?\n\s?)?[0-9A-Za-z]){17})(?![0-9A-Za-z]))")
+# The code's shape is in the pattern (two characters, six digits, ten characters), so ordinary words fail at once.
+_CODE_GAP = r"(?:[ \t-]|\s?\n\s?)?"
+_LOOSE_CODE = re.compile(r"(?<![0-9A-Za-z])(?=([0-9A-Za-z]" + _CODE_GAP + "[0-9A-Za-z]" + (_CODE_GAP + r"\d") * 6
+                         + (_CODE_GAP + "[0-9A-Za-z]") * 10 + r")(?![0-9A-Za-z]))")
 # Chinese area codes: 010 and 02X, or 0 and three digits from 3 to 9; a local number of 7 or 8 digits that does
 # not start with 0 or 1. Where the area code is written apart from the number, its first group says where it ends.
 _AREA_AND_LOCAL = re.compile(r"^(0(?:10|2\d|[3-9]\d\d))([2-9]\d{6,7})$")
@@ -179,9 +182,11 @@ def _days_in(year: int, month: int) -> int:
     return 30 if month in (4, 6, 9, 11) else 31
 
 
-def _reading(text: str) -> tuple[str, list[int]]:
+def _reading(text: str) -> tuple[str, "list[int] | range"]:
     """`text` as the detector reads it (`_READ_AS_ASCII`, zero-width characters skipped) and, for each character
     read, its position in `text`."""
+    if not any(char in text for char in _UNREAD):
+        return text.translate(_READ_AS_ASCII), range(len(text))
     chars, where = [], []
     for index, char in enumerate(text):
         if char in _UNREAD:
@@ -197,13 +202,17 @@ def find_pii(text: str, kinds: frozenset[PiiKind] | None = None) -> list[PiiMatc
     original = text
     text, where = _reading(text)
     found: list[PiiMatch] = []
-    for pattern in (_EMAIL, _EMAIL_SPELLED):
+    lowered = text.lower()
+    email_patterns = (_EMAIL,) if "@" in text or "at]" in lowered or "at)" in lowered or "at}" in lowered else ()
+    if " dot " in lowered:
+        email_patterns += (_EMAIL_SPELLED,)
+    for pattern in email_patterns:  # (only where an at-sign is written: the patterns are slow on long text)
         for match in pattern.finditer(text):
             found.append(PiiMatch(PiiKind.EMAIL, match.start(), match.end(), match.group()))
-    for pattern in (_MOBILE_WRITTEN, _MOBILE_GROUPED):
+    for pattern in (_MOBILE_WRITTEN, _MOBILE_GROUPED) if "(" in text else (_MOBILE_GROUPED,):
         for match in pattern.finditer(text):
             found.append(PiiMatch(PiiKind.MOBILE, match.start(), match.end(), match.group()))
-    for match in _LANDLINE_PAREN.finditer(text):
+    for match in _LANDLINE_PAREN.finditer(text) if "(" in text else ():
         if _landline_digits(match.group()):
             found.append(PiiMatch(PiiKind.LANDLINE, match.start(), match.end(), match.group()))
     for match in _CREDIT_CODE.finditer(text):
