@@ -1,10 +1,15 @@
 """Personal data in text: Chinese resident ID numbers (checksum), bank card numbers (Luhn), mobile and landline
 numbers, e-mail addresses and unified social credit codes (checksum) — found, and masked.
 
-Numbers are taken whole (a run of digits is never matched inside a longer one), validated (checksums, the card
-issuers' leading digits, the numbering plans), and weighed against the words just before them: "订单号", "流水号",
-"order no." make a card-like number a reference, "卡号", "card" make it a card. Dates, amounts and order numbers
-that merely look like these are what the labelled set (guardrails/data/guardrail_cases.jsonl) tests against.
+The text is read as ASCII (full-width forms, typeset dashes and spaces) with zero-width characters skipped; a
+match is always the text as written. A number is a run of digit groups joined by whatever people, forms and OCR put
+between them (spaces, hyphens, dots, slashes, a line break, every digit apart), taken whole or cut only between
+blocks that are grouped differently ("2026-12-06 6222 0212 3456 7890 128"), never inside a regular grouping. It is
+judged by what touches it (a code, a decimal, a unit, a currency sign), by its grouping (a table row read across is
+no card), validated (checksums, the card issuers' prefixes and lengths, the numbering plans), and weighed against
+the nearest words before it: "订单号", "流水号", "transaction" make a card-like number a reference, "卡号", "card"
+make it a card. evaluation/pii_stress.py generates the forms and look-alikes this is measured on; the labelled
+sets are in guardrails/data/.
 """
 from __future__ import annotations
 
