@@ -127,7 +127,8 @@ class Values:
         return area, local
 
     def email(self) -> str:
-        first = self.r.choice(["zhang", "li.na", "wang_wei", "chen-jie", "liu", "sun.xiao.ming", "kefu", "Zhao.Lei"])
+        first = self.r.choice(["zhang", "li.na", "wang_wei", "chen-jie", "liu", "sun.xiao.ming", "kefu", "Zhao.Lei",
+                               self.mobile(), str(self.r.randint(10000, 9999999999))])  # QQ and mobile mailboxes
         tag = self.r.choice(["", "", "+loans", "+2026", "01", str(self.r.randint(1, 99))])
         domain = self.r.choice(["example.com", "icbc.com.cn", "mail.branch.example.cn", "qq.com", "163.com",
                                 "bank-example.org", "corp.example.com.cn", "EXAMPLE.COM", "pingan.com.cn"])
@@ -272,6 +273,7 @@ def _landline_forms(area: str, local: str) -> dict[str, tuple[str, str]]:
         "plus86": f"+86-{area[1:]}-{local}", "plus86_space": f"+86 {area[1:]} {local}",
         "0086": f"0086-{area[1:]}-{local}", "plus86_paren": f"+86 ({area[1:]}) {local}",
         "zero_width": f"{area}\u200b-\u200b{local}",
+        "plus86_trunk_zero": f"+86 (0){area[1:]} {local}",  # business cards: +86 (0)755 8321 8866
     }
     found = {name: (written, written) for name, written in forms.items()}
     base = f"{area}-{local}"
@@ -357,6 +359,9 @@ def _contexts(kind: str, label: str) -> dict[str, tuple[str, str]]:
         "amount_space_after_zh": (f"{label}", " 5000元"),
         "year_after": ("", " 2026"),
         "second_number_after": (f"{label}", " 13987654321"),
+        # added in the second round: an English label run into the number (OCR that lost the space)
+        "label_touching_en": ({"resident_id": "IDNo", "bank_card": "CardNo", "mobile": "Mobile", "landline": "Tel",
+                               "email": "Email: ", "credit_code": "USCC"}[kind], ""),
     }
 
 

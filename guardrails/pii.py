@@ -49,9 +49,12 @@ _SEPARATOR = r"(?:[ \t]{1,2}|[ \t]?-[ \t]?|[./]|[ \t]*\n[ \t]*)"
 _RUN = re.compile(rf"\+?\d++(?:{_SEPARATOR}\d++)*+(?:{_SEPARATOR}?[Xx](?![A-Za-z0-9]))?")
 _GROUP_BREAK = re.compile(_SEPARATOR)
 _UNIT_AFTER = re.compile(r"\s?[%％‰元万亿股份笔倍次个人户年月日号岁]")
+# English labels OCR runs into the number they name (a space lost): the letters are no part of a code.
+_TOUCHING_LABEL = re.compile(r"(?<![A-Za-z])(?:tel|phone|mobile|mob|cell|fax|card|acct|account|id|idcard)"
+                             r"(?:no|num|number)?\.?$", re.IGNORECASE)
 _CURRENCY_BEFORE = re.compile(r"(?:[¥$€£]|RMB|CNY|USD|HKD|EUR|GBP|JPY)\s?$", re.IGNORECASE)
 _DECIMAL_END = re.compile(r"^[^.]*\d\.\d{1,2}$")  # 62220212345678901.28: an amount with its cents
-_COUNTRY_CODE = re.compile(r"^(?:\+|00)86(?:[ -]|(?=\d))|^86(?:[ -]|(?=1[3-9]\d{9}$))")
+_COUNTRY_CODE = re.compile(r"^(?:\+|00)86(?:[ -]|(?=[\d(]))|^86(?:[ -]|(?=1[3-9]\d{9}$))")
 _EMAIL = re.compile(
     r"(?<![0-9A-Za-z_.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
     r"(?:\s{0,2}@\s{0,2}|\s?[\[({]at[\])}]\s?)"
@@ -67,19 +70,23 @@ _CREDIT_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-
 # Any 18 letters and digits, optionally one space, line break or hyphen between them; every start is tried.
 # The code's shape is in the pattern (two characters, six digits, ten characters), so ordinary words fail at once.
 _CODE_GAP = r"(?:[ \t-]|\s?\n\s?)?"
-_LOOSE_CODE = re.compile(r"(?<![0-9A-Za-z])(?=([0-9A-Za-z]" + _CODE_GAP + "[0-9A-Za-z]" + (_CODE_GAP + r"\d") * 6
-                         + (_CODE_GAP + "[0-9A-Za-z]") * 10 + r")(?![0-9A-Za-z]))")
+_LOOSE_BODY = ("[0-9A-Za-z]" + _CODE_GAP + "[0-9A-Za-z]" + (_CODE_GAP + r"\d") * 6 + (_CODE_GAP + "[0-9A-Za-z]") * 10)
+_LOOSE_CODE = re.compile(r"(?<![0-9A-Za-z])(?=(" + _LOOSE_BODY + r")(?![0-9A-Za-z]))")
+# A code run into its English label ("USCC91350100M000100Y43"), as OCR that lost the space writes it.
+_CODE_AFTER_LABEL = re.compile(r"(?<![A-Za-z])(?:USCC|TIN|TaxID)(?:No)?\.?:?(" + _LOOSE_BODY + r")(?![0-9A-Za-z])",
+                               re.IGNORECASE)
 # Chinese area codes: 010 and 02X, or 0 and three digits from 3 to 9; a local number of 7 or 8 digits that does
 # not start with 0 or 1. Where the area code is written apart from the number, its first group says where it ends.
 _AREA_AND_LOCAL = re.compile(r"^(0(?:10|2\d|[3-9]\d\d))([2-9]\d{6,7})$")
 _AREA_CODE = re.compile(r"^0[1-9]\d{1,2}$")  # written apart, any area code: (049) 2231234 is a landline too
 _LOCAL_NUMBER = re.compile(r"^[2-9]\d{3}[\s-]?\d{4}$|^[2-9]\d{6}$")  # without the area code: only after "电话"
 # A landline with its area code in brackets, its local part grouped or not: (010)62345678, （0755） 8321 8866,
-# +86 (20) 72656019.
-_LANDLINE_PAREN = re.compile(r"(?<![\dA-Za-z])(?:(?:\+|00)86[ -]?)?\(0?\d{2,3}\)[ ]?\d{3,4}[ -]?\d{4}(?![\dA-Za-z])")
+# +86 (20) 72656019, and as business cards write it, +86 (0)20 7265 6019.
+_LANDLINE_PAREN = re.compile(r"(?:(?:(?<!\d)\+|(?<![\dA-Za-z])00)86[ -]?(?:\(0?\d{2,3}\)|\(0\)[ ]?\d{2,3}[ -]?)|(?<!\d)\(0\d{2,3}\))"
+                             r"[ ]?\d{3,4}[ -]?\d{4}(?![\dA-Za-z])")
 # Mobile numbers written with the prefix in brackets, (139)12345678; a country code in brackets before a mobile
 # number, (+86) 139 1234 5678, is taken into its match (`_PAREN_COUNTRY`).
-_MOBILE_WRITTEN = re.compile(r"(?<![0-9A-Za-z_.])(?:(?:\+|00)?86[ -]?)?\(1[3-9]\d\)[ .-]?\d{4}[ .-]?\d{4}"
+_MOBILE_WRITTEN = re.compile(r"(?:(?<![0-9A-Za-z_.])(?:\+|00)?86[ -]?|(?<![0-9_.]))\(1[3-9]\d\)[ .-]?\d{4}[ .-]?\d{4}"
                              r"(?![0-9A-Za-z_]|\.\d)")
 # A mobile number grouped 3-4-4 is that whatever follows it ("181 4106 6432 2026"), unless it starts inside a run.
 _MOBILE_GROUPED = re.compile(r"(?<![0-9A-Za-z_.])(?<!\d[ \t.-])(?<!\d  )(?:(?:\+|00)86[ -]?)?1[3-9]\d"
@@ -224,6 +231,10 @@ def find_pii(text: str, kinds: frozenset[PiiKind] | None = None) -> list[PiiMatc
         if not match.group().isdigit() and credit_code_valid(match.group()) and not resident_id_valid(match.group()):
             # 12010119760815638X is both; read as the ID (a code with a birth date in it is the rarer reading)
             found.append(PiiMatch(PiiKind.CREDIT_CODE, match.start(), match.end(), match.group()))
+    for match in _CODE_AFTER_LABEL.finditer(text):
+        code = re.sub(r"[\s-]", "", match.group(1)).upper()
+        if _CREDIT_CODE.fullmatch(code) and credit_code_valid(code) and not resident_id_valid(code):
+            found.append(PiiMatch(PiiKind.CREDIT_CODE, match.start(1), match.end(1), match.group(1)))
     found += _loose_credit_codes(text, {m.start for m in found})
     for match in _RUN.finditer(text):
         start, run = match.start(), match.group()
@@ -258,6 +269,8 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
     numbers ("请拨打13812345678咨询") and fields are joined by slashes or hyphens ("张三/13812345678/北京"), so a
     Chinese character, a space or punctuation on either side is no objection."""
     before, before2 = text[start - 1:start], text[start - 2:start - 1]
+    if before.isascii() and before.isalpha() and _TOUCHING_LABEL.search(text, max(0, start - 16), start):
+        before, before2 = " ", " "  # "Mobile13812345678", "CardNo6222…": the letters are its label
     if _CURRENCY_BEFORE.search(text, max(0, start - 4), start) or _DECIMAL_END.match(text, start, end):
         return False  # an amount: ¥13812345678, USD 4367…, 62220212345678901.28
     if before and (before.isascii() and (before.isalnum() or before == "_")):
@@ -433,6 +446,8 @@ def _landline_digits(raw: str) -> bool:
     if country:
         body = body[country.end():].lstrip(" -")
     groups = [group for group in re.split(r"[\s()./-]+", body) if group]
+    if country and len(groups) > 2 and groups[0] == "0":
+        groups = groups[1:]  # the trunk prefix of +86 (0)20 …
     digits = "".join(groups)
     if country:
         digits = "0" + digits
