@@ -362,6 +362,8 @@ def _contexts(kind: str, label: str) -> dict[str, tuple[str, str]]:
         # added in the second round: an English label run into the number (OCR that lost the space)
         "label_touching_en": ({"resident_id": "IDNo", "bank_card": "CardNo", "mobile": "Mobile", "landline": "Tel",
                                "email": "Email: ", "credit_code": "USCC"}[kind], ""),
+        "file_name": ("客户资料_", "_扫描件.pdf"),
+        "table_header_far": (f"| 姓名 | {label} | 日期 |\n|---|---|---|\n| 张三 | ", " | 2026-12-06 |"),
     }
 
 

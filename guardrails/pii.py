@@ -56,15 +56,16 @@ _CURRENCY_BEFORE = re.compile(r"(?:[¥$€£]|RMB|CNY|USD|HKD|EUR|GBP|JPY)\s?$",
 _DECIMAL_END = re.compile(r"^[^.]*\d\.\d{1,2}$")  # 62220212345678901.28: an amount with its cents
 _COUNTRY_CODE = re.compile(r"^(?:\+|00)86(?:[ -]|(?=[\d(]))|^86(?:[ -]|(?=1[3-9]\d{9}$))")
 _EMAIL = re.compile(
-    r"(?<![0-9A-Za-z_.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
+    r"(?:(?<![0-9A-Za-z_.+-])|(?<=[^\x00-\x7f]_))[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
     r"(?:\s{0,2}@\s{0,2}|\s?[\[({]at[\])}]\s?)"
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:(?:\.|\s?[\[({]dot[\])}]\s?)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?:\.|\s?[\[({]dot[\])}]\s?)"
-    r"[A-Za-z]{2,24}(?![0-9A-Za-z_-])", re.IGNORECASE)
+    r"[A-Za-z]{2,24}(?![0-9A-Za-z-]|_[\x00-\x7f])", re.IGNORECASE)  # "资料_a@b.cn_扫描件": a file name's fields
 # "name at example dot com": the spelled-out form is taken only whole (" at " and " dot "), so "contact us at
 # example.com" stays prose.
-_EMAIL_SPELLED = re.compile(r"(?<![0-9A-Za-z_.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63} at [A-Za-z0-9-]{1,63}"
-                            r"(?: dot [A-Za-z0-9-]{1,63})* dot [A-Za-z]{2,24}(?![0-9A-Za-z_-])", re.IGNORECASE)
+_EMAIL_SPELLED = re.compile(r"(?:(?<![0-9A-Za-z_.+-])|(?<=[^\x00-\x7f]_))[A-Za-z0-9][A-Za-z0-9._%+-]{0,63} at [A-Za-z0-9-]{1,63}"
+                            r"(?: dot [A-Za-z0-9-]{1,63})* dot [A-Za-z]{2,24}(?![0-9A-Za-z-]|_[\x00-\x7f])",
+                            re.IGNORECASE)
 _EMAIL_AT = re.compile(r"\s*(?:@|[\[({]at[\])}]| at )\s*", re.IGNORECASE)
 _CREDIT_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{10}(?![0-9A-Za-z])")
 # Any 18 letters and digits, optionally one space, line break or hyphen between them; every start is tried.
@@ -86,7 +87,7 @@ _LANDLINE_PAREN = re.compile(r"(?:(?:(?<!\d)\+|(?<![\dA-Za-z])00)86[ -]?(?:\(0?\
                              r"[ ]?\d{3,4}[ -]?\d{4}(?![\dA-Za-z])")
 # Mobile numbers written with the prefix in brackets, (139)12345678; a country code in brackets before a mobile
 # number, (+86) 139 1234 5678, is taken into its match (`_PAREN_COUNTRY`).
-_MOBILE_WRITTEN = re.compile(r"(?:(?<![0-9A-Za-z_.])(?:\+|00)?86[ -]?|(?<![0-9_.]))\(1[3-9]\d\)[ .-]?\d{4}[ .-]?\d{4}"
+_MOBILE_WRITTEN = re.compile(r"(?:(?<![0-9A-Za-z_.])(?:\+|00)?86[ -]?|(?<![0-9.]))\(1[3-9]\d\)[ .-]?\d{4}[ .-]?\d{4}"
                              r"(?![0-9A-Za-z_]|\.\d)")
 # A mobile number grouped 3-4-4 is that whatever follows it ("181 4106 6432 2026"), unless it starts inside a run.
 _MOBILE_GROUPED = re.compile(r"(?<![0-9A-Za-z_.])(?<!\d[ \t.-])(?<!\d  )(?:(?:\+|00)86[ -]?)?1[3-9]\d"
@@ -96,6 +97,7 @@ _PAREN_COUNTRY = re.compile(r"\(\s?(?:\+|00)?86\s?\)[ ]?$")
 # How mobile numbers are grouped: 138 1234 5678, 138 12345678, 1381 2345 678, 1381234 5678, or digit by digit;
 # "134 240 223 91" is a table row.
 _MOBILE_GROUPS = re.compile(r"^(?:11|3,4,4|3,8|4,4,3|7,4|1(?:,1){10})$")
+_YEAR = re.compile(r"(?:19|20)\d\d$")
 _DATE_PART = re.compile(r"^(?:19|20)\d{2}([-./])\d{1,2}\1\d{1,2}$|^(?:19|20)\d{2}[-./]\d{1,2}$")
 
 # Full-width forms (１２３, Ｘ, －, ＠), the dashes and spaces of typesetting (– — ‐ −, no-break, thin and
@@ -266,25 +268,25 @@ def find_pii(text: str, kinds: frozenset[PiiKind] | None = None) -> list[PiiMatc
 def _stands_alone(text: str, start: int, end: int) -> bool:
     """Nothing around the run makes it part of something else: a code ("ORD-6222…", "v2.13…"), a decimal
     ("3.1415…"), a longer token of letters, or an amount ("13800000000元", "12%"). Chinese text runs words into
-    numbers ("请拨打13812345678咨询") and fields are joined by slashes or hyphens ("张三/13812345678/北京"), so a
-    Chinese character, a space or punctuation on either side is no objection."""
+    numbers ("请拨打13812345678咨询") and fields are joined by slashes, hyphens or underscores ("张三/13812345678/北京",
+    "资料_6222…_扫描件.pdf"), so a Chinese character, a space or punctuation on either side is no objection."""
     before, before2 = text[start - 1:start], text[start - 2:start - 1]
     if before.isascii() and before.isalpha() and _TOUCHING_LABEL.search(text, max(0, start - 16), start):
         before, before2 = " ", " "  # "Mobile13812345678", "CardNo6222…": the letters are its label
     if _CURRENCY_BEFORE.search(text, max(0, start - 4), start) or _DECIMAL_END.match(text, start, end):
         return False  # an amount: ¥13812345678, USD 4367…, 62220212345678901.28
-    if before and (before.isascii() and (before.isalnum() or before == "_")):
+    if before and before.isascii() and before.isalnum():
         return False
     if before in ("-", "/", "+", "_") and before2.isascii() and before2.isalnum():
-        return False
+        return False  # "ORD-6222…", "ID_1101…": a code; "资料_6222…" is a file name's field
     if before == "." and before2.isdigit():
         return False
     if before == "," and before2.isdigit() and re.match(r"\d{3}(?!\d)", text[start:end]):
         return False  # the rest of "1,020 260 263": thousands
     after, after2 = text[end:end + 1], text[end + 1:end + 2]
-    if after and after.isascii() and (after.isalnum() or after == "_"):
+    if after and after.isascii() and after.isalnum():
         return False
-    if after in ("-", "/") and after2.isascii() and after2.isalnum():
+    if after in ("-", "/", "_") and after2.isascii() and after2.isalnum():
         return False
     if after == "." and after2.isdigit():
         return False
@@ -389,7 +391,8 @@ def _numbers(text: str, start: int, run: str) -> list[PiiMatch]:
     13987654321" is two numbers). A block is a part of the run between spaces, line breaks or slashes, except
     that parts of one size (3 to 6 digits, the last one shorter) are one block, and so are single digits in a row:
     a number grouped regularly ("6230 5808 1683 6912 101") or spelt out digit by digit is never cut, so the
-    pieces of a number that fails its check are not taken for other numbers."""
+    pieces of a number that fails its check are not taken for other numbers. A year at either end of the run is a
+    block of its own ("2026 6222 0212 3456 7890 128").""" 
     kind = _classify_number(run, text[max(0, start - _ID_CONTEXT_CHARS):start])
     if kind is not None:
         return [PiiMatch(kind, start, start + len(run), run)]
@@ -420,9 +423,10 @@ def _blocks(run: str) -> list[tuple[int, int]]:
         at = gap.end()
     parts.append((at, len(run)))
     blocks: list[list[int]] = []  # [start, end, size of its parts, parts]
-    for begin, end in parts:
+    for index, (begin, end) in enumerate(parts):
         size = end - begin
-        if blocks:
+        year = index in (0, len(parts) - 1) and len(parts) > 2 and _YEAR.match(run, begin, end)
+        if blocks and not year and not (index == 1 and blocks[0][3] == 0):
             block = blocks[-1]
             same = size == block[2] and (3 <= size <= 6 or size == 1) and block[3] > 0
             tail = size < block[2] and 3 <= block[2] <= 6 and block[3] > 1 and block[3] > 0
@@ -430,7 +434,7 @@ def _blocks(run: str) -> list[tuple[int, int]]:
                 block[1] = end
                 block[3] = block[3] + 1 if same else -1  # -1: closed by a shorter last group
                 continue
-        blocks.append([begin, end, size, 1])
+        blocks.append([begin, end, size, 0 if year else 1])  # a year at either end stands alone
     return [(block[0], block[1]) for block in blocks]
 
 
