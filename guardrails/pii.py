@@ -315,7 +315,8 @@ def _checked_number(text: str, start: int, run: str) -> list[PiiMatch]:
     before = text[max(0, start - _ID_CONTEXT_CHARS):start]
     if len(run) < 13 or not _plausible_groups(run, 3):
         return []
-    if len(digits) == 18 and resident_id_valid(digits) and _says_identity(before):
+    if (len(digits) == 18 and resident_id_valid(digits) or len(digits) == 15 and old_resident_id_valid(digits)) \
+            and _says_identity(before):
         return [PiiMatch(PiiKind.RESIDENT_ID, start, start + len(run), run)]
     if (digits.isdigit() and 15 <= len(digits) <= 19 and luhn_valid(digits) and _CARD_PREFIX.match(digits)
             and _card_named(text[max(0, start - _CONTEXT_CHARS):start]) and _plausible_groups(run, 4)):
