@@ -15,14 +15,15 @@ A case is found when the detector reports the kind and exactly the span the valu
 separators included, an extension "转8023" excluded as the conventions say). Masking is checked on every found
 case: no digit or letter of the value may survive beyond the ends the mask policy keeps.
 
-This is the development stress test: its forms were chosen by listing how numbers are written, before the
-detector was run on them, and the figures it gives are no substitute for a held-out set written by someone else.
+This is the development stress test. Its first forms were chosen by listing how numbers are written, before the
+detector was run on them; later rounds (marked in `_contexts`) were added and run before fixing what they found.
+The detector has been fixed against it, so its figures are no substitute for a held-out set written by someone
+else. `--real-text` lists what the detector flags in real text that holds no customer data.
 """
 from __future__ import annotations
 
 import json
 import random
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,7 +249,8 @@ def _mobile_forms(v: str) -> dict[str, str]:
         "dot_3_4_4": _groups(v, (3, 4, 4), "."), "space_4_4_3": _groups(v, (4, 4, 3), " "),
         "space_3_8": _groups(v, (3, 8), " "), "nbsp_3_4_4": _groups(v, (3, 4, 4), "\u00a0"),
         "plus86": "+86" + v, "plus86_space": "+86 " + v, "plus86_dash": "+86-" + v,
-        "plus86_grouped": "+86 " + _groups(v, (3, 4, 4), " "), "plus86_dash_grouped": "+86-" + _groups(v, (3, 4, 4), "-"),
+        "plus86_grouped": "+86 " + _groups(v, (3, 4, 4), " "),
+        "plus86_dash_grouped": "+86-" + _groups(v, (3, 4, 4), "-"),
         "0086": "0086" + v, "0086_dash": "0086-" + v, "0086_space": "0086 " + v, "86_dash": "86-" + v,
         "86_space": "86 " + v, "paren_plus86": "(+86)" + v, "paren_plus86_space": "(+86) " + v,
         "full_width_paren_plus86": "（+86）" + v, "paren_prefix": f"({v[:3]}){v[3:]}",
@@ -266,7 +268,8 @@ def _landline_forms(area: str, local: str) -> dict[str, tuple[str, str]]:
     forms = {
         "dash": f"{area}-{local}", "space": f"{area} {local}", "paren": f"({area}){local}",
         "paren_space": f"({area}) {local}", "full_width_paren": f"（{area}）{local}",
-        "dash_grouped": f"{area}-{local[:half]}-{local[half:]}", "space_grouped": f"{area} {local[:half]} {local[half:]}",
+        "dash_grouped": f"{area}-{local[:half]}-{local[half:]}",
+        "space_grouped": f"{area} {local[:half]} {local[half:]}",
         "paren_grouped": f"({area}) {local[:half]} {local[half:]}", "dot": f"{area}.{local}",
         "en_dash": f"{area}–{local}", "full_width_dash": f"{area}－{local}", "em_dash": f"{area}—{local}",
         "plain": f"{area}{local}", "full_width": _full_width(f"{area}-{local}"),
@@ -292,7 +295,7 @@ def _email_forms(v: str) -> dict[str, tuple[str, str | None]]:
         "full_width": (_full_width(v), _full_width(v)),
         "obfuscated_at_brackets": (f"{local}[at]{domain}", f"{local}[at]{domain}"),
         "obfuscated_at_parens": (f"{local}(at){domain}", f"{local}(at){domain}"),
-        "obfuscated_at_dot_words": (f"{local} at {domain.replace('.', ' dot ')}", f"{local} at {domain.replace('.', ' dot ')}"),
+        "obfuscated_at_dot_words": (f"{local} at {domain.replace('.', ' dot ')}",) * 2,
         "obfuscated_at_dot_brackets": (f"{local}[at]{domain.replace('.', '[dot]')}",
                                        f"{local}[at]{domain.replace('.', '[dot]')}"),
         "spaces_around_at": (f"{local} @ {domain}", f"{local} @ {domain}"),
@@ -398,7 +401,8 @@ def generate(seed: int = 1207) -> list[StressCase]:
             place("resident_id", {form + ("+X" if check_x else ""): (render(value, "resident_id"),) * 2})
     for form in ("plain", "space_6_6_3", "dash_6_6_3", "full_width"):
         value = values.old_resident_id()
-        written = {"plain": value, "space_6_6_3": _groups(value, (6, 6), " "), "dash_6_6_3": _groups(value, (6, 6), "-"),
+        written = {"plain": value, "space_6_6_3": _groups(value, (6, 6), " "),
+                   "dash_6_6_3": _groups(value, (6, 6), "-"),
                    "full_width": _full_width(value)}[form]
         place("resident_id", {"15_digit_" + form: (written, written)}, label_required=True)
     for issuer in ("unionpay16", "unionpay17", "unionpay18", "unionpay19", "visa", "mastercard", "amex"):
@@ -415,7 +419,8 @@ def generate(seed: int = 1207) -> list[StressCase]:
     code_forms = {
         "plain": lambda c: c, "lower": lambda c: c.lower(), "dash4": lambda c: _fours(c, "-"),
         "space4": lambda c: _fours(c, " "), "space_8_8_2": lambda c: _groups(c, (8, 8), " "),
-        "full_width": _full_width, "ocr_break": lambda c: c[:9] + "\n" + c[9:], "zero_width": lambda c: _fours(c, "\u200b"),
+        "full_width": _full_width, "ocr_break": lambda c: c[:9] + "\n" + c[9:],
+        "zero_width": lambda c: _fours(c, "\u200b"),
     }
     for _ in range(2):
         for form, render in code_forms.items():
@@ -441,7 +446,8 @@ def _negatives(values: Values) -> list[StressCase]:
         for _ in range(3):
             bad = values.wrong_luhn(issuer)
             items += [("wrong_luhn_card", f"卡号{bad}"), ("wrong_luhn_card", f"卡号：{_fours(bad, ' ')}"),
-                      ("masked_card", f"卡号{bad[:4]} **** **** {bad[-4:]}"), ("masked_card", f"卡号{bad[:6]}******{bad[-4:]}")]
+                      ("masked_card", f"卡号{bad[:4]} **** **** {bad[-4:]}"),
+                      ("masked_card", f"卡号{bad[:6]}******{bad[-4:]}")]
     for length in (16, 18, 19, 20):
         for label in ("订单号", "交易流水号", "合同编号", "Order No. ", "Transaction ID ", "快递单号", "保单号", "发票号码"):
             items.append(("reference_number", f"{label}{values.serial(length)}"))

@@ -63,7 +63,8 @@ _EMAIL = re.compile(
     r"[A-Za-z]{2,24}(?![0-9A-Za-z-]|_[\x00-\x7f])", re.IGNORECASE)  # "资料_a@b.cn_扫描件": a file name's fields
 # "name at example dot com": the spelled-out form is taken only whole (" at " and " dot "), so "contact us at
 # example.com" stays prose.
-_EMAIL_SPELLED = re.compile(r"(?:(?<![0-9A-Za-z_.+-])|(?<=[^\x00-\x7f]_))[A-Za-z0-9][A-Za-z0-9._%+-]{0,63} at [A-Za-z0-9-]{1,63}"
+_EMAIL_SPELLED = re.compile(r"(?:(?<![0-9A-Za-z_.+-])|(?<=[^\x00-\x7f]_))[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
+                            r" at [A-Za-z0-9-]{1,63}"
                             r"(?: dot [A-Za-z0-9-]{1,63})* dot [A-Za-z]{2,24}(?![0-9A-Za-z-]|_[\x00-\x7f])",
                             re.IGNORECASE)
 _EMAIL_AT = re.compile(r"\s*(?:@|[\[({]at[\])}]| at )\s*", re.IGNORECASE)
@@ -83,7 +84,8 @@ _AREA_CODE = re.compile(r"^0[1-9]\d{1,2}$")  # written apart, any area code: (04
 _LOCAL_NUMBER = re.compile(r"^[2-9]\d{3}[\s-]?\d{4}$|^[2-9]\d{6}$")  # without the area code: only after "电话"
 # A landline with its area code in brackets, its local part grouped or not: (010)62345678, （0755） 8321 8866,
 # +86 (20) 72656019, and as business cards write it, +86 (0)20 7265 6019.
-_LANDLINE_PAREN = re.compile(r"(?:(?:(?<!\d)\+|(?<![\dA-Za-z])00)86[ -]?(?:\(0?\d{2,3}\)|\(0\)[ ]?\d{2,3}[ -]?)|(?<!\d)\(0\d{2,3}\))"
+_LANDLINE_PAREN = re.compile(r"(?:(?:(?<!\d)\+|(?<![\dA-Za-z])00)86[ -]?(?:\(0?\d{2,3}\)|\(0\)[ ]?\d{2,3}[ -]?)"
+                             r"|(?<!\d)\(0\d{2,3}\))"
                              r"[ ]?\d{3,4}[ -]?\d{4}(?![\dA-Za-z])")
 # Mobile numbers written with the prefix in brackets, (139)12345678; a country code in brackets before a mobile
 # number, (+86) 139 1234 5678, is taken into its match (`_PAREN_COUNTRY`).
@@ -98,13 +100,12 @@ _PAREN_COUNTRY = re.compile(r"\(\s?(?:\+|00)?86\s?\)[ ]?$")
 # "134 240 223 91" is a table row.
 _MOBILE_GROUPS = re.compile(r"^(?:11|3,4,4|3,8|4,4,3|7,4|1(?:,1){10})$")
 _YEAR = re.compile(r"(?:19|20)\d\d$")
-_DATE_PART = re.compile(r"^(?:19|20)\d{2}([-./])\d{1,2}\1\d{1,2}$|^(?:19|20)\d{2}[-./]\d{1,2}$")
 
 # Full-width forms (１２３, Ｘ, －, ＠), the dashes and spaces of typesetting (– — ‐ −, no-break, thin and
 # ideographic spaces) are read as their ASCII counterparts, one character for one; zero-width characters and soft
 # hyphens are skipped (`_reading` keeps where each read character came from, so a match is the text as written).
-_READ_AS_ASCII = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0xFFE5: "¥", 0xFFE1: "£", 0x3000: " ", 0x00A0: " ", 0x202F: " ",
-                  0x205F: " ", **{code: " " for code in range(0x2000, 0x200B)},
+_READ_AS_ASCII = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0xFFE5: "¥", 0xFFE1: "£",
+                  0x3000: " ", 0x00A0: " ", 0x202F: " ", 0x205F: " ", **{code: " " for code in range(0x2000, 0x200B)},
                   **{code: "-" for code in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE63)}}
 _UNREAD = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 
