@@ -147,3 +147,39 @@ def test_every_policy_path_masks_the_new_forms(caplog):
     with caplog.at_level(logging.INFO):
         logging.getLogger("zhiku.test").info("客户资料：%s", text)
     assert not any(secret in caplog.text for secret in secrets), caplog.text
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=SEED, form=st.sampled_from(["{a}-{l}", "{a} {l}", "({a}){l}", "({a}) {l}", "（{a}）{l}", "{a}-{h}-{t}",
+                                        "{a} {h} {t}", "{a}.{l}", "+86-{a0}-{l}", "+86 {a0} {h} {t}", "0086-{a0}-{l}",
+                                        "+86 ({a0}) {l}", "+86 (0){a0} {h} {t}"]),
+       label=st.sampled_from(["电话", "联系电话：", "Tel: ", "传真", "Fax "]), before=CJK_AROUND, after=CJK_AROUND)
+def test_any_landline_is_found_and_masked_whole(seed, form, label, before, after):
+    area, local = Values(seed).landline()
+    half = len(local) // 2
+    written = form.format(a=area, a0=area[1:], l=local, h=local[:half], t=local[half:])
+    _assert_found_and_masked(f"{before}{label}{written}{after}", PiiKind.LANDLINE, written, 8)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=SEED, separator=st.sampled_from(["", " ", "-", "\u200b"]), lower=st.booleans(),
+       label=st.sampled_from(["统一社会信用代码", "统一社会信用代码：", "USCC: ", "纳税人识别号 ", ""]), before=CJK_AROUND,
+       after=CJK_AROUND)
+def test_any_credit_code_is_found(seed, separator, lower, label, before, after):
+    code = Values(seed).credit_code()
+    written = _grouped(code.lower() if lower else code, [4] * 4, separator)
+    found = [(m.kind, m.text) for m in find_pii(f"{before}{label}{written}{after}")]
+    assert (PiiKind.CREDIT_CODE, written) in found or (PiiKind.RESIDENT_ID, written) in found, found
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(local=st.from_regex(r"[a-z0-9][a-z0-9._+-]{0,15}[a-z0-9]", fullmatch=True),
+       domain=st.from_regex(r"[a-z0-9]{1,10}(\.[a-z0-9]([a-z0-9-]{0,7}[a-z0-9])?)?\.(com|cn|com\.cn|org|net|bank)",
+                           fullmatch=True),
+       label=st.sampled_from(["邮箱", "邮箱：", "E-mail: ", "发送至", "<"]), before=CJK_AROUND, after=CJK_AROUND)
+def test_any_email_address_is_found_whole(local, domain, label, before, after):
+    written = f"{local}@{domain}"
+    if ".." in written or "@." in written or ".@" in written:
+        return  # not an address
+    found = [(m.kind, m.text) for m in find_pii(f"{before}{label}{written}{after}")]
+    assert (PiiKind.EMAIL, written) in found, found
