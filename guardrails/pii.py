@@ -75,7 +75,7 @@ _CODE_GAP = r"(?:[ \t-]|\s?\n\s?)?"
 _LOOSE_BODY = ("[0-9A-Za-z]" + _CODE_GAP + "[0-9A-Za-z]" + (_CODE_GAP + r"\d") * 6 + (_CODE_GAP + "[0-9A-Za-z]") * 10)
 _LOOSE_CODE = re.compile(r"(?<![0-9A-Za-z])(?=(" + _LOOSE_BODY + r")(?![0-9A-Za-z]))")
 # A code run into its English label ("USCC91350100M000100Y43"), as OCR that lost the space writes it.
-_CODE_AFTER_LABEL = re.compile(r"(?<![A-Za-z])(?:USCC|TIN|TaxID)(?:No)?\.?:?(" + _LOOSE_BODY + r")(?![0-9A-Za-z])",
+_CODE_AFTER_LABEL = re.compile(r"(?=[UuTt])(?<![A-Za-z])(?:USCC|TIN|TaxID)(?:No)?\.?:?(" + _LOOSE_BODY + r")(?![0-9A-Za-z])",
                                re.IGNORECASE)
 # Chinese area codes: 010 and 02X, or 0 and three digits from 3 to 9; a local number of 7 or 8 digits that does
 # not start with 0 or 1. Where the area code is written apart from the number, its first group says where it ends.
@@ -84,15 +84,15 @@ _AREA_CODE = re.compile(r"^0[1-9]\d{1,2}$")  # written apart, any area code: (04
 _LOCAL_NUMBER = re.compile(r"^[2-9]\d{3}[\s-]?\d{4}$|^[2-9]\d{6}$")  # without the area code: only after "电话"
 # A landline with its area code in brackets, its local part grouped or not: (010)62345678, （0755） 8321 8866,
 # +86 (20) 72656019, and as business cards write it, +86 (0)20 7265 6019.
-_LANDLINE_PAREN = re.compile(r"(?:(?:(?<!\d)\+|(?<![\dA-Za-z])00)86[ -]?(?:\(0?\d{2,3}\)|\(0\)[ ]?\d{2,3}[ -]?)"
+_LANDLINE_PAREN = re.compile(r"(?=[(+0])(?:(?:(?<!\d)\+|(?<![\dA-Za-z])00)86[ -]?(?:\(0?\d{2,3}\)|\(0\)[ ]?\d{2,3}[ -]?)"
                              r"|(?<!\d)\(0\d{2,3}\))"
                              r"[ ]?\d{3,4}[ -]?\d{4}(?![\dA-Za-z])")
 # Mobile numbers written with the prefix in brackets, (139)12345678; a country code in brackets before a mobile
 # number, (+86) 139 1234 5678, is taken into its match (`_PAREN_COUNTRY`).
-_MOBILE_WRITTEN = re.compile(r"(?:(?<![0-9A-Za-z_.])(?:\+|00)?86[ -]?|(?<![0-9.]))\(1[3-9]\d\)[ .-]?\d{4}[ .-]?\d{4}"
+_MOBILE_WRITTEN = re.compile(r"(?=[(+08])(?:(?<![0-9A-Za-z_.])(?:\+|00)?86[ -]?|(?<![0-9.]))\(1[3-9]\d\)[ .-]?\d{4}[ .-]?\d{4}"
                              r"(?![0-9A-Za-z_]|\.\d)")
 # A mobile number grouped 3-4-4 is that whatever follows it ("181 4106 6432 2026"), unless it starts inside a run.
-_MOBILE_GROUPED = re.compile(r"(?<![0-9A-Za-z_.])(?<!\d[ \t.-])(?<!\d  )(?:(?:\+|00)86[ -]?)?1[3-9]\d"
+_MOBILE_GROUPED = re.compile(r"(?=[+01])(?<![0-9A-Za-z_.])(?<!\d[ \t.-])(?<!\d  )(?:(?:\+|00)86[ -]?)?1[3-9]\d"
                              r"(?:[ \t]{1,2}|[ \t]?[-.][ \t]?|\n)\d{4}(?:[ \t]{1,2}|[ \t]?[-.][ \t]?|\n)\d{4}"
                              r"(?![0-9A-Za-z_]|[.-]\d)")
 _PAREN_COUNTRY = re.compile(r"\(\s?(?:\+|00)?86\s?\)[ ]?$")
@@ -382,6 +382,7 @@ def _plausible_groups(run: str, smallest: int) -> bool:
     return len(sizes) == 1 or all(size == 1 for size in sizes) or all(size >= smallest for size in sizes[:-1])
 
 
+# (Patterns that begin with look-behinds start with a look-ahead for their first character: it fails fastest.)
 # Where a run may be cut into parts: whitespace or a slash between two groups (never a hyphen or a dot, which
 # join the groups of one number).
 _PART_BREAK = re.compile(r"(?<=[\dXx])(?:[ \t]{1,2}|[ \t]*\n[ \t]*|/)(?=[\d+Xx])")
