@@ -54,6 +54,7 @@ FEATURES = (
     "rarest_term_missing", "bigram_cov_sentence", "bigram_cov_passage", "phrase_passage",
     "dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
     "first_in_passage", "passage_rank", "log_length", "unterminated", "is_table_row", "novel_terms", "novel_share",
+    "corroborated_share", "corroborated_best",
 ) + CONSTRAINT_FEATURES
 # Computed for diagnostics but not weighted: the training data has no cross-language pairs to learn it from.
 DIAGNOSTIC = ("cross_script",)
@@ -334,6 +335,28 @@ class AnswerSelector:
             new = [t for t in content if t not in q_all_terms and t not in q_norm]
             return math.log1p(len(new)), len(new) / len(content) if content else 0.0
 
+        idf_table, idf_median = _idf_table()
+        views = [self._view(hit) for hit in hits]
+
+        def corroboration(rank: int, s_norm: str, s_terms: frozenset) -> tuple[float, float]:
+            """How much of what the sentence adds to the question (its new terms, IDF-weighted) the *other* passages
+            of the evidence also state: in any of them, and in the best single one. Several sources that state the
+            answer agree on it; a sentence that only restates the question, or tells another year's or another
+            person's story, is seldom echoed. A passage that holds the same sentence verbatim is a copy, not a
+            second source, and does not count."""
+            new = [t for t in s_terms if (len(t) > 1 or t.isdigit()) and t not in _QUESTION_WORDS
+                   and t not in q_all_terms and t not in q_norm]
+            if not new:
+                return 0.0, 0.0
+            weight = {t: idf_table.get(t, idf_median) for t in new}
+            mass = sum(weight.values()) or 1.0
+            others = [v for j, v in enumerate(views) if j != rank and s_norm not in v.passage_norm]
+            if not others:
+                return 0.0, 0.0
+            shares = [sum(w for t, w in weight.items() if t in v.passage_terms) / mass for v in others]
+            anywhere = sum(w for t, w in weight.items() if any(t in v.passage_terms for v in others)) / mass
+            return anywhere, max(shares)
+
         def coverage(found: set[str], text: str, terms: dict[str, float] = q_terms, mass: float = q_mass) -> float:
             return sum(w for t, w in terms.items() if t in found or (len(t) > 1 and t in text)) / mass
 
@@ -349,7 +372,7 @@ class AnswerSelector:
         raw: list[dict[str, float]] = []
         placed: list[str] = []
         for rank, hit in enumerate(hits):
-            view = self._view(hit)
+            view = views[rank]
             p_script = view.script
             terms_here, bigrams_here = q_terms, q_bigrams
             if q_script != p_script and p_script in comparable:
@@ -378,7 +401,10 @@ class AnswerSelector:
                 asked = q_kinds & kinds
                 candidates.append(ScoredSentence(sv.text, rank, order, 0.0, kinds=set(kinds)))
                 novel_log, novel_share = novel(s_terms)
+                corroborated_share, corroborated_best = corroboration(rank, s_norm, s_terms)
                 raw.append({
+                    "corroborated_share": corroborated_share,
+                    "corroborated_best": corroborated_best,
                     "novel_terms": novel_log,
                     "novel_share": novel_share,
                     "term_cov_sentence": cov(s_terms, s_norm),
