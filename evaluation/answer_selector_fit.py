@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from zhiku.evaluation.answer_eval import Bm25, contains_any
-from zhiku.retrieval.answer_selector import CROSS_SCRIPT_FEATURES, FEATURES, AnswerSelector, SelectorWeights
+from zhiku.retrieval.answer_selector import (CROSS_SCRIPT_FEATURES, FEATURES, LANGUAGE_PREFILTER_FEATURES,
+                                             AnswerSelector, SelectorWeights)
 from zhiku.retrieval.search_hit import Citation, SearchHit, StageScores
 
 SEED = 13
@@ -465,6 +466,7 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
     """The terms-only prefilter on `prefilter_cases` (cheap: no embeddings) learns which sentences are worth
     embedding; the gate and the ranker on `cases` see only those, as they will when answering. The operating point
     is chosen on out-of-fold scores (5 folds by question) and cross-validated (`meta.cross_validation`)."""
+    pre = None
     if prefilter is None and rows_input is None:
         pre = case_rows(AnswerSelector(tokenizer, None), prefilter_cases,
                         lambda d, t: on_progress and on_progress("terms", d, t))
@@ -496,6 +498,11 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
             rows.x, rows.y, rows.case_index, answerable, embedder, l2, rows.group)
     else:
         cross_meta = None
+    if pre is None and cases:
+        # Terms-only rows (no embedder: every sentence, none left out) of the same cases, for the language prefilter.
+        pre = case_rows(AnswerSelector(tokenizer, None), cases, lambda d, t: on_progress and on_progress("terms", d, t))
+    if pre is not None:
+        weights.language_prefilter = fit_blind(pre.x, pre.y, l2, LANGUAGE_PREFILTER_FEATURES)
     kinds = {str(k): int((rows.kind == k).sum()) for k in sorted(set(rows.kind))}
     weights.meta = {"fitted_on": "../shared/train: DRCD dev+test (OpenCC t2s), CMRC 2018 trial",
                     "cases": int(len(rows.answerable)), "case_kinds": kinds, "sentences": int(len(rows.y)),
@@ -509,11 +516,12 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
     return weights, cv["curve"]
 
 
-def fit_blind(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> SelectorWeights:
+def fit_blind(x: np.ndarray, y: np.ndarray, l2: float = 1.0,
+              features: tuple[str, ...] = CROSS_SCRIPT_FEATURES) -> SelectorWeights:
     """The script-blind model: a logistic regression on CROSS_SCRIPT_FEATURES alone (the other features weigh
     nothing), so a sentence in another script than the question is scored without the term features it cannot
-    have."""
-    columns = [FEATURES.index(name) for name in CROSS_SCRIPT_FEATURES]
+    have. With `features`=LANGUAGE_PREFILTER_FEATURES (no similarities), the language prefilter."""
+    columns = [FEATURES.index(name) for name in features]
     coef, intercept, mean, scale = fit_logistic(x[:, columns], y, l2)
     full = {name: np.zeros(len(FEATURES)) for name in ("coef", "mean")}
     full_scale = np.ones(len(FEATURES))

@@ -72,6 +72,10 @@ CROSS_SCRIPT_FEATURES = ("dense", "dense_rel", "kind_match", "kind_missing", "co
     "year_in_sentence", "year_conflict_sentence", "year_missing_passage", "date_in_sentence", "date_missing_passage",
     "number_cov_sentence", "number_missing_passage")
 
+# What a sentence in another language than the question has before it is embedded: the script-blind features
+# without the similarities. They choose which such sentences are embedded (`SelectorWeights.language_prefilter`).
+LANGUAGE_PREFILTER_FEATURES = tuple(n for n in CROSS_SCRIPT_FEATURES if n not in ("dense", "dense_rel"))
+
 # Words that ask, not words that name what is asked about.
 _QUESTION_WORDS = set("什么 多少 哪些 哪个 哪家 哪里 哪 怎么 怎样 如何 是否 是不是 能否 可以 吗 呢 吧 几 谁 为什么 请问 "
                       "what which who whom how when where why does do is are can could would should much many "
@@ -138,6 +142,10 @@ class SelectorWeights:
     # training case's sentences (the answering sentence against the others of its evidence). None: the gate's
     # probability orders the sentences too.
     ranker: np.ndarray | None = None
+    # Which sentences in another language than the question are worth embedding: a logistic regression on what such
+    # a sentence has without its embedding (LANGUAGE_PREFILTER_FEATURES: the answer kind, digits, place, length, the
+    # passage's subject). None: they are embedded in passage order, up to the selector's `cross_script_limit`.
+    language_prefilter: "SelectorWeights | None" = None
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> "SelectorWeights":
@@ -153,7 +161,8 @@ class SelectorWeights:
                    cls.from_dict(data["prefilter"]) if data.get("prefilter") else None,
                    cls.from_dict(data["cross_script"]) if data.get("cross_script") else None,
                    float(data.get("cross_script_offset", 0.0)),
-                   np.asarray([data["ranker"].get(n, 0.0) for n in names]) if data.get("ranker") else None)
+                   np.asarray([data["ranker"].get(n, 0.0) for n in names]) if data.get("ranker") else None,
+                   cls.from_dict(data["language_prefilter"]) if data.get("language_prefilter") else None)
 
     def to_dict(self) -> dict:
         out = {"features": list(self.features),
@@ -168,6 +177,8 @@ class SelectorWeights:
             out["cross_script_offset"] = round(self.cross_script_offset, 5)
         if self.ranker is not None:
             out["ranker"] = {n: round(float(c), 5) for n, c in zip(self.features, self.ranker)}
+        if self.language_prefilter is not None:
+            out["language_prefilter"] = self.language_prefilter.to_dict()
         return out
 
     def to_json(self) -> str:
@@ -213,8 +224,10 @@ def _bigrams(text: str) -> set[str]:
 class AnswerSelector:
     def __init__(self, tokenizer: SparseEncoder, embedder: Embedder | None = None,
                  weights: SelectorWeights | None = None, normaliser: TermNormaliser | None = None,
-                 shortlist: int = 8, cross_script_limit: int = 24, view_cache_size: int = 4096):
+                 shortlist: int = 8, cross_script_limit: int = 24, view_cache_size: int = 4096,
+                 language_shortlist: int = 8):
         self.shortlist = shortlist
+        self.language_shortlist = language_shortlist
         self.view_cache_size = view_cache_size
         self._views: OrderedDict[tuple, _PassageView] = OrderedDict()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # placed sentence → its embedding
@@ -468,7 +481,15 @@ class AnswerSelector:
         # Sentences in another language than the question are not judged by terms at all (they share none): they
         # are kept in passage order, up to `cross_script_limit`. The rest as before: the best `shortlist` by the
         # prefilter, then those in another script by letter count (terms see them only in part).
-        language = [i for i in range(len(raw)) if raw[i]["cross_language"]][:self.cross_script_limit]
+        language = [i for i in range(len(raw)) if raw[i]["cross_language"]]
+        chooser = self.weights.language_prefilter
+        if chooser is not None and len(language) > self.language_shortlist:
+            # Embedding is what a first (cold) answer waits for: the `language_shortlist` most likely by what they
+            # have without their embedding, as many as a same-language question embeds, not every one in order.
+            p = chooser.probabilities(np.asarray([self._language_row(raw[i]) for i in language], dtype=float))
+            language = sorted(language[j] for j in sorted(range(len(language)), key=lambda j: (-p[j], j))
+                              [:self.language_shortlist])
+        language = language[:self.cross_script_limit]
         rest = [i for i in range(len(raw)) if not raw[i]["cross_language"]]
         if len(rest) > self.shortlist:
             p = prefilter.probabilities(np.asarray([[raw[i][n] for n in FEATURES] for i in rest], dtype=float))
@@ -476,6 +497,17 @@ class AnswerSelector:
             rest = order[:self.shortlist] + [i for i in order[self.shortlist:]
                                              if raw[i]["cross_script"]][:self.cross_script_limit]
         return sorted(language + rest)
+
+    def _language_row(self, values: dict[str, float]) -> list[float]:
+        """A sentence's row for the language prefilter: the passage's subject features at their training means when
+        the question has no term that can appear in the passage's script (unknown, not absent), as the blind model
+        reads them."""
+        chooser = self.weights.language_prefilter
+        row = [values.get(name, 0.0) for name in FEATURES]
+        if not values.get("comparable_terms"):
+            for name in SUBJECT_FEATURES:
+                row[FEATURES.index(name)] = float(chooser.mean[FEATURES.index(name)])
+        return row
 
     def _similarities(self, question: str, sentences: list[str]) -> list[float] | None:
         """Cosine of question and each sentence (read after its section label); None without an embedder."""
