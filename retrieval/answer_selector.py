@@ -473,14 +473,16 @@ class AnswerSelector:
 
     def _shortlist(self, raw: list[dict[str, float]]) -> list[int]:
         """Which sentences are embedded and scored in full: the `shortlist` best by the terms-only prefilter
-        model, and every sentence in another script than the question (terms cannot judge those), up to
-        `cross_script_limit`. Embedding every sentence of five passages costs more than the rest together."""
+        model, the `language_shortlist` best sentences in another language than the question by the language
+        prefilter, and those in another script by letter count, up to `cross_script_limit`. Embedding every
+        sentence of five passages costs more than the rest together."""
         prefilter = self.weights.prefilter if self.embedder is not None else None
         if prefilter is None or len(raw) <= self.shortlist:
             return list(range(len(raw)))
-        # Sentences in another language than the question are not judged by terms at all (they share none): they
-        # are kept in passage order, up to `cross_script_limit`. The rest as before: the best `shortlist` by the
-        # prefilter, then those in another script by letter count (terms see them only in part).
+        # Sentences in another language than the question are not judged by terms at all (they share none): the
+        # language prefilter picks them (in passage order up to `cross_script_limit` with weights that have none).
+        # The rest as before: the best `shortlist` by the prefilter, then those in another script by letter count
+        # (terms see them only in part).
         language = [i for i in range(len(raw)) if raw[i]["cross_language"]]
         chooser = self.weights.language_prefilter
         if chooser is not None and len(language) > self.language_shortlist:
