@@ -267,6 +267,16 @@ class MetadataStore:
             return s.scalar(select(Document.id).where(Document.id == document_id,
                                                       Document.indexed_hash == digest)) is not None
 
+    def live_versions(self, versions: list[tuple[str, str]]) -> set[str]:
+        """Of the (document id, digest) pairs, the documents that still exist with that digest as their searchable
+        version, in one query (a graph write of several documents checks them together)."""
+        if not versions:
+            return set()
+        wanted = dict(versions)
+        with self._sessions() as s:
+            rows = s.execute(select(Document.id, Document.indexed_hash).where(Document.id.in_(list(wanted))))
+            return {document_id for document_id, digest in rows if digest is not None and wanted[document_id] == digest}
+
     def mark_document_failed(self, document_id: str, digest: str, error: str) -> None:
         with self._sessions() as s:
             s.execute(update(Document).where(Document.id == document_id, Document.content_hash == digest)
@@ -383,7 +393,21 @@ class MetadataStore:
             return updated == 1
 
     def finish_job(self, job_id: str, detail: str, worker: str | None = None) -> None:
-        self._end_job(job_id, JobStatus.DONE, worker, detail=detail, progress=1.0)
+        self.finish_jobs([(job_id, detail, worker)])
+
+    def finish_jobs(self, ended: list[tuple[str, str, str | None]]) -> None:
+        """(job id, detail, worker) of several jobs done together, in one transaction (one commit instead of one per
+        job); each only while its worker holds it, as `finish_job`."""
+        if not ended:
+            return
+        now = utcnow()
+        with self._sessions() as s:
+            for job_id, detail, worker in ended:
+                held = _held_by(job_id, worker) if worker else (IngestionJob.id == job_id,)
+                s.execute(update(IngestionJob).where(*held).values(
+                    status=JobStatus.DONE.value, stage=JobStatus.DONE.value, finished_at=now, error=None,
+                    lease_until=None, detail=detail, progress=1.0))
+            s.commit()
 
     def fail_job(self, job_id: str, error: str, worker: str | None = None) -> None:
         self._end_job(job_id, JobStatus.FAILED, worker, error=error)

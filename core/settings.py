@@ -175,6 +175,12 @@ class Settings(BaseSettings):
     graph_bolt_port: int | None = Field(None, ge=1, le=65535, description="Bolt port of the local server; unset: "
                                         "a free port (a running server is found through its pid file).")
     graph_heap: str = Field("512m", description="Java heap (-Xmx) of the local Bolt server.")
+    graph_jit: Literal["quick", "full"] = Field(
+        "quick", description="Just-in-time compilation in the local Bolt server's JVM. quick: C1 only "
+        "(-XX:TieredStopAtLevel=1): a fresh server spent two thirds of its CPU compiling with C2 while ingesting; "
+        "with C1 only, writing 80 one-chunk documents took it a third of the CPU. full: C1 and C2, whose code answers "
+        "reads with less CPU once warm (after a few thousand graph-mode searches): long-lived servers under heavy "
+        "graph search. Applies when the server starts.")
     graph_extractor: Literal["rules", "llm"] = Field(
         "rules", description="Entity and relation extraction: rules (offline: dictionaries, patterns, jieba "
         "part-of-speech) or llm (structured output from ZHIKU_LLM_BASE_URL; falls back to rules on any error).")
