@@ -32,7 +32,10 @@ casefold type, object key). Alias = sha1(kb_id, normalised name).
 Versions: `write_chunk_facts` replaces, in one transaction, the facts of the chunks it is given and
 removes every chunk of the document recorded under another version (the new version replaces the
 old). Chunks of the same version not in the call are kept, so a large document can be written in
-batches. Writing the same input twice leaves the graph unchanged.
+batches. Writing the same input twice leaves the graph unchanged. `write_documents` does the same for
+several documents in one transaction of the same few statements (≤ 7 when nothing is replaced; each a
+round trip the server parses and plans), so small documents' facts cost the server per write, not per
+document; the graph is the one writing them one by one leaves (tests/test_graph_write_batches.py).
 
 Fan-out: `expand` walks hop by hop from the seeds. Each hop is one bounded query: for each frontier
 entity, its RELATES edges ordered by support (then key, for determinism) and cut at `fan_out_cap`

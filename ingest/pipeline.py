@@ -16,7 +16,7 @@ from zhiku.core.errors import ZhikuError
 from zhiku.core.file_retention import FileRetention
 from zhiku.core.file_store import FileStore
 from zhiku.core.metadata_store import MetadataStore
-from zhiku.core.models import IngestionJob
+from zhiku.core.models import IngestionJob, KnowledgeBase
 from zhiku.core.types import Chunk
 from zhiku.index.indexer import DocumentRef, Indexer
 from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
@@ -120,19 +120,7 @@ class IngestionPipeline:
             self.retention.release({job.content_hash})
             return
 
-        # The claim wrote the job's first state (parsing, 0%): the first report comes a second after it.
-        last_report = [time.monotonic()]
-
-        def report(stage: str, fraction: float, detail: str) -> None:
-            # At most one write a second: a small document passes through every stage within a second, and each
-            # report is a committed transaction (docs/profiles: commits were 7% of a job's time on SQLite) — so a
-            # document done within a second writes none (a deletion meanwhile is caught by mark_document_indexed).
-            now = time.monotonic()
-            if now - last_report[0] < _REPORT_INTERVAL_S:
-                return
-            last_report[0] = now
-            if not self.metadata.report_progress(job_id, stage, fraction, detail, worker):
-                raise JobCancelled(f"job {job_id} was cancelled (its document was deleted or it was taken over)")
+        report = ProgressReports(self.metadata, job_id, worker)
 
         ref = DocumentRef(document.kb_id, document.id, job.content_hash, document.name, document.file_type,
                           list(document.access_principals or ["*"]))
@@ -144,7 +132,8 @@ class IngestionPipeline:
             data = self.files.read_head(job.content_hash) if streamed else self.files.read(job.content_hash)
             budget = JobBudget(document.name, self.time_budget_s)
             context = self.parse_context()
-            context.language = document.language or self._kb_language(document.kb_id) or self.default_language
+            kb = self.metadata.find_kb(document.kb_id)  # read once: its language and its chunking
+            context.language = document.language or _kb_language(kb) or self.default_language
             context.source_path = self.files.path(job.content_hash)
             context.checkpoint = budget.check
 
@@ -155,7 +144,7 @@ class IngestionPipeline:
             context.progress = on_parse_progress
             _, parsed = parse_document(data, document.name, context)
             del data  # a long recording's bytes need not stay in memory while its chunks are embedded
-            chunks = self._chunker_for(document.kb_id).chunk(parsed)
+            chunks = self._chunker_for(kb).chunk(parsed)
             check_count(document.name, len(chunks), self.max_chunks, "chunks", "ZHIKU_MAX_DOCUMENT_CHUNKS")
             flagged = flag_injections(chunks, self._injection_embed)
             budget.check()
@@ -247,7 +236,17 @@ class IngestionPipeline:
 
         building = stages
         try:
-            report_all(lambda stage: (_GRAPH_START, f"0/{len(stage.chunks)} chunks"))
+            # The stage's first report, of every job due one, in one transaction
+            due = [stage for stage in stages if stage.report.due()]
+            held = self.metadata.report_progress_many([(stage.job_id, "graph", _GRAPH_START,
+                                                        f"0/{len(stage.chunks)} chunks", stage.worker) for stage in due])
+            for stage in due:
+                stage.report.written()
+                if stage.job_id not in held:
+                    log.info("ingestion job %s cancelled in its graph stage", stage.job_id)
+                    cancelled.add(stage.job_id)
+            if len(cancelled) == len(stages):
+                raise JobCancelled("every job of the graph write was cancelled")
             building = [stage for stage in stages if stage.job_id not in cancelled]
             results = self.graph.build_many([(stage.ref, stage.chunks) for stage in building], on_progress=on_progress)
             written = [(stage, result) for stage, result in zip(building, results) if stage.job_id not in cancelled]
@@ -272,25 +271,14 @@ class IngestionPipeline:
                 self._remove_if_deleted(stage.ref.document_id)
         return details
 
-    def _chunker_for(self, kb_id: str) -> StructuredChunker:
+    def _chunker_for(self, kb: KnowledgeBase | None) -> StructuredChunker:
         """The knowledge base's own chunking when it sets one, else the service's."""
-        try:
-            kb = self.metadata.get_kb(kb_id)
-        except ZhikuError:
-            return self.chunker
-        if kb.chunk_size is None and kb.chunk_overlap is None:
+        if kb is None or (kb.chunk_size is None and kb.chunk_overlap is None):
             return self.chunker
         default = self.chunker.config
         size = kb.chunk_size or default.chunk_size
         overlap = kb.chunk_overlap if kb.chunk_overlap is not None else min(default.chunk_overlap, size // 4)
         return StructuredChunker(ChunkingConfig(size, overlap, max(default.parent_chunk_size, size)))
-
-    def _kb_language(self, kb_id: str) -> str | None:
-        try:
-            language = self.metadata.get_kb(kb_id).language
-        except ZhikuError:
-            return None
-        return language.strip().lower().replace("_", "-").split("-")[0] if language else None
 
     def _remove_if_deleted(self, document_id: str) -> None:
         """After a cancellation: chunks and facts written since the document was deleted go too. A job that was
@@ -316,6 +304,33 @@ class IngestionPipeline:
             log.exception("could not discard partial chunks of %s@%s", document_id, version[:12])
 
 
+class ProgressReports:
+    """A job's progress reports, each doubling as the check that the job is still this worker's (JobCancelled).
+
+    At most one write a second: a small document passes through every stage within a second, and each report is a
+    committed transaction (docs/profiles: commits were 7% of a job's time on SQLite) — so a document done within a
+    second writes none (a deletion meanwhile is caught by mark_document_indexed). The claim wrote the job's first
+    state (parsing, 0%): the first report comes a second after it."""
+
+    def __init__(self, metadata: MetadataStore, job_id: str, worker: str | None):
+        self._metadata, self._job_id, self._worker = metadata, job_id, worker
+        self._last = time.monotonic()
+
+    def due(self) -> bool:
+        return time.monotonic() - self._last >= _REPORT_INTERVAL_S
+
+    def written(self) -> None:
+        """A report of this job was written by someone else (several jobs' in one transaction)."""
+        self._last = time.monotonic()
+
+    def __call__(self, stage: str, fraction: float, detail: str) -> None:
+        if not self.due():
+            return
+        self.written()
+        if not self._metadata.report_progress(self._job_id, stage, fraction, detail, self._worker):
+            raise JobCancelled(f"job {self._job_id} was cancelled (its document was deleted or it was taken over)")
+
+
 @dataclass(eq=False)
 class GraphStage:
     """A job whose document is searchable, waiting for its graph stage and its end (`IngestionPipeline.finish`)."""
@@ -326,7 +341,7 @@ class GraphStage:
     written: int
     flagged: int
     started: float
-    report: Callable[[str, float, str], None]
+    report: ProgressReports
     after: list[Callable[[], None]] = field(default_factory=list)  # run once the job has ended (its lease released)
 
 
@@ -342,6 +357,11 @@ def _one_version_each(stages: Sequence[GraphStage]) -> list[list[GraphStage]]:
         groups[-1].append(stage)
         seen.add(stage.ref.document_id)
     return groups
+
+
+def _kb_language(kb: KnowledgeBase | None) -> str | None:
+    language = kb.language if kb is not None else None
+    return language.strip().lower().replace("_", "-").split("-")[0] if language else None
 
 
 def _graph_failure(exc: BaseException) -> str:
