@@ -308,8 +308,9 @@ class Settings(BaseSettings):
     graph_stage_overlap: bool = Field(True, description="Without a broker, run a job's graph stage (after its "
                                       "document is searchable) on a thread of its own while the same ingestion "
                                       "thread parses and embeds the next job (up to 8 small documents behind, one "
-                                      "large); the job is done when its graph stage is. Off: each job runs its graph "
-                                      "stage before the next job starts. Broker workers always run it inline.")
+                                      "large; small ones written up to 4 at a time, in one graph transaction); the job "
+                                      "is done when its graph stage is. Off: each job runs its graph stage before the "
+                                      "next job starts. Broker workers always run it inline.")
     broker_url: str | None = Field(None, description="Message broker for ingestion workers: amqp://user:password@host:"
                                    "5672/ (RabbitMQ) or redis://host:6379/0. The API then only stores originals and "
                                    "queues jobs; `zhiku worker` processes run them. Unset: jobs run on threads of the "
