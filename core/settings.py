@@ -175,6 +175,12 @@ class Settings(BaseSettings):
     graph_bolt_port: int | None = Field(None, ge=1, le=65535, description="Bolt port of the local server; unset: "
                                         "a free port (a running server is found through its pid file).")
     graph_heap: str = Field("512m", description="Java heap (-Xmx) of the local Bolt server.")
+    graph_jit: Literal["quick", "full"] = Field(
+        "quick", description="Just-in-time compilation in the local Bolt server's JVM. quick: C1 only "
+        "(-XX:TieredStopAtLevel=1): a fresh server spent two thirds of its CPU compiling with C2 while ingesting; "
+        "with C1 only, writing 80 one-chunk documents took it a third of the CPU. full: C1 and C2, whose code answers "
+        "reads with less CPU once warm (after a few thousand graph-mode searches): long-lived servers under heavy "
+        "graph search. Applies when the server starts.")
     graph_extractor: Literal["rules", "llm"] = Field(
         "rules", description="Entity and relation extraction: rules (offline: dictionaries, patterns, jieba "
         "part-of-speech) or llm (structured output from ZHIKU_LLM_BASE_URL; falls back to rules on any error).")
@@ -302,8 +308,9 @@ class Settings(BaseSettings):
     graph_stage_overlap: bool = Field(True, description="Without a broker, run a job's graph stage (after its "
                                       "document is searchable) on a thread of its own while the same ingestion "
                                       "thread parses and embeds the next job (up to 8 small documents behind, one "
-                                      "large); the job is done when its graph stage is. Off: each job runs its graph "
-                                      "stage before the next job starts. Broker workers always run it inline.")
+                                      "large; small ones written up to 4 at a time, in one graph transaction); the job "
+                                      "is done when its graph stage is. Off: each job runs its graph stage before the "
+                                      "next job starts. Broker workers always run it inline.")
     broker_url: str | None = Field(None, description="Message broker for ingestion workers: amqp://user:password@host:"
                                    "5672/ (RabbitMQ) or redis://host:6379/0. The API then only stores originals and "
                                    "queues jobs; `zhiku worker` processes run them. Unset: jobs run on threads of the "

@@ -32,7 +32,10 @@ casefold type, object key). Alias = sha1(kb_id, normalised name).
 Versions: `write_chunk_facts` replaces, in one transaction, the facts of the chunks it is given and
 removes every chunk of the document recorded under another version (the new version replaces the
 old). Chunks of the same version not in the call are kept, so a large document can be written in
-batches. Writing the same input twice leaves the graph unchanged.
+batches. Writing the same input twice leaves the graph unchanged. `write_documents` does the same for
+several documents in one transaction of the same few statements (≤ 7 when nothing is replaced; each a
+round trip the server parses and plans), so small documents' facts cost the server per write, not per
+document; the graph is the one writing them one by one leaves (tests/test_graph_write_batches.py).
 
 Fan-out: `expand` walks hop by hop from the seeds. Each hop is one bounded query: for each frontier
 entity, its RELATES edges ordered by support (then key, for determinism) and cut at `fan_out_cap`
@@ -167,6 +170,34 @@ class ChunkFacts:
     relations: Sequence[RelationInput] = ()
 
 
+@dataclass(frozen=True)
+class DocumentFacts:
+    """One document version's chunk facts, as `GraphStore.write_documents` takes them."""
+    kb_id: str
+    document_id: str
+    version: int | str
+    facts: Sequence[ChunkFacts]
+
+
+@dataclass
+class _WriteRows:
+    """A write's parameters: one row per document, chunk, (entity, chunk) mention and (fact, chunk) support."""
+    documents: list[dict] = field(default_factory=list)
+    chunks: list[dict] = field(default_factory=list)
+    entities: dict[str, dict] = field(default_factory=dict)
+    mentions: list[dict] = field(default_factory=list)
+    facts: dict[str, dict] = field(default_factory=dict)
+    supports: list[dict] = field(default_factory=list)
+
+    @property
+    def entity_keys(self) -> set[str]:
+        return set(self.entities)
+
+    @property
+    def fact_keys(self) -> set[str]:
+        return set(self.facts)
+
+
 # --- outputs --------------------------------------------------------------------------------------
 @dataclass
 class Provenance:
@@ -258,9 +289,16 @@ OPTIONAL MATCH (e:Entity)-[:MENTIONED_IN]->(c)
 OPTIONAL MATCH (f:Fact)-[:SUPPORTED_BY]->(c)
 RETURN collect(DISTINCT e.key) AS entity_keys, collect(DISTINCT f.key) AS fact_keys
 """
-_OTHER_VERSION_CHUNKS = """
-MATCH (c:Chunk {document_id: $document_id}) WHERE c.kb_id = $kb_id AND c.version <> $version
-RETURN c.key AS key
+# The chunks a write replaces — every chunk of its documents recorded under another version, and those it writes
+# again — with the entities and facts linked to them, in one round trip for all the documents of a write.
+_REPLACED_CHUNKS = """
+UNWIND $documents AS d
+MATCH (c:Chunk {document_id: d.document_id})
+WHERE c.kb_id = d.kb_id AND (c.version <> d.version OR c.key IN d.chunk_keys)
+OPTIONAL MATCH (e:Entity)-[:MENTIONED_IN]->(c)
+OPTIONAL MATCH (f:Fact)-[:SUPPORTED_BY]->(c)
+RETURN collect(DISTINCT c.key) AS chunk_keys, collect(DISTINCT e.key) AS entity_keys,
+       collect(DISTINCT f.key) AS fact_keys
 """
 _DOCUMENT_CHUNKS = "MATCH (c:Chunk {document_id: $document_id}) RETURN c.key AS key"
 _DELETE_CHUNKS = "UNWIND $chunk_keys AS ck MATCH (c:Chunk {key: ck}) DETACH DELETE c"
@@ -270,19 +308,18 @@ MERGE (c:Chunk {key: row.key})
 SET c.kb_id = row.kb_id, c.document_id = row.document_id, c.version = row.version,
     c.chunk_id = row.chunk_id
 """
-_MERGE_ENTITIES = """
-UNWIND $rows AS row
-MERGE (e:Entity {key: row.key})
-ON CREATE SET e.kb_id = row.kb_id, e.name = row.name, e.name_norm = row.name_norm, e.type = row.type,
-              e.aliases = [], e.names_norm = [], e.mentions = 0
-"""
+# One row per (entity, chunk) mention: the entity is merged (several rows may name it) and linked to the chunk.
 _MERGE_MENTIONS = """
 UNWIND $rows AS row
-MATCH (e:Entity {key: row.entity_key})
+MERGE (e:Entity {key: row.entity_key})
+ON CREATE SET e.kb_id = row.kb_id, e.name = row.name, e.name_norm = row.name_norm, e.type = row.type,
+              e.aliases = [], e.names_norm = [], e.mentions = 0
+WITH e, row
 MATCH (c:Chunk {key: row.chunk_key})
 MERGE (e)-[m:MENTIONED_IN]->(c)
 SET m.names = row.names
 """
+# One row per (fact, supporting chunk): the fact node and its RELATES edge are merged, then linked to the chunk.
 _MERGE_FACTS = """
 UNWIND $rows AS row
 MATCH (s:Entity {key: row.subject_key})
@@ -292,17 +329,18 @@ ON CREATE SET f.kb_id = row.kb_id, f.type = row.type, f.type_norm = row.type_nor
               f.subject_key = row.subject_key, f.object_key = row.object_key, f.support = 0
 MERGE (s)-[r:RELATES {key: row.key}]->(o)
 ON CREATE SET r.kb_id = row.kb_id, r.type = row.type, r.support = 0
-"""
-_MERGE_SUPPORT = """
-UNWIND $rows AS row
-MATCH (f:Fact {key: row.fact_key})
+WITH f, row
 MATCH (c:Chunk {key: row.chunk_key})
 MERGE (f)-[:SUPPORTED_BY]->(c)
 """
+# Support counted and stored in the round trip that reads it (the facts left at 0 are deleted next).
 _FACT_SUPPORT = """
 UNWIND $keys AS k
 MATCH (f:Fact {key: k})
-RETURN f.key AS key, COUNT { (f)-[:SUPPORTED_BY]->(:Chunk) } AS support
+WITH f, COUNT { (f)-[:SUPPORTED_BY]->(:Chunk) } AS support
+OPTIONAL MATCH (:Entity {key: f.subject_key})-[r:RELATES {key: f.key}]->(:Entity {key: f.object_key})
+SET f.support = support, r.support = support
+RETURN DISTINCT f.key AS key, support
 """
 _DELETE_FACTS = """
 UNWIND $keys AS k
@@ -312,14 +350,6 @@ DELETE r
 WITH DISTINCT f
 DELETE f
 """
-_SET_SUPPORT = """
-UNWIND $rows AS row
-MATCH (f:Fact {key: row.key})
-SET f.support = row.support
-WITH f, row
-MATCH (:Entity {key: f.subject_key})-[r:RELATES {key: row.key}]->(:Entity {key: f.object_key})
-SET r.support = row.support
-"""
 _ENTITY_MENTIONS = """
 UNWIND $keys AS k
 MATCH (e:Entity {key: k})
@@ -328,17 +358,16 @@ RETURN e.key AS key, e.kb_id AS kb_id, e.name AS name, e.names_norm AS old_norms
        collect(m.names) AS name_lists
 """
 _DELETE_ENTITIES = "UNWIND $keys AS k MATCH (e:Entity {key: k}) DETACH DELETE e"
+# Names, aliases and mentions as recomputed, and the alias index entries the entity gained.
 _UPDATE_ENTITIES = """
 UNWIND $rows AS row
 MATCH (e:Entity {key: row.key})
 SET e.name = row.name, e.name_norm = row.name_norm, e.aliases = row.aliases,
     e.names_norm = row.names_norm, e.mentions = row.mentions
-"""
-_ADD_ALIASES = """
-UNWIND $rows AS row
-MATCH (e:Entity {key: row.entity_key})
-MERGE (a:Alias {key: row.alias_key})
-ON CREATE SET a.kb_id = row.kb_id, a.norm = row.norm
+WITH e, row
+UNWIND row.new_aliases AS alias
+MERGE (a:Alias {key: alias.alias_key})
+ON CREATE SET a.kb_id = alias.kb_id, a.norm = alias.norm
 MERGE (a)-[:ALIAS_OF]->(e)
 """
 _DROP_ALIASES = """
@@ -423,28 +452,34 @@ class GraphStore:
     # --- writes ---------------------------------------------------------------------------------
     def write_chunk_facts(self, kb_id: str, document_id: str, version: int | str,
                           facts: Sequence[ChunkFacts]) -> WriteResult:
-        kb_id = clean_name(kb_id, "kb_id")
-        document_id = clean_name(document_id, "document_id")
-        version = str(version)
-        chunk_rows, entity_rows, mention_rows, fact_rows, support_rows = self._prepare(
-            kb_id, document_id, version, facts)
+        return self.write_documents([DocumentFacts(kb_id, document_id, version, facts)])
+
+    def write_documents(self, documents: Sequence[DocumentFacts]) -> WriteResult:
+        """Several documents' chunk facts in one transaction, each with `write_chunk_facts`'s effect: the round
+        trips are per write, not per document (a one-chunk document's write was ≈ 12 statements, most of the graph
+        server's work; docs/profiles). A document may appear once per call."""
+        rows = self._prepare(documents)
 
         def work(tx: ManagedTransaction) -> WriteResult:
-            stale = [r["key"] for r in tx.run(_OTHER_VERSION_CHUNKS, document_id=document_id,
-                                              kb_id=kb_id, version=version)]
-            cleared = stale + [row["key"] for row in chunk_rows]
-            entity_keys, fact_keys = self._affected(tx, cleared)
-            tx.run(_DELETE_CHUNKS, chunk_keys=cleared).consume()
-            tx.run(_CREATE_CHUNKS, rows=chunk_rows).consume()
-            tx.run(_MERGE_ENTITIES, rows=entity_rows).consume()
-            tx.run(_MERGE_MENTIONS, rows=mention_rows).consume()
-            tx.run(_MERGE_FACTS, rows=fact_rows).consume()
-            tx.run(_MERGE_SUPPORT, rows=support_rows).consume()
-            removed_facts = self._refresh_facts(tx, fact_keys | {row["key"] for row in fact_rows})
-            removed_entities = self._refresh_entities(tx, entity_keys | {row["key"] for row in entity_rows})
-            return WriteResult(chunks=len(chunk_rows), entities=len(entity_rows), relations=len(fact_rows),
+            record = tx.run(_REPLACED_CHUNKS, documents=rows.documents).single()
+            replaced = list(record["chunk_keys"]) if record else []
+            entity_keys = set(record["entity_keys"]) if record else set()
+            fact_keys = set(record["fact_keys"]) if record else set()
+            if replaced:
+                tx.run(_DELETE_CHUNKS, chunk_keys=replaced).consume()
+            if rows.chunks:
+                tx.run(_CREATE_CHUNKS, rows=rows.chunks).consume()
+            if rows.mentions:
+                tx.run(_MERGE_MENTIONS, rows=rows.mentions).consume()
+            if rows.supports:
+                tx.run(_MERGE_FACTS, rows=rows.supports).consume()
+            removed_facts = self._refresh_facts(tx, fact_keys | rows.fact_keys)
+            removed_entities = self._refresh_entities(tx, entity_keys | rows.entity_keys)
+            return WriteResult(chunks=len(rows.chunks), entities=len(rows.entity_keys), relations=len(rows.fact_keys),
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
+        if not rows.documents:
+            return WriteResult(0, 0, 0, 0, 0)
         try:
             with self._session() as session:
                 return session.execute_write(work)
@@ -452,48 +487,55 @@ class GraphStore:
             _WRITES[0] += 1
 
     @staticmethod
-    def _prepare(kb_id: str, document_id: str, version: str, facts: Sequence[ChunkFacts]):
-        chunk_rows: list[dict] = []
-        entities: dict[str, dict] = {}
-        mention_rows: list[dict] = []
-        fact_rows: dict[str, dict] = {}
-        support_rows: list[dict] = []
-        seen_chunks: set[str] = set()
-        for chunk in facts:
-            chunk_id = clean_name(chunk.chunk_id, "chunk_id")
-            ckey = chunk_key(kb_id, document_id, chunk_id)
-            if ckey in seen_chunks:
-                raise ValueError(f"chunk {chunk_id!r} appears twice in one write")
-            seen_chunks.add(ckey)
-            chunk_rows.append({"key": ckey, "kb_id": kb_id, "document_id": document_id, "version": version,
-                               "chunk_id": chunk_id})
-            by_name: dict[str, str] = {}
-            chunk_names: dict[str, list[str]] = {}
-            for entity in chunk.entities:
-                ekey = entity_key(kb_id, entity.type, entity.name, entity.key)
-                entities.setdefault(ekey, {"key": ekey, "kb_id": kb_id, "name": entity.name,
-                                           "name_norm": normalise(entity.name), "type": entity.type})
-                names = chunk_names.setdefault(ekey, [])
-                for name in (entity.name, *entity.aliases):
-                    if name not in names:
-                        names.append(name)
-                    by_name.setdefault(normalise(name), ekey)
-            for ekey, names in chunk_names.items():
-                mention_rows.append({"entity_key": ekey, "chunk_key": ckey, "names": names})
-            for relation in chunk.relations:
-                try:
-                    skey, okey = by_name[normalise(relation.subject)], by_name[normalise(relation.object)]
-                except KeyError as exc:
-                    raise ValueError(f"relation {relation.subject!r} -[{relation.type}]-> {relation.object!r} "
-                                     f"in chunk {chunk_id!r} names an entity not listed in that chunk") from exc
-                fkey = fact_key(kb_id, skey, relation.type, okey)
-                fact_rows.setdefault(fkey, {"key": fkey, "kb_id": kb_id, "type": relation.type,
-                                            "type_norm": normalise(relation.type),
-                                            "subject_key": skey, "object_key": okey})
-                row = {"fact_key": fkey, "chunk_key": ckey}
-                if row not in support_rows:
-                    support_rows.append(row)
-        return chunk_rows, list(entities.values()), mention_rows, list(fact_rows.values()), support_rows
+    def _prepare(documents: Sequence[DocumentFacts]) -> _WriteRows:
+        rows = _WriteRows()
+        seen_documents: set[tuple[str, str]] = set()
+        for document in documents:
+            kb_id = clean_name(document.kb_id, "kb_id")
+            document_id = clean_name(document.document_id, "document_id")
+            version = str(document.version)
+            if (kb_id, document_id) in seen_documents:
+                raise ValueError(f"document {document_id!r} appears twice in one write")
+            seen_documents.add((kb_id, document_id))
+            chunk_keys: list[str] = []
+            for chunk in document.facts:
+                chunk_id = clean_name(chunk.chunk_id, "chunk_id")
+                ckey = chunk_key(kb_id, document_id, chunk_id)
+                if ckey in chunk_keys:
+                    raise ValueError(f"chunk {chunk_id!r} appears twice in one write")
+                chunk_keys.append(ckey)
+                rows.chunks.append({"key": ckey, "kb_id": kb_id, "document_id": document_id, "version": version,
+                                    "chunk_id": chunk_id})
+                by_name: dict[str, str] = {}
+                chunk_names: dict[str, list[str]] = {}
+                for entity in chunk.entities:
+                    ekey = entity_key(kb_id, entity.type, entity.name, entity.key)
+                    rows.entities.setdefault(ekey, {"entity_key": ekey, "kb_id": kb_id, "name": entity.name,
+                                                    "name_norm": normalise(entity.name), "type": entity.type})
+                    names = chunk_names.setdefault(ekey, [])
+                    for name in (entity.name, *entity.aliases):
+                        if name not in names:
+                            names.append(name)
+                        by_name.setdefault(normalise(name), ekey)
+                for ekey, names in chunk_names.items():
+                    rows.mentions.append({**rows.entities[ekey], "chunk_key": ckey, "names": names})
+                supported: set[str] = set()
+                for relation in chunk.relations:
+                    try:
+                        skey, okey = by_name[normalise(relation.subject)], by_name[normalise(relation.object)]
+                    except KeyError as exc:
+                        raise ValueError(f"relation {relation.subject!r} -[{relation.type}]-> {relation.object!r} "
+                                         f"in chunk {chunk_id!r} names an entity not listed in that chunk") from exc
+                    fkey = fact_key(kb_id, skey, relation.type, okey)
+                    fact = rows.facts.setdefault(fkey, {"key": fkey, "kb_id": kb_id, "type": relation.type,
+                                                        "type_norm": normalise(relation.type),
+                                                        "subject_key": skey, "object_key": okey})
+                    if fkey not in supported:
+                        supported.add(fkey)
+                        rows.supports.append({**fact, "chunk_key": ckey})
+            rows.documents.append({"kb_id": kb_id, "document_id": document_id, "version": version,
+                                   "chunk_keys": chunk_keys})
+        return rows
 
     @staticmethod
     def _affected(tx: ManagedTransaction, chunk_keys: list[str]) -> tuple[set[str], set[str]]:
@@ -510,13 +552,10 @@ class GraphStore:
         keys = sorted(keys)
         if not keys:
             return 0
-        counts = {r["key"]: r["support"] for r in tx.run(_FACT_SUPPORT, keys=keys)}
+        counts = {r["key"]: r["support"] for r in tx.run(_FACT_SUPPORT, keys=keys)}  # stored as it is read
         dead = [k for k, n in counts.items() if n == 0]
         if dead:
             tx.run(_DELETE_FACTS, keys=dead).consume()
-        live = [{"key": k, "support": n} for k, n in counts.items() if n > 0]
-        if live:
-            tx.run(_SET_SUPPORT, rows=live).consume()
         return len(dead)
 
     @staticmethod
@@ -527,7 +566,6 @@ class GraphStore:
             return 0
         dead: list[str] = []
         updates: list[dict] = []
-        add: list[dict] = []
         drop: list[dict] = []
         touched_aliases: set[str] = set()
         for record in tx.run(_ENTITY_MENTIONS, keys=keys):
@@ -550,9 +588,9 @@ class GraphStore:
                     norms.append(normalise(n))
             updates.append({"key": key, "name": name, "name_norm": normalise(name),
                             "aliases": [n for n in names if n != name], "names_norm": norms,
-                            "mentions": len(record["name_lists"])})
-            add.extend({"alias_key": alias_key(kb_id, n), "entity_key": key, "kb_id": kb_id, "norm": n}
-                       for n in norms if n not in old_norms)
+                            "mentions": len(record["name_lists"]),
+                            "new_aliases": [{"alias_key": alias_key(kb_id, n), "kb_id": kb_id, "norm": n}
+                                            for n in norms if n not in old_norms]})
             gone = old_norms - set(norms)
             drop.extend({"alias_key": alias_key(kb_id, n), "entity_key": key} for n in gone)
             touched_aliases.update(alias_key(kb_id, n) for n in gone)
@@ -562,8 +600,6 @@ class GraphStore:
             tx.run(_DELETE_ENTITIES, keys=dead).consume()
         if updates:
             tx.run(_UPDATE_ENTITIES, rows=updates).consume()
-        if add:
-            tx.run(_ADD_ALIASES, rows=add).consume()
         if touched_aliases:
             tx.run(_DELETE_ORPHAN_ALIASES, keys=sorted(touched_aliases)).consume()
         return len(dead)
