@@ -154,7 +154,7 @@ class Runtime:
         return GraphExpander(self.graph_store, linker,
                              GraphRetrievalConfig(max_hops=s.graph_max_hops, fan_out_cap=s.graph_fan_out_cap,
                                                   max_similarity_gap=s.graph_max_similarity_gap,
-                                                  gate=s.graph_gate))
+                                                  gate=s.graph_gate, timeout_seconds=s.graph_timeout_ms / 1000))
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:

@@ -16,7 +16,7 @@ relation on the paths (capped). The seeds' own mention chunks are left to hybrid
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from zhiku.graph.entity_linker import EntityLinker, LinkedEntity
@@ -53,6 +53,9 @@ class GraphRetrievalConfig:
     # is already among the top hits adds nothing and never enters.
     gate: str = "all"
     plain_gap: float | None = 0.0
+    # How long a search waits for the graph (linking and expansion run beside the first stage); past it the search
+    # goes on without graph chunks. None: as long as it takes (evaluation, where figures must not depend on load).
+    timeout_seconds: float | None = 0.5
 
 
 @dataclass(slots=True)
@@ -65,6 +68,15 @@ class GraphEvidence:
     # point id → names (casefolded, with aliases) of the entities not linked in the question that the walk went
     # through before reaching the relation the chunk states (empty for a seed's own relations)
     bridges: dict[str, set[str]] = field(default_factory=dict)
+    # Reads the subgraph's entities with their provenance (what an API caller who asks for the subgraph sees);
+    # None: `subgraph` already has them.
+    describe: Callable[[GraphResult], GraphResult] | None = field(default=None, repr=False)
+
+    def described(self) -> GraphResult | None:
+        """The subgraph with every entity's mention provenance (read now, once, when the search did not)."""
+        if self.subgraph is not None and self.describe is not None:
+            self.subgraph, self.describe = self.describe(self.subgraph), None
+        return self.subgraph
 
     def novel(self, chunk_id: str, top_text: str) -> bool:
         """Does this graph chunk add what the first stage's top hits (`top_text`, lower-cased) lack?"""
@@ -98,9 +110,19 @@ class GraphExpander:
         linked = self._seeds(kb_ids, self.linker.link(kb_ids, query, limit=2 * c.max_linked,
                                                       document_ids=document_ids), document_ids)
         if not linked:
-            return GraphEvidence()
-        result = self.store.expand(kb_ids, [e.key for e in linked], c.max_hops, c.fan_out_cap, c.entity_limit,
-                                   document_ids, seeds_checked=True)
+            return GraphEvidence()  # the question names no entity of the graph: stay out (the lookup was all)
+        keys = [e.key for e in linked]
+        if document_ids is None:
+            # One query (two hops): the paths, the relations' chunks and the names of the entities reached; the
+            # entities' own provenance is read only if the caller shows the subgraph (`GraphEvidence.described`).
+            result = self.store.walk(kb_ids, keys, c.max_hops, c.fan_out_cap, c.entity_limit)
+            describe = _describer(self.store, kb_ids, keys)
+        else:
+            # Restricted access: the entities are read again with the names their readable mentions use, so the
+            # gate's bridge names never come from a document the caller may not read.
+            result = self.store.expand(kb_ids, keys, c.max_hops, c.fan_out_cap, c.entity_limit,
+                                       document_ids, seeds_checked=True)
+            describe = None
         seed_score = {e.key: e.score for e in linked}
         chunk_scores: dict[str, float] = {}
         extra: dict[str, int] = {}
@@ -134,7 +156,7 @@ class GraphExpander:
                         bridges.setdefault(chunk_id, set()).update(via)
         for chunk_id, count in extra.items():
             chunk_scores[chunk_id] += c.support_bonus * min(count, 5)
-        return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining, bridges)
+        return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining, bridges, describe)
 
     def _seeds(self, kb_ids: Sequence[str], linked: list[LinkedEntity],
                document_ids: Sequence[str] | None = None) -> list[LinkedEntity]:
@@ -155,6 +177,14 @@ class GraphExpander:
                 continue
             seeds.append(entity)
         return seeds[:self.config.max_linked]
+
+
+def _describer(store: GraphStore, kb_ids: Sequence[str], seeds: list[str]) -> Callable[[GraphResult], GraphResult]:
+    def describe(result: GraphResult) -> GraphResult:
+        keys = list(dict.fromkeys(seeds + [p.entity_keys[-1] for p in result.paths]))
+        entities = {h.key: h for h in store.get_entities(kb_ids, keys)}
+        return GraphResult(result.paths, entities, result.relations)
+    return describe
 
 
 def order_graph_chunks(graph_scores: dict[str, float], dense_scores: dict[str, float]) -> list[str]:

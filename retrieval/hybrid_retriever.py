@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -54,6 +56,7 @@ class Retrieval:
     graph: GraphEvidence | None  # the entities, relations and paths expansion used, when it ran
 
 
+log = logging.getLogger(__name__)
 _GRAPH_POOL: ThreadPoolExecutor | None = None
 
 
@@ -62,6 +65,18 @@ def _graph_pool() -> ThreadPoolExecutor:
     if _GRAPH_POOL is None:
         _GRAPH_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="zhiku-graph")
     return _GRAPH_POOL
+
+
+def _within(pending, seconds: float | None) -> GraphEvidence | None:
+    """The graph's evidence, or None (the search goes on as hybrid + second stage) when the graph server has not
+    answered within `seconds`: a slow or unreachable graph bounds a search's time instead of setting it. The
+    expansion left behind ends with its query (its thread is the pool's; nothing waits for it)."""
+    try:
+        return pending.result(timeout=seconds)
+    except FutureTimeout:
+        pending.cancel()
+        log.warning("graph expansion took longer than %.0f ms: this search goes on without it", seconds * 1000)
+        return None
 
 
 class HybridRetriever:
@@ -110,7 +125,8 @@ class HybridRetriever:
                 pending.cancel()
             raise
         if pending is not None:
-            evidence = pending.result()
+            evidence = _within(pending, self.graph.config.timeout_seconds)
+        if evidence is not None:
             ids = evidence.best_chunks(self.graph.config.chunk_limit)
             if ids:
                 # The same filter (knowledge bases, documents, access) applies to what the graph brings.
