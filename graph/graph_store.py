@@ -386,6 +386,17 @@ def _mention_chunks(document_ids) -> str:
             }}"""
 
 
+def _readable_mentions(document_ids) -> str:
+    """With restricted access, a subquery collecting the names entity `e`'s readable mentions use (`name_lists`)."""
+    if document_ids is None:
+        return ""
+    return """CALL {
+              WITH e
+              MATCH (e)-[m:MENTIONED_IN]->(c:Chunk) WHERE c.document_id IN $docs
+              RETURN collect(m.names) AS name_lists
+            }"""
+
+
 _PROVENANCE_FIELDS = ("size(chunks) AS total, [c IN chunks[..$n] | c.chunk_id] AS chunk_ids, "
                       "[c IN chunks[..$n] | c.document_id] AS document_ids")
 # With `_mention_chunks` restricted to the readable chunks: the names those mentions use (an alias only a hidden
@@ -434,9 +445,9 @@ def _edge_fields(rel: str, source: str, target: str, chunks: str, prefix: str = 
             ("rkb", f"{rel}.kb_id"), ("rtype", f"{rel}.type"), ("subject_key", f"startNode({rel}).key"),
             ("object_key", f"endNode({rel}).key"), ("support", f"{rel}.support"), ("tname", f"{target}.name"),
             ("taliases", f"{target}.aliases"), ("ttype", f"{target}.type"), ("tmentions", f"{target}.mentions"),
-            ("tkb", f"{target}.kb_id"),
+            ("tkb", f"{target}.kb_id")] + ([] if chunks is None else [
             ("total", f"size({chunks})"), ("chunk_ids", f"[c IN {chunks}[..$n] | c.chunk_id]"),
-            ("document_ids", f"[c IN {chunks}[..$n] | c.document_id]")]
+            ("document_ids", f"[c IN {chunks}[..$n] | c.document_id]")])
 
 
 def _one_hop(document_ids) -> str:
@@ -451,9 +462,11 @@ def _one_hop(document_ids) -> str:
 
 
 def _two_hops(document_ids) -> str:
-    """The first hop's edges, each with the second hop's edges of its target as parallel lists (`h2_*`)."""
+    """The first hop's edges with their chunks, each with the second hop's edges of its target as parallel lists
+    (`h2_*`), without their chunks: most second-hop edges are not kept (the entity limit), and reading the chunks of
+    all of them made the query several times slower; those kept are read after (`_fact_provenance`)."""
     first = ", ".join(f"{v} AS {k}" for k, v in _edge_fields("r", "n", "m", "chunks"))
-    second = ", ".join(f"collect({v}) AS h2_{k}" for k, v in _edge_fields("r2", "m", "x", "chunks2"))
+    second = ", ".join(f"collect({v}) AS h2_{k}" for k, v in _edge_fields("r2", "m", "x", None))
     return f"""
             UNWIND $keys AS k
             MATCH (n:Entity {{key: k}})
@@ -462,10 +475,9 @@ def _two_hops(document_ids) -> str:
             CALL {{
               WITH m
               {_edges_of("m", "r2", "x", document_ids)}
-              {_relation_provenance("r2", "chunks2", document_ids)}
               RETURN {second}
             }}
-            RETURN {first}, {", ".join(f"h2_{k}" for k, _ in _edge_fields("r2", "m", "x", "chunks2"))}
+            RETURN {first}, {", ".join(f"h2_{k}" for k, _ in _edge_fields("r2", "m", "x", None))}
             """
 
 
@@ -826,7 +838,8 @@ class GraphStore:
     def lookup_entities(self, kb_ids: Sequence[str], names: Sequence[str], keys: Sequence[str], limit: int = 20,
                         document_ids: Sequence[str] | None = None) -> tuple[list[EntityHit], list[EntityHit]]:
         """`find_entities(kb_ids, names, limit, document_ids)` and `get_entities(kb_ids, keys, document_ids)` in one
-        query (the entity linker's exact lookup and its fuzzy matches' fetch: one round trip instead of two)."""
+        query, without the entities' provenance (the entity linker's exact lookup and its fuzzy matches' fetch: one
+        round trip instead of two; collecting every mention chunk of every candidate was most of their time)."""
         kb_ids, limit = _kbs(kb_ids), _bounded(limit, MAX_LIMIT, "limit")
         norms = {normalise(n) for n in names if isinstance(n, str)}
         alias_keys = sorted({alias_key(kb, n) for kb in kb_ids for n in norms if n and len(n) <= MAX_NAME_CHARS})
@@ -847,17 +860,24 @@ class GraphStore:
               MATCH (e:Entity {{key: k}}) WHERE e.kb_id IN $kb_ids{visible}
               RETURN e, false AS named
             }}
-            {_mention_chunks(document_ids)}
-            RETURN {_ENTITY_FIELDS}, {_PROVENANCE_FIELDS}, named{_READABLE_NAMES_FIELD if document_ids is not None else ""}
-            """, alias_keys=alias_keys, keys=keys, kb_ids=kb_ids, limit=limit, n=self.support_limit,
-            **_docs(document_ids))
+            {_readable_mentions(document_ids)}
+            RETURN {_ENTITY_FIELDS}, named{_READABLE_NAMES_FIELD if document_ids is not None else ""}
+            """, alias_keys=alias_keys, keys=keys, kb_ids=kb_ids, limit=limit, **_docs(document_ids))
         named_rows = sorted((r for r in rows if r["named"]), key=lambda r: (-(r["mentions"] or 0), r["key"]))
-        named = self._entities_with_provenance(named_rows, document_ids)
+        named = self._entities_named(named_rows, document_ids)
         if document_ids is not None:
             named = [h for h in named if norms & {normalise(n) for n in (h.name, *h.aliases)}]
-        keyed = self._entities_with_provenance(list({r["key"]: r for r in rows if not r["named"]}.values()),
-                                               document_ids)
+        keyed = self._entities_named(list({r["key"]: r for r in rows if not r["named"]}.values()), document_ids)
         return named, keyed
+
+    @staticmethod
+    def _entities_named(rows: list[dict], document_ids=None) -> list[EntityHit]:
+        """Hits without provenance; with restricted access, named as their readable mentions name them."""
+        hits = [_entity(row) for row in rows]
+        if document_ids is not None:
+            for hit, row in zip(hits, rows):
+                _apply_readable_names(hit, row.get("name_lists") or [])
+        return hits
 
     def _entities_with_provenance(self, rows: list[dict], document_ids=None) -> list[EntityHit]:
         """Hits of rows that carry their mention provenance (`_mention_chunks`) and, when access is restricted,
@@ -914,7 +934,8 @@ class GraphStore:
 
     def walk(self, kb_ids: Sequence[str], seed_keys: Sequence[str], max_hops: int = 2, fan_out_cap: int = 20,
              limit: int = 100, document_ids: Sequence[str] | None = None) -> GraphResult:
-        """What graph expansion in retrieval needs, in one query for up to two hops (one more per further hop):
+        """What graph expansion in retrieval needs, in one query for up to two hops (one more per further hop, one
+        for the chunks of the second hop's relations kept):
         breadth-first paths from the seeds (taken as given: seeds not in these knowledge bases reach nothing), at
         most `fan_out_cap` edges per entity and hop (the best supported, then by key) and at most `limit` entities
         reached; the relations among the reached entities with their (readable) supporting chunks; the reached
@@ -959,15 +980,19 @@ class GraphStore:
             rows = self._read(_one_hop(document_ids), keys=frontier, **params)
             frontier = reach([_edge(r, "") for r in rows])
             hops_done += 1
+        kept = [row for row in relation_rows.values() if row["subject_key"] in paths and row["object_key"] in paths]
+        unread = self._fact_provenance(sorted({r["rkey"] for r in kept if "chunk_ids" not in r}), document_ids)
         relations = {}
-        for row in relation_rows.values():
-            if row["subject_key"] in paths and row["object_key"] in paths:
-                hit = _relation(row)
+        for row in kept:
+            hit = _relation(row)
+            if "chunk_ids" in row:
                 hit.provenance = Provenance(list(row["chunk_ids"]), list(dict.fromkeys(row["document_ids"])),
                                             row["total"])
-                if document_ids is not None:
-                    hit.support = hit.provenance.total
-                relations[hit.key] = hit
+            else:
+                hit.provenance = unread.get(hit.key, Provenance())
+            if document_ids is not None:
+                hit.support = hit.provenance.total
+            relations[hit.key] = hit
         entities = {}
         for key in paths:
             if key in names:

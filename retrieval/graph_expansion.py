@@ -51,6 +51,9 @@ class GraphRetrievalConfig:
     # began — it states a fact of an entity (not named in the question) that the walk reached from a linked
     # entity and that a top hit names (the first hop's passage); under either gate, a graph chunk whose document
     # is already among the top hits adds nothing and never enters.
+    # "hop": like "evidence", but a second hop counts only when the relation that leads to the bridge entity is
+    # stated by a top hit itself (the first stage found the first hop's passage), not merely when a top hit names
+    # the bridge.
     gate: str = "all"
     plain_gap: float | None = 0.0
     # How long a search waits for the graph (linking and expansion run beside the first stage); past it the search
@@ -68,6 +71,9 @@ class GraphEvidence:
     # point id → names (casefolded, with aliases) of the entities not linked in the question that the walk went
     # through before reaching the relation the chunk states (empty for a seed's own relations)
     bridges: dict[str, set[str]] = field(default_factory=dict)
+    # point id → the chunks stating the earlier hops of the paths that reach the relation the chunk states (empty
+    # for a seed's own relations): the first hop's passages
+    earlier: dict[str, set[str]] = field(default_factory=dict)
     # Reads the subgraph's entities with their provenance (what an API caller who asks for the subgraph sees);
     # None: `subgraph` already has them.
     describe: Callable[[GraphResult], GraphResult] | None = field(default=None, repr=False)
@@ -91,6 +97,13 @@ class GraphEvidence:
         lower-cased) does not (a second hop)?"""
         return any(len(name) > 1 and name in top_text and name not in query
                    for name in self.bridges.get(chunk_id, ()))
+
+    def continues_top_hit(self, chunk_id: str, top_ids: set[str], top_text: str, query: str = "") -> bool:
+        """Does this graph chunk state a fact of a bridge entity (not in the question, `query` lower-cased) that a
+        top hit names, reached through a relation a top hit itself states (`top_ids`)? The first stage found the
+        first hop; this is the second. Stricter than `completes_hop`, which any top hit naming the bridge satisfies
+        (in news, the top hits name many entities)."""
+        return bool(self.earlier.get(chunk_id, set()) & top_ids) and self.completes_hop(chunk_id, top_text, query)
 
     def best_chunks(self, limit: int) -> list[str]:
         return sorted(self.chunk_scores, key=lambda c: (-self.chunk_scores[c], c))[:limit]
@@ -129,6 +142,7 @@ class GraphExpander:
         chunk_entities: dict[str, set[str]] = {}
         joining: set[str] = set()
         bridges: dict[str, set[str]] = {}
+        earlier: dict[str, set[str]] = {}
 
         def names(key: str) -> set[str]:
             entity = result.entities.get(key)
@@ -145,6 +159,8 @@ class GraphExpander:
                     break
                 score *= c.hop_decay * (c.cooccurrence_weight if relation.type == COOCCURRENCE else 1.0)
                 via = set().union(*(names(k) for k in path.entity_keys[1:i + 1] if k not in seed_score))
+                before = set().union(*(set(result.relations[k].provenance.chunk_ids)
+                                       for k in path.relation_keys[:i] if k in result.relations))
                 for chunk_id in relation.provenance.chunk_ids:
                     if chunk_id in chunk_scores:
                         extra[chunk_id] = extra.get(chunk_id, 0) + 1
@@ -154,9 +170,11 @@ class GraphExpander:
                         joining.add(chunk_id)
                     if via:
                         bridges.setdefault(chunk_id, set()).update(via)
+                    if before:
+                        earlier.setdefault(chunk_id, set()).update(before)
         for chunk_id, count in extra.items():
             chunk_scores[chunk_id] += c.support_bonus * min(count, 5)
-        return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining, bridges, describe)
+        return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining, bridges, earlier, describe)
 
     def _seeds(self, kb_ids: Sequence[str], linked: list[LinkedEntity],
                document_ids: Sequence[str] | None = None) -> list[LinkedEntity]:

@@ -175,10 +175,11 @@ class HybridRetriever:
         protect, slots = (c.protect_top, c.slots) if c else (5, 5)
         gap = c.max_similarity_gap if c else float("inf")
         gate = c.gate if c is not None else "all"
-        gated = gate in ("novel", "evidence")
+        gated = gate in ("novel", "evidence", "hop")
         window = protect + slots  # the ranking of ten the placement was measured on
         top_text = " ".join(h.text for h in hits[:window]).casefold() if gated else ""
         top_documents = {h.payload.get("document_id") for h in hits[:window]} if gated else set()
+        top_ids = {h.chunk_id for h in hits[:window]}
         if top_k is not None and top_k < protect + slots:
             protect = min(protect, max(1, top_k // 2))
             slots = min(slots, top_k - protect)
@@ -198,10 +199,12 @@ class HybridRetriever:
             # same bar for a shorter list: a graph chunk has to be as relevant as a top-ten result).
             pushed_out = window - len(chosen) - 1
             allowed = gap
-            if gate == "evidence" and r.payload.get("document_id") in top_documents:
+            if gate in ("evidence", "hop") and r.payload.get("document_id") in top_documents:
                 continue  # its document is already among the top hits: nothing new
             if gated and not (evidence.novel(r.point_id, top_text)
-                              or (gate == "evidence" and evidence.completes_hop(r.point_id, top_text, query.casefold()))):
+                              or (gate == "evidence" and evidence.completes_hop(r.point_id, top_text, query.casefold()))
+                              or (gate == "hop" and evidence.continues_top_hit(r.point_id, top_ids, top_text,
+                                                                               query.casefold()))):
                 if c.plain_gap is None:
                     continue
                 allowed = c.plain_gap
