@@ -440,12 +440,14 @@ def _edges_of(node: str, rel: str, target: str, document_ids) -> str:
             }}"""
 
 
-def _edge_fields(rel: str, source: str, target: str, chunks: str, prefix: str = "") -> list[tuple[str, str]]:
+def _edge_fields(rel: str, source: str, target: str, chunks: str | None) -> list[tuple[str, str]]:
+    """Columns of an edge; `chunks` None: the second hop's, without its chunks and its target's names (a bridge
+    entity is a first-hop target; the names of the entities reached are read again when the subgraph is shown)."""
+    names = [("tname", f"{target}.name"), ("taliases", f"{target}.aliases"), ("ttype", f"{target}.type"),
+             ("tmentions", f"{target}.mentions"), ("tkb", f"{target}.kb_id")]
     return [("source", f"{source}.key"), ("target", f"{target}.key"), ("rkey", f"{rel}.key"),
             ("rkb", f"{rel}.kb_id"), ("rtype", f"{rel}.type"), ("subject_key", f"startNode({rel}).key"),
-            ("object_key", f"endNode({rel}).key"), ("support", f"{rel}.support"), ("tname", f"{target}.name"),
-            ("taliases", f"{target}.aliases"), ("ttype", f"{target}.type"), ("tmentions", f"{target}.mentions"),
-            ("tkb", f"{target}.kb_id")] + ([] if chunks is None else [
+            ("object_key", f"endNode({rel}).key"), ("support", f"{rel}.support")] + ([] if chunks is None else names + [
             ("total", f"size({chunks})"), ("chunk_ids", f"[c IN {chunks}[..$n] | c.chunk_id]"),
             ("document_ids", f"[c IN {chunks}[..$n] | c.document_id]")])
 
@@ -489,7 +491,8 @@ def _unpack(row: dict) -> list[dict]:
 
 def _edge(row: dict, _: str) -> dict:
     row = dict(row)
-    row["target_names"] = (row["tname"], row["taliases"], row["ttype"], row["tmentions"], row["tkb"])
+    if "tname" in row:
+        row["target_names"] = (row["tname"], row["taliases"], row["ttype"], row["tmentions"], row["tkb"])
     return row
 
 
@@ -938,8 +941,9 @@ class GraphStore:
         for the chunks of the second hop's relations kept):
         breadth-first paths from the seeds (taken as given: seeds not in these knowledge bases reach nothing), at
         most `fan_out_cap` edges per entity and hop (the best supported, then by key) and at most `limit` entities
-        reached; the relations among the reached entities with their (readable) supporting chunks; the reached
-        entities with the names and aliases stored on them, without their mention provenance (`expand` adds it).
+        reached; the relations among the reached entities with their (readable) supporting chunks; the entities
+        reached in one hop (the bridges a second hop goes through) with the names and aliases stored on them, without
+        their mention provenance (`expand` reads every entity reached, with it).
         The server's work is bounded by seeds × fan_out_cap² edges and their provenance."""
         kb_ids = _kbs(kb_ids)
         max_hops = _bounded(max_hops, MAX_HOPS, "max_hops")
@@ -956,7 +960,8 @@ class GraphStore:
             added = []
             for edge in edges:
                 relation_rows.setdefault(edge["rkey"], edge)
-                names.setdefault(edge["target"], edge["target_names"])
+                if "target_names" in edge:
+                    names.setdefault(edge["target"], edge["target_names"])
                 target = edge["target"]
                 if target in paths or len(paths) >= limit:
                     continue
