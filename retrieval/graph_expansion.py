@@ -58,7 +58,7 @@ class GraphRetrievalConfig:
     plain_gap: float | None = 0.0
     # How long a search waits for the graph (linking and expansion run beside the first stage); past it the search
     # goes on without graph chunks. None: as long as it takes (evaluation, where figures must not depend on load).
-    timeout_seconds: float | None = 0.5
+    timeout_seconds: float | None = 3.0
 
 
 @dataclass(slots=True)
