@@ -34,11 +34,14 @@ removes every chunk of the document recorded under another version (the new vers
 old). Chunks of the same version not in the call are kept, so a large document can be written in
 batches. Writing the same input twice leaves the graph unchanged.
 
-Fan-out: `expand` walks hop by hop from the seeds. Each hop is one bounded query: for each frontier
-entity, its RELATES edges ordered by support (then key, for determinism) and cut at `fan_out_cap`
-in a `CALL {}` subquery; the frontier is cut at `limit` entities. A hub with thousands of edges
-therefore returns at most `fan_out_cap` neighbours per hop (the database still reads the hub's edge
-properties to sort them, which is milliseconds for thousands of edges).
+Fan-out: `walk` (what retrieval uses) goes breadth-first from the seeds: for each entity, its RELATES edges ordered
+by support (then key, for determinism) and cut at `fan_out_cap` in a `CALL {}` subquery; the entities reached are
+cut at `limit`. The first two hops are one query (the second hop's edges nested in the first's rows; the first
+hop's relations bring their supporting chunks in the same query); the chunks of the second hop's relations that
+are kept are one more query, and each further hop one more. A hub with thousands of edges therefore returns at
+most `fan_out_cap` neighbours per hop (the database still reads the hub's edge properties to sort them, which is
+milliseconds for thousands of edges), and a search at most seeds × fan_out_cap² edges. `expand` is `walk` plus
+every reached entity read with its provenance (the API's graph routes).
 
 Access control: every read takes `document_ids`, the documents the caller may read (None: all). Inside
 the query, an entity is returned only when a chunk of those documents mentions it, a relation only when

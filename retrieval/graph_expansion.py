@@ -13,6 +13,13 @@ a path multiplies by `hop_decay`, and by `cooccurrence_weight` when the relation
 a sentence (typed relations such as guarantees or legal_representative count fully). A chunk's graph
 score is the best score of a relation it supports, plus `support_bonus` for every further supported
 relation on the paths (capped). The seeds' own mention chunks are left to hybrid retrieval.
+
+Cost, per search (issue #14 point 5): linking is one query to the graph server (the exact lookup and the fuzzy
+matches' fetch together, planned with the in-process name index); a question that names no entity of the graph
+stays out there. Expansion is one query for two hops plus one for the chunks of the second hop's relations kept
+(`GraphStore.walk`); the reached entities' provenance is read only if the caller shows the subgraph
+(`GraphEvidence.described`). A caller with restricted access adds one query (the entities' readable names). The
+search waits for all this at most `timeout_seconds`, then goes on without the graph.
 """
 from __future__ import annotations
 
