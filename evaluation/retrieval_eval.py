@@ -15,7 +15,7 @@ PASSAGES_PER_QUERY = 10
 GRAPH_PLACEMENTS = ((5, 3, float("inf")), (5, 5, float("inf")), (5, 5, 0.0), (5, 5, 0.02), (5, 5, 0.04),
                     (5, 5, 0.08))  # (protected head, slots, max dense-similarity gap to the hit pushed out)
 # The "novel" gate: (gap for chunks that add what the top hits lack, gap for the others; None: never).
-GRAPH_GATES = ((0.02, 0.0), (0.02, None), (0.04, 0.0), (0.04, None), (float("inf"), 0.0), (float("inf"), None))
+GRAPH_GATES = ((0.0, None), (0.02, 0.0), (0.02, None), (0.04, 0.0), (0.04, None), (float("inf"), 0.0), (float("inf"), None))
 GATE_NAMES = ("novel", "evidence", "hop")
 CANDIDATE_CHUNKS = 50
 
