@@ -286,7 +286,8 @@ class Settings(BaseSettings):
         "they push out; or 'evidence' — as 'novel', and also a chunk stating a fact of a bridge entity (reached from "
         "a linked entity, named by a top hit but not by the question); a chunk whose document is already among the "
         "top hits never enters; or 'hop' — as 'evidence', but the second hop counts only when a top hit itself states "
-        "the relation that leads to the bridge entity (docs/benchmarks.md).")
+        "the relation that leads to the bridge entity, and a chunk that adds nothing never enters (with "
+        "graph_max_similarity_gap 0, no graph chunk pushes out a result more similar to the query; docs/benchmarks.md).")
     graph_fan_out_cap: int = Field(20, ge=1, le=200, description="Edges followed per entity and hop in "
                                    "graph expansion, best supported first (bounds hub entities).")
     graph_timeout_ms: int = Field(3000, ge=1, description="Longest a search waits for graph linking and expansion "

@@ -60,7 +60,8 @@ class GraphRetrievalConfig:
     # is already among the top hits adds nothing and never enters.
     # "hop": like "evidence", but a second hop counts only when the relation that leads to the bridge entity is
     # stated by a top hit itself (the first stage found the first hop's passage), not merely when a top hit names
-    # the bridge.
+    # the bridge; a chunk that adds nothing never enters (`plain_gap` is not used). With max_similarity_gap 0, no
+    # graph chunk pushes a first-stage hit out of the top ten unless at least as similar to the query.
     gate: str = "all"
     plain_gap: float | None = 0.0
     # How long a search waits for the graph (linking and expansion run beside the first stage); past it the search

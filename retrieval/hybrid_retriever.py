@@ -205,8 +205,8 @@ class HybridRetriever:
                               or (gate == "evidence" and evidence.completes_hop(r.point_id, top_text, query.casefold()))
                               or (gate == "hop" and evidence.continues_top_hit(r.point_id, top_ids, top_text,
                                                                                query.casefold()))):
-                if c.plain_gap is None:
-                    continue
+                if c.plain_gap is None or gate == "hop":
+                    continue  # adds nothing the first stage lacks ('hop': such a chunk never enters)
                 allowed = c.plain_gap
             if pushed_out < len(hits) and r.score < (hits[pushed_out].scores.dense or float("-inf")) - allowed:
                 continue
