@@ -495,7 +495,7 @@ def _unpack(row: dict) -> list[dict]:
     return [{k[3:]: row[k][i] for k in columns} for i in range(len(row["h2_rkey"] or []))]
 
 
-def _edge(row: dict, _: str) -> dict:
+def _edge(row: dict) -> dict:
     row = dict(row)
     if "tname" in row:
         row["target_names"] = (row["tname"], row["taliases"], row["ttype"], row["tmentions"], row["tkb"])
@@ -988,17 +988,18 @@ class GraphStore:
         frontier, hops_done = list(seeds), 0
         if frontier and max_hops >= 2:
             rows = self._read(_two_hops(document_ids), keys=frontier, **params)
-            first = [_edge(r, "") for r in rows]
+            first = [_edge(r) for r in rows]
             frontier = reach(first)
             # the second hop from the first hop's new entities, in the order they were reached (as a hop at a time)
             second_by_source: dict[str, list[dict]] = {}
             for row in rows:
-                second_by_source.setdefault(row["target"], [_edge(e, "") for e in _unpack(row)])
-            frontier = reach([e for key in frontier for e in second_by_source.get(key, [])])
+                second_by_source.setdefault(row["target"], [_edge(e) for e in _unpack(row)])
+            if frontier and len(paths) < limit:  # as a hop at a time: no second hop once the limit is reached
+                frontier = reach([e for key in frontier for e in second_by_source.get(key, [])])
             hops_done = 2
         while frontier and hops_done < max_hops and len(paths) < limit:
             rows = self._read(_one_hop(document_ids), keys=frontier, **params)
-            frontier = reach([_edge(r, "") for r in rows])
+            frontier = reach([_edge(r) for r in rows])
             hops_done += 1
         kept = [row for row in relation_rows.values() if row["subject_key"] in paths and row["object_key"] in paths]
         unread = self._fact_provenance(sorted({r["rkey"] for r in kept if "chunk_ids" not in r}), document_ids)
