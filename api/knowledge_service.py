@@ -241,7 +241,7 @@ class KnowledgeService:
         evidence = retrieval.graph
         if evidence is None:
             return None
-        subgraph = evidence.subgraph
+        subgraph = evidence.described()
         return {"linked": [asdict(e) for e in evidence.linked],
                 "paths": [asdict(p) for p in subgraph.paths] if subgraph else [],
                 "entities": [asdict(e) for e in subgraph.entities.values()] if subgraph else [],

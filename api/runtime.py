@@ -154,7 +154,7 @@ class Runtime:
         return GraphExpander(self.graph_store, linker,
                              GraphRetrievalConfig(max_hops=s.graph_max_hops, fan_out_cap=s.graph_fan_out_cap,
                                                   max_similarity_gap=s.graph_max_similarity_gap,
-                                                  gate=s.graph_gate))
+                                                  gate=s.graph_gate, timeout_seconds=s.graph_timeout_ms / 1000))
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
@@ -377,7 +377,7 @@ class Runtime:
         steps = [lambda: self.sparse.tokenize("预热"), lambda: self.embedder.inner.embed_passages(["预热"]),
                  lambda: detect_injection("预热文本，没有任何指令。")]
         if self.settings.graph_enabled:
-            steps.append(self._warm_rule_extractor)
+            steps += [self._warm_rule_extractor, self._warm_graph_linker]
         for step in steps:
             try:
                 step()
@@ -390,6 +390,13 @@ class Runtime:
         builder = self.graph_builder
         if builder is not None and isinstance(builder.extractor, RuleExtractor):  # never an LLM call here
             builder.extractor.extract("招商银行深圳分行于2020年成立。", [])
+
+    def _warm_graph_linker(self) -> None:
+        """The graph expander and its linker's candidate extraction (no query to the graph server): the first
+        graph-mode search built them inside its own time."""
+        expander = self.graph_expander
+        if expander is not None:
+            expander.linker.candidates("招商银行深圳分行的担保人是谁？")
 
     def close(self) -> None:
         if "jobs" in self.__dict__:

@@ -175,6 +175,12 @@ class Settings(BaseSettings):
     graph_bolt_port: int | None = Field(None, ge=1, le=65535, description="Bolt port of the local server; unset: "
                                         "a free port (a running server is found through its pid file).")
     graph_heap: str = Field("512m", description="Java heap (-Xmx) of the local Bolt server.")
+    graph_jit: Literal["quick", "full"] = Field(
+        "quick", description="Just-in-time compilation in the local Bolt server's JVM. quick: C1 only "
+        "(-XX:TieredStopAtLevel=1): a fresh server spent two thirds of its CPU compiling with C2 while ingesting; "
+        "with C1 only, writing 80 one-chunk documents took it a third of the CPU. full: C1 and C2, whose code answers "
+        "reads with less CPU once warm (after a few thousand graph-mode searches): long-lived servers under heavy "
+        "graph search. Applies when the server starts.")
     graph_extractor: Literal["rules", "llm"] = Field(
         "rules", description="Entity and relation extraction: rules (offline: dictionaries, patterns, jieba "
         "part-of-speech) or llm (structured output from ZHIKU_LLM_BASE_URL; falls back to rules on any error).")
@@ -279,18 +285,25 @@ class Settings(BaseSettings):
                                                  "terms (e.g. {\"collateral\": [\"抵押物\", \"质押物\"]}).")
     graph_max_hops: int = Field(2, ge=1, le=4, description="Hops of graph expansion in retrieval.")
     graph_max_similarity_gap: float = Field(
-        0.02, ge=0, description="A chunk found through the graph takes the place of a hybrid result only when "
+        0.0, ge=0, description="A chunk found through the graph takes the place of a hybrid result only when "
         "its dense similarity to the query is at most this much lower (0: only when at least as similar; "
-        "larger: more multi-hop evidence, fewer single-hop results; measured in docs/benchmarks.md).")
-    graph_gate: Literal["all", "novel", "evidence"] = Field(
-        "all", description="Which graph chunks may take a hybrid result's place within graph_max_similarity_gap: "
+        "larger: more multi-hop evidence, fewer single-hop results; measured in docs/benchmarks.md). Before "
+        "2026-12-06 evening: 0.02 with graph_gate 'all'.")
+    graph_gate: Literal["all", "novel", "evidence", "hop"] = Field(
+        "hop", description="Which graph chunks may take a hybrid result's place within graph_max_similarity_gap: "
         "'all', or 'novel' — only a chunk on a path between two of the question's linked entities or stating a fact "
         "of a linked entity no top hit names; the others only when at least as similar to the query as the result "
         "they push out; or 'evidence' — as 'novel', and also a chunk stating a fact of a bridge entity (reached from "
         "a linked entity, named by a top hit but not by the question); a chunk whose document is already among the "
-        "top hits never enters (docs/benchmarks.md).")
+        "top hits never enters; or 'hop' — as 'evidence', but the second hop counts only when a top hit itself states "
+        "the relation that leads to the bridge entity, and a chunk that adds nothing never enters (with "
+        "graph_max_similarity_gap 0, no graph chunk pushes out a result more similar to the query; docs/benchmarks.md).")
     graph_fan_out_cap: int = Field(20, ge=1, le=200, description="Edges followed per entity and hop in "
                                    "graph expansion, best supported first (bounds hub entities).")
+    graph_timeout_ms: int = Field(3000, ge=1, description="Longest a search waits for graph linking and expansion "
+                                  "(they run beside the first stage); past it the search answers without graph "
+                                  "chunks, as hybrid+rerank, and logs a warning. A bound for a graph server that hangs or is overloaded, "
+                                  "not a latency target: on an idle machine graph mode's p95 is tens of milliseconds.")
 
     # --- authorisation (who reads what: docs/security.md) --------------------------------------------
     admins_see_user_content: bool = Field(False, description="System administrators may list and open every "
@@ -305,8 +318,9 @@ class Settings(BaseSettings):
     graph_stage_overlap: bool = Field(True, description="Without a broker, run a job's graph stage (after its "
                                       "document is searchable) on a thread of its own while the same ingestion "
                                       "thread parses and embeds the next job (up to 8 small documents behind, one "
-                                      "large); the job is done when its graph stage is. Off: each job runs its graph "
-                                      "stage before the next job starts. Broker workers always run it inline.")
+                                      "large; small ones written up to 4 at a time, in one graph transaction); the job "
+                                      "is done when its graph stage is. Off: each job runs its graph stage before the "
+                                      "next job starts. Broker workers always run it inline.")
     broker_url: str | None = Field(None, description="Message broker for ingestion workers: amqp://user:password@host:"
                                    "5672/ (RabbitMQ) or redis://host:6379/0. The API then only stores originals and "
                                    "queues jobs; `zhiku worker` processes run them. Unset: jobs run on threads of the "

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from zhiku.evaluation.answer_eval import Bm25, contains_any
-from zhiku.retrieval.answer_selector import CROSS_SCRIPT_FEATURES, FEATURES, AnswerSelector, SelectorWeights
+from zhiku.retrieval.answer_selector import (CROSS_SCRIPT_FEATURES, FEATURES, LANGUAGE_PREFILTER_FEATURES,
+                                             AnswerSelector, SelectorWeights)
 from zhiku.retrieval.search_hit import Citation, SearchHit, StageScores
 
 SEED = 13
@@ -148,12 +149,15 @@ def alter_question(q: TrainQuestion, paragraph: str, evidence: list[str], pool: 
 
 
 def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], questions: int, evidence: int = 5,
-                seed: int = SEED, hard: bool = True) -> list[TrainCase]:
+                seed: int = SEED, hard: bool = True, corroborating: int = 2) -> list[TrainCase]:
     """For `questions` sampled questions: one answerable case (the question's own paragraph among BM25 hard
     negatives) and one unanswerable case (paragraphs that do not contain the answer: with `hard`, first the other
     paragraphs of the question's own article — same topic — then BM25's); with `hard`, also the question with one
     constraint altered (year, number, named entity; `alter_question`) against the answerable case's evidence,
-    when the question has such a constraint."""
+    when the question has such a constraint. With `corroborating`, the answerable case's evidence also holds up to
+    that many other paragraphs of the same article that state the answer, when the article has them (about a fifth
+    of DRCD's questions): retrieval returns several passages that state an answer — chunks of one document, several
+    reports of one event — and the selector learns from them whether other passages echo what a sentence adds."""
     rng = random.Random(seed)
     pool = [(s, q) for s in sets for q in s.questions]
     rng.shuffle(pool)
@@ -177,7 +181,14 @@ def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], ques
                 break
         if len(negatives) < evidence - 1:
             continue
-        mixed = [q.paragraph] + negatives[:evidence - 1]
+        echoes = []
+        if corroborating:
+            title = train_set.titles[q.paragraph]
+            echoes = [i for i, t in enumerate(train_set.titles) if t == title and i != q.paragraph
+                      and contains_any(train_set.paragraphs[i], [q.answers])]
+            random.Random(f"{seed}:{q.question}:echo").shuffle(echoes)
+            echoes = echoes[:corroborating]
+        mixed = [q.paragraph] + echoes + negatives[:evidence - 1 - len(echoes)]
         random.Random(f"{seed}:{q.question}").shuffle(mixed)
         unrelated = list(negatives)
         if hard:
@@ -455,6 +466,7 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
     """The terms-only prefilter on `prefilter_cases` (cheap: no embeddings) learns which sentences are worth
     embedding; the gate and the ranker on `cases` see only those, as they will when answering. The operating point
     is chosen on out-of-fold scores (5 folds by question) and cross-validated (`meta.cross_validation`)."""
+    pre = None
     if prefilter is None and rows_input is None:
         pre = case_rows(AnswerSelector(tokenizer, None), prefilter_cases,
                         lambda d, t: on_progress and on_progress("terms", d, t))
@@ -486,6 +498,11 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
             rows.x, rows.y, rows.case_index, answerable, embedder, l2, rows.group)
     else:
         cross_meta = None
+    if pre is None and cases:
+        # Terms-only rows (no embedder: every sentence, none left out) of the same cases, for the language prefilter.
+        pre = case_rows(AnswerSelector(tokenizer, None), cases, lambda d, t: on_progress and on_progress("terms", d, t))
+    if pre is not None:
+        weights.language_prefilter = fit_blind(pre.x, pre.y, l2, LANGUAGE_PREFILTER_FEATURES)
     kinds = {str(k): int((rows.kind == k).sum()) for k in sorted(set(rows.kind))}
     weights.meta = {"fitted_on": "../shared/train: DRCD dev+test (OpenCC t2s), CMRC 2018 trial",
                     "cases": int(len(rows.answerable)), "case_kinds": kinds, "sentences": int(len(rows.y)),
@@ -499,11 +516,12 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
     return weights, cv["curve"]
 
 
-def fit_blind(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> SelectorWeights:
+def fit_blind(x: np.ndarray, y: np.ndarray, l2: float = 1.0,
+              features: tuple[str, ...] = CROSS_SCRIPT_FEATURES) -> SelectorWeights:
     """The script-blind model: a logistic regression on CROSS_SCRIPT_FEATURES alone (the other features weigh
     nothing), so a sentence in another script than the question is scored without the term features it cannot
-    have."""
-    columns = [FEATURES.index(name) for name in CROSS_SCRIPT_FEATURES]
+    have. With `features`=LANGUAGE_PREFILTER_FEATURES (no similarities), the language prefilter."""
+    columns = [FEATURES.index(name) for name in features]
     coef, intercept, mean, scale = fit_logistic(x[:, columns], y, l2)
     full = {name: np.zeros(len(FEATURES)) for name in ("coef", "mean")}
     full_scale = np.ones(len(FEATURES))

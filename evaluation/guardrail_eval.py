@@ -4,18 +4,22 @@ by another author than the current injection rules, but partly seen while they w
 says which texts) and guardrail_holdout_b.jsonl (held-out B: written before the current injection rules and
 frozen, but by their author); guardrail_holdout_c.jsonl and guardrail_holdout_d.jsonl (held-out C and D: written
 by an annotator who never saw the detectors, their data or their figures, see guardrails/data/HOLDOUT_CD.md). C's
-misses may be read to improve the detectors; D and E (guardrails/data/HOLDOUT_E.md, written later by another such
-annotator after D was spent) are final checks, so only their figures are printed, never their cases.
+misses may be read to improve the detectors; D, E (guardrails/data/HOLDOUT_E.md, written later by another such
+annotator after D was spent) and F (guardrails/data/HOLDOUT_F.md, written by a further such annotator) are final
+checks, so only their figures are printed, never their cases.
 
     python -m zhiku.evaluation.guardrail_eval [--sets development "held-out C"]
 
 Injection: per text (flagged or not). Personal data: per item, a found item counting as correct when its kind and
-its text are the labelled ones; reported over all kinds and per kind. Misses and false alarms are listed, so the
+its text are the labelled ones; reported over all kinds and per kind. A telephone number's country prefix (+86, 0086)
+may or may not be inside either span: set F labels it with the number, the detectors may not, and either masks the
+number, so it is left out of both before they are compared. Misses and false alarms are listed, so the
 figures can be checked case by case.
 """
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -25,14 +29,25 @@ from zhiku.guardrails.pii import find_pii
 DATA = Path(__file__).resolve().parent.parent / "guardrails" / "data"
 SETS = {"development": DATA / "guardrail_cases.jsonl", "held-out": DATA / "guardrail_holdout.jsonl",
         "held-out B": DATA / "guardrail_holdout_b.jsonl", "held-out C": DATA / "guardrail_holdout_c.jsonl",
-        "held-out D": DATA / "guardrail_holdout_d.jsonl", "held-out E": DATA / "guardrail_holdout_e.jsonl"}
+        "held-out D": DATA / "guardrail_holdout_d.jsonl", "held-out E": DATA / "guardrail_holdout_e.jsonl",
+        "held-out F": DATA / "guardrail_holdout_f.jsonl"}
 # Sets whose individual cases must stay unseen by whoever improves the detectors: figures only. D was evaluated
-# twice while the embedding stage was built and counts as spent; E (HOLDOUT_E.md) replaces it.
-FIGURES_ONLY = frozenset({"held-out D", "held-out E"})
+# twice while the embedding stage was built and counts as spent; E (HOLDOUT_E.md) replaces it; F (HOLDOUT_F.md) was
+# written by a further annotator who never saw the detectors (HOLDOUT_F.md lists what it opened).
+FIGURES_ONLY = frozenset({"held-out D", "held-out E", "held-out F"})
 
 
 def load_cases(path: Path = SETS["development"]) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+_COUNTRY_PREFIX = re.compile(r"^(?:\+|＋|00)86[\s\-]*")
+
+
+def _comparable(kind: str, text: str) -> tuple[str, str]:
+    if kind in ("mobile", "landline"):
+        text = _COUNTRY_PREFIX.sub("", text)
+    return kind, text
 
 
 def _ratio(numerator: int, denominator: int) -> float:
@@ -50,8 +65,8 @@ def evaluate(cases: list[dict]) -> dict:
         injection[("tp" if case["injection"] else "fp") if flagged else ("fn" if case["injection"] else "tn")] += 1
         if flagged != case["injection"]:
             injection_errors.append(("missed" if case["injection"] else "false alarm", case["id"], case["text"]))
-        expected = {(item["kind"], item["text"]) for item in case["pii"]}
-        found = {(match.kind.value, match.text) for match in find_pii(case["text"])}
+        expected = {_comparable(item["kind"], item["text"]) for item in case["pii"]}
+        found = {_comparable(match.kind.value, match.text) for match in find_pii(case["text"])}
         for kind, text in expected | found:
             counts = pii_kind.setdefault(kind, Counter())
             outcome = "tp" if (kind, text) in expected and (kind, text) in found else (
@@ -80,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS),
-                        help="which labelled sets to measure (default: all; leave D and E out while tuning)")
+                        help="which labelled sets to measure (default: all; leave D, E and F out while tuning)")
     args = parser.parse_args(argv)
     results = {name: evaluate(load_cases(SETS[name])) for name in args.sets}
     print("| set | detector | labelled | precision | recall |")

@@ -368,14 +368,17 @@ def measure_pipeline(folder: Path, pool: SentencePool, sparse, count: int, setti
                                 config)
     queries = _queries(pool, count)
 
+    without_graph = [0]  # graph-mode searches that went on without the graph (its timeout)
+
     def timed(mode) -> list[float]:
         for i, query in enumerate(queries[:5]):
             retriever.retrieve(query, _kb_filter(i), 10, mode)
         times = []
         for i, query in enumerate(queries):
             started = time.perf_counter()
-            retriever.retrieve(query, _kb_filter(i), 10, mode)
+            found = retriever.retrieve(query, _kb_filter(i), 10, mode)
             times.append((time.perf_counter() - started) * 1000)
+            without_graph[0] += mode is RetrievalMode.GRAPH and found.graph is None
         return times
 
     times = timed(RetrievalMode.HYBRID_RERANK)
@@ -395,6 +398,7 @@ def measure_pipeline(folder: Path, pool: SentencePool, sparse, count: int, setti
     store.close()
     return {"system": "Zhiku hybrid + second stage (excl. query embedding)", "ms": _percentiles(times),
             "with_graph_ms": _percentiles(graph_ms) if graph_ms else None,
+            "graph_timeouts": without_graph[0] if graph_ms else None,
             "query_embedding_ms": embedding, "rss_mb": rss,
             "with_embedding_ms_estimate": {"p50": round(_percentiles(times)["p50"] + embedding["p50"], 1),
                                            "p95": round(_percentiles(times)["p95"] + embedding["p95"], 1)}}
@@ -419,7 +423,8 @@ def _with_graph(folder: Path, retriever, settings, measure: Callable[[], list[fl
         linker.name_index.wait_loaded([f"kb{k:02d}" for k in range(KNOWLEDGE_BASES)], timeout=600)
         retriever.graph = GraphExpander(store, linker, GraphRetrievalConfig(
             max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap,
-            max_similarity_gap=settings.graph_max_similarity_gap, gate=settings.graph_gate))
+            max_similarity_gap=settings.graph_max_similarity_gap, gate=settings.graph_gate,
+            timeout_seconds=settings.graph_timeout_ms / 1000))
         times = measure()
         return times, _rss_mb()
     finally:

@@ -18,7 +18,7 @@ writes `server.json`. `stop()` sends SIGTERM, waits, then SIGKILL.
 
 Command line (`scripts/graph_server.sh` wraps it):
 
-    python -m zhiku.graph.bolt_server start  [--data-dir data/graph] [--port 7687] [--heap 512m]
+    python -m zhiku.graph.bolt_server start  [--data-dir data/graph] [--port 7687] [--heap 512m] [--jit quick]
     python -m zhiku.graph.bolt_server status [--data-dir data/graph]
     python -m zhiku.graph.bolt_server stop   [--data-dir data/graph]
 """
@@ -38,6 +38,13 @@ from pathlib import Path
 
 DEFAULT_DATABASE = "graph"
 DEFAULT_HEAP = "512m"
+DEFAULT_JIT = "quick"
+# The JVM's just-in-time compilers. "quick": C1 only — a fresh server spent two thirds of its CPU in the C2 compiler
+# threads while 80 one-chunk documents were written (3.4 of 5.3 CPU-s; 1.9 CPU-s in all with C1 only), and its
+# first 400 entity look-ups with a two-hop expansion cost it twice the CPU they cost with C1 (docs/profiles).
+# "full": tiered C1 + C2, whose code answers the same reads with ≈ 0.6× C1's CPU once warm (after ≈ 600 of them):
+# long-lived servers under heavy graph-mode search.
+JIT_OPTIONS = {"quick": ["-XX:TieredStopAtLevel=1"], "full": []}
 STATE_FILE = "server.json"
 PASSWORD_FILE = ".root_password"
 SECRET_OPTIONS_FILE = ".jvm_secret_options"
@@ -130,7 +137,7 @@ class EmbeddedBoltServer:
 
     def __init__(self, data_dir: str | Path, *, port: int | None = None, password: str | None = None,
                  host: str = "127.0.0.1", database: str = DEFAULT_DATABASE, heap: str = DEFAULT_HEAP,
-                 startup_timeout: float = 90.0, stop_timeout: float = 20.0,
+                 jit: str = DEFAULT_JIT, startup_timeout: float = 90.0, stop_timeout: float = 20.0,
                  java: str | Path | None = None) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the embedded Bolt server binds to the loopback interface only")
@@ -141,6 +148,9 @@ class EmbeddedBoltServer:
         self.requested_port = port
         self.database = database
         self.heap = heap
+        if jit not in JIT_OPTIONS:
+            raise ValueError(f"jit must be one of {sorted(JIT_OPTIONS)}, got {jit!r}")
+        self.jit = jit
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self._java = Path(java) if java else None
@@ -233,7 +243,8 @@ class EmbeddedBoltServer:
             _write_private(self.secret_options_file, f'"-Darcadedb.server.rootPassword={self.password}"\n')
             password = [f"@{self.secret_options_file}"]
         return [
-            str(self._java_path()), f"-Xmx{self.heap}", "-XX:+UseSerialGC", "-Xss1m", *password,
+            str(self._java_path()), f"-Xmx{self.heap}", "-XX:+UseSerialGC", *JIT_OPTIONS[self.jit], "-Xss1m",
+            *password,
             f"-Darcadedb.server.rootPath={root}",
             f"-Darcadedb.server.databaseDirectory={root / 'databases'}",
             f"-Darcadedb.server.configDirectory={root / 'config'}",
@@ -418,10 +429,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=os.environ.get("ZHIKU_GRAPH_DATA_DIR", "data/graph"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("ZHIKU_GRAPH_BOLT_PORT", "7687")))
     parser.add_argument("--heap", default=os.environ.get("ZHIKU_GRAPH_HEAP", DEFAULT_HEAP))
+    parser.add_argument("--jit", choices=sorted(JIT_OPTIONS), default=os.environ.get("ZHIKU_GRAPH_JIT", DEFAULT_JIT))
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for start/stop")
     args = parser.parse_args(argv)
     password = os.environ.get("ZHIKU_NEO4J_PASSWORD") or None
-    server = EmbeddedBoltServer(args.data_dir, port=args.port, heap=args.heap, password=password,
+    server = EmbeddedBoltServer(args.data_dir, port=args.port, heap=args.heap, jit=args.jit, password=password,
                                 startup_timeout=args.timeout, stop_timeout=args.timeout)
     try:
         if args.action == "start":

@@ -31,6 +31,7 @@ from zhiku.graph.graph_store import MAX_NAME_CHARS, EntityHit, GraphStore, norma
 MAX_QUERY_CHARS = 1000
 MAX_CANDIDATES = 64
 MAX_FUZZY_LOOKUPS = 6
+FUZZY_HITS = 20  # entities read per fuzzy lookup
 _LATIN_RUN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9][\w'’\-.&]*(?:\s+[A-Za-zÀ-ÖØ-öø-ÿ0-9][\w'’\-.&]*)*")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
@@ -141,9 +142,50 @@ class EntityLinker:
         by_norm = {normalise(name): name for name, _ in candidates}
         origin = {normalise(name): o for name, o in candidates}
         linked: dict[str, LinkedEntity] = {}
+        exact_limit = min(1000, 4 * MAX_CANDIDATES)
+        known = self.name_index.known_names(kb_ids, list(by_norm)) if self.name_index is not None else None
+        if known is not None:
+            # The name index says which candidates are names already, so the fuzzy lookups are planned before
+            # anything is asked, and one query reads the exact matches and the fuzzy lookups' first entities.
+            lookups = self._fuzzy_lookups(candidates, known)
+            texts = [text for _, text in lookups]
+            ordered = self.name_index.ordered(kb_ids, texts)
+        if known is not None and ordered is not None:
+            keys = self.name_index.first_batch(ordered, FUZZY_HITS, document_ids)
+            named, keyed = self.store.lookup_entities(kb_ids, mentions, keys, limit=exact_limit,
+                                                      document_ids=document_ids)
+            matched = self._exact(linked, named, by_norm, origin)
+            if self._fuzzy_lookups(candidates, matched) == lookups:
+                found = self.name_index.resolve(kb_ids, texts, ordered, FUZZY_HITS, document_ids,
+                                                {h.key: h for h in keyed}, set(keys))
+            else:  # the graph knows a name the index did not (written since it was read): plan again
+                lookups = self._fuzzy_lookups(candidates, matched)
+                texts = [text for _, text in lookups]
+                found = self.name_index.search_many(kb_ids, texts, limit=FUZZY_HITS, document_ids=document_ids)
+        else:
+            matched = self._exact(linked, self.store.find_entities(kb_ids, mentions, limit=exact_limit,
+                                                                   document_ids=document_ids), by_norm, origin)
+            lookups = self._fuzzy_lookups(candidates, matched)
+            texts = [text for _, text in lookups]
+            if self.name_index is not None:
+                found = self.name_index.search_many(kb_ids, texts, limit=FUZZY_HITS, document_ids=document_ids)
+            else:
+                found = [self.store.search_entities(kb_ids, text, limit=FUZZY_HITS, document_ids=document_ids)
+                         for text in texts]
+        for (mention, _), hits in zip(lookups, found):
+            for hit in hits:
+                score = self._fuzzy_score(mention, (hit.name, *hit.aliases))
+                if score:
+                    self._add(linked, hit, "fuzzy", score, mention)
+        ranked = sorted(linked.values(), key=lambda e: (-e.score, -len(e.mention), e.key))
+        return ranked[:limit]
+
+    def _exact(self, linked: dict[str, LinkedEntity], hits: Sequence[EntityHit], by_norm: dict[str, str],
+               origin: dict[str, str | None]) -> set[str]:
+        """Adds the exact and alias matches among `hits` (entities a candidate names); returns the matched
+        candidates (normalised)."""
         matched: set[str] = set()
-        for hit in self.store.find_entities(kb_ids, mentions, limit=min(1000, 4 * MAX_CANDIDATES),
-                                             document_ids=document_ids):
+        for hit in hits:
             exact = by_norm.get(normalise(hit.name))
             if exact is not None and _common_word_for_name(exact, hit.name):
                 continue
@@ -163,7 +205,12 @@ class EntityLinker:
                 self._add(linked, hit, "alias", 0.95, origin.get(normalise(alias)) or mention)
                 matched.add(normalise(mention))
                 break
-        lookups: list[tuple[str, str]] = []  # (mention, text searched for)
+        return matched
+
+    @staticmethod
+    def _fuzzy_lookups(candidates: list[tuple[str, str | None]], matched: set[str]) -> list[tuple[str, str]]:
+        """(mention, text searched for) of the longest candidates not matched exactly (at most MAX_FUZZY_LOOKUPS)."""
+        lookups: list[tuple[str, str]] = []
         for mention, expanded in candidates:
             if len(lookups) >= MAX_FUZZY_LOOKUPS:
                 break
@@ -176,18 +223,7 @@ class EntityLinker:
                 continue    # fuzzy only for names: capitalised phrases or Chinese words
             queries = [mention] if len(mention) <= 5 else [mention, mention[:5]]
             lookups += [(mention, text) for text in queries][:MAX_FUZZY_LOOKUPS - len(lookups)]
-        texts = [text for _, text in lookups]
-        if self.name_index is not None:
-            found = self.name_index.search_many(kb_ids, texts, limit=20, document_ids=document_ids)
-        else:
-            found = [self.store.search_entities(kb_ids, text, limit=20, document_ids=document_ids) for text in texts]
-        for (mention, _), hits in zip(lookups, found):
-            for hit in hits:
-                score = self._fuzzy_score(mention, (hit.name, *hit.aliases))
-                if score:
-                    self._add(linked, hit, "fuzzy", score, mention)
-        ranked = sorted(linked.values(), key=lambda e: (-e.score, -len(e.mention), e.key))
-        return ranked[:limit]
+        return lookups
 
     def _fuzzy_score(self, mention: str, names: Sequence[str]) -> float:
         """0.9 × difflib ratio (accents folded) when ≥ the threshold; a mention contained in a longer name

@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,6 +49,7 @@ class _Names:
     name_size: array
     loaded_at: float
     generation: int
+    hashes: array = None  # hash() of every name, sorted: "is this text some entity's name?" without a set of strings
 
     @classmethod
     def build(cls, rows: list[dict], generation: int) -> "_Names":
@@ -81,8 +82,15 @@ class _Names:
         key_starts.append(key_position)
         blob = "".join(name + _SEPARATOR for name in names)
         keys = "".join(key + _SEPARATOR for key in key_parts)
+        hashes = array("q", sorted({hash(name) for name in names} | {hash(n) for n in odd_norms.values() if n}))
         return cls(blob, starts, owner, first, keys, key_starts, norm_at, odd_norms, mentions, name_size,
-                   time.monotonic(), generation)
+                   time.monotonic(), generation, hashes)
+
+    def names(self, text: str) -> bool:
+        """Is `text` (normalised) perhaps the name or an alias of an entity? (A hash collision may say yes.)"""
+        h = hash(text)
+        i = bisect_left(self.hashes, h)
+        return i < len(self.hashes) and self.hashes[i] == h
 
     def _name(self, j: int) -> str:
         return self.blob[self.starts[j]:self.starts[j + 1] - 1]
@@ -154,40 +162,59 @@ class EntityNameIndex:
         return False
 
     # -- lookups -----------------------------------------------------------------------------------------
+    def known_names(self, kb_ids: Sequence[str], texts: Sequence[str]) -> set[str] | None:
+        """Which of `texts` (normalised) are perhaps an entity's name or alias in these knowledge bases, as the index
+        last read them (None: not read yet, or this process wrote since). The entity linker plans its fuzzy lookups
+        with this before it asks the graph anything, so the exact lookup and the fuzzy fetch share a round trip."""
+        tables = [self._fresh(kb) for kb in dict.fromkeys(kb_ids)]
+        if not tables or any(t is None for t in tables):
+            return None
+        return {t for t in texts if any(table.names(t) for table in tables)}
+
+    def ordered(self, kb_ids: Sequence[str], texts: Sequence[str]) -> list[list[str]] | None:
+        """For each text, the keys of the entities a name of which contains it, in the server's order (None: the
+        index cannot answer now; `search_many` then asks the server)."""
+        tables = [self._fresh(kb) for kb in dict.fromkeys(kb_ids)]
+        if not tables or any(t is None for t in tables):
+            return None
+        out = []
+        for text in texts:
+            query = normalise(text) if isinstance(text, str) else ""
+            if not query or len(query) > MAX_NAME_CHARS:
+                out.append([])
+                continue
+            out.append([key for _, key in sorted(m for table in tables for m in table.matches(query))])
+        return out
+
+    @staticmethod
+    def first_batch(ordered: list[list[str]], limit: int, document_ids: Sequence[str] | None) -> list[str]:
+        """The keys `resolve` reads first (`limit` per text; more when access may hide some)."""
+        batch = limit if document_ids is None else 4 * limit
+        return list(dict.fromkeys(k for keys in ordered for k in keys[:batch]))
+
     def search_many(self, kb_ids: Sequence[str], texts: Sequence[str], limit: int = 20,
                     document_ids: Sequence[str] | None = None) -> list[list[EntityHit]]:
         """`store.search_entities(kb_ids, text, limit, document_ids)` for each text, in one batched fetch."""
         kb_ids = list(dict.fromkeys(kb_ids))
-        tables = [self._fresh(kb) for kb in kb_ids]
         if not texts:
             return []
-        if not kb_ids or any(t is None for t in tables):
+        ordered = self.ordered(kb_ids, texts) if kb_ids else None
+        if ordered is None:
             return [self.store.search_entities(kb_ids, text, limit, document_ids) for text in texts]
+        return self.resolve(kb_ids, texts, ordered, limit, document_ids)
+
+    def resolve(self, kb_ids: Sequence[str], texts: Sequence[str], ordered: list[list[str]], limit: int = 20,
+                document_ids: Sequence[str] | None = None, fetched: dict[str, EntityHit] | None = None,
+                asked: set[str] | None = None) -> list[list[EntityHit]]:
+        """The first `limit` readable entities of each text's `ordered` keys. `fetched`/`asked`: entities already
+        read (and the keys asked for, found or not); more are read in batches only when those fall short."""
         queries = [normalise(t) if isinstance(t, str) else "" for t in texts]
-        ordered: list[list[str]] = []
-        for query in queries:
-            if not query or len(query) > MAX_NAME_CHARS:
-                ordered.append([])
-                continue
-            found = sorted(m for table in tables for m in table.matches(query))
-            ordered.append([key for _, key in found])
-        # first batch: `limit` per text when everything is visible, more when access may hide some
         batch = limit if document_ids is None else 4 * limit
-        fetched: dict[str, EntityHit] = {}
-        asked: set[str] = set()
+        fetched = dict(fetched or {})
+        asked = set(asked or ())
         taken = [0] * len(queries)
         results: list[list[EntityHit]] = [[] for _ in queries]
         while True:
-            wanted = []
-            for i, keys in enumerate(ordered):
-                if len(results[i]) < limit and taken[i] < len(keys):
-                    wanted += [k for k in keys[taken[i]:taken[i] + batch] if k not in asked]
-            if not wanted and all(len(results[i]) >= limit or taken[i] >= len(keys) for i, keys in enumerate(ordered)):
-                break
-            wanted = list(dict.fromkeys(wanted))
-            asked.update(wanted)
-            if wanted:
-                fetched.update((h.key, h) for h in self.store.get_entities(kb_ids, wanted, document_ids))
             for i, keys in enumerate(ordered):
                 while len(results[i]) < limit and taken[i] < len(keys) and keys[taken[i]] in asked:
                     hit = fetched.get(keys[taken[i]])
@@ -198,4 +225,13 @@ class EntityNameIndex:
                     if document_ids is not None and not any(queries[i] in normalise(n) for n in names):
                         continue  # matched through an alias only hidden documents use
                     results[i].append(hit)
+            wanted = []
+            for i, keys in enumerate(ordered):
+                if len(results[i]) < limit and taken[i] < len(keys):
+                    wanted += [k for k in keys[taken[i]:taken[i] + batch] if k not in asked]
+            if not wanted:
+                break
+            wanted = list(dict.fromkeys(wanted))
+            asked.update(wanted)
+            fetched.update((h.key, h) for h in self.store.get_entities(kb_ids, wanted, document_ids))
         return results

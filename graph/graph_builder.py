@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from neo4j.exceptions import Neo4jError
@@ -17,10 +17,10 @@ from zhiku.graph.extraction.credit_roles import CreditRoleExtractor, merge_extra
 from zhiku.graph.extraction.chunk_extractor import ChunkExtractor
 from zhiku.graph.extraction.entity_resolution import EntityResolver
 from zhiku.graph.extraction.rule_extractor import RuleExtractor, money_unit_of
-from zhiku.graph.graph_store import ChunkFacts, GraphStore
+from zhiku.graph.graph_store import ChunkFacts, DocumentFacts, GraphStore
 from zhiku.index.indexer import DocumentRef, point_id
 
-WRITE_BATCH = 200  # chunks per transaction: large documents are written in bounded pieces
+WRITE_BATCH = 200  # chunks per transaction: large documents are written in bounded pieces, small ones together
 WRITE_ATTEMPTS = 4
 
 
@@ -29,6 +29,7 @@ class GraphBuildResult:
     chunks: int
     entities: int
     relations: int
+    error: Exception | None = None  # build_many: this document's extraction or write failed (the others' did not)
 
 
 class GraphBuilder:
@@ -40,34 +41,97 @@ class GraphBuilder:
 
     def build(self, ref: DocumentRef, chunks: list[Chunk],
               on_progress: Callable[[int, int], None] | None = None) -> GraphBuildResult:
+        result = self.build_many([(ref, chunks)], on_progress=on_progress)[0]
+        if result.error is not None:
+            raise result.error
+        return result
+
+    def build_many(self, documents: Sequence[tuple[DocumentRef, list[Chunk]]],
+                   on_progress: Callable[[int, int], None] | None = None) -> list[GraphBuildResult]:
+        """Several live document versions' facts, written in as few transactions as WRITE_BATCH chunks allow: small
+        documents share one (the graph server's work was per statement, ≈ 12 per transaction; docs/profiles), a
+        large one is cut into pieces of WRITE_BATCH chunks. One result per document, in order; a document whose
+        extraction or write fails gets its error there and the others are written all the same.
+        `on_progress(done, total)`: chunks of all the documents written so far; what it raises stops the build."""
+        results = [GraphBuildResult(len(chunks), 0, 0) for _, chunks in documents]
+        total = sum(len(chunks) for _, chunks in documents)
+        done = 0
+        pending: list[tuple[int, DocumentFacts]] = []  # (document's position, its facts) for the next transaction
+
+        def flush() -> None:
+            nonlocal done
+            if pending:
+                self._write_all(pending, results)
+                done += sum(len(facts.facts) for _, facts in pending)
+                pending.clear()
+                if on_progress:
+                    on_progress(done, total)
+
+        for position, (ref, chunks) in enumerate(documents):
+            if not chunks:
+                try:
+                    self.store.remove_document(ref.document_id)
+                except Exception as exc:  # noqa: BLE001 - reported in this document's result
+                    results[position].error = exc
+                continue
+            pieces = self._extract(ref, chunks, results[position])  # extracted piece by piece, as written
+            while results[position].error is None:
+                try:
+                    piece = next(pieces, None)
+                except Exception as exc:  # noqa: BLE001 - reported in this document's result
+                    results[position].error = exc
+                    break
+                if piece is None:
+                    break
+                if any(facts.document_id == ref.document_id for _, facts in pending) or \
+                        (pending and sum(len(facts.facts) for _, facts in pending) + len(piece) > WRITE_BATCH):
+                    flush()  # a document appears once per transaction; transactions stay within WRITE_BATCH
+                pending.append((position, DocumentFacts(ref.kb_id, ref.document_id, ref.version, piece)))
+            if results[position].error is not None:
+                pending[:] = [(p, facts) for p, facts in pending if p != position]
+        flush()
+        return results
+
+    def _extract(self, ref: DocumentRef, chunks: list[Chunk], result: GraphBuildResult) -> Iterator[list[ChunkFacts]]:
+        """The document's chunk facts in pieces of WRITE_BATCH chunks; counts entities and relations in `result`."""
         resolver = self.resolver_for_kb(ref.kb_id)
         entities: set[str] = set()
-        relations = 0
-        if not chunks:
-            self.store.remove_document(ref.document_id)
         units = section_units(chunks) if isinstance(self.extractor, RuleExtractor) else [None] * len(chunks)
         for start in range(0, len(chunks), WRITE_BATCH):
-            batch = []
+            piece = []
             for chunk, unit in zip(chunks[start:start + WRITE_BATCH], units[start:start + WRITE_BATCH]):
                 found = self.extractor.extract(chunk.text, chunk.heading_path, money_unit=unit) if unit else \
                     self.extractor.extract(chunk.text, chunk.heading_path)
                 extraction = merge_extractions(found, self.credit_roles.extract(chunk.text, ref.name))
                 extraction = resolver.resolve(extraction)
                 entities.update(e.key or f"{e.type}:{e.name}" for e in extraction.entities)
-                relations += len(extraction.relations)
-                batch.append(ChunkFacts(point_id(ref.document_id, ref.version, chunk.index),
+                result.relations += len(extraction.relations)
+                piece.append(ChunkFacts(point_id(ref.document_id, ref.version, chunk.index),
                                         extraction.entities, extraction.relations))
-            self._write(ref, batch)
-            if on_progress:
-                on_progress(min(start + WRITE_BATCH, len(chunks)), len(chunks))
-        return GraphBuildResult(len(chunks), len(entities), relations)
+            result.entities = len(entities)
+            yield piece
 
-    def _write(self, ref: DocumentRef, batch: list[ChunkFacts]) -> None:
+    def _write_all(self, pending: list[tuple[int, DocumentFacts]], results: list[GraphBuildResult]) -> None:
+        """One transaction for all; when it fails, each document on its own, so only the one at fault fails."""
+        try:
+            self._write([facts for _, facts in pending])
+            return
+        except Exception as exc:  # noqa: BLE001 - which document? write them one by one
+            if len(pending) == 1:
+                results[pending[0][0]].error = exc
+                return
+        for position, facts in pending:
+            try:
+                self._write([facts])
+            except Exception as exc:  # noqa: BLE001 - reported in this document's result
+                results[position].error = exc
+
+    def _write(self, documents: list[DocumentFacts]) -> None:
         """Writes are idempotent, so a conflict with a concurrent job's transaction (ArcadeDB reports one
         instead of waiting) is retried after a short pause."""
         for attempt in range(WRITE_ATTEMPTS):
             try:
-                self.store.write_chunk_facts(ref.kb_id, ref.document_id, ref.version, batch)
+                self.store.write_documents(documents)
                 return
             except Neo4jError:
                 if attempt == WRITE_ATTEMPTS - 1:

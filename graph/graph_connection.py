@@ -46,7 +46,7 @@ class GraphConnection:
             driver = GraphDatabase.driver(s.neo4j_uri, auth=(s.neo4j_user, s.neo4j_password or ""))
         else:
             self.server = EmbeddedBoltServer(s.resolved_graph_data_dir, port=s.graph_bolt_port,
-                                             password=s.neo4j_password, heap=s.graph_heap)
+                                             password=s.neo4j_password, heap=s.graph_heap, jit=s.graph_jit)
             s.resolved_graph_data_dir.mkdir(parents=True, exist_ok=True)
             try:
                 with open(s.resolved_graph_data_dir / ".start.lock", "w") as lock:

@@ -32,13 +32,19 @@ casefold type, object key). Alias = sha1(kb_id, normalised name).
 Versions: `write_chunk_facts` replaces, in one transaction, the facts of the chunks it is given and
 removes every chunk of the document recorded under another version (the new version replaces the
 old). Chunks of the same version not in the call are kept, so a large document can be written in
-batches. Writing the same input twice leaves the graph unchanged.
+batches. Writing the same input twice leaves the graph unchanged. `write_documents` does the same for
+several documents in one transaction of the same few statements (≤ 7 when nothing is replaced; each a
+round trip the server parses and plans), so small documents' facts cost the server per write, not per
+document; the graph is the one writing them one by one leaves (tests/test_graph_write_batches.py).
 
-Fan-out: `expand` walks hop by hop from the seeds. Each hop is one bounded query: for each frontier
-entity, its RELATES edges ordered by support (then key, for determinism) and cut at `fan_out_cap`
-in a `CALL {}` subquery; the frontier is cut at `limit` entities. A hub with thousands of edges
-therefore returns at most `fan_out_cap` neighbours per hop (the database still reads the hub's edge
-properties to sort them, which is milliseconds for thousands of edges).
+Fan-out: `walk` (what retrieval uses) goes breadth-first from the seeds: for each entity, its RELATES edges ordered
+by support (then key, for determinism) and cut at `fan_out_cap` in a `CALL {}` subquery; the entities reached are
+cut at `limit`. The first two hops are one query (the second hop's edges nested in the first's rows; the first
+hop's relations bring their supporting chunks in the same query); the chunks of the second hop's relations that
+are kept are one more query, and each further hop one more. A hub with thousands of edges therefore returns at
+most `fan_out_cap` neighbours per hop (the database still reads the hub's edge properties to sort them, which is
+milliseconds for thousands of edges), and a search at most seeds × fan_out_cap² edges. `expand` is `walk` plus
+every reached entity read with its provenance (the API's graph routes).
 
 Access control: every read takes `document_ids`, the documents the caller may read (None: all). Inside
 the query, an entity is returned only when a chunk of those documents mentions it, a relation only when
@@ -62,11 +68,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import READ_ACCESS, Driver, ManagedTransaction
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 MAX_NAME_CHARS = 200
 MAX_TYPE_CHARS = 64
@@ -75,6 +83,7 @@ MAX_HOPS = 4
 MAX_FAN_OUT = 200
 MAX_LIMIT = 1000
 DELETE_BATCH = 2000
+_READ_ATTEMPTS = 3
 
 _SPACE = re.compile(r"\s+")
 # Bumped by every write of any GraphStore in this process: in-process caches of graph contents (the entity name
@@ -165,6 +174,34 @@ class ChunkFacts:
     chunk_id: str
     entities: Sequence[EntityInput] = ()
     relations: Sequence[RelationInput] = ()
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """One document version's chunk facts, as `GraphStore.write_documents` takes them."""
+    kb_id: str
+    document_id: str
+    version: int | str
+    facts: Sequence[ChunkFacts]
+
+
+@dataclass
+class _WriteRows:
+    """A write's parameters: one row per document, chunk, (entity, chunk) mention and (fact, chunk) support."""
+    documents: list[dict] = field(default_factory=list)
+    chunks: list[dict] = field(default_factory=list)
+    entities: dict[str, dict] = field(default_factory=dict)
+    mentions: list[dict] = field(default_factory=list)
+    facts: dict[str, dict] = field(default_factory=dict)
+    supports: list[dict] = field(default_factory=list)
+
+    @property
+    def entity_keys(self) -> set[str]:
+        return set(self.entities)
+
+    @property
+    def fact_keys(self) -> set[str]:
+        return set(self.facts)
 
 
 # --- outputs --------------------------------------------------------------------------------------
@@ -258,9 +295,16 @@ OPTIONAL MATCH (e:Entity)-[:MENTIONED_IN]->(c)
 OPTIONAL MATCH (f:Fact)-[:SUPPORTED_BY]->(c)
 RETURN collect(DISTINCT e.key) AS entity_keys, collect(DISTINCT f.key) AS fact_keys
 """
-_OTHER_VERSION_CHUNKS = """
-MATCH (c:Chunk {document_id: $document_id}) WHERE c.kb_id = $kb_id AND c.version <> $version
-RETURN c.key AS key
+# The chunks a write replaces — every chunk of its documents recorded under another version, and those it writes
+# again — with the entities and facts linked to them, in one round trip for all the documents of a write.
+_REPLACED_CHUNKS = """
+UNWIND $documents AS d
+MATCH (c:Chunk {document_id: d.document_id})
+WHERE c.kb_id = d.kb_id AND (c.version <> d.version OR c.key IN d.chunk_keys)
+OPTIONAL MATCH (e:Entity)-[:MENTIONED_IN]->(c)
+OPTIONAL MATCH (f:Fact)-[:SUPPORTED_BY]->(c)
+RETURN collect(DISTINCT c.key) AS chunk_keys, collect(DISTINCT e.key) AS entity_keys,
+       collect(DISTINCT f.key) AS fact_keys
 """
 _DOCUMENT_CHUNKS = "MATCH (c:Chunk {document_id: $document_id}) RETURN c.key AS key"
 _DELETE_CHUNKS = "UNWIND $chunk_keys AS ck MATCH (c:Chunk {key: ck}) DETACH DELETE c"
@@ -270,19 +314,18 @@ MERGE (c:Chunk {key: row.key})
 SET c.kb_id = row.kb_id, c.document_id = row.document_id, c.version = row.version,
     c.chunk_id = row.chunk_id
 """
-_MERGE_ENTITIES = """
-UNWIND $rows AS row
-MERGE (e:Entity {key: row.key})
-ON CREATE SET e.kb_id = row.kb_id, e.name = row.name, e.name_norm = row.name_norm, e.type = row.type,
-              e.aliases = [], e.names_norm = [], e.mentions = 0
-"""
+# One row per (entity, chunk) mention: the entity is merged (several rows may name it) and linked to the chunk.
 _MERGE_MENTIONS = """
 UNWIND $rows AS row
-MATCH (e:Entity {key: row.entity_key})
+MERGE (e:Entity {key: row.entity_key})
+ON CREATE SET e.kb_id = row.kb_id, e.name = row.name, e.name_norm = row.name_norm, e.type = row.type,
+              e.aliases = [], e.names_norm = [], e.mentions = 0
+WITH e, row
 MATCH (c:Chunk {key: row.chunk_key})
 MERGE (e)-[m:MENTIONED_IN]->(c)
 SET m.names = row.names
 """
+# One row per (fact, supporting chunk): the fact node and its RELATES edge are merged, then linked to the chunk.
 _MERGE_FACTS = """
 UNWIND $rows AS row
 MATCH (s:Entity {key: row.subject_key})
@@ -292,17 +335,18 @@ ON CREATE SET f.kb_id = row.kb_id, f.type = row.type, f.type_norm = row.type_nor
               f.subject_key = row.subject_key, f.object_key = row.object_key, f.support = 0
 MERGE (s)-[r:RELATES {key: row.key}]->(o)
 ON CREATE SET r.kb_id = row.kb_id, r.type = row.type, r.support = 0
-"""
-_MERGE_SUPPORT = """
-UNWIND $rows AS row
-MATCH (f:Fact {key: row.fact_key})
+WITH f, row
 MATCH (c:Chunk {key: row.chunk_key})
 MERGE (f)-[:SUPPORTED_BY]->(c)
 """
+# Support counted and stored in the round trip that reads it (the facts left at 0 are deleted next).
 _FACT_SUPPORT = """
 UNWIND $keys AS k
 MATCH (f:Fact {key: k})
-RETURN f.key AS key, COUNT { (f)-[:SUPPORTED_BY]->(:Chunk) } AS support
+WITH f, COUNT { (f)-[:SUPPORTED_BY]->(:Chunk) } AS support
+OPTIONAL MATCH (:Entity {key: f.subject_key})-[r:RELATES {key: f.key}]->(:Entity {key: f.object_key})
+SET f.support = support, r.support = support
+RETURN DISTINCT f.key AS key, support
 """
 _DELETE_FACTS = """
 UNWIND $keys AS k
@@ -312,14 +356,6 @@ DELETE r
 WITH DISTINCT f
 DELETE f
 """
-_SET_SUPPORT = """
-UNWIND $rows AS row
-MATCH (f:Fact {key: row.key})
-SET f.support = row.support
-WITH f, row
-MATCH (:Entity {key: f.subject_key})-[r:RELATES {key: row.key}]->(:Entity {key: f.object_key})
-SET r.support = row.support
-"""
 _ENTITY_MENTIONS = """
 UNWIND $keys AS k
 MATCH (e:Entity {key: k})
@@ -328,17 +364,16 @@ RETURN e.key AS key, e.kb_id AS kb_id, e.name AS name, e.names_norm AS old_norms
        collect(m.names) AS name_lists
 """
 _DELETE_ENTITIES = "UNWIND $keys AS k MATCH (e:Entity {key: k}) DETACH DELETE e"
+# Names, aliases and mentions as recomputed, and the alias index entries the entity gained.
 _UPDATE_ENTITIES = """
 UNWIND $rows AS row
 MATCH (e:Entity {key: row.key})
 SET e.name = row.name, e.name_norm = row.name_norm, e.aliases = row.aliases,
     e.names_norm = row.names_norm, e.mentions = row.mentions
-"""
-_ADD_ALIASES = """
-UNWIND $rows AS row
-MATCH (e:Entity {key: row.entity_key})
-MERGE (a:Alias {key: row.alias_key})
-ON CREATE SET a.kb_id = row.kb_id, a.norm = row.norm
+WITH e, row
+UNWIND row.new_aliases AS alias
+MERGE (a:Alias {key: alias.alias_key})
+ON CREATE SET a.kb_id = alias.kb_id, a.norm = alias.norm
 MERGE (a)-[:ALIAS_OF]->(e)
 """
 _DROP_ALIASES = """
@@ -380,18 +415,120 @@ def _mention_chunks(document_ids) -> str:
     readable = "" if document_ids is None else "WHERE c.document_id IN $docs"
     return f"""CALL {{
               WITH e
-              MATCH (e)-[:MENTIONED_IN]->(c:Chunk) {readable}
-              WITH c ORDER BY c.document_id, c.chunk_id
-              RETURN collect(c) AS chunks
+              MATCH (e)-[m:MENTIONED_IN]->(c:Chunk) {readable}
+              WITH c, m ORDER BY c.document_id, c.chunk_id
+              RETURN collect(c) AS chunks, collect(m.names) AS name_lists
             }}"""
+
+
+def _readable_mentions(document_ids) -> str:
+    """With restricted access, a subquery collecting the names entity `e`'s readable mentions use (`name_lists`)."""
+    if document_ids is None:
+        return ""
+    return """CALL {
+              WITH e
+              MATCH (e)-[m:MENTIONED_IN]->(c:Chunk) WHERE c.document_id IN $docs
+              RETURN collect(m.names) AS name_lists
+            }"""
 
 
 _PROVENANCE_FIELDS = ("size(chunks) AS total, [c IN chunks[..$n] | c.chunk_id] AS chunk_ids, "
                       "[c IN chunks[..$n] | c.document_id] AS document_ids")
+# With `_mention_chunks` restricted to the readable chunks: the names those mentions use (an alias only a hidden
+# document uses is not shown), read in the same query rather than a second round trip.
+_READABLE_NAMES_FIELD = ", name_lists"
+
+
+def _apply_readable_names(hit: "EntityHit", name_lists: list) -> None:
+    """Names, aliases and mention count as the readable chunks state them (an entity's names are exactly the
+    names its mentions used)."""
+    names = list(dict.fromkeys(n for names in name_lists for n in names or []))
+    if not names:
+        return
+    hit.name = hit.name if hit.name in names else names[0]
+    hit.aliases = [n for n in names if n != hit.name]
+    hit.mentions = len(name_lists)
 
 
 def _docs(document_ids) -> dict:
     return {} if document_ids is None else {"docs": list(document_ids)}
+
+
+def _relation_provenance(rel: str, out: str, document_ids) -> str:
+    """A subquery collecting relation `rel`'s (readable) supporting chunks, in order, as `out`."""
+    readable = "" if document_ids is None else "WHERE c.document_id IN $docs"
+    return f"""CALL {{
+              WITH {rel}
+              MATCH (f:Fact {{key: {rel}.key}})-[:SUPPORTED_BY]->(c:Chunk) {readable}
+              WITH c ORDER BY c.document_id, c.chunk_id
+              RETURN collect(c) AS {out}
+            }}"""
+
+
+def _edges_of(node: str, rel: str, target: str, document_ids) -> str:
+    """The best-supported `$cap` RELATES edges of `node` (readable ones), as `rel` to `target`."""
+    return f"""CALL {{
+              WITH {node}
+              MATCH ({node})-[{rel}:RELATES]-({target}:Entity)
+              WHERE {rel}.kb_id IN $kb_ids{_visible_fact(rel, document_ids)}
+              RETURN {rel}, {target} ORDER BY {rel}.support DESC, {rel}.key LIMIT $cap
+            }}"""
+
+
+def _edge_fields(rel: str, source: str, target: str, chunks: str | None) -> list[tuple[str, str]]:
+    """Columns of an edge; `chunks` None: the second hop's, without its chunks and its target's names (a bridge
+    entity is a first-hop target; the names of the entities reached are read again when the subgraph is shown)."""
+    names = [("tname", f"{target}.name"), ("taliases", f"{target}.aliases"), ("ttype", f"{target}.type"),
+             ("tmentions", f"{target}.mentions"), ("tkb", f"{target}.kb_id")]
+    return [("source", f"{source}.key"), ("target", f"{target}.key"), ("rkey", f"{rel}.key"),
+            ("rkb", f"{rel}.kb_id"), ("rtype", f"{rel}.type"), ("subject_key", f"startNode({rel}).key"),
+            ("object_key", f"endNode({rel}).key"), ("support", f"{rel}.support")] + ([] if chunks is None else names + [
+            ("total", f"size({chunks})"), ("chunk_ids", f"[c IN {chunks}[..$n] | c.chunk_id]"),
+            ("document_ids", f"[c IN {chunks}[..$n] | c.document_id]")])
+
+
+def _one_hop(document_ids) -> str:
+    fields = ", ".join(f"{v} AS {k}" for k, v in _edge_fields("r", "n", "m", "chunks"))
+    return f"""
+            UNWIND $keys AS k
+            MATCH (n:Entity {{key: k}})
+            {_edges_of("n", "r", "m", document_ids)}
+            {_relation_provenance("r", "chunks", document_ids)}
+            RETURN {fields}
+            """
+
+
+def _two_hops(document_ids) -> str:
+    """The first hop's edges with their chunks, each with the second hop's edges of its target as parallel lists
+    (`h2_*`), without their chunks: most second-hop edges are not kept (the entity limit), and reading the chunks of
+    all of them made the query several times slower; those kept are read after (`_fact_provenance`)."""
+    first = ", ".join(f"{v} AS {k}" for k, v in _edge_fields("r", "n", "m", "chunks"))
+    second = ", ".join(f"collect({v}) AS h2_{k}" for k, v in _edge_fields("r2", "m", "x", None))
+    return f"""
+            UNWIND $keys AS k
+            MATCH (n:Entity {{key: k}})
+            {_edges_of("n", "r", "m", document_ids)}
+            {_relation_provenance("r", "chunks", document_ids)}
+            CALL {{
+              WITH m
+              {_edges_of("m", "r2", "x", document_ids)}
+              RETURN {second}
+            }}
+            RETURN {first}, {", ".join(f"h2_{k}" for k, _ in _edge_fields("r2", "m", "x", None))}
+            """
+
+
+def _unpack(row: dict) -> list[dict]:
+    """The second-hop edges of a `_two_hops` row, as rows of their own."""
+    columns = [k for k in row if k.startswith("h2_")]
+    return [{k[3:]: row[k][i] for k in columns} for i in range(len(row["h2_rkey"] or []))]
+
+
+def _edge(row: dict) -> dict:
+    row = dict(row)
+    if "tname" in row:
+        row["target_names"] = (row["tname"], row["taliases"], row["ttype"], row["tmentions"], row["tkb"])
+    return row
 
 
 class GraphStore:
@@ -407,10 +544,19 @@ class GraphStore:
         return self.driver.session(database=self.database)
 
     def _read(self, cypher: str, **params) -> list[dict]:
-        def work(tx: ManagedTransaction) -> list[dict]:
-            return [record.data() for record in tx.run(cypher, params)]
-        with self._session() as session:
-            return session.execute_read(work)
+        """One read as an auto-commit query: one round trip to the server. A managed read transaction
+        (`execute_read`) took three — BEGIN, the query, COMMIT —, about half of graph mode's waiting in the profile
+        (docs/profiles/README.md); a read has nothing to commit. Retried like a managed transaction on the errors
+        a retry can cure (a connection closed under it, a transient server error)."""
+        for attempt in range(_READ_ATTEMPTS):
+            try:
+                with self.driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
+                    return [record.data() for record in session.run(cypher, params)]
+            except (ServiceUnavailable, SessionExpired, TransientError):
+                if attempt == _READ_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        return []
 
     def ping(self) -> bool:
         return self._read("RETURN 1 AS ok")[0]["ok"] == 1
@@ -423,28 +569,34 @@ class GraphStore:
     # --- writes ---------------------------------------------------------------------------------
     def write_chunk_facts(self, kb_id: str, document_id: str, version: int | str,
                           facts: Sequence[ChunkFacts]) -> WriteResult:
-        kb_id = clean_name(kb_id, "kb_id")
-        document_id = clean_name(document_id, "document_id")
-        version = str(version)
-        chunk_rows, entity_rows, mention_rows, fact_rows, support_rows = self._prepare(
-            kb_id, document_id, version, facts)
+        return self.write_documents([DocumentFacts(kb_id, document_id, version, facts)])
+
+    def write_documents(self, documents: Sequence[DocumentFacts]) -> WriteResult:
+        """Several documents' chunk facts in one transaction, each with `write_chunk_facts`'s effect: the round
+        trips are per write, not per document (a one-chunk document's write was ≈ 12 statements, most of the graph
+        server's work; docs/profiles). A document may appear once per call."""
+        rows = self._prepare(documents)
 
         def work(tx: ManagedTransaction) -> WriteResult:
-            stale = [r["key"] for r in tx.run(_OTHER_VERSION_CHUNKS, document_id=document_id,
-                                              kb_id=kb_id, version=version)]
-            cleared = stale + [row["key"] for row in chunk_rows]
-            entity_keys, fact_keys = self._affected(tx, cleared)
-            tx.run(_DELETE_CHUNKS, chunk_keys=cleared).consume()
-            tx.run(_CREATE_CHUNKS, rows=chunk_rows).consume()
-            tx.run(_MERGE_ENTITIES, rows=entity_rows).consume()
-            tx.run(_MERGE_MENTIONS, rows=mention_rows).consume()
-            tx.run(_MERGE_FACTS, rows=fact_rows).consume()
-            tx.run(_MERGE_SUPPORT, rows=support_rows).consume()
-            removed_facts = self._refresh_facts(tx, fact_keys | {row["key"] for row in fact_rows})
-            removed_entities = self._refresh_entities(tx, entity_keys | {row["key"] for row in entity_rows})
-            return WriteResult(chunks=len(chunk_rows), entities=len(entity_rows), relations=len(fact_rows),
+            record = tx.run(_REPLACED_CHUNKS, documents=rows.documents).single()
+            replaced = list(record["chunk_keys"]) if record else []
+            entity_keys = set(record["entity_keys"]) if record else set()
+            fact_keys = set(record["fact_keys"]) if record else set()
+            if replaced:
+                tx.run(_DELETE_CHUNKS, chunk_keys=replaced).consume()
+            if rows.chunks:
+                tx.run(_CREATE_CHUNKS, rows=rows.chunks).consume()
+            if rows.mentions:
+                tx.run(_MERGE_MENTIONS, rows=rows.mentions).consume()
+            if rows.supports:
+                tx.run(_MERGE_FACTS, rows=rows.supports).consume()
+            removed_facts = self._refresh_facts(tx, fact_keys | rows.fact_keys)
+            removed_entities = self._refresh_entities(tx, entity_keys | rows.entity_keys)
+            return WriteResult(chunks=len(rows.chunks), entities=len(rows.entity_keys), relations=len(rows.fact_keys),
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
+        if not rows.documents:
+            return WriteResult(0, 0, 0, 0, 0)
         try:
             with self._session() as session:
                 return session.execute_write(work)
@@ -452,48 +604,55 @@ class GraphStore:
             _WRITES[0] += 1
 
     @staticmethod
-    def _prepare(kb_id: str, document_id: str, version: str, facts: Sequence[ChunkFacts]):
-        chunk_rows: list[dict] = []
-        entities: dict[str, dict] = {}
-        mention_rows: list[dict] = []
-        fact_rows: dict[str, dict] = {}
-        support_rows: list[dict] = []
-        seen_chunks: set[str] = set()
-        for chunk in facts:
-            chunk_id = clean_name(chunk.chunk_id, "chunk_id")
-            ckey = chunk_key(kb_id, document_id, chunk_id)
-            if ckey in seen_chunks:
-                raise ValueError(f"chunk {chunk_id!r} appears twice in one write")
-            seen_chunks.add(ckey)
-            chunk_rows.append({"key": ckey, "kb_id": kb_id, "document_id": document_id, "version": version,
-                               "chunk_id": chunk_id})
-            by_name: dict[str, str] = {}
-            chunk_names: dict[str, list[str]] = {}
-            for entity in chunk.entities:
-                ekey = entity_key(kb_id, entity.type, entity.name, entity.key)
-                entities.setdefault(ekey, {"key": ekey, "kb_id": kb_id, "name": entity.name,
-                                           "name_norm": normalise(entity.name), "type": entity.type})
-                names = chunk_names.setdefault(ekey, [])
-                for name in (entity.name, *entity.aliases):
-                    if name not in names:
-                        names.append(name)
-                    by_name.setdefault(normalise(name), ekey)
-            for ekey, names in chunk_names.items():
-                mention_rows.append({"entity_key": ekey, "chunk_key": ckey, "names": names})
-            for relation in chunk.relations:
-                try:
-                    skey, okey = by_name[normalise(relation.subject)], by_name[normalise(relation.object)]
-                except KeyError as exc:
-                    raise ValueError(f"relation {relation.subject!r} -[{relation.type}]-> {relation.object!r} "
-                                     f"in chunk {chunk_id!r} names an entity not listed in that chunk") from exc
-                fkey = fact_key(kb_id, skey, relation.type, okey)
-                fact_rows.setdefault(fkey, {"key": fkey, "kb_id": kb_id, "type": relation.type,
-                                            "type_norm": normalise(relation.type),
-                                            "subject_key": skey, "object_key": okey})
-                row = {"fact_key": fkey, "chunk_key": ckey}
-                if row not in support_rows:
-                    support_rows.append(row)
-        return chunk_rows, list(entities.values()), mention_rows, list(fact_rows.values()), support_rows
+    def _prepare(documents: Sequence[DocumentFacts]) -> _WriteRows:
+        rows = _WriteRows()
+        seen_documents: set[tuple[str, str]] = set()
+        for document in documents:
+            kb_id = clean_name(document.kb_id, "kb_id")
+            document_id = clean_name(document.document_id, "document_id")
+            version = str(document.version)
+            if (kb_id, document_id) in seen_documents:
+                raise ValueError(f"document {document_id!r} appears twice in one write")
+            seen_documents.add((kb_id, document_id))
+            chunk_keys: list[str] = []
+            for chunk in document.facts:
+                chunk_id = clean_name(chunk.chunk_id, "chunk_id")
+                ckey = chunk_key(kb_id, document_id, chunk_id)
+                if ckey in chunk_keys:
+                    raise ValueError(f"chunk {chunk_id!r} appears twice in one write")
+                chunk_keys.append(ckey)
+                rows.chunks.append({"key": ckey, "kb_id": kb_id, "document_id": document_id, "version": version,
+                                    "chunk_id": chunk_id})
+                by_name: dict[str, str] = {}
+                chunk_names: dict[str, list[str]] = {}
+                for entity in chunk.entities:
+                    ekey = entity_key(kb_id, entity.type, entity.name, entity.key)
+                    rows.entities.setdefault(ekey, {"entity_key": ekey, "kb_id": kb_id, "name": entity.name,
+                                                    "name_norm": normalise(entity.name), "type": entity.type})
+                    names = chunk_names.setdefault(ekey, [])
+                    for name in (entity.name, *entity.aliases):
+                        if name not in names:
+                            names.append(name)
+                        by_name.setdefault(normalise(name), ekey)
+                for ekey, names in chunk_names.items():
+                    rows.mentions.append({**rows.entities[ekey], "chunk_key": ckey, "names": names})
+                supported: set[str] = set()
+                for relation in chunk.relations:
+                    try:
+                        skey, okey = by_name[normalise(relation.subject)], by_name[normalise(relation.object)]
+                    except KeyError as exc:
+                        raise ValueError(f"relation {relation.subject!r} -[{relation.type}]-> {relation.object!r} "
+                                         f"in chunk {chunk_id!r} names an entity not listed in that chunk") from exc
+                    fkey = fact_key(kb_id, skey, relation.type, okey)
+                    fact = rows.facts.setdefault(fkey, {"key": fkey, "kb_id": kb_id, "type": relation.type,
+                                                        "type_norm": normalise(relation.type),
+                                                        "subject_key": skey, "object_key": okey})
+                    if fkey not in supported:
+                        supported.add(fkey)
+                        rows.supports.append({**fact, "chunk_key": ckey})
+            rows.documents.append({"kb_id": kb_id, "document_id": document_id, "version": version,
+                                   "chunk_keys": chunk_keys})
+        return rows
 
     @staticmethod
     def _affected(tx: ManagedTransaction, chunk_keys: list[str]) -> tuple[set[str], set[str]]:
@@ -510,13 +669,10 @@ class GraphStore:
         keys = sorted(keys)
         if not keys:
             return 0
-        counts = {r["key"]: r["support"] for r in tx.run(_FACT_SUPPORT, keys=keys)}
+        counts = {r["key"]: r["support"] for r in tx.run(_FACT_SUPPORT, keys=keys)}  # stored as it is read
         dead = [k for k, n in counts.items() if n == 0]
         if dead:
             tx.run(_DELETE_FACTS, keys=dead).consume()
-        live = [{"key": k, "support": n} for k, n in counts.items() if n > 0]
-        if live:
-            tx.run(_SET_SUPPORT, rows=live).consume()
         return len(dead)
 
     @staticmethod
@@ -527,7 +683,6 @@ class GraphStore:
             return 0
         dead: list[str] = []
         updates: list[dict] = []
-        add: list[dict] = []
         drop: list[dict] = []
         touched_aliases: set[str] = set()
         for record in tx.run(_ENTITY_MENTIONS, keys=keys):
@@ -550,9 +705,9 @@ class GraphStore:
                     norms.append(normalise(n))
             updates.append({"key": key, "name": name, "name_norm": normalise(name),
                             "aliases": [n for n in names if n != name], "names_norm": norms,
-                            "mentions": len(record["name_lists"])})
-            add.extend({"alias_key": alias_key(kb_id, n), "entity_key": key, "kb_id": kb_id, "norm": n}
-                       for n in norms if n not in old_norms)
+                            "mentions": len(record["name_lists"]),
+                            "new_aliases": [{"alias_key": alias_key(kb_id, n), "kb_id": kb_id, "norm": n}
+                                            for n in norms if n not in old_norms]})
             gone = old_norms - set(norms)
             drop.extend({"alias_key": alias_key(kb_id, n), "entity_key": key} for n in gone)
             touched_aliases.update(alias_key(kb_id, n) for n in gone)
@@ -562,8 +717,6 @@ class GraphStore:
             tx.run(_DELETE_ENTITIES, keys=dead).consume()
         if updates:
             tx.run(_UPDATE_ENTITIES, rows=updates).consume()
-        if add:
-            tx.run(_ADD_ALIASES, rows=add).consume()
         if touched_aliases:
             tx.run(_DELETE_ORPHAN_ALIASES, keys=sorted(touched_aliases)).consume()
         return len(dead)
@@ -656,13 +809,7 @@ class GraphStore:
             """, keys=[h.key for h in hits], docs=list(document_ids))
         readable = {r["key"]: r["name_lists"] for r in rows}
         for hit in hits:
-            name_lists = readable.get(hit.key, [])
-            names = list(dict.fromkeys(n for names in name_lists for n in names or []))
-            if not names:
-                continue
-            hit.name = hit.name if hit.name in names else names[0]
-            hit.aliases = [n for n in names if n != hit.name]
-            hit.mentions = len(name_lists)
+            _apply_readable_names(hit, readable.get(hit.key, []))
 
     def _relations(self, rows: list[dict], document_ids=None) -> list[RelationHit]:
         hits = [_relation(r) for r in rows]
@@ -688,7 +835,7 @@ class GraphStore:
             WITH DISTINCT e
             ORDER BY e.mentions DESC, e.key LIMIT $limit
             {_mention_chunks(document_ids)}
-            RETURN {_ENTITY_FIELDS}, {_PROVENANCE_FIELDS}
+            RETURN {_ENTITY_FIELDS}, {_PROVENANCE_FIELDS}{_READABLE_NAMES_FIELD if document_ids is not None else ""}
             """, keys=keys, kb_ids=kb_ids, limit=limit, n=self.support_limit, **_docs(document_ids))
         rows.sort(key=lambda r: (-(r["mentions"] or 0), r["key"]))
         hits = self._entities_with_provenance(rows, document_ids)
@@ -738,19 +885,64 @@ class GraphStore:
             UNWIND $keys AS k
             MATCH (e:Entity {{key: k}}) WHERE e.kb_id IN $kb_ids{_visible_entity("e", document_ids)}
             {_mention_chunks(document_ids)}
-            RETURN {_ENTITY_FIELDS}, {_PROVENANCE_FIELDS}
+            RETURN {_ENTITY_FIELDS}, {_PROVENANCE_FIELDS}{_READABLE_NAMES_FIELD if document_ids is not None else ""}
             """, keys=list(keys)[:MAX_LIMIT], kb_ids=kb_ids, n=self.support_limit, **_docs(document_ids))
         return self._entities_with_provenance(rows, document_ids)
 
+    def lookup_entities(self, kb_ids: Sequence[str], names: Sequence[str], keys: Sequence[str], limit: int = 20,
+                        document_ids: Sequence[str] | None = None) -> tuple[list[EntityHit], list[EntityHit]]:
+        """`find_entities(kb_ids, names, limit, document_ids)` and `get_entities(kb_ids, keys, document_ids)` in one
+        query, without the entities' provenance (the entity linker's exact lookup and its fuzzy matches' fetch: one
+        round trip instead of two; collecting every mention chunk of every candidate was most of their time)."""
+        kb_ids, limit = _kbs(kb_ids), _bounded(limit, MAX_LIMIT, "limit")
+        norms = {normalise(n) for n in names if isinstance(n, str)}
+        alias_keys = sorted({alias_key(kb, n) for kb in kb_ids for n in norms if n and len(n) <= MAX_NAME_CHARS})
+        keys = list(dict.fromkeys(keys))[:MAX_LIMIT]
+        if not alias_keys and not keys:
+            return [], []
+        visible = _visible_entity("e", document_ids)
+        rows = self._read(f"""
+            CALL {{
+              UNWIND $alias_keys AS k
+              MATCH (:Alias {{key: k}})-[:ALIAS_OF]->(e:Entity)
+              WHERE e.kb_id IN $kb_ids{visible}
+              WITH DISTINCT e
+              ORDER BY e.mentions DESC, e.key LIMIT $limit
+              RETURN e, true AS named
+              UNION ALL
+              UNWIND $keys AS k
+              MATCH (e:Entity {{key: k}}) WHERE e.kb_id IN $kb_ids{visible}
+              RETURN e, false AS named
+            }}
+            {_readable_mentions(document_ids)}
+            RETURN {_ENTITY_FIELDS}, named{_READABLE_NAMES_FIELD if document_ids is not None else ""}
+            """, alias_keys=alias_keys, keys=keys, kb_ids=kb_ids, limit=limit, **_docs(document_ids))
+        named_rows = sorted((r for r in rows if r["named"]), key=lambda r: (-(r["mentions"] or 0), r["key"]))
+        named = self._entities_named(named_rows, document_ids)
+        if document_ids is not None:
+            named = [h for h in named if norms & {normalise(n) for n in (h.name, *h.aliases)}]
+        keyed = self._entities_named(list({r["key"]: r for r in rows if not r["named"]}.values()), document_ids)
+        return named, keyed
+
+    @staticmethod
+    def _entities_named(rows: list[dict], document_ids=None) -> list[EntityHit]:
+        """Hits without provenance; with restricted access, named as their readable mentions name them."""
+        hits = [_entity(row) for row in rows]
+        if document_ids is not None:
+            for hit, row in zip(hits, rows):
+                _apply_readable_names(hit, row.get("name_lists") or [])
+        return hits
+
     def _entities_with_provenance(self, rows: list[dict], document_ids=None) -> list[EntityHit]:
-        """Hits of rows that carry their mention provenance (`_mention_chunks`)."""
+        """Hits of rows that carry their mention provenance (`_mention_chunks`) and, when access is restricted,
+        the names their readable mentions use (`_READABLE_NAMES_FIELD`)."""
         hits = []
         for row in rows:
             hit = _entity(row)
             hit.provenance = _provenance(row)
+            if document_ids is not None:
+                _apply_readable_names(hit, row.get("name_lists") or [])
             hits.append(hit)
-        if document_ids is not None:
-            self._readable_names(hits, document_ids)
         return hits
 
     def entity_detail(self, kb_ids: Sequence[str], key: str, limit: int = 50,
@@ -780,48 +972,90 @@ class GraphStore:
                fan_out_cap: int = 20, limit: int = 100,
                document_ids: Sequence[str] | None = None, seeds_checked: bool = False) -> GraphResult:
         """Breadth-first paths from the seeds, at most `fan_out_cap` edges per entity and hop (the
-        best-supported ones) and at most `limit` entities reached; one bounded query per hop.
+        best-supported ones) and at most `limit` entities reached (`walk`), with every reached entity read
+        with its provenance and (for a caller with restricted access) the names its readable mentions use.
         `seeds_checked`: the caller has just read the seeds from these knowledge bases with the same access (the
-        entity linker), so they are not read again (two round trips)."""
+        entity linker), so they are not read again."""
+        kb_ids = _kbs(kb_ids)
+        limit = _bounded(limit, MAX_LIMIT, "limit")
+        seeds = list(dict.fromkeys(seed_keys))[:limit]
+        if not seeds_checked:
+            seeds = [e.key for e in self.get_entities(kb_ids, seeds, document_ids)]
+        walked = self.walk(kb_ids, seeds, max_hops, fan_out_cap, limit, document_ids)
+        reached = list(dict.fromkeys(seeds + [p.entity_keys[-1] for p in walked.paths]))
+        entities = {h.key: h for h in self.get_entities(kb_ids, reached, document_ids)}
+        return GraphResult(paths=walked.paths, entities=entities, relations=walked.relations)
+
+    def walk(self, kb_ids: Sequence[str], seed_keys: Sequence[str], max_hops: int = 2, fan_out_cap: int = 20,
+             limit: int = 100, document_ids: Sequence[str] | None = None) -> GraphResult:
+        """What graph expansion in retrieval needs, in one query for up to two hops (one more per further hop, one
+        for the chunks of the second hop's relations kept):
+        breadth-first paths from the seeds (taken as given: seeds not in these knowledge bases reach nothing), at
+        most `fan_out_cap` edges per entity and hop (the best supported, then by key) and at most `limit` entities
+        reached; the relations among the reached entities with their (readable) supporting chunks; the entities
+        reached in one hop (the bridges a second hop goes through) with the names and aliases stored on them, without
+        their mention provenance (`expand` reads every entity reached, with it).
+        The server's work is bounded by seeds × fan_out_cap² edges and their provenance."""
         kb_ids = _kbs(kb_ids)
         max_hops = _bounded(max_hops, MAX_HOPS, "max_hops")
         fan_out_cap = _bounded(fan_out_cap, MAX_FAN_OUT, "fan_out_cap")
         limit = _bounded(limit, MAX_LIMIT, "limit")
         seeds = list(dict.fromkeys(seed_keys))[:limit]
-        if not seeds_checked:
-            seeds = [e.key for e in self.get_entities(kb_ids, seeds, document_ids)]
         paths: dict[str, GraphPath] = {k: GraphPath([k], []) for k in seeds}
         relation_rows: dict[str, dict] = {}
-        frontier = list(seeds)
-        for _ in range(max_hops):
-            if not frontier or len(paths) >= limit:
-                break
-            rows = self._read(f"""
-                UNWIND $keys AS k
-                MATCH (n:Entity {{key: k}})
-                CALL {{
-                  WITH n
-                  MATCH (n)-[r:RELATES]-(m:Entity)
-                  WHERE r.kb_id IN $kb_ids{_visible_fact("r", document_ids)}
-                  RETURN r, m ORDER BY r.support DESC, r.key LIMIT $cap
-                }}
-                RETURN n.key AS source, m.key AS target, {_RELATION_FIELDS}
-                """, keys=frontier, kb_ids=kb_ids, cap=fan_out_cap, **_docs(document_ids))
-            next_frontier: list[str] = []
-            for row in rows:
-                relation_rows.setdefault(row["rkey"], row)
-                target = row["target"]
+        names: dict[str, tuple] = {}  # entity key → (name, aliases, type, mentions, kb_id)
+        params = dict(kb_ids=kb_ids, cap=fan_out_cap, n=self.support_limit, **_docs(document_ids))
+
+        def reach(edges: list[dict]) -> list[str]:
+            """Adds the edges' new targets to the paths, in order, up to the limit; returns them."""
+            added = []
+            for edge in edges:
+                relation_rows.setdefault(edge["rkey"], edge)
+                if "target_names" in edge:
+                    names.setdefault(edge["target"], edge["target_names"])
+                target = edge["target"]
                 if target in paths or len(paths) >= limit:
                     continue
-                parent = paths[row["source"]]
-                paths[target] = GraphPath(parent.entity_keys + [target], parent.relation_keys + [row["rkey"]])
-                next_frontier.append(target)
-            frontier = next_frontier
-        # relations between reached entities beyond the tree edges are included; the tree gives paths
-        relations = {h.key: h for h in self._relations([r for r in relation_rows.values()
-                                                         if r["subject_key"] in paths
-                                                         and r["object_key"] in paths], document_ids)}
-        entities = {h.key: h for h in self.get_entities(kb_ids, list(paths), document_ids)}
+                parent = paths[edge["source"]]
+                paths[target] = GraphPath(parent.entity_keys + [target], parent.relation_keys + [edge["rkey"]])
+                added.append(target)
+            return added
+
+        frontier, hops_done = list(seeds), 0
+        if frontier and max_hops >= 2:
+            rows = self._read(_two_hops(document_ids), keys=frontier, **params)
+            first = [_edge(r) for r in rows]
+            frontier = reach(first)
+            # the second hop from the first hop's new entities, in the order they were reached (as a hop at a time)
+            second_by_source: dict[str, list[dict]] = {}
+            for row in rows:
+                second_by_source.setdefault(row["target"], [_edge(e) for e in _unpack(row)])
+            if frontier and len(paths) < limit:  # as a hop at a time: no second hop once the limit is reached
+                frontier = reach([e for key in frontier for e in second_by_source.get(key, [])])
+            hops_done = 2
+        while frontier and hops_done < max_hops and len(paths) < limit:
+            rows = self._read(_one_hop(document_ids), keys=frontier, **params)
+            frontier = reach([_edge(r) for r in rows])
+            hops_done += 1
+        kept = [row for row in relation_rows.values() if row["subject_key"] in paths and row["object_key"] in paths]
+        unread = self._fact_provenance(sorted({r["rkey"] for r in kept if "chunk_ids" not in r}), document_ids)
+        relations = {}
+        for row in kept:
+            hit = _relation(row)
+            if "chunk_ids" in row:
+                hit.provenance = Provenance(list(row["chunk_ids"]), list(dict.fromkeys(row["document_ids"])),
+                                            row["total"])
+            else:
+                hit.provenance = unread.get(hit.key, Provenance())
+            if document_ids is not None:
+                hit.support = hit.provenance.total
+            relations[hit.key] = hit
+        entities = {}
+        for key in paths:
+            if key in names:
+                name, aliases, type_, mentions, kb_id = names[key]
+                entities[key] = EntityHit(key=key, kb_id=kb_id, name=name, type=type_, aliases=list(aliases or []),
+                                          mentions=mentions or 0)
         return GraphResult(paths=[p for k, p in paths.items() if k not in seeds or len(p.entity_keys) > 1],
                            entities=entities, relations=relations)
 

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 
 from zhiku.core.metadata_store import ClaimOutcome, MetadataStore
-from zhiku.ingest.pipeline import IngestionPipeline
+from zhiku.ingest.pipeline import GraphStage, IngestionPipeline
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +35,15 @@ class JobExecutor:
     def metadata(self) -> MetadataStore:
         return self.pipeline.metadata
 
-    def execute(self, job_id: str, defer: Callable[[Callable[[], None]], None] | None = None) -> float | None:
+    def execute(self, job_id: str, defer: Callable[[GraphStage], None] | None = None) -> float | None:
         """Run the job if nobody else holds it. Returns None when there is nothing more to do for this id, or
         the seconds after which to offer it again (another worker holds its lease: if that worker dies, the
         job is taken over then).
 
-        `defer` (IngestionPipeline.run): the job's graph stage and its finish may be handed to it and run later,
-        by another thread; the lease is kept until they have run. Only a caller that reruns the unfinished jobs
-        of a crashed process passes it (the in-process JobRunner): a broker worker acknowledges its message when
-        this returns, so it finishes the job here."""
+        `defer` (IngestionPipeline.run): the job's graph stage and its finish may be handed to it, to be run later
+        by another thread through `IngestionPipeline.finish`; the lease is kept until they have run. Only a caller
+        that reruns the unfinished jobs of a crashed process passes it (the in-process JobRunner): a broker worker
+        acknowledges its message when this returns, so it finishes the job here."""
         claim = self.metadata.claim_job(job_id, self.worker, self.lease_seconds, self.max_attempts)
         if claim.outcome is ClaimOutcome.BUSY:
             return max(claim.retry_after, 0.5)
@@ -52,17 +52,11 @@ class JobExecutor:
         keeper = _LeaseKeeper(self.metadata, job_id, self.worker, self.lease_seconds).__enter__()
         handed_over = False
 
-        def hand_over(finish: Callable[[], None]) -> None:
+        def hand_over(stage: GraphStage) -> None:
             nonlocal handed_over
-
-            def finish_then_release() -> None:
-                try:
-                    finish()
-                finally:
-                    keeper.__exit__()
-
             assert defer is not None
-            defer(finish_then_release)
+            stage.after.append(keeper.__exit__)  # the lease is kept until the job has ended
+            defer(stage)
             handed_over = True
 
         try:

@@ -8,25 +8,26 @@ With `overlap_graph` (ZHIKU_GRAPH_STAGE_OVERLAP, the default) each of those thre
 run once the document is searchable: rule extraction and writes to the graph server, a third of a one-chunk
 document's time in docs/profiles, most of it waiting for the server's reply — to a thread of its own and goes on
 parsing and embedding the next job meanwhile. The graph stages run in order, at most 8 small jobs (one large job)
-behind per thread; each job stays `processing`, with its lease kept, until its graph stage and its finish have run,
-so a crash in between runs it again at the next start like any unfinished job.
+behind per thread, small ones up to 4 at a time (one graph transaction, one metadata commit for them all); each job
+stays `processing`, with its lease kept, until its graph stage and its finish have run, so a crash in between runs it
+again at the next start like any unfinished job.
 """
 from __future__ import annotations
 
 import logging
 import queue
 import threading
-from collections import deque
+import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from zhiku.core.models import JobLane
 from zhiku.ingest.job_execution import JobExecutor, worker_name
-from zhiku.ingest.pipeline import IngestionPipeline
+from zhiku.ingest.pipeline import GraphStage, IngestionPipeline
 
 log = logging.getLogger(__name__)
 _STOP = object()
 _SMALL_LANE_GRAPH_DEPTH = 8
+_SMALL_LANE_GRAPH_BATCH = 4  # half the depth: the next batch gathers while one is written
 
 
 class JobRunner:
@@ -81,17 +82,21 @@ class JobRunner:
     def _work(self, lane: str, executor: JobExecutor) -> None:
         lane_queue = self._queues[lane]
         # Small documents' graph stages may fall a few jobs behind (the graph server answers slowly while its JVM
-        # warms up: with one behind, `zhiku ingest` waited 18% of the time for it); a large document's, one.
-        depth = _SMALL_LANE_GRAPH_DEPTH if lane == JobLane.SMALL.value else 1
-        tail = _GraphTail(f"graph-{lane}", depth) if self._overlap_graph else None
+        # warms up: with one behind, `zhiku ingest` waited 18% of the time for it) and are written a few at a time;
+        # a large document's, one.
+        small = lane == JobLane.SMALL.value
+        tail = _GraphTail(f"graph-{lane}", self._pipeline.finish, depth=_SMALL_LANE_GRAPH_DEPTH if small else 1,
+                          batch=_SMALL_LANE_GRAPH_BATCH if small else 1) if self._overlap_graph else None
         while True:
+            if tail is not None and lane_queue.empty():
+                tail.flush()  # nothing queued behind: the waiting graph stages need not wait for more
             job_id = lane_queue.get()
             if job_id is _STOP:
                 if tail is not None:
-                    tail.close()  # the last job's graph stage finishes before the runner stops
+                    tail.close()  # the last jobs' graph stages finish before the runner stops
                 return
             retry_after = None
-            deferred: list[Callable[[], None]] = []
+            deferred: list[GraphStage] = []
             try:
                 if not self._stopping.is_set():
                     retry_after = executor.execute(job_id, defer=deferred.append if tail is not None else None)
@@ -99,7 +104,7 @@ class JobRunner:
                 log.exception("ingestion job %s crashed", job_id)
             if deferred:
                 assert tail is not None
-                tail.submit(job_id, deferred[0], self._done)  # in flight until its graph stage has run
+                tail.submit(deferred[0], self._done)  # in flight until its graph stage has run
             elif retry_after is not None and not self._stopping.is_set():
                 self._retry_later(lane_queue, job_id, retry_after)  # stays in flight until it is run
             else:
@@ -125,31 +130,74 @@ class JobRunner:
 
 class _GraphTail:
     """One ingestion thread's jobs' graph stages, run in order on a thread of their own, at most `depth` of them
-    waiting or running: the ingestion thread waits for the oldest one only when that many are behind."""
+    waiting or running: the ingestion thread waits only when that many are behind.
 
-    def __init__(self, name: str, depth: int = 1):
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
-        self._pending: deque[Future] = deque()
+    The stages are run several at a time (`IngestionPipeline.finish`: their facts in one graph transaction, the
+    jobs ended in one metadata commit): the graph server's work is per statement, not per document (docs/profiles).
+    A batch starts when `batch` stages wait, when the ingestion thread has nothing more queued (`flush`), or when
+    the oldest has waited `linger_s` — the documents are searchable already, only their facts wait."""
+
+    def __init__(self, name: str, finish: Callable[[list[GraphStage]], None], depth: int = 1, batch: int = 1,
+                 linger_s: float = 1.0):
+        self._finish = finish
         self._depth = max(1, depth)
+        self._batch = max(1, min(batch, self._depth))
+        self._linger_s = linger_s
+        self._waiting: list[tuple[GraphStage, Callable[[], None], float]] = []
+        self._running = 0
+        self._flush = False
+        self._closed = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
 
-    def submit(self, job_id: str, finish: Callable[[], None], done: Callable[[], None]) -> None:
-        while self._pending and (self._pending[0].done() or len(self._pending) >= self._depth):
-            self._pending.popleft().result()
+    def submit(self, stage: GraphStage, done: Callable[[], None]) -> None:
+        with self._changed:
+            while len(self._waiting) + self._running >= self._depth:
+                self._changed.wait()
+            self._waiting.append((stage, done, time.monotonic()))
+            self._changed.notify_all()
 
-        def run() -> None:
+    def flush(self) -> None:
+        """Nothing more is coming for now: run what waits without waiting for a full batch."""
+        with self._changed:
+            self._flush = True
+            self._changed.notify_all()
+
+    def _next_batch(self) -> list[tuple[GraphStage, Callable[[], None], float]] | None:
+        with self._changed:
+            while True:
+                if self._waiting and (self._flush or self._closed or len(self._waiting) >= self._batch):
+                    break
+                if not self._waiting:
+                    if self._closed:
+                        return None
+                    self._changed.wait()
+                    continue
+                left = self._waiting[0][2] + self._linger_s - time.monotonic()
+                if left <= 0:
+                    break
+                self._changed.wait(left)
+            batch, self._waiting = self._waiting, []
+            self._running, self._flush = len(batch), False
+            return batch
+
+    def _run(self) -> None:
+        while (batch := self._next_batch()) is not None:
             try:
-                finish()
+                self._finish([stage for stage, _, _ in batch])
             except Exception:  # noqa: BLE001 - as a crashed job: logged; it reruns at the next start
-                log.exception("ingestion job %s crashed in its graph stage", job_id)
+                log.exception("ingestion jobs %s crashed in their graph stage", ", ".join(s.job_id for s, _, _ in batch))
             finally:
-                done()
-
-        self._pending.append(self._pool.submit(run))
-
-    def wait(self) -> None:
-        while self._pending:
-            self._pending.popleft().result()
+                for _, done, _ in batch:
+                    done()
+                with self._changed:
+                    self._running = 0
+                    self._changed.notify_all()
 
     def close(self) -> None:
-        self.wait()
-        self._pool.shutdown(wait=True)
+        """Run what waits, then stop."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        self._thread.join()

@@ -8,14 +8,15 @@ from __future__ import annotations
 import logging
 import time
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from zhiku.core.errors import ZhikuError
 from zhiku.core.file_retention import FileRetention
 from zhiku.core.file_store import FileStore
 from zhiku.core.metadata_store import MetadataStore
-from zhiku.core.models import IngestionJob
+from zhiku.core.models import IngestionJob, KnowledgeBase
 from zhiku.core.types import Chunk
 from zhiku.index.indexer import DocumentRef, Indexer
 from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
@@ -46,13 +47,14 @@ class JobCancelled(Exception):
 class GraphBuildResult(Protocol):
     entities: int
     relations: int
+    error: Exception | None
 
 
 class GraphBuilder(Protocol):
     """Turns a live document version's chunks into knowledge-graph facts (graph/graph_builder.py)."""
 
-    def build(self, ref: DocumentRef, chunks: list[Chunk],
-              on_progress: Callable[[int, int], None] | None = None) -> GraphBuildResult: ...
+    def build_many(self, documents: Sequence[tuple[DocumentRef, list[Chunk]]],
+                   on_progress: Callable[[int, int], None] | None = None) -> list[GraphBuildResult]: ...
 
     def remove_document(self, document_id: str) -> None: ...
 
@@ -94,7 +96,7 @@ class IngestionPipeline:
         self._injection_embed = embedder.embed_passages if shares_model(embedder) else None
 
     def run(self, job: IngestionJob, worker: str | None = None,
-            defer: Callable[[Callable[[], None]], None] | None = None) -> None:
+            defer: Callable[[GraphStage], None] | None = None) -> None:
         """Run a job the caller has claimed (MetadataStore.claim_job) as `worker`.
 
         Every progress report also checks that the job is still this worker's: when its document is
@@ -102,9 +104,10 @@ class IngestionPipeline:
         what it wrote.
 
         `defer`: when given, the job's last part — the graph stage, which runs once the document is searchable,
-        then finishing the job — is handed to it as a callable instead of being run here, so the caller can
-        start parsing and embedding the next job meanwhile (ingest/job_runner.py). The job stays `processing`
-        (and its lease must be kept) until that callable has run: a crash before then runs the job again.
+        then finishing the job — is handed to it as a `GraphStage` instead of being run here, so the caller can
+        start parsing and embedding the next job meanwhile and later pass it, with others, to `finish`
+        (ingest/job_runner.py). The job stays `processing` (and its lease must be kept) until `finish` has run it:
+        a crash before then runs the job again.
         """
         job_id = job.id
         try:
@@ -117,19 +120,7 @@ class IngestionPipeline:
             self.retention.release({job.content_hash})
             return
 
-        # The claim wrote the job's first state (parsing, 0%): the first report comes a second after it.
-        last_report = [time.monotonic()]
-
-        def report(stage: str, fraction: float, detail: str) -> None:
-            # At most one write a second: a small document passes through every stage within a second, and each
-            # report is a committed transaction (docs/profiles: commits were 7% of a job's time on SQLite) — so a
-            # document done within a second writes none (a deletion meanwhile is caught by mark_document_indexed).
-            now = time.monotonic()
-            if now - last_report[0] < _REPORT_INTERVAL_S:
-                return
-            last_report[0] = now
-            if not self.metadata.report_progress(job_id, stage, fraction, detail, worker):
-                raise JobCancelled(f"job {job_id} was cancelled (its document was deleted or it was taken over)")
+        report = ProgressReports(self.metadata, job_id, worker)
 
         ref = DocumentRef(document.kb_id, document.id, job.content_hash, document.name, document.file_type,
                           list(document.access_principals or ["*"]))
@@ -141,7 +132,8 @@ class IngestionPipeline:
             data = self.files.read_head(job.content_hash) if streamed else self.files.read(job.content_hash)
             budget = JobBudget(document.name, self.time_budget_s)
             context = self.parse_context()
-            context.language = document.language or self._kb_language(document.kb_id) or self.default_language
+            kb = self.metadata.find_kb(document.kb_id)  # read once: its language and its chunking
+            context.language = document.language or _kb_language(kb) or self.default_language
             context.source_path = self.files.path(job.content_hash)
             context.checkpoint = budget.check
 
@@ -152,7 +144,7 @@ class IngestionPipeline:
             context.progress = on_parse_progress
             _, parsed = parse_document(data, document.name, context)
             del data  # a long recording's bytes need not stay in memory while its chunks are embedded
-            chunks = self._chunker_for(document.kb_id).chunk(parsed)
+            chunks = self._chunker_for(kb).chunk(parsed)
             check_count(document.name, len(chunks), self.max_chunks, "chunks", "ZHIKU_MAX_DOCUMENT_CHUNKS")
             flagged = flag_injections(chunks, self._injection_embed)
             budget.check()
@@ -192,60 +184,101 @@ class IngestionPipeline:
             self.retention.purge()
             return
 
-        def finish() -> None:
-            graph_detail = self._build_graph(job_id, ref, chunks, report) if self.graph is not None else ""
-            seconds = time.perf_counter() - started
-            flag_detail = f"; {flagged} flagged as possible prompt injection (not used as evidence)" if flagged else ""
-            self.metadata.finish_job(job_id, f"{written} chunks in {seconds:.1f} s{flag_detail}{graph_detail}", worker)
-            self.retention.purge()
-
+        stage = GraphStage(job_id, worker, ref, chunks, written, flagged, started, report)
         if defer is not None and self.graph is not None:
-            defer(finish)
+            defer(stage)
         else:
-            finish()
+            self.finish([stage])
 
-    def _build_graph(self, job_id: str, ref: DocumentRef, chunks: list,
-                     report: Callable[[str, float, str], None]) -> str:
-        """The document is searchable already; a graph failure is reported in the job, not fatal to it."""
+    def finish(self, stages: Sequence[GraphStage]) -> None:
+        """The graph stage and the end of jobs whose documents are searchable: their facts written together (the
+        graph builder packs small documents into one transaction), the jobs ended in one metadata transaction. Each
+        stage's `after` callbacks run once its job has ended, whatever happened."""
+        try:
+            for group in _one_version_each(stages):
+                details = self._build_graphs(group) if self.graph is not None else {}
+                ended = []
+                for stage in group:
+                    seconds = time.perf_counter() - stage.started
+                    flag_detail = (f"; {stage.flagged} flagged as possible prompt injection (not used as evidence)"
+                                   if stage.flagged else "")
+                    ended.append((stage.job_id, f"{stage.written} chunks in {seconds:.1f} s{flag_detail}"
+                                                f"{details.get(stage.job_id, '')}", stage.worker))
+                self.metadata.finish_jobs(ended)
+            self.retention.purge()
+        finally:
+            for stage in stages:
+                for callback in stage.after:
+                    callback()
+
+    def _build_graphs(self, stages: list[GraphStage]) -> dict[str, str]:
+        """Job id → the graph part of its detail. The documents are searchable already; a graph failure is reported
+        in its job, not fatal to it."""
         assert self.graph is not None
+        cancelled: set[str] = set()
+        details: dict[str, str] = {}
+
+        def report_all(fraction_of: Callable[[GraphStage], tuple[float, str]]) -> None:
+            for stage in stages:
+                if stage.job_id in cancelled:
+                    continue
+                try:
+                    stage.report("graph", *fraction_of(stage))
+                except JobCancelled:
+                    log.info("ingestion job %s cancelled in its graph stage", stage.job_id)
+                    cancelled.add(stage.job_id)
+            if len(cancelled) == len(stages):
+                raise JobCancelled("every job of the graph write was cancelled")
 
         def on_progress(done: int, total: int) -> None:
-            report("graph", _GRAPH_START + (1 - _GRAPH_START) * done / max(total, 1), f"{done}/{total} chunks")
+            share = _GRAPH_START + (1 - _GRAPH_START) * done / max(total, 1)
+            report_all(lambda stage: (share, f"{done}/{total} chunks"))
 
+        building = stages
         try:
-            report("graph", _GRAPH_START, f"0/{len(chunks)} chunks")
-            result = self.graph.build(ref, chunks, on_progress=on_progress)
-            if not self.metadata.is_version_live(ref.document_id, ref.version):
-                self.graph.remove_document(ref.document_id)  # deleted or replaced meanwhile: leave no facts
-            return f"; graph: {result.entities} entities, {result.relations} relations"
+            # The stage's first report, of every job due one, in one transaction
+            due = [stage for stage in stages if stage.report.due()]
+            held = self.metadata.report_progress_many([(stage.job_id, "graph", _GRAPH_START,
+                                                        f"0/{len(stage.chunks)} chunks", stage.worker) for stage in due])
+            for stage in due:
+                stage.report.written()
+                if stage.job_id not in held:
+                    log.info("ingestion job %s cancelled in its graph stage", stage.job_id)
+                    cancelled.add(stage.job_id)
+            if len(cancelled) == len(stages):
+                raise JobCancelled("every job of the graph write was cancelled")
+            building = [stage for stage in stages if stage.job_id not in cancelled]
+            results = self.graph.build_many([(stage.ref, stage.chunks) for stage in building], on_progress=on_progress)
+            written = [(stage, result) for stage, result in zip(building, results) if stage.job_id not in cancelled]
+            live = self.metadata.live_versions([(stage.ref.document_id, stage.ref.version) for stage, _ in written])
+            for stage, result in written:
+                if result.error is not None:
+                    log.error("graph stage of job %s failed: %r", stage.job_id, result.error)
+                    details[stage.job_id] = _graph_failure(result.error)
+                elif stage.ref.document_id not in live:
+                    self.graph.remove_document(stage.ref.document_id)  # deleted or replaced meanwhile: leave no facts
+                else:
+                    details[stage.job_id] = f"; graph: {result.entities} entities, {result.relations} relations"
         except JobCancelled:
-            log.info("ingestion job %s cancelled in its graph stage", job_id)
-            self._remove_if_deleted(ref.document_id)
-            return ""
+            pass
         except Exception as exc:  # noqa: BLE001 - the vectors are live; say what failed and how to retry
-            log.exception("graph stage of job %s failed", job_id)
-            reason = exc.message if isinstance(exc, ZhikuError) else f"{type(exc).__name__}: {exc}"
-            return f"; graph extraction FAILED ({reason}); re-index the document to retry"
+            log.exception("graph stage of jobs %s failed", ", ".join(stage.job_id for stage in building))
+            for stage in building:
+                details.setdefault(stage.job_id, _graph_failure(exc))
+        for stage in stages:
+            if stage.job_id in cancelled:
+                details[stage.job_id] = ""
+                self._remove_if_deleted(stage.ref.document_id)
+        return details
 
-    def _chunker_for(self, kb_id: str) -> StructuredChunker:
+    def _chunker_for(self, kb: KnowledgeBase | None) -> StructuredChunker:
         """The knowledge base's own chunking when it sets one, else the service's."""
-        try:
-            kb = self.metadata.get_kb(kb_id)
-        except ZhikuError:
-            return self.chunker
-        if kb.chunk_size is None and kb.chunk_overlap is None:
+        if kb is None or (kb.chunk_size is None and kb.chunk_overlap is None):
             return self.chunker
         default = self.chunker.config
         size = kb.chunk_size or default.chunk_size
         overlap = kb.chunk_overlap if kb.chunk_overlap is not None else min(default.chunk_overlap, size // 4)
         return StructuredChunker(ChunkingConfig(size, overlap, max(default.parent_chunk_size, size)))
-
-    def _kb_language(self, kb_id: str) -> str | None:
-        try:
-            language = self.metadata.get_kb(kb_id).language
-        except ZhikuError:
-            return None
-        return language.strip().lower().replace("_", "-").split("-")[0] if language else None
 
     def _remove_if_deleted(self, document_id: str) -> None:
         """After a cancellation: chunks and facts written since the document was deleted go too. A job that was
@@ -269,3 +302,68 @@ class IngestionPipeline:
             self.indexer.discard(document_id, version)
         except Exception:  # noqa: BLE001 - the job is failing already; the next run cleans up
             log.exception("could not discard partial chunks of %s@%s", document_id, version[:12])
+
+
+class ProgressReports:
+    """A job's progress reports, each doubling as the check that the job is still this worker's (JobCancelled).
+
+    At most one write a second: a small document passes through every stage within a second, and each report is a
+    committed transaction (docs/profiles: commits were 7% of a job's time on SQLite) — so a document done within a
+    second writes none (a deletion meanwhile is caught by mark_document_indexed). The claim wrote the job's first
+    state (parsing, 0%): the first report comes a second after it."""
+
+    def __init__(self, metadata: MetadataStore, job_id: str, worker: str | None):
+        self._metadata, self._job_id, self._worker = metadata, job_id, worker
+        self._last = time.monotonic()
+
+    def due(self) -> bool:
+        return time.monotonic() - self._last >= _REPORT_INTERVAL_S
+
+    def written(self) -> None:
+        """A report of this job was written by someone else (several jobs' in one transaction)."""
+        self._last = time.monotonic()
+
+    def __call__(self, stage: str, fraction: float, detail: str) -> None:
+        if not self.due():
+            return
+        self.written()
+        if not self._metadata.report_progress(self._job_id, stage, fraction, detail, self._worker):
+            raise JobCancelled(f"job {self._job_id} was cancelled (its document was deleted or it was taken over)")
+
+
+@dataclass(eq=False)
+class GraphStage:
+    """A job whose document is searchable, waiting for its graph stage and its end (`IngestionPipeline.finish`)."""
+    job_id: str
+    worker: str | None
+    ref: DocumentRef
+    chunks: list[Chunk]
+    written: int
+    flagged: int
+    started: float
+    report: ProgressReports
+    after: list[Callable[[], None]] = field(default_factory=list)  # run once the job has ended (its lease released)
+
+
+def _one_version_each(stages: Sequence[GraphStage]) -> list[list[GraphStage]]:
+    """Consecutive groups in which each document appears once: two versions of a document in one graph write would
+    be written as one, and the older one's "not live any more" clean-up would remove the newer one's facts."""
+    groups: list[list[GraphStage]] = []
+    seen: set[str] = set()
+    for stage in stages:
+        if not groups or stage.ref.document_id in seen:
+            groups.append([])
+            seen = set()
+        groups[-1].append(stage)
+        seen.add(stage.ref.document_id)
+    return groups
+
+
+def _kb_language(kb: KnowledgeBase | None) -> str | None:
+    language = kb.language if kb is not None else None
+    return language.strip().lower().replace("_", "-").split("-")[0] if language else None
+
+
+def _graph_failure(exc: BaseException) -> str:
+    reason = exc.message if isinstance(exc, ZhikuError) else f"{type(exc).__name__}: {exc}"
+    return f"; graph extraction FAILED ({reason}); re-index the document to retry"

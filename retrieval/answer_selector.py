@@ -54,6 +54,7 @@ FEATURES = (
     "rarest_term_missing", "bigram_cov_sentence", "bigram_cov_passage", "phrase_passage",
     "dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
     "first_in_passage", "passage_rank", "log_length", "unterminated", "is_table_row", "novel_terms", "novel_share",
+    "corroborated_share", "corroborated_best",
 ) + CONSTRAINT_FEATURES
 # Computed for diagnostics but not weighted: the training data has no cross-language pairs to learn it from.
 DIAGNOSTIC = ("cross_script",)
@@ -70,6 +71,10 @@ CROSS_SCRIPT_FEATURES = ("dense", "dense_rel", "kind_match", "kind_missing", "co
                          "first_in_passage", "passage_rank", "log_length") + SUBJECT_FEATURES + (
     "year_in_sentence", "year_conflict_sentence", "year_missing_passage", "date_in_sentence", "date_missing_passage",
     "number_cov_sentence", "number_missing_passage")
+
+# What a sentence in another language than the question has before it is embedded: the script-blind features
+# without the similarities. They choose which such sentences are embedded (`SelectorWeights.language_prefilter`).
+LANGUAGE_PREFILTER_FEATURES = tuple(n for n in CROSS_SCRIPT_FEATURES if n not in ("dense", "dense_rel"))
 
 # Words that ask, not words that name what is asked about.
 _QUESTION_WORDS = set("什么 多少 哪些 哪个 哪家 哪里 哪 怎么 怎样 如何 是否 是不是 能否 可以 吗 呢 吧 几 谁 为什么 请问 "
@@ -137,6 +142,10 @@ class SelectorWeights:
     # training case's sentences (the answering sentence against the others of its evidence). None: the gate's
     # probability orders the sentences too.
     ranker: np.ndarray | None = None
+    # Which sentences in another language than the question are worth embedding: a logistic regression on what such
+    # a sentence has without its embedding (LANGUAGE_PREFILTER_FEATURES: the answer kind, digits, place, length, the
+    # passage's subject). None: they are embedded in passage order, up to the selector's `cross_script_limit`.
+    language_prefilter: "SelectorWeights | None" = None
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> "SelectorWeights":
@@ -152,7 +161,8 @@ class SelectorWeights:
                    cls.from_dict(data["prefilter"]) if data.get("prefilter") else None,
                    cls.from_dict(data["cross_script"]) if data.get("cross_script") else None,
                    float(data.get("cross_script_offset", 0.0)),
-                   np.asarray([data["ranker"].get(n, 0.0) for n in names]) if data.get("ranker") else None)
+                   np.asarray([data["ranker"].get(n, 0.0) for n in names]) if data.get("ranker") else None,
+                   cls.from_dict(data["language_prefilter"]) if data.get("language_prefilter") else None)
 
     def to_dict(self) -> dict:
         out = {"features": list(self.features),
@@ -167,6 +177,8 @@ class SelectorWeights:
             out["cross_script_offset"] = round(self.cross_script_offset, 5)
         if self.ranker is not None:
             out["ranker"] = {n: round(float(c), 5) for n, c in zip(self.features, self.ranker)}
+        if self.language_prefilter is not None:
+            out["language_prefilter"] = self.language_prefilter.to_dict()
         return out
 
     def to_json(self) -> str:
@@ -212,8 +224,10 @@ def _bigrams(text: str) -> set[str]:
 class AnswerSelector:
     def __init__(self, tokenizer: SparseEncoder, embedder: Embedder | None = None,
                  weights: SelectorWeights | None = None, normaliser: TermNormaliser | None = None,
-                 shortlist: int = 8, cross_script_limit: int = 24, view_cache_size: int = 4096):
+                 shortlist: int = 8, cross_script_limit: int = 24, view_cache_size: int = 4096,
+                 language_shortlist: int = 8):
         self.shortlist = shortlist
+        self.language_shortlist = language_shortlist
         self.view_cache_size = view_cache_size
         self._views: OrderedDict[tuple, _PassageView] = OrderedDict()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # placed sentence → its embedding
@@ -334,6 +348,28 @@ class AnswerSelector:
             new = [t for t in content if t not in q_all_terms and t not in q_norm]
             return math.log1p(len(new)), len(new) / len(content) if content else 0.0
 
+        idf_table, idf_median = _idf_table()
+        views = [self._view(hit) for hit in hits]
+
+        def corroboration(rank: int, s_norm: str, s_terms: frozenset) -> tuple[float, float]:
+            """How much of what the sentence adds to the question (its new terms, IDF-weighted) the *other* passages
+            of the evidence also state: in any of them, and in the best single one. Several sources that state the
+            answer agree on it; a sentence that only restates the question, or tells another year's or another
+            person's story, is seldom echoed. A passage that holds the same sentence verbatim is a copy, not a
+            second source, and does not count."""
+            new = [t for t in s_terms if (len(t) > 1 or t.isdigit()) and t not in _QUESTION_WORDS
+                   and t not in q_all_terms and t not in q_norm]
+            if not new:
+                return 0.0, 0.0
+            weight = {t: idf_table.get(t, idf_median) for t in new}
+            mass = sum(weight.values()) or 1.0
+            others = [v for j, v in enumerate(views) if j != rank and s_norm not in v.passage_norm]
+            if not others:
+                return 0.0, 0.0
+            shares = [sum(w for t, w in weight.items() if t in v.passage_terms) / mass for v in others]
+            anywhere = sum(w for t, w in weight.items() if any(t in v.passage_terms for v in others)) / mass
+            return anywhere, max(shares)
+
         def coverage(found: set[str], text: str, terms: dict[str, float] = q_terms, mass: float = q_mass) -> float:
             return sum(w for t, w in terms.items() if t in found or (len(t) > 1 and t in text)) / mass
 
@@ -349,7 +385,7 @@ class AnswerSelector:
         raw: list[dict[str, float]] = []
         placed: list[str] = []
         for rank, hit in enumerate(hits):
-            view = self._view(hit)
+            view = views[rank]
             p_script = view.script
             terms_here, bigrams_here = q_terms, q_bigrams
             if q_script != p_script and p_script in comparable:
@@ -378,7 +414,10 @@ class AnswerSelector:
                 asked = q_kinds & kinds
                 candidates.append(ScoredSentence(sv.text, rank, order, 0.0, kinds=set(kinds)))
                 novel_log, novel_share = novel(s_terms)
+                corroborated_share, corroborated_best = corroboration(rank, s_norm, s_terms)
                 raw.append({
+                    "corroborated_share": corroborated_share,
+                    "corroborated_best": corroborated_best,
                     "novel_terms": novel_log,
                     "novel_share": novel_share,
                     "term_cov_sentence": cov(s_terms, s_norm),
@@ -434,15 +473,25 @@ class AnswerSelector:
 
     def _shortlist(self, raw: list[dict[str, float]]) -> list[int]:
         """Which sentences are embedded and scored in full: the `shortlist` best by the terms-only prefilter
-        model, and every sentence in another script than the question (terms cannot judge those), up to
-        `cross_script_limit`. Embedding every sentence of five passages costs more than the rest together."""
+        model, the `language_shortlist` best sentences in another language than the question by the language
+        prefilter, and those in another script by letter count, up to `cross_script_limit`. Embedding every
+        sentence of five passages costs more than the rest together."""
         prefilter = self.weights.prefilter if self.embedder is not None else None
         if prefilter is None or len(raw) <= self.shortlist:
             return list(range(len(raw)))
-        # Sentences in another language than the question are not judged by terms at all (they share none): they
-        # are kept in passage order, up to `cross_script_limit`. The rest as before: the best `shortlist` by the
-        # prefilter, then those in another script by letter count (terms see them only in part).
-        language = [i for i in range(len(raw)) if raw[i]["cross_language"]][:self.cross_script_limit]
+        # Sentences in another language than the question are not judged by terms at all (they share none): the
+        # language prefilter picks them (in passage order up to `cross_script_limit` with weights that have none).
+        # The rest as before: the best `shortlist` by the prefilter, then those in another script by letter count
+        # (terms see them only in part).
+        language = [i for i in range(len(raw)) if raw[i]["cross_language"]]
+        chooser = self.weights.language_prefilter
+        if chooser is not None and len(language) > self.language_shortlist:
+            # Embedding is what a first (cold) answer waits for: the `language_shortlist` most likely by what they
+            # have without their embedding, as many as a same-language question embeds, not every one in order.
+            p = chooser.probabilities(np.asarray([self._language_row(raw[i]) for i in language], dtype=float))
+            language = sorted(language[j] for j in sorted(range(len(language)), key=lambda j: (-p[j], j))
+                              [:self.language_shortlist])
+        language = language[:self.cross_script_limit]
         rest = [i for i in range(len(raw)) if not raw[i]["cross_language"]]
         if len(rest) > self.shortlist:
             p = prefilter.probabilities(np.asarray([[raw[i][n] for n in FEATURES] for i in rest], dtype=float))
@@ -450,6 +499,17 @@ class AnswerSelector:
             rest = order[:self.shortlist] + [i for i in order[self.shortlist:]
                                              if raw[i]["cross_script"]][:self.cross_script_limit]
         return sorted(language + rest)
+
+    def _language_row(self, values: dict[str, float]) -> list[float]:
+        """A sentence's row for the language prefilter: the passage's subject features at their training means when
+        the question has no term that can appear in the passage's script (unknown, not absent), as the blind model
+        reads them."""
+        chooser = self.weights.language_prefilter
+        row = [values.get(name, 0.0) for name in FEATURES]
+        if not values.get("comparable_terms"):
+            for name in SUBJECT_FEATURES:
+                row[FEATURES.index(name)] = float(chooser.mean[FEATURES.index(name)])
+        return row
 
     def _similarities(self, question: str, sentences: list[str]) -> list[float] | None:
         """Cosine of question and each sentence (read after its section label); None without an embedder."""

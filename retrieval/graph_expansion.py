@@ -13,10 +13,17 @@ a path multiplies by `hop_decay`, and by `cooccurrence_weight` when the relation
 a sentence (typed relations such as guarantees or legal_representative count fully). A chunk's graph
 score is the best score of a relation it supports, plus `support_bonus` for every further supported
 relation on the paths (capped). The seeds' own mention chunks are left to hybrid retrieval.
+
+Cost, per search (issue #14 point 5): linking is one query to the graph server (the exact lookup and the fuzzy
+matches' fetch together, planned with the in-process name index); a question that names no entity of the graph
+stays out there. Expansion is one query for two hops plus one for the chunks of the second hop's relations kept
+(`GraphStore.walk`); the reached entities' provenance is read only if the caller shows the subgraph
+(`GraphEvidence.described`). A caller with restricted access adds one query (the entities' readable names). The
+search waits for all this at most `timeout_seconds`, then goes on without the graph.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from zhiku.graph.entity_linker import EntityLinker, LinkedEntity
@@ -51,8 +58,15 @@ class GraphRetrievalConfig:
     # began — it states a fact of an entity (not named in the question) that the walk reached from a linked
     # entity and that a top hit names (the first hop's passage); under either gate, a graph chunk whose document
     # is already among the top hits adds nothing and never enters.
+    # "hop": like "evidence", but a second hop counts only when the relation that leads to the bridge entity is
+    # stated by a top hit itself (the first stage found the first hop's passage), not merely when a top hit names
+    # the bridge; a chunk that adds nothing never enters (`plain_gap` is not used). With max_similarity_gap 0, no
+    # graph chunk pushes a first-stage hit out of the top ten unless at least as similar to the query.
     gate: str = "all"
     plain_gap: float | None = 0.0
+    # How long a search waits for the graph (linking and expansion run beside the first stage); past it the search
+    # goes on without graph chunks. None: as long as it takes (evaluation, where figures must not depend on load).
+    timeout_seconds: float | None = 3.0
 
 
 @dataclass(slots=True)
@@ -65,6 +79,18 @@ class GraphEvidence:
     # point id → names (casefolded, with aliases) of the entities not linked in the question that the walk went
     # through before reaching the relation the chunk states (empty for a seed's own relations)
     bridges: dict[str, set[str]] = field(default_factory=dict)
+    # point id → the chunks stating the earlier hops of the paths that reach the relation the chunk states (empty
+    # for a seed's own relations): the first hop's passages
+    earlier: dict[str, set[str]] = field(default_factory=dict)
+    # Reads the subgraph's entities with their provenance (what an API caller who asks for the subgraph sees);
+    # None: `subgraph` already has them.
+    describe: Callable[[GraphResult], GraphResult] | None = field(default=None, repr=False)
+
+    def described(self) -> GraphResult | None:
+        """The subgraph with every entity's mention provenance (read now, once, when the search did not)."""
+        if self.subgraph is not None and self.describe is not None:
+            self.subgraph, self.describe = self.describe(self.subgraph), None
+        return self.subgraph
 
     def novel(self, chunk_id: str, top_text: str) -> bool:
         """Does this graph chunk add what the first stage's top hits (`top_text`, lower-cased) lack?"""
@@ -79,6 +105,13 @@ class GraphEvidence:
         lower-cased) does not (a second hop)?"""
         return any(len(name) > 1 and name in top_text and name not in query
                    for name in self.bridges.get(chunk_id, ()))
+
+    def continues_top_hit(self, chunk_id: str, top_ids: set[str], top_text: str, query: str = "") -> bool:
+        """Does this graph chunk state a fact of a bridge entity (not in the question, `query` lower-cased) that a
+        top hit names, reached through a relation a top hit itself states (`top_ids`)? The first stage found the
+        first hop; this is the second. Stricter than `completes_hop`, which any top hit naming the bridge satisfies
+        (in news, the top hits name many entities)."""
+        return bool(self.earlier.get(chunk_id, set()) & top_ids) and self.completes_hop(chunk_id, top_text, query)
 
     def best_chunks(self, limit: int) -> list[str]:
         return sorted(self.chunk_scores, key=lambda c: (-self.chunk_scores[c], c))[:limit]
@@ -98,15 +131,26 @@ class GraphExpander:
         linked = self._seeds(kb_ids, self.linker.link(kb_ids, query, limit=2 * c.max_linked,
                                                       document_ids=document_ids), document_ids)
         if not linked:
-            return GraphEvidence()
-        result = self.store.expand(kb_ids, [e.key for e in linked], c.max_hops, c.fan_out_cap, c.entity_limit,
-                                   document_ids, seeds_checked=True)
+            return GraphEvidence()  # the question names no entity of the graph: stay out (the lookup was all)
+        keys = [e.key for e in linked]
+        if document_ids is None:
+            # One query (two hops): the paths, the relations' chunks and the names of the entities reached; the
+            # entities' own provenance is read only if the caller shows the subgraph (`GraphEvidence.described`).
+            result = self.store.walk(kb_ids, keys, c.max_hops, c.fan_out_cap, c.entity_limit)
+            describe = _describer(self.store, kb_ids, keys)
+        else:
+            # Restricted access: the entities are read again with the names their readable mentions use, so the
+            # gate's bridge names never come from a document the caller may not read.
+            result = self.store.expand(kb_ids, keys, c.max_hops, c.fan_out_cap, c.entity_limit,
+                                       document_ids, seeds_checked=True)
+            describe = None
         seed_score = {e.key: e.score for e in linked}
         chunk_scores: dict[str, float] = {}
         extra: dict[str, int] = {}
         chunk_entities: dict[str, set[str]] = {}
         joining: set[str] = set()
         bridges: dict[str, set[str]] = {}
+        earlier: dict[str, set[str]] = {}
 
         def names(key: str) -> set[str]:
             entity = result.entities.get(key)
@@ -123,6 +167,8 @@ class GraphExpander:
                     break
                 score *= c.hop_decay * (c.cooccurrence_weight if relation.type == COOCCURRENCE else 1.0)
                 via = set().union(*(names(k) for k in path.entity_keys[1:i + 1] if k not in seed_score))
+                before = set().union(*(set(result.relations[k].provenance.chunk_ids)
+                                       for k in path.relation_keys[:i] if k in result.relations))
                 for chunk_id in relation.provenance.chunk_ids:
                     if chunk_id in chunk_scores:
                         extra[chunk_id] = extra.get(chunk_id, 0) + 1
@@ -132,9 +178,11 @@ class GraphExpander:
                         joining.add(chunk_id)
                     if via:
                         bridges.setdefault(chunk_id, set()).update(via)
+                    if before:
+                        earlier.setdefault(chunk_id, set()).update(before)
         for chunk_id, count in extra.items():
             chunk_scores[chunk_id] += c.support_bonus * min(count, 5)
-        return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining, bridges)
+        return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining, bridges, earlier, describe)
 
     def _seeds(self, kb_ids: Sequence[str], linked: list[LinkedEntity],
                document_ids: Sequence[str] | None = None) -> list[LinkedEntity]:
@@ -155,6 +203,14 @@ class GraphExpander:
                 continue
             seeds.append(entity)
         return seeds[:self.config.max_linked]
+
+
+def _describer(store: GraphStore, kb_ids: Sequence[str], seeds: list[str]) -> Callable[[GraphResult], GraphResult]:
+    def describe(result: GraphResult) -> GraphResult:
+        keys = list(dict.fromkeys(seeds + [p.entity_keys[-1] for p in result.paths]))
+        entities = {h.key: h for h in store.get_entities(kb_ids, keys)}
+        return GraphResult(result.paths, entities, result.relations)
+    return describe
 
 
 def order_graph_chunks(graph_scores: dict[str, float], dense_scores: dict[str, float]) -> list[str]:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -54,6 +56,7 @@ class Retrieval:
     graph: GraphEvidence | None  # the entities, relations and paths expansion used, when it ran
 
 
+log = logging.getLogger(__name__)
 _GRAPH_POOL: ThreadPoolExecutor | None = None
 
 
@@ -62,6 +65,18 @@ def _graph_pool() -> ThreadPoolExecutor:
     if _GRAPH_POOL is None:
         _GRAPH_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="zhiku-graph")
     return _GRAPH_POOL
+
+
+def _within(pending, seconds: float | None) -> GraphEvidence | None:
+    """The graph's evidence, or None (the search goes on as hybrid + second stage) when the graph server has not
+    answered within `seconds`: a slow or unreachable graph bounds a search's time instead of setting it. The
+    expansion left behind ends with its query (its thread is the pool's; nothing waits for it)."""
+    try:
+        return pending.result(timeout=seconds)
+    except FutureTimeout:
+        pending.cancel()
+        log.warning("graph expansion took longer than %.0f ms: this search goes on without it", seconds * 1000)
+        return None
 
 
 class HybridRetriever:
@@ -110,7 +125,8 @@ class HybridRetriever:
                 pending.cancel()
             raise
         if pending is not None:
-            evidence = pending.result()
+            evidence = _within(pending, self.graph.config.timeout_seconds)
+        if evidence is not None:
             ids = evidence.best_chunks(self.graph.config.chunk_limit)
             if ids:
                 # The same filter (knowledge bases, documents, access) applies to what the graph brings.
@@ -159,10 +175,11 @@ class HybridRetriever:
         protect, slots = (c.protect_top, c.slots) if c else (5, 5)
         gap = c.max_similarity_gap if c else float("inf")
         gate = c.gate if c is not None else "all"
-        gated = gate in ("novel", "evidence")
+        gated = gate in ("novel", "evidence", "hop")
         window = protect + slots  # the ranking of ten the placement was measured on
         top_text = " ".join(h.text for h in hits[:window]).casefold() if gated else ""
         top_documents = {h.payload.get("document_id") for h in hits[:window]} if gated else set()
+        top_ids = {h.chunk_id for h in hits[:window]}
         if top_k is not None and top_k < protect + slots:
             protect = min(protect, max(1, top_k // 2))
             slots = min(slots, top_k - protect)
@@ -182,12 +199,14 @@ class HybridRetriever:
             # same bar for a shorter list: a graph chunk has to be as relevant as a top-ten result).
             pushed_out = window - len(chosen) - 1
             allowed = gap
-            if gate == "evidence" and r.payload.get("document_id") in top_documents:
+            if gate in ("evidence", "hop") and r.payload.get("document_id") in top_documents:
                 continue  # its document is already among the top hits: nothing new
             if gated and not (evidence.novel(r.point_id, top_text)
-                              or (gate == "evidence" and evidence.completes_hop(r.point_id, top_text, query.casefold()))):
-                if c.plain_gap is None:
-                    continue
+                              or (gate == "evidence" and evidence.completes_hop(r.point_id, top_text, query.casefold()))
+                              or (gate == "hop" and evidence.continues_top_hit(r.point_id, top_ids, top_text,
+                                                                               query.casefold()))):
+                if c.plain_gap is None or gate == "hop":
+                    continue  # adds nothing the first stage lacks ('hop': such a chunk never enters)
                 allowed = c.plain_gap
             if pushed_out < len(hits) and r.score < (hits[pushed_out].scores.dense or float("-inf")) - allowed:
                 continue

@@ -3,7 +3,7 @@
 #   bash scripts/graph_server.sh start|stop|status [--data-dir data/graph] [--port 7687] [--heap 512m]
 # The data folder holds the database, the pid file (server.json), the generated root password
 # (.root_password, user "root") and server.log. Environment: ZHIKU_GRAPH_DATA_DIR, ZHIKU_GRAPH_BOLT_PORT,
-# ZHIKU_GRAPH_HEAP, ZHIKU_NEO4J_PASSWORD (root password instead of the generated one).
+# ZHIKU_GRAPH_HEAP, ZHIKU_GRAPH_JIT, ZHIKU_NEO4J_PASSWORD (root password instead of the generated one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-.venv/bin/python}"

@@ -160,3 +160,34 @@ def test_a_chinese_question_naming_something_in_latin_letters_is_not_cross_langu
     without_blind = dataclasses.replace(SelectorWeights.load(), cross_script=None)
     assert answerer.answer(question, [hit]) == \
         ExtractiveAnswerer(TOKENIZER, answerer.selector.embedder, weights=without_blind).answer(question, [hit])
+
+
+class _Counting:
+    """The real embedder, counting the passages (sentences) it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.embedded = inner, 0
+
+    def embed_passages(self, texts):
+        self.embedded += len(texts)
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text):
+        return self.inner.embed_query(text)
+
+
+def test_a_question_in_another_language_embeds_no_more_sentences_than_one_in_its_own(shared_embedder):
+    """A first answer waits for its evidence sentences to be embedded: sentences in another language than the
+    question are chosen by the language prefilter (answer kind, digits, place — what they have before they are
+    embedded), as many as a same-language question embeds, not every one in passage order (up to 24 before)."""
+    weights = SelectorWeights.load()
+    assert weights.language_prefilter is not None
+    faq = _hit(FAQ, 0, "信用卡常见问题.md", ["挂失与补卡"])
+    rules = _hit("信用卡申请需年满18周岁。申请材料包括身份证和收入证明。审批时间一般为7个工作日。"
+                 "附属卡持卡人须年满16周岁。积分有效期为两年。境外消费按当日汇率结算。"
+                 "分期付款手续费按期收取。最低还款额为账单金额的10%。", 1, "信用卡常见问题.md", ["申请与用卡"])
+    counting = _Counting(shared_embedder)
+    answer = ExtractiveAnswerer(TOKENIZER, counting).answer(
+        "Which phone number do I call to report a lost credit card?", [faq, rules])
+    assert answer.found and "400-699-5588" in answer.sentences[0].text, answer.answer
+    assert counting.embedded <= 8

@@ -71,3 +71,26 @@ def test_the_evidence_gate_also_admits_the_second_hop_and_nothing_from_a_documen
     novel = replace(config, gate="novel")
     retriever.graph = GraphExpander(None, None, novel)
     assert "g_hop" not in [h.chunk_id for h in retriever._insert_graph_hits(hits, graph, evidence, 10)][:10]
+
+
+def test_the_hop_gate_admits_a_second_hop_only_when_a_top_hit_states_the_first():
+    config = GraphRetrievalConfig(protect_top=5, slots=5, max_similarity_gap=0.02, gate="hop", plain_gap=None)
+    retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None, graph=GraphExpander(None, None, config))
+    # h0 states the first hop (甲公司 → 戊公司); h1 is news that happens to name 己公司 as well.
+    hits = [SearchHit.from_point("h0", _payload("h0", "甲公司的担保人是戊公司。"), 1.0, StageScores(None, 0.90, 1.0)),
+            SearchHit.from_point("h1", _payload("h1", "甲公司与己公司同日发布公告。"), 0.9, StageScores(None, 0.89, 0.9))]
+    hits += [SearchHit.from_point(f"h{i}", _payload(f"h{i}", f"甲公司第{i}条公告。"), 1 - i / 10,
+                                  StageScores(None, 0.90 - i / 100, 1 - i / 10)) for i in range(2, 10)]
+    graph = [ScoredChunk("g_hop", 0.80, _payload("g_hop", "戊公司注册于深圳。")),    # the second hop: its first in h0
+             ScoredChunk("g_news", 0.80, _payload("g_news", "己公司发布新品。"))]    # 己公司 is named by h1 only
+    linked = [LinkedEntity("k_jia", "甲公司", "company", "exact", 1.0, "甲公司")]
+    evidence = GraphEvidence(linked, {"g_hop": 0.5, "g_news": 0.5},
+                             chunk_entities={"g_hop": {"k_wu", "k_city"}, "g_news": {"k_ji", "k_x"}},
+                             bridges={"g_hop": {"戊公司"}, "g_news": {"己公司"}},
+                             earlier={"g_hop": {"h0"}, "g_news": {"elsewhere"}})  # g_news: 甲→己 stated off the top
+    top = [h.chunk_id for h in retriever._insert_graph_hits(hits, graph, evidence, 10, "甲公司的担保人在哪里注册？")][:10]
+    assert "g_hop" in top and "g_news" not in top
+    assert top[:5] == [h.chunk_id for h in hits[:5]]
+    retriever.graph = GraphExpander(None, None, replace(config, gate="evidence"))
+    assert "g_news" in [h.chunk_id for h in retriever._insert_graph_hits(hits, graph, evidence, 10,
+                                                                         "甲公司的担保人在哪里注册？")][:10]

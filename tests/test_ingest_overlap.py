@@ -40,15 +40,15 @@ def test_a_job_ends_with_its_graph_stage_which_runs_beside_the_next_job(runtime)
 
     graph = runtime.pipeline.graph
     entered, release = threading.Event(), threading.Event()
-    real_build = graph.build
+    real_build = graph.build_many
 
-    def held_build(ref, chunks, on_progress=None):  # the first document's graph stage waits to be released
+    def held_build(documents, on_progress=None):  # the first document's graph stage waits to be released
         if not entered.is_set():
             entered.set()
             assert release.wait(60)
-        return real_build(ref, chunks, on_progress)
+        return real_build(documents, on_progress)
 
-    graph.build = held_build
+    graph.build_many = held_build
     runtime.start()
     service = KnowledgeService(runtime)
     kb = service.create_kb("overlap")

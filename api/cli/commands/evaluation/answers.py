@@ -143,6 +143,9 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
                                                    "them the dense weights are fitted on zeros"),
                         hard: bool = typer.Option(True, help="Hard unanswerable cases: same-article paragraphs and "
                                                   "questions with a year, number or name altered"),
+                        corroborating: int = typer.Option(2, help="Up to this many other paragraphs of the same "
+                                                          "article that state the answer join an answerable case's "
+                                                          "evidence (0: the answer's own paragraph only)"),
                         ranker: bool = typer.Option(True, help="Fit the first-sentence ranker (softmax over each "
                                                     "case's sentences); without it the gate's probability orders"),
                         output: Path = typer.Option(None, help="Weights file (default: the packaged "
@@ -170,9 +173,9 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
         prefilter = SelectorWeights.load(output or WEIGHTS_FILE).prefilter
     else:
         sets = load_training_sets(train_dir)
-        cases = build_cases(sets, tokenizer.tokenize, questions, hard=hard)
+        cases = build_cases(sets, tokenizer.tokenize, questions, hard=hard, corroborating=corroborating)
         prefilter_cases = [] if prefilter_from else build_cases(sets, tokenizer.tokenize, prefilter_questions,
-                                                                 seed=14, hard=hard)
+                                                                 seed=14, hard=hard, corroborating=corroborating)
         if prefilter_from:
             prefilter = SelectorWeights.load(prefilter_from).prefilter
     embedder = None

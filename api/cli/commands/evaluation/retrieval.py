@@ -227,7 +227,7 @@ def open_eval_graph_expander(settings, data, index_folder: Path, rebuild: bool):
         linker = EntityLinker(store, extractor, resolvers(""))
         config = GraphRetrievalConfig(max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap,
                                       max_similarity_gap=settings.graph_max_similarity_gap,
-                                      gate=settings.graph_gate)
+                                      gate=settings.graph_gate, timeout_seconds=None)  # figures independent of load
         yield GraphExpander(store, linker, config), stats
     finally:
         driver.close()

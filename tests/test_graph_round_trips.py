@@ -1,0 +1,136 @@
+"""Graph mode asks the graph server little, and never waits on it without bound (issue #14 point 5): against the
+session's real Bolt server, a search's linking takes one query (the linker's exact lookup and its fuzzy matches'
+fetch share it) and its expansion two (both hops with the first hop's chunks and the names reached; the chunks of
+the second hop's relations kept), whatever the question; a question naming no entity of the graph costs only the
+lookup, and a search whose graph does not answer in time goes on without it. (Before: five to eight queries.)"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+from zhiku.graph.entity_linker import EntityLinker
+from zhiku.graph.graph_store import ChunkFacts, EntityInput as E, RelationInput as R
+from zhiku.index.sparse_encoder import JiebaBm25Encoder
+from zhiku.index.vector_store import ChunkFilter, ScoredChunk
+from zhiku.retrieval.graph_expansion import GraphEvidence, GraphExpander, GraphRetrievalConfig
+from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalMode
+from tests.test_graph_store import kbs  # noqa: F401 - the fixture
+
+
+def _doc() -> str:
+    return f"doc-{uuid.uuid4().hex[:10]}"
+
+
+def _chain(store, kb) -> tuple[str, str]:
+    """甲公司 -担保-> 乙公司 (chunk a1), 乙公司 -控股-> 丙公司 (chunk b1, another document): two hops."""
+    first, second = _doc(), _doc()
+    store.write_chunk_facts(kb, first, 1, [
+        ChunkFacts("a1", [E("北京甲置业有限公司", "ORG"), E("乙担保公司", "ORG")],
+                   [R("北京甲置业有限公司", "担保", "乙担保公司")])])
+    store.write_chunk_facts(kb, second, 1, [
+        ChunkFacts("b1", [E("乙担保公司", "ORG"), E("丙投资集团", "ORG")], [R("乙担保公司", "控股", "丙投资集团")]),
+        ChunkFacts("b2", [E("丙投资集团", "ORG"), E("丁银行", "ORG")], [R("丙投资集团", "欠款", "丁银行")])])
+    return first, second
+
+
+class _Counting:
+    """Counts the store's queries (each a round trip to the graph server)."""
+
+    def __init__(self, store):
+        self.store, self.original, self.reads = store, store._read, 0
+
+    def __enter__(self):
+        def counted(cypher, **params):
+            self.reads += 1
+            return self.original(cypher, **params)
+        self.store._read = counted
+        return self
+
+    def __exit__(self, *exc):
+        self.store._read = self.original
+
+
+def test_a_graph_search_takes_one_query_to_link_and_two_to_expand(store, kbs):  # noqa: F811
+    kb = kbs()
+    first, second = _chain(store, kb)
+    linker = EntityLinker(store)
+    assert linker.name_index.wait_loaded([kb])
+    expander = GraphExpander(store, linker, GraphRetrievalConfig(max_hops=2))
+    # "甲置业有限公司" is a fuzzy mention (contained in the entity's name), "乙担保公司" an exact one
+    with _Counting(store) as counted:
+        evidence = expander.evidence("甲置业有限公司的担保人乙担保公司有哪些风险？", [kb])
+    assert counted.reads == 3, counted.reads
+    assert {e.name for e in evidence.linked} == {"北京甲置业有限公司", "乙担保公司"}
+    assert {"b1", "b2"} <= set(evidence.chunk_scores)  # the relations' chunks, two hops out (a1 joins two seeds)
+    assert evidence.bridges["b2"] == {"丙投资集团"}  # reached through 丙投资集团, which the question does not name
+    # the walk's result is expand's, less the entities' provenance, which is read only when the subgraph is shown
+    full = store.expand([kb], [e.key for e in evidence.linked], 2, 20, 60)
+    assert sorted(p.entity_keys for p in evidence.subgraph.paths) == sorted(p.entity_keys for p in full.paths)
+    assert {k: r.provenance.chunk_ids for k, r in evidence.subgraph.relations.items()} == \
+           {k: r.provenance.chunk_ids for k, r in full.relations.items()}
+    with _Counting(store) as counted:
+        shown = evidence.described()
+        evidence.described()
+    assert counted.reads == 1  # once
+    assert {k: (e.name, e.provenance.chunk_ids) for k, e in shown.entities.items()} == \
+           {k: (e.name, e.provenance.chunk_ids) for k, e in full.entities.items()}
+
+    with _Counting(store) as counted:  # a question that names nothing in the graph: the lookup, and no expansion
+        nothing = expander.evidence("今天的天气怎么样？", [kb])
+    assert counted.reads <= 1 and not nothing.linked and not nothing.chunk_scores
+
+    with _Counting(store) as counted:  # restricted access: the walk's entities read again with readable names
+        restricted = expander.evidence("甲置业有限公司的担保人乙担保公司有哪些风险？", [kb], document_ids=[first])
+    assert counted.reads <= 4, counted.reads
+    assert not restricted.chunk_scores  # the other document's facts lead nowhere for this caller
+
+
+def test_walk_bounds_the_hops_and_the_entities_reached(store, kbs):  # noqa: F811
+    kb = kbs()
+    _chain(store, kb)
+    seed = store.find_entities([kb], ["北京甲置业有限公司"])[0].key
+    with _Counting(store) as counted:
+        one = store.walk([kb], [seed], max_hops=1)
+    assert counted.reads == 1 and [len(p.entity_keys) for p in one.paths] == [2]
+    with _Counting(store) as counted:
+        three = store.walk([kb], [seed], max_hops=3)
+    assert counted.reads == 3 and sorted(len(p.entity_keys) for p in three.paths) == [2, 3, 4]
+    assert len(store.walk([kb], [seed], max_hops=3, limit=2).paths) == 1  # the seed and one entity reached
+
+
+class _SlowGraph:
+    """A graph expander whose server does not answer for `seconds` (the timeout is the retriever's, not the
+    graph's: what matters is that the search does not wait)."""
+
+    def __init__(self, seconds: float):
+        self.config = GraphRetrievalConfig(timeout_seconds=0.2)
+        self.seconds = seconds
+        self.done = threading.Event()
+
+    def evidence(self, query, kb_ids, document_ids=None) -> GraphEvidence:
+        time.sleep(self.seconds)
+        self.done.set()
+        return GraphEvidence()
+
+
+class _Store:
+    def search_dense(self, vector, chunk_filter, n):
+        return [ScoredChunk("c1", 0.9, {"text": "甲公司的公告。", "kb_id": "kb", "document_id": "d1"})]
+
+    def search_sparse(self, vector, chunk_filter, n):
+        return []
+
+
+class _Embedder:
+    def embed_query(self, text):
+        return [1.0]
+
+
+def test_a_search_goes_on_without_the_graph_when_it_does_not_answer_in_time():
+    slow = _SlowGraph(2.0)
+    retriever = HybridRetriever(_Store(), _Embedder(), JiebaBm25Encoder(), None, graph=slow)
+    started = time.perf_counter()
+    found = retriever.retrieve("甲公司", ChunkFilter(kb_ids=["kb"]), 5, RetrievalMode.GRAPH)
+    assert time.perf_counter() - started < 1.5
+    assert [h.chunk_id for h in found.hits] == ["c1"] and found.graph is None and not slow.done.is_set()
