@@ -263,6 +263,9 @@ class Settings(BaseSettings):
     refuse_injected_questions: bool = Field(True, description="A question that carries instructions aimed at the "
                                             "assistant (\"ignore your rules…\") gets a fixed reply instead of an "
                                             "answer.")
+    injection_ngram_stage: bool = Field(True, description="Read each sentence with the n-gram classifier of the "
+                                        "prompt-injection detector (guardrails/injection_classifier.py) after the "
+                                        "cue rules and the structural reading. It learnt phrasings, not roles.")
     injection_embedding_stage: bool = Field(True, description="Read the sentences that address or direct a reader "
                                             "with the embedding stage of the prompt-injection detector "
                                             "(guardrails/embedding_detector.py; about 12-25 ms more per chunk and per "

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from zhiku.guardrails import obfuscation
 from zhiku.guardrails.embedding_detector import shipped_stage
 from zhiku.guardrails.injection_classifier import shipped_classifier
+from zhiku.guardrails.injection_structure import shipped_model
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -168,15 +169,24 @@ class InjectionFinding:
 def detect_injection(text: str, embed_passages=None) -> InjectionFinding | None:
     """The first instruction aimed at a model in `text`, or None. The text is read as a model would read it
     (guardrails/obfuscation.py: full-width and look-alike letters folded, invisible characters dropped, spaced
-    letters joined, base64 and rot13 payloads decoded), then by the cue rules, then by the learned n-gram
-    classifier (guardrails/injection_classifier.py) sentence by sentence, then by the embedding stage
-    (guardrails/embedding_detector.py) over the sentences its cheap gate finds suspicious. `embed_passages`: the
-    vectors for that stage from an embedder of the same model (embedding_detector.shares_model), instead of the
-    stage's own instance (ingestion passes the index's)."""
+    letters joined, base64 and rot13 payloads decoded), then by the cue rules, then by the structural reading
+    (guardrails/injection_structure.py: who each clause addresses and what it asks them to do). The phrasing
+    stages — the n-gram classifier (guardrails/injection_classifier.py) and the embedding stage
+    (guardrails/embedding_detector.py) — follow only where their settings turn them on
+    (ZHIKU_INJECTION_NGRAM_STAGE, ZHIKU_INJECTION_EMBEDDING_STAGE). `embed_passages`: the vectors for the
+    embedding stage from an embedder of the same model (embedding_detector.shares_model), instead of the stage's
+    own instance (ingestion passes the index's)."""
     text = without_quoted_examples(text)
-    finding = detect_injection_without_embeddings(text)
+    finding = rule_finding(text)
     if finding is not None:
         return finding
+    finding = structure_finding(text)
+    if finding is not None:
+        return finding
+    if _ngram_stage_on():
+        finding = classifier_finding(text)
+        if finding is not None:
+            return finding
     stage = shipped_stage()
     if stage is None:
         return None
@@ -187,11 +197,37 @@ def detect_injection(text: str, embed_passages=None) -> InjectionFinding | None:
     return None
 
 
-def detect_injection_without_embeddings(text: str) -> InjectionFinding | None:
-    """The cue rules, then the n-gram classifier: the detector as it was before the embedding stage."""
-    finding = rule_finding(text)
-    if finding is not None:
-        return finding
+_REQUEST_WORDS = {
+    "override_model": "to set aside its instructions", "dictate": "what to answer", "hide_request": "to hide or omit",
+    "exfiltrate": "to reveal its prompt, configuration or others' data", "send_out": "to send data out",
+    "role": "to change its role", "action": "to act (a tool, a verdict, a transfer)", "decode": "to decode and obey",
+    "credential": "to collect credentials", "lure": "to show a link or contact"}
+
+
+def structure_finding(text: str) -> InjectionFinding | None:
+    """What the structural reading finds in `text` (every reading of it), with who is addressed and what is asked."""
+    model = shipped_model()
+    if model is None:
+        return None
+    probability, window, features = model.most_suspicious_window(obfuscation.readings(text))
+    if probability < model.threshold:
+        return None
+    who = ("an automated reader" if "to_machine" in features else "its reader (\"you\")" if "you" in features
+           else "whoever reads it" if "imperative" in features else "a reader")
+    asks = [words for name, words in _REQUEST_WORDS.items() if name in features] or ["to follow it"]
+    framing = " in fake system or chat markup" if features & {"markup", "fake_notice"} else ""
+    return InjectionFinding(f"addresses {who}{framing} and asks {', '.join(asks)} (structure, p={probability:.2f})",
+                            window[:120])
+
+
+def _ngram_stage_on() -> bool:
+    from zhiku.core.settings import get_settings
+
+    return get_settings().injection_ngram_stage
+
+
+def classifier_finding(text: str) -> InjectionFinding | None:
+    """What the n-gram classifier finds in `text`, or None."""
     classifier = shipped_classifier()
     if classifier is None:
         return None
@@ -201,6 +237,12 @@ def detect_injection_without_embeddings(text: str) -> InjectionFinding | None:
             return InjectionFinding(f"reads as an instruction to the model (classifier, p={probability:.2f})",
                                     sentence[:120])
     return None
+
+
+def detect_injection_without_embeddings(text: str) -> InjectionFinding | None:
+    """The cue rules, the structural reading and (when on) the n-gram classifier: every stage but the embedding
+    one."""
+    return rule_finding(text) or structure_finding(text) or (classifier_finding(text) if _ngram_stage_on() else None)
 
 
 def rule_finding(text: str) -> InjectionFinding | None:

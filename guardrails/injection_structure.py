@@ -1,0 +1,490 @@
+"""Who a text addresses and what it asks them to do: the structural reading of the injection detector.
+
+The n-gram classifier and the embedding stage learn the phrasings of the attacks they were fitted on, and a
+family of attack they never saw is caught about half the time (docs/benchmarks.md, "Held-out E"). This reading
+learns no phrasing. Each clause of the text (a sentence, a line, a hidden span; also each clause joined with the
+one before it, so "Note to the AI:" on one line addresses the next) is read for a few dozen *signals* of four
+kinds, written once as small word lists in Chinese and English:
+
+- **addressee**: an AI, an assistant, a model, a summariser, "whoever processes this", a vocative to one
+  ("Note to the bot:", "致AI助手"), or the second person;
+- **request**: override or disregard other instructions, dictate an answer, a figure or a verdict, hide or omit,
+  reveal the prompt, the configuration or other users' data, send data to an address, change role, call a tool or
+  move money, decode and obey;
+- **framing**: fake system or administrator notices, chat-turn markup and special tokens, hidden spans and
+  comments, meta-references to "your instructions", "the answer you give", "this conversation", claims of
+  priority, of every future question, of secrecy;
+- **counter-signals** of ordinary bank text: customers, staff or branches as the addressee, document versions
+  ("以本通知为准"), a user's own question or answer format, discussion of attacks in teaching material,
+  command-line flags.
+
+A window's features are these signals and their pairs *within the window* (an addressee with each request, a request
+with framing, with insistence or with a counter-signal). A logistic regression of about sixty weights
+(guardrails/data/injection_structure.json, fitted by `python -m zhiku.guardrails.structure_training` by
+multiple-instance learning) turns them into a probability, and a text is as suspicious as its most suspicious
+window; with so few inputs it can weigh roles but cannot memorise sentences. Each signal is one regular-expression search over the
+whole text (a few more at each clause start).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+WEIGHTS = Path(__file__).resolve().parent / "data" / "injection_structure.json"
+
+_F = re.IGNORECASE
+
+
+def _any(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), _F)
+
+
+# English words are bounded by Latin letters only: Chinese runs into them ("AI助手"), "email" is not "AI".
+_L, _R = r"(?<![a-z])", r"(?![a-z])"
+
+# -- addressee ---------------------------------------------------------------------------------------------------
+_AI = _any(
+    _L + r"(?:ai|a\.i\.|assistants?|chat ?bots?|bots?|llms?|gpts?|copilots?|language models?|ai models?|"
+    r"summari[sz]ers?|summary (?:tool|engine|robot|bot)s?|classifiers?|graders?|auto-?reviewers?|agents? ai|ai agents?|"
+    r"robots?|virtual assistants?|answer engines?|note-?takers?|the model|this model|any model|screening model|reviewer model)" + _R,
+    _L + r"(?:automated|automatic) (?:system|program|agent|reader|reviewer|tool|process|pipeline|summary|summari[sz]er)s?" + _R,
+    _L + r"(?:whoever|whatever|anyone|anything|any (?:system|program|tool|software)) (?:(?:is )?(?:reads?|reading|"
+    r"process(?:es|ing)?|pars(?:es|ing)|summari[sz](?:es|ing)|ingest(?:s|ing)?|index(?:es|ing)?))" + _R,
+    r"人工智能|大模型|语言模型|模型|智能助手|助手|机器人|智能体|智能客服|数字员工|摘要程序|自动摘要|摘要系统|摘要工具|"
+    r"审核模型|评分模型|分类器|分类模型|AI记录员|记录员|自动化?程序|读取本|读到(?:这|本|此)|正在(?:阅读|处理|读取)")
+_VOCATIVE = _any(
+    r"(?:[\s(（\[【<\-—>:*#\"“]|\b)(?:note|message|instructions?|reminder|memo|attention|p\.?s\.?|hint)\s*(?:to|for)\s+"
+    r"(?:the |any |all |every )?(?:ai|assistants?|bots?|models?|llms?|chatbots?|summari[sz]ers?|automated|agents?|"
+    r"classifiers?|graders?|system|whoever|machines?)" + _R,
+    _L + r"(?:dear|hey|hi|hello|ok|okay|attention|yo)\s*,?\s+(?:ai|assistant|bot|model|chatbot|llm|gpt|summari[sz]er|"
+    r"copilot|agent|grader|classifier|machine|robot)" + _R,
+    r"@(?:ai|assistant|bot|model|chatbot|llm|gpt|agent|copilot)" + _R,
+    _L + r"if you(?:'re| are) (?:an? |the )?(?:ai|assistant|bot|model|llm|language model|automated|machine|program)",
+    _L + r"(?:to|for) (?:the |any |all |every )?(?:ai|assistant|model|bot|llm|system|program|tool|agent)s? "
+    r"(?:that |which |who )?(?:is |are )?(?:reads?|reading|process(?:es|ing)?|summari[sz](?:es|ing)|handl(?:es|ing))" + _R,
+    r"(?:致|给|提醒|告诉|通知)[^。：:\n]{0,8}(?:AI|模型|机器人|助手|智能体|摘要|程序|系统)[^。：:\n]{0,4}(?:[:：,，)）】]|的话)",
+    r"[\s(（\[【](?:AI|助手|模型|机器人|智能体|大模型)\s*[:：，,]",
+    r"@(?:AI|助手|模型|机器人|小智|智能体)",
+    r"如果你是(?:一个)?(?:AI|人工智能|模型|机器人|助手|程序)|(?:读到|看到|处理)(?:这里|这段|本段|本文|此处|这份)[^。\n]{0,6}的",
+    r"仅供(?:AI|模型|机器)|机器可见|给(?:AI|模型|机器人)的")
+_YOU = _any(_L + r"(?:you|your|yourself|yours)" + _R, r"你|您")
+_HUMAN = _any(
+    _L + r"(?:customers?|clients?|cardholders?|account ?holders?|applicants?|borrowers?|staff|employees?|tellers?|"
+    r"colleagues|branch(?:es)?|branch managers?|relationship managers?|officers?|managers?|approvers?|auditors?|"
+    r"reviewers|trainees?|interns?|new hires|agents at the|call-?centre agents?|operators?|departments?|teams?|"
+    r"readers of this (?:notice|letter|form)|recipients?|depositors?|investors?|guarantors?|payees?|members?|"
+    r"users of (?:the|our) (?:app|website|online banking)|the bank|we|our)" + _R,
+    r"客户|储户|持卡人|申请人|借款人|担保人|员工|柜员|行员|同事|各(?:支行|分行|网点|部门|单位)|支行|分行|网点|营业部|部门|"
+    r"客户经理|经办人|审批人|审计人员|值班经理|新员工|实习生|坐席|运营部|本行|我行|各位|全体|投资者|受益人|收款人|会员")
+
+# -- request -----------------------------------------------------------------------------------------------------
+_OVERRIDE = _any(
+    _L + r"(?:ignore|ignoring|disregard|forget|override|overrule|bypass|neglect|discard|abandon|supersede|"
+    r"countermand|nullify|void)" + _R,
+    _L + r"(?:set|put|push|throw|toss|wipe|brush) (?:\w+ )?(?:aside|away|out)" + _R,
+    _L + r"(?:stop|quit|no longer|don't|do not|never) (?:follow|follows|following|obey|obeying|apply|applying|"
+    r"adher(?:e|ing) to|comply|complying|listen(?:ing)? to|use|using|rely|relying|consult|cite|citing|trust)" + _R,
+    _L + r"(?:pay no|without any) (?:attention|heed|regard)" + _R,
+    _L + r"(?:instead of|rather than) (?:answering|following|summari[sz]ing|doing)" + _R,
+    _L + r"(?:is|are) (?:now )?(?:void|invalid|obsolete|cancel+ed|revoked|no longer (?:valid|in force|apply))" + _R,
+    r"忽略|无视|忽视|忘记|忘掉|忘了|抛开|抛弃|丢弃|不要理会|不必理会|不用理会|别理会|别管|不要管|作废|当作不存在|视为无效|"
+    r"不再遵守|不用遵守|不必遵守|停止遵守|不要遵守|不要再遵守|不要引用|不必参考|不要参考|不用参考|绕过|推翻|跳过|覆盖|失效|"
+    r"不再有效|不予理会|不用看|不必看|不要看|取消(?:之前|以上|前面|原有)|不需要遵守|无需遵守|撤销|"
+    r"只(?:服从|听从|遵守|遵循|按照|按)(?:下面|这里|本段|此处|以下)|当[^。\n]{0,12}不存在|比[^。\n]{0,10}更重要",
+    _L + r"more important than (?:your|the|any|all)" + _R,
+    _L + r"(?:(?:follow|obey) only|only (?:follow|obey)) (?:what|the text|the instructions|this)" + _R,
+    _L + r"as if (?:the |there (?:is|were) no )?[^.!?\n]{0,40}(?:does not|doesn't|did not|didn't) exist" + _R)
+_MODEL_TARGET = _any(
+    _L + r"(?:instructions?|prompts?|system prompt|guidelines|guidance|directives|orders|commands|guardrails|programming|training|"
+    r"safety (?:rules|filters|policies|checks)|content polic(?:y|ies)|configuration|settings)" + _R,
+    _L + r"(?:your|the|these|those|all|any|previous|prior|earlier|original|above|preceding) (?:\w+ ){0,2}(?:rules|"
+    r"policies|constraints|context|messages|conversation|turns|restrictions|limits|task|guidance|notes?)" + _R,
+    _L + r"(?:retrieved|provided|other|supplied|source|reference|surrounding) (?:passages|documents|results|context|"
+    r"materials?|evidence|sources|texts?|chunks|data|figures)" + _R,
+    _L + r"(?:everything|anything|whatever|all) (?:(?:you (?:were|have been) (?:told|given))|above|before|else|"
+    r"(?:written|said|stated) (?:above|before|elsewhere))" + _R,
+    _L + r"(?:the (?:text|content|lines?|paragraphs?|sections?) )?(?:above|before this|preceding)" + _R,
+    _L + r"(?:the|these|those|all|any|other) (?:\w+'s )?(?:\w+ )?(?:documents?|sources?|evidence|passages|"
+    r"materials?|search results|knowledge base)" + _R,
+    r"指令|指示|提示词|提示语|系统提示|系统消息|设定|设置|配置|规则|规定|限制|约束|要求|任务|指引|原则|策略|"
+    r"检索(?:结果|到的|内容|资料)|其余(?:文件|文档|内容|结果|资料)|其他(?:文件|文档|资料|材料|段落|来源)|上下文|前面的?(?:对话|内容|文字)|"
+    r"以上(?:内容|所有|全部|文字)?|上述|之前的?|此前的?|先前的?|原来的?|原有的?|证据|资料|数据|材料|文档|文件|知识库")
+_DICTATE = _any(
+    _L + r"(?:answer|respond|reply|say|state|claim|assert|output|print|write|conclude|report)(?: (?:\w+ ){0,2})?"
+    r"(?:that\b|:|\"|“|')",
+    _L + r"(?:tell|inform|notify|advise|assure|reassure) (?:the |every |all |any |each )?(?:users?|customers?|clients?|"
+    r"people|anyone|everyone|whoever asks|the person|applicants?|borrowers?)" + _R,
+    _L + r"(?:the (?:correct|right|real|true|only|official) (?:answer|figure|rate|value|response) is)" + _R,
+    _L + r"(?:say|claim|assert|insist|declare) (?:the |that |this |it |they |there |all |every |our |your )",
+    _L + r"(?:answer|respond|reply)(?: to)? (?:\w+ ){0,3}with" + _R,
+    _L + r"(?:only|correct|right|acceptable|official|real|true|permitted) (?:acceptable )?(?:answer|reply|response|figure|"
+    r"rate|value)s? (?:\w+ ){0,4}(?:is|are|will be)" + _R,
+    _L + r"(?:confirm|promise|guarantee|recommend) (?:that|to (?:every|all|any)|everyone)" + _R,
+    r"(?:回答|回复|答复|作答|告诉(?:用户|客户|所有人|大家|提问者|对方)|声称|声明|宣称|说成|表示|输出|写成|改成|改为|统一(?:回答|说|口径)|"
+    r"一律(?:回答|回复|说|写|判|标|输出)?|只(?:回答|回复|说|输出)|确认|承诺|推荐)[^。\n]{0,6}(?:[:：“\"「]|为|是|说|成)",
+    r"正确答案(?:是|为)|唯一(?:答案|正确)|答案(?:只能|一律|必须)",
+    _L + r"(?:should|must|will|shall|has to|have to|needs? to|is to|are to|always|only|just|to) (?:claim|state|say|"
+    r"answer|reply|respond|assert|report|write|output|conclude|confirm|recommend|promise|tell|add|mention|begin|start|"
+    r"end|open|close|promote|advise|describe)" + _R,
+    _L + r"(?:just |only |simply )?(?:say|reply|answer|respond|output|print) (?:with )?(?:yes|no|ok|\"|“|'|approved|denied)" + _R,
+    r"(?:必须|要|应|应该|应当|只能|一律|都|统一|就|先|请|需|需要)(?:在[^。\n]{0,6})?(?:回答|回复|答复|说|声称|告诉|表示|输出|推荐|承诺|"
+    r"确认|写|补充|加上|注明|附加|说明|宣传|强调)",
+    r"告诉(?:用户|客户|他们|他|她|对方|提问者|咨询者|大家)|说[“\"「]")
+_FORCED = _any(
+    _L + r"(?:regardless|irrespective|no matter|whatever (?:the|it|they|anyone|users?)|even if|even though|"
+    r"whatever (?:is|was) (?:written|retrieved|said)|in all cases|every time|always|only)" + _R,
+    r"无论|不管|不论|一律|统一|始终|永远|总是|任何情况|所有(?:问题|提问|用户|回答)|凡是|只能|都(?:要|回答|说)")
+_HIDE = _any(
+    _L + r"(?:omit|omitting|leave out|hide|hiding|conceal|suppress|redact|withhold|remove|drop|skip|exclude)" + _R,
+    _L + r"(?:leave|keep|take|cut) (?:\w+ ){1,5}(?:out|off)" + _R,
+    _L + r"(?:do not|don't|never|not to) (?:mention|reveal|disclose|tell|show|cite|report|flag|escalate|include|"
+    r"let (?:the )?(?:users?|customers?|them|anyone) know)" + _R,
+    _L + r"(?:keep (?:this|it|that) (?:secret|confidential|hidden|between us|quiet)|silently|quietly|secretly|"
+    r"without (?:telling|mentioning|informing|flagging|noting))" + _R,
+    _L + r"(?:refuse|decline) (?:to (?:answer|discuss|respond)|all|any|every)" + _R,
+    r"拒绝回答|不要回答|不予回答|拒答|省略|略去|略过|隐瞒|隐藏|删掉|删去|去掉|不要(?:提及|提到|提|说|告诉|透露|显示|展示|引用|标注|上报|转人工|写)|别(?:提|说|告诉)|"
+    r"不得(?:提及|透露|告诉)|保密|悄悄|暗中|不要让[^。\n]{0,8}知道|对[^。\n]{0,8}隐瞒")
+_REVEAL = _any(
+    _L + r"(?:reveal|print|show|display|repeat|output|dump|leak|disclose|list|paste|quote|recite|spell out|"
+    r"give me|send me|tell me|share|expose|write out|copy)" + _R,
+    r"输出|打印|显示|展示|复述|重复|泄露|透露|列出|贴出|告诉我|发给我|给我看|原样|一字不差|逐字|公开|引用|写出|导出",
+    _L + r"(?:write|provide|type|include|export|extract)" + _R)
+_SECRET = _any(
+    _L + r"(?:system (?:prompt|message)|initial (?:prompt|instructions|message)|hidden (?:prompt|instructions|text|"
+    r"messages?)|(?:your|the) (?:prompt|instructions|configuration|config|settings|rules|setup|context window|"
+    r"tools|functions|api keys?|keys|credentials|tokens?|secrets?|model name|temperature)|api keys?|"
+    r"access tokens?|passwords?|account numbers|card numbers|(?:other|another|previous|all|every) (?:users?|customers?|clients?)'?s?|"
+    r"(?:internal|confidential|restricted) (?:documents?|files?|data|materials?|parts?)|verbatim|word for word|"
+    r"everything above|the text above)" + _R,
+    r"系统提示词|系统提示|提示词|初始指令|系统指令|隐藏指令|(?:你的|您的|系统)(?:设定|配置|规则|指令|工具|密钥)|密钥|令牌|"
+    r"(?:其他|其它|别的|上一(?:个|位)|所有|全部|其余)(?:用户|客户|人)(?:的)?(?:资料|信息|问题|数据|电话|身份证|账户|记录|名单)?|"
+    r"(?:上面|以上|前面|上文)的?[^。\n]{0,12}(?:文字|内容|段落|那段|消息)|内部资料|内部文件|机密|原文|全部(?:客户|数据)|(?:初始|原始|原来的|隐藏的?)(?:设定|指令|提示|配置)|管理员密码|密码",
+    _L + r"(?:all|every|full|complete) (?:\w+ )?(?:account|customer|client|card|personal|user) (?:data|details|records|"
+    r"numbers|information|list)" + _R)
+_SEND = _any(
+    _L + r"(?:send|forward|e-?mail|post|upload|transmit|copy|cc|bcc|exfiltrate|sync|push|submit|beacon|fetch|"
+    r"load|visit|open|navigate to|call back)" + _R,
+    r"发送|发到|发给|转发|上传|抄送|推送|同步到|提交到|访问|打开|发至|寄到")
+_DESTINATION = _any(
+    r"https?://|www\.|\b[\w.+-]+@[\w-]+\.[\w.]+\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\.(?:xyz|ru|top|cn|io|com|net)(?:/|\b)",
+    _L + r"(?:webhook|endpoint|external|personal|private) (?:address|mailbox|e-?mail|server|url|account)?",
+    r"邮箱|网址|链接|私人|外部|个人微信|微信号|服务器")
+_ROLE = _any(
+    _L + r"(?:(?:you are|you're) now (?:an?|the|in|acting|operating|dan|free|unrestricted|jailbroken|no longer|my)|from now on,? you|you will now|you shall now|pretend (?:to be|you are|you're)|"
+    r"act as (?:an?|the) (?:unrestricted|unfiltered|different|new|evil|jailbroken|rogue|insider|admin)|roleplay as|"
+    r"role-?play as|stay in character)" + _R
+    + r"|" + _L + r"(?:developer|dev|god|debug|admin|maintenance|unrestricted|unfiltered|jailbreak|dan|sudo|root) mode" + _R,
+    _L + r"(?:jailbreak|jailbroken|do anything now|no (?:restrictions|rules|limits|filters|guardrails)|"
+    r"without (?:restrictions|rules|limits|filters|guardrails)|unrestricted|unfiltered|uncensored)" + _R,
+    _L + r"(?:new (?:persona|identity|role)|your (?:new|real|true|actual) (?:persona|identity|role|self|task|job|goal|"
+    r"mission|purpose))" + _R,
+    _L + r"(?:no longer (?:bound|restricted|limited|required)|not bound by|stop being (?:a|an|the)|you have been "
+    r"(?:updated|reprogrammed|upgraded|granted|promoted|unlocked|given (?:admin|root|full))|your (?:only|sole|new|real|"
+    r"true|actual|primary|main) (?:goal|task|job|mission|purpose|objective|function))" + _R,
+    _L + r"(?:safety|security|content|compliance) (?:policies|rules|filters|checks|restrictions|guardrails) (?:are|have been|"
+    r"were) (?:now )?(?:disabled|removed|off|lifted|suspended|turned off)" + _R,
+    r"你现在是|从现在(?:开始|起)[，,]?\s*你|你的新身份|扮演|假装(?:你是|成)|以[^。\n]{0,10}的身份|切换(?:为|到|成)|进入[^。\n]{0,6}模式|"
+    r"开发者模式|调试模式|管理员模式|越狱|不(?:再)?受[^。\n]{0,12}(?:限制|约束|过滤|审查)|没有(?:任何)?(?:限制|规则|过滤|审查)|无审查|"
+    r"以[^。\n]{0,12}身份(?:作答|回答|回复|发言|处理)|(?:别|不要)再当|(?:你|您)(?:真正|实际|现在|新)的任务|"
+    r"(?:你|您)已(?:经)?(?:获得|被授予|被升级|被更新)|(?:你|您)(?:唯一|现在)的(?:目标|任务|使命)|(?:安全|合规)(?:策略|规则|限制|审查)[^。\n]{0,4}(?:均|都|全部)?已(?:关闭|解除|失效|取消)")
+_ACTION = _any(
+    _L + r"(?:call (?:the |a |an )?(?:\w+ )?(?:tool|function|api|endpoint|plugin|webhook|command)s?|call \w+\(|invoke|"
+    r"execute|run (?:the |this )?(?:command|script|code|shell|query)|trigger|transfer|refund|wire|pay out|delete|erase|wipe|drop table|rm -rf|"
+    r"approve|authori[sz]e|grant|unlock|reset|disable|mark (?:this|it|the|as)|rate (?:this|it|the)|score|"
+    r"classify (?:this|it|the)|label (?:this|it)|give (?:this|it) (?:full|\d+)|close (?:this|the) ticket)" + _R,
+    r"调用|执行|转账|转出|退款|划款|删除|清空|批准|放行|授权|解锁|重置|关闭|标记为|标为|评为|判为|判定为|打分|给[^。\n]{0,6}满分|"
+    r"归类为|通过审核|审批通过|判定|符合条件|放行")
+_DECODE = _any(
+    _L + r"(?:decode|decrypt|translate|reverse|read (?:it|this) backwards|unscramble|join the first)" + _R
+    + r"[^.!?\n]{0,60}" + _L + r"(?:follow|obey|execute|do|carry|comply|run|act)" + _R,
+    r"(?:解码|解密|翻译|倒过来|反过来|拼起来)[^。\n]{0,20}(?:执行|照做|照办|遵照|按[^。\n]{0,4}做)")
+_CREDENTIAL = _any(
+    _L + r"(?:ask|tell|get|have|prompt|request|instruct|remind) (?:the |every |all )?(?:users?|customers?|clients?|"
+    r"them|cardholders?)[^.!?\n]{0,30}" + _L + r"(?:pin|password|passcode|cvv|otp|one-time|verification code|"
+    r"sms code|card number|security code)" + _R,
+    r"(?:让|要求|请|引导|提示)(?:用户|客户|对方|持卡人)[^。\n]{0,10}(?:提供|输入|发送|告知|回复|报出)[^。\n]{0,8}"
+    r"(?:密码|验证码|CVV|安全码|卡号|动态码)")
+
+_LURE = _any(
+    _L + r"(?:insert|include|add|append|embed|attach|put|place|show|display)" + _R + r"[^.!?\n]{0,40}"
+    + _L + r"(?:links?|urls?|images?|buttons?|qr codes?|phone numbers?|hotline|wechat|whatsapp|telegram|contact)" + _R,
+    _L + r"(?:ask|tell|direct|redirect|send|invite|urge) (?:the |every |all )?(?:users?|customers?|clients?|them|people)"
+    r"[^.!?\n]{0,30}(?:to (?:visit|call|click|contact|add|scan|log ?in|sign ?in|go to))" + _R,
+    r"(?:附上|插入|加上|添加|放上|展示|显示)[^。\n]{0,12}(?:链接|网址|二维码|电话|微信|联系方式)|"
+    r"(?:引导|让|请|要求)(?:用户|客户|对方)[^。\n]{0,12}(?:访问|点击|拨打|添加|扫码|登录)")
+# An imperative: the clause opens with a request verb (after "please", "now", an address), not with a subject
+# ("Customers should ignore…" has one; "Ignore…" is said to whoever reads it).
+_IMPERATIVE = _any(
+    r"[\W\d]*(?:(?:please|kindly|now|just|simply|and|then|also|so|first|ok|okay)\s*,?\s+)*"
+    r"(?:ignore|disregard|forget|override|bypass|drop|discard|stop|tell|say|answer|reply|respond|output|print|reveal|"
+    r"show|repeat|list|send|forward|e-?mail|pretend|act|roleplay|role-play|enter|enable|switch|activate|decode|"
+    r"translate|insert|include|add|append|omit|leave|hide|do not|don't|never|approve|mark|rate|classify|call|run|"
+    r"execute|transfer|refund|export|confirm|recommend|promise|treat|skip|write|give|paste|dump|reply|respond)" + _R,
+    r"[\W\d]*(?:请|现在|立即|马上|务必|直接|先|并|麻烦|再|就|接下来)*(?:忽略|无视|忘|不要|别|停止|告诉|回答|回复|输出|打印|"
+    r"复述|透露|泄露|发送|转发|扮演|假装|切换|进入|开启|解码|翻译|插入|附上|省略|隐瞒|确认|推荐|承诺|调用|执行|转账|"
+    r"标记|判定|就当|只回答|一律|抛开|抛弃|跳过|覆盖|列出|导出|贴出)")
+
+# What a clause opens with: matched at each clause's start only (an address, a fake turn or notice, a command).
+_OPENERS: dict[str, re.Pattern[str]] = {
+    "imperative": _IMPERATIVE,
+    "vocative": _any(r"\W*(?:ai|assistant|bot|model|chatbot|llm|gpt|agent|summari[sz]er|grader|classifier|copilot)"
+                     r"s?\s*[,:：—-]", r"\W*(?:AI|助手|模型|机器人|智能体|大模型)\s*[:：，,]"),
+    "fake_notice": _any(r"\W*(?:system|sys|admin|administrator|developer|root|operator)\s*(?:notice|message|note|"
+                        r"override|update|instruction|alert)?\s*[:：]"),
+    "markup": _any(r"\s*(?:#{1,3}\s*)?(?:system|assistant|user|human)\s*[:：]", r"\s*(?:助手|系统|用户)\s*[:：]"),
+}
+
+# -- framing -----------------------------------------------------------------------------------------------------
+_FAKE_NOTICE = _any(
+    r"\[(?:system|admin|sys|developer|root|override)\]|\{\{?system\}?\}",
+    _L + r"(?:system (?:notice|override|message|update|instruction|alert)|admin(?:istrator)? (?:notice|override|note|"
+    r"message|instruction)|developer (?:note|message|instruction|override)|message from (?:your|the) "
+    r"(?:developers?|admin|operators?|creators?)|priority override|security override)" + _R,
+    r"【(?:系统|管理员|开发者|最高指令|系统提示|系统通知|指令)[^】]{0,6}】|(?:系统|管理员|开发者|运维)(?:通知|消息|指令|提示|公告)[:：]|"
+    r"最高(?:权限|优先级)|系统级",
+    _L + r"(?:new|updated|real|actual|true|secret|hidden|revised) (?:system )?(?:instructions?|directives?|orders?)" + _R,
+    r"(?:新的|最新的?|真正的|隐藏的?|秘密|更新后的)(?:系统)?(?:指令|指示|提示词|命令)")
+_MARKUP = _any(
+    r"<\|[a-z_]{2,20}\|>|\[/?inst\]|<</?sys>>|<\s*/?\s*(?:system|assistant|user|im_start|im_end)\s*>|"
+    r"[\"']role[\"']\s*:\s*[\"'](?:system|assistant)|"
+    r"#{2,}\s*(?:new |updated )?(?:system|instruction|指令)|={3,}\s*(?:system|instructions?)|"
+    r"<!--|display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|color\s*:\s*(?:#fff(?:fff)?|white)|"
+    r"<div hidden|\bwhite text\b|\bhidden text\b|白色字体|隐藏文字|\(white\)|（白字）")
+_META = _any(
+    _L + r"(?:(?:your|the) (?:answer|response|reply|output|summary|completion|verdict|assessment|rating|"
+    r"generation|next (?:answer|reply|message))|the answer you give|when (?:you )?(?:answer|respond|reply|"
+    r"summari[sz]e|generate)|this conversation|the conversation|the chat|the prompt|this prompt|your instructions|"
+    r"your rules|your guidelines|your training|your context|before (?:answering|responding|you answer|replying))" + _R,
+    r"在(?:你的|您的)?(?:回答|回复|答复|摘要|输出|总结)(?:中|里)|(?:你|您)的(?:回答|回复|输出|摘要|总结|结论|答案|评分|判断)|回答(?:时|前|之前)|作答时|生成(?:回答|答案|摘要)时|"
+    r"本次对话|这次对话|对话中|提示词|总结(?:时|本文)|摘要(?:时|中)|处理(?:本文|这份|此文件)时")
+_PRIORITY = _any(
+    _L + r"(?:takes? (?:precedence|priority)|highest priority|top priority|supersedes?|overrides? (?:all|any|every|"
+    r"everything|your)|more important than|authori[sz]ed|pre-?approved|this is (?:an? )?(?:order|command)|"
+    r"mandatory for you)" + _R,
+    r"优先级最高|最高优先|优先于|高于一切|已获授权|已授权|已批准|这是命令|必须执行|以此为准|以这条为准|以本条为准")
+_FUTURE = _any(
+    _L + r"(?:from now on|from here on|going forward|henceforth|for (?:all|every|any) (?:future|subsequent|later|"
+    r"following) (?:questions?|queries|requests|users?|answers?|conversations?)|whenever (?:a |any |anyone |someone )?"
+    r"(?:users?|customers?|one|anyone|someone|you) (?:asks?|mentions?|queries)|if (?:anyone|a user|someone|"
+    r"users?|the user|a customer) asks?)" + _R,
+    r"从现在(?:开始|起)|从今以后|今后|以后(?:所有|每次|凡是)|接下来(?:所有|的所有|每)|后续(?:所有|的所有)|"
+    r"(?:如果|若|凡是|每当|当)(?:有人|用户|客户|任何人)[^。\n]{0,4}(?:问|询问|咨询|提到)")
+
+# -- counter-signals ---------------------------------------------------------------------------------------------
+_VERSION = _any(
+    _L + r"(?:(?:previous|earlier|old|prior|outdated|superseded|last|first|original) (?:version|edition|issue|draft|"
+    r"notice|letter|form|table|release|statement|reminder|bill|schedule|circular)|this (?:notice|version|letter|"
+    r"circular|document|agreement|policy) (?:prevails|replaces|supersedes|takes precedence|shall prevail)|"
+    r"(?:if|where) (?:you have|you've) already (?:paid|repaid|received|settled|done)|already been (?:paid|settled)"
+    r"|in case of (?:conflict|discrepancy|inconsistency)|(?:this|these) (?:instructions|guidelines|rules|procedures|"
+    r"notice|terms) (?:supersede|replace))" + _R,
+    r"以本(?:通知|办法|规定|版本|文件|公告|合同|协议|细则|制度)为准|以[^。\n]{0,8}(?:显示|公告|通知|合同|协议)为准|"
+    r"上一版|旧版|前版|此前(?:发布|下发|印发)|原(?:通知|文件|版本)|更正|勘误|与本[^。\n]{0,6}不一致|已还款|已结清|已缴")
+_DISCUSSION = _any(
+    _L + r"(?:prompt injection|injection attacks?|attackers?|adversar(?:y|ies|ial)|jailbreaks? (?:attempt|prompt)s?|"
+    r"phishing|scam(?:s|mers)?|fraudsters?|social engineering|red[- ]team(?:ing)?|awareness|training (?:module|course|"
+    r"session)|case study|test (?:plan|case|item)|tester|researchers?|for example|e\.g\.|such as|example of|"
+    r"malicious|suspicious|report (?:it|them|such|any|this)|beware|be alert|warning signs?)" + _R,
+    r"提示词注入|注入攻击|攻击者|不法分子|骗子|诈骗|钓鱼|社会工程|红队|培训|案例|测试(?:用例|人员|计划)|例如|比如|举例|"
+    r"警惕|谨防|上报|举报|恶意|可疑")
+_OWN_QUESTION = _any(
+    _L + r"(?:my (?:previous|last|earlier|first|other) (?:question|message|request)|scratch that|never ?mind|"
+    r"let me rephrase|i meant|actually,? (?:i|my)|forget (?:what i|my|that i|about my))" + _R,
+    r"(?:忘记|忽略|不管|算了)[^。\n]{0,4}(?:我|刚才|之前|上一个|上面)(?:的)?(?:问题|提问|说的|问的)|换个问题|我(?:想|要)(?:改问|问的是|重新问)|"
+    r"刚才(?:问|说)错")
+_FORMAT = _any(
+    _L + r"(?:round(?:ed)? (?:to|your|the)|decimal places?|in (?:millions|thousands|billions|percent|percentage|"
+    r"a table|bullet points|english|chinese|plain language|one sentence|\d+ words)|as a (?:percentage|table|"
+    r"list|ratio)|bullet points|in (?:usd|rmb|cny)|keep (?:it|the answer) (?:short|brief)|briefly|step by step|"
+    r"cite (?:the|your) sources?|show (?:your|the) (?:work|calculation|formula))" + _R,
+    r"保留[^。\n]{0,3}(?:位)?小数|四舍五入|以(?:百万|万|亿|千)元?为单位|百分比|用表格|分点|用(?:英文|中文|英语|简体)|"
+    r"(?:\d+|[一二三四五六七八九十百]+)字以内|简要|简洁|一句话|列出(?:计算|公式)|逐步")
+# Security advice to customers: keep *your* password to yourself, staff will never ask for it.
+_SAFETY_ADVICE = _any(
+    _L + r"(?:never|do not|don't|not to)\s+(?:\w+\s+){0,2}(?:tell|share|disclose|reveal|give|send|enter|type|say)\s+"
+    r"(?:\w+\s+){0,3}(?:your|their)\s+(?:\w+\s+){0,2}(?:password|pin|passcode|otp|cvv|code|card number|"
+    r"credentials)",
+    _L + r"(?:will|would|should) never (?:ask|call|text|e-?mail)|never asks? (?:you|customers|for)" + _R,
+    r"(?:请勿|切勿|不要|不得|千万不要|绝不)[^。\n]{0,10}(?:透露|告诉|告知|提供|泄露|发送|输入)[^。\n]{0,10}(?:您|你|自己)的[^。\n]{0,10}"
+    r"(?:密码|验证码|口令|卡号|CVV|动态码)",
+    r"(?:不会|绝不会|从不|不得)(?:以任何理由)?(?:要求|让|向)(?:您|你|客户)")
+_TOOLING = _any(
+    r"(?:^|\s)--?(?:ignore|skip|force|no-)[\w-]*|\bgrep\b|\bignore[- ]?case\b|\.gitignore|\bnoqa\b|\b# ?type: ?ignore\b|"
+    r"\bpylint\b|\bregex\b|\bcli\b|\bcommand line\b|\bflag\b|\boption\b|忽略大小写")
+
+SIGNALS: dict[str, re.Pattern[str]] = {
+    "ai": _AI, "vocative": _VOCATIVE, "you": _YOU, "human": _HUMAN,
+    "override": _OVERRIDE, "model_target": _MODEL_TARGET, "dictate": _DICTATE, "forced": _FORCED, "hide": _HIDE,
+    "reveal": _REVEAL, "secret": _SECRET, "send": _SEND, "destination": _DESTINATION, "role": _ROLE, "action": _ACTION,
+    "decode": _DECODE, "credential": _CREDENTIAL, "lure": _LURE,
+    "fake_notice": _FAKE_NOTICE, "markup": _MARKUP, "meta": _META, "priority": _PRIORITY, "future": _FUTURE,
+    "version": _VERSION, "discussion": _DISCUSSION, "own_question": _OWN_QUESTION, "format": _FORMAT,
+    "tooling": _TOOLING, "safety_advice": _SAFETY_ADVICE,
+}
+# The requests a window can make (a verb meeting what it acts on: "reveal" with a secret, "send" with a
+# destination or a secret, an override with something only a model has).
+_REQUESTS = ("override_model", "dictate", "hide_request", "exfiltrate", "send_out", "role", "action", "decode",
+             "credential", "lure")
+# Raw signals that are weighed on their own; the others (a verb, a target, an insistence word) count only through
+# the requests and pairs they form, since on their own they are everyday words.
+_ALONE = ("ai", "vocative", "you", "human", "imperative", "fake_notice", "markup", "meta", "priority", "future",
+          "version", "discussion", "own_question", "format", "tooling", "safety_advice")
+
+
+def window_features(found: set[str]) -> frozenset[str]:
+    """The features of one window (a clause, or a clause with the one before it) from its raw signals."""
+    requests: set[str] = set()
+    if "override" in found and (found & {"model_target", "meta"}):
+        requests.add("override_model")
+    if "dictate" in found:
+        requests.add("dictate")
+    if "hide" in found:
+        requests.add("hide_request")
+    if "reveal" in found and "secret" in found:
+        requests.add("exfiltrate")
+    if "send" in found and (found & {"destination", "secret"}):
+        requests.add("send_out")
+    requests |= found & {"role", "action", "decode", "credential", "lure"}
+    features = (found & set(_ALONE)) | requests
+    machine = bool(found & {"vocative"}) or ("ai" in found and bool(found & {"you", "imperative"}))
+    if machine:
+        features.add("to_machine")
+    if requests:
+        features.add("any_request")
+        if machine:
+            features.add("machine_x_request")
+            features.update(f"machine_x_{r}" for r in requests)
+        elif "ai" in found:
+            features.add("ai_mention_x_request")
+        if "you" in found:
+            features.add("you_x_request")
+            features.update(f"you_x_{r}" for r in requests)
+        if "imperative" in found:
+            features.add("imperative_x_request")
+        if "human" in found and not machine and "imperative" not in found:
+            features.add("human_x_request")
+        if found & {"fake_notice", "markup"}:
+            features.add("framed_x_request")
+        if "meta" in found:
+            features.add("meta_x_request")
+        if found & {"forced", "future", "priority"}:
+            features.add("insistence_x_request")
+        if "discussion" in found:
+            features.add("discussion_x_request")
+        if found & {"version", "own_question", "format", "tooling", "safety_advice"}:
+            features.add("counter_x_request")
+        if len(requests) >= 2:
+            features.add("two_requests")
+    if "dictate" in found and "forced" in found:
+        features.add("dictate_x_forced")
+    if "override" in found and "dictate" in found:
+        features.add("override_x_dictate")
+    if machine and "meta" in found:
+        features.add("machine_x_meta")
+    return frozenset(features)
+
+
+# Every feature the model weighs, in a fixed order (the JSON stores weights by name).
+FEATURES: tuple[str, ...] = _ALONE + _REQUESTS + (
+    "to_machine", "any_request", "machine_x_request", "ai_mention_x_request", "you_x_request",
+    "imperative_x_request", "human_x_request", "framed_x_request", "meta_x_request", "insistence_x_request",
+    "discussion_x_request", "counter_x_request", "two_requests", "dictate_x_forced", "override_x_dictate",
+    "machine_x_meta",
+) + tuple(f"machine_x_{r}" for r in _REQUESTS) + tuple(f"you_x_{r}" for r in _REQUESTS) + ("short_text",)
+
+# Clause bounds: sentence ends, line breaks, and the bounds of hidden spans, comments and markup.
+_BOUND = re.compile(r"[。！？!?；;]+|(?<=[.])\s+|\n+|<!--|-->|<[a-z/][^>]{0,80}>|\]\]|\[\[", _F)
+_WORDY = re.compile(r"[A-Za-z\u3400-\u9fff]")
+_SHORT_CLAUSE = 80
+
+
+def clause_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause of `text` that has a letter or a Chinese character."""
+    spans, start = [], 0
+    for bound in _BOUND.finditer(text):
+        if bound.start() > start:
+            spans.append((start, bound.start()))
+        start = max(start, bound.end() if bound.group(0).startswith(("<", "-", "[", "]", "\n")) else bound.end())
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if _WORDY.search(text, a, b)]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    features: frozenset[str]
+    text: str
+
+
+def windows(text: str) -> list[Window]:
+    """Each clause of `text` (normalised) and each short clause joined with the next, with its features. Every
+    signal is searched once over the whole text and each match given to the clause it starts in."""
+    spans = clause_spans(text)
+    if not spans:
+        return []
+    starts = [a for a, _ in spans]
+    found: list[set[str]] = [set() for _ in spans]
+    for name, pattern in SIGNALS.items():
+        for match in pattern.finditer(text):
+            position = match.start()  # the match's first letter: a clause-start match begins on the bound
+            while position < match.end() - 1 and not text[position].isalnum():
+                position += 1
+            index = bisect_right(starts, position) - 1
+            if index >= 0 and position < spans[index][1]:
+                found[index].add(name)
+    for index, (a, _) in enumerate(spans):
+        for name, pattern in _OPENERS.items():
+            if pattern.match(text, a):
+                found[index].add(name)
+    short = len(text) <= 200
+    result = []
+    for i, (a, b) in enumerate(spans):
+        result.append(Window(window_features(found[i]) | ({"short_text"} if short else frozenset()), text[a:b]))
+        if i + 1 < len(spans) and b - a <= _SHORT_CLAUSE and found[i]:
+            joined = window_features(found[i] | found[i + 1]) | ({"short_text"} if short else frozenset())
+            result.append(Window(joined, text[a:spans[i + 1][1]]))
+    return result
+
+
+class StructureModel:
+    def __init__(self, weights: dict[str, float], bias: float, threshold: float):
+        self.weights = weights
+        self.bias = bias
+        self.threshold = threshold
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS) -> "StructureModel":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["weights"], data["bias"], data["threshold"])
+
+    def probability(self, features: frozenset[str]) -> float:
+        score = self.bias + sum(self.weights.get(name, 0.0) for name in features)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+
+    def most_suspicious_window(self, readings: list[str]) -> tuple[float, str, frozenset[str]]:
+        """The highest window probability among the readings of a text (normal, decoded), that window's text and
+        its features."""
+        best: tuple[float, str, frozenset[str]] = (0.0, "", frozenset())
+        for text in readings:
+            for window in windows(text):
+                if not window.features:
+                    continue
+                probability = self.probability(window.features)
+                if probability > best[0]:
+                    best = (probability, window.text.strip(), window.features)
+        return best
+
+    def most_suspicious(self, readings: list[str]) -> tuple[float, str]:
+        probability, text, _ = self.most_suspicious_window(readings)
+        return probability, text
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> StructureModel | None:
+    """The fitted structural model, or None when the package has no weights."""
+    return StructureModel.load() if WEIGHTS.exists() else None

@@ -1,0 +1,313 @@
+"""Fitting the structural reading of the injection detector (guardrails/injection_structure.py), and measuring
+how it generalises to attacks of a family it never saw.
+
+    python -m zhiku.guardrails.structure_training --train-dir ../shared/train [--cross-validate]
+
+Training texts, none of them from the sets that are only measured (held-out C, and never D, E or F):
+- generated attacks (guardrails/injection_corpus.py), each tagged with its *family* (what it asks: override,
+  dictate an answer, dictate a verdict, hide, leak the prompt, leak data, call a tool, send data out, lure users
+  to a link, contact or credential, change role, decode and obey) and generated look-alikes
+  (guardrails/injection_corpus.py and guardrails/injection_training.py: the same verbs for people, policies about
+  AI, quoted attacks in teaching frames, users' own format and persona requests);
+- real prose (CMRC 2018 trial sentences and questions, Python package descriptions) as negatives;
+- the development set and held-out A and B (guardrails/data/), whose figures are therefore fitted figures.
+
+The model has one weight per signal and per pair of signals (about a hundred): it can learn that an AI addressed
+with a request is an attack and customers addressed with one are not, but no phrasing.
+
+`--cross-validate` prints the figures docs/benchmarks.md reports: leave-one-family-out (the family's generated
+attacks are left out of training and its recall measured at the threshold chosen without it) and
+leave-one-set-out (development, A or B left out of training, then measured).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+
+from zhiku.guardrails import injection_corpus as corpus
+from zhiku.guardrails import injection_training
+from zhiku.guardrails.injection import rule_finding, without_quoted_examples
+from zhiku.guardrails.injection_structure import FEATURES, WEIGHTS, windows
+from zhiku.guardrails.obfuscation import normalise, readings
+
+DATA = Path(__file__).resolve().parent / "data"
+# The labelled sets fitted on; held-out C is measured only, and D, E and F are never opened here.
+FITTED_SETS = {"development": "guardrail_cases.jsonl", "held-out": "guardrail_holdout.jsonl",
+               "held-out B": "guardrail_holdout_b.jsonl"}
+
+# The family of each directive of guardrails/injection_corpus.py, in list order (the lists are asserted below).
+_EN_FAMILIES = (["override"] * 3 + ["hide"] + ["override"] * 3 + ["dictate"] * 8 + ["verdict"] * 6 + ["hide"] * 9
+                + ["prompt leak"] * 5 + ["data leak"] * 6 + ["tool"] * 4 + ["send out"] * 3 + ["lure"] * 5
+                + ["dictate"] * 2 + ["role"] * 8 + ["decode"] * 2)
+_ZH_FAMILIES = (["override"] * 3 + ["hide"] + ["override"] * 2 + ["dictate"] * 7 + ["verdict"] * 6 + ["hide"] * 9
+                + ["prompt leak"] * 4 + ["data leak"] * 5 + ["tool"] * 3 + ["send out"] * 3 + ["lure"] * 4
+                + ["dictate"] * 2 + ["role"] * 7 + ["decode"] * 2)
+FAMILIES = sorted(set(_EN_FAMILIES))
+
+
+def _attack(rng: random.Random, zh: bool) -> tuple[str, str]:
+    """One generated attack and its family (guardrails/injection_corpus.injection with the directive known)."""
+    directives = corpus.ZH_DIRECTIVE if zh else corpus.EN_DIRECTIVE
+    families = _ZH_FAMILIES if zh else _EN_FAMILIES
+    index = rng.randrange(len(directives))
+    pick = rng.choice
+    frame = pick(corpus.ZH_FRAME if zh else corpus.EN_FRAME).replace("{directive}", directives[index])
+    address = pick(corpus.ZH_ADDRESS if zh else corpus.EN_ADDRESS)
+    sentence = corpus._fill(rng, address + frame, zh)
+    if not zh and not address:
+        sentence = sentence[0].upper() + sentence[1:]
+    carried = corpus._fill(rng, pick(corpus.ZH_CARRIER if zh else corpus.EN_CARRIER), zh).replace("{x}", sentence)
+    if rng.random() < 0.4:  # inside an ordinary document
+        context = pick(corpus.ZH_CONTEXT if zh else corpus.EN_CONTEXT)
+        carried = f"{context}{'' if zh else ' '}{carried}" if rng.random() < 0.5 else f"{carried}\n{context}"
+    return carried, families[index]
+
+
+def generated(count: int = 2500, seed: int = 1207) -> list[tuple[str, int, str]]:
+    """`count` attacks (text, 1, family) and `count` look-alikes (text, 0, "look-alike"), half Chinese."""
+    assert len(_EN_FAMILIES) == len(corpus.EN_DIRECTIVE) and len(_ZH_FAMILIES) == len(corpus.ZH_DIRECTIVE)
+    rng = random.Random(seed)
+    rows: list[tuple[str, int, str]] = []
+    seen: set[str] = set()
+    for i in range(count * 20):
+        if len(rows) >= count:
+            break
+        text, family = _attack(rng, zh=i % 2 == 0)
+        if text not in seen:
+            seen.add(text)
+            rows.append((text, 1, family))
+    negatives = 0
+    for i in range(count * 20):
+        if negatives >= count:
+            break
+        zh = i % 2 == 0
+        text = corpus.look_alike(rng, zh) if i % 3 else injection_training._benign(rng, zh)
+        if text not in seen:
+            seen.add(text)
+            rows.append((text, 0, "look-alike"))
+            negatives += 1
+    return rows
+
+
+def labelled(name: str) -> list[dict]:
+    path = DATA / FITTED_SETS[name]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+class Bags:
+    """The windows of each text (every reading of it) as 0/1 rows in FEATURES order: `x[owner == i]` are text
+    i's windows. A text without a window with features gets one empty row."""
+
+    def __init__(self, texts: list[str]):
+        index = {name: i for i, name in enumerate(FEATURES)}
+        rows, owners = [], []
+        for i, text in enumerate(texts):
+            sets = {w.features for reading in readings(without_quoted_examples(text)) for w in windows(reading)
+                    if w.features} or {frozenset()}
+            for features in sets:
+                row = np.zeros(len(FEATURES), dtype=np.float32)
+                row[[index[name] for name in features]] = 1.0
+                rows.append(row)
+                owners.append(i)
+        self.x = np.vstack(rows)
+        self.owner = np.array(owners)
+        self.count = len(texts)
+
+    def text_scores(self, w: np.ndarray, b: float) -> np.ndarray:
+        """Each text's probability: that of its most suspicious window."""
+        scores = np.full(self.count, 0.0)
+        np.maximum.at(scores, self.owner, probabilities(w, b, self.x))
+        return scores
+
+    def top_windows(self, w: np.ndarray | None, b: float = 0.0) -> np.ndarray:
+        """Each text's most suspicious window (before a model exists: the one with the most features)."""
+        score = self.x.sum(axis=1) if w is None else self.x @ w + b
+        best = np.full(self.count, -1)
+        best_score = np.full(self.count, -np.inf)
+        for row, (owner, value) in enumerate(zip(self.owner, score)):
+            if value > best_score[owner]:
+                best_score[owner], best[owner] = value, row
+        return best
+
+    def subset(self, keep: np.ndarray) -> "Bags":
+        """The bags of the texts where `keep` is true."""
+        chosen = Bags.__new__(Bags)
+        renumber = np.cumsum(keep) - 1
+        rows = keep[self.owner]
+        chosen.x, chosen.owner, chosen.count = self.x[rows], renumber[self.owner[rows]], int(keep.sum())
+        return chosen
+
+
+def fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 0.01, steps: int = 400,
+        rate: float = 0.5) -> tuple[np.ndarray, float]:
+    """Weighted logistic regression by gradient descent (full batch); the classes are balanced by weight."""
+    w = np.zeros(x.shape[1])
+    b = 0.0
+    balance = np.where(y == 1, 0.5 / max(1e-9, weight[y == 1].sum()), 0.5 / max(1e-9, weight[y == 0].sum())) * weight
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+        g = balance * (p - y)
+        w -= rate * (x.T @ g + l2 * w)
+        b -= rate * g.sum()
+    return w, float(b)
+
+
+def probabilities(w: np.ndarray, b: float, x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(x @ w + b)))
+
+
+def fit_bags(parts: list[tuple[Bags, np.ndarray, float]], l2: float = 0.01, rounds: int = 3) -> tuple[np.ndarray, float]:
+    """Multiple-instance fit: every window of a negative text is a negative; a positive text contributes its
+    most suspicious window (first the one with the most signals, then by the model of the round before)."""
+    w, b = None, 0.0
+    for _ in range(rounds):
+        xs, ys, ws = [], [], []
+        for bags, labels, weight in parts:
+            negative_rows = ~labels.astype(bool)[bags.owner]
+            xs.append(bags.x[negative_rows])
+            ys.append(np.zeros(int(negative_rows.sum())))
+            ws.append(np.full(int(negative_rows.sum()), weight))
+            top = bags.top_windows(w, b)[labels.astype(bool)]
+            xs.append(bags.x[top])
+            ys.append(np.ones(len(top)))
+            ws.append(np.full(len(top), weight))
+        w, b = fit(np.vstack(xs), np.concatenate(ys), np.concatenate(ws), l2=l2)
+    return w, b
+
+
+def choose_threshold(scores: np.ndarray, labels: np.ndarray, ruled: np.ndarray, prose: np.ndarray,
+                     min_precision: float = 0.95, max_prose_rate: float = 0.002) -> float:
+    """The lowest threshold at which the rules plus this model keep precision >= `min_precision` on the
+    labelled texts (`scores` out of fold) and flag at most `max_prose_rate` of the real prose kept apart."""
+    for threshold in np.arange(0.30, 0.991, 0.01):
+        flagged = ruled | (scores >= threshold)
+        tp = int((flagged & labels).sum())
+        fp = int((flagged & ~labels).sum())
+        precision = tp / (tp + fp) if tp + fp else 1.0
+        if precision >= min_precision and (prose >= threshold).mean() <= max_prose_rate:
+            return round(float(threshold), 2)
+    return 0.99
+
+
+CASE_WEIGHT = 4.0
+
+
+class Data:
+    """Everything the fits need, read into windows once."""
+
+    def __init__(self, train_dir: Path, generated_count: int, prose_limit: int):
+        measured = {normalise(case["text"]).strip().lower() for name in FITTED_SETS for case in labelled(name)}
+        gen = generated(generated_count)
+        self.gen = Bags([t for t, _, _ in gen])
+        self.gen_y = np.array([label for _, label, _ in gen])
+        self.gen_family = np.array([family for _, _, family in gen])
+        prose = [t for t in injection_training.real_prose(train_dir, limit=prose_limit)
+                 if normalise(t).strip().lower() not in measured]
+        self.prose_fit = Bags(prose[1::2])
+        self.prose_apart = Bags(prose[::2])
+        self.cases = {name: labelled(name) for name in FITTED_SETS}
+        self.case_bags = {name: Bags([c["text"] for c in cases]) for name, cases in self.cases.items()}
+        self.case_y = {name: np.array([c["injection"] for c in cases]) for name, cases in self.cases.items()}
+        self.case_ruled = {name: np.array([rule_finding(without_quoted_examples(c["text"])) is not None
+                                           for c in cases]) for name, cases in self.cases.items()}
+
+    def parts(self, sets: list[str], keep_generated: np.ndarray | None = None):
+        keep = np.ones(len(self.gen_y), dtype=bool) if keep_generated is None else keep_generated
+        found = [(self.gen.subset(keep), self.gen_y[keep], 1.0),
+                 (self.prose_fit, np.zeros(self.prose_fit.count, dtype=bool), 1.0)]
+        return found + [(self.case_bags[s], self.case_y[s], CASE_WEIGHT) for s in sets]
+
+
+def out_of_fold(data: Data, sets: list[str], folds: int = 5, l2: float = 0.01):
+    """Out-of-fold probabilities for the labelled texts of `sets` (5 folds by text; every fold is fitted on the
+    generated texts, the prose, the other sets and the other folds)."""
+    scores, labels, ruled = [], [], []
+    for s in sets:
+        n = len(data.cases[s])
+        fold = np.arange(n) % folds
+        result = np.zeros(n)
+        for k in range(folds):
+            inside = fold != k
+            parts = data.parts([t for t in sets if t != s])
+            parts.append((data.case_bags[s].subset(inside), data.case_y[s][inside], CASE_WEIGHT))
+            wk, bk = fit_bags(parts, l2=l2)
+            result[~inside] = data.case_bags[s].subset(~inside).text_scores(wk, bk)
+        scores.append(result)
+        labels.append(data.case_y[s])
+        ruled.append(data.case_ruled[s])
+    return np.concatenate(scores), np.concatenate(labels), np.concatenate(ruled)
+
+
+def shipped_fit(data: Data, l2: float = 0.01) -> dict:
+    sets = list(FITTED_SETS)
+    scores, labels, ruled = out_of_fold(data, sets, l2=l2)
+    weights, bias = fit_bags(data.parts(sets), l2=l2)
+    prose = data.prose_apart.text_scores(weights, bias)
+    threshold = choose_threshold(scores, labels, ruled, prose)
+    flagged = ruled | (scores >= threshold)
+    tp, fp = int((flagged & labels).sum()), int((flagged & ~labels).sum())
+    return {"weights": {name: round(float(v), 4) for name, v in zip(FEATURES, weights)}, "bias": round(bias, 4),
+            "threshold": threshold,
+            "fitted_on": "guardrails/structure_training.py: generated attacks and look-alikes, real prose, and the "
+                         "development set, held-out A and B (never C, D, E or F)",
+            "out_of_fold": {"precision": round(tp / max(1, tp + fp), 3),
+                            "recall": round(tp / max(1, int(labels.sum())), 3),
+                            "prose_apart_flag_rate": round(float((prose >= threshold).mean()), 4)}}
+
+
+def cross_validate(data: Data, threshold: float, l2: float = 0.01) -> None:
+    """Leave-one-family-out and leave-one-set-out figures (the structural model alone and with the rules)."""
+    print("| family left out | its generated attacks | recall (model alone) | generated look-alikes flagged |")
+    print("|---|---|---|---|")
+    sets = list(FITTED_SETS)
+    look_alikes = data.gen_family == "look-alike"
+    for family in FAMILIES:
+        # the family's attacks leave the generated texts, and every labelled positive leaves too (they hold
+        # attacks of every family): the fit sees the other families' attacks and all negatives
+        parts = data.parts([], data.gen_family != family)
+        parts += [(data.case_bags[s].subset(~data.case_y[s]), np.zeros(int((~data.case_y[s]).sum()), dtype=bool),
+                   CASE_WEIGHT) for s in sets]
+        wk, bk = fit_bags(parts, l2=l2)
+        scores = data.gen.text_scores(wk, bk)
+        held = data.gen_family == family
+        print(f"| {family} | {int(held.sum())} | {(scores[held] >= threshold).mean():.3f} | "
+              f"{(scores[look_alikes] >= threshold).mean():.3f} |")
+    print()
+    print("| set left out | positives / negatives | model alone P / R | rules + model P / R |")
+    print("|---|---|---|---|")
+    for s in sets:
+        wk, bk = fit_bags(data.parts([t for t in sets if t != s]), l2=l2)
+        p = data.case_bags[s].text_scores(wk, bk) >= threshold
+        labels, ruled = data.case_y[s], data.case_ruled[s]
+        row = []
+        for flagged in (p, p | ruled):
+            tp, fp = int((flagged & labels).sum()), int((flagged & ~labels).sum())
+            row.append(f"{tp / max(1, tp + fp):.3f} / {tp / max(1, int(labels.sum())):.3f}")
+        print(f"| {s} | {int(labels.sum())} / {int((~labels).sum())} | {row[0]} | {row[1]} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train-dir", type=Path, default=Path("../shared/train"))
+    parser.add_argument("--generated", type=int, default=2500)
+    parser.add_argument("--prose", type=int, default=4000)
+    parser.add_argument("--l2", type=float, default=0.01)
+    parser.add_argument("--cross-validate", action="store_true")
+    parser.add_argument("--out", type=Path, default=WEIGHTS)
+    args = parser.parse_args()
+    data = Data(args.train_dir, args.generated, args.prose)
+    model = shipped_fit(data, l2=args.l2)
+    args.out.write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"threshold {model['threshold']}, out of fold {model['out_of_fold']}")
+    top = sorted(model["weights"].items(), key=lambda kv: -abs(kv[1]))[:24]
+    print("largest weights:", ", ".join(f"{k} {v:+.2f}" for k, v in top))
+    if args.cross_validate:
+        cross_validate(data, model["threshold"], l2=args.l2)
+
+
+if __name__ == "__main__":
+    main()
