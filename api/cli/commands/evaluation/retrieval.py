@@ -61,6 +61,7 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
             "sparse": sparse_encoder.name, "variants": {v.name: v.metrics for v in report.variants},
             "sweep": {v.name: v.metrics for v in report.sweep}, "latency": report.latency(),
             "fusion_cross_validation": report.fusion_cv, "graph_cross_validation": report.graph_cv,
+            "second_stage_cross_validation": report.stage_cv, "paired_against_hybrid": report.paired,
             "settings": {"fusion": settings.fusion, "dense_weight": settings.fusion_dense_weight,
                          "dense_weight_zh": settings.fusion_dense_weight_zh,
                          "dense_weight_en": settings.fusion_dense_weight_en, "reranker": settings.reranker},
