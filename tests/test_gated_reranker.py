@@ -109,3 +109,11 @@ def test_the_shipped_gate_is_fitted_on_training_data_with_a_finite_margin():
     assert weights.scripts == ("cjk",)
     chosen = weights.meta["five_fold_held_out"]["chosen"]
     assert chosen["mrr@10"] >= weights.meta["five_fold_held_out"]["hybrid"]["mrr@10"]
+
+
+def test_the_default_second_stage_is_the_gated_one():
+    from zhiku.core.settings import Settings
+    from zhiku.retrieval.reranker_factory import build_reranker
+
+    stage = build_reranker(Settings(), JiebaBm25Encoder())
+    assert isinstance(stage, GatedReranker) and stage.weights.margin is not None
