@@ -37,6 +37,8 @@ class RetrievalReport:
     rerank_ms: list[float]
     fusion_cv: dict | None = None
     graph_cv: dict | None = None
+    stage_cv: dict | None = None
+    paired: dict | None = None
 
     def latency(self) -> dict[str, float]:
         def pct(values: list[float], q: float) -> float:
@@ -148,8 +150,50 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
     fusion_cv = fusion_cross_validation(dataset, retriever, candidates, sweep_weights) if sweep_weights else None
     graph_rows = [v for v in variants if v.name.endswith("+ graph")] + [v for v in sweep if v.name.startswith("graph")]
     graph_cv = graph_cross_validation(dataset, graph_rows) if len(graph_rows) > 1 else None
+    hybrid = next(v for v in variants if v.name.startswith("hybrid ("))
+    stage_rows = [hybrid] + [v for v in variants if v.name.endswith("second stage")]
     return RetrievalReport(dataset.name, len(dataset.queries), variants, sweep, first_stage_ms, rerank_ms, fusion_cv,
-                           graph_cv)
+                           graph_cv, stage_cross_validation(dataset, stage_rows) if len(stage_rows) > 1 else None,
+                           paired_against(dataset, hybrid, stage_rows[1:]))
+
+
+STAGE_CV_METRICS = ("recall@10", "mrr@10", "ndcg@10")
+
+
+def stage_cross_validation(dataset: BeirDataset, rows: list[VariantResult]) -> dict:
+    """Two-fold cross-validation of the choice of second stage (none = the hybrid among `rows`): on one half of the
+    questions (alternate questions) the variant with the best mean MRR@10 + nDCG@10 (ties: the earlier row, so the
+    hybrid), measured on the other half, both ways."""
+    ids = [q.query_id for q in dataset.queries]
+    per = {v.name: {q: summarise({q: v.runs[q]}, dataset.qrels) for q in ids} for v in rows}
+
+    def mean(name: str, qs: list[str], key: str) -> float:
+        return sum(per[name][q][key] for q in qs) / len(qs)
+
+    folds = []
+    for fit, test in ((ids[0::2], ids[1::2]), (ids[1::2], ids[0::2])):
+        if not fit or not test:
+            continue
+        chosen = max(per, key=lambda name: (round(mean(name, fit, "mrr@10") + mean(name, fit, "ndcg@10"), 12),
+                                            -list(per).index(name)))
+        folds.append({"chosen": chosen, "test_questions": len(test),
+                      "held_out": {k: mean(chosen, test, k) for k in STAGE_CV_METRICS}})
+    n = len(folds) or 1
+    return {"folds": folds, "held_out": {k: sum(f["held_out"][k] for f in folds) / n for k in STAGE_CV_METRICS}}
+
+
+def paired_against(dataset: BeirDataset, base: VariantResult, others: list[VariantResult]) -> dict:
+    """For each variant, how many questions' MRR@10 it raises and lowers against `base` (the same questions)."""
+    out = {}
+    for v in others:
+        up = down = 0
+        for q in dataset.queries:
+            before = summarise({q.query_id: base.runs[q.query_id]}, dataset.qrels)["mrr@10"]
+            after = summarise({q.query_id: v.runs[q.query_id]}, dataset.qrels)["mrr@10"]
+            up += after > before + 1e-12
+            down += after < before - 1e-12
+        out[v.name] = {"mrr_up": up, "mrr_down": down}
+    return out
 
 
 GRAPH_CV_METRICS = ("recall@10", "mrr@10", "ndcg@10", "all-evidence@10")
@@ -226,6 +270,15 @@ def format_report(report: RetrievalReport) -> str:
         cv = report.graph_cv
         lines += ["", "Graph placement cross-validated (best nDCG@10 + all-evidence@10 on alternate halves, measured on "
                       "the other half): " + "; ".join(f"chosen '{f['chosen']}' → " + ", ".join(
+                          f"{k} {v:.4f}" for k, v in f["held_out"].items()) for f in cv["folds"])
+                  + "; mean held out " + ", ".join(f"{k} {v:.4f}" for k, v in cv["held_out"].items()) + "."]
+    if report.paired:
+        lines += ["", "Against the hybrid, questions whose MRR@10 rises / falls: " + "; ".join(
+            f"{name}: {p['mrr_up']} / {p['mrr_down']}" for name, p in report.paired.items()) + "."]
+    if report.stage_cv and report.stage_cv["folds"]:
+        cv = report.stage_cv
+        lines += ["", "Second stage cross-validated (best MRR@10 + nDCG@10 on alternate halves, measured on the other "
+                      "half): " + "; ".join(f"chosen '{f['chosen']}' → " + ", ".join(
                           f"{k} {v:.4f}" for k, v in f["held_out"].items()) for f in cv["folds"])
                   + "; mean held out " + ", ".join(f"{k} {v:.4f}" for k, v in cv["held_out"].items()) + "."]
     lat = report.latency()

@@ -40,6 +40,9 @@ SEED = 16
 DENSE_WEIGHTS = [round(0.1 * i, 1) for i in range(1, 10)]
 L2_GRID = (0.1, 1.0, 10.0)
 BOUND_GRID = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, float("inf"))
+# Confidence gate (retrieval/gated_reranker.py): the lead in pairwise logits a candidate needs to pass one before it
+# (σ(1) ≈ 73 %, σ(2) ≈ 88 %, σ(3) ≈ 95 %, σ(4) ≈ 98 %); infinity keeps the fused order.
+MARGIN_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, float("inf"))
 
 
 def training_dataset(sets: list[TrainSet], questions: int, seed: int = SEED,
@@ -153,11 +156,11 @@ def fit_pairwise(rows: list[QuestionRows], l2: float = 1.0, steps: int = 30,
                               {"questions": len(diffs), "pairs": int(len(d)), "l2": l2}, scripts)
 
 
-def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None, bound=...) -> list[str]:
+def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None, bound=..., margin=...) -> list[str]:
     if weights is None:
         order = range(len(r.passages))
     else:
-        s = weights.scores(r.x, bound)
+        s = weights.scores(r.x, bound, margin)
         order = sorted(range(len(r.passages)), key=lambda i: -s[i])
     seen: list[str] = []
     for pid in [r.passages[i] for i in order] + r.tail:
@@ -167,9 +170,9 @@ def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None, bound=.
 
 
 def per_question(rows: list[QuestionRows], qrels: dict[str, set[str]], weights: SecondStageWeights | None,
-                 bound=...) -> tuple[np.ndarray, np.ndarray]:
+                 bound=..., margin=...) -> tuple[np.ndarray, np.ndarray]:
     """MRR@10 and nDCG@10 of each question."""
-    runs = [(ranked_passages(r, weights, bound), qrels[r.query_id]) for r in rows]
+    runs = [(ranked_passages(r, weights, bound, margin), qrels[r.query_id]) for r in rows]
     return (np.array([mrr_at(p, g) for p, g in runs], dtype=float),
             np.array([ndcg_at(p, g) for p, g in runs], dtype=float))
 
@@ -203,11 +206,23 @@ def paragraph_folds(rows: list[QuestionRows], qrels: dict[str, set[str]], folds:
 def choose_form(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2_GRID, bound_grid=BOUND_GRID,
                 folds: int = 5) -> dict:
     """Cross-validated L2 penalty and bound (module docstring, step 3). Returns the table and the choice."""
+    return _choose(rows, qrels, l2_grid, "bound", bound_grid, folds)
+
+
+def choose_gate(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2_GRID, margin_grid=MARGIN_GRID,
+                folds: int = 5) -> dict:
+    """Cross-validated L2 penalty and confidence margin of the gated stage: the largest margin (the fewest
+    reorderings), then the largest penalty, whose held-out MRR@10 is within one standard error of the best and that
+    loses to the hybrid on no training set."""
+    return _choose(rows, qrels, l2_grid, "margin", margin_grid, folds)
+
+
+def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob: str, grid, folds: int) -> dict:
     fold_of = paragraph_folds(rows, qrels, folds)
     n = len(rows)
     hybrid_mrr, hybrid_ndcg = per_question(rows, qrels, None)
     held: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {
-        (l2, b): (np.zeros(n), np.zeros(n)) for l2 in l2_grid for b in bound_grid}
+        (l2, b): (np.zeros(n), np.zeros(n)) for l2 in l2_grid for b in grid}
     for k in range(folds):
         train = [r for r, f in zip(rows, fold_of) if f != k]
         test_idx = [i for i, f in enumerate(fold_of) if f == k]
@@ -216,14 +231,15 @@ def choose_form(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2
         test = [rows[i] for i in test_idx]
         for l2 in l2_grid:
             w = fit_pairwise(train, l2)
-            for b in bound_grid:
-                mrr, ndcg = per_question(test, qrels, w, b)
+            for b in grid:
+                mrr, ndcg = (per_question(test, qrels, w, b) if knob == "bound"
+                             else per_question(test, qrels, w, None, b))
                 held[(l2, b)][0][test_idx] = mrr
                 held[(l2, b)][1][test_idx] = ndcg
     groups = sorted({r.group for r in rows})
     table = []
     for (l2, b), (mrr, ndcg) in held.items():
-        row = {"l2": l2, "bound": b, "mrr@10": float(mrr.mean()), "ndcg@10": float(ndcg.mean()),
+        row = {"l2": l2, knob: b, "mrr@10": float(mrr.mean()), "ndcg@10": float(ndcg.mean()),
                "mrr_se": float(mrr.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0, "by_set": {}}
         for g in groups:
             idx = [i for i, r in enumerate(rows) if r.group == g]
@@ -238,6 +254,8 @@ def choose_form(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2
                    for v in t["by_set"].values())
 
     eligible = [t for t in table if t["mrr@10"] >= best["mrr@10"] - best["mrr_se"] and safe(t)]
-    chosen = min(eligible, key=lambda t: (t["bound"], -t["l2"])) if eligible else None
-    return {"table": table, "best": best, "chosen": chosen, "folds": folds,
+    # Most conservative first: the smallest bound, or the largest margin.
+    conservative = (lambda t: (t["bound"], -t["l2"])) if knob == "bound" else (lambda t: (-t["margin"], -t["l2"]))
+    chosen = min(eligible, key=conservative) if eligible else None
+    return {"table": table, "best": best, "chosen": chosen, "folds": folds, "knob": knob,
             "hybrid": {"mrr@10": float(hybrid_mrr.mean()), "ndcg@10": float(hybrid_ndcg.mean())}}

@@ -36,6 +36,7 @@ import numpy as np
 
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds
+from zhiku.retrieval.confidence_gate import gated_scores
 from zhiku.retrieval.feature_reranker import _bigrams, _min_max, _phrase, _proximity
 from zhiku.retrieval.passage_view import PassageCache, PassageView, candidate_view
 from zhiku.retrieval.reranker import RerankCandidate
@@ -60,15 +61,22 @@ class SecondStageWeights:
     scripts: tuple[str, ...] = ()
     # The largest change of a candidate's fused score (module docstring); None: the unbounded linear score.
     bound: float | None = None
+    # The confidence gate (gated_reranker.py): the linear-score lead a candidate needs to pass one before it in the
+    # fused order; None: not gated (the bound applies).
+    margin: float | None = None
 
     def linear(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.coef
 
-    def scores(self, x: np.ndarray, bound: float | None = ...) -> np.ndarray:
-        """Scores of one query's candidates (rows of `x`). `bound`: override the stored bound (fitting compares
-        several); None: the unbounded linear score."""
+    def scores(self, x: np.ndarray, bound: float | None = ..., margin: float | None = ...) -> np.ndarray:
+        """Scores of one query's candidates (rows of `x`, in fused order). `bound`, `margin`: override the stored
+        ones (fitting compares several); a margin makes the gated order, else None bound: the unbounded linear
+        score."""
         bound = self.bound if bound is ... else bound
+        margin = self.margin if margin is ... else margin
         linear = self.linear(x)
+        if margin is not None:
+            return gated_scores(x[:, self.features.index("fused")].astype(float), linear, margin)
         if bound is None:
             return linear
         fused = x[:, self.features.index("fused")].astype(float)
@@ -86,6 +94,7 @@ class SecondStageWeights:
         def named(values):
             return {n: round(float(v), 6) for n, v in zip(self.features, values)}
         return json.dumps({"features": list(self.features), "scripts": list(self.scripts), "bound": self.bound,
+                           **({"margin": self.margin} if self.margin is not None else {}),
                            "mean": named(self.mean), "scale": named(self.scale), "coef": named(self.coef),
                            "meta": self.meta},
                           ensure_ascii=False, indent=1)
@@ -100,10 +109,12 @@ class SecondStageWeights:
         def vector(key):
             return np.array([float(data[key][n]) for n in names])
         bound = data.get("bound")
-        if bound is not None and "fused" not in names:
-            raise ValueError("bounded second-stage weights need the 'fused' feature")
+        margin = data.get("margin")
+        if (bound is not None or margin is not None) and "fused" not in names:
+            raise ValueError("bounded or gated second-stage weights need the 'fused' feature")
         return cls(names, vector("mean"), vector("scale"), vector("coef"), data.get("meta", {}),
-                   tuple(data.get("scripts", ())), None if bound is None else float(bound))
+                   tuple(data.get("scripts", ())), None if bound is None else float(bound),
+                   None if margin is None else float(margin))
 
     @classmethod
     def neutral(cls) -> "SecondStageWeights":

@@ -16,6 +16,10 @@ def build_reranker(settings: Settings, tokenizer: SparseEncoder) -> Reranker | N
         from zhiku.retrieval.cross_encoder_reranker import CrossEncoderReranker
 
         return CrossEncoderReranker(settings.reranker_model_path, threads=settings.model_threads)
+    if settings.reranker == "gated":
+        from zhiku.retrieval.gated_reranker import GatedReranker
+
+        return GatedReranker(tokenizer)
     if settings.reranker == "learned":
         from zhiku.retrieval.learned_reranker import LearnedReranker
 

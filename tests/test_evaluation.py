@@ -64,8 +64,9 @@ def test_eval_retrieval_command_reports_every_variant(tmp_path, monkeypatch):
         assert result.exit_code == 0, result.output
         report = json.loads((tmp_path / "report.json").read_text())
         assert set(report["variants"]) == {"sparse only", "dense only", "hybrid (weighted-score, w_dense=0.6)",
-                                           "hybrid + feature second stage", "hybrid + learned second stage"}
-        assert report["settings"]["reranker"] == "feature"
+                                           "hybrid + feature second stage", "hybrid + learned second stage",
+                                           "hybrid + gated second stage"}
+        assert report["settings"]["reranker"] == "gated"
         assert report["variants"]["hybrid + feature second stage"]["recall@5"] == 1.0
         assert report["variants"]["dense only"]["mrr@10"] == 1.0
         again = CliRunner().invoke(app, ["eval", "retrieval", "--dataset", str(tmp_path / "tiny")])
@@ -86,3 +87,23 @@ def test_all_evidence_needs_one_passage_of_every_group():
     runs, qrels = {"q": ranked}, {"q": {"a", "b", "c"}}
     assert summarise(runs, qrels)["all-evidence@10"] == 0.0
     assert summarise(runs, qrels, {"q": [{"a", "b"}, {"c"}]})["all-evidence@10"] == 1.0
+
+
+def test_second_stage_choice_is_cross_validated_and_paired_against_the_hybrid():
+    from zhiku.evaluation.beir_dataset import Query
+    from zhiku.evaluation.retrieval_eval import VariantResult, paired_against, stage_cross_validation
+
+    ids = [f"q{i}" for i in range(8)]
+    data = BeirDataset("toy", [], [Query(q, q) for q in ids], {q: {f"{q}-gold"} for q in ids}, {})
+    hybrid = VariantResult("hybrid", {}, {q: [f"{q}-x", f"{q}-gold"] for q in ids})  # gold second everywhere
+    # A stage that lifts the gold passage on the even questions and sinks it on the odd ones: the halves disagree.
+    mixed = VariantResult("mixed", {}, {q: ([f"{q}-gold", f"{q}-x"] if int(q[1:]) % 2 == 0 else [f"{q}-x", f"{q}-y"])
+                                        for q in ids})
+    paired = paired_against(data, hybrid, [mixed])
+    assert paired == {"mixed": {"mrr_up": 4, "mrr_down": 4}}
+    cv = stage_cross_validation(data, [hybrid, mixed])
+    # Chosen on the even half ('mixed', perfect there), measured on the odd half where it finds nothing; and the
+    # reverse: the held-out figure shows the choice does not carry over.
+    assert [f["chosen"] for f in cv["folds"]] == ["mixed", "hybrid"]
+    assert cv["folds"][0]["held_out"]["mrr@10"] == 0.0 and cv["folds"][1]["held_out"]["mrr@10"] == 0.5
+    assert cv["held_out"]["mrr@10"] == 0.25

@@ -23,8 +23,8 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
                    output: Optional[Path] = typer.Option(None, help="Also write the report as JSON here"),
                    graph: bool = typer.Option(False, help="Build the corpus's knowledge graph (once) and add the "
                                               "graph-expansion variant"),
-                   second_stages: str = typer.Option("feature,learned", help="Second stages to report beside the "
-                                                     "configured one, comma-separated (feature, learned)")):
+                   second_stages: str = typer.Option("feature,learned,gated", help="Second stages to report beside "
+                                                     "the configured one, comma-separated (feature, learned, gated)")):
     """recall@1/5/10, MRR@10, nDCG@10, all-evidence@10 per variant: sparse, dense, hybrid, + second stage, + graph."""
     from zhiku.evaluation.retrieval_eval import evaluate_retrieval, format_report
 
@@ -61,6 +61,7 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
             "sparse": sparse_encoder.name, "variants": {v.name: v.metrics for v in report.variants},
             "sweep": {v.name: v.metrics for v in report.sweep}, "latency": report.latency(),
             "fusion_cross_validation": report.fusion_cv, "graph_cross_validation": report.graph_cv,
+            "second_stage_cross_validation": report.stage_cv, "paired_against_hybrid": report.paired,
             "settings": {"fusion": settings.fusion, "dense_weight": settings.fusion_dense_weight,
                          "dense_weight_zh": settings.fusion_dense_weight_zh,
                          "dense_weight_en": settings.fusion_dense_weight_en, "reranker": settings.reranker},
@@ -76,9 +77,12 @@ def other_second_stages(settings, tokenizer, names: str) -> list:
 
     from zhiku.retrieval.learned_reranker import WEIGHTS_FILE
 
-    wanted = [n.strip() for n in names.split(",") if n.strip() in ("feature", "learned")]
+    from zhiku.retrieval.gated_reranker import GATED_WEIGHTS_FILE
+
+    files = {"learned": WEIGHTS_FILE, "gated": GATED_WEIGHTS_FILE}
+    wanted = [n.strip() for n in names.split(",") if n.strip() in ("feature", "learned", "gated")]
     return [build_reranker(settings.model_copy(update={"reranker": name}), tokenizer) for name in wanted
-            if name != "learned" or WEIGHTS_FILE.exists()]
+            if name not in files or files[name].exists()]
 
 
 def eval_tune_second_stage(dataset: list[Path] = typer.Option(..., help="BEIR sets (repeat the option)"),
@@ -108,16 +112,27 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                           bound: Optional[float] = typer.Option(None, help="Largest change of the fused score "
                                                                 "(default: chosen by cross-validation; a negative "
                                                                 "value: unbounded)"),
+                          form: str = typer.Option("bounded", help="'bounded' (the learned stage: a bounded change of "
+                                                   "the fused score) or 'gated' (the gated stage: the fused order, "
+                                                   "changed only where the model is sure; margin by cross-validation)"),
                           output: Path = typer.Option(None, help="Weights file (default: the packaged "
-                                                      "retrieval/data/second_stage.json)"),
+                                                      "retrieval/data/second_stage.json, or second_stage_gated.json "
+                                                      "for --form gated)"),
                           rows_cache: Optional[Path] = typer.Option(None, help="Keep the training questions' feature "
                                                                     "rows here and reuse them (a refit without "
                                                                     "searching again; delete it when features change)")):
     """Fit the learned second stage (and report the Chinese fusion weight) on training data."""
     from zhiku.evaluation.answer_selector_fit import load_training_sets
-    from zhiku.evaluation.second_stage_fit import (BOUND_GRID, L2_GRID, choose_dense_weight, choose_form, first_stage,
-                                                   fit_pairwise, measure, question_rows, training_dataset)
+    from zhiku.evaluation.second_stage_fit import (BOUND_GRID, L2_GRID, MARGIN_GRID, choose_dense_weight, choose_form,
+                                                   choose_gate, first_stage, fit_pairwise, measure, question_rows,
+                                                   training_dataset)
+    from zhiku.retrieval.gated_reranker import GATED_WEIGHTS_FILE
     from zhiku.retrieval.learned_reranker import WEIGHTS_FILE, LearnedReranker, SecondStageWeights
+
+    if form not in ("bounded", "gated"):
+        raise typer.BadParameter("--form is 'bounded' or 'gated'")
+    gated = form == "gated"
+    knob = "margin" if gated else "bound"
 
     settings = get_settings()
     wanted = [s.strip() for s in sets.split(",") if s.strip()]
@@ -145,21 +160,25 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     best_weight = max(by_weight, key=lambda w: (by_weight[w], -abs(w - 0.6)))
     typer.echo("Hybrid MRR@10 on the training questions by dense weight: " + ", ".join(
         f"{w:.1f}: {m:.4f}" for w, m in by_weight.items()) + f" (best {best_weight:.1f})")
-    bounds = BOUND_GRID if bound is None else (float("inf") if bound < 0 else bound,)
-    form = choose_form(rows, data.qrels, (l2,) if l2 is not None else L2_GRID, bounds)
+    l2s = (l2,) if l2 is not None else L2_GRID
+    if gated:
+        form = choose_gate(rows, data.qrels, l2s, MARGIN_GRID)
+    else:
+        form = choose_form(rows, data.qrels, l2s, BOUND_GRID if bound is None else
+                           (float("inf") if bound < 0 else bound,))
     typer.echo(f"five-fold held out (folds by paragraph): hybrid MRR@10 {form['hybrid']['mrr@10']:.4f} "
                f"nDCG@10 {form['hybrid']['ndcg@10']:.4f}")
-    for t in sorted(form["table"], key=lambda t: (t["l2"], t["bound"])):
-        typer.echo(f"  l2 {t['l2']:g} bound {t['bound']:g}: MRR@10 {t['mrr@10']:.4f} (± {t['mrr_se']:.4f}) nDCG@10 "
+    for t in sorted(form["table"], key=lambda t: (t["l2"], t[knob])):
+        typer.echo(f"  l2 {t['l2']:g} {knob} {t[knob]:g}: MRR@10 {t['mrr@10']:.4f} (± {t['mrr_se']:.4f}) nDCG@10 "
                    f"{t['ndcg@10']:.4f}; " + "; ".join(
                        f"{g} {v['mrr@10']:.4f}/{v['ndcg@10']:.4f} (hybrid {v['hybrid_mrr@10']:.4f}/"
                        f"{v['hybrid_ndcg@10']:.4f})" for g, v in t["by_set"].items()))
     pick = form["chosen"]
     if pick is None:
         typer.echo("No setting is within one standard error of the best without losing on a training set: "
-                   "bound 0 (the first-stage order).")
-        pick = {"l2": max(L2_GRID), "bound": 0.0}
-    typer.echo(f"chosen: l2 {pick['l2']:g}, bound {pick['bound']:g}")
+                   "the first-stage order.")
+        pick = {"l2": max(L2_GRID), knob: float("inf") if gated else 0.0}
+    typer.echo(f"chosen: l2 {pick['l2']:g}, {knob} {pick[knob]:g}")
     from collections import Counter
 
     from zhiku.retrieval.script import majority_script
@@ -168,7 +187,10 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     # The weights apply to queries in the scripts the training questions are written in (5 % or more of them).
     weights = fit_pairwise(rows, pick["l2"], scripts=tuple(sorted(k for k, n in by_script.items()
                                                                   if n >= 0.05 * len(data.queries))))
-    weights.bound = None if pick["bound"] == float("inf") else pick["bound"]
+    if gated:
+        weights.margin = pick["margin"]  # infinity: the gate never opens (the first-stage order)
+    else:
+        weights.bound = None if pick["bound"] == float("inf") else pick["bound"]
     fitted = measure(rows, data.qrels, weights)
     hybrid = measure(rows, data.qrels, None)
 
@@ -183,17 +205,17 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
         "training_hybrid": hybrid, "training_learned": fitted,
         "five_fold_held_out": {"hybrid": form["hybrid"], "chosen": row(pick) if "mrr@10" in pick else pick,
                                "best": row(form["best"]),
-                               "table": [row(t) | {"bound": "inf" if t["bound"] == float("inf") else t["bound"]}
+                               "table": [row(t) | {knob: "inf" if t[knob] == float("inf") else t[knob]}
                                          for t in form["table"]]},
-        "selection": "smallest bound (then largest L2) within one standard error of the best held-out MRR@10 "
-                     "that loses to the hybrid on no training set",
+        "selection": ("largest margin" if gated else "smallest bound") + " (then largest L2) within one standard "
+                     "error of the best held-out MRR@10 that loses to the hybrid on no training set",
         "dense_weight_mrr@10": {str(w): round(m, 4) for w, m in by_weight.items()}})
     for key in ("best", "chosen"):
-        if weights.meta["five_fold_held_out"][key].get("bound") == float("inf"):
-            weights.meta["five_fold_held_out"][key]["bound"] = "inf"
+        if weights.meta["five_fold_held_out"][key].get(knob) == float("inf"):
+            weights.meta["five_fold_held_out"][key][knob] = "inf"
     typer.echo(f"Training questions: {len(rows)}; pairs: {weights.meta['pairs']}")
     typer.echo("weights: " + json.dumps({n: round(float(c), 3) for n, c in zip(weights.features, weights.coef)}))
-    target = output or WEIGHTS_FILE
+    target = output or (GATED_WEIGHTS_FILE if gated else WEIGHTS_FILE)
     target.write_text(weights.to_json() + "\n", encoding="utf-8")
     typer.echo(f"written: {target}")
 
