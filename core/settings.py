@@ -86,13 +86,13 @@ class Settings(BaseSettings):
         "jieba-bm25", description="Sparse (lexical) encoder: jieba tokens for Chinese + words for other "
         "scripts, or Qdrant's BM25 with its multilingual tokenizer.")
     reranker: Literal["none", "feature", "learned", "gated", "cross-encoder"] = Field(
-        "gated", description="Second stage: 'gated' (offline default: a pairwise model of first-stage scores and "
-        "ranks and query-passage match features, fitted on training data by `zhiku eval fit-second-stage --form "
-        "gated`, that may reorder the fused ranking only where it prefers a candidate by a margin chosen by "
-        "cross-validation on training folds; Chinese questions only, others keep the hybrid order), 'learned' (the "
-        "same features applied as a bounded change of the fused score), 'feature' (query-term coverage and "
-        "proximity features added to the fused score with hand-set weights), 'cross-encoder' (a "
-        "sentence-transformers CrossEncoder from reranker_model_path), or 'none'.")
+        "learned", description="Second stage: 'learned' (offline default: a pairwise model of first-stage scores "
+        "and ranks and query-passage match features, fitted on training data by `zhiku eval fit-second-stage`, "
+        "applied as a bounded change of the fused score; Chinese questions only, others keep the hybrid order), "
+        "'gated' (the same model may reorder the fused ranking only where it prefers a candidate by a margin "
+        "chosen by cross-validation on training folds), 'feature' (query-term coverage and proximity features "
+        "added to the fused score with hand-set weights), 'cross-encoder' (a sentence-transformers CrossEncoder "
+        "from reranker_model_path), or 'none'.")
     reranker_model_path: str | None = Field(None, description="Local folder of a CrossEncoder model, "
                                             "e.g. bge-reranker-v2-m3.")
 

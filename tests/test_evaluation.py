@@ -66,7 +66,7 @@ def test_eval_retrieval_command_reports_every_variant(tmp_path, monkeypatch):
         assert set(report["variants"]) == {"sparse only", "dense only", "hybrid (weighted-score, w_dense=0.6)",
                                            "hybrid + feature second stage", "hybrid + learned second stage",
                                            "hybrid + gated second stage"}
-        assert report["settings"]["reranker"] == "gated"
+        assert report["settings"]["reranker"] == "learned"
         assert report["variants"]["hybrid + feature second stage"]["recall@5"] == 1.0
         assert report["variants"]["dense only"]["mrr@10"] == 1.0
         again = CliRunner().invoke(app, ["eval", "retrieval", "--dataset", str(tmp_path / "tiny")])

@@ -111,9 +111,9 @@ def test_the_shipped_gate_is_fitted_on_training_data_with_a_finite_margin():
     assert chosen["mrr@10"] >= weights.meta["five_fold_held_out"]["hybrid"]["mrr@10"]
 
 
-def test_the_default_second_stage_is_the_gated_one():
+def test_the_gated_second_stage_is_built_from_its_shipped_weights():
     from zhiku.core.settings import Settings
     from zhiku.retrieval.reranker_factory import build_reranker
 
-    stage = build_reranker(Settings(), JiebaBm25Encoder())
+    stage = build_reranker(Settings(reranker="gated"), JiebaBm25Encoder())
     assert isinstance(stage, GatedReranker) and stage.weights.margin is not None
