@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zhiku.guardrails.adam import Adam
 from zhiku.guardrails import injection_corpus
 from zhiku.guardrails.embedding_detector import WEIGHTS, sentences, suspicious
 from zhiku.guardrails.injection_training import real_prose
@@ -100,20 +101,14 @@ def fit_lr(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1e-2, s
     x = (x - mean) / scale
     w = np.zeros(x.shape[1])
     b = 0.0
-    m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), 0.0, 0.0
+    adam = Adam(len(w), rate)
     total = weight.sum()
     for step in range(1, steps + 1):
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -30, 30)))
         error = weight * (p - y) / total
         grad_w = x.T @ error + l2 * w
         grad_b = error.sum()
-        m_w = 0.9 * m_w + 0.1 * grad_w
-        v_w = 0.999 * v_w + 0.001 * grad_w ** 2
-        m_b = 0.9 * m_b + 0.1 * grad_b
-        v_b = 0.999 * v_b + 0.001 * grad_b ** 2
-        correction = np.sqrt(1 - 0.999 ** step) / (1 - 0.9 ** step)
-        w -= rate * correction * m_w / (np.sqrt(v_w) + 1e-8)
-        b -= rate * correction * m_b / (np.sqrt(v_b) + 1e-8)
+        w, b = adam.update(w, b, grad_w, grad_b)
     w = w / scale  # back to the raw vectors' scale: score = x @ w + b
     return w, float(b - mean @ w)
 

@@ -9,12 +9,13 @@ is as likely to be flagged as its most suspicious sentence.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+
+from zhiku.guardrails.feature_logistic import FeatureLogistic
 
 WEIGHTS = Path(__file__).resolve().parent / "data" / "injection_classifier.json"
 
@@ -41,23 +42,17 @@ def features(sentence: str) -> set[str]:
     return found
 
 
-class InjectionClassifier:
-    def __init__(self, weights: dict[str, float], bias: float, threshold: float):
-        self.weights = weights
-        self.bias = bias
-        self.threshold = threshold
-
+class InjectionClassifier(FeatureLogistic):
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> "InjectionClassifier":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["weights"], data["bias"], data["threshold"])
+        return cls.from_file(path)
 
     def sentence_probability(self, sentence: str) -> float:
         grams = features(sentence)
         if not grams:
             return 0.0
-        score = self.bias + sum(self.weights.get(g, 0.0) for g in grams) / math.sqrt(len(grams))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+        # divided by √n so a long sentence's many n-grams do not outvote a short one's
+        return self.probability_of(grams, math.sqrt(len(grams)))
 
     def most_suspicious(self, text: str) -> tuple[float, str]:
         """The highest sentence probability in `text` (already normalised) and that sentence."""

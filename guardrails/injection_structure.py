@@ -27,13 +27,13 @@ whole text (a few more at each clause start).
 """
 from __future__ import annotations
 
-import json
-import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from zhiku.guardrails.feature_logistic import FeatureLogistic
 
 WEIGHTS = Path(__file__).resolve().parent / "data" / "injection_structure.json"
 
@@ -451,20 +451,13 @@ def windows(text: str) -> list[Window]:
     return result
 
 
-class StructureModel:
-    def __init__(self, weights: dict[str, float], bias: float, threshold: float):
-        self.weights = weights
-        self.bias = bias
-        self.threshold = threshold
-
+class StructureModel(FeatureLogistic):
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> "StructureModel":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["weights"], data["bias"], data["threshold"])
+        return cls.from_file(path)
 
     def probability(self, features: frozenset[str]) -> float:
-        score = self.bias + sum(self.weights.get(name, 0.0) for name in features)
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+        return self.probability_of(features)
 
     def most_suspicious_window(self, readings: list[str]) -> tuple[float, str, frozenset[str]]:
         """The highest window probability among the readings of a text (normal, decoded), that window's text and

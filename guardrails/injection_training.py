@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zhiku.guardrails.adam import Adam
 from zhiku.guardrails.injection_classifier import WEIGHTS, InjectionClassifier, features
 from zhiku.guardrails.obfuscation import normalise
 
@@ -303,20 +304,14 @@ def fit(samples: list[tuple[str, int]], l2: float = 1e-3, epochs: int = 300, rat
     y = np.array([label for _, label in samples], dtype=float)
     w = np.zeros(len(vocabulary))
     b = 0.0
-    m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), 0.0, 0.0
+    adam = Adam(len(w), rate)
     for step in range(1, epochs + 1):
         z = np.bincount(rows_a, weights=vals_a * w[cols_a], minlength=len(samples)) + b
         p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         error = (p - y) / len(samples)
         grad_w = np.bincount(cols_a, weights=vals_a * error[rows_a], minlength=len(w)) + l2 * w
         grad_b = error.sum()
-        m_w = 0.9 * m_w + 0.1 * grad_w
-        v_w = 0.999 * v_w + 0.001 * grad_w ** 2
-        m_b = 0.9 * m_b + 0.1 * grad_b
-        v_b = 0.999 * v_b + 0.001 * grad_b ** 2
-        correction = np.sqrt(1 - 0.999 ** step) / (1 - 0.9 ** step)
-        w -= rate * correction * m_w / (np.sqrt(v_w) + 1e-8)
-        b -= rate * correction * m_b / (np.sqrt(v_b) + 1e-8)
+        w, b = adam.update(w, b, grad_w, grad_b)
     names = sorted(vocabulary, key=vocabulary.get)
     weights = {name: round(float(w[i]), 3) for i, name in enumerate(names) if abs(w[i]) >= 0.02}
     return weights, round(float(b), 3)
