@@ -6,7 +6,8 @@ frozen, but by their author); guardrail_holdout_c.jsonl and guardrail_holdout_d.
 by an annotator who never saw the detectors, their data or their figures, see guardrails/data/HOLDOUT_CD.md). C's
 misses may be read to improve the detectors; D, E (guardrails/data/HOLDOUT_E.md, written later by another such
 annotator after D was spent) and F (guardrails/data/HOLDOUT_F.md, written by a further such annotator) are final
-checks, so only their figures are printed, never their cases.
+checks, so only their figures are printed, never their cases; so is G (guardrails/data/HOLDOUT_G.md, a later set by
+another such annotator).
 
     python -m zhiku.evaluation.guardrail_eval [--sets development "held-out C"]
 
@@ -30,11 +31,12 @@ DATA = Path(__file__).resolve().parent.parent / "guardrails" / "data"
 SETS = {"development": DATA / "guardrail_cases.jsonl", "held-out": DATA / "guardrail_holdout.jsonl",
         "held-out B": DATA / "guardrail_holdout_b.jsonl", "held-out C": DATA / "guardrail_holdout_c.jsonl",
         "held-out D": DATA / "guardrail_holdout_d.jsonl", "held-out E": DATA / "guardrail_holdout_e.jsonl",
-        "held-out F": DATA / "guardrail_holdout_f.jsonl"}
+        "held-out F": DATA / "guardrail_holdout_f.jsonl", "held-out G": DATA / "guardrail_holdout_g.jsonl"}
 # Sets whose individual cases must stay unseen by whoever improves the detectors: figures only. D was evaluated
 # twice while the embedding stage was built and counts as spent; E (HOLDOUT_E.md) replaces it; F (HOLDOUT_F.md) was
-# written by a further annotator who never saw the detectors (HOLDOUT_F.md lists what it opened).
-FIGURES_ONLY = frozenset({"held-out D", "held-out E", "held-out F"})
+# written by a further annotator who never saw the detectors (HOLDOUT_F.md lists what it opened); G (HOLDOUT_G.md) by
+# yet another such annotator, who read the descriptions of C–F but none of their texts.
+FIGURES_ONLY = frozenset({"held-out D", "held-out E", "held-out F", "held-out G"})
 
 
 def load_cases(path: Path = SETS["development"]) -> list[dict]:
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS),
-                        help="which labelled sets to measure (default: all; leave D, E and F out while tuning)")
+                        help="which labelled sets to measure (default: all; leave D, E, F and G out while tuning)")
     args = parser.parse_args(argv)
     results = {name: evaluate(load_cases(SETS[name])) for name in args.sets}
     print("| set | detector | labelled | precision | recall |")
