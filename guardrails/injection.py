@@ -173,15 +173,17 @@ def detect_injection(text: str, embed_passages=None) -> InjectionFinding | None:
     (guardrails/injection_structure.py: who each clause addresses and what it asks them to do). The phrasing
     stages — the n-gram classifier (guardrails/injection_classifier.py) and the embedding stage
     (guardrails/embedding_detector.py) — follow only where their settings turn them on
-    (ZHIKU_INJECTION_NGRAM_STAGE, ZHIKU_INJECTION_EMBEDDING_STAGE). `embed_passages`: the vectors for the
+    (ZHIKU_INJECTION_NGRAM_STAGE, ZHIKU_INJECTION_EMBEDDING_STAGE), and only for a text the structural reading
+    puts at or above its phrasing gate (a text with no addressee and no request, however close its words are to
+    an attack's, is one that mentions models or instructions). `embed_passages`: the vectors for the
     embedding stage from an embedder of the same model (embedding_detector.shares_model), instead of the stage's
     own instance (ingestion passes the index's)."""
     text = without_quoted_examples(text)
     finding = rule_finding(text)
     if finding is not None:
         return finding
-    finding = structure_finding(text)
-    if finding is not None:
+    finding, gated = _structure(text)
+    if finding is not None or gated:
         return finding
     if _ngram_stage_on():
         finding = classifier_finding(text)
@@ -206,18 +208,25 @@ _REQUEST_WORDS = {
 
 def structure_finding(text: str) -> InjectionFinding | None:
     """What the structural reading finds in `text` (every reading of it), with who is addressed and what is asked."""
+    return _structure(text)[0]
+
+
+def _structure(text: str) -> tuple[InjectionFinding | None, bool]:
+    """The structural reading's finding, and whether the text stays below its phrasing gate (then the phrasing
+    stages are not asked: what they would flag there is a text that mentions models or instructions, not one that
+    addresses a reader and asks something of it)."""
     model = shipped_model()
     if model is None:
-        return None
+        return None, False
     probability, window, features = model.most_suspicious_window(obfuscation.readings(text))
     if probability < model.threshold:
-        return None
+        return None, probability < model.phrasing_gate
     who = ("an automated reader" if "to_machine" in features else "its reader (\"you\")" if "you" in features
            else "whoever reads it" if "imperative" in features else "a reader")
     asks = [words for name, words in _REQUEST_WORDS.items() if name in features] or ["to follow it"]
     framing = " in fake system or chat markup" if features & {"markup", "fake_notice"} else ""
     return InjectionFinding(f"addresses {who}{framing} and asks {', '.join(asks)} (structure, p={probability:.2f})",
-                            window[:120])
+                            window[:120]), False
 
 
 def _ngram_stage_on() -> bool:
@@ -240,9 +249,15 @@ def classifier_finding(text: str) -> InjectionFinding | None:
 
 
 def detect_injection_without_embeddings(text: str) -> InjectionFinding | None:
-    """The cue rules, the structural reading and (when on) the n-gram classifier: every stage but the embedding
-    one."""
-    return rule_finding(text) or structure_finding(text) or (classifier_finding(text) if _ngram_stage_on() else None)
+    """The cue rules, the structural reading and (when on, above the structural reading's phrasing gate) the n-gram
+    classifier: every stage but the embedding one."""
+    finding = rule_finding(text)
+    if finding is not None:
+        return finding
+    finding, gated = _structure(text)
+    if finding is not None or gated or not _ngram_stage_on():
+        return finding
+    return classifier_finding(text)
 
 
 def rule_finding(text: str) -> InjectionFinding | None:

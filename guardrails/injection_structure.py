@@ -27,6 +27,7 @@ whole text (a few more at each clause start).
 """
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -160,8 +161,7 @@ _DICTATE = _any(
     r"一律(?:回答|回复|说|写|判|标|输出)?|只(?:回答|回复|说|输出)|确认|承诺|推荐)[^。\n]{0,6}(?:[:：“\"「]|为|是|说|成)",
     r"正确答案(?:是|为)|唯一(?:答案|正确)|答案(?:只能|一律|必须)",
     _L + r"(?:should|must|will|shall|has to|have to|needs? to|is to|are to|always|only|just|to) (?:claim|state|say|"
-    r"answer|reply|respond|assert|report|write|output|conclude|confirm|recommend|promise|tell|add|mention|begin|start|"
-    r"end|open|close|promote|advise|describe)" + _R,
+    r"answer|reply|respond|assert|write|output|conclude|confirm|recommend|promise|tell|mention|begin|start|end)" + _R,
     _L + r"(?:just |only |simply )?(?:say|reply|answer|respond|output|print) (?:with )?(?:yes|no|ok|\"|“|'|approved|denied)" + _R,
     r"(?:必须|要|应|应该|应当|只能|一律|都|统一|就|先|请|需|需要)(?:在[^。\n]{0,6})?(?:回答|回复|答复|说|声称|告诉|表示|输出|推荐|承诺|"
     r"确认|写|补充|加上|注明|附加|说明|宣传|强调)",
@@ -256,9 +256,12 @@ _IMPERATIVE = _any(
     r"show|repeat|list|send|forward|e-?mail|pretend|act|roleplay|role-play|enter|enable|switch|activate|decode|"
     r"translate|insert|include|add|append|omit|leave|hide|do not|don't|never|approve|mark|rate|classify|call|run|"
     r"execute|transfer|refund|export|confirm|recommend|promise|treat|skip|write|give|paste|dump|reply|respond)" + _R,
+    # Chinese verbs that are also nouns at a sentence's start ("推荐免试是指…", "执行期间…", "确认书…") are
+    # imperatives only after "请", "务必", "现在"…; the verbs that are only commands stand alone
     r"[\W\d]*(?:请|现在|立即|马上|务必|直接|先|并|麻烦|再|就|接下来)*(?:忽略|无视|忘|不要|别|停止|告诉|回答|回复|输出|打印|"
-    r"复述|透露|泄露|发送|转发|扮演|假装|切换|进入|开启|解码|翻译|插入|附上|省略|隐瞒|确认|推荐|承诺|调用|执行|转账|"
-    r"标记|判定|就当|只回答|一律|抛开|抛弃|跳过|覆盖|列出|导出|贴出)")
+    r"复述|透露|泄露|扮演|假装|解码|就当|只回答|一律|抛开|抛弃|跳过|列出|贴出)",
+    r"[\W\d]*(?:请|现在|立即|马上|务必|直接|麻烦)+(?:发送|转发|切换|进入|开启|翻译|插入|附上|省略|隐瞒|确认|推荐|承诺|调用|"
+    r"执行|转账|标记|判定|覆盖|导出)")
 
 # What a clause opens with: matched at each clause's start only (an address, a fake turn or notice, a command).
 _OPENERS: dict[str, re.Pattern[str]] = {
@@ -440,12 +443,13 @@ FEATURES: tuple[str, ...] = _ALONE + _REQUESTS + (
     "imperative_x_request", "human_x_request", "framed_x_request", "meta_x_request", "insistence_x_request",
     "discussion_x_request", "counter_x_request", "two_requests", "dictate_x_forced", "override_x_dictate",
     "machine_x_meta", "ai_modal_x_request", "described_x_request", "reported_x_request",
-) + tuple(f"machine_x_{r}" for r in _REQUESTS) + tuple(f"you_x_{r}" for r in _REQUESTS) + ("short_text",)
+) + tuple(f"machine_x_{r}" for r in _REQUESTS) + tuple(f"you_x_{r}" for r in _REQUESTS) + ("short_text", "long_window")
 
 # Clause bounds: sentence ends, line breaks, and the bounds of hidden spans, comments and markup.
 _BOUND = re.compile(r"[。！？!?；;]+|(?<=[.])\s+|\n+|<!--|-->|<[a-z/][^>]{0,80}>|\]\]|\[\[", _F)
 _WORDY = re.compile(r"[A-Za-z\u3400-\u9fff]")
 _SHORT_CLAUSE = 80
+_LONG_WINDOW = 150
 
 
 def clause_spans(text: str) -> list[tuple[int, int]]:
@@ -458,6 +462,14 @@ def clause_spans(text: str) -> list[tuple[int, int]]:
     if start < len(text):
         spans.append((start, len(text)))
     return [(a, b) for a, b in spans if _WORDY.search(text, a, b)]
+
+
+def _continues(text: str, start: int) -> bool:
+    """Whether the clause at `start` continues a sentence a line break cut (a PDF page's "…will\ndrop to 21%"):
+    it opens with a lower-case letter and the line before ends without a sentence end."""
+    before = text[:start].rstrip()
+    first = text[start:start + 40].lstrip(" \t")
+    return bool(before and first[:1].islower() and (before[-1].isalnum() or before[-1] in ",("))
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,22 +496,35 @@ def windows(text: str) -> list[Window]:
                 found[index].add(name)
     for index, (a, _) in enumerate(spans):
         for name, pattern in _OPENERS.items():
-            if pattern.match(text, a):
+            if pattern.match(text, a) and not (name == "imperative" and _continues(text, a)):
                 found[index].add(name)
     short = len(text) <= 200
+
+    def extra(a: int, b: int) -> frozenset[str]:
+        # a clause of 150+ characters (Chinese written with ASCII commas, a contract's run-on sentence) gathers
+        # signals that belong to different phrases: the model weighs such a window apart
+        return frozenset(({"short_text"} if short else set()) | ({"long_window"} if b - a > _LONG_WINDOW else set()))
+
     result = []
     for i, (a, b) in enumerate(spans):
-        result.append(Window(window_features(found[i]) | ({"short_text"} if short else frozenset()), text[a:b]))
+        result.append(Window(window_features(found[i]) | extra(a, b), text[a:b]))
         if i + 1 < len(spans) and b - a <= _SHORT_CLAUSE and found[i]:
-            joined = window_features(found[i] | found[i + 1]) | ({"short_text"} if short else frozenset())
-            result.append(Window(joined, text[a:spans[i + 1][1]]))
+            end = spans[i + 1][1]
+            result.append(Window(window_features(found[i] | found[i + 1]) | extra(a, end), text[a:end]))
     return result
 
 
 class StructureModel(FeatureLogistic):
+    # Below this probability a text has neither an addressee nor a request worth the name, and the phrasing stages
+    # (n-gram, embedding) may not flag it on their own: their false alarms are texts that *mention* models and
+    # instructions. Stored with the weights ("phrasing_gate"); 0 lets them flag anything.
+    phrasing_gate: float = 0.0
+
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> "StructureModel":
-        return cls.from_file(path)
+        model = cls.from_file(path)
+        model.phrasing_gate = float(json.loads(path.read_text(encoding="utf-8")).get("phrasing_gate", 0.0))
+        return model
 
     def probability(self, features: frozenset[str]) -> float:
         return self.probability_of(features)

@@ -65,7 +65,7 @@ def test_a_machine_described_is_mentioned_not_addressed():
     assert {"ai_modal", "ai_modal_x_request"} <= duty
     assert "ai_modal_x_request" in _features("机器人须告诉客户这款产品没有任何风险。")
     # reported speech narrates a request
-    assert "reported_x_request" in _features("据报道，诈骗团伙曾企图让客服机器人透露客户的手机号。")
+    assert "reported_x_request" in _features("据报道，诈骗团伙曾企图让客服机器人忽略它的系统提示词。")
 
 
 def test_traditional_characters_are_read_as_simplified():
