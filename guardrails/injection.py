@@ -79,9 +79,10 @@ _ALONE = tuple((reason, re.compile(pattern, _FLAGS)) for reason, pattern in (
                                       r"|(?:不要|切勿|别|不得)(?:告诉|透露给|让)(?:用户|客户|提问者)"),
     ("dictates how questions are answered", r"回答(?:任何|所有|一切)?(?:问题|用户|客户)?时[，,]?\s*(?:请|要|须|必须)?(?:先|都|一律)?"
                                             r"(?:说|声称|表示|自称)"),
+    # (a prohibition for staff, "不得要求客户提供网银密码", is the opposite of the request: the negation before it rules it out)
     ("tells the model to collect credentials",
      r"\bask (?:the user|users|them|customers?) (?:for|to (?:send|enter|provide)) (?:their |your )?(?:card number|cvv|pin|"
-     r"password|otp|one-time|verification code)|(?:让|要求|请|引导)(?:用户|客户)(?:提供|输入|发送|告知)[^。！？\n]{0,4}(?:验证码|密码|"
+     r"password|otp|one-time|verification code)|(?<!不得)(?<!严禁)(?<!禁止)(?<!不会)(?<!切勿)(?<!不要)(?<!不能)(?<!绝不)(?<!不可)(?:让|要求|请|引导)(?:用户|客户)(?:提供|输入|发送|告知)[^。！？\n]{0,4}(?:验证码|密码|"
      r"卡号|CVV|身份证)"),
     ("dictates the answer whatever the evidence",
      r"\b(?:whatever|no matter what|regardless of what) (?:the )?(?:users?|customers?|anyone|people) (?:asks?|says?|wants?)\b"
@@ -117,7 +118,7 @@ _ALONE = tuple((reason, re.compile(pattern, _FLAGS)) for reason, pattern in (
     ("tells the model to collect credentials",
      r"\b(?:tell|ask|instruct|get|have) (?:the )?(?:users?|customers?|them|people)[^.!?\n]{0,20}\b(?:reply|respond|send|enter|provide|"
      r"type|confirm|share)\b[^.!?\n]{0,30}\b(?:pin|password|cvv|otp|passcode|one-time code|verification code)\b"
-     r"|(?:让|要求|请|引导)(?:用户|客户|对方)[^。！？\n]{0,8}(?:回复|提供|输入|发送|告知|报出)[^。！？\n]{0,8}(?:密码|验证码|CVV|安全码)"),
+     r"|(?<!不得)(?<!严禁)(?<!禁止)(?<!不会)(?<!切勿)(?<!不要)(?<!不能)(?<!绝不)(?<!不可)(?:让|要求|请|引导)(?:用户|客户|对方)[^。！？\n]{0,8}(?:回复|提供|输入|发送|告知|报出)[^。！？\n]{0,8}(?:密码|验证码|CVV|安全码)"),
     ("addressed to the AI",
      r"\b(?:for|to) (?:the |any |all )?(?:ai|a\.i\.|assistant|model|chatbot|llm|language model|automated system)s? "
      r"(?:reading|processing|summari[sz]ing|that reads?)\b|\b(?:ai|llm) agents?\s*[:：]|\binstructions? for the (?:chatbot|ai|assistant|model)\b"
