@@ -14,12 +14,15 @@ kinds, written once as small word lists in Chinese and English:
 - **framing**: fake system or administrator notices, chat-turn markup and special tokens, hidden spans and
   comments, meta-references to "your instructions", "the answer you give", "this conversation", claims of
   priority, of every future question, of secrecy;
+- **mention, not address**: a machine as the subject of a description or a passive ("the assistant cannot…",
+  "模型输出须经人工复核", AI news), reported speech ("据报道", "according to"); against a machine given a duty in the
+  third person ("the chatbot must answer…", "助手须告诉用户…");
 - **counter-signals** of ordinary bank text: customers, staff or branches as the addressee, document versions
   ("以本通知为准"), a user's own question or answer format, discussion of attacks in teaching material,
   command-line flags.
 
 A window's features are these signals and their pairs *within the window* (an addressee with each request, a request
-with framing, with insistence or with a counter-signal). A logistic regression of about sixty weights
+with framing, with insistence or with a counter-signal). A logistic regression of seventy weights
 (guardrails/data/injection_structure.json, fitted by `python -m zhiku.guardrails.structure_training` by
 multiple-instance learning) turns them into a probability, and a text is as suspicious as its most suspicious
 window; with so few inputs it can weigh roles but cannot memorise sentences. Each signal is one regular-expression search over the

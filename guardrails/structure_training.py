@@ -1,15 +1,18 @@
 """Fitting the structural reading of the injection detector (guardrails/injection_structure.py), and measuring
 how it generalises to attacks of a family it never saw.
 
-    python -m zhiku.guardrails.structure_training --train-dir ../shared/train [--cross-validate]
+    python -m zhiku.guardrails.structure_training --train-dir ../shared/train --eval-dir ../shared/eval --l2 0.001 [--cross-validate]
 
-Training texts, none of them from the sets that are only measured (held-out C, and never D, E or F):
+Training texts, none of them from the sets that are only measured (held-out C, and never D, E, F or G):
 - generated attacks (guardrails/injection_corpus.py), each tagged with its *family* (what it asks: override,
   dictate an answer, dictate a verdict, hide, leak the prompt, leak data, call a tool, send data out, lure users
   to a link, contact or credential, change role, decode and obey) and generated look-alikes
   (guardrails/injection_corpus.py and guardrails/injection_training.py: the same verbs for people, policies about
   AI, quoted attacks in teaching frames, users' own format and persona requests);
 - real prose (CMRC 2018 trial sentences and questions, Python package descriptions) as negatives;
+- real passages as negative bags (`real_passages`: rgb_zh passages and financebench pages after the ones
+  evaluation/guardrail_cost.py measures, the CMRC 2018 trial paragraphs), half fitted and half kept apart for the
+  threshold; 30% of the generated attacks are hidden inside an excerpt of a fitted passage;
 - the development set and held-out A and B (guardrails/data/), whose figures are therefore fitted figures.
 
 The model has one weight per signal and per pair of signals (about a hundred): it can learn that an AI addressed
@@ -439,7 +442,7 @@ def main() -> None:
                              "measures are real negatives")
     parser.add_argument("--generated", type=int, default=2500)
     parser.add_argument("--prose", type=int, default=4000)
-    parser.add_argument("--l2", type=float, default=0.01)
+    parser.add_argument("--l2", type=float, default=0.001)
     parser.add_argument("--cross-validate", action="store_true")
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     args = parser.parse_args()
