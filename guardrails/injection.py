@@ -79,9 +79,10 @@ _ALONE = tuple((reason, re.compile(pattern, _FLAGS)) for reason, pattern in (
                                       r"|(?:不要|切勿|别|不得)(?:告诉|透露给|让)(?:用户|客户|提问者)"),
     ("dictates how questions are answered", r"回答(?:任何|所有|一切)?(?:问题|用户|客户)?时[，,]?\s*(?:请|要|须|必须)?(?:先|都|一律)?"
                                             r"(?:说|声称|表示|自称)"),
+    # (a prohibition for staff, "不得要求客户提供网银密码", is the opposite of the request: the negation before it rules it out)
     ("tells the model to collect credentials",
      r"\bask (?:the user|users|them|customers?) (?:for|to (?:send|enter|provide)) (?:their |your )?(?:card number|cvv|pin|"
-     r"password|otp|one-time|verification code)|(?:让|要求|请|引导)(?:用户|客户)(?:提供|输入|发送|告知)[^。！？\n]{0,4}(?:验证码|密码|"
+     r"password|otp|one-time|verification code)|(?<!不得)(?<!严禁)(?<!禁止)(?<!不会)(?<!切勿)(?<!不要)(?<!不能)(?<!绝不)(?<!不可)(?:让|要求|请|引导)(?:用户|客户)(?:提供|输入|发送|告知)[^。！？\n]{0,4}(?:验证码|密码|"
      r"卡号|CVV|身份证)"),
     ("dictates the answer whatever the evidence",
      r"\b(?:whatever|no matter what|regardless of what) (?:the )?(?:users?|customers?|anyone|people) (?:asks?|says?|wants?)\b"
@@ -117,7 +118,7 @@ _ALONE = tuple((reason, re.compile(pattern, _FLAGS)) for reason, pattern in (
     ("tells the model to collect credentials",
      r"\b(?:tell|ask|instruct|get|have) (?:the )?(?:users?|customers?|them|people)[^.!?\n]{0,20}\b(?:reply|respond|send|enter|provide|"
      r"type|confirm|share)\b[^.!?\n]{0,30}\b(?:pin|password|cvv|otp|passcode|one-time code|verification code)\b"
-     r"|(?:让|要求|请|引导)(?:用户|客户|对方)[^。！？\n]{0,8}(?:回复|提供|输入|发送|告知|报出)[^。！？\n]{0,8}(?:密码|验证码|CVV|安全码)"),
+     r"|(?<!不得)(?<!严禁)(?<!禁止)(?<!不会)(?<!切勿)(?<!不要)(?<!不能)(?<!绝不)(?<!不可)(?:让|要求|请|引导)(?:用户|客户|对方)[^。！？\n]{0,8}(?:回复|提供|输入|发送|告知|报出)[^。！？\n]{0,8}(?:密码|验证码|CVV|安全码)"),
     ("addressed to the AI",
      r"\b(?:for|to) (?:the |any |all )?(?:ai|a\.i\.|assistant|model|chatbot|llm|language model|automated system)s? "
      r"(?:reading|processing|summari[sz]ing|that reads?)\b|\b(?:ai|llm) agents?\s*[:：]|\binstructions? for the (?:chatbot|ai|assistant|model)\b"
@@ -173,15 +174,17 @@ def detect_injection(text: str, embed_passages=None) -> InjectionFinding | None:
     (guardrails/injection_structure.py: who each clause addresses and what it asks them to do). The phrasing
     stages — the n-gram classifier (guardrails/injection_classifier.py) and the embedding stage
     (guardrails/embedding_detector.py) — follow only where their settings turn them on
-    (ZHIKU_INJECTION_NGRAM_STAGE, ZHIKU_INJECTION_EMBEDDING_STAGE). `embed_passages`: the vectors for the
+    (ZHIKU_INJECTION_NGRAM_STAGE, ZHIKU_INJECTION_EMBEDDING_STAGE), and only for a text the structural reading
+    puts at or above its phrasing gate (a text with no addressee and no request, however close its words are to
+    an attack's, is one that mentions models or instructions). `embed_passages`: the vectors for the
     embedding stage from an embedder of the same model (embedding_detector.shares_model), instead of the stage's
     own instance (ingestion passes the index's)."""
     text = without_quoted_examples(text)
     finding = rule_finding(text)
     if finding is not None:
         return finding
-    finding = structure_finding(text)
-    if finding is not None:
+    finding, gated = _structure(text)
+    if finding is not None or gated:
         return finding
     if _ngram_stage_on():
         finding = classifier_finding(text)
@@ -206,18 +209,25 @@ _REQUEST_WORDS = {
 
 def structure_finding(text: str) -> InjectionFinding | None:
     """What the structural reading finds in `text` (every reading of it), with who is addressed and what is asked."""
+    return _structure(text)[0]
+
+
+def _structure(text: str) -> tuple[InjectionFinding | None, bool]:
+    """The structural reading's finding, and whether the text stays below its phrasing gate (then the phrasing
+    stages are not asked: what they would flag there is a text that mentions models or instructions, not one that
+    addresses a reader and asks something of it)."""
     model = shipped_model()
     if model is None:
-        return None
+        return None, False
     probability, window, features = model.most_suspicious_window(obfuscation.readings(text))
     if probability < model.threshold:
-        return None
+        return None, probability < model.phrasing_gate
     who = ("an automated reader" if "to_machine" in features else "its reader (\"you\")" if "you" in features
            else "whoever reads it" if "imperative" in features else "a reader")
     asks = [words for name, words in _REQUEST_WORDS.items() if name in features] or ["to follow it"]
     framing = " in fake system or chat markup" if features & {"markup", "fake_notice"} else ""
     return InjectionFinding(f"addresses {who}{framing} and asks {', '.join(asks)} (structure, p={probability:.2f})",
-                            window[:120])
+                            window[:120]), False
 
 
 def _ngram_stage_on() -> bool:
@@ -240,9 +250,15 @@ def classifier_finding(text: str) -> InjectionFinding | None:
 
 
 def detect_injection_without_embeddings(text: str) -> InjectionFinding | None:
-    """The cue rules, the structural reading and (when on) the n-gram classifier: every stage but the embedding
-    one."""
-    return rule_finding(text) or structure_finding(text) or (classifier_finding(text) if _ngram_stage_on() else None)
+    """The cue rules, the structural reading and (when on, above the structural reading's phrasing gate) the n-gram
+    classifier: every stage but the embedding one."""
+    finding = rule_finding(text)
+    if finding is not None:
+        return finding
+    finding, gated = _structure(text)
+    if finding is not None or gated or not _ngram_stage_on():
+        return finding
+    return classifier_finding(text)
 
 
 def rule_finding(text: str) -> InjectionFinding | None:

@@ -14,12 +14,15 @@ kinds, written once as small word lists in Chinese and English:
 - **framing**: fake system or administrator notices, chat-turn markup and special tokens, hidden spans and
   comments, meta-references to "your instructions", "the answer you give", "this conversation", claims of
   priority, of every future question, of secrecy;
+- **mention, not address**: a machine as the subject of a description or a passive ("the assistant cannot…",
+  "模型输出须经人工复核", AI news), reported speech ("据报道", "according to"); against a machine given a duty in the
+  third person ("the chatbot must answer…", "助手须告诉用户…");
 - **counter-signals** of ordinary bank text: customers, staff or branches as the addressee, document versions
   ("以本通知为准"), a user's own question or answer format, discussion of attacks in teaching material,
   command-line flags.
 
 A window's features are these signals and their pairs *within the window* (an addressee with each request, a request
-with framing, with insistence or with a counter-signal). A logistic regression of about sixty weights
+with framing, with insistence or with a counter-signal). A logistic regression of seventy weights
 (guardrails/data/injection_structure.json, fitted by `python -m zhiku.guardrails.structure_training` by
 multiple-instance learning) turns them into a probability, and a text is as suspicious as its most suspicious
 window; with so few inputs it can weigh roles but cannot memorise sentences. Each signal is one regular-expression search over the
@@ -27,6 +30,7 @@ whole text (a few more at each clause start).
 """
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -82,6 +86,37 @@ _HUMAN = _any(
     r"客户|储户|持卡人|申请人|借款人|担保人|员工|柜员|行员|同事|各(?:支行|分行|网点|部门|单位)|支行|分行|网点|营业部|部门|"
     r"客户经理|经办人|审批人|审计人员|值班经理|新员工|实习生|坐席|运营部|本行|我行|各位|全体|投资者|受益人|收款人|会员")
 
+# Mentioning a machine is not addressing it. A machine named as the subject of a description (what it can do, what
+# it is, what was done to it: "the assistant cannot…", "AI tools must not be given…", "模型输出须经人工复核", "人工智能大会")
+# is talked about; a machine given a duty in the third person ("the assistant must answer…", "助手须告诉用户…") is
+# told what to do, as a document's hidden note does. Reported speech ("he said", "据报道") narrates what someone asked.
+_AI_EN = (r"(?:ai|a\.i\.|assistants?|chat ?bots?|bots?|llms?|gpts?|copilots?|language models?|ai models?|models?|"
+          r"summari[sz]ers?|classifiers?|graders?|agents?|robots?|virtual assistants?|ai tools?|ai systems?)")
+_AI_ZH = r"(?:人工智能|大模型|语言模型|模型|智能助手|助手|机器人|智能体|智能客服|摘要程序|AI|分类器|评分模型|审核模型)"
+_AI_MODAL = _any(
+    _L + _AI_EN + r"(?:\s+\w+){0,2}?\s+(?:must|should|shall|is to|are to|needs? to|has to|have to|will now|"
+    r"is (?:required|instructed|expected|told) to|may only|can only)(?!\s+(?:not\s+|never\s+)?be" + _R + r")" + _R,
+    _AI_ZH + r"[^。\n，,：:]{0,4}(?:必须|须|应当|应该|务必|一律|只能|只许|需要|要|请)(?!经|由|接受|通过|在人工|人工|被)")
+_AI_DESCRIBED = _any(
+    _L + _AI_EN + r"(?:'s)?\s+(?:\w+\s+)?(?:can(?:not|'t)?|could(?:n't)?|is|are|was|were|has|have|had|does|doesn't|do|"
+    r"did|didn't|would|may|might|answers|helps|uses|generates|provides|supports|handles|routes|assigns|reads|cites|"
+    r"learns|achieved|reached|launched|performed|outperformed|scored|won|makes|made|became|remains|seems|appears|"
+    r"(?:(?:must|should|shall|will|may|can)(?:\s+not|\s+never)?\s+be))" + _R,
+    _L + _AI_EN + r"[- ](?:powered|based|driven|generated|enabled|assisted|industry|conference|summit|startups?|company|"
+    r"companies|chips?|technology|technologies|market|sector|race|boom|act|regulation|research|lab|labs|firms?|stocks?|"
+    r"adoption|governance|ethics|safety research|outputs?|risk|risks|use|usage|tools|systems|products|features?)" + _R,
+    _L + r"(?:use|deployment|adoption|risks?|governance|regulation|development|users?|makers?|vendors?|outputs?|"
+    r"capabilities) of (?:the |an? )?(?:generative )?" + _AI_EN + _R,
+    _AI_ZH + r"(?:无法|不能|不可以|不会|可以|能够|能|会|将会|已|已经|正在|仅|仅用于|仅供|支持|提供|帮助|生成的|用于|上线|发布|是|为|"
+    r"属于|由|被|的(?!话)|输出(?:须|应|的|内容)|回答的|技术|产业|行业|大会|公司|企业|领域|应用|发展|研发|产品|芯片|赛道|峰会|论坛|"
+    r"前线|时代|浪潮|竞赛|比赛|大赛|概念|板块|厂商|治理|伦理|安全研究|风险|监管|备案|评测|测评|公司)",
+    r"(?:对|由|经|把|将|使用|利用|借助|基于|通过)" + _AI_ZH)
+_REPORTED = _any(
+    _L + r"(?:said|says|told (?:reporters|the press|him|her|them|us|me)|stated|claimed|reported(?:ly)?|according to|"
+    r"announced|warned|noted|explained|added that|wrote that|recalled|testified|alleged|complained that|"
+    r"asked (?:whether|if|why|how)|was asked|were asked|had asked|had told|tried to (?:get|make|trick|convince))" + _R,
+    r"表示|指出|报道|据悉|据了解|介绍说|说道|宣布|坦言|回忆|曾经|曾要求|曾让|试图让|企图让|企图|试图|诱导|声称自己|自称")
+
 # -- request -----------------------------------------------------------------------------------------------------
 _OVERRIDE = _any(
     _L + r"(?:ignore|ignoring|disregard|forget|override|overrule|bypass|neglect|discard|abandon|supersede|"
@@ -129,8 +164,7 @@ _DICTATE = _any(
     r"一律(?:回答|回复|说|写|判|标|输出)?|只(?:回答|回复|说|输出)|确认|承诺|推荐)[^。\n]{0,6}(?:[:：“\"「]|为|是|说|成)",
     r"正确答案(?:是|为)|唯一(?:答案|正确)|答案(?:只能|一律|必须)",
     _L + r"(?:should|must|will|shall|has to|have to|needs? to|is to|are to|always|only|just|to) (?:claim|state|say|"
-    r"answer|reply|respond|assert|report|write|output|conclude|confirm|recommend|promise|tell|add|mention|begin|start|"
-    r"end|open|close|promote|advise|describe)" + _R,
+    r"answer|reply|respond|assert|write|output|conclude|confirm|recommend|promise|tell|mention|begin|start|end)" + _R,
     _L + r"(?:just |only |simply )?(?:say|reply|answer|respond|output|print) (?:with )?(?:yes|no|ok|\"|“|'|approved|denied)" + _R,
     r"(?:必须|要|应|应该|应当|只能|一律|都|统一|就|先|请|需|需要)(?:在[^。\n]{0,6})?(?:回答|回复|答复|说|声称|告诉|表示|输出|推荐|承诺|"
     r"确认|写|补充|加上|注明|附加|说明|宣传|强调)",
@@ -188,7 +222,7 @@ _ROLE = _any(
     r"true|actual|primary|main) (?:goal|task|job|mission|purpose|objective|function))" + _R,
     _L + r"(?:safety|security|content|compliance) (?:policies|rules|filters|checks|restrictions|guardrails) (?:are|have been|"
     r"were) (?:now )?(?:disabled|removed|off|lifted|suspended|turned off)" + _R,
-    r"你现在是|从现在(?:开始|起)[，,]?\s*你|你的新身份|扮演|假装(?:你是|成)|以[^。\n]{0,10}的身份|切换(?:为|到|成)|进入[^。\n]{0,6}模式|"
+    r"你现在是|从现在(?:开始|起)[，,]?\s*你|你的新身份|(?:你|您)[^。\n]{0,6}扮演|扮演(?:一个|一位|成|我|她|他)(?!者)|假装(?:你是|成)|以[^。\n]{0,10}的身份|切换(?:为|到|成)|进入[^。\n]{0,6}模式|"
     r"开发者模式|调试模式|管理员模式|越狱|不(?:再)?受[^。\n]{0,12}(?:限制|约束|过滤|审查)|没有(?:任何)?(?:限制|规则|过滤|审查)|无审查|"
     r"以[^。\n]{0,12}身份(?:作答|回答|回复|发言|处理)|(?:别|不要)再当|(?:你|您)(?:真正|实际|现在|新)的任务|"
     r"(?:你|您)已(?:经)?(?:获得|被授予|被升级|被更新)|(?:你|您)(?:唯一|现在)的(?:目标|任务|使命)|(?:安全|合规)(?:策略|规则|限制|审查)[^。\n]{0,4}(?:均|都|全部)?已(?:关闭|解除|失效|取消)")
@@ -225,15 +259,21 @@ _IMPERATIVE = _any(
     r"show|repeat|list|send|forward|e-?mail|pretend|act|roleplay|role-play|enter|enable|switch|activate|decode|"
     r"translate|insert|include|add|append|omit|leave|hide|do not|don't|never|approve|mark|rate|classify|call|run|"
     r"execute|transfer|refund|export|confirm|recommend|promise|treat|skip|write|give|paste|dump|reply|respond)" + _R,
+    # Chinese verbs that are also nouns at a sentence's start ("推荐免试是指…", "执行期间…", "确认书…") are
+    # imperatives only after "请", "务必", "现在"…; the verbs that are only commands stand alone
     r"[\W\d]*(?:请|现在|立即|马上|务必|直接|先|并|麻烦|再|就|接下来)*(?:忽略|无视|忘|不要|别|停止|告诉|回答|回复|输出|打印|"
-    r"复述|透露|泄露|发送|转发|扮演|假装|切换|进入|开启|解码|翻译|插入|附上|省略|隐瞒|确认|推荐|承诺|调用|执行|转账|"
-    r"标记|判定|就当|只回答|一律|抛开|抛弃|跳过|覆盖|列出|导出|贴出)")
+    r"复述|透露|泄露|扮演|假装|解码|就当|只回答|一律|抛开|抛弃|跳过|列出|贴出)",
+    r"[\W\d]*(?:请|现在|立即|马上|务必|直接|麻烦)+(?:发送|转发|切换|进入|开启|翻译|插入|附上|省略|隐瞒|确认|推荐|承诺|调用|"
+    r"执行|转账|标记|判定|覆盖|导出)")
 
 # What a clause opens with: matched at each clause's start only (an address, a fake turn or notice, a command).
 _OPENERS: dict[str, re.Pattern[str]] = {
     "imperative": _IMPERATIVE,
-    "vocative": _any(r"\W*(?:ai|assistant|bot|model|chatbot|llm|gpt|agent|summari[sz]er|grader|classifier|copilot)"
-                     r"s?\s*[,:：—-]", r"\W*(?:AI|助手|模型|机器人|智能体|大模型)\s*[:：，,]"),
+    # words that are only machines may be followed by a comma; "agent", "model", "grader" also name people and
+    # things in contracts and reports ("agent, with full power of substitution"), so they need a colon
+    "vocative": _any(r"\W*(?:ai|assistant|bot|chatbot|llm|gpt|summari[sz]er|copilot)s?\s*[,:：—-]",
+                     r"\W*(?:ai |llm |ai-)?(?:model|agent|grader|classifier)s?\s*[:：]",
+                     r"\W*(?:AI|助手|模型|机器人|智能体|大模型)\s*[:：，,]"),
     "fake_notice": _any(r"\W*(?:system|sys|admin|administrator|developer|root|operator)\s*(?:notice|message|note|"
                         r"override|update|instruction|alert)?\s*[:：]"),
     "markup": _any(r"\s*(?:#{1,3}\s*)?(?:system|assistant|user|human)\s*[:：]", r"\s*(?:助手|系统|用户)\s*[:：]"),
@@ -325,6 +365,7 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     "fake_notice": _FAKE_NOTICE, "markup": _MARKUP, "meta": _META, "priority": _PRIORITY, "future": _FUTURE,
     "version": _VERSION, "discussion": _DISCUSSION, "own_question": _OWN_QUESTION, "format": _FORMAT,
     "tooling": _TOOLING, "safety_advice": _SAFETY_ADVICE,
+    "ai_modal": _AI_MODAL, "ai_described": _AI_DESCRIBED, "reported": _REPORTED,
 }
 # The requests a window can make (a verb meeting what it acts on: "reveal" with a secret, "send" with a
 # destination or a secret, an override with something only a model has).
@@ -333,7 +374,8 @@ _REQUESTS = ("override_model", "dictate", "hide_request", "exfiltrate", "send_ou
 # Raw signals that are weighed on their own; the others (a verb, a target, an insistence word) count only through
 # the requests and pairs they form, since on their own they are everyday words.
 _ALONE = ("ai", "vocative", "you", "human", "imperative", "fake_notice", "markup", "meta", "priority", "future",
-          "version", "discussion", "own_question", "format", "tooling", "safety_advice")
+          "version", "discussion", "own_question", "format", "tooling", "safety_advice", "ai_modal", "ai_described",
+          "reported")
 
 
 def window_features(found: set[str]) -> frozenset[str]:
@@ -351,7 +393,10 @@ def window_features(found: set[str]) -> frozenset[str]:
         requests.add("send_out")
     requests |= found & {"role", "action", "decode", "credential", "lure"}
     features = (found & set(_ALONE)) | requests
-    machine = bool(found & {"vocative"}) or ("ai" in found and bool(found & {"you", "imperative"}))
+    # a machine is addressed when spoken to (a vocative), or named beside "you" or an imperative — unless it is
+    # named as the subject of a description ("the assistant cannot show you…": the "you" is the customer)
+    machine = bool(found & {"vocative"}) or ("ai" in found and bool(found & {"you", "imperative"})
+                                             and "ai_described" not in found)
     if machine:
         features.add("to_machine")
     if requests:
@@ -378,6 +423,12 @@ def window_features(found: set[str]) -> frozenset[str]:
             features.add("discussion_x_request")
         if found & {"version", "own_question", "format", "tooling", "safety_advice"}:
             features.add("counter_x_request")
+        if "ai_modal" in found:
+            features.add("ai_modal_x_request")
+        if "ai_described" in found and not machine:
+            features.add("described_x_request")
+        if "reported" in found:
+            features.add("reported_x_request")
         if len(requests) >= 2:
             features.add("two_requests")
     if "dictate" in found and "forced" in found:
@@ -394,13 +445,14 @@ FEATURES: tuple[str, ...] = _ALONE + _REQUESTS + (
     "to_machine", "any_request", "machine_x_request", "ai_mention_x_request", "you_x_request",
     "imperative_x_request", "human_x_request", "framed_x_request", "meta_x_request", "insistence_x_request",
     "discussion_x_request", "counter_x_request", "two_requests", "dictate_x_forced", "override_x_dictate",
-    "machine_x_meta",
-) + tuple(f"machine_x_{r}" for r in _REQUESTS) + tuple(f"you_x_{r}" for r in _REQUESTS) + ("short_text",)
+    "machine_x_meta", "ai_modal_x_request", "described_x_request", "reported_x_request",
+) + tuple(f"machine_x_{r}" for r in _REQUESTS) + tuple(f"you_x_{r}" for r in _REQUESTS) + ("short_text", "long_window")
 
 # Clause bounds: sentence ends, line breaks, and the bounds of hidden spans, comments and markup.
 _BOUND = re.compile(r"[。！？!?；;]+|(?<=[.])\s+|\n+|<!--|-->|<[a-z/][^>]{0,80}>|\]\]|\[\[", _F)
 _WORDY = re.compile(r"[A-Za-z\u3400-\u9fff]")
 _SHORT_CLAUSE = 80
+_LONG_WINDOW = 150
 
 
 def clause_spans(text: str) -> list[tuple[int, int]]:
@@ -413,6 +465,14 @@ def clause_spans(text: str) -> list[tuple[int, int]]:
     if start < len(text):
         spans.append((start, len(text)))
     return [(a, b) for a, b in spans if _WORDY.search(text, a, b)]
+
+
+def _continues(text: str, start: int) -> bool:
+    """Whether the clause at `start` continues a sentence a line break cut (a PDF page's "…will\ndrop to 21%"):
+    it opens with a lower-case letter and the line before ends without a sentence end."""
+    before = text[:start].rstrip()
+    first = text[start:start + 40].lstrip(" \t")
+    return bool(before and first[:1].islower() and (before[-1].isalnum() or before[-1] in ",("))
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,22 +499,35 @@ def windows(text: str) -> list[Window]:
                 found[index].add(name)
     for index, (a, _) in enumerate(spans):
         for name, pattern in _OPENERS.items():
-            if pattern.match(text, a):
+            if pattern.match(text, a) and not (name == "imperative" and _continues(text, a)):
                 found[index].add(name)
     short = len(text) <= 200
+
+    def extra(a: int, b: int) -> frozenset[str]:
+        # a clause of 150+ characters (Chinese written with ASCII commas, a contract's run-on sentence) gathers
+        # signals that belong to different phrases: the model weighs such a window apart
+        return frozenset(({"short_text"} if short else set()) | ({"long_window"} if b - a > _LONG_WINDOW else set()))
+
     result = []
     for i, (a, b) in enumerate(spans):
-        result.append(Window(window_features(found[i]) | ({"short_text"} if short else frozenset()), text[a:b]))
+        result.append(Window(window_features(found[i]) | extra(a, b), text[a:b]))
         if i + 1 < len(spans) and b - a <= _SHORT_CLAUSE and found[i]:
-            joined = window_features(found[i] | found[i + 1]) | ({"short_text"} if short else frozenset())
-            result.append(Window(joined, text[a:spans[i + 1][1]]))
+            end = spans[i + 1][1]
+            result.append(Window(window_features(found[i] | found[i + 1]) | extra(a, end), text[a:end]))
     return result
 
 
 class StructureModel(FeatureLogistic):
+    # Below this probability a text has neither an addressee nor a request worth the name, and the phrasing stages
+    # (n-gram, embedding) may not flag it on their own: their false alarms are texts that *mention* models and
+    # instructions. Stored with the weights ("phrasing_gate"); 0 lets them flag anything.
+    phrasing_gate: float = 0.0
+
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> "StructureModel":
-        return cls.from_file(path)
+        model = cls.from_file(path)
+        model.phrasing_gate = float(json.loads(path.read_text(encoding="utf-8")).get("phrasing_gate", 0.0))
+        return model
 
     def probability(self, features: frozenset[str]) -> float:
         return self.probability_of(features)

@@ -1,6 +1,7 @@
 """Undoing the disguises an instruction hidden in text wears, so the injection detector reads what a model would:
 full-width letters (NFKC), zero-width and other invisible format characters, look-alike letters from other
-scripts (Cyrillic "іgnоrе"), letters spaced or hyphenated apart ("I-g-n-o-r-e", "忽 略 以 上"), and payloads a
+scripts (Cyrillic "іgnоrе"), letters spaced or hyphenated apart ("I-g-n-o-r-e", "忽 略 以 上"), Traditional
+characters (read as Simplified, "忽略系統提示" as "忽略系统提示"), and payloads a
 model can decode on request (base64, rot13).
 
 `readings(text)` gives the normalised text first, then each decoded reading; a reading is only worth checking
@@ -13,6 +14,7 @@ import binascii
 import codecs
 import re
 import unicodedata
+from functools import lru_cache
 
 # Letters of other scripts drawn like Latin ones (the usual homoglyph-attack alphabet), folded after NFKC.
 _HOMOGLYPHS = str.maketrans({
@@ -38,7 +40,25 @@ def normalise(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text)
     folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").translate(_HOMOGLYPHS)
     folded = _SPACED_LATIN.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), folded)
-    return _SPACED_CJK.sub("", folded)
+    folded = _SPACED_CJK.sub("", folded)
+    return _simplified(folded) if _HAS_CJK.search(folded) else folded
+
+
+_HAS_CJK = re.compile(f"[{_CJK}]")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # a dependency of the package (pyproject.toml); loaded on the first Chinese text
+
+    return opencc.OpenCC("t2s").convert
+
+
+def _simplified(text: str) -> str:
+    """Traditional characters read as Simplified (OpenCC t2s, character for character): a model reads "系統提示詞"
+    as it reads "系统提示词", and the detectors' Chinese word lists are written in Simplified. About 1 ms for a
+    4,000-character page."""
+    return _t2s()(text)
 
 
 def readings(text: str) -> list[str]:
