@@ -262,6 +262,29 @@ class MetadataStore:
             s.commit()
             return result.rowcount == 1
 
+    def mark_documents_indexed(self, indexed: list[tuple[str, str, int, int | None]]) -> set[str]:
+        """(document id, digest, chunk count, page count) of several documents in one transaction (a batch of small
+        jobs: one commit instead of one each); returns the ids recorded, as `mark_document_indexed`'s True."""
+        recorded: set[str] = set()
+        if not indexed:
+            return recorded
+        with self._sessions() as s:
+            now = utcnow()
+            for document_id, digest, chunk_count, page_count in indexed:
+                if s.execute(update(Document).where(Document.id == document_id, Document.content_hash == digest)
+                             .values(status=DocumentStatus.DONE.value, error=None, indexed_hash=digest,
+                                     chunk_count=chunk_count, page_count=page_count, updated_at=now)).rowcount == 1:
+                    recorded.add(document_id)
+            s.commit()
+        return recorded
+
+    def get_documents(self, document_ids: list[str]) -> dict[str, Document]:
+        """The documents that still exist among `document_ids`, by id, in one query."""
+        if not document_ids:
+            return {}
+        with self._sessions() as s:
+            return {d.id: d for d in s.scalars(select(Document).where(Document.id.in_(document_ids)))}
+
     def is_version_live(self, document_id: str, digest: str) -> bool:
         """Whether the document still exists with `digest` as its searchable version."""
         with self._sessions() as s:

@@ -12,6 +12,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from zhiku.core.metadata_store import ClaimOutcome, MetadataStore
 from zhiku.ingest.pipeline import GraphStage, IngestionPipeline
@@ -44,27 +45,55 @@ class JobExecutor:
         by another thread through `IngestionPipeline.finish`; the lease is kept until they have run. Only a caller
         that reruns the unfinished jobs of a crashed process passes it (the in-process JobRunner): a broker worker
         acknowledges its message when this returns, so it finishes the job here."""
-        claim = self.metadata.claim_job(job_id, self.worker, self.lease_seconds, self.max_attempts)
-        if claim.outcome is ClaimOutcome.BUSY:
-            return max(claim.retry_after, 0.5)
-        if claim.outcome is ClaimOutcome.GONE:
-            return None
-        keeper = _LeaseKeeper(self.metadata, job_id, self.worker, self.lease_seconds).__enter__()
-        handed_over = False
+        return self.execute_many([job_id], defer).retry.get(job_id)
+
+    def execute_many(self, job_ids: list[str], defer: Callable[[GraphStage], None] | None = None,
+                     max_chunks: int = 0) -> BatchOutcome:
+        """Run several jobs as one batch: each claimed and parsed in turn, then all their chunks embedded and written
+        together and their documents made searchable (IngestionPipeline.complete) — for small documents, whose
+        per-document steps would otherwise sit between small embedding calls. Each job keeps its own claim, lease,
+        progress, cancellation and failure. Jobs are added while the batch holds fewer than `max_chunks` chunks (0:
+        no limit); the ids not reached are returned in `left`, unclaimed."""
+        outcome = BatchOutcome()
+        keepers: dict[str, _LeaseKeeper] = {}
+        batch = []
+        chunks = 0
 
         def hand_over(stage: GraphStage) -> None:
-            nonlocal handed_over
             assert defer is not None
-            stage.after.append(keeper.__exit__)  # the lease is kept until the job has ended
+            stage.after.append(keepers.pop(stage.job_id).__exit__)  # the lease is kept until the job has ended
             defer(stage)
-            handed_over = True
 
         try:
-            self.pipeline.run(claim.job, self.worker, defer=hand_over if defer is not None else None)
+            for position, job_id in enumerate(job_ids):
+                if batch and max_chunks and chunks >= max_chunks:
+                    outcome.left = list(job_ids[position:])
+                    break
+                claim = self.metadata.claim_job(job_id, self.worker, self.lease_seconds, self.max_attempts)
+                if claim.outcome is ClaimOutcome.BUSY:
+                    outcome.retry[job_id] = max(claim.retry_after, 0.5)
+                    continue
+                if claim.outcome is ClaimOutcome.GONE:
+                    continue
+                keepers[job_id] = _LeaseKeeper(self.metadata, job_id, self.worker, self.lease_seconds).__enter__()
+                prepared = self.pipeline.prepare(claim.job, self.worker)
+                if prepared is None:
+                    keepers.pop(job_id).__exit__()
+                    continue
+                batch.append(prepared)
+                chunks += len(prepared.chunks)
+            if batch:
+                self.pipeline.complete(batch, defer=hand_over if defer is not None else None)
         finally:
-            if not handed_over:
+            for keeper in keepers.values():  # every job not handed over has ended (or crashed): release its lease
                 keeper.__exit__()
-        return None
+        return outcome
+
+
+@dataclass
+class BatchOutcome:
+    retry: dict[str, float] = field(default_factory=dict)  # job id → seconds after which to offer it again
+    left: list[str] = field(default_factory=list)  # not reached: the batch was full
 
 
 class _LeaseKeeper:
