@@ -354,44 +354,27 @@ class MetadataStore:
         """Take the job for `worker` when nobody holds it: pending, or processing under a lease that ran out
         (its worker died). At most one worker holds a job at a time, so a redelivered message never runs it
         twice at once. A job that has used `max_attempts` is failed with its last error instead."""
+        return self.claim_jobs([job_id], worker, lease_seconds, max_attempts)[0]
+
+    def claim_jobs(self, job_ids: list[str], worker: str = "", lease_seconds: float | None = None,
+                   max_attempts: int | None = None) -> list[JobClaim]:
+        """`claim_job` for several jobs in one transaction (a batch of small jobs: one commit instead of one each);
+        one claim per id, in order. Each job is claimed, found busy or gone on its own, as by `claim_job`."""
         now = utcnow()
+        claims: list[JobClaim] = []
+        reread: list[int] = []  # positions whose job row changed here: read again after the commit
         with self._sessions() as s:
-            job = s.get(IngestionJob, job_id)
-            if job is None or job.status in (JobStatus.DONE.value, JobStatus.FAILED.value):
-                return JobClaim(ClaimOutcome.GONE, job)
-            lease_until = _aware(job.lease_until)
-            if job.status == JobStatus.PROCESSING.value and lease_until is not None and lease_until > now:
-                return JobClaim(ClaimOutcome.BUSY, job, (lease_until - now).total_seconds())
-            error = job.error
-            if job.status == JobStatus.PROCESSING.value:
-                error = (f"attempt {job.attempts} stopped during {job.stage}"
-                         f"{f' ({job.detail})' if job.detail else ''}: the process running it ended "
-                         "(killed, out of memory or restarted)")
-            # Only if nobody changed the row since it was read: the same guard on SQLite and PostgreSQL.
-            unchanged = (IngestionJob.id == job_id, IngestionJob.status == job.status,
-                         IngestionJob.attempts == job.attempts)
-            if max_attempts is not None and job.attempts >= max_attempts:
-                reason = f"gave up after {job.attempts} attempts; the last one: {error or 'no error recorded'}"
-                done = s.execute(update(IngestionJob).where(*unchanged).values(
-                    status=JobStatus.FAILED.value, stage=JobStatus.FAILED.value, error=reason, finished_at=now,
-                    lease_until=None)).rowcount
-                if done:
-                    s.execute(update(Document).where(Document.id == job.document_id,
-                                                     Document.content_hash == job.content_hash)
-                              .values(status=DocumentStatus.FAILED.value, error=reason, updated_at=now))
-                s.commit()
-                return JobClaim(ClaimOutcome.GONE if done else ClaimOutcome.BUSY, self.get_job(job_id), 1.0)
-            lease = now + timedelta(seconds=lease_seconds) if lease_seconds else None
-            claimed = s.execute(update(IngestionJob).where(*unchanged).values(
-                status=JobStatus.PROCESSING.value, stage="parsing", progress=0.0, detail="", error=error,
-                attempts=job.attempts + 1, started_at=now, worker=worker or None, lease_until=lease)).rowcount
-            if not claimed:
-                s.rollback()
-                return JobClaim(ClaimOutcome.BUSY, job, 1.0)
-            s.execute(update(Document).where(Document.id == job.document_id, Document.content_hash == job.content_hash)
-                      .values(status=DocumentStatus.PROCESSING.value))
+            for job_id in job_ids:
+                claim, changed = _claim_in(s, job_id, worker, lease_seconds, max_attempts, now)
+                if changed:
+                    reread.append(len(claims))
+                claims.append(claim)
             s.commit()
-        return JobClaim(ClaimOutcome.CLAIMED, self.get_job(job_id))
+        if reread:
+            fresh = {job.id: job for job in self.get_jobs([job_ids[i] for i in reread])}
+            for i in reread:
+                claims[i].job = fresh.get(job_ids[i], claims[i].job)
+        return claims
 
     def start_job(self, job_id: str) -> IngestionJob | None:
         """Claim the job with no lease and no attempt cap (single-process tools and tests)."""
@@ -501,6 +484,46 @@ def _readable(query, scope: ReadScope | None):
 def _held_by(job_id: str, worker: str) -> tuple:
     return (IngestionJob.id == job_id, IngestionJob.worker == worker,
             IngestionJob.status == JobStatus.PROCESSING.value)
+
+
+def _claim_in(s: Session, job_id: str, worker: str, lease_seconds: float | None, max_attempts: int | None,
+              now: datetime) -> tuple[JobClaim, bool]:
+    """One job's claim inside the caller's transaction (MetadataStore.claim_jobs); True when it changed the job's
+    row (claimed, or failed for having used its attempts)."""
+    job = s.get(IngestionJob, job_id)
+    if job is None or job.status in (JobStatus.DONE.value, JobStatus.FAILED.value):
+        return JobClaim(ClaimOutcome.GONE, job), False
+    lease_until = _aware(job.lease_until)
+    if job.status == JobStatus.PROCESSING.value and lease_until is not None and lease_until > now:
+        return JobClaim(ClaimOutcome.BUSY, job, (lease_until - now).total_seconds()), False
+    error = job.error
+    if job.status == JobStatus.PROCESSING.value:
+        error = (f"attempt {job.attempts} stopped during {job.stage}"
+                 f"{f' ({job.detail})' if job.detail else ''}: the process running it ended "
+                 "(killed, out of memory or restarted)")
+    # Only if nobody changed the row since it was read: the same guard on SQLite and PostgreSQL. A guard that
+    # matches no row changes nothing, so the transaction's other claims stand.
+    unchanged = (IngestionJob.id == job_id, IngestionJob.status == job.status,
+                 IngestionJob.attempts == job.attempts)
+    if max_attempts is not None and job.attempts >= max_attempts:
+        reason = f"gave up after {job.attempts} attempts; the last one: {error or 'no error recorded'}"
+        done = s.execute(update(IngestionJob).where(*unchanged).values(
+            status=JobStatus.FAILED.value, stage=JobStatus.FAILED.value, error=reason, finished_at=now,
+            lease_until=None)).rowcount
+        if done:
+            s.execute(update(Document).where(Document.id == job.document_id,
+                                             Document.content_hash == job.content_hash)
+                      .values(status=DocumentStatus.FAILED.value, error=reason, updated_at=now))
+        return JobClaim(ClaimOutcome.GONE if done else ClaimOutcome.BUSY, job, 1.0), True
+    lease = now + timedelta(seconds=lease_seconds) if lease_seconds else None
+    claimed = s.execute(update(IngestionJob).where(*unchanged).values(
+        status=JobStatus.PROCESSING.value, stage="parsing", progress=0.0, detail="", error=error,
+        attempts=job.attempts + 1, started_at=now, worker=worker or None, lease_until=lease)).rowcount
+    if not claimed:
+        return JobClaim(ClaimOutcome.BUSY, job, 1.0), False
+    s.execute(update(Document).where(Document.id == job.document_id, Document.content_hash == job.content_hash)
+              .values(status=DocumentStatus.PROCESSING.value))
+    return JobClaim(ClaimOutcome.CLAIMED, job), True
 
 
 def _aware(moment: datetime | None) -> datetime | None:

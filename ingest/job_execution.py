@@ -49,43 +49,52 @@ class JobExecutor:
 
     def execute_many(self, job_ids: list[str], defer: Callable[[GraphStage], None] | None = None,
                      max_chunks: int = 0) -> BatchOutcome:
-        """Run several jobs as one batch: each claimed and parsed in turn, then all their chunks embedded and written
-        together and their documents made searchable (IngestionPipeline.complete) — for small documents, whose
-        per-document steps would otherwise sit between small embedding calls. Each job keeps its own claim, lease,
-        progress, cancellation and failure. Jobs are added while the batch holds fewer than `max_chunks` chunks (0:
-        no limit); the ids not reached are returned in `left`, unclaimed."""
+        """Run several jobs in batches: all claimed in one transaction, each parsed in turn, and whenever the parsed
+        ones hold `max_chunks` chunks (0: no limit) — and at the end — their chunks embedded and written together
+        and their documents made searchable (IngestionPipeline.complete): for small documents, whose per-document
+        steps would otherwise sit between small embedding calls. Each job keeps its own claim, lease, progress,
+        cancellation and failure; a claimed job waiting for its turn keeps its lease."""
         outcome = BatchOutcome()
         keepers: dict[str, _LeaseKeeper] = {}
-        batch = []
-        chunks = 0
 
         def hand_over(stage: GraphStage) -> None:
             assert defer is not None
             stage.after.append(keepers.pop(stage.job_id).__exit__)  # the lease is kept until the job has ended
             defer(stage)
 
+        def complete(batch: list) -> None:
+            try:
+                self.pipeline.complete(batch, defer=hand_over if defer is not None else None)
+            finally:
+                for prepared in batch:  # ended here (or crashed): release its lease
+                    keeper = keepers.pop(prepared.job.id, None)
+                    if keeper is not None:
+                        keeper.__exit__()
+
         try:
-            for position, job_id in enumerate(job_ids):
-                if batch and max_chunks and chunks >= max_chunks:
-                    outcome.left = list(job_ids[position:])
-                    break
-                claim = self.metadata.claim_job(job_id, self.worker, self.lease_seconds, self.max_attempts)
+            claims = self.metadata.claim_jobs(job_ids, self.worker, self.lease_seconds, self.max_attempts)
+            claimed = []
+            for job_id, claim in zip(job_ids, claims):
                 if claim.outcome is ClaimOutcome.BUSY:
                     outcome.retry[job_id] = max(claim.retry_after, 0.5)
-                    continue
-                if claim.outcome is ClaimOutcome.GONE:
-                    continue
-                keepers[job_id] = _LeaseKeeper(self.metadata, job_id, self.worker, self.lease_seconds).__enter__()
-                prepared = self.pipeline.prepare(claim.job, self.worker)
+                elif claim.outcome is ClaimOutcome.CLAIMED:
+                    keepers[job_id] = _LeaseKeeper(self.metadata, job_id, self.worker, self.lease_seconds).__enter__()
+                    claimed.append(claim.job)
+            batch, chunks = [], 0
+            for job in claimed:
+                prepared = self.pipeline.prepare(job, self.worker)
                 if prepared is None:
-                    keepers.pop(job_id).__exit__()
+                    keepers.pop(job.id).__exit__()
                     continue
                 batch.append(prepared)
                 chunks += len(prepared.chunks)
+                if max_chunks and chunks >= max_chunks:
+                    complete(batch)
+                    batch, chunks = [], 0
             if batch:
-                self.pipeline.complete(batch, defer=hand_over if defer is not None else None)
+                complete(batch)
         finally:
-            for keeper in keepers.values():  # every job not handed over has ended (or crashed): release its lease
+            for keeper in keepers.values():  # a crash on the way: release the leases still held
                 keeper.__exit__()
         return outcome
 
@@ -93,7 +102,6 @@ class JobExecutor:
 @dataclass
 class BatchOutcome:
     retry: dict[str, float] = field(default_factory=dict)  # job id → seconds after which to offer it again
-    left: list[str] = field(default_factory=list)  # not reached: the batch was full
 
 
 class _LeaseKeeper:

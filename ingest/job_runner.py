@@ -7,12 +7,12 @@ Each lane (small and large jobs) has threads of its own, so a small upload never
 With `overlap_graph` (ZHIKU_GRAPH_STAGE_OVERLAP, the default) each of those threads hands a job's graph stage —
 run once the document is searchable: rule extraction and writes to the graph server, a third of a one-chunk
 document's time in docs/profiles, most of it waiting for the server's reply — to a thread of its own and goes on
-parsing and embedding the next job meanwhile. The graph stages run in order, at most 32 small jobs (one large job)
-behind per thread, small ones up to 16 at a time (one graph transaction, one metadata commit for them all); each job
+parsing and embedding the next job meanwhile. The graph stages run in order, at most 64 small jobs (one large job)
+behind per thread, small ones up to 32 at a time (one graph transaction, one metadata commit for them all); each job
 stays `processing`, with its lease kept, until its graph stage and its finish have run, so a crash in between runs it
 again at the next start like any unfinished job.
 
-Small jobs waiting together in the queue run as one batch (up to 16 jobs, 64 chunks): one embedding pass, one index
+Small jobs waiting together in the queue run as one batch (up to 32 jobs, embedded 64 chunks at a time): one embedding pass, one index
 write, one commit making them searchable (JobExecutor.execute_many); each keeps its own claim, progress, cancellation
 and failure.
 """
@@ -22,7 +22,6 @@ import logging
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
 from zhiku.core.models import JobLane
@@ -31,11 +30,12 @@ from zhiku.ingest.pipeline import GraphStage, IngestionPipeline
 
 log = logging.getLogger(__name__)
 _STOP = object()
-# Small jobs queued together run as one batch (JobExecutor.execute_many): claimed and parsed one by one, then one
-# pass of the model over all their chunks, one index write, one metadata commit making them searchable, one graph
-# write. Up to 16 jobs, and no job is added once the batch holds 64 chunks (two embedding batches), so a document
-# never waits long behind others to become searchable.
-_SMALL_LANE_BATCH_JOBS = 16
+# Small jobs queued together run as one batch (JobExecutor.execute_many): claimed in one transaction, parsed one by
+# one, then one pass of the model over all their chunks (32 one-chunk documents fill one embedding call, as the
+# floor's), one index write, one metadata commit making them searchable, one graph write. Up to 32 jobs, embedded
+# whenever the parsed ones hold 64 chunks (two embedding calls), so a document never waits long behind others to
+# become searchable.
+_SMALL_LANE_BATCH_JOBS = 32
 _SMALL_LANE_BATCH_CHUNKS = 64
 _SMALL_LANE_GRAPH_DEPTH = 2 * _SMALL_LANE_BATCH_JOBS
 _SMALL_LANE_GRAPH_BATCH = _SMALL_LANE_BATCH_JOBS  # half the depth: the next batch gathers while one is written
@@ -98,35 +98,35 @@ class JobRunner:
         small = lane == JobLane.SMALL.value
         tail = _GraphTail(f"graph-{lane}", self._pipeline.finish, depth=_SMALL_LANE_GRAPH_DEPTH if small else 1,
                           batch=_SMALL_LANE_GRAPH_BATCH if small else 1) if self._overlap_graph else None
-        carried: deque = deque()  # taken from the queue but not reached by the last batch (it was full)
         stop = False
         while not stop:
-            if tail is not None and not carried and lane_queue.empty():
+            if tail is not None and lane_queue.empty():
                 tail.flush()  # nothing queued behind: the waiting graph stages need not wait for more
-            job_ids = [carried.popleft() if carried else lane_queue.get()]
+            job_ids = [lane_queue.get()]
             # what else waits, up to a batch (a large job runs alone)
             while small and job_ids[-1] is not _STOP and len(job_ids) < _SMALL_LANE_BATCH_JOBS:
                 try:
-                    job_ids.append(carried.popleft() if carried else lane_queue.get_nowait())
+                    job_ids.append(lane_queue.get_nowait())
                 except queue.Empty:
                     break
             if job_ids[-1] is _STOP:
                 job_ids.pop()
                 stop = True
-            outcome, deferred = BatchOutcome(), []
+            outcome, handed = BatchOutcome(), set()
+
+            def hand_over(stage: GraphStage) -> None:  # in flight until its graph stage has run
+                assert tail is not None
+                handed.add(stage.job_id)
+                tail.submit(stage, self._done)
+
             try:
                 if job_ids and not self._stopping.is_set():
-                    outcome = executor.execute_many(job_ids, defer=deferred.append if tail is not None else None,
+                    outcome = executor.execute_many(job_ids, defer=hand_over if tail is not None else None,
                                                     max_chunks=_SMALL_LANE_BATCH_CHUNKS if small else 0)
             except Exception:  # noqa: BLE001 - a broken job must not kill the worker
                 log.exception("ingestion jobs %s crashed", ", ".join(job_ids))
-            carried.extendleft(reversed(outcome.left))  # still in flight: next round
-            handed = {stage.job_id for stage in deferred}
-            for stage in deferred:
-                assert tail is not None
-                tail.submit(stage, self._done)  # in flight until its graph stage has run
             for job_id in job_ids:
-                if job_id in handed or job_id in outcome.left:
+                if job_id in handed:
                     continue
                 if job_id in outcome.retry and not self._stopping.is_set():
                     self._retry_later(lane_queue, job_id, outcome.retry[job_id])  # stays in flight until it is run

@@ -41,7 +41,7 @@ def test_a_batch_makes_every_document_searchable_with_its_graph_and_its_own_job(
 
     runtime.indexer.index_many = counted
     outcome = _executor(runtime).execute_many([u.job.id for u in uploads])
-    assert not outcome.retry and not outcome.left
+    assert not outcome.retry
     assert embedded == [5]  # one pass of the model over the five documents' chunks
     for upload in uploads:
         job = runtime.metadata.get_job(upload.job.id)
@@ -129,8 +129,27 @@ def test_a_document_deleted_while_its_batch_runs_leaves_nothing_and_the_others_a
         assert _chunks(runtime, upload.document.id) == 1
 
 
-def test_a_full_batch_leaves_the_rest_unclaimed(runtime):
-    uploads = _queued(runtime, [(f"notice{i}.md", _notice(i)) for i in range(4)])
+def test_a_batch_is_embedded_in_pieces_of_max_chunks_and_every_job_is_claimed_once(runtime):
+    uploads = _queued(runtime, [(f"notice{i}.md", _notice(i)) for i in range(5)])
+    embedded = []
+    real_index_many = runtime.indexer.index_many
+
+    def counted(documents, on_progress=None):
+        embedded.append(len(documents))
+        return real_index_many(documents, on_progress)
+
+    runtime.indexer.index_many = counted
     outcome = _executor(runtime).execute_many([u.job.id for u in uploads], max_chunks=2)
-    assert outcome.left == [u.job.id for u in uploads[2:]]
-    assert [runtime.metadata.get_job(u.job.id).status for u in uploads] == ["done", "done", "pending", "pending"]
+    assert not outcome.retry and embedded == [2, 2, 1]
+    assert {runtime.metadata.get_job(u.job.id).status for u in uploads} == {"done"}
+    assert {runtime.metadata.get_job(u.job.id).attempts for u in uploads} == {1}
+
+
+def test_a_job_another_worker_holds_is_offered_again_and_the_rest_run(runtime):
+    uploads = _queued(runtime, [(f"notice{i}.md", _notice(i)) for i in range(3)])
+    held = runtime.metadata.claim_job(uploads[1].job.id, "other-host:2/small-0", lease_seconds=60)
+    assert held.outcome.value == "claimed"
+    outcome = _executor(runtime).execute_many([u.job.id for u in uploads])
+    assert list(outcome.retry) == [uploads[1].job.id] and 0.5 <= outcome.retry[uploads[1].job.id] <= 60
+    assert [runtime.metadata.get_job(u.job.id).status for u in uploads] == ["done", "processing", "done"]
+    assert runtime.metadata.get_job(uploads[1].job.id).worker == "other-host:2/small-0"
