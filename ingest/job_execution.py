@@ -19,6 +19,15 @@ from zhiku.ingest.pipeline import GraphStage, IngestionPipeline
 
 log = logging.getLogger(__name__)
 
+# Small jobs waiting together in the in-process runner's queue run as one batch (JobExecutor.execute_many): claimed in
+# one transaction, parsed one by one, then one pass of the model over their chunks (32 one-chunk documents fill one
+# embedding call, as the floor's), one index write, one metadata commit making them searchable, one graph write. Up to
+# 32 jobs, embedded whenever the parsed ones hold 64 chunks (two embedding calls), so a document never waits long
+# behind others to become searchable. A broker worker runs its message's job alone (execute): taking other pending jobs
+# along would let one killed worker hold them all until their leases ran out.
+SMALL_BATCH_JOBS = 32
+SMALL_BATCH_CHUNKS = 64
+
 
 def worker_name(lane: str, slot: int) -> str:
     """Unique per running executor: the claim and every later write are checked against it."""

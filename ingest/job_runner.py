@@ -25,20 +25,14 @@ import time
 from collections.abc import Callable
 
 from zhiku.core.models import JobLane
-from zhiku.ingest.job_execution import BatchOutcome, JobExecutor, worker_name
+from zhiku.ingest.job_execution import (SMALL_BATCH_CHUNKS, SMALL_BATCH_JOBS, BatchOutcome, JobExecutor,
+                                        worker_name)
 from zhiku.ingest.pipeline import GraphStage, IngestionPipeline
 
 log = logging.getLogger(__name__)
 _STOP = object()
-# Small jobs queued together run as one batch (JobExecutor.execute_many): claimed in one transaction, parsed one by
-# one, then one pass of the model over all their chunks (32 one-chunk documents fill one embedding call, as the
-# floor's), one index write, one metadata commit making them searchable, one graph write. Up to 32 jobs, embedded
-# whenever the parsed ones hold 64 chunks (two embedding calls), so a document never waits long behind others to
-# become searchable.
-_SMALL_LANE_BATCH_JOBS = 32
-_SMALL_LANE_BATCH_CHUNKS = 64
-_SMALL_LANE_GRAPH_DEPTH = 2 * _SMALL_LANE_BATCH_JOBS
-_SMALL_LANE_GRAPH_BATCH = _SMALL_LANE_BATCH_JOBS  # half the depth: the next batch gathers while one is written
+_SMALL_LANE_GRAPH_DEPTH = 2 * SMALL_BATCH_JOBS
+_SMALL_LANE_GRAPH_BATCH = SMALL_BATCH_JOBS  # half the depth: the next batch gathers while one is written
 
 
 class JobRunner:
@@ -104,7 +98,7 @@ class JobRunner:
                 tail.flush()  # nothing queued behind: the waiting graph stages need not wait for more
             job_ids = [lane_queue.get()]
             # what else waits, up to a batch (a large job runs alone)
-            while small and job_ids[-1] is not _STOP and len(job_ids) < _SMALL_LANE_BATCH_JOBS:
+            while small and job_ids[-1] is not _STOP and len(job_ids) < SMALL_BATCH_JOBS:
                 try:
                     job_ids.append(lane_queue.get_nowait())
                 except queue.Empty:
@@ -122,7 +116,7 @@ class JobRunner:
             try:
                 if job_ids and not self._stopping.is_set():
                     outcome = executor.execute_many(job_ids, defer=hand_over if tail is not None else None,
-                                                    max_chunks=_SMALL_LANE_BATCH_CHUNKS if small else 0)
+                                                    max_chunks=SMALL_BATCH_CHUNKS if small else 0)
             except Exception:  # noqa: BLE001 - a broken job must not kill the worker
                 log.exception("ingestion jobs %s crashed", ", ".join(job_ids))
             for job_id in job_ids:
