@@ -389,6 +389,20 @@ class MetadataStore:
             s.commit()
             return renewed == 1
 
+    def renew_leases(self, job_ids: list[str], worker: str, lease_seconds: float) -> set[str]:
+        """`renew_lease` for several jobs in one transaction; returns the ids still this worker's."""
+        kept: set[str] = set()
+        if not job_ids:
+            return kept
+        with self._sessions() as s:
+            until = utcnow() + timedelta(seconds=lease_seconds)
+            for job_id in job_ids:
+                if s.execute(update(IngestionJob).where(*_held_by(job_id, worker))
+                             .values(lease_until=until)).rowcount == 1:
+                    kept.add(job_id)
+            s.commit()
+        return kept
+
     def report_progress(self, job_id: str, stage: str, progress: float, detail: str = "",
                         worker: str | None = None) -> bool:
         """Record progress; False when the job is no longer this worker's (deleted, cancelled, taken over)."""

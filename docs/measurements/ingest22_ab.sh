@@ -6,14 +6,15 @@
 # after = a commit of this branch the same way (AFTER_PP=/tmp/s22/after-<sha>: the code under test stays fixed while
 #   the worktree changes; the `zhiku ingest` path imports it in a process of its own)
 # Usage: ROUNDS="1 2" CORPUS=short|long SIDES="before after" AFTER_PP=… ingest22_ab.sh
-#   short: 80 rgb_zh passages, one document each (1-3 chunks); long: 12 documents of 20-50 chunks (consecutive passages)
+#   short: 80 rgb_zh passages, one document each (1-3 chunks); long: LONG_DOCUMENTS (4: 22, 31, 38, 46 chunks) documents
+#   of 20-50 chunks (consecutive passages)
 cd /tmp
 PY=/work/wt/s22-ingest14/.venv/bin/python
 OUT=${OUT:-/tmp/s22/ab}
 mkdir -p $OUT
 case ${CORPUS:-short} in
   short) ARGS="--documents 80" ;;
-  long)  ARGS="--documents 12 --chunks-per-document 20-50" ;;
+  long)  ARGS="--documents ${LONG_DOCUMENTS:-4} --chunks-per-document 20-50" ;;
 esac
 run() { # label, pythonpath
   local label=$1 pp=$2
