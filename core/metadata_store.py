@@ -262,6 +262,29 @@ class MetadataStore:
             s.commit()
             return result.rowcount == 1
 
+    def mark_documents_indexed(self, indexed: list[tuple[str, str, int, int | None]]) -> set[str]:
+        """(document id, digest, chunk count, page count) of several documents in one transaction (a batch of small
+        jobs: one commit instead of one each); returns the ids recorded, as `mark_document_indexed`'s True."""
+        recorded: set[str] = set()
+        if not indexed:
+            return recorded
+        with self._sessions() as s:
+            now = utcnow()
+            for document_id, digest, chunk_count, page_count in indexed:
+                if s.execute(update(Document).where(Document.id == document_id, Document.content_hash == digest)
+                             .values(status=DocumentStatus.DONE.value, error=None, indexed_hash=digest,
+                                     chunk_count=chunk_count, page_count=page_count, updated_at=now)).rowcount == 1:
+                    recorded.add(document_id)
+            s.commit()
+        return recorded
+
+    def get_documents(self, document_ids: list[str]) -> dict[str, Document]:
+        """The documents that still exist among `document_ids`, by id, in one query."""
+        if not document_ids:
+            return {}
+        with self._sessions() as s:
+            return {d.id: d for d in s.scalars(select(Document).where(Document.id.in_(document_ids)))}
+
     def is_version_live(self, document_id: str, digest: str) -> bool:
         """Whether the document still exists with `digest` as its searchable version."""
         with self._sessions() as s:
@@ -331,44 +354,27 @@ class MetadataStore:
         """Take the job for `worker` when nobody holds it: pending, or processing under a lease that ran out
         (its worker died). At most one worker holds a job at a time, so a redelivered message never runs it
         twice at once. A job that has used `max_attempts` is failed with its last error instead."""
+        return self.claim_jobs([job_id], worker, lease_seconds, max_attempts)[0]
+
+    def claim_jobs(self, job_ids: list[str], worker: str = "", lease_seconds: float | None = None,
+                   max_attempts: int | None = None) -> list[JobClaim]:
+        """`claim_job` for several jobs in one transaction (a batch of small jobs: one commit instead of one each);
+        one claim per id, in order. Each job is claimed, found busy or gone on its own, as by `claim_job`."""
         now = utcnow()
+        claims: list[JobClaim] = []
+        reread: list[int] = []  # positions whose job row changed here: read again after the commit
         with self._sessions() as s:
-            job = s.get(IngestionJob, job_id)
-            if job is None or job.status in (JobStatus.DONE.value, JobStatus.FAILED.value):
-                return JobClaim(ClaimOutcome.GONE, job)
-            lease_until = _aware(job.lease_until)
-            if job.status == JobStatus.PROCESSING.value and lease_until is not None and lease_until > now:
-                return JobClaim(ClaimOutcome.BUSY, job, (lease_until - now).total_seconds())
-            error = job.error
-            if job.status == JobStatus.PROCESSING.value:
-                error = (f"attempt {job.attempts} stopped during {job.stage}"
-                         f"{f' ({job.detail})' if job.detail else ''}: the process running it ended "
-                         "(killed, out of memory or restarted)")
-            # Only if nobody changed the row since it was read: the same guard on SQLite and PostgreSQL.
-            unchanged = (IngestionJob.id == job_id, IngestionJob.status == job.status,
-                         IngestionJob.attempts == job.attempts)
-            if max_attempts is not None and job.attempts >= max_attempts:
-                reason = f"gave up after {job.attempts} attempts; the last one: {error or 'no error recorded'}"
-                done = s.execute(update(IngestionJob).where(*unchanged).values(
-                    status=JobStatus.FAILED.value, stage=JobStatus.FAILED.value, error=reason, finished_at=now,
-                    lease_until=None)).rowcount
-                if done:
-                    s.execute(update(Document).where(Document.id == job.document_id,
-                                                     Document.content_hash == job.content_hash)
-                              .values(status=DocumentStatus.FAILED.value, error=reason, updated_at=now))
-                s.commit()
-                return JobClaim(ClaimOutcome.GONE if done else ClaimOutcome.BUSY, self.get_job(job_id), 1.0)
-            lease = now + timedelta(seconds=lease_seconds) if lease_seconds else None
-            claimed = s.execute(update(IngestionJob).where(*unchanged).values(
-                status=JobStatus.PROCESSING.value, stage="parsing", progress=0.0, detail="", error=error,
-                attempts=job.attempts + 1, started_at=now, worker=worker or None, lease_until=lease)).rowcount
-            if not claimed:
-                s.rollback()
-                return JobClaim(ClaimOutcome.BUSY, job, 1.0)
-            s.execute(update(Document).where(Document.id == job.document_id, Document.content_hash == job.content_hash)
-                      .values(status=DocumentStatus.PROCESSING.value))
+            for job_id in job_ids:
+                claim, changed = _claim_in(s, job_id, worker, lease_seconds, max_attempts, now)
+                if changed:
+                    reread.append(len(claims))
+                claims.append(claim)
             s.commit()
-        return JobClaim(ClaimOutcome.CLAIMED, self.get_job(job_id))
+        if reread:
+            fresh = {job.id: job for job in self.get_jobs([job_ids[i] for i in reread])}
+            for i in reread:
+                claims[i].job = fresh.get(job_ids[i], claims[i].job)
+        return claims
 
     def start_job(self, job_id: str) -> IngestionJob | None:
         """Claim the job with no lease and no attempt cap (single-process tools and tests)."""
@@ -382,6 +388,20 @@ class MetadataStore:
                                 .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))).rowcount
             s.commit()
             return renewed == 1
+
+    def renew_leases(self, job_ids: list[str], worker: str, lease_seconds: float) -> set[str]:
+        """`renew_lease` for several jobs in one transaction; returns the ids still this worker's."""
+        kept: set[str] = set()
+        if not job_ids:
+            return kept
+        with self._sessions() as s:
+            until = utcnow() + timedelta(seconds=lease_seconds)
+            for job_id in job_ids:
+                if s.execute(update(IngestionJob).where(*_held_by(job_id, worker))
+                             .values(lease_until=until)).rowcount == 1:
+                    kept.add(job_id)
+            s.commit()
+        return kept
 
     def report_progress(self, job_id: str, stage: str, progress: float, detail: str = "",
                         worker: str | None = None) -> bool:
@@ -478,6 +498,46 @@ def _readable(query, scope: ReadScope | None):
 def _held_by(job_id: str, worker: str) -> tuple:
     return (IngestionJob.id == job_id, IngestionJob.worker == worker,
             IngestionJob.status == JobStatus.PROCESSING.value)
+
+
+def _claim_in(s: Session, job_id: str, worker: str, lease_seconds: float | None, max_attempts: int | None,
+              now: datetime) -> tuple[JobClaim, bool]:
+    """One job's claim inside the caller's transaction (MetadataStore.claim_jobs); True when it changed the job's
+    row (claimed, or failed for having used its attempts)."""
+    job = s.get(IngestionJob, job_id)
+    if job is None or job.status in (JobStatus.DONE.value, JobStatus.FAILED.value):
+        return JobClaim(ClaimOutcome.GONE, job), False
+    lease_until = _aware(job.lease_until)
+    if job.status == JobStatus.PROCESSING.value and lease_until is not None and lease_until > now:
+        return JobClaim(ClaimOutcome.BUSY, job, (lease_until - now).total_seconds()), False
+    error = job.error
+    if job.status == JobStatus.PROCESSING.value:
+        error = (f"attempt {job.attempts} stopped during {job.stage}"
+                 f"{f' ({job.detail})' if job.detail else ''}: the process running it ended "
+                 "(killed, out of memory or restarted)")
+    # Only if nobody changed the row since it was read: the same guard on SQLite and PostgreSQL. A guard that
+    # matches no row changes nothing, so the transaction's other claims stand.
+    unchanged = (IngestionJob.id == job_id, IngestionJob.status == job.status,
+                 IngestionJob.attempts == job.attempts)
+    if max_attempts is not None and job.attempts >= max_attempts:
+        reason = f"gave up after {job.attempts} attempts; the last one: {error or 'no error recorded'}"
+        done = s.execute(update(IngestionJob).where(*unchanged).values(
+            status=JobStatus.FAILED.value, stage=JobStatus.FAILED.value, error=reason, finished_at=now,
+            lease_until=None)).rowcount
+        if done:
+            s.execute(update(Document).where(Document.id == job.document_id,
+                                             Document.content_hash == job.content_hash)
+                      .values(status=DocumentStatus.FAILED.value, error=reason, updated_at=now))
+        return JobClaim(ClaimOutcome.GONE if done else ClaimOutcome.BUSY, job, 1.0), True
+    lease = now + timedelta(seconds=lease_seconds) if lease_seconds else None
+    claimed = s.execute(update(IngestionJob).where(*unchanged).values(
+        status=JobStatus.PROCESSING.value, stage="parsing", progress=0.0, detail="", error=error,
+        attempts=job.attempts + 1, started_at=now, worker=worker or None, lease_until=lease)).rowcount
+    if not claimed:
+        return JobClaim(ClaimOutcome.BUSY, job, 1.0), False
+    s.execute(update(Document).where(Document.id == job.document_id, Document.content_hash == job.content_hash)
+              .values(status=DocumentStatus.PROCESSING.value))
+    return JobClaim(ClaimOutcome.CLAIMED, job), True
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -93,6 +93,36 @@ def write_documents(corpus: Path, count: int, folder: Path) -> list[Path]:
     return paths
 
 
+def write_long_documents(corpus: Path, count: int, folder: Path, chunk_range: tuple[int, int],
+                         chunk_chars: int) -> list[Path]:
+    """`count` documents of about `chunk_range` chunks each (realistic policy documents: issue #14 item 6 is about
+    them; one-passage documents exaggerate the per-document cost). Each is consecutive passages of the corpus, a
+    passage's title as its heading line, until it holds about the range's target × `chunk_chars` characters; the
+    targets cycle through the range (deterministic: the same corpus gives the same documents)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    low, high = chunk_range
+    span = high - low + 1
+    paths: list[Path] = []
+    with open(corpus, encoding="utf-8") as lines:
+        rows = (json.loads(line) for line in lines)
+        passages = ((row.get("title") or "", row["text"].strip()) for row in rows if row["text"].strip())
+        while len(paths) < count:
+            target = (low + (len(paths) * 7) % span) * chunk_chars  # steps of 7: every target when 7 does not divide span
+            parts: list[str] = []
+            size = 0
+            for title, text in passages:
+                parts.append(f"{title}\n{text}" if title else text)
+                size += len(parts[-1])
+                if size >= target:
+                    break
+            if size < target:
+                break  # the corpus ran out: fewer documents
+            path = folder / f"policy-{len(paths):03d}.txt"
+            path.write_text("\n\n".join(parts), encoding="utf-8")
+            paths.append(path)
+    return paths
+
+
 def embedding_only(paths: list[Path], settings: Settings) -> dict:
     from zhiku.index.factory import build_embedder
     from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
@@ -243,8 +273,11 @@ def _worker_path(paths: list[Path], settings: Settings, workdir: Path, workers: 
 
 
 def run(corpus: Path, count: int, settings: Settings, worker_counts: list[int], broker_url: str | None,
-        database_url: str | None, on_row=None, paths: tuple[str, ...] = ("api", "cli", "workers")) -> list[dict]:
-    """Every path in turn; `on_row(rows)` after each (a long run keeps what it measured if a later path fails)."""
+        database_url: str | None, on_row=None, paths: tuple[str, ...] = ("api", "cli", "workers"),
+        chunks_per_document: tuple[int, int] | None = None) -> list[dict]:
+    """Every path in turn; `on_row(rows)` after each (a long run keeps what it measured if a later path fails).
+    `chunks_per_document` (low, high): `count` documents of that many chunks each, made of consecutive passages
+    (write_long_documents); else one passage per document."""
     base = Path(tempfile.mkdtemp(prefix="zhiku-ingest-bench-"))
     rows: list[dict] = []
 
@@ -260,7 +293,12 @@ def run(corpus: Path, count: int, settings: Settings, worker_counts: list[int], 
             on_row(rows)
 
     try:
-        documents = write_documents(corpus, count, base / "documents")
+        if chunks_per_document:
+            # a chunk holds about chunk_size - overlap new characters
+            documents = write_long_documents(corpus, count, base / "documents", chunks_per_document,
+                                             settings.chunk_size - settings.chunk_overlap)
+        else:
+            documents = write_documents(corpus, count, base / "documents")
         add(embedding_only(documents, settings))
         if "api" in paths:
             add(api_path(documents, settings, base / "api"))

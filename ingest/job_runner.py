@@ -7,10 +7,14 @@ Each lane (small and large jobs) has threads of its own, so a small upload never
 With `overlap_graph` (ZHIKU_GRAPH_STAGE_OVERLAP, the default) each of those threads hands a job's graph stage —
 run once the document is searchable: rule extraction and writes to the graph server, a third of a one-chunk
 document's time in docs/profiles, most of it waiting for the server's reply — to a thread of its own and goes on
-parsing and embedding the next job meanwhile. The graph stages run in order, at most 8 small jobs (one large job)
-behind per thread, small ones up to 4 at a time (one graph transaction, one metadata commit for them all); each job
+parsing and embedding the next job meanwhile. The graph stages run in order, at most 64 small jobs (one large job)
+behind per thread, small ones up to 32 at a time (one graph transaction, one metadata commit for them all); each job
 stays `processing`, with its lease kept, until its graph stage and its finish have run, so a crash in between runs it
 again at the next start like any unfinished job.
+
+Small jobs waiting together in the queue run as one batch (up to 32 jobs, embedded 64 chunks at a time): one embedding pass, one index
+write, one commit making them searchable (JobExecutor.execute_many); each keeps its own claim, progress, cancellation
+and failure.
 """
 from __future__ import annotations
 
@@ -21,13 +25,14 @@ import time
 from collections.abc import Callable
 
 from zhiku.core.models import JobLane
-from zhiku.ingest.job_execution import JobExecutor, worker_name
+from zhiku.ingest.job_execution import (SMALL_BATCH_CHUNKS, SMALL_BATCH_JOBS, BatchOutcome, JobExecutor,
+                                        worker_name)
 from zhiku.ingest.pipeline import GraphStage, IngestionPipeline
 
 log = logging.getLogger(__name__)
 _STOP = object()
-_SMALL_LANE_GRAPH_DEPTH = 8
-_SMALL_LANE_GRAPH_BATCH = 4  # half the depth: the next batch gathers while one is written
+_SMALL_LANE_GRAPH_DEPTH = 2 * SMALL_BATCH_JOBS
+_SMALL_LANE_GRAPH_BATCH = SMALL_BATCH_JOBS  # half the depth: the next batch gathers while one is written
 
 
 class JobRunner:
@@ -87,28 +92,42 @@ class JobRunner:
         small = lane == JobLane.SMALL.value
         tail = _GraphTail(f"graph-{lane}", self._pipeline.finish, depth=_SMALL_LANE_GRAPH_DEPTH if small else 1,
                           batch=_SMALL_LANE_GRAPH_BATCH if small else 1) if self._overlap_graph else None
-        while True:
+        stop = False
+        while not stop:
             if tail is not None and lane_queue.empty():
                 tail.flush()  # nothing queued behind: the waiting graph stages need not wait for more
-            job_id = lane_queue.get()
-            if job_id is _STOP:
-                if tail is not None:
-                    tail.close()  # the last jobs' graph stages finish before the runner stops
-                return
-            retry_after = None
-            deferred: list[GraphStage] = []
-            try:
-                if not self._stopping.is_set():
-                    retry_after = executor.execute(job_id, defer=deferred.append if tail is not None else None)
-            except Exception:  # noqa: BLE001 - a broken job must not kill the worker
-                log.exception("ingestion job %s crashed", job_id)
-            if deferred:
+            job_ids = [lane_queue.get()]
+            # what else waits, up to a batch (a large job runs alone)
+            while small and job_ids[-1] is not _STOP and len(job_ids) < SMALL_BATCH_JOBS:
+                try:
+                    job_ids.append(lane_queue.get_nowait())
+                except queue.Empty:
+                    break
+            if job_ids[-1] is _STOP:
+                job_ids.pop()
+                stop = True
+            outcome, handed = BatchOutcome(), set()
+
+            def hand_over(stage: GraphStage) -> None:  # in flight until its graph stage has run
                 assert tail is not None
-                tail.submit(deferred[0], self._done)  # in flight until its graph stage has run
-            elif retry_after is not None and not self._stopping.is_set():
-                self._retry_later(lane_queue, job_id, retry_after)  # stays in flight until it is run
-            else:
-                self._done()
+                handed.add(stage.job_id)
+                tail.submit(stage, self._done)
+
+            try:
+                if job_ids and not self._stopping.is_set():
+                    outcome = executor.execute_many(job_ids, defer=hand_over if tail is not None else None,
+                                                    max_chunks=SMALL_BATCH_CHUNKS if small else 0)
+            except Exception:  # noqa: BLE001 - a broken job must not kill the worker
+                log.exception("ingestion jobs %s crashed", ", ".join(job_ids))
+            for job_id in job_ids:
+                if job_id in handed:
+                    continue
+                if job_id in outcome.retry and not self._stopping.is_set():
+                    self._retry_later(lane_queue, job_id, outcome.retry[job_id])  # stays in flight until it is run
+                else:
+                    self._done()
+        if tail is not None:
+            tail.close()  # the last jobs' graph stages finish before the runner stops
 
     def _retry_later(self, lane_queue: queue.Queue, job_id: str, seconds: float) -> None:
         def requeue() -> None:

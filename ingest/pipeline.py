@@ -16,7 +16,7 @@ from zhiku.core.errors import ZhikuError
 from zhiku.core.file_retention import FileRetention
 from zhiku.core.file_store import FileStore
 from zhiku.core.metadata_store import MetadataStore
-from zhiku.core.models import IngestionJob, KnowledgeBase
+from zhiku.core.models import Document, IngestionJob, KnowledgeBase
 from zhiku.core.types import Chunk
 from zhiku.index.indexer import DocumentRef, Indexer
 from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
@@ -109,28 +109,36 @@ class IngestionPipeline:
         (ingest/job_runner.py). The job stays `processing` (and its lease must be kept) until `finish` has run it:
         a crash before then runs the job again.
         """
+        prepared = self.prepare(job, worker)
+        if prepared is not None:
+            self.complete([prepared], defer)
+
+    def prepare(self, job: IngestionJob, worker: str | None = None) -> PreparedJob | None:
+        """A claimed job's first part: its document checked, parsed, chunked and read for injected instructions.
+        None when the job has ended here (failed, superseded, cancelled); else pass it, alone or with other jobs'
+        (`complete`), on to be embedded and made searchable."""
         job_id = job.id
         try:
             document = self.metadata.get_document(job.document_id)
         except ZhikuError:
             self.metadata.fail_job(job_id, "the document was deleted before it could be ingested", worker)
-            return
+            return None
         if document.content_hash != job.content_hash:
             self.metadata.fail_job(job_id, "superseded by a newer upload of the same document", worker)
             self.retention.release({job.content_hash})
-            return
+            return None
 
         report = ProgressReports(self.metadata, job_id, worker)
-
         ref = DocumentRef(document.kb_id, document.id, job.content_hash, document.name, document.file_type,
                           list(document.access_principals or ["*"]))
-        started = time.perf_counter()
+        prepared = PreparedJob(job, worker, document, ref, report, JobBudget(document.name, self.time_budget_s),
+                               time.perf_counter())
         try:
             # Recordings are decoded by ffmpeg from the stored file: only their head is read here, so a
             # three-hour recording never sits in memory whole.
             streamed = document.file_type in _STREAMED_TYPES
             data = self.files.read_head(job.content_hash) if streamed else self.files.read(job.content_hash)
-            budget = JobBudget(document.name, self.time_budget_s)
+            budget = prepared.budget
             context = self.parse_context()
             kb = self.metadata.find_kb(document.kb_id)  # read once: its language and its chunking
             context.language = document.language or _kb_language(kb) or self.default_language
@@ -144,51 +152,144 @@ class IngestionPipeline:
             context.progress = on_parse_progress
             _, parsed = parse_document(data, document.name, context)
             del data  # a long recording's bytes need not stay in memory while its chunks are embedded
+            prepared.page_count = parsed.page_count
             chunks = self._chunker_for(kb).chunk(parsed)
             check_count(document.name, len(chunks), self.max_chunks, "chunks", "ZHIKU_MAX_DOCUMENT_CHUNKS")
-            flagged = flag_injections(chunks, self._injection_embed)
+            prepared.flagged = flag_injections(chunks, self._injection_embed)
+            prepared.chunks = chunks
             budget.check()
             report("embedding", _PARSE_SHARE, f"0/{len(chunks)} chunks")
+        except Exception as exc:  # noqa: BLE001 - every failure must end the job readably
+            self._end_with(prepared, exc)
+            return None
+        return prepared
 
-            def on_progress(done: int, total: int) -> None:
-                budget.check()
-                report("embedding", _PARSE_SHARE + (_EMBED_END - _PARSE_SHARE) * done / max(total, 1),
-                       f"{done}/{total} chunks")
+    def complete(self, batch: Sequence[PreparedJob], defer: Callable[[GraphStage], None] | None = None) -> None:
+        """Prepared jobs' chunks embedded and written together (one pass of the model over all of them: small documents
+        fill its batches; docs/profiles), each document then made searchable on its own, and their graph stages run
+        together (`finish`) or handed to `defer` one by one. A document whose indexing fails fails alone: when the
+        batch's write fails, its documents are indexed again one by one, so only the one at fault ends failed."""
+        indexed = self._index(list(batch))
+        stages = self._publish(indexed)
+        if defer is not None and self.graph is not None:
+            for stage in stages:
+                defer(stage)
+        elif stages:
+            self.finish(stages)
 
-            written = self.indexer.index(ref, chunks, on_progress=on_progress)
-            report("indexing", _EMBED_END + 0.01, f"{written} chunks written")
-            if not self.metadata.mark_document_indexed(document.id, job.content_hash, written, parsed.page_count):
-                self.indexer.discard(document.id, job.content_hash)
-                self.metadata.fail_job(job_id, "the document was deleted or replaced while it was being ingested",
-                                       worker)
-                self.retention.release({job.content_hash})
-                return
-            self.indexer.make_live(ref)
-            # Readers changed while the chunks were being written: stamp the current ones (issue #11).
-            readers = list(self.metadata.get_document(document.id).access_principals or ["*"])
-            if readers != ref.access_principals:
-                self.indexer.store.set_access(document.id, readers)
-            if document.indexed_hash and document.indexed_hash != job.content_hash:
-                self.retention.release({document.indexed_hash})  # the version this one replaced
-        except JobCancelled:
+    def _index(self, batch: list[PreparedJob]) -> list[PreparedJob]:
+        """The batch's documents embedded and written (not yet live); returns those that were, the others ended."""
+        if not batch:
+            return []
+        dropped: dict[str, Exception] = {}  # job id → why it leaves the batch (cancelled, over its time budget)
+        total = sum(len(p.chunks) for p in batch)
+
+        def on_progress(done: int, total_: int) -> None:
+            due = []
+            for p in batch:
+                if p.job.id in dropped:
+                    continue
+                try:
+                    p.budget.check()
+                except ZhikuError as exc:
+                    dropped[p.job.id] = exc
+                    continue
+                if p.report.due():
+                    due.append(p)
+            if due:
+                fraction = _PARSE_SHARE + (_EMBED_END - _PARSE_SHARE) * done / max(total_, 1)
+                detail = (f"{done}/{total_} chunks" if len(batch) == 1
+                          else f"{done}/{total_} chunks of {len(batch)} documents embedded together")
+                held = self.metadata.report_progress_many([(p.job.id, "embedding", fraction, detail, p.worker)
+                                                           for p in due])
+                for p in due:
+                    p.report.written()
+                    if p.job.id not in held:
+                        dropped[p.job.id] = JobCancelled(f"job {p.job.id} was cancelled (its document was deleted "
+                                                         "or it was taken over)")
+            if len(dropped) == len(batch):
+                raise next(iter(dropped.values()))  # nothing left to embed for: stop at once
+
+        try:
+            self.indexer.index_many([(p.ref, p.chunks) for p in batch], on_progress=on_progress)
+        except Exception as exc:  # noqa: BLE001 - whose document? one by one below
+            if len(batch) == 1 or len(dropped) == len(batch):
+                for p in batch:
+                    self._end_with(p, dropped.get(p.job.id, exc))
+                return []
+            log.warning("indexing %d documents together failed (%r): indexing them one by one", len(batch), exc)
+            done = []
+            for p in batch:
+                if p.job.id in dropped:
+                    self._end_with(p, dropped[p.job.id])
+                else:
+                    done += self._index([p])
+            return done
+        for p in batch:
+            if p.job.id in dropped:
+                self._end_with(p, dropped[p.job.id])
+            else:
+                p.written = len(p.chunks)
+        return [p for p in batch if p.job.id not in dropped]
+
+    def _publish(self, batch: list[PreparedJob]) -> list[GraphStage]:
+        """Each written document made live (recorded in one metadata transaction, then its other versions deleted);
+        returns their graph stages."""
+        if not batch:
+            return []
+        if len(batch) == 1:  # a large document's last report before it is live (a batch's are all small)
+            try:
+                batch[0].report("indexing", _EMBED_END + 0.01, f"{batch[0].written} chunks written")
+            except JobCancelled as exc:
+                self._end_with(batch[0], exc)
+                return []
+        try:
+            recorded = self.metadata.mark_documents_indexed(
+                [(p.document.id, p.job.content_hash, p.written, p.page_count) for p in batch])
+            current = self.metadata.get_documents([p.document.id for p in batch])
+        except Exception as exc:  # noqa: BLE001 - the database: every job of the batch ends failed, readably
+            for p in batch:
+                self._end_with(p, exc)
+            return []
+        stages = []
+        for p in batch:
+            job_id, document = p.job.id, p.document
+            try:
+                if document.id not in recorded:
+                    self.indexer.discard(document.id, p.job.content_hash)
+                    self.metadata.fail_job(job_id, "the document was deleted or replaced while it was being ingested",
+                                           p.worker)
+                    self.retention.release({p.job.content_hash})
+                    continue
+                self.indexer.make_live(p.ref)
+                # Readers changed while the chunks were being written: stamp the current ones (issue #11).
+                now = current.get(document.id)
+                readers = list((now.access_principals if now is not None else None) or ["*"])
+                if readers != p.ref.access_principals:
+                    self.indexer.store.set_access(document.id, readers)
+                if document.indexed_hash and document.indexed_hash != p.job.content_hash:
+                    self.retention.release({document.indexed_hash})  # the version this one replaced
+            except Exception as exc:  # noqa: BLE001 - this document's failure, not the batch's
+                self._end_with(p, exc)
+                continue
+            stages.append(GraphStage(job_id, p.worker, p.ref, p.chunks, p.written, p.flagged, p.started, p.report))
+        return stages
+
+    def _end_with(self, p: PreparedJob, exc: BaseException) -> None:
+        """A job that stops before its document is searchable: cancelled (what it wrote goes if its document was
+        deleted) or failed (what it wrote goes, the error is recorded on the job and the document)."""
+        job_id, document = p.job.id, p.document
+        if isinstance(exc, JobCancelled):
             log.info("ingestion job %s cancelled", job_id)
             self._remove_if_deleted(document.id)
             return
-        except Exception as exc:  # noqa: BLE001 - every failure must end the job readably
-            reason = exc.message if isinstance(exc, ZhikuError) else f"internal error: {type(exc).__name__}: {exc}"
-            if not isinstance(exc, ZhikuError):
-                log.exception("ingestion job %s failed", job_id)
-            self._discard_quietly(document.id, job.content_hash, document.indexed_hash)
-            self.metadata.mark_document_failed(document.id, job.content_hash, reason)
-            self.metadata.fail_job(job_id, reason, worker)
-            self.retention.purge()
-            return
-
-        stage = GraphStage(job_id, worker, ref, chunks, written, flagged, started, report)
-        if defer is not None and self.graph is not None:
-            defer(stage)
-        else:
-            self.finish([stage])
+        reason = exc.message if isinstance(exc, ZhikuError) else f"internal error: {type(exc).__name__}: {exc}"
+        if not isinstance(exc, ZhikuError):
+            log.error("ingestion job %s failed", job_id, exc_info=exc)
+        self._discard_quietly(document.id, p.job.content_hash, document.indexed_hash)
+        self.metadata.mark_document_failed(document.id, p.job.content_hash, reason)
+        self.metadata.fail_job(job_id, reason, p.worker)
+        self.retention.purge()
 
     def finish(self, stages: Sequence[GraphStage]) -> None:
         """The graph stage and the end of jobs whose documents are searchable: their facts written together (the
@@ -329,6 +430,22 @@ class ProgressReports:
         self.written()
         if not self._metadata.report_progress(self._job_id, stage, fraction, detail, self._worker):
             raise JobCancelled(f"job {self._job_id} was cancelled (its document was deleted or it was taken over)")
+
+
+@dataclass(eq=False)
+class PreparedJob:
+    """A claimed job whose document is parsed and chunked, waiting to be embedded (`IngestionPipeline.complete`)."""
+    job: IngestionJob
+    worker: str | None
+    document: Document
+    ref: DocumentRef
+    report: ProgressReports
+    budget: JobBudget
+    started: float
+    chunks: list[Chunk] = field(default_factory=list)
+    flagged: int = 0
+    page_count: int | None = None
+    written: int = 0
 
 
 @dataclass(eq=False)

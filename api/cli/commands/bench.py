@@ -63,7 +63,10 @@ def ingest(corpus: Path = typer.Option(Path("../shared/eval/rgb_zh/corpus.jsonl"
            database_url: str = typer.Option(None, help="A PostgreSQL server's URL (…/postgres): each worker run "
                                             "creates a database of its own there and drops it afterwards"),
            paths: str = typer.Option("api,cli,workers", help="Which paths to measure besides embedding only"),
-           output: Path = typer.Option(None, help="Also write the report as JSON here (after each path)")):
+           output: Path = typer.Option(None, help="Also write the report as JSON here (after each path)"),
+           chunks_per_document: str = typer.Option(None, help="e.g. 20-50: --documents documents of that many "
+                                                   "chunks each, of consecutive passages (realistic policy "
+                                                   "documents); default one passage per document")):
     """Ingestion time / embedding-only time for the same chunks, through the API, `zhiku ingest` and 1-4 broker
     workers, each from an empty data folder and embedding cache."""
     from zhiku.core.settings import get_settings
@@ -76,7 +79,8 @@ def ingest(corpus: Path = typer.Option(Path("../shared/eval/rgb_zh/corpus.jsonl"
             output.write_text(json.dumps(rows, ensure_ascii=False, indent=2))
 
     run(corpus, documents, get_settings(), [int(w) for w in workers.split(",") if w.strip()], broker_url,
-        database_url, on_row, tuple(p.strip() for p in paths.split(",") if p.strip()))
+        database_url, on_row, tuple(p.strip() for p in paths.split(",") if p.strip()),
+        tuple(int(n) for n in chunks_per_document.split("-", 1)) if chunks_per_document else None)
 
 
 def register(app: typer.Typer) -> None:
