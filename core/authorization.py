@@ -111,6 +111,8 @@ class Authorizer:
         kb = self.metadata.find_kb(ref)
         if kb is None:
             raise NotFound(f"knowledge base {ref!r} not found")
+        if caller.sees_everything:  # not every knowledge base with its members loaded on each upload
+            return kb
         if kb.id in self.administered_kb_ids(caller, operation):
             return kb
         if kb.id not in self.visible_kb_ids(caller):
