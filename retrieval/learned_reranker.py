@@ -38,14 +38,16 @@ from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds
 from zhiku.retrieval.confidence_gate import gated_scores
 from zhiku.retrieval.feature_reranker import _bigrams, _min_max, _phrase, _proximity
-from zhiku.retrieval.passage_view import PassageCache, PassageView, candidate_view
+from zhiku.retrieval.passage_view import PassageCache, PassageView, candidate_view, fold
+from zhiku.retrieval.question_constraints import question_constraints
 from zhiku.retrieval.reranker import RerankCandidate
 from zhiku.retrieval.script import majority_script
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage.json"
 
 FEATURES = ("fused", "fused_rank", "dense_norm", "dense_rank", "dense_gap", "sparse_norm", "sparse_rank",
-            "bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "kind_match")
+            "bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "kind_match",
+            "constraint_conflict", "constraint_missing")
 LEXICAL = ("bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage")
 
 
@@ -136,6 +138,13 @@ def _ranks(values: list[float | None]) -> list[float]:
     return out
 
 
+def constraint_values(constraints) -> list[str]:
+    """The values a question pins its answer to (its years, quantities' numbers, titles), folded like a passage's
+    text (letters and digits, lower-cased) so they can be looked up in `PassageView.folded`."""
+    values = [*constraints.years, *(q.number.replace(".", "") for q in constraints.quantities), *constraints.titles]
+    return [v for v in dict.fromkeys(fold(v) for v in values) if v]
+
+
 class LearnedReranker:
     name = "learned"
 
@@ -155,6 +164,8 @@ class LearnedReranker:
         q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
         q_bigrams = _bigrams(query)
         asked = question_kinds(query.lower())
+        constraints = question_constraints(query)
+        pinned = constraint_values(constraints)
         views = [self.view(c) if c.lexically_comparable else None for c in candidates]
         # Inverse document frequency of each query term among the candidates that can be compared lexically.
         comparable = [v for v in views if v is not None]
@@ -177,6 +188,7 @@ class LearnedReranker:
             if view is None:  # another script: term features cannot see, the dense similarity stands in
                 row.update(dict.fromkeys(LEXICAL, dense_norm[i]))
                 row["kind_match"] = 0.5
+                row["constraint_conflict"] = row["constraint_missing"] = 0.0  # cannot be read across scripts
             else:
                 present = view.term_set.intersection(q_terms)
                 row["bigram_coverage"] = len(q_bigrams & view.bigrams) / len(q_bigrams) if q_bigrams else 0.0
@@ -185,6 +197,8 @@ class LearnedReranker:
                 row["phrase"] = _phrase(query, c.text)
                 row["rare_coverage"] = (sum(idf[t] for t in present) / idf_total) if idf_total else 0.0
                 row["kind_match"] = (1.0 if asked & view.kinds else 0.0) if asked else 0.5
+                row["constraint_conflict"] = 1.0 if constraints and not constraints.met_by(c.text) else 0.0
+                row["constraint_missing"] = (sum(v not in view.folded for v in pinned) / len(pinned)) if pinned else 0.0
             rows[i] = [row[f] for f in FEATURES]
         return rows
 

@@ -185,3 +185,45 @@ def test_cross_validation_picks_the_smallest_bound_the_training_data_cannot_tell
     by_bound = {t["bound"]: t for t in form["table"]}
     assert by_bound[0.0]["mrr@10"] == 0.5 and by_bound[0.05]["mrr@10"] == 1.0
     assert form["chosen"]["bound"] == 0.05  # as good as unbounded, and smaller
+
+
+def test_a_passage_about_another_year_or_figure_is_marked_as_contradicting_the_question():
+    reranker = LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral())
+    query = "2022年北京冬奥会的开幕式在哪天举行"
+    same = "2022年北京冬奥会开幕式于2月4日在国家体育场举行。"
+    other_year = "2008年北京奥运会开幕式于8月8日在国家体育场举行。"
+    no_year = "北京冬奥会开幕式在国家体育场举行。"
+    x = reranker.feature_matrix(query, [RerankCandidate(t, 0.8, 0.9, 3.0, True, f"c{i}")
+                                        for i, t in enumerate((same, other_year, no_year))])
+    conflict, missing = x[:, FEATURES.index("constraint_conflict")], x[:, FEATURES.index("constraint_missing")]
+    assert list(conflict) == [0.0, 1.0, 0.0]  # naming no year is not a contradiction
+    assert list(missing) == [0.0, 1.0, 1.0]
+    plain = reranker.feature_matrix("冬奥会开幕式在哪里举行", [RerankCandidate(other_year, 0.8, 0.9, 3.0, True, "c1")])
+    assert plain[0, FEATURES.index("constraint_conflict")] == 0.0  # the question pins no year
+
+
+def test_the_made_up_near_duplicate_moves_the_questions_year_and_figure_only():
+    from zhiku.evaluation.second_stage_fit import near_duplicate
+    from zhiku.retrieval.question_constraints import question_constraints
+
+    passage = "2019年该行发放贷款300亿元，较2018年增长12%。"
+    altered = near_duplicate(passage, question_constraints("2019年该行发放了多少贷款"))
+    assert altered == "2018年该行发放贷款300亿元，较2018年增长12%。"
+    assert not question_constraints("2019年该行发放了多少贷款").met_by(altered)
+    assert near_duplicate("该行发放贷款300亿元。", question_constraints("2019年该行发放了多少贷款")) is None
+    assert near_duplicate("全年共开通3条线路。", question_constraints("全年开通了3条什么线路")) == "全年共开通4条线路。"
+
+
+def test_position_weighted_pairs_fit_the_top_of_the_fused_order():
+    from zhiku.evaluation.second_stage_fit import QuestionRows, fit_pairwise
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for q in range(40):
+        x = rng.uniform(0, 1, size=(6, len(FEATURES)))
+        rows.append(QuestionRows(f"q{q}", x, np.array([0, 1, 0, 0, 0, 0]), [f"p{q}{i}" for i in range(6)]))
+    uniform, position = fit_pairwise(rows, 1.0), fit_pairwise(rows, 1.0, pairs="position")
+    assert position.meta["pair_weighting"] == "position" and uniform.meta["pair_weighting"] == "uniform"
+    assert not np.allclose(uniform.coef, position.coef)  # the first row's pair weighs more: another fit
+    with pytest.raises(ValueError):
+        fit_pairwise(rows, 1.0, pairs="listwise")
