@@ -227,3 +227,24 @@ def test_position_weighted_pairs_fit_the_top_of_the_fused_order():
     assert not np.allclose(uniform.coef, position.coef)  # the first row's pair weighs more: another fit
     with pytest.raises(ValueError):
         fit_pairwise(rows, 1.0, pairs="listwise")
+
+
+def test_training_rows_place_the_near_duplicate_right_after_the_answer_passage():
+    from zhiku.evaluation.beir_dataset import BeirDataset, Passage, Query
+    from zhiku.evaluation.second_stage_fit import measure, question_rows
+
+    texts = {"p0": "2019年该行发放贷款300亿元。", "p1": "该行在多个城市设有分行。", "p2": "2020年该行发放贷款320亿元。"}
+    dense = [ScoredChunk(f"c{p}", s, _payload(p, texts[p])) for p, s in (("p0", 0.9), ("p1", 0.8), ("p2", 0.7))]
+    sparse = [ScoredChunk(f"c{p}", s, _payload(p, texts[p])) for p, s in (("p0", 9.0), ("p2", 5.0))]
+    query = Query("q0", "2019年该行发放了多少贷款", "train")
+    data = BeirDataset("train", [Passage(p, "", t) for p, t in texts.items()], [query], {"q0": {"p0"}}, {})
+    retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None)
+    reranker = LearnedReranker(retriever.sparse, SecondStageWeights.neutral())
+    [row] = question_rows(data, retriever, {"q0": Candidates(dense, sparse)}, {"q0": ["300亿元"]}, reranker)
+    assert row.near_duplicate and row.passages[:2] == ["p0", "q0#near-duplicate"] and list(row.labels[:2]) == [1, 0]
+    col = FEATURES.index
+    assert row.x[1, col("fused")] == row.x[0, col("fused")]  # the first-stage evidence is the answer passage's
+    assert row.x[1, col("constraint_conflict")] == 1.0 and row.x[0, col("constraint_conflict")] == 0.0
+    assert measure([row], data.qrels, None)["mrr@10"] == 1.0  # the hybrid keeps the answer passage first
+    [plain] = question_rows(data, retriever, {"q0": Candidates(dense, sparse)}, {"q0": ["300亿元"]}, reranker, False)
+    assert not plain.near_duplicate and len(plain.passages) == 3
