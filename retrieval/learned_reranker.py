@@ -7,7 +7,9 @@ list has rank 0 there), the dense similarity relative to the best candidate's, t
 `FeatureReranker` (character-bigram and term coverage, proximity, longest verbatim stretch), coverage of the
 question's rare terms (each term weighted by its inverse document frequency among the candidates, so a term
 every candidate shares counts little) and whether the passage holds the kind of value the question asks for
-(amount, rate, date, …). The weights are a small data file (data/second_stage.json) fitted by
+(amount, rate, date, …), and whether it contradicts what the question pins its answer to — another year, quantity or
+title than the question names (`constraint_conflict`), or the share of those values it lacks (`constraint_missing`):
+news corpora hold the same story for several years, which term overlap cannot tell apart. The weights are a small data file (data/second_stage.json) fitted by
 `zhiku eval fit-second-stage` with a pairwise logistic loss on question–passage pairs from ../shared/train
 (DRCD and the CMRC 2018 trial set: the answer's passage against the BM25 and embedding hard negatives the
 first stage itself returns).
