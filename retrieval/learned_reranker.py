@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,9 @@ from zhiku.retrieval.answer_types import question_kinds
 from zhiku.retrieval.confidence_gate import gated_scores
 from zhiku.retrieval.feature_reranker import _bigrams, _min_max, _phrase, _proximity
 from zhiku.retrieval.passage_view import PassageCache, PassageView, candidate_view, fold
+from zhiku.retrieval.question_constraints import _TITLE as _CONSTRAINT_TITLE
+from zhiku.retrieval.question_constraints import _YEAR as _CONSTRAINT_YEAR
+from zhiku.retrieval.question_constraints import _fold as _fold_constraint_text
 from zhiku.retrieval.question_constraints import question_constraints
 from zhiku.retrieval.reranker import RerankCandidate
 from zhiku.retrieval.script import majority_script
@@ -140,6 +144,26 @@ def _ranks(values: list[float | None]) -> list[float]:
     return out
 
 
+def contradicts(constraints, text: str) -> bool:
+    """The passage is about another year, quantity or title than any the question names: it names years and none of
+    the question's, or states every quantity the question names with another number, or names titles and none of
+    the question's. Unlike `QuestionConstraints.met_by` (which wants all of them) a passage holding one of two
+    years passes: a question joining two facts ("2021年…，2022年…") pins two years, and each of its evidence
+    passages states one."""
+    text = _fold_constraint_text(text)
+    if constraints.years:
+        named = set(_CONSTRAINT_YEAR.findall(text))
+        if named and not named.intersection(constraints.years):
+            return True
+    if constraints.quantities and all(
+            re.search(q.pattern(r"\d+(?:\.\d+)?"), text) and not re.search(q.pattern(re.escape(q.number)), text)
+            for q in constraints.quantities):
+        return True
+    if constraints.titles and _CONSTRAINT_TITLE.search(text) and not any(t in text for t in constraints.titles):
+        return True
+    return False
+
+
 def constraint_values(constraints) -> list[str]:
     """The values a question pins its answer to (its years, quantities' numbers, titles), folded like a passage's
     text (letters and digits, lower-cased) so they can be looked up in `PassageView.folded`."""
@@ -199,7 +223,7 @@ class LearnedReranker:
                 row["phrase"] = _phrase(query, c.text)
                 row["rare_coverage"] = (sum(idf[t] for t in present) / idf_total) if idf_total else 0.0
                 row["kind_match"] = (1.0 if asked & view.kinds else 0.0) if asked else 0.5
-                row["constraint_conflict"] = 1.0 if constraints and not constraints.met_by(c.text) else 0.0
+                row["constraint_conflict"] = 1.0 if constraints and contradicts(constraints, c.text) else 0.0
                 row["constraint_missing"] = (sum(v not in view.folded for v in pinned) / len(pinned)) if pinned else 0.0
             rows[i] = [row[f] for f in FEATURES]
         return rows

@@ -248,3 +248,11 @@ def test_training_rows_place_the_near_duplicate_right_after_the_answer_passage()
     assert measure([row], data.qrels, None)["mrr@10"] == 1.0  # the hybrid keeps the answer passage first
     [plain] = question_rows(data, retriever, {"q0": Candidates(dense, sparse)}, {"q0": ["300亿元"]}, reranker, False)
     assert not plain.near_duplicate and len(plain.passages) == 3
+
+
+def test_a_passage_stating_one_of_two_pinned_years_is_no_contradiction():
+    reranker = LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral())
+    query = "2021年和2022年该行的净利润分别是多少"
+    x = reranker.feature_matrix(query, [RerankCandidate("2021年该行净利润为100亿元。", 0.8, 0.9, 3.0, True, "a"),
+                                        RerankCandidate("2019年该行净利润为80亿元。", 0.7, 0.8, 3.0, True, "b")])
+    assert list(x[:, FEATURES.index("constraint_conflict")]) == [0.0, 1.0]
