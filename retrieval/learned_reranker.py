@@ -7,7 +7,9 @@ list has rank 0 there), the dense similarity relative to the best candidate's, t
 `FeatureReranker` (character-bigram and term coverage, proximity, longest verbatim stretch), coverage of the
 question's rare terms (each term weighted by its inverse document frequency among the candidates, so a term
 every candidate shares counts little) and whether the passage holds the kind of value the question asks for
-(amount, rate, date, …). The weights are a small data file (data/second_stage.json) fitted by
+(amount, rate, date, …), and whether it contradicts what the question pins its answer to — another year, quantity or
+title than the question names (`constraint_conflict`), or the share of those values it lacks (`constraint_missing`):
+news corpora hold the same story for several years, which term overlap cannot tell apart. The weights are a small data file (data/second_stage.json) fitted by
 `zhiku eval fit-second-stage` with a pairwise logistic loss on question–passage pairs from ../shared/train
 (DRCD and the CMRC 2018 trial set: the answer's passage against the BM25 and embedding hard negatives the
 first stage itself returns).
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,14 +41,19 @@ from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds
 from zhiku.retrieval.confidence_gate import gated_scores
 from zhiku.retrieval.feature_reranker import _bigrams, _min_max, _phrase, _proximity
-from zhiku.retrieval.passage_view import PassageCache, PassageView, candidate_view
+from zhiku.retrieval.passage_view import PassageCache, PassageView, candidate_view, fold
+from zhiku.retrieval.question_constraints import _TITLE as _CONSTRAINT_TITLE
+from zhiku.retrieval.question_constraints import _YEAR as _CONSTRAINT_YEAR
+from zhiku.retrieval.question_constraints import _fold as _fold_constraint_text
+from zhiku.retrieval.question_constraints import question_constraints
 from zhiku.retrieval.reranker import RerankCandidate
 from zhiku.retrieval.script import majority_script
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage.json"
 
 FEATURES = ("fused", "fused_rank", "dense_norm", "dense_rank", "dense_gap", "sparse_norm", "sparse_rank",
-            "bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "kind_match")
+            "bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "kind_match",
+            "constraint_conflict", "constraint_missing")
 LEXICAL = ("bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage")
 
 
@@ -136,6 +144,33 @@ def _ranks(values: list[float | None]) -> list[float]:
     return out
 
 
+def contradicts(constraints, text: str) -> bool:
+    """The passage is about another year, quantity or title than any the question names: it names years and none of
+    the question's, or states every quantity the question names with another number, or names titles and none of
+    the question's. Unlike `QuestionConstraints.met_by` (which wants all of them) a passage holding one of two
+    years passes: a question joining two facts ("2021年…，2022年…") pins two years, and each of its evidence
+    passages states one."""
+    text = _fold_constraint_text(text)
+    if constraints.years:
+        named = set(_CONSTRAINT_YEAR.findall(text))
+        if named and not named.intersection(constraints.years):
+            return True
+    if constraints.quantities and all(
+            re.search(q.pattern(r"\d+(?:\.\d+)?"), text) and not re.search(q.pattern(re.escape(q.number)), text)
+            for q in constraints.quantities):
+        return True
+    if constraints.titles and _CONSTRAINT_TITLE.search(text) and not any(t in text for t in constraints.titles):
+        return True
+    return False
+
+
+def constraint_values(constraints) -> list[str]:
+    """The values a question pins its answer to (its years, quantities' numbers, titles), folded like a passage's
+    text (letters and digits, lower-cased) so they can be looked up in `PassageView.folded`."""
+    values = [*constraints.years, *(q.number.replace(".", "") for q in constraints.quantities), *constraints.titles]
+    return [v for v in dict.fromkeys(fold(v) for v in values) if v]
+
+
 class LearnedReranker:
     name = "learned"
 
@@ -155,6 +190,8 @@ class LearnedReranker:
         q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
         q_bigrams = _bigrams(query)
         asked = question_kinds(query.lower())
+        constraints = question_constraints(query)
+        pinned = constraint_values(constraints)
         views = [self.view(c) if c.lexically_comparable else None for c in candidates]
         # Inverse document frequency of each query term among the candidates that can be compared lexically.
         comparable = [v for v in views if v is not None]
@@ -177,6 +214,7 @@ class LearnedReranker:
             if view is None:  # another script: term features cannot see, the dense similarity stands in
                 row.update(dict.fromkeys(LEXICAL, dense_norm[i]))
                 row["kind_match"] = 0.5
+                row["constraint_conflict"] = row["constraint_missing"] = 0.0  # cannot be read across scripts
             else:
                 present = view.term_set.intersection(q_terms)
                 row["bigram_coverage"] = len(q_bigrams & view.bigrams) / len(q_bigrams) if q_bigrams else 0.0
@@ -185,6 +223,8 @@ class LearnedReranker:
                 row["phrase"] = _phrase(query, c.text)
                 row["rare_coverage"] = (sum(idf[t] for t in present) / idf_total) if idf_total else 0.0
                 row["kind_match"] = (1.0 if asked & view.kinds else 0.0) if asked else 0.5
+                row["constraint_conflict"] = 1.0 if constraints and contradicts(constraints, c.text) else 0.0
+                row["constraint_missing"] = (sum(v not in view.folded for v in pinned) / len(pinned)) if pinned else 0.0
             rows[i] = [row[f] for f in FEATURES]
         return rows
 

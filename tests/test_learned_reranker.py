@@ -185,3 +185,74 @@ def test_cross_validation_picks_the_smallest_bound_the_training_data_cannot_tell
     by_bound = {t["bound"]: t for t in form["table"]}
     assert by_bound[0.0]["mrr@10"] == 0.5 and by_bound[0.05]["mrr@10"] == 1.0
     assert form["chosen"]["bound"] == 0.05  # as good as unbounded, and smaller
+
+
+def test_a_passage_about_another_year_or_figure_is_marked_as_contradicting_the_question():
+    reranker = LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral())
+    query = "2022年北京冬奥会的开幕式在哪天举行"
+    same = "2022年北京冬奥会开幕式于2月4日在国家体育场举行。"
+    other_year = "2008年北京奥运会开幕式于8月8日在国家体育场举行。"
+    no_year = "北京冬奥会开幕式在国家体育场举行。"
+    x = reranker.feature_matrix(query, [RerankCandidate(t, 0.8, 0.9, 3.0, True, f"c{i}")
+                                        for i, t in enumerate((same, other_year, no_year))])
+    conflict, missing = x[:, FEATURES.index("constraint_conflict")], x[:, FEATURES.index("constraint_missing")]
+    assert list(conflict) == [0.0, 1.0, 0.0]  # naming no year is not a contradiction
+    assert list(missing) == [0.0, 1.0, 1.0]
+    plain = reranker.feature_matrix("冬奥会开幕式在哪里举行", [RerankCandidate(other_year, 0.8, 0.9, 3.0, True, "c1")])
+    assert plain[0, FEATURES.index("constraint_conflict")] == 0.0  # the question pins no year
+
+
+def test_the_made_up_near_duplicate_moves_the_questions_year_and_figure_only():
+    from zhiku.evaluation.second_stage_fit import near_duplicate
+    from zhiku.retrieval.question_constraints import question_constraints
+
+    passage = "2019年该行发放贷款300亿元，较2018年增长12%。"
+    altered = near_duplicate(passage, question_constraints("2019年该行发放了多少贷款"))
+    assert altered == "2018年该行发放贷款300亿元，较2018年增长12%。"
+    assert not question_constraints("2019年该行发放了多少贷款").met_by(altered)
+    assert near_duplicate("该行发放贷款300亿元。", question_constraints("2019年该行发放了多少贷款")) is None
+    assert near_duplicate("全年共开通3条线路。", question_constraints("全年开通了3条什么线路")) == "全年共开通4条线路。"
+
+
+def test_position_weighted_pairs_fit_the_top_of_the_fused_order():
+    from zhiku.evaluation.second_stage_fit import QuestionRows, fit_pairwise
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for q in range(40):
+        x = rng.uniform(0, 1, size=(6, len(FEATURES)))
+        rows.append(QuestionRows(f"q{q}", x, np.array([0, 1, 0, 0, 0, 0]), [f"p{q}{i}" for i in range(6)]))
+    uniform, position = fit_pairwise(rows, 1.0), fit_pairwise(rows, 1.0, pairs="position")
+    assert position.meta["pair_weighting"] == "position" and uniform.meta["pair_weighting"] == "uniform"
+    assert not np.allclose(uniform.coef, position.coef)  # the first row's pair weighs more: another fit
+    with pytest.raises(ValueError):
+        fit_pairwise(rows, 1.0, pairs="listwise")
+
+
+def test_training_rows_place_the_near_duplicate_right_after_the_answer_passage():
+    from zhiku.evaluation.beir_dataset import BeirDataset, Passage, Query
+    from zhiku.evaluation.second_stage_fit import measure, question_rows
+
+    texts = {"p0": "2019年该行发放贷款300亿元。", "p1": "该行在多个城市设有分行。", "p2": "2020年该行发放贷款320亿元。"}
+    dense = [ScoredChunk(f"c{p}", s, _payload(p, texts[p])) for p, s in (("p0", 0.9), ("p1", 0.8), ("p2", 0.7))]
+    sparse = [ScoredChunk(f"c{p}", s, _payload(p, texts[p])) for p, s in (("p0", 9.0), ("p2", 5.0))]
+    query = Query("q0", "2019年该行发放了多少贷款", "train")
+    data = BeirDataset("train", [Passage(p, "", t) for p, t in texts.items()], [query], {"q0": {"p0"}}, {})
+    retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None)
+    reranker = LearnedReranker(retriever.sparse, SecondStageWeights.neutral())
+    [row] = question_rows(data, retriever, {"q0": Candidates(dense, sparse)}, {"q0": ["300亿元"]}, reranker)
+    assert row.near_duplicate and row.passages[:2] == ["p0", "q0#near-duplicate"] and list(row.labels[:2]) == [1, 0]
+    col = FEATURES.index
+    assert row.x[1, col("fused")] == row.x[0, col("fused")]  # the first-stage evidence is the answer passage's
+    assert row.x[1, col("constraint_conflict")] == 1.0 and row.x[0, col("constraint_conflict")] == 0.0
+    assert measure([row], data.qrels, None)["mrr@10"] == 1.0  # the hybrid keeps the answer passage first
+    [plain] = question_rows(data, retriever, {"q0": Candidates(dense, sparse)}, {"q0": ["300亿元"]}, reranker, False)
+    assert not plain.near_duplicate and len(plain.passages) == 3
+
+
+def test_a_passage_stating_one_of_two_pinned_years_is_no_contradiction():
+    reranker = LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral())
+    query = "2021年和2022年该行的净利润分别是多少"
+    x = reranker.feature_matrix(query, [RerankCandidate("2021年该行净利润为100亿元。", 0.8, 0.9, 3.0, True, "a"),
+                                        RerankCandidate("2019年该行净利润为80亿元。", 0.7, 0.8, 3.0, True, "b")])
+    assert list(x[:, FEATURES.index("constraint_conflict")]) == [0.0, 1.0]

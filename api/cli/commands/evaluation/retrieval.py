@@ -120,7 +120,13 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                                                       "for --form gated)"),
                           rows_cache: Optional[Path] = typer.Option(None, help="Keep the training questions' feature "
                                                                     "rows here and reuse them (a refit without "
-                                                                    "searching again; delete it when features change)")):
+                                                                    "searching again; delete it when features change)"),
+                          pairs: str = typer.Option("uniform", help="How a question's pairs share its weight: "
+                                                    "'uniform' or 'position' (by the MRR a swap changes at their "
+                                                    "fused positions)"),
+                          near_duplicates: bool = typer.Option(True, help="Add a made-up near-duplicate negative "
+                                                               "(the answer passage with the question's year or "
+                                                               "quantity changed) where the question names one")):
     """Fit the learned second stage (and report the Chinese fusion weight) on training data."""
     from zhiku.evaluation.answer_selector_fit import load_training_sets
     from zhiku.evaluation.second_stage_fit import (BOUND_GRID, L2_GRID, MARGIN_GRID, choose_dense_weight, choose_form,
@@ -150,7 +156,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                 candidates = first_stage(data, retriever, lambda done, total: bar.update(done - bar.n))
             best_weight, by_weight = choose_dense_weight(data, retriever, candidates)
             reranker = LearnedReranker(retriever.sparse, SecondStageWeights.neutral())  # features only
-            rows = question_rows(data, retriever, candidates, answers, reranker)
+            rows = question_rows(data, retriever, candidates, answers, reranker, near_duplicates)
         finally:
             retriever.store.close()
             retriever.embedder.cache.close()
@@ -162,10 +168,10 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
         f"{w:.1f}: {m:.4f}" for w, m in by_weight.items()) + f" (best {best_weight:.1f})")
     l2s = (l2,) if l2 is not None else L2_GRID
     if gated:
-        form = choose_gate(rows, data.qrels, l2s, MARGIN_GRID)
+        form = choose_gate(rows, data.qrels, l2s, MARGIN_GRID, pairs=pairs)
     else:
         form = choose_form(rows, data.qrels, l2s, BOUND_GRID if bound is None else
-                           (float("inf") if bound < 0 else bound,))
+                           (float("inf") if bound < 0 else bound,), pairs=pairs)
     typer.echo(f"five-fold held out (folds by paragraph): hybrid MRR@10 {form['hybrid']['mrr@10']:.4f} "
                f"nDCG@10 {form['hybrid']['ndcg@10']:.4f}")
     for t in sorted(form["table"], key=lambda t: (t["l2"], t[knob])):
@@ -185,7 +191,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
 
     by_script = Counter(majority_script(q.text) for q in data.queries)
     # The weights apply to queries in the scripts the training questions are written in (5 % or more of them).
-    weights = fit_pairwise(rows, pick["l2"], scripts=tuple(sorted(k for k, n in by_script.items()
+    weights = fit_pairwise(rows, pick["l2"], pairs=pairs, scripts=tuple(sorted(k for k, n in by_script.items()
                                                                   if n >= 0.05 * len(data.queries))))
     if gated:
         weights.margin = pick["margin"]  # infinity: the gate never opens (the first-stage order)
