@@ -56,8 +56,9 @@ class GraphRetrievalConfig:
     # hit it pushes out (`plain_gap`, default 0), or never (`plain_gap` None).
     # "evidence": like "novel", and a chunk also adds evidence when it completes a second hop the first stage
     # began — it states a fact of an entity (not named in the question) that the walk reached from a linked
-    # entity and that a top hit names (the first hop's passage); under either gate, a graph chunk whose document
-    # is already among the top hits adds nothing and never enters.
+    # entity and that a top hit names (the first hop's passage); under either gate, a graph chunk whose passage
+    # (parent section) a top hit already shows adds nothing and never enters. The top hits are the ones the caller
+    # is shown (its top_k, at most ten): retrieval/graph_gate.py.
     # "hop": like "evidence", but a second hop counts only when the relation that leads to the bridge entity is
     # stated by a top hit itself (the first stage found the first hop's passage), not merely when a top hit names
     # the bridge; a chunk that adds nothing never enters (`plain_gap` is not used). With max_similarity_gap 0, no
