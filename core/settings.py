@@ -303,6 +303,10 @@ class Settings(BaseSettings):
         "those the caller is shown (top_k, at most ten): docs/benchmarks.md.")
     graph_fan_out_cap: int = Field(20, ge=1, le=200, description="Edges followed per entity and hop in "
                                    "graph expansion, best supported first (bounds hub entities).")
+    graph_later_fan_out_cap: int | None = Field(
+        None, ge=1, le=200, description="Edges followed per entity on the hops after the first (the graph server "
+        "cuts them inside the walk's query, so a wide first hop does not cost graph_fan_out_cap² edges); unset: "
+        "graph_fan_out_cap. Measured in docs/benchmarks.md (issue #16, graph gate).")
     graph_timeout_ms: int = Field(3000, ge=1, description="Longest a search waits for graph linking and expansion "
                                   "(they run beside the first stage); past it the search answers without graph "
                                   "chunks, as hybrid+rerank, and logs a warning. A bound for a graph server that hangs or is overloaded, "

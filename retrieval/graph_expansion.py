@@ -37,6 +37,9 @@ class GraphRetrievalConfig:
     max_seed_mentions: int = 40  # an entity named in more chunks is too generic to expand from
     max_hops: int = 2
     fan_out_cap: int = 20  # edges followed per entity and hop, best supported first
+    # edges followed per entity on the hops after the first (None: fan_out_cap); the server cuts them (a LIMIT per
+    # entity inside the walk's query), so a wide first hop does not make the server sort and send cap² edges
+    later_fan_out_cap: int | None = None
     entity_limit: int = 60  # entities reached in all
     chunk_limit: int = 30  # graph chunks scored against the query
     hop_decay: float = 0.7
@@ -68,6 +71,14 @@ class GraphRetrievalConfig:
     # How long a search waits for the graph (linking and expansion run beside the first stage); past it the search
     # goes on without graph chunks. None: as long as it takes (evaluation, where figures must not depend on load).
     timeout_seconds: float | None = 3.0
+
+    @classmethod
+    def from_settings(cls, settings, **overrides) -> "GraphRetrievalConfig":
+        """The configured expansion (ZHIKU_GRAPH_*), as the service, the evaluation and the benchmark use it."""
+        return cls(**({"max_hops": settings.graph_max_hops, "fan_out_cap": settings.graph_fan_out_cap,
+                       "later_fan_out_cap": settings.graph_later_fan_out_cap,
+                       "max_similarity_gap": settings.graph_max_similarity_gap, "gate": settings.graph_gate,
+                       "timeout_seconds": settings.graph_timeout_ms / 1000} | overrides))
 
 
 @dataclass(slots=True)
@@ -137,13 +148,14 @@ class GraphExpander:
         if document_ids is None:
             # One query (two hops): the paths, the relations' chunks and the names of the entities reached; the
             # entities' own provenance is read only if the caller shows the subgraph (`GraphEvidence.described`).
-            result = self.store.walk(kb_ids, keys, c.max_hops, c.fan_out_cap, c.entity_limit)
+            result = self.store.walk(kb_ids, keys, c.max_hops, c.fan_out_cap, c.entity_limit,
+                                     later_cap=c.later_fan_out_cap)
             describe = _describer(self.store, kb_ids, keys)
         else:
             # Restricted access: the entities are read again with the names their readable mentions use, so the
             # gate's bridge names never come from a document the caller may not read.
             result = self.store.expand(kb_ids, keys, c.max_hops, c.fan_out_cap, c.entity_limit,
-                                       document_ids, seeds_checked=True)
+                                       document_ids, seeds_checked=True, later_cap=c.later_fan_out_cap)
             describe = None
         seed_score = {e.key: e.score for e in linked}
         chunk_scores: dict[str, float] = {}

@@ -99,6 +99,32 @@ def test_walk_bounds_the_hops_and_the_entities_reached(store, kbs):  # noqa: F81
     assert len(store.walk([kb], [seed], max_hops=3, limit=2).paths) == 1  # the seed and one entity reached
 
 
+def test_the_server_cuts_the_later_hops_fan_out_per_entity(store, kbs):  # noqa: F811
+    """A bridge with many relations: the first hop follows fan_out_cap edges, the second only later_cap of the
+    bridge's, the best supported first — cut inside the query, not after the rows came back."""
+    kb = kbs()
+    store.write_chunk_facts(kb, _doc(), 1, [ChunkFacts("s1", [E("甲控股集团", "ORG"), E("乙担保公司", "ORG")],
+                                                       [R("甲控股集团", "担保", "乙担保公司")])])
+    facts = [ChunkFacts(f"h{i}", [E("乙担保公司", "ORG"), E(f"客户{i:02d}有限公司", "ORG")],
+                        [R("乙担保公司", "担保", f"客户{i:02d}有限公司")]) for i in range(8)]
+    facts += [ChunkFacts("h0b", [E("乙担保公司", "ORG"), E("客户00有限公司", "ORG")],  # the best-supported one
+                         [R("乙担保公司", "担保", "客户00有限公司")])]
+    store.write_chunk_facts(kb, _doc(), 1, facts)
+    seed = store.find_entities([kb], ["甲控股集团"])[0].key
+    names = {}
+    for cap in (None, 3):
+        walked = store.walk([kb], [seed], max_hops=2, fan_out_cap=20, limit=60, later_cap=cap)
+        names[cap] = walked
+    assert len([p for p in names[None].paths if len(p.entity_keys) == 3]) == 8
+    second = [p for p in names[3].paths if len(p.entity_keys) == 3]
+    assert len(second) == 3
+    reached = {h.name for h in store.get_entities([kb], [p.entity_keys[-1] for p in second])}
+    assert "客户00有限公司" in reached  # the most supported relation is kept
+    with _Counting(store) as counted:
+        store.walk([kb], [seed], max_hops=2, later_cap=3)
+    assert counted.reads == 2  # still both hops in one query, and the kept relations' chunks in one more
+
+
 class _SlowGraph:
     """A graph expander whose server does not answer for `seconds` (the timeout is the retriever's, not the
     graph's: what matters is that the search does not wait)."""
