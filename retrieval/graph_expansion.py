@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from zhiku.graph.entity_linker import EntityLinker, LinkedEntity
 from zhiku.graph.extraction.chunk_extractor import COOCCURRENCE
-from zhiku.graph.graph_store import GraphResult, GraphStore
+from zhiku.graph.graph_store import GraphPath, GraphResult, GraphStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,9 +193,38 @@ class GraphExpander:
                         bridges.setdefault(chunk_id, set()).update(via)
                     if before:
                         earlier.setdefault(chunk_id, set()).update(before)
+        self._joins(result, seed_score, chunk_scores, extra, chunk_entities, joining)
         for chunk_id, count in extra.items():
             chunk_scores[chunk_id] += c.support_bonus * min(count, 5)
         return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining, bridges, earlier, describe)
+
+    def _joins(self, result: GraphResult, seed_score: dict[str, float], chunk_scores: dict[str, float],
+               extra: dict[str, int], chunk_entities: dict[str, set[str]], joining: set[str]) -> None:
+        """Paths joining two linked entities. The walk is a tree from the seeds (an entity is reached once, seeds
+        first), so no tree path ever ends at another seed: a path between two linked entities closes through a
+        relation off the tree, between entities reached from different seeds (or a seed itself) — "Dick Humbert
+        played for the Philadelphia Eagles" on one seed's path, "the Eagles compete in the NFL" between that path
+        and the seed NFL. Such a relation's chunks are scored like a path's, and they and the tree relations leading
+        to it join the two (`joining`), when the whole path has at most `max_hops` relations."""
+        c = self.config
+        reached = {p.entity_keys[-1]: p for p in result.paths} | {k: GraphPath([k], []) for k in seed_score}
+        on_tree = {k for p in result.paths for k in p.relation_keys}
+        for key, relation in result.relations.items():
+            a, b = reached.get(relation.subject_key), reached.get(relation.object_key)
+            if key in on_tree or a is None or b is None or a.entity_keys[0] == b.entity_keys[0]:
+                continue
+            route = [*a.relation_keys, key, *b.relation_keys]
+            if len(route) > c.max_hops or any(k not in result.relations for k in route):
+                continue
+            score = min(seed_score.get(a.entity_keys[0], 0.5), seed_score.get(b.entity_keys[0], 0.5))
+            for k in route:
+                score *= c.hop_decay * (c.cooccurrence_weight if result.relations[k].type == COOCCURRENCE else 1.0)
+            for chunk_id in relation.provenance.chunk_ids:
+                if chunk_id in chunk_scores:
+                    extra[chunk_id] = extra.get(chunk_id, 0) + 1
+                chunk_scores[chunk_id] = max(chunk_scores.get(chunk_id, 0.0), score)
+                chunk_entities.setdefault(chunk_id, set()).update((relation.subject_key, relation.object_key))
+            joining.update(chunk for k in route for chunk in result.relations[k].provenance.chunk_ids)
 
     def _seeds(self, kb_ids: Sequence[str], linked: list[LinkedEntity],
                document_ids: Sequence[str] | None = None) -> list[LinkedEntity]:

@@ -83,7 +83,29 @@ def test_a_graph_search_takes_one_query_to_link_and_two_to_expand(store, kbs):  
     with _Counting(store) as counted:  # restricted access: the walk's entities read again with readable names
         restricted = expander.evidence("甲置业有限公司的担保人乙担保公司有哪些风险？", [kb], document_ids=[first])
     assert counted.reads <= 4, counted.reads
-    assert not restricted.chunk_scores  # the other document's facts lead nowhere for this caller
+    # the other document's facts lead nowhere for this caller; a1, in the readable document, joins the two entities
+    # the question names
+    assert set(restricted.chunk_scores) == {"a1"}
+
+
+def test_a_path_between_two_linked_entities_joins_them_though_the_walk_is_a_tree(store, kbs):  # noqa: F811
+    """甲 and 丙 are both in the question; 甲 → 乙 (a1) is on 甲's tree, 乙 — 丙 (b1) is off it (丙 is a seed, so the
+    walk never reaches it again): the path 甲 → 乙 → 丙 still joins them, and its chunks add what the first stage
+    lacks; 丙 → 丁 (b2) joins nothing."""
+    kb = kbs()
+    _chain(store, kb)
+    linker = EntityLinker(store)
+    assert linker.name_index.wait_loaded([kb])
+    evidence = GraphExpander(store, linker, GraphRetrievalConfig(max_hops=2)).evidence(
+        "北京甲置业有限公司和丙投资集团是什么关系？", [kb])
+    assert {e.name for e in evidence.linked} == {"北京甲置业有限公司", "丙投资集团"}
+    assert evidence.joining == {"a1", "b1"}
+    assert {"a1", "b1", "b2"} <= set(evidence.chunk_scores)
+    assert evidence.novel("b1", "北京甲置业有限公司与乙担保公司，丙投资集团")  # joins: new even when both are named
+    assert not evidence.novel("b2", "北京甲置业有限公司与乙担保公司，丙投资集团")
+    one_hop = GraphExpander(store, linker, GraphRetrievalConfig(max_hops=1)).evidence(
+        "北京甲置业有限公司和丙投资集团是什么关系？", [kb])
+    assert not one_hop.joining  # the path has two relations, more than one hop allows
 
 
 def test_walk_bounds_the_hops_and_the_entities_reached(store, kbs):  # noqa: F811
