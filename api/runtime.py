@@ -151,10 +151,7 @@ class Runtime:
 
         s = self.settings
         linker = EntityLinker(self.graph_store, make_extractor(s), make_resolver_factory(s)(""))
-        return GraphExpander(self.graph_store, linker,
-                             GraphRetrievalConfig(max_hops=s.graph_max_hops, fan_out_cap=s.graph_fan_out_cap,
-                                                  max_similarity_gap=s.graph_max_similarity_gap,
-                                                  gate=s.graph_gate, timeout_seconds=s.graph_timeout_ms / 1000))
+        return GraphExpander(self.graph_store, linker, GraphRetrievalConfig.from_settings(s))
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:

@@ -296,12 +296,17 @@ class Settings(BaseSettings):
         "'all', or 'novel' — only a chunk on a path between two of the question's linked entities or stating a fact "
         "of a linked entity no top hit names; the others only when at least as similar to the query as the result "
         "they push out; or 'evidence' — as 'novel', and also a chunk stating a fact of a bridge entity (reached from "
-        "a linked entity, named by a top hit but not by the question); a chunk whose document is already among the "
-        "top hits never enters; or 'hop' — as 'evidence', but the second hop counts only when a top hit itself states "
+        "a linked entity, named by a top hit but not by the question); a chunk whose passage (parent section) a top "
+        "hit already shows never enters; or 'hop' — as 'evidence', but the second hop counts only when a top hit itself states "
         "the relation that leads to the bridge entity, and a chunk that adds nothing never enters (with "
-        "graph_max_similarity_gap 0, no graph chunk pushes out a result more similar to the query, but it keeps out the demo's two-hop answer: docs/benchmarks.md).")
+        "graph_max_similarity_gap 0, no graph chunk pushes out a result more similar to the query). The top hits are "
+        "those the caller is shown (top_k, at most ten): docs/benchmarks.md.")
     graph_fan_out_cap: int = Field(20, ge=1, le=200, description="Edges followed per entity and hop in "
                                    "graph expansion, best supported first (bounds hub entities).")
+    graph_later_fan_out_cap: int | None = Field(
+        None, ge=1, le=200, description="Edges followed per entity on the hops after the first (the graph server "
+        "cuts them inside the walk's query, so a wide first hop does not cost graph_fan_out_cap² edges); unset: "
+        "graph_fan_out_cap. Measured in docs/benchmarks.md (issue #16, graph gate).")
     graph_timeout_ms: int = Field(3000, ge=1, description="Longest a search waits for graph linking and expansion "
                                   "(they run beside the first stage); past it the search answers without graph "
                                   "chunks, as hybrid+rerank, and logs a warning. A bound for a graph server that hangs or is overloaded, "

@@ -421,10 +421,7 @@ def _with_graph(folder: Path, retriever, settings, measure: Callable[[], list[fl
         linker = EntityLinker(store, make_extractor(settings), make_resolver_factory(settings)(""))
         # a running service has read its knowledge bases' entity names long before (graph/entity_names.py)
         linker.name_index.wait_loaded([f"kb{k:02d}" for k in range(KNOWLEDGE_BASES)], timeout=600)
-        retriever.graph = GraphExpander(store, linker, GraphRetrievalConfig(
-            max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap,
-            max_similarity_gap=settings.graph_max_similarity_gap, gate=settings.graph_gate,
-            timeout_seconds=settings.graph_timeout_ms / 1000))
+        retriever.graph = GraphExpander(store, linker, GraphRetrievalConfig.from_settings(settings))
         times = measure()
         return times, _rss_mb()
     finally:

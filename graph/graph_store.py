@@ -465,13 +465,16 @@ def _relation_provenance(rel: str, out: str, document_ids) -> str:
             }}"""
 
 
-def _edges_of(node: str, rel: str, target: str, document_ids) -> str:
-    """The best-supported `$cap` RELATES edges of `node` (readable ones), as `rel` to `target`."""
+def _edges_of(node: str, rel: str, target: str, document_ids, cap: str = "cap", came_by: str | None = None) -> str:
+    """The best-supported `$<cap>` RELATES edges of `node` (readable ones), as `rel` to `target`; `came_by`: the
+    relation the walk reached `node` through, which is not followed back (it would take a place under the cap and
+    reach nothing new)."""
+    back = "" if came_by is None else f" AND {rel} <> {came_by}"
     return f"""CALL {{
-              WITH {node}
+              WITH {node}{"" if came_by is None else f", {came_by}"}
               MATCH ({node})-[{rel}:RELATES]-({target}:Entity)
-              WHERE {rel}.kb_id IN $kb_ids{_visible_fact(rel, document_ids)}
-              RETURN {rel}, {target} ORDER BY {rel}.support DESC, {rel}.key LIMIT $cap
+              WHERE {rel}.kb_id IN $kb_ids{back}{_visible_fact(rel, document_ids)}
+              RETURN {rel}, {target} ORDER BY {rel}.support DESC, {rel}.key LIMIT ${cap}
             }}"""
 
 
@@ -510,8 +513,8 @@ def _two_hops(document_ids) -> str:
             {_edges_of("n", "r", "m", document_ids)}
             {_relation_provenance("r", "chunks", document_ids)}
             CALL {{
-              WITH m
-              {_edges_of("m", "r2", "x", document_ids)}
+              WITH m, r
+              {_edges_of("m", "r2", "x", document_ids, "cap2", came_by="r")}
               RETURN {second}
             }}
             RETURN {first}, {", ".join(f"h2_{k}" for k, _ in _edge_fields("r2", "m", "x", None))}
@@ -970,9 +973,10 @@ class GraphStore:
 
     def expand(self, kb_ids: Sequence[str], seed_keys: Sequence[str], max_hops: int = 2,
                fan_out_cap: int = 20, limit: int = 100,
-               document_ids: Sequence[str] | None = None, seeds_checked: bool = False) -> GraphResult:
-        """Breadth-first paths from the seeds, at most `fan_out_cap` edges per entity and hop (the
-        best-supported ones) and at most `limit` entities reached (`walk`), with every reached entity read
+               document_ids: Sequence[str] | None = None, seeds_checked: bool = False,
+               later_cap: int | None = None) -> GraphResult:
+        """Breadth-first paths from the seeds, at most `fan_out_cap` edges per entity and hop (`later_cap` on the
+        hops after the first; the best-supported ones) and at most `limit` entities reached (`walk`), with every reached entity read
         with its provenance and (for a caller with restricted access) the names its readable mentions use.
         `seeds_checked`: the caller has just read the seeds from these knowledge bases with the same access (the
         entity linker), so they are not read again."""
@@ -981,13 +985,14 @@ class GraphStore:
         seeds = list(dict.fromkeys(seed_keys))[:limit]
         if not seeds_checked:
             seeds = [e.key for e in self.get_entities(kb_ids, seeds, document_ids)]
-        walked = self.walk(kb_ids, seeds, max_hops, fan_out_cap, limit, document_ids)
+        walked = self.walk(kb_ids, seeds, max_hops, fan_out_cap, limit, document_ids, later_cap)
         reached = list(dict.fromkeys(seeds + [p.entity_keys[-1] for p in walked.paths]))
         entities = {h.key: h for h in self.get_entities(kb_ids, reached, document_ids)}
         return GraphResult(paths=walked.paths, entities=entities, relations=walked.relations)
 
     def walk(self, kb_ids: Sequence[str], seed_keys: Sequence[str], max_hops: int = 2, fan_out_cap: int = 20,
-             limit: int = 100, document_ids: Sequence[str] | None = None) -> GraphResult:
+             limit: int = 100, document_ids: Sequence[str] | None = None,
+             later_cap: int | None = None) -> GraphResult:
         """What graph expansion in retrieval needs, in one query for up to two hops (one more per further hop, one
         for the chunks of the second hop's relations kept):
         breadth-first paths from the seeds (taken as given: seeds not in these knowledge bases reach nothing), at
@@ -1004,7 +1009,8 @@ class GraphStore:
         paths: dict[str, GraphPath] = {k: GraphPath([k], []) for k in seeds}
         relation_rows: dict[str, dict] = {}
         names: dict[str, tuple] = {}  # entity key → (name, aliases, type, mentions, kb_id)
-        params = dict(kb_ids=kb_ids, cap=fan_out_cap, n=self.support_limit, **_docs(document_ids))
+        later_cap = fan_out_cap if later_cap is None else min(_bounded(later_cap, MAX_FAN_OUT, "later_cap"), fan_out_cap)
+        params = dict(kb_ids=kb_ids, cap=fan_out_cap, cap2=later_cap, n=self.support_limit, **_docs(document_ids))
 
         def reach(edges: list[dict]) -> list[str]:
             """Adds the edges' new targets to the paths, in order, up to the limit; returns them."""
@@ -1034,7 +1040,7 @@ class GraphStore:
                 frontier = reach([e for key in frontier for e in second_by_source.get(key, [])])
             hops_done = 2
         while frontier and hops_done < max_hops and len(paths) < limit:
-            rows = self._read(_one_hop(document_ids), keys=frontier, **params)
+            rows = self._read(_one_hop(document_ids), keys=frontier, **(params | {"cap": later_cap}))
             frontier = reach([_edge(r) for r in rows])
             hops_done += 1
         kept = [row for row in relation_rows.values() if row["subject_key"] in paths and row["object_key"] in paths]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from zhiku.graph.entity_linker import EntityLinker, LinkedEntity
 from zhiku.graph.extraction.chunk_extractor import COOCCURRENCE
-from zhiku.graph.graph_store import GraphResult, GraphStore
+from zhiku.graph.graph_store import GraphPath, GraphResult, GraphStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,9 @@ class GraphRetrievalConfig:
     max_seed_mentions: int = 40  # an entity named in more chunks is too generic to expand from
     max_hops: int = 2
     fan_out_cap: int = 20  # edges followed per entity and hop, best supported first
+    # edges followed per entity on the hops after the first (None: fan_out_cap); the server cuts them (a LIMIT per
+    # entity inside the walk's query), so a wide first hop does not make the server sort and send cap² edges
+    later_fan_out_cap: int | None = None
     entity_limit: int = 60  # entities reached in all
     chunk_limit: int = 30  # graph chunks scored against the query
     hop_decay: float = 0.7
@@ -56,8 +59,9 @@ class GraphRetrievalConfig:
     # hit it pushes out (`plain_gap`, default 0), or never (`plain_gap` None).
     # "evidence": like "novel", and a chunk also adds evidence when it completes a second hop the first stage
     # began — it states a fact of an entity (not named in the question) that the walk reached from a linked
-    # entity and that a top hit names (the first hop's passage); under either gate, a graph chunk whose document
-    # is already among the top hits adds nothing and never enters.
+    # entity and that a top hit names (the first hop's passage); under either gate, a graph chunk whose passage
+    # (parent section) a top hit already shows adds nothing and never enters. The top hits are the ones the caller
+    # is shown (its top_k, at most ten): retrieval/graph_gate.py.
     # "hop": like "evidence", but a second hop counts only when the relation that leads to the bridge entity is
     # stated by a top hit itself (the first stage found the first hop's passage), not merely when a top hit names
     # the bridge; a chunk that adds nothing never enters (`plain_gap` is not used). With max_similarity_gap 0, no
@@ -67,6 +71,14 @@ class GraphRetrievalConfig:
     # How long a search waits for the graph (linking and expansion run beside the first stage); past it the search
     # goes on without graph chunks. None: as long as it takes (evaluation, where figures must not depend on load).
     timeout_seconds: float | None = 3.0
+
+    @classmethod
+    def from_settings(cls, settings, **overrides) -> "GraphRetrievalConfig":
+        """The configured expansion (ZHIKU_GRAPH_*), as the service, the evaluation and the benchmark use it."""
+        return cls(**({"max_hops": settings.graph_max_hops, "fan_out_cap": settings.graph_fan_out_cap,
+                       "later_fan_out_cap": settings.graph_later_fan_out_cap,
+                       "max_similarity_gap": settings.graph_max_similarity_gap, "gate": settings.graph_gate,
+                       "timeout_seconds": settings.graph_timeout_ms / 1000} | overrides))
 
 
 @dataclass(slots=True)
@@ -136,13 +148,14 @@ class GraphExpander:
         if document_ids is None:
             # One query (two hops): the paths, the relations' chunks and the names of the entities reached; the
             # entities' own provenance is read only if the caller shows the subgraph (`GraphEvidence.described`).
-            result = self.store.walk(kb_ids, keys, c.max_hops, c.fan_out_cap, c.entity_limit)
+            result = self.store.walk(kb_ids, keys, c.max_hops, c.fan_out_cap, c.entity_limit,
+                                     later_cap=c.later_fan_out_cap)
             describe = _describer(self.store, kb_ids, keys)
         else:
             # Restricted access: the entities are read again with the names their readable mentions use, so the
             # gate's bridge names never come from a document the caller may not read.
             result = self.store.expand(kb_ids, keys, c.max_hops, c.fan_out_cap, c.entity_limit,
-                                       document_ids, seeds_checked=True)
+                                       document_ids, seeds_checked=True, later_cap=c.later_fan_out_cap)
             describe = None
         seed_score = {e.key: e.score for e in linked}
         chunk_scores: dict[str, float] = {}
@@ -180,9 +193,38 @@ class GraphExpander:
                         bridges.setdefault(chunk_id, set()).update(via)
                     if before:
                         earlier.setdefault(chunk_id, set()).update(before)
+        self._joins(result, seed_score, chunk_scores, extra, chunk_entities, joining)
         for chunk_id, count in extra.items():
             chunk_scores[chunk_id] += c.support_bonus * min(count, 5)
         return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining, bridges, earlier, describe)
+
+    def _joins(self, result: GraphResult, seed_score: dict[str, float], chunk_scores: dict[str, float],
+               extra: dict[str, int], chunk_entities: dict[str, set[str]], joining: set[str]) -> None:
+        """Paths joining two linked entities. The walk is a tree from the seeds (an entity is reached once, seeds
+        first), so no tree path ever ends at another seed: a path between two linked entities closes through a
+        relation off the tree, between entities reached from different seeds (or a seed itself) — "Dick Humbert
+        played for the Philadelphia Eagles" on one seed's path, "the Eagles compete in the NFL" between that path
+        and the seed NFL. Such a relation's chunks are scored like a path's, and they and the tree relations leading
+        to it join the two (`joining`), when the whole path has at most `max_hops` relations."""
+        c = self.config
+        reached = {p.entity_keys[-1]: p for p in result.paths} | {k: GraphPath([k], []) for k in seed_score}
+        on_tree = {k for p in result.paths for k in p.relation_keys}
+        for key, relation in result.relations.items():
+            a, b = reached.get(relation.subject_key), reached.get(relation.object_key)
+            if key in on_tree or a is None or b is None or a.entity_keys[0] == b.entity_keys[0]:
+                continue
+            route = [*a.relation_keys, key, *b.relation_keys]
+            if len(route) > c.max_hops or any(k not in result.relations for k in route):
+                continue
+            score = min(seed_score.get(a.entity_keys[0], 0.5), seed_score.get(b.entity_keys[0], 0.5))
+            for k in route:
+                score *= c.hop_decay * (c.cooccurrence_weight if result.relations[k].type == COOCCURRENCE else 1.0)
+            for chunk_id in relation.provenance.chunk_ids:
+                if chunk_id in chunk_scores:
+                    extra[chunk_id] = extra.get(chunk_id, 0) + 1
+                chunk_scores[chunk_id] = max(chunk_scores.get(chunk_id, 0.0), score)
+                chunk_entities.setdefault(chunk_id, set()).update((relation.subject_key, relation.object_key))
+            joining.update(chunk for k in route for chunk in result.relations[k].provenance.chunk_ids)
 
     def _seeds(self, kb_ids: Sequence[str], linked: list[LinkedEntity],
                document_ids: Sequence[str] | None = None) -> list[LinkedEntity]:

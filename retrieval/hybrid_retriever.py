@@ -13,6 +13,7 @@ from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.index.vector_store import ChunkFilter, ScoredChunk, VectorStore
 from zhiku.retrieval.fusion import fuse
 from zhiku.retrieval.graph_expansion import GraphEvidence, GraphExpander, order_graph_chunks
+from zhiku.retrieval.graph_gate import ShownHits, adds_evidence
 from zhiku.retrieval.reranker import RerankCandidate, Reranker
 from zhiku.retrieval.script import lexically_comparable, majority_script
 from zhiku.retrieval.search_hit import SearchHit, StageScores
@@ -177,12 +178,11 @@ class HybridRetriever:
         gate = c.gate if c is not None else "all"
         gated = gate in ("novel", "evidence", "hop")
         window = protect + slots  # the ranking of ten the placement was measured on
-        top_text = " ".join(h.text for h in hits[:window]).casefold() if gated else ""
-        top_documents = {h.payload.get("document_id") for h in hits[:window]} if gated else set()
-        top_ids = {h.chunk_id for h in hits[:window]}
         if top_k is not None and top_k < protect + slots:
             protect = min(protect, max(1, top_k // 2))
             slots = min(slots, top_k - protect)
+        # The gate judges a graph chunk against the hits the caller is shown (retrieval/graph_gate.py).
+        first_stage = ShownHits.of(hits[:protect + slots]) if gated else None
         shown = {h.chunk_id for h in hits[:protect + slots]}
         by_id = {h.chunk_id: h for h in hits}
         by_point = {r.point_id: r for r in graph}
@@ -199,12 +199,10 @@ class HybridRetriever:
             # same bar for a shorter list: a graph chunk has to be as relevant as a top-ten result).
             pushed_out = window - len(chosen) - 1
             allowed = gap
-            if gate in ("evidence", "hop") and r.payload.get("document_id") in top_documents:
-                continue  # its document is already among the top hits: nothing new
-            if gated and not (evidence.novel(r.point_id, top_text)
-                              or (gate == "evidence" and evidence.completes_hop(r.point_id, top_text, query.casefold()))
-                              or (gate == "hop" and evidence.continues_top_hit(r.point_id, top_ids, top_text,
-                                                                               query.casefold()))):
+            adds = adds_evidence(gate, evidence, r.point_id, r.payload, first_stage, query.casefold()) if gated else True
+            if adds is None:
+                continue  # its passage is already shown: nothing new
+            if not adds:
                 if c.plain_gap is None or gate == "hop":
                     continue  # adds nothing the first stage lacks ('hop': such a chunk never enters)
                 allowed = c.plain_gap

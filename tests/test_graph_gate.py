@@ -94,3 +94,31 @@ def test_the_hop_gate_admits_a_second_hop_only_when_a_top_hit_states_the_first()
     retriever.graph = GraphExpander(None, None, replace(config, gate="evidence"))
     assert "g_news" in [h.chunk_id for h in retriever._insert_graph_hits(hits, graph, evidence, 10,
                                                                          "甲公司的担保人在哪里注册？")][:10]
+
+
+def _section(pid: str, document: str, section: str, text: str) -> dict:
+    return _payload(pid, text) | {"document_id": document, "parent_id": f"{document}:v1:{section}"}
+
+
+def test_the_hop_gate_judges_by_the_passages_shown_not_the_documents_nor_the_first_ten():
+    """The demo's case: the guarantor check's header section is shown, its risk section (the second hop) is not; a
+    list of five does not show the first stage's rank eight."""
+    config = GraphRetrievalConfig(protect_top=5, slots=5, max_similarity_gap=0.0, gate="hop", plain_gap=None)
+    retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None, graph=GraphExpander(None, None, config))
+    texts = ["甲公司的担保人是戊公司。", "甲公司授信调查结论。", "戊公司风险排查报告编号。", "甲公司概况。", "甲公司授信方案。",
+             "甲公司第5条公告。", "甲公司第6条公告。", "甲公司第7条公告。", "戊公司在乙银行有逾期贷款。", "甲公司第9条公告。"]
+    sections = [("report", "p1"), ("report", "p2"), ("check", "p0"), ("report", "p0"), ("report", "p3"),
+                ("n5", "p0"), ("n6", "p0"), ("n7", "p0"), ("check", "p2"), ("n9", "p0")]
+    hits = [SearchHit.from_point(f"h{i}", _section(f"h{i}", *sections[i], texts[i]), 1 - i / 10,
+                                 StageScores(None, 0.90 - i / 100, 1 - i / 10)) for i in range(10)]
+    graph = [ScoredChunk("h8", 0.82, hits[8].payload),  # the risk section: rank eight of the first stage
+             ScoredChunk("g_same", 0.85, _section("g_same", "check", "p0", "戊公司风险排查报告的另一段。"))]
+    evidence = GraphEvidence([LinkedEntity("k_jia", "甲公司", "company", "exact", 1.0, "甲公司")],
+                             {"h8": 0.3, "g_same": 0.3}, chunk_entities={"h8": {"k_wu", "k_bank"}, "g_same": {"k_wu", "k_x"}},
+                             bridges={"h8": {"戊公司"}, "g_same": {"戊公司"}}, earlier={"h8": {"h0"}, "g_same": {"h0"}})
+    five = [h.chunk_id for h in retriever._insert_graph_hits(hits, graph, evidence, 5, "甲公司的担保人有哪些风险？")][:5]
+    assert "h8" in five  # another section of a document shown, continuing the first hop h0 states
+    assert "g_same" not in five  # its section (the header) is shown already
+    assert five[:2] == ["h0", "h1"]
+    ten = [h.chunk_id for h in retriever._insert_graph_hits(hits, graph, evidence, 10, "甲公司的担保人有哪些风险？")][:10]
+    assert ten == [f"h{i}" for i in range(10)]  # in a list of ten the first stage shows it already

@@ -83,7 +83,29 @@ def test_a_graph_search_takes_one_query_to_link_and_two_to_expand(store, kbs):  
     with _Counting(store) as counted:  # restricted access: the walk's entities read again with readable names
         restricted = expander.evidence("甲置业有限公司的担保人乙担保公司有哪些风险？", [kb], document_ids=[first])
     assert counted.reads <= 4, counted.reads
-    assert not restricted.chunk_scores  # the other document's facts lead nowhere for this caller
+    # the other document's facts lead nowhere for this caller; a1, in the readable document, joins the two entities
+    # the question names
+    assert set(restricted.chunk_scores) == {"a1"}
+
+
+def test_a_path_between_two_linked_entities_joins_them_though_the_walk_is_a_tree(store, kbs):  # noqa: F811
+    """甲 and 丙 are both in the question; 甲 → 乙 (a1) is on 甲's tree, 乙 — 丙 (b1) is off it (丙 is a seed, so the
+    walk never reaches it again): the path 甲 → 乙 → 丙 still joins them, and its chunks add what the first stage
+    lacks; 丙 → 丁 (b2) joins nothing."""
+    kb = kbs()
+    _chain(store, kb)
+    linker = EntityLinker(store)
+    assert linker.name_index.wait_loaded([kb])
+    evidence = GraphExpander(store, linker, GraphRetrievalConfig(max_hops=2)).evidence(
+        "北京甲置业有限公司和丙投资集团是什么关系？", [kb])
+    assert {e.name for e in evidence.linked} == {"北京甲置业有限公司", "丙投资集团"}
+    assert evidence.joining == {"a1", "b1"}
+    assert {"a1", "b1", "b2"} <= set(evidence.chunk_scores)
+    assert evidence.novel("b1", "北京甲置业有限公司与乙担保公司，丙投资集团")  # joins: new even when both are named
+    assert not evidence.novel("b2", "北京甲置业有限公司与乙担保公司，丙投资集团")
+    one_hop = GraphExpander(store, linker, GraphRetrievalConfig(max_hops=1)).evidence(
+        "北京甲置业有限公司和丙投资集团是什么关系？", [kb])
+    assert not one_hop.joining  # the path has two relations, more than one hop allows
 
 
 def test_walk_bounds_the_hops_and_the_entities_reached(store, kbs):  # noqa: F811
@@ -97,6 +119,32 @@ def test_walk_bounds_the_hops_and_the_entities_reached(store, kbs):  # noqa: F81
         three = store.walk([kb], [seed], max_hops=3)
     assert counted.reads == 3 and sorted(len(p.entity_keys) for p in three.paths) == [2, 3, 4]
     assert len(store.walk([kb], [seed], max_hops=3, limit=2).paths) == 1  # the seed and one entity reached
+
+
+def test_the_server_cuts_the_later_hops_fan_out_per_entity(store, kbs):  # noqa: F811
+    """A bridge with many relations: the first hop follows fan_out_cap edges, the second only later_cap of the
+    bridge's, the best supported first — cut inside the query, not after the rows came back."""
+    kb = kbs()
+    store.write_chunk_facts(kb, _doc(), 1, [ChunkFacts("s1", [E("甲控股集团", "ORG"), E("乙担保公司", "ORG")],
+                                                       [R("甲控股集团", "担保", "乙担保公司")])])
+    facts = [ChunkFacts(f"h{i}", [E("乙担保公司", "ORG"), E(f"客户{i:02d}有限公司", "ORG")],
+                        [R("乙担保公司", "担保", f"客户{i:02d}有限公司")]) for i in range(8)]
+    facts += [ChunkFacts("h0b", [E("乙担保公司", "ORG"), E("客户00有限公司", "ORG")],  # the best-supported one
+                         [R("乙担保公司", "担保", "客户00有限公司")])]
+    store.write_chunk_facts(kb, _doc(), 1, facts)
+    seed = store.find_entities([kb], ["甲控股集团"])[0].key
+    names = {}
+    for cap in (None, 3):
+        walked = store.walk([kb], [seed], max_hops=2, fan_out_cap=20, limit=60, later_cap=cap)
+        names[cap] = walked
+    assert len([p for p in names[None].paths if len(p.entity_keys) == 3]) == 8
+    second = [p for p in names[3].paths if len(p.entity_keys) == 3]
+    assert len(second) == 3
+    reached = {h.name for h in store.get_entities([kb], [p.entity_keys[-1] for p in second])}
+    assert "客户00有限公司" in reached  # the most supported relation is kept
+    with _Counting(store) as counted:
+        store.walk([kb], [seed], max_hops=2, later_cap=3)
+    assert counted.reads == 2  # still both hops in one query, and the kept relations' chunks in one more
 
 
 class _SlowGraph:

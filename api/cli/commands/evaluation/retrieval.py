@@ -253,9 +253,7 @@ def open_eval_graph_expander(settings, data, index_folder: Path, rebuild: bool):
             stats = open_eval_graph(data, index_folder, store, GraphBuilder(store, extractor, resolvers), chunker,
                                     rebuild, on_progress=lambda done, total: bar.update(done - bar.n))
         linker = EntityLinker(store, extractor, resolvers(""))
-        config = GraphRetrievalConfig(max_hops=settings.graph_max_hops, fan_out_cap=settings.graph_fan_out_cap,
-                                      max_similarity_gap=settings.graph_max_similarity_gap,
-                                      gate=settings.graph_gate, timeout_seconds=None)  # figures independent of load
+        config = GraphRetrievalConfig.from_settings(settings, timeout_seconds=None)  # figures independent of load
         yield GraphExpander(store, linker, config), stats
     finally:
         driver.close()

@@ -1,0 +1,55 @@
+"""The graph gate: does a graph chunk add evidence the hits the reader is shown lack?
+
+The gates `evidence` and `hop` (`GraphRetrievalConfig.gate`) judge a graph chunk against what the first stage
+already gives the reader: the hits shown (the caller's `top_k`, at most the ranking of ten the placement was measured
+on), not the first ten whatever the caller shows — a fact at rank eight of the first stage is not in a list of five.
+
+A graph chunk adds nothing when the passage it belongs to is already shown: a hit shown carries its parent passage
+(`parent_text`, the section the chunker packed it in), so another chunk of that passage gives the reader nothing new.
+The unit is the passage, not the document: a document of several sections can have its header shown while the
+section that states the second hop's fact is not (the demo's guarantor check: its number line was shown, its risk
+section was not). In the evaluation sets a passage is a document of one section (up to the parent size), so there
+the two are the same.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from zhiku.retrieval.graph_expansion import GraphEvidence
+from zhiku.retrieval.search_hit import SearchHit
+
+
+def passage_of(payload: dict, chunk_id: str) -> str:
+    """The passage a chunk is shown with: its parent (the indexer's `parent_id`); a payload without one stands for
+    its whole document."""
+    return payload.get("parent_id") or payload.get("document_id") or chunk_id
+
+
+@dataclass(frozen=True, slots=True)
+class ShownHits:
+    """What the first stage gives the reader: the shown hits' ids, their texts (lower-cased) and their passages."""
+    ids: frozenset[str]
+    text: str
+    passages: frozenset[str]
+
+    @classmethod
+    def of(cls, hits: Sequence[SearchHit]) -> "ShownHits":
+        return cls(frozenset(h.chunk_id for h in hits), " ".join(h.text for h in hits).casefold(),
+                   frozenset(passage_of(h.payload, h.chunk_id) for h in hits))
+
+
+def adds_evidence(gate: str, evidence: GraphEvidence, chunk_id: str, payload: dict, shown: ShownHits,
+                  query: str = "") -> bool | None:
+    """True: the chunk adds what the shown hits lack (it may take a hit's place within the configured gap); False:
+    it adds nothing new ('novel' and 'evidence' may still let it in at `plain_gap`); None: never (under 'evidence'
+    and 'hop', its passage is already shown). `query` lower-cased."""
+    if gate in ("evidence", "hop") and passage_of(payload, chunk_id) in shown.passages:
+        return None
+    if evidence.novel(chunk_id, shown.text):
+        return True
+    if gate == "evidence":
+        return evidence.completes_hop(chunk_id, shown.text, query)
+    if gate == "hop":
+        return evidence.continues_top_hit(chunk_id, set(shown.ids), shown.text, query)
+    return False
