@@ -50,6 +50,7 @@ class _Names:
     loaded_at: float
     generation: int
     hashes: array = None  # hash() of every name, sorted: "is this text some entity's name?" without a set of strings
+    signature: tuple = ()  # GraphStore.entity_names_signature when read: unchanged means nothing to read again
 
     @classmethod
     def build(cls, rows: list[dict], generation: int) -> "_Names":
@@ -143,7 +144,14 @@ class EntityNameIndex:
     def _load(self, kb_id: str) -> None:
         try:
             generation = graph_store.write_generation()
+            signature = self.store.entity_names_signature(kb_id)  # read before the names: a write between re-reads
+            with self._lock:
+                known = self._names.get(kb_id)
+                if known is not None and known.generation == generation and known.signature == signature:
+                    known.loaded_at = time.monotonic()  # aged, not changed (another process's writes change it)
+                    return
             names = _Names.build(self.store.entity_names(kb_id), generation)
+            names.signature = signature
             with self._lock:
                 self._names[kb_id] = names
         except Exception:  # noqa: BLE001 - the lookups fall back to the server's scan

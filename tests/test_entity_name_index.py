@@ -91,3 +91,33 @@ def test_the_linker_makes_one_batched_fetch_for_its_fuzzy_lookups(store, kbs):  
     assert [(e.key, e.how, e.score) for e in with_index] == [(e.key, e.how, e.score) for e in without]
     assert any(e.how == "fuzzy" for e in with_index)
     assert index_reads < scan_reads and index_reads <= 4  # exact lookup + its provenance, one batched fetch + its
+
+
+def test_an_aged_index_is_read_again_only_when_the_knowledge_base_changed(store, kbs):  # noqa: F811
+    """Once max_age has passed the index asks the server for a one-row signature and keeps its names when it is
+    unchanged; a write by another process (one that does not move this process's write counter) changes the
+    signature, and the names are read again."""
+    import time
+
+    from zhiku.graph import graph_store
+
+    kb = kbs()
+    _write(store, kb)
+    index = EntityNameIndex(store, max_age=0.0)
+    assert index.wait_loaded([kb])
+    first = index._names[kb]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and index._names[kb].loaded_at == first.loaded_at:
+        index._fresh(kb)
+        time.sleep(0.05)
+    assert index._names[kb] is first and first.loaded_at > 0  # aged and checked, not read again
+
+    before = graph_store.write_generation()
+    store.write_chunk_facts(kb, _doc(), 1, [ChunkFacts("x1", [E("丁公司", "ORG")], [])])
+    graph_store._WRITES[0] = before  # as if another process had written: this process's counter does not move
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and index._names[kb] is first:
+        index._fresh(kb)
+        time.sleep(0.05)
+    assert index._names[kb] is not first
+    assert "丁公司" in index._names[kb].blob
