@@ -30,9 +30,9 @@ def _chunks(runtime, document_id: str) -> int:
     return runtime.vector_store.count(ChunkFilter(document_ids=[document_id]))
 
 
-def test_a_batch_makes_every_document_searchable_with_its_graph_and_its_own_job(runtime):
-    uploads = _queued(runtime, [(f"notice{i}.md", _notice(i)) for i in range(5)])
-    embedded = []
+def _count_embedding_passes(runtime) -> list[int]:
+    """The number of documents in each pass of the real indexer (it still runs), filled as the batch runs."""
+    embedded: list[int] = []
     real_index_many = runtime.indexer.index_many
 
     def counted(documents, on_progress=None):
@@ -40,6 +40,12 @@ def test_a_batch_makes_every_document_searchable_with_its_graph_and_its_own_job(
         return real_index_many(documents, on_progress)
 
     runtime.indexer.index_many = counted
+    return embedded
+
+
+def test_a_batch_makes_every_document_searchable_with_its_graph_and_its_own_job(runtime):
+    uploads = _queued(runtime, [(f"notice{i}.md", _notice(i)) for i in range(5)])
+    embedded = _count_embedding_passes(runtime)
     outcome = _executor(runtime).execute_many([u.job.id for u in uploads])
     assert not outcome.retry
     assert embedded == [5]  # one pass of the model over the five documents' chunks
@@ -131,14 +137,7 @@ def test_a_document_deleted_while_its_batch_runs_leaves_nothing_and_the_others_a
 
 def test_a_batch_is_embedded_in_pieces_of_max_chunks_and_every_job_is_claimed_once(runtime):
     uploads = _queued(runtime, [(f"notice{i}.md", _notice(i)) for i in range(5)])
-    embedded = []
-    real_index_many = runtime.indexer.index_many
-
-    def counted(documents, on_progress=None):
-        embedded.append(len(documents))
-        return real_index_many(documents, on_progress)
-
-    runtime.indexer.index_many = counted
+    embedded = _count_embedding_passes(runtime)
     outcome = _executor(runtime).execute_many([u.job.id for u in uploads], max_chunks=2)
     assert not outcome.retry and embedded == [2, 2, 1]
     assert {runtime.metadata.get_job(u.job.id).status for u in uploads} == {"done"}
