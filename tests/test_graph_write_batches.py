@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pytest
 
 from zhiku.graph.graph_store import ChunkFacts, DocumentFacts, EntityInput as E, GraphStore, RelationInput as R
+from tests.test_graph_store import kbs  # noqa: F401 - the fixture
 
 
 class _CountingTransaction:
@@ -55,18 +55,6 @@ class CountingDriver:
     def __getattr__(self, name):
         return getattr(self._driver, name)
 
-
-@pytest.fixture
-def kbs(store):
-    created: list[str] = []
-
-    def new() -> str:
-        created.append(f"kb-{uuid.uuid4().hex[:10]}")
-        return created[-1]
-
-    yield new
-    for kb in created:
-        store.remove_kb(kb)
 
 
 def _document(i: int) -> list[ChunkFacts]:
