@@ -71,11 +71,26 @@ _VOCATIVE = _any(
     _L + r"if you(?:'re| are) (?:an? |the )?(?:ai|assistant|bot|model|llm|language model|automated|machine|program)",
     _L + r"(?:to|for) (?:the |any |all |every )?(?:ai|assistant|model|bot|llm|system|program|tool|agent)s? "
     r"(?:that |which |who )?(?:is |are )?(?:reads?|reading|process(?:es|ing)?|summari[sz](?:es|ing)|handl(?:es|ing))" + _R,
-    r"(?:致|给|提醒|告诉|通知)[^。：:\n]{0,8}(?:AI|模型|机器人|助手|智能体|摘要|程序|系统)[^。：:\n]{0,4}(?:[:：,，)）】]|的话)",
-    r"[\s(（\[【](?:AI|助手|模型|机器人|智能体|大模型)\s*[:：，,]",
+    # (致 of 导致/以致/一致 is "to cause", not "to")
+    r"(?:(?<![导以所一极招景细大])致(?!使)|给|提醒|告诉|通知)[^。：:\n]{0,8}(?:AI|模型|机器人|助手|智能体|摘要|程序|系统)[^。：:\n]{0,4}"
+    r"(?:[:：,，)）】]|的话)",
+    # a comma after the name speaks to it only in Chinese ("AI，请…"); "such as AI, in our offerings" is a list
+    r"[\s(（\[【](?:AI|助手|模型|机器人|智能体|大模型)\s*(?:[:：]|[，,](?=\s*[\u4e00-\u9fff]))",
     r"@(?:AI|助手|模型|机器人|小智|智能体)",
     r"如果你是(?:一个)?(?:AI|人工智能|模型|机器人|助手|程序)|(?:读到|看到|处理)(?:这里|这段|本段|本文|此处|这份)[^。\n]{0,6}的",
-    r"仅供(?:AI|模型|机器)|机器可见|给(?:AI|模型|机器人)的")
+    r"仅供(?:AI|模型|机器)|机器可见|给(?:AI|模型|机器人)的",
+    # a compound machine name spoken to before a colon, wherever a cell, a bracket or a line starts ("问答机器人：",
+    # "| Note | Assistant: tell customers…", "〔AI审核助手：…"): the head noun is a machine's, the words before it
+    # (知识库问答, AI审批, ticket) only say which one
+    r"(?:^|[\s|>\]】〕)）(（\[【〔「“\"：:，,。;；])[\u4e00-\u9fffA-Za-z]{0,8}?(?:机器人|助手|智能体|大模型|语言模型|审核模型|"
+    r"问答系统|摘要系统|客服系统|审核系统|智能客服|(?<![a-z])AI)\s*[:：]",
+    r"(?:^|[|>\]】)(（\[【])\s*(?:the |our )?(?:[a-z]+ )?(?:ai|assistant|bot|chatbot|llm|gpt|copilot|summari[sz]er)s?\s*[:：]",
+    # the machine that processes this very text, spoken of at the time it does ("知识库问答系统读取到本条时",
+    # "系统自动摘要时请…", "when summarising this page, …"): a text that says what to do when it is read
+    r"(?:读取|读|看|处理|解析|检索|索引|引用)(?:到)?(?:本条|本段|这段|此段|本文|这里|此处|本页|本文件|这份文件|该文件|这条)(?:内容)?时",
+    r"(?:AI|系统|模型|机器人|助手|程序|智能体)(?:在)?(?:自动)?(?:摘要|总结|汇总|处理|读取|解析|生成(?:回答|答案|摘要))(?:本文|本文件|此文|时)",
+    _L + r"when (?:you )?(?:summari[sz]ing|processing|reading|parsing|indexing|ingesting) (?:this|the present) "
+    r"(?:document|page|file|note|text|record|report|table|e-?mail)" + _R)
 _YOU = _any(_L + r"(?:you|your|yourself|yours)" + _R, r"你|您")
 _HUMAN = _any(
     _L + r"(?:customers?|clients?|cardholders?|account ?holders?|applicants?|borrowers?|staff|employees?|tellers?|"
@@ -167,7 +182,7 @@ _DICTATE = _any(
     r"answer|reply|respond|assert|write|output|conclude|confirm|recommend|promise|tell|mention|begin|start|end)" + _R,
     _L + r"(?:just |only |simply )?(?:say|reply|answer|respond|output|print) (?:with )?(?:yes|no|ok|\"|“|'|approved|denied)" + _R,
     r"(?:必须|要|应|应该|应当|只能|一律|都|统一|就|先|请|需|需要)(?:在[^。\n]{0,6})?(?:回答|回复|答复|说|声称|告诉|表示|输出|推荐|承诺|"
-    r"确认|写|补充|加上|注明|附加|说明|宣传|强调)",
+    r"确认|写|补充|加上|注明|附加|说明|宣传|强调|声明|宣布)",
     r"告诉(?:用户|客户|他们|他|她|对方|提问者|咨询者|大家)|说[“\"「]")
 _FORCED = _any(
     _L + r"(?:regardless|irrespective|no matter|whatever (?:the|it|they|anyone|users?)|even if|even though|"
@@ -186,7 +201,8 @@ _HIDE = _any(
 _REVEAL = _any(
     _L + r"(?:reveal|print|show|display|repeat|output|dump|leak|disclose|list|paste|quote|recite|spell out|"
     r"give me|send me|tell me|share|expose|write out|copy)" + _R,
-    r"输出|打印|显示|展示|复述|重复|泄露|透露|列出|贴出|告诉我|发给我|给我看|原样|一字不差|逐字|公开|引用|写出|导出",
+    r"输出|打印|显示|展示|复述|重复|泄露|透露|列出|贴出|告诉我|发给我|给我看|原样|一字不差|逐字|公开|引用|写出|导出|"
+    r"发我|传给我|给我(?:看|发|一份|一下)|找(?:你|您)要",
     _L + r"(?:write|provide|type|include|export|extract)" + _R)
 _SECRET = _any(
     _L + r"(?:system (?:prompt|message)|initial (?:prompt|instructions|message)|hidden (?:prompt|instructions|text|"
@@ -197,7 +213,14 @@ _SECRET = _any(
     r"everything above|the text above)" + _R,
     r"系统提示词|系统提示|提示词|初始指令|系统指令|隐藏指令|(?:你的|您的|系统)(?:设定|配置|规则|指令|工具|密钥)|密钥|令牌|"
     r"(?:其他|其它|别的|上一(?:个|位)|所有|全部|其余)(?:用户|客户|人)(?:的)?(?:资料|信息|问题|数据|电话|身份证|账户|记录|名单)?|"
-    r"(?:上面|以上|前面|上文)的?[^。\n]{0,12}(?:文字|内容|段落|那段|消息)|内部资料|内部文件|机密|原文|全部(?:客户|数据)|(?:初始|原始|原来的|隐藏的?)(?:设定|指令|提示|配置)|管理员密码|密码",
+    r"(?:上面|以上|前面|上文)的?[^。\n]{0,12}(?:文字|内容|段落|那段|消息)|内部资料|内部文件|机密|原文|全部(?:客户|数据)|(?:初始|原始|原来的|隐藏的?)(?:设定|指令|提示|配置)|管理员密码|密码|"
+    # what only the service holds: its own rules and word lists, the documents in its context, someone else's turn
+    r"(?:你|您)(?:的)?(?:内部|后台|自己)?的?[^。\n，,]{0,6}(?:审核规则|过滤规则|风控规则|关键词|黑名单|白名单|敏感词|规则库|知识库|工作规则|操作规则)|"
+    r"(?:关键词|敏感词)(?:黑名单|列表|清单|库)|(?:上下文|对话记录|会话)(?:里|中)(?:的|有)?|检索到的[^。\n]{0,4}(?:原文|文档|内容|资料)|"
+    r"上一(?:个|位)(?:用户|客户|提问者)[^。\n]{0,8}(?:问题|信息|资料|姓名|身份证)",
+    _L + r"(?:(?:your|the) (?:internal |hidden |moderation |filtering |review )(?:rules|policies|word ?lists?|"
+    r"block ?lists?|keywords|criteria)|(?:documents?|passages|files|text) (?:in|from) your (?:context|memory|index)|"
+    r"(?:previous|last|other|another) (?:user|customer|person)'s (?:question|message|data|details|name))" + _R,
     _L + r"(?:all|every|full|complete) (?:\w+ )?(?:account|customer|client|card|personal|user) (?:data|details|records|"
     r"numbers|information|list)" + _R)
 _SEND = _any(
@@ -239,7 +262,7 @@ _DECODE = _any(
     r"(?:解码|解密|翻译|倒过来|反过来|拼起来)[^。\n]{0,20}(?:执行|照做|照办|遵照|按[^。\n]{0,4}做)")
 _CREDENTIAL = _any(
     _L + r"(?:ask|tell|get|have|prompt|request|instruct|remind) (?:the |every |all )?(?:users?|customers?|clients?|"
-    r"them|cardholders?)[^.!?\n]{0,30}" + _L + r"(?:pin|password|passcode|cvv|otp|one-time|verification code|"
+    r"them|cardholders?)[^.!?\n]{0,60}" + _L + r"(?:pin|password|passcode|cvv|otp|one-time|verification code|"
     r"sms code|card number|security code)" + _R,
     r"(?:让|要求|请|引导|提示)(?:用户|客户|对方|持卡人)[^。\n]{0,10}(?:提供|输入|发送|告知|回复|报出)[^。\n]{0,8}"
     r"(?:密码|验证码|CVV|安全码|卡号|动态码)")
@@ -273,6 +296,9 @@ _OPENERS: dict[str, re.Pattern[str]] = {
     # things in contracts and reports ("agent, with full power of substitution"), so they need a colon
     "vocative": _any(r"\W*(?:ai|assistant|bot|chatbot|llm|gpt|summari[sz]er|copilot)s?\s*[,:：—-]",
                      r"\W*(?:ai |llm |ai-)?(?:model|agent|grader|classifier)s?\s*[:：]",
+                     # "Model, when summarising…": a comma is enough when what follows speaks to it at work
+                     r"\W*(?:ai |llm |ai-)?(?:model|agent|grader|classifier)s?\s*,\s*(?:when|while|before|after|from now|"
+                     r"please|ignore|disregard|you)" + _R,
                      r"\W*(?:AI|助手|模型|机器人|智能体|大模型)\s*[:：，,]"),
     "fake_notice": _any(r"\W*(?:system|sys|admin|administrator|developer|root|operator)\s*(?:notice|message|note|"
                         r"override|update|instruction|alert)?\s*[:：]"),
@@ -315,6 +341,26 @@ _FUTURE = _any(
     r"从现在(?:开始|起)|从今以后|今后|以后(?:所有|每次|凡是)|接下来(?:所有|的所有|每)|后续(?:所有|的所有)|"
     r"(?:如果|若|凡是|每当|当)(?:有人|用户|客户|任何人)[^。\n]{0,4}(?:问|询问|咨询|提到)")
 
+# The text before is declared void or a test, and a new task given ("New task:", "the above was only a test",
+# "真正的任务是", "只服从以下内容"): how an injection replaces what the reader was doing.
+_REFRAME = _any(
+    _L + r"(?:new|real|actual|true|updated|revised|secret|hidden) (?:task|job|goal|assignment|objective|mission)\s*(?:is|:|：|-|—)",
+    _L + r"(?:the |everything )?(?:above|previous|preceding|earlier) (?:text |content |part |section |message )?"
+    r"(?:was|is|were) (?:(?:only|just|merely) )?(?:a |an )?(?:test|tests|fake|decoy|placeholder|example|joke|irrelevant)" + _R,
+    _L + r"(?:comply|obey|follow|act on) (?:only|solely|exclusively) (?:with )?(?:the following|what follows|this|these|the next)" + _R,
+    _L + r"(?:previous|prior|earlier|above|old|original) (?:directives|instructions|orders|rules|commands) (?:are|were|have been) "
+    r"(?:cancel+ed|revoked|void|withdrawn|replaced|superseded|lifted)" + _R,
+    r"(?:新|真正的?|实际的?|现在的?|隐藏的?)(?:任务|目标|指令|工作)(?:是|为|如下)?[:：]|(?:以上|上面|前面|上文)(?:的)?(?:内容|文字|资料|数据|都|全部|均)?"
+    r"(?:只是|仅是|仅为|是|为|都是|均为)(?:测试|假的|虚构|无效|示例|干扰)(?!结果|报告|情况|记录|环境|用例|方案|计划|报表)|只(?:服从|听从|执行|遵守|遵循)(?:以下|下面|下述|接下来)")
+# A request to skip the check that would stop it ("不用走流程", "without the usual approval", "no need to verify"):
+# what claimed authority asks for.
+_BYPASS = _any(
+    _L + r"(?:without (?:the usual |any |further )?(?:approval|verification|checks?|sign-?off)|"
+    r"skip (?:the )?(?:usual )?(?:approval|verification|permission|check|checks|checking|kyc)|no need to (?:verify|check|"
+    r"confirm|ask)|(?:don't|do not) (?:bother|need to) (?:verify|checking|check|confirm))" + _R,
+    r"不用走(?:流程|审批|手续)|不必走(?:流程|审批)|无需(?:核实|核验|验证|审批|确认)|不需要(?:核实|核验|验证|审批|确认)|"
+    r"不用(?:核实|核验|验证|审批|确认)|跳过(?:审批|权限|核实|核验|验证|校验)")
+
 # -- counter-signals ---------------------------------------------------------------------------------------------
 _VERSION = _any(
     _L + r"(?:(?:previous|earlier|old|prior|outdated|superseded|last|first|original) (?:version|edition|issue|draft|"
@@ -347,7 +393,7 @@ _FORMAT = _any(
 # Security advice to customers: keep *your* password to yourself, staff will never ask for it.
 _SAFETY_ADVICE = _any(
     _L + r"(?:never|do not|don't|not to)\s+(?:\w+\s+){0,2}(?:tell|share|disclose|reveal|give|send|enter|type|say)\s+"
-    r"(?:\w+\s+){0,3}(?:your|their)\s+(?:\w+\s+){0,2}(?:password|pin|passcode|otp|cvv|code|card number|"
+    r"(?:\w+\s+){0,3}(?:your|their)\s+(?:[\w-]+\s+){0,2}(?:password|pin|passcode|otp|cvv|code|card number|"
     r"credentials)",
     _L + r"(?:will|would|should) never (?:ask|call|text|e-?mail)|never asks? (?:you|customers|for)" + _R,
     r"(?:请勿|切勿|不要|不得|千万不要|绝不)[^。\n]{0,10}(?:透露|告诉|告知|提供|泄露|发送|输入)[^。\n]{0,10}(?:您|你|自己)的[^。\n]{0,10}"
@@ -366,6 +412,7 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     "version": _VERSION, "discussion": _DISCUSSION, "own_question": _OWN_QUESTION, "format": _FORMAT,
     "tooling": _TOOLING, "safety_advice": _SAFETY_ADVICE,
     "ai_modal": _AI_MODAL, "ai_described": _AI_DESCRIBED, "reported": _REPORTED,
+    "reframe": _REFRAME, "bypass": _BYPASS,
 }
 # The requests a window can make (a verb meeting what it acts on: "reveal" with a secret, "send" with a
 # destination or a secret, an override with something only a model has).
@@ -375,7 +422,7 @@ _REQUESTS = ("override_model", "dictate", "hide_request", "exfiltrate", "send_ou
 # the requests and pairs they form, since on their own they are everyday words.
 _ALONE = ("ai", "vocative", "you", "human", "imperative", "fake_notice", "markup", "meta", "priority", "future",
           "version", "discussion", "own_question", "format", "tooling", "safety_advice", "ai_modal", "ai_described",
-          "reported")
+          "reported", "reframe", "bypass")
 
 
 def window_features(found: set[str]) -> frozenset[str]:
@@ -431,6 +478,13 @@ def window_features(found: set[str]) -> frozenset[str]:
             features.add("reported_x_request")
         if len(requests) >= 2:
             features.add("two_requests")
+        # a trigger on other people's questions ("if anyone asks…", "whenever a user asks…") with what to do then
+        if "future" in found:
+            features.add("future_x_request")
+        if "reframe" in found:
+            features.add("reframe_x_request")
+        if "bypass" in found:
+            features.add("bypass_x_request")
     if "dictate" in found and "forced" in found:
         features.add("dictate_x_forced")
     if "override" in found and "dictate" in found:
@@ -446,6 +500,7 @@ FEATURES: tuple[str, ...] = _ALONE + _REQUESTS + (
     "imperative_x_request", "human_x_request", "framed_x_request", "meta_x_request", "insistence_x_request",
     "discussion_x_request", "counter_x_request", "two_requests", "dictate_x_forced", "override_x_dictate",
     "machine_x_meta", "ai_modal_x_request", "described_x_request", "reported_x_request",
+    "future_x_request", "reframe_x_request", "bypass_x_request",
 ) + tuple(f"machine_x_{r}" for r in _REQUESTS) + tuple(f"you_x_{r}" for r in _REQUESTS) + ("short_text", "long_window")
 
 # Clause bounds: sentence ends, line breaks, and the bounds of hidden spans, comments and markup.
