@@ -288,7 +288,7 @@ def _combined(sentence: str) -> str | None:
         return "overrides the model's instructions"
     # The cues must come in the order of a demand: who is addressed, then the demand, then what to say
     # ("you must … answer"); in prose the same words stand apart ("the model does not purport to state…").
-    model = _MODEL.search(sentence)
+    model = _subject_model(sentence)
     demand = _DEMAND.search(sentence, model.start()) if model else None
     if demand and demand.start() - model.end() <= 40:
         said = _SAY.search(sentence, demand.start())
@@ -301,4 +301,18 @@ def _combined(sentence: str) -> str | None:
     # or after "please"/"请"), not a verb in a story ("让观众忘记了…说到…").
     if override and _SAY.search(sentence) and _IMPERATIVE.match(sentence[:override.start()]):
         return "dictates the answer over the evidence"
+    return None
+
+
+# A machine named after "for", "of", "about" or "by" is not the subject of what follows: "system prompts for
+# customer-facing assistants must state that…" gives the duty to the prompts' authors, not to the assistant.
+_PREPOSITION_BEFORE = re.compile(r"\b(?:for|of|about|by)\s+(?:(?:the|a|an|all|any|our|its|their|[\w-]+)\s+){0,2}$",
+                                 re.IGNORECASE)
+
+
+def _subject_model(sentence: str) -> re.Match[str] | None:
+    """The first mention of a model in `sentence` that is not the object of a preposition."""
+    for match in _MODEL.finditer(sentence):
+        if not _PREPOSITION_BEFORE.search(sentence[max(0, match.start() - 40):match.start()]):
+            return match
     return None
