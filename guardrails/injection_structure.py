@@ -189,7 +189,10 @@ _FORCED = _any(
     r"whatever (?:is|was) (?:written|retrieved|said)|in all cases|every time|always|only)" + _R,
     r"无论|不管|不论|一律|统一|始终|永远|总是|任何情况|所有(?:问题|提问|用户|回答)|凡是|只能|都(?:要|回答|说)")
 _HIDE = _any(
-    _L + r"(?:omit|omitting|leave out|hide|hiding|conceal|suppress|redact|withhold|remove|drop|skip|exclude)" + _R,
+    _L + r"(?:omit|omitting|leave out|hide|hiding|conceal|suppress|redact|remove|drop|skip|exclude)" + _R,
+    # (to withhold is also what an employer does with tax: only information withheld is hiding)
+    _L + r"withhold(?:ing)? (?:the |this |that |any |all )?(?:risk|warnings?|information|details|facts?|truth|findings|"
+    r"disclosures?)" + _R,
     _L + r"(?:leave|keep|take|cut) (?:\w+ ){1,5}(?:out|off)" + _R,
     _L + r"(?:do not|don't|never|not to) (?:mention|reveal|disclose|tell|show|cite|report|flag|escalate|include|"
     r"let (?:the )?(?:users?|customers?|them|anyone) know)" + _R,
@@ -238,14 +241,14 @@ _ROLE = _any(
     + r"|" + _L + r"(?:developer|dev|god|debug|admin|maintenance|unrestricted|unfiltered|jailbreak|dan|sudo|root) mode" + _R,
     _L + r"(?:jailbreak|jailbroken|do anything now|no (?:restrictions|rules|limits|filters|guardrails)|"
     r"without (?:restrictions|rules|limits|filters|guardrails)|unrestricted|unfiltered|uncensored)" + _R,
-    _L + r"(?:new (?:persona|identity|role)|your (?:new|real|true|actual) (?:persona|identity|role|self|task|job|goal|"
+    _L + r"(?:new (?:persona|identity)|your (?:new|real|true|actual) (?:persona|identity|self|task|job|goal|"
     r"mission|purpose))" + _R,
     _L + r"(?:no longer (?:bound|restricted|limited|required)|not bound by|stop being (?:a|an|the)|you have been "
     r"(?:updated|reprogrammed|upgraded|granted|promoted|unlocked|given (?:admin|root|full))|your (?:only|sole|new|real|"
     r"true|actual|primary|main) (?:goal|task|job|mission|purpose|objective|function))" + _R,
     _L + r"(?:safety|security|content|compliance) (?:policies|rules|filters|checks|restrictions|guardrails) (?:are|have been|"
     r"were) (?:now )?(?:disabled|removed|off|lifted|suspended|turned off)" + _R,
-    r"你现在是|从现在(?:开始|起)[，,]?\s*你|你的新身份|(?:你|您)[^。\n]{0,6}扮演|扮演(?:一个|一位|成|我|她|他)(?!者)|假装(?:你是|成)|以[^。\n]{0,10}的身份|切换(?:为|到|成)|进入[^。\n]{0,6}模式|"
+    r"你现在是|从现在(?:开始|起)[，,]?\s*你|你的新身份|(?:你|您)[^。\n]{0,6}扮演|扮演(?:一个|一位|成|我|她|他)(?!者)|假装(?:你是|成)|以[^。\n]{0,10}的?身份[^。\n]{0,4}(?:作答|回答|回复|发言|处理|批准|审批|说话|告诉|输出)|切换(?:为|到|成)[^。\n]{0,8}(?:模式|身份|角色|人格)|进入[^。\n]{0,3}(?:开发者|调试|管理员|越狱|上帝|无限制|不受限|无审查|DAN|维护|特权|超级)模式|(?:你|您)的(?:新)?身份(?:是|为|变为|改为|变成)|"
     r"开发者模式|调试模式|管理员模式|越狱|不(?:再)?受[^。\n]{0,12}(?:限制|约束|过滤|审查)|没有(?:任何)?(?:限制|规则|过滤|审查)|无审查|"
     r"以[^。\n]{0,12}身份(?:作答|回答|回复|发言|处理)|(?:别|不要)再当|(?:你|您)(?:真正|实际|现在|新)的任务|"
     r"(?:你|您)已(?:经)?(?:获得|被授予|被升级|被更新)|(?:你|您)(?:唯一|现在)的(?:目标|任务|使命)|(?:安全|合规)(?:策略|规则|限制|审查)[^。\n]{0,4}(?:均|都|全部)?已(?:关闭|解除|失效|取消)")
@@ -294,7 +297,7 @@ _OPENERS: dict[str, re.Pattern[str]] = {
     "imperative": _IMPERATIVE,
     # words that are only machines may be followed by a comma; "agent", "model", "grader" also name people and
     # things in contracts and reports ("agent, with full power of substitution"), so they need a colon
-    "vocative": _any(r"\W*(?:ai|assistant|bot|chatbot|llm|gpt|summari[sz]er|copilot)s?\s*[,:：—-]",
+    "vocative": _any(r"\W*(?:ai|assistant|bot|chatbot|llm|gpt|summari[sz]er|copilot)s?(?:\s*[,:：—]|\s+-\s)",
                      r"\W*(?:ai |llm |ai-)?(?:model|agent|grader|classifier)s?\s*[:：]",
                      # "Model, when summarising…": a comma is enough when what follows speaks to it at work
                      r"\W*(?:ai |llm |ai-)?(?:model|agent|grader|classifier)s?\s*,\s*(?:when|while|before|after|from now|"
@@ -311,7 +314,8 @@ _FAKE_NOTICE = _any(
     _L + r"(?:system (?:notice|override|message|update|instruction|alert)|admin(?:istrator)? (?:notice|override|note|"
     r"message|instruction)|developer (?:note|message|instruction|override)|message from (?:your|the) "
     r"(?:developers?|admin|operators?|creators?)|priority override|security override)" + _R,
-    r"【(?:系统|管理员|开发者|最高指令|系统提示|系统通知|指令)[^】]{0,6}】|(?:系统|管理员|开发者|运维)(?:通知|消息|指令|提示|公告)[:：]|"
+    r"【(?:系统|管理员|开发者|最高指令|系统提示|系统通知|指令)[^】]{0,6}】|【[^】]{0,6}(?:角色|人设|身份|指令|提示词)(?:设定)?(?:更新|变更|修改|切换)[^】]{0,4}】|"
+    r"\[(?:role|persona|instructions?|prompt) (?:update|change|override)\]|(?:系统|管理员|开发者|运维)(?:通知|消息|指令|提示|公告)[:：]|"
     r"最高(?:权限|优先级)|系统级",
     _L + r"(?:new|updated|real|actual|true|secret|hidden|revised) (?:system )?(?:instructions?|directives?|orders?)" + _R,
     r"(?:新的|最新的?|真正的|隐藏的?|秘密|更新后的)(?:系统)?(?:指令|指示|提示词|命令)")
@@ -337,8 +341,10 @@ _FUTURE = _any(
     _L + r"(?:from now on|from here on|going forward|henceforth|for (?:all|every|any) (?:future|subsequent|later|"
     r"following) (?:questions?|queries|requests|users?|answers?|conversations?)|whenever (?:a |any |anyone |someone )?"
     r"(?:users?|customers?|one|anyone|someone|you) (?:asks?|mentions?|queries)|if (?:anyone|a user|someone|"
-    r"users?|the user|a customer) asks?)" + _R,
-    r"从现在(?:开始|起)|从今以后|今后|以后(?:所有|每次|凡是)|接下来(?:所有|的所有|每)|后续(?:所有|的所有)|"
+    r"users?|the user|a customer) asks?|from this (?:paragraph|line|point|message|sentence) on)" + _R,
+    # (今后 alone is "in the years ahead" in news: only with every answer or question that follows)
+    r"从现在(?:开始|起)|从今以后|今后(?:所有|每次|凡是|一律|回答|遇到)|以后(?:所有|每次|凡是)|接下来(?:所有|的所有|每)|后续(?:所有|的所有)|"
+    r"(?:从|自)(?:本段|这段|此段|这里|此处|本条|下一段|下一条)(?:开始|起)|"
     r"(?:如果|若|凡是|每当|当)(?:有人|用户|客户|任何人)[^。\n]{0,4}(?:问|询问|咨询|提到)")
 
 # The text before is declared void or a test, and a new task given ("New task:", "the above was only a test",
