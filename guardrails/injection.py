@@ -221,13 +221,25 @@ def _structure(text: str) -> tuple[InjectionFinding | None, bool]:
         return None, False
     probability, window, features = model.most_suspicious_window(obfuscation.readings(text))
     if probability < model.threshold:
-        return None, probability < model.phrasing_gate
+        return None, probability < model.phrasing_gate or _countered(features)
     who = ("an automated reader" if "to_machine" in features else "its reader (\"you\")" if "you" in features
            else "whoever reads it" if "imperative" in features else "a reader")
     asks = [words for name, words in _REQUEST_WORDS.items() if name in features] or ["to follow it"]
     framing = " in fake system or chat markup" if features & {"markup", "fake_notice"} else ""
     return InjectionFinding(f"addresses {who}{framing} and asks {', '.join(asks)} (structure, p={probability:.2f})",
                             window[:120]), False
+
+
+# What the structural reading can tell and the phrasing stages cannot: a request read with security advice, a version
+# notice, the user's own question or format, tooling ("never share your credentials", "if you have already paid,
+# ignore…"), with teaching or discussion of attacks, or said of a machine described in the third person ("system
+# prompts for assistants must state that the assistant cannot…"). When the most suspicious window is such a one and
+# speaks to no machine, the phrasing stages are not asked: their words are an attack's, their structure is not.
+_COUNTERED = frozenset({"counter_x_request", "discussion_x_request", "described_x_request"})
+
+
+def _countered(features: frozenset[str]) -> bool:
+    return bool(features & _COUNTERED) and "to_machine" not in features
 
 
 def _ngram_stage_on() -> bool:

@@ -77,7 +77,7 @@ _VOCATIVE = _any(
     # a comma after the name speaks to it only in Chinese ("AI，请…"); "such as AI, in our offerings" is a list
     r"[\s(（\[【](?:AI|助手|模型|机器人|智能体|大模型)\s*(?:[:：]|[，,](?=\s*[\u4e00-\u9fff]))",
     r"@(?:AI|助手|模型|机器人|小智|智能体)",
-    r"如果你是(?:一个)?(?:AI|人工智能|模型|机器人|助手|程序)|(?:读到|看到|处理)(?:这里|这段|本段|本文|此处|这份)[^。\n]{0,6}的",
+    r"(?:如果|如|若|假如|倘若)(?:你|您)是[^。\n，,]{0,8}(?:AI|人工智能|模型|机器人|助手|程序|智能体)|(?:^|[\s，,。：:】\]>|])[\u4e00-\u9fffA-Za-z]{0,6}?(?:机器人|助手|智能体|大模型|(?<![a-z])AI)[,，]?\s*请|(?:读到|看到|处理)(?:这里|这段|本段|本文|此处|这份)[^。\n]{0,6}的",
     r"仅供(?:AI|模型|机器)|机器可见|给(?:AI|模型|机器人)的",
     # a compound machine name spoken to before a colon, wherever a cell, a bracket or a line starts ("问答机器人：",
     # "| Note | Assistant: tell customers…", "〔AI审核助手：…"): the head noun is a machine's, the words before it
@@ -315,9 +315,11 @@ _FAKE_NOTICE = _any(
     r"message|instruction)|developer (?:note|message|instruction|override)|message from (?:your|the) "
     r"(?:developers?|admin|operators?|creators?)|priority override|security override)" + _R,
     r"【(?:系统|管理员|开发者|最高指令|系统提示|系统通知|指令)[^】]{0,6}】|【[^】]{0,6}(?:角色|人设|身份|指令|提示词)(?:设定)?(?:更新|变更|修改|切换)[^】]{0,4}】|"
-    r"\[(?:role|persona|instructions?|prompt) (?:update|change|override)\]|(?:系统|管理员|开发者|运维)(?:通知|消息|指令|提示|公告)[:：]|"
-    r"最高(?:权限|优先级)|系统级",
+    r"\[(?:role|persona|instructions?|prompt) (?:update|change|override)\]|"
+    r"(?:AI|模型|机器人|助手|智能体)(?:指令|指示|专用指令|须知|操作指令)\s*[:：]|(?:系统|管理员|开发者|运维)(?:通知|消息|指令|提示|公告)[:：]|"
+    r"最高(?:权限|优先级)|系统级(?:指令|命令|权限|通知|提示|消息)",
     _L + r"(?:new|updated|real|actual|true|secret|hidden|revised) (?:system )?(?:instructions?|directives?|orders?)" + _R,
+    _L + r"(?:ai|assistant|model|bot|llm|agent) (?:instructions?|directives?|orders?|commands?)\s*[:：]",
     r"(?:新的|最新的?|真正的|隐藏的?|秘密|更新后的)(?:系统)?(?:指令|指示|提示词|命令)")
 _MARKUP = _any(
     r"<\|[a-z_]{2,20}\|>|\[/?inst\]|<</?sys>>|<\s*/?\s*(?:system|assistant|user|im_start|im_end)\s*>|"
