@@ -77,16 +77,17 @@ _VOCATIVE = _any(
     # a comma after the name speaks to it only in Chinese ("AI，请…"); "such as AI, in our offerings" is a list
     r"[\s(（\[【](?:AI|助手|模型|机器人|智能体|大模型)\s*(?:[:：]|[，,](?=\s*[\u4e00-\u9fff]))",
     r"@(?:AI|助手|模型|机器人|小智|智能体)",
-    r"(?:如果|如|若|假如|倘若)(?:你|您)是[^。\n，,]{0,8}(?:AI|人工智能|模型|机器人|助手|程序|智能体)|(?:^|[\s，,。：:】\]>|])[\u4e00-\u9fffA-Za-z]{0,6}?(?:机器人|助手|智能体|大模型|(?<![a-z])AI)[,，]?\s*请|(?:读到|看到|处理)(?:这里|这段|本段|本文|此处|这份)[^。\n]{0,6}的",
-    r"仅供(?:AI|模型|机器)|机器可见|给(?:AI|模型|机器人)的",
-    # a compound machine name spoken to before a colon, wherever a cell, a bracket or a line starts ("问答机器人：",
-    # "| Note | Assistant: tell customers…", "〔AI审核助手：…"): the head noun is a machine's, the words before it
-    # (知识库问答, AI审批, ticket) only say which one
+    r"(?:如果|如|若|假如|倘若)(?:你|您)是[^。\n，,]{0,8}(?:AI|人工智能|模型|机器人|助手|程序|智能体)|(?:读到|看到|处理)(?:这里|这段|本段|本文|此处|这份)[^。\n]{0,6}的",
+    r"仅供(?:AI|模型|机器)|机器可见|给(?:AI|模型|机器人)的")
+# A machine named where a cell, a bracket or a line starts, before a colon or "请" ("问答机器人：", "| Note | Assistant:
+# tell customers…", "〔AI审核助手：…", "智能助手请…"; the head noun is a machine's, the words before it say which one),
+# or spoken of at the time it processes this very text ("知识库问答系统读取到本条时", "系统自动摘要时", "when summarising
+# this page"). A product page labels its chatbot the same way ("智能客服：7×24小时在线"), so this names an addressee only
+# when the window asks something (window_features), and weighs nothing on its own.
+_NAMED_MACHINE = _any(
     r"(?:^|[\s|>\]】〕)）(（\[【〔「“\"：:，,。;；])[\u4e00-\u9fffA-Za-z]{0,8}?(?:机器人|助手|智能体|大模型|语言模型|审核模型|"
-    r"问答系统|摘要系统|客服系统|审核系统|智能客服|(?<![a-z])AI)\s*[:：]",
+    r"问答系统|摘要系统|客服系统|审核系统|智能客服|(?<![a-z])AI)\s*(?:[:：]|[,，]?\s*请)",
     r"(?:^|[|>\]】)(（\[【])\s*(?:the |our )?(?:[a-z]+ )?(?:ai|assistant|bot|chatbot|llm|gpt|copilot|summari[sz]er)s?\s*[:：]",
-    # the machine that processes this very text, spoken of at the time it does ("知识库问答系统读取到本条时",
-    # "系统自动摘要时请…", "when summarising this page, …"): a text that says what to do when it is read
     r"(?:读取|读|看|处理|解析|检索|索引|引用)(?:到)?(?:本条|本段|这段|此段|本文|这里|此处|本页|本文件|这份文件|该文件|这条)(?:内容)?时",
     r"(?:AI|系统|模型|机器人|助手|程序|智能体)(?:在)?(?:自动)?(?:摘要|总结|汇总|处理|读取|解析|生成(?:回答|答案|摘要))(?:本文|本文件|此文|时)",
     _L + r"when (?:you )?(?:summari[sz]ing|processing|reading|parsing|indexing|ingesting) (?:this|the present) "
@@ -168,7 +169,8 @@ _DICTATE = _any(
     _L + r"(?:answer|respond|reply|say|state|claim|assert|output|print|write|conclude|report)(?: (?:\w+ ){0,2})?"
     r"(?:that\b|:|\"|“|')",
     _L + r"(?:tell|inform|notify|advise|assure|reassure) (?:the |every |all |any |each )?(?:users?|customers?|clients?|"
-    r"people|anyone|everyone|whoever asks|the person|applicants?|borrowers?)" + _R,
+    r"people|anyone|everyone|whoever asks|the person|applicants?|borrowers?|callers?|enquirers?|askers?|"
+    r"cardholders?|account ?holders?|members?|visitors?|investors?)" + _R,
     _L + r"(?:the (?:correct|right|real|true|only|official) (?:answer|figure|rate|value|response) is)" + _R,
     _L + r"(?:say|claim|assert|insist|declare) (?:the |that |this |it |they |there |all |every |our |your )",
     _L + r"(?:answer|respond|reply)(?: to)? (?:\w+ ){0,3}with" + _R,
@@ -420,7 +422,7 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     "version": _VERSION, "discussion": _DISCUSSION, "own_question": _OWN_QUESTION, "format": _FORMAT,
     "tooling": _TOOLING, "safety_advice": _SAFETY_ADVICE,
     "ai_modal": _AI_MODAL, "ai_described": _AI_DESCRIBED, "reported": _REPORTED,
-    "reframe": _REFRAME, "bypass": _BYPASS,
+    "reframe": _REFRAME, "bypass": _BYPASS, "named_machine": _NAMED_MACHINE,
 }
 # The requests a window can make (a verb meeting what it acts on: "reveal" with a secret, "send" with a
 # destination or a secret, an override with something only a model has).
@@ -452,6 +454,9 @@ def window_features(found: set[str]) -> frozenset[str]:
     # named as the subject of a description ("the assistant cannot show you…": the "you" is the customer)
     machine = bool(found & {"vocative"}) or ("ai" in found and bool(found & {"you", "imperative"})
                                              and "ai_described" not in found)
+    # a machine named as a label or at reading time is spoken to when the window asks something of it
+    if "named_machine" in found and requests:
+        machine = True
     if machine:
         features.add("to_machine")
     if requests:
