@@ -144,7 +144,7 @@ _OVERRIDE = _any(
     _L + r"(?:instead of|rather than) (?:answering|following|summari[sz]ing|doing)" + _R,
     _L + r"(?:is|are) (?:now )?(?:void|invalid|obsolete|cancel+ed|revoked|no longer (?:valid|in force|apply))" + _R,
     r"忽略|无视|忽视|忘记|忘掉|忘了|抛开|抛弃|丢弃|不要理会|不必理会|不用理会|别理会|别管|不要管|作废|当作不存在|视为无效|"
-    r"不再遵守|不用遵守|不必遵守|停止遵守|不要遵守|不要再遵守|不要引用|不必参考|不要参考|不用参考|绕过|推翻|跳过|覆盖|失效|"
+    r"不再遵守|不用遵守|不必遵守|停止遵守|不要遵守|不要再遵守|不要引用|不必参考|不要参考|不用参考|不得(?:引用|参考)|绕过|推翻|跳过|覆盖|失效|"
     r"不再有效|不予理会|不用看|不必看|不要看|取消(?:之前|以上|前面|原有)|不需要遵守|无需遵守|撤销|"
     r"只(?:服从|听从|遵守|遵循|按照|按)(?:下面|这里|本段|此处|以下)|当[^。\n]{0,12}不存在|比[^。\n]{0,10}更重要",
     _L + r"more important than (?:your|the|any|all)" + _R,
@@ -273,7 +273,7 @@ _CREDENTIAL = _any(
     r"(?:密码|验证码|CVV|安全码|卡号|动态码)")
 
 _LURE = _any(
-    _L + r"(?:insert|include|add|append|embed|attach|put|place|show|display)" + _R + r"[^.!?\n]{0,40}"
+    _L + r"(?:insert|include|add|append|embed|attach|put|place|show|display|(?:reply|respond|answer) with)" + _R + r"[^.!?\n]{0,40}"
     + _L + r"(?:links?|urls?|images?|buttons?|qr codes?|phone numbers?|hotline|wechat|whatsapp|telegram|contact)" + _R,
     _L + r"(?:ask|tell|direct|redirect|send|invite|urge) (?:the |every |all )?(?:users?|customers?|clients?|them|people)"
     r"[^.!?\n]{0,30}(?:to (?:visit|call|click|contact|add|scan|log ?in|sign ?in|go to))" + _R,
@@ -518,6 +518,10 @@ FEATURES: tuple[str, ...] = _ALONE + _REQUESTS + (
 
 # Clause bounds: sentence ends, line breaks, and the bounds of hidden spans, comments and markup.
 _BOUND = re.compile(r"[。！？!?；;]+|(?<=[.])\s+|\n+|<!--|-->|<[a-z/][^>]{0,80}>|\]\]|\[\[", _F)
+# Quotations: in "一律回答“本行不良贷款率为0”" or "reply 'you have won'" the bank and the "you" are the words dictated,
+# not the addressee of the clause.
+_QUOTATION = re.compile(r"“[^”\n]{1,120}”|「[^」\n]{1,120}」|\"[^\"\n]{1,120}\"|『[^』\n]{1,120}』")
+_SPEAKERS = frozenset({"human", "you"})
 _WORDY = re.compile(r"[A-Za-z\u3400-\u9fff]")
 _SHORT_CLAUSE = 80
 _LONG_WINDOW = 150
@@ -557,11 +561,14 @@ def windows(text: str) -> list[Window]:
         return []
     starts = [a for a, _ in spans]
     found: list[set[str]] = [set() for _ in spans]
+    quoted = [(m.start(), m.end()) for m in _QUOTATION.finditer(text)]
     for name, pattern in SIGNALS.items():
         for match in pattern.finditer(text):
             position = match.start()  # the match's first letter: a clause-start match begins on the bound
             while position < match.end() - 1 and not text[position].isalnum():
                 position += 1
+            if name in _SPEAKERS and any(a < position < b for a, b in quoted):
+                continue  # who is spoken of inside a quotation is what is to be said, not who is addressed
             index = bisect_right(starts, position) - 1
             if index >= 0 and position < spans[index][1]:
                 found[index].add(name)

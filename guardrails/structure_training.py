@@ -1,7 +1,7 @@
 """Fitting the structural reading of the injection detector (guardrails/injection_structure.py), and measuring
 how it generalises to attacks of a family it never saw.
 
-    python -m zhiku.guardrails.structure_training --train-dir ../shared/train --eval-dir ../shared/eval --l2 0.001 [--cross-validate]
+    python -m zhiku.guardrails.structure_training --train-dir ../shared/train --eval-dir ../shared/eval --l2 0.001 [--cross-validate] [--no-monotone]
 
 Training texts, none of them from the sets that are only measured (held-out C, and never D, E, F or G):
 - generated attacks (guardrails/injection_corpus.py), each tagged with its *family* (what it asks: override,
@@ -202,6 +202,25 @@ class Bags:
         return chosen
 
 
+# Signs stated before fitting (`--monotone`): a request, an addressee paired with a request, framing or insistence
+# paired with one can only raise a window's suspicion; a counter-signal (teaching, a version, security advice, a
+# user's own question or format, tooling), a machine described or reported, people as the addressee can only lower
+# it. The rest (a machine named, "you", an imperative, the framing signals alone, length) is free. Without the signs
+# the multiple-instance fit gave some pairs negative weights ("machine × dictate" below "dictate" alone), so a machine
+# spoken to and asked something scored lower than the same request said to nobody.
+_RAISE = ({"override_model", "dictate", "hide_request", "exfiltrate", "send_out", "role", "action", "decode", "credential",
+           "lure", "any_request", "to_machine", "vocative", "machine_x_request", "you_x_request", "imperative_x_request",
+           "framed_x_request", "meta_x_request", "insistence_x_request", "two_requests", "dictate_x_forced",
+           "override_x_dictate", "machine_x_meta", "ai_modal_x_request", "future_x_request", "reframe_x_request",
+           "bypass_x_request"}
+          | {f for f in FEATURES if f.startswith(("machine_x_", "you_x_"))})
+_LOWER = {"discussion", "discussion_x_request", "counter_x_request", "version", "own_question", "format", "tooling",
+          "safety_advice", "ai_described", "described_x_request", "reported", "reported_x_request", "human",
+          "human_x_request"}
+SIGNS = np.array([1.0 if f in _RAISE else -1.0 if f in _LOWER else 0.0 for f in FEATURES])
+MONOTONE = {"on": False}
+
+
 def fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 0.01, steps: int = 600,
         rate: float = 0.05) -> tuple[np.ndarray, float]:
     """Weighted logistic regression by Adam (full batch); the classes are balanced by weight. (Plain gradient
@@ -219,6 +238,8 @@ def fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 0.01, step
         p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
         g = balance * (p - y)
         w, b = adam.update(w, b, x.T @ g + l2 * w, float(g.sum()))
+        if MONOTONE["on"]:  # projected: each signed weight kept on its side of zero
+            w = np.where(SIGNS > 0, np.maximum(w, 0.0), np.where(SIGNS < 0, np.minimum(w, 0.0), w))
     return w, float(b)
 
 
@@ -444,8 +465,12 @@ def main() -> None:
     parser.add_argument("--prose", type=int, default=4000)
     parser.add_argument("--l2", type=float, default=0.001)
     parser.add_argument("--cross-validate", action="store_true")
+    parser.add_argument("--monotone", action=argparse.BooleanOptionalAction, default=True,
+                        help="keep the weights of requests and addressed requests >= 0 and of counter-signals <= 0 "
+                             "(chosen over --no-monotone by leave-one-family-out recall, out-of-fold recall tied)")
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     args = parser.parse_args()
+    MONOTONE["on"] = args.monotone
     data = Data(args.train_dir, args.generated, args.prose, args.eval_dir)
     print(f"windows: generated {len(data.gen.owner)}, prose {len(data.prose_fit.owner) + len(data.prose_apart.owner)}, "
           f"passages {len(data.passages_fit.owner) + len(data.passages_apart.owner)}", flush=True)
