@@ -7,13 +7,16 @@ one before it, so "Note to the AI:" on one line addresses the next) is read for 
 kinds, written once as small word lists in Chinese and English:
 
 - **addressee**: an AI, an assistant, a model, a summariser, "whoever processes this", a vocative to one
-  ("Note to the bot:", "致AI助手"), or the second person;
+  ("Note to the bot:", "致AI助手"), or the second person; a machine named as a label ("问答机器人：", a table cell's
+  "Assistant:") or at the time it reads this text ("…读取到本条时", "when processing this record") is addressed when
+  the window asks something of it;
 - **request**: override or disregard other instructions, dictate an answer, a figure or a verdict, hide or omit,
   reveal the prompt, the configuration or other users' data, send data to an address, change role, call a tool or
   move money, decode and obey;
 - **framing**: fake system or administrator notices, chat-turn markup and special tokens, hidden spans and
   comments, meta-references to "your instructions", "the answer you give", "this conversation", claims of
-  priority, of every future question, of secrecy;
+  priority, of every future question, of secrecy; reframing ("New task:", "以上是测试数据。真正的任务是") and a check
+  to be skipped ("不用走流程", "without the usual approval");
 - **mention, not address**: a machine as the subject of a description or a passive ("the assistant cannot…",
   "模型输出须经人工复核", AI news), reported speech ("据报道", "according to"); against a machine given a duty in the
   third person ("the chatbot must answer…", "助手须告诉用户…");
@@ -22,9 +25,10 @@ kinds, written once as small word lists in Chinese and English:
   command-line flags.
 
 A window's features are these signals and their pairs *within the window* (an addressee with each request, a request
-with framing, with insistence or with a counter-signal). A logistic regression of seventy weights
+with framing, with insistence or with a counter-signal). A logistic regression of seventy-five weights
 (guardrails/data/injection_structure.json, fitted by `python -m zhiku.guardrails.structure_training` by
-multiple-instance learning) turns them into a probability, and a text is as suspicious as its most suspicious
+multiple-instance learning, with signs: a request or an addressed request can only raise the
+probability, a counter-signal only lower it) turns them into a probability, and a text is as suspicious as its most suspicious
 window; with so few inputs it can weigh roles but cannot memorise sentences. Each signal is one regular-expression search over the
 whole text (a few more at each clause start).
 """
