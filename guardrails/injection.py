@@ -176,7 +176,8 @@ def detect_injection(text: str, embed_passages=None) -> InjectionFinding | None:
     (guardrails/embedding_detector.py) — follow only where their settings turn them on
     (ZHIKU_INJECTION_NGRAM_STAGE, ZHIKU_INJECTION_EMBEDDING_STAGE), and only for a text the structural reading
     puts at or above its phrasing gate (a text with no addressee and no request, however close its words are to
-    an attack's, is one that mentions models or instructions). `embed_passages`: the vectors for the
+    an attack's, is one that mentions models or instructions) and whose most suspicious window is not countered
+    (security advice, a version notice, teaching material, a machine described: `_countered`). `embed_passages`: the vectors for the
     embedding stage from an embedder of the same model (embedding_detector.shares_model), instead of the stage's
     own instance (ingestion passes the index's)."""
     text = without_quoted_examples(text)
