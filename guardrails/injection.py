@@ -81,7 +81,8 @@ _ALONE = tuple((reason, re.compile(pattern, _FLAGS)) for reason, pattern in (
                                             r"(?:说|声称|表示|自称)"),
     # (a prohibition for staff, "不得要求客户提供网银密码", is the opposite of the request: the negation before it rules it out)
     ("tells the model to collect credentials",
-     r"\bask (?:the user|users|them|customers?) (?:for|to (?:send|enter|provide)) (?:their |your )?(?:card number|cvv|pin|"
+     # (security advice says the opposite: "we will never ask you for your PIN", "never ask customers to share…")
+     r"(?<!never )(?<!not )(?<!n\'t )(?<!no one will )\bask (?:the user|users|them|customers?) (?:for|to (?:send|enter|provide)) (?:their |your )?(?:card number|cvv|pin|"
      r"password|otp|one-time|verification code)|(?<!不得)(?<!严禁)(?<!禁止)(?<!不会)(?<!切勿)(?<!不要)(?<!不能)(?<!绝不)(?<!不可)(?:让|要求|请|引导)(?:用户|客户)(?:提供|输入|发送|告知)[^。！？\n]{0,4}(?:验证码|密码|"
      r"卡号|CVV|身份证)"),
     ("dictates the answer whatever the evidence",
@@ -116,8 +117,8 @@ _ALONE = tuple((reason, re.compile(pattern, _FLAGS)) for reason, pattern in (
     ("chat markup", r"[\"']role[\"']\s*:\s*[\"']system[\"']|#{2,}\s*(?:new |updated )?system (?:message|prompt)"
                     r"|#{2,}\s*新的?系统(?:消息|提示)|<!--[^>]{0,40}(?:\bai\b|agent|model|assistant|llm|bot|智能体|模型|助手|机器人)"),
     ("tells the model to collect credentials",
-     r"\b(?:tell|ask|instruct|get|have) (?:the )?(?:users?|customers?|them|people)[^.!?\n]{0,20}\b(?:reply|respond|send|enter|provide|"
-     r"type|confirm|share)\b[^.!?\n]{0,30}\b(?:pin|password|cvv|otp|passcode|one-time code|verification code)\b"
+     r"(?<!never )(?<!not )(?<!n\'t )(?<!no one will )\b(?:tell|ask|instruct|get|have) (?:the )?(?:users?|customers?|clients?|callers?|cardholders?|account ?holders?|them|people)[^.!?\n]{0,40}\b(?:reply|respond|send|enter|provide|"
+     r"type|confirm|share)(?:ing)?\b[^.!?\n]{0,30}\b(?:pin|password|cvv|otp|passcode|one-time code|verification code)\b"
      r"|(?<!不得)(?<!严禁)(?<!禁止)(?<!不会)(?<!切勿)(?<!不要)(?<!不能)(?<!绝不)(?<!不可)(?:让|要求|请|引导)(?:用户|客户|对方)[^。！？\n]{0,8}(?:回复|提供|输入|发送|告知|报出)[^。！？\n]{0,8}(?:密码|验证码|CVV|安全码)"),
     ("addressed to the AI",
      r"\b(?:for|to) (?:the |any |all )?(?:ai|a\.i\.|assistant|model|chatbot|llm|language model|automated system)s? "
