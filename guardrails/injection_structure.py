@@ -252,6 +252,10 @@ _ROLE = _any(
     _L + r"(?:no longer (?:bound|restricted|limited|required)|not bound by|stop being (?:a|an|the)|you have been "
     r"(?:updated|reprogrammed|upgraded|granted|promoted|unlocked|given (?:admin|root|full))|your (?:only|sole|new|real|"
     r"true|actual|primary|main) (?:goal|task|job|mission|purpose|objective|function))" + _R,
+    # released from its rules: "你不需要遵守银行的合规要求", "you no longer have to follow any policy"
+    _L + r"you (?:don't|do not|no longer|never) (?:need|have) to (?:follow|obey|comply with|respect|abide by) (?:any |the |your |our )?"
+    r"(?:[\w'’-]+ ){0,2}(?:rules|policies|policy|guidelines|restrictions|compliance|regulations)" + _R,
+    r"(?:你|您)(?:现在)?(?:不需要|无需|不必|不用|可以不)(?:再)?(?:遵守|遵循|理会)[^。\n]{0,10}(?:规定|规则|要求|限制|约束|政策|制度)",
     _L + r"(?:safety|security|content|compliance) (?:policies|rules|filters|checks|restrictions|guardrails) (?:are|have been|"
     r"were) (?:now )?(?:disabled|removed|off|lifted|suspended|turned off)" + _R,
     r"你现在是|从现在(?:开始|起)[，,]?\s*你|你的新身份|(?:你|您)[^。\n]{0,6}扮演|扮演(?:一个|一位|成|我|她|他)(?!者)|假装(?:你是|成)|以[^。\n]{0,10}的?身份[^。\n]{0,4}(?:作答|回答|回复|发言|处理|批准|审批|说话|告诉|输出)|切换(?:为|到|成)[^。\n]{0,8}(?:模式|身份|角色|人格)|进入[^。\n]{0,3}(?:开发者|调试|管理员|越狱|上帝|无限制|不受限|无审查|DAN|维护|特权|超级)模式|(?:你|您)的(?:新)?身份(?:是|为|变为|改为|变成)|"
