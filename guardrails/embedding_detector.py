@@ -112,14 +112,24 @@ class EmbeddingStage:
         """The highest probability among the gated sentences of all `readings`, and that sentence. `embed`
         (texts -> L2-normalised passage vectors of the stage's model, see `shares_model`) replaces the stage's
         own model instance for this call."""
-        candidates: list[str] = []
-        for reading in readings:
-            candidates += [s for s in sentences(reading) if suspicious(s) and addressed(s) and s not in candidates]
+        candidates = self.candidates(readings)
         if not candidates:
             return 0.0, ""
-        scores = self.probabilities((embed or self.embed)(candidates))
-        best = int(np.argmax(scores))
-        return float(scores[best]), candidates[best]
+        return self.best(candidates, (embed or self.embed)(candidates))
+
+    @staticmethod
+    def candidates(readings: Iterable[str]) -> list[str]:
+        """The sentences of all `readings` the stage reads (past the cheap gate and addressed to someone)."""
+        found: list[str] = []
+        for reading in readings:
+            found += [s for s in sentences(reading) if suspicious(s) and addressed(s) and s not in found]
+        return found
+
+    def best(self, candidates: list[str], vectors: np.ndarray) -> tuple[float, str]:
+        """The highest probability among `candidates` (their vectors in the same order), and that sentence."""
+        scores = self.probabilities(vectors)
+        top = int(np.argmax(scores))
+        return float(scores[top]), candidates[top]
 
 
 def shares_model(embedder) -> bool:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from zhiku.guardrails import obfuscation
 from zhiku.guardrails.embedding_detector import shipped_stage
 from zhiku.guardrails.injection_classifier import shipped_classifier
@@ -181,25 +183,45 @@ def detect_injection(text: str, embed_passages=None) -> InjectionFinding | None:
     (security advice, a version notice, teaching material, a machine described: `_countered`). `embed_passages`: the vectors for the
     embedding stage from an embedder of the same model (embedding_detector.shares_model), instead of the stage's
     own instance (ingestion passes the index's)."""
-    text = without_quoted_examples(text)
-    finding = rule_finding(text)
-    if finding is not None:
-        return finding
-    finding, gated = _structure(text)
-    if finding is not None or gated:
-        return finding
-    if _ngram_stage_on():
-        finding = classifier_finding(text)
+    return detect_injections([text], embed_passages)[0]
+
+
+def detect_injections(texts: list[str], embed_passages=None) -> list[InjectionFinding | None]:
+    """`detect_injection` for each of `texts`, with one call of the embedding model for the sentences of all of
+    them that reach the embedding stage: a batch of small documents is read in one pass of the model instead of
+    a pass of a few sentences per document (docs/profiles: 9% of an ingestion batch's model time)."""
+    findings: list[InjectionFinding | None] = [None] * len(texts)
+    stage = None
+    waiting: dict[int, list[str]] = {}  # text index → the sentences the embedding stage reads in it
+    for i, raw in enumerate(texts):
+        text = without_quoted_examples(raw)
+        finding = rule_finding(text)
+        if finding is None:
+            finding, gated = _structure(text)
+            if finding is not None or gated:
+                findings[i] = finding
+                continue
+            if _ngram_stage_on():
+                finding = classifier_finding(text)
         if finding is not None:
-            return finding
-    stage = shipped_stage()
-    if stage is None:
-        return None
-    probability, sentence = stage.most_suspicious(obfuscation.readings(text), embed_passages)
-    if probability >= stage.threshold:
-        return InjectionFinding(f"addresses and directs an automated reader (embedding stage, p={probability:.2f})",
-                                sentence[:120])
-    return None
+            findings[i] = finding
+            continue
+        stage = stage or shipped_stage()
+        if stage is None:
+            return findings  # the embedding stage is off: every undecided text stays unflagged
+        waiting[i] = stage.candidates(obfuscation.readings(text))
+    unique = list(dict.fromkeys(s for candidates in waiting.values() for s in candidates))
+    if not unique:
+        return findings
+    rows = dict(zip(unique, (embed_passages or stage.embed)(unique)))
+    for i, candidates in waiting.items():
+        if not candidates:
+            continue
+        probability, sentence = stage.best(candidates, np.stack([rows[s] for s in candidates]))
+        if probability >= stage.threshold:
+            findings[i] = InjectionFinding(
+                f"addresses and directs an automated reader (embedding stage, p={probability:.2f})", sentence[:120])
+    return findings
 
 
 _REQUEST_WORDS = {

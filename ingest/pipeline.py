@@ -23,7 +23,7 @@ from zhiku.ingest.chunker import ChunkingConfig, StructuredChunker
 from zhiku.ingest.file_types import FileType
 from zhiku.ingest.parse_context import ParseContext
 from zhiku.guardrails.embedding_detector import shares_model
-from zhiku.guardrails.injection import detect_injection
+from zhiku.guardrails.injection import detect_injections
 from zhiku.ingest.parse_limits import JobBudget, check_count
 from zhiku.ingest.parsing import parse_document
 
@@ -59,18 +59,19 @@ class GraphBuilder(Protocol):
     def remove_document(self, document_id: str) -> None: ...
 
 
-def flag_injections(chunks: list[Chunk], embed_passages=None) -> int:
+def flag_injections(documents: Sequence[list[Chunk]], embed_passages=None) -> list[int]:
     """Mark the chunks whose section holds an instruction aimed at a model (the whole section: it is what the
-    answerer reads around a matched chunk); returns how many. `embed_passages`: the index's embedder when it is
+    answerer reads around a matched chunk); returns how many per document. The documents' sections are read
+    together (one pass of the embedding model for all of them). `embed_passages`: the index's embedder when it is
     the injection detector's embedding model (the same vectors, without a second model instance)."""
-    verdicts: dict[str, list[str]] = {}
-    for chunk in chunks:
-        section = chunk.parent_text or chunk.text
-        if section not in verdicts:
-            finding = detect_injection(section, embed_passages)
-            verdicts[section] = [f"prompt injection: {finding.reason}: {finding.excerpt}"] if finding else []
-        chunk.guardrail_flags = verdicts[section]
-    return sum(1 for chunk in chunks if chunk.guardrail_flags)
+    sections = list(dict.fromkeys(chunk.parent_text or chunk.text for chunks in documents for chunk in chunks))
+    findings = detect_injections(sections, embed_passages)
+    verdicts = {section: [f"prompt injection: {finding.reason}: {finding.excerpt}"] if finding else []
+                for section, finding in zip(sections, findings)}
+    for chunks in documents:
+        for chunk in chunks:
+            chunk.guardrail_flags = verdicts[chunk.parent_text or chunk.text]
+    return [sum(1 for chunk in chunks if chunk.guardrail_flags) for chunks in documents]
 
 
 class IngestionPipeline:
@@ -114,9 +115,9 @@ class IngestionPipeline:
             self.complete([prepared], defer)
 
     def prepare(self, job: IngestionJob, worker: str | None = None) -> PreparedJob | None:
-        """A claimed job's first part: its document checked, parsed, chunked and read for injected instructions.
-        None when the job has ended here (failed, superseded, cancelled); else pass it, alone or with other jobs'
-        (`complete`), on to be embedded and made searchable."""
+        """A claimed job's first part: its document checked, parsed and chunked. None when the job has ended here
+        (failed, superseded, cancelled); else pass it, alone or with other jobs' (`complete`), on to be read for
+        injected instructions, embedded and made searchable."""
         job_id = job.id
         try:
             document = self.metadata.get_document(job.document_id)
@@ -155,7 +156,6 @@ class IngestionPipeline:
             prepared.page_count = parsed.page_count
             chunks = self._chunker_for(kb).chunk(parsed)
             check_count(document.name, len(chunks), self.max_chunks, "chunks", "ZHIKU_MAX_DOCUMENT_CHUNKS")
-            prepared.flagged = flag_injections(chunks, self._injection_embed)
             prepared.chunks = chunks
             budget.check()
             report("embedding", _PARSE_SHARE, f"0/{len(chunks)} chunks")
@@ -165,17 +165,32 @@ class IngestionPipeline:
         return prepared
 
     def complete(self, batch: Sequence[PreparedJob], defer: Callable[[GraphStage], None] | None = None) -> None:
-        """Prepared jobs' chunks embedded and written together (one pass of the model over all of them: small documents
-        fill its batches; docs/profiles), each document then made searchable on its own, and their graph stages run
-        together (`finish`) or handed to `defer` one by one. A document whose indexing fails fails alone: when the
-        batch's write fails, its documents are indexed again one by one, so only the one at fault ends failed."""
-        indexed = self._index(list(batch))
+        """Prepared jobs' chunks read for injected instructions, embedded and written together (one pass of the model
+        over all of them: small documents fill its batches; docs/profiles), each document then made searchable on its
+        own, and their graph stages run together (`finish`) or handed to `defer` one by one. A document whose
+        indexing fails fails alone: when the batch's write fails, its documents are indexed again one by one, so only
+        the one at fault ends failed."""
+        indexed = self._index(self._flag(list(batch)))
         stages = self._publish(indexed)
         if defer is not None and self.graph is not None:
             for stage in stages:
                 defer(stage)
         elif stages:
             self.finish(stages)
+
+    def _flag(self, batch: list[PreparedJob]) -> list[PreparedJob]:
+        """The batch's chunks read for injected instructions together (flag_injections); returns the jobs to go on
+        with. Should that fail, each document is read alone, so only the one at fault ends failed."""
+        try:
+            for p, flagged in zip(batch, flag_injections([p.chunks for p in batch], self._injection_embed)):
+                p.flagged = flagged
+            return batch
+        except Exception as exc:  # noqa: BLE001 - whose document? one by one below
+            if len(batch) == 1:
+                self._end_with(batch[0], exc)
+                return []
+            log.warning("reading %d documents for injected instructions failed (%r): one by one", len(batch), exc)
+            return [kept for p in batch for kept in self._flag([p])]
 
     def _index(self, batch: list[PreparedJob]) -> list[PreparedJob]:
         """The batch's documents embedded and written (not yet live); returns those that were, the others ended."""
