@@ -18,8 +18,9 @@ Cost, per search (issue #14 point 5): linking is one query to the graph server (
 matches' fetch together, planned with the in-process name index); a question that names no entity of the graph
 stays out there. Expansion is one query for two hops plus one for the chunks of the second hop's relations kept
 (`GraphStore.walk`); the reached entities' provenance is read only if the caller shows the subgraph
-(`GraphEvidence.described`). A caller with restricted access adds one query (the entities' readable names). The
-search waits for all this at most `timeout_seconds`, then goes on without the graph.
+(`GraphEvidence.described`). A caller with restricted access adds one query (the entities' readable names). All this
+runs beside the first stage and the second stage (`HybridRetriever._retrieve_with_graph`); the search waits for it at
+most `timeout_seconds` after its first stage, then goes on without the graph.
 """
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
@@ -68,12 +69,14 @@ def _graph_pool() -> ThreadPoolExecutor:
     return _GRAPH_POOL
 
 
-def _within(pending, seconds: float | None) -> GraphEvidence | None:
+def _within(pending, seconds: float | None, deadline: float | None = None) -> GraphEvidence | None:
     """The graph's evidence, or None (the search goes on as hybrid + second stage) when the graph server has not
-    answered within `seconds`: a slow or unreachable graph bounds a search's time instead of setting it. The
-    expansion left behind ends with its query (its thread is the pool's; nothing waits for it)."""
+    answered within `seconds` (counted from `deadline - seconds`: a caller that did other work first waits only for
+    what is left, at least for an answer already there): a slow or unreachable graph bounds a search's time instead
+    of setting it. The expansion left behind ends with its query (its thread is the pool's; nothing waits for it)."""
+    wait = seconds if seconds is None or deadline is None else max(0.0, deadline - time.monotonic())
     try:
-        return pending.result(timeout=seconds)
+        return pending.result(timeout=wait)
     except FutureTimeout:
         pending.cancel()
         log.warning("graph expansion took longer than %.0f ms: this search goes on without it", seconds * 1000)
@@ -100,47 +103,95 @@ class HybridRetriever:
         query = query.strip()
         if not query:
             return Retrieval([], None)
-        candidates = self.candidates(query, chunk_filter, max(self.config.candidates_per_retriever, top_k), mode)
+        n = max(self.config.candidates_per_retriever, top_k)
+        if self._uses_graph(mode, chunk_filter):
+            return self._retrieve_with_graph(query, chunk_filter, n, top_k)
+        candidates = self.candidates(query, chunk_filter, n, mode)
         return Retrieval(self.rank(query, candidates, mode, top_k)[:top_k], candidates.graph_evidence)
+
+    def _uses_graph(self, mode: RetrievalMode, chunk_filter: ChunkFilter) -> bool:
+        return mode is RetrievalMode.GRAPH and self.graph is not None and bool(chunk_filter.kb_ids)
+
+    def _retrieve_with_graph(self, query: str, chunk_filter: ChunkFilter, n: int, top_k: int) -> Retrieval:
+        """Graph mode as `candidates` then `rank` (the same hits), with the hybrid ranking — fusion and the second
+        stage, which need only the first stage — computed while the graph's linking and expansion are still waiting
+        on the graph server, instead of after them: a search waits for max(graph, first + second stage), not their
+        sum. The graph's chunks enter the finished ranking after (`_insert_graph_hits`)."""
+        pending = self._start_graph(query, chunk_filter)
+        try:
+            dense, sparse, query_vector = self._first_stage(query, chunk_filter, n, RetrievalMode.GRAPH)
+            deadline = self._graph_deadline()
+            hits = self._hybrid_ranking(query, dense, sparse, RetrievalMode.GRAPH)
+        except BaseException:
+            pending.cancel()
+            raise
+        evidence = _within(pending, self.graph.config.timeout_seconds, deadline)
+        graph = self._graph_chunks(evidence, chunk_filter, query_vector)
+        if graph and evidence is not None:
+            hits = self._insert_graph_hits(hits, graph, evidence, top_k, query)
+        return Retrieval(hits[:top_k], evidence)
 
     def candidates(self, query: str, chunk_filter: ChunkFilter, n: int,
                    mode: RetrievalMode = RetrievalMode.HYBRID_RERANK) -> "Candidates":
         """First stage: the top n of each retriever the mode uses (graph expansion in GRAPH mode)."""
-        dense = sparse = graph = []
         evidence = None
-        query_vector = None
-        pending = None
-        if mode is RetrievalMode.GRAPH and self.graph is not None and chunk_filter.kb_ids:
-            # Graph linking and expansion wait on the graph server's round trips: they run beside the embedding
-            # and the two searches (in the request's context, so its cancellation reaches them), not after them.
-            pending = _graph_pool().submit(contextvars.copy_context().run, self.graph.evidence, query,
-                                           chunk_filter.kb_ids, chunk_filter.readable_document_ids)
+        pending = self._start_graph(query, chunk_filter) if self._uses_graph(mode, chunk_filter) else None
         try:
-            if mode is not RetrievalMode.SPARSE:
-                query_vector = self.embedder.embed_query(query)
-                dense = self.store.search_dense(query_vector, chunk_filter, n)
-            if mode is not RetrievalMode.DENSE:
-                sparse = self.store.search_sparse(self.sparse.encode_query(query), chunk_filter, n)
+            dense, sparse, query_vector = self._first_stage(query, chunk_filter, n, mode)
         except BaseException:
             if pending is not None:
                 pending.cancel()
             raise
         if pending is not None:
             evidence = _within(pending, self.graph.config.timeout_seconds)
-        if evidence is not None:
-            ids = evidence.best_chunks(self.graph.config.chunk_limit)
-            if ids:
-                # The same filter (knowledge bases, documents, access) applies to what the graph brings.
-                restricted = replace(chunk_filter, point_ids=ids)
-                graph = self.store.search_dense(query_vector, restricted, len(ids))
-        return Candidates(dense, sparse, graph, evidence)
+        return Candidates(dense, sparse, self._graph_chunks(evidence, chunk_filter, query_vector), evidence)
+
+    def _start_graph(self, query: str, chunk_filter: ChunkFilter):
+        """Graph linking and expansion wait on the graph server's round trips: they run beside the embedding and the
+        two searches (in the request's context, so its cancellation reaches them), not after them."""
+        return _graph_pool().submit(contextvars.copy_context().run, self.graph.evidence, query,
+                                    chunk_filter.kb_ids, chunk_filter.readable_document_ids)
+
+    def _graph_deadline(self) -> float | None:
+        seconds = self.graph.config.timeout_seconds
+        return None if seconds is None else time.monotonic() + seconds
+
+    def _first_stage(self, query: str, chunk_filter: ChunkFilter, n: int, mode: RetrievalMode):
+        """(dense, sparse, query vector): the top n of each retriever the mode uses."""
+        dense = sparse = []
+        query_vector = None
+        if mode is not RetrievalMode.SPARSE:
+            query_vector = self.embedder.embed_query(query)
+            dense = self.store.search_dense(query_vector, chunk_filter, n)
+        if mode is not RetrievalMode.DENSE:
+            sparse = self.store.search_sparse(self.sparse.encode_query(query), chunk_filter, n)
+        return dense, sparse, query_vector
+
+    def _graph_chunks(self, evidence: GraphEvidence | None, chunk_filter: ChunkFilter,
+                      query_vector) -> list[ScoredChunk]:
+        """The graph's best chunks, scored by the dense model under the search's own filter (knowledge bases,
+        documents, access apply to what the graph brings too)."""
+        if evidence is None:
+            return []
+        ids = evidence.best_chunks(self.graph.config.chunk_limit)
+        if not ids:
+            return []
+        return self.store.search_dense(query_vector, replace(chunk_filter, point_ids=ids), len(ids))
 
     def rank(self, query: str, candidates: "Candidates", mode: RetrievalMode,
              top_k: int | None = None) -> list[SearchHit]:
         """Fusion and second stage over first-stage candidates (eval reuses one candidate set for every mode).
 
         `top_k`: how many results the caller shows; graph chunks are placed so that some of them fit."""
-        dense, sparse = candidates.dense, candidates.sparse
+        hits = self._hybrid_ranking(query, candidates.dense, candidates.sparse, mode)
+        if mode is RetrievalMode.GRAPH and candidates.graph and candidates.graph_evidence is not None:
+            hits = self._insert_graph_hits(hits, candidates.graph, candidates.graph_evidence, top_k, query)
+        return hits
+
+    def _hybrid_ranking(self, query: str, dense: list[ScoredChunk], sparse: list[ScoredChunk],
+                        mode: RetrievalMode) -> list[SearchHit]:
+        """Fusion of the first stage's lists, then the second stage (modes that have one): everything but the
+        graph's chunks."""
         by_id = {r.point_id: r for r in (*dense, *sparse)}
         dense_scores = {r.point_id: r.score for r in dense}
         sparse_scores = {r.point_id: r.score for r in sparse}
@@ -162,8 +213,6 @@ class HybridRetriever:
         ]
         if mode in (RetrievalMode.HYBRID_RERANK, RetrievalMode.GRAPH) and self.reranker is not None and hits:
             hits = self._rerank(query, hits)
-        if mode is RetrievalMode.GRAPH and candidates.graph and candidates.graph_evidence is not None:
-            hits = self._insert_graph_hits(hits, candidates.graph, candidates.graph_evidence, top_k, query)
         return hits
 
     def _insert_graph_hits(self, hits: list[SearchHit], graph: list[ScoredChunk],

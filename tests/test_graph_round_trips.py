@@ -147,6 +147,36 @@ def test_the_server_cuts_the_later_hops_fan_out_per_entity(store, kbs):  # noqa:
     assert counted.reads == 2  # still both hops in one query, and the kept relations' chunks in one more
 
 
+def test_the_second_hops_short_columns_give_the_rows_of_the_full_ones(store, kbs):  # noqa: F811
+    """The walk's query sends a second-hop edge as its key, target and direction (`_SECOND_HOP_FIELDS`); unpacked, the
+    rows are those the full columns (source, target, subject, object) give, for edges that leave the bridge entity and
+    edges that point into it (issue #14 point 5: the same results, less to read and send)."""
+    from zhiku.graph import graph_store as gs
+
+    kb = kbs()
+    store.write_chunk_facts(kb, _doc(), 1, [
+        ChunkFacts("w1", [E("甲控股集团", "ORG"), E("乙担保公司", "ORG")], [R("甲控股集团", "担保", "乙担保公司")]),
+        ChunkFacts("w2", [E("乙担保公司", "ORG"), E("丙投资集团", "ORG")], [R("乙担保公司", "控股", "丙投资集团")]),
+        ChunkFacts("w3", [E("丁银行", "ORG"), E("乙担保公司", "ORG")], [R("丁银行", "贷款", "乙担保公司")]),
+        ChunkFacts("w4", [E("丁银行", "ORG"), E("乙担保公司", "ORG")], [R("丁银行", "贷款", "乙担保公司")])])
+    seed = store.find_entities([kb], ["甲控股集团"])[0].key
+    full_second = ", ".join(f"collect({v}) AS h2_{k}" for k, v in gs._edge_fields("r2", "m", "x", None))
+    full = gs._two_hops(None).replace(", ".join(f"collect({v}) AS h2_{k}" for k, v in gs._SECOND_HOP_FIELDS),
+                                      full_second)
+    full = full.replace(", ".join(f"h2_{k}" for k, _ in gs._SECOND_HOP_FIELDS),
+                        ", ".join(f"h2_{k}" for k, _ in gs._edge_fields("r2", "m", "x", None)))
+    params = dict(keys=[seed], kb_ids=[kb], cap=20, cap2=20, n=100)
+    (short_row,) = store._read(gs._two_hops(None), **params)
+    (full_row,) = store._read(full, **params)
+    columns = [k for k in full_row if k.startswith("h2_")]
+    expected = [{k[3:]: full_row[k][i] for k in columns} for i in range(len(full_row["h2_rkey"]))]
+    assert gs._unpack(short_row) == expected
+    assert {(e["rtype"], e["subject_key"] == e["source"]) for e in expected} == {("控股", True), ("贷款", False)}
+    assert [e["support"] for e in expected] == [2, 1]  # the best supported first
+    assert {k: v for k, v in short_row.items() if not k.startswith("h2_")} == \
+           {k: v for k, v in full_row.items() if not k.startswith("h2_")}
+
+
 class _SlowGraph:
     """A graph expander whose server does not answer for `seconds` (the timeout is the retriever's, not the
     graph's: what matters is that the search does not wait)."""
