@@ -196,12 +196,15 @@ def default_processes() -> int:
 
 
 def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress: Callable[[int, int], None],
-                processes: int = 1, checkpoint: int = 20_000) -> dict:
+                processes: int = 1, checkpoint: int = 20_000, hnsw=None) -> dict:
     """Write `size` chunks into an edge store at `folder` (resuming where a previous run stopped: the store is
     flushed and the count kept in build.json every `checkpoint` chunks), then build its HNSW index with the
-    background builder. Returns (and keeps in build.json) the timings."""
+    background builder. `hnsw`: the graph's parameters (index/edge_store.py HnswSettings; default: the settings'
+    ZHIKU_EDGE_HNSW_M, ZHIKU_EDGE_HNSW_EF_CONSTRUCT, ZHIKU_EDGE_INDEX_THREADS), kept when the store is created.
+    Returns (and keeps in build.json) the timings."""
     from zhiku.index.edge_index_builder import BackgroundIndexBuilder
-    from zhiku.index.edge_store import EdgeVectorStore
+    from zhiku.core.settings import get_settings
+    from zhiku.index.edge_store import EdgeVectorStore, HnswSettings
 
     record_path = folder / "build.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else {"size": size, "written": 0,
@@ -213,7 +216,7 @@ def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress
     getattr(sparse, "tokenize", sparse.encode_document)("预热")  # jieba's dictionary loaded once, before the fork
     spans = [(start, min(size, start + WRITE_BATCH)) for start in range(record["written"], size, WRITE_BATCH)]
     points_of = InOrder(_chunk_points, spans, processes)  # the workers are forked before the store opens
-    store = EdgeVectorStore(folder / "chunks")
+    store = EdgeVectorStore(folder / "chunks", hnsw=hnsw or HnswSettings.from_settings(get_settings()))
     clock = time.perf_counter
     try:
         store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
@@ -243,6 +246,7 @@ def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress
         record.update(indexed=True, copy_seconds=round(build.copy_seconds, 2),
                       hnsw_build_seconds=round(build.build_seconds, 1), adopt_seconds=round(build.adopt_seconds, 2),
                       write_seconds=round(record["write_seconds"], 1), unindexed_after=store.unindexed_points(),
+                      hnsw_config=store.hnsw_config(),
                       disk_mb=round(_folder_mb(store.current_folder())))
         record_path.write_text(json.dumps(record))
         return record
