@@ -157,13 +157,15 @@ class InOrder:
     """function(item) for each item, in order, computed by `processes` processes forked now (1: computed in this
     process as it is iterated), at most a few items ahead of the consumer (memory stays bounded at 1M chunks)."""
 
-    def __init__(self, function: Callable, items: list, processes: int):
+    def __init__(self, function: Callable, items: list, processes: int, ahead: int = 0):
+        """`ahead`: items computed ahead of the consumer, besides two per process (a consumer that takes many
+        items before its own long step, as the graph writer does, keeps the processes busy meanwhile)."""
         self._function, self._items, self._workers = function, items, None
         if processes > 1 and len(items) > 1:
             import multiprocessing
 
             self._workers = multiprocessing.get_context("fork").Pool(processes)
-            self._ahead = 2 * processes
+            self._ahead = 2 * processes + ahead
 
     def __iter__(self):
         if self._workers is None:
@@ -288,7 +290,9 @@ def build_graph(folder: Path, size: int, pool: SentencePool, settings,
     if record_path.exists():
         return json.loads(record_path.read_text())
     _WORK.update(pool=pool, extractor=make_extractor(settings), resolvers=make_resolver_factory(settings), size=size)
-    facts_of = InOrder(_document_facts, list(range(0, size, CHUNKS_PER_DOCUMENT)), processes)
+    # the extraction runs a whole batch ahead, so it goes on while the graph server writes the previous one
+    facts_of = InOrder(_document_facts, list(range(0, size, CHUNKS_PER_DOCUMENT)), processes,
+                       ahead=GRAPH_BATCH // CHUNKS_PER_DOCUMENT)
     server = EmbeddedBoltServer(folder / "graph", heap="1g")
     started = time.perf_counter()
     entities = relations = 0
