@@ -20,6 +20,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -132,9 +133,8 @@ def point_id(index: int) -> str:
 # this process writes the previous batch. The workers find what they need in _WORK (set before the fork).
 _WORK: dict = {}
 WRITE_BATCH = 1000
-# chunks whose facts go to the graph server in one write_documents call (one transaction of a few UNWIND
-# statements over all their rows), as the service's graph builder batches documents
-GRAPH_BATCH = int(os.environ.get("ZHIKU_BENCH_GRAPH_BATCH", "2000"))
+# chunks the graph extraction runs ahead of the graph writer
+GRAPH_BATCH = 2000
 LLAMAINDEX_SECONDS = float(os.environ.get("ZHIKU_BENCH_LLAMAINDEX_SECONDS", "300"))
 
 
@@ -284,15 +284,22 @@ def build_graph(folder: Path, size: int, pool: SentencePool, settings,
 
     from zhiku.graph.bolt_server import EmbeddedBoltServer
     from zhiku.graph.extraction.factory import make_extractor, make_resolver_factory
+    from zhiku.evaluation.graph_bulk_load import GraphBulkLoad
     from zhiku.graph.graph_store import DocumentFacts, GraphStore
 
     record_path = folder / "graph.json"
     if record_path.exists():
         return json.loads(record_path.read_text())
     _WORK.update(pool=pool, extractor=make_extractor(settings), resolvers=make_resolver_factory(settings), size=size)
-    # the extraction runs a whole batch ahead, so it goes on while the graph server writes the previous one
-    facts_of = InOrder(_document_facts, list(range(0, size, CHUNKS_PER_DOCUMENT)), processes,
-                       ahead=GRAPH_BATCH // CHUNKS_PER_DOCUMENT)
+    # one knowledge base after another (document d is in kb d % 20), each in document order: the bulk load keeps
+    # one knowledge base's rows at a time; the extraction runs a whole batch ahead of the writes
+    documents = sorted(range(0, size, CHUNKS_PER_DOCUMENT),
+                       key=lambda start: (start // CHUNKS_PER_DOCUMENT % KNOWLEDGE_BASES, start))
+    # (a knowledge base's worth, so extraction goes on while the previous one is written)
+    ahead = max(GRAPH_BATCH // CHUNKS_PER_DOCUMENT, len(documents) // KNOWLEDGE_BASES)
+    facts_of = InOrder(_document_facts, documents, processes, ahead=ahead)
+    # the bulk load creates, never merges: a graph left by an interrupted build is started again
+    shutil.rmtree(folder / "graph", ignore_errors=True)
     server = EmbeddedBoltServer(folder / "graph", heap="1g")
     started = time.perf_counter()
     entities = relations = 0
@@ -302,23 +309,27 @@ def build_graph(folder: Path, size: int, pool: SentencePool, settings,
         try:
             store = GraphStore(driver, info.database)
             store.ensure_schema()
-            done, batch = 0, []
+            load = GraphBulkLoad(store)
+            done, loading = 0, None
             for kb_id, document_id, facts in facts_of:
+                if kb_id != loading and loading is not None:
+                    load.flush()  # the previous knowledge base is complete
+                    on_progress(done, size)
+                loading = kb_id
                 entities += sum(len(f.entities) for f in facts)
                 relations += sum(len(f.relations) for f in facts)
-                batch.append(DocumentFacts(kb_id, document_id, "v1", facts))
-                done = min(size, done + CHUNKS_PER_DOCUMENT)
-                if len(batch) * CHUNKS_PER_DOCUMENT >= GRAPH_BATCH or done == size:
-                    store.write_documents(batch)  # the service's write path: one transaction, UNWIND statements
-                    batch = []
-                    on_progress(done, size)
+                load.add([DocumentFacts(kb_id, document_id, "v1", facts)])
+                done += len(facts)
+            load.flush()
+            on_progress(done, size)
         finally:
             driver.close()
     finally:
         facts_of.close()
         server.stop()
     record = {"graph_seconds": round(time.perf_counter() - started, 1), "entity_mentions": entities,
-              "relations": relations, "processes": processes, "batch_chunks": GRAPH_BATCH}
+              "relations": relations, "processes": processes,
+              "writer": "bulk load (evaluation/graph_bulk_load.py), one knowledge base at a time"}
     record_path.write_text(json.dumps(record))
     return record
 
