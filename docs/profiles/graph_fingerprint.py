@@ -31,8 +31,10 @@ try:
                 "chunks": one("MATCH (c:Chunk) WHERE c.kb_id = $kb RETURN count(c)", kb=kb),
                 "facts": one("MATCH (f:Fact) WHERE f.kb_id = $kb RETURN count(f)", kb=kb),
                 "aliases": one("MATCH (a:Alias) WHERE a.kb_id = $kb RETURN count(a)", kb=kb),
-                "mentioned_in": one("MATCH (e:Entity)-[m:MENTIONED_IN]->(:Chunk) WHERE e.kb_id = $kb RETURN count(m)", kb=kb),
-                "supported_by": one("MATCH (f:Fact)-[s:SUPPORTED_BY]->(:Chunk) WHERE f.kb_id = $kb RETURN count(s)", kb=kb),
+                "mentioned_in": one("MATCH (e:Entity)-[m:MENTIONED_IN]->(:Chunk) WHERE e.kb_id = $kb "
+                                    "RETURN count(m)", kb=kb),
+                "supported_by": one("MATCH (f:Fact)-[s:SUPPORTED_BY]->(:Chunk) WHERE f.kb_id = $kb "
+                                    "RETURN count(s)", kb=kb),
                 "relates": one("MATCH (:Entity)-[r:RELATES]->(:Entity) WHERE r.kb_id = $kb RETURN count(r)", kb=kb),
                 "alias_of": one("MATCH (a:Alias)-[x:ALIAS_OF]->(:Entity) WHERE a.kb_id = $kb RETURN count(x)", kb=kb),
                 "sum_mentions": one("MATCH (e:Entity) WHERE e.kb_id = $kb RETURN sum(e.mentions)", kb=kb),
