@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     edge_index_threshold: int = Field(20_000, ge=0, description="The embedded engine (edge) builds its HNSW index "
                                       "in the background, in a separate low-priority process, once this many "
                                       "points are not in it yet (searches scan those meanwhile); 0: never.")
+    edge_hnsw_m: int = Field(16, ge=4, le=128, description="The embedded engine's HNSW graph: edges per point "
+                             "(qdrant's m). Applied when the store is created; an existing store keeps its own.")
+    edge_hnsw_ef_construct: int = Field(100, ge=4, le=1000, description="The embedded engine's HNSW graph: "
+                                        "candidates considered per point while it is built (qdrant's ef_construct; "
+                                        "lower builds faster, recall measured in docs/benchmarks.md). Applied when "
+                                        "the store is created.")
+    edge_index_threads: int = Field(0, ge=0, le=64, description="Threads the background HNSW build uses (qdrant's "
+                                    "max_indexing_threads; 0: the machine's cores). Applied when the store is "
+                                    "created.")
     embedded_vector_engine: Literal["edge", "local"] = Field(
         "edge", description="Embedded engine when qdrant_url is unset: 'edge' (qdrant-edge, HNSW) or "
         "'local' (qdrant-client local mode, brute force).")

@@ -20,6 +20,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -85,7 +86,7 @@ class Projector:
     def project(self, indices: list[int], values: list[float], noise: float = 0.3, index: int = 0) -> np.ndarray:
         if indices:
             rows = self._matrix[np.asarray(indices) % self._buckets]
-            vector = (np.asarray(values, dtype=np.float32)[:, None] * rows).sum(axis=0)
+            vector = np.asarray(values, dtype=np.float32) @ rows  # the weighted sum of the rows, as one matmul
             vector /= max(float(np.linalg.norm(vector)), 1e-6)
         else:
             vector = np.zeros(DIMENSION, dtype=np.float32)
@@ -132,6 +133,8 @@ def point_id(index: int) -> str:
 # this process writes the previous batch. The workers find what they need in _WORK (set before the fork).
 _WORK: dict = {}
 WRITE_BATCH = 1000
+# chunks the graph extraction runs ahead of the graph writer
+GRAPH_BATCH = 2000
 LLAMAINDEX_SECONDS = float(os.environ.get("ZHIKU_BENCH_LLAMAINDEX_SECONDS", "300"))
 
 
@@ -154,13 +157,15 @@ class InOrder:
     """function(item) for each item, in order, computed by `processes` processes forked now (1: computed in this
     process as it is iterated), at most a few items ahead of the consumer (memory stays bounded at 1M chunks)."""
 
-    def __init__(self, function: Callable, items: list, processes: int):
+    def __init__(self, function: Callable, items: list, processes: int, ahead: int = 0):
+        """`ahead`: items computed ahead of the consumer, besides two per process (a consumer that takes many
+        items before its own long step, as the graph writer does, keeps the processes busy meanwhile)."""
         self._function, self._items, self._workers = function, items, None
         if processes > 1 and len(items) > 1:
             import multiprocessing
 
             self._workers = multiprocessing.get_context("fork").Pool(processes)
-            self._ahead = 2 * processes
+            self._ahead = 2 * processes + ahead
 
     def __iter__(self):
         if self._workers is None:
@@ -193,12 +198,15 @@ def default_processes() -> int:
 
 
 def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress: Callable[[int, int], None],
-                processes: int = 1, checkpoint: int = 20_000) -> dict:
+                processes: int = 1, checkpoint: int = 20_000, hnsw=None) -> dict:
     """Write `size` chunks into an edge store at `folder` (resuming where a previous run stopped: the store is
     flushed and the count kept in build.json every `checkpoint` chunks), then build its HNSW index with the
-    background builder. Returns (and keeps in build.json) the timings."""
+    background builder. `hnsw`: the graph's parameters (index/edge_store.py HnswSettings; default: the settings'
+    ZHIKU_EDGE_HNSW_M, ZHIKU_EDGE_HNSW_EF_CONSTRUCT, ZHIKU_EDGE_INDEX_THREADS), kept when the store is created.
+    Returns (and keeps in build.json) the timings."""
     from zhiku.index.edge_index_builder import BackgroundIndexBuilder
-    from zhiku.index.edge_store import EdgeVectorStore
+    from zhiku.core.settings import get_settings
+    from zhiku.index.edge_store import EdgeVectorStore, HnswSettings
 
     record_path = folder / "build.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else {"size": size, "written": 0,
@@ -207,14 +215,23 @@ def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress
         return record
     folder.mkdir(parents=True, exist_ok=True)
     _WORK.update(pool=pool, sparse=sparse, projector=Projector())
+    getattr(sparse, "tokenize", sparse.encode_document)("预热")  # jieba's dictionary loaded once, before the fork
     spans = [(start, min(size, start + WRITE_BATCH)) for start in range(record["written"], size, WRITE_BATCH)]
     points_of = InOrder(_chunk_points, spans, processes)  # the workers are forked before the store opens
-    store = EdgeVectorStore(folder / "chunks")
+    store = EdgeVectorStore(folder / "chunks", hnsw=hnsw or HnswSettings.from_settings(get_settings()))
+    clock = time.perf_counter
     try:
         store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
-        started = time.perf_counter()
-        for (_, stop), points in zip(spans, points_of):
+        started = clock()
+        batches = iter(points_of)
+        for _, stop in spans:
+            waited = clock()
+            points = next(batches)
+            upserting = clock()
             store.upsert(points)
+            # where the writer's time goes: waiting for the tokenising processes, or the engine's upsert
+            record["writer_wait_seconds"] = record.get("writer_wait_seconds", 0.0) + upserting - waited
+            record["upsert_seconds"] = record.get("upsert_seconds", 0.0) + clock() - upserting
             record["written"] = stop
             if record["written"] % checkpoint == 0 or record["written"] == size:
                 store.shard.flush()
@@ -231,6 +248,7 @@ def build_store(folder: Path, size: int, pool: SentencePool, sparse, on_progress
         record.update(indexed=True, copy_seconds=round(build.copy_seconds, 2),
                       hnsw_build_seconds=round(build.build_seconds, 1), adopt_seconds=round(build.adopt_seconds, 2),
                       write_seconds=round(record["write_seconds"], 1), unindexed_after=store.unindexed_points(),
+                      hnsw_config=store.hnsw_config(),
                       disk_mb=round(_folder_mb(store.current_folder())))
         record_path.write_text(json.dumps(record))
         return record
@@ -266,13 +284,22 @@ def build_graph(folder: Path, size: int, pool: SentencePool, settings,
 
     from zhiku.graph.bolt_server import EmbeddedBoltServer
     from zhiku.graph.extraction.factory import make_extractor, make_resolver_factory
-    from zhiku.graph.graph_store import GraphStore
+    from zhiku.evaluation.graph_bulk_load import GraphBulkLoad
+    from zhiku.graph.graph_store import DocumentFacts, GraphStore
 
     record_path = folder / "graph.json"
     if record_path.exists():
         return json.loads(record_path.read_text())
     _WORK.update(pool=pool, extractor=make_extractor(settings), resolvers=make_resolver_factory(settings), size=size)
-    facts_of = InOrder(_document_facts, list(range(0, size, CHUNKS_PER_DOCUMENT)), processes)
+    # one knowledge base after another (document d is in kb d % 20), each in document order: the bulk load keeps
+    # one knowledge base's rows at a time; the extraction runs a whole batch ahead of the writes
+    documents = sorted(range(0, size, CHUNKS_PER_DOCUMENT),
+                       key=lambda start: (start // CHUNKS_PER_DOCUMENT % KNOWLEDGE_BASES, start))
+    # (a knowledge base's worth, so extraction goes on while the previous one is written)
+    ahead = max(GRAPH_BATCH // CHUNKS_PER_DOCUMENT, len(documents) // KNOWLEDGE_BASES)
+    facts_of = InOrder(_document_facts, documents, processes, ahead=ahead)
+    # the bulk load creates, never merges: a graph left by an interrupted build is started again
+    shutil.rmtree(folder / "graph", ignore_errors=True)
     server = EmbeddedBoltServer(folder / "graph", heap="1g")
     started = time.perf_counter()
     entities = relations = 0
@@ -282,20 +309,27 @@ def build_graph(folder: Path, size: int, pool: SentencePool, settings,
         try:
             store = GraphStore(driver, info.database)
             store.ensure_schema()
-            done = 0
+            load = GraphBulkLoad(store)
+            done, loading = 0, None
             for kb_id, document_id, facts in facts_of:
+                if kb_id != loading and loading is not None:
+                    load.flush()  # the previous knowledge base is complete
+                    on_progress(done, size)
+                loading = kb_id
                 entities += sum(len(f.entities) for f in facts)
                 relations += sum(len(f.relations) for f in facts)
-                store.write_chunk_facts(kb_id, document_id, "v1", facts)
-                done = min(size, done + CHUNKS_PER_DOCUMENT)
-                on_progress(done, size)
+                load.add([DocumentFacts(kb_id, document_id, "v1", facts)])
+                done += len(facts)
+            load.flush()
+            on_progress(done, size)
         finally:
             driver.close()
     finally:
         facts_of.close()
         server.stop()
     record = {"graph_seconds": round(time.perf_counter() - started, 1), "entity_mentions": entities,
-              "relations": relations, "processes": processes}
+              "relations": relations, "processes": processes,
+              "writer": "bulk load (evaluation/graph_bulk_load.py), one knowledge base at a time"}
     record_path.write_text(json.dumps(record))
     return record
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,22 @@ from zhiku.index.vector_store import (
 )
 
 
+FULL_SCAN_THRESHOLD_KB = 10_000  # the engine's default: a filtered set of fewer vectors is scanned, not walked
+
+
+@dataclass(frozen=True)
+class HnswSettings:
+    """The HNSW graph's parameters (core/settings.py: edge_hnsw_m, edge_hnsw_ef_construct, edge_index_threads);
+    the defaults are the engine's own."""
+    m: int = 16
+    ef_construct: int = 100
+    threads: int = 0  # 0: the machine's cores
+
+    @classmethod
+    def from_settings(cls, settings) -> "HnswSettings":
+        return cls(settings.edge_hnsw_m, settings.edge_hnsw_ef_construct, settings.edge_index_threads)
+
+
 class EdgeStoreLocked(ConfigurationError):
     """Another process has the shard open (qdrant-edge allows one)."""
 
@@ -27,11 +44,13 @@ class EdgeVectorStore:
     copy, brought up to date from a journal of the writes made meanwhile, replaces it. Each such copy is a
     new generation folder next to the first (`<name>.gen<N>`, named in `<name>.current`)."""
 
-    def __init__(self, path: Path, indexing_threshold_kb: int | None = None):
+    def __init__(self, path: Path, indexing_threshold_kb: int | None = None, hnsw: HnswSettings | None = None):
         """`indexing_threshold_kb`: segments whose vectors take more than this get an HNSW graph (the engine's
-        default, 10 MB, is about 6,500 vectors of 384 dimensions: below that a scan is as fast)."""
+        default, 10 MB, is about 6,500 vectors of 384 dimensions: below that a scan is as fast). `hnsw`: the graph's
+        parameters, kept in the shard's config when it is created (an existing shard keeps its own)."""
         self._path = Path(path)
         self._indexing_threshold_kb = indexing_threshold_kb
+        self._hnsw = hnsw or HnswSettings()
         self._shard: qe.EdgeShard | None = None
         self._folder: Path | None = None
         # One writer at a time (an upsert batch and a delete-by-version stay atomic with respect to each other);
@@ -82,8 +101,17 @@ class EdgeVectorStore:
         return qe.EdgeConfig(
             vectors={DENSE: qe.EdgeVectorParams(size=dense_dim, distance=qe.Distance.Cosine)},
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+            hnsw_config=qe.HnswIndexConfig(m=self._hnsw.m, ef_construct=self._hnsw.ef_construct,
+                                           full_scan_threshold=FULL_SCAN_THRESHOLD_KB,
+                                           max_indexing_threads=self._hnsw.threads),
             optimizers=optimizers,
         )
+
+    def hnsw_config(self) -> dict:
+        """The HNSW parameters the open shard was created with (its edge_config.json)."""
+        import json
+
+        return json.loads((self.current_folder() / "edge_config.json").read_text()).get("hnsw_config", {})
 
     def _check_marker(self, dense_dim: int, embedder_id: str) -> None:
         found = self._shard.retrieve([SCHEMA_MARKER_ID], with_payload=True, with_vector=False)

@@ -64,7 +64,8 @@ def build_vector_store(settings: Settings, may_own: bool = True) -> VectorStore:
 
         return QdrantClientVectorStore.for_local_path(str(settings.qdrant_path / "local"),
                                                       settings.qdrant_collection)
+    from zhiku.index.edge_store import HnswSettings
     from zhiku.index.shared_edge_store import SharedEdgeStore
 
     return SharedEdgeStore(settings.qdrant_path / settings.qdrant_collection, may_own=may_own,
-                           index_threshold=settings.edge_index_threshold)
+                           index_threshold=settings.edge_index_threshold, hnsw=HnswSettings.from_settings(settings))

@@ -8,7 +8,7 @@ import numpy as np
 
 from zhiku.core.errors import ConfigurationError
 from zhiku.index.edge_index_builder import BackgroundIndexBuilder
-from zhiku.index.edge_store import EdgeStoreLocked, EdgeVectorStore
+from zhiku.index.edge_store import EdgeStoreLocked, EdgeVectorStore, HnswSettings
 from zhiku.index.remote_vector_store import RemoteVectorStore
 from zhiku.index.sparse_encoder import SparseVector
 from zhiku.index.vector_store import ChunkFilter, IndexPoint, ScoredChunk, VectorStore
@@ -16,13 +16,14 @@ from zhiku.index.vector_store_owner import VectorStoreHost, read_owner
 
 
 class SharedEdgeStore:
-    def __init__(self, shard: Path, may_own: bool = True, index_threshold: int = 0):
+    def __init__(self, shard: Path, may_own: bool = True, index_threshold: int = 0, hnsw: HnswSettings | None = None):
         """`may_own=False` for processes that come and go (workers): if one of them owned the shard, killing it
         would take the store away from everyone else. `index_threshold`: the owner keeps the HNSW index built
         in the background once this many points are not in it (0: never; index/edge_index_builder.py)."""
         self._shard = Path(shard)
         self._may_own = may_own
         self._index_threshold = index_threshold
+        self._hnsw = hnsw
         self._inner: VectorStore | None = None
         self._host: VectorStoreHost | None = None
         self._builder: BackgroundIndexBuilder | None = None
@@ -39,7 +40,7 @@ class SharedEdgeStore:
     def _open(self, dense_dim: int, embedder_id: str) -> VectorStore:
         owner = read_owner(self._shard)
         if owner is None and self._may_own:
-            local = EdgeVectorStore(self._shard)
+            local = EdgeVectorStore(self._shard, hnsw=self._hnsw)
             try:
                 local.ensure_collection(dense_dim, embedder_id)
             except EdgeStoreLocked:

@@ -91,3 +91,32 @@ def test_the_index_is_built_while_searches_and_writes_go_on(tmp_path):
     reopened.ensure_collection(DIM, "test-model")
     assert reopened.count(ChunkFilter(kb_ids=["kb"])) == 5300 and reopened.unindexed_points() <= 300
     reopened.close()
+
+
+def test_the_hnsw_settings_are_kept_in_the_store_and_its_index_is_built_with_them(tmp_path):
+    from zhiku.index.edge_store import HnswSettings
+
+    store = EdgeVectorStore(tmp_path / "chunks", indexing_threshold_kb=100, hnsw=HnswSettings(12, 64, 1))
+    store.ensure_collection(DIM, "test-model")
+    rng = np.random.default_rng(3)
+    store.upsert(_points(rng, 0, 3000, "doc"))
+    assert BackgroundIndexBuilder(store, threshold=1, check_seconds=3600).build_now().succeeded
+    assert store.unindexed_points() == 0
+    config = store.hnsw_config()
+    assert (config["m"], config["ef_construct"], config["max_indexing_threads"]) == (12, 64, 1)
+    query = _points(np.random.default_rng(4), 9000, 1, "q")[0].dense
+    approximate = store.search_dense(query, ChunkFilter(kb_ids=["kb"]), 10)
+    exact = store.search_dense(query, ChunkFilter(kb_ids=["kb"]), 10, exact=True)
+    assert len({h.point_id for h in approximate} & {h.point_id for h in exact}) >= 8
+    store.close()
+    reopened = EdgeVectorStore(tmp_path / "chunks")  # without settings: the shard keeps its own
+    reopened.ensure_collection(DIM, "test-model")
+    assert reopened.hnsw_config()["m"] == 12
+    reopened.close()
+
+
+def test_the_default_hnsw_settings_are_the_engines():
+    from zhiku.core.settings import Settings
+    from zhiku.index.edge_store import HnswSettings
+
+    assert HnswSettings.from_settings(Settings()) == HnswSettings()

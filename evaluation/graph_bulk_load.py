@@ -1,0 +1,124 @@
+"""A fresh knowledge graph written in bulk, for `zhiku bench search` at 100k-1M chunks: the graph
+`GraphStore.write_documents` leaves after writing the same documents in the same order, with CREATE statements.
+
+Why: the service's write path MERGEs every row and recomputes each touched entity's names, aliases and mention
+count from all its edges on every write (it must: a write may replace a document). On ArcadeDB that costs about
+0.5 ms a mention row whatever the batch size (docs/benchmarks.md), hours at 1M chunks. A benchmark's graph is
+written once, from nothing, with no replaced document: every property can be computed in Python first, per
+knowledge base, and each node and edge created once. The rows are GraphStore._prepare's, so keys, names and
+types are exactly the service's; the aggregation below follows GraphStore._refresh_entities and _refresh_facts
+(tests/test_graph_bulk_load.py compares the two graphs).
+
+Only for an empty database: nothing is merged, so a second load would duplicate nodes."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from zhiku.graph.graph_store import DocumentFacts, GraphStore, alias_key, normalise
+
+ROWS_PER_STATEMENT = 5000
+
+_CHUNKS = """
+UNWIND $rows AS row
+CREATE (:Chunk {key: row.key, kb_id: row.kb_id, document_id: row.document_id, version: row.version,
+                chunk_id: row.chunk_id})
+"""
+_ENTITIES = """
+UNWIND $rows AS row
+CREATE (:Entity {key: row.key, kb_id: row.kb_id, name: row.name, name_norm: row.name_norm, type: row.type,
+                 aliases: row.aliases, names_norm: row.names_norm, mentions: row.mentions})
+"""
+_ALIASES = "UNWIND $rows AS row CREATE (:Alias {key: row.key, kb_id: row.kb_id, norm: row.norm})"
+_ALIAS_OF = """
+UNWIND $rows AS row
+MATCH (a:Alias {key: row.alias_key})
+MATCH (e:Entity {key: row.entity_key})
+CREATE (a)-[:ALIAS_OF]->(e)
+"""
+_MENTIONS = """
+UNWIND $rows AS row
+MATCH (e:Entity {key: row.entity_key})
+MATCH (c:Chunk {key: row.chunk_key})
+CREATE (e)-[:MENTIONED_IN {names: row.names}]->(c)
+"""
+_FACTS = """
+UNWIND $rows AS row
+MATCH (s:Entity {key: row.subject_key})
+MATCH (o:Entity {key: row.object_key})
+CREATE (:Fact {key: row.key, kb_id: row.kb_id, type: row.type, type_norm: row.type_norm,
+               subject_key: row.subject_key, object_key: row.object_key, support: row.support})
+CREATE (s)-[:RELATES {key: row.key, kb_id: row.kb_id, type: row.type, support: row.support}]->(o)
+"""
+_SUPPORTS = """
+UNWIND $rows AS row
+MATCH (f:Fact {key: row.fact_key})
+MATCH (c:Chunk {key: row.chunk_key})
+CREATE (f)-[:SUPPORTED_BY]->(c)
+"""
+
+
+class GraphBulkLoad:
+    """Documents added in order (each knowledge base's documents together or not: the rows are kept per write
+    order), then `flush()` writes everything added so far for the knowledge bases that are complete."""
+
+    def __init__(self, store: GraphStore):
+        self._store = store
+        self._chunks: list[dict] = []
+        self._entities: dict[str, dict] = {}
+        self._mentions: list[dict] = []
+        self._facts: dict[str, dict] = {}
+        self._supports: list[dict] = []
+
+    def add(self, documents: Sequence[DocumentFacts]) -> None:
+        rows = GraphStore._prepare(documents)
+        self._chunks += rows.chunks
+        for mention in rows.mentions:  # in write order: the first creates the entity (its ON CREATE name)
+            entity = self._entities.get(mention["entity_key"])
+            if entity is None:
+                entity = self._entities[mention["entity_key"]] = {
+                    "key": mention["entity_key"], "kb_id": mention["kb_id"], "name": mention["name"],
+                    "type": mention["type"], "names": [], "mentions": 0}
+            entity["mentions"] += 1
+            for name in mention["names"]:
+                if name not in entity["names"]:
+                    entity["names"].append(name)
+            self._mentions.append({"entity_key": mention["entity_key"], "chunk_key": mention["chunk_key"],
+                                   "names": mention["names"]})
+        for support in rows.supports:
+            fact = self._facts.setdefault(support["key"], {k: support[k] for k in (
+                "key", "kb_id", "type", "type_norm", "subject_key", "object_key")} | {"support": 0})
+            fact["support"] += 1
+            self._supports.append({"fact_key": support["key"], "chunk_key": support["chunk_key"]})
+
+    def flush(self) -> dict:
+        """Write what was added (then forget it); returns the counts written."""
+        entities, aliases, alias_of = [], {}, []
+        for entity in self._entities.values():
+            names = entity["names"]
+            name = entity["name"] if entity["name"] in names else names[0]
+            norms: list[str] = []
+            for n in names:
+                if normalise(n) not in norms:
+                    norms.append(normalise(n))
+            entities.append({"key": entity["key"], "kb_id": entity["kb_id"], "name": name,
+                             "name_norm": normalise(name), "type": entity["type"],
+                             "aliases": [n for n in names if n != name], "names_norm": norms,
+                             "mentions": entity["mentions"]})
+            for norm in norms:
+                key = alias_key(entity["kb_id"], norm)
+                aliases.setdefault(key, {"key": key, "kb_id": entity["kb_id"], "norm": norm})
+                alias_of.append({"alias_key": key, "entity_key": entity["key"]})
+        steps = ((_CHUNKS, self._chunks), (_ENTITIES, entities), (_ALIASES, list(aliases.values())),
+                 (_ALIAS_OF, alias_of), (_MENTIONS, self._mentions), (_FACTS, list(self._facts.values())),
+                 (_SUPPORTS, self._supports))
+        for cypher, rows in steps:
+            for start in range(0, len(rows), ROWS_PER_STATEMENT):
+                self._write(cypher, rows[start:start + ROWS_PER_STATEMENT])
+        counts = {"chunks": len(self._chunks), "entities": len(entities), "mentions": len(self._mentions),
+                  "facts": len(self._facts), "supports": len(self._supports)}
+        self.__init__(self._store)
+        return counts
+
+    def _write(self, cypher: str, rows: Iterable[dict]) -> None:
+        with self._store._session() as session:
+            session.execute_write(lambda tx: tx.run(cypher, rows=list(rows)).consume())
