@@ -207,9 +207,8 @@ def detect_injections(texts: list[str], embed_passages=None) -> list[InjectionFi
             findings[i] = finding
             continue
         stage = stage or shipped_stage()
-        if stage is None:
-            return findings  # the embedding stage is off: every undecided text stays unflagged
-        waiting[i] = stage.candidates(obfuscation.readings(text))
+        if stage is not None:  # off: an undecided text stays unflagged
+            waiting[i] = stage.candidates(obfuscation.readings(text))
     unique = list(dict.fromkeys(s for candidates in waiting.values() for s in candidates))
     if not unique:
         return findings
