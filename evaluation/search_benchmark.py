@@ -386,11 +386,11 @@ def measure_engine(folder: Path, pool: SentencePool, sparse, count: int) -> dict
     return result
 
 
-def measure_pipeline(folder: Path, pool: SentencePool, sparse, count: int, settings) -> dict:
+def bench_retriever(folder: Path, sparse, settings):
+    """The service's retriever (fusion and second stage from `settings`) over a built bench store, with the store's
+    projecting embedder for queries; also used by the measurement scripts in docs/measurements and docs/profiles."""
     from zhiku.index.edge_store import EdgeVectorStore
-    from zhiku.index.factory import build_embedder
-    from zhiku.index.query_embedding import QueryEmbedding
-    from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig, RetrievalMode
+    from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig
     from zhiku.retrieval.reranker_factory import build_reranker
 
     store = EdgeVectorStore(folder / "chunks")
@@ -398,8 +398,17 @@ def measure_pipeline(folder: Path, pool: SentencePool, sparse, count: int, setti
     s = settings
     config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n,
                              s.fusion_dense_weight_zh, s.fusion_dense_weight_en)
-    retriever = HybridRetriever(store, ProjectingEmbedder(sparse, Projector()), sparse, build_reranker(s, sparse),
-                                config)
+    return HybridRetriever(store, ProjectingEmbedder(sparse, Projector()), sparse, build_reranker(s, sparse), config)
+
+
+def measure_pipeline(folder: Path, pool: SentencePool, sparse, count: int, settings) -> dict:
+    from zhiku.index.factory import build_embedder
+    from zhiku.index.query_embedding import QueryEmbedding
+    from zhiku.retrieval.hybrid_retriever import RetrievalMode
+
+    s = settings
+    retriever = bench_retriever(folder, sparse, s)
+    store = retriever.store
     queries = _queries(pool, count)
 
     without_graph = [0]  # graph-mode searches that went on without the graph (its timeout)

@@ -23,13 +23,11 @@ from pathlib import Path
 from neo4j import READ_ACCESS
 
 from zhiku.core.settings import get_settings
-from zhiku.evaluation.search_benchmark import (DIMENSION, ProjectingEmbedder, Projector, SentencePool, _kb_filter,
+from zhiku.evaluation.search_benchmark import (bench_retriever, SentencePool, _kb_filter,
                                                _percentiles, _queries, _with_graph)
 from zhiku.graph import graph_store as gs
-from zhiku.index.edge_store import EdgeVectorStore
 from zhiku.index.sparse_encoder import build_sparse_encoder
-from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig, RetrievalMode
-from zhiku.retrieval.reranker_factory import build_reranker
+from zhiku.retrieval.hybrid_retriever import RetrievalMode
 
 NEW_TWO_HOPS, NEW_UNPACK, NEW_READ = gs._two_hops, gs._unpack, gs.GraphStore._read
 
@@ -64,12 +62,7 @@ def main(argv: list[str]) -> None:
     s = get_settings()
     sparse = build_sparse_encoder(s.sparse_encoder)
     pool = SentencePool.load(Path("/work/shared/eval"))
-    store = EdgeVectorStore(folder / "chunks")
-    store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
-    config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n,
-                             s.fusion_dense_weight_zh, s.fusion_dense_weight_en)
-    retriever = HybridRetriever(store, ProjectingEmbedder(sparse, Projector()), sparse, build_reranker(s, sparse),
-                                config)
+    retriever = bench_retriever(folder, sparse, s)
     queries = _queries(pool, count)
     times: dict[str, list[float]] = {"hybrid": [], "graph, main's path": [], "graph, this branch": []}
     if "--split" in argv:
@@ -83,7 +76,7 @@ def main(argv: list[str]) -> None:
             found = retriever.retrieve(query, f, 10, RetrievalMode.HYBRID_RERANK).hits
         elif way == "graph, main's path":
             use(old=True)
-            n = max(config.candidates_per_retriever, 10)
+            n = max(retriever.config.candidates_per_retriever, 10)
             candidates = retriever.candidates(query, f, n, RetrievalMode.GRAPH)
             found = retriever.rank(query, candidates, RetrievalMode.GRAPH, 10)[:10]
         else:
@@ -109,7 +102,7 @@ def main(argv: list[str]) -> None:
         return []
 
     _with_graph(folder, retriever, s, run)
-    store.close()
+    retriever.store.close()
     result = {way: _percentiles(v) for way, v in times.items()}
     hybrid = result["hybrid"]
     for way in [w for w in times if w.startswith("graph")]:

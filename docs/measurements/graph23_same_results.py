@@ -20,22 +20,15 @@ from pathlib import Path
 
 def dump(folder: Path, count: int, out: Path) -> None:
     from zhiku.core.settings import get_settings
-    from zhiku.evaluation.search_benchmark import (DIMENSION, ProjectingEmbedder, Projector, SentencePool, _kb_filter,
+    from zhiku.evaluation.search_benchmark import (bench_retriever, SentencePool, _kb_filter,
                                                    _queries, _with_graph)
-    from zhiku.index.edge_store import EdgeVectorStore
     from zhiku.index.sparse_encoder import build_sparse_encoder
-    from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig, RetrievalMode
-    from zhiku.retrieval.reranker_factory import build_reranker
+    from zhiku.retrieval.hybrid_retriever import RetrievalMode
 
     s = get_settings()
     sparse = build_sparse_encoder(s.sparse_encoder)
     pool = SentencePool.load(Path("/work/shared/eval"))
-    store = EdgeVectorStore(folder / "chunks")
-    store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
-    config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n,
-                             s.fusion_dense_weight_zh, s.fusion_dense_weight_en)
-    retriever = HybridRetriever(store, ProjectingEmbedder(sparse, Projector()), sparse, build_reranker(s, sparse),
-                                config)
+    retriever = bench_retriever(folder, sparse, s)
     queries = _queries(pool, count)
     rows = []
 
@@ -53,7 +46,7 @@ def dump(folder: Path, count: int, out: Path) -> None:
         return []
 
     _with_graph(folder, retriever, s, run)
-    store.close()
+    retriever.store.close()
     out.write_text(json.dumps(rows, ensure_ascii=False))
     print(f"{len(rows)} queries written to {out}; with graph chunks in the top 10: "
           f"{sum(any(x is not None for x in r['graph_scores']) for r in rows)}")

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from zhiku.core.settings import get_settings
-from zhiku.evaluation.search_benchmark import (DIMENSION, ProjectingEmbedder, Projector, SentencePool, _kb_filter,
+from zhiku.evaluation.search_benchmark import (bench_retriever, ProjectingEmbedder, SentencePool, _kb_filter,
                                                _queries, _with_graph)
 from zhiku.graph.entity_linker import EntityLinker
 from zhiku.graph.graph_store import GraphStore
@@ -32,8 +32,7 @@ from zhiku.index.edge_store import EdgeVectorStore
 from zhiku.index.sparse_encoder import build_sparse_encoder
 from zhiku.retrieval import hybrid_retriever as hr
 from zhiku.retrieval.graph_expansion import GraphExpander
-from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig, RetrievalMode
-from zhiku.retrieval.reranker_factory import build_reranker
+from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalMode
 
 RECORD: dict = {}
 _lock = threading.Lock()
@@ -109,12 +108,7 @@ def main(argv: list[str]) -> None:
     s = get_settings()
     sparse = build_sparse_encoder(s.sparse_encoder)
     pool = SentencePool.load(Path("/work/shared/eval"))
-    store = EdgeVectorStore(folder / "chunks")
-    store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
-    config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n,
-                             s.fusion_dense_weight_zh, s.fusion_dense_weight_en)
-    retriever = HybridRetriever(store, ProjectingEmbedder(sparse, Projector()), sparse, build_reranker(s, sparse),
-                                config)
+    retriever = bench_retriever(folder, sparse, s)
     queries = _queries(pool, count)
     instrument()
     records = []
@@ -139,7 +133,7 @@ def main(argv: list[str]) -> None:
         return times
 
     _with_graph(folder, retriever, s, run)
-    store.close()
+    retriever.store.close()
     steps = ["total", "candidates (first stage + graph)", "first stage: query vector", "first stage: dense",
              "first stage: sparse", "graph wait", "graph chunks", "rank (fusion + second stage + gate)",
              "second stage", "gate", "graph evidence (thread)", "linking", "linking: candidates", "walk"]

@@ -9,12 +9,10 @@ import time
 from pathlib import Path
 
 from zhiku.core.settings import get_settings
-from zhiku.evaluation.search_benchmark import (DIMENSION, Projector, ProjectingEmbedder, SentencePool, _kb_filter,
+from zhiku.evaluation.search_benchmark import (bench_retriever, SentencePool, _kb_filter,
                                                _percentiles, _queries, _with_graph)
-from zhiku.index.edge_store import EdgeVectorStore
 from zhiku.index.sparse_encoder import build_sparse_encoder
-from zhiku.retrieval.hybrid_retriever import HybridRetriever, RetrievalConfig, RetrievalMode
-from zhiku.retrieval.reranker_factory import build_reranker
+from zhiku.retrieval.hybrid_retriever import RetrievalMode
 
 
 def main(argv: list[str]) -> None:
@@ -24,12 +22,7 @@ def main(argv: list[str]) -> None:
     if "--tokenise" in argv:
         type(sparse).terms_id = None  # stored terms are not this tokenizer's: every candidate is tokenised
     pool = SentencePool.load(Path("/work/shared/eval"))
-    store = EdgeVectorStore(folder / "chunks")
-    store.ensure_collection(DIMENSION, ProjectingEmbedder.model_id)
-    config = RetrievalConfig(s.candidates_per_retriever, s.fusion, s.fusion_dense_weight, s.rrf_k, s.rerank_top_n,
-                             s.fusion_dense_weight_zh, s.fusion_dense_weight_en)
-    retriever = HybridRetriever(store, ProjectingEmbedder(sparse, Projector()), sparse, build_reranker(s, sparse),
-                                config)
+    retriever = bench_retriever(folder, sparse, s)
     queries = _queries(pool, count)
 
     sparse.tokenize("预热")  # jieba's dictionary, loaded before (outside) the searches the profile looks at
@@ -48,7 +41,7 @@ def main(argv: list[str]) -> None:
     else:
         times = run()
     print(mode.value, _percentiles(times), file=sys.stderr)
-    store.close()
+    retriever.store.close()
 
 
 if __name__ == "__main__":
