@@ -136,7 +136,7 @@ def embedding_only(paths: list[Path], settings: Settings) -> dict:
     started = time.perf_counter()
     for start in range(0, len(texts), settings.embed_batch_size):
         model.embed_passages(texts[start:start + settings.embed_batch_size])
-    return {"path": "embedding only", "chunks": len(texts), "seconds": round(time.perf_counter() - started, 1),
+    return {"path": "embedding only", "chunks": len(texts), "seconds": round(time.perf_counter() - started, 2),
             "cpu_seconds": cpu.stop()}
 
 
@@ -171,7 +171,7 @@ def api_path(paths: list[Path], settings: Settings, workdir: Path) -> dict:
     cpu_seconds = cpu.stop()
     chunks = sum(d.chunk_count for d in runtime.metadata.list_documents(kb.id))
     runtime.close()
-    return {"path": "API (upload use case + in-process job runner)", "chunks": chunks, "seconds": round(seconds, 1),
+    return {"path": "API (upload use case + in-process job runner)", "chunks": chunks, "seconds": round(seconds, 2),
             "cpu_seconds": cpu_seconds, "cpu_by_process": cpu.by_process()}
 
 
@@ -268,30 +268,47 @@ def _worker_path(paths: list[Path], settings: Settings, workdir: Path, workers: 
         from zhiku.graph.bolt_server import EmbeddedBoltServer
 
         EmbeddedBoltServer(fresh.resolved_graph_data_dir).stop(force=True)
-    return {"path": f"{workers} broker worker process(es)", "chunks": chunks, "seconds": round(seconds, 1),
+    return {"path": f"{workers} broker worker process(es)", "chunks": chunks, "seconds": round(seconds, 2),
             "cpu_seconds": cpu_seconds, "cpu_by_process": cpu.by_process()}
 
 
 def run(corpus: Path, count: int, settings: Settings, worker_counts: list[int], broker_url: str | None,
         database_url: str | None, on_row=None, paths: tuple[str, ...] = ("api", "cli", "workers"),
-        chunks_per_document: tuple[int, int] | None = None) -> list[dict]:
-    """Every path in turn; `on_row(rows)` after each (a long run keeps what it measured if a later path fails).
-    `chunks_per_document` (low, high): `count` documents of that many chunks each, made of consecutive passages
-    (write_long_documents); else one passage per document."""
+        chunks_per_document: tuple[int, int] | None = None, repeats: int = 1) -> list[dict]:
+    """Every path in turn, `repeats` times, each bracketed by embedding-only runs; `on_row(rows)` after each row
+    (a long run keeps what it measured if a later path fails).
+
+    A path's ratio is its time over the mean of the embedding-only runs just before and just after it: on a shared
+    machine (and on an idle one, where the embedding-only time itself moved 9.9–14.6 s between runs) a floor
+    measured once at the start compares runs made minutes apart. The last row is the per-path median and range
+    of those ratios. `chunks_per_document` (low, high): `count` documents of that many chunks each, made of
+    consecutive passages (write_long_documents); else one passage per document."""
     base = Path(tempfile.mkdtemp(prefix="zhiku-ingest-bench-"))
     rows: list[dict] = []
 
-    def add(row: dict) -> None:
+    def add(row: dict, floors: list[dict] | None = None) -> None:
         rows.append(row)
-        floor = rows[0]
-        row["ratio_to_embedding"] = round(row["seconds"] / floor["seconds"], 2)
-        row["chunks_per_second"] = round(floor["chunks"] / row["seconds"], 1)
-        if row.get("cpu_seconds") and floor.get("cpu_seconds"):
-            row["cpu_ratio_to_embedding"] = round(row["cpu_seconds"] / floor["cpu_seconds"], 2)
+        if floors:
+            reference = sum(f["seconds"] for f in floors) / len(floors)
+            cpu_floors = [f["cpu_seconds"] for f in floors if f.get("cpu_seconds")]
+            row["embedding_only_seconds"] = round(reference, 2)
+            row["ratio_to_embedding"] = round(row["seconds"] / reference, 2)
+            row["chunks_per_second"] = round(floors[0]["chunks"] / row["seconds"], 1)
+            if row.get("cpu_seconds") and len(cpu_floors) == len(floors):
+                row["cpu_ratio_to_embedding"] = round(row["cpu_seconds"] * len(floors) / sum(cpu_floors), 2)
         row["load_average"] = [round(x, 2) for x in os.getloadavg()]
         if on_row:
             on_row(rows)
 
+    measures = []
+    if "api" in paths:
+        measures.append(lambda run_dir: api_path(documents, settings, run_dir))
+    if "cli" in paths:
+        measures.append(lambda run_dir: cli_path(base / "documents", settings, run_dir))
+    if broker_url and database_url and "workers" in paths:
+        for workers in worker_counts:
+            measures.append(lambda run_dir, w=workers: worker_path(documents, settings, run_dir, w, broker_url,
+                                                                   database_url))
     try:
         if chunks_per_document:
             # a chunk holds about chunk_size - overlap new characters
@@ -299,14 +316,31 @@ def run(corpus: Path, count: int, settings: Settings, worker_counts: list[int], 
                                              settings.chunk_size - settings.chunk_overlap)
         else:
             documents = write_documents(corpus, count, base / "documents")
-        add(embedding_only(documents, settings))
-        if "api" in paths:
-            add(api_path(documents, settings, base / "api"))
-        if "cli" in paths:
-            add(cli_path(base / "documents", settings, base / "cli"))
-        if broker_url and database_url and "workers" in paths:
-            for workers in worker_counts:
-                add(worker_path(documents, settings, base / f"workers{workers}", workers, broker_url, database_url))
+        floor = embedding_only(documents, settings)
+        add(floor)
+        for round_number in range(repeats):
+            for index, measure in enumerate(measures):
+                row = measure(base / f"run{round_number}-{index}")
+                row["round"] = round_number
+                after = embedding_only(documents, settings)
+                add(row, [floor, after])
+                add(after)
+                floor = after
+        add(ratio_summary(rows))
         return rows
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def ratio_summary(rows: list[dict]) -> dict:
+    """Per path: the median, lowest and highest of its bracketed wall and CPU ratios over the rounds."""
+    from statistics import median
+
+    summary: dict = {"path": "summary (median, min, max over the rounds)"}
+    for path in dict.fromkeys(r["path"] for r in rows if "ratio_to_embedding" in r):
+        wall = [r["ratio_to_embedding"] for r in rows if r["path"] == path and "ratio_to_embedding" in r]
+        cpu = [r["cpu_ratio_to_embedding"] for r in rows if r["path"] == path and "cpu_ratio_to_embedding" in r]
+        summary[path] = {"rounds": len(wall), "wall_ratio": [median(wall), min(wall), max(wall)]}
+        if cpu:
+            summary[path]["cpu_ratio"] = [median(cpu), min(cpu), max(cpu)]
+    return summary

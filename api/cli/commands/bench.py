@@ -67,9 +67,12 @@ def ingest(corpus: Path = typer.Option(Path("../shared/eval/rgb_zh/corpus.jsonl"
            output: Path = typer.Option(None, help="Also write the report as JSON here (after each path)"),
            chunks_per_document: str = typer.Option(None, help="e.g. 20-50: --documents documents of that many "
                                                    "chunks each, of consecutive passages (realistic policy "
-                                                   "documents); default one passage per document")):
+                                                   "documents); default one passage per document"),
+           repeats: int = typer.Option(3, help="Rounds over the paths; each path run is bracketed by "
+                                       "embedding-only runs and divided by their mean, and the last line is "
+                                       "each path's median ratio")):
     """Ingestion time / embedding-only time for the same chunks, through the API, `zhiku ingest` and 1-4 broker
-    workers, each from an empty data folder and embedding cache."""
+    workers, each from an empty data folder and embedding cache, each run between two embedding-only runs."""
     from zhiku.core.settings import get_settings
     from zhiku.evaluation.ingest_benchmark import run
 
@@ -81,7 +84,7 @@ def ingest(corpus: Path = typer.Option(Path("../shared/eval/rgb_zh/corpus.jsonl"
 
     run(corpus, documents, get_settings(), [int(w) for w in workers.split(",") if w.strip()], broker_url,
         database_url, on_row, tuple(p.strip() for p in paths.split(",") if p.strip()),
-        tuple(int(n) for n in chunks_per_document.split("-", 1)) if chunks_per_document else None)
+        tuple(int(n) for n in chunks_per_document.split("-", 1)) if chunks_per_document else None, repeats)
 
 
 def register(app: typer.Typer) -> None:
