@@ -439,22 +439,27 @@ def measure_pipeline(folder: Path, pool: SentencePool, sparse, count: int, setti
 
     without_graph = [0]  # graph-mode searches that went on without the graph (its timeout)
 
-    def timed(mode) -> list[float]:
+    def timed(*modes) -> list[list[float]]:
+        """Each query in every mode, one right after the other (the order turned at every query), so a change in
+        the machine's load between two modes' runs does not show as a difference between the modes."""
         for i, query in enumerate(queries[:5]):
-            retriever.retrieve(query, _kb_filter(i), 10, mode)
-        times = []
+            for mode in modes:
+                retriever.retrieve(query, _kb_filter(i), 10, mode)
+        times: dict = {mode: [] for mode in modes}
         for i, query in enumerate(queries):
-            started = time.perf_counter()
-            found = retriever.retrieve(query, _kb_filter(i), 10, mode)
-            times.append((time.perf_counter() - started) * 1000)
-            without_graph[0] += mode is RetrievalMode.GRAPH and found.graph is None
-        return times
+            for mode in (modes if i % 2 == 0 else modes[::-1]):
+                started = time.perf_counter()
+                found = retriever.retrieve(query, _kb_filter(i), 10, mode)
+                times[mode].append((time.perf_counter() - started) * 1000)
+                without_graph[0] += mode is RetrievalMode.GRAPH and found.graph is None
+        return [times[mode] for mode in modes]
 
-    times = timed(RetrievalMode.HYBRID_RERANK)
     graph_ms = None
     if (folder / "graph.json").exists():
-        graph_ms, graph_rss = _with_graph(folder, retriever, s, lambda: timed(RetrievalMode.GRAPH))
-    rss = _rss_mb() if graph_ms is None else graph_rss
+        (times, graph_ms), rss = _with_graph(folder, retriever, s,
+                                             lambda: timed(RetrievalMode.HYBRID_RERANK, RetrievalMode.GRAPH))
+    else:
+        [times], rss = timed(RetrievalMode.HYBRID_RERANK), _rss_mb()
     # the real query model, on the same questions, uncached, on its own thread (as the service runs it)
     model = QueryEmbedding(build_embedder(s, threads=s.query_model_threads), cache_size=0, threads=s.query_model_threads)
     for query in queries[:3]:
@@ -473,7 +478,7 @@ def measure_pipeline(folder: Path, pool: SentencePool, sparse, count: int, setti
                                            "p95": round(_percentiles(times)["p95"] + embedding["p95"], 1)}}
 
 
-def _with_graph(folder: Path, retriever, settings, measure: Callable[[], list[float]]):
+def _with_graph(folder: Path, retriever, settings, measure: Callable[[], list]):
     from neo4j import GraphDatabase
 
     from zhiku.graph.bolt_server import EmbeddedBoltServer
