@@ -60,6 +60,11 @@ class Settings(BaseSettings):
                                         "candidates considered per point while it is built (qdrant's ef_construct; "
                                         "lower builds faster, recall measured in docs/benchmarks.md). Applied when "
                                         "the store is created.")
+    edge_hnsw_ef: int = Field(0, ge=0, le=4096, description="The embedded engine's dense search: candidates kept "
+                              "while walking the HNSW graph (qdrant's hnsw_ef; 0: the engine's, ef_construct). "
+                              "Higher finds more of the exact neighbours when a knowledge-base filter leaves tens "
+                              "of thousands of points, at a cost in time (recall and time per value in "
+                              "docs/benchmarks.md). Applied at every search.")
     edge_index_threads: int = Field(0, ge=0, le=64, description="Threads the background HNSW build uses (qdrant's "
                                     "max_indexing_threads; 0: the machine's cores). Applied when the store is "
                                     "created.")

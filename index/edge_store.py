@@ -23,15 +23,18 @@ FULL_SCAN_THRESHOLD_KB = 10_000  # the engine's default: a filtered set of fewer
 
 @dataclass(frozen=True)
 class HnswSettings:
-    """The HNSW graph's parameters (core/settings.py: edge_hnsw_m, edge_hnsw_ef_construct, edge_index_threads);
-    the defaults are the engine's own."""
+    """The HNSW graph's parameters (core/settings.py: edge_hnsw_m, edge_hnsw_ef_construct, edge_index_threads,
+    edge_hnsw_ef); the defaults are the engine's own. The first three are kept in the shard when it is created;
+    `search_ef` is applied at each search."""
     m: int = 16
     ef_construct: int = 100
     threads: int = 0  # 0: the machine's cores
+    search_ef: int = 0  # candidates a dense search keeps while it walks the graph; 0: the engine's (ef_construct)
 
     @classmethod
     def from_settings(cls, settings) -> "HnswSettings":
-        return cls(settings.edge_hnsw_m, settings.edge_hnsw_ef_construct, settings.edge_index_threads)
+        return cls(settings.edge_hnsw_m, settings.edge_hnsw_ef_construct, settings.edge_index_threads,
+                   settings.edge_hnsw_ef)
 
 
 class EdgeStoreLocked(ConfigurationError):
@@ -154,7 +157,11 @@ class EdgeVectorStore:
                      exact: bool = False) -> list[ScoredChunk]:
         """`exact`: a full scan instead of the HNSW graph (the recall benchmark's reference)."""
         query = qe.Query.Nearest(np.asarray(vector, dtype=np.float32).tolist(), using=DENSE)
-        return self._query(query, chunk_filter, limit, qe.SearchParams(exact=True) if exact else None)
+        if exact:
+            params = qe.SearchParams(exact=True)
+        else:
+            params = qe.SearchParams(hnsw_ef=max(self._hnsw.search_ef, limit)) if self._hnsw.search_ef else None
+        return self._query(query, chunk_filter, limit, params)
 
     def search_sparse(self, vector: SparseVector, chunk_filter: ChunkFilter, limit: int) -> list[ScoredChunk]:
         if not vector.indices:

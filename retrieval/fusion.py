@@ -21,14 +21,18 @@ def _min_max(results: Sequence[ScoredChunk]) -> dict[str, float]:
 
 
 def weighted_score_fusion(dense: Sequence[ScoredChunk], sparse: Sequence[ScoredChunk],
-                          dense_weight: float, lexically_blind: set[str] = frozenset()) -> dict[str, float]:
+                          dense_weight: float, lexically_blind: set[str] = frozenset(),
+                          translated: set[str] = frozenset()) -> dict[str, float]:
     """`lexically_blind`: candidates the sparse retriever cannot judge (written in another script
-    than the query); their dense score stands in for the missing sparse one."""
+    than the query); their dense score stands in for the missing sparse one. `translated`: candidates in another
+    script that the query's translated terms matched (retrieval/hybrid_retriever.py); the small dense model is
+    weak across languages, so their lexical score stands in for a lower dense one."""
     d, s = _min_max(dense), _min_max(sparse)
     fused = {}
     for pid in {*d, *s}:
         lexical = d.get(pid, 0.0) if pid in lexically_blind else s.get(pid, 0.0)
-        fused[pid] = dense_weight * d.get(pid, 0.0) + (1 - dense_weight) * lexical
+        semantic = max(d.get(pid, 0.0), lexical) if pid in translated else d.get(pid, 0.0)
+        fused[pid] = dense_weight * semantic + (1 - dense_weight) * lexical
     return fused
 
 
@@ -43,9 +47,9 @@ def weighted_rrf(dense: Sequence[ScoredChunk], sparse: Sequence[ScoredChunk], de
 
 
 def fuse(method: str, dense: Sequence[ScoredChunk], sparse: Sequence[ScoredChunk], dense_weight: float,
-         rrf_k: int, lexically_blind: set[str] = frozenset()) -> dict[str, float]:
+         rrf_k: int, lexically_blind: set[str] = frozenset(), translated: set[str] = frozenset()) -> dict[str, float]:
     if method == "weighted-score":
-        return weighted_score_fusion(dense, sparse, dense_weight, lexically_blind)
+        return weighted_score_fusion(dense, sparse, dense_weight, lexically_blind, translated)
     if method == "weighted-rrf":
         return weighted_rrf(dense, sparse, dense_weight, rrf_k)
     if method == "rrf":

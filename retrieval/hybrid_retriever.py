@@ -18,7 +18,16 @@ from zhiku.retrieval.graph_gate import ShownHits, adds_evidence
 from zhiku.retrieval.reranker import RerankCandidate, Reranker
 from zhiku.retrieval.script import lexically_comparable, majority_script
 from zhiku.retrieval.search_hit import SearchHit, StageScores
+from zhiku.retrieval.term_normaliser import default_normaliser
 
+
+
+def _with_translations(query: str) -> str:
+    """The query for the lexical retriever: with the bank synonym list's other-language terms for those it holds
+    (a Chinese question finds the English policy's "password … locked" lines, and the reverse); BM25 is blind
+    across scripts otherwise and only the dense model, weak across languages, could find them."""
+    extra = default_normaliser().translations(query)
+    return f"{query}\n{' '.join(extra)}" if extra else query
 
 class RetrievalMode(str, Enum):
     SPARSE = "sparse"
@@ -164,7 +173,7 @@ class HybridRetriever:
             query_vector = self.embedder.embed_query(query)
             dense = self.store.search_dense(query_vector, chunk_filter, n)
         if mode is not RetrievalMode.DENSE:
-            sparse = self.store.search_sparse(self.sparse.encode_query(query), chunk_filter, n)
+            sparse = self.store.search_sparse(self.sparse.encode_query(_with_translations(query)), chunk_filter, n)
         return dense, sparse, query_vector
 
     def _graph_chunks(self, evidence: GraphEvidence | None, chunk_filter: ChunkFilter,
@@ -203,8 +212,10 @@ class HybridRetriever:
             query_script = majority_script(query)
             blind = {pid for pid, r in by_id.items()
                      if not lexically_comparable(query_script, r.payload.get("text", ""))}
+            # matched by the query's translated terms: judged lexically after all
+            translated = blind & set(sparse_scores) if default_normaliser().translations(query) else set()
             fused = fuse(self.config.fusion, dense, sparse, self.config.dense_weight_for(query_script),
-                         self.config.rrf_k, blind)
+                         self.config.rrf_k, blind - translated, translated)
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)
         hits = [
             SearchHit.from_point(pid, by_id[pid].payload, fused[pid],

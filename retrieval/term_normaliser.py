@@ -74,6 +74,7 @@ class TermNormaliser:
         # Latin terms only as whole words: "rate" in "rates" or "generate" is not "利率".
         parts += [rf"(?<![a-z]){re.escape(t)}s?(?![a-z])" for t in sorted(latin, key=len, reverse=True)]
         self._pattern = re.compile("|".join(parts)) if parts else None
+        self._groups: dict[str, list[str]] | None = None  # canonical term → its line's terms (translations)
 
     def normalise(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text).lower()
@@ -82,6 +83,26 @@ class TermNormaliser:
         text = _CN_NUMBER.sub(_arabic, text)
         return re.sub(r"(?<![\d.])(\d{1,2})成(?![本员为功立交绩熟])",
                       lambda m: f"{int(m.group(1)) * 10}%" if int(m.group(1)) <= 10 else m.group(), text)  # 七成 = 70 %
+
+    def translations(self, text: str) -> list[str]:
+        """The synonym-list terms written in the other script (Latin vs CJK) of every listed term `text` holds:
+        "密码被锁定" → ["password", "passcode", "locked", "lock"]; the words a lexical search needs to find the
+        same thing in a document written in the other language."""
+        if self._pattern is None:
+            return []
+        if self._groups is None:
+            groups: dict[str, list[str]] = {}
+            for term, canonical in self.synonyms.items():
+                groups.setdefault(canonical, []).append(term)
+            self._groups = groups
+        found: list[str] = []
+        for match in self._pattern.finditer(unicodedata.normalize("NFKC", text).lower()):
+            term = match.group()
+            latin = term.isascii()
+            for other in self._groups.get(self._canonical(term), []):
+                if other.isascii() != latin and other not in found:
+                    found.append(other)
+        return found
 
     def _canonical(self, term: str) -> str:
         found = self.synonyms.get(term)

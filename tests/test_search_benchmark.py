@@ -81,3 +81,23 @@ def test_an_interrupted_build_resumes_where_it_stopped_with_the_same_vectors(tmp
     assert len(resumed) == 4 and resumed.keys() == straight.keys()
     for key in resumed:
         assert np.allclose(resumed[key]["dense"], straight[key]["dense"], atol=1e-6)
+
+
+@pytest.mark.skipif(not (EVAL / "rgb_zh").exists(), reason="needs ../shared/eval (rgb_zh, cmrc2018_zh)")
+def test_chunk_terms_from_cached_sentences_are_the_indexers_own():
+    """The build tokenises each sentence once; a chunk's terms and sparse vector must still be exactly those the
+    indexer makes from the chunk's whole text (encode_chunk), or the 1M store's sparse side would not be real."""
+    from zhiku.evaluation.search_benchmark import _WORK, Projector, SentencePool, _chunk_points
+    from zhiku.index.chunk_terms import encode_chunk
+    from zhiku.index.sparse_encoder import JiebaBm25Encoder
+
+    pool, sparse = SentencePool.load(EVAL), JiebaBm25Encoder()
+    assert all(s.endswith(("。", "！", "？", "；")) for s in pool.sentences)
+    _WORK.update(pool=pool, sparse=sparse, projector=Projector())
+    points = _chunk_points((0, 300)) + _chunk_points((0, 300))  # the second time from the cache
+    for index, point in enumerate(points):
+        text = point.payload["text"]
+        vector, kept = encode_chunk(sparse, text, text)
+        assert point.payload["terms"] == kept["terms"], index
+        assert point.sparse.indices == vector.indices and point.sparse.values == vector.values
+    assert len(pool._terms) > 1000

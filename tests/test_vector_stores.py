@@ -156,3 +156,26 @@ def test_readers_change_through_the_store_owner(tmp_path):
     finally:
         other.close()
         owner.close()
+
+
+def test_search_ef_setting_reaches_the_dense_search(tmp_path, monkeypatch):
+    """ZHIKU_EDGE_HNSW_EF is read into the store's HNSW settings and every dense search runs with it (the recall it
+    buys on an indexed store is measured by docs/profiles/hnsw_filtered_recall.py, not here)."""
+    from zhiku.core.settings import Settings
+    from zhiku.index.edge_store import HnswSettings
+
+    monkeypatch.setenv("ZHIKU_EDGE_HNSW_EF", "256")
+    hnsw = HnswSettings.from_settings(Settings())
+    assert hnsw.search_ef == 256 and hnsw.m == 16
+    store = EdgeVectorStore(tmp_path / "store", hnsw=hnsw)
+    try:
+        store.ensure_collection(8, "model-a")
+        store.upsert(_points("kb1"))
+        query = np.zeros(8, dtype=np.float32)
+        query[1] = 1.0
+        hits = store.search_dense(query, ChunkFilter(kb_ids=["kb1"]), 2)
+        assert [h.payload["text"] for h in hits][0] == TEXTS[1]
+        assert [h.point_id for h in hits] == [h.point_id for h in store.search_dense(query, ChunkFilter(kb_ids=["kb1"]),
+                                                                                      2, exact=True)]
+    finally:
+        store.close()
