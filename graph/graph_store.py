@@ -47,8 +47,9 @@ every reached entity read with its provenance (the API's graph routes).
 
 Kept relations: every entity stores its KEPT_RELATIONS best relations (support, then key: the walk's order) on its
 node as parallel lists (`kept_rkey`, `kept_rtype`, `kept_target`, `kept_forward` — the entity is the subject —,
-`kept_support`). Each write and delete recomputes them for the endpoints of the facts it touched (`_refresh_kept`, in
-the same transaction: one statement, each touched entity costing its relations), so an unrestricted walk within
+`kept_support`). Each write and delete updates them for the ends of the facts it touched (`_refresh_kept`, in the
+same transaction, from the stored lists and the changes: two statements; an entity whose full list loses a kept
+relation or support is read again from its edges, a third), so an unrestricted walk within
 those bounds reads an entity's first `fan_out_cap` relations from its node (`_two_hops_kept`) instead of reading and
 sorting all its RELATES edges (a hub of 100–300 relations cost the server all of them per search). A restricted
 walk (`document_ids`: the readable relations' order is not the stored one) or a cap past KEPT_RELATIONS reads the
@@ -364,7 +365,7 @@ MATCH (f:Fact {key: k})
 WITH f, COUNT { (f)-[:SUPPORTED_BY]->(:Chunk) } AS support
 OPTIONAL MATCH (:Entity {key: f.subject_key})-[r:RELATES {key: f.key}]->(:Entity {key: f.object_key})
 SET f.support = support, r.support = support
-RETURN DISTINCT f.key AS key, support, f.subject_key AS subject_key, f.object_key AS object_key
+RETURN DISTINCT f.key AS key, support, f.subject_key AS subject_key, f.object_key AS object_key, f.type AS type
 """
 _DELETE_FACTS = """
 UNWIND $keys AS k
@@ -389,6 +390,18 @@ CALL {
 }
 SET e.kept_rkey = rkeys, e.kept_rtype = rtypes, e.kept_target = targets, e.kept_forward = forward,
     e.kept_support = supports
+"""
+_KEPT_READ = """
+UNWIND $keys AS k
+MATCH (e:Entity {key: k})
+RETURN e.key AS key, e.kept_rkey AS rkey, e.kept_rtype AS rtype, e.kept_target AS target, e.kept_forward AS forward,
+       e.kept_support AS support
+"""
+_KEPT_SET = """
+UNWIND $rows AS row
+MATCH (e:Entity {key: row.key})
+SET e.kept_rkey = row.rkey, e.kept_rtype = row.rtype, e.kept_target = row.target, e.kept_forward = row.forward,
+    e.kept_support = row.support
 """
 _KEPT_MARK = "MERGE (g:GraphMeta {key: 'kept_relations'}) SET g.size = $kept"
 _KEPT_READY = "MATCH (g:GraphMeta {key: 'kept_relations'}) RETURN g.size AS size"
@@ -577,6 +590,27 @@ def _unpack(row: dict) -> list[dict]:
                 row["h2_forward"] or [], row["h2_support"] or [])]
 
 
+def _kept_update(row: dict, changes: list[tuple[str, dict, bool]]) -> dict | None:
+    """An entity's new kept lists (the `_KEPT_SET` row) from its stored ones (`_KEPT_READ` row) and the changed facts
+    it is an end of (key, the fact's new support — 0: deleted —, ends and type, whether it is the subject); None when
+    they cannot tell: no lists yet (a graph not migrated), or a full list (KEPT_RELATIONS: the entity may have more
+    relations) that loses a kept relation or some of a kept relation's support — a relation not kept may now belong."""
+    if row["rkey"] is None:
+        return None
+    entries = {k: (n, k, t, x, f) for k, t, x, f, n in zip(row["rkey"], row["rtype"], row["target"], row["forward"],
+                                                          row["support"])}
+    complete = len(row["rkey"]) < KEPT_RELATIONS  # every relation of the entity is in the list
+    for key, fact, subject in changes:
+        old = entries.pop(key, None)
+        if old is not None and fact["support"] < old[0] and not complete:
+            return None
+        if fact["support"] > 0:
+            entries[key] = (fact["support"], key, fact["type"], fact["object"] if subject else fact["subject"], subject)
+    kept = sorted(entries.values(), key=lambda e: (-e[0], e[1]))[:KEPT_RELATIONS]
+    return {"key": row["key"], "rkey": [e[1] for e in kept], "rtype": [e[2] for e in kept],
+            "target": [e[3] for e in kept], "forward": [e[4] for e in kept], "support": [e[0] for e in kept]}
+
+
 def _kept_first_hop(cap: str) -> str:
     """The seeds' first `$<cap>` kept relations (`_KEPT_RELATIONS`: the edges `_edges_of` would return, in its order,
     read from the entity's node instead of sorting all its RELATES edges), with their (unrestricted) chunks, as the
@@ -729,9 +763,9 @@ class GraphStore:
                 tx.run(_MERGE_MENTIONS, rows=rows.mentions).consume()
             if rows.supports:
                 tx.run(_MERGE_FACTS, rows=rows.supports).consume()
-            removed_facts, endpoints = self._refresh_facts(tx, fact_keys | rows.fact_keys)
+            removed_facts, changed = self._refresh_facts(tx, fact_keys | rows.fact_keys)
             removed_entities = self._refresh_entities(tx, entity_keys | rows.entity_keys)
-            self._refresh_kept(tx, endpoints)
+            self._refresh_kept(tx, changed)
             return WriteResult(chunks=len(rows.chunks), entities=len(rows.entity_keys), relations=len(rows.fact_keys),
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
@@ -804,28 +838,46 @@ class GraphStore:
         return set(record["entity_keys"]), set(record["fact_keys"])
 
     @staticmethod
-    def _refresh_facts(tx: ManagedTransaction, keys: Iterable[str]) -> tuple[int, set[str]]:
+    def _refresh_facts(tx: ManagedTransaction, keys: Iterable[str]) -> tuple[int, dict[str, dict]]:
         """Delete facts left without support; store the support count of the others. Returns the facts deleted and
-        the entities at either end of the facts (their kept relations may have changed: `_refresh_kept`)."""
+        every fact's support (0: deleted), ends and type, for the kept relations of its ends (`_refresh_kept`)."""
         keys = sorted(keys)
         if not keys:
-            return 0, set()
-        counts, endpoints = {}, set()
-        for r in tx.run(_FACT_SUPPORT, keys=keys):  # stored as it is read
-            counts[r["key"]] = r["support"]
-            endpoints.update((r["subject_key"], r["object_key"]))
-        dead = [k for k, n in counts.items() if n == 0]
+            return 0, {}
+        changed = {r["key"]: {"support": r["support"], "subject": r["subject_key"], "object": r["object_key"],
+                              "type": r["type"]} for r in tx.run(_FACT_SUPPORT, keys=keys)}  # stored as it is read
+        dead = [k for k, f in changed.items() if f["support"] == 0]
         if dead:
             tx.run(_DELETE_FACTS, keys=dead).consume()
-        return len(dead), endpoints - {None}
+        return len(dead), changed
 
     @staticmethod
-    def _refresh_kept(tx: ManagedTransaction, entity_keys: Iterable[str]) -> None:
-        """The kept relations of the entities whose relations a write changed (those deleted meanwhile are skipped):
-        each costs the server its relations, once per write that touches one of them."""
-        keys = sorted(entity_keys)
-        if keys:
-            tx.run(_KEPT_RELATIONS, keys=keys, kept=KEPT_RELATIONS).consume()
+    def _refresh_kept(tx: ManagedTransaction, changed: dict[str, dict]) -> None:
+        """The kept relations of the ends of the facts a write or delete changed (`_refresh_facts`; ends deleted
+        meanwhile are skipped). Most are updated from their stored lists and the changes alone (`_kept_update`): a
+        list that holds all the entity's relations, or changes that only add relations or support, give the new list
+        exactly. Only an entity with a full list that loses a kept relation or some of its support is read again
+        from its RELATES edges (`_KEPT_RELATIONS`: its relations' cost, once)."""
+        by_entity: dict[str, list[tuple[str, dict, bool]]] = {}
+        for key, fact in changed.items():
+            if fact["subject"] is None or fact["object"] is None:
+                continue
+            by_entity.setdefault(fact["subject"], []).append((key, fact, True))
+            if fact["object"] != fact["subject"]:  # a relation of an entity to itself: once (as (e)-[r]-(m) reads it)
+                by_entity.setdefault(fact["object"], []).append((key, fact, False))
+        if not by_entity:
+            return
+        updates, reread = [], []
+        for row in tx.run(_KEPT_READ, keys=sorted(by_entity)):
+            new = _kept_update(row, by_entity[row["key"]])
+            if new is None:
+                reread.append(row["key"])
+            elif new["rkey"] != list(row["rkey"]) or new["support"] != list(row["support"]):
+                updates.append(new)
+        if updates:
+            tx.run(_KEPT_SET, rows=updates).consume()
+        if reread:
+            tx.run(_KEPT_RELATIONS, keys=reread, kept=KEPT_RELATIONS).consume()
 
     @staticmethod
     def _refresh_entities(tx: ManagedTransaction, keys: Iterable[str]) -> int:
@@ -879,9 +931,9 @@ class GraphStore:
             chunk_keys = [r["key"] for r in tx.run(_DOCUMENT_CHUNKS, document_id=document_id)]
             entity_keys, fact_keys = self._affected(tx, chunk_keys)
             tx.run(_DELETE_CHUNKS, chunk_keys=chunk_keys).consume()
-            removed_facts, endpoints = self._refresh_facts(tx, fact_keys)
+            removed_facts, changed = self._refresh_facts(tx, fact_keys)
             removed_entities = self._refresh_entities(tx, entity_keys)
-            self._refresh_kept(tx, endpoints)
+            self._refresh_kept(tx, changed)
             return WriteResult(chunks=len(chunk_keys), entities=0, relations=0,
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
