@@ -33,7 +33,8 @@ Versions: `write_chunk_facts` replaces, in one transaction, the facts of the chu
 removes every chunk of the document recorded under another version (the new version replaces the
 old). Chunks of the same version not in the call are kept, so a large document can be written in
 batches. Writing the same input twice leaves the graph unchanged. `write_documents` does the same for
-several documents in one transaction of the same few statements (≤ 7 when nothing is replaced; each a
+several documents in one transaction of the same few statements (≤ 9 when nothing is replaced, two of them the
+kept relations'; each a
 round trip the server parses and plans), so small documents' facts cost the server per write, not per
 document; the graph is the one writing them one by one leaves (tests/test_graph_write_batches.py).
 
@@ -71,7 +72,8 @@ Query texts longer than MAX_NAME_CHARS cannot match any stored name and return n
 
 Cypher subset (accepted by Neo4j 5 and ArcadeDB 26.10): MERGE … ON CREATE SET, UNWIND $rows,
 OPTIONAL MATCH, CALL { WITH … ORDER BY … LIMIT }, COUNT { }, EXISTS { }, shortestPath, collect()
-with list slices, range() and list comprehensions with WHERE, DETACH DELETE, CREATE CONSTRAINT … IF NOT EXISTS … IS UNIQUE, CREATE INDEX … IF
+with list slices, range() and list comprehensions with WHERE,
+DETACH DELETE, CREATE CONSTRAINT … IF NOT EXISTS … IS UNIQUE, CREATE INDEX … IF
 NOT EXISTS (node and relationship). No APOC, no procedures, no vector indexes, elementId is never
 read.
 """
@@ -723,7 +725,8 @@ class GraphStore:
         with self._session() as session:
             for start in range(0, len(keys), MIGRATION_BATCH):
                 batch = keys[start:start + MIGRATION_BATCH]
-                session.execute_write(lambda tx, b=batch: tx.run(_KEPT_RELATIONS, keys=b, kept=KEPT_RELATIONS).consume())
+                session.execute_write(
+                    lambda tx, b=batch: tx.run(_KEPT_RELATIONS, keys=b, kept=KEPT_RELATIONS).consume())
             session.execute_write(lambda tx: tx.run(_KEPT_MARK, kept=KEPT_RELATIONS).consume())
         _WRITES[0] += 1
         self._kept = (True, 0.0)
@@ -1248,7 +1251,8 @@ class GraphStore:
         frontier, hops_done = list(seeds), 0
         if frontier and max_hops >= 2:
             if from_nodes:
-                rows = sorted(self._read(_two_hops_kept(), keys=frontier, **params), key=lambda r: (r["seed"], r["rank"]))
+                rows = sorted(self._read(_two_hops_kept(), keys=frontier, **params),
+                              key=lambda r: (r["seed"], r["rank"]))
             else:
                 rows = self._read(_two_hops(document_ids), keys=frontier, **params)
             first = [_edge(r) for r in rows]

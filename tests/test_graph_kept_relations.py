@@ -168,7 +168,8 @@ def test_deletes_and_re_ingests_recompute_the_touched_entities_kept_relations(st
     assert not store.find_entities([kb], ["担保人1"])
 
 
-def test_a_graph_written_before_the_kept_lists_is_walked_as_before_until_migrated(store, bolt_server, kbs):  # noqa: F811
+def test_a_graph_written_before_the_kept_lists_is_walked_as_before_until_migrated(store, bolt_server,
+                                                                                  kbs):  # noqa: F811
     kb = kbs()
     _write(store, kb)
     hub = _key(store, kb, HUB)

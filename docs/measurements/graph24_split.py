@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from zhiku.core.settings import get_settings
-from zhiku.evaluation.search_benchmark import bench_retriever, SentencePool, _kb_filter, _percentiles, _queries, _with_graph
+from zhiku.evaluation.search_benchmark import (bench_retriever, SentencePool, _kb_filter, _percentiles, _queries,
+                                               _with_graph)
 from zhiku.graph import graph_store as gs
 from zhiku.index.sparse_encoder import build_sparse_encoder
 
@@ -62,8 +63,8 @@ def main(argv: list[str]) -> None:
 
     _with_graph(folder, retriever, s, run)
     retriever.store.close()
-    result = {w: {"evidence": _percentiles(whole[w])} | {k: _percentiles(v) | {"count": len(v)} for k, v in reads[w].items()}
-              for w in whole}
+    result = {w: {"evidence": _percentiles(whole[w])}
+              | {k: _percentiles(v) | {"count": len(v)} for k, v in reads[w].items()} for w in whole}
     print(json.dumps(result, ensure_ascii=False, indent=1))
     if out:
         out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
