@@ -721,16 +721,21 @@ class GraphStore:
         if rows and rows[0]["size"] == KEPT_RELATIONS:
             self._kept = (True, 0.0)
             return 0
-        keys = [r["key"] for r in self._read("MATCH (e:Entity) RETURN e.key AS key")]
+        updated = 0
+        kb_ids = [r["kb"] for r in self._read("MATCH (e:Entity) RETURN DISTINCT e.kb_id AS kb")]
         with self._session() as session:
-            for start in range(0, len(keys), MIGRATION_BATCH):
-                batch = keys[start:start + MIGRATION_BATCH]
-                session.execute_write(
-                    lambda tx, b=batch: tx.run(_KEPT_RELATIONS, keys=b, kept=KEPT_RELATIONS).consume())
+            for kb_id in kb_ids:  # a knowledge base's entity keys at a time (through the kb_id index), not the graph's
+                keys = [r["key"] for r in self._read("MATCH (e:Entity) WHERE e.kb_id = $kb RETURN e.key AS key",
+                                                     kb=kb_id)]
+                for start in range(0, len(keys), MIGRATION_BATCH):
+                    batch = keys[start:start + MIGRATION_BATCH]
+                    session.execute_write(
+                        lambda tx, b=batch: tx.run(_KEPT_RELATIONS, keys=b, kept=KEPT_RELATIONS).consume())
+                updated += len(keys)
             session.execute_write(lambda tx: tx.run(_KEPT_MARK, kept=KEPT_RELATIONS).consume())
         _WRITES[0] += 1
         self._kept = (True, 0.0)
-        return len(keys)
+        return updated
 
     def _kept_ready(self) -> bool:
         """Whether every entity's kept lists are there (the graph is marked by `ensure_kept_relations`); a graph not
