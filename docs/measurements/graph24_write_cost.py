@@ -7,7 +7,8 @@ knowledge base's resolver, as `zhiku bench search` builds its graph: its hubs gr
 one document a write (`GraphStore.write_chunk_facts`, as the service writes them) into two knowledge bases of one fresh
 local server, alternating: one with the kept lists maintained (`_refresh_kept`), one without (a no-op). Then every
 document is written again as a new version, then every other one deleted, alternating the same way. Wall time per
-write, summed and p50/p95 per phase (the machine's load printed alongside).
+write, summed and p50/p95 per phase (the machine's load printed alongside). At the end, every entity's kept lists (the
+maintained knowledge base) are compared with its 50 best relations read from its edges.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from zhiku.core.settings import get_settings
 from zhiku.evaluation import search_benchmark as sb
 from zhiku.graph.bolt_server import EmbeddedBoltServer
 from zhiku.graph.extraction.factory import make_extractor, make_resolver_factory
-from zhiku.graph.graph_store import GraphStore
+from zhiku.graph.graph_store import KEPT_RELATIONS, GraphStore
 
 
 def main(argv: list[str]) -> None:
@@ -62,6 +63,14 @@ def main(argv: list[str]) -> None:
                 kb = "A" if way == "kept lists" else "B"
                 timed(way, "delete", lambda s: s.remove_document(f"{kb}-{document_id}"))
         GraphStore._refresh_kept = refresh
+        # every entity's lists after all that, against its 50 best read from its edges (must be equal)
+        lists = {r["key"]: list(zip(r["rkey"], r["support"])) for r in store._read(
+            "MATCH (e:Entity) WHERE e.kb_id = 'A' RETURN e.key AS key, e.kept_rkey AS rkey, e.kept_support AS support")}
+        edges: dict = {}
+        for r in store._read("MATCH (e:Entity)-[r:RELATES]-(:Entity) WHERE e.kb_id = 'A' "
+                             "RETURN e.key AS key, r.key AS rkey, r.support AS support"):
+            edges.setdefault(r["key"], []).append((r["rkey"], r["support"]))
+        differ = sum(lists[k] != sorted(edges.get(k, []), key=lambda e: (-e[1], e[0]))[:KEPT_RELATIONS] for k in lists)
         hubs = store._read("MATCH (e:Entity) WHERE e.kb_id = 'A' RETURN COUNT { (e)-[:RELATES]-() } AS d "
                            "ORDER BY d DESC LIMIT 3")
     finally:
@@ -73,6 +82,7 @@ def main(argv: list[str]) -> None:
     result["documents"] = count
     result["chunks"] = sum(len(f) for _, _, f in documents)
     result["largest_degrees_left"] = [r["d"] for r in hubs]
+    result["entities_checked"], result["entities_whose_lists_differ_from_their_edges"] = len(lists), differ
     result["load_average"] = os.getloadavg()
     print(json.dumps(result, ensure_ascii=False, indent=1))
     if out:
