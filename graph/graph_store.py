@@ -32,7 +32,8 @@ casefold type, object key). Alias = sha1(kb_id, normalised name).
 Versions: `write_chunk_facts` replaces, in one transaction, the facts of the chunks it is given and
 removes every chunk of the document recorded under another version (the new version replaces the
 old). Chunks of the same version not in the call are kept, so a large document can be written in
-batches. Writing the same input twice leaves the graph unchanged. `write_documents` does the same for
+batches. Writing the same input twice leaves the graph unchanged (but for the touched entities' `kept_version`
+counter, `_KEPT_READ`). `write_documents` does the same for
 several documents in one transaction of the same few statements (≤ 9 when nothing is replaced, two of them the
 kept relations'; each a
 round trip the server parses and plans), so small documents' facts cost the server per write, not per
@@ -393,9 +394,13 @@ CALL {
 SET e.kept_rkey = rkeys, e.kept_rtype = rtypes, e.kept_target = targets, e.kept_forward = forward,
     e.kept_support = supports
 """
+# (Read under the entity's write lock: the counter's SET takes it before the lists are read, so two writes updating one
+# entity's lists at once are serialised on Neo4j — ArcadeDB reports the conflict and the write is retried — rather
+# than the later one overwriting the earlier one's update with a list computed from what it read before.)
 _KEPT_READ = """
 UNWIND $keys AS k
 MATCH (e:Entity {key: k})
+SET e.kept_version = coalesce(e.kept_version, 0) + 1
 RETURN e.key AS key, e.kept_rkey AS rkey, e.kept_rtype AS rtype, e.kept_target AS target, e.kept_forward AS forward,
        e.kept_support AS support
 """

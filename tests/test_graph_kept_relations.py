@@ -214,3 +214,37 @@ def test_the_bulk_load_keeps_the_lists_the_write_path_keeps(store, kbs):  # noqa
                                              "kept_support")))) == _kept(store, key) == _best(store, key)
     other = _key(store, kb, "乙")
     assert sorted(x == other for _, _, x, _, _ in _kept(store, other)) == [False, True]
+
+
+def test_writes_at_once_to_one_hub_leave_its_best_relations(store, kbs):  # noqa: F811
+    """Two jobs writing documents about the same hub at the same time (ArcadeDB reports the conflict, the graph builder
+    retries: graph/graph_builder.py), then the hub's list is its 50 best."""
+    import threading
+    import time as _time
+
+    from neo4j.exceptions import Neo4jError
+
+    kb = kbs()
+    _write(store, kb)
+    hub = _key(store, kb, HUB)
+    errors: list[Exception] = []
+
+    def job(offset: int) -> None:
+        for i in range(offset, RELATIONS, 7):
+            for attempt in range(8):
+                try:
+                    store.write_chunk_facts(kb, f"job{offset}-{i}", 1, [ChunkFacts(
+                        "c", [E(HUB, "ORG"), E(_company(i), "ORG")], [R(HUB, "贷款给", _company(i))])])
+                    break
+                except Neo4jError as exc:
+                    if attempt == 7:
+                        errors.append(exc)
+                    _time.sleep(0.05 * (attempt + 1))
+
+    threads = [threading.Thread(target=job, args=(k,)) for k in (0, 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert _kept(store, hub) == _best(store, hub)
