@@ -316,7 +316,11 @@ class Settings(BaseSettings):
         "graph_max_similarity_gap 0, no graph chunk pushes out a result more similar to the query). The top hits are "
         "those the caller is shown (top_k, at most ten): docs/benchmarks.md.")
     graph_fan_out_cap: int = Field(20, ge=1, le=200, description="Edges followed per entity and hop in "
-                                   "graph expansion, best supported first (bounds hub entities).")
+                                   "graph expansion, best supported first (bounds hub entities). Up to 50 (and "
+                                   "graph_later_fan_out_cap up to 49), an unrestricted search reads them from the "
+                                   "entity's node, where every write keeps its 50 best relations; above, or for a "
+                                   "caller with restricted access, the graph server reads all of the entity's "
+                                   "relations to pick them (the same result, slower on hubs).")
     graph_later_fan_out_cap: int | None = Field(
         None, ge=1, le=200, description="Edges followed per entity on the hops after the first (the graph server "
         "cuts them inside the walk's query, so a wide first hop does not cost graph_fan_out_cap² edges); unset: "

@@ -6,15 +6,15 @@ count from all its edges on every write (it must: a write may replace a document
 0.5 ms a mention row whatever the batch size (docs/benchmarks.md), hours at 1M chunks. A benchmark's graph is
 written once, from nothing, with no replaced document: every property can be computed in Python first, per
 knowledge base, and each node and edge created once. The rows are GraphStore._prepare's, so keys, names and
-types are exactly the service's; the aggregation below follows GraphStore._refresh_entities and _refresh_facts
-(tests/test_graph_bulk_load.py compares the two graphs).
+types are exactly the service's; the aggregation below follows GraphStore._refresh_entities, _refresh_facts and
+_refresh_kept (tests/test_graph_bulk_load.py compares the two graphs).
 
 Only for an empty database: nothing is merged, so a second load would duplicate nodes."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from zhiku.graph.graph_store import DocumentFacts, GraphStore, alias_key, normalise
+from zhiku.graph.graph_store import KEPT_RELATIONS, DocumentFacts, GraphStore, alias_key, normalise
 
 ROWS_PER_STATEMENT = 5000
 
@@ -26,7 +26,9 @@ CREATE (:Chunk {key: row.key, kb_id: row.kb_id, document_id: row.document_id, ve
 _ENTITIES = """
 UNWIND $rows AS row
 CREATE (:Entity {key: row.key, kb_id: row.kb_id, name: row.name, name_norm: row.name_norm, type: row.type,
-                 aliases: row.aliases, names_norm: row.names_norm, mentions: row.mentions})
+                 aliases: row.aliases, names_norm: row.names_norm, mentions: row.mentions,
+                 kept_rkey: row.kept_rkey, kept_rtype: row.kept_rtype, kept_target: row.kept_target,
+                 kept_forward: row.kept_forward, kept_support: row.kept_support})
 """
 _ALIASES = "UNWIND $rows AS row CREATE (:Alias {key: row.key, kb_id: row.kb_id, norm: row.norm})"
 _ALIAS_OF = """
@@ -93,6 +95,7 @@ class GraphBulkLoad:
     def flush(self) -> dict:
         """Write what was added (then forget it); returns the counts written."""
         entities, aliases, alias_of = [], {}, []
+        kept = _kept_relations(self._facts.values())
         for entity in self._entities.values():
             names = entity["names"]
             name = entity["name"] if entity["name"] in names else names[0]
@@ -103,7 +106,7 @@ class GraphBulkLoad:
             entities.append({"key": entity["key"], "kb_id": entity["kb_id"], "name": name,
                              "name_norm": normalise(name), "type": entity["type"],
                              "aliases": [n for n in names if n != name], "names_norm": norms,
-                             "mentions": entity["mentions"]})
+                             "mentions": entity["mentions"]} | kept.get(entity["key"], kept[None]))
             for norm in norms:
                 key = alias_key(entity["kb_id"], norm)
                 aliases.setdefault(key, {"key": key, "kb_id": entity["kb_id"], "norm": norm})
@@ -122,3 +125,20 @@ class GraphBulkLoad:
     def _write(self, cypher: str, rows: Iterable[dict]) -> None:
         with self._store._session() as session:
             session.execute_write(lambda tx: tx.run(cypher, rows=list(rows)).consume())
+
+
+def _kept_relations(facts: Iterable[dict]) -> dict:
+    """Each entity's KEPT_RELATIONS best relations (support, then key) as the lists GraphStore._refresh_kept stores
+    (`kept_*`); `None`: the empty lists of an entity without relations."""
+    edges: dict = {}
+    for f in facts:
+        edges.setdefault(f["subject_key"], []).append((-f["support"], f["key"], f["type"], f["object_key"], True))
+        if f["object_key"] != f["subject_key"]:  # a relation of an entity to itself: once (as (e)-[r]-(m) reads it)
+            edges.setdefault(f["object_key"], []).append((-f["support"], f["key"], f["type"], f["subject_key"], False))
+    kept = {None: {"kept_rkey": [], "kept_rtype": [], "kept_target": [], "kept_forward": [], "kept_support": []}}
+    for key, rows in edges.items():
+        rows = sorted(rows, key=lambda e: (e[0], e[1]))[:KEPT_RELATIONS]
+        kept[key] = {"kept_rkey": [e[1] for e in rows], "kept_rtype": [e[2] for e in rows],
+                     "kept_target": [e[3] for e in rows], "kept_forward": [e[4] for e in rows],
+                     "kept_support": [-e[0] for e in rows]}
+    return kept

@@ -32,8 +32,10 @@ casefold type, object key). Alias = sha1(kb_id, normalised name).
 Versions: `write_chunk_facts` replaces, in one transaction, the facts of the chunks it is given and
 removes every chunk of the document recorded under another version (the new version replaces the
 old). Chunks of the same version not in the call are kept, so a large document can be written in
-batches. Writing the same input twice leaves the graph unchanged. `write_documents` does the same for
-several documents in one transaction of the same few statements (≤ 7 when nothing is replaced; each a
+batches. Writing the same input twice leaves the graph unchanged (but for the touched entities' `kept_version`
+counter, `_KEPT_READ`). `write_documents` does the same for
+several documents in one transaction of the same few statements (≤ 9 when nothing is replaced, two of them the
+kept relations'; each a
 round trip the server parses and plans), so small documents' facts cost the server per write, not per
 document; the graph is the one writing them one by one leaves (tests/test_graph_write_batches.py).
 
@@ -42,9 +44,20 @@ by support (then key, for determinism) and cut at `fan_out_cap` in a `CALL {}` s
 cut at `limit`. The first two hops are one query (the second hop's edges nested in the first's rows; the first
 hop's relations bring their supporting chunks in the same query); the chunks of the second hop's relations that
 are kept are one more query, and each further hop one more. A hub with thousands of edges therefore returns at
-most `fan_out_cap` neighbours per hop (the database still reads the hub's edge properties to sort them, which is
-milliseconds for thousands of edges), and a search at most seeds × fan_out_cap² edges. `expand` is `walk` plus
+most `fan_out_cap` neighbours per hop, and a search at most seeds × fan_out_cap² edges. `expand` is `walk` plus
 every reached entity read with its provenance (the API's graph routes).
+
+Kept relations: every entity stores its KEPT_RELATIONS best relations (support, then key: the walk's order) on its
+node as parallel lists (`kept_rkey`, `kept_rtype`, `kept_target`, `kept_forward` — the entity is the subject —,
+`kept_support`). Each write and delete updates them for the ends of the facts it touched (`_refresh_kept`, in the
+same transaction, from the stored lists and the changes: two statements; an entity whose full list loses a kept
+relation or support is read again from its edges, a third), so an unrestricted walk within
+those bounds reads an entity's first `fan_out_cap` relations from its node (`_two_hops_kept`) instead of reading and
+sorting all its RELATES edges (a hub of 100–300 relations cost the server all of them per search). A restricted
+walk (`document_ids`: the readable relations' order is not the stored one) or a cap past KEPT_RELATIONS reads the
+edges as before, with the same results. A graph written before the lists existed is migrated by `ensure_schema`
+(`ensure_kept_relations`: every entity in batches, then a `GraphMeta` node marks it); until marked, walks read the
+edges.
 
 Access control: every read takes `document_ids`, the documents the caller may read (None: all). Inside
 the query, an entity is returned only when a chunk of those documents mentions it, a relation only when
@@ -60,7 +73,8 @@ Query texts longer than MAX_NAME_CHARS cannot match any stored name and return n
 
 Cypher subset (accepted by Neo4j 5 and ArcadeDB 26.10): MERGE … ON CREATE SET, UNWIND $rows,
 OPTIONAL MATCH, CALL { WITH … ORDER BY … LIMIT }, COUNT { }, EXISTS { }, shortestPath, collect()
-with list slices, DETACH DELETE, CREATE CONSTRAINT … IF NOT EXISTS … IS UNIQUE, CREATE INDEX … IF
+with list slices, range() and list comprehensions with WHERE,
+DETACH DELETE, CREATE CONSTRAINT … IF NOT EXISTS … IS UNIQUE, CREATE INDEX … IF
 NOT EXISTS (node and relationship). No APOC, no procedures, no vector indexes, elementId is never
 read.
 """
@@ -83,6 +97,12 @@ MAX_HOPS = 4
 MAX_FAN_OUT = 200
 MAX_LIMIT = 1000
 DELETE_BATCH = 2000
+# Each entity keeps its KEPT_RELATIONS best-supported relations (then by key) as lists on its node (`kept_*`), rewritten
+# whenever one of its relations is written, re-supported or deleted: the walk reads an entity's first fan_out_cap
+# relations from its node instead of reading and sorting all of them (a hub has hundreds). A walk whose cap exceeds it,
+# or with restricted access (the readable relations' order is not stored), reads the RELATES edges as before.
+KEPT_RELATIONS = 50
+MIGRATION_BATCH = 1000
 _READ_ATTEMPTS = 3
 
 _SPACE = re.compile(r"\s+")
@@ -286,6 +306,7 @@ SCHEMA = [
     "CREATE INDEX zhiku_fact_kb IF NOT EXISTS FOR (n:Fact) ON (n.kb_id)",
     "CREATE INDEX zhiku_alias_kb IF NOT EXISTS FOR (n:Alias) ON (n.kb_id)",
     "CREATE INDEX zhiku_relates_key IF NOT EXISTS FOR ()-[r:RELATES]-() ON (r.key)",
+    "CREATE CONSTRAINT zhiku_meta_key IF NOT EXISTS FOR (n:GraphMeta) REQUIRE n.key IS UNIQUE",
 ]
 
 _AFFECTED = """
@@ -319,7 +340,8 @@ _MERGE_MENTIONS = """
 UNWIND $rows AS row
 MERGE (e:Entity {key: row.entity_key})
 ON CREATE SET e.kb_id = row.kb_id, e.name = row.name, e.name_norm = row.name_norm, e.type = row.type,
-              e.aliases = [], e.names_norm = [], e.mentions = 0
+              e.aliases = [], e.names_norm = [], e.mentions = 0, e.kept_rkey = [], e.kept_rtype = [],
+              e.kept_target = [], e.kept_forward = [], e.kept_support = []
 WITH e, row
 MATCH (c:Chunk {key: row.chunk_key})
 MERGE (e)-[m:MENTIONED_IN]->(c)
@@ -346,7 +368,7 @@ MATCH (f:Fact {key: k})
 WITH f, COUNT { (f)-[:SUPPORTED_BY]->(:Chunk) } AS support
 OPTIONAL MATCH (:Entity {key: f.subject_key})-[r:RELATES {key: f.key}]->(:Entity {key: f.object_key})
 SET f.support = support, r.support = support
-RETURN DISTINCT f.key AS key, support
+RETURN DISTINCT f.key AS key, support, f.subject_key AS subject_key, f.object_key AS object_key, f.type AS type
 """
 _DELETE_FACTS = """
 UNWIND $keys AS k
@@ -356,6 +378,40 @@ DELETE r
 WITH DISTINCT f
 DELETE f
 """
+# Each entity's KEPT_RELATIONS best relations in the walk's order (support, then key), as parallel lists on its node:
+# the relation, its type, the other end, whether the entity is its subject, its support. Run for the endpoints of
+# every relation a write or delete touched (their support or existence changed), and by the migration for all.
+_KEPT_RELATIONS = """
+UNWIND $keys AS k
+MATCH (e:Entity {key: k})
+CALL {
+  WITH e
+  OPTIONAL MATCH (e)-[r:RELATES]-(m:Entity)
+  WITH e, r, m ORDER BY r.support DESC, r.key LIMIT $kept
+  RETURN collect(r.key) AS rkeys, collect(r.type) AS rtypes, collect(m.key) AS targets,
+         collect(startNode(r) = e) AS forward, collect(r.support) AS supports
+}
+SET e.kept_rkey = rkeys, e.kept_rtype = rtypes, e.kept_target = targets, e.kept_forward = forward,
+    e.kept_support = supports
+"""
+# (Read under the entity's write lock: the counter's SET takes it before the lists are read, so two writes updating one
+# entity's lists at once are serialised on Neo4j — ArcadeDB reports the conflict and the write is retried — rather
+# than the later one overwriting the earlier one's update with a list computed from what it read before.)
+_KEPT_READ = """
+UNWIND $keys AS k
+MATCH (e:Entity {key: k})
+SET e.kept_version = coalesce(e.kept_version, 0) + 1
+RETURN e.key AS key, e.kept_rkey AS rkey, e.kept_rtype AS rtype, e.kept_target AS target, e.kept_forward AS forward,
+       e.kept_support AS support
+"""
+_KEPT_SET = """
+UNWIND $rows AS row
+MATCH (e:Entity {key: row.key})
+SET e.kept_rkey = row.rkey, e.kept_rtype = row.rtype, e.kept_target = row.target, e.kept_forward = row.forward,
+    e.kept_support = row.support
+"""
+_KEPT_MARK = "MERGE (g:GraphMeta {key: 'kept_relations'}) SET g.size = $kept"
+_KEPT_READY = "MATCH (g:GraphMeta {key: 'kept_relations'}) RETURN g.size AS size"
 _ENTITY_MENTIONS = """
 UNWIND $keys AS k
 MATCH (e:Entity {key: k})
@@ -541,6 +597,76 @@ def _unpack(row: dict) -> list[dict]:
                 row["h2_forward"] or [], row["h2_support"] or [])]
 
 
+def _kept_update(row: dict, changes: list[tuple[str, dict, bool]]) -> dict | None:
+    """An entity's new kept lists (the `_KEPT_SET` row) from its stored ones (`_KEPT_READ` row) and the changed facts
+    it is an end of (key, the fact's new support — 0: deleted —, ends and type, whether it is the subject); None when
+    they cannot tell: no lists yet (a graph not migrated), or a full list (KEPT_RELATIONS: the entity may have more
+    relations) that loses a kept relation or some of a kept relation's support — a relation not kept may now belong."""
+    if row["rkey"] is None:
+        return None
+    entries = {k: (n, k, t, x, f) for k, t, x, f, n in zip(row["rkey"], row["rtype"], row["target"], row["forward"],
+                                                          row["support"])}
+    complete = len(row["rkey"]) < KEPT_RELATIONS  # every relation of the entity is in the list
+    for key, fact, subject in changes:
+        old = entries.pop(key, None)
+        if old is not None and fact["support"] < old[0] and not complete:
+            return None
+        if fact["support"] > 0:
+            entries[key] = (fact["support"], key, fact["type"], fact["object"] if subject else fact["subject"], subject)
+    kept = sorted(entries.values(), key=lambda e: (-e[0], e[1]))[:KEPT_RELATIONS]
+    return {"key": row["key"], "rkey": [e[1] for e in kept], "rtype": [e[2] for e in kept],
+            "target": [e[3] for e in kept], "forward": [e[4] for e in kept], "support": [e[0] for e in kept]}
+
+
+def _kept_first_hop(cap: str) -> str:
+    """The seeds' first `$<cap>` kept relations (`_KEPT_RELATIONS`: the edges `_edges_of` would return, in its order,
+    read from the entity's node instead of sorting all its RELATES edges), with their (unrestricted) chunks, as the
+    columns of `_edge_fields(…, "chunks")` plus `seed` and `rank` (the row's order: seed, then relation)."""
+    first = [("source", "n.key"), ("target", "m.key"), ("rkey", "rk"), ("rkb", "n.kb_id"),
+             ("rtype", "n.kept_rtype[i]"), ("subject_key", "CASE WHEN n.kept_forward[i] THEN n.key ELSE m.key END"),
+             ("object_key", "CASE WHEN n.kept_forward[i] THEN m.key ELSE n.key END"), ("support", "n.kept_support[i]"),
+             ("tname", "m.name"), ("taliases", "m.aliases"), ("ttype", "m.type"), ("tmentions", "m.mentions"),
+             ("tkb", "m.kb_id"), ("total", "size(chunks)"), ("chunk_ids", "[c IN chunks[..$n] | c.chunk_id]"),
+             ("document_ids", "[c IN chunks[..$n] | c.document_id]"), ("seed", "s"), ("rank", "i")]
+    return f"""
+            UNWIND range(0, size($keys) - 1) AS s
+            WITH s, $keys[s] AS k
+            MATCH (n:Entity {{key: k}})
+            WHERE n.kb_id IN $kb_ids
+            UNWIND range(0, size(coalesce(n.kept_rkey, [])[..${cap}]) - 1) AS i
+            WITH s, i, n, n.kept_rkey[i] AS rk, n.kept_target[i] AS tk
+            MATCH (m:Entity {{key: tk}})
+            CALL {{
+              WITH rk
+              MATCH (f:Fact {{key: rk}})-[:SUPPORTED_BY]->(c:Chunk)
+              WITH c ORDER BY c.document_id, c.chunk_id
+              RETURN collect(c) AS chunks
+            }}""", ", ".join(f"{v} AS {k}" for k, v in first)
+
+
+def _one_hop_kept() -> str:
+    """`_one_hop` (unrestricted) from the entities' kept relations."""
+    head, fields = _kept_first_hop("cap")
+    return f"""{head}
+            RETURN {fields}
+            """
+
+
+def _two_hops_kept() -> str:
+    """`_two_hops` (unrestricted) from the entities' kept relations: the first hop's from the seeds' nodes, the second
+    hop's from the bridges' (their first `$cap2` other than the relation the walk came by: the kept lists hold more
+    than `$cap2`, or all of an entity's relations), so a hub costs the server `$cap` relations, not all of them."""
+    head, fields = _kept_first_hop("cap")
+    js = "[j IN range(0, size(coalesce(m.kept_rkey, [])) - 1) WHERE m.kept_rkey[j] <> rk][..$cap2]"
+    second = [("rkey", "m.kept_rkey[j]"), ("rkb", "m.kb_id"), ("rtype", "m.kept_rtype[j]"),
+              ("target", "m.kept_target[j]"), ("forward", "m.kept_forward[j]"), ("support", "m.kept_support[j]")]
+    assert [k for k, _ in second] == [k for k, _ in _SECOND_HOP_FIELDS]
+    return f"""{head}
+            WITH s, i, n, m, rk, chunks, {js} AS js
+            RETURN {fields}, {", ".join(f"[j IN js | {v}] AS h2_{k}" for k, v in second)}
+            """
+
+
 def _edge(row: dict) -> dict:
     row = dict(row)
     if "tname" in row:
@@ -555,6 +681,7 @@ class GraphStore:
         self.driver = driver
         self.database = database
         self.support_limit = support_limit
+        self._kept = (False, 0.0)  # (the kept lists are complete, when to ask again if not): `_kept_ready`
 
     # --- plumbing -------------------------------------------------------------------------------
     def _session(self):
@@ -587,6 +714,43 @@ class GraphStore:
         with self._session() as session:
             for statement in SCHEMA:
                 session.run(statement).consume()
+        self.ensure_kept_relations()
+
+    def ensure_kept_relations(self) -> int:
+        """Migration: a graph written before the entities kept their best relations (or with another
+        KEPT_RELATIONS) gets every entity's kept lists computed, in transactions of MIGRATION_BATCH entities, then
+        marked complete; until then the walk reads the RELATES edges (the results are the same, only slower).
+        Writes maintain the lists all along, so a write during the migration leaves them right. Returns the entities
+        updated (0 when the graph was already marked)."""
+        rows = self._read(_KEPT_READY)
+        if rows and rows[0]["size"] == KEPT_RELATIONS:
+            self._kept = (True, 0.0)
+            return 0
+        updated = 0
+        kb_ids = [r["kb"] for r in self._read("MATCH (e:Entity) RETURN DISTINCT e.kb_id AS kb")]
+        with self._session() as session:
+            for kb_id in kb_ids:  # a knowledge base's entity keys at a time (through the kb_id index), not the graph's
+                keys = [r["key"] for r in self._read("MATCH (e:Entity) WHERE e.kb_id = $kb RETURN e.key AS key",
+                                                     kb=kb_id)]
+                for start in range(0, len(keys), MIGRATION_BATCH):
+                    batch = keys[start:start + MIGRATION_BATCH]
+                    session.execute_write(
+                        lambda tx, b=batch: tx.run(_KEPT_RELATIONS, keys=b, kept=KEPT_RELATIONS).consume())
+                updated += len(keys)
+            session.execute_write(lambda tx: tx.run(_KEPT_MARK, kept=KEPT_RELATIONS).consume())
+        _WRITES[0] += 1
+        self._kept = (True, 0.0)
+        return updated
+
+    def _kept_ready(self) -> bool:
+        """Whether every entity's kept lists are there (the graph is marked by `ensure_kept_relations`); a graph not
+        yet migrated is asked again a minute later."""
+        ready, ask_at = self._kept
+        if ready or time.monotonic() < ask_at:
+            return ready
+        ready = any(r["size"] == KEPT_RELATIONS for r in self._read(_KEPT_READY))
+        self._kept = (ready, time.monotonic() + 60.0)
+        return ready
 
     # --- writes ---------------------------------------------------------------------------------
     def write_chunk_facts(self, kb_id: str, document_id: str, version: int | str,
@@ -612,8 +776,9 @@ class GraphStore:
                 tx.run(_MERGE_MENTIONS, rows=rows.mentions).consume()
             if rows.supports:
                 tx.run(_MERGE_FACTS, rows=rows.supports).consume()
-            removed_facts = self._refresh_facts(tx, fact_keys | rows.fact_keys)
+            removed_facts, changed = self._refresh_facts(tx, fact_keys | rows.fact_keys)
             removed_entities = self._refresh_entities(tx, entity_keys | rows.entity_keys)
+            self._refresh_kept(tx, changed)
             return WriteResult(chunks=len(rows.chunks), entities=len(rows.entity_keys), relations=len(rows.fact_keys),
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
@@ -686,16 +851,46 @@ class GraphStore:
         return set(record["entity_keys"]), set(record["fact_keys"])
 
     @staticmethod
-    def _refresh_facts(tx: ManagedTransaction, keys: Iterable[str]) -> int:
-        """Delete facts left without support; store the support count of the others."""
+    def _refresh_facts(tx: ManagedTransaction, keys: Iterable[str]) -> tuple[int, dict[str, dict]]:
+        """Delete facts left without support; store the support count of the others. Returns the facts deleted and
+        every fact's support (0: deleted), ends and type, for the kept relations of its ends (`_refresh_kept`)."""
         keys = sorted(keys)
         if not keys:
-            return 0
-        counts = {r["key"]: r["support"] for r in tx.run(_FACT_SUPPORT, keys=keys)}  # stored as it is read
-        dead = [k for k, n in counts.items() if n == 0]
+            return 0, {}
+        changed = {r["key"]: {"support": r["support"], "subject": r["subject_key"], "object": r["object_key"],
+                              "type": r["type"]} for r in tx.run(_FACT_SUPPORT, keys=keys)}  # stored as it is read
+        dead = [k for k, f in changed.items() if f["support"] == 0]
         if dead:
             tx.run(_DELETE_FACTS, keys=dead).consume()
-        return len(dead)
+        return len(dead), changed
+
+    @staticmethod
+    def _refresh_kept(tx: ManagedTransaction, changed: dict[str, dict]) -> None:
+        """The kept relations of the ends of the facts a write or delete changed (`_refresh_facts`; ends deleted
+        meanwhile are skipped). Most are updated from their stored lists and the changes alone (`_kept_update`): a
+        list that holds all the entity's relations, or changes that only add relations or support, give the new list
+        exactly. Only an entity with a full list that loses a kept relation or some of its support is read again
+        from its RELATES edges (`_KEPT_RELATIONS`: its relations' cost, once)."""
+        by_entity: dict[str, list[tuple[str, dict, bool]]] = {}
+        for key, fact in changed.items():
+            if fact["subject"] is None or fact["object"] is None:
+                continue
+            by_entity.setdefault(fact["subject"], []).append((key, fact, True))
+            if fact["object"] != fact["subject"]:  # a relation of an entity to itself: once (as (e)-[r]-(m) reads it)
+                by_entity.setdefault(fact["object"], []).append((key, fact, False))
+        if not by_entity:
+            return
+        updates, reread = [], []
+        for row in tx.run(_KEPT_READ, keys=sorted(by_entity)):
+            new = _kept_update(row, by_entity[row["key"]])
+            if new is None:
+                reread.append(row["key"])
+            elif new["rkey"] != list(row["rkey"]) or new["support"] != list(row["support"]):
+                updates.append(new)
+        if updates:
+            tx.run(_KEPT_SET, rows=updates).consume()
+        if reread:
+            tx.run(_KEPT_RELATIONS, keys=reread, kept=KEPT_RELATIONS).consume()
 
     @staticmethod
     def _refresh_entities(tx: ManagedTransaction, keys: Iterable[str]) -> int:
@@ -749,8 +944,9 @@ class GraphStore:
             chunk_keys = [r["key"] for r in tx.run(_DOCUMENT_CHUNKS, document_id=document_id)]
             entity_keys, fact_keys = self._affected(tx, chunk_keys)
             tx.run(_DELETE_CHUNKS, chunk_keys=chunk_keys).consume()
-            removed_facts = self._refresh_facts(tx, fact_keys)
+            removed_facts, changed = self._refresh_facts(tx, fact_keys)
             removed_entities = self._refresh_entities(tx, entity_keys)
+            self._refresh_kept(tx, changed)
             return WriteResult(chunks=len(chunk_keys), entities=0, relations=0,
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
@@ -1058,9 +1254,17 @@ class GraphStore:
                 added.append(target)
             return added
 
+        # unrestricted, within the kept lists' length (the second hop skips the relation it came by) and on a graph
+        # whose entities all have them: each entity's best relations read from its node
+        from_nodes = (document_ids is None and fan_out_cap <= KEPT_RELATIONS and later_cap < KEPT_RELATIONS
+                and self._kept_ready())
         frontier, hops_done = list(seeds), 0
         if frontier and max_hops >= 2:
-            rows = self._read(_two_hops(document_ids), keys=frontier, **params)
+            if from_nodes:
+                rows = sorted(self._read(_two_hops_kept(), keys=frontier, **params),
+                              key=lambda r: (r["seed"], r["rank"]))
+            else:
+                rows = self._read(_two_hops(document_ids), keys=frontier, **params)
             first = [_edge(r) for r in rows]
             frontier = reach(first)
             # the second hop from the first hop's new entities, in the order they were reached (as a hop at a time);
@@ -1072,7 +1276,11 @@ class GraphStore:
                 frontier = reach([e for key in frontier if key in row_of_target for e in _unpack(row_of_target[key])])
             hops_done = 2
         while frontier and hops_done < max_hops and len(paths) < limit:
-            rows = self._read(_one_hop(document_ids), keys=frontier, **(params | {"cap": later_cap}))
+            if from_nodes:
+                rows = sorted(self._read(_one_hop_kept(), keys=frontier, **(params | {"cap": later_cap})),
+                              key=lambda r: (r["seed"], r["rank"]))
+            else:
+                rows = self._read(_one_hop(document_ids), keys=frontier, **(params | {"cap": later_cap}))
             frontier = reach([_edge(r) for r in rows])
             hops_done += 1
         kept = [row for row in relation_rows.values() if row["subject_key"] in paths and row["object_key"] in paths]
