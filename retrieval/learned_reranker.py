@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from zhiku.index.sparse_encoder import SparseEncoder
-from zhiku.retrieval.answer_types import question_kinds
+from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
 from zhiku.retrieval.confidence_gate import gated_scores
 from zhiku.retrieval.feature_reranker import _bigrams, _min_max, _phrase, _proximity
 from zhiku.retrieval.passage_view import PassageCache, PassageView, candidate_view, fold
@@ -53,8 +53,8 @@ WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage.json"
 
 FEATURES = ("fused", "fused_rank", "dense_norm", "dense_rank", "dense_gap", "sparse_norm", "sparse_rank",
             "bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "kind_match",
-            "constraint_conflict", "constraint_missing")
-LEXICAL = ("bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage")
+            "constraint_conflict", "constraint_missing", "sentence_coverage", "sentence_kind")
+LEXICAL = ("bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "sentence_coverage")
 
 
 @dataclass(slots=True)
@@ -164,6 +164,27 @@ def contradicts(constraints, text: str) -> bool:
     return False
 
 
+def sentence_features(view: PassageView, idf: dict[str, float], asked: set[str]) -> tuple[float, float]:
+    """(`sentence_coverage`, `sentence_kind`): the share of the question's rare-term weight (`idf`) that one sentence
+    of the passage holds, at its best sentence, and whether that sentence holds a value of the kind the question
+    asks for (0.5 when it asks for none). A passage that answers states the answer in a sentence about the
+    question's subject; a news item on the same subject (the distractor of RGB-like corpora) repeats the
+    question's words across the passage without such a sentence. Terms are looked up as substrings of each
+    sentence (the chunk's terms are kept with the chunk, `PassageView`; no tokenising here)."""
+    total = sum(idf.values())
+    if not total:
+        return 0.0, 0.5 if not asked else 0.0
+    present = {t: w for t, w in idf.items() if t in view.term_set}
+    best, best_sentence = 0.0, ""
+    for sentence in view.sentences if present else ():
+        covered = sum(w for t, w in present.items() if t in sentence)
+        if covered > best:
+            best, best_sentence = covered, sentence
+    if not asked:
+        return best / total, 0.5
+    return best / total, 1.0 if best_sentence and asked & sentence_kinds(best_sentence) else 0.0
+
+
 def constraint_values(constraints) -> list[str]:
     """The values a question pins its answer to (its years, quantities' numbers, titles), folded like a passage's
     text (letters and digits, lower-cased) so they can be looked up in `PassageView.folded`."""
@@ -215,6 +236,7 @@ class LearnedReranker:
                 row.update(dict.fromkeys(LEXICAL, dense_norm[i]))
                 row["kind_match"] = 0.5
                 row["constraint_conflict"] = row["constraint_missing"] = 0.0  # cannot be read across scripts
+                row["sentence_kind"] = 0.5
             else:
                 present = view.term_set.intersection(q_terms)
                 row["bigram_coverage"] = len(q_bigrams & view.bigrams) / len(q_bigrams) if q_bigrams else 0.0
@@ -225,6 +247,7 @@ class LearnedReranker:
                 row["kind_match"] = (1.0 if asked & view.kinds else 0.0) if asked else 0.5
                 row["constraint_conflict"] = 1.0 if constraints and contradicts(constraints, c.text) else 0.0
                 row["constraint_missing"] = (sum(v not in view.folded for v in pinned) / len(pinned)) if pinned else 0.0
+                row["sentence_coverage"], row["sentence_kind"] = sentence_features(view, idf, asked)
             rows[i] = [row[f] for f in FEATURES]
         return rows
 

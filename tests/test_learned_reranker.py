@@ -256,3 +256,18 @@ def test_a_passage_stating_one_of_two_pinned_years_is_no_contradiction():
     x = reranker.feature_matrix(query, [RerankCandidate("2021年该行净利润为100亿元。", 0.8, 0.9, 3.0, True, "a"),
                                         RerankCandidate("2019年该行净利润为80亿元。", 0.7, 0.8, 3.0, True, "b")])
     assert list(x[:, FEATURES.index("constraint_conflict")]) == [0.0, 1.0]
+
+
+def test_a_passage_stating_the_answer_in_one_sentence_about_the_question_is_told_from_one_that_scatters_its_words():
+    reranker = LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral())
+    query = "2021年香港GDP增长率是多少"
+    states = "据统计处公布，2021年香港GDP全年增长率为6.4%。这是十年来最快的增速。"
+    scatters = "香港经济在2021年逐步复苏，增长率回升。分析人士认为，GDP仍面临不确定性，失业率为5%。"
+    x = reranker.feature_matrix(query, [RerankCandidate(scatters, 0.9, 0.9, 5.0, True, "s"),
+                                        RerankCandidate(states, 0.8, 0.8, 4.0, True, "a")])
+    col = {name: i for i, name in enumerate(FEATURES)}
+    assert x[1, col["sentence_coverage"]] > x[0, col["sentence_coverage"]]  # one sentence holds every rare term
+    assert x[1, col["sentence_kind"]] == 1.0 and x[0, col["sentence_kind"]] == 0.0  # a rate is asked for
+    assert x[0, col["rare_coverage"]] == x[1, col["rare_coverage"]]  # the passage-level feature cannot tell them apart
+    english = reranker.feature_matrix("how much did GDP grow", [RerankCandidate(states, 0.8, 0.8, 4.0, False, "a")])
+    assert english[0, col["sentence_kind"]] == 0.5  # across scripts: not read
