@@ -126,17 +126,26 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                                                     "fused positions)"),
                           near_duplicates: bool = typer.Option(True, help="Add a made-up near-duplicate negative "
                                                                "(the answer passage with the question's year or "
-                                                               "quantity changed) where the question names one")):
+                                                               "quantity changed) where the question names one"),
+                          features: str = typer.Option("evidence", help="Features the model weighs: 'evidence' (the "
+                                                       "fused score and answer-evidence features: asked kind of "
+                                                       "value, the question's year/quantity/title) or 'all'"),
+                          paired_se: bool = typer.Option(True, help="Judge 'within one standard error of the best' "
+                                                         "on each setting's per-question difference from the best "
+                                                         "(paired), not on the best's own spread")):
     """Fit the learned second stage (and report the Chinese fusion weight) on training data."""
     from zhiku.evaluation.answer_selector_fit import load_training_sets
-    from zhiku.evaluation.second_stage_fit import (BOUND_GRID, L2_GRID, MARGIN_GRID, choose_dense_weight, choose_form,
-                                                   choose_gate, first_stage, fit_pairwise, measure, question_rows,
-                                                   training_dataset)
+    from zhiku.evaluation.second_stage_fit import (BOUND_GRID, FEATURE_SETS, L2_GRID, MARGIN_GRID, choose_dense_weight,
+                                                   choose_form, choose_gate, first_stage, fit_pairwise, measure,
+                                                   question_rows, training_dataset)
     from zhiku.retrieval.gated_reranker import GATED_WEIGHTS_FILE
     from zhiku.retrieval.learned_reranker import WEIGHTS_FILE, LearnedReranker, SecondStageWeights
 
     if form not in ("bounded", "gated"):
         raise typer.BadParameter("--form is 'bounded' or 'gated'")
+    if features not in FEATURE_SETS:
+        raise typer.BadParameter("--features is " + " or ".join(repr(k) for k in FEATURE_SETS))
+    feature_names = FEATURE_SETS[features]
     gated = form == "gated"
     knob = "margin" if gated else "bound"
 
@@ -168,14 +177,16 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
         f"{w:.1f}: {m:.4f}" for w, m in by_weight.items()) + f" (best {best_weight:.1f})")
     l2s = (l2,) if l2 is not None else L2_GRID
     if gated:
-        form = choose_gate(rows, data.qrels, l2s, MARGIN_GRID, pairs=pairs)
+        form = choose_gate(rows, data.qrels, l2s, MARGIN_GRID, pairs=pairs, features=feature_names)
     else:
         form = choose_form(rows, data.qrels, l2s, BOUND_GRID if bound is None else
-                           (float("inf") if bound < 0 else bound,), pairs=pairs)
+                           (float("inf") if bound < 0 else bound,), pairs=pairs, features=feature_names,
+                           paired=paired_se)
     typer.echo(f"five-fold held out (folds by paragraph): hybrid MRR@10 {form['hybrid']['mrr@10']:.4f} "
                f"nDCG@10 {form['hybrid']['ndcg@10']:.4f}")
     for t in sorted(form["table"], key=lambda t: (t["l2"], t[knob])):
-        typer.echo(f"  l2 {t['l2']:g} {knob} {t[knob]:g}: MRR@10 {t['mrr@10']:.4f} (± {t['mrr_se']:.4f}) nDCG@10 "
+        typer.echo(f"  l2 {t['l2']:g} {knob} {t[knob]:g}: MRR@10 {t['mrr@10']:.4f} (± {t['mrr_se']:.4f}; paired "
+                   f"± {t.get('paired_se', 0):.4f}) nDCG@10 "
                    f"{t['ndcg@10']:.4f}; " + "; ".join(
                        f"{g} {v['mrr@10']:.4f}/{v['ndcg@10']:.4f} (hybrid {v['hybrid_mrr@10']:.4f}/"
                        f"{v['hybrid_ndcg@10']:.4f})" for g, v in t["by_set"].items()))
@@ -192,7 +203,8 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     by_script = Counter(majority_script(q.text) for q in data.queries)
     # The weights apply to queries in the scripts the training questions are written in (5 % or more of them).
     weights = fit_pairwise(rows, pick["l2"], pairs=pairs, scripts=tuple(sorted(k for k, n in by_script.items()
-                                                                  if n >= 0.05 * len(data.queries))))
+                                                                  if n >= 0.05 * len(data.queries))),
+                           features=feature_names)
     if gated:
         weights.margin = pick["margin"]  # infinity: the gate never opens (the first-stage order)
     else:
@@ -207,14 +219,15 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     weights.meta.update({
         "fitted_on": "../shared/train: " + ", ".join(wanted) + " (DRCD converted with OpenCC t2s)"
                      + (f", first {paragraphs} paragraphs of each" if paragraphs else ""),
-        "index": folder_name, "dense_weight": dense_weight,
+        "index": folder_name, "dense_weight": dense_weight, "feature_set": features,
         "training_hybrid": hybrid, "training_learned": fitted,
         "five_fold_held_out": {"hybrid": form["hybrid"], "chosen": row(pick) if "mrr@10" in pick else pick,
                                "best": row(form["best"]),
                                "table": [row(t) | {knob: "inf" if t[knob] == float("inf") else t[knob]}
                                          for t in form["table"]]},
         "selection": ("largest margin" if gated else "smallest bound") + " (then largest L2) within one standard "
-                     "error of the best held-out MRR@10 that loses to the hybrid on no training set",
+                     "error" + (" (paired, per-question differences)" if paired_se and not gated else "")
+                     + " of the best held-out MRR@10 that loses to the hybrid on no training set",
         "dense_weight_mrr@10": {str(w): round(m, 4) for w, m in by_weight.items()}})
     for key in ("best", "chosen"):
         if weights.meta["five_fold_held_out"][key].get(knob) == float("inf"):
