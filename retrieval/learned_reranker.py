@@ -50,6 +50,9 @@ from zhiku.retrieval.reranker import RerankCandidate
 from zhiku.retrieval.script import majority_script
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage.json"
+# The `evidence` stage (ZHIKU_RERANKER=evidence): the same form over the fused score and answer-evidence features only
+# (evaluation/second_stage_fit.py EVIDENCE_FEATURES).
+EVIDENCE_WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage_evidence.json"
 
 FEATURES = ("fused", "fused_rank", "dense_norm", "dense_rank", "dense_gap", "sparse_norm", "sparse_rank",
             "bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "kind_match",

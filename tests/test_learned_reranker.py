@@ -271,3 +271,31 @@ def test_a_passage_stating_the_answer_in_one_sentence_about_the_question_is_told
     assert x[0, col["rare_coverage"]] == x[1, col["rare_coverage"]]  # the passage-level feature cannot tell them apart
     english = reranker.feature_matrix("how much did GDP grow", [RerankCandidate(states, 0.8, 0.8, 4.0, False, "a")])
     assert english[0, col["sentence_kind"]] == 0.5  # across scripts: not read
+
+
+def test_the_evidence_stage_weighs_the_fused_score_and_answer_evidence_only():
+    from zhiku.core.settings import Settings
+    from zhiku.evaluation.second_stage_fit import EVIDENCE_FEATURES
+    from zhiku.retrieval.reranker_factory import build_reranker
+
+    reranker = build_reranker(Settings(reranker="evidence"), JiebaBm25Encoder())
+    assert reranker.name == "evidence"
+    assert reranker.weights.features == EVIDENCE_FEATURES and reranker.weights.scripts == ("cjk",)
+    assert reranker.weights.meta["fitted_on"].startswith("../shared/train") and reranker.weights.bound is not None
+    # English keeps the hybrid order; a Chinese candidate far below in fused score stays below whatever it holds.
+    far = [RerankCandidate(SCATTERED, 0.95, 0.8, 5.0, True, "s"), RerankCandidate(EXACT, 0.40, 0.7, 4.0, True, "e")]
+    scores = reranker.score(QUERY, far)
+    assert scores[0] > scores[1]
+    assert reranker.score("where does the first RCEP train start", far) == [0.95, 0.40]
+
+
+def test_a_fit_on_a_feature_subset_names_only_those_features():
+    from zhiku.evaluation.second_stage_fit import EVIDENCE_FEATURES, QuestionRows, fit_pairwise
+
+    rng = np.random.default_rng(1)
+    rows = [QuestionRows(f"q{i}", rng.uniform(0, 1, size=(5, len(FEATURES))), np.array([1, 0, 0, 0, 0]),
+                         [f"p{i}{j}" for j in range(5)]) for i in range(20)]
+    weights = fit_pairwise(rows, 1.0, features=EVIDENCE_FEATURES)
+    assert weights.features == EVIDENCE_FEATURES and len(weights.coef) == len(EVIDENCE_FEATURES)
+    with pytest.raises(ValueError):
+        fit_pairwise([QuestionRows("q", np.zeros((2, 3)), np.array([1, 0]), ["a", "b"])], 1.0)

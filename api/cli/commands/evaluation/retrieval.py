@@ -23,8 +23,9 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
                    output: Optional[Path] = typer.Option(None, help="Also write the report as JSON here"),
                    graph: bool = typer.Option(False, help="Build the corpus's knowledge graph (once) and add the "
                                               "graph-expansion variant"),
-                   second_stages: str = typer.Option("feature,learned,gated", help="Second stages to report beside "
-                                                     "the configured one, comma-separated (feature, learned, gated)")):
+                   second_stages: str = typer.Option("feature,learned,gated,evidence", help="Second stages to report "
+                                                     "beside the configured one, comma-separated (feature, learned, "
+                                                     "gated, evidence)")):
     """recall@1/5/10, MRR@10, nDCG@10, all-evidence@10 per variant: sparse, dense, hybrid, + second stage, + graph."""
     from zhiku.evaluation.retrieval_eval import evaluate_retrieval, format_report
 
@@ -75,12 +76,12 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
 def other_second_stages(settings, tokenizer, names: str) -> list:
     from zhiku.retrieval.reranker_factory import build_reranker
 
-    from zhiku.retrieval.learned_reranker import WEIGHTS_FILE
+    from zhiku.retrieval.learned_reranker import EVIDENCE_WEIGHTS_FILE, WEIGHTS_FILE
 
     from zhiku.retrieval.gated_reranker import GATED_WEIGHTS_FILE
 
-    files = {"learned": WEIGHTS_FILE, "gated": GATED_WEIGHTS_FILE}
-    wanted = [n.strip() for n in names.split(",") if n.strip() in ("feature", "learned", "gated")]
+    files = {"learned": WEIGHTS_FILE, "gated": GATED_WEIGHTS_FILE, "evidence": EVIDENCE_WEIGHTS_FILE}
+    wanted = [n.strip() for n in names.split(",") if n.strip() in ("feature", "learned", "gated", "evidence")]
     return [build_reranker(settings.model_copy(update={"reranker": name}), tokenizer) for name in wanted
             if name not in files or files[name].exists()]
 
