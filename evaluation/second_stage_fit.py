@@ -43,12 +43,13 @@ from zhiku.retrieval.question_constraints import QuestionConstraints, question_c
 
 SEED = 16
 # The features of the `evidence` fit (issue #16, fifth round): the fused score and what says whether a passage holds
-# the answer rather than how many of the question's words it repeats — a value of the asked kind in the passage and
-# in its sentence about the question, and the question's year / quantity / title (contradicted or missing). Left
+# the answer rather than how many of the question's words it repeats — a value of the asked kind in its sentence
+# about the question (value kinds only: amount, rate, date, duration, count, phone; not 'name', whose pattern
+# misfires), and the question's year / quantity / title (contradicted or missing). Left
 # out: the first stage's own scores and ranks (a refit re-weights BM25 against the embedding, and the training
 # questions, written from their paragraph, favour BM25 more than news does) and the lexical-overlap features
 # (on RGB-like news the distractors repeat the question's words; docs/benchmarks.md, fifth round).
-EVIDENCE_FEATURES = ("fused", "kind_match", "constraint_conflict", "constraint_missing", "sentence_kind")
+EVIDENCE_FEATURES = ("fused", "constraint_conflict", "constraint_missing", "sentence_kind")
 FEATURE_SETS = {"all": FEATURES, "evidence": EVIDENCE_FEATURES}
 DENSE_WEIGHTS = [round(0.1 * i, 1) for i in range(1, 10)]
 L2_GRID = (0.1, 1.0, 10.0)

@@ -57,6 +57,10 @@ EVIDENCE_WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage_evidenc
 FEATURES = ("fused", "fused_rank", "dense_norm", "dense_rank", "dense_gap", "sparse_norm", "sparse_rank",
             "bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "kind_match",
             "constraint_conflict", "constraint_missing", "sentence_coverage", "sentence_kind")
+# Kinds whose sentence pattern does not tell an answer: 'name' looks for institution names (公司, 银行, …部, …局) and
+# misses people — a who-question's answer — while "这部电影" or "全部" pass for one (docs/benchmarks.md, issue #16
+# fifth round). `sentence_kind` reads the value kinds only; `kind_match` keeps every kind (the shipped weights).
+_UNRELIABLE_KINDS = frozenset({"name"})
 LEXICAL = ("bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "sentence_coverage")
 
 
@@ -214,6 +218,7 @@ class LearnedReranker:
         q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
         q_bigrams = _bigrams(query)
         asked = question_kinds(query.lower())
+        asked_values = asked - _UNRELIABLE_KINDS
         constraints = question_constraints(query)
         pinned = constraint_values(constraints)
         views = [self.view(c) if c.lexically_comparable else None for c in candidates]
@@ -250,7 +255,7 @@ class LearnedReranker:
                 row["kind_match"] = (1.0 if asked & view.kinds else 0.0) if asked else 0.5
                 row["constraint_conflict"] = 1.0 if constraints and contradicts(constraints, c.text) else 0.0
                 row["constraint_missing"] = (sum(v not in view.folded for v in pinned) / len(pinned)) if pinned else 0.0
-                row["sentence_coverage"], row["sentence_kind"] = sentence_features(view, idf, asked)
+                row["sentence_coverage"], row["sentence_kind"] = sentence_features(view, idf, asked_values)
             rows[i] = [row[f] for f in FEATURES]
         return rows
 

@@ -299,3 +299,13 @@ def test_a_fit_on_a_feature_subset_names_only_those_features():
     assert weights.features == EVIDENCE_FEATURES and len(weights.coef) == len(EVIDENCE_FEATURES)
     with pytest.raises(ValueError):
         fit_pairwise([QuestionRows("q", np.zeros((2, 3)), np.array([1, 0]), ["a", "b"])], 1.0)
+
+
+def test_a_who_question_reads_no_value_kind_in_the_sentence_feature():
+    reranker = LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral())
+    col = {name: i for i, name in enumerate(FEATURES)}
+    # "这部" passes the institution-name pattern ("…部"); a who-question's answer is a person, which it misses.
+    x = reranker.feature_matrix("电影《四海》的导演是谁", [
+        RerankCandidate("所以这部《四海》可以看成是前传，在导演心中另有安排。", 0.7, 0.7, 3.0, True, "n"),
+        RerankCandidate("电影《四海》的导演是韩寒。", 0.8, 0.8, 4.0, True, "a")])
+    assert list(x[:, col["sentence_kind"]]) == [0.5, 0.5]
