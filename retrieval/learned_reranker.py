@@ -61,6 +61,7 @@ FEATURES = ("fused", "fused_rank", "dense_norm", "dense_rank", "dense_gap", "spa
 # misses people — a who-question's answer — while "这部电影" or "全部" pass for one (docs/benchmarks.md, issue #16
 # fifth round). `sentence_kind` reads the value kinds only; `kind_match` keeps every kind (the shipped weights).
 _UNRELIABLE_KINDS = frozenset({"name"})
+_SENTENCE_FEATURES = frozenset({"sentence_coverage", "sentence_kind"})
 LEXICAL = ("bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "sentence_coverage")
 
 
@@ -219,6 +220,7 @@ class LearnedReranker:
         q_bigrams = _bigrams(query)
         asked = question_kinds(query.lower())
         asked_values = asked - _UNRELIABLE_KINDS
+        sentences = not _SENTENCE_FEATURES.isdisjoint(self.weights.features)
         constraints = question_constraints(query)
         pinned = constraint_values(constraints)
         views = [self.view(c) if c.lexically_comparable else None for c in candidates]
@@ -239,7 +241,8 @@ class LearnedReranker:
         for i, (c, view) in enumerate(zip(candidates, views)):
             row = {"fused": c.fused, "fused_rank": 1.0 / (1.0 + i), "dense_norm": dense_norm[i],
                    "dense_rank": dense_rank[i], "sparse_norm": sparse_norm[i], "sparse_rank": sparse_rank[i],
-                   "dense_gap": (c.dense if c.dense is not None else floor_dense) - top_dense}
+                   "dense_gap": (c.dense if c.dense is not None else floor_dense) - top_dense,
+                   "sentence_coverage": 0.0, "sentence_kind": 0.5}  # the sentence features when not read
             if view is None:  # another script: term features cannot see, the dense similarity stands in
                 row.update(dict.fromkeys(LEXICAL, dense_norm[i]))
                 row["kind_match"] = 0.5
@@ -255,7 +258,8 @@ class LearnedReranker:
                 row["kind_match"] = (1.0 if asked & view.kinds else 0.0) if asked else 0.5
                 row["constraint_conflict"] = 1.0 if constraints and contradicts(constraints, c.text) else 0.0
                 row["constraint_missing"] = (sum(v not in view.folded for v in pinned) / len(pinned)) if pinned else 0.0
-                row["sentence_coverage"], row["sentence_kind"] = sentence_features(view, idf, asked_values)
+                if sentences:  # only when the weights read them (the shipped `learned` weights do not)
+                    row["sentence_coverage"], row["sentence_kind"] = sentence_features(view, idf, asked_values)
             rows[i] = [row[f] for f in FEATURES]
         return rows
 

@@ -309,3 +309,16 @@ def test_a_who_question_reads_no_value_kind_in_the_sentence_feature():
         RerankCandidate("所以这部《四海》可以看成是前传，在导演心中另有安排。", 0.7, 0.7, 3.0, True, "n"),
         RerankCandidate("电影《四海》的导演是韩寒。", 0.8, 0.8, 4.0, True, "a")])
     assert list(x[:, col["sentence_kind"]]) == [0.5, 0.5]
+
+
+def test_weights_that_do_not_name_the_sentence_features_do_not_pay_for_them(monkeypatch):
+    import zhiku.retrieval.learned_reranker as module
+
+    calls = []
+    monkeypatch.setattr(module, "sentence_features", lambda *a: calls.append(a) or (1.0, 1.0))
+    shipped_like = SecondStageWeights(FEATURES[:13], np.zeros(13), np.ones(13), np.eye(13)[0])
+    LearnedReranker(JiebaBm25Encoder(), shipped_like).feature_matrix(QUERY, [RerankCandidate(EXACT, 0.5, 0.5, 1.0, True, "e")])
+    assert calls == []
+    LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral()).feature_matrix(
+        QUERY, [RerankCandidate(EXACT, 0.5, 0.5, 1.0, True, "e")])
+    assert len(calls) == 1  # fitting (neutral weights name every feature) reads them
