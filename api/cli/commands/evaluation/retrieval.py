@@ -128,10 +128,11 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                           near_duplicates: bool = typer.Option(True, help="Add a made-up near-duplicate negative "
                                                                "(the answer passage with the question's year or "
                                                                "quantity changed) where the question names one"),
-                          features: str = typer.Option("evidence", help="Features the model weighs: 'evidence' (the "
-                                                       "fused score and answer-evidence features: asked kind of "
-                                                       "value, the question's year/quantity/title) or 'all'"),
-                          paired_se: bool = typer.Option(True, help="Judge 'within one standard error of the best' "
+                          features: str = typer.Option("all", help="Features the model weighs: 'all' (the learned "
+                                                       "stage) or 'evidence' (the evidence stage: the fused score and "
+                                                       "answer-evidence features; written to "
+                                                       "second_stage_evidence.json unless --output)"),
+                          paired_se: bool = typer.Option(False, help="Judge 'within one standard error of the best' "
                                                          "on each setting's per-question difference from the best "
                                                          "(paired), not on the best's own spread")):
     """Fit the learned second stage (and report the Chinese fusion weight) on training data."""
@@ -140,7 +141,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                                                    choose_form, choose_gate, first_stage, fit_pairwise, measure,
                                                    question_rows, training_dataset)
     from zhiku.retrieval.gated_reranker import GATED_WEIGHTS_FILE
-    from zhiku.retrieval.learned_reranker import WEIGHTS_FILE, LearnedReranker, SecondStageWeights
+    from zhiku.retrieval.learned_reranker import EVIDENCE_WEIGHTS_FILE, WEIGHTS_FILE, LearnedReranker, SecondStageWeights
 
     if form not in ("bounded", "gated"):
         raise typer.BadParameter("--form is 'bounded' or 'gated'")
@@ -235,7 +236,8 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
             weights.meta["five_fold_held_out"][key][knob] = "inf"
     typer.echo(f"Training questions: {len(rows)}; pairs: {weights.meta['pairs']}")
     typer.echo("weights: " + json.dumps({n: round(float(c), 3) for n, c in zip(weights.features, weights.coef)}))
-    target = output or (GATED_WEIGHTS_FILE if gated else WEIGHTS_FILE)
+    target = output or (GATED_WEIGHTS_FILE if gated else EVIDENCE_WEIGHTS_FILE if features == "evidence"
+                        else WEIGHTS_FILE)
     target.write_text(weights.to_json() + "\n", encoding="utf-8")
     typer.echo(f"written: {target}")
 
