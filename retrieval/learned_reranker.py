@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from zhiku.index.sparse_encoder import SparseEncoder
-from zhiku.retrieval.answer_types import question_kinds
+from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
 from zhiku.retrieval.confidence_gate import gated_scores
 from zhiku.retrieval.feature_reranker import _bigrams, _min_max, _phrase, _proximity
 from zhiku.retrieval.passage_view import PassageCache, PassageView, candidate_view, fold
@@ -50,11 +50,19 @@ from zhiku.retrieval.reranker import RerankCandidate
 from zhiku.retrieval.script import majority_script
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage.json"
+# The `evidence` stage (ZHIKU_RERANKER=evidence): the same form over the fused score and answer-evidence features only
+# (evaluation/second_stage_fit.py EVIDENCE_FEATURES).
+EVIDENCE_WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage_evidence.json"
 
 FEATURES = ("fused", "fused_rank", "dense_norm", "dense_rank", "dense_gap", "sparse_norm", "sparse_rank",
             "bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "kind_match",
-            "constraint_conflict", "constraint_missing")
-LEXICAL = ("bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage")
+            "constraint_conflict", "constraint_missing", "sentence_coverage", "sentence_kind")
+# Kinds whose sentence pattern does not tell an answer: 'name' looks for institution names (公司, 银行, …部, …局) and
+# misses people — a who-question's answer — while "这部电影" or "全部" pass for one (docs/benchmarks.md, issue #16
+# fifth round). `sentence_kind` reads the value kinds only; `kind_match` keeps every kind (the shipped weights).
+_UNRELIABLE_KINDS = frozenset({"name"})
+_SENTENCE_FEATURES = frozenset({"sentence_coverage", "sentence_kind"})
+LEXICAL = ("bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "sentence_coverage")
 
 
 @dataclass(slots=True)
@@ -164,6 +172,27 @@ def contradicts(constraints, text: str) -> bool:
     return False
 
 
+def sentence_features(view: PassageView, idf: dict[str, float], asked: set[str]) -> tuple[float, float]:
+    """(`sentence_coverage`, `sentence_kind`): the share of the question's rare-term weight (`idf`) that one sentence
+    of the passage holds, at its best sentence, and whether that sentence holds a value of the kind the question
+    asks for (0.5 when it asks for none). A passage that answers states the answer in a sentence about the
+    question's subject; a news item on the same subject (the distractor of RGB-like corpora) repeats the
+    question's words across the passage without such a sentence. Terms are looked up as substrings of each
+    sentence (the chunk's terms are kept with the chunk, `PassageView`; no tokenising here)."""
+    total = sum(idf.values())
+    if not total:
+        return 0.0, 0.5 if not asked else 0.0
+    present = {t: w for t, w in idf.items() if t in view.term_set}
+    best, best_sentence = 0.0, ""
+    for sentence in view.sentences if present else ():
+        covered = sum(w for t, w in present.items() if t in sentence)
+        if covered > best:
+            best, best_sentence = covered, sentence
+    if not asked:
+        return best / total, 0.5
+    return best / total, 1.0 if best_sentence and asked & sentence_kinds(best_sentence) else 0.0
+
+
 def constraint_values(constraints) -> list[str]:
     """The values a question pins its answer to (its years, quantities' numbers, titles), folded like a passage's
     text (letters and digits, lower-cased) so they can be looked up in `PassageView.folded`."""
@@ -190,6 +219,8 @@ class LearnedReranker:
         q_terms = list(dict.fromkeys(self.tokenizer.tokenize(query)))
         q_bigrams = _bigrams(query)
         asked = question_kinds(query.lower())
+        asked_values = asked - _UNRELIABLE_KINDS
+        sentences = not _SENTENCE_FEATURES.isdisjoint(self.weights.features)
         constraints = question_constraints(query)
         pinned = constraint_values(constraints)
         views = [self.view(c) if c.lexically_comparable else None for c in candidates]
@@ -210,11 +241,13 @@ class LearnedReranker:
         for i, (c, view) in enumerate(zip(candidates, views)):
             row = {"fused": c.fused, "fused_rank": 1.0 / (1.0 + i), "dense_norm": dense_norm[i],
                    "dense_rank": dense_rank[i], "sparse_norm": sparse_norm[i], "sparse_rank": sparse_rank[i],
-                   "dense_gap": (c.dense if c.dense is not None else floor_dense) - top_dense}
+                   "dense_gap": (c.dense if c.dense is not None else floor_dense) - top_dense,
+                   "sentence_coverage": 0.0, "sentence_kind": 0.5}  # the sentence features when not read
             if view is None:  # another script: term features cannot see, the dense similarity stands in
                 row.update(dict.fromkeys(LEXICAL, dense_norm[i]))
                 row["kind_match"] = 0.5
                 row["constraint_conflict"] = row["constraint_missing"] = 0.0  # cannot be read across scripts
+                row["sentence_kind"] = 0.5
             else:
                 present = view.term_set.intersection(q_terms)
                 row["bigram_coverage"] = len(q_bigrams & view.bigrams) / len(q_bigrams) if q_bigrams else 0.0
@@ -225,6 +258,8 @@ class LearnedReranker:
                 row["kind_match"] = (1.0 if asked & view.kinds else 0.0) if asked else 0.5
                 row["constraint_conflict"] = 1.0 if constraints and contradicts(constraints, c.text) else 0.0
                 row["constraint_missing"] = (sum(v not in view.folded for v in pinned) / len(pinned)) if pinned else 0.0
+                if sentences:  # only when the weights read them (the shipped `learned` weights do not)
+                    row["sentence_coverage"], row["sentence_kind"] = sentence_features(view, idf, asked_values)
             rows[i] = [row[f] for f in FEATURES]
         return rows
 

@@ -21,6 +21,7 @@ from zhiku.retrieval.reranker import RerankCandidate
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")  # \w is str.isalnum() and the underscore
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
 
 
 def fold(text: str) -> str:
@@ -46,6 +47,7 @@ class PassageView:
     folded: str = field(repr=False)
     _bigrams: set[str] | None = field(default=None, repr=False)
     _kinds: frozenset[str] | None = field(default=None, repr=False)
+    _sentences: tuple[str, ...] | None = field(default=None, repr=False)
 
     @property
     def bigrams(self) -> set[str]:
@@ -58,6 +60,13 @@ class PassageView:
         if self._kinds is None:
             self._kinds = frozenset(sentence_kinds(self.text.lower()))
         return self._kinds
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        """The passage's sentences, lower-cased (split after 。！？；, their ASCII forms and line ends)."""
+        if self._sentences is None:
+            self._sentences = tuple(s for s in _SENTENCE_END.split(self.text.lower()) if s.strip())
+        return self._sentences
 
     def shared_bigrams(self, query_bigrams: set[str]) -> int:
         """How many of the query's bigrams the passage holds (= len(query_bigrams & self.bigrams))."""

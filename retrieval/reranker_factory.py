@@ -20,6 +20,10 @@ def build_reranker(settings: Settings, tokenizer: SparseEncoder) -> Reranker | N
         from zhiku.retrieval.gated_reranker import GatedReranker
 
         return GatedReranker(tokenizer)
+    if settings.reranker == "evidence":
+        from zhiku.retrieval.evidence_reranker import EvidenceReranker
+
+        return EvidenceReranker(tokenizer)
     if settings.reranker == "learned":
         from zhiku.retrieval.learned_reranker import LearnedReranker
 

@@ -256,3 +256,69 @@ def test_a_passage_stating_one_of_two_pinned_years_is_no_contradiction():
     x = reranker.feature_matrix(query, [RerankCandidate("2021年该行净利润为100亿元。", 0.8, 0.9, 3.0, True, "a"),
                                         RerankCandidate("2019年该行净利润为80亿元。", 0.7, 0.8, 3.0, True, "b")])
     assert list(x[:, FEATURES.index("constraint_conflict")]) == [0.0, 1.0]
+
+
+def test_a_passage_stating_the_answer_in_one_sentence_about_the_question_is_told_from_one_that_scatters_its_words():
+    reranker = LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral())
+    query = "2021年香港GDP增长率是多少"
+    states = "据统计处公布，2021年香港GDP全年增长率为6.4%。这是十年来最快的增速。"
+    scatters = "香港经济在2021年逐步复苏，增长率回升。分析人士认为，GDP仍面临不确定性，失业率为5%。"
+    x = reranker.feature_matrix(query, [RerankCandidate(scatters, 0.9, 0.9, 5.0, True, "s"),
+                                        RerankCandidate(states, 0.8, 0.8, 4.0, True, "a")])
+    col = {name: i for i, name in enumerate(FEATURES)}
+    assert x[1, col["sentence_coverage"]] > x[0, col["sentence_coverage"]]  # one sentence holds every rare term
+    assert x[1, col["sentence_kind"]] == 1.0 and x[0, col["sentence_kind"]] == 0.0  # a rate is asked for
+    assert x[0, col["rare_coverage"]] == x[1, col["rare_coverage"]]  # the passage-level feature cannot tell them apart
+    english = reranker.feature_matrix("how much did GDP grow", [RerankCandidate(states, 0.8, 0.8, 4.0, False, "a")])
+    assert english[0, col["sentence_kind"]] == 0.5  # across scripts: not read
+
+
+def test_the_evidence_stage_weighs_the_fused_score_and_answer_evidence_only():
+    from zhiku.core.settings import Settings
+    from zhiku.evaluation.second_stage_fit import EVIDENCE_FEATURES
+    from zhiku.retrieval.reranker_factory import build_reranker
+
+    reranker = build_reranker(Settings(reranker="evidence"), JiebaBm25Encoder())
+    assert reranker.name == "evidence"
+    assert reranker.weights.features == EVIDENCE_FEATURES and reranker.weights.scripts == ("cjk",)
+    assert reranker.weights.meta["fitted_on"].startswith("../shared/train") and reranker.weights.bound is not None
+    # English keeps the hybrid order; a Chinese candidate far below in fused score stays below whatever it holds.
+    far = [RerankCandidate(SCATTERED, 0.95, 0.8, 5.0, True, "s"), RerankCandidate(EXACT, 0.40, 0.7, 4.0, True, "e")]
+    scores = reranker.score(QUERY, far)
+    assert scores[0] > scores[1]
+    assert reranker.score("where does the first RCEP train start", far) == [0.95, 0.40]
+
+
+def test_a_fit_on_a_feature_subset_names_only_those_features():
+    from zhiku.evaluation.second_stage_fit import EVIDENCE_FEATURES, QuestionRows, fit_pairwise
+
+    rng = np.random.default_rng(1)
+    rows = [QuestionRows(f"q{i}", rng.uniform(0, 1, size=(5, len(FEATURES))), np.array([1, 0, 0, 0, 0]),
+                         [f"p{i}{j}" for j in range(5)]) for i in range(20)]
+    weights = fit_pairwise(rows, 1.0, features=EVIDENCE_FEATURES)
+    assert weights.features == EVIDENCE_FEATURES and len(weights.coef) == len(EVIDENCE_FEATURES)
+    with pytest.raises(ValueError):
+        fit_pairwise([QuestionRows("q", np.zeros((2, 3)), np.array([1, 0]), ["a", "b"])], 1.0)
+
+
+def test_a_who_question_reads_no_value_kind_in_the_sentence_feature():
+    reranker = LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral())
+    col = {name: i for i, name in enumerate(FEATURES)}
+    # "这部" passes the institution-name pattern ("…部"); a who-question's answer is a person, which it misses.
+    x = reranker.feature_matrix("电影《四海》的导演是谁", [
+        RerankCandidate("所以这部《四海》可以看成是前传，在导演心中另有安排。", 0.7, 0.7, 3.0, True, "n"),
+        RerankCandidate("电影《四海》的导演是韩寒。", 0.8, 0.8, 4.0, True, "a")])
+    assert list(x[:, col["sentence_kind"]]) == [0.5, 0.5]
+
+
+def test_weights_that_do_not_name_the_sentence_features_do_not_pay_for_them(monkeypatch):
+    import zhiku.retrieval.learned_reranker as module
+
+    calls = []
+    monkeypatch.setattr(module, "sentence_features", lambda *a: calls.append(a) or (1.0, 1.0))
+    shipped_like = SecondStageWeights(FEATURES[:13], np.zeros(13), np.ones(13), np.eye(13)[0])
+    LearnedReranker(JiebaBm25Encoder(), shipped_like).feature_matrix(QUERY, [RerankCandidate(EXACT, 0.5, 0.5, 1.0, True, "e")])
+    assert calls == []
+    LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral()).feature_matrix(
+        QUERY, [RerankCandidate(EXACT, 0.5, 0.5, 1.0, True, "e")])
+    assert len(calls) == 1  # fitting (neutral weights name every feature) reads them

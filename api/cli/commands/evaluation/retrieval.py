@@ -23,8 +23,9 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
                    output: Optional[Path] = typer.Option(None, help="Also write the report as JSON here"),
                    graph: bool = typer.Option(False, help="Build the corpus's knowledge graph (once) and add the "
                                               "graph-expansion variant"),
-                   second_stages: str = typer.Option("feature,learned,gated", help="Second stages to report beside "
-                                                     "the configured one, comma-separated (feature, learned, gated)")):
+                   second_stages: str = typer.Option("feature,learned,gated,evidence", help="Second stages to report "
+                                                     "beside the configured one, comma-separated (feature, learned, "
+                                                     "gated, evidence)")):
     """recall@1/5/10, MRR@10, nDCG@10, all-evidence@10 per variant: sparse, dense, hybrid, + second stage, + graph."""
     from zhiku.evaluation.retrieval_eval import evaluate_retrieval, format_report
 
@@ -75,12 +76,12 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
 def other_second_stages(settings, tokenizer, names: str) -> list:
     from zhiku.retrieval.reranker_factory import build_reranker
 
-    from zhiku.retrieval.learned_reranker import WEIGHTS_FILE
+    from zhiku.retrieval.learned_reranker import EVIDENCE_WEIGHTS_FILE, WEIGHTS_FILE
 
     from zhiku.retrieval.gated_reranker import GATED_WEIGHTS_FILE
 
-    files = {"learned": WEIGHTS_FILE, "gated": GATED_WEIGHTS_FILE}
-    wanted = [n.strip() for n in names.split(",") if n.strip() in ("feature", "learned", "gated")]
+    files = {"learned": WEIGHTS_FILE, "gated": GATED_WEIGHTS_FILE, "evidence": EVIDENCE_WEIGHTS_FILE}
+    wanted = [n.strip() for n in names.split(",") if n.strip() in ("feature", "learned", "gated", "evidence")]
     return [build_reranker(settings.model_copy(update={"reranker": name}), tokenizer) for name in wanted
             if name not in files or files[name].exists()]
 
@@ -126,17 +127,27 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                                                     "fused positions)"),
                           near_duplicates: bool = typer.Option(True, help="Add a made-up near-duplicate negative "
                                                                "(the answer passage with the question's year or "
-                                                               "quantity changed) where the question names one")):
+                                                               "quantity changed) where the question names one"),
+                          features: str = typer.Option("all", help="Features the model weighs: 'all' (the learned "
+                                                       "stage) or 'evidence' (the evidence stage: the fused score and "
+                                                       "answer-evidence features; written to "
+                                                       "second_stage_evidence.json unless --output)"),
+                          paired_se: bool = typer.Option(False, help="Judge 'within one standard error of the best' "
+                                                         "on each setting's per-question difference from the best "
+                                                         "(paired), not on the best's own spread")):
     """Fit the learned second stage (and report the Chinese fusion weight) on training data."""
     from zhiku.evaluation.answer_selector_fit import load_training_sets
-    from zhiku.evaluation.second_stage_fit import (BOUND_GRID, L2_GRID, MARGIN_GRID, choose_dense_weight, choose_form,
-                                                   choose_gate, first_stage, fit_pairwise, measure, question_rows,
-                                                   training_dataset)
+    from zhiku.evaluation.second_stage_fit import (BOUND_GRID, FEATURE_SETS, L2_GRID, MARGIN_GRID, choose_dense_weight,
+                                                   choose_form, choose_gate, first_stage, fit_pairwise, measure,
+                                                   question_rows, training_dataset)
     from zhiku.retrieval.gated_reranker import GATED_WEIGHTS_FILE
-    from zhiku.retrieval.learned_reranker import WEIGHTS_FILE, LearnedReranker, SecondStageWeights
+    from zhiku.retrieval.learned_reranker import EVIDENCE_WEIGHTS_FILE, WEIGHTS_FILE, LearnedReranker, SecondStageWeights
 
     if form not in ("bounded", "gated"):
         raise typer.BadParameter("--form is 'bounded' or 'gated'")
+    if features not in FEATURE_SETS:
+        raise typer.BadParameter("--features is " + " or ".join(repr(k) for k in FEATURE_SETS))
+    feature_names = FEATURE_SETS[features]
     gated = form == "gated"
     knob = "margin" if gated else "bound"
 
@@ -168,14 +179,16 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
         f"{w:.1f}: {m:.4f}" for w, m in by_weight.items()) + f" (best {best_weight:.1f})")
     l2s = (l2,) if l2 is not None else L2_GRID
     if gated:
-        form = choose_gate(rows, data.qrels, l2s, MARGIN_GRID, pairs=pairs)
+        form = choose_gate(rows, data.qrels, l2s, MARGIN_GRID, pairs=pairs, features=feature_names)
     else:
         form = choose_form(rows, data.qrels, l2s, BOUND_GRID if bound is None else
-                           (float("inf") if bound < 0 else bound,), pairs=pairs)
+                           (float("inf") if bound < 0 else bound,), pairs=pairs, features=feature_names,
+                           paired=paired_se)
     typer.echo(f"five-fold held out (folds by paragraph): hybrid MRR@10 {form['hybrid']['mrr@10']:.4f} "
                f"nDCG@10 {form['hybrid']['ndcg@10']:.4f}")
     for t in sorted(form["table"], key=lambda t: (t["l2"], t[knob])):
-        typer.echo(f"  l2 {t['l2']:g} {knob} {t[knob]:g}: MRR@10 {t['mrr@10']:.4f} (± {t['mrr_se']:.4f}) nDCG@10 "
+        typer.echo(f"  l2 {t['l2']:g} {knob} {t[knob]:g}: MRR@10 {t['mrr@10']:.4f} (± {t['mrr_se']:.4f}; paired "
+                   f"± {t.get('paired_se', 0):.4f}) nDCG@10 "
                    f"{t['ndcg@10']:.4f}; " + "; ".join(
                        f"{g} {v['mrr@10']:.4f}/{v['ndcg@10']:.4f} (hybrid {v['hybrid_mrr@10']:.4f}/"
                        f"{v['hybrid_ndcg@10']:.4f})" for g, v in t["by_set"].items()))
@@ -192,7 +205,8 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     by_script = Counter(majority_script(q.text) for q in data.queries)
     # The weights apply to queries in the scripts the training questions are written in (5 % or more of them).
     weights = fit_pairwise(rows, pick["l2"], pairs=pairs, scripts=tuple(sorted(k for k, n in by_script.items()
-                                                                  if n >= 0.05 * len(data.queries))))
+                                                                  if n >= 0.05 * len(data.queries))),
+                           features=feature_names)
     if gated:
         weights.margin = pick["margin"]  # infinity: the gate never opens (the first-stage order)
     else:
@@ -207,21 +221,23 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     weights.meta.update({
         "fitted_on": "../shared/train: " + ", ".join(wanted) + " (DRCD converted with OpenCC t2s)"
                      + (f", first {paragraphs} paragraphs of each" if paragraphs else ""),
-        "index": folder_name, "dense_weight": dense_weight,
+        "index": folder_name, "dense_weight": dense_weight, "feature_set": features,
         "training_hybrid": hybrid, "training_learned": fitted,
         "five_fold_held_out": {"hybrid": form["hybrid"], "chosen": row(pick) if "mrr@10" in pick else pick,
                                "best": row(form["best"]),
                                "table": [row(t) | {knob: "inf" if t[knob] == float("inf") else t[knob]}
                                          for t in form["table"]]},
         "selection": ("largest margin" if gated else "smallest bound") + " (then largest L2) within one standard "
-                     "error of the best held-out MRR@10 that loses to the hybrid on no training set",
+                     "error" + (" (paired, per-question differences)" if paired_se and not gated else "")
+                     + " of the best held-out MRR@10 that loses to the hybrid on no training set",
         "dense_weight_mrr@10": {str(w): round(m, 4) for w, m in by_weight.items()}})
     for key in ("best", "chosen"):
         if weights.meta["five_fold_held_out"][key].get(knob) == float("inf"):
             weights.meta["five_fold_held_out"][key][knob] = "inf"
     typer.echo(f"Training questions: {len(rows)}; pairs: {weights.meta['pairs']}")
     typer.echo("weights: " + json.dumps({n: round(float(c), 3) for n, c in zip(weights.features, weights.coef)}))
-    target = output or (GATED_WEIGHTS_FILE if gated else WEIGHTS_FILE)
+    target = output or (GATED_WEIGHTS_FILE if gated else EVIDENCE_WEIGHTS_FILE if features == "evidence"
+                        else WEIGHTS_FILE)
     target.write_text(weights.to_json() + "\n", encoding="utf-8")
     typer.echo(f"written: {target}")
 
