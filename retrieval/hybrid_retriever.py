@@ -21,13 +21,13 @@ from zhiku.retrieval.search_hit import SearchHit, StageScores
 from zhiku.retrieval.term_normaliser import default_normaliser
 
 
-
 def _with_translations(query: str) -> str:
     """The query for the lexical retriever: with the bank synonym list's other-language terms for those it holds
     (a Chinese question finds the English policy's "password … locked" lines, and the reverse); BM25 is blind
     across scripts otherwise and only the dense model, weak across languages, could find them."""
     extra = default_normaliser().translations(query)
     return f"{query}\n{' '.join(extra)}" if extra else query
+
 
 class RetrievalMode(str, Enum):
     SPARSE = "sparse"
