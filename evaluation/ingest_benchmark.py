@@ -7,8 +7,9 @@ The same documents (passages of a BEIR corpus, one .txt each) go through:
 - broker workers: the API stores and publishes, 1, 2, 4 `zhiku worker` processes run the jobs.
 Every run starts from an empty data folder and an empty embedding cache, so every chunk is embedded once.
 
-Wall-clock ratios on a machine shared with other work compare runs made minutes apart under different loads,
-so each row also has the CPU seconds its processes spent (`cpu_seconds`: the process tree doing the work, the
+Each path run is divided by the embedding-only runs just before and after it (`repeats` rounds, then each
+path's median), so a ratio compares runs made seconds apart. Wall-clock ratios still move with other work on
+the machine, so each row also has the CPU seconds its processes spent (`cpu_seconds`: the process tree doing the work, the
 graph server included; models loaded beforehand are not counted, except for `zhiku ingest`, whose whole
 process is) and `cpu_ratio_to_embedding`, which the machine's load hardly moves.
 """
