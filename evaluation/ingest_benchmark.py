@@ -9,9 +9,9 @@ Every run starts from an empty data folder and an empty embedding cache, so ever
 
 Each path run is divided by the embedding-only runs just before and after it (`repeats` rounds, then each
 path's median), so a ratio compares runs made seconds apart. Wall-clock ratios still move with other work on
-the machine, so each row also has the CPU seconds its processes spent (`cpu_seconds`: the process tree doing the work, the
-graph server included; models loaded beforehand are not counted, except for `zhiku ingest`, whose whole
-process is) and `cpu_ratio_to_embedding`, which the machine's load hardly moves.
+the machine, so each row also has the CPU seconds its processes spent (`cpu_seconds`: the process tree doing
+the work, the graph server included; models loaded beforehand are not counted, except for `zhiku ingest`,
+whose whole process is) and `cpu_ratio_to_embedding`, which the machine's load hardly moves.
 """
 from __future__ import annotations
 
