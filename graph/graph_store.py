@@ -104,7 +104,6 @@ DELETE_BATCH = 2000
 KEPT_RELATIONS = 50
 MIGRATION_BATCH = 1000
 _READ_ATTEMPTS = 3
-WALK_CHUNKS_IN_ONE_QUERY = False
 
 _SPACE = re.compile(r"\s+")
 # Bumped by every write of any GraphStore in this process: in-process caches of graph contents (the entity name
@@ -590,17 +589,12 @@ def _two_hops(document_ids) -> str:
 def _unpack(row: dict) -> list[dict]:
     """The second-hop edges of a `_two_hops` row, as rows of their own (the columns of `_edge_fields(…, None)`)."""
     source = row["target"]
-    edges = [{"source": source, "target": target, "rkey": rkey, "rkb": rkb, "rtype": rtype,
-              "subject_key": source if forward else target, "object_key": target if forward else source,
-              "support": support}
-             for rkey, rkb, rtype, target, forward, support in zip(
-                 row["h2_rkey"] or [], row["h2_rkb"] or [], row["h2_rtype"] or [], row["h2_target"] or [],
-                 row["h2_forward"] or [], row["h2_support"] or [])]
-    if "h2_total" in row:  # the query read the second hop's chunks too
-        for edge, total, chunk_ids, document_ids in zip(edges, row["h2_total"], row["h2_chunk_ids"],
-                                                        row["h2_document_ids"]):
-            edge.update(total=total, chunk_ids=chunk_ids, document_ids=document_ids)
-    return edges
+    return [{"source": source, "target": target, "rkey": rkey, "rkb": rkb, "rtype": rtype,
+             "subject_key": source if forward else target, "object_key": target if forward else source,
+             "support": support}
+            for rkey, rkb, rtype, target, forward, support in zip(
+                row["h2_rkey"] or [], row["h2_rkb"] or [], row["h2_rtype"] or [], row["h2_target"] or [],
+                row["h2_forward"] or [], row["h2_support"] or [])]
 
 
 def _kept_update(row: dict, changes: list[tuple[str, dict, bool]]) -> dict | None:
@@ -658,7 +652,7 @@ def _one_hop_kept() -> str:
             """
 
 
-def _two_hops_kept(with_chunks: bool = False) -> str:
+def _two_hops_kept() -> str:
     """`_two_hops` (unrestricted) from the entities' kept relations: the first hop's from the seeds' nodes, the second
     hop's from the bridges' (their first `$cap2` other than the relation the walk came by: the kept lists hold more
     than `$cap2`, or all of an entity's relations), so a hub costs the server `$cap` relations, not all of them."""
@@ -667,26 +661,9 @@ def _two_hops_kept(with_chunks: bool = False) -> str:
     second = [("rkey", "m.kept_rkey[j]"), ("rkb", "m.kb_id"), ("rtype", "m.kept_rtype[j]"),
               ("target", "m.kept_target[j]"), ("forward", "m.kept_forward[j]"), ("support", "m.kept_support[j]")]
     assert [k for k, _ in second] == [k for k, _ in _SECOND_HOP_FIELDS]
-    if not with_chunks:
-        return f"""{head}
-            WITH s, i, n, m, rk, chunks, {js} AS js
-            RETURN {fields}, {", ".join(f"[j IN js | {v}] AS h2_{k}" for k, v in second)}
-            """
     return f"""{head}
             WITH s, i, n, m, rk, chunks, {js} AS js
-            CALL {{
-              WITH m, js
-              UNWIND range(0, size(js) - 1) AS p
-              WITH p, m.kept_rkey[js[p]] AS rk2
-              OPTIONAL MATCH (f:Fact {{key: rk2}})-[:SUPPORTED_BY]->(c:Chunk)
-              WITH p, c ORDER BY p, c.document_id, c.chunk_id
-              WITH p, collect(c) AS cs
-              ORDER BY p
-              RETURN collect(size(cs)) AS h2_total, collect([x IN cs[..$n] | x.chunk_id]) AS h2_chunk_ids,
-                     collect([x IN cs[..$n] | x.document_id]) AS h2_document_ids
-            }}
-            RETURN {fields}, {", ".join(f"[j IN js | {v}] AS h2_{k}" for k, v in second)},
-                   h2_total, h2_chunk_ids, h2_document_ids
+            RETURN {fields}, {", ".join(f"[j IN js | {v}] AS h2_{k}" for k, v in second)}
             """
 
 
@@ -1284,7 +1261,7 @@ class GraphStore:
         frontier, hops_done = list(seeds), 0
         if frontier and max_hops >= 2:
             if from_nodes:
-                rows = sorted(self._read(_two_hops_kept(WALK_CHUNKS_IN_ONE_QUERY), keys=frontier, **params),
+                rows = sorted(self._read(_two_hops_kept(), keys=frontier, **params),
                               key=lambda r: (r["seed"], r["rank"]))
             else:
                 rows = self._read(_two_hops(document_ids), keys=frontier, **params)
