@@ -351,8 +351,21 @@ class Runtime:
                            s.job_max_attempts)
 
     def open_stores(self) -> None:
-        """Connect to (or start) the metadata, vector and graph stores, failing early with what to fix."""
-        _ = self.metadata, self.vector_store, self.graph_store
+        """Connect to (or start) the metadata, vector and graph stores, failing early with what to fix.
+
+        The graph store opens on a thread of its own beside the other two: starting the local graph server is a
+        JVM's boot (3-4 s at load, ~1.2 s of its CPU), mostly waiting, and the metadata and vector stores took
+        another second before it began (docs/benchmarks.md, session 25: `zhiku ingest`'s start-up)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-store-open") as pool:
+            graph = pool.submit(lambda: self.graph_store)
+            try:
+                _ = self.metadata, self.vector_store
+            finally:
+                error = graph.exception()  # waits: a server being started is never left behind a failure here
+            if error is not None:
+                raise error
 
     def start(self) -> None:
         """Open the stores and resume interrupted jobs (once; later calls do nothing)."""

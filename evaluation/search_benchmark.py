@@ -513,7 +513,8 @@ def _with_graph(folder: Path, retriever, settings, measure: Callable[[], list]):
     from zhiku.graph.graph_store import GraphStore
     from zhiku.retrieval.graph_expansion import GraphExpander, GraphRetrievalConfig
 
-    server = EmbeddedBoltServer(folder / "graph", heap="1g")
+    # the configured JIT (ZHIKU_GRAPH_JIT: `quick` by default, `full` for a search-heavy server), as the service runs it
+    server = EmbeddedBoltServer(folder / "graph", heap="1g", jit=settings.graph_jit)
     info = server.start()
     driver = GraphDatabase.driver(info.uri, auth=server.auth())
     try:

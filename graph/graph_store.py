@@ -626,8 +626,8 @@ def _kept_first_hop(cap: str) -> str:
              ("rtype", "n.kept_rtype[i]"), ("subject_key", "CASE WHEN n.kept_forward[i] THEN n.key ELSE m.key END"),
              ("object_key", "CASE WHEN n.kept_forward[i] THEN m.key ELSE n.key END"), ("support", "n.kept_support[i]"),
              ("tname", "m.name"), ("taliases", "m.aliases"), ("ttype", "m.type"), ("tmentions", "m.mentions"),
-             ("tkb", "m.kb_id"), ("total", "size(chunks)"), ("chunk_ids", "[c IN chunks[..$n] | c.chunk_id]"),
-             ("document_ids", "[c IN chunks[..$n] | c.document_id]"), ("seed", "s"), ("rank", "i")]
+             ("tkb", "m.kb_id"), ("total", "size(chunks)"), ("chunk_ids", "chunks[..$n]"),
+             ("document_ids", "documents[..$n]"), ("seed", "s"), ("rank", "i")]
     return f"""
             UNWIND range(0, size($keys) - 1) AS s
             WITH s, $keys[s] AS k
@@ -639,8 +639,8 @@ def _kept_first_hop(cap: str) -> str:
             CALL {{
               WITH rk
               MATCH (f:Fact {{key: rk}})-[:SUPPORTED_BY]->(c:Chunk)
-              WITH c ORDER BY c.document_id, c.chunk_id
-              RETURN collect(c) AS chunks
+              WITH c.document_id AS d, c.chunk_id AS ch ORDER BY d, ch
+              RETURN collect(ch) AS chunks, collect(d) AS documents
             }}""", ", ".join(f"{v} AS {k}" for k, v in first)
 
 
@@ -662,7 +662,7 @@ def _two_hops_kept() -> str:
               ("target", "m.kept_target[j]"), ("forward", "m.kept_forward[j]"), ("support", "m.kept_support[j]")]
     assert [k for k, _ in second] == [k for k, _ in _SECOND_HOP_FIELDS]
     return f"""{head}
-            WITH s, i, n, m, rk, chunks, {js} AS js
+            WITH s, i, n, m, rk, chunks, documents, {js} AS js
             RETURN {fields}, {", ".join(f"[j IN js | {v}] AS h2_{k}" for k, v in second)}
             """
 
@@ -991,7 +991,9 @@ class GraphStore:
         return self._provenance(_FACT_CHUNKS, keys, document_ids)
 
     def _provenance(self, match: str, keys: Sequence[str], document_ids=None) -> dict[str, Provenance]:
-        """Supporting chunks of nodes `n` reached by one of the fixed MATCH patterns below (readable ones)."""
+        """Supporting chunks of nodes `n` (matched by key `k`) reached by one of the fixed MATCH patterns below
+        (readable ones). The chunks' two properties are projected before the sort and the grouping, not the chunk
+        nodes: the same rows for a fifth less of the graph server's CPU (graph mode's second-hop chunks, session 25)."""
         if not keys:
             return {}
         readable = "" if document_ids is None else "WHERE c.document_id IN $docs"
@@ -999,11 +1001,9 @@ class GraphStore:
             UNWIND $keys AS k
             {match}
             {readable}
-            WITH n, c ORDER BY c.document_id, c.chunk_id
-            WITH n, collect(c) AS chunks
-            RETURN n.key AS key, size(chunks) AS total,
-                   [c IN chunks[..$n] | c.chunk_id] AS chunk_ids,
-                   [c IN chunks[..$n] | c.document_id] AS document_ids
+            WITH k, c.document_id AS d, c.chunk_id AS ch ORDER BY d, ch
+            WITH k, collect(ch) AS chunk_ids, collect(d) AS document_ids
+            RETURN k AS key, size(chunk_ids) AS total, chunk_ids[..$n] AS chunk_ids, document_ids[..$n] AS document_ids
             """, keys=list(keys), n=self.support_limit, **_docs(document_ids))
         return {r["key"]: _provenance(r) for r in rows}
 

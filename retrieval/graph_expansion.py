@@ -166,11 +166,18 @@ class GraphExpander:
         bridges: dict[str, set[str]] = {}
         earlier: dict[str, set[str]] = {}
 
-        def names(key: str) -> set[str]:
-            entity = result.entities.get(key)
-            if entity is None:
-                return set()
-            return {n.casefold() for n in (entity.name, *entity.aliases) if n}
+        known_names: dict[str, frozenset[str]] = {}
+
+        def names(key: str) -> frozenset[str]:
+            """An entity's names, casefolded, once per entity (a bridge lies on many paths; folding its aliases
+            again for each was a fifth of the graph thread's own CPU in the profile, docs/profiles/README.md)."""
+            found = known_names.get(key)
+            if found is None:
+                entity = result.entities.get(key)
+                found = frozenset() if entity is None else \
+                    frozenset(n.casefold() for n in (entity.name, *entity.aliases) if n)
+                known_names[key] = found
+            return found
 
         for path in result.paths:
             score = seed_score.get(path.entity_keys[0], 0.5)
