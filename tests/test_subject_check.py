@@ -25,9 +25,23 @@ def test_identifiers_of_a_series_and_codes_are_the_subject():
     assert texts(question_subjects("HCBWY180产品的风险等级？")) == ["hcbwy180"]
     # a rank or a count is not an identifier, nor is a year alone (the year features weigh that)
     assert question_subjects("谁是第一个登上月球的人？") == ()
-    assert question_subjects("2025年江南恒泰的营业收入是多少？") == ()
-    # names and the rarest word are measured on the training data, not required by default
+    assert question_subjects("2025年江南恒泰的营业收入是多少？", kinds=("identifier",)) == ()
+    # the rarest word is measured on the training data, not required by default
+    assert "存单" not in texts(question_subjects("大额存单2024年第3期的利率是多少？"))
     assert "存单" in texts(question_subjects("大额存单2024年第3期的利率是多少？", kinds=ALL_KINDS))
+
+
+def test_a_passage_must_name_one_of_the_questions_names():
+    check = SubjectCheck()
+    question = "北京华远置业有限公司的担保人有哪些风险？"
+    assert {"北京", "华远"} <= set(texts(check.subjects(question)))
+    guarantor = hit("担保人近一年新增逾期贷款1200万元。", "担保人风险排查_中关村科技融资担保.md")
+    report = hit("北京华远置业有限公司成立于2009年。", "授信调查报告.md")
+    assert check.allowed(question, [guarantor, report]) == [1]
+    # a name in the file name counts; one name of several is enough
+    assert check.allowed(question, [hit("担保人近一年新增逾期贷款1200万元。", "华远置业_担保人风险排查.md")]) == [0]
+    # an English passage is not asked for a Chinese name
+    assert check.allowed(question, [hit("The guarantor has overdue loans.", "guarantor.md")]) == [0]
 
 
 def test_a_passage_without_the_identifier_is_not_about_the_subject():
