@@ -10,7 +10,8 @@ This reads the subject phrases a question pins its answer to —
 
 - *identifiers*: an ordinal instance of a series (第3期, 第5届, 第2季, 第12条, 第3版: the measure words below
   name one member of a series, not a rank such as 第一个 / 第一位), with a year written just before it (2024年第3期:
-  the year is part of the identifier), and codes mixing letters and digits (HCBWY180, A320, MIX4);
+  the year is part of the identifier), and codes mixing letters and digits (HCBWY180, A320; not Q3 or 5G,
+  abbreviations also spelt otherwise);
 - *names*: companies, people, places and other proper nouns (jieba's proper-noun tags, 《titles》) —
 
 and requires them in the passage, read with its parent section and its label (file name and heading path), after
@@ -97,7 +98,10 @@ def question_subjects(question: str, normaliser: TermNormaliser | None = None,
             # unit are what must be there.
             found.append(Subject(f"{number}{unit}", "identifier", _EVERY))
         for code in _CODE.findall(q_norm):
-            found.append(Subject(code, "identifier", _EVERY))
+            # Short ones are abbreviations with other spellings ("Q3" is "third quarter", "5G" 第五代): a code
+            # has four characters or more, two of them digits (HCBWY180, A320).
+            if len(code) >= 4 and sum(c.isdigit() for c in code) >= 2:
+                found.append(Subject(code, "identifier", _EVERY))
     if "name" in kinds:
         for name in _proper_names(q_norm):
             found.append(Subject(name, "name", _required_in(name, q_language)))
