@@ -248,6 +248,8 @@ def test_pdf_at_one_and_a_half_line_spacing_keeps_paragraphs_whole_and_table_row
     assert not any("固定管理费率" in t and "赎回" in t for t in texts), texts  # two paragraphs, not one
     rows = [t for t in texts if "每日计提" in t and "费率为" not in t]
     assert len(rows) == 2 and not any("固定管理费" in t and "托管费" in t for t in rows), texts
+    # the cells of a row are apart, not glued as a wrapped Chinese line would be
+    assert rows == ["固定管理费 0.30%/年 每日计提", "托管费 0.02%/年 每日计提"], texts
 
 
 def test_encrypted_pdf() -> None:

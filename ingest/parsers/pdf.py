@@ -24,7 +24,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -115,6 +115,7 @@ class _Line:
     bbox: BBox
     block_no: int
     in_margin: bool
+    cell: bool = False  # shares its baseline with another line beside it: a table cell (see _table_row_lines)
 
 
 @dataclass(slots=True)
@@ -329,6 +330,7 @@ def _join_wrapped_lines(lines: list[_Line]) -> list[_Line]:
     if len(lines) < 2:
         return lines
     row = _table_row_lines(lines)
+    lines = [replace(line, cell=True) if index in row else line for index, line in enumerate(lines)]
     pitch = _line_pitch(lines, row)
     if not pitch:
         return lines
@@ -355,8 +357,8 @@ def _join_wrapped_lines(lines: list[_Line]) -> list[_Line]:
         if previous.bbox[2] < column_right - _RIGHT_EDGE_SLACK * size:
             continue
         renumber[line.block_no] = renumber[previous.block_no]
-    return [line if renumber[line.block_no] == line.block_no else
-            _Line(line.text, line.size, line.bbox, renumber[line.block_no], line.in_margin) for line in lines]
+    return [line if renumber[line.block_no] == line.block_no else replace(line, block_no=renumber[line.block_no])
+            for line in lines]
 
 
 def _page_transform(mediabox: Iterable[float], cropbox: Iterable[float], rotation: int) -> tuple[Matrix, float, float]:
@@ -608,7 +610,7 @@ def _blocks(pieces: list[_Piece]) -> list[Block]:
     stack = HeadingStack()
     blocks = []
     for piece in pieces:
-        texts = [line.text for line in piece.lines]
+        texts = _row_texts(piece.lines)
         if piece.kind is BlockKind.LIST_ITEM:
             texts[0] = strip_bullet(texts[0]) or ""
         text, bbox = join_lines(texts), _union(line.bbox for line in piece.lines)
@@ -617,6 +619,21 @@ def _blocks(pieces: list[_Piece]) -> list[Block]:
         else:
             blocks.append(stack.block(text, piece.kind, page=piece.page, bbox=bbox))
     return blocks
+
+
+def _row_texts(lines: list[_Line]) -> list[str]:
+    """The lines' texts, the cells of one table row joined with a space: "固定管理费 0.30%/年 每日计提" and "货币资金
+    6842.37 5917.46", not glued as a wrapped Chinese line would be ("货币资金6842.37")."""
+    texts: list[str] = []
+    previous: _Line | None = None
+    for line in lines:
+        if (texts and previous is not None and line.cell and previous.cell
+                and abs(line.bbox[3] - previous.bbox[3]) <= _SAME_ROW * max(line.size, previous.size)):
+            texts[-1] = f"{texts[-1].rstrip()} {line.text.strip()}"
+        else:
+            texts.append(line.text)
+        previous = line
+    return texts
 
 
 def _union(boxes: Iterable[BBox]) -> BBox:
