@@ -155,9 +155,13 @@ class Runtime:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
+        from zhiku.retrieval.subject_check import SubjectCheck
+
+        kinds = tuple(k.strip() for k in self.settings.answer_subject_kinds.split(",") if k.strip())
         return ExtractiveAnswerer(self.sparse, self.embedder, min_confidence=self.settings.answer_min_confidence,
                                   max_sentences=self.settings.answer_max_sentences,
-                                  support_ratio=self.settings.answer_support_ratio)
+                                  support_ratio=self.settings.answer_support_ratio,
+                                  subject_check=SubjectCheck(kinds=kinds))
 
     # -- answers -----------------------------------------------------------------------------
     @cached_property

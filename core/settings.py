@@ -249,6 +249,12 @@ class Settings(BaseSettings):
         "with another year, number or name); else the reply is 'not found in the knowledge base'. Unset = the point "
         "chosen when the selector was fitted (`zhiku eval fit-answer-selector`; trade-off curve in "
         "docs/benchmarks.md). Lower answers more and refuses less.")
+    answer_subject_kinds: str = Field(
+        "identifier,name", description="Answerability's subject gate (retrieval/subject_check.py), extractive and "
+        "LLM mode: which subject phrases of the question a passage must hold to answer it, comma-separated: "
+        "identifier (第3期, 第5届, 第12条 with a year written before it; codes such as HCBWY180: all of them), name "
+        "(jieba's proper nouns, 《titles》: at least one), rare (the question's rarest word; measured, not advised: "
+        "it refuses 18% of answerable training questions). Empty: no gate.")
     answer_consistency_samples: int = Field(
         1, ge=1, le=7, description="LLM mode: the multi-sample consistency check. With n > 1 the answer is compared "
         "with n - 1 further samples and only sentences at least half of them agree with (same numbers, most terms) "

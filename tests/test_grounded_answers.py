@@ -159,6 +159,18 @@ def test_an_llm_answer_about_another_subject_is_refused(scripted_llm):
     assert answered.found and "30年" in answered.text
 
 
+def test_an_llm_answer_from_another_issue_of_the_product_is_refused(scripted_llm):
+    """The subject gate guards LLM mode too: "大额存单2024年第3期" is not answered from another product's yield,
+    neither before generation (the gate) nor after it (the cited passage)."""
+    other = hit("截至2024年12月31日，稳盈90天持有期产品成立以来年化收益率为2.96%。", "稳盈系列理财产品说明书.pdf")
+    grounded = scripted_llm(["年化收益率为2.96%[1]。"])
+    service = AnswerService(lambda q, scope: [], TOKENIZER, ExtractiveAnswerer(TOKENIZER, min_confidence=0.001),
+                            grounded, default_mode="llm")
+    assert not service.answerable("大额存单2024年第3期的利率是多少？", [other])
+    assert not service.answer_from_hits("大额存单2024年第3期的利率是多少？", [other]).found
+    assert service.answer_from_hits("稳盈90天持有期产品的年化收益率是多少？", [other]).found
+
+
 class _Replies:
     """A different scripted reply for each request (the answer first, then the consistency samples)."""
 

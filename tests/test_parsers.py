@@ -216,6 +216,42 @@ def test_pdf_single_page_keeps_margin_text_that_is_not_repeated() -> None:
     assert [b.text for b in parsed.blocks] == ["致客户的一封信", "感谢您一直以来的支持。"]
 
 
+def _wide_leading_pdf() -> bytes:
+    """Body text at 10.5 pt on 17 pt leading (1.6 em, common in Chinese documents), laid out by reportlab's
+    paragraph wrapper, then a fee table whose rows are each a row of cells."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    base = dict(fontName="STSong-Light", wordWrap="CJK")
+    body = ParagraphStyle("body", fontSize=10.5, leading=17, firstLineIndent=21, spaceAfter=4, **base)
+    cell = ParagraphStyle("cell", fontSize=9.5, leading=14, **base)
+    out = io.BytesIO()
+    story = [
+        Paragraph("本产品的固定管理费率为0.30%/年，托管费率为0.02%/年，销售服务费率为0.25%/年，上述费用均按前一日"
+                  "产品资产净值计提，每日计提，按季支付，投资者无需另行缴纳。", body),
+        Paragraph("投资者可在开放日提交赎回申请，赎回资金将于赎回确认日后的第3个工作日划入投资者账户。", body),
+        Table([[Paragraph(c, cell) for c in row] for row in (
+            ("费用项目", "费率", "计提方式"), ("固定管理费", "0.30%/年", "每日计提"), ("托管费", "0.02%/年", "每日计提"))],
+            colWidths=[120, 120, 120]),
+    ]
+    SimpleDocTemplate(out, invariant=1).build(story)
+    return out.getvalue()
+
+
+def test_pdf_at_one_and_a_half_line_spacing_keeps_paragraphs_whole_and_table_rows_apart() -> None:
+    _, parsed = parse_document(_wide_leading_pdf(), "说明书.pdf")
+    texts = [b.text for b in parsed.blocks]
+    fee = block_with(parsed, "固定管理费率")
+    assert fee.text == ("本产品的固定管理费率为0.30%/年，托管费率为0.02%/年，销售服务费率为0.25%/年，上述费用均按前一日"
+                        "产品资产净值计提，每日计提，按季支付，投资者无需另行缴纳。"), texts
+    assert block_with(parsed, "赎回申请").text.startswith("投资者可在开放日"), texts
+    assert not any("固定管理费率" in t and "赎回" in t for t in texts), texts  # two paragraphs, not one
+    rows = [t for t in texts if "每日计提" in t and "费率为" not in t]
+    assert len(rows) == 2 and not any("固定管理费" in t and "托管费" in t for t in rows), texts
+    # the cells of a row are apart, not glued as a wrapped Chinese line would be
+    assert rows == ["固定管理费 0.30%/年 每日计提", "托管费 0.02%/年 每日计提"], texts
+
+
 def test_encrypted_pdf() -> None:
     pdf = _Pdf(encrypt=StandardEncryption("x", ownerPassword="y", strength=128))
     pdf.cjk(100, "机密")

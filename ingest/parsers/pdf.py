@@ -4,8 +4,12 @@ PDFium (pypdfium2) opens the file first: it tells a password-protected PDF from 
 document information. The characters then come from pdfminer.six through pdfplumber, in content-stream order,
 and are grouped here into lines and blocks much as MuPDF did before: a line ends where the baseline moves or
 the gap to the next glyph exceeds 0.8 em; a block ends where the next line is more than 1.5 em away, starts
-right of where the previous line's text began, or runs in another direction. Bounding boxes are PDF points
-from the top-left corner of the unrotated crop box.
+right of where the previous line's text began, or runs in another direction. Text set with wider leading (1.6 em
+and more is common in Chinese documents) would lose every wrapped line to a block of its own, so a line further
+away than 1.5 em still continues the block before it when it is no further than the page's usual line pitch and
+the line before ran to the right edge of its text column (it wrapped); a row of table cells (several lines on one
+baseline) is never joined to its neighbours. Bounding boxes are PDF points from the top-left corner of the
+unrotated crop box.
 
 Pages whose text layer is missing (a scan) or garbage (unmapped glyphs) are rendered with PDFium and OCR'd
 when the parse context offers OCR; their paragraphs get boxes in the same PDF points. Born-digital pages
@@ -20,7 +24,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -71,6 +75,12 @@ _BACKWARD_GAP = 1.0  # moving back further than this on the same baseline starts
 _BLOCK_GAP = 1.5  # a baseline further away than this starts a new block
 _INDENT = 0.1  # a line starting right of where the previous line's text began starts a new block
 _SAME_DIRECTION = 0.98  # cosine between writing directions that still count as one line
+# Wrapped lines at wide leading (see _join_wrapped_lines), in em of the line's font size.
+_PITCH_RANGE = (1.0, 2.6)  # baseline steps read as the page's line pitch (wider ones are paragraph gaps)
+_PITCH_SLACK = 0.1  # a step this much over the pitch still counts as the pitch
+_RIGHT_EDGE_SLACK = 2.0  # a line ending this close to its column's right edge ran to it (it wrapped: CJK text
+# wraps a character early, and closing punctuation may hang past the edge)
+_SAME_ROW = 0.3  # baselines this close are one row (table cells)
 # Ligature code points are spelt out, so that search for "fi" matches.
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
                             "\ufb05": "st", "\ufb06": "st"})
@@ -105,6 +115,7 @@ class _Line:
     bbox: BBox
     block_no: int
     in_margin: bool
+    cell: bool = False  # shares its baseline with another line beside it: a table cell (see _table_row_lines)
 
 
 @dataclass(slots=True)
@@ -278,7 +289,76 @@ def _page_lines(page: Page) -> list[_Line]:
                 in_margin=not _MARGIN_BAND <= middle <= 1 - _MARGIN_BAND,
             )
         )
-    return lines
+    return _join_wrapped_lines(lines)
+
+
+def _table_row_lines(lines: list[_Line]) -> set[int]:
+    """Indices of lines that share their baseline with another line beside them: cells of one table row (or
+    columns side by side); they are never joined into a paragraph."""
+    order = sorted(range(len(lines)), key=lambda i: lines[i].bbox[3])
+    row: set[int] = set()
+    for position, i in enumerate(order):
+        a = lines[i]
+        for j in order[position + 1:]:
+            b = lines[j]
+            if b.bbox[3] - a.bbox[3] > _SAME_ROW * max(a.size, b.size):
+                break
+            if b.bbox[0] >= a.bbox[2] or a.bbox[0] >= b.bbox[2]:  # side by side, not overlapping
+                row.update((i, j))
+    return row
+
+
+def _line_pitch(lines: list[_Line], row: set[int]) -> dict[float, float]:
+    """The page's usual baseline step between consecutive lines of running text, per font size (in points): the
+    most common step between 1 and 2.6 em. A paragraph's wrapped lines are set at it; paragraphs are further apart."""
+    steps: dict[float, Counter[float]] = {}
+    for index in range(1, len(lines)):
+        previous, line = lines[index - 1], lines[index]
+        if index in row or index - 1 in row or abs(previous.size - line.size) > 0.05 * line.size or line.size <= 0:
+            continue
+        step = line.bbox[3] - previous.bbox[3]
+        if _PITCH_RANGE[0] * line.size <= step <= _PITCH_RANGE[1] * line.size:
+            steps.setdefault(round(line.size, 1), Counter())[round(step, 1)] += 1
+    return {size: counts.most_common(1)[0][0] for size, counts in steps.items()}
+
+
+def _join_wrapped_lines(lines: list[_Line]) -> list[_Line]:
+    """Lines the glyph grouping split into blocks only because their leading is wider than 1.5 em are joined back
+    into the block before them: same font size, the step at most the page's line pitch, starting no further right
+    than the previous line (not indented, not centred), and the previous line ran to its column's right edge — it
+    wrapped, so the sentence goes on. Table rows stay blocks of their own."""
+    if len(lines) < 2:
+        return lines
+    row = _table_row_lines(lines)
+    lines = [replace(line, cell=True) if index in row else line for index, line in enumerate(lines)]
+    pitch = _line_pitch(lines, row)
+    if not pitch:
+        return lines
+    renumber: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        renumber.setdefault(line.block_no, line.block_no)
+        if index == 0 or index in row or index - 1 in row:
+            continue
+        previous = lines[index - 1]
+        if renumber[previous.block_no] == renumber[line.block_no]:
+            continue
+        size = line.size
+        usual = pitch.get(round(size, 1))
+        if usual is None or abs(previous.size - size) > 0.05 * size:
+            continue
+        step = line.bbox[3] - previous.bbox[3]
+        if not _PITCH_RANGE[0] * size <= step <= usual + _PITCH_SLACK * size:
+            continue
+        if line.bbox[0] > previous.bbox[0] + _INDENT * size:
+            continue
+        column_right = max(other.bbox[2] for other in lines
+                           if abs(other.size - size) <= 0.05 * size and other.bbox[0] < previous.bbox[2]
+                           and other.bbox[2] > previous.bbox[0])
+        if previous.bbox[2] < column_right - _RIGHT_EDGE_SLACK * size:
+            continue
+        renumber[line.block_no] = renumber[previous.block_no]
+    return [line if renumber[line.block_no] == line.block_no else replace(line, block_no=renumber[line.block_no])
+            for line in lines]
 
 
 def _page_transform(mediabox: Iterable[float], cropbox: Iterable[float], rotation: int) -> tuple[Matrix, float, float]:
@@ -530,7 +610,7 @@ def _blocks(pieces: list[_Piece]) -> list[Block]:
     stack = HeadingStack()
     blocks = []
     for piece in pieces:
-        texts = [line.text for line in piece.lines]
+        texts = _row_texts(piece.lines)
         if piece.kind is BlockKind.LIST_ITEM:
             texts[0] = strip_bullet(texts[0]) or ""
         text, bbox = join_lines(texts), _union(line.bbox for line in piece.lines)
@@ -539,6 +619,21 @@ def _blocks(pieces: list[_Piece]) -> list[Block]:
         else:
             blocks.append(stack.block(text, piece.kind, page=piece.page, bbox=bbox))
     return blocks
+
+
+def _row_texts(lines: list[_Line]) -> list[str]:
+    """The lines' texts, the cells of one table row joined with a space: "固定管理费 0.30%/年 每日计提" and "货币资金
+    6842.37 5917.46", not glued as a wrapped Chinese line would be ("货币资金6842.37")."""
+    texts: list[str] = []
+    previous: _Line | None = None
+    for line in lines:
+        if (texts and previous is not None and line.cell and previous.cell
+                and abs(line.bbox[3] - previous.bbox[3]) <= _SAME_ROW * max(line.size, previous.size)):
+            texts[-1] = f"{texts[-1].rstrip()} {line.text.strip()}"
+        else:
+            texts.append(line.text)
+        previous = line
+    return texts
 
 
 def _union(boxes: Iterable[BBox]) -> BBox:

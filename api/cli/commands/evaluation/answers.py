@@ -222,7 +222,23 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
     typer.echo(f"written: {target}")
 
 
+def subject_check(train_dir: Path = typer.Option(Path("../shared/train"), help="Folder holding drcd_zh_hant and "
+                                                 "cmrc2018_trial_zh (training data only, never eval sets)"),
+                  questions: int = typer.Option(2000, help="Training questions sampled (no embeddings: fast)"),
+                  seed: int = typer.Option(15, help="Sampling seed"),
+                  output: Path = typer.Option(None, help="Also write the report (JSON)")):
+    """What the subject gate would refuse on training data, per set of required subject kinds."""
+    from zhiku.evaluation.subject_check_eval import format_report, subject_gate_report
+
+    report = subject_gate_report(train_dir, questions, seed)
+    typer.echo(format_report(report))
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(report, ensure_ascii=False, indent=1))
+
+
 def register(group: typer.Typer) -> None:
+    group.command("subject-check")(subject_check)
     group.command("answers")(eval_answers)
     group.command("fit-answer-selector")(fit_answer_selector)
     group.command("grounding")(eval_grounding)
