@@ -244,7 +244,7 @@ def _with_text_stage(texts: list[str], whole, embed_passages=None) -> list[Injec
                 found = obfuscation.readings(text)
                 classifier = shipped_classifier()
                 ngram = max(classifier.most_suspicious(r)[0] for r in found) if classifier else 0.0
-                waiting[i] = (found[0], found[0][:FULL_CHARS], text_sentences(found),
+                waiting[i] = (found[0], found[0][:FULL_CHARS], whole.pooled_sentences(text_sentences(found)),
                               [probability, float(_countered(features)), ngram], window)
         findings[i] = finding
     if not waiting:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zhiku.guardrails.embedding_detector import sentences
+from zhiku.guardrails.embedding_detector import addressed, sentences, suspicious
 from zhiku.guardrails.injection_classifier import features as ngram_features
 
 WEIGHTS = Path(__file__).resolve().parent / "data" / "injection_text.json"
@@ -74,15 +74,25 @@ def hashed_ngrams(text: str, buckets: int) -> np.ndarray:
     return row / math.sqrt(len(grams))
 
 
+def addressed_sentences(found: list[str]) -> list[str]:
+    """The sentences that name or speak to a reader and carry a directive (the embedding stage's gate,
+    guardrails/embedding_detector.py): the "maxaddr" block pools only these. Leave-one-set-out preferred them to
+    all sentences (docs/benchmarks.md): pooled over every sentence, a long passage's ordinary sentences blur the
+    one that speaks to the machine."""
+    return [s for s in found if suspicious(s) and addressed(s)]
+
+
 def feature_row(full_vector: np.ndarray, sentence_vectors: np.ndarray, normal: str, scalars: list[float],
                 blocks: tuple[str, ...], buckets: int) -> np.ndarray:
-    """The features of one text in the order the weights are stored: blocks among "full", "max", "ngram",
-    "scalars"."""
+    """The features of one text in the order the weights are stored: blocks among "full", "max" (`sentence_vectors`
+    are all sentences'), "maxaddr" (they are the addressed sentences'; none: zeros), "ngram", "scalars"."""
     parts = []
     if "full" in blocks:
         parts.append(full_vector)
     if "max" in blocks:
         parts.append(sentence_vectors.max(axis=0) if len(sentence_vectors) else full_vector)
+    if "maxaddr" in blocks:
+        parts.append(sentence_vectors.max(axis=0) if len(sentence_vectors) else np.zeros(DIMENSION, dtype=np.float32))
     if "ngram" in blocks:
         parts.append(hashed_ngrams(normal, buckets))
     if "scalars" in blocks:
@@ -108,7 +118,11 @@ class TextStage:
                    tuple(data["blocks"]), data["buckets"], data["structure_gate"])
 
     def needs_embeddings(self) -> bool:
-        return "full" in self.blocks or "max" in self.blocks
+        return bool({"full", "max", "maxaddr"} & set(self.blocks))
+
+    def pooled_sentences(self, found: list[str]) -> list[str]:
+        """Of a text's sentences (text_sentences), those whose vectors are max-pooled."""
+        return addressed_sentences(found) if "maxaddr" in self.blocks else found if "max" in self.blocks else []
 
     def probability(self, row: np.ndarray) -> float:
         score = float(row @ self.weights + self.bias)
