@@ -189,6 +189,9 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--only", default=None, help="fit only these blocks (e.g. full+maxaddr+scalars) of the grid")
     parser.add_argument("--only-l2", type=float, default=0.03)
+    parser.add_argument("--gate", type=float, default=None,
+                        help="keep this structural gate whatever the rule prefers (0.2: the stage is asked only of "
+                             "texts the structural reading finds addressed or asking, so most chunks embed nothing more)")
     args = parser.parse_args()
     from zhiku.guardrails.injection_training import real_prose
     from zhiku.guardrails.structure_training import real_passages
@@ -313,6 +316,8 @@ def main() -> None:
     gated = [r for r in results if r[4] == 0.2 and r[1:4] == results[0][1:4]]
     if results[0][4] == 0.0 and gated and results[0][0] - gated[0][0] <= 0.02:
         results.insert(0, gated[0])
+    if args.gate is not None:  # a gate fixed by the caller (the shipped fit: 0.2, for its cost)
+        results = [r for r in results if r[4] == args.gate]
     score, blocks, l2, real_weight, gate, best, per_set = results[0]
     say(f"\nchosen: {'+'.join(blocks)} l2={l2} gate={gate} threshold {best[0]:.2f} (mean min(P,R) {score:.3f})")
     if args.report:
