@@ -4,11 +4,11 @@ guardrails/data/injection_text.json).
 
 Its features, for a text already read as a model reads it (obfuscation.readings, quoted examples as "…"):
 
-- the multilingual-e5-small passage embedding of the whole normalised text (at ingestion the index's own
-  embedder computes it, and its cache usually holds it already);
+- the multilingual-e5-small passage embedding of the whole normalised text (at ingestion through the index's own
+  embedder when it is the same model, as the embedding stage does);
 - the element-wise maximum of the embeddings of its sentences, over every reading (the decoded base64 and rot13
-  ones too) — every sentence of at least three words or five Chinese characters, not only those that name or
-  speak to a reader: an encoded or oblique attack often does neither;
+  ones too): "max" pools every sentence of at least three words or five Chinese characters, "maxaddr" only those
+  that name or speak to a reader — leave-one-set-out preferred "maxaddr" (the shipped weights use it);
 - hashed n-grams of the normalised text (the n-gram classifier's features, guardrails/injection_classifier.py,
   into a fixed number of buckets, divided by √n);
 - the structural reading's probability and whether its window is countered, the n-gram classifier's probability.

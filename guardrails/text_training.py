@@ -4,6 +4,7 @@ regularisation and threshold by leave-one-set-out over the independent annotator
     nice -n 10 python -m zhiku.guardrails.text_training --train-dir ../shared/train --eval-dir ../shared/eval \
         --cache /tmp/zhiku-text-e5.npz [--report loso.txt]
     # prints the leave-one-set-out table of every candidate, writes guardrails/data/injection_text.json
+    # the shipped file: … --en-passages 400 --only full+maxaddr+scalars --only-l2 0.03 --gate 0.2 (docs/benchmarks.md)
 
 Training texts: the labelled sets dev, A, B (guardrail_cases.jsonl, guardrail_holdout.jsonl, _b) and C–G
 (guardrail_holdout_c … _g.jsonl; written by five different annotators, spent as independent tests since session
