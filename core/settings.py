@@ -296,6 +296,12 @@ class Settings(BaseSettings):
                                             "(guardrails/embedding_detector.py; about 12-25 ms more per chunk and per "
                                             "query on two busy cores). Off: the cue rules and the n-gram classifier "
                                             "only.")
+    injection_text_stage: bool = Field(True, description="Read a text the cue rules and the structural reading "
+                                       "leave undecided with the whole-text stage of the prompt-injection detector "
+                                       "(guardrails/text_detector.py: the e5 embeddings of the text and its "
+                                       "sentences, its n-grams and the other stages' probabilities, fitted on the "
+                                       "labelled sets of several annotators). On, it replaces the n-gram and "
+                                       "embedding stages; off, those two are asked as before.")
     mask_pii_in_logs: bool = Field(True, description="Mask personal data (ID, card, phone numbers, e-mail) in the "
                                    "service's log records.")
     report_template_dir: Path | None = Field(None, description="Folder of extra report templates (YAML), used "

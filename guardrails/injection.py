@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from zhiku.guardrails import obfuscation
 from zhiku.guardrails.embedding_detector import shipped_stage
 from zhiku.guardrails.injection_classifier import shipped_classifier
 from zhiku.guardrails.injection_structure import shipped_model
+from zhiku.guardrails.text_detector import DIMENSION, FULL_CHARS, feature_row, shipped_text_stage, text_sentences
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -191,6 +193,9 @@ def detect_injections(texts: list[str], embed_passages=None) -> list[InjectionFi
     them that reach the embedding stage: a batch of small documents is read in one pass of the model instead of
     a pass of a few sentences per document (docs/profiles: 9% of an ingestion batch's model time)."""
     findings: list[InjectionFinding | None] = [None] * len(texts)
+    whole_stage = shipped_text_stage()
+    if whole_stage is not None:
+        return _with_text_stage(texts, whole_stage, embed_passages)
     stage = None
     waiting: dict[int, list[str]] = {}  # text index → the sentences the embedding stage reads in it
     for i, raw in enumerate(texts):
@@ -223,6 +228,56 @@ def detect_injections(texts: list[str], embed_passages=None) -> list[InjectionFi
     return findings
 
 
+def _with_text_stage(texts: list[str], whole, embed_passages=None) -> list[InjectionFinding | None]:
+    """The cue rules, the structural reading, then the whole-text stage (guardrails/text_detector.py) for every
+    text the structural reading puts at or above the stage's gate: it reads the text whole, its sentences and its
+    n-grams, with the structural and n-gram probabilities, so it replaces the n-gram and embedding stages. The
+    strings to embed of all texts go to the model in one call."""
+    findings: list[InjectionFinding | None] = [None] * len(texts)
+    waiting: dict[int, tuple[str, str, list[str], list[float], str]] = {}
+    for i, raw in enumerate(texts):
+        text = without_quoted_examples(raw)
+        finding = rule_finding(text)
+        if finding is None:
+            finding, _, probability, features, window = _structure_reading(text)
+            if finding is None and probability >= whole.structure_gate:
+                found = obfuscation.readings(text)
+                classifier = shipped_classifier()
+                ngram = max(classifier.most_suspicious(r)[0] for r in found) if classifier else 0.0
+                waiting[i] = (found[0], found[0][:FULL_CHARS], whole.pooled_sentences(text_sentences(found)),
+                              [probability, float(_countered(features)), ngram], window)
+        findings[i] = finding
+    if not waiting:
+        return findings
+    rows: dict[str, np.ndarray] = {}
+    if whole.needs_embeddings():
+        unique = list(dict.fromkeys(s for _, full, found, _, _ in waiting.values() for s in [full, *found]))
+        embed = embed_passages or _own_embedder()
+        rows = dict(zip(unique, embed(unique)))
+    for i, (normal, full, found, scalars, window) in waiting.items():
+        full_vector = rows.get(full, np.zeros(DIMENSION, dtype=np.float32))
+        sentence_vectors = np.stack([rows[s] for s in found]) if found and rows else np.zeros((0, DIMENSION))
+        probability = whole.probability(feature_row(full_vector, sentence_vectors, normal, scalars, whole.blocks,
+                                                    whole.buckets))
+        if probability >= whole.threshold:
+            findings[i] = InjectionFinding(f"reads as an instruction to an automated reader (whole-text stage, "
+                                           f"p={probability:.2f})", (window or normal)[:120])
+    return findings
+
+
+def _own_embedder():
+    """The detector's own e5 instance for a check not given the index's embedder: the embedding stage's (one
+    thread, loaded on first use), so a question's check never waits behind an ingestion batch."""
+    return (shipped_stage() or _embedding_instance()).embed
+
+
+@lru_cache(maxsize=1)
+def _embedding_instance():
+    from zhiku.guardrails.embedding_detector import EmbeddingStage
+
+    return EmbeddingStage(np.zeros(DIMENSION, dtype=np.float32), 0.0, 1.0)
+
+
 _REQUEST_WORDS = {
     "override_model": "to set aside its instructions", "dictate": "what to answer", "hide_request": "to hide or omit",
     "exfiltrate": "to reveal its prompt, configuration or others' data", "send_out": "to send data out",
@@ -239,18 +294,24 @@ def _structure(text: str) -> tuple[InjectionFinding | None, bool]:
     """The structural reading's finding, and whether the text stays below its phrasing gate (then the phrasing
     stages are not asked: what they would flag there is a text that mentions models or instructions, not one that
     addresses a reader and asks something of it)."""
+    finding, gated, _, _, _ = _structure_reading(text)
+    return finding, gated
+
+
+def _structure_reading(text: str) -> tuple[InjectionFinding | None, bool, float, frozenset[str], str]:
+    """`_structure`, with the probability, the features and the text of the most suspicious window."""
     model = shipped_model()
     if model is None:
-        return None, False
+        return None, False, 0.0, frozenset(), ""
     probability, window, features = model.most_suspicious_window(obfuscation.readings(text))
     if probability < model.threshold:
-        return None, probability < model.phrasing_gate or _countered(features)
+        return None, probability < model.phrasing_gate or _countered(features), probability, features, window
     who = ("an automated reader" if "to_machine" in features else "its reader (\"you\")" if "you" in features
            else "whoever reads it" if "imperative" in features else "a reader")
     asks = [words for name, words in _REQUEST_WORDS.items() if name in features] or ["to follow it"]
     framing = " in fake system or chat markup" if features & {"markup", "fake_notice"} else ""
     return InjectionFinding(f"addresses {who}{framing} and asks {', '.join(asks)} (structure, p={probability:.2f})",
-                            window[:120]), False
+                            window[:120]), False, probability, features, window
 
 
 # What the structural reading can tell and the phrasing stages cannot: a request read with security advice, a version

