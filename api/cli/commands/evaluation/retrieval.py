@@ -227,6 +227,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
         "fitted_on": "../shared/train: " + ", ".join(wanted) + " (DRCD converted with OpenCC t2s)"
                      + (f", first {paragraphs} paragraphs of each" if paragraphs else ""),
         "index": folder_name, "dense_weight": dense_weight, "feature_set": features,
+        "multi_part_questions": sum(bool(getattr(r, "multi_part", False)) for r in rows),
         "training_hybrid": hybrid, "training_learned": fitted,
         "five_fold_held_out": {"hybrid": form["hybrid"], "chosen": row(pick) if "mrr@10" in pick else pick,
                                "best": row(form["best"]),
