@@ -105,9 +105,9 @@ class Settings(BaseSettings):
         "applied as a bounded change of the fused score; Chinese questions only, others keep the hybrid order), "
         "'gated' (the same model may reorder the fused ranking only where it prefers a candidate by a margin "
         "chosen by cross-validation on training folds), 'evidence' (the learned form over the fused score and "
-        "answer-evidence features only — the asked kind of value in the passage's sentence about the "
-        "question, the question's year/quantity/title contradicted or missing; weights "
-        "retrieval/data/second_stage_evidence.json, `fit-second-stage --features evidence`), 'feature' (query-term coverage and proximity features "
+        "answer-evidence features only — the asked kind of value in a sentence near the question's words, the "
+        "question's year/quantity/title contradicted or missing; weights "
+        "retrieval/data/second_stage_evidence.json, `fit-second-stage --features evidence --multi-part 400`), 'feature' (query-term coverage and proximity features "
         "added to the fused score with hand-set weights), 'cross-encoder' (a sentence-transformers CrossEncoder "
         "from reranker_model_path), or 'none'.")
     reranker_model_path: str | None = Field(None, description="Local folder of a CrossEncoder model, "

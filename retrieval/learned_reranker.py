@@ -56,12 +56,12 @@ EVIDENCE_WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage_evidenc
 
 FEATURES = ("fused", "fused_rank", "dense_norm", "dense_rank", "dense_gap", "sparse_norm", "sparse_rank",
             "bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "kind_match",
-            "constraint_conflict", "constraint_missing", "sentence_coverage", "sentence_kind")
+            "constraint_conflict", "constraint_missing", "sentence_coverage", "sentence_kind", "near_kind")
 # Kinds whose sentence pattern does not tell an answer: 'name' looks for institution names (公司, 银行, …部, …局) and
 # misses people — a who-question's answer — while "这部电影" or "全部" pass for one (docs/benchmarks.md, issue #16
 # fifth round). `sentence_kind` reads the value kinds only; `kind_match` keeps every kind (the shipped weights).
 _UNRELIABLE_KINDS = frozenset({"name"})
-_SENTENCE_FEATURES = frozenset({"sentence_coverage", "sentence_kind"})
+_SENTENCE_FEATURES = frozenset({"sentence_coverage", "sentence_kind", "near_kind"})
 LEXICAL = ("bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "sentence_coverage")
 
 
@@ -172,25 +172,33 @@ def contradicts(constraints, text: str) -> bool:
     return False
 
 
-def sentence_features(view: PassageView, idf: dict[str, float], asked: set[str]) -> tuple[float, float]:
-    """(`sentence_coverage`, `sentence_kind`): the share of the question's rare-term weight (`idf`) that one sentence
-    of the passage holds, at its best sentence, and whether that sentence holds a value of the kind the question
-    asks for (0.5 when it asks for none). A passage that answers states the answer in a sentence about the
-    question's subject; a news item on the same subject (the distractor of RGB-like corpora) repeats the
-    question's words across the passage without such a sentence. Terms are looked up as substrings of each
-    sentence (the chunk's terms are kept with the chunk, `PassageView`; no tokenising here)."""
+def sentence_features(view: PassageView, idf: dict[str, float], asked: set[str]) -> tuple[float, float, float]:
+    """(`sentence_coverage`, `sentence_kind`, `near_kind`): the share of the question's rare-term weight (`idf`) that
+    one sentence of the passage holds, at its best sentence; whether that sentence holds a value of the kind the
+    question asks for; and whether any sentence near the question's words — one holding at least half the weight of
+    the best sentence — holds such a value (the kinds: 0.5 when the question asks for none). A passage that answers
+    states the answer in a sentence about the question's subject; a news item on the same subject (the distractor
+    of RGB-like corpora) repeats the question's words across the passage without such a sentence. `near_kind` reads
+    more than the one best sentence because a passage's wording and its answer often sit in different sentences (a
+    headline repeating the question above the sentence with the figure; a question joining two facts, of which one
+    passage states one). Terms are looked up as substrings of each sentence (the chunk's terms are kept with the
+    chunk, `PassageView`; no tokenising here)."""
     total = sum(idf.values())
     if not total:
-        return 0.0, 0.5 if not asked else 0.0
+        return (0.0, 0.5, 0.5) if not asked else (0.0, 0.0, 0.0)
     present = {t: w for t, w in idf.items() if t in view.term_set}
+    covered = [(sum(w for t, w in present.items() if t in sentence), sentence)
+               for sentence in (view.sentences if present else ())]
     best, best_sentence = 0.0, ""
-    for sentence in view.sentences if present else ():
-        covered = sum(w for t, w in present.items() if t in sentence)
-        if covered > best:
-            best, best_sentence = covered, sentence
+    for weight, sentence in covered:
+        if weight > best:
+            best, best_sentence = weight, sentence
     if not asked:
-        return best / total, 0.5
-    return best / total, 1.0 if best_sentence and asked & sentence_kinds(best_sentence) else 0.0
+        return best / total, 0.5, 0.5
+    holds = 1.0 if best_sentence and asked & sentence_kinds(best_sentence) else 0.0
+    near = holds or float(best > 0 and any(weight >= 0.5 * best and asked & sentence_kinds(sentence)
+                                           for weight, sentence in covered))
+    return best / total, holds, near
 
 
 def constraint_values(constraints) -> list[str]:
@@ -242,12 +250,12 @@ class LearnedReranker:
             row = {"fused": c.fused, "fused_rank": 1.0 / (1.0 + i), "dense_norm": dense_norm[i],
                    "dense_rank": dense_rank[i], "sparse_norm": sparse_norm[i], "sparse_rank": sparse_rank[i],
                    "dense_gap": (c.dense if c.dense is not None else floor_dense) - top_dense,
-                   "sentence_coverage": 0.0, "sentence_kind": 0.5}  # the sentence features when not read
+                   "sentence_coverage": 0.0, "sentence_kind": 0.5, "near_kind": 0.5}  # sentence features not read
             if view is None:  # another script: term features cannot see, the dense similarity stands in
                 row.update(dict.fromkeys(LEXICAL, dense_norm[i]))
                 row["kind_match"] = 0.5
                 row["constraint_conflict"] = row["constraint_missing"] = 0.0  # cannot be read across scripts
-                row["sentence_kind"] = 0.5
+                row["sentence_kind"] = row["near_kind"] = 0.5
             else:
                 present = view.term_set.intersection(q_terms)
                 row["bigram_coverage"] = len(q_bigrams & view.bigrams) / len(q_bigrams) if q_bigrams else 0.0
@@ -259,7 +267,8 @@ class LearnedReranker:
                 row["constraint_conflict"] = 1.0 if constraints and contradicts(constraints, c.text) else 0.0
                 row["constraint_missing"] = (sum(v not in view.folded for v in pinned) / len(pinned)) if pinned else 0.0
                 if sentences:  # only when the weights read them (the shipped `learned` weights do not)
-                    row["sentence_coverage"], row["sentence_kind"] = sentence_features(view, idf, asked_values)
+                    (row["sentence_coverage"], row["sentence_kind"],
+                     row["near_kind"]) = sentence_features(view, idf, asked_values)
             rows[i] = [row[f] for f in FEATURES]
         return rows
 

@@ -69,7 +69,9 @@ def _rows(signal: bool, questions: int = 80):
     rng = np.random.default_rng(1)
     rows, qrels = [], {}
     for q in range(questions):
-        x = rng.uniform(0, 0.3, size=(4, len(FEATURES)))
+        # The first 17 columns drawn as before `near_kind` was added (the same random rows whatever features follow).
+        x = np.zeros((4, len(FEATURES)))
+        x[:, :17] = rng.uniform(0, 0.3, size=(4, 17))
         x[:, FEATURES.index("fused")] = [0.9, 0.88, 0.5, 0.4]
         relevant = 1 if signal or q % 2 else 0  # without signal the first stage is right half of the time
         if signal:

@@ -315,10 +315,41 @@ def test_weights_that_do_not_name_the_sentence_features_do_not_pay_for_them(monk
     import zhiku.retrieval.learned_reranker as module
 
     calls = []
-    monkeypatch.setattr(module, "sentence_features", lambda *a: calls.append(a) or (1.0, 1.0))
+    monkeypatch.setattr(module, "sentence_features", lambda *a: calls.append(a) or (1.0, 1.0, 1.0))
     shipped_like = SecondStageWeights(FEATURES[:13], np.zeros(13), np.ones(13), np.eye(13)[0])
     LearnedReranker(JiebaBm25Encoder(), shipped_like).feature_matrix(QUERY, [RerankCandidate(EXACT, 0.5, 0.5, 1.0, True, "e")])
     assert calls == []
     LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral()).feature_matrix(
         QUERY, [RerankCandidate(EXACT, 0.5, 0.5, 1.0, True, "e")])
     assert len(calls) == 1  # fitting (neutral weights name every feature) reads them
+
+
+def test_a_headline_repeating_the_question_above_the_sentence_with_the_figure_counts_as_near_evidence():
+    reranker = LearnedReranker(JiebaBm25Encoder(), SecondStageWeights.neutral())
+    col = {name: i for i, name in enumerate(FEATURES)}
+    query = "该行去年的净利润是多少"
+    headline = "该行去年净利润创新高？一文看懂。该行公布年报，去年净利润为320亿元，同比增长8%。"
+    unrelated = "该行去年净利润创新高？一文看懂。分析人士认为前景乐观。另外，天气晴朗，气温为20度。"
+    x = reranker.feature_matrix(query, [RerankCandidate(headline, 0.9, 0.9, 5.0, True, "h"),
+                                        RerankCandidate(unrelated, 0.8, 0.8, 4.0, True, "u")])
+    assert x[0, col["near_kind"]] == 1.0  # the figure sits in a sentence near the question's words
+    assert x[1, col["near_kind"]] == 0.0  # no amount anywhere near them
+    assert x[0, col["near_kind"]] >= x[0, col["sentence_kind"]]  # never below the best sentence's reading
+
+
+def test_made_up_two_part_questions_join_neighbouring_paragraphs_of_one_article():
+    from zhiku.evaluation.answer_selector_fit import TrainQuestion, TrainSet
+    from zhiku.evaluation.second_stage_fit import join_questions, training_dataset
+
+    paragraphs = ["甲公司成立于1990年。", "甲公司总部位于上海。", "乙银行的行长是张三。"]
+    questions = [TrainQuestion("甲公司成立于哪一年？", ["1990年"], 0, "s"),
+                 TrainQuestion("甲公司总部在哪里？", ["上海"], 1, "s"),
+                 TrainQuestion("乙银行的行长是谁？", ["张三"], 2, "s")]
+    data, answers = training_dataset([TrainSet("s", paragraphs, ["甲", "甲", "乙"], questions)], 3, multi_part=5)
+    made = [q for q in data.queries if q.query_id.startswith("m")]
+    assert len(made) == 1  # one article with two paragraphs: one pair
+    assert data.qrels[made[0].query_id] == {"s:0", "s:1"}
+    assert set(answers[made[0].query_id]) == {"1990年", "上海"}
+    assert made[0].text in (join_questions("甲公司成立于哪一年？", "甲公司总部在哪里？"),
+                            join_questions("甲公司总部在哪里？", "甲公司成立于哪一年？"))
+    assert join_questions("甲是谁？", "乙在哪？") == "甲是谁，乙在哪？"

@@ -129,12 +129,17 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                                                                "(the answer passage with the question's year or "
                                                                "quantity changed) where the question names one"),
                           features: str = typer.Option("all", help="Features the model weighs: 'all' (the learned "
-                                                       "stage) or 'evidence' (the evidence stage: the fused score and "
-                                                       "answer-evidence features; written to "
-                                                       "second_stage_evidence.json unless --output)"),
+                                                       "stage), 'evidence' (the evidence stage: the fused score and "
+                                                       "answer-evidence features) or 'evidence-best-sentence' (round "
+                                                       "five's: the kind read in the best sentence only); evidence "
+                                                       "sets are written to second_stage_evidence.json unless --output"),
                           paired_se: bool = typer.Option(False, help="Judge 'within one standard error of the best' "
                                                          "on each setting's per-question difference from the best "
-                                                         "(paired), not on the best's own spread")):
+                                                         "(paired), not on the best's own spread"),
+                          multi_part: int = typer.Option(0, help="Also this many made-up two-part questions (two "
+                                                         "questions on neighbouring paragraphs of one article asked "
+                                                         "as one; evidence spanning passages), checked as a set of "
+                                                         "their own: the choice may not lose to the hybrid on them")):
     """Fit the learned second stage (and report the Chinese fusion weight) on training data."""
     from zhiku.evaluation.answer_selector_fit import load_training_sets
     from zhiku.evaluation.second_stage_fit import (BOUND_GRID, FEATURE_SETS, L2_GRID, MARGIN_GRID, choose_dense_weight,
@@ -154,7 +159,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     settings = get_settings()
     wanted = [s.strip() for s in sets.split(",") if s.strip()]
     chosen = [s for s in load_training_sets(train_dir) if s.name in wanted]
-    data, answers = training_dataset(chosen, questions, paragraphs=paragraphs)
+    data, answers = training_dataset(chosen, questions, paragraphs=paragraphs, multi_part=multi_part)
     import pickle
 
     if rows_cache is not None and rows_cache.exists():
@@ -222,6 +227,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
         "fitted_on": "../shared/train: " + ", ".join(wanted) + " (DRCD converted with OpenCC t2s)"
                      + (f", first {paragraphs} paragraphs of each" if paragraphs else ""),
         "index": folder_name, "dense_weight": dense_weight, "feature_set": features,
+        "multi_part_questions": sum(bool(getattr(r, "multi_part", False)) for r in rows),
         "training_hybrid": hybrid, "training_learned": fitted,
         "five_fold_held_out": {"hybrid": form["hybrid"], "chosen": row(pick) if "mrr@10" in pick else pick,
                                "best": row(form["best"]),
@@ -236,7 +242,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
             weights.meta["five_fold_held_out"][key][knob] = "inf"
     typer.echo(f"Training questions: {len(rows)}; pairs: {weights.meta['pairs']}")
     typer.echo("weights: " + json.dumps({n: round(float(c), 3) for n, c in zip(weights.features, weights.coef)}))
-    target = output or (GATED_WEIGHTS_FILE if gated else EVIDENCE_WEIGHTS_FILE if features == "evidence"
+    target = output or (GATED_WEIGHTS_FILE if gated else EVIDENCE_WEIGHTS_FILE if features.startswith("evidence")
                         else WEIGHTS_FILE)
     target.write_text(weights.to_json() + "\n", encoding="utf-8")
     typer.echo(f"written: {target}")
