@@ -114,7 +114,7 @@ def fit_lr(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1e-2, s
     return w, float(b - mean @ w)
 
 
-def _probabilities(w: np.ndarray, b: float, x: np.ndarray) -> np.ndarray:
+def probabilities(w: np.ndarray, b: float, x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -30, 30)))
 
 
@@ -160,7 +160,7 @@ def train(rows: list[tuple[str, int, float]], embed: Embeddings, cases: list[dic
     for _ in range(2):
         picked = []
         for found in positives_of:
-            scores = _probabilities(w, b, embed(found))
+            scores = probabilities(w, b, embed(found))
             picked.append(found[int(np.argmax(scores))])
         x_pos = embed(picked)
         w, b = fit_lr(np.vstack([x_fixed, x_neg, x_pos]),
@@ -208,11 +208,11 @@ def main() -> None:
         w, b = train(rows, embed, cases, case_sentences, [i for i in order if i not in held])
         for i in held:
             found = case_sentences[i]
-            out_of_fold[i] = float(_probabilities(w, b, embed(found)).max()) if found else 0.0
+            out_of_fold[i] = float(probabilities(w, b, embed(found)).max()) if found else 0.0
     w, b = train(rows, embed, cases, case_sentences, order)
     others = [detect_injection_without_embeddings(without_quoted_examples(case["text"])) is not None for case in cases]
     labels = [bool(case["injection"]) for case in cases]
-    prose_scores = _probabilities(w, b, embed(apart)) if apart else np.zeros(0)
+    prose_scores = probabilities(w, b, embed(apart)) if apart else np.zeros(0)
     threshold = args.threshold or choose_threshold(out_of_fold, others, labels, prose_scores)
     WEIGHTS.write_text(json.dumps({
         "bias": round(b, 5), "threshold": threshold, "weights": [round(float(v), 5) for v in w],

