@@ -50,15 +50,26 @@ class _Names:
     loaded_at: float
     generation: int
     hashes: array = None  # hash() of every name, sorted: "is this text some entity's name?" without a set of strings
+    hash_owner: array = None  # the entity of each of `hashes` (-1: an odd name_norm, not one of the entity's names)
+    # type, name and aliases as stored (not normalised) of every entity, packed like the names: what the linker reads
+    # of an entity, so exact and fuzzy lookups are answered here without asking the graph server
+    info: str = ""
+    info_starts: array = None
+    odd_info: dict = None  # entity → its stored fields, when one of them holds the separator
+    kb_id: str = ""
     signature: tuple = ()  # GraphStore.entity_names_signature when read: unchanged means nothing to read again
 
     @classmethod
-    def build(cls, rows: list[dict], generation: int) -> "_Names":
+    def build(cls, rows: list[dict], generation: int, kb_id: str = "") -> "_Names":
         names: list[str] = []
+        info_parts: list[str] = []
+        info_starts, info_position = array("l"), 0
+        pairs: list[tuple[int, int]] = []
         starts, owner, first = array("l"), array("l"), array("l")
         key_parts: list[str] = []
         key_starts, norm_at, mentions, name_size = array("l"), array("l"), array("l"), array("l")
         odd_norms: dict[int, str] = {}
+        odd_info: dict[int, list[str]] = {}
         position = key_position = 0
         for entity, row in enumerate(rows):
             key = row["key"]
@@ -78,14 +89,28 @@ class _Names:
                 owner.append(entity)
                 names.append(name)
                 position += len(name) + 1
+                pairs.append((hash(name), entity))
+            if name_norm not in own and name_norm:
+                pairs.append((hash(name_norm), -1))
+            fields = [row.get("type") or "", row.get("name") or "",
+                      *[a for a in (row.get("aliases") or []) if isinstance(a, str)]]
+            # an entity whose stored names hold the separator is kept whole, never cut at it
+            record = _SEPARATOR.join(fields) if not any(_SEPARATOR in f for f in fields) else ""
+            info_starts.append(info_position)
+            info_parts.append(record)
+            info_position += len(record) + 1
+            if not record:
+                odd_info[entity] = fields
         starts.append(position)
         first.append(len(starts) - 1)
         key_starts.append(key_position)
+        info_starts.append(info_position)
         blob = "".join(name + _SEPARATOR for name in names)
         keys = "".join(key + _SEPARATOR for key in key_parts)
-        hashes = array("q", sorted({hash(name) for name in names} | {hash(n) for n in odd_norms.values() if n}))
+        pairs = sorted(set(pairs))
         return cls(blob, starts, owner, first, keys, key_starts, norm_at, odd_norms, mentions, name_size,
-                   time.monotonic(), generation, hashes)
+                   time.monotonic(), generation, array("q", [h for h, _ in pairs]), array("l", [e for _, e in pairs]),
+                   "\x01".join(info_parts) + "\x01", info_starts, odd_info, kb_id)
 
     def names(self, text: str) -> bool:
         """Is `text` (normalised) perhaps the name or an alias of an entity? (A hash collision may say yes.)"""
@@ -93,14 +118,34 @@ class _Names:
         i = bisect_left(self.hashes, h)
         return i < len(self.hashes) and self.hashes[i] == h
 
+    def named(self, text: str) -> list[int]:
+        """The entities one of whose names (normalised) is `text`: what the graph's Alias index answers."""
+        h = hash(text)
+        i = bisect_left(self.hashes, h)
+        found = []
+        while i < len(self.hashes) and self.hashes[i] == h:
+            entity = self.hash_owner[i]
+            if entity >= 0 and any(self._name(j) == text for j in range(self.first[entity], self.first[entity + 1])):
+                found.append(entity)
+            i += 1
+        return found
+
+    def hit(self, i: int) -> EntityHit:
+        """Entity `i` as the graph server returns it to the linker (`GraphStore.lookup_entities`, without provenance)."""
+        fields = self.odd_info.get(i)
+        if fields is None:
+            fields = self.info[self.info_starts[i]:self.info_starts[i + 1] - 1].split(_SEPARATOR)
+        return EntityHit(key=self._key(i), kb_id=self.kb_id, name=fields[1], type=fields[0], aliases=list(fields[2:]),
+                         mentions=self.mentions[i])
+
     def _name(self, j: int) -> str:
         return self.blob[self.starts[j]:self.starts[j + 1] - 1]
 
     def _key(self, i: int) -> str:
         return self.keys[self.key_starts[i]:self.key_starts[i + 1] - 1]
 
-    def matches(self, query: str) -> list[tuple[tuple, str]]:
-        """(sort key, entity key) of every entity a name of which contains `query`, the sort key the server's
+    def matches(self, query: str) -> list[tuple[tuple, str, int]]:
+        """(sort key, entity key, entity) of every entity a name of which contains `query`, the sort key the server's
         order: its name_norm is the query, then a name starts with it, then more mentions, a shorter name, the key."""
         if not query or _SEPARATOR in query:
             return []
@@ -115,7 +160,7 @@ class _Names:
             norm = self.odd_norms[i] if self.norm_at[i] < 0 else self._name(self.first[i] + self.norm_at[i])
             rank = 0 if norm == query else 1 if any(self._name(j).startswith(query) for j in own) else 2
             key = self._key(i)
-            out.append(((rank, -self.mentions[i], self.name_size[i], key), key))
+            out.append(((rank, -self.mentions[i], self.name_size[i], key), key, i))
         return out
 
 
@@ -150,7 +195,7 @@ class EntityNameIndex:
                 if known is not None and known.generation == generation and known.signature == signature:
                     known.loaded_at = time.monotonic()  # aged, not changed (another process's writes change it)
                     return
-            names = _Names.build(self.store.entity_names(kb_id), generation)
+            names = _Names.build(self.store.entity_names(kb_id), generation, kb_id)
             names.signature = signature
             with self._lock:
                 self._names[kb_id] = names
@@ -182,17 +227,26 @@ class EntityNameIndex:
     def ordered(self, kb_ids: Sequence[str], texts: Sequence[str]) -> list[list[str]] | None:
         """For each text, the keys of the entities a name of which contains it, in the server's order (None: the
         index cannot answer now; `search_many` then asks the server)."""
+        planned = self.plan(kb_ids, texts)
+        return None if planned is None else planned.ordered
+
+    def plan(self, kb_ids: Sequence[str], texts: Sequence[str]) -> "Lookups | None":
+        """`ordered`, with the entities found kept, so they can be read here (`Lookups.fetch`) instead of from the
+        graph server. None: the index cannot answer now."""
         tables = [self._fresh(kb) for kb in dict.fromkeys(kb_ids)]
         if not tables or any(t is None for t in tables):
             return None
-        out = []
+        out, found = [], {}
         for text in texts:
             query = normalise(text) if isinstance(text, str) else ""
             if not query or len(query) > MAX_NAME_CHARS:
                 out.append([])
                 continue
-            out.append([key for _, key in sorted(m for table in tables for m in table.matches(query))])
-        return out
+            matches = sorted((m for table in tables for m in ((s, k, (table, i)) for s, k, i in table.matches(query))),
+                             key=lambda m: m[0])
+            out.append([key for _, key, _ in matches])
+            found.update((key, where) for _, key, where in matches)
+        return Lookups(tables, out, found)
 
     @staticmethod
     def first_batch(ordered: list[list[str]], limit: int, document_ids: Sequence[str] | None) -> list[str]:
@@ -201,21 +255,43 @@ class EntityNameIndex:
         return list(dict.fromkeys(k for keys in ordered for k in keys[:batch]))
 
     def search_many(self, kb_ids: Sequence[str], texts: Sequence[str], limit: int = 20,
-                    document_ids: Sequence[str] | None = None) -> list[list[EntityHit]]:
-        """`store.search_entities(kb_ids, text, limit, document_ids)` for each text, in one batched fetch."""
+                    document_ids: Sequence[str] | None = None, here: bool = False) -> list[list[EntityHit]]:
+        """`store.search_entities(kb_ids, text, limit, document_ids)` for each text, in one batched fetch; `here`
+        (unrestricted callers only): the entities read from the index, without their provenance — no round trip."""
         kb_ids = list(dict.fromkeys(kb_ids))
         if not texts:
             return []
-        ordered = self.ordered(kb_ids, texts) if kb_ids else None
-        if ordered is None:
+        planned = self.plan(kb_ids, texts) if kb_ids else None
+        if planned is None:
             return [self.store.search_entities(kb_ids, text, limit, document_ids) for text in texts]
-        return self.resolve(kb_ids, texts, ordered, limit, document_ids)
+        fetch = planned.fetch if here and document_ids is None else None
+        return self.resolve(kb_ids, texts, planned.ordered, limit, document_ids, fetch=fetch)
+
+    @staticmethod
+    def lookup(names: Sequence[str], keys: Sequence[str], limit: int,
+               planned: "Lookups") -> tuple[list[EntityHit], list[EntityHit]]:
+        """`GraphStore.lookup_entities(kb_ids, names, first_batch keys, limit)` for an unrestricted caller, answered
+        from the index (`planned`: its fuzzy lookups): the entities one of whose names is one of `names` (normalised),
+        most mentioned first, and the fuzzy lookups' entities. No round trip."""
+        norms = {normalise(n) for n in names if isinstance(n, str)}
+        named: dict[str, EntityHit] = {}
+        for table in planned.tables:
+            for norm in norms:
+                if norm and len(norm) <= MAX_NAME_CHARS:
+                    for i in table.named(norm):
+                        hit = table.hit(i)
+                        named.setdefault(hit.key, hit)
+        ordered = sorted(named.values(), key=lambda h: (-h.mentions, h.key))[:limit]
+        return ordered, planned.fetch(keys)
 
     def resolve(self, kb_ids: Sequence[str], texts: Sequence[str], ordered: list[list[str]], limit: int = 20,
                 document_ids: Sequence[str] | None = None, fetched: dict[str, EntityHit] | None = None,
-                asked: set[str] | None = None) -> list[list[EntityHit]]:
+                asked: set[str] | None = None, fetch=None) -> list[list[EntityHit]]:
         """The first `limit` readable entities of each text's `ordered` keys. `fetched`/`asked`: entities already
-        read (and the keys asked for, found or not); more are read in batches only when those fall short."""
+        read (and the keys asked for, found or not); more are read in batches only when those fall short, by `fetch`
+        (keys → hits; default: the graph server's `get_entities`, with the caller's access and provenance)."""
+        if fetch is None:
+            fetch = lambda keys: self.store.get_entities(kb_ids, keys, document_ids)  # noqa: E731
         queries = [normalise(t) if isinstance(t, str) else "" for t in texts]
         batch = limit if document_ids is None else 4 * limit
         fetched = dict(fetched or {})
@@ -241,5 +317,23 @@ class EntityNameIndex:
                 break
             wanted = list(dict.fromkeys(wanted))
             asked.update(wanted)
-            fetched.update((h.key, h) for h in self.store.get_entities(kb_ids, wanted, document_ids))
+            fetched.update((h.key, h) for h in fetch(wanted))
         return results
+
+
+@dataclass(slots=True)
+class Lookups:
+    """A query's fuzzy lookups planned on the index: the tables read (one per knowledge base), each text's entity keys
+    in the server's order, and where each entity found is (table, entity)."""
+    tables: list
+    ordered: list[list[str]]
+    found: dict
+
+    def fetch(self, keys: Sequence[str]) -> list[EntityHit]:
+        """The entities of `keys` found by these lookups, read from the index (unrestricted: no access to apply)."""
+        out = []
+        for key in keys:
+            where = self.found.get(key)
+            if where is not None:
+                out.append(where[0].hit(where[1]))
+        return out

@@ -102,6 +102,11 @@ DELETE_BATCH = 2000
 # relations from its node instead of reading and sorting all of them (a hub has hundreds). A walk whose cap exceeds it,
 # or with restricted access (the readable relations' order is not stored), reads the RELATES edges as before.
 KEPT_RELATIONS = 50
+# Each fact keeps its first SUPPORT_KEPT supporting chunks (by document, then chunk: the order provenance is read in) on
+# its node (`support_chunks`, `support_documents`), recomputed whenever its support is: the walk reads a relation's
+# chunks from its fact instead of gathering and sorting its SUPPORTED_BY edges, so both hops and every relation's
+# chunks are one query (a GraphStore whose support_limit exceeds it reads the edges as before).
+SUPPORT_KEPT = 100
 MIGRATION_BATCH = 1000
 _READ_ATTEMPTS = 3
 
@@ -362,13 +367,30 @@ MATCH (c:Chunk {key: row.chunk_key})
 MERGE (f)-[:SUPPORTED_BY]->(c)
 """
 # Support counted and stored in the round trip that reads it (the facts left at 0 are deleted next).
-_FACT_SUPPORT = """
+# A fact's first SUPPORT_KEPT chunks, by document then chunk (`chunks`, `documents`), and how many there are, for fact `f`.
+# (An aggregate over no rows is one row, on both servers: a fact left without chunks gets empty lists and support 0.)
+_SUPPORT_LISTS = """CALL {
+  WITH f
+  MATCH (f)-[:SUPPORTED_BY]->(c:Chunk)
+  WITH c.document_id AS d, c.chunk_id AS ch ORDER BY d, ch
+  RETURN collect(ch) AS chunks, collect(d) AS documents
+}"""
+_FACT_SUPPORT = f"""
 UNWIND $keys AS k
-MATCH (f:Fact {key: k})
-WITH f, COUNT { (f)-[:SUPPORTED_BY]->(:Chunk) } AS support
-OPTIONAL MATCH (:Entity {key: f.subject_key})-[r:RELATES {key: f.key}]->(:Entity {key: f.object_key})
-SET f.support = support, r.support = support
+MATCH (f:Fact {{key: k}})
+{_SUPPORT_LISTS}
+WITH f, size(chunks) AS support, chunks, documents
+OPTIONAL MATCH (:Entity {{key: f.subject_key}})-[r:RELATES {{key: f.key}}]->(:Entity {{key: f.object_key}})
+SET f.support = support, r.support = support, f.support_chunks = chunks[..$kept_chunks],
+    f.support_documents = documents[..$kept_chunks]
 RETURN DISTINCT f.key AS key, support, f.subject_key AS subject_key, f.object_key AS object_key, f.type AS type
+"""
+# Migration: the chunk lists of facts written before facts kept them (`ensure_fact_chunks`).
+_FACT_CHUNK_LISTS = f"""
+UNWIND $keys AS k
+MATCH (f:Fact {{key: k}})
+{_SUPPORT_LISTS}
+SET f.support_chunks = chunks[..$kept_chunks], f.support_documents = documents[..$kept_chunks]
 """
 _DELETE_FACTS = """
 UNWIND $keys AS k
@@ -410,8 +432,10 @@ MATCH (e:Entity {key: row.key})
 SET e.kept_rkey = row.rkey, e.kept_rtype = row.rtype, e.kept_target = row.target, e.kept_forward = row.forward,
     e.kept_support = row.support
 """
-_KEPT_MARK = "MERGE (g:GraphMeta {key: 'kept_relations'}) SET g.size = $kept"
-_KEPT_READY = "MATCH (g:GraphMeta {key: 'kept_relations'}) RETURN g.size AS size"
+_KEPT_MARK = "MERGE (g:GraphMeta {key: $what}) SET g.size = $kept"
+_KEPT_READY = "MATCH (g:GraphMeta) WHERE g.key IN ['kept_relations', 'fact_chunks'] RETURN g.key AS key, g.size AS size"
+# what each mark's size must be for the lists it marks to be the ones this code reads
+_MARKS = {"kept_relations": KEPT_RELATIONS, "fact_chunks": SUPPORT_KEPT}
 _ENTITY_MENTIONS = """
 UNWIND $keys AS k
 MATCH (e:Entity {key: k})
@@ -587,14 +611,22 @@ def _two_hops(document_ids) -> str:
 
 
 def _unpack(row: dict) -> list[dict]:
-    """The second-hop edges of a `_two_hops` row, as rows of their own (the columns of `_edge_fields(…, None)`)."""
+    """The second-hop edges of a `_two_hops` row, as rows of their own (the columns of `_edge_fields(…, None)`), with
+    their chunks (`total`, `chunk_ids`, `document_ids`) when the row has them (`_two_hops_kept`)."""
     source = row["target"]
-    return [{"source": source, "target": target, "rkey": rkey, "rkb": rkb, "rtype": rtype,
-             "subject_key": source if forward else target, "object_key": target if forward else source,
-             "support": support}
-            for rkey, rkb, rtype, target, forward, support in zip(
-                row["h2_rkey"] or [], row["h2_rkb"] or [], row["h2_rtype"] or [], row["h2_target"] or [],
-                row["h2_forward"] or [], row["h2_support"] or [])]
+    edges = [{"source": source, "target": target, "rkey": rkey, "rkb": rkb, "rtype": rtype,
+              "subject_key": source if forward else target, "object_key": target if forward else source,
+              "support": support}
+             for rkey, rkb, rtype, target, forward, support in zip(
+                 row["h2_rkey"] or [], row["h2_rkb"] or [], row["h2_rtype"] or [], row["h2_target"] or [],
+                 row["h2_forward"] or [], row["h2_support"] or [])]
+    if "h2_fkey" in row:
+        chunks = {key: (total, chunk_ids, document_ids) for key, total, chunk_ids, document_ids in zip(
+            row["h2_fkey"], row["h2_total"], row["h2_chunk_ids"], row["h2_document_ids"])}
+        for edge in edges:
+            if edge["rkey"] in chunks:
+                edge["total"], edge["chunk_ids"], edge["document_ids"] = chunks[edge["rkey"]]
+    return edges
 
 
 def _kept_update(row: dict, changes: list[tuple[str, dict, bool]]) -> dict | None:
@@ -620,14 +652,15 @@ def _kept_update(row: dict, changes: list[tuple[str, dict, bool]]) -> dict | Non
 
 def _kept_first_hop(cap: str) -> str:
     """The seeds' first `$<cap>` kept relations (`_KEPT_RELATIONS`: the edges `_edges_of` would return, in its order,
-    read from the entity's node instead of sorting all its RELATES edges), with their (unrestricted) chunks, as the
-    columns of `_edge_fields(…, "chunks")` plus `seed` and `rank` (the row's order: seed, then relation)."""
+    read from the entity's node instead of sorting all its RELATES edges), with their (unrestricted) chunks read from
+    their facts' kept chunk lists (`_SUPPORT_LISTS`, not the SUPPORTED_BY edges), as the columns of
+    `_edge_fields(…, "chunks")` plus `seed` and `rank` (the row's order: seed, then relation)."""
     first = [("source", "n.key"), ("target", "m.key"), ("rkey", "rk"), ("rkb", "n.kb_id"),
              ("rtype", "n.kept_rtype[i]"), ("subject_key", "CASE WHEN n.kept_forward[i] THEN n.key ELSE m.key END"),
              ("object_key", "CASE WHEN n.kept_forward[i] THEN m.key ELSE n.key END"), ("support", "n.kept_support[i]"),
              ("tname", "m.name"), ("taliases", "m.aliases"), ("ttype", "m.type"), ("tmentions", "m.mentions"),
-             ("tkb", "m.kb_id"), ("total", "size(chunks)"), ("chunk_ids", "chunks[..$n]"),
-             ("document_ids", "documents[..$n]"), ("seed", "s"), ("rank", "i")]
+             ("tkb", "m.kb_id"), ("total", "f.support"), ("chunk_ids", "f.support_chunks[..$n]"),
+             ("document_ids", "f.support_documents[..$n]"), ("seed", "s"), ("rank", "i")]
     return f"""
             UNWIND range(0, size($keys) - 1) AS s
             WITH s, $keys[s] AS k
@@ -636,12 +669,7 @@ def _kept_first_hop(cap: str) -> str:
             UNWIND range(0, size(coalesce(n.kept_rkey, [])[..${cap}]) - 1) AS i
             WITH s, i, n, n.kept_rkey[i] AS rk, n.kept_target[i] AS tk
             MATCH (m:Entity {{key: tk}})
-            CALL {{
-              WITH rk
-              MATCH (f:Fact {{key: rk}})-[:SUPPORTED_BY]->(c:Chunk)
-              WITH c.document_id AS d, c.chunk_id AS ch ORDER BY d, ch
-              RETURN collect(ch) AS chunks, collect(d) AS documents
-            }}""", ", ".join(f"{v} AS {k}" for k, v in first)
+            MATCH (f:Fact {{key: rk}})""", ", ".join(f"{v} AS {k}" for k, v in first)
 
 
 def _one_hop_kept() -> str:
@@ -652,18 +680,35 @@ def _one_hop_kept() -> str:
             """
 
 
+# The chunks of a `_two_hops_kept` row's second-hop relations, by relation key (`h2_chunks` etc. in the order of
+# `h2_fkey`, which `_unpack` matches to `h2_rkey`: collect keeps no promise of order across servers).
+_SECOND_HOP_CHUNKS = [("fkey", "f2.key"), ("total", "f2.support"), ("chunk_ids", "f2.support_chunks[..$n]"),
+                      ("document_ids", "f2.support_documents[..$n]")]
+
+
 def _two_hops_kept() -> str:
     """`_two_hops` (unrestricted) from the entities' kept relations: the first hop's from the seeds' nodes, the second
     hop's from the bridges' (their first `$cap2` other than the relation the walk came by: the kept lists hold more
-    than `$cap2`, or all of an entity's relations), so a hub costs the server `$cap` relations, not all of them."""
+    than `$cap2`, or all of an entity's relations), so a hub costs the server `$cap` relations, not all of them; and
+    every relation's chunks from its fact's kept chunk lists, the second hop's too (`h2_fkey`, `h2_total`,
+    `h2_chunk_ids`, `h2_document_ids`), so the walk is one query. (Reading the second hop's chunks from the
+    SUPPORTED_BY edges in this query made it slower than a second round trip: session 25, docs/benchmarks.md; from
+    the facts' lists it is an index seek and a property each.)"""
     head, fields = _kept_first_hop("cap")
     js = "[j IN range(0, size(coalesce(m.kept_rkey, [])) - 1) WHERE m.kept_rkey[j] <> rk][..$cap2]"
     second = [("rkey", "m.kept_rkey[j]"), ("rkb", "m.kb_id"), ("rtype", "m.kept_rtype[j]"),
               ("target", "m.kept_target[j]"), ("forward", "m.kept_forward[j]"), ("support", "m.kept_support[j]")]
     assert [k for k, _ in second] == [k for k, _ in _SECOND_HOP_FIELDS]
     return f"""{head}
-            WITH s, i, n, m, rk, chunks, documents, {js} AS js
-            RETURN {fields}, {", ".join(f"[j IN js | {v}] AS h2_{k}" for k, v in second)}
+            WITH s, i, n, m, rk, f, {js} AS js
+            CALL {{
+              WITH m, js
+              UNWIND js AS j
+              MATCH (f2:Fact {{key: m.kept_rkey[j]}})
+              RETURN {", ".join(f"collect({v}) AS h2_{k}" for k, v in _SECOND_HOP_CHUNKS)}
+            }}
+            RETURN {fields}, {", ".join(f"[j IN js | {v}] AS h2_{k}" for k, v in second)},
+                   {", ".join(f"h2_{k}" for k, _ in _SECOND_HOP_CHUNKS)}
             """
 
 
@@ -715,6 +760,37 @@ class GraphStore:
             for statement in SCHEMA:
                 session.run(statement).consume()
         self.ensure_kept_relations()
+        self.ensure_fact_chunks()
+
+    def _marks(self) -> dict[str, int]:
+        return {r["key"]: r["size"] for r in self._read(_KEPT_READY)}
+
+    def _migrate(self, what: str, label: str, cypher: str, **params) -> int:
+        """Runs `cypher` (UNWIND $keys …) over every `label` node of the graph, a knowledge base at a time (through
+        the kb_id index) in transactions of MIGRATION_BATCH nodes, then marks the graph (`_KEPT_MARK`). Returns the
+        nodes updated (0 when the graph was already marked)."""
+        if self._marks().get(what) == _MARKS[what]:
+            self._kept = (self._all_marked(), 0.0)
+            return 0
+        updated = 0
+        # labels cannot be parameters: `label` is one of this module's constants
+        kb_ids = [r["kb"] for r in self._read(f"MATCH (n:{label}) RETURN DISTINCT n.kb_id AS kb")]
+        with self._session() as session:
+            for kb_id in kb_ids:
+                keys = [r["key"] for r in self._read(f"MATCH (n:{label}) WHERE n.kb_id = $kb RETURN n.key AS key",
+                                                     kb=kb_id)]
+                for start in range(0, len(keys), MIGRATION_BATCH):
+                    batch = keys[start:start + MIGRATION_BATCH]
+                    session.execute_write(lambda tx, b=batch: tx.run(cypher, keys=b, **params).consume())
+                updated += len(keys)
+            session.execute_write(lambda tx: tx.run(_KEPT_MARK, what=what, kept=_MARKS[what]).consume())
+        _WRITES[0] += 1
+        self._kept = (self._all_marked(), 0.0)
+        return updated
+
+    def _all_marked(self) -> bool:
+        marks = self._marks()
+        return all(marks.get(what) == size for what, size in _MARKS.items())
 
     def ensure_kept_relations(self) -> int:
         """Migration: a graph written before the entities kept their best relations (or with another
@@ -722,33 +798,22 @@ class GraphStore:
         marked complete; until then the walk reads the RELATES edges (the results are the same, only slower).
         Writes maintain the lists all along, so a write during the migration leaves them right. Returns the entities
         updated (0 when the graph was already marked)."""
-        rows = self._read(_KEPT_READY)
-        if rows and rows[0]["size"] == KEPT_RELATIONS:
-            self._kept = (True, 0.0)
-            return 0
-        updated = 0
-        kb_ids = [r["kb"] for r in self._read("MATCH (e:Entity) RETURN DISTINCT e.kb_id AS kb")]
-        with self._session() as session:
-            for kb_id in kb_ids:  # a knowledge base's entity keys at a time (through the kb_id index), not the graph's
-                keys = [r["key"] for r in self._read("MATCH (e:Entity) WHERE e.kb_id = $kb RETURN e.key AS key",
-                                                     kb=kb_id)]
-                for start in range(0, len(keys), MIGRATION_BATCH):
-                    batch = keys[start:start + MIGRATION_BATCH]
-                    session.execute_write(
-                        lambda tx, b=batch: tx.run(_KEPT_RELATIONS, keys=b, kept=KEPT_RELATIONS).consume())
-                updated += len(keys)
-            session.execute_write(lambda tx: tx.run(_KEPT_MARK, kept=KEPT_RELATIONS).consume())
-        _WRITES[0] += 1
-        self._kept = (True, 0.0)
-        return updated
+        return self._migrate("kept_relations", "Entity", _KEPT_RELATIONS, kept=KEPT_RELATIONS)
+
+    def ensure_fact_chunks(self) -> int:
+        """Migration: a graph written before facts kept their first SUPPORT_KEPT chunks (`support_chunks`,
+        `support_documents`) gets them computed for every fact, in transactions of MIGRATION_BATCH facts, then
+        marked; until then the walk reads the SUPPORTED_BY edges (same results, more round trips). Writes keep the
+        lists all along. Returns the facts updated (0 when the graph was already marked)."""
+        return self._migrate("fact_chunks", "Fact", _FACT_CHUNK_LISTS, kept_chunks=SUPPORT_KEPT)
 
     def _kept_ready(self) -> bool:
-        """Whether every entity's kept lists are there (the graph is marked by `ensure_kept_relations`); a graph not
-        yet migrated is asked again a minute later."""
+        """Whether every entity's kept lists and every fact's chunk lists are there (the graph is marked by both
+        migrations); a graph not yet migrated is asked again a minute later."""
         ready, ask_at = self._kept
         if ready or time.monotonic() < ask_at:
             return ready
-        ready = any(r["size"] == KEPT_RELATIONS for r in self._read(_KEPT_READY))
+        ready = self._all_marked()
         self._kept = (ready, time.monotonic() + 60.0)
         return ready
 
@@ -858,7 +923,7 @@ class GraphStore:
         if not keys:
             return 0, {}
         changed = {r["key"]: {"support": r["support"], "subject": r["subject_key"], "object": r["object_key"],
-                              "type": r["type"]} for r in tx.run(_FACT_SUPPORT, keys=keys)}  # stored as it is read
+                              "type": r["type"]} for r in tx.run(_FACT_SUPPORT, keys=keys, kept_chunks=SUPPORT_KEPT)}  # stored as it is read
         dead = [k for k, f in changed.items() if f["support"] == 0]
         if dead:
             tx.run(_DELETE_FACTS, keys=dead).consume()
@@ -1086,12 +1151,13 @@ class GraphStore:
         return [h for h in hits if any(query in normalise(n) for n in (h.name, *h.aliases))]
 
     def entity_names(self, kb_id: str) -> list[dict]:
-        """Every entity of the knowledge base with its normalised names, mentions and name length: what the
-        linker's name index (graph/entity_names.py) searches instead of scanning the server."""
+        """Every entity of the knowledge base with its normalised names, mentions and name length, and its name,
+        aliases and type as stored: what the linker's name index (graph/entity_names.py) searches and returns instead
+        of asking the server."""
         return self._read("""
             MATCH (e:Entity) WHERE e.kb_id = $kb_id
             RETURN e.key AS key, e.name_norm AS name_norm, e.names_norm AS names_norm, e.mentions AS mentions,
-                   size(e.name) AS name_size
+                   size(e.name) AS name_size, e.name AS name, e.aliases AS aliases, e.type AS type
             """, kb_id=kb_id)
 
     def entity_names_signature(self, kb_id: str) -> tuple:
@@ -1257,7 +1323,7 @@ class GraphStore:
         # unrestricted, within the kept lists' length (the second hop skips the relation it came by) and on a graph
         # whose entities all have them: each entity's best relations read from its node
         from_nodes = (document_ids is None and fan_out_cap <= KEPT_RELATIONS and later_cap < KEPT_RELATIONS
-                and self._kept_ready())
+                      and self.support_limit <= SUPPORT_KEPT and self._kept_ready())
         frontier, hops_done = list(seeds), 0
         if frontier and max_hops >= 2:
             if from_nodes:

@@ -59,7 +59,8 @@ def _best(store: GraphStore, key: str) -> list[tuple]:
 def _walked(store: GraphStore, kb: str, seeds: list[str], **kwargs) -> tuple:
     result = store.walk([kb], seeds, **kwargs)
     return ([(p.entity_keys, p.relation_keys) for p in result.paths],
-            {k: (r.type, r.subject_key, r.object_key, r.support, r.provenance.chunk_ids, r.provenance.total)
+            {k: (r.type, r.subject_key, r.object_key, r.support, r.provenance.chunk_ids, r.provenance.total,
+                 r.provenance.document_ids)
              for k, r in result.relations.items()},
             {k: (e.name, e.type, e.mentions) for k, e in result.entities.items()})
 
@@ -175,10 +176,11 @@ def test_a_graph_written_before_the_kept_lists_is_walked_as_before_until_migrate
     hub = _key(store, kb, HUB)
     seeds = [_key(store, kb, _company(4)), _key(store, kb, "担保人5")]
     expected = _full_walk(store, kb, seeds)
-    # the graph as an older version left it: no lists on its entities, no mark
+    # the graph as an older version left it: no lists on its entities or facts, no mark
     with store._session() as session:
         session.run("MATCH (e:Entity) WHERE e.kb_id = $kb REMOVE e.kept_rkey, e.kept_rtype, e.kept_target, "
                     "e.kept_forward, e.kept_support", kb=kb).consume()
+        session.run("MATCH (f:Fact) WHERE f.kb_id = $kb REMOVE f.support_chunks, f.support_documents", kb=kb).consume()
         session.run("MATCH (g:GraphMeta) DELETE g").consume()
     driver = GraphDatabase.driver(bolt_server["uri"], auth=bolt_server["auth"])
     try:
@@ -189,13 +191,19 @@ def test_a_graph_written_before_the_kept_lists_is_walked_as_before_until_migrate
         assert _kept(old, hub) == []
         assert old.ensure_kept_relations() > 0  # ensure_schema does it on start-up
         assert _kept(old, hub) == _best(old, hub)
+        with _Reads(old) as reads:  # the facts' chunk lists are not there yet: still the edges
+            assert _walked(old, kb, seeds) == expected
+        assert any(":SUPPORTED_BY]" in q for q in reads.queries)
+        assert old.ensure_fact_chunks() > 0  # ensure_schema does it too
         with _Reads(old) as reads:
             assert _walked(old, kb, seeds) == expected
-        assert not any(":RELATES]" in q for q in reads.queries)
-        assert old.ensure_kept_relations() == 0  # marked: once
+        assert not any(":RELATES]" in q or ":SUPPORTED_BY]" in q for q in reads.queries)
+        assert len(reads.queries) == 1  # both hops and every relation's chunks
+        assert old.ensure_kept_relations() == 0 and old.ensure_fact_chunks() == 0  # marked: once
     finally:
         driver.close()
         store.ensure_kept_relations()
+        store.ensure_fact_chunks()
 
 
 def test_the_bulk_load_keeps_the_lists_the_write_path_keeps(store, kbs):  # noqa: F811

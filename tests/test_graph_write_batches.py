@@ -81,7 +81,8 @@ def _dump(store: GraphStore, kb: str) -> dict:
                            "e.kept_support AS kept_support", kb=kb)
     names = {e["key"]: (e["type"], e["name"]) for e in entities}
     facts = store._read("MATCH (f:Fact) WHERE f.kb_id = $kb MATCH (s:Entity)-[r:RELATES {key: f.key}]->(o:Entity) "
-                        "RETURN s.key AS s, f.type AS type, o.key AS o, f.support AS support, r.support AS rsupport",
+                        "RETURN s.key AS s, f.type AS type, o.key AS o, f.support AS support, r.support AS rsupport, "
+                        "f.support_chunks AS chunks, f.support_documents AS documents",
                         kb=kb)
     mentions = store._read("MATCH (e:Entity)-[m:MENTIONED_IN]->(c:Chunk) WHERE c.kb_id = $kb "
                            "RETURN e.key AS e, c.document_id AS d, c.chunk_id AS c, c.version AS v, m.names AS names",
@@ -95,7 +96,9 @@ def _dump(store: GraphStore, kb: str) -> dict:
     return {
         "entities": sorted((e["type"], e["name"], tuple(sorted(e["aliases"] or [])), tuple(sorted(e["norms"] or [])),
                             e["mentions"]) for e in entities),
-        "facts": sorted((names[f["s"]], f["type"], names[f["o"]], f["support"], f["rsupport"]) for f in facts),
+        # with each fact's kept chunk lists (GraphStore._refresh_facts), in their order
+        "facts": sorted((names[f["s"]], f["type"], names[f["o"]], f["support"], f["rsupport"],
+                         tuple(f["chunks"] or ()), tuple(f["documents"] or ())) for f in facts),
         "mentions": sorted((names[m["e"]], m["d"], m["c"], m["v"], tuple(m["names"])) for m in mentions),
         "supports": sorted((s["type"], s["c"]) for s in supports),
         "aliases": sorted((a["norm"], names[a["e"]]) for a in aliases),
