@@ -4,7 +4,8 @@
    the extractor's entities (with the resolver's canonical name and aliases), jieba words of 2+
    characters and adjacent-word bigrams/trigrams in Chinese runs, capitalised phrases and word
    1–4-grams in Latin runs, minus stop words.
-2. Exact / alias: one `store.find_entities` call for all candidates (index lookups). A hit whose name
+2. Exact / alias: the name index's table of each knowledge base (an unrestricted caller: no round trip), or one
+   `store.lookup_entities` / `find_entities` call for all candidates (the graph's Alias index). A hit whose name
    equals a candidate is "exact" (score 1.0), else "alias" (0.95). An alias written all in capitals
    (PSBC, SAFE) only counts when the query writes it in capitals too, so "safe" is not 国家外汇管理局.
 3. Fuzzy, for the longest candidates not matched yet (at most MAX_FUZZY_LOOKUPS substring searches over

@@ -1,20 +1,27 @@
-"""An index of each knowledge base's entity names for the linker's fuzzy (substring) lookups.
+"""An index of each knowledge base's entity names: the entity linker's lookups, answered in this process.
 
 `GraphStore.search_entities` finds names containing a text by scanning every entity of the knowledge bases in the
 graph server (neither Neo4j nor ArcadeDB indexes substrings in the Cypher both accept), and the linker made up to
 six such lookups per query, each followed by a provenance query: 59% of graph mode's time at 10k chunks in the
 profile (docs/profiles/README.md). Here a knowledge base's names are read once into one string per
 knowledge base; a lookup is `str.find` over it (C speed) and a sort of the matches in the server's own order
-(exact name, then prefix, then by mentions, name length and key). All of a query's lookups then fetch their
-entities in one batched `get_entities` call, which applies the caller's access (documents it may read) and brings
-the provenance, exactly as `search_entities` does.
+(exact name, then prefix, then by mentions, name length and key). The index also keeps each entity's name, aliases,
+type and mentions as stored, so for a caller who may read the whole knowledge base it answers the exact and alias
+lookup (what the graph's Alias index answers) and the fuzzy matches' fetch itself: linking costs no round trip
+(`EntityNameIndex.lookup`, `Lookups.fetch`; issue #14 point 5). A caller restricted to some documents is answered by
+the graph (`GraphStore.lookup_entities`, `get_entities`), which applies its access inside the query and brings the
+names its readable mentions use. Access to knowledge bases holds either way: a knowledge base's names are its own
+table, and only the tables of the knowledge bases asked for are searched.
 
-Freshness: a write through any GraphStore of this process makes the next lookup of that kind use the server's scan
-while the names are read again in the background; writes by other processes (broker workers) are seen when the
-names are older than `max_age` seconds (read again in the background meanwhile). A name the index has not seen
-yet is still found by exact and alias matching, which always asks the graph. An entity removed since is not
-returned: the batched fetch asks the graph for each key. While a knowledge base's names are being read the first
-time, its lookups use the server's scan.
+Freshness: a write through any GraphStore of this process makes the next lookups of that knowledge base go to the
+graph server while the names are read again in the background. Every write and delete, in any process, also counts
+itself on its process's change counter of the knowledge base, in its transaction (`GraphStore.changes`); while
+lookups happen the index polls the counters of the knowledge bases it holds once every `poll_seconds` (one small
+query, in the background), and a knowledge base whose counters moved is answered by the graph server until its
+names are read again. So another process's write (a broker worker's, an API replica's delete) is seen by the lookups
+that start at most about `poll_seconds` after its commit. A graph written by a version without counters is also read
+again when its names are older than `max_age` seconds and its one-row signature changed. While a knowledge base's
+names are being read the first time, its lookups use the server.
 """
 from __future__ import annotations
 
@@ -29,6 +36,9 @@ from zhiku.graph import graph_store
 from zhiku.graph.graph_store import MAX_NAME_CHARS, EntityHit, GraphStore, normalise
 
 _SEPARATOR = "\x00"  # never in a normalised name
+# How often the change counters of the knowledge bases read are polled (one small query, in the background, only while
+# lookups happen): another process's write is seen by lookups that start this long after it at most.
+POLL_SECONDS = 1.0
 
 
 @dataclass(slots=True)
@@ -58,6 +68,8 @@ class _Names:
     odd_info: dict = None  # entity → its stored fields, when one of them holds the separator
     kb_id: str = ""
     signature: tuple = ()  # GraphStore.entity_names_signature when read: unchanged means nothing to read again
+    changes: tuple = ()  # the knowledge base's change counters (GraphStore.changes) read before the names
+    stale: bool = False  # the counters moved since (another process wrote): not used until read again
 
     @classmethod
     def build(cls, rows: list[dict], generation: int, kb_id: str = "") -> "_Names":
@@ -165,12 +177,15 @@ class _Names:
 
 
 class EntityNameIndex:
-    def __init__(self, store: GraphStore, max_age: float = 60.0):
+    def __init__(self, store: GraphStore, max_age: float = 60.0, poll_seconds: float = POLL_SECONDS):
         self.store = store
         self.max_age = max_age
+        self.poll_seconds = poll_seconds
         self._names: dict[str, _Names] = {}
         self._loading: set[str] = set()
         self._lock = threading.Lock()
+        self._polled_at = time.monotonic()
+        self._polling = False
 
     # -- the names of a knowledge base, read in the background -----------------------------------------
     def _fresh(self, kb_id: str) -> _Names | None:
@@ -178,25 +193,50 @@ class EntityNameIndex:
         now, generation = time.monotonic(), graph_store.write_generation()
         with self._lock:
             names = self._names.get(kb_id)
-            stale = names is None or names.generation != generation or now - names.loaded_at > self.max_age
+            stale = names is None or names.generation != generation or names.stale or \
+                now - names.loaded_at > self.max_age
             if stale and kb_id not in self._loading:
                 self._loading.add(kb_id)
                 threading.Thread(target=self._load, args=(kb_id,), name="zhiku-entity-names", daemon=True).start()
-        if names is None or names.generation != generation:
-            return None  # never read, or this process wrote since: the server's scan answers
-        return names  # possibly older than max_age (another process's writes): read again meanwhile
+            if now - self._polled_at > self.poll_seconds and not self._polling and self._names:
+                self._polling, self._polled_at = True, now
+                threading.Thread(target=self._poll, name="zhiku-entity-names-poll", daemon=True).start()
+        if names is None or names.generation != generation or names.stale:
+            return None  # never read, or written since (this process, or another's counters moved): the server answers
+        return names  # possibly older than max_age (a graph written by a version without counters): read again meanwhile
+
+    def _poll(self) -> None:
+        """Reads every loaded knowledge base's change counters (one small query) and marks those that moved: their
+        lookups go to the graph server until the names are read again (started by the next lookup)."""
+        try:
+            with self._lock:
+                loaded = dict(self._names)
+            changes = self.store.changes(list(loaded))
+            with self._lock:
+                for kb_id, names in loaded.items():
+                    if changes.get(kb_id, ()) != names.changes and self._names.get(kb_id) is names:
+                        names.stale = True
+        except Exception:  # noqa: BLE001 - asked again at the next poll
+            pass
+        finally:
+            with self._lock:
+                self._polling = False
+                self._polled_at = time.monotonic()
 
     def _load(self, kb_id: str) -> None:
         try:
             generation = graph_store.write_generation()
-            signature = self.store.entity_names_signature(kb_id)  # read before the names: a write between re-reads
+            # read before the names, so a write between the two reads is seen at the next poll or re-read
+            changes = self.store.changes([kb_id]).get(kb_id, ())
+            signature = self.store.entity_names_signature(kb_id)
             with self._lock:
                 known = self._names.get(kb_id)
-                if known is not None and known.generation == generation and known.signature == signature:
-                    known.loaded_at = time.monotonic()  # aged, not changed (another process's writes change it)
+                if known is not None and known.generation == generation and known.signature == signature \
+                        and known.changes == changes and not known.stale:
+                    known.loaded_at = time.monotonic()  # aged, not changed
                     return
             names = _Names.build(self.store.entity_names(kb_id), generation, kb_id)
-            names.signature = signature
+            names.signature, names.changes = signature, changes
             with self._lock:
                 self._names[kb_id] = names
         except Exception:  # noqa: BLE001 - the lookups fall back to the server's scan

@@ -5,7 +5,8 @@ knowledge bases never share a node and a relation can only join entities of one 
 
     (:Entity {key, kb_id, name, name_norm, type, aliases, names_norm, mentions})
     (:Chunk  {key, kb_id, document_id, version, chunk_id})
-    (:Fact   {key, kb_id, type, type_norm, subject_key, object_key, support})
+    (:Fact   {key, kb_id, type, type_norm, subject_key, object_key, support, support_chunks, support_documents})
+    (:GraphMeta {key, size | kb_id, seq})             migration marks; per process and knowledge base, write counts
     (:Alias  {key, kb_id, norm})                      one per normalised name or alias in a kb
 
     (:Entity)-[:MENTIONED_IN {names}]->(:Chunk)       the names the chunk used for the entity
@@ -34,16 +35,18 @@ removes every chunk of the document recorded under another version (the new vers
 old). Chunks of the same version not in the call are kept, so a large document can be written in
 batches. Writing the same input twice leaves the graph unchanged (but for the touched entities' `kept_version`
 counter, `_KEPT_READ`). `write_documents` does the same for
-several documents in one transaction of the same few statements (≤ 9 when nothing is replaced, two of them the
-kept relations'; each a
+several documents in one transaction of the same few statements (≤ 10 when nothing is replaced, two of them the
+kept relations', one the change counters'; each a
 round trip the server parses and plans), so small documents' facts cost the server per write, not per
 document; the graph is the one writing them one by one leaves (tests/test_graph_write_batches.py).
 
 Fan-out: `walk` (what retrieval uses) goes breadth-first from the seeds: for each entity, its RELATES edges ordered
 by support (then key, for determinism) and cut at `fan_out_cap` in a `CALL {}` subquery; the entities reached are
 cut at `limit`. The first two hops are one query (the second hop's edges nested in the first's rows; the first
-hop's relations bring their supporting chunks in the same query); the chunks of the second hop's relations that
-are kept are one more query, and each further hop one more. A hub with thousands of edges therefore returns at
+hop's relations bring their supporting chunks in the same query); on a migrated graph, for an unrestricted caller,
+every relation's chunks (the second hop's too) are read in that query from the facts' kept chunk lists, so the walk
+is one round trip; otherwise the chunks of the second hop's relations that are kept are one more query. Each further
+hop is one more. A hub with thousands of edges therefore returns at
 most `fan_out_cap` neighbours per hop, and a search at most seeds × fan_out_cap² edges. `expand` is `walk` plus
 every reached entity read with its provenance (the API's graph routes).
 
@@ -58,6 +61,16 @@ walk (`document_ids`: the readable relations' order is not the stored one) or a 
 edges as before, with the same results. A graph written before the lists existed is migrated by `ensure_schema`
 (`ensure_kept_relations`: every entity in batches, then a `GraphMeta` node marks it); until marked, walks read the
 edges.
+
+Kept chunks: every fact stores its first SUPPORT_KEPT supporting chunks (by document id, then chunk id: the order
+provenance is read in) as `support_chunks` and `support_documents`, recomputed with its support in the same statement
+of every write and delete that touches it (`_FACT_SUPPORT`); the bulk load computes the same lists and
+`ensure_fact_chunks` migrates a graph written before them (then marks it; until marked, the walk reads the edges).
+
+Change counters: every write and delete adds one to its process's counter of each knowledge base it touched (a
+`GraphMeta` node per knowledge base and process, so writers never contend for one node), in its transaction;
+`changes` reads them, so another process's in-process copy of graph contents (the linker's name index) knows when
+to read again.
 
 Access control: every read takes `document_ids`, the documents the caller may read (None: all). Inside
 the query, an entity is returned only when a chunk of those documents mentions it, a relation only when
@@ -84,6 +97,7 @@ import hashlib
 import re
 import time
 import unicodedata
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -114,6 +128,9 @@ _SPACE = re.compile(r"\s+")
 # Bumped by every write of any GraphStore in this process: in-process caches of graph contents (the entity name
 # index, graph/entity_names.py) read it to know they are out of date.
 _WRITES = [0]
+# This process's change counters in the graph (`_CHANGES`): one GraphMeta node per knowledge base and writing process,
+# so writers in different processes never update the same node (no write conflicts between workers).
+_WRITER = uuid.uuid4().hex[:16]
 
 
 def write_generation() -> int:
@@ -332,7 +349,7 @@ OPTIONAL MATCH (f:Fact)-[:SUPPORTED_BY]->(c)
 RETURN collect(DISTINCT c.key) AS chunk_keys, collect(DISTINCT e.key) AS entity_keys,
        collect(DISTINCT f.key) AS fact_keys
 """
-_DOCUMENT_CHUNKS = "MATCH (c:Chunk {document_id: $document_id}) RETURN c.key AS key"
+_DOCUMENT_CHUNKS = "MATCH (c:Chunk {document_id: $document_id}) RETURN c.key AS key, c.kb_id AS kb_id"
 _DELETE_CHUNKS = "UNWIND $chunk_keys AS ck MATCH (c:Chunk {key: ck}) DETACH DELETE c"
 _CREATE_CHUNKS = """
 UNWIND $rows AS row
@@ -431,6 +448,15 @@ UNWIND $rows AS row
 MATCH (e:Entity {key: row.key})
 SET e.kept_rkey = row.rkey, e.kept_rtype = row.rtype, e.kept_target = row.target, e.kept_forward = row.forward,
     e.kept_support = row.support
+"""
+# Every write and delete counts itself, in its transaction, on its process's counter of each knowledge base it touched:
+# other processes' in-process copies of graph contents (the linker's name index) poll the counters (`changes`, one
+# small query) to know when to read again.
+_CHANGES = """
+UNWIND $kb_ids AS kb
+MERGE (g:GraphMeta {key: 'changes/' + kb + '/' + $writer})
+ON CREATE SET g.kb_id = kb, g.seq = 0
+SET g.seq = g.seq + 1
 """
 _KEPT_MARK = "MERGE (g:GraphMeta {key: $what}) SET g.size = $kept"
 _KEPT_READY = "MATCH (g:GraphMeta) WHERE g.key IN ['kept_relations', 'fact_chunks'] RETURN g.key AS key, g.size AS size"
@@ -844,6 +870,7 @@ class GraphStore:
             removed_facts, changed = self._refresh_facts(tx, fact_keys | rows.fact_keys)
             removed_entities = self._refresh_entities(tx, entity_keys | rows.entity_keys)
             self._refresh_kept(tx, changed)
+            _count_change(tx, {d["kb_id"] for d in rows.documents})
             return WriteResult(chunks=len(rows.chunks), entities=len(rows.entity_keys), relations=len(rows.fact_keys),
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
@@ -1006,12 +1033,14 @@ class GraphStore:
     def remove_document(self, document_id: str) -> WriteResult:
         """Remove the document's chunks and whatever only they supported; shared facts stay."""
         def work(tx: ManagedTransaction) -> WriteResult:
-            chunk_keys = [r["key"] for r in tx.run(_DOCUMENT_CHUNKS, document_id=document_id)]
+            chunks = list(tx.run(_DOCUMENT_CHUNKS, document_id=document_id))
+            chunk_keys = [r["key"] for r in chunks]
             entity_keys, fact_keys = self._affected(tx, chunk_keys)
             tx.run(_DELETE_CHUNKS, chunk_keys=chunk_keys).consume()
             removed_facts, changed = self._refresh_facts(tx, fact_keys)
             removed_entities = self._refresh_entities(tx, entity_keys)
             self._refresh_kept(tx, changed)
+            _count_change(tx, {r["kb_id"] for r in chunks if r["kb_id"]})
             return WriteResult(chunks=len(chunk_keys), entities=0, relations=0,
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
@@ -1045,8 +1074,18 @@ class GraphStore:
                     total += deleted
                     if deleted < DELETE_BATCH:
                         break
+            session.execute_write(lambda tx: _count_change(tx, {kb_id}))
         _WRITES[0] += 1
         return total
+
+    def changes(self, kb_ids: Sequence[str]) -> dict[str, tuple]:
+        """Each knowledge base's change counters (`_CHANGES`: every process that wrote it, and how many writes), one
+        small query: unchanged means no write or delete since they were read."""
+        found: dict[str, list] = {kb: [] for kb in kb_ids}
+        for row in self._read("MATCH (g:GraphMeta) WHERE g.kb_id IN $kb_ids RETURN g.kb_id AS kb, g.key AS key, "
+                              "g.seq AS seq", kb_ids=list(kb_ids)):
+            found.setdefault(row["kb"], []).append((row["key"], row["seq"]))
+        return {kb: tuple(sorted(counters)) for kb, counters in found.items()}
 
     # --- reads ----------------------------------------------------------------------------------
     def _mention_provenance(self, keys: Sequence[str], document_ids=None) -> dict[str, Provenance]:
@@ -1423,6 +1462,11 @@ class GraphStore:
 
 
 # --- helpers --------------------------------------------------------------------------------------
+def _count_change(tx: ManagedTransaction, kb_ids: set[str]) -> None:
+    if kb_ids:
+        tx.run(_CHANGES, kb_ids=sorted(kb_ids), writer=_WRITER).consume()
+
+
 def _kbs(kb_ids: Sequence[str]) -> list[str]:
     if isinstance(kb_ids, str):
         kb_ids = [kb_ids]
