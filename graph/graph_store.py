@@ -6,7 +6,7 @@ knowledge bases never share a node and a relation can only join entities of one 
     (:Entity {key, kb_id, name, name_norm, type, aliases, names_norm, mentions})
     (:Chunk  {key, kb_id, document_id, version, chunk_id})
     (:Fact   {key, kb_id, type, type_norm, subject_key, object_key, support, support_chunks, support_documents})
-    (:GraphMeta {key, size | kb_id, seq})             migration marks; per process and knowledge base, write counts
+    (:GraphMeta {key, size | of_kb, seq})             migration marks; per process and knowledge base, write counts
     (:Alias  {key, kb_id, norm})                      one per normalised name or alias in a kb
 
     (:Entity)-[:MENTIONED_IN {names}]->(:Chunk)       the names the chunk used for the entity
@@ -70,7 +70,8 @@ of every write and delete that touches it (`_FACT_SUPPORT`); the bulk load compu
 Change counters: every write and delete adds one to its process's counter of each knowledge base it touched (a
 `GraphMeta` node per knowledge base and process, so writers never contend for one node), in its transaction;
 `changes` reads them, so another process's in-process copy of graph contents (the linker's name index) knows when
-to read again.
+to read again. The counters name their knowledge base in `of_kb`, not `kb_id`: they are not its contents, and they
+outlive `remove_kb` (whose removal they count; one small node per process that wrote a removed knowledge base).
 
 Access control: every read takes `document_ids`, the documents the caller may read (None: all). Inside
 the query, an entity is returned only when a chunk of those documents mentions it, a relation only when
@@ -455,7 +456,7 @@ SET e.kept_rkey = row.rkey, e.kept_rtype = row.rtype, e.kept_target = row.target
 _CHANGES = """
 UNWIND $kb_ids AS kb
 MERGE (g:GraphMeta {key: 'changes/' + kb + '/' + $writer})
-ON CREATE SET g.kb_id = kb, g.seq = 0
+ON CREATE SET g.of_kb = kb, g.seq = 0
 SET g.seq = g.seq + 1
 """
 _KEPT_MARK = "MERGE (g:GraphMeta {key: $what}) SET g.size = $kept"
@@ -1082,7 +1083,7 @@ class GraphStore:
         """Each knowledge base's change counters (`_CHANGES`: every process that wrote it, and how many writes), one
         small query: unchanged means no write or delete since they were read."""
         found: dict[str, list] = {kb: [] for kb in kb_ids}
-        for row in self._read("MATCH (g:GraphMeta) WHERE g.kb_id IN $kb_ids RETURN g.kb_id AS kb, g.key AS key, "
+        for row in self._read("MATCH (g:GraphMeta) WHERE g.of_kb IN $kb_ids RETURN g.of_kb AS kb, g.key AS key, "
                               "g.seq AS seq", kb_ids=list(kb_ids)):
             found.setdefault(row["kb"], []).append((row["key"], row["seq"]))
         return {kb: tuple(sorted(counters)) for kb, counters in found.items()}
