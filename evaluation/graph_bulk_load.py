@@ -7,14 +7,14 @@ count from all its edges on every write (it must: a write may replace a document
 written once, from nothing, with no replaced document: every property can be computed in Python first, per
 knowledge base, and each node and edge created once. The rows are GraphStore._prepare's, so keys, names and
 types are exactly the service's; the aggregation below follows GraphStore._refresh_entities, _refresh_facts and
-_refresh_kept (tests/test_graph_bulk_load.py compares the two graphs).
+_refresh_kept (tests/test_graph_bulk_load.py compares the two graphs), the facts' kept chunk lists included.
 
 Only for an empty database: nothing is merged, so a second load would duplicate nodes."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from zhiku.graph.graph_store import KEPT_RELATIONS, DocumentFacts, GraphStore, alias_key, normalise
+from zhiku.graph.graph_store import KEPT_RELATIONS, SUPPORT_KEPT, DocumentFacts, GraphStore, alias_key, normalise
 
 ROWS_PER_STATEMENT = 5000
 
@@ -48,7 +48,8 @@ UNWIND $rows AS row
 MATCH (s:Entity {key: row.subject_key})
 MATCH (o:Entity {key: row.object_key})
 CREATE (:Fact {key: row.key, kb_id: row.kb_id, type: row.type, type_norm: row.type_norm,
-               subject_key: row.subject_key, object_key: row.object_key, support: row.support})
+               subject_key: row.subject_key, object_key: row.object_key, support: row.support,
+               support_chunks: row.support_chunks, support_documents: row.support_documents})
 CREATE (s)-[:RELATES {key: row.key, kb_id: row.kb_id, type: row.type, support: row.support}]->(o)
 """
 _SUPPORTS = """
@@ -86,10 +87,12 @@ class GraphBulkLoad:
                     entity["names"].append(name)
             self._mentions.append({"entity_key": mention["entity_key"], "chunk_key": mention["chunk_key"],
                                    "names": mention["names"]})
+        chunks = {c["key"]: (c["document_id"], c["chunk_id"]) for c in rows.chunks}
         for support in rows.supports:
             fact = self._facts.setdefault(support["key"], {k: support[k] for k in (
-                "key", "kb_id", "type", "type_norm", "subject_key", "object_key")} | {"support": 0})
+                "key", "kb_id", "type", "type_norm", "subject_key", "object_key")} | {"support": 0, "chunks": []})
             fact["support"] += 1
+            fact["chunks"].append(chunks[support["chunk_key"]])
             self._supports.append({"fact_key": support["key"], "chunk_key": support["chunk_key"]})
 
     def flush(self) -> dict:
@@ -111,8 +114,13 @@ class GraphBulkLoad:
                 key = alias_key(entity["kb_id"], norm)
                 aliases.setdefault(key, {"key": key, "kb_id": entity["kb_id"], "norm": norm})
                 alias_of.append({"alias_key": key, "entity_key": entity["key"]})
+        facts = []
+        for fact in self._facts.values():  # each fact's first chunks, as GraphStore._refresh_facts stores them
+            first = sorted(fact["chunks"])[:SUPPORT_KEPT]
+            facts.append({k: v for k, v in fact.items() if k != "chunks"} | {
+                "support_chunks": [c for _, c in first], "support_documents": [d for d, _ in first]})
         steps = ((_CHUNKS, self._chunks), (_ENTITIES, entities), (_ALIASES, list(aliases.values())),
-                 (_ALIAS_OF, alias_of), (_MENTIONS, self._mentions), (_FACTS, list(self._facts.values())),
+                 (_ALIAS_OF, alias_of), (_MENTIONS, self._mentions), (_FACTS, facts),
                  (_SUPPORTS, self._supports))
         for cypher, rows in steps:
             for start in range(0, len(rows), ROWS_PER_STATEMENT):

@@ -519,7 +519,9 @@ def _with_graph(folder: Path, retriever, settings, measure: Callable[[], list]):
     driver = GraphDatabase.driver(info.uri, auth=server.auth())
     try:
         store = GraphStore(driver, info.database)
-        store.ensure_kept_relations()  # a store built before the entities kept their best relations: once, as a service
+        # a store built before the entities kept their best relations, or the facts their chunks: once, as a service
+        store.ensure_kept_relations()
+        store.ensure_fact_chunks()
         linker = EntityLinker(store, make_extractor(settings), make_resolver_factory(settings)(""))
         # a running service has read its knowledge bases' entity names long before (graph/entity_names.py)
         linker.name_index.wait_loaded([f"kb{k:02d}" for k in range(KNOWLEDGE_BASES)], timeout=600)

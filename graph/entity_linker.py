@@ -4,7 +4,8 @@
    the extractor's entities (with the resolver's canonical name and aliases), jieba words of 2+
    characters and adjacent-word bigrams/trigrams in Chinese runs, capitalised phrases and word
    1–4-grams in Latin runs, minus stop words.
-2. Exact / alias: one `store.find_entities` call for all candidates (index lookups). A hit whose name
+2. Exact / alias: the name index's table of each knowledge base (an unrestricted caller: no round trip), or one
+   `store.lookup_entities` / `find_entities` call for all candidates (the graph's Alias index). A hit whose name
    equals a candidate is "exact" (score 1.0), else "alias" (0.95). An alias written all in capitals
    (PSBC, SAFE) only counts when the query writes it in capitals too, so "safe" is not 国家外汇管理局.
 3. Fuzzy, for the longest candidates not matched yet (at most MAX_FUZZY_LOOKUPS substring searches over
@@ -144,24 +145,33 @@ class EntityLinker:
         linked: dict[str, LinkedEntity] = {}
         exact_limit = min(1000, 4 * MAX_CANDIDATES)
         known = self.name_index.known_names(kb_ids, list(by_norm)) if self.name_index is not None else None
+        planned = None
         if known is not None:
             # The name index says which candidates are names already, so the fuzzy lookups are planned before
             # anything is asked, and one query reads the exact matches and the fuzzy lookups' first entities.
             lookups = self._fuzzy_lookups(candidates, known)
             texts = [text for _, text in lookups]
-            ordered = self.name_index.ordered(kb_ids, texts)
-        if known is not None and ordered is not None:
-            keys = self.name_index.first_batch(ordered, FUZZY_HITS, document_ids)
-            named, keyed = self.store.lookup_entities(kb_ids, mentions, keys, limit=exact_limit,
-                                                      document_ids=document_ids)
+            planned = self.name_index.plan(kb_ids, texts)
+        if planned is not None:
+            keys = self.name_index.first_batch(planned.ordered, FUZZY_HITS, document_ids)
+            here = document_ids is None
+            if here:
+                # An unrestricted caller: the index answers the exact lookup and the fuzzy fetch as the graph would
+                # (its names as last read; see graph/entity_names.py on freshness): no round trip to link.
+                named, keyed = self.name_index.lookup(mentions, keys, exact_limit, planned)
+            else:  # the documents the caller may read decide which entities and names it sees: the graph's query
+                named, keyed = self.store.lookup_entities(kb_ids, mentions, keys, limit=exact_limit,
+                                                          document_ids=document_ids)
             matched = self._exact(linked, named, by_norm, origin)
             if self._fuzzy_lookups(candidates, matched) == lookups:
-                found = self.name_index.resolve(kb_ids, texts, ordered, FUZZY_HITS, document_ids,
-                                                {h.key: h for h in keyed}, set(keys))
+                found = self.name_index.resolve(kb_ids, texts, planned.ordered, FUZZY_HITS, document_ids,
+                                                {h.key: h for h in keyed}, set(keys),
+                                                fetch=planned.fetch if here else None)
             else:  # the graph knows a name the index did not (written since it was read): plan again
                 lookups = self._fuzzy_lookups(candidates, matched)
                 texts = [text for _, text in lookups]
-                found = self.name_index.search_many(kb_ids, texts, limit=FUZZY_HITS, document_ids=document_ids)
+                found = self.name_index.search_many(kb_ids, texts, limit=FUZZY_HITS, document_ids=document_ids,
+                                                    here=here)
         else:
             matched = self._exact(linked, self.store.find_entities(kb_ids, mentions, limit=exact_limit,
                                                                    document_ids=document_ids), by_norm, origin)

@@ -5,7 +5,8 @@ knowledge bases never share a node and a relation can only join entities of one 
 
     (:Entity {key, kb_id, name, name_norm, type, aliases, names_norm, mentions})
     (:Chunk  {key, kb_id, document_id, version, chunk_id})
-    (:Fact   {key, kb_id, type, type_norm, subject_key, object_key, support})
+    (:Fact   {key, kb_id, type, type_norm, subject_key, object_key, support, support_chunks, support_documents})
+    (:GraphMeta {key, size | of_kb, seq})             migration marks; per process and knowledge base, write counts
     (:Alias  {key, kb_id, norm})                      one per normalised name or alias in a kb
 
     (:Entity)-[:MENTIONED_IN {names}]->(:Chunk)       the names the chunk used for the entity
@@ -34,16 +35,18 @@ removes every chunk of the document recorded under another version (the new vers
 old). Chunks of the same version not in the call are kept, so a large document can be written in
 batches. Writing the same input twice leaves the graph unchanged (but for the touched entities' `kept_version`
 counter, `_KEPT_READ`). `write_documents` does the same for
-several documents in one transaction of the same few statements (≤ 9 when nothing is replaced, two of them the
-kept relations'; each a
+several documents in one transaction of the same few statements (≤ 10 when nothing is replaced, two of them the
+kept relations', one the change counters'; each a
 round trip the server parses and plans), so small documents' facts cost the server per write, not per
 document; the graph is the one writing them one by one leaves (tests/test_graph_write_batches.py).
 
 Fan-out: `walk` (what retrieval uses) goes breadth-first from the seeds: for each entity, its RELATES edges ordered
 by support (then key, for determinism) and cut at `fan_out_cap` in a `CALL {}` subquery; the entities reached are
 cut at `limit`. The first two hops are one query (the second hop's edges nested in the first's rows; the first
-hop's relations bring their supporting chunks in the same query); the chunks of the second hop's relations that
-are kept are one more query, and each further hop one more. A hub with thousands of edges therefore returns at
+hop's relations bring their supporting chunks in the same query); on a migrated graph, for an unrestricted caller,
+every relation's chunks (the second hop's too) are read in that query from the facts' kept chunk lists, so the walk
+is one round trip; otherwise the chunks of the second hop's relations that are kept are one more query. Each further
+hop is one more. A hub with thousands of edges therefore returns at
 most `fan_out_cap` neighbours per hop, and a search at most seeds × fan_out_cap² edges. `expand` is `walk` plus
 every reached entity read with its provenance (the API's graph routes).
 
@@ -58,6 +61,17 @@ walk (`document_ids`: the readable relations' order is not the stored one) or a 
 edges as before, with the same results. A graph written before the lists existed is migrated by `ensure_schema`
 (`ensure_kept_relations`: every entity in batches, then a `GraphMeta` node marks it); until marked, walks read the
 edges.
+
+Kept chunks: every fact stores its first SUPPORT_KEPT supporting chunks (by document id, then chunk id: the order
+provenance is read in) as `support_chunks` and `support_documents`, recomputed with its support in the same statement
+of every write and delete that touches it (`_FACT_SUPPORT`); the bulk load computes the same lists and
+`ensure_fact_chunks` migrates a graph written before them (then marks it; until marked, the walk reads the edges).
+
+Change counters: every write and delete adds one to its process's counter of each knowledge base it touched (a
+`GraphMeta` node per knowledge base and process, so writers never contend for one node), in its transaction;
+`changes` reads them, so another process's in-process copy of graph contents (the linker's name index) knows when
+to read again. The counters name their knowledge base in `of_kb`, not `kb_id`: they are not its contents, and they
+outlive `remove_kb` (whose removal they count; one small node per process that wrote a removed knowledge base).
 
 Access control: every read takes `document_ids`, the documents the caller may read (None: all). Inside
 the query, an entity is returned only when a chunk of those documents mentions it, a relation only when
@@ -84,6 +98,7 @@ import hashlib
 import re
 import time
 import unicodedata
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -102,6 +117,11 @@ DELETE_BATCH = 2000
 # relations from its node instead of reading and sorting all of them (a hub has hundreds). A walk whose cap exceeds it,
 # or with restricted access (the readable relations' order is not stored), reads the RELATES edges as before.
 KEPT_RELATIONS = 50
+# Each fact keeps its first SUPPORT_KEPT supporting chunks (by document, then chunk: the order provenance is read in) on
+# its node (`support_chunks`, `support_documents`), recomputed whenever its support is: the walk reads a relation's
+# chunks from its fact instead of gathering and sorting its SUPPORTED_BY edges, so both hops and every relation's
+# chunks are one query (a GraphStore whose support_limit exceeds it reads the edges as before).
+SUPPORT_KEPT = 100
 MIGRATION_BATCH = 1000
 _READ_ATTEMPTS = 3
 
@@ -109,6 +129,9 @@ _SPACE = re.compile(r"\s+")
 # Bumped by every write of any GraphStore in this process: in-process caches of graph contents (the entity name
 # index, graph/entity_names.py) read it to know they are out of date.
 _WRITES = [0]
+# This process's change counters in the graph (`_CHANGES`): one GraphMeta node per knowledge base and writing process,
+# so writers in different processes never update the same node (no write conflicts between workers).
+_WRITER = uuid.uuid4().hex[:16]
 
 
 def write_generation() -> int:
@@ -327,7 +350,7 @@ OPTIONAL MATCH (f:Fact)-[:SUPPORTED_BY]->(c)
 RETURN collect(DISTINCT c.key) AS chunk_keys, collect(DISTINCT e.key) AS entity_keys,
        collect(DISTINCT f.key) AS fact_keys
 """
-_DOCUMENT_CHUNKS = "MATCH (c:Chunk {document_id: $document_id}) RETURN c.key AS key"
+_DOCUMENT_CHUNKS = "MATCH (c:Chunk {document_id: $document_id}) RETURN c.key AS key, c.kb_id AS kb_id"
 _DELETE_CHUNKS = "UNWIND $chunk_keys AS ck MATCH (c:Chunk {key: ck}) DETACH DELETE c"
 _CREATE_CHUNKS = """
 UNWIND $rows AS row
@@ -362,13 +385,30 @@ MATCH (c:Chunk {key: row.chunk_key})
 MERGE (f)-[:SUPPORTED_BY]->(c)
 """
 # Support counted and stored in the round trip that reads it (the facts left at 0 are deleted next).
-_FACT_SUPPORT = """
+# A fact's first SUPPORT_KEPT chunks, by document then chunk (`chunks`, `documents`), and how many there are, for fact `f`.
+# (An aggregate over no rows is one row, on both servers: a fact left without chunks gets empty lists and support 0.)
+_SUPPORT_LISTS = """CALL {
+  WITH f
+  MATCH (f)-[:SUPPORTED_BY]->(c:Chunk)
+  WITH c.document_id AS d, c.chunk_id AS ch ORDER BY d, ch
+  RETURN collect(ch) AS chunks, collect(d) AS documents
+}"""
+_FACT_SUPPORT = f"""
 UNWIND $keys AS k
-MATCH (f:Fact {key: k})
-WITH f, COUNT { (f)-[:SUPPORTED_BY]->(:Chunk) } AS support
-OPTIONAL MATCH (:Entity {key: f.subject_key})-[r:RELATES {key: f.key}]->(:Entity {key: f.object_key})
-SET f.support = support, r.support = support
+MATCH (f:Fact {{key: k}})
+{_SUPPORT_LISTS}
+WITH f, size(chunks) AS support, chunks, documents
+OPTIONAL MATCH (:Entity {{key: f.subject_key}})-[r:RELATES {{key: f.key}}]->(:Entity {{key: f.object_key}})
+SET f.support = support, r.support = support, f.support_chunks = chunks[..$kept_chunks],
+    f.support_documents = documents[..$kept_chunks]
 RETURN DISTINCT f.key AS key, support, f.subject_key AS subject_key, f.object_key AS object_key, f.type AS type
+"""
+# Migration: the chunk lists of facts written before facts kept them (`ensure_fact_chunks`).
+_FACT_CHUNK_LISTS = f"""
+UNWIND $keys AS k
+MATCH (f:Fact {{key: k}})
+{_SUPPORT_LISTS}
+SET f.support_chunks = chunks[..$kept_chunks], f.support_documents = documents[..$kept_chunks]
 """
 _DELETE_FACTS = """
 UNWIND $keys AS k
@@ -410,8 +450,19 @@ MATCH (e:Entity {key: row.key})
 SET e.kept_rkey = row.rkey, e.kept_rtype = row.rtype, e.kept_target = row.target, e.kept_forward = row.forward,
     e.kept_support = row.support
 """
-_KEPT_MARK = "MERGE (g:GraphMeta {key: 'kept_relations'}) SET g.size = $kept"
-_KEPT_READY = "MATCH (g:GraphMeta {key: 'kept_relations'}) RETURN g.size AS size"
+# Every write and delete counts itself, in its transaction, on its process's counter of each knowledge base it touched:
+# other processes' in-process copies of graph contents (the linker's name index) poll the counters (`changes`, one
+# small query) to know when to read again.
+_CHANGES = """
+UNWIND $kb_ids AS kb
+MERGE (g:GraphMeta {key: 'changes/' + kb + '/' + $writer})
+ON CREATE SET g.of_kb = kb, g.seq = 0
+SET g.seq = g.seq + 1
+"""
+_KEPT_MARK = "MERGE (g:GraphMeta {key: $what}) SET g.size = $kept"
+_KEPT_READY = "MATCH (g:GraphMeta) WHERE g.key IN ['kept_relations', 'fact_chunks'] RETURN g.key AS key, g.size AS size"
+# what each mark's size must be for the lists it marks to be the ones this code reads
+_MARKS = {"kept_relations": KEPT_RELATIONS, "fact_chunks": SUPPORT_KEPT}
 _ENTITY_MENTIONS = """
 UNWIND $keys AS k
 MATCH (e:Entity {key: k})
@@ -587,14 +638,22 @@ def _two_hops(document_ids) -> str:
 
 
 def _unpack(row: dict) -> list[dict]:
-    """The second-hop edges of a `_two_hops` row, as rows of their own (the columns of `_edge_fields(…, None)`)."""
+    """The second-hop edges of a `_two_hops` row, as rows of their own (the columns of `_edge_fields(…, None)`), with
+    their chunks (`total`, `chunk_ids`, `document_ids`) when the row has them (`_two_hops_kept`)."""
     source = row["target"]
-    return [{"source": source, "target": target, "rkey": rkey, "rkb": rkb, "rtype": rtype,
-             "subject_key": source if forward else target, "object_key": target if forward else source,
-             "support": support}
-            for rkey, rkb, rtype, target, forward, support in zip(
-                row["h2_rkey"] or [], row["h2_rkb"] or [], row["h2_rtype"] or [], row["h2_target"] or [],
-                row["h2_forward"] or [], row["h2_support"] or [])]
+    edges = [{"source": source, "target": target, "rkey": rkey, "rkb": rkb, "rtype": rtype,
+              "subject_key": source if forward else target, "object_key": target if forward else source,
+              "support": support}
+             for rkey, rkb, rtype, target, forward, support in zip(
+                 row["h2_rkey"] or [], row["h2_rkb"] or [], row["h2_rtype"] or [], row["h2_target"] or [],
+                 row["h2_forward"] or [], row["h2_support"] or [])]
+    if "h2_fkey" in row:
+        chunks = {key: (total, chunk_ids, document_ids) for key, total, chunk_ids, document_ids in zip(
+            row["h2_fkey"], row["h2_total"], row["h2_chunk_ids"], row["h2_document_ids"])}
+        for edge in edges:
+            if edge["rkey"] in chunks:
+                edge["total"], edge["chunk_ids"], edge["document_ids"] = chunks[edge["rkey"]]
+    return edges
 
 
 def _kept_update(row: dict, changes: list[tuple[str, dict, bool]]) -> dict | None:
@@ -620,14 +679,15 @@ def _kept_update(row: dict, changes: list[tuple[str, dict, bool]]) -> dict | Non
 
 def _kept_first_hop(cap: str) -> str:
     """The seeds' first `$<cap>` kept relations (`_KEPT_RELATIONS`: the edges `_edges_of` would return, in its order,
-    read from the entity's node instead of sorting all its RELATES edges), with their (unrestricted) chunks, as the
-    columns of `_edge_fields(…, "chunks")` plus `seed` and `rank` (the row's order: seed, then relation)."""
+    read from the entity's node instead of sorting all its RELATES edges), with their (unrestricted) chunks read from
+    their facts' kept chunk lists (`_SUPPORT_LISTS`, not the SUPPORTED_BY edges), as the columns of
+    `_edge_fields(…, "chunks")` plus `seed` and `rank` (the row's order: seed, then relation)."""
     first = [("source", "n.key"), ("target", "m.key"), ("rkey", "rk"), ("rkb", "n.kb_id"),
              ("rtype", "n.kept_rtype[i]"), ("subject_key", "CASE WHEN n.kept_forward[i] THEN n.key ELSE m.key END"),
              ("object_key", "CASE WHEN n.kept_forward[i] THEN m.key ELSE n.key END"), ("support", "n.kept_support[i]"),
              ("tname", "m.name"), ("taliases", "m.aliases"), ("ttype", "m.type"), ("tmentions", "m.mentions"),
-             ("tkb", "m.kb_id"), ("total", "size(chunks)"), ("chunk_ids", "chunks[..$n]"),
-             ("document_ids", "documents[..$n]"), ("seed", "s"), ("rank", "i")]
+             ("tkb", "m.kb_id"), ("total", "f.support"), ("chunk_ids", "f.support_chunks[..$n]"),
+             ("document_ids", "f.support_documents[..$n]"), ("seed", "s"), ("rank", "i")]
     return f"""
             UNWIND range(0, size($keys) - 1) AS s
             WITH s, $keys[s] AS k
@@ -636,12 +696,7 @@ def _kept_first_hop(cap: str) -> str:
             UNWIND range(0, size(coalesce(n.kept_rkey, [])[..${cap}]) - 1) AS i
             WITH s, i, n, n.kept_rkey[i] AS rk, n.kept_target[i] AS tk
             MATCH (m:Entity {{key: tk}})
-            CALL {{
-              WITH rk
-              MATCH (f:Fact {{key: rk}})-[:SUPPORTED_BY]->(c:Chunk)
-              WITH c.document_id AS d, c.chunk_id AS ch ORDER BY d, ch
-              RETURN collect(ch) AS chunks, collect(d) AS documents
-            }}""", ", ".join(f"{v} AS {k}" for k, v in first)
+            MATCH (f:Fact {{key: rk}})""", ", ".join(f"{v} AS {k}" for k, v in first)
 
 
 def _one_hop_kept() -> str:
@@ -652,18 +707,35 @@ def _one_hop_kept() -> str:
             """
 
 
+# The chunks of a `_two_hops_kept` row's second-hop relations, by relation key (`h2_chunks` etc. in the order of
+# `h2_fkey`, which `_unpack` matches to `h2_rkey`: collect keeps no promise of order across servers).
+_SECOND_HOP_CHUNKS = [("fkey", "f2.key"), ("total", "f2.support"), ("chunk_ids", "f2.support_chunks[..$n]"),
+                      ("document_ids", "f2.support_documents[..$n]")]
+
+
 def _two_hops_kept() -> str:
     """`_two_hops` (unrestricted) from the entities' kept relations: the first hop's from the seeds' nodes, the second
     hop's from the bridges' (their first `$cap2` other than the relation the walk came by: the kept lists hold more
-    than `$cap2`, or all of an entity's relations), so a hub costs the server `$cap` relations, not all of them."""
+    than `$cap2`, or all of an entity's relations), so a hub costs the server `$cap` relations, not all of them; and
+    every relation's chunks from its fact's kept chunk lists, the second hop's too (`h2_fkey`, `h2_total`,
+    `h2_chunk_ids`, `h2_document_ids`), so the walk is one query. (Reading the second hop's chunks from the
+    SUPPORTED_BY edges in this query made it slower than a second round trip: session 25, docs/benchmarks.md; from
+    the facts' lists it is an index seek and a property each.)"""
     head, fields = _kept_first_hop("cap")
     js = "[j IN range(0, size(coalesce(m.kept_rkey, [])) - 1) WHERE m.kept_rkey[j] <> rk][..$cap2]"
     second = [("rkey", "m.kept_rkey[j]"), ("rkb", "m.kb_id"), ("rtype", "m.kept_rtype[j]"),
               ("target", "m.kept_target[j]"), ("forward", "m.kept_forward[j]"), ("support", "m.kept_support[j]")]
     assert [k for k, _ in second] == [k for k, _ in _SECOND_HOP_FIELDS]
     return f"""{head}
-            WITH s, i, n, m, rk, chunks, documents, {js} AS js
-            RETURN {fields}, {", ".join(f"[j IN js | {v}] AS h2_{k}" for k, v in second)}
+            WITH s, i, n, m, rk, f, {js} AS js
+            CALL {{
+              WITH m, js
+              UNWIND js AS j
+              MATCH (f2:Fact {{key: m.kept_rkey[j]}})
+              RETURN {", ".join(f"collect({v}) AS h2_{k}" for k, v in _SECOND_HOP_CHUNKS)}
+            }}
+            RETURN {fields}, {", ".join(f"[j IN js | {v}] AS h2_{k}" for k, v in second)},
+                   {", ".join(f"h2_{k}" for k, _ in _SECOND_HOP_CHUNKS)}
             """
 
 
@@ -715,6 +787,37 @@ class GraphStore:
             for statement in SCHEMA:
                 session.run(statement).consume()
         self.ensure_kept_relations()
+        self.ensure_fact_chunks()
+
+    def _marks(self) -> dict[str, int]:
+        return {r["key"]: r["size"] for r in self._read(_KEPT_READY)}
+
+    def _migrate(self, what: str, label: str, cypher: str, **params) -> int:
+        """Runs `cypher` (UNWIND $keys …) over every `label` node of the graph, a knowledge base at a time (through
+        the kb_id index) in transactions of MIGRATION_BATCH nodes, then marks the graph (`_KEPT_MARK`). Returns the
+        nodes updated (0 when the graph was already marked)."""
+        if self._marks().get(what) == _MARKS[what]:
+            self._kept = (self._all_marked(), 0.0)
+            return 0
+        updated = 0
+        # labels cannot be parameters: `label` is one of this module's constants
+        kb_ids = [r["kb"] for r in self._read(f"MATCH (n:{label}) RETURN DISTINCT n.kb_id AS kb")]
+        with self._session() as session:
+            for kb_id in kb_ids:
+                keys = [r["key"] for r in self._read(f"MATCH (n:{label}) WHERE n.kb_id = $kb RETURN n.key AS key",
+                                                     kb=kb_id)]
+                for start in range(0, len(keys), MIGRATION_BATCH):
+                    batch = keys[start:start + MIGRATION_BATCH]
+                    session.execute_write(lambda tx, b=batch: tx.run(cypher, keys=b, **params).consume())
+                updated += len(keys)
+            session.execute_write(lambda tx: tx.run(_KEPT_MARK, what=what, kept=_MARKS[what]).consume())
+        _WRITES[0] += 1
+        self._kept = (self._all_marked(), 0.0)
+        return updated
+
+    def _all_marked(self) -> bool:
+        marks = self._marks()
+        return all(marks.get(what) == size for what, size in _MARKS.items())
 
     def ensure_kept_relations(self) -> int:
         """Migration: a graph written before the entities kept their best relations (or with another
@@ -722,33 +825,22 @@ class GraphStore:
         marked complete; until then the walk reads the RELATES edges (the results are the same, only slower).
         Writes maintain the lists all along, so a write during the migration leaves them right. Returns the entities
         updated (0 when the graph was already marked)."""
-        rows = self._read(_KEPT_READY)
-        if rows and rows[0]["size"] == KEPT_RELATIONS:
-            self._kept = (True, 0.0)
-            return 0
-        updated = 0
-        kb_ids = [r["kb"] for r in self._read("MATCH (e:Entity) RETURN DISTINCT e.kb_id AS kb")]
-        with self._session() as session:
-            for kb_id in kb_ids:  # a knowledge base's entity keys at a time (through the kb_id index), not the graph's
-                keys = [r["key"] for r in self._read("MATCH (e:Entity) WHERE e.kb_id = $kb RETURN e.key AS key",
-                                                     kb=kb_id)]
-                for start in range(0, len(keys), MIGRATION_BATCH):
-                    batch = keys[start:start + MIGRATION_BATCH]
-                    session.execute_write(
-                        lambda tx, b=batch: tx.run(_KEPT_RELATIONS, keys=b, kept=KEPT_RELATIONS).consume())
-                updated += len(keys)
-            session.execute_write(lambda tx: tx.run(_KEPT_MARK, kept=KEPT_RELATIONS).consume())
-        _WRITES[0] += 1
-        self._kept = (True, 0.0)
-        return updated
+        return self._migrate("kept_relations", "Entity", _KEPT_RELATIONS, kept=KEPT_RELATIONS)
+
+    def ensure_fact_chunks(self) -> int:
+        """Migration: a graph written before facts kept their first SUPPORT_KEPT chunks (`support_chunks`,
+        `support_documents`) gets them computed for every fact, in transactions of MIGRATION_BATCH facts, then
+        marked; until then the walk reads the SUPPORTED_BY edges (same results, more round trips). Writes keep the
+        lists all along. Returns the facts updated (0 when the graph was already marked)."""
+        return self._migrate("fact_chunks", "Fact", _FACT_CHUNK_LISTS, kept_chunks=SUPPORT_KEPT)
 
     def _kept_ready(self) -> bool:
-        """Whether every entity's kept lists are there (the graph is marked by `ensure_kept_relations`); a graph not
-        yet migrated is asked again a minute later."""
+        """Whether every entity's kept lists and every fact's chunk lists are there (the graph is marked by both
+        migrations); a graph not yet migrated is asked again a minute later."""
         ready, ask_at = self._kept
         if ready or time.monotonic() < ask_at:
             return ready
-        ready = any(r["size"] == KEPT_RELATIONS for r in self._read(_KEPT_READY))
+        ready = self._all_marked()
         self._kept = (ready, time.monotonic() + 60.0)
         return ready
 
@@ -779,6 +871,7 @@ class GraphStore:
             removed_facts, changed = self._refresh_facts(tx, fact_keys | rows.fact_keys)
             removed_entities = self._refresh_entities(tx, entity_keys | rows.entity_keys)
             self._refresh_kept(tx, changed)
+            _count_change(tx, {d["kb_id"] for d in rows.documents})
             return WriteResult(chunks=len(rows.chunks), entities=len(rows.entity_keys), relations=len(rows.fact_keys),
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
@@ -858,7 +951,7 @@ class GraphStore:
         if not keys:
             return 0, {}
         changed = {r["key"]: {"support": r["support"], "subject": r["subject_key"], "object": r["object_key"],
-                              "type": r["type"]} for r in tx.run(_FACT_SUPPORT, keys=keys)}  # stored as it is read
+                              "type": r["type"]} for r in tx.run(_FACT_SUPPORT, keys=keys, kept_chunks=SUPPORT_KEPT)}  # stored as it is read
         dead = [k for k, f in changed.items() if f["support"] == 0]
         if dead:
             tx.run(_DELETE_FACTS, keys=dead).consume()
@@ -941,12 +1034,14 @@ class GraphStore:
     def remove_document(self, document_id: str) -> WriteResult:
         """Remove the document's chunks and whatever only they supported; shared facts stay."""
         def work(tx: ManagedTransaction) -> WriteResult:
-            chunk_keys = [r["key"] for r in tx.run(_DOCUMENT_CHUNKS, document_id=document_id)]
+            chunks = list(tx.run(_DOCUMENT_CHUNKS, document_id=document_id))
+            chunk_keys = [r["key"] for r in chunks]
             entity_keys, fact_keys = self._affected(tx, chunk_keys)
             tx.run(_DELETE_CHUNKS, chunk_keys=chunk_keys).consume()
             removed_facts, changed = self._refresh_facts(tx, fact_keys)
             removed_entities = self._refresh_entities(tx, entity_keys)
             self._refresh_kept(tx, changed)
+            _count_change(tx, {r["kb_id"] for r in chunks if r["kb_id"]})
             return WriteResult(chunks=len(chunk_keys), entities=0, relations=0,
                                removed_entities=removed_entities, removed_relations=removed_facts)
 
@@ -980,8 +1075,18 @@ class GraphStore:
                     total += deleted
                     if deleted < DELETE_BATCH:
                         break
+            session.execute_write(lambda tx: _count_change(tx, {kb_id}))
         _WRITES[0] += 1
         return total
+
+    def changes(self, kb_ids: Sequence[str]) -> dict[str, tuple]:
+        """Each knowledge base's change counters (`_CHANGES`: every process that wrote it, and how many writes), one
+        small query: unchanged means no write or delete since they were read."""
+        found: dict[str, list] = {kb: [] for kb in kb_ids}
+        for row in self._read("MATCH (g:GraphMeta) WHERE g.of_kb IN $kb_ids RETURN g.of_kb AS kb, g.key AS key, "
+                              "g.seq AS seq", kb_ids=list(kb_ids)):
+            found.setdefault(row["kb"], []).append((row["key"], row["seq"]))
+        return {kb: tuple(sorted(counters)) for kb, counters in found.items()}
 
     # --- reads ----------------------------------------------------------------------------------
     def _mention_provenance(self, keys: Sequence[str], document_ids=None) -> dict[str, Provenance]:
@@ -1086,12 +1191,13 @@ class GraphStore:
         return [h for h in hits if any(query in normalise(n) for n in (h.name, *h.aliases))]
 
     def entity_names(self, kb_id: str) -> list[dict]:
-        """Every entity of the knowledge base with its normalised names, mentions and name length: what the
-        linker's name index (graph/entity_names.py) searches instead of scanning the server."""
+        """Every entity of the knowledge base with its normalised names, mentions and name length, and its name,
+        aliases and type as stored: what the linker's name index (graph/entity_names.py) searches and returns instead
+        of asking the server."""
         return self._read("""
             MATCH (e:Entity) WHERE e.kb_id = $kb_id
             RETURN e.key AS key, e.name_norm AS name_norm, e.names_norm AS names_norm, e.mentions AS mentions,
-                   size(e.name) AS name_size
+                   size(e.name) AS name_size, e.name AS name, e.aliases AS aliases, e.type AS type
             """, kb_id=kb_id)
 
     def entity_names_signature(self, kb_id: str) -> tuple:
@@ -1257,7 +1363,7 @@ class GraphStore:
         # unrestricted, within the kept lists' length (the second hop skips the relation it came by) and on a graph
         # whose entities all have them: each entity's best relations read from its node
         from_nodes = (document_ids is None and fan_out_cap <= KEPT_RELATIONS and later_cap < KEPT_RELATIONS
-                and self._kept_ready())
+                      and self.support_limit <= SUPPORT_KEPT and self._kept_ready())
         frontier, hops_done = list(seeds), 0
         if frontier and max_hops >= 2:
             if from_nodes:
@@ -1357,6 +1463,11 @@ class GraphStore:
 
 
 # --- helpers --------------------------------------------------------------------------------------
+def _count_change(tx: ManagedTransaction, kb_ids: set[str]) -> None:
+    if kb_ids:
+        tx.run(_CHANGES, kb_ids=sorted(kb_ids), writer=_WRITER).consume()
+
+
 def _kbs(kb_ids: Sequence[str]) -> list[str]:
     if isinstance(kb_ids, str):
         kb_ids = [kb_ids]

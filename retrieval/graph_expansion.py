@@ -14,11 +14,14 @@ a sentence (typed relations such as guarantees or legal_representative count ful
 score is the best score of a relation it supports, plus `support_bonus` for every further supported
 relation on the paths (capped). The seeds' own mention chunks are left to hybrid retrieval.
 
-Cost, per search (issue #14 point 5): linking is one query to the graph server (the exact lookup and the fuzzy
-matches' fetch together, planned with the in-process name index); a question that names no entity of the graph
-stays out there. Expansion is one query for two hops plus one for the chunks of the second hop's relations kept
-(`GraphStore.walk`); the reached entities' provenance is read only if the caller shows the subgraph
-(`GraphEvidence.described`). A caller with restricted access adds one query (the entities' readable names). All this
+Cost, per search (issue #14 point 5): for a caller who may read the whole knowledge bases, one query to the graph
+server — linking is answered by the linker's in-process name index (exact and alias names, fuzzy matches, the
+entities' names and mention counts; graph/entity_names.py says how it stays fresh), and the walk reads both hops,
+the names reached and every relation's chunks (kept on the facts) in one statement (`GraphStore.walk`); a question
+that names no entity of the graph asks the server nothing. The reached entities' provenance is read only if the
+caller shows the subgraph (`GraphEvidence.described`). A caller restricted to some documents links through the
+graph (one query: its access decides what it sees) and walks reading the edges, with one more query for the
+entities' readable names. All this
 runs beside the first stage and the second stage (`HybridRetriever._retrieve_with_graph`); the search waits for it at
 most `timeout_seconds` after its first stage, then goes on without the graph.
 """

@@ -3,7 +3,8 @@
 Bolt server: the kept lists are the KEPT_RELATIONS best (support, then key) after writes, re-ingests and deletes; the
 walk returns what reading every RELATES edge returns, without reading them; a graph written before the lists existed
 is walked the old way until `ensure_schema` migrates it; the bulk load stores the same lists
-(tests/test_graph_bulk_load.py compares them through `_dump`)."""
+(tests/test_graph_bulk_load.py compares them through `_dump`). Each fact likewise keeps its first SUPPORT_KEPT
+chunks, so the walk reads every relation's chunks in its one query."""
 from __future__ import annotations
 
 import uuid
@@ -11,7 +12,7 @@ import uuid
 from neo4j import GraphDatabase
 
 from zhiku.evaluation.graph_bulk_load import _kept_relations
-from zhiku.graph.graph_store import (KEPT_RELATIONS, ChunkFacts, EntityInput as E, GraphStore,
+from zhiku.graph.graph_store import (KEPT_RELATIONS, SUPPORT_KEPT, ChunkFacts, EntityInput as E, GraphStore,
                                      RelationInput as R)
 from tests.test_graph_store import kbs  # noqa: F401 - the fixture
 
@@ -59,7 +60,8 @@ def _best(store: GraphStore, key: str) -> list[tuple]:
 def _walked(store: GraphStore, kb: str, seeds: list[str], **kwargs) -> tuple:
     result = store.walk([kb], seeds, **kwargs)
     return ([(p.entity_keys, p.relation_keys) for p in result.paths],
-            {k: (r.type, r.subject_key, r.object_key, r.support, r.provenance.chunk_ids, r.provenance.total)
+            {k: (r.type, r.subject_key, r.object_key, r.support, r.provenance.chunk_ids, r.provenance.total,
+                 r.provenance.document_ids)
              for k, r in result.relations.items()},
             {k: (e.name, e.type, e.mentions) for k, e in result.entities.items()})
 
@@ -175,10 +177,11 @@ def test_a_graph_written_before_the_kept_lists_is_walked_as_before_until_migrate
     hub = _key(store, kb, HUB)
     seeds = [_key(store, kb, _company(4)), _key(store, kb, "担保人5")]
     expected = _full_walk(store, kb, seeds)
-    # the graph as an older version left it: no lists on its entities, no mark
+    # the graph as an older version left it: no lists on its entities or facts, no mark
     with store._session() as session:
         session.run("MATCH (e:Entity) WHERE e.kb_id = $kb REMOVE e.kept_rkey, e.kept_rtype, e.kept_target, "
                     "e.kept_forward, e.kept_support", kb=kb).consume()
+        session.run("MATCH (f:Fact) WHERE f.kb_id = $kb REMOVE f.support_chunks, f.support_documents", kb=kb).consume()
         session.run("MATCH (g:GraphMeta) DELETE g").consume()
     driver = GraphDatabase.driver(bolt_server["uri"], auth=bolt_server["auth"])
     try:
@@ -189,13 +192,19 @@ def test_a_graph_written_before_the_kept_lists_is_walked_as_before_until_migrate
         assert _kept(old, hub) == []
         assert old.ensure_kept_relations() > 0  # ensure_schema does it on start-up
         assert _kept(old, hub) == _best(old, hub)
+        with _Reads(old) as reads:  # the facts' chunk lists are not there yet: still the edges
+            assert _walked(old, kb, seeds) == expected
+        assert any(":SUPPORTED_BY]" in q for q in reads.queries)
+        assert old.ensure_fact_chunks() > 0  # ensure_schema does it too
         with _Reads(old) as reads:
             assert _walked(old, kb, seeds) == expected
-        assert not any(":RELATES]" in q for q in reads.queries)
-        assert old.ensure_kept_relations() == 0  # marked: once
+        assert not any(":RELATES]" in q or ":SUPPORTED_BY]" in q for q in reads.queries)
+        assert len(reads.queries) == 1  # both hops and every relation's chunks
+        assert old.ensure_kept_relations() == 0 and old.ensure_fact_chunks() == 0  # marked: once
     finally:
         driver.close()
         store.ensure_kept_relations()
+        store.ensure_fact_chunks()
 
 
 def test_the_bulk_load_keeps_the_lists_the_write_path_keeps(store, kbs):  # noqa: F811
@@ -248,3 +257,46 @@ def test_writes_at_once_to_one_hub_leave_its_best_relations(store, kbs):  # noqa
         t.join()
     assert not errors
     assert _kept(store, hub) == _best(store, hub)
+
+
+def _fact_lists(store: GraphStore, kb: str) -> dict:
+    """Every fact's kept chunk lists, and what its SUPPORTED_BY edges say they must be (the first SUPPORT_KEPT by
+    document, then chunk; the support count)."""
+    stored = {r["key"]: (r["support"], list(r["chunks"] or []), list(r["documents"] or [])) for r in store._read(
+        "MATCH (f:Fact) WHERE f.kb_id = $kb RETURN f.key AS key, f.support AS support, f.support_chunks AS chunks, "
+        "f.support_documents AS documents", kb=kb)}
+    edges: dict[str, list] = {key: [] for key in stored}
+    for r in store._read("MATCH (f:Fact)-[:SUPPORTED_BY]->(c:Chunk) WHERE f.kb_id = $kb "
+                         "RETURN f.key AS key, c.document_id AS d, c.chunk_id AS c", kb=kb):
+        edges[r["key"]].append((r["d"], r["c"]))
+    expected = {key: (len(found), [c for _, c in sorted(found)[:SUPPORT_KEPT]], [d for d, _ in sorted(found)[:SUPPORT_KEPT]])
+                for key, found in edges.items()}
+    return stored, expected
+
+
+def test_facts_keep_their_first_chunks_through_writes_re_ingests_and_deletes(store, kbs):  # noqa: F811
+    """A fact stated in more chunks than it keeps (SUPPORT_KEPT) keeps the first ones by document then chunk, with its
+    full support; a re-ingest that moves its chunks and a delete recompute the lists; the walk's provenance read from
+    the lists is what reading the edges gives, in one query."""
+    kb = kbs()
+    many = [ChunkFacts(f"m{i:03d}", [E("甲银行", "ORG"), E("乙公司", "ORG")], [R("甲银行", "贷款给", "乙公司")])
+            for i in range(SUPPORT_KEPT + 5)]
+    store.write_chunk_facts(kb, "z-late", 1, many[:10])  # sorts after "a-early": its chunks are not the first
+    store.write_chunk_facts(kb, "a-early", 1, many)
+    _write(store, kb)
+    stored, expected = _fact_lists(store, kb)
+    assert stored == expected
+    loan = next(v for v in stored.values() if v[0] == SUPPORT_KEPT + 15)
+    assert len(loan[1]) == SUPPORT_KEPT and set(loan[2]) == {"a-early"}
+
+    store.write_chunk_facts(kb, "a-early", 2, many[:3])  # a new version: most of its chunks gone
+    store.remove_document("g")
+    stored, expected = _fact_lists(store, kb)
+    assert stored == expected
+    assert any(v[0] == 13 and v[2] == ["a-early"] * 3 + ["z-late"] * 10 for v in stored.values())
+
+    seeds = [_key(store, kb, "甲银行"), _key(store, kb, HUB)]
+    with _Reads(store) as reads:
+        walked = _walked(store, kb, seeds)
+    assert len(reads.queries) == 1 and not any(":SUPPORTED_BY]" in q for q in reads.queries)
+    assert walked == _full_walk(store, kb, seeds)

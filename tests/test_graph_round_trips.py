@@ -1,8 +1,9 @@
 """Graph mode asks the graph server little, and never waits on it without bound (issue #14 point 5): against the
-session's real Bolt server, a search's linking takes one query (the linker's exact lookup and its fuzzy matches'
-fetch share it) and its expansion two (both hops with the first hop's chunks and the names reached; the chunks of
-the second hop's relations kept), whatever the question; a question naming no entity of the graph costs only the
-lookup, and a search whose graph does not answer in time goes on without it. (Before: five to eight queries.)"""
+session's real Bolt server, a search by an unrestricted caller makes one query — linking is answered by the linker's
+in-process name index (exact names and fuzzy matches), and the walk reads both hops, the names reached and every
+relation's chunks (kept on the facts) in one statement —, whatever the question; a question naming no entity of the
+graph costs nothing, and a search whose graph does not answer in time goes on without it. (Before: five to eight
+queries, then three.)"""
 from __future__ import annotations
 
 import threading
@@ -51,7 +52,7 @@ class _Counting:
         self.store._read = self.original
 
 
-def test_a_graph_search_takes_one_query_to_link_and_two_to_expand(store, kbs):  # noqa: F811
+def test_a_graph_search_takes_one_query(store, kbs):  # noqa: F811
     kb = kbs()
     first, second = _chain(store, kb)
     linker = EntityLinker(store)
@@ -60,7 +61,7 @@ def test_a_graph_search_takes_one_query_to_link_and_two_to_expand(store, kbs):  
     # "甲置业有限公司" is a fuzzy mention (contained in the entity's name), "乙担保公司" an exact one
     with _Counting(store) as counted:
         evidence = expander.evidence("甲置业有限公司的担保人乙担保公司有哪些风险？", [kb])
-    assert counted.reads == 3, counted.reads
+    assert counted.reads == 1, counted.reads  # the walk; linking asked the index
     assert {e.name for e in evidence.linked} == {"北京甲置业有限公司", "乙担保公司"}
     assert {"b1", "b2"} <= set(evidence.chunk_scores)  # the relations' chunks, two hops out (a1 joins two seeds)
     assert evidence.bridges["b2"] == {"丙投资集团"}  # reached through 丙投资集团, which the question does not name
@@ -76,9 +77,9 @@ def test_a_graph_search_takes_one_query_to_link_and_two_to_expand(store, kbs):  
     assert {k: (e.name, e.provenance.chunk_ids) for k, e in shown.entities.items()} == \
            {k: (e.name, e.provenance.chunk_ids) for k, e in full.entities.items()}
 
-    with _Counting(store) as counted:  # a question that names nothing in the graph: the lookup, and no expansion
+    with _Counting(store) as counted:  # a question that names nothing in the graph: no query at all
         nothing = expander.evidence("今天的天气怎么样？", [kb])
-    assert counted.reads <= 1 and not nothing.linked and not nothing.chunk_scores
+    assert counted.reads == 0 and not nothing.linked and not nothing.chunk_scores
 
     with _Counting(store) as counted:  # restricted access: the walk's entities read again with readable names
         restricted = expander.evidence("甲置业有限公司的担保人乙担保公司有哪些风险？", [kb], document_ids=[first])
@@ -117,7 +118,7 @@ def test_walk_bounds_the_hops_and_the_entities_reached(store, kbs):  # noqa: F81
     assert counted.reads == 1 and [len(p.entity_keys) for p in one.paths] == [2]
     with _Counting(store) as counted:
         three = store.walk([kb], [seed], max_hops=3)
-    assert counted.reads == 3 and sorted(len(p.entity_keys) for p in three.paths) == [2, 3, 4]
+    assert counted.reads == 2 and sorted(len(p.entity_keys) for p in three.paths) == [2, 3, 4]  # two hops, then one
     assert len(store.walk([kb], [seed], max_hops=3, limit=2).paths) == 1  # the seed and one entity reached
 
 
@@ -144,7 +145,7 @@ def test_the_server_cuts_the_later_hops_fan_out_per_entity(store, kbs):  # noqa:
     assert "客户00有限公司" in reached  # the most supported relation is kept
     with _Counting(store) as counted:
         store.walk([kb], [seed], max_hops=2, later_cap=3)
-    assert counted.reads == 2  # still both hops in one query, and the kept relations' chunks in one more
+    assert counted.reads == 1  # both hops and their relations' chunks in one query
 
 
 def test_the_second_hops_short_columns_give_the_rows_of_the_full_ones(store, kbs):  # noqa: F811
