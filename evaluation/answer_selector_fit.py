@@ -148,8 +148,23 @@ def alter_question(q: TrainQuestion, paragraph: str, evidence: list[str], pool: 
     return None
 
 
+# What a question asks with, taken out to make the headline that restates it ("《七人乐队》的导演是谁？" →
+# "《七人乐队》的导演。"): the words that ask, the particles, the question mark.
+_MEASURE = "个位家支国座所部种条只款项本名队次人年月天些里儿"
+_ASKING = re.compile(rf"是?(?:谁|什么|为什么|(?:多少|几|哪一?)[{_MEASURE}]?|哪)|怎么|怎样|如何|是否|吗|呢|[？?！!]")
+
+
+def restatement(question: str) -> str | None:
+    """The question restated as a headline that holds no answer ("卡塔尔世界杯决赛队伍。"), or None when too little is
+    left. News leads, titles and closing lines restate the question in this way ("以上就是小米MIX4是什么处理器的全部
+    内容"); they share every question term and answer nothing."""
+    text = _ASKING.sub("", question).strip(" ，,、的")
+    return text + "。" if len(text) >= 4 else None
+
+
 def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], questions: int, evidence: int = 5,
-                seed: int = SEED, hard: bool = True, corroborating: int = 2) -> list[TrainCase]:
+                seed: int = SEED, hard: bool = True, corroborating: int = 2,
+                restating: float = 0.0) -> list[TrainCase]:
     """For `questions` sampled questions: one answerable case (the question's own paragraph among BM25 hard
     negatives) and one unanswerable case (paragraphs that do not contain the answer: with `hard`, first the other
     paragraphs of the question's own article — same topic — then BM25's); with `hard`, also the question with one
@@ -157,7 +172,10 @@ def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], ques
     when the question has such a constraint. With `corroborating`, the answerable case's evidence also holds up to
     that many other paragraphs of the same article that state the answer, when the article has them (about a fifth
     of DRCD's questions): retrieval returns several passages that state an answer — chunks of one document, several
-    reports of one event — and the selector learns from them whether other passages echo what a sentence adds."""
+    reports of one event — and the selector learns from them whether other passages echo what a sentence adds.
+    With `restating`, that share of the answerable cases (seeded) has its own paragraph opened by a headline that
+    restates the question (`restatement`): the sentence that shares every question term but states no answer, which
+    the selector put first on rgb_zh (news leads, titles) and must learn to rank under the answering one."""
     rng = random.Random(seed)
     pool = [(s, q) for s in sets for q in s.questions]
     rng.shuffle(pool)
@@ -203,7 +221,15 @@ def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], ques
             return [_hit(f"{train_set.name}:{i}", train_set.paragraphs[i], train_set.titles[i], r)
                     for r, i in enumerate(chosen)]
 
-        cases.append(TrainCase(q, hits_of(mixed), True, "answerable", group))
+        answerable_hits = hits_of(mixed)
+        headline = restatement(q.question) if restating else None
+        if headline and random.Random(f"{seed}:{q.question}:restate").random() < restating \
+                and not contains_any(headline, [q.answers]):
+            own = mixed.index(q.paragraph)
+            hit = answerable_hits[own]
+            answerable_hits[own] = _hit(f"{train_set.name}:{q.paragraph}", headline + hit.text,
+                                        train_set.titles[q.paragraph], own)
+        cases.append(TrainCase(q, answerable_hits, True, "answerable", group))
         cases.append(TrainCase(q, hits_of(unrelated), False, "unrelated", group))
         if hard:
             altered = alter_question(q, train_set.paragraphs[q.paragraph],

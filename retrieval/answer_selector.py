@@ -38,6 +38,8 @@ from zhiku.core.sentences import sentence_spans
 from zhiku.index.embedder import Embedder
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
+from zhiku.retrieval.asked_value import FEATURE_NAMES as ASKED_VALUE_FEATURES
+from zhiku.retrieval.asked_value import asked_value_features, asks_for_name, sentence_names
 from zhiku.retrieval.constraint_match import FEATURE_NAMES as CONSTRAINT_FEATURES
 from zhiku.retrieval.constraint_match import match_features, question_facts, text_facts
 from zhiku.retrieval.question_constraints import question_constraints
@@ -55,7 +57,7 @@ FEATURES = (
     "dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
     "first_in_passage", "passage_rank", "log_length", "unterminated", "is_table_row", "novel_terms", "novel_share",
     "corroborated_share", "corroborated_best",
-) + CONSTRAINT_FEATURES
+) + CONSTRAINT_FEATURES + ASKED_VALUE_FEATURES
 # Computed for diagnostics but not weighted: the training data has no cross-language pairs to learn it from.
 DIAGNOSTIC = ("cross_script",)
 # What a sentence in another writing system than the question still has: term and bigram features are blind
@@ -107,6 +109,7 @@ class _SentenceView:
     unterminated: float
     table_row: float
     facts: object          # constraint_match.TextFacts of the sentence read with its section label
+    names: tuple = ()      # asked_value.sentence_names: the proper names it holds
 
 
 @dataclass(slots=True, frozen=True)
@@ -282,7 +285,8 @@ class AnswerSelector:
                 frozenset(sentence_kinds(s_norm)), f"{label_line}: {sentence}" if label_line else sentence,
                 math.log1p(len(sentence)),
                 float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)),
-                float(bool(_TABLE_CELL.search(sentence))), text_facts(s_norm + "\n" + label_norm))))
+                float(bool(_TABLE_CELL.search(sentence))), text_facts(s_norm + "\n" + label_norm),
+                sentence_names(s_norm, sentence, majority_script_by_words(sentence) == "latin"))))
         view = _PassageView(majority_script(hit.text), majority_script_by_words(hit.text), about, label_norm,
                             frozenset(self.terms(label_norm)), passage_norm, frozenset(self.terms(passage_norm)),
                             frozenset(_bigrams(passage_norm)), sentences, text_facts(passage_norm))
@@ -337,8 +341,12 @@ class AnswerSelector:
         constraints = question_constraints(question)
         q_script = majority_script(question)
         q_language = majority_script_by_words(question)
-        rarest = max(q_terms, key=q_terms.get) if q_terms else None
-        facts = question_facts(q_norm, q_terms, _idf_table()[0], question=question)
+        # The rarest *word*: a number or year (unknown to jieba's IDF table, so at its median, above most words)
+        # is read by the year and number features; as the rarest term it hid the subject ("2024" over 存单).
+        words = {t: w for t, w in q_terms.items() if not any(c.isdigit() for c in t)} or q_terms
+        rarest = max(words, key=words.get) if words else None
+        facts = question_facts(q_norm, words, _idf_table()[0], question=question)
+        asks_name = asks_for_name(q_norm)
         q_all_terms = set(self.tokenizer.tokenize(q_norm))
 
         def novel(s_terms: frozenset) -> tuple[float, float]:
@@ -401,7 +409,8 @@ class AnswerSelector:
             bigram_passage = len(bigrams_here & view.bigrams) / len(bigrams_here) if bigrams_here else 0.0
             phrase = _longest_common_run(q_norm, passage_norm) / max(len(q_norm), 1)
             violated = float(bool(constraints) and not constraints.met_by(view.about))
-            rarest_here = rarest if terms_here is q_terms else (max(terms_here, key=terms_here.get) if terms_here
+            words_here = {t: w for t, w in terms_here.items() if not any(c.isdigit() for c in t)} or terms_here
+            rarest_here = rarest if terms_here is q_terms else (max(words_here, key=words_here.get) if words_here
                                                                   else None)
             rarest_missing = float(rarest_here is not None and rarest_here not in passage_terms
                                    and rarest_here not in passage_norm)
@@ -441,6 +450,7 @@ class AnswerSelector:
                     "comparable_terms": float(bool(terms_here)),
                     **match_features(facts, s_norm + "\n" + label_norm, sv.facts, passage_norm, view.facts,
                                      s_terms | label_terms, passage_terms),
+                    **asked_value_features(q_norm, terms_here, q_kinds, asks_name, s_norm, sv.names),
                 })
                 placed.append(sv.placed)
         if not candidates:
