@@ -225,9 +225,15 @@ def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], ques
         headline = restatement(q.question) if restating else None
         if headline and random.Random(f"{seed}:{q.question}:restate").random() < restating \
                 and not contains_any(headline, [q.answers]):
+            # At a seeded sentence boundary, not always first: a lead, a title and a closing line restate the
+            # question alike, and a headline always first would teach that a passage's first sentence never answers
+            # (a one-sentence chunk's always does).
+            from zhiku.core.sentences import sentence_spans
+
             own = mixed.index(q.paragraph)
-            hit = answerable_hits[own]
-            answerable_hits[own] = _hit(f"{train_set.name}:{q.paragraph}", headline + hit.text,
+            text = answerable_hits[own].text
+            at = random.Random(f"{seed}:{q.question}:where").choice([0] + [e for _, e in sentence_spans(text)])
+            answerable_hits[own] = _hit(f"{train_set.name}:{q.paragraph}", text[:at] + headline + text[at:],
                                         train_set.titles[q.paragraph], own)
         cases.append(TrainCase(q, answerable_hits, True, "answerable", group))
         cases.append(TrainCase(q, hits_of(unrelated), False, "unrelated", group))

@@ -264,7 +264,8 @@ class AnswerSelector:
         """What the features need of a passage that does not depend on the question (normalised text, terms,
         bigrams, its sentences and theirs), computed once per chunk and kept (LRU): the same chunks come back
         question after question, and normalising and tokenising them was most of an answer's time."""
-        key = (hit.chunk_id, hit.text, hit.parent_text, hit.citation.document_name, tuple(hit.citation.heading_path))
+        key = (hit.chunk_id, hit.text, hit.parent_text, hit.citation.document_name, tuple(hit.citation.heading_path),
+               hit.reached_from)
         with self._lock:
             view = self._views.get(key)
             if view is not None:
@@ -275,6 +276,11 @@ class AnswerSelector:
         about = hit.about_text()
         passage_norm = self.normaliser.normalise(about)
         label_line = " > ".join(part for part in label.split("\n") if part.strip())
+        # A line of its own (a field "Start: 22:00 on Saturday", a list item, a heading line) ends without a full
+        # stop and is whole; only a sentence that stops mid-line without one was cut (the terms-only prefilter,
+        # fitted on prose, gave such a field line -4.7 logits and it was never scored).
+        lines = {line.strip() for line in (hit.parent_text or hit.text).split("\n")} | \
+            {line.strip() for line in hit.text.split("\n")}
         sentences = []
         for order, sentence in enumerate(evidence_sentences(hit)):
             if sentence.rstrip().endswith(("？", "?")):
@@ -284,7 +290,8 @@ class AnswerSelector:
                 sentence, s_norm, frozenset(self.terms(s_norm)), frozenset(_bigrams(s_norm)),
                 frozenset(sentence_kinds(s_norm)), f"{label_line}: {sentence}" if label_line else sentence,
                 math.log1p(len(sentence)),
-                float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)),
+                float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)
+                      and sentence.strip() not in lines),
                 float(bool(_TABLE_CELL.search(sentence))), text_facts(s_norm + "\n" + label_norm),
                 sentence_names(s_norm, sentence, majority_script_by_words(sentence) == "latin"))))
         view = _PassageView(majority_script(hit.text), majority_script_by_words(hit.text), about, label_norm,
