@@ -354,6 +354,9 @@ class AnswerSelector:
         rarest = max(words, key=words.get) if words else None
         facts = question_facts(q_norm, words, _idf_table()[0], question=question)
         asks_name = asks_for_name(q_norm)
+        # What the question pins its answer to, the most specific first: its year, else its names, else its rarest
+        # words ("2022年特斯拉交付量" is answered next to 2022, not next to 特斯拉 in 2021's story).
+        pinned = tuple(facts.years) or facts.entities or tuple(t for t, _ in facts.rare)
         q_all_terms = set(self.tokenizer.tokenize(q_norm))
 
         def novel(s_terms: frozenset) -> tuple[float, float]:
@@ -457,7 +460,7 @@ class AnswerSelector:
                     "comparable_terms": float(bool(terms_here)),
                     **match_features(facts, s_norm + "\n" + label_norm, sv.facts, passage_norm, view.facts,
                                      s_terms | label_terms, passage_terms),
-                    **asked_value_features(q_norm, terms_here, q_kinds, asks_name, s_norm, sv.names),
+                    **asked_value_features(q_norm, terms_here, q_kinds, asks_name, s_norm, sv.names, pinned),
                 })
                 placed.append(sv.placed)
         if not candidates:

@@ -16,7 +16,11 @@ Three features, weighed by the fitted selector (retrieval/answer_selector.py, fi
   sentence, capitalised words in an English one) that the question does not;
 - `name_asked_none`: it asks for a name and the sentence holds none new;
 - `asked_value_near_terms`: how close the nearest value of an asked kind (a figure of the asked kind, or a new name
-  for a name question) stands to a question term in the sentence, 1 when adjacent, falling to 0 at 24 characters.
+  for a name question) stands to a question term in the sentence, 1 when adjacent, falling to 0 at 24 characters;
+- `asked_value_near_pinned`: the same, measured only to what the question pins its answer to — its year, else its
+  names, else its two rarest words (constraint_match.QuestionFacts). RGB's negatives tell the same story for another year
+  or another person: a figure stands next to the question's common words there too, but not next to its year or
+  its name; the altered-question training cases teach it.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ import re
 
 from zhiku.retrieval.answer_types import value_spans
 
-FEATURE_NAMES = ("name_asked_new", "name_asked_none", "asked_value_near_terms")
+FEATURE_NAMES = ("name_asked_new", "name_asked_none", "asked_value_near_terms", "asked_value_near_pinned")
 
 # Question words that ask for a person, place, organisation or other named thing. Not 哪年 / 哪一天 / 哪个月 (a date,
 # answer_types' "date" kind) nor 哪些年.
@@ -84,7 +88,7 @@ def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
 
 
 def asked_value_features(normalised_question: str, question_terms, asked_kinds: set[str], asks_name: bool,
-                         normalised_sentence: str, names: tuple[str, ...]) -> dict[str, float]:
+                         normalised_sentence: str, names: tuple[str, ...], pinned=()) -> dict[str, float]:
     """The three features of one sentence (see the module's docstring). `question_terms`: the question's content
     terms (normalised); `asked_kinds`: answer_types.question_kinds of the question; `names`: sentence_names."""
     new_names = [n for n in names if n not in normalised_question]
@@ -99,9 +103,15 @@ def asked_value_features(normalised_question: str, question_terms, asked_kinds: 
     terms = _term_spans(normalised_sentence, [t for t in question_terms if t in normalised_sentence])
     # A value that is itself a question term (the year the question names) answers nothing.
     values = [v for v in values if not any(t[0] <= v[0] and v[1] <= t[1] for t in terms)]
-    if not values or not terms:
-        out["asked_value_near_terms"] = 0.0
-        return out
-    gap = min(_gap(v, t) for v in values for t in terms)
-    out["asked_value_near_terms"] = max(0.0, 1.0 - gap / NEAR_CHARS)
+    out["asked_value_near_terms"] = _nearness(values, terms)
+    pins = _term_spans(normalised_sentence, [p for p in pinned if p and p in normalised_sentence])
+    out["asked_value_near_pinned"] = _nearness([v for v in values if not any(t[0] <= v[0] and v[1] <= t[1]
+                                                                             for t in pins)], pins)
     return out
+
+
+def _nearness(values: list[tuple[int, int]], anchors: list[tuple[int, int]]) -> float:
+    if not values or not anchors:
+        return 0.0
+    gap = min(_gap(v, t) for v in values for t in anchors)
+    return max(0.0, 1.0 - gap / NEAR_CHARS)

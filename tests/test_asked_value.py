@@ -88,3 +88,12 @@ def test_a_headline_that_restates_the_question_opens_the_answering_paragraph_and
     rows = case_rows(AnswerSelector(tokenizer, None), [case])
     texts = [s.text for s in AnswerSelector(tokenizer, None).score(question.question, case.hits)]
     assert "台北101设计。" in texts and len(rows.y) == len(texts) and rows.y.sum() >= 1
+
+
+def test_a_figure_next_to_the_questions_year_counts_not_one_next_to_its_common_words_only(tokenizer):
+    question = "2022年特斯拉交付量是多少辆？"
+    asked = "2022年特斯拉全年交付131万辆汽车。"
+    other_year = "特斯拉去年交付93万辆汽车，2021年的目标已经完成。"
+    f = _features(tokenizer, question, [_hit(0, asked + other_year)])
+    assert f[asked]["asked_value_near_pinned"] > 0.5
+    assert f[asked]["asked_value_near_pinned"] > f[other_year]["asked_value_near_pinned"]
