@@ -500,7 +500,7 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
     is chosen on out-of-fold scores (5 folds by question) and cross-validated (`meta.cross_validation`)."""
     pre = None
     if prefilter is None and rows_input is None:
-        pre = case_rows(AnswerSelector(tokenizer, None), prefilter_cases,
+        pre = case_rows(AnswerSelector(tokenizer, None, read_names=True), prefilter_cases,
                         lambda d, t: on_progress and on_progress("terms", d, t))
         coef, intercept, mean, scale = fit_logistic(pre.x, pre.y, l2)
         prefilter = SelectorWeights(tuple(FEATURES), mean, scale, coef, intercept, 0.0,
@@ -512,7 +512,7 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
     else:
         shell = SelectorWeights(tuple(FEATURES), prefilter.mean, prefilter.scale, np.zeros(len(FEATURES)), 0.0, 0.0,
                                 prefilter=prefilter)
-        rows = case_rows(AnswerSelector(tokenizer, embedder, shell), cases,
+        rows = case_rows(AnswerSelector(tokenizer, embedder, shell, read_names=True), cases,
                          lambda d, t: on_progress and on_progress("full", d, t))
         rows.prefilter = prefilter.to_json()
         if rows_output is not None:
@@ -532,7 +532,8 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
         cross_meta = None
     if pre is None and cases:
         # Terms-only rows (no embedder: every sentence, none left out) of the same cases, for the language prefilter.
-        pre = case_rows(AnswerSelector(tokenizer, None), cases, lambda d, t: on_progress and on_progress("terms", d, t))
+        pre = case_rows(AnswerSelector(tokenizer, None, read_names=True), cases,
+                        lambda d, t: on_progress and on_progress("terms", d, t))
     if pre is not None:
         weights.language_prefilter = fit_blind(pre.x, pre.y, l2, LANGUAGE_PREFILTER_FEATURES)
     kinds = {str(k): int((rows.kind == k).sum()) for k in sorted(set(rows.kind))}

@@ -228,7 +228,10 @@ class AnswerSelector:
     def __init__(self, tokenizer: SparseEncoder, embedder: Embedder | None = None,
                  weights: SelectorWeights | None = None, normaliser: TermNormaliser | None = None,
                  shortlist: int = 8, cross_script_limit: int = 24, view_cache_size: int = 4096,
-                 language_shortlist: int = 8):
+                 language_shortlist: int = 8, read_names: bool | None = None):
+        # Reading a sentence's proper names takes jieba's part-of-speech pass over every sentence of a new chunk;
+        # None: only when the weights weigh a feature that needs them (the fit passes True: it computes every feature).
+        self._read_names = read_names
         self.shortlist = shortlist
         self.language_shortlist = language_shortlist
         self.view_cache_size = view_cache_size
@@ -240,6 +243,17 @@ class AnswerSelector:
         self.embedder = embedder
         self._weights = weights
         self.normaliser = normaliser or default_normaliser()
+
+    @property
+    def reads_names(self) -> bool:
+        if self._read_names is None:
+            w = self.weights
+            names = [FEATURES.index(n) for n in ("name_asked_new", "name_asked_none", "asked_value_near_terms",
+                                                  "asked_value_near_pinned")]
+            models = [m for m in (w, w.cross_script, w.prefilter, w.language_prefilter) if m is not None]
+            self._read_names = any(abs(m.coef[i]) > 0 for m in models for i in names) or (
+                w.ranker is not None and any(abs(w.ranker[i]) > 0 for i in names))
+        return self._read_names
 
     @property
     def weights(self) -> SelectorWeights:
@@ -293,7 +307,8 @@ class AnswerSelector:
                 float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)
                       and sentence.strip() not in lines),
                 float(bool(_TABLE_CELL.search(sentence))), text_facts(s_norm + "\n" + label_norm),
-                sentence_names(s_norm, sentence, majority_script_by_words(sentence) == "latin"))))
+                sentence_names(s_norm, sentence, majority_script_by_words(sentence) == "latin")
+                if self.reads_names else ())))
         view = _PassageView(majority_script(hit.text), majority_script_by_words(hit.text), about, label_norm,
                             frozenset(self.terms(label_norm)), passage_norm, frozenset(self.terms(passage_norm)),
                             frozenset(_bigrams(passage_norm)), sentences, text_facts(passage_norm))

@@ -25,7 +25,7 @@ def _hit(i: int, text: str) -> SearchHit:
 
 
 def _features(tokenizer, question: str, hits: list[SearchHit]) -> dict[str, dict[str, float]]:
-    return {s.text: s.features for s in AnswerSelector(tokenizer, None).score(question, hits)}
+    return {s.text: s.features for s in AnswerSelector(tokenizer, None, read_names=True).score(question, hits)}
 
 
 def test_questions_that_ask_for_a_name_and_those_that_do_not():
@@ -85,8 +85,8 @@ def test_a_headline_that_restates_the_question_opens_the_answering_paragraph_and
     assert own.text in ("台北101设计。台北101由李祖原设计，2004年落成。", "台北101由李祖原设计，2004年落成。台北101设计。")
     assert [h.text for h in plain.hits if h.citation.document_id == "t:0"] == [paragraphs[0]]
     # In the fit every sentence is a row labelled by whether it holds the answer: the headline is one, labelled 0.
-    rows = case_rows(AnswerSelector(tokenizer, None), [case])
-    texts = [s.text for s in AnswerSelector(tokenizer, None).score(question.question, case.hits)]
+    rows = case_rows(AnswerSelector(tokenizer, None, read_names=True), [case])
+    texts = [s.text for s in AnswerSelector(tokenizer, None, read_names=True).score(question.question, case.hits)]
     assert "台北101设计。" in texts and len(rows.y) == len(texts) and rows.y.sum() >= 1
 
 
@@ -97,3 +97,9 @@ def test_a_figure_next_to_the_questions_year_counts_not_one_next_to_its_common_w
     f = _features(tokenizer, question, [_hit(0, asked + other_year)])
     assert f[asked]["asked_value_near_pinned"] > 0.5
     assert f[asked]["asked_value_near_pinned"] > f[other_year]["asked_value_near_pinned"]
+
+
+def test_names_are_read_only_when_the_weights_weigh_them(tokenizer):
+    # The packaged weights give the name features no weight: their part-of-speech pass is not paid for at answer time.
+    assert not AnswerSelector(tokenizer, None).reads_names
+    assert AnswerSelector(tokenizer, None, read_names=True).reads_names
