@@ -148,8 +148,23 @@ def alter_question(q: TrainQuestion, paragraph: str, evidence: list[str], pool: 
     return None
 
 
+# What a question asks with, taken out to make the headline that restates it ("《七人乐队》的导演是谁？" →
+# "《七人乐队》的导演。"): the words that ask, the particles, the question mark.
+_MEASURE = "个位家支国座所部种条只款项本名队次人年月天些里儿"
+_ASKING = re.compile(rf"是?(?:谁|什么|为什么|(?:多少|几|哪一?)[{_MEASURE}]?|哪)|怎么|怎样|如何|是否|吗|呢|[？?！!]")
+
+
+def restatement(question: str) -> str | None:
+    """The question restated as a headline that holds no answer ("卡塔尔世界杯决赛队伍。"), or None when too little is
+    left. News leads, titles and closing lines restate the question in this way ("以上就是小米MIX4是什么处理器的全部
+    内容"); they share every question term and answer nothing."""
+    text = _ASKING.sub("", question).strip(" ，,、的")
+    return text + "。" if len(text) >= 4 else None
+
+
 def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], questions: int, evidence: int = 5,
-                seed: int = SEED, hard: bool = True, corroborating: int = 2) -> list[TrainCase]:
+                seed: int = SEED, hard: bool = True, corroborating: int = 2,
+                restating: float = 0.0) -> list[TrainCase]:
     """For `questions` sampled questions: one answerable case (the question's own paragraph among BM25 hard
     negatives) and one unanswerable case (paragraphs that do not contain the answer: with `hard`, first the other
     paragraphs of the question's own article — same topic — then BM25's); with `hard`, also the question with one
@@ -157,7 +172,10 @@ def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], ques
     when the question has such a constraint. With `corroborating`, the answerable case's evidence also holds up to
     that many other paragraphs of the same article that state the answer, when the article has them (about a fifth
     of DRCD's questions): retrieval returns several passages that state an answer — chunks of one document, several
-    reports of one event — and the selector learns from them whether other passages echo what a sentence adds."""
+    reports of one event — and the selector learns from them whether other passages echo what a sentence adds.
+    With `restating`, that share of the answerable cases (seeded) has its own paragraph opened by a headline that
+    restates the question (`restatement`): the sentence that shares every question term but states no answer, which
+    the selector put first on rgb_zh (news leads, titles) and must learn to rank under the answering one."""
     rng = random.Random(seed)
     pool = [(s, q) for s in sets for q in s.questions]
     rng.shuffle(pool)
@@ -203,7 +221,21 @@ def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], ques
             return [_hit(f"{train_set.name}:{i}", train_set.paragraphs[i], train_set.titles[i], r)
                     for r, i in enumerate(chosen)]
 
-        cases.append(TrainCase(q, hits_of(mixed), True, "answerable", group))
+        answerable_hits = hits_of(mixed)
+        headline = restatement(q.question) if restating else None
+        if headline and random.Random(f"{seed}:{q.question}:restate").random() < restating \
+                and not contains_any(headline, [q.answers]):
+            # At a seeded sentence boundary, not always first: a lead, a title and a closing line restate the
+            # question alike, and a headline always first would teach that a passage's first sentence never answers
+            # (a one-sentence chunk's always does).
+            from zhiku.core.sentences import sentence_spans
+
+            own = mixed.index(q.paragraph)
+            text = answerable_hits[own].text
+            at = random.Random(f"{seed}:{q.question}:where").choice([0] + [e for _, e in sentence_spans(text)])
+            answerable_hits[own] = _hit(f"{train_set.name}:{q.paragraph}", text[:at] + headline + text[at:],
+                                        train_set.titles[q.paragraph], own)
+        cases.append(TrainCase(q, answerable_hits, True, "answerable", group))
         cases.append(TrainCase(q, hits_of(unrelated), False, "unrelated", group))
         if hard:
             altered = alter_question(q, train_set.paragraphs[q.paragraph],
@@ -468,7 +500,7 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
     is chosen on out-of-fold scores (5 folds by question) and cross-validated (`meta.cross_validation`)."""
     pre = None
     if prefilter is None and rows_input is None:
-        pre = case_rows(AnswerSelector(tokenizer, None), prefilter_cases,
+        pre = case_rows(AnswerSelector(tokenizer, None, read_names=True), prefilter_cases,
                         lambda d, t: on_progress and on_progress("terms", d, t))
         coef, intercept, mean, scale = fit_logistic(pre.x, pre.y, l2)
         prefilter = SelectorWeights(tuple(FEATURES), mean, scale, coef, intercept, 0.0,
@@ -480,7 +512,7 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
     else:
         shell = SelectorWeights(tuple(FEATURES), prefilter.mean, prefilter.scale, np.zeros(len(FEATURES)), 0.0, 0.0,
                                 prefilter=prefilter)
-        rows = case_rows(AnswerSelector(tokenizer, embedder, shell), cases,
+        rows = case_rows(AnswerSelector(tokenizer, embedder, shell, read_names=True), cases,
                          lambda d, t: on_progress and on_progress("full", d, t))
         rows.prefilter = prefilter.to_json()
         if rows_output is not None:
@@ -500,7 +532,8 @@ def fit_selector(prefilter_cases, cases, tokenizer, embedder=None, keep_answered
         cross_meta = None
     if pre is None and cases:
         # Terms-only rows (no embedder: every sentence, none left out) of the same cases, for the language prefilter.
-        pre = case_rows(AnswerSelector(tokenizer, None), cases, lambda d, t: on_progress and on_progress("terms", d, t))
+        pre = case_rows(AnswerSelector(tokenizer, None, read_names=True), cases,
+                        lambda d, t: on_progress and on_progress("terms", d, t))
     if pre is not None:
         weights.language_prefilter = fit_blind(pre.x, pre.y, l2, LANGUAGE_PREFILTER_FEATURES)
     kinds = {str(k): int((rows.kind == k).sum()) for k in sorted(set(rows.kind))}

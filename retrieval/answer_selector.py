@@ -38,6 +38,8 @@ from zhiku.core.sentences import sentence_spans
 from zhiku.index.embedder import Embedder
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
+from zhiku.retrieval.asked_value import FEATURE_NAMES as ASKED_VALUE_FEATURES
+from zhiku.retrieval.asked_value import asked_value_features, asks_for_name, sentence_names
 from zhiku.retrieval.constraint_match import FEATURE_NAMES as CONSTRAINT_FEATURES
 from zhiku.retrieval.constraint_match import match_features, question_facts, text_facts
 from zhiku.retrieval.question_constraints import question_constraints
@@ -55,7 +57,7 @@ FEATURES = (
     "dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
     "first_in_passage", "passage_rank", "log_length", "unterminated", "is_table_row", "novel_terms", "novel_share",
     "corroborated_share", "corroborated_best",
-) + CONSTRAINT_FEATURES
+) + CONSTRAINT_FEATURES + ASKED_VALUE_FEATURES
 # Computed for diagnostics but not weighted: the training data has no cross-language pairs to learn it from.
 DIAGNOSTIC = ("cross_script",)
 # What a sentence in another writing system than the question still has: term and bigram features are blind
@@ -107,6 +109,7 @@ class _SentenceView:
     unterminated: float
     table_row: float
     facts: object          # constraint_match.TextFacts of the sentence read with its section label
+    names: tuple = ()      # asked_value.sentence_names: the proper names it holds
 
 
 @dataclass(slots=True, frozen=True)
@@ -225,7 +228,10 @@ class AnswerSelector:
     def __init__(self, tokenizer: SparseEncoder, embedder: Embedder | None = None,
                  weights: SelectorWeights | None = None, normaliser: TermNormaliser | None = None,
                  shortlist: int = 8, cross_script_limit: int = 24, view_cache_size: int = 4096,
-                 language_shortlist: int = 8):
+                 language_shortlist: int = 8, read_names: bool | None = None):
+        # Reading a sentence's proper names takes jieba's part-of-speech pass over every sentence of a new chunk;
+        # None: only when the weights weigh a feature that needs them (the fit passes True: it computes every feature).
+        self._read_names = read_names
         self.shortlist = shortlist
         self.language_shortlist = language_shortlist
         self.view_cache_size = view_cache_size
@@ -237,6 +243,17 @@ class AnswerSelector:
         self.embedder = embedder
         self._weights = weights
         self.normaliser = normaliser or default_normaliser()
+
+    @property
+    def reads_names(self) -> bool:
+        if self._read_names is None:
+            w = self.weights
+            names = [FEATURES.index(n) for n in ("name_asked_new", "name_asked_none", "asked_value_near_terms",
+                                                  "asked_value_near_pinned")]
+            models = [m for m in (w, w.cross_script, w.prefilter, w.language_prefilter) if m is not None]
+            self._read_names = any(abs(m.coef[i]) > 0 for m in models for i in names) or (
+                w.ranker is not None and any(abs(w.ranker[i]) > 0 for i in names))
+        return self._read_names
 
     @property
     def weights(self) -> SelectorWeights:
@@ -261,7 +278,8 @@ class AnswerSelector:
         """What the features need of a passage that does not depend on the question (normalised text, terms,
         bigrams, its sentences and theirs), computed once per chunk and kept (LRU): the same chunks come back
         question after question, and normalising and tokenising them was most of an answer's time."""
-        key = (hit.chunk_id, hit.text, hit.parent_text, hit.citation.document_name, tuple(hit.citation.heading_path))
+        key = (hit.chunk_id, hit.text, hit.parent_text, hit.citation.document_name, tuple(hit.citation.heading_path),
+               hit.reached_from)
         with self._lock:
             view = self._views.get(key)
             if view is not None:
@@ -272,6 +290,11 @@ class AnswerSelector:
         about = hit.about_text()
         passage_norm = self.normaliser.normalise(about)
         label_line = " > ".join(part for part in label.split("\n") if part.strip())
+        # A line of its own (a field "Start: 22:00 on Saturday", a list item, a heading line) ends without a full
+        # stop and is whole; only a sentence that stops mid-line without one was cut (the terms-only prefilter,
+        # fitted on prose, gave such a field line -4.7 logits and it was never scored).
+        lines = {line.strip() for line in (hit.parent_text or hit.text).split("\n")} | \
+            {line.strip() for line in hit.text.split("\n")}
         sentences = []
         for order, sentence in enumerate(evidence_sentences(hit)):
             if sentence.rstrip().endswith(("？", "?")):
@@ -281,8 +304,11 @@ class AnswerSelector:
                 sentence, s_norm, frozenset(self.terms(s_norm)), frozenset(_bigrams(s_norm)),
                 frozenset(sentence_kinds(s_norm)), f"{label_line}: {sentence}" if label_line else sentence,
                 math.log1p(len(sentence)),
-                float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)),
-                float(bool(_TABLE_CELL.search(sentence))), text_facts(s_norm + "\n" + label_norm))))
+                float(not _TERMINAL.search(sentence) and not _TABLE_CELL.search(sentence)
+                      and sentence.strip() not in lines),
+                float(bool(_TABLE_CELL.search(sentence))), text_facts(s_norm + "\n" + label_norm),
+                sentence_names(s_norm, sentence, majority_script_by_words(sentence) == "latin")
+                if self.reads_names else ())))
         view = _PassageView(majority_script(hit.text), majority_script_by_words(hit.text), about, label_norm,
                             frozenset(self.terms(label_norm)), passage_norm, frozenset(self.terms(passage_norm)),
                             frozenset(_bigrams(passage_norm)), sentences, text_facts(passage_norm))
@@ -337,8 +363,15 @@ class AnswerSelector:
         constraints = question_constraints(question)
         q_script = majority_script(question)
         q_language = majority_script_by_words(question)
-        rarest = max(q_terms, key=q_terms.get) if q_terms else None
-        facts = question_facts(q_norm, q_terms, _idf_table()[0], question=question)
+        # The rarest *word*: a number or year (unknown to jieba's IDF table, so at its median, above most words)
+        # is read by the year and number features; as the rarest term it hid the subject ("2024" over 存单).
+        words = {t: w for t, w in q_terms.items() if not any(c.isdigit() for c in t)} or q_terms
+        rarest = max(words, key=words.get) if words else None
+        facts = question_facts(q_norm, words, _idf_table()[0], question=question)
+        asks_name = asks_for_name(q_norm)
+        # What the question pins its answer to, the most specific first: its year, else its names, else its rarest
+        # words ("2022年特斯拉交付量" is answered next to 2022, not next to 特斯拉 in 2021's story).
+        pinned = tuple(facts.years) or facts.entities or tuple(t for t, _ in facts.rare)
         q_all_terms = set(self.tokenizer.tokenize(q_norm))
 
         def novel(s_terms: frozenset) -> tuple[float, float]:
@@ -401,7 +434,8 @@ class AnswerSelector:
             bigram_passage = len(bigrams_here & view.bigrams) / len(bigrams_here) if bigrams_here else 0.0
             phrase = _longest_common_run(q_norm, passage_norm) / max(len(q_norm), 1)
             violated = float(bool(constraints) and not constraints.met_by(view.about))
-            rarest_here = rarest if terms_here is q_terms else (max(terms_here, key=terms_here.get) if terms_here
+            words_here = {t: w for t, w in terms_here.items() if not any(c.isdigit() for c in t)} or terms_here
+            rarest_here = rarest if terms_here is q_terms else (max(words_here, key=words_here.get) if words_here
                                                                   else None)
             rarest_missing = float(rarest_here is not None and rarest_here not in passage_terms
                                    and rarest_here not in passage_norm)
@@ -441,6 +475,7 @@ class AnswerSelector:
                     "comparable_terms": float(bool(terms_here)),
                     **match_features(facts, s_norm + "\n" + label_norm, sv.facts, passage_norm, view.facts,
                                      s_terms | label_terms, passage_terms),
+                    **asked_value_features(q_norm, terms_here, q_kinds, asks_name, s_norm, sv.names, pinned),
                 })
                 placed.append(sv.placed)
         if not candidates:

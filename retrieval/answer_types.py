@@ -19,7 +19,8 @@ _QUESTION = {
     "date": re.compile(r"哪天|哪一天|何时|什么时候|几月|几号|哪年|哪一年|日期|时间是|when|what date|which day|what year"),
     "duration": re.compile(r"多久|多长时间|期限|几年|几个月|几天|多少天|多少年|宽限期|how long|how soon|how many "
                            r"(?:days|months|years|hours)|term|period|within"),
-    "count": re.compile(r"多少次|几次|多少个|几个|多少人|几笔|多少家|how many|number of|attempts"),
+    # 多少 / 几 before a measure word ("多少名本科生", "几家银行"); not 几年 / 几成 / 几月 (duration, rate, date).
+    "count": re.compile(r"(?:多少|几)[次个人笔家名位项所座支辆件只张户款种条台架艘]|how many|number of|attempts"),
     "name": re.compile(r"谁|哪家|哪个公司|什么公司|叫什么|名字|名称|哪位|who|which company|what is the name|named"),
 }
 
@@ -51,3 +52,10 @@ def question_kinds(question: str) -> set[str]:
 def sentence_kinds(sentence: str) -> set[str]:
     """The kinds of value a (normalised) sentence holds."""
     return {kind for kind, pattern in _SENTENCE.items() if pattern.search(sentence)}
+
+
+def value_spans(sentence: str, kinds: set[str]) -> list[tuple[int, int]]:
+    """Where in a (normalised) sentence the values of these kinds stand (character spans); "name" has no pattern of
+    its own here (retrieval/asked_value.py reads names)."""
+    return [m.span() for kind in kinds if kind in _SENTENCE and kind != "name"
+            for m in _SENTENCE[kind].finditer(sentence)]

@@ -101,6 +101,10 @@ class GraphEvidence:
     # Reads the subgraph's entities with their provenance (what an API caller who asks for the subgraph sees);
     # None: `subgraph` already has them.
     describe: Callable[[GraphResult], GraphResult] | None = field(default=None, repr=False)
+    # point id → the names of the question's linked entities whose walk reached the relation the chunk states: what
+    # the passage is about through the graph (the guarantor's risk passage names the guarantor, not the borrower the
+    # question names; the graph says it is the borrower's guarantor)
+    reached_from: dict[str, set[str]] = field(default_factory=dict)
 
     def described(self) -> GraphResult | None:
         """The subgraph with every entity's mention provenance (read now, once, when the search did not)."""
@@ -168,6 +172,8 @@ class GraphExpander:
         joining: set[str] = set()
         bridges: dict[str, set[str]] = {}
         earlier: dict[str, set[str]] = {}
+        reached_from: dict[str, set[str]] = {}
+        seed_names = {e.key: e.name for e in linked}
 
         known_names: dict[str, frozenset[str]] = {}
 
@@ -204,10 +210,13 @@ class GraphExpander:
                         bridges.setdefault(chunk_id, set()).update(via)
                     if before:
                         earlier.setdefault(chunk_id, set()).update(before)
+                    if path.entity_keys[0] in seed_names:
+                        reached_from.setdefault(chunk_id, set()).add(seed_names[path.entity_keys[0]])
         self._joins(result, seed_score, chunk_scores, extra, chunk_entities, joining)
         for chunk_id, count in extra.items():
             chunk_scores[chunk_id] += c.support_bonus * min(count, 5)
-        return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining, bridges, earlier, describe)
+        return GraphEvidence(linked, chunk_scores, result, chunk_entities, joining, bridges, earlier, describe,
+                             reached_from)
 
     def _joins(self, result: GraphResult, seed_score: dict[str, float], chunk_scores: dict[str, float],
                extra: dict[str, int], chunk_entities: dict[str, set[str]], joining: set[str]) -> None:

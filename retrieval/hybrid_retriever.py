@@ -254,6 +254,7 @@ class HybridRetriever:
                 break
             if r.point_id in shown:
                 by_id[r.point_id].scores.graph = evidence.chunk_scores.get(r.point_id)
+                by_id[r.point_id].reached_from = tuple(sorted(evidence.reached_from.get(r.point_id, ())))
                 continue
             # The hybrid hit this insertion pushes out of the first ten must not be closer to the query (the
             # same bar for a shorter list: a graph chunk has to be as relevant as a top-ten result).
@@ -271,6 +272,7 @@ class HybridRetriever:
             hit = by_id.get(r.point_id) or SearchHit.from_point(r.point_id, r.payload, r.score,
                                                                 StageScores(None, r.score, None))
             hit.scores.graph = evidence.chunk_scores.get(r.point_id)
+            hit.reached_from = tuple(sorted(evidence.reached_from.get(r.point_id, ())))
             chosen.append(hit)
         chosen_ids = {h.chunk_id for h in chosen}
         rest = [h for h in hits[protect:] if h.chunk_id not in chosen_ids]

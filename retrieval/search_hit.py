@@ -67,6 +67,9 @@ class SearchHit:
     scores: StageScores
     citation: Citation
     payload: dict[str, Any] = field(repr=False, default_factory=dict)
+    # The question's entities the knowledge graph reached this passage from (retrieval/graph_expansion.py): part of
+    # what the passage is about for this question, though its text may not name them (a two-hop answer).
+    reached_from: tuple[str, ...] = ()
 
     def stored_terms(self) -> StoredTerms | None:
         """The chunk's terms as the indexer kept them in the payload (None in stores written before)."""
@@ -77,8 +80,9 @@ class SearchHit:
         return "\n".join([PurePath(self.citation.document_name).stem, *self.citation.heading_path])
 
     def about_text(self) -> str:
-        """Everything that tells what the passage is about: its text, its parent section and its label."""
-        return "\n".join([self.text, self.parent_text or "", self.section_label()])
+        """Everything that tells what the passage is about: its text, its parent section, its label and the
+        question's entities the knowledge graph reached it from."""
+        return "\n".join([self.text, self.parent_text or "", self.section_label(), *self.reached_from])
 
     def narrowed_to(self, spans: list[tuple[int, int]]) -> "SearchHit":
         """This hit citing only the given (start, end) parts of its text: in a recording, the citation's time range

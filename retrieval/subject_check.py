@@ -208,7 +208,8 @@ class SubjectCheck:
                 if passage_holds(subjects, self._normalised(hit), majority_script_by_words(hit.text))]
 
     def _normalised(self, hit) -> str:
-        key = (hit.chunk_id, hit.text, hit.parent_text, hit.citation.document_name, tuple(hit.citation.heading_path))
+        key = (hit.chunk_id, hit.text, hit.parent_text, hit.citation.document_name, tuple(hit.citation.heading_path),
+               hit.reached_from)
         with self._lock:
             cached = self._cache.get(key)
         if cached is None:

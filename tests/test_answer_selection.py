@@ -191,3 +191,18 @@ def test_a_question_in_another_language_embeds_no_more_sentences_than_one_in_its
         "Which phone number do I call to report a lost credit card?", [faq, rules])
     assert answer.found and "400-699-5588" in answer.sentences[0].text, answer.answer
     assert counting.embedded <= 8
+
+
+def test_a_line_of_its_own_is_whole_and_only_a_sentence_cut_mid_line_is_a_fragment():
+    # A notice's field lines end without a full stop; read as cut fragments, the terms-only prefilter never let
+    # "Start: 22:00 …" be scored for "When does the maintenance window start?".
+    from zhiku.retrieval.answer_selector import AnswerSelector
+
+    fields = _hit("Start: 22:00 on Saturday, 15 March 2025\nEnd: 04:00 on Sunday, 16 March 2025", 0,
+                  name="Notice.eml", headings=("Mobile Banking upgrade", "MAINTENANCE WINDOW"))
+    cut = _hit("贷款期限最长不超过30年。持有未满180天的份", 1)
+    scored = {s.text: s.features for s in AnswerSelector(TOKENIZER, None).score(
+        "When does the maintenance window start?", [fields, cut])}
+    assert scored["Start: 22:00 on Saturday, 15 March 2025"]["unterminated"] == 0.0
+    assert scored["持有未满180天的份"]["unterminated"] == 1.0
+    assert scored["Start: 22:00 on Saturday, 15 March 2025"]["term_cov_with_label"] == 1.0

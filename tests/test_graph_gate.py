@@ -122,3 +122,27 @@ def test_the_hop_gate_judges_by_the_passages_shown_not_the_documents_nor_the_fir
     assert five[:2] == ["h0", "h1"]
     ten = [h.chunk_id for h in retriever._insert_graph_hits(hits, graph, evidence, 10, "甲公司的担保人有哪些风险？")][:10]
     assert ten == [f"h{i}" for i in range(10)]  # in a list of ten the first stage shows it already
+
+
+def test_a_graph_chunk_is_about_the_question_entity_the_walk_reached_it_from():
+    # The guarantor's risk passage names the guarantor only; the graph reached it from the borrower the question names
+    # (borrower —guaranteed by→ guarantor —overdue loan at→ bank). That link is part of what the passage is about: the
+    # subject gate and the answer selector read it with the passage (SearchHit.about_text).
+    from zhiku.retrieval.subject_check import SubjectCheck
+
+    config = GraphRetrievalConfig(protect_top=1, slots=2, max_similarity_gap=1.0, gate="all", plain_gap=None)
+    retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None, graph=GraphExpander(None, None, config))
+    hits = [SearchHit.from_point("h0", _payload("h0", "华远置业由中关村担保提供保证担保。"), 1.0,
+                                 StageScores(None, 0.90, 1.0))]
+    risk = "中关村担保在兴业银行有一笔逾期贷款1200万元。"
+    graph = [ScoredChunk("g_risk", 0.85, _payload("g_risk", risk))]
+    evidence = GraphEvidence([LinkedEntity("k_hy", "北京华远置业有限公司", "company", "exact", 1.0, "北京华远置业有限公司")],
+                             {"g_risk": 0.3}, chunk_entities={"g_risk": {"k_zgc", "k_xy"}},
+                             reached_from={"g_risk": {"北京华远置业有限公司"}})
+    ranked = retriever._insert_graph_hits(hits, graph, evidence, 3)
+    reached = [h for h in ranked if h.chunk_id == "g_risk"][0]
+    assert reached.reached_from == ("北京华远置业有限公司",)
+    assert "北京华远置业有限公司" in reached.about_text()
+    question = "北京华远置业有限公司的担保人有哪些风险？"
+    plain = SearchHit.from_point("p", _payload("p", risk), 0.5, StageScores(None, 0.85, 0.5))
+    assert SubjectCheck().allowed(question, [plain, reached]) == [1]

@@ -566,6 +566,29 @@ def test_eml_html_body_and_markdown_attachment() -> None:
     )
 
 
+def test_eml_plain_text_sections_in_capitals_and_field_lines() -> None:
+    # A plain-text notice marks its sections with a line in capitals over key: value lines. The section is the
+    # label its lines are read with ("Start: …" under MAINTENANCE WINDOW), and each field is its own block, not one
+    # run "MAINTENANCE WINDOW Start: … End: … Change reference: …".
+    message = EmailMessage()
+    message["Subject"] = "Mobile Banking upgrade"
+    message.set_content("Dear colleagues,\n\nThe app will be upgraded.\n\nMAINTENANCE WINDOW\n"
+                        "  Start: 22:00 on Saturday, 15 March 2025\n  End:   04:00 on Sunday, 16 March 2025\n\n"
+                        "AFFECTED SERVICES (unavailable during the window)\n  - Transfers and payments\n\n"
+                        "Regards,\nIT Service Desk\n")
+    _, doc = parse_document(bytes(message), "notice.eml")
+    subject = "Mobile Banking upgrade"
+    assert headings(doc) == [(1, subject, []), (2, "MAINTENANCE WINDOW", [subject]),
+                             (2, "AFFECTED SERVICES (unavailable during the window)", [subject])]
+    start = block_with(doc, "Start:")
+    assert (start.text, start.heading_path) == ("Start: 22:00 on Saturday, 15 March 2025",
+                                                [subject, "MAINTENANCE WINDOW"])
+    assert block_with(doc, "End:").text == "End:   04:00 on Sunday, 16 March 2025"
+    assert block_with(doc, "Transfers").heading_path == [subject, "AFFECTED SERVICES (unavailable during the window)"]
+    # Prose is not a field list: "Regards," and a wrapped line stay one paragraph; a capitalised sentence is no heading.
+    assert block_with(doc, "Regards").text == "Regards, IT Service Desk"
+
+
 def test_text_that_is_not_an_email_is_corrupt_eml() -> None:
     with pytest.raises(CorruptFile, match="EML"):
         parse_document("只是一段普通文字，没有邮件头。".encode(), "fake.eml")

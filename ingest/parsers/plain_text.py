@@ -37,6 +37,14 @@ _ITEM_START = re.compile(rf"^(?:第(?:{_CN_NUMERAL}|\d+)\s*条|[（(](?:{_CN_NUM
 _BULLET = re.compile(r"^(?:[-*+]\s+|[•●▪◆■·]\s*)")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 _HYPHENS = ("-", "\u00ad", "\u2010")
+# Plain text (a .txt file, an e-mail's text part) marks a section with a line in capitals over its lines
+# ("MAINTENANCE WINDOW" over "Start: 22:00 …"): a heading when it opens a group of lines, so the lines under it are
+# read with it as their section label. Letters before an optional parenthesis all capitals, at most six words.
+_CAPS_HEADING = re.compile(r"^(?=[^a-z]*[A-Z]{2})[A-Z0-9][A-Z0-9.&/'’ -]{1,60}?(?:\s*\([^()]{1,60}\))?$")
+_CAPS_RANK = 10  # inside any numbered section: such a line names a part of one
+# A field line ("Start: 22:00 on Saturday", "Change reference: CHG-…", "编号：HCB-…") opens an item of its own, so
+# one field is one sentence, not a run of them joined into one.
+_FIELD = re.compile(r"^(?:[A-Z][A-Za-z]*(?: [A-Za-z]+){0,3}|[\u4e00-\u9fff]{2,8})\s*[:：]\s*\S")
 _MAX_HEADING_CHARS = 40
 # Heading sort key: plain text ranks by numbering alone, PDF by (-font size, numbering rank).
 RankKey = TypeVar("RankKey", int, tuple[float, int])
@@ -209,10 +217,14 @@ def _group_items(group: list[str]) -> Iterator[_Item]:
         return
     current: list[str] = []
     kind = BlockKind.PARAGRAPH
+    if len(group) > 1 and _caps_heading(group[0]):
+        yield _Item(group[0].strip(), BlockKind.HEADING, _CAPS_RANK)
+        group = group[1:]
+    fields = sum(1 for line in group if _FIELD.match(line.strip())) >= 2
     for line in group:
         stripped = line.strip()
         rank = heading_rank(stripped)
-        if current and (rank is not None or starts_paragraph(stripped)):
+        if current and (rank is not None or starts_paragraph(stripped) or (fields and _FIELD.match(stripped))):
             yield _Item(join_lines(current), kind)
             current, kind = [], BlockKind.PARAGRAPH
         if rank is not None:
@@ -223,6 +235,12 @@ def _group_items(group: list[str]) -> Iterator[_Item]:
             current.append(stripped)
     if current:
         yield _Item(join_lines(current), kind)
+
+
+def _caps_heading(line: str) -> bool:
+    text = line.strip()
+    return (len(text.split()) <= 6 + text.count("(") * 6 and not text.endswith(_SENTENCE_END)
+            and _CAPS_HEADING.match(text) is not None)
 
 
 def parse(data: bytes, filename: str) -> ParsedDocument:

@@ -146,6 +146,9 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
                         corroborating: int = typer.Option(2, help="Up to this many other paragraphs of the same "
                                                           "article that state the answer join an answerable case's "
                                                           "evidence (0: the answer's own paragraph only)"),
+                        restating: float = typer.Option(0.0, help="Share of the answerable cases whose own "
+                                                        "paragraph opens with a headline restating the question (a "
+                                                        "sentence with every question term and no answer)"),
                         ranker: bool = typer.Option(True, help="Fit the first-sentence ranker (softmax over each "
                                                     "case's sentences); without it the gate's probability orders"),
                         output: Path = typer.Option(None, help="Weights file (default: the packaged "
@@ -173,7 +176,8 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
         prefilter = SelectorWeights.load(output or WEIGHTS_FILE).prefilter
     else:
         sets = load_training_sets(train_dir)
-        cases = build_cases(sets, tokenizer.tokenize, questions, hard=hard, corroborating=corroborating)
+        cases = build_cases(sets, tokenizer.tokenize, questions, hard=hard, corroborating=corroborating,
+                            restating=restating)
         prefilter_cases = [] if prefilter_from else build_cases(sets, tokenizer.tokenize, prefilter_questions,
                                                                  seed=14, hard=hard, corroborating=corroborating)
         if prefilter_from:
