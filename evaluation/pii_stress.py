@@ -49,6 +49,7 @@ class StressCase:
     kind: str  # the kind written, or "negative:<what>"
     form: str  # how the value is written
     context: str  # what surrounds it
+    round: int = 1  # 3: the forms added in session 26 (written before the detector was run on them)
 
 
 # ---------------------------------------------------------------------------------------------------- values
@@ -243,6 +244,70 @@ CARD_FORMS = {
 }
 
 
+def _ocr_letter(value: str, digit: str, letter: str) -> str:
+    """OCR reading one `digit` of the middle of a number as a look-alike `letter` (0 -> O, 1 -> l)."""
+    at = value.find(digit, len(value) // 3)
+    return value if at < 0 else value[:at] + letter + value[at + 1:]
+
+
+def _stray_space(value: str) -> str:
+    """OCR splitting a number at an irregular place (a table cell's edge, a smudge): one space after the 5th digit."""
+    return value[:5] + " " + value[5:]
+
+
+# Round 3 (session 26): the brief's classes — ID numbers with a lower-case x also grouped, OCR in tables (a letter
+# for a digit, a stray space or mark, groups split by tabs or middle dots), phones with +86/0086 and extensions,
+# landline extensions written with a dash, cards in groups of four in table cells, e-mails between Chinese
+# punctuation, credit codes OCR'd. Written before the detector was run on them.
+ROUND3_NUMBER_FORMS = {
+    "tab4": lambda v, k: _fours(v, "\t"),
+    "middle_dot4": lambda v, k: _fours(v, "·"),
+    "stray_space": lambda v, k: _stray_space(v),
+    "ocr_O_for_0": lambda v, k: _ocr_letter(v, "0", "O"),
+    "ocr_l_for_1": lambda v, k: _ocr_letter(v, "1", "l"),
+}
+# forms whose expected span is not all of what is written: (written, span)
+ROUND3_MARKED_FORMS = {"ocr_trailing_mark": lambda v: (v + "'", v), "ocr_trailing_bar": lambda v: (v + "|", v)}
+ROUND3_ID_FORMS = {
+    **ROUND3_NUMBER_FORMS,
+    "lower_x_space_6_8_4": lambda v, k: _groups(v.lower(), (6, 8, 4), " "),
+    "lower_x_dash_6_8_4": lambda v, k: _groups(v.lower(), (6, 8, 4), "-"),
+    "lower_x_full_width": lambda v, k: _full_width(v.lower()),
+    "lower_x_space4": lambda v, k: _fours(v.lower(), " "),
+}
+
+
+def _round3_mobile_forms(v: str) -> dict[str, str]:
+    return {
+        "0086_grouped": "0086 " + _groups(v, (3, 4, 4), " "), "0086_dash_grouped": "0086-" + _groups(v, (3, 4, 4), "-"),
+        "plus86_paren_grouped": "(+86) " + _groups(v, (3, 4, 4), "-"),
+        "full_width_paren_plus86_grouped": "（+86）" + _groups(v, (3, 4, 4), " "),
+        "plus_86_space_inside": "+ 86 " + v, "plus86_dot": "+86." + _groups(v, (3, 4, 4), "."),
+        "tab_3_4_4": _groups(v, (3, 4, 4), "\t"), "middle_dot_3_4_4": _groups(v, (3, 4, 4), "·"),
+        "ocr_O_for_0": _ocr_letter(v, "0", "O"), "ocr_l_for_1": _ocr_letter(v, "1", "l"),
+    }
+
+
+def _round3_landline_forms(area: str, local: str) -> dict[str, tuple[str, str]]:
+    half = len(local) // 2
+    base = f"{area}-{local}"
+    forms = {
+        "full_width_paren_space": (f"（{area}） {local}",) * 2,
+        "full_width_paren_grouped": (f"（{area}）{local[:half]} {local[half:]}",) * 2,
+        "plus86_paren_zero": (f"+86(0){area[1:]}-{local}",) * 2,
+        "0086_space": (f"0086 {area[1:]} {local}",) * 2,
+        "plus86_dash_grouped": (f"+86-{area[1:]}-{local[:half]}-{local[half:]}",) * 2,
+        "tab": (f"{area}\t{local}",) * 2,
+        "middle_dot": (f"{area}·{local}",) * 2,
+    }
+    for name, ext in (("ext_dash", "-8023"), ("ext_dash_short", "-801"), ("ext_zhuan_paren", "(转8023)"),
+                      ("ext_fenji_no_paren", " 分机216"), ("ext_comma_en", ", ext. 12"), ("ext_full_width_zhuan", "　转　216")):
+        forms[name] = (base + ext, base)
+    forms["paren_ext_zhuan"] = (f"({area}){local}转8023", f"({area}){local}")
+    forms["plus86_ext"] = (f"+86-{area[1:]}-{local} ext. 8023", f"+86-{area[1:]}-{local}")
+    return forms
+
+
 def _mobile_forms(v: str) -> dict[str, str]:
     return {
         "plain": v, "space_3_4_4": _groups(v, (3, 4, 4), " "), "dash_3_4_4": _groups(v, (3, 4, 4), "-"),
@@ -370,11 +435,22 @@ def _contexts(kind: str, label: str) -> dict[str, tuple[str, str]]:
     }
 
 
-def _case(kind: str, written: str, span: str | None, form: str, context: str, before: str, after: str) -> StressCase:
+# Round 3: an address between Chinese punctuation and characters, nothing ASCII around it
+ROUND3_EMAIL_CONTEXTS = {
+    "cjk_touching_both": ("请发送至", "即可"), "cjk_touching_after": ("邮箱：", "联系人张三"),
+    "cjk_fullstop": ("邮箱：", "。"), "cjk_parens": ("联系邮箱（", "）"), "cjk_book_title": ("《", "》"),
+    "cjk_enumeration": ("邮箱", "、备用邮箱见附件"), "cjk_semicolon": ("邮箱：", "；电话见下"),
+    "cjk_exclamation": ("请联系", "！"), "cjk_ellipsis": ("邮箱", "……"), "cjk_corner_brackets": ("【邮箱】", ""),
+    "cjk_colon_full_width_space": ("邮箱：　", "　"), "cjk_comma_after": ("", "，谢谢"),
+}
+
+
+def _case(kind: str, written: str, span: str | None, form: str, context: str, before: str, after: str,
+          round: int = 1) -> StressCase:
     expected = ((kind, span),) if span else ()
     if context == "second_number_after":
         expected += (("mobile", after.strip()),)
-    return StressCase(before + written + after, expected, kind, form, context)
+    return StressCase(before + written + after, expected, kind, form, context, round)
 
 
 def generate(seed: int = 1207) -> list[StressCase]:
@@ -382,10 +458,10 @@ def generate(seed: int = 1207) -> list[StressCase]:
     cases: list[StressCase] = []
 
     def place(kind: str, forms: dict[str, tuple[str, str | None]], contexts_per_form: int | None = None,
-              label_required: bool = False) -> None:
+              label_required: bool = False, round: int = 1, extra_contexts: dict | None = None) -> None:
         for form, (written, span) in forms.items():
             label = values.r.choice(LABELS[kind])
-            contexts = _contexts(kind, label)
+            contexts = extra_contexts or _contexts(kind, label)
             names = list(contexts)
             if label_required or (kind == "landline" and form == "plain"):
                 # taken only with its words (15-digit IDs by the conventions, an ungrouped landline because
@@ -393,7 +469,7 @@ def generate(seed: int = 1207) -> list[StressCase]:
                 names = [n for n in names if label in contexts[n][0]]
             for context in names:
                 before, after = contexts[context]
-                cases.append(_case(kind, written, span, form, context, before, after))
+                cases.append(_case(kind, written, span, form, context, before, after, round))
 
     for check_x in (False, True):
         for form, render in ID_FORMS.items():
@@ -426,8 +502,38 @@ def generate(seed: int = 1207) -> list[StressCase]:
         for form, render in code_forms.items():
             written = render(values.credit_code())
             place("credit_code", {form: (written, written)})
+    _round3(values, place)
     cases += _negatives(values)
     return cases
+
+
+def _round3(values: Values, place) -> None:
+    for check_x in (False, True):
+        for form, render in ROUND3_ID_FORMS.items():
+            value = values.resident_id(check_x)
+            place("resident_id", {form + ("+X" if check_x else ""): (render(value, "resident_id"),) * 2}, round=3)
+        for form, render in ROUND3_MARKED_FORMS.items():
+            place("resident_id", {form + ("+X" if check_x else ""): render(values.resident_id(check_x))}, round=3)
+    for issuer in ("unionpay16", "unionpay19", "visa", "mastercard"):
+        for form, render in ROUND3_NUMBER_FORMS.items():
+            written = render(values.card(issuer), "bank_card")
+            place("bank_card", {f"{issuer}:{form}": (written, written)}, round=3)
+        for form, render in ROUND3_MARKED_FORMS.items():
+            place("bank_card", {f"{issuer}:{form}": render(values.card(issuer))}, round=3)
+    for _ in range(2):
+        mobile = values.mobile()
+        place("mobile", {form: (w, w) for form, w in _round3_mobile_forms(mobile).items()}
+              | {"tel_uri": ("tel:+86" + mobile, "+86" + mobile)}, round=3)
+        place("landline", _round3_landline_forms(*values.landline()), round=3)
+        email = values.email()
+        place("email", {"plain": (email, email), "upper": (email.upper(), email.upper())}, round=3,
+              extra_contexts=ROUND3_EMAIL_CONTEXTS)
+    code_forms = {"ocr_O_for_0": lambda c: _ocr_letter(c, "0", "O"), "lower_space4": lambda c: _fours(c.lower(), " "),
+                  "tab4": lambda c: _fours(c, "\t"), "stray_space": _stray_space, "middle_dot4": lambda c: _fours(c, "·")}
+    for _ in range(2):
+        for form, render in code_forms.items():
+            written = render(values.credit_code())
+            place("credit_code", {form: (written, written)}, round=3)
 
 
 def _negatives(values: Values) -> list[StressCase]:
@@ -489,6 +595,17 @@ def _negatives(values: Values) -> list[StressCase]:
             ("coordinates", f"坐标 {r.randint(100, 130)}.{values.digits(6)}, {r.randint(20, 50)}.{values.digits(6)}"),
             ("table_of_numbers", " | ".join(values.digits(4) for _ in range(5))),
             ("postal_and_year", f"邮编{values.digits(6)} {r.randint(1990, 2026)}年"),
+        ]
+    # round 3 (session 26): look-alikes of its forms — middle dots in dates and day names, letters among digits that
+    # are model or room numbers, a contract number shaped like a landline with an extension
+    for _ in range(4):
+        items += [
+            ("middle_dot_date", f"{r.randint(2000, 2030)}·{r.randint(1, 12):02d}·{r.randint(1, 28):02d}"),
+            ("day_name", r.choice(["3·15消费者权益日", "9·11事件", "5·12汶川地震", "7·20暴雨"])),
+            ("model_with_o", f"型号{r.choice('ABX')}{values.digits(2)}O{values.digits(2)}-{r.choice('LMS')}"),
+            ("room_with_o", f"房间 {r.randint(1, 9)}O{r.randint(1, 9)}"),
+            ("contract_like_landline", f"合同编号 0{r.randint(10, 99)}-{r.randint(2, 9)}{values.digits(7)}-{r.randint(1, 99):02d}"),
+            ("serial_with_l", f"SN {values.digits(4)}l{values.digits(4)}"),
         ]
     return [StressCase(text, (), "negative:" + what, "-", "-") for what, text in items]
 
@@ -586,6 +703,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{result['cases']} texts, {result['items']} items, {result['negatives']} look-alike texts: "
           f"recall {result['recall']:.4f}, precision {result['precision']:.4f}, "
           f"{result['false_alarms']} false alarms, {result['mask_leaks']} mask leaks")
+    round3 = evaluate([c for c in generate(args.seed) if c.round == 3])
+    print(f"of which round 3 (session 26's forms): {round3['items']} items, recall {round3['recall']:.4f}, "
+          f"{round3['false_alarms']} false alarms")
     print("| kind | items | recall | false alarms |\n|---|---|---|---|")
     for kind, figures in result["by_kind"].items():
         print(f"| {kind} | {figures['items']} | {figures['recall']:.4f} | {figures['false_alarms']} |")

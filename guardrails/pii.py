@@ -46,7 +46,7 @@ _CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 # dodge a unit after it. Whether the run may be a number at all is judged from the characters around it
 # (`_stands_alone`), and its grouping from the sizes of its groups (`_plausible_groups`).
 _SEPARATOR = r"(?:[ \t]{1,2}|[ \t]?-[ \t]?|[./]|[ \t]*\n[ \t]*)"
-_RUN = re.compile(rf"\+?\d++(?:{_SEPARATOR}\d++)*+(?:{_SEPARATOR}?[Xx](?![A-Za-z0-9]))?")
+_RUN = re.compile(rf"(?:\+ ?)?\d++(?:{_SEPARATOR}\d++)*+(?:{_SEPARATOR}?[Xx](?![A-Za-z0-9]))?")
 _GROUP_BREAK = re.compile(_SEPARATOR)
 _UNIT_AFTER = re.compile(r"\s?[%％‰元万亿股份笔倍次个人户年月日号岁]")
 # English labels OCR runs into the number they name (a space lost): the letters are no part of a code.
@@ -54,7 +54,10 @@ _TOUCHING_LABEL = re.compile(r"(?<![A-Za-z])(?:tel|phone|mobile|mob|cell|fax|car
                              r"(?:no|num|number)?\.?$", re.IGNORECASE)
 _CURRENCY_BEFORE = re.compile(r"(?:[¥$€£]|RMB|CNY|USD|HKD|EUR|GBP|JPY)\s?$", re.IGNORECASE)
 _DECIMAL_END = re.compile(r"^[^.]*\d\.\d{1,2}$")  # 62220212345678901.28: an amount with its cents
-_COUNTRY_CODE = re.compile(r"^(?:\+|00)86(?:[ -]|(?=[\d(]))|^86(?:[ -]|(?=1[3-9]\d{9}$))")
+_COUNTRY_CODE = re.compile(r"^(?:\+ ?|00)86(?:[ .-]|(?=[\d(]))|^86(?:[ -]|(?=1[3-9]\d{9}$))")
+# A landline with an extension after a second hyphen, as forms and signatures write it: 010-62345678-8023,
+# +86-10-62345678-801. The extension is no part of the number (the labelling conventions, HOLDOUT_CD.md).
+_LANDLINE_DASH_EXTENSION = re.compile(r"^((?:(?:\+|00)86-\d{2,3}|0\d{2,3})-[2-9]\d{6,7})-\d{1,4}$")
 _EMAIL = re.compile(
     r"(?:(?<![0-9A-Za-z_.+-])|(?<=[^\x00-\x7f]_))[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
     r"(?:\s{0,2}@\s{0,2}|\s?[\[({]at[\])}]\s?)"
@@ -71,7 +74,7 @@ _EMAIL_AT = re.compile(r"\s*(?:@|[\[({]at[\])}]| at )\s*", re.IGNORECASE)
 _CREDIT_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{10}(?![0-9A-Za-z])")
 # Any 18 letters and digits, optionally one space, line break or hyphen between them; every start is tried.
 # The code's shape is in the pattern (two characters, six digits, ten characters), so ordinary words fail at once.
-_CODE_GAP = r"(?:[ \t-]|\s?\n\s?)?"
+_CODE_GAP = r"(?:[ \t.-]|\s?\n\s?)?"  # "." also stands for a typeset middle dot (`_READ_AS_ASCII`)
 _LOOSE_BODY = ("[0-9A-Za-z]" + _CODE_GAP + "[0-9A-Za-z]" + (_CODE_GAP + r"\d") * 6 + (_CODE_GAP + "[0-9A-Za-z]") * 10)
 _LOOSE_CODE = re.compile(r"(?<![0-9A-Za-z])(?=(" + _LOOSE_BODY + r")(?![0-9A-Za-z]))")
 # A code run into its English label ("USCC91350100M000100Y43"), as OCR that lost the space writes it.
@@ -106,7 +109,15 @@ _YEAR = re.compile(r"(?:19|20)\d\d$")
 # hyphens are skipped (`_reading` keeps where each read character came from, so a match is the text as written).
 _READ_AS_ASCII = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0xFFE5: "¥", 0xFFE1: "£",
                   0x3000: " ", 0x00A0: " ", 0x202F: " ", 0x205F: " ", **{code: " " for code in range(0x2000, 0x200B)},
-                  **{code: "-" for code in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE63)}}
+                  **{code: "-" for code in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE63)},
+                  # middle dots typeset between digit groups ("6222·0212·3456·7890", "010·62345678") read as a dot
+                  0x00B7: ".", 0x30FB: ".", 0x2027: "."}
+# OCR reads a 0 as O and a 1 as I or l inside a number ("11O105198…", "6222 O212", "138I2345678"). Read them as the
+# digit only between digits (or an l ending a run of three digits or more, "…604l"), so a word is never read as a number. O and
+# I are no letters of a credit code; l is (lower-case L), so credit codes are looked for in the reading without it.
+_OCR_LETTER = re.compile(r"(?<=\d)[OoI](?=\d)")
+_OCR_LETTER_L = re.compile(r"(?<=\d)l(?=\d)|(?<=\d{3})l(?![0-9A-Za-z])")
+_OCR_DIGIT = {"O": "0", "o": "0", "I": "1", "l": "1"}
 _UNREAD = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 
 # Words just before a number that say what it is (within a few characters).
@@ -201,21 +212,26 @@ def _reading(text: str) -> tuple[str, "list[int] | range"]:
     """`text` as the detector reads it (`_READ_AS_ASCII`, zero-width characters skipped) and, for each character
     read, its position in `text`."""
     if not any(char in text for char in _UNREAD):
-        return text.translate(_READ_AS_ASCII), range(len(text))
+        return _ocr_digits(text.translate(_READ_AS_ASCII)), range(len(text))
     chars, where = [], []
     for index, char in enumerate(text):
         if char in _UNREAD:
             continue
         chars.append(char)
         where.append(index)
-    return "".join(chars).translate(_READ_AS_ASCII), where
+    return _ocr_digits("".join(chars).translate(_READ_AS_ASCII)), where
+
+
+def _ocr_digits(read: str) -> str:
+    return _OCR_LETTER.sub(lambda m: _OCR_DIGIT[m.group()], read) if any(c in read for c in "OoI") else read
 
 
 def find_pii(text: str, kinds: frozenset[PiiKind] | None = None) -> list[PiiMatch]:
     """Every piece of personal data in `text` (of `kinds`, default all), in order, not overlapping. A match's
     text is as written (full-width digits, zero-width spaces and all)."""
     original = text
-    text, where = _reading(text)
+    codes_text, where = _reading(text)  # credit codes are read here: a lower-case code may hold an l
+    text = _OCR_LETTER_L.sub("1", codes_text) if "l" in codes_text else codes_text
     found: list[PiiMatch] = []
     lowered = text.lower()
     email_patterns = (_EMAIL,) if "@" in text or "at]" in lowered or "at)" in lowered or "at}" in lowered else ()
@@ -226,24 +242,32 @@ def find_pii(text: str, kinds: frozenset[PiiKind] | None = None) -> list[PiiMatc
             found.append(PiiMatch(PiiKind.EMAIL, match.start(), match.end(), match.group()))
     for pattern in (_MOBILE_WRITTEN, _MOBILE_GROUPED) if "(" in text else (_MOBILE_GROUPED,):
         for match in pattern.finditer(text):
-            found.append(PiiMatch(PiiKind.MOBILE, match.start(), match.end(), match.group()))
+            start = match.start()
+            country = _PAREN_COUNTRY.search(text, max(0, start - 8), start) if pattern is _MOBILE_GROUPED else None
+            if country:  # "(+86) 171 3328 9226": the country code in brackets is part of it
+                start = country.start()
+            found.append(PiiMatch(PiiKind.MOBILE, start, match.end(), text[start:match.end()]))
     for match in _LANDLINE_PAREN.finditer(text) if "(" in text else ():
         if _landline_digits(match.group()):
             found.append(PiiMatch(PiiKind.LANDLINE, match.start(), match.end(), match.group()))
-    for match in _CREDIT_CODE.finditer(text):
+    for match in _CREDIT_CODE.finditer(codes_text):
         if not match.group().isdigit() and credit_code_valid(match.group()) and not resident_id_valid(match.group()):
             # 12010119760815638X is both; read as the ID (a code with a birth date in it is the rarer reading)
             found.append(PiiMatch(PiiKind.CREDIT_CODE, match.start(), match.end(), match.group()))
-    for match in _CODE_AFTER_LABEL.finditer(text):
+    for match in _CODE_AFTER_LABEL.finditer(codes_text):
         code = re.sub(r"[\s-]", "", match.group(1)).upper()
         if _CREDIT_CODE.fullmatch(code) and credit_code_valid(code) and not resident_id_valid(code):
             found.append(PiiMatch(PiiKind.CREDIT_CODE, match.start(1), match.end(1), match.group(1)))
-    found += _loose_credit_codes(text, {m.start for m in found})
+    found += _loose_credit_codes(codes_text, {m.start for m in found})
     for match in _RUN.finditer(text):
         start, run = match.start(), match.group()
-        if run.startswith("+") and not run.startswith("+86"):
+        if run.startswith("+") and not re.match(r"\+ ?86", run):
             start, run = start + 1, run[1:]  # a plus sign that is no country code is not part of the number
-        if _stands_alone(text, start, start + len(run)):
+        extension = _LANDLINE_DASH_EXTENSION.match(run)
+        if (extension and _landline_digits(extension.group(1)) and _stands_alone(text, start, start + len(run))
+                and not _SPECIFIC_REFERENCE_WORDS.search(text, max(0, start - _CONTEXT_CHARS), start)):
+            numbers = [PiiMatch(PiiKind.LANDLINE, start, start + len(extension.group(1)), extension.group(1))]
+        elif _stands_alone(text, start, start + len(run)):
             numbers = _numbers(text, start, run)
         else:  # a letter, a unit or a code touches it: only a number whose check digit vouches for it, or the
             # parts of the run the touching part leaves ("卡号6222 0212 3456 7890 128 5000元")
@@ -336,7 +360,7 @@ def _loose_credit_codes(text: str, taken: set[int]) -> list[PiiMatch]:
         start = candidate.start()
         if start in taken or (raw.isupper() and raw.isalnum()) or raw.isdigit():
             continue  # the strict form, judged above
-        code = re.sub(r"[\s-]", "", raw).upper()
+        code = re.sub(r"[\s.-]", "", raw).upper()
         if not (_CREDIT_CODE.fullmatch(code) and credit_code_valid(code)) or code.isdigit() or resident_id_valid(code):
             continue
         if _CODE_WORDS.search(text[max(0, start - _CONTEXT_CHARS):start]) or _organisation_code_valid(code[8:17]):
@@ -451,7 +475,7 @@ def _landline_digits(raw: str) -> bool:
     body = raw.strip()
     country = _COUNTRY_CODE.match(body)
     if country:
-        body = body[country.end():].lstrip(" -")
+        body = body[country.end():].lstrip(" .-")
     groups = [group for group in re.split(r"[\s()./-]+", body) if group]
     if country and len(groups) > 2 and groups[0] == "0":
         groups = groups[1:]  # the trunk prefix of +86 (0)20 …
@@ -476,7 +500,7 @@ def _classify_number(raw: str, before_id: str, part_of_run: bool = False) -> Pii
     compact = re.sub(r"[\s./-]", "", raw)
     grouped = compact != raw
     country = _COUNTRY_CODE.match(raw)
-    national = raw[country.end():].lstrip(" -") if country else raw
+    national = raw[country.end():].lstrip(" .-") if country else raw
     national_compact = re.sub(r"[\s./-]", "", national)
     if re.fullmatch(r"1[3-9]\d{9}", national_compact) and _MOBILE_GROUPS.match(",".join(map(str, _sizes(national)))):
         return PiiKind.MOBILE
