@@ -115,8 +115,9 @@ _READ_AS_ASCII = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0xF
 # OCR reads a 0 as O and a 1 as I or l inside a number ("11O105198…", "6222 O212", "138I2345678"). Read them as the
 # digit only between digits (or an l ending a run of three digits or more, "…604l"), so a word is never read as a number. O and
 # I are no letters of a credit code; l is (lower-case L), so credit codes are looked for in the reading without it.
-_OCR_LETTER = re.compile(r"(?<=\d)[OoI](?=\d)")
-_OCR_LETTER_L = re.compile(r"(?<=\d)l(?=\d)|(?<=\d{3})l(?![0-9A-Za-z])")
+# (the letter first, then the look-behind: a pattern that opens with a look-behind tries it at every position)
+_OCR_LETTER = re.compile(r"[OoI](?<=\d[OoI])(?=\d)")
+_OCR_LETTER_L = re.compile(r"l(?:(?<=\dl)(?=\d)|(?<=\d{3}l)(?![0-9A-Za-z]))")
 _OCR_DIGIT = {"O": "0", "o": "0", "I": "1", "l": "1"}
 _UNREAD = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 
