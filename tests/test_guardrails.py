@@ -214,7 +214,7 @@ def test_the_whole_text_stage_ships_its_leave_one_set_out_figures_and_can_be_swi
     from zhiku.guardrails.text_detector import DIMENSION, WEIGHTS, shipped_text_stage
 
     stage = shipped_text_stage()
-    assert stage is not None and 0.5 <= stage.threshold < 1.0 and stage.structure_gate in (0.0, 0.2)
+    assert stage is not None and 0.5 <= stage.threshold < 1.0 and 0.0 <= stage.structure_gate <= 0.2
     width = {"full": DIMENSION, "max": DIMENSION, "maxaddr": DIMENSION, "ngram": stage.buckets, "scalars": 3}
     assert len(stage.weights) == sum(width[block] for block in stage.blocks)
     assert set(json.loads(WEIGHTS.read_text(encoding="utf-8"))["leave_one_set_out"]) == {"C", "D", "E", "F", "G"}
