@@ -403,7 +403,9 @@ def choose_form(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2
     the best (the same questions on both sides), not on the spread of the best's own per-question MRR, which is
     wide enough to hold the first-stage order itself when the gain is small but consistent. `first_hit_margins`:
     also the first-hit safeguard's margin (retrieval/first_hit_guard.py; None: no safeguard): among the eligible
-    settings of the smallest bound, the largest margin."""
+    settings of the smallest bound, the largest margin; with margins, "the best" is the best setting that loses to
+    the hybrid on no training set (an unguarded setting that wins on most questions and loses the distractor
+    questions would otherwise rule out every guarded one that is nearly as good and safe)."""
     return _choose(rows, qrels, l2_grid, "bound", bound_grid, folds, pairs, features, paired, first_hit_margins)
 
 
@@ -457,7 +459,13 @@ def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob:
                                 "hybrid_mrr@10": float(hybrid_mrr[idx].mean()),
                                 "hybrid_ndcg@10": float(hybrid_ndcg[idx].mean())}
         table.append(row)
-    best = max(table, key=lambda t: t["mrr@10"])
+    def safe(t: dict) -> bool:
+        return all(v["mrr@10"] >= v["hybrid_mrr@10"] and v["ndcg@10"] >= v["hybrid_ndcg@10"]
+                   for v in t["by_set"].values())
+
+    guarded = any(g is not None for g in guards)
+    best = max([t for t in table if safe(t)] if guarded and any(safe(t) for t in table) else table,
+               key=lambda t: t["mrr@10"])
     # The standard error of each setting's difference from the best, question by question (the same questions):
     # `paired_se` rules, the unpaired `mrr_se` of the best is reported beside it.
     def key(t: dict) -> tuple:
@@ -467,10 +475,6 @@ def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob:
     for t in table:
         diff = held[key(t)][0] - best_mrr
         t["paired_se"] = float(diff.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
-
-    def safe(t: dict) -> bool:
-        return all(v["mrr@10"] >= v["hybrid_mrr@10"] and v["ndcg@10"] >= v["hybrid_ndcg@10"]
-                   for v in t["by_set"].values())
 
     within = (lambda t: t["mrr@10"] >= best["mrr@10"] - t["paired_se"]) if paired else (
         lambda t: t["mrr@10"] >= best["mrr@10"] - best["mrr_se"])

@@ -105,3 +105,37 @@ def test_training_rows_place_the_distractors_after_the_answer_passage_with_its_f
     col = FEATURES.index
     assert row.x[1, col("fused")] == row.x[0, col("fused")] == row.x[2, col("fused")]
     assert measure([row], data.qrels, None)["mrr@10"] == 1.0  # the hybrid keeps the answer passage first
+
+
+def test_cross_validation_keeps_the_first_hit_where_distractors_would_pass_it():
+    """Questions whose right passage sits third and states the question verbatim (the model may lift it), and
+    questions whose right first hit is followed by a distractor that states it just as verbatim (RGB's case): without
+    the safeguard every bound that helps the first kind loses the second, so the choice needs the first-hit margin."""
+    from zhiku.evaluation.second_stage_fit import QuestionRows, choose_form, per_question
+
+    rng = np.random.default_rng(3)
+    rows, qrels = [], {}
+    col = FEATURES.index
+    for q in range(90):
+        x = rng.uniform(0, 0.3, size=(4, len(FEATURES)))
+        distractor = q % 3 == 0
+        x[:, col("fused")] = [0.9, 0.88, 0.87, 0.4]
+        if distractor:  # the right first hit, then a passage repeating the question's words
+            x[1, col("phrase")] = 1.0
+            labels, right = [1, 0, 0, 0], 0
+        else:           # the right passage third, repeating the question's words
+            x[2, col("phrase")] = 1.0
+            labels, right = [0, 0, 1, 0], 2
+        pids = [f"p{q}{i}" for i in range(4)]
+        rows.append(QuestionRows(f"q{q}", x, np.array(labels), pids, group="g", distractors=distractor))
+        qrels[f"q{q}"] = {pids[right]}
+    unguarded = choose_form(rows, qrels, (1.0,), (0.0, 0.05), paired=True)
+    # A bound that helps loses the distractor questions, and the hybrid (bound 0) is clearly worse: nothing eligible.
+    assert unguarded["chosen"] is None
+    guarded = choose_form(rows, qrels, (1.0,), (0.0, 0.05), paired=True, first_hit_margins=(None, float("inf")))
+    pick = guarded["chosen"]
+    assert pick["bound"] == 0.05 and pick["first_hit_margin"] == float("inf")
+    assert pick["by_set"]["word_distractors"]["mrr@10"] == pick["by_set"]["word_distractors"]["hybrid_mrr@10"] == 1.0
+    assert pick["mrr@10"] > guarded["hybrid"]["mrr@10"]  # the third-placed right passages still move up
+    hybrid_mrr, _ = per_question(rows, qrels, None)
+    assert hybrid_mrr.mean() == guarded["hybrid"]["mrr@10"]
