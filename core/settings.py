@@ -110,7 +110,8 @@ class Settings(BaseSettings):
         "retrieval/data/second_stage_evidence.json, `fit-second-stage --features evidence --multi-part 400`), 'guarded' (the "
         "learned form fitted with made-up distractors that repeat the question's words, and the hybrid's first hit "
         "kept unless the model prefers another by a margin chosen on training folds; weights "
-        "retrieval/data/second_stage_guarded.json, `fit-second-stage --distractors --first-hit-margins`), 'feature' (query-term coverage and proximity features "
+        "retrieval/data/second_stage_guarded.json, `fit-second-stage --features evidence --distractors "
+        "--first-hit-margins`), 'feature' (query-term coverage and proximity features "
         "added to the fused score with hand-set weights), 'cross-encoder' (a sentence-transformers CrossEncoder "
         "from reranker_model_path), or 'none'.")
     reranker_model_path: str | None = Field(None, description="Local folder of a CrossEncoder model, "
