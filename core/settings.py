@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     sparse_encoder: Literal["jieba-bm25", "qdrant-bm25"] = Field(
         "jieba-bm25", description="Sparse (lexical) encoder: jieba tokens for Chinese + words for other "
         "scripts, or Qdrant's BM25 with its multilingual tokenizer.")
-    reranker: Literal["none", "feature", "learned", "gated", "evidence", "cross-encoder"] = Field(
+    reranker: Literal["none", "feature", "learned", "gated", "evidence", "guarded", "cross-encoder"] = Field(
         "learned", description="Second stage: 'learned' (offline default: a pairwise model of first-stage scores "
         "and ranks and query-passage match features, fitted on training data by `zhiku eval fit-second-stage`, "
         "applied as a bounded change of the fused score; Chinese questions only, others keep the hybrid order), "
@@ -107,7 +107,11 @@ class Settings(BaseSettings):
         "chosen by cross-validation on training folds), 'evidence' (the learned form over the fused score and "
         "answer-evidence features only — the asked kind of value in a sentence near the question's words, the "
         "question's year/quantity/title contradicted or missing; weights "
-        "retrieval/data/second_stage_evidence.json, `fit-second-stage --features evidence --multi-part 400`), 'feature' (query-term coverage and proximity features "
+        "retrieval/data/second_stage_evidence.json, `fit-second-stage --features evidence --multi-part 400`), 'guarded' (the "
+        "learned form fitted with made-up distractors that repeat the question's words, and the hybrid's first hit "
+        "kept unless the model prefers another by a margin chosen on training folds; weights "
+        "retrieval/data/second_stage_guarded.json, `fit-second-stage --features evidence --distractors "
+        "--first-hit-margins`), 'feature' (query-term coverage and proximity features "
         "added to the fused score with hand-set weights), 'cross-encoder' (a sentence-transformers CrossEncoder "
         "from reranker_model_path), or 'none'.")
     reranker_model_path: str | None = Field(None, description="Local folder of a CrossEncoder model, "

@@ -115,7 +115,32 @@ def alter_question(q: TrainQuestion, paragraph: str, evidence: list[str], pool: 
     the same story in another year, about another person or figure): a year, a number or a named person, place or
     organisation that the paragraph states is replaced by one that no evidence passage holds. (altered question,
     kind) or None when the question has no such constraint."""
-    text = q.question
+    swap = constraint_swap(q.question, paragraph, evidence, pool, rng)
+    if swap is None:
+        return None
+    start, end, new, kind = swap
+    return q.question[:start] + new + q.question[end:], kind
+
+
+def entity_pool(sets: list[TrainSet]) -> dict[str, list[str]]:
+    """Replacement names for `constraint_swap`: the named persons, places and organisations of every training
+    question, by part-of-speech tag."""
+    names: dict[str, list[str]] = {}
+    for s in sets:
+        for q in s.questions:
+            for word, tag in _entities(q.question):
+                names.setdefault(tag, []).append(word)
+    return {tag: sorted(set(words)) for tag, words in names.items()}
+
+
+def constraint_swap(question: str, paragraph: str, evidence: list[str], pool: dict[str, list[str]],
+                    rng: random.Random) -> tuple[int, int, str, str] | None:
+    """One constraint of the question that its paragraph states — a year, a number or a named person, place or
+    organisation — and a replacement that no evidence passage holds: (start, end of the value in the question,
+    replacement, kind: altered_year, altered_number or altered_entity), or None. Changing it in the question makes the paragraph answer another
+    question (`alter_question`); changing it in the paragraph makes a near-duplicate of the answer passage that
+    repeats the question's words but no longer answers it (the second-stage fit's distractors)."""
+    text = question
     everything = "\n".join(evidence)
     options = []
     for m in _YEAR.finditer(text):
@@ -144,7 +169,7 @@ def alter_question(q: TrainQuestion, paragraph: str, evidence: list[str], pool: 
             else:
                 new = rng.choice(pool[kind.split(":")[1]])
             if new != old and new not in everything and old not in new:
-                return text[:start] + new + text[end:], kind.split(":")[0]
+                return start, end, new, kind.split(":")[0]
     return None
 
 
@@ -181,13 +206,8 @@ def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], ques
     rng.shuffle(pool)
     pool = pool[:questions]
     indexes = {s.name: Bm25(s.paragraphs, tokenize) for s in sets if any(ts is s for ts, _ in pool)}
-    names: dict[str, list[str]] = {}
-    if hard:  # replacement names: those of every training question (by tag), not only the sampled ones
-        for s in sets:
-            for q in s.questions:
-                for word, tag in _entities(q.question):
-                    names.setdefault(tag, []).append(word)
-        names = {tag: sorted(set(words)) for tag, words in names.items()}
+    # replacement names: those of every training question (by tag), not only the sampled ones
+    names = entity_pool(sets) if hard else {}
     cases: list[TrainCase] = []
     for group, (train_set, q) in enumerate(pool):
         negatives = []

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from zhiku.evaluation.answer_eval import contains_any
-from zhiku.evaluation.answer_selector_fit import TrainSet
+from zhiku.evaluation.answer_selector_fit import TrainSet, constraint_swap
 from zhiku.evaluation.beir_dataset import BeirDataset, Passage, Query
 from zhiku.evaluation.metrics import mrr_at, ndcg_at
 from zhiku.evaluation.retrieval_eval import CANDIDATE_CHUNKS, passages_of
@@ -133,6 +133,7 @@ class QuestionRows:
     group: str = ""                # the training set the question comes from
     near_duplicate: bool = False   # a made-up near-duplicate of the answer passage is among the head rows
     multi_part: bool = False       # its evidence spans passages (a made-up two-part question, multi_part_questions)
+    distractors: bool = False      # made-up distractors that repeat the question's words follow its answer passage
 
 
 def first_stage(dataset: BeirDataset, retriever: HybridRetriever,
@@ -175,15 +176,74 @@ def near_duplicate(text: str, constraints: QuestionConstraints) -> str | None:
     return altered if altered != text else None
 
 
+# At most this many other paragraphs of the answer's article per question (`word_distractors`), and the share of the
+# question's rare-term weight each must hold: half, as `near_kind`'s "near the question's words" (set a priori).
+ARTICLE_DISTRACTORS = 2
+ARTICLE_SHARE = 0.5
+
+
+def word_distractors(question: str, answer_text: str, answers: list[str], article: list[str],
+                     idf: dict[str, float], terms: list[str], pool: dict[str, list[str]],
+                     rng: random.Random) -> list[tuple[str, str]]:
+    """Made-up distractors of one question that repeat its words without answering it — RGB's failure mode, which
+    reading-comprehension data lacks (docs/benchmarks.md, issue #16, sixth round): (kind, text) of
+    - `altered`: the answer passage with a year, number or named person, place or organisation that the question
+      names changed (answer_selector_fit.constraint_swap, the answer selector's altered copies): every word of the
+      question is still there, the answer is about another year or subject;
+    - `article`: up to ARTICLE_DISTRACTORS other paragraphs of the answer's article (`article`) that do not hold the
+      answer but hold at least ARTICLE_SHARE of the question's rare-term weight (`idf` of its `terms` over the
+      training corpus), the most first: the same subject in the same words, without the answer."""
+    out = []
+    swap = constraint_swap(question, answer_text, [answer_text], pool, rng)
+    if swap is not None:
+        start, end, new, _ = swap
+        altered = answer_text.replace(question[start:end], new)
+        if altered != answer_text:
+            out.append(("altered", altered))
+    total = sum(idf.get(t, 0.0) for t in terms)
+    if total > 0:
+        scored = []
+        for text in article:
+            if contains_any(text, [answers]):
+                continue
+            share = sum(idf.get(t, 0.0) for t in terms if t in text) / total
+            if share >= ARTICLE_SHARE:
+                scored.append((share, text))
+        scored.sort(key=lambda st: -st[0])
+        out.extend(("article", text) for _, text in scored[:ARTICLE_DISTRACTORS])
+    return out
+
+
+def corpus_idf(dataset: BeirDataset, tokenize: Callable[[str], list[str]]) -> dict[str, float]:
+    """Inverse document frequency of every term over the training passages (`word_distractors`' rare terms)."""
+    df: dict[str, int] = {}
+    for p in dataset.passages:
+        for t in set(tokenize(p.text)):
+            df[t] = df.get(t, 0) + 1
+    n = len(dataset.passages)
+    return {t: float(np.log(1.0 + n / (1.0 + c))) for t, c in df.items()}
+
+
 def question_rows(dataset: BeirDataset, retriever: HybridRetriever, candidates: dict[str, Candidates],
                   answers: dict[str, list[str]], reranker: LearnedReranker,
-                  near_duplicates: bool = True) -> list[QuestionRows]:
+                  near_duplicates: bool = True, distractors: bool = False,
+                  names: dict[str, list[str]] | None = None) -> list[QuestionRows]:
     """`near_duplicates`: also a made-up negative per question whose answer passage states the question's year or
     quantity: that passage with the value changed (`near_duplicate`), placed right after it in the fused order with
     its first-stage scores (one changed year barely moves an embedding or a BM25 score). Only features that read the
     text can tell the two apart, and the hybrid keeps the answer passage first, so a fit that promotes the copy
-    loses to the hybrid on these questions (`_choose` checks them as a set of their own)."""
+    loses to the hybrid on these questions (`_choose` checks them as a set of their own). `distractors`: also the
+    made-up distractors of `word_distractors` (names for its altered copies: `names`, answer_selector_fit
+    .entity_pool), placed after the answer passage the same way; those questions are a set of their own too."""
     rows = []
+    by_title: dict[tuple[str, str], list[str]] = {}
+    idf: dict[str, float] = {}
+    if distractors:
+        for p in dataset.passages:
+            by_title.setdefault((dataset.passage_group.get(p.passage_id, ""), p.title), []).append(p.passage_id)
+        idf = corpus_idf(dataset, retriever.sparse.tokenize)
+        texts = {p.passage_id: p.text for p in dataset.passages}
+        titles = {p.passage_id: p.title for p in dataset.passages}
     for q in dataset.queries:
         hits = retriever.rank(q.text, candidates[q.query_id], RetrievalMode.HYBRID)
         head, tail = hits[:retriever.config.rerank_top_n], hits[retriever.config.rerank_top_n:]
@@ -208,8 +268,28 @@ def question_rows(dataset: BeirDataset, retriever: HybridRetriever, candidates: 
                 labels.insert(at + 1, 0)
                 passages.insert(at + 1, f"{q.query_id}#near-duplicate")
                 duplicate = True
+        made_up = False
+        if distractors and 1 in labels and len(gold) == 1:
+            at = labels.index(1)
+            own = next(iter(gold))
+            shown = set(passages)
+            article = [texts[pid] for pid in by_title.get((q.group or "", titles[own]), [])
+                       if pid != own and pid not in shown]
+            terms = list(dict.fromkeys(retriever.sparse.tokenize(q.text)))
+            made = word_distractors(q.text, view[at].text, answers[q.query_id], article, idf, terms, names or {},
+                                    random.Random(f"{SEED}:{q.query_id}:distractors"))
+            # Each right after the answer passage (and its near-duplicate) with the answer's first-stage scores.
+            after = at + 1 + int(duplicate)
+            for n, (kind, text) in enumerate(made):
+                copy = replace(view[at], text=text[:len(view[at].text) + 64],
+                               chunk_id=f"{view[at].chunk_id}#{kind}-{n}", terms=None)
+                row = reranker.feature_matrix(q.text, view[:at] + [copy] + view[at + 1:])[at]
+                x = np.insert(x, after + n, row, axis=0)
+                labels.insert(after + n, 0)
+                passages.insert(after + n, f"{q.query_id}#{kind}-{n}")
+            made_up = bool(made)
         rows.append(QuestionRows(q.query_id, x, np.array(labels), passages, passages_of(tail, 10 ** 6),
-                                 q.group or "", duplicate, len(gold) > 1))
+                                 q.group or "", duplicate, len(gold) > 1, made_up))
     return rows
 
 
@@ -267,11 +347,12 @@ def _columns(rows: list[QuestionRows], features: tuple[str, ...]) -> list[int]:
     return [FEATURES.index(f) for f in features]
 
 
-def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None, bound=..., margin=...) -> list[str]:
+def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None, bound=..., margin=...,
+                    first_hit_margin=...) -> list[str]:
     if weights is None:
         order = range(len(r.passages))
     else:
-        s = weights.scores(r.x[:, [FEATURES.index(f) for f in weights.features]], bound, margin)
+        s = weights.scores(r.x[:, [FEATURES.index(f) for f in weights.features]], bound, margin, first_hit_margin)
         order = sorted(range(len(r.passages)), key=lambda i: -s[i])
     seen: list[str] = []
     for pid in [r.passages[i] for i in order] + r.tail:
@@ -281,9 +362,9 @@ def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None, bound=.
 
 
 def per_question(rows: list[QuestionRows], qrels: dict[str, set[str]], weights: SecondStageWeights | None,
-                 bound=..., margin=...) -> tuple[np.ndarray, np.ndarray]:
+                 bound=..., margin=..., first_hit_margin=...) -> tuple[np.ndarray, np.ndarray]:
     """MRR@10 and nDCG@10 of each question."""
-    runs = [(ranked_passages(r, weights, bound, margin), qrels[r.query_id]) for r in rows]
+    runs = [(ranked_passages(r, weights, bound, margin, first_hit_margin), qrels[r.query_id]) for r in rows]
     return (np.array([mrr_at(p, g) for p, g in runs], dtype=float),
             np.array([ndcg_at(p, g) for p, g in runs], dtype=float))
 
@@ -316,12 +397,16 @@ def paragraph_folds(rows: list[QuestionRows], qrels: dict[str, set[str]], folds:
 
 def choose_form(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2_GRID, bound_grid=BOUND_GRID,
                 folds: int = 5, pairs: str = "uniform", features: tuple[str, ...] = FEATURES,
-                paired: bool = False) -> dict:
+                paired: bool = False, first_hit_margins: tuple = (None,)) -> dict:
     """Cross-validated L2 penalty and bound (module docstring, step 3). Returns the table and the choice.
     `paired`: "within one standard error of the best" is judged on each setting's per-question difference from
     the best (the same questions on both sides), not on the spread of the best's own per-question MRR, which is
-    wide enough to hold the first-stage order itself when the gain is small but consistent."""
-    return _choose(rows, qrels, l2_grid, "bound", bound_grid, folds, pairs, features, paired)
+    wide enough to hold the first-stage order itself when the gain is small but consistent. `first_hit_margins`:
+    also the first-hit safeguard's margin (retrieval/first_hit_guard.py; None: no safeguard): among the eligible
+    settings of the smallest bound, the largest margin; with margins, "the best" is the best setting that loses to
+    the hybrid on no training set (an unguarded setting that wins on most questions and loses the distractor
+    questions would otherwise rule out every guarded one that is nearly as good and safe)."""
+    return _choose(rows, qrels, l2_grid, "bound", bound_grid, folds, pairs, features, paired, first_hit_margins)
 
 
 def choose_gate(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2_GRID, margin_grid=MARGIN_GRID,
@@ -333,12 +418,14 @@ def choose_gate(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2
 
 
 def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob: str, grid, folds: int,
-            pairs: str = "uniform", features: tuple[str, ...] = FEATURES, paired: bool = False) -> dict:
+            pairs: str = "uniform", features: tuple[str, ...] = FEATURES, paired: bool = False,
+            first_hit_margins: tuple = (None,)) -> dict:
     fold_of = paragraph_folds(rows, qrels, folds)
     n = len(rows)
     hybrid_mrr, hybrid_ndcg = per_question(rows, qrels, None)
-    held: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {
-        (l2, b): (np.zeros(n), np.zeros(n)) for l2 in l2_grid for b in grid}
+    guards = first_hit_margins if knob == "bound" else (None,)
+    held: dict[tuple, tuple[np.ndarray, np.ndarray]] = {
+        (l2, b, g): (np.zeros(n), np.zeros(n)) for l2 in l2_grid for b in grid for g in guards}
     for k in range(folds):
         train = [r for r, f in zip(rows, fold_of) if f != k]
         test_idx = [i for i, f in enumerate(fold_of) if f == k]
@@ -348,10 +435,11 @@ def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob:
         for l2 in l2_grid:
             w = fit_pairwise(train, l2, pairs=pairs, features=features)
             for b in grid:
-                mrr, ndcg = (per_question(test, qrels, w, b) if knob == "bound"
-                             else per_question(test, qrels, w, None, b))
-                held[(l2, b)][0][test_idx] = mrr
-                held[(l2, b)][1][test_idx] = ndcg
+                for g in guards:
+                    mrr, ndcg = (per_question(test, qrels, w, b, None, g) if knob == "bound"
+                                 else per_question(test, qrels, w, None, b))
+                    held[(l2, b, g)][0][test_idx] = mrr
+                    held[(l2, b, g)][1][test_idx] = ndcg
     # Each training set, and the questions with a made-up near-duplicate (question_rows) as a set of their own.
     subsets = {g: [i for i, r in enumerate(rows) if r.group == g and not getattr(r, "multi_part", False)]
                for g in sorted({r.group for r in rows})}
@@ -359,32 +447,42 @@ def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob:
         subsets["near_duplicates"] = [i for i, r in enumerate(rows) if r.near_duplicate]
     if any(getattr(r, "multi_part", False) for r in rows):  # rows cached before the field have none
         subsets["multi_part"] = [i for i, r in enumerate(rows) if r.multi_part]
+    if any(getattr(r, "distractors", False) for r in rows):
+        subsets["word_distractors"] = [i for i, r in enumerate(rows) if r.distractors]
     table = []
-    for (l2, b), (mrr, ndcg) in held.items():
-        row = {"l2": l2, knob: b, "mrr@10": float(mrr.mean()), "ndcg@10": float(ndcg.mean()),
+    for (l2, b, g), (mrr, ndcg) in held.items():
+        row = {"l2": l2, knob: b, **({"first_hit_margin": g} if knob == "bound" else {}),
+               "mrr@10": float(mrr.mean()), "ndcg@10": float(ndcg.mean()),
                "mrr_se": float(mrr.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0, "by_set": {}}
         for g, idx in subsets.items():
             row["by_set"][g] = {"mrr@10": float(mrr[idx].mean()), "ndcg@10": float(ndcg[idx].mean()),
                                 "hybrid_mrr@10": float(hybrid_mrr[idx].mean()),
                                 "hybrid_ndcg@10": float(hybrid_ndcg[idx].mean())}
         table.append(row)
-    best = max(table, key=lambda t: t["mrr@10"])
-    # The standard error of each setting's difference from the best, question by question (the same questions):
-    # `paired_se` rules, the unpaired `mrr_se` of the best is reported beside it.
-    best_mrr = held[(best["l2"], best[knob])][0]
-    for t in table:
-        diff = held[(t["l2"], t[knob])][0] - best_mrr
-        t["paired_se"] = float(diff.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
-
     def safe(t: dict) -> bool:
         return all(v["mrr@10"] >= v["hybrid_mrr@10"] and v["ndcg@10"] >= v["hybrid_ndcg@10"]
                    for v in t["by_set"].values())
 
+    guarded = any(g is not None for g in guards)
+    best = max([t for t in table if safe(t)] if guarded and any(safe(t) for t in table) else table,
+               key=lambda t: t["mrr@10"])
+    # The standard error of each setting's difference from the best, question by question (the same questions):
+    # `paired_se` rules, the unpaired `mrr_se` of the best is reported beside it.
+    def key(t: dict) -> tuple:
+        return t["l2"], t[knob], t.get("first_hit_margin")
+
+    best_mrr = held[key(best)][0]
+    for t in table:
+        diff = held[key(t)][0] - best_mrr
+        t["paired_se"] = float(diff.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+
     within = (lambda t: t["mrr@10"] >= best["mrr@10"] - t["paired_se"]) if paired else (
         lambda t: t["mrr@10"] >= best["mrr@10"] - best["mrr_se"])
     eligible = [t for t in table if within(t) and safe(t)]
-    # Most conservative first: the smallest bound, or the largest margin.
-    conservative = (lambda t: (t["bound"], -t["l2"])) if knob == "bound" else (lambda t: (-t["margin"], -t["l2"]))
+    # Most conservative first: the smallest bound (then the largest first-hit margin; none is the least), or the
+    # largest margin.
+    conservative = ((lambda t: (t["bound"], -(-1.0 if t.get("first_hit_margin") is None else t["first_hit_margin"]),
+                                -t["l2"])) if knob == "bound" else (lambda t: (-t["margin"], -t["l2"])))
     chosen = min(eligible, key=conservative) if eligible else None
     return {"table": table, "best": best, "chosen": chosen, "folds": folds, "knob": knob,
             "hybrid": {"mrr@10": float(hybrid_mrr.mean()), "ndcg@10": float(hybrid_ndcg.mean())}}

@@ -40,6 +40,7 @@ import numpy as np
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
 from zhiku.retrieval.confidence_gate import gated_scores
+from zhiku.retrieval.first_hit_guard import guard_first_hit
 from zhiku.retrieval.feature_reranker import _bigrams, _min_max, _phrase, _proximity
 from zhiku.retrieval.passage_view import PassageCache, PassageView, candidate_view, fold
 from zhiku.retrieval.question_constraints import _TITLE as _CONSTRAINT_TITLE
@@ -53,6 +54,9 @@ WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage.json"
 # The `evidence` stage (ZHIKU_RERANKER=evidence): the same form over the fused score and answer-evidence features only
 # (evaluation/second_stage_fit.py EVIDENCE_FEATURES).
 EVIDENCE_WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage_evidence.json"
+# The `guarded` stage (ZHIKU_RERANKER=guarded, guarded_reranker.py): fitted with distractors that repeat the question's
+# words, and the hybrid's first hit guarded by a margin (first_hit_guard.py).
+GUARDED_WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage_guarded.json"
 
 FEATURES = ("fused", "fused_rank", "dense_norm", "dense_rank", "dense_gap", "sparse_norm", "sparse_rank",
             "bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "kind_match",
@@ -80,17 +84,24 @@ class SecondStageWeights:
     # The confidence gate (gated_reranker.py): the linear-score lead a candidate needs to pass one before it in the
     # fused order; None: not gated (the bound applies).
     margin: float | None = None
+    # The first-hit safeguard (first_hit_guard.py): the linear-score lead a candidate needs to pass the hybrid's first
+    # hit; None: no safeguard.
+    first_hit_margin: float | None = None
 
     def linear(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.coef
 
-    def scores(self, x: np.ndarray, bound: float | None = ..., margin: float | None = ...) -> np.ndarray:
-        """Scores of one query's candidates (rows of `x`, in fused order). `bound`, `margin`: override the stored
-        ones (fitting compares several); a margin makes the gated order, else None bound: the unbounded linear
-        score."""
+    def scores(self, x: np.ndarray, bound: float | None = ..., margin: float | None = ...,
+               first_hit_margin: float | None = ...) -> np.ndarray:
+        """Scores of one query's candidates (rows of `x`, in fused order). `bound`, `margin`, `first_hit_margin`:
+        override the stored ones (fitting compares several); a margin makes the gated order, else None bound: the
+        unbounded linear score; a first-hit margin guards the hybrid's first hit (first_hit_guard.py)."""
         bound = self.bound if bound is ... else bound
         margin = self.margin if margin is ... else margin
+        first_hit_margin = self.first_hit_margin if first_hit_margin is ... else first_hit_margin
         linear = self.linear(x)
+        if margin is None and first_hit_margin is not None:
+            return guard_first_hit(self.scores(x, bound, None, None), linear, first_hit_margin)
         if margin is not None:
             return gated_scores(x[:, self.features.index("fused")].astype(float), linear, margin)
         if bound is None:
@@ -111,6 +122,8 @@ class SecondStageWeights:
             return {n: round(float(v), 6) for n, v in zip(self.features, values)}
         return json.dumps({"features": list(self.features), "scripts": list(self.scripts), "bound": self.bound,
                            **({"margin": self.margin} if self.margin is not None else {}),
+                           **({"first_hit_margin": self.first_hit_margin}
+                              if self.first_hit_margin is not None else {}),
                            "mean": named(self.mean), "scale": named(self.scale), "coef": named(self.coef),
                            "meta": self.meta},
                           ensure_ascii=False, indent=1)
@@ -128,9 +141,10 @@ class SecondStageWeights:
         margin = data.get("margin")
         if (bound is not None or margin is not None) and "fused" not in names:
             raise ValueError("bounded or gated second-stage weights need the 'fused' feature")
+        first_hit = data.get("first_hit_margin")
         return cls(names, vector("mean"), vector("scale"), vector("coef"), data.get("meta", {}),
                    tuple(data.get("scripts", ())), None if bound is None else float(bound),
-                   None if margin is None else float(margin))
+                   None if margin is None else float(margin), None if first_hit is None else float(first_hit))
 
     @classmethod
     def neutral(cls) -> "SecondStageWeights":

@@ -24,6 +24,10 @@ def build_reranker(settings: Settings, tokenizer: SparseEncoder) -> Reranker | N
         from zhiku.retrieval.evidence_reranker import EvidenceReranker
 
         return EvidenceReranker(tokenizer)
+    if settings.reranker == "guarded":
+        from zhiku.retrieval.guarded_reranker import GuardedReranker
+
+        return GuardedReranker(tokenizer)
     if settings.reranker == "learned":
         from zhiku.retrieval.learned_reranker import LearnedReranker
 

@@ -23,9 +23,9 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
                    output: Optional[Path] = typer.Option(None, help="Also write the report as JSON here"),
                    graph: bool = typer.Option(False, help="Build the corpus's knowledge graph (once) and add the "
                                               "graph-expansion variant"),
-                   second_stages: str = typer.Option("feature,learned,gated,evidence", help="Second stages to report "
-                                                     "beside the configured one, comma-separated (feature, learned, "
-                                                     "gated, evidence)")):
+                   second_stages: str = typer.Option("feature,learned,gated,evidence,guarded", help="Second stages to "
+                                                     "report beside the configured one, comma-separated (feature, "
+                                                     "learned, gated, evidence, guarded)")):
     """recall@1/5/10, MRR@10, nDCG@10, all-evidence@10 per variant: sparse, dense, hybrid, + second stage, + graph."""
     from zhiku.evaluation.retrieval_eval import evaluate_retrieval, format_report
 
@@ -76,12 +76,13 @@ def eval_retrieval(dataset: Path = typer.Option(..., help="A BEIR-layout set, e.
 def other_second_stages(settings, tokenizer, names: str) -> list:
     from zhiku.retrieval.reranker_factory import build_reranker
 
-    from zhiku.retrieval.learned_reranker import EVIDENCE_WEIGHTS_FILE, WEIGHTS_FILE
+    from zhiku.retrieval.learned_reranker import EVIDENCE_WEIGHTS_FILE, GUARDED_WEIGHTS_FILE, WEIGHTS_FILE
 
     from zhiku.retrieval.gated_reranker import GATED_WEIGHTS_FILE
 
-    files = {"learned": WEIGHTS_FILE, "gated": GATED_WEIGHTS_FILE, "evidence": EVIDENCE_WEIGHTS_FILE}
-    wanted = [n.strip() for n in names.split(",") if n.strip() in ("feature", "learned", "gated", "evidence")]
+    files = {"learned": WEIGHTS_FILE, "gated": GATED_WEIGHTS_FILE, "evidence": EVIDENCE_WEIGHTS_FILE,
+             "guarded": GUARDED_WEIGHTS_FILE}
+    wanted = [n.strip() for n in names.split(",") if n.strip() in ("feature", *files)]
     return [build_reranker(settings.model_copy(update={"reranker": name}), tokenizer) for name in wanted
             if name not in files or files[name].exists()]
 
@@ -139,15 +140,26 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                           multi_part: int = typer.Option(0, help="Also this many made-up two-part questions (two "
                                                          "questions on neighbouring paragraphs of one article asked "
                                                          "as one; evidence spanning passages), checked as a set of "
-                                                         "their own: the choice may not lose to the hybrid on them")):
+                                                         "their own: the choice may not lose to the hybrid on them"),
+                          distractors: bool = typer.Option(False, help="Add made-up distractors that repeat the "
+                                                           "question's words after the answer passage (the answer "
+                                                           "passage with the question's year, number or name "
+                                                           "changed; other paragraphs of its article holding half "
+                                                           "its rare-term weight), checked as a set of their own"),
+                          first_hit_margins: str = typer.Option("", help="Comma-separated first-hit safeguard "
+                                                                "margins to cross-validate beside none ('inf': the "
+                                                                "first hit never moves); the weights are written to "
+                                                                "second_stage_guarded.json unless --output")):
     """Fit the learned second stage (and report the Chinese fusion weight) on training data."""
-    from zhiku.evaluation.answer_selector_fit import load_training_sets
+    from zhiku.evaluation.answer_selector_fit import entity_pool, load_training_sets
     from zhiku.evaluation.second_stage_fit import (BOUND_GRID, FEATURE_SETS, L2_GRID, MARGIN_GRID, choose_dense_weight,
                                                    choose_form, choose_gate, first_stage, fit_pairwise, measure,
                                                    question_rows, training_dataset)
     from zhiku.retrieval.gated_reranker import GATED_WEIGHTS_FILE
-    from zhiku.retrieval.learned_reranker import EVIDENCE_WEIGHTS_FILE, WEIGHTS_FILE, LearnedReranker, SecondStageWeights
+    from zhiku.retrieval.learned_reranker import (EVIDENCE_WEIGHTS_FILE, GUARDED_WEIGHTS_FILE, WEIGHTS_FILE,
+                                                  LearnedReranker, SecondStageWeights)
 
+    guards = tuple(float(m) for m in first_hit_margins.split(",") if m.strip())
     if form not in ("bounded", "gated"):
         raise typer.BadParameter("--form is 'bounded' or 'gated'")
     if features not in FEATURE_SETS:
@@ -172,7 +184,8 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                 candidates = first_stage(data, retriever, lambda done, total: bar.update(done - bar.n))
             best_weight, by_weight = choose_dense_weight(data, retriever, candidates)
             reranker = LearnedReranker(retriever.sparse, SecondStageWeights.neutral())  # features only
-            rows = question_rows(data, retriever, candidates, answers, reranker, near_duplicates)
+            rows = question_rows(data, retriever, candidates, answers, reranker, near_duplicates, distractors,
+                                 entity_pool(chosen) if distractors else None)
         finally:
             retriever.store.close()
             retriever.embedder.cache.close()
@@ -188,11 +201,13 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     else:
         form = choose_form(rows, data.qrels, l2s, BOUND_GRID if bound is None else
                            (float("inf") if bound < 0 else bound,), pairs=pairs, features=feature_names,
-                           paired=paired_se)
+                           paired=paired_se, first_hit_margins=(None, *guards))
     typer.echo(f"five-fold held out (folds by paragraph): hybrid MRR@10 {form['hybrid']['mrr@10']:.4f} "
                f"nDCG@10 {form['hybrid']['ndcg@10']:.4f}")
-    for t in sorted(form["table"], key=lambda t: (t["l2"], t[knob])):
-        typer.echo(f"  l2 {t['l2']:g} {knob} {t[knob]:g}: MRR@10 {t['mrr@10']:.4f} (± {t['mrr_se']:.4f}; paired "
+    for t in sorted(form["table"], key=lambda t: (t["l2"], t[knob], t.get("first_hit_margin") or -1.0)):
+        guard = t.get("first_hit_margin")
+        typer.echo(f"  l2 {t['l2']:g} {knob} {t[knob]:g}" + (f" first-hit {guard:g}" if guard is not None else "")
+                   + f": MRR@10 {t['mrr@10']:.4f} (± {t['mrr_se']:.4f}; paired "
                    f"± {t.get('paired_se', 0):.4f}) nDCG@10 "
                    f"{t['ndcg@10']:.4f}; " + "; ".join(
                        f"{g} {v['mrr@10']:.4f}/{v['ndcg@10']:.4f} (hybrid {v['hybrid_mrr@10']:.4f}/"
@@ -202,7 +217,9 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
         typer.echo("No setting is within one standard error of the best without losing on a training set: "
                    "the first-stage order.")
         pick = {"l2": max(L2_GRID), knob: float("inf") if gated else 0.0}
-    typer.echo(f"chosen: l2 {pick['l2']:g}, {knob} {pick[knob]:g}")
+    typer.echo(f"chosen: l2 {pick['l2']:g}, {knob} {pick[knob]:g}"
+               + (f", first-hit margin {pick['first_hit_margin']:g}" if pick.get("first_hit_margin") is not None
+                  else ""))
     from collections import Counter
 
     from zhiku.retrieval.script import majority_script
@@ -216,6 +233,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
         weights.margin = pick["margin"]  # infinity: the gate never opens (the first-stage order)
     else:
         weights.bound = None if pick["bound"] == float("inf") else pick["bound"]
+        weights.first_hit_margin = pick.get("first_hit_margin")
     fitted = measure(rows, data.qrels, weights)
     hybrid = measure(rows, data.qrels, None)
 
@@ -228,6 +246,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                      + (f", first {paragraphs} paragraphs of each" if paragraphs else ""),
         "index": folder_name, "dense_weight": dense_weight, "feature_set": features,
         "multi_part_questions": sum(bool(getattr(r, "multi_part", False)) for r in rows),
+        "word_distractor_questions": sum(bool(getattr(r, "distractors", False)) for r in rows),
         "training_hybrid": hybrid, "training_learned": fitted,
         "five_fold_held_out": {"hybrid": form["hybrid"], "chosen": row(pick) if "mrr@10" in pick else pick,
                                "best": row(form["best"]),
@@ -242,8 +261,8 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
             weights.meta["five_fold_held_out"][key][knob] = "inf"
     typer.echo(f"Training questions: {len(rows)}; pairs: {weights.meta['pairs']}")
     typer.echo("weights: " + json.dumps({n: round(float(c), 3) for n, c in zip(weights.features, weights.coef)}))
-    target = output or (GATED_WEIGHTS_FILE if gated else EVIDENCE_WEIGHTS_FILE if features.startswith("evidence")
-                        else WEIGHTS_FILE)
+    target = output or (GATED_WEIGHTS_FILE if gated else GUARDED_WEIGHTS_FILE if guards
+                        else EVIDENCE_WEIGHTS_FILE if features.startswith("evidence") else WEIGHTS_FILE)
     target.write_text(weights.to_json() + "\n", encoding="utf-8")
     typer.echo(f"written: {target}")
 

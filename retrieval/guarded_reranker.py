@@ -1,0 +1,28 @@
+"""The `guarded` second stage: the learned stage's bounded form, fitted with distractors that repeat the question's
+words, with the hybrid's first hit guarded.
+
+Every earlier stage lost MRR@10 to the hybrid on RGB-like news, where a passage repeating the question's words
+without its answer (another year's report, an item on the same subject) is moved above a right first hit; the
+training data (DRCD, CMRC: a question written from its paragraph) holds no such passage, so no fit learned to
+distrust it (docs/benchmarks.md, issue #16, rounds five and six). This stage's weights
+(data/second_stage_guarded.json, `zhiku eval fit-second-stage --features evidence --multi-part 400 --distractors
+--first-hit-margins 0,1,2,4,inf --paired-se`, training data only) are fitted with made-up ones — the answer passage
+with the question's year, number or name changed, and other paragraphs of its article that repeat the question's rare
+terms, each placed right after the answer passage with its first-stage scores — and its first hit may move only by
+the margin learned there (first_hit_guard.py). The shipped file weighs the `evidence` features (the fused score,
+the question's year / quantity / title contradicted or missing, the asked kind near the question's words); the same
+fit over all 18 features was measured too and lost on the development set (docs/benchmarks.md, seventh round).
+"""
+from __future__ import annotations
+
+from zhiku.index.sparse_encoder import SparseEncoder
+from zhiku.retrieval.learned_reranker import GUARDED_WEIGHTS_FILE, LearnedReranker, SecondStageWeights
+from zhiku.retrieval.passage_view import PassageCache
+
+
+class GuardedReranker(LearnedReranker):
+    name = "guarded"
+
+    def __init__(self, tokenizer: SparseEncoder, weights: SecondStageWeights | None = None,
+                 cache: PassageCache | None = None):
+        super().__init__(tokenizer, weights or SecondStageWeights.load(GUARDED_WEIGHTS_FILE), cache)
