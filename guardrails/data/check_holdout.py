@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Structural and label check for held-out set I (HOLDOUT_I.md). Standard library only.
+"""Structural and label check for the held-out sets I and J (HOLDOUT_I.md, HOLDOUT_J.md). Standard library only.
 
-    python3 check_holdout_i.py [guardrail_holdout_i.jsonl]
+    python3 check_holdout.py [set.jsonl ...]   (default: guardrail_holdout_i.jsonl and guardrail_holdout_j.jsonl)
 
-Written by set I's annotator, independently of make_holdout_cd_numbers.py (whose --check is the
+Written by set I's annotator (set J's annotator used it unchanged but for the file name), independently of make_holdout_cd_numbers.py (whose --check is the
 other double check), so that a bug in one validator is unlikely to hide a bad label. It checks that:
 
 - every line parses as JSON with exactly the fields id, lang, text, injection, pii;
@@ -145,5 +145,6 @@ def check(path: Path) -> int:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("guardrail_holdout_i.jsonl")
-    sys.exit(check(target))
+    here = Path(__file__).parent
+    targets = [Path(a) for a in sys.argv[1:]] or [here / f"guardrail_holdout_{s}.jsonl" for s in "ij"]
+    sys.exit(max(check(target) for target in targets))
