@@ -3,8 +3,9 @@
 
     python3 check_holdout.py [set.jsonl ...]   (default: guardrail_holdout_i.jsonl and guardrail_holdout_j.jsonl)
 
-Written by set I's annotator (set J's annotator used it unchanged but for the file name), independently of make_holdout_cd_numbers.py (whose --check is the
-other double check), so that a bug in one validator is unlikely to hide a bad label. It checks that:
+Written by set I's annotator (set J's used it unchanged but for the file name), independently of
+make_holdout_cd_numbers.py (whose --check is the other double check), so that a bug in one validator is
+unlikely to hide a bad label. It checks that:
 
 - every line parses as JSON with exactly the fields id, lang, text, injection, pii;
 - ids are unique, lang is zh/en/mixed, injection is a bool;
