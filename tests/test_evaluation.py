@@ -65,7 +65,8 @@ def test_eval_retrieval_command_reports_every_variant(tmp_path, monkeypatch):
         report = json.loads((tmp_path / "report.json").read_text())
         assert set(report["variants"]) == {"sparse only", "dense only", "hybrid (weighted-score, w_dense=0.6)",
                                            "hybrid + feature second stage", "hybrid + learned second stage",
-                                           "hybrid + gated second stage", "hybrid + evidence second stage"}
+                                           "hybrid + gated second stage", "hybrid + evidence second stage",
+                                           "hybrid + guarded second stage"}
         assert report["settings"]["reranker"] == "learned"
         assert report["variants"]["hybrid + feature second stage"]["recall@5"] == 1.0
         assert report["variants"]["dense only"]["mrr@10"] == 1.0
