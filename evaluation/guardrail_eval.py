@@ -39,7 +39,8 @@ SETS = {"development": DATA / "guardrail_cases.jsonl", "held-out": DATA / "guard
         "held-out D": DATA / "guardrail_holdout_d.jsonl", "held-out E": DATA / "guardrail_holdout_e.jsonl",
         "held-out F": DATA / "guardrail_holdout_f.jsonl", "held-out G": DATA / "guardrail_holdout_g.jsonl",
         "held-out H": DATA / "guardrail_holdout_h.jsonl", "held-out I": DATA / "guardrail_holdout_i.jsonl",
-        "held-out J": DATA / "guardrail_holdout_j.jsonl"}
+        "held-out J": DATA / "guardrail_holdout_j.jsonl",
+        "held-out K": DATA / "guardrail_holdout_k.jsonl"}
 # Sets whose individual cases must stay unseen by whoever improves the detectors: figures only. D was evaluated
 # twice while the embedding stage was built and counts as spent; E (HOLDOUT_E.md) replaces it; F (HOLDOUT_F.md) was
 # written by a further annotator who never saw the detectors (HOLDOUT_F.md lists what it opened); G (HOLDOUT_G.md) by
@@ -48,7 +49,7 @@ SETS = {"development": DATA / "guardrail_cases.jsonl", "held-out": DATA / "guard
 # whole-text stage (spent as independent tests, see the docstring): H stays figures-only, and so does I
 # (HOLDOUT_I.md, written in session 25 by a further annotator who read the descriptions of C–H but none of their
 # texts, and measured before and after the whole-text stage only).
-FIGURES_ONLY = frozenset({"held-out H", "held-out I", "held-out J"})
+FIGURES_ONLY = frozenset({"held-out H", "held-out I", "held-out J", "held-out K"})
 
 
 def load_cases(path: Path = SETS["development"]) -> list[dict]:
