@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Structural and label check for the held-out sets I and J (HOLDOUT_I.md, HOLDOUT_J.md). Standard library only.
+"""Structural and label check for the held-out sets I, J and K (HOLDOUT_I.md, HOLDOUT_J.md, HOLDOUT_K.md).
+Standard library only.
 
-    python3 check_holdout.py [set.jsonl ...]   (default: guardrail_holdout_i.jsonl and guardrail_holdout_j.jsonl)
+    python3 check_holdout.py [set.jsonl ...]   (default: guardrail_holdout_i.jsonl, _j.jsonl and _k.jsonl)
 
-Written by set I's annotator (set J's used it unchanged but for the file name), independently of
+Written by set I's annotator (sets J and K used it unchanged but for the file name), independently of
 make_holdout_cd_numbers.py (whose --check is the other double check), so that a bug in one validator is
 unlikely to hide a bad label. It checks that:
 
@@ -147,5 +148,5 @@ def check(path: Path) -> int:
 
 if __name__ == "__main__":
     here = Path(__file__).parent
-    targets = [Path(a) for a in sys.argv[1:]] or [here / f"guardrail_holdout_{s}.jsonl" for s in "ij"]
+    targets = [Path(a) for a in sys.argv[1:]] or [here / f"guardrail_holdout_{s}.jsonl" for s in "ijk"]
     sys.exit(max(check(target) for target in targets))
