@@ -49,6 +49,8 @@ SETS = {"development": DATA / "guardrail_cases.jsonl", "held-out": DATA / "guard
 # whole-text stage (spent as independent tests, see the docstring): H stays figures-only, and so does I
 # (HOLDOUT_I.md, written in session 25 by a further annotator who read the descriptions of C–H but none of their
 # texts, and measured before and after the whole-text stage only).
+# J (HOLDOUT_J.md, session 26) and K (HOLDOUT_K.md, session 27) were written the same way, each by an annotator
+# who read the earlier sets' descriptions and none of their texts; figures only.
 FIGURES_ONLY = frozenset({"held-out H", "held-out I", "held-out J", "held-out K"})
 
 
