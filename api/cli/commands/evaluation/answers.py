@@ -149,6 +149,9 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
                         restating: float = typer.Option(0.0, help="Share of the answerable cases whose own "
                                                         "paragraph opens with a headline restating the question (a "
                                                         "sentence with every question term and no answer)"),
+                        answer_removed: bool = typer.Option(False, help="One more unanswerable case per question: "
+                                                            "its own paragraph with the answering sentences taken "
+                                                            "out, among the same article's other paragraphs"),
                         ranker: bool = typer.Option(True, help="Fit the first-sentence ranker (softmax over each "
                                                     "case's sentences); without it the gate's probability orders"),
                         output: Path = typer.Option(None, help="Weights file (default: the packaged "
@@ -177,7 +180,7 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
     else:
         sets = load_training_sets(train_dir)
         cases = build_cases(sets, tokenizer.tokenize, questions, hard=hard, corroborating=corroborating,
-                            restating=restating)
+                            restating=restating, answer_removed=answer_removed)
         prefilter_cases = [] if prefilter_from else build_cases(sets, tokenizer.tokenize, prefilter_questions,
                                                                  seed=14, hard=hard, corroborating=corroborating)
         if prefilter_from:
