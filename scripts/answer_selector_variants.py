@@ -24,15 +24,21 @@ NEW = ("asked_value_new", "asked_value_none_new", "restates_without_value", "ask
 ALL_ASKED = FEATURE_NAMES + EVIDENCE_FEATURES
 HARD_KINDS = ("unrelated", "altered_year", "altered_number", "altered_entity")
 
-# name: (features left out, unanswerable kinds fitted on)
+TOPIC = ("answerable_same_article",)
+REMOVED = ("answer_removed",)
+NEW_ONLY = tuple(n for n in FEATURE_NAMES if n not in NEW)
+
+# name: (features left out, kinds of case fitted on besides the plain answerable ones)
 VARIANTS = {
     "old features, old cases": (ALL_ASKED, HARD_KINDS),
-    "old features + answer removed": (ALL_ASKED, HARD_KINDS + ("answer_removed",)),
+    "old features + answer removed": (ALL_ASKED, HARD_KINDS + REMOVED),
+    "old features + same topic": (ALL_ASKED, HARD_KINDS + TOPIC),
     "asked-value features, old cases": ((), HARD_KINDS),
-    "asked-value features + answer removed": ((), HARD_KINDS + ("answer_removed",)),
-    "new features only, old cases": (tuple(n for n in FEATURE_NAMES if n not in NEW), HARD_KINDS),
-    "new features only + answer removed": (tuple(n for n in FEATURE_NAMES if n not in NEW),
-                                           HARD_KINDS + ("answer_removed",)),
+    "asked-value features + answer removed": ((), HARD_KINDS + REMOVED),
+    "asked-value features + same topic": ((), HARD_KINDS + TOPIC),
+    "asked-value features + same topic + answer removed": ((), HARD_KINDS + TOPIC + REMOVED),
+    "new features only, old cases": (NEW_ONLY, HARD_KINDS),
+    "new features only + same topic + answer removed": (NEW_ONLY, HARD_KINDS + TOPIC + REMOVED),
 }
 
 
@@ -67,8 +73,9 @@ def summary(oof: dict, keep: float) -> dict:
     t = choose_threshold(oof, keep)
     row = curve_rows(oof, [t])[0]
     pos = oof["score"][oof["answerable"]]
-    out = {"threshold": t, "first_right": float(oof["first_right"][oof["answerable"]].mean()),
-           "answered": row["answered"], "refused": row["negative_rejection"]}
+    out = {"threshold": t, "answered": row["answered"], "refused": row["negative_rejection"]}
+    for kind in sorted(set(oof["kind"][oof["answerable"]])):
+        out[f"first right {kind}"] = float(oof["first_right"][oof["kind"] == kind].mean())
     for kind in sorted(set(oof["kind"][~oof["answerable"]])):
         out[f"refused {kind}"] = row.get(f"rejection_{kind}", float("nan"))
         out[f"AUC {kind}"] = _auc(pos, oof["score"][oof["kind"] == kind])
@@ -88,7 +95,10 @@ def main() -> None:
     kinds = {str(k): int((rows.kind == k).sum()) for k in sorted(set(rows.kind))}
     print(f"cases: {kinds}; sentences {len(rows.y)}")
     results = {}
+    present = set(kinds)
     for name, (left_out, fitted_kinds) in VARIANTS.items():
+        if not set(fitted_kinds) <= present:
+            continue
         oof, _ = out_of_fold(rows, left_out, fitted_kinds)
         results[name] = summary(oof, args.keep)
         if name == args.curve:
