@@ -1,8 +1,10 @@
-"""Compare answer-selector variants on saved training rows (`zhiku eval fit-answer-selector --rows-output`), out of fold.
+"""Compare answer-selector variants on saved training rows (`zhiku eval fit-answer-selector --rows-output`),
+out of fold.
 
-Training data only. Each variant is a feature set (features left out weigh nothing) and the kinds of unanswerable
-case it is fitted on; every variant is scored on the same out-of-fold cases (5 folds by question; all kinds,
-whatever it was fitted on), so the figures compare: the first sentence right on the answerable cases, the share of
+Training data only. Each variant is a feature set (features left out weigh nothing) and the kinds of case it is
+fitted on besides the plain answerable ones; every variant is scored on the same out-of-fold cases (5 folds by
+question; all kinds, whatever it was fitted on), so the figures compare: the first sentence right per kind of
+answerable case (plain, and among the same article's paragraphs with `--same-topic` rows), the share of
 each kind of unanswerable case refused at the variant's own operating point (the highest threshold that answers
 `--keep` of the answerable cases), and the AUC of the answerability score, answerable vs each kind. With
 `--curve NAME` the whole out-of-fold trade-off curve of one variant is printed.

@@ -154,6 +154,11 @@ def test_the_answer_removed_training_case_keeps_the_story_without_the_answer(tok
     texts = [h.text for h in removed[0].hits]
     assert "台北101是台北的地标。大楼于2004年落成。" in texts and paragraphs[1] in texts
     assert not any("李祖原" in t for t in texts)
+    # The same-topic answerable case: the answering paragraph among its own article's other paragraphs.
+    topic = [c for c in build_cases([TrainSet("t", paragraphs, titles, [question])], tokenizer.tokenize, 1,
+                                    same_topic=True) if c.kind == "answerable_same_article"]
+    assert len(topic) == 1 and topic[0].answerable
+    assert {paragraphs[0], paragraphs[1]} <= {h.text for h in topic[0].hits}
     # Without the option the other cases are the same as before.
     assert [c.kind for c in build_cases([TrainSet("t", paragraphs, titles, [question])], tokenizer.tokenize, 1)] == \
         [c.kind for c in cases if c.kind != "answer_removed"]
