@@ -60,11 +60,9 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
         typer.secho(f"error: {getattr(exc, 'message', exc)}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     if selector_weights is not None:
-        from zhiku.retrieval.answer_selector import AnswerSelector, SelectorWeights
+        from zhiku.evaluation.answer_eval import use_selector_weights
 
-        selector = service.extractive.selector
-        service.extractive.selector = AnswerSelector(selector.tokenizer, selector.embedder,
-                                                     SelectorWeights.load(selector_weights), selector.normaliser)
+        use_selector_weights(service, selector_weights)
     output = output or Path("data/eval") / f"answers-{datetime.date.today().isoformat()}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial.jsonl")
