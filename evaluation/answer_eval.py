@@ -592,6 +592,16 @@ def open_replay_service(settings, evidence: int, report: Path):
     return runtime, service, replay, used
 
 
+def use_selector_weights(service, path: Path) -> None:
+    """Answer with another answer-selector weights file than the packaged one (a candidate fit, measured before it
+    replaces the packaged file)."""
+    from zhiku.retrieval.answer_selector import AnswerSelector, SelectorWeights
+
+    selector = service.extractive.selector
+    service.extractive.selector = AnswerSelector(selector.tokenizer, selector.embedder, SelectorWeights.load(path),
+                                                 selector.normaliser)
+
+
 def open_answer_service(settings, modes: list[str], evidence: int, llm_base_url: str | None = None,
                         llm_model: str | None = None):
     """The AnswerService exactly as the service builds it (api/runtime.py), for these modes and this evidence.

@@ -187,9 +187,22 @@ def restatement(question: str) -> str | None:
     return text + "。" if len(text) >= 4 else None
 
 
+def without_answer(paragraph: str, answers: list[str]) -> str | None:
+    """The paragraph with every sentence that holds an answer taken out, or None when fewer than two sentences
+    are left (too little of the story to be a hard case) or the answer still shows."""
+    from zhiku.core.sentences import sentence_spans
+
+    kept = [paragraph[a:b] for a, b in sentence_spans(paragraph) if not contains_any(paragraph[a:b], [answers])]
+    text = "".join(kept).strip()
+    if len(kept) < 2 or contains_any(text, [answers]):
+        return None
+    return text
+
+
 def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], questions: int, evidence: int = 5,
                 seed: int = SEED, hard: bool = True, corroborating: int = 2,
-                restating: float = 0.0) -> list[TrainCase]:
+                restating: float = 0.0, answer_removed: bool = False,
+                same_topic: bool = False) -> list[TrainCase]:
     """For `questions` sampled questions: one answerable case (the question's own paragraph among BM25 hard
     negatives) and one unanswerable case (paragraphs that do not contain the answer: with `hard`, first the other
     paragraphs of the question's own article — same topic — then BM25's); with `hard`, also the question with one
@@ -200,7 +213,13 @@ def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], ques
     reports of one event — and the selector learns from them whether other passages echo what a sentence adds.
     With `restating`, that share of the answerable cases (seeded) has its own paragraph opened by a headline that
     restates the question (`restatement`): the sentence that shares every question term but states no answer, which
-    the selector put first on rgb_zh (news leads, titles) and must learn to rank under the answering one."""
+    the selector put first on rgb_zh (news leads, titles) and must learn to rank under the answering one.
+    With `answer_removed`, one more unanswerable case per question (`without_answer`): its own paragraph with the
+    sentences that state the answer taken out, among the same article's other paragraphs — the story about the
+    question's own subject, its year and names, without the answer, as RGB's negatives are.
+    With `same_topic`, one more answerable case per question (`answerable_same_article`): its own paragraph among the
+    same article's other paragraphs (then BM25's) — every passage about the question's subject, as retrieval returns
+    news on one event, so the sentence that answers must be told from those that only share the subject."""
     rng = random.Random(seed)
     pool = [(s, q) for s in sets for q in s.questions]
     rng.shuffle(pool)
@@ -257,6 +276,19 @@ def build_cases(sets: list[TrainSet], tokenize: Callable[[str], list[str]], ques
                                         train_set.titles[q.paragraph], own)
         cases.append(TrainCase(q, answerable_hits, True, "answerable", group))
         cases.append(TrainCase(q, hits_of(unrelated), False, "unrelated", group))
+        if same_topic and hard and same_article:
+            order = [q.paragraph] + [i for i in dict.fromkeys(same_article + negatives)][:evidence - 1]
+            random.Random(f"{seed}:{q.question}:topic").shuffle(order)
+            cases.append(TrainCase(q, hits_of(order), True, "answerable_same_article", group))
+        if answer_removed and hard:
+            removed = without_answer(train_set.paragraphs[q.paragraph], q.answers)
+            if removed is not None:
+                rest = [i for i in dict.fromkeys(same_article + negatives) if i != q.paragraph][:evidence - 1]
+                order = [q.paragraph] + rest
+                random.Random(f"{seed}:{q.question}:removed").shuffle(order)
+                chosen = [_hit(f"{train_set.name}:{i}", removed if i == q.paragraph else train_set.paragraphs[i],
+                               train_set.titles[i], r) for r, i in enumerate(order)]
+                cases.append(TrainCase(q, chosen, False, "answer_removed", group))
         if hard:
             altered = alter_question(q, train_set.paragraphs[q.paragraph],
                                      [train_set.paragraphs[i] for i in mixed], names,

@@ -45,7 +45,8 @@ def _kind(item: dict) -> str:
     return item.get("kind", "same language")
 
 
-def run_demo_questions(data_dir: Path, items: list[dict], mode: str = "extractive") -> list[DemoResult]:
+def run_demo_questions(data_dir: Path, items: list[dict], mode: str = "extractive",
+                       selector_weights: Path | None = None) -> list[DemoResult]:
     from zhiku.api.demo_loader import DEMO_KB_NAME, load_demo_kb
     from zhiku.api.knowledge_service import KnowledgeService
     from zhiku.api.runtime import Runtime
@@ -56,6 +57,10 @@ def run_demo_questions(data_dir: Path, items: list[dict], mode: str = "extractiv
     runtime = Runtime(settings)
     try:
         runtime.start()
+        if selector_weights is not None:
+            from zhiku.evaluation.answer_eval import use_selector_weights
+
+            use_selector_weights(runtime.answers, selector_weights)
         service = KnowledgeService(runtime)
         load_demo_kb(service)
         if not runtime.jobs.wait_idle(timeout=1800):

@@ -38,6 +38,7 @@ from zhiku.core.sentences import sentence_spans
 from zhiku.index.embedder import Embedder
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
+from zhiku.retrieval.asked_value import EVIDENCE_FEATURES as ASKED_VALUE_EVIDENCE
 from zhiku.retrieval.asked_value import FEATURE_NAMES as ASKED_VALUE_FEATURES
 from zhiku.retrieval.asked_value import asked_value_features, asks_for_name, sentence_names
 from zhiku.retrieval.constraint_match import FEATURE_NAMES as CONSTRAINT_FEATURES
@@ -57,7 +58,7 @@ FEATURES = (
     "dense", "dense_rel", "kind_match", "kind_missing", "constraint_violated",
     "first_in_passage", "passage_rank", "log_length", "unterminated", "is_table_row", "novel_terms", "novel_share",
     "corroborated_share", "corroborated_best",
-) + CONSTRAINT_FEATURES + ASKED_VALUE_FEATURES
+) + CONSTRAINT_FEATURES + ASKED_VALUE_FEATURES + ASKED_VALUE_EVIDENCE
 # Computed for diagnostics but not weighted: the training data has no cross-language pairs to learn it from.
 DIAGNOSTIC = ("cross_script",)
 # What a sentence in another writing system than the question still has: term and bigram features are blind
@@ -248,8 +249,7 @@ class AnswerSelector:
     def reads_names(self) -> bool:
         if self._read_names is None:
             w = self.weights
-            names = [FEATURES.index(n) for n in ("name_asked_new", "name_asked_none", "asked_value_near_terms",
-                                                  "asked_value_near_pinned")]
+            names = [FEATURES.index(n) for n in ASKED_VALUE_FEATURES + ASKED_VALUE_EVIDENCE]
             models = [m for m in (w, w.cross_script, w.prefilter, w.language_prefilter) if m is not None]
             self._read_names = any(abs(m.coef[i]) > 0 for m in models for i in names) or (
                 w.ranker is not None and any(abs(w.ranker[i]) > 0 for i in names))
@@ -481,8 +481,17 @@ class AnswerSelector:
         if not candidates:
             return [], []
         best_cov = max(r["term_cov_sentence"] for r in raw)
+        # Over every sentence of the evidence (before the shortlist): does any hold a value of the asked kind that
+        # the question lacks? When none does, the evidence tells the story without the answer.
+        asks = bool(raw[0]["asked_value_none_new"] or raw[0]["asked_value_new"])
         for values in raw:
             values["term_cov_sentence_rel"] = values["term_cov_sentence"] - best_cov
+            values["restates_without_value"] = values["term_cov_sentence"] * values["asked_value_none_new"]
+            values["asked_value_with_terms"] = values["term_cov_with_label"] * values["asked_value_new"]
+        absent = float(asks and not any(r["asked_value_new"] for r in raw))
+        best_with_terms = max(r["asked_value_with_terms"] for r in raw)
+        for values in raw:
+            values["asked_value_absent_evidence"], values["asked_value_cov_evidence"] = absent, best_with_terms
             values["dense"] = values["dense_rel"] = 0.0
         keep = self._shortlist(raw)
         candidates, raw = [candidates[i] for i in keep], [raw[i] for i in keep]

@@ -9,7 +9,7 @@ and phones by pattern; a person, place or organisation asked by 谁 / 哪里 / �
 question does not already hold. And a figure of the asked kind counts for more when it stands next to the
 question's terms ("7436名本科生") than somewhere else in a long sentence.
 
-Three features, weighed by the fitted selector (retrieval/answer_selector.py, fitted on training data only):
+The features, weighed by the fitted selector (retrieval/answer_selector.py, fitted on training data only):
 
 - `name_asked_new`: the question asks for a name (who, where, which …) and the sentence holds a proper name
   (jieba's person / place / organisation / proper-noun tags, 《titles》, Latin or alphanumeric names in a Chinese
@@ -20,7 +20,18 @@ Three features, weighed by the fitted selector (retrieval/answer_selector.py, fi
 - `asked_value_near_pinned`: the same, measured only to what the question pins its answer to — its year, else its
   names, else its two rarest words (constraint_match.QuestionFacts). RGB's negatives tell the same story for another year
   or another person: a figure stands next to the question's common words there too, but not next to its year or
-  its name; the altered-question training cases teach it.
+  its name; the altered-question training cases teach it;
+- `asked_value_new` / `asked_value_none_new`: the question asks for a value of some kind (a name, or a figure of an
+  asked kind) and the sentence holds one the question does not already hold — or holds none;
+- `restates_without_value`: the sentence's coverage of the question's terms when it holds no new value of the asked
+  kind (a headline, a news lead or a closing line that restates the question: "以上就是小米MIX4是什么处理器的全部内容"),
+  0 otherwise: it should rank below the sentence that adds the value; `asked_value_with_terms`, the counterpart: the
+  coverage of a sentence that holds a new value;
+- `asked_value_absent_evidence` (one value for the whole evidence): the question asks for a value of some kind and no
+  sentence of the evidence holds one new to it — the evidence tells the story without the answer, as RGB's negatives
+  (same event, another edition) and the same article's other paragraphs do; `asked_value_cov_evidence`: the highest
+  `asked_value_with_terms` of any sentence of the evidence (a new name somewhere in a long article is not an answer;
+  one in a sentence about the question's subject may be).
 """
 from __future__ import annotations
 
@@ -28,12 +39,18 @@ import re
 
 from zhiku.retrieval.answer_types import value_spans
 
-FEATURE_NAMES = ("name_asked_new", "name_asked_none", "asked_value_near_terms", "asked_value_near_pinned")
+FEATURE_NAMES = ("name_asked_new", "name_asked_none", "asked_value_near_terms", "asked_value_near_pinned",
+                 "asked_value_new", "asked_value_none_new", "restates_without_value", "asked_value_with_terms")
+# Read over the whole evidence, not one sentence (answer_selector fills them in once every sentence is read): the
+# question asks for a value of some kind and no sentence of the evidence holds one new to the question; and how much
+# of the question the best such sentence covers (with its section label).
+EVIDENCE_FEATURES = ("asked_value_absent_evidence", "asked_value_cov_evidence")
 
 # Question words that ask for a person, place, organisation or other named thing. Not 哪年 / 哪一天 / 哪个月 (a date,
-# answer_types' "date" kind) nor 哪些年.
+# answer_types' "date" kind) nor 哪些年. Read after the term normaliser, which writes 哪一个 as 哪1个.
 _ASKS_NAME = re.compile(
-    r"谁|哪里|哪儿|在哪|何地|何处|何人|哪(?:一)?(?:个|位|家|支|国|座|所|部|种|条|只|款|项|本|名|队)(?!月|年|季度)|哪些(?!年)|"
+    r"谁|哪里|哪儿|在哪(?![1一]?[年天日月])|何地|何处|何人|"
+    r"哪[一1]?(?:个|位|家|支|国|座|所|部|种|条|只|款|项|本|名|队)(?!月|年|季度)|哪些(?!年)|"
     r"什么(?:人|地方|名字|公司|机构|单位|组织|国家|城市|地区)|叫什么|名字|名称|\bwho\b|\bwhom\b|\bwhere\b|\bwhich\b|"
     r"what is the name|\bnamed?\b")
 _NAME_TAGS = ("nr", "ns", "nt", "nz", "nrt", "nrfg")
@@ -89,7 +106,7 @@ def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
 
 def asked_value_features(normalised_question: str, question_terms, asked_kinds: set[str], asks_name: bool,
                          normalised_sentence: str, names: tuple[str, ...], pinned=()) -> dict[str, float]:
-    """The three features of one sentence (see the module's docstring). `question_terms`: the question's content
+    """The per-sentence features (see the module's docstring). `question_terms`: the question's content
     terms (normalised); `asked_kinds`: answer_types.question_kinds of the question; `names`: sentence_names."""
     new_names = [n for n in names if n not in normalised_question]
     out = {"name_asked_new": float(asks_name and bool(new_names)),
@@ -107,6 +124,20 @@ def asked_value_features(normalised_question: str, question_terms, asked_kinds: 
     pins = _term_spans(normalised_sentence, [p for p in pinned if p and p in normalised_sentence])
     out["asked_value_near_pinned"] = _nearness([v for v in values if not any(t[0] <= v[0] and v[1] <= t[1]
                                                                              for t in pins)], pins)
+    # A value of the asked kind the question does not already state: a new name for who / where / which, a figure
+    # of the asked kind (amount, rate, date, duration, count, phone) whose text the question lacks ("2022年" in
+    # "2022年的营收是多少" answers nothing; "631亿美元" does).
+    asks = asks_name or bool(figure_kinds)
+    figures = value_spans(normalised_sentence, figure_kinds) if figure_kinds else []
+    new_figure = any(normalised_sentence[a:b].strip() and normalised_sentence[a:b].strip() not in normalised_question
+                     for a, b in figures)
+    new_value = new_figure or (asks_name and bool(new_names))
+    out["asked_value_new"] = float(asks and new_value)
+    out["asked_value_none_new"] = float(asks and not new_value)
+    # A headline, lead or closing line: it repeats the question's words and holds no value of the asked kind (its
+    # share of the question's terms when it adds none, else 0). Filled in by the selector, which knows the coverage.
+    out["restates_without_value"] = 0.0
+    out["asked_value_with_terms"] = 0.0
     return out
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import pytest
 
 from zhiku.core.settings import get_settings
-from zhiku.evaluation.answer_selector_fit import TrainQuestion, TrainSet, build_cases, case_rows, restatement
+from zhiku.evaluation.answer_selector_fit import (TrainQuestion, TrainSet, build_cases, case_rows, restatement,
+                                                  without_answer)
 from zhiku.index.sparse_encoder import build_sparse_encoder
 from zhiku.retrieval.answer_selector import AnswerSelector
 from zhiku.retrieval.answer_types import question_kinds
 from zhiku.retrieval.asked_value import asks_for_name
 from zhiku.retrieval.search_hit import Citation, SearchHit, StageScores
+from zhiku.retrieval.term_normaliser import default_normaliser
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +38,12 @@ def test_questions_that_ask_for_a_name_and_those_that_do_not():
     assert not asks_for_name("北京冬奥会开幕日期是什么时候")
     assert not asks_for_name("哪一年成立的？")
     assert not asks_for_name("信用卡还款有宽限期吗？")
+    # Read after the term normaliser, which writes 哪一个 as 哪1个 (the pattern had missed it) and 哪一年 as 哪1年.
+    norm = default_normaliser().normalise
+    assert asks_for_name(norm("哈佛大学的哪一个学院排名第二？"))
+    assert asks_for_name(norm("哪一条河是恒河的源头？"))
+    assert not asks_for_name(norm("他在哪一年出生？"))
+    assert not asks_for_name(norm("哪一个月的销量最高？"))
     # 多少 / 几 before a measure word asks for a count.
     assert "count" in question_kinds("深圳大学2022年录取了多少名本科生？")
     assert "count" in question_kinds("有几家银行参与？")
@@ -103,3 +111,54 @@ def test_names_are_read_only_when_the_weights_weigh_them(tokenizer):
     # The packaged weights give the name features no weight: their part-of-speech pass is not paid for at answer time.
     assert not AnswerSelector(tokenizer, None).reads_names
     assert AnswerSelector(tokenizer, None, read_names=True).reads_names
+
+
+def test_a_value_new_to_the_question_against_a_sentence_that_restates_it(tokenizer):
+    question = "2022年英特尔全年营收是多少？"
+    restating = "英特尔公布了2022年全年营收情况。"
+    answering = "2022年英特尔全年营收为631亿美元。"
+    f = _features(tokenizer, question, [_hit(0, restating + answering)])
+    # The restating sentence's only figure, 2022年, is the question's own: no new value of the asked kind.
+    assert f[restating]["asked_value_new"] == 0.0 and f[restating]["asked_value_none_new"] == 1.0
+    assert f[restating]["restates_without_value"] > 0.5
+    assert f[answering]["asked_value_new"] == 1.0 and f[answering]["restates_without_value"] == 0.0
+    assert f[answering]["asked_value_with_terms"] > 0.5
+    # The evidence holds a new value: not absent; the best such sentence covers most of the question.
+    assert f[restating]["asked_value_absent_evidence"] == 0.0
+    assert f[restating]["asked_value_cov_evidence"] == f[answering]["asked_value_with_terms"]
+
+
+def test_evidence_that_names_nobody_new_for_a_who_question_is_read_as_absent(tokenizer):
+    question = "《七人乐队》的导演是谁？"
+    hits = [_hit(0, "《七人乐队》是一部向时代致敬的短片集。影片于2022年上映。"), _hit(1, "《七人乐队》的票房表现平平。")]
+    f = _features(tokenizer, question, hits)
+    assert all(v["asked_value_absent_evidence"] == 1.0 and v["asked_value_cov_evidence"] == 0.0 for v in f.values())
+    g = _features(tokenizer, question, hits + [_hit(2, "《七人乐队》的导演包括洪金宝、许鞍华和徐克。")])
+    assert all(v["asked_value_absent_evidence"] == 0.0 and v["asked_value_cov_evidence"] > 0.5 for v in g.values())
+    # A question that asks for no value of any kind is never "absent".
+    h = _features(tokenizer, "《七人乐队》讲了什么故事", hits)
+    assert all(v["asked_value_absent_evidence"] == 0.0 for v in h.values())
+
+
+def test_the_answer_removed_training_case_keeps_the_story_without_the_answer(tokenizer):
+    paragraph = "台北101是台北的地标。它由李祖原设计。大楼于2004年落成。"
+    assert without_answer(paragraph, ["李祖原"]) == "台北101是台北的地标。大楼于2004年落成。"
+    assert without_answer("它由李祖原设计。大楼于2004年落成。", ["李祖原"]) is None  # one sentence left: too little
+    paragraphs = [paragraph, "台北101的观景台在89楼。台北101有101层。", "高雄85大楼由李祖原设计。", "台北车站是交通枢纽。",
+                  "台北市政府在信义区。", "台北的捷运很方便。"]
+    titles = ["台北101", "台北101", "高雄", "台北车站", "台北市", "台北捷运"]
+    question = TrainQuestion("台北101是谁设计的？", ["李祖原"], 0, "t")
+    cases = build_cases([TrainSet("t", paragraphs, titles, [question])], tokenizer.tokenize, 1, answer_removed=True)
+    removed = [c for c in cases if c.kind == "answer_removed"]
+    assert len(removed) == 1 and not removed[0].answerable
+    texts = [h.text for h in removed[0].hits]
+    assert "台北101是台北的地标。大楼于2004年落成。" in texts and paragraphs[1] in texts
+    assert not any("李祖原" in t for t in texts)
+    # The same-topic answerable case: the answering paragraph among its own article's other paragraphs.
+    topic = [c for c in build_cases([TrainSet("t", paragraphs, titles, [question])], tokenizer.tokenize, 1,
+                                    same_topic=True) if c.kind == "answerable_same_article"]
+    assert len(topic) == 1 and topic[0].answerable
+    assert {paragraphs[0], paragraphs[1]} <= {h.text for h in topic[0].hits}
+    # Without the option the other cases are the same as before.
+    assert [c.kind for c in build_cases([TrainSet("t", paragraphs, titles, [question])], tokenizer.tokenize, 1)] == \
+        [c.kind for c in cases if c.kind != "answer_removed"]

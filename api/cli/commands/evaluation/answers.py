@@ -29,6 +29,9 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
                                                         "ZHIKU_ANSWER_EVIDENCE_CHUNKS)"),
                  output: Optional[Path] = typer.Option(None, help="JSON report (default "
                                                        "data/eval/answers-<date>.json)"),
+                 selector_weights: Optional[Path] = typer.Option(None, help="Answer with this answer-selector weights "
+                                                                 "file instead of the packaged one (to measure a "
+                                                                 "candidate fit before it replaces it)"),
                  replay: Optional[Path] = typer.Option(None, help="Generate nothing: put the raw LLM replies recorded "
                                                        "in this report (JSON, or an unfinished run's .partial.jsonl) "
                                                        "through today's checks (implies --mode llm)")):
@@ -56,6 +59,10 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
     except (ValueError, ZhikuError, FileNotFoundError) as exc:
         typer.secho(f"error: {getattr(exc, 'message', exc)}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
+    if selector_weights is not None:
+        from zhiku.evaluation.answer_eval import use_selector_weights
+
+        use_selector_weights(service, selector_weights)
     output = output or Path("data/eval") / f"answers-{datetime.date.today().isoformat()}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial.jsonl")
@@ -149,6 +156,11 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
                         restating: float = typer.Option(0.0, help="Share of the answerable cases whose own "
                                                         "paragraph opens with a headline restating the question (a "
                                                         "sentence with every question term and no answer)"),
+                        answer_removed: bool = typer.Option(False, help="One more unanswerable case per question: "
+                                                            "its own paragraph with the answering sentences taken "
+                                                            "out, among the same article's other paragraphs"),
+                        same_topic: bool = typer.Option(False, help="One more answerable case per question: its "
+                                                        "own paragraph among the same article's other paragraphs"),
                         ranker: bool = typer.Option(True, help="Fit the first-sentence ranker (softmax over each "
                                                     "case's sentences); without it the gate's probability orders"),
                         output: Path = typer.Option(None, help="Weights file (default: the packaged "
@@ -177,7 +189,8 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
     else:
         sets = load_training_sets(train_dir)
         cases = build_cases(sets, tokenizer.tokenize, questions, hard=hard, corroborating=corroborating,
-                            restating=restating)
+                            restating=restating, answer_removed=answer_removed,
+                            same_topic=same_topic)
         prefilter_cases = [] if prefilter_from else build_cases(sets, tokenizer.tokenize, prefilter_questions,
                                                                  seed=14, hard=hard, corroborating=corroborating)
         if prefilter_from:

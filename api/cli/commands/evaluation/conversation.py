@@ -32,13 +32,15 @@ def eval_demo_answers(data_dir: Path = typer.Option(Path("data/demo-eval"), help
                                                                "demo/questions.jsonl)"),
                       mode: str = typer.Option("extractive", help="extractive | llm"),
                       limit: Optional[int] = typer.Option(None, help="Only the first N questions"),
-                      output: Optional[Path] = typer.Option(None, help="Also write every answer as JSON here")):
+                      output: Optional[Path] = typer.Option(None, help="Also write every answer as JSON here"),
+                      selector_weights: Optional[Path] = typer.Option(None, help="Answer with this answer-selector "
+                                                                      "weights file instead of the packaged one")):
     """The demo knowledge base's example questions, asked through retrieval as `zhiku serve --demo` answers them."""
     from zhiku.evaluation.demo_answer_eval import QUESTIONS, format_demo_report, load_questions, run_demo_questions, \
         to_json
 
     items = load_questions(questions or QUESTIONS)[:limit]
-    results = run_demo_questions(data_dir, items, mode)
+    results = run_demo_questions(data_dir, items, mode, selector_weights)
     typer.echo(format_demo_report(results))
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
