@@ -121,8 +121,9 @@ class IngestionPipeline:
         injected instructions, embedded and made searchable. `reads`: its batch's documents and knowledge bases,
         read once for all of its jobs (`BatchReads`), instead of two reads per job."""
         job_id = job.id
-        document = reads.document(job.document_id) if reads is not None else None
-        if reads is None:
+        if reads is not None:
+            document = reads.document(job.document_id)
+        else:
             try:
                 document = self.metadata.get_document(job.document_id)
             except ZhikuError:

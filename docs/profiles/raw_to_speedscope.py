@@ -1,5 +1,5 @@
-"""py-spy's raw (collapsed) output with --threads → a speedscope file, one sampled profile per thread (the first frame of
-each stack names the thread), so the same recording serves ingest_shares.py and https://www.speedscope.app:
+"""py-spy's raw (collapsed) output with --threads → a speedscope file, one sampled profile per thread (the first
+frame of each stack names the thread), so the same recording serves ingest_shares.py and https://www.speedscope.app:
 
     python docs/profiles/raw_to_speedscope.py api80.raw api80.speedscope.json   # then gzip it
 """
