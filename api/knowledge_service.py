@@ -126,14 +126,14 @@ class KnowledgeService:
                 self.rt.files.delete(stored.digest)  # refused: never any document's, no retention
             raise
         if result.job is not None:
-            self.rt.jobs.submit(result.job.id)
+            self.rt.jobs.submit(result.job.id, result.job.lane)
         return result
 
     def reindex_document(self, document_id: str, *, caller: Caller = SYSTEM_CALLER) -> str:
         """Queue the document's current content again; returns the job id."""
         document = self.access.administered_document(caller, document_id)
         job = self.rt.metadata.requeue_document(document_id, self._lane(document.file_type, document.size_bytes))
-        self.rt.jobs.submit(job.id)
+        self.rt.jobs.submit(job.id, job.lane)
         return job.id
 
     def _lane(self, file_type: str, size_bytes: int) -> JobLane:

@@ -54,6 +54,7 @@ class GraphBuilder:
         extraction or write fails gets its error there and the others are written all the same.
         `on_progress(done, total)`: chunks of all the documents written so far; what it raises stops the build."""
         results = [GraphBuildResult(len(chunks), 0, 0) for _, chunks in documents]
+        resolvers: dict[str, EntityResolver] = {}  # one per knowledge base and call, not per document (docs/profiles)
         total = sum(len(chunks) for _, chunks in documents)
         done = 0
         pending: list[tuple[int, DocumentFacts]] = []  # (document's position, its facts) for the next transaction
@@ -74,7 +75,7 @@ class GraphBuilder:
                 except Exception as exc:  # noqa: BLE001 - reported in this document's result
                     results[position].error = exc
                 continue
-            pieces = self._extract(ref, chunks, results[position])  # extracted piece by piece, as written
+            pieces = self._extract(ref, chunks, results[position], resolvers)  # extracted piece by piece, as written
             while results[position].error is None:
                 try:
                     piece = next(pieces, None)
@@ -92,9 +93,13 @@ class GraphBuilder:
         flush()
         return results
 
-    def _extract(self, ref: DocumentRef, chunks: list[Chunk], result: GraphBuildResult) -> Iterator[list[ChunkFacts]]:
-        """The document's chunk facts in pieces of WRITE_BATCH chunks; counts entities and relations in `result`."""
-        resolver = self.resolver_for_kb(ref.kb_id)
+    def _extract(self, ref: DocumentRef, chunks: list[Chunk], result: GraphBuildResult,
+                 resolvers: dict[str, EntityResolver]) -> Iterator[list[ChunkFacts]]:
+        """The document's chunk facts in pieces of WRITE_BATCH chunks; counts entities and relations in `result`.
+        `resolvers`: the knowledge bases' resolvers made so far in this build (resolution only reads them)."""
+        resolver = resolvers.get(ref.kb_id)
+        if resolver is None:
+            resolver = resolvers[ref.kb_id] = self.resolver_for_kb(ref.kb_id)
         entities: set[str] = set()
         units = section_units(chunks) if isinstance(self.extractor, RuleExtractor) else [None] * len(chunks)
         for start in range(0, len(chunks), WRITE_BATCH):

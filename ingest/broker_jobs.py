@@ -70,8 +70,8 @@ class BrokerJobQueue:
     def start(self) -> None:
         """Nothing to resume here: every worker re-publishes unfinished jobs when it starts."""
 
-    def submit(self, job_id: str) -> None:
-        lane = self._metadata.get_job(job_id).lane
+    def submit(self, job_id: str, lane: str | None = None) -> None:
+        lane = lane or self._metadata.get_job(job_id).lane
         self._broker.enqueue(_message(self._namespace, lane, job_id))
         with self._lock:
             self._submitted.add(job_id)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from zhiku.core.metadata_store import ClaimOutcome, MetadataStore
-from zhiku.ingest.pipeline import GraphStage, IngestionPipeline
+from zhiku.ingest.pipeline import BatchReads, GraphStage, IngestionPipeline
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +91,9 @@ class JobExecutor:
                     claimed.append(claim.job)
             keeper = _LeaseKeeper(self.metadata, [job.id for job in claimed], self.worker, self.lease_seconds)
             batch, chunks = [], 0
+            reads = BatchReads(self.metadata, claimed) if claimed else None
             for job in claimed:
-                prepared = self.pipeline.prepare(job, self.worker)
+                prepared = self.pipeline.prepare(job, self.worker, reads)
                 if prepared is None:
                     keeper.release(job.id)
                     continue

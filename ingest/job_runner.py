@@ -57,11 +57,14 @@ class JobRunner:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, job_id: str) -> None:
-        try:
-            lane = self._pipeline.metadata.get_job(job_id).lane
-        except Exception:  # noqa: BLE001 - deleted meanwhile: the small lane finds out and drops it
-            lane = JobLane.SMALL.value
+    def submit(self, job_id: str, lane: str | None = None) -> None:
+        """Queue a stored job; `lane` as stored with it, when the caller has it at hand (an upload: no read of the
+        job row again, docs/profiles), else read from the store."""
+        if lane is None:
+            try:
+                lane = self._pipeline.metadata.get_job(job_id).lane
+            except Exception:  # noqa: BLE001 - deleted meanwhile: the small lane finds out and drops it
+                lane = JobLane.SMALL.value
         with self._idle:
             self._in_flight += 1
         self._queues.get(lane, self._queues[JobLane.SMALL.value]).put(job_id)

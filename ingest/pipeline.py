@@ -114,14 +114,21 @@ class IngestionPipeline:
         if prepared is not None:
             self.complete([prepared], defer)
 
-    def prepare(self, job: IngestionJob, worker: str | None = None) -> PreparedJob | None:
+    def prepare(self, job: IngestionJob, worker: str | None = None,
+                reads: BatchReads | None = None) -> PreparedJob | None:
         """A claimed job's first part: its document checked, parsed and chunked. None when the job has ended here
         (failed, superseded, cancelled); else pass it, alone or with other jobs' (`complete`), on to be read for
-        injected instructions, embedded and made searchable."""
+        injected instructions, embedded and made searchable. `reads`: its batch's documents and knowledge bases,
+        read once for all of its jobs (`BatchReads`), instead of two reads per job."""
         job_id = job.id
-        try:
-            document = self.metadata.get_document(job.document_id)
-        except ZhikuError:
+        if reads is not None:
+            document = reads.document(job.document_id)
+        else:
+            try:
+                document = self.metadata.get_document(job.document_id)
+            except ZhikuError:
+                document = None
+        if document is None:
             self.metadata.fail_job(job_id, "the document was deleted before it could be ingested", worker)
             return None
         if document.content_hash != job.content_hash:
@@ -141,7 +148,8 @@ class IngestionPipeline:
             data = self.files.read_head(job.content_hash) if streamed else self.files.read(job.content_hash)
             budget = prepared.budget
             context = self.parse_context()
-            kb = self.metadata.find_kb(document.kb_id)  # read once: its language and its chunking
+            # read once: its language and its chunking
+            kb = reads.kb(document.kb_id) if reads is not None else self.metadata.find_kb(document.kb_id)
             context.language = document.language or _kb_language(kb) or self.default_language
             context.source_path = self.files.path(job.content_hash)
             context.checkpoint = budget.check
@@ -335,14 +343,18 @@ class IngestionPipeline:
         details: dict[str, str] = {}
 
         def report_all(fraction_of: Callable[[GraphStage], tuple[float, str]]) -> None:
-            for stage in stages:
-                if stage.job_id in cancelled:
-                    continue
-                try:
-                    stage.report("graph", *fraction_of(stage))
-                except JobCancelled:
-                    log.info("ingestion job %s cancelled in its graph stage", stage.job_id)
-                    cancelled.add(stage.job_id)
+            """The reports of every job due one, in one transaction (one commit per job was most of the graph
+            thread's SQL when its writes outlasted the report interval, docs/profiles); a job no longer its
+            worker's is cancelled, as by its own report."""
+            due = [stage for stage in stages if stage.job_id not in cancelled and stage.report.due()]
+            if due:
+                held = self.metadata.report_progress_many([(stage.job_id, "graph", *fraction_of(stage), stage.worker)
+                                                           for stage in due])
+                for stage in due:
+                    stage.report.written()
+                    if stage.job_id not in held:
+                        log.info("ingestion job %s cancelled in its graph stage", stage.job_id)
+                        cancelled.add(stage.job_id)
             if len(cancelled) == len(stages):
                 raise JobCancelled("every job of the graph write was cancelled")
 
@@ -352,17 +364,7 @@ class IngestionPipeline:
 
         building = stages
         try:
-            # The stage's first report, of every job due one, in one transaction
-            due = [stage for stage in stages if stage.report.due()]
-            held = self.metadata.report_progress_many([(stage.job_id, "graph", _GRAPH_START,
-                                                        f"0/{len(stage.chunks)} chunks", stage.worker) for stage in due])
-            for stage in due:
-                stage.report.written()
-                if stage.job_id not in held:
-                    log.info("ingestion job %s cancelled in its graph stage", stage.job_id)
-                    cancelled.add(stage.job_id)
-            if len(cancelled) == len(stages):
-                raise JobCancelled("every job of the graph write was cancelled")
+            report_all(lambda stage: (_GRAPH_START, f"0/{len(stage.chunks)} chunks"))  # the stage's first report
             building = [stage for stage in stages if stage.job_id not in cancelled]
             results = self.graph.build_many([(stage.ref, stage.chunks) for stage in building], on_progress=on_progress)
             written = [(stage, result) for stage, result in zip(building, results) if stage.job_id not in cancelled]
@@ -445,6 +447,27 @@ class ProgressReports:
         self.written()
         if not self._metadata.report_progress(self._job_id, stage, fraction, detail, self._worker):
             raise JobCancelled(f"job {self._job_id} was cancelled (its document was deleted or it was taken over)")
+
+
+class BatchReads:
+    """What the jobs of one batch read before they are parsed, read once for all of them: their documents (one
+    query, at the batch's start) and their knowledge bases (once each). Per job these were two sessions and three
+    queries (the knowledge base with its members), the largest part of `prepare` for a one-chunk document
+    (docs/profiles). A document deleted or replaced after this read is caught where every job catches it, when
+    its version is made live (`mark_documents_indexed`)."""
+
+    def __init__(self, metadata: MetadataStore, jobs: Sequence[IngestionJob]):
+        self._metadata = metadata
+        self._documents = metadata.get_documents(list(dict.fromkeys(job.document_id for job in jobs)))
+        self._kbs: dict[str, KnowledgeBase | None] = {}
+
+    def document(self, document_id: str) -> Document | None:
+        return self._documents.get(document_id)
+
+    def kb(self, kb_id: str) -> KnowledgeBase | None:
+        if kb_id not in self._kbs:
+            self._kbs[kb_id] = self._metadata.find_kb(kb_id)
+        return self._kbs[kb_id]
 
 
 @dataclass(eq=False)
