@@ -670,8 +670,11 @@ def _two_hops(document_ids) -> str:
 def _unpack(row: dict) -> list[dict]:
     """The second-hop edges of a `_two_hops` row, as rows of their own (the columns of `_edge_fields(…, None)`); those
     of a `_kept_walk` row (`_kept_rows`) with their chunks."""
-    if "h2_edges" in row:
-        return [dict(edge) for edge in row["h2_edges"]]
+    if "h2_kept" in row:
+        facts, columns = row["h2_kept"]
+        return [_kept_edge(facts, row["target"], target, rkey, row["tkb"], rtype, forward, support, chunk_ids,
+                           document_ids)
+                for rkey, rtype, target, forward, support, chunk_ids, document_ids in zip(*columns)]
     source = row["target"]
     return [{"source": source, "target": target, "rkey": rkey, "rkb": rkb, "rtype": rtype,
              "subject_key": source if forward else target, "object_key": target if forward else source,
@@ -786,36 +789,36 @@ def _kept_walk(second_hop: bool) -> str:
             """
 
 
+def _kept_edge(facts: dict, source: str, target: str, rkey: str, rkb: str, rtype: str, forward: bool, support: int,
+               chunk_ids, document_ids) -> dict:
+    """An edge of a `_kept_walk` reply as an `_edge_fields` row, with its chunks: from the entity's lists, or, for a
+    relation supported by more than KEPT_CHUNK_SUPPORT chunks, from its fact (`facts`: key → chunks, documents); a
+    fact gone when read (deleted meanwhile) leaves the edge without chunks, read after (`_fact_provenance`)."""
+    found = {"source": source, "target": target, "rkey": rkey, "rkb": rkb, "rtype": rtype,
+             "subject_key": source if forward else target, "object_key": target if forward else source,
+             "support": support}
+    if support > KEPT_CHUNK_SUPPORT:
+        chunk_ids, document_ids = facts.get(rkey, (None, None))
+    if chunk_ids is not None:
+        found.update(total=support, chunk_ids=chunk_ids, document_ids=document_ids)
+    return found
+
+
 def _kept_rows(reply: list[dict]) -> list[dict]:
     """The rows of a `_kept_walk` reply as `_edge_fields(…, "chunks")` rows plus `seed` and `rank`, in the walk's
-    order (seed, then relation), with their second hop's edges (`h2_edges`, `_unpack`) when read; every relation with
-    its chunks (`total`, `chunk_ids`, `document_ids`), but one whose fact was gone when read (deleted meanwhile): read
-    after with the others (`_fact_provenance`)."""
+    order (seed, then relation), each relation with its chunks (`_kept_edge`); with the second hop, its columns as
+    read (`h2_kept`), made edges only for the bridges the walk goes on from (`_unpack`)."""
     if not reply:
         return []
     facts = {k: (c, d) for k, c, d in zip(reply[0]["fkey"], reply[0]["fchunks"], reply[0]["fdocs"])}
-
-    def edge(source: str, target: str, rkey: str, rkb: str, rtype: str, forward: bool, support: int, chunk_ids,
-             document_ids) -> dict:
-        found = {"source": source, "target": target, "rkey": rkey, "rkb": rkb, "rtype": rtype,
-                 "subject_key": source if forward else target, "object_key": target if forward else source,
-                 "support": support}
-        if support > KEPT_CHUNK_SUPPORT:  # not kept on the entity: read from its fact
-            chunk_ids, document_ids = facts.get(rkey, (None, None))
-        if chunk_ids is not None:
-            found.update(total=support, chunk_ids=chunk_ids, document_ids=document_ids)
-        return found
-
     rows = []
     for values in sorted(reply[0]["rows"], key=lambda r: (r[0], r[1])):
         row = dict(zip(_KEPT_FIRST, values))
-        first = edge(row["source"], row["target"], row["rkey"], row["rkb"], row["rtype"], row["forward"],
-                     row["support"], row["chunk_ids"], row["document_ids"])
+        first = _kept_edge(facts, row["source"], row["target"], row["rkey"], row["rkb"], row["rtype"], row["forward"],
+                           row["support"], row["chunk_ids"], row["document_ids"])
         first.update({k: row[k] for k in ("seed", "rank", "tname", "taliases", "ttype", "tmentions", "tkb")})
         if len(values) > len(_KEPT_FIRST):
-            first["h2_edges"] = [edge(row["target"], target, rkey, row["tkb"], rtype, forward, support, chunk_ids,
-                                      document_ids) for rkey, rtype, target, forward, support, chunk_ids, document_ids
-                                 in zip(*values[len(_KEPT_FIRST):])]
+            first["h2_kept"] = (facts, values[len(_KEPT_FIRST):])
         rows.append(first)
     return rows
 
