@@ -456,7 +456,8 @@ MATCH (f:Fact {key: k})
 RETURN f.key AS key, f.support_chunks AS chunks, f.support_documents AS documents
 """
 # Migration: what an entity's kept chunk lists are computed from (its kept relations and their support).
-_KEPT_OF = "UNWIND $keys AS k MATCH (e:Entity {key: k}) RETURN e.key AS key, e.kept_rkey AS rkey, e.kept_support AS support"
+_KEPT_OF = ("UNWIND $keys AS k MATCH (e:Entity {key: k}) "
+            "RETURN e.key AS key, e.kept_rkey AS rkey, e.kept_support AS support")
 # (Read under the entity's write lock: the counter's SET takes it before the lists are read, so two writes updating one
 # entity's lists at once are serialised on Neo4j — ArcadeDB reports the conflict and the write is retried — rather
 # than the later one overwriting the earlier one's update with a list computed from what it read before.)
@@ -1562,7 +1563,8 @@ class GraphStore:
 def _kept_chunks_of(tx: ManagedTransaction, rows: list[dict]) -> dict[str, tuple[list, list]]:
     """The kept chunks and documents of the facts of `rows`' kept relations (`rkey`, `support` lists) supported by at
     most KEPT_CHUNK_SUPPORT chunks: the only ones an entity keeps the chunks of."""
-    keys = sorted({k for row in rows for k, n in zip(row["rkey"] or [], row["support"] or []) if n <= KEPT_CHUNK_SUPPORT})
+    keys = sorted({k for row in rows for k, n in zip(row["rkey"] or [], row["support"] or [])
+                   if n <= KEPT_CHUNK_SUPPORT})
     if not keys:
         return {}
     return {r["key"]: (list(r["chunks"] or []), list(r["documents"] or []))
@@ -1584,8 +1586,8 @@ def _set_kept_chunks(tx: ManagedTransaction, keys: list[str]) -> None:
     """Migration (`ensure_kept_chunks`): the entities' kept chunk lists from their kept relations (left as they are)."""
     rows = [dict(r) for r in tx.run(_KEPT_OF, keys=keys) if r["rkey"] is not None]
     chunks = _kept_chunks_of(tx, rows)
-    sets = [{"key": row["key"]} | chunk_lists((n, *chunks.get(k, (None, None))) for k, n in zip(row["rkey"], row["support"]))
-            for row in rows]
+    sets = [{"key": row["key"]} | chunk_lists((n, *chunks.get(k, (None, None)))
+                                              for k, n in zip(row["rkey"], row["support"])) for row in rows]
     if sets:
         tx.run(_KEPT_CHUNKS_SET, rows=sets).consume()
 

@@ -78,8 +78,8 @@ def _dump(store: GraphStore, kb: str) -> dict:
     entities = store._read("MATCH (e:Entity) WHERE e.kb_id = $kb RETURN e.key AS key, e.type AS type, e.name AS name, "
                            "e.aliases AS aliases, e.names_norm AS norms, e.mentions AS mentions, "
                            "e.kept_rtype AS kept_types, e.kept_target AS kept_targets, e.kept_forward AS kept_forward, "
-                           "e.kept_support AS kept_support, e.kept_chunk AS kept_chunk, e.kept_document AS kept_document, "
-                           "e.kept_from AS kept_from", kb=kb)
+                           "e.kept_support AS kept_support, e.kept_chunk AS kept_chunk, "
+                           "e.kept_document AS kept_document, e.kept_from AS kept_from", kb=kb)
     names = {e["key"]: (e["type"], e["name"]) for e in entities}
     facts = store._read("MATCH (f:Fact) WHERE f.kb_id = $kb MATCH (s:Entity)-[r:RELATES {key: f.key}]->(o:Entity) "
                         "RETURN s.key AS s, f.type AS type, o.key AS o, f.support AS support, r.support AS rsupport, "

@@ -1,6 +1,7 @@
 """The walk's statement, session 26's against this one, replayed on the benchmark's 200 queries (issue #14 point 5,
-session 27): server CPU per walk (the graph server's JVM utime + stime) and wall time per read, and whether both give
-the same edges and chunks.
+session 27): server CPU per walk (the graph server's JVM utime + stime), this process's CPU (the read and every row
+made edges, `edges`: more than the walk makes, the same for both), wall time per read, and whether both give the same
+edges and chunks.
 
 The seeds are linked once per query (the benchmark's linker, filters and expansion settings); then each query's walk
 is read with each statement back to back, the order turned every pass. Session 26's statement is taken from an older
@@ -74,17 +75,19 @@ def run() -> list:
     print(f"{len(seeds)} walks; the same edges and chunks from both statements: {same}", flush=True)
     times = {k: [] for k in STATEMENTS}
     cpu = {k: 0.0 for k in STATEMENTS}
+    client = {k: 0.0 for k in STATEMENTS}  # this process's CPU: the read (driver decoding) and the rows made edges
     for p in range(passes):
         for kb, keys in seeds:
             for name in (list(STATEMENTS) if p % 2 == 0 else list(STATEMENTS)[::-1]):
-                c0, t = server_cpu(), time.perf_counter()
-                store._read(STATEMENTS[name], keys=keys, kb_ids=kb, **params)
+                c0, t, p0 = server_cpu(), time.perf_counter(), time.process_time()
+                edges(name, store._read(STATEMENTS[name], keys=keys, kb_ids=kb, **params))
+                client[name] += time.process_time() - p0
                 times[name].append((time.perf_counter() - t) * 1000)
                 cpu[name] += server_cpu() - c0
     for k, v in times.items():
         v = sorted(v)
         print(f"{k}: p50 {v[len(v) // 2]:.2f} ms, p95 {v[int(len(v) * .95)]:.2f} ms, mean {statistics.mean(v):.2f} ms; "
-              f"server CPU {cpu[k] * 1000 / len(v):.2f} ms a walk")
+              f"server CPU {cpu[k] * 1000 / len(v):.2f} ms a walk; this process {client[k] * 1000 / len(v):.2f} ms")
     return []
 
 
