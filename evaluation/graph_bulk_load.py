@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from zhiku.graph.graph_store import KEPT_RELATIONS, SUPPORT_KEPT, DocumentFacts, GraphStore, alias_key, normalise
+from zhiku.graph.graph_store import SUPPORT_KEPT, DocumentFacts, GraphStore, alias_key, kept_lists, normalise
 
 ROWS_PER_STATEMENT = 5000
 
@@ -28,7 +28,8 @@ UNWIND $rows AS row
 CREATE (:Entity {key: row.key, kb_id: row.kb_id, name: row.name, name_norm: row.name_norm, type: row.type,
                  aliases: row.aliases, names_norm: row.names_norm, mentions: row.mentions,
                  kept_rkey: row.kept_rkey, kept_rtype: row.kept_rtype, kept_target: row.kept_target,
-                 kept_forward: row.kept_forward, kept_support: row.kept_support})
+                 kept_forward: row.kept_forward, kept_support: row.kept_support, kept_chunk: row.kept_chunk,
+                 kept_document: row.kept_document, kept_from: row.kept_from})
 """
 _ALIASES = "UNWIND $rows AS row CREATE (:Alias {key: row.key, kb_id: row.kb_id, norm: row.norm})"
 _ALIAS_OF = """
@@ -98,7 +99,12 @@ class GraphBulkLoad:
     def flush(self) -> dict:
         """Write what was added (then forget it); returns the counts written."""
         entities, aliases, alias_of = [], {}, []
-        kept = _kept_relations(self._facts.values())
+        facts = []
+        for fact in self._facts.values():  # each fact's first chunks, as GraphStore._refresh_facts stores them
+            first = sorted(fact["chunks"])[:SUPPORT_KEPT]
+            facts.append({k: v for k, v in fact.items() if k != "chunks"} | {
+                "support_chunks": [c for _, c in first], "support_documents": [d for d, _ in first]})
+        kept = _kept_relations(facts)
         for entity in self._entities.values():
             names = entity["names"]
             name = entity["name"] if entity["name"] in names else names[0]
@@ -114,11 +120,6 @@ class GraphBulkLoad:
                 key = alias_key(entity["kb_id"], norm)
                 aliases.setdefault(key, {"key": key, "kb_id": entity["kb_id"], "norm": norm})
                 alias_of.append({"alias_key": key, "entity_key": entity["key"]})
-        facts = []
-        for fact in self._facts.values():  # each fact's first chunks, as GraphStore._refresh_facts stores them
-            first = sorted(fact["chunks"])[:SUPPORT_KEPT]
-            facts.append({k: v for k, v in fact.items() if k != "chunks"} | {
-                "support_chunks": [c for _, c in first], "support_documents": [d for d, _ in first]})
         steps = ((_CHUNKS, self._chunks), (_ENTITIES, entities), (_ALIASES, list(aliases.values())),
                  (_ALIAS_OF, alias_of), (_MENTIONS, self._mentions), (_FACTS, facts),
                  (_SUPPORTS, self._supports))
@@ -135,18 +136,24 @@ class GraphBulkLoad:
             session.execute_write(lambda tx: tx.run(cypher, rows=list(rows)).consume())
 
 
+# GraphStore.kept_lists's names → the entity's properties
+_KEPT_PROPERTIES = {"rkey": "kept_rkey", "rtype": "kept_rtype", "target": "kept_target", "forward": "kept_forward",
+                    "support": "kept_support", "chunk": "kept_chunk", "document": "kept_document", "start": "kept_from"}
+
+
 def _kept_relations(facts: Iterable[dict]) -> dict:
-    """Each entity's KEPT_RELATIONS best relations (support, then key) as the lists GraphStore._refresh_kept stores
-    (`kept_*`); `None`: the empty lists of an entity without relations."""
+    """Each entity's kept lists as GraphStore._refresh_kept stores them (`kept_lists`: its KEPT_RELATIONS best
+    relations, support then key, with the chunks of those supported by few enough), from the facts' rows (their kept
+    chunks `support_chunks`, `support_documents`); `None`: the lists of an entity without relations."""
     edges: dict = {}
     for f in facts:
-        edges.setdefault(f["subject_key"], []).append((-f["support"], f["key"], f["type"], f["object_key"], True))
+        chunks, documents = f.get("support_chunks"), f.get("support_documents")
+        edges.setdefault(f["subject_key"], []).append((f["support"], f["key"], f["type"], f["object_key"], True, chunks,
+                                                       documents))
         if f["object_key"] != f["subject_key"]:  # a relation of an entity to itself: once (as (e)-[r]-(m) reads it)
-            edges.setdefault(f["object_key"], []).append((-f["support"], f["key"], f["type"], f["subject_key"], False))
-    kept = {None: {"kept_rkey": [], "kept_rtype": [], "kept_target": [], "kept_forward": [], "kept_support": []}}
+            edges.setdefault(f["object_key"], []).append((f["support"], f["key"], f["type"], f["subject_key"], False,
+                                                          chunks, documents))
+    kept = {None: {_KEPT_PROPERTIES[k]: v for k, v in kept_lists("", []).items() if k != "key"}}
     for key, rows in edges.items():
-        rows = sorted(rows, key=lambda e: (e[0], e[1]))[:KEPT_RELATIONS]
-        kept[key] = {"kept_rkey": [e[1] for e in rows], "kept_rtype": [e[2] for e in rows],
-                     "kept_target": [e[3] for e in rows], "kept_forward": [e[4] for e in rows],
-                     "kept_support": [-e[0] for e in rows]}
+        kept[key] = {_KEPT_PROPERTIES[k]: v for k, v in kept_lists(key, rows).items() if k != "key"}
     return kept

@@ -519,9 +519,11 @@ def _with_graph(folder: Path, retriever, settings, measure: Callable[[], list]):
     driver = GraphDatabase.driver(info.uri, auth=server.auth())
     try:
         store = GraphStore(driver, info.database)
-        # a store built before the entities kept their best relations, or the facts their chunks: once, as a service
-        store.ensure_kept_relations()
+        # a store built before the entities kept their best relations and their chunks, or the facts their chunks (or
+        # by the bulk load, which does not mark them): once, in ensure_schema's order, as a service
         store.ensure_fact_chunks()
+        store.ensure_kept_relations()
+        store.ensure_kept_chunks()
         linker = EntityLinker(store, make_extractor(settings), make_resolver_factory(settings)(""))
         # a running service has read its knowledge bases' entity names long before (graph/entity_names.py)
         linker.name_index.wait_loaded([f"kb{k:02d}" for k in range(KNOWLEDGE_BASES)], timeout=600)

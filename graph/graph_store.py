@@ -44,8 +44,9 @@ Fan-out: `walk` (what retrieval uses) goes breadth-first from the seeds: for eac
 by support (then key, for determinism) and cut at `fan_out_cap` in a `CALL {}` subquery; the entities reached are
 cut at `limit`. The first two hops are one query (the second hop's edges nested in the first's rows; the first
 hop's relations bring their supporting chunks in the same query); on a migrated graph, for an unrestricted caller,
-every relation's chunks (the second hop's too) are read in that query from the facts' kept chunk lists, so the walk
-is one round trip; otherwise the chunks of the second hop's relations that are kept are one more query. Each further
+every relation's chunks (the second hop's too) are read in that query from the entities' kept chunk lists (or, for a
+relation supported by more than KEPT_CHUNK_SUPPORT chunks, its fact's), so the walk is one round trip; otherwise the
+chunks of the second hop's relations that are kept are one more query. Each further
 hop is one more. A hub with thousands of edges therefore returns at
 most `fan_out_cap` neighbours per hop, and a search at most seeds × fan_out_cap² edges. `expand` is `walk` plus
 every reached entity read with its provenance (the API's graph routes).
@@ -55,7 +56,7 @@ node as parallel lists (`kept_rkey`, `kept_rtype`, `kept_target`, `kept_forward`
 `kept_support`). Each write and delete updates them for the ends of the facts it touched (`_refresh_kept`, in the
 same transaction, from the stored lists and the changes: two statements; an entity whose full list loses a kept
 relation or support is read again from its edges, a third), so an unrestricted walk within
-those bounds reads an entity's first `fan_out_cap` relations from its node (`_two_hops_kept`) instead of reading and
+those bounds reads an entity's first `fan_out_cap` relations from its node (`_kept_walk`) instead of reading and
 sorting all its RELATES edges (a hub of 100–300 relations cost the server all of them per search). A restricted
 walk (`document_ids`: the readable relations' order is not the stored one) or a cap past KEPT_RELATIONS reads the
 edges as before, with the same results. A graph written before the lists existed is migrated by `ensure_schema`
@@ -66,6 +67,10 @@ Kept chunks: every fact stores its first SUPPORT_KEPT supporting chunks (by docu
 provenance is read in) as `support_chunks` and `support_documents`, recomputed with its support in the same statement
 of every write and delete that touches it (`_FACT_SUPPORT`); the bulk load computes the same lists and
 `ensure_fact_chunks` migrates a graph written before them (then marks it; until marked, the walk reads the edges).
+Each entity also keeps, with its kept relations, the chunks of those supported by at most KEPT_CHUNK_SUPPORT chunks
+(`kept_chunk`, `kept_document`, one relation's after the other, `kept_from` where each starts), updated with its kept
+relations (`kept_lists`: a kept relation's chunks change only with a change to its fact, which the write has in hand),
+so the walk reads every relation's chunks from the entities it reads anyway; `ensure_kept_chunks` migrates.
 
 Change counters: every write and delete adds one to its process's counter of each knowledge base it touched (a
 `GraphMeta` node per knowledge base and process, so writers never contend for one node), in its transaction;
@@ -99,7 +104,7 @@ import re
 import time
 import unicodedata
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from neo4j import READ_ACCESS, Driver, ManagedTransaction
@@ -122,6 +127,14 @@ KEPT_RELATIONS = 50
 # chunks from its fact instead of gathering and sorting its SUPPORTED_BY edges, so both hops and every relation's
 # chunks are one query (a GraphStore whose support_limit exceeds it reads the edges as before).
 SUPPORT_KEPT = 100
+# Each entity also keeps, beside its kept relations, the chunks of those supported by at most KEPT_CHUNK_SUPPORT chunks
+# (`kept_chunk`, `kept_document`: the relations' lists one after the other, relation j's from item kept_from[j] to
+# kept_from[j + 1]): the walk reads both hops' chunks from the entities it reads anyway, instead of seeking every
+# relation's fact in a subquery per first-hop row (session 26's walk: that subquery was a third of the walk's server
+# CPU, docs/benchmarks.md). A relation supported by more is read from its fact (one seek, in one subquery per walk):
+# kept whole, a hub's lists would hold up to KEPT_RELATIONS × SUPPORT_KEPT chunk ids, ~1 ms of server CPU each time
+# a walk reads the hub; bounded, at most KEPT_RELATIONS × KEPT_CHUNK_SUPPORT.
+KEPT_CHUNK_SUPPORT = 10
 MIGRATION_BATCH = 1000
 _READ_ATTEMPTS = 3
 
@@ -364,7 +377,8 @@ UNWIND $rows AS row
 MERGE (e:Entity {key: row.entity_key})
 ON CREATE SET e.kb_id = row.kb_id, e.name = row.name, e.name_norm = row.name_norm, e.type = row.type,
               e.aliases = [], e.names_norm = [], e.mentions = 0, e.kept_rkey = [], e.kept_rtype = [],
-              e.kept_target = [], e.kept_forward = [], e.kept_support = []
+              e.kept_target = [], e.kept_forward = [], e.kept_support = [], e.kept_chunk = [], e.kept_document = [],
+              e.kept_from = [0]
 WITH e, row
 MATCH (c:Chunk {key: row.chunk_key})
 MERGE (e)-[m:MENTIONED_IN]->(c)
@@ -401,7 +415,8 @@ WITH f, size(chunks) AS support, chunks, documents
 OPTIONAL MATCH (:Entity {{key: f.subject_key}})-[r:RELATES {{key: f.key}}]->(:Entity {{key: f.object_key}})
 SET f.support = support, r.support = support, f.support_chunks = chunks[..$kept_chunks],
     f.support_documents = documents[..$kept_chunks]
-RETURN DISTINCT f.key AS key, support, f.subject_key AS subject_key, f.object_key AS object_key, f.type AS type
+RETURN DISTINCT f.key AS key, support, f.subject_key AS subject_key, f.object_key AS object_key, f.type AS type,
+       chunks[..$kept_chunks] AS chunks, documents[..$kept_chunks] AS documents
 """
 # Migration: the chunk lists of facts written before facts kept them (`ensure_fact_chunks`).
 _FACT_CHUNK_LISTS = f"""
@@ -418,9 +433,10 @@ DELETE r
 WITH DISTINCT f
 DELETE f
 """
-# Each entity's KEPT_RELATIONS best relations in the walk's order (support, then key), as parallel lists on its node:
-# the relation, its type, the other end, whether the entity is its subject, its support. Run for the endpoints of
-# every relation a write or delete touched (their support or existence changed), and by the migration for all.
+# Each entity's KEPT_RELATIONS best relations in the walk's order (support, then key): the relation, its type, the other
+# end, whether the entity is its subject, its support (stored as parallel lists on its node by `_KEPT_SET`, with the
+# chunks of those supported by at most KEPT_CHUNK_SUPPORT, `_FACT_CHUNKS_KEPT`). Read for the endpoints of relations
+# a write or delete changed when their stored lists cannot tell (`_kept_update`), and by the migration for all.
 _KEPT_RELATIONS = """
 UNWIND $keys AS k
 MATCH (e:Entity {key: k})
@@ -431,9 +447,17 @@ CALL {
   RETURN collect(r.key) AS rkeys, collect(r.type) AS rtypes, collect(m.key) AS targets,
          collect(startNode(r) = e) AS forward, collect(r.support) AS supports
 }
-SET e.kept_rkey = rkeys, e.kept_rtype = rtypes, e.kept_target = targets, e.kept_forward = forward,
-    e.kept_support = supports
+RETURN e.key AS key, rkeys AS rkey, rtypes AS rtype, targets AS target, forward, supports AS support
 """
+# The facts' kept chunks, for the kept relations supported by at most KEPT_CHUNK_SUPPORT chunks (`_kept_lists`).
+_FACT_CHUNKS_KEPT = """
+UNWIND $keys AS k
+MATCH (f:Fact {key: k})
+RETURN f.key AS key, f.support_chunks AS chunks, f.support_documents AS documents
+"""
+# Migration: what an entity's kept chunk lists are computed from (its kept relations and their support).
+_KEPT_OF = ("UNWIND $keys AS k MATCH (e:Entity {key: k}) "
+            "RETURN e.key AS key, e.kept_rkey AS rkey, e.kept_support AS support")
 # (Read under the entity's write lock: the counter's SET takes it before the lists are read, so two writes updating one
 # entity's lists at once are serialised on Neo4j — ArcadeDB reports the conflict and the write is retried — rather
 # than the later one overwriting the earlier one's update with a list computed from what it read before.)
@@ -442,13 +466,18 @@ UNWIND $keys AS k
 MATCH (e:Entity {key: k})
 SET e.kept_version = coalesce(e.kept_version, 0) + 1
 RETURN e.key AS key, e.kept_rkey AS rkey, e.kept_rtype AS rtype, e.kept_target AS target, e.kept_forward AS forward,
-       e.kept_support AS support
+       e.kept_support AS support, e.kept_chunk AS chunk, e.kept_document AS document, e.kept_from AS start
 """
 _KEPT_SET = """
 UNWIND $rows AS row
 MATCH (e:Entity {key: row.key})
 SET e.kept_rkey = row.rkey, e.kept_rtype = row.rtype, e.kept_target = row.target, e.kept_forward = row.forward,
-    e.kept_support = row.support
+    e.kept_support = row.support, e.kept_chunk = row.chunk, e.kept_document = row.document, e.kept_from = row.start
+"""
+_KEPT_CHUNKS_SET = """
+UNWIND $rows AS row
+MATCH (e:Entity {key: row.key})
+SET e.kept_chunk = row.chunk, e.kept_document = row.document, e.kept_from = row.start
 """
 # Every write and delete counts itself, in its transaction, on its process's counter of each knowledge base it touched:
 # other processes' in-process copies of graph contents (the linker's name index) poll the counters (`changes`, one
@@ -460,9 +489,11 @@ ON CREATE SET g.of_kb = kb, g.seq = 0
 SET g.seq = g.seq + 1
 """
 _KEPT_MARK = "MERGE (g:GraphMeta {key: $what}) SET g.size = $kept"
-_KEPT_READY = "MATCH (g:GraphMeta) WHERE g.key IN ['kept_relations', 'fact_chunks'] RETURN g.key AS key, g.size AS size"
+_KEPT_READY = ("MATCH (g:GraphMeta) WHERE g.key IN ['kept_relations', 'fact_chunks', 'kept_chunks'] "
+               "RETURN g.key AS key, g.size AS size")
 # what each mark's size must be for the lists it marks to be the ones this code reads
-_MARKS = {"kept_relations": KEPT_RELATIONS, "fact_chunks": SUPPORT_KEPT}
+_MARKS = {"kept_relations": KEPT_RELATIONS, "fact_chunks": SUPPORT_KEPT, "kept_chunks": KEPT_CHUNK_SUPPORT}
+assert KEPT_CHUNK_SUPPORT <= SUPPORT_KEPT  # an entity keeps a relation's chunks whole, as its fact keeps them
 _ENTITY_MENTIONS = """
 UNWIND $keys AS k
 MATCH (e:Entity {key: k})
@@ -638,105 +669,159 @@ def _two_hops(document_ids) -> str:
 
 
 def _unpack(row: dict) -> list[dict]:
-    """The second-hop edges of a `_two_hops` row, as rows of their own (the columns of `_edge_fields(…, None)`), with
-    their chunks (`total`, `chunk_ids`, `document_ids`) when the row has them (`_two_hops_kept`)."""
+    """The second-hop edges of a `_two_hops` row, as rows of their own (the columns of `_edge_fields(…, None)`); those
+    of a `_kept_walk` row (`_kept_rows`) with their chunks."""
+    if "h2_kept" in row:
+        facts, columns = row["h2_kept"]
+        return [_kept_edge(facts, row["target"], target, rkey, row["tkb"], rtype, forward, support, chunk_ids,
+                           document_ids)
+                for rkey, rtype, target, forward, support, chunk_ids, document_ids in zip(*columns)]
     source = row["target"]
-    edges = [{"source": source, "target": target, "rkey": rkey, "rkb": rkb, "rtype": rtype,
-              "subject_key": source if forward else target, "object_key": target if forward else source,
-              "support": support}
-             for rkey, rkb, rtype, target, forward, support in zip(
-                 row["h2_rkey"] or [], row["h2_rkb"] or [], row["h2_rtype"] or [], row["h2_target"] or [],
-                 row["h2_forward"] or [], row["h2_support"] or [])]
-    if "h2_fkey" in row:
-        chunks = {key: (total, chunk_ids, document_ids) for key, total, chunk_ids, document_ids in zip(
-            row["h2_fkey"], row["h2_total"], row["h2_chunk_ids"], row["h2_document_ids"])}
-        for edge in edges:
-            if edge["rkey"] in chunks:
-                edge["total"], edge["chunk_ids"], edge["document_ids"] = chunks[edge["rkey"]]
-    return edges
+    return [{"source": source, "target": target, "rkey": rkey, "rkb": rkb, "rtype": rtype,
+             "subject_key": source if forward else target, "object_key": target if forward else source,
+             "support": support}
+            for rkey, rkb, rtype, target, forward, support in zip(
+                row["h2_rkey"] or [], row["h2_rkb"] or [], row["h2_rtype"] or [], row["h2_target"] or [],
+                row["h2_forward"] or [], row["h2_support"] or [])]
+
+
+def chunk_lists(relations: Iterable[tuple]) -> dict:
+    """The `kept_chunk`, `kept_document` and `kept_from` lists (as `chunk`, `document`, `start`) of an entity whose kept
+    relations, in order, are `relations`: (support, chunks, documents), the chunks and documents the fact's kept lists
+    (`support_chunks`, `support_documents`; not read, and may be None, when the support is over KEPT_CHUNK_SUPPORT)."""
+    chunk: list[str] = []
+    document: list[str] = []
+    start = [0]
+    for support, chunks, documents in relations:
+        if support <= KEPT_CHUNK_SUPPORT:
+            chunk += chunks or []
+            document += documents or []
+        start.append(len(chunk))
+    return {"chunk": chunk, "document": document, "start": start}
+
+
+def kept_lists(key: str, relations: Iterable[tuple]) -> dict:
+    """An entity's kept lists (the `_KEPT_SET` row) from its relations as (support, relation key, type, other end,
+    whether the entity is the subject, the fact's kept chunks, its kept documents): the KEPT_RELATIONS best by support,
+    then key (the walk's order), with the chunks of those supported by at most KEPT_CHUNK_SUPPORT (`chunk_lists`).
+    The write path, its migrations and the bench's bulk load all build the lists here, so they are the same."""
+    kept = sorted(relations, key=lambda e: (-e[0], e[1]))[:KEPT_RELATIONS]
+    return {"key": key, "rkey": [e[1] for e in kept], "rtype": [e[2] for e in kept], "target": [e[3] for e in kept],
+            "forward": [e[4] for e in kept], "support": [e[0] for e in kept]} | chunk_lists(
+        (e[0], e[5], e[6]) for e in kept)
 
 
 def _kept_update(row: dict, changes: list[tuple[str, dict, bool]]) -> dict | None:
     """An entity's new kept lists (the `_KEPT_SET` row) from its stored ones (`_KEPT_READ` row) and the changed facts
-    it is an end of (key, the fact's new support — 0: deleted —, ends and type, whether it is the subject); None when
-    they cannot tell: no lists yet (a graph not migrated), or a full list (KEPT_RELATIONS: the entity may have more
-    relations) that loses a kept relation or some of a kept relation's support — a relation not kept may now belong."""
-    if row["rkey"] is None:
+    it is an end of (key, the fact's new support — 0: deleted —, ends, type and kept chunks, whether it is the subject);
+    None when they cannot tell: no lists yet (a graph not migrated), or a full list (KEPT_RELATIONS: the entity may
+    have more relations) that loses a kept relation or some of a kept relation's support — a relation not kept may now
+    belong. A kept relation the changes do not name keeps its stored chunks (its fact's chunks change only with a
+    change to its support or chunks, and every fact a write touches is in the changes)."""
+    if row["rkey"] is None or row["start"] is None or len(row["start"]) != len(row["rkey"]) + 1:
         return None
-    entries = {k: (n, k, t, x, f) for k, t, x, f, n in zip(row["rkey"], row["rtype"], row["target"], row["forward"],
-                                                          row["support"])}
+    chunk, document, start = row["chunk"] or [], row["document"] or [], row["start"]
+    entries = {k: (n, k, t, x, f, chunk[start[j]:start[j + 1]], document[start[j]:start[j + 1]])
+               for j, (k, t, x, f, n) in enumerate(zip(row["rkey"], row["rtype"], row["target"], row["forward"],
+                                                       row["support"]))}
     complete = len(row["rkey"]) < KEPT_RELATIONS  # every relation of the entity is in the list
     for key, fact, subject in changes:
         old = entries.pop(key, None)
         if old is not None and fact["support"] < old[0] and not complete:
             return None
         if fact["support"] > 0:
-            entries[key] = (fact["support"], key, fact["type"], fact["object"] if subject else fact["subject"], subject)
-    kept = sorted(entries.values(), key=lambda e: (-e[0], e[1]))[:KEPT_RELATIONS]
-    return {"key": row["key"], "rkey": [e[1] for e in kept], "rtype": [e[2] for e in kept],
-            "target": [e[3] for e in kept], "forward": [e[4] for e in kept], "support": [e[0] for e in kept]}
+            entries[key] = (fact["support"], key, fact["type"], fact["object"] if subject else fact["subject"], subject,
+                            fact["chunks"], fact["documents"])
+    return kept_lists(row["key"], entries.values())
 
 
-def _kept_first_hop(cap: str) -> str:
-    """The seeds' first `$<cap>` kept relations (`_KEPT_RELATIONS`: the edges `_edges_of` would return, in its order,
-    read from the entity's node instead of sorting all its RELATES edges), with their (unrestricted) chunks read from
-    their facts' kept chunk lists (`_SUPPORT_LISTS`, not the SUPPORTED_BY edges), as the columns of
-    `_edge_fields(…, "chunks")` plus `seed` and `rank` (the row's order: seed, then relation)."""
-    first = [("source", "n.key"), ("target", "m.key"), ("rkey", "rk"), ("rkb", "n.kb_id"),
-             ("rtype", "n.kept_rtype[i]"), ("subject_key", "CASE WHEN n.kept_forward[i] THEN n.key ELSE m.key END"),
-             ("object_key", "CASE WHEN n.kept_forward[i] THEN m.key ELSE n.key END"), ("support", "n.kept_support[i]"),
-             ("tname", "m.name"), ("taliases", "m.aliases"), ("ttype", "m.type"), ("tmentions", "m.mentions"),
-             ("tkb", "m.kb_id"), ("total", "f.support"), ("chunk_ids", "f.support_chunks[..$n]"),
-             ("document_ids", "f.support_documents[..$n]"), ("seed", "s"), ("rank", "i")]
+# The first-hop columns of a `_kept_walk` row (a list: a row of maps cost more to build and send), then, with the second
+# hop, its columns (lists, one item per second-hop relation).
+_KEPT_FIRST = ("seed", "rank", "source", "target", "rkey", "rkb", "rtype", "forward", "support", "tname", "taliases",
+               "ttype", "tmentions", "tkb", "chunk_ids", "document_ids")
+_KEPT_SECOND = ("rkey", "rtype", "target", "forward", "support", "chunk_ids", "document_ids")
+
+
+def _kept_walk(second_hop: bool) -> str:
+    """One hop (`_one_hop`, unrestricted) or two (`_two_hops`) from the entities' kept lists, in one statement that
+    returns one row. The first hop's relations are the seeds' first `$cap` kept relations (the edges `_edges_of` would
+    return, in its order, read from the entity's node instead of sorting all its RELATES edges); the second hop's, each
+    bridge's first `$cap2` other than the relation the walk came by (the kept lists hold more than `$cap2`, or all of an
+    entity's relations), so a hub costs the server `$cap` relations, not all of them. Every relation's chunks come from
+    the kept chunk lists of the entity it was read from (`KEPT_CHUNK_SUPPORT`); those of a relation supported by more
+    chunks, from its fact: one subquery for the whole walk, seeking only those facts (`fkey`, `fchunks`, `fdocs`).
+    Each node's lists are bound to names once: every `n.kept_x[i]` decodes the whole list again (a bridge's lists
+    were read 20 times a row). `rows`: every first-hop row as a list (`_KEPT_FIRST`, then `_KEPT_SECOND` with the
+    second hop), gathered without grouping keys; `_kept_rows` gives back `_edge_fields`-like rows. (Session 26's walk
+    read the second hop's chunks in a `CALL {}` per first-hop row, seeking every relation's fact: a third of the
+    walk's server CPU, most of it the subquery per row; docs/benchmarks.md.)"""
+    first = ("s, i, n.key, m.key, nr[i], n.kb_id, nt[i], nf[i], ns[i], m.name, m.aliases, m.type, m.mentions, m.kb_id, "
+             "nc[no[i]..no[i + 1]][..$n], nd[no[i]..no[i + 1]][..$n]")
+    need = "CASE WHEN ns[i] > $inline THEN [nr[i]] ELSE [] END"
+    bridge, second = "", ""
+    if second_hop:
+        bridge = """
+            WITH s, i, n, nr, nt, nf, ns, nc, nd, no, m, m.kept_rkey AS mr, m.kept_rtype AS mt, m.kept_target AS mx,
+                 m.kept_forward AS mf, m.kept_support AS ms, m.kept_chunk AS mc, m.kept_document AS md,
+                 m.kept_from AS mo
+            WITH s, i, n, nr, nt, nf, ns, nc, nd, no, m, mr, mt, mx, mf, ms, mc, md, mo,
+                 [j IN range(0, size(coalesce(mr, [])) - 1) WHERE mr[j] <> nr[i]][..$cap2] AS js"""
+        second = (", [j IN js | mr[j]], [j IN js | mt[j]], [j IN js | mx[j]], [j IN js | mf[j]], [j IN js | ms[j]], "
+                  "[j IN js | mc[mo[j]..mo[j + 1]][..$n]], [j IN js | md[mo[j]..mo[j + 1]][..$n]]")
+        need += " + [j IN js WHERE ms[j] > $inline | mr[j]]"
     return f"""
             UNWIND range(0, size($keys) - 1) AS s
             WITH s, $keys[s] AS k
             MATCH (n:Entity {{key: k}})
             WHERE n.kb_id IN $kb_ids
-            UNWIND range(0, size(coalesce(n.kept_rkey, [])[..${cap}]) - 1) AS i
-            WITH s, i, n, n.kept_rkey[i] AS rk, n.kept_target[i] AS tk
-            MATCH (m:Entity {{key: tk}})
-            MATCH (f:Fact {{key: rk}})""", ", ".join(f"{v} AS {k}" for k, v in first)
-
-
-def _one_hop_kept() -> str:
-    """`_one_hop` (unrestricted) from the entities' kept relations."""
-    head, fields = _kept_first_hop("cap")
-    return f"""{head}
-            RETURN {fields}
-            """
-
-
-# The chunks of a `_two_hops_kept` row's second-hop relations, by relation key (`h2_chunks` etc. in the order of
-# `h2_fkey`, which `_unpack` matches to `h2_rkey`: collect keeps no promise of order across servers).
-_SECOND_HOP_CHUNKS = [("fkey", "f2.key"), ("total", "f2.support"), ("chunk_ids", "f2.support_chunks[..$n]"),
-                      ("document_ids", "f2.support_documents[..$n]")]
-
-
-def _two_hops_kept() -> str:
-    """`_two_hops` (unrestricted) from the entities' kept relations: the first hop's from the seeds' nodes, the second
-    hop's from the bridges' (their first `$cap2` other than the relation the walk came by: the kept lists hold more
-    than `$cap2`, or all of an entity's relations), so a hub costs the server `$cap` relations, not all of them; and
-    every relation's chunks from its fact's kept chunk lists, the second hop's too (`h2_fkey`, `h2_total`,
-    `h2_chunk_ids`, `h2_document_ids`), so the walk is one query. (Reading the second hop's chunks from the
-    SUPPORTED_BY edges in this query made it slower than a second round trip: session 25, docs/benchmarks.md; from
-    the facts' lists it is an index seek and a property each.)"""
-    head, fields = _kept_first_hop("cap")
-    js = "[j IN range(0, size(coalesce(m.kept_rkey, [])) - 1) WHERE m.kept_rkey[j] <> rk][..$cap2]"
-    second = [("rkey", "m.kept_rkey[j]"), ("rkb", "m.kb_id"), ("rtype", "m.kept_rtype[j]"),
-              ("target", "m.kept_target[j]"), ("forward", "m.kept_forward[j]"), ("support", "m.kept_support[j]")]
-    assert [k for k, _ in second] == [k for k, _ in _SECOND_HOP_FIELDS]
-    return f"""{head}
-            WITH s, i, n, m, rk, f, {js} AS js
+            WITH s, n, n.kept_rkey AS nr, n.kept_rtype AS nt, n.kept_target AS nx, n.kept_forward AS nf,
+                 n.kept_support AS ns, n.kept_chunk AS nc, n.kept_document AS nd, n.kept_from AS no
+            UNWIND range(0, size(coalesce(nr, [])[..$cap]) - 1) AS i
+            MATCH (m:Entity {{key: nx[i]}}){bridge}
+            WITH collect([{first}{second}]) AS rows, collect({need}) AS need
             CALL {{
-              WITH m, js
-              UNWIND js AS j
-              MATCH (f2:Fact {{key: m.kept_rkey[j]}})
-              RETURN {", ".join(f"collect({v}) AS h2_{k}" for k, v in _SECOND_HOP_CHUNKS)}
+              WITH need
+              UNWIND reduce(a = [], x IN need | a + x) AS fk
+              MATCH (f:Fact {{key: fk}})
+              RETURN collect(f.key) AS fkey, collect(f.support_chunks[..$n]) AS fchunks,
+                     collect(f.support_documents[..$n]) AS fdocs
             }}
-            RETURN {fields}, {", ".join(f"[j IN js | {v}] AS h2_{k}" for k, v in second)},
-                   {", ".join(f"h2_{k}" for k, _ in _SECOND_HOP_CHUNKS)}
+            RETURN rows, fkey, fchunks, fdocs
             """
+
+
+def _kept_edge(facts: dict, source: str, target: str, rkey: str, rkb: str, rtype: str, forward: bool, support: int,
+               chunk_ids, document_ids) -> dict:
+    """An edge of a `_kept_walk` reply as an `_edge_fields` row, with its chunks: from the entity's lists, or, for a
+    relation supported by more than KEPT_CHUNK_SUPPORT chunks, from its fact (`facts`: key → chunks, documents); a
+    fact gone when read (deleted meanwhile) leaves the edge without chunks, read after (`_fact_provenance`)."""
+    found = {"source": source, "target": target, "rkey": rkey, "rkb": rkb, "rtype": rtype,
+             "subject_key": source if forward else target, "object_key": target if forward else source,
+             "support": support}
+    if support > KEPT_CHUNK_SUPPORT:
+        chunk_ids, document_ids = facts.get(rkey, (None, None))
+    if chunk_ids is not None:
+        found.update(total=support, chunk_ids=chunk_ids, document_ids=document_ids)
+    return found
+
+
+def _kept_rows(reply: list[dict]) -> list[dict]:
+    """The rows of a `_kept_walk` reply as `_edge_fields(…, "chunks")` rows plus `seed` and `rank`, in the walk's
+    order (seed, then relation), each relation with its chunks (`_kept_edge`); with the second hop, its columns as
+    read (`h2_kept`), made edges only for the bridges the walk goes on from (`_unpack`)."""
+    if not reply:
+        return []
+    facts = {k: (c, d) for k, c, d in zip(reply[0]["fkey"], reply[0]["fchunks"], reply[0]["fdocs"])}
+    rows = []
+    for values in sorted(reply[0]["rows"], key=lambda r: (r[0], r[1])):
+        row = dict(zip(_KEPT_FIRST, values))
+        first = _kept_edge(facts, row["source"], row["target"], row["rkey"], row["rkb"], row["rtype"], row["forward"],
+                           row["support"], row["chunk_ids"], row["document_ids"])
+        first.update({k: row[k] for k in ("seed", "rank", "tname", "taliases", "ttype", "tmentions", "tkb")})
+        if len(values) > len(_KEPT_FIRST):
+            first["h2_kept"] = (facts, values[len(_KEPT_FIRST):])
+        rows.append(first)
+    return rows
 
 
 def _edge(row: dict) -> dict:
@@ -786,16 +871,18 @@ class GraphStore:
         with self._session() as session:
             for statement in SCHEMA:
                 session.run(statement).consume()
-        self.ensure_kept_relations()
+        # the facts' chunk lists first: the entities' kept chunks are read from them
         self.ensure_fact_chunks()
+        self.ensure_kept_relations()
+        self.ensure_kept_chunks()
 
     def _marks(self) -> dict[str, int]:
         return {r["key"]: r["size"] for r in self._read(_KEPT_READY)}
 
-    def _migrate(self, what: str, label: str, cypher: str, **params) -> int:
-        """Runs `cypher` (UNWIND $keys …) over every `label` node of the graph, a knowledge base at a time (through
-        the kb_id index) in transactions of MIGRATION_BATCH nodes, then marks the graph (`_KEPT_MARK`). Returns the
-        nodes updated (0 when the graph was already marked)."""
+    def _migrate(self, what: str, label: str, work: Callable[[ManagedTransaction, list[str]], None]) -> int:
+        """Runs `work(tx, keys)` over every `label` node of the graph, a knowledge base at a time (through the kb_id
+        index) in transactions of MIGRATION_BATCH nodes, then marks the graph (`_KEPT_MARK`). Returns the nodes
+        updated (0 when the graph was already marked)."""
         if self._marks().get(what) == _MARKS[what]:
             self._kept = (self._all_marked(), 0.0)
             return 0
@@ -808,7 +895,7 @@ class GraphStore:
                                                      kb=kb_id)]
                 for start in range(0, len(keys), MIGRATION_BATCH):
                     batch = keys[start:start + MIGRATION_BATCH]
-                    session.execute_write(lambda tx, b=batch: tx.run(cypher, keys=b, **params).consume())
+                    session.execute_write(lambda tx, b=batch: work(tx, b))
                 updated += len(keys)
             session.execute_write(lambda tx: tx.run(_KEPT_MARK, what=what, kept=_MARKS[what]).consume())
         _WRITES[0] += 1
@@ -825,14 +912,23 @@ class GraphStore:
         marked complete; until then the walk reads the RELATES edges (the results are the same, only slower).
         Writes maintain the lists all along, so a write during the migration leaves them right. Returns the entities
         updated (0 when the graph was already marked)."""
-        return self._migrate("kept_relations", "Entity", _KEPT_RELATIONS, kept=KEPT_RELATIONS)
+        return self._migrate("kept_relations", "Entity", _reread_kept)
 
     def ensure_fact_chunks(self) -> int:
         """Migration: a graph written before facts kept their first SUPPORT_KEPT chunks (`support_chunks`,
         `support_documents`) gets them computed for every fact, in transactions of MIGRATION_BATCH facts, then
         marked; until then the walk reads the SUPPORTED_BY edges (same results, more round trips). Writes keep the
         lists all along. Returns the facts updated (0 when the graph was already marked)."""
-        return self._migrate("fact_chunks", "Fact", _FACT_CHUNK_LISTS, kept_chunks=SUPPORT_KEPT)
+        return self._migrate("fact_chunks", "Fact",
+                             lambda tx, keys: tx.run(_FACT_CHUNK_LISTS, keys=keys, kept_chunks=SUPPORT_KEPT).consume())
+
+    def ensure_kept_chunks(self) -> int:
+        """Migration: a graph whose entities kept their best relations but not those relations' chunks
+        (`kept_chunk`, `kept_document`, `kept_from`; or kept them for another KEPT_CHUNK_SUPPORT) gets them computed
+        from the entities' kept relations and their facts' kept chunks, in transactions of MIGRATION_BATCH entities,
+        then marked; until then the walk reads the edges (same results). Run after `ensure_fact_chunks` and
+        `ensure_kept_relations` (`ensure_schema` does). Returns the entities updated (0 when already marked)."""
+        return self._migrate("kept_chunks", "Entity", _set_kept_chunks)
 
     def _kept_ready(self) -> bool:
         """Whether every entity's kept lists and every fact's chunk lists are there (the graph is marked by both
@@ -951,7 +1047,9 @@ class GraphStore:
         if not keys:
             return 0, {}
         changed = {r["key"]: {"support": r["support"], "subject": r["subject_key"], "object": r["object_key"],
-                              "type": r["type"]} for r in tx.run(_FACT_SUPPORT, keys=keys, kept_chunks=SUPPORT_KEPT)}  # stored as it is read
+                              "type": r["type"], "chunks": list(r["chunks"] or []),
+                              "documents": list(r["documents"] or [])}
+                   for r in tx.run(_FACT_SUPPORT, keys=keys, kept_chunks=SUPPORT_KEPT)}  # stored as it is read
         dead = [k for k, f in changed.items() if f["support"] == 0]
         if dead:
             tx.run(_DELETE_FACTS, keys=dead).consume()
@@ -978,12 +1076,12 @@ class GraphStore:
             new = _kept_update(row, by_entity[row["key"]])
             if new is None:
                 reread.append(row["key"])
-            elif new["rkey"] != list(row["rkey"]) or new["support"] != list(row["support"]):
+            elif any(new[c] != list(row[c] or []) for c in new if c != "key"):
                 updates.append(new)
         if updates:
             tx.run(_KEPT_SET, rows=updates).consume()
         if reread:
-            tx.run(_KEPT_RELATIONS, keys=reread, kept=KEPT_RELATIONS).consume()
+            _reread_kept(tx, reread)
 
     @staticmethod
     def _refresh_entities(tx: ManagedTransaction, keys: Iterable[str]) -> int:
@@ -1343,7 +1441,8 @@ class GraphStore:
         relation_rows: dict[str, dict] = {}
         names: dict[str, tuple] = {}  # entity key → (name, aliases, type, mentions, kb_id)
         later_cap = fan_out_cap if later_cap is None else min(_bounded(later_cap, MAX_FAN_OUT, "later_cap"), fan_out_cap)
-        params = dict(kb_ids=kb_ids, cap=fan_out_cap, cap2=later_cap, n=self.support_limit, **_docs(document_ids))
+        params = dict(kb_ids=kb_ids, cap=fan_out_cap, cap2=later_cap, n=self.support_limit, inline=KEPT_CHUNK_SUPPORT,
+                      **_docs(document_ids))
 
         def reach(edges: list[dict]) -> list[str]:
             """Adds the edges' new targets to the paths, in order, up to the limit; returns them."""
@@ -1367,8 +1466,7 @@ class GraphStore:
         frontier, hops_done = list(seeds), 0
         if frontier and max_hops >= 2:
             if from_nodes:
-                rows = sorted(self._read(_two_hops_kept(), keys=frontier, **params),
-                              key=lambda r: (r["seed"], r["rank"]))
+                rows = _kept_rows(self._read(_kept_walk(True), keys=frontier, **params))
             else:
                 rows = self._read(_two_hops(document_ids), keys=frontier, **params)
             first = [_edge(r) for r in rows]
@@ -1383,8 +1481,7 @@ class GraphStore:
             hops_done = 2
         while frontier and hops_done < max_hops and len(paths) < limit:
             if from_nodes:
-                rows = sorted(self._read(_one_hop_kept(), keys=frontier, **(params | {"cap": later_cap})),
-                              key=lambda r: (r["seed"], r["rank"]))
+                rows = _kept_rows(self._read(_kept_walk(False), keys=frontier, **(params | {"cap": later_cap})))
             else:
                 rows = self._read(_one_hop(document_ids), keys=frontier, **(params | {"cap": later_cap}))
             frontier = reach([_edge(r) for r in rows])
@@ -1463,6 +1560,38 @@ class GraphStore:
 
 
 # --- helpers --------------------------------------------------------------------------------------
+def _kept_chunks_of(tx: ManagedTransaction, rows: list[dict]) -> dict[str, tuple[list, list]]:
+    """The kept chunks and documents of the facts of `rows`' kept relations (`rkey`, `support` lists) supported by at
+    most KEPT_CHUNK_SUPPORT chunks: the only ones an entity keeps the chunks of."""
+    keys = sorted({k for row in rows for k, n in zip(row["rkey"] or [], row["support"] or [])
+                   if n <= KEPT_CHUNK_SUPPORT})
+    if not keys:
+        return {}
+    return {r["key"]: (list(r["chunks"] or []), list(r["documents"] or []))
+            for r in tx.run(_FACT_CHUNKS_KEPT, keys=keys)}
+
+
+def _reread_kept(tx: ManagedTransaction, keys: list[str]) -> None:
+    """The entities' kept lists read again from their RELATES edges and their facts' chunks (`_KEPT_RELATIONS`), and
+    stored: what a write does for an entity whose stored lists cannot tell (`_kept_update`), and the migration."""
+    rows = [dict(r) for r in tx.run(_KEPT_RELATIONS, keys=keys, kept=KEPT_RELATIONS)]
+    chunks = _kept_chunks_of(tx, rows)
+    sets = [kept_lists(row["key"], [(n, k, t, x, f, *chunks.get(k, (None, None))) for k, t, x, f, n in zip(
+        row["rkey"], row["rtype"], row["target"], row["forward"], row["support"])]) for row in rows]
+    if sets:
+        tx.run(_KEPT_SET, rows=sets).consume()
+
+
+def _set_kept_chunks(tx: ManagedTransaction, keys: list[str]) -> None:
+    """Migration (`ensure_kept_chunks`): the entities' kept chunk lists from their kept relations (left as they are)."""
+    rows = [dict(r) for r in tx.run(_KEPT_OF, keys=keys) if r["rkey"] is not None]
+    chunks = _kept_chunks_of(tx, rows)
+    sets = [{"key": row["key"]} | chunk_lists((n, *chunks.get(k, (None, None)))
+                                              for k, n in zip(row["rkey"], row["support"])) for row in rows]
+    if sets:
+        tx.run(_KEPT_CHUNKS_SET, rows=sets).consume()
+
+
 def _count_change(tx: ManagedTransaction, kb_ids: set[str]) -> None:
     if kb_ids:
         tx.run(_CHANGES, kb_ids=sorted(kb_ids), writer=_WRITER).consume()

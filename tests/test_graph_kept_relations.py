@@ -4,7 +4,8 @@ Bolt server: the kept lists are the KEPT_RELATIONS best (support, then key) afte
 walk returns what reading every RELATES edge returns, without reading them; a graph written before the lists existed
 is walked the old way until `ensure_schema` migrates it; the bulk load stores the same lists
 (tests/test_graph_bulk_load.py compares them through `_dump`). Each fact likewise keeps its first SUPPORT_KEPT
-chunks, so the walk reads every relation's chunks in its one query."""
+chunks, and each entity the chunks of its kept relations supported by at most KEPT_CHUNK_SUPPORT, so the walk reads
+every relation's chunks in its one query (a relation supported by more, from its fact in the same query)."""
 from __future__ import annotations
 
 import uuid
@@ -12,8 +13,8 @@ import uuid
 from neo4j import GraphDatabase
 
 from zhiku.evaluation.graph_bulk_load import _kept_relations
-from zhiku.graph.graph_store import (KEPT_RELATIONS, SUPPORT_KEPT, ChunkFacts, EntityInput as E, GraphStore,
-                                     RelationInput as R)
+from zhiku.graph.graph_store import (KEPT_CHUNK_SUPPORT, KEPT_RELATIONS, SUPPORT_KEPT, ChunkFacts, EntityInput as E,
+                                     GraphStore, RelationInput as R)
 from tests.test_graph_store import kbs  # noqa: F401 - the fixture
 
 HUB = "枢纽银行"
@@ -55,6 +56,23 @@ def _best(store: GraphStore, key: str) -> list[tuple]:
                        "startNode(r) = e AS f, r.support AS s", k=key)
     return [(r["r"], r["t"], r["x"], r["f"], r["s"]) for r in sorted(rows, key=lambda r: (-r["s"], r["r"]))][
         :KEPT_RELATIONS]
+
+
+def _kept_chunks(store: GraphStore, kb: str) -> tuple[dict, dict]:
+    """Every entity's kept chunk lists as stored, by relation, and what its kept relations' facts say they must be
+    (the fact's kept chunks when it is supported by at most KEPT_CHUNK_SUPPORT chunks, else none)."""
+    facts = {r["key"]: (r["support"], list(r["chunks"] or []), list(r["documents"] or [])) for r in store._read(
+        "MATCH (f:Fact) WHERE f.kb_id = $kb RETURN f.key AS key, f.support AS support, f.support_chunks AS chunks, "
+        "f.support_documents AS documents", kb=kb)}
+    stored, expected = {}, {}
+    for r in store._read("MATCH (e:Entity) WHERE e.kb_id = $kb RETURN e.key AS key, e.kept_rkey AS rkey, "
+                         "e.kept_chunk AS chunk, e.kept_document AS document, e.kept_from AS start", kb=kb):
+        start = r["start"]
+        assert len(start) == len(r["rkey"]) + 1 and start[-1] == len(r["chunk"]) == len(r["document"])
+        stored[r["key"]] = [(k, r["chunk"][a:b], r["document"][a:b]) for k, a, b in zip(r["rkey"], start, start[1:])]
+        expected[r["key"]] = [(k, *(facts[k][1:] if facts[k][0] <= KEPT_CHUNK_SUPPORT else ([], [])))
+                              for k in r["rkey"]]
+    return stored, expected
 
 
 def _walked(store: GraphStore, kb: str, seeds: list[str], **kwargs) -> tuple:
@@ -148,6 +166,8 @@ def test_deletes_and_re_ingests_recompute_the_touched_entities_kept_relations(st
     after = _kept(store, hub)
     assert after == _best(store, hub) and after != before and after[0][4] == 4
     assert _walked(store, kb, seeds) == _full_walk(store, kb, seeds)
+    stored, expected = _kept_chunks(store, kb)
+    assert stored == expected and len(stored[hub][0][1]) == 4
 
     store.remove_document(documents[2])  # and a loan of support 2 enters the kept ones in place of a dropped one
     assert _kept(store, hub) == _best(store, hub)
@@ -163,11 +183,29 @@ def test_deletes_and_re_ingests_recompute_the_touched_entities_kept_relations(st
     assert [k[2] for k in _kept(store, gone)] == [_key(store, kb, "担保人3")]
     assert _walked(store, kb, seeds) == _full_walk(store, kb, seeds)
 
+    assert _kept_chunks(store, kb)[0] == _kept_chunks(store, kb)[1]
+
     store.remove_document("g")  # the guarantors go (no chunk mentions them); the companies' lists lose them
     for i in (0, 3, 11, 56):  # (those still mentioned: 10 is gone with document 0's first version and g)
         company = _key(store, kb, _company(i))
         assert _kept(store, company) == _best(store, company) and [k[2] for k in _kept(store, company)] == [hub]
     assert not store.find_entities([kb], ["担保人1"])
+    assert _kept_chunks(store, kb)[0] == _kept_chunks(store, kb)[1]
+
+
+def test_a_relation_stated_in_other_chunks_of_the_same_count_is_kept_with_its_new_chunks(store, kbs):  # noqa: F811
+    """A new version of a document states the same relations in other chunks: no support changes, so the kept relations
+    stay, but the chunks the entities keep with them must follow (the walk reads them from there)."""
+    kb = kbs()
+    store.write_chunk_facts(kb, "doc", 1, [ChunkFacts("a", [E("甲银行", "ORG"), E("乙公司", "ORG")],
+                                                      [R("甲银行", "贷款给", "乙公司")])])
+    store.write_chunk_facts(kb, "doc", 2, [ChunkFacts("b", [E("甲银行", "ORG"), E("乙公司", "ORG")],
+                                                      [R("甲银行", "贷款给", "乙公司")])])
+    stored, expected = _kept_chunks(store, kb)
+    assert stored == expected
+    assert [chunks for _, chunks, _ in stored[_key(store, kb, "甲银行")]] == [["b"]]
+    seeds = [_key(store, kb, "甲银行")]
+    assert _walked(store, kb, seeds) == _full_walk(store, kb, seeds)
 
 
 def test_a_graph_written_before_the_kept_lists_is_walked_as_before_until_migrated(store, bolt_server,
@@ -180,7 +218,7 @@ def test_a_graph_written_before_the_kept_lists_is_walked_as_before_until_migrate
     # the graph as an older version left it: no lists on its entities or facts, no mark
     with store._session() as session:
         session.run("MATCH (e:Entity) WHERE e.kb_id = $kb REMOVE e.kept_rkey, e.kept_rtype, e.kept_target, "
-                    "e.kept_forward, e.kept_support", kb=kb).consume()
+                    "e.kept_forward, e.kept_support, e.kept_chunk, e.kept_document, e.kept_from", kb=kb).consume()
         session.run("MATCH (f:Fact) WHERE f.kb_id = $kb REMOVE f.support_chunks, f.support_documents", kb=kb).consume()
         session.run("MATCH (g:GraphMeta) DELETE g").consume()
     driver = GraphDatabase.driver(bolt_server["uri"], auth=bolt_server["auth"])
@@ -196,15 +234,24 @@ def test_a_graph_written_before_the_kept_lists_is_walked_as_before_until_migrate
             assert _walked(old, kb, seeds) == expected
         assert any(":SUPPORTED_BY]" in q for q in reads.queries)
         assert old.ensure_fact_chunks() > 0  # ensure_schema does it too
+        with _Reads(old) as reads:  # the entities do not keep their relations' chunks yet: still the edges
+            assert _walked(old, kb, seeds) == expected
+        assert any(":SUPPORTED_BY]" in q for q in reads.queries)
+        # a graph migrated by the previous version (kept relations and facts' chunks, not the entities' chunks)
+        with old._session() as session:
+            session.run("MATCH (e:Entity) WHERE e.kb_id = $kb REMOVE e.kept_chunk, e.kept_document, e.kept_from",
+                        kb=kb).consume()
+        assert old.ensure_kept_chunks() > 0  # and ensure_schema this
+        assert _kept_chunks(old, kb)[0] == _kept_chunks(old, kb)[1]
         with _Reads(old) as reads:
             assert _walked(old, kb, seeds) == expected
         assert not any(":RELATES]" in q or ":SUPPORTED_BY]" in q for q in reads.queries)
         assert len(reads.queries) == 1  # both hops and every relation's chunks
         assert old.ensure_kept_relations() == 0 and old.ensure_fact_chunks() == 0  # marked: once
+        assert old.ensure_kept_chunks() == 0
     finally:
         driver.close()
-        store.ensure_kept_relations()
-        store.ensure_fact_chunks()
+        store.ensure_schema()
 
 
 def test_the_bulk_load_keeps_the_lists_the_write_path_keeps(store, kbs):  # noqa: F811
@@ -214,13 +261,18 @@ def test_the_bulk_load_keeps_the_lists_the_write_path_keeps(store, kbs):  # noqa
     store.write_chunk_facts(kb, "loop", 1, [ChunkFacts("l", [E(HUB, "ORG"), E("乙", "ORG")],
                                                        [R("乙", "投资", "乙"), R("乙", "投资", HUB)])])
     facts = store._read("MATCH (f:Fact) WHERE f.kb_id = $kb RETURN f.key AS key, f.type AS type, f.support AS support, "
-                        "f.subject_key AS subject_key, f.object_key AS object_key", kb=kb)
+                        "f.subject_key AS subject_key, f.object_key AS object_key, f.support_chunks AS support_chunks, "
+                        "f.support_documents AS support_documents", kb=kb)
     loaded = _kept_relations(facts)
+    stored, _ = _kept_chunks(store, kb)
     for name in (HUB, "乙", _company(0), _company(7), "担保人3"):
         key = _key(store, kb, name)
         lists = loaded[key]
         assert list(zip(*(lists[c] for c in ("kept_rkey", "kept_rtype", "kept_target", "kept_forward",
                                              "kept_support")))) == _kept(store, key) == _best(store, key)
+        start = lists["kept_from"]
+        assert [(k, lists["kept_chunk"][a:b], lists["kept_document"][a:b]) for k, a, b in zip(
+            lists["kept_rkey"], start, start[1:])] == stored[key]
     other = _key(store, kb, "乙")
     assert sorted(x == other for _, _, x, _, _ in _kept(store, other)) == [False, True]
 
@@ -295,8 +347,15 @@ def test_facts_keep_their_first_chunks_through_writes_re_ingests_and_deletes(sto
     assert stored == expected
     assert any(v[0] == 13 and v[2] == ["a-early"] * 3 + ["z-late"] * 10 for v in stored.values())
 
-    seeds = [_key(store, kb, "甲银行"), _key(store, kb, HUB)]
-    with _Reads(store) as reads:
-        walked = _walked(store, kb, seeds)
-    assert len(reads.queries) == 1 and not any(":SUPPORTED_BY]" in q for q in reads.queries)
-    assert walked == _full_walk(store, kb, seeds)
+    assert _kept_chunks(store, kb)[0] == _kept_chunks(store, kb)[1]
+
+    # the loan (13 chunks, more than an entity keeps the chunks of) as a first hop, and as a second (from 丙基金)
+    assert 13 > KEPT_CHUNK_SUPPORT
+    store.write_chunk_facts(kb, "c", 1, [ChunkFacts("c0", [E("丙基金", "ORG"), E("甲银行", "ORG")],
+                                                    [R("丙基金", "投资", "甲银行")])])
+    for seeds in ([_key(store, kb, "甲银行"), _key(store, kb, HUB)], [_key(store, kb, "丙基金")]):
+        with _Reads(store) as reads:
+            walked = _walked(store, kb, seeds)
+        assert len(reads.queries) == 1 and not any(":SUPPORTED_BY]" in q for q in reads.queries)
+        assert walked == _full_walk(store, kb, seeds)
+        assert any(r[5] == 13 and len(r[4]) == 13 for r in walked[1].values())

@@ -78,7 +78,8 @@ def _dump(store: GraphStore, kb: str) -> dict:
     entities = store._read("MATCH (e:Entity) WHERE e.kb_id = $kb RETURN e.key AS key, e.type AS type, e.name AS name, "
                            "e.aliases AS aliases, e.names_norm AS norms, e.mentions AS mentions, "
                            "e.kept_rtype AS kept_types, e.kept_target AS kept_targets, e.kept_forward AS kept_forward, "
-                           "e.kept_support AS kept_support", kb=kb)
+                           "e.kept_support AS kept_support, e.kept_chunk AS kept_chunk, "
+                           "e.kept_document AS kept_document, e.kept_from AS kept_from", kb=kb)
     names = {e["key"]: (e["type"], e["name"]) for e in entities}
     facts = store._read("MATCH (f:Fact) WHERE f.kb_id = $kb MATCH (s:Entity)-[r:RELATES {key: f.key}]->(o:Entity) "
                         "RETURN s.key AS s, f.type AS type, o.key AS o, f.support AS support, r.support AS rsupport, "
@@ -103,11 +104,13 @@ def _dump(store: GraphStore, kb: str) -> dict:
         "supports": sorted((s["type"], s["c"]) for s in supports),
         "aliases": sorted((a["norm"], names[a["e"]]) for a in aliases),
         "chunks": sorted((c["d"], c["c"], c["v"]) for c in chunks),
-        # each entity's kept relations (GraphStore._refresh_kept), by names: the keys (which break support ties)
-        # differ between knowledge bases, so the lists compare as sets here (no list here is cut at KEPT_RELATIONS)
+        # each entity's kept relations (GraphStore._refresh_kept), by names, with the chunks it keeps of each: the keys
+        # (which break support ties) differ between knowledge bases, so the lists compare as sets here (no list here is
+        # cut at KEPT_RELATIONS)
         "kept": sorted((names[e["key"]], tuple(sorted(
-            (t, names[x], f, n) for t, x, f, n in zip(e["kept_types"], e["kept_targets"], e["kept_forward"],
-                                                      e["kept_support"])))) for e in entities),
+            (t, names[x], f, n, tuple(e["kept_chunk"][a:b]), tuple(e["kept_document"][a:b]))
+            for t, x, f, n, a, b in zip(e["kept_types"], e["kept_targets"], e["kept_forward"], e["kept_support"],
+                                        e["kept_from"], e["kept_from"][1:])))) for e in entities),
     }
 
 
