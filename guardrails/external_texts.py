@@ -303,10 +303,10 @@ def instruction_sentences(texts: list[ExternalText], max_chars: int = 300) -> li
             and "\n\n" not in t.text]
 
 
-def embedded(rng: random.Random, instruction: str, passage: str) -> str:
-    """`instruction` at a sentence bound of an excerpt (200-1,200 characters) of a benign `passage`."""
-    start = rng.randrange(max(1, len(passage) - 200))
-    excerpt = passage[start:start + rng.randint(200, 1200)]
+def embedded(rng: random.Random, instruction: str, passage: str, shortest: int = 200, longest: int = 1200) -> str:
+    """`instruction` at a sentence bound of an excerpt (`shortest`-`longest` characters) of a benign `passage`."""
+    start = rng.randrange(max(1, len(passage) - shortest))
+    excerpt = passage[start:start + rng.randint(shortest, longest)]
     bounds = [m.end() for m in _SENTENCE.finditer(excerpt)] or [len(excerpt)]
     cut = rng.choice(bounds)
     joiner = "" if _CJK.search(excerpt[:cut].strip()[-1:] or "") else " "
