@@ -1,5 +1,6 @@
-"""The whole-text stage of the injection detector: one logistic regression over what the other stages see of a
-text, fitted on the labelled sets of many annotators (guardrails/text_training.py; weights in
+"""The whole-text stage of the injection detector: one small model over what the other stages see of a text —
+a logistic regression, or since session 27 a one-hidden-layer network (guardrails/text_mlp.py), whichever
+leave-one-set-out chose — fitted on the labelled sets of many annotators (guardrails/text_training.py; weights in
 guardrails/data/injection_text.json).
 
 Its features, for a text already read as a model reads it (obfuscation.readings, quoted examples as "…"):
@@ -15,8 +16,8 @@ Its features, for a text already read as a model reads it (obfuscation.readings,
 
 Why one model over all of them: the stages fitted on one annotator's sets scored about 1.0 there and 0.6-0.7
 recall on the next annotator's; the choice of features, regularisation and threshold here is made by
-leave-one-set-out over five independent annotators' sets (docs/benchmarks.md), which is the estimate of how it
-carries to a sixth.
+leave-one-set-out over six independent annotators' sets C–H (docs/benchmarks.md), which is the estimate of how it
+carries to a seventh.
 """
 from __future__ import annotations
 
