@@ -377,7 +377,7 @@ def main() -> None:
 
 def benign_bank_passages(train_dir: Path) -> list[str]:
     """Where planted instructions go: the benign texts of the project's own fitted sets (development, A, B — not
-    C–G, which leave-one-set-out holds out in turn), its generated bank contexts, and DRCD paragraphs (the training folder; not CMRC 2018's, which are among the
+    C–H, which leave-one-set-out holds out in turn), its generated bank contexts, and DRCD paragraphs (the training folder; not CMRC 2018's, which are among the
     real passages held apart to bound false alarms)."""
     from zhiku.guardrails import injection_corpus
     from zhiku.guardrails.text_training import FITTED_SETS, labelled

@@ -26,6 +26,14 @@ third-party texts built by guardrails/external_texts.py to every training fold (
 trial, DRCD dev) as negatives, half held apart and reported; `--gates` lists the structural gates tried, of which the
 highest within 0.02 of the best candidate's best is kept. Neither refit of that session was shipped (both raised
 the real-text false alarms of guardrail_cost by one).
+
+Session 27 (docs/benchmarks.md, "H becomes training data…"): H joins C–G; `--en-questions FILE` adds English
+questions (guardrails/english_questions.py) as real negatives, half held apart and reported; `--external` takes
+several files, among them Chinese planted texts (guardrails/chinese_planted.py, variants "zh", "indirect+zh");
+`--models logistic,mlp` tries a one-hidden-layer network (guardrails/text_mlp.py) beside the logistic regression;
+`--stage-over-structure` lets the stage decide the structural reading's texts too (tried, worse). The shipped
+weights: … --en-passages 400 --zh-passages 800 --only full+maxaddr+scalars --only-l2 0.03 --gates 0.0,0.1,0.2
+--questions 1000 --en-questions FILE --models mlp.
 """
 from __future__ import annotations
 
