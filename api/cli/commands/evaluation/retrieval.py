@@ -246,7 +246,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     hybrid = measure(rows, data.qrels, None)
 
     def row(t):
-        return {k: (round(v, 4) if isinstance(v, float) and v != float("inf") else "inf" if v == float("inf") else v)
+        return {k: ("inf" if v == float("inf") else round(v, 4) if isinstance(v, float) else v)
                 for k, v in t.items()
                 if k != "by_set"} | {"by_set": {g: {m: round(x, 4) for m, x in v.items()} for g, v in t["by_set"].items()}}
 
@@ -259,8 +259,13 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
         "training_hybrid": hybrid, "training_learned": fitted,
         "five_fold_held_out": {"hybrid": form["hybrid"], "chosen": row(pick) if "mrr@10" in pick else pick,
                                "best": row(form["best"]),
+                               # With several guard depths, the table keeps depth 1 (the first-hit guard) and
+                               # every depth of the chosen bound and margin: the file stays small (the whole grid
+                               # is printed above).
                                "table": [row(t) | {knob: "inf" if t[knob] == float("inf") else t[knob]}
-                                         for t in form["table"]]},
+                                         for t in form["table"] if t.get("guard_depth", 1) == 1 or (
+                                             t[knob] == pick.get(knob) and t.get("first_hit_margin") == pick.get(
+                                                 "first_hit_margin"))]},
         "selection": ("largest margin" if gated else "smallest bound") + " (then largest L2) within one standard "
                      "error" + (" (paired, per-question differences)" if paired_se and not gated else "")
                      + " of the best held-out MRR@10 that loses to the hybrid on no training set",
