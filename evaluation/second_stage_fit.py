@@ -348,23 +348,27 @@ def _columns(rows: list[QuestionRows], features: tuple[str, ...]) -> list[int]:
 
 
 def ranked_passages(r: QuestionRows, weights: SecondStageWeights | None, bound=..., margin=...,
-                    first_hit_margin=...) -> list[str]:
+                    first_hit_margin=..., guard_depth=..., k: int | None = None) -> list[str]:
+    """The question's passages in the stage's order (each once); `k`: only the first k."""
     if weights is None:
         order = range(len(r.passages))
     else:
-        s = weights.scores(r.x[:, [FEATURES.index(f) for f in weights.features]], bound, margin, first_hit_margin)
+        s = weights.scores(r.x[:, [FEATURES.index(f) for f in weights.features]], bound, margin, first_hit_margin,
+                           guard_depth)
         order = sorted(range(len(r.passages)), key=lambda i: -s[i])
-    seen: list[str] = []
+    seen: dict[str, None] = {}
     for pid in [r.passages[i] for i in order] + r.tail:
-        if pid not in seen:
-            seen.append(pid)
-    return seen
+        if k is not None and len(seen) >= k:
+            break
+        seen.setdefault(pid)
+    return list(seen)
 
 
 def per_question(rows: list[QuestionRows], qrels: dict[str, set[str]], weights: SecondStageWeights | None,
-                 bound=..., margin=..., first_hit_margin=...) -> tuple[np.ndarray, np.ndarray]:
+                 bound=..., margin=..., first_hit_margin=..., guard_depth=...) -> tuple[np.ndarray, np.ndarray]:
     """MRR@10 and nDCG@10 of each question."""
-    runs = [(ranked_passages(r, weights, bound, margin, first_hit_margin), qrels[r.query_id]) for r in rows]
+    runs = [(ranked_passages(r, weights, bound, margin, first_hit_margin, guard_depth, k=10), qrels[r.query_id])
+            for r in rows]
     return (np.array([mrr_at(p, g) for p, g in runs], dtype=float),
             np.array([ndcg_at(p, g) for p, g in runs], dtype=float))
 
@@ -397,7 +401,7 @@ def paragraph_folds(rows: list[QuestionRows], qrels: dict[str, set[str]], folds:
 
 def choose_form(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2_GRID, bound_grid=BOUND_GRID,
                 folds: int = 5, pairs: str = "uniform", features: tuple[str, ...] = FEATURES,
-                paired: bool = False, first_hit_margins: tuple = (None,)) -> dict:
+                paired: bool = False, first_hit_margins: tuple = (None,), guard_depths: tuple = (1,)) -> dict:
     """Cross-validated L2 penalty and bound (module docstring, step 3). Returns the table and the choice.
     `paired`: "within one standard error of the best" is judged on each setting's per-question difference from
     the best (the same questions on both sides), not on the spread of the best's own per-question MRR, which is
@@ -405,8 +409,11 @@ def choose_form(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2
     also the first-hit safeguard's margin (retrieval/first_hit_guard.py; None: no safeguard): among the eligible
     settings of the smallest bound, the largest margin; with margins, "the best" is the best setting that loses to
     the hybrid on no training set (an unguarded setting that wins on most questions and loses the distractor
-    questions would otherwise rule out every guarded one that is nearly as good and safe)."""
-    return _choose(rows, qrels, l2_grid, "bound", bound_grid, folds, pairs, features, paired, first_hit_margins)
+    questions would otherwise rule out every guarded one that is nearly as good and safe). `guard_depths`: how many
+    of the hybrid's first hits that margin guards (first_hit_guard.guard_top_hits; 1: the first hit only); among
+    eligible settings of equal bound and margin, the deepest (the fewest moves)."""
+    return _choose(rows, qrels, l2_grid, "bound", bound_grid, folds, pairs, features, paired, first_hit_margins,
+                   guard_depths)
 
 
 def choose_gate(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2_GRID, margin_grid=MARGIN_GRID,
@@ -419,13 +426,15 @@ def choose_gate(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid=L2
 
 def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob: str, grid, folds: int,
             pairs: str = "uniform", features: tuple[str, ...] = FEATURES, paired: bool = False,
-            first_hit_margins: tuple = (None,)) -> dict:
+            first_hit_margins: tuple = (None,), guard_depths: tuple = (1,)) -> dict:
     fold_of = paragraph_folds(rows, qrels, folds)
     n = len(rows)
     hybrid_mrr, hybrid_ndcg = per_question(rows, qrels, None)
     guards = first_hit_margins if knob == "bound" else (None,)
+    # (margin, depth) of the safeguard: no margin has no depth; depth 1 is the first hit alone.
+    guard_settings = [(g, d) for g in guards for d in ((None,) if g is None else guard_depths)]
     held: dict[tuple, tuple[np.ndarray, np.ndarray]] = {
-        (l2, b, g): (np.zeros(n), np.zeros(n)) for l2 in l2_grid for b in grid for g in guards}
+        (l2, b, g, d): (np.zeros(n), np.zeros(n)) for l2 in l2_grid for b in grid for g, d in guard_settings}
     for k in range(folds):
         train = [r for r, f in zip(rows, fold_of) if f != k]
         test_idx = [i for i, f in enumerate(fold_of) if f == k]
@@ -435,11 +444,11 @@ def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob:
         for l2 in l2_grid:
             w = fit_pairwise(train, l2, pairs=pairs, features=features)
             for b in grid:
-                for g in guards:
-                    mrr, ndcg = (per_question(test, qrels, w, b, None, g) if knob == "bound"
+                for g, d in guard_settings:
+                    mrr, ndcg = (per_question(test, qrels, w, b, None, g, d) if knob == "bound"
                                  else per_question(test, qrels, w, None, b))
-                    held[(l2, b, g)][0][test_idx] = mrr
-                    held[(l2, b, g)][1][test_idx] = ndcg
+                    held[(l2, b, g, d)][0][test_idx] = mrr
+                    held[(l2, b, g, d)][1][test_idx] = ndcg
     # Each training set, and the questions with a made-up near-duplicate (question_rows) as a set of their own.
     subsets = {g: [i for i, r in enumerate(rows) if r.group == g and not getattr(r, "multi_part", False)]
                for g in sorted({r.group for r in rows})}
@@ -450,8 +459,9 @@ def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob:
     if any(getattr(r, "distractors", False) for r in rows):
         subsets["word_distractors"] = [i for i, r in enumerate(rows) if r.distractors]
     table = []
-    for (l2, b, g), (mrr, ndcg) in held.items():
+    for (l2, b, g, d), (mrr, ndcg) in held.items():
         row = {"l2": l2, knob: b, **({"first_hit_margin": g} if knob == "bound" else {}),
+               **({"guard_depth": d} if knob == "bound" and d is not None and len(guard_depths) > 1 else {}),
                "mrr@10": float(mrr.mean()), "ndcg@10": float(ndcg.mean()),
                "mrr_se": float(mrr.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0, "by_set": {}}
         for g, idx in subsets.items():
@@ -469,7 +479,8 @@ def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob:
     # The standard error of each setting's difference from the best, question by question (the same questions):
     # `paired_se` rules, the unpaired `mrr_se` of the best is reported beside it.
     def key(t: dict) -> tuple:
-        return t["l2"], t[knob], t.get("first_hit_margin")
+        depth = t.get("guard_depth", 1 if t.get("first_hit_margin") is not None else None)
+        return t["l2"], t[knob], t.get("first_hit_margin"), depth
 
     best_mrr = held[key(best)][0]
     for t in table:
@@ -479,10 +490,11 @@ def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob:
     within = (lambda t: t["mrr@10"] >= best["mrr@10"] - t["paired_se"]) if paired else (
         lambda t: t["mrr@10"] >= best["mrr@10"] - best["mrr_se"])
     eligible = [t for t in table if within(t) and safe(t)]
-    # Most conservative first: the smallest bound (then the largest first-hit margin; none is the least), or the
-    # largest margin.
+    # Most conservative first: the smallest bound (then the largest first-hit margin, none being the least, then the
+    # deepest guard), or the largest margin.
     conservative = ((lambda t: (t["bound"], -(-1.0 if t.get("first_hit_margin") is None else t["first_hit_margin"]),
-                                -t["l2"])) if knob == "bound" else (lambda t: (-t["margin"], -t["l2"])))
+                                -t.get("guard_depth", 1), -t["l2"])) if knob == "bound"
+                    else (lambda t: (-t["margin"], -t["l2"])))
     chosen = min(eligible, key=conservative) if eligible else None
     return {"table": table, "best": best, "chosen": chosen, "folds": folds, "knob": knob,
             "hybrid": {"mrr@10": float(hybrid_mrr.mean()), "ndcg@10": float(hybrid_ndcg.mean())}}

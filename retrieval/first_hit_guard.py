@@ -35,3 +35,37 @@ def guard_first_hit(scores: np.ndarray, linear: np.ndarray, margin: float) -> np
     for place, i in enumerate(sorted(held, key=lambda i: -out[i]), start=1):
         out[i] = first - _BELOW * place / (len(held) + 1)
     return out
+
+
+def guard_top_hits(scores: np.ndarray, linear: np.ndarray, margin: float, depth: float) -> np.ndarray:
+    """The safeguard at every one of the hybrid's first `depth` hits (infinity: every candidate), not the first hit
+    alone: a candidate may pass the hybrid's hit at rank r (r < depth) only with a linear lead of `margin` over that
+    hit; otherwise it is placed just below it, keeping the stage's order. Why more than the first hit: a bounded stage
+    that keeps the first hit can still move a passage that repeats the question's words past a right passage lower
+    down (issue #16, seventh round: a right 4th hit moved to 5th), which the first-hit guard does not see; the depth
+    is chosen on training folds like the margin (`zhiku eval fit-second-stage --guard-depths`). Depth 1 is
+    `guard_first_hit`'s order."""
+    n = len(scores)
+    if n < 2:
+        return scores
+    stage = np.asarray(scores, dtype=float)
+    # The stage's order (ties keep the fused order), then each guarded hit in fused order pulls the candidates that
+    # passed it without the lead back to just below it. Moving a candidate down never makes it pass another hit, so
+    # a hit handled earlier stays guarded.
+    order = sorted(range(n), key=lambda i: (-stage[i], i))
+    for hit in range(min(n, int(depth) if not np.isinf(depth) else n)):
+        at = order.index(hit)
+        held = [i for i in order[:at] if i > hit and not linear[i] - linear[hit] >= margin]
+        if held:
+            kept = [i for i in order[:at + 1] if i not in held]
+            order = kept + held + order[at + 1:]
+    if order == sorted(range(n), key=lambda i: (-stage[i], i)):
+        return stage
+    # Scores in the guarded order: the stage's own where they already fall in it, else just below the one before.
+    out = np.empty(n)
+    previous = np.inf
+    for i in order:
+        value = min(stage[i], previous - _BELOW)
+        out[i] = value
+        previous = value
+    return out

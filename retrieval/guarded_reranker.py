@@ -6,12 +6,15 @@ without its answer (another year's report, an item on the same subject) is moved
 training data (DRCD, CMRC: a question written from its paragraph) holds no such passage, so no fit learned to
 distrust it (docs/benchmarks.md, issue #16, rounds five and six). This stage's weights
 (data/second_stage_guarded.json, `zhiku eval fit-second-stage --features evidence --multi-part 400 --distractors
---first-hit-margins 0,1,2,4,inf --paired-se`, training data only) are fitted with made-up ones — the answer passage
-with the question's year, number or name changed, and other paragraphs of its article that repeat the question's rare
-terms, each placed right after the answer passage with its first-stage scores — and its first hit may move only by
-the margin learned there (first_hit_guard.py). The shipped file weighs the `evidence` features (the fused score,
-the question's year / quantity / title contradicted or missing, the asked kind near the question's words); the same
-fit over all 18 features was measured too and lost on the development set (docs/benchmarks.md, seventh round).
+--first-hit-margins 0,1,2,4,inf --guard-depths 1,3,5,10,inf --paired-se`, training data only) are fitted with made-up
+ones — the answer passage with the question's year, number or name changed, and other paragraphs of its article that
+repeat the question's rare terms, each placed right after the answer passage with its first-stage scores — and a
+candidate may pass one of the hybrid's first hits only by the margin learned there (first_hit_guard.py). Since the
+eighth round every hit is guarded, not the first alone (`guard_depth`, chosen on training folds with the margin),
+after a right 4th hit was moved to 5th on the development set. The shipped file weighs the `evidence` features (the
+fused score, the question's year / quantity / title contradicted or missing, the asked kind near the question's
+words); the same fit over all 18 features was measured too and lost on the development set (docs/benchmarks.md,
+seventh round).
 """
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ list has rank 0 there), the dense similarity relative to the best candidate's, t
 question's rare terms (each term weighted by its inverse document frequency among the candidates, so a term
 every candidate shares counts little) and whether the passage holds the kind of value the question asks for
 (amount, rate, date, …), and whether it contradicts what the question pins its answer to — another year, quantity or
-title than the question names (`constraint_conflict`), or the share of those values it lacks (`constraint_missing`):
+title than the question names (`constraint_conflict`), or the share of those values it lacks (`constraint_missing`;
+values the question joins by a conjunction count as one, stated by any of them):
 news corpora hold the same story for several years, which term overlap cannot tell apart. The weights are a small data file (data/second_stage.json) fitted by
 `zhiku eval fit-second-stage` with a pairwise logistic loss on question–passage pairs from ../shared/train
 (DRCD and the CMRC 2018 trial set: the answer's passage against the BM25 and embedding hard negatives the
@@ -40,7 +41,7 @@ import numpy as np
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
 from zhiku.retrieval.confidence_gate import gated_scores
-from zhiku.retrieval.first_hit_guard import guard_first_hit
+from zhiku.retrieval.first_hit_guard import guard_first_hit, guard_top_hits
 from zhiku.retrieval.feature_reranker import _bigrams, _min_max, _phrase, _proximity
 from zhiku.retrieval.passage_view import PassageCache, PassageView, candidate_view, fold
 from zhiku.retrieval.question_constraints import _TITLE as _CONSTRAINT_TITLE
@@ -87,21 +88,29 @@ class SecondStageWeights:
     # The first-hit safeguard (first_hit_guard.py): the linear-score lead a candidate needs to pass the hybrid's first
     # hit; None: no safeguard.
     first_hit_margin: float | None = None
+    # How many of the hybrid's first hits that margin guards (first_hit_guard.guard_top_hits; infinity: every
+    # candidate); None: the first hit only.
+    guard_depth: float | None = None
 
     def linear(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.coef
 
     def scores(self, x: np.ndarray, bound: float | None = ..., margin: float | None = ...,
-               first_hit_margin: float | None = ...) -> np.ndarray:
-        """Scores of one query's candidates (rows of `x`, in fused order). `bound`, `margin`, `first_hit_margin`:
-        override the stored ones (fitting compares several); a margin makes the gated order, else None bound: the
-        unbounded linear score; a first-hit margin guards the hybrid's first hit (first_hit_guard.py)."""
+               first_hit_margin: float | None = ..., guard_depth: float | None = ...) -> np.ndarray:
+        """Scores of one query's candidates (rows of `x`, in fused order). `bound`, `margin`, `first_hit_margin`,
+        `guard_depth`: override the stored ones (fitting compares several); a margin makes the gated order, else None
+        bound: the unbounded linear score; a first-hit margin guards the hybrid's first hit (first_hit_guard.py), or
+        its first `guard_depth` hits."""
         bound = self.bound if bound is ... else bound
         margin = self.margin if margin is ... else margin
         first_hit_margin = self.first_hit_margin if first_hit_margin is ... else first_hit_margin
+        guard_depth = self.guard_depth if guard_depth is ... else guard_depth
         linear = self.linear(x)
         if margin is None and first_hit_margin is not None:
-            return guard_first_hit(self.scores(x, bound, None, None), linear, first_hit_margin)
+            bounded = self.scores(x, bound, None, None, None)
+            if guard_depth is not None and guard_depth > 1:
+                return guard_top_hits(bounded, linear, first_hit_margin, guard_depth)
+            return guard_first_hit(bounded, linear, first_hit_margin)
         if margin is not None:
             return gated_scores(x[:, self.features.index("fused")].astype(float), linear, margin)
         if bound is None:
@@ -124,6 +133,8 @@ class SecondStageWeights:
                            **({"margin": self.margin} if self.margin is not None else {}),
                            **({"first_hit_margin": self.first_hit_margin}
                               if self.first_hit_margin is not None else {}),
+                           **({"guard_depth": "inf" if math.isinf(self.guard_depth) else self.guard_depth}
+                              if self.guard_depth is not None else {}),
                            "mean": named(self.mean), "scale": named(self.scale), "coef": named(self.coef),
                            "meta": self.meta},
                           ensure_ascii=False, indent=1)
@@ -142,9 +153,11 @@ class SecondStageWeights:
         if (bound is not None or margin is not None) and "fused" not in names:
             raise ValueError("bounded or gated second-stage weights need the 'fused' feature")
         first_hit = data.get("first_hit_margin")
+        depth = data.get("guard_depth")
         return cls(names, vector("mean"), vector("scale"), vector("coef"), data.get("meta", {}),
                    tuple(data.get("scripts", ())), None if bound is None else float(bound),
-                   None if margin is None else float(margin), None if first_hit is None else float(first_hit))
+                   None if margin is None else float(margin), None if first_hit is None else float(first_hit),
+                   None if depth is None else float(depth))
 
     @classmethod
     def neutral(cls) -> "SecondStageWeights":
@@ -215,11 +228,26 @@ def sentence_features(view: PassageView, idf: dict[str, float], asked: set[str])
     return best / total, holds, near
 
 
-def constraint_values(constraints) -> list[str]:
+def constraint_values(constraints) -> list[tuple[str, ...]]:
     """The values a question pins its answer to (its years, quantities' numbers, titles), folded like a passage's
-    text (letters and digits, lower-cased) so they can be looked up in `PassageView.folded`."""
-    values = [*constraints.years, *(q.number.replace(".", "") for q in constraints.quantities), *constraints.titles]
-    return [v for v in dict.fromkeys(fold(v) for v in values) if v]
+    text (letters and digits, lower-cased) so they can be looked up in `PassageView.folded`, in groups: values the
+    question joins by a conjunction ("2021年和2022年") are one group, stated when any of them is
+    (`QuestionConstraints.pinned_groups`)."""
+    out = []
+    for group in constraints.pinned_groups():
+        folded = tuple(v for v in dict.fromkeys(fold(v.replace(".", "")) for v in group) if v)
+        if folded and folded not in out:
+            out.append(folded)
+    return out
+
+
+def constraint_missing(pinned: list[tuple[str, ...]], folded_text: str) -> float:
+    """The share of the question's pinned groups (`constraint_values`) of which the passage states no value. A
+    passage stating one of two years joined by a conjunction misses nothing: a question joining two facts pins each
+    to its own year, and each of its evidence passages states one (docs/benchmarks.md, issue #16, eighth round)."""
+    if not pinned:
+        return 0.0
+    return sum(not any(v in folded_text for v in group) for group in pinned) / len(pinned)
 
 
 class LearnedReranker:
@@ -279,7 +307,7 @@ class LearnedReranker:
                 row["rare_coverage"] = (sum(idf[t] for t in present) / idf_total) if idf_total else 0.0
                 row["kind_match"] = (1.0 if asked & view.kinds else 0.0) if asked else 0.5
                 row["constraint_conflict"] = 1.0 if constraints and contradicts(constraints, c.text) else 0.0
-                row["constraint_missing"] = (sum(v not in view.folded for v in pinned) / len(pinned)) if pinned else 0.0
+                row["constraint_missing"] = constraint_missing(pinned, view.folded)
                 if sentences:  # only when the weights read them (the shipped `learned` weights do not)
                     (row["sentence_coverage"], row["sentence_kind"],
                      row["near_kind"]) = sentence_features(view, idf, asked_values)

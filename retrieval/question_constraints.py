@@ -7,6 +7,10 @@ them apart; without this check the offline answerer quoted last year's figure as
 
 A passage that names *no* year (or month, or title) is not ruled out: bank policies and FAQs often state
 the rule without the year a user puts in the question, and refusing those would hide the answer.
+
+Values of one kind joined by a conjunction ("2021年和2022年", "8月、9月", "《甲》与《乙》") are alternatives, not
+one constraint each (`alternatives`): a question joining two facts pins each fact to one of them, and the passage
+stating one fact states only its own year. Values not joined so ("2021-2022赛季", "2022年比2021年") are each pinned.
 """
 from __future__ import annotations
 
@@ -20,6 +24,9 @@ _MEASURE_WORDS = "月日号天周季期条款项章节次个人家名位户笔�
 _NUMBER = re.compile(rf"(?<![a-z\d.])(\d+(?:\.\d+)?)(?![a-z\d])\s*([{_MEASURE_WORDS}]?)")
 _YEAR = re.compile(r"(?<![a-z\d.])(?:19|20)\d\d(?![\d])")
 _TITLE = re.compile(r"《([^《》]{1,40})》")
+# What may stand between two values of one kind for them to be alternatives: a conjunction or an enumeration comma,
+# with an optional 年 after a bare year ("2022和2023年") — nothing else (a dash is a range, other words a comparison).
+_CONJUNCTION = re.compile(r"\s*(?:和|与|及|以及|跟|同|或|或者|还是|、|,|，|/|and|or)\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +43,16 @@ class QuestionConstraints:
     years: tuple[str, ...]
     quantities: tuple[QuantityConstraint, ...]
     titles: tuple[str, ...]  # the text inside 《》
+    # Values joined by a conjunction in the question, each group a tuple of the values as written (years, quantities'
+    # numbers, titles); a value in no group is a group of its own (`pinned_groups`).
+    alternatives: tuple[tuple[str, ...], ...] = ()
+
+    def pinned_groups(self) -> list[tuple[str, ...]]:
+        """Every pinned value, grouped: values joined by a conjunction form one group, any other value its own. A
+        passage states a group when it states any of its values."""
+        grouped = {v for group in self.alternatives for v in group}
+        values = [*self.years, *(q.number for q in self.quantities), *self.titles]
+        return [*self.alternatives, *((v,) for v in dict.fromkeys(values) if v not in grouped)]
 
     def __bool__(self) -> bool:
         return bool(self.years or self.quantities or self.titles)
@@ -63,7 +80,34 @@ def question_constraints(question: str) -> QuestionConstraints:
         QuantityConstraint(number, unit) for number, unit in _NUMBER.findall(question)
         if unit and number not in years))
     titles = tuple(dict.fromkeys(m.group(1).strip() for m in _TITLE.finditer(question) if m.group(1).strip()))
-    return QuestionConstraints(years, quantities, titles)
+    return QuestionConstraints(years, quantities, titles, _alternatives(question, years))
+
+
+def _alternatives(question: str, years: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Groups of same-kind values joined by a conjunction in the (folded) question, in order of appearance."""
+    spans = []  # (start, end, kind, value)
+    for m in _YEAR.finditer(question):
+        end = m.end() + (question[m.end():m.end() + 1] == "年")
+        spans.append((m.start(), end, "year", m.group(0)))
+    for m in _NUMBER.finditer(question):
+        if m.group(2) and m.group(1) not in years:
+            spans.append((m.start(), m.end(), "quantity:" + m.group(2), m.group(1)))
+    for m in _TITLE.finditer(question):
+        if m.group(1).strip():
+            spans.append((m.start(), m.end(), "title", m.group(1).strip()))
+    spans.sort()
+    groups: list[list[str]] = []
+    previous = None
+    for span in spans:
+        start, _, kind, value = span
+        joined = (previous is not None and previous[2] == kind and previous[1] <= start
+                  and _CONJUNCTION.fullmatch(question[previous[1]:start]) is not None)
+        if joined and value not in groups[-1]:
+            groups[-1].append(value)
+        elif not joined:
+            groups.append([value])
+        previous = span
+    return tuple(tuple(g) for g in groups if len(g) > 1)
 
 
 def _fold(text: str) -> str:

@@ -149,7 +149,11 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                           first_hit_margins: str = typer.Option("", help="Comma-separated first-hit safeguard "
                                                                 "margins to cross-validate beside none ('inf': the "
                                                                 "first hit never moves); the weights are written to "
-                                                                "second_stage_guarded.json unless --output")):
+                                                                "second_stage_guarded.json unless --output"),
+                          guard_depths: str = typer.Option("1", help="Comma-separated depths of the safeguard to "
+                                                           "cross-validate with each margin: how many of the hybrid's "
+                                                           "first hits it guards (1: the first hit; 'inf': every "
+                                                           "candidate)")):
     """Fit the learned second stage (and report the Chinese fusion weight) on training data."""
     from zhiku.evaluation.answer_selector_fit import entity_pool, load_training_sets
     from zhiku.evaluation.second_stage_fit import (BOUND_GRID, FEATURE_SETS, L2_GRID, MARGIN_GRID, choose_dense_weight,
@@ -160,6 +164,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                                                   LearnedReranker, SecondStageWeights)
 
     guards = tuple(float(m) for m in first_hit_margins.split(",") if m.strip())
+    depths = tuple(float(d) for d in guard_depths.split(",") if d.strip()) or (1.0,)
     if form not in ("bounded", "gated"):
         raise typer.BadParameter("--form is 'bounded' or 'gated'")
     if features not in FEATURE_SETS:
@@ -201,12 +206,13 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     else:
         form = choose_form(rows, data.qrels, l2s, BOUND_GRID if bound is None else
                            (float("inf") if bound < 0 else bound,), pairs=pairs, features=feature_names,
-                           paired=paired_se, first_hit_margins=(None, *guards))
+                           paired=paired_se, first_hit_margins=(None, *guards), guard_depths=depths)
     typer.echo(f"five-fold held out (folds by paragraph): hybrid MRR@10 {form['hybrid']['mrr@10']:.4f} "
                f"nDCG@10 {form['hybrid']['ndcg@10']:.4f}")
     for t in sorted(form["table"], key=lambda t: (t["l2"], t[knob], t.get("first_hit_margin") or -1.0)):
         guard = t.get("first_hit_margin")
         typer.echo(f"  l2 {t['l2']:g} {knob} {t[knob]:g}" + (f" first-hit {guard:g}" if guard is not None else "")
+                   + (f" depth {t['guard_depth']:g}" if "guard_depth" in t else "")
                    + f": MRR@10 {t['mrr@10']:.4f} (± {t['mrr_se']:.4f}; paired "
                    f"± {t.get('paired_se', 0):.4f}) nDCG@10 "
                    f"{t['ndcg@10']:.4f}; " + "; ".join(
@@ -219,7 +225,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
         pick = {"l2": max(L2_GRID), knob: float("inf") if gated else 0.0}
     typer.echo(f"chosen: l2 {pick['l2']:g}, {knob} {pick[knob]:g}"
                + (f", first-hit margin {pick['first_hit_margin']:g}" if pick.get("first_hit_margin") is not None
-                  else ""))
+                  else "") + (f", guard depth {pick['guard_depth']:g}" if "guard_depth" in pick else ""))
     from collections import Counter
 
     from zhiku.retrieval.script import majority_script
@@ -234,11 +240,14 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
     else:
         weights.bound = None if pick["bound"] == float("inf") else pick["bound"]
         weights.first_hit_margin = pick.get("first_hit_margin")
+        if pick.get("first_hit_margin") is not None and pick.get("guard_depth", 1) != 1:
+            weights.guard_depth = pick["guard_depth"]
     fitted = measure(rows, data.qrels, weights)
     hybrid = measure(rows, data.qrels, None)
 
     def row(t):
-        return {k: (round(v, 4) if isinstance(v, float) and v != float("inf") else v) for k, v in t.items()
+        return {k: ("inf" if v == float("inf") else round(v, 4) if isinstance(v, float) else v)
+                for k, v in t.items()
                 if k != "by_set"} | {"by_set": {g: {m: round(x, 4) for m, x in v.items()} for g, v in t["by_set"].items()}}
 
     weights.meta.update({
@@ -250,8 +259,13 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
         "training_hybrid": hybrid, "training_learned": fitted,
         "five_fold_held_out": {"hybrid": form["hybrid"], "chosen": row(pick) if "mrr@10" in pick else pick,
                                "best": row(form["best"]),
+                               # With several guard depths, the table keeps depth 1 (the first-hit guard) and
+                               # every depth of the chosen bound and margin: the file stays small (the whole grid
+                               # is printed above).
                                "table": [row(t) | {knob: "inf" if t[knob] == float("inf") else t[knob]}
-                                         for t in form["table"]]},
+                                         for t in form["table"] if t.get("guard_depth", 1) == 1 or (
+                                             t[knob] == pick.get(knob) and t.get("first_hit_margin") == pick.get(
+                                                 "first_hit_margin"))]},
         "selection": ("largest margin" if gated else "smallest bound") + " (then largest L2) within one standard "
                      "error" + (" (paired, per-question differences)" if paired_se and not gated else "")
                      + " of the best held-out MRR@10 that loses to the hybrid on no training set",
