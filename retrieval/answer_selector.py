@@ -493,7 +493,7 @@ class AnswerSelector:
         for values in raw:
             values["asked_value_absent_evidence"], values["asked_value_cov_evidence"] = absent, best_with_terms
             values["dense"] = values["dense_rel"] = 0.0
-        keep = self._shortlist(raw)
+        keep = self._shortlist(raw, [c.hit_rank for c in candidates])
         candidates, raw = [candidates[i] for i in keep], [raw[i] for i in keep]
         dense = self._similarities(question, [placed[i] for i in keep])
         if dense is not None and self.weights.cross_script is not None:
@@ -515,14 +515,22 @@ class AnswerSelector:
             rows.append([values[name] for name in FEATURES])
         return candidates, rows
 
-    def _shortlist(self, raw: list[dict[str, float]]) -> list[int]:
+    def _shortlist(self, raw: list[dict[str, float]], hit_ranks: list[int]) -> list[int]:
         """Which sentences are embedded and scored in full: the `shortlist` best by the terms-only prefilter
         model, the `language_shortlist` best sentences in another language than the question by the language
-        prefilter, and those in another script by letter count, up to `cross_script_limit`. Embedding every
-        sentence of five passages costs more than the rest together."""
+        prefilter, and those in another script by letter count, up to `cross_script_limit` — and every sentence of
+        the first hit in the question's language (up to `shortlist` of them). Embedding every sentence of five passages costs more than the
+        rest together.
+
+        The first hit is read whole because terms alone miss what the first stage found by meaning: "What is the
+        minimum password length?" shares no term with "Passwords must be at least 12 characters long." (plural,
+        "length" against "long"), and which of its sentences the prefilter kept depended on what the *other*
+        passages repeated (a graph chunk more or less changed the answer)."""
         prefilter = self.weights.prefilter if self.embedder is not None else None
         if prefilter is None or len(raw) <= self.shortlist:
             return list(range(len(raw)))
+        first_hit = [i for i in range(len(raw)) if hit_ranks[i] == min(hit_ranks)
+                     and not raw[i]["cross_language"]][:self.shortlist]
         # Sentences in another language than the question are not judged by terms at all (they share none): the
         # language prefilter picks them (in passage order up to `cross_script_limit` with weights that have none).
         # The rest as before: the best `shortlist` by the prefilter, then those in another script by letter count
@@ -542,7 +550,7 @@ class AnswerSelector:
             order = [rest[j] for j in sorted(range(len(rest)), key=lambda j: -p[j])]
             rest = order[:self.shortlist] + [i for i in order[self.shortlist:]
                                              if raw[i]["cross_script"]][:self.cross_script_limit]
-        return sorted(language + rest)
+        return sorted(set(language + rest + first_hit))
 
     def _language_row(self, values: dict[str, float]) -> list[float]:
         """A sentence's row for the language prefilter: the passage's subject features at their training means when

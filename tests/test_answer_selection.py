@@ -206,3 +206,76 @@ def test_a_line_of_its_own_is_whole_and_only_a_sentence_cut_mid_line_is_a_fragme
     assert scored["Start: 22:00 on Saturday, 15 March 2025"]["unterminated"] == 0.0
     assert scored["持有未满180天的份"]["unterminated"] == 1.0
     assert scored["Start: 22:00 on Saturday, 15 March 2025"]["term_cov_with_label"] == 1.0
+
+
+# The demo's IT security policy as retrieval gives it for the password question (demo/bank_kb/IT_Security_Policy.html,
+# the mobile banking notice): each hit's text, its section (parent) and the entity the graph reached it from.
+_STANDARD = ("Passwords must be at least 12 characters long.\nPasswords must contain at least three of the following four "
+             "character types: uppercase letters, lowercase letters, digits and special characters.\nPasswords must be "
+             "changed every 90 days. The last 10 passwords may not be reused.\nAccounts are locked for 30 minutes after "
+             "5 consecutive failed login attempts.\nPasswords must not contain the user name, employee number, date of "
+             "birth or the word \"HCB\".")
+_NEVER_SHARE = ("Never share passwords, write them down, or send them by email or instant message. IT staff will never "
+                "ask for your password.")
+_PRIVILEGED = ("Privileged (administrator) passwords must be at least 16 characters long and changed every 60 days.\n"
+               "Privileged credentials are stored in the HCB Privileged Access Vault and checked out per session; every "
+               "session is recorded.\nService account passwords must be at least 24 characters, randomly generated and "
+               "rotated every 180 days.")
+_MFA = ("MFA is mandatory for:\nAll remote access to the HCB network (VPN and virtual desktop).\nAll privileged accounts, "
+        "including database and cloud console administrators.\nAccess to the core banking system, the payment gateway "
+        "and the SWIFT environment.\nWebmail and Microsoft 365 access from outside the HCB network.\nApproved second "
+        "factors are the HCB Authenticator app (push notification or 6-digit TOTP code) and FIDO2 hardware security "
+        "keys.")
+_SMS = ("SMS one-time passwords may be used only as a temporary fallback for up to 7 days, with Service Desk approval. "
+        "MFA sessions expire after 12 hours.")
+_LEVELS = ("Level: L2 | Label: Internal | Examples: Internal policies, organisation charts, training material | Handling "
+           "Requirements: HCB staff only; must not be posted on public websites or social media.\nLevel: L3 | Label: "
+           "Confidential | Examples: Customer personal information, account balances, loan files, audit reports | "
+           "Handling Requirements: Need-to-know access; encrypted when sent outside HCB; no personal email or cloud "
+           "storage.")
+_CLASSIFICATION = ("All information must be labelled by its owner with one of the four classification levels below and "
+                   "handled accordingly.\nLevel: L1 | Label: Public | Examples: Published interest rates, branch "
+                   "addresses, marketing brochures | Handling Requirements: No restrictions on disclosure; publication "
+                   "requires Corporate Communications approval.\n" + _LEVELS + "\nLevel: L4 | Label: Restricted | "
+                   "Examples: Card numbers (PAN) and PINs, encryption keys, authentication credentials, board papers | "
+                   "Handling Requirements: Named individuals only; AES-256 encryption at rest and in transit; printing "
+                   "and USB copying prohibited.\nWhen in doubt, treat information as Confidential (L3) until the data "
+                   "owner confirms its classification.")
+_NOTICE = ("Face recognition login\nPayee name check before every transfer\nReal-time alerts for transfers above CNY "
+           "50,000\nCustomers must update to version 6.0 by 30 April 2025; versions 5.x will stop working after that "
+           "date. Minimum supported systems: iOS 15 and Android 9.")
+_SCOPE = ("This policy defines the minimum security requirements for all HCB information systems. It applies to all "
+          "employees, contractors, outsourced service providers and interns who access HCB systems, networks or data, "
+          "whether on HCB premises or remotely. Violations may lead to disciplinary action up to and including "
+          "termination.")
+_POLICY = ["Information Technology Security Policy"]
+PASSWORD_EVIDENCE = [  # text, parent, file, heading path, reached from
+    (_STANDARD, _STANDARD + "\n" + _NEVER_SHARE, "IT_Security_Policy.html",
+     _POLICY + ["2. Password Requirements", "2.1 Standard User Accounts"], ("Standard User Accounts",)),
+    (_NEVER_SHARE, _STANDARD + "\n" + _NEVER_SHARE, "IT_Security_Policy.html",
+     _POLICY + ["2. Password Requirements", "2.1 Standard User Accounts"], ()),
+    (_PRIVILEGED, _PRIVILEGED, "IT_Security_Policy.html",
+     _POLICY + ["2. Password Requirements", "2.2 Privileged and Service Accounts"], ()),
+    (_SMS, _MFA + " " + _SMS, "IT_Security_Policy.html", _POLICY + ["3. Multi-Factor Authentication (MFA)"], ()),
+    (_MFA, _MFA + " " + _SMS, "IT_Security_Policy.html", _POLICY + ["3. Multi-Factor Authentication (MFA)"],
+     ("Standard User Accounts",)),
+    (_LEVELS, _CLASSIFICATION, "IT_Security_Policy.html", _POLICY + ["4. Data Classification"],
+     ("Standard User Accounts",)),
+    (_NOTICE, _NOTICE, "Notice_Mobile_Banking_Upgrade.eml",
+     ["[IT Notice] Mobile Banking upgrade, Sat 15 Mar 2025 22:00-04:00", "WHAT IS NEW IN VERSION 6.0"], ()),
+    (_SCOPE, _SCOPE, "IT_Security_Policy.html", _POLICY + ["1. Purpose and Scope"], ()),
+]
+
+
+def test_the_first_hit_is_read_whole_whatever_the_other_passages_repeat(answerer):
+    """Terms alone miss the answering sentence ("password length" against "Passwords must be at least 12
+    characters long."): every sentence of the first hit is embedded and scored. Before, the terms-only prefilter
+    kept it among the eight embedded sentences only when another passage repeated its words — with this evidence
+    (graph gate `hop`) it did not, and the answer quoted the character-types rule instead."""
+    hits = []
+    for rank, (text, parent, name, headings, reached_from) in enumerate(PASSWORD_EVIDENCE):
+        hit = _hit(text, rank, name, headings, parent)
+        hit.reached_from = reached_from
+        hits.append(hit)
+    answer = answerer.answer("What is the minimum password length for standard user accounts?", hits)
+    assert answer.found and "at least 12 characters" in answer.sentences[0].text, answer.answer
