@@ -26,6 +26,12 @@ asked about (its ingestion cost) at most `--max-share` (session 27's 22.4 %).
 
 `--write` fits the chosen structural model on everything (dev, A, B, C–H) into guardrails/data/injection_structure.json
 and the whole-text stage over its scalars into guardrails/data/injection_text.json. Held-out I, J and K are never read.
+
+`--no-stage` reads no embedding: the cue rules and the structural reading alone, out of set — their false alarms
+(which bound the detector's precision whatever the stage does), the injections they leave to the stage and those the
+gate keeps from it (which bound its recall), by kind, and the share of real passages the stage is asked about. Session
+28 ran only that (docs/benchmarks.md, branch `s28-inject12`): the embeddings of the full grid (≈ 9,400 strings) did
+not fit in the session on a machine loaded 11–28 on 2 cores.
 """
 from __future__ import annotations
 
@@ -74,6 +80,10 @@ class StructureScores:
         top = self.bags.x[self.bags.top_windows(w, b)]
         countered = (top[:, _COUNTER].sum(axis=1) > 0) & (top[:, _TO_MACHINE] == 0)
         return p, countered
+
+
+# the reading cache is pickled from `python -m` runs (module __main__): name the class by its import path
+StructureScores.__module__ = "zhiku.guardrails.stage_loso"
 
 
 def shipped_structure() -> tuple[np.ndarray, float, float]:
@@ -258,9 +268,11 @@ def main() -> None:
     started = time.monotonic()
     readings_cached = (pickle.loads(args.reading_cache.read_bytes())
                        if args.reading_cache and args.reading_cache.exists() else {})
-    reasons = readings_cached.get("reasons") or {n: [rule_reasons(t) for t, _ in rows] for n, rows in groups.items()}
-    structure = readings_cached.get("structure") or {n: StructureScores([t for t, _ in rows])
-                                                     for n, rows in groups.items()}
+    # by group name: a cache written with other passage or question counts must not be reused
+    reasons = {n: readings_cached.get("reasons", {}).get(n) or [rule_reasons(t) for t, _ in rows]
+               for n, rows in groups.items()}
+    structure = {n: readings_cached.get("structure", {}).get(n) or StructureScores([t for t, _ in rows])
+                 for n, rows in groups.items()}
     say(f"rules and windows read in {time.monotonic() - started:.0f} s")
     say("\ncue rules as shipped (each reason that fires, on any reading): injections / benign texts it fires on")
     say("| reason | dev+A+B | C–H | real passages (all) |")
@@ -294,7 +306,7 @@ def main() -> None:
     # -- the structural fit's own data (structure_training.Data: generated texts, prose, passages, dev/A/B) ----------
     started = time.monotonic()
     data = readings_cached.get("data") or st.Data(args.train_dir, 2500, 4000, args.eval_dir)
-    if args.reading_cache and not readings_cached:
+    if args.reading_cache and (set(groups) - set(readings_cached.get("reasons", {})) or not readings_cached):
         args.reading_cache.write_bytes(pickle.dumps({"reasons": reasons, "structure": structure, "data": data}))
     st.MONOTONE["on"] = True
     case_bags = {n: structure[n].bags for n in LOSO_SETS}
