@@ -30,7 +30,7 @@ and the whole-text stage over its scalars into guardrails/data/injection_text.js
 `--no-stage` reads no embedding: the cue rules and the structural reading alone, out of set — their false alarms
 (which bound the detector's precision whatever the stage does), the injections they leave to the stage and those the
 gate keeps from it (which bound its recall), by kind, and the share of real passages the stage is asked about. Session
-28 ran only that (docs/benchmarks.md, branch `s28-inject12`): the embeddings of the full grid (≈ 9,400 strings) did
+28 ran only that (docs/benchmarks.md, branch `s28-inject12`): the embeddings of the full grid (8,717 strings) did
 not fit in the session on a machine loaded 11–28 on 2 cores.
 """
 from __future__ import annotations
