@@ -238,9 +238,17 @@ def _with_text_stage(texts: list[str], whole, embed_passages=None) -> list[Injec
     for i, raw in enumerate(texts):
         text = without_quoted_examples(raw)
         finding = rule_finding(text)
+        demoted = False
+        if finding is not None and whole.demoted_rules:
+            # a cue rule that leave-one-set-out found too often wrong on its own does not flag alone: its text goes
+            # to the whole-text stage whatever the structural gate (guardrails/stage_loso.py)
+            standing = [r for r in rule_reasons(text) if r not in whole.demoted_rules]
+            demoted = not standing
+            finding = None if demoted else (finding if finding.reason.removesuffix(" (decoded)") in standing
+                                            else InjectionFinding(standing[0], finding.excerpt))
         if finding is None:
             finding, _, probability, features, window = _structure_reading(text)
-            if finding is None and probability >= whole.structure_gate:
+            if finding is None and (probability >= whole.structure_gate or demoted):
                 found = obfuscation.readings(text)
                 classifier = shipped_classifier()
                 ngram = max(classifier.most_suspicious(r)[0] for r in found) if classifier else 0.0
@@ -365,6 +373,20 @@ def rule_finding(text: str) -> InjectionFinding | None:
         if finding is not None:
             return finding if reading is readings[0] else InjectionFinding(f"{finding.reason} (decoded)", finding.excerpt)
     return None
+
+
+def rule_reasons(text: str) -> list[str]:
+    """Every cue rule that fires on any reading of `text`, in the rules' order (rule_finding stops at the first)."""
+    found: list[str] = []
+    for reading in obfuscation.readings(text):
+        for reason, pattern in _ALONE:
+            if reason not in found and pattern.search(reading):
+                found.append(reason)
+        for sentence in _SENTENCES.findall(reading):
+            reason = _combined(sentence)
+            if reason is not None and reason not in found:
+                found.append(reason)
+    return found
 
 
 def _by_rules(normal: str) -> InjectionFinding | None:

@@ -147,6 +147,18 @@ def labelled(name: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+_FEATURE_SETS: dict[str, set[frozenset[str]]] = {}
+
+
+def window_feature_sets(text: str) -> set[frozenset[str]]:
+    """The distinct feature sets of the windows of every reading of `text` ({frozenset()} when none has a feature),
+    kept per text: leave-one-set-out (guardrails/stage_loso.py) reads the same passages into several bags."""
+    if text not in _FEATURE_SETS:
+        _FEATURE_SETS[text] = {w.features for reading in readings(without_quoted_examples(text))
+                               for w in windows(reading) if w.features} or {frozenset()}
+    return _FEATURE_SETS[text]
+
+
 class Bags:
     """The windows of each text (every reading of it) as 0/1 rows in FEATURES order: `x[owner == i]` are text
     i's windows. A text without a window with features gets one empty row."""
@@ -155,8 +167,7 @@ class Bags:
         index = {name: i for i, name in enumerate(FEATURES)}
         rows, owners = [], []
         for i, text in enumerate(texts):
-            sets = {w.features for reading in readings(without_quoted_examples(text)) for w in windows(reading)
-                    if w.features} or {frozenset()}
+            sets = window_feature_sets(text)
             for features in sets:
                 row = np.zeros(len(FEATURES), dtype=np.float32)
                 row[[index[name] for name in features]] = 1.0

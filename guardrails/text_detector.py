@@ -103,7 +103,8 @@ def feature_row(full_vector: np.ndarray, sentence_vectors: np.ndarray, normal: s
 
 class TextStage:
     def __init__(self, weights: np.ndarray, bias: float, threshold: float, blocks: tuple[str, ...], buckets: int,
-                 structure_gate: float, hidden: tuple[np.ndarray, np.ndarray] | None = None):
+                 structure_gate: float, hidden: tuple[np.ndarray, np.ndarray] | None = None,
+                 demoted_rules: frozenset[str] = frozenset()):
         self.weights = weights
         self.bias = bias
         # a one-hidden-layer network (guardrails/text_mlp.py; the input standardisation folded into the first
@@ -114,6 +115,9 @@ class TextStage:
         self.buckets = buckets
         # below this structural probability the stage is not asked (its cost is an embedding per sentence)
         self.structure_gate = structure_gate
+        # cue rules (injection._ALONE reasons and the combined ones) that do not flag on their own: their texts are
+        # read by this stage whatever the gate (chosen by leave-one-set-out, guardrails/stage_loso.py)
+        self.demoted_rules = demoted_rules
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> "TextStage":
@@ -122,7 +126,8 @@ class TextStage:
         return cls(np.array(data["weights"], dtype=np.float32), data["bias"], data["threshold"],
                    tuple(data["blocks"]), data["buckets"], data["structure_gate"],
                    None if hidden is None else (np.array(hidden["weights"], dtype=np.float32),
-                                                np.array(hidden["bias"], dtype=np.float32)))
+                                                np.array(hidden["bias"], dtype=np.float32)),
+                   frozenset(data.get("demoted_rules", ())))
 
     def needs_embeddings(self) -> bool:
         return bool({"full", "max", "maxaddr"} & set(self.blocks))
