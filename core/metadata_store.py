@@ -364,6 +364,10 @@ class MetadataStore:
         claims: list[JobClaim] = []
         reread: list[int] = []  # positions whose job row changed here: read again after the commit
         with self._sessions() as s:
+            # The batch's rows in one query: each claim's `s.get` then finds its row in the session instead of a
+            # query per job (80 one-document jobs: 80 statements fewer; the guarded updates are unchanged).
+            if len(job_ids) > 1:
+                s.scalars(select(IngestionJob).where(IngestionJob.id.in_(list(dict.fromkeys(job_ids))))).all()
             for job_id in job_ids:
                 claim, changed = _claim_in(s, job_id, worker, lease_seconds, max_attempts, now)
                 if changed:

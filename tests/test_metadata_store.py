@@ -115,3 +115,25 @@ def test_the_readers_migration_keeps_existing_knowledge_bases_open_to_everyone(d
     assert store.kb_ids_with_role(["user:teller"], KbRole.READER) == {"kb1"}
     assert store.kb_ids_with_role(["user:teller"], KbRole.ADMIN) == set()
     engine.dispose()
+
+
+def test_a_batch_claim_decides_each_job_on_its_own(store):
+    """claim_jobs reads the batch's rows in one query: each job is still claimed, found busy or gone as alone."""
+    from zhiku.core.metadata_store import ClaimOutcome
+
+    kb = store.create_kb("kb")
+    pending, held, finished, spent = (store.register_upload(kb.id, f"{n}.txt", f"h{n}", "text/plain", "txt", 1).job
+                                      for n in range(4))
+    assert store.claim_job(held.id, "other", lease_seconds=60).outcome is ClaimOutcome.CLAIMED
+    store.start_job(finished.id)
+    store.finish_job(finished.id, "done")
+    for _ in range(2):
+        store.claim_job(spent.id, "crashed", lease_seconds=0.001)  # two attempts whose worker died
+    claims = store.claim_jobs([pending.id, held.id, finished.id, "no-such-job", spent.id], "me", lease_seconds=60,
+                              max_attempts=2)
+    assert [c.outcome for c in claims] == [ClaimOutcome.CLAIMED, ClaimOutcome.BUSY, ClaimOutcome.GONE,
+                                           ClaimOutcome.GONE, ClaimOutcome.GONE]
+    assert claims[0].job.worker == "me" and claims[0].job.attempts == 1 and claims[0].job.status == "processing"
+    assert claims[1].retry_after > 0 and store.get_job(held.id).worker == "other"
+    assert store.get_job(spent.id).status == "failed" and "gave up after 2 attempts" in store.get_job(spent.id).error
+    assert store.get_document(pending.document_id).status == "processing"
