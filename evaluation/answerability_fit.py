@@ -58,11 +58,25 @@ class CaseRows:
         return cls(d["x"], d["answerable"], d["kind"], d["group"], d["gold"], d["first"], d["gate"])
 
 
-def case_rows(answerer, cases, on_progress: Callable[[int, int], None] | None = None) -> CaseRows:
-    """Each case through the answerer (rank, then the answer at threshold 0) and the check's features."""
+def _rows(cases, x, gold, first, gate) -> CaseRows:
+    cases = cases[:len(x)]
+    return CaseRows(np.asarray(x, dtype=float).reshape(-1, len(FEATURES)), np.asarray([c.answerable for c in cases]),
+                    np.asarray([c.kind for c in cases]), np.asarray([c.group for c in cases]), np.asarray(gold),
+                    np.asarray(first), np.asarray(gate))
+
+
+def case_rows(answerer, cases, on_progress: Callable[[int, int], None] | None = None,
+              partial: Path | None = None, every: int = 100) -> CaseRows:
+    """Each case through the answerer (rank, then the answer at threshold 0) and the check's features. With
+    `partial`, the rows so far are saved there every `every` cases (whole questions only: a fit on a cut run
+    must not see half of a question's cases)."""
     check = AnswerabilityCheck(answerer.selector)
     x, gold, first, gate = [], [], [], []
+    saved = 0
     for n, case in enumerate(cases):
+        if partial is not None and n - saved >= every and case.group != cases[n - 1].group:
+            _rows(cases, x, gold, first, gate).save(partial)
+            saved = n
         question, hits = case.question.question, case.hits
         ranked = answerer.rank(question, hits)
         values = check.features(question, ranked, hits)
@@ -74,9 +88,7 @@ def case_rows(answerer, cases, on_progress: Callable[[int, int], None] | None = 
                           and contains_any(reply.sentences[0].text, [case.question.answers])))
         if on_progress:
             on_progress(n + 1, len(cases))
-    return CaseRows(np.asarray(x, dtype=float).reshape(-1, len(FEATURES)), np.asarray([c.answerable for c in cases]),
-                    np.asarray([c.kind for c in cases]), np.asarray([c.group for c in cases]), np.asarray(gold),
-                    np.asarray(first), np.asarray(gate))
+    return _rows(cases, x, gold, first, gate)
 
 
 def out_of_fold(rows: CaseRows, l2: float = 1.0, folds: int = 5, left_out=()) -> np.ndarray:

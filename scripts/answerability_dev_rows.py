@@ -67,7 +67,7 @@ def curve(path: Path, weights: list[Path]) -> None:
         print("|---:|---:|---:|---:|")
         points = [0.0, 0.07, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] + ([point] if point is not None else [])
         for t in sorted(set(points)):
-            kept = s >= t
+            kept = (s >= t) & (d["gate"] > 0)  # no sentence left at all: refused whatever the point
             print(f"| {t:.3f} | {(kept & d['gold'])[ans].mean():.3f} | {(kept & d['first'])[ans].mean():.3f} | "
                   f"{(~kept)[~ans].mean():.3f} |")
 

@@ -288,7 +288,8 @@ def fit_answerability(train_dir: Path = typer.Option(Path("../shared/train"), he
                 embedder.save()
 
         try:
-            rows = case_rows(answerer, cases, progress)
+            rows = case_rows(answerer, cases, progress,
+                             rows_output.with_name(rows_output.stem + ".partial.npz") if rows_output else None)
         finally:
             embedder.save()
             bar.close()
