@@ -105,3 +105,27 @@ def test_the_packaged_check_loads_and_was_fitted_on_training_data():
     assert weights.features == FEATURES and 0 < weights.threshold < 1
     assert "shared/train" in weights.meta["fitted_on"]
     assert weights.coef[FEATURES.index("gate_logit")] > 0  # the gate's own score still counts for answerable
+
+
+def test_the_fit_command_refits_from_saved_rows_and_writes_a_loadable_check(tmp_path):
+    from typer.testing import CliRunner
+
+    from zhiku.api.cli import app
+
+    rng = np.random.default_rng(3)
+    n = 60
+    answerable = np.asarray([True, False] * n)
+    x = rng.normal(size=(2 * n, len(FEATURES)))
+    x[:, FEATURES.index("gate_logit")] += np.where(answerable, 1.5, -1.5)
+    x[:, FEATURES.index("best_states_relation")] = answerable & (rng.random(2 * n) < 0.8)
+    rows = CaseRows(x, answerable, np.where(answerable, "answerable", "answer_removed"), np.repeat(np.arange(n), 2),
+                    answerable.copy(), answerable.copy(), 1 / (1 + np.exp(-x[:, 0])))
+    rows.save(tmp_path / "rows.npz")
+    out = tmp_path / "answerability.json"
+    result = CliRunner().invoke(app, ["eval", "fit-answerability", "--rows-input", str(tmp_path / "rows.npz"),
+                                      "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    weights = AnswerabilityWeights.load(out)
+    assert 0 < weights.threshold < 1 and weights.coef[FEATURES.index("gate_logit")] > 0
+    assert weights.coef[FEATURES.index("best_states_relation")] > 0
+    assert "check (operating point by the rule" in result.output
