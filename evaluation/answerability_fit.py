@@ -145,6 +145,9 @@ def fit(rows: CaseRows, l2: float = 1.0, keep: float = 0.95) -> tuple[Answerabil
     coef, intercept, mean, scale = fit_logistic(rows.x, rows.answerable.astype(float), l2)
     gate_threshold = choose_threshold(rows, rows.gate, keep)
     report = {"threshold": threshold, "curve": curve(rows, oof),
+              "at_point": {"check": curve(rows, oof, [threshold])[0], "gate maximum": curve(rows, rows.gate,
+                                                                                          [choose_threshold(
+                                                                                              rows, rows.gate, keep)])[0]},
               "gate_threshold": gate_threshold, "gate_curve": curve(rows, rows.gate),
               "auc": {}, "gate_auc": {}}
     pos = rows.answerable
@@ -191,6 +194,8 @@ def format_report(report: dict, weights: AnswerabilityWeights) -> str:
                          f"{r['first_sentence']:.3f} | {r['refused']:.3f} | "
                          + " | ".join(f"{r[k]:.3f}" for k in kinds) + " |")
         lines.append("")
+    lines.append("At each score's own operating point (the rule): " + json.dumps(
+        {name: {k: round(v, 3) for k, v in r.items()} for name, r in report["at_point"].items()}))
     lines.append("AUC answerable vs kind, check / gate: " + json.dumps(
         {k: f"{report['auc'][k]:.3f} / {report['gate_auc'][k]:.3f}" for k in report["auc"]}))
     lines.append("AUC without each feature: " + json.dumps(
