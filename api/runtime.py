@@ -161,7 +161,8 @@ class Runtime:
         return ExtractiveAnswerer(self.sparse, self.embedder, min_confidence=self.settings.answer_min_confidence,
                                   max_sentences=self.settings.answer_max_sentences,
                                   support_ratio=self.settings.answer_support_ratio,
-                                  subject_check=SubjectCheck(kinds=kinds))
+                                  subject_check=SubjectCheck(kinds=kinds),
+                                  answerability=None if self.settings.answer_relation_check else False)
 
     # -- answers -----------------------------------------------------------------------------
     @cached_property

@@ -253,6 +253,13 @@ class Settings(BaseSettings):
         "with another year, number or name); else the reply is 'not found in the knowledge base'. Unset = the point "
         "chosen when the selector was fitted (`zhiku eval fit-answer-selector`; trade-off curve in "
         "docs/benchmarks.md). Lower answers more and refuses less.")
+    answer_relation_check: bool = Field(
+        True, description="Answerability, extractive and LLM mode: score whether the evidence answers with the "
+        "case-level check (retrieval/answerability.py: does one of the most likely sentences state the question's "
+        "relation for its pinned year/names with a new value next to it, do other passages repeat that value, and "
+        "the sentence gate's score; fitted by `zhiku eval fit-answerability` on training data) instead of the best "
+        "sentence's probability alone. Only when its weights file is packaged; ANSWER_MIN_CONFIDENCE then applies "
+        "to its score.")
     answer_subject_kinds: str = Field(
         "identifier,name", description="Answerability's subject gate (retrieval/subject_check.py), extractive and "
         "LLM mode: which subject phrases of the question a passage must hold to answer it, comma-separated: "

@@ -600,6 +600,18 @@ def use_selector_weights(service, path: Path) -> None:
     selector = service.extractive.selector
     service.extractive.selector = AnswerSelector(selector.tokenizer, selector.embedder, SelectorWeights.load(path),
                                                  selector.normaliser)
+    check = service.extractive.answerability
+    if check is not None:
+        check.selector = service.extractive.selector
+
+
+def use_answerability_weights(service, path: Path) -> None:
+    """Decide answerability with another check weights file than the packaged one (retrieval/answerability.py; a
+    candidate fit, measured before it replaces the packaged file)."""
+    from zhiku.retrieval.answerability import AnswerabilityCheck, AnswerabilityWeights
+
+    service.extractive.answerability = AnswerabilityCheck(service.extractive.selector,
+                                                          AnswerabilityWeights.load(path))
 
 
 def open_answer_service(settings, modes: list[str], evidence: int, llm_base_url: str | None = None,

@@ -21,6 +21,7 @@ from zhiku.index.embedder import Embedder
 from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.retrieval.answer_selector import AnswerSelector, ScoredSentence, SelectorWeights
 from zhiku.retrieval.answer_types import question_kinds, sentence_kinds
+from zhiku.retrieval.answerability import AnswerabilityCheck, AnswerabilityWeights
 from zhiku.retrieval.question_constraints import question_constraints
 from zhiku.retrieval.search_hit import SearchHit
 from zhiku.retrieval.subject_check import SubjectCheck
@@ -62,20 +63,44 @@ class ExtractiveAnswerer:
                  selector: AnswerSelector | None = None, weights: SelectorWeights | None = None,
                  min_confidence: float | None = None, max_sentences: int = 3, support_ratio: float = 0.4,
                  is_instruction: Callable[[str], bool] | None = None, figure_first: bool = False,
-                 subject_check: SubjectCheck | None = None):
+                 subject_check: SubjectCheck | None = None,
+                 answerability: AnswerabilityCheck | AnswerabilityWeights | bool | None = None):
         self.figure_first = figure_first
         # Which passages are about the question's subject at all (the default requires the identifiers it names).
         self.subject_check = subject_check if subject_check is not None else SubjectCheck()
         self.tokenizer = tokenizer
         self.is_instruction = is_instruction if is_instruction is not None else _reads_as_instruction
         self.selector = selector or AnswerSelector(tokenizer, embedder, weights)
+        # Whether the evidence answers at all: the case-level check (relation, pinned values, echoed value, the gate's
+        # score; retrieval/answerability.py) when its weights exist, else the gate's best probability. None = the
+        # packaged check if any; weights = a check with those; False = the gate's maximum.
+        if answerability is None or answerability is True:
+            answerability = AnswerabilityCheck(self.selector)
+        elif isinstance(answerability, AnswerabilityWeights):
+            answerability = AnswerabilityCheck(self.selector, answerability)
+        self.answerability = answerability or None
         self._min_confidence = min_confidence
         self.max_sentences = max_sentences
         self.support_ratio = support_ratio
 
     @property
+    def checks_answerability(self) -> bool:
+        return self.answerability is not None and self.answerability.weights is not None
+
+    @property
     def min_confidence(self) -> float:
-        return self.selector.weights.threshold if self._min_confidence is None else self._min_confidence
+        """The operating point on the answerability score: the check's (or the gate's) fitted one unless set."""
+        if self._min_confidence is not None:
+            return self._min_confidence
+        return self.answerability.weights.threshold if self.checks_answerability else self.selector.weights.threshold
+
+    def _score(self, question: str, ranked: list[ScoredSentence], hits: list[SearchHit]) -> float:
+        """P(the evidence states the answer): the check's when it has weights, else the best sentence's."""
+        best = max((s.probability for s in ranked), default=0.0)
+        if not ranked or not self.checks_answerability:
+            return best
+        p = self.answerability.probability(question, ranked, hits)
+        return best if p is None else p
 
     def rank(self, question: str, hits: list[SearchHit]) -> list[ScoredSentence]:
         """The evidence sentences, the one that answers first (the selector's ranker; hits about another
@@ -100,11 +125,11 @@ class ExtractiveAnswerer:
 
     def confidence(self, question: str, hits: list[SearchHit]) -> float:
         """P(the evidence states the answer): the highest probability of any sentence (0 without evidence)."""
-        return max((s.probability for s in self.rank(question, hits)), default=0.0)
+        return self._score(question, self.rank(question, hits), hits)
 
     def answer(self, question: str, hits: list[SearchHit]) -> ExtractiveAnswer:
         ranked = self.rank(question, hits)
-        confidence = max((s.probability for s in ranked), default=0.0)
+        confidence = self._score(question, ranked, hits)
         if confidence < self.min_confidence:
             return ExtractiveAnswer(NOT_FOUND, [], [], found=False, confidence=confidence)
         # Read lazily, best first: only the sentences that could be quoted go through the injection detector.
@@ -116,7 +141,11 @@ class ExtractiveAnswerer:
         # `support_ratio` of the most likely sentence's probability, not a repeat), quoted in document order.
         chosen = [best]
         figure = best.kinds & FIGURE_KINDS & question_kinds(default_normaliser().normalise(question))
-        floor = max(self.min_confidence, self.support_ratio * confidence)
+        # Follow-on sentences are judged on the gate's own scale (its point, a share of its best probability).
+        best_p = max(s.probability for s in ranked)
+        gate_floor = self.selector.weights.threshold if self.checks_answerability or self._min_confidence is None \
+            else self._min_confidence
+        floor = max(gate_floor, self.support_ratio * best_p)
         likely = (c for c in sorted(ranked, key=lambda c: -c.probability) if c is not best)
         for candidate in _clean(likely, self.is_instruction):
             if len(chosen) >= self.max_sentences or candidate.probability < floor:

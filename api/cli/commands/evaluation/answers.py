@@ -32,6 +32,9 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
                  selector_weights: Optional[Path] = typer.Option(None, help="Answer with this answer-selector weights "
                                                                  "file instead of the packaged one (to measure a "
                                                                  "candidate fit before it replaces it)"),
+                 answerability_weights: Optional[Path] = typer.Option(None, help="Decide answerability with this "
+                                                                      "check weights file (retrieval/answerability.py) "
+                                                                      "instead of the packaged one"),
                  replay: Optional[Path] = typer.Option(None, help="Generate nothing: put the raw LLM replies recorded "
                                                        "in this report (JSON, or an unfinished run's .partial.jsonl) "
                                                        "through today's checks (implies --mode llm)")):
@@ -63,6 +66,10 @@ def eval_answers(dataset_dir: Path = typer.Option(Path("../shared/eval"), help="
         from zhiku.evaluation.answer_eval import use_selector_weights
 
         use_selector_weights(service, selector_weights)
+    if answerability_weights is not None:
+        from zhiku.evaluation.answer_eval import use_answerability_weights
+
+        use_answerability_weights(service, answerability_weights)
     output = output or Path("data/eval") / f"answers-{datetime.date.today().isoformat()}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial.jsonl")
@@ -239,6 +246,62 @@ def fit_answer_selector(train_dir: Path = typer.Option(Path("../shared/train"), 
     typer.echo(f"written: {target}")
 
 
+def fit_answerability(train_dir: Path = typer.Option(Path("../shared/train"), help="Folder holding drcd_zh_hant "
+                                                     "and cmrc2018_trial_zh (training data only, never eval sets)"),
+                      questions: int = typer.Option(700, help="Questions of the selector fit's seeded draw to read "
+                                                    "up to (each gives up to five cases; embedded: slow)"),
+                      skip: int = typer.Option(300, help="Leave out the first N questions of that draw (the packaged "
+                                               "selector was fitted on them: its score would be in-sample)"),
+                      keep: float = typer.Option(0.95, help="Operating point: the highest threshold that keeps this "
+                                                 "share of the right answers (contains gold) on out-of-fold scores"),
+                      l2: float = typer.Option(1.0, help="L2 penalty of the logistic regression"),
+                      output: Path = typer.Option(None, help="Weights file (default: the packaged "
+                                                  "retrieval/data/answerability.json)"),
+                      embedding_cache: Path = typer.Option(None, help="Keep the sentence embeddings in this .npz "
+                                                           "between runs"),
+                      rows_output: Path = typer.Option(None, help="Also save the case rows (.npz)"),
+                      rows_input: Path = typer.Option(None, help="Fit on case rows saved by --rows-output")):
+    """Fit the case-level answerability check (relation, pinned values, echoed value, the gate's score) and its
+    operating point on training data."""
+    from zhiku.evaluation.answerability_fit import (CaseRows, build_training_cases, case_rows, fit,
+                                                    format_report)
+    from zhiku.retrieval.answerability import WEIGHTS_FILE
+
+    if rows_input is not None:
+        rows = CaseRows.load(rows_input)
+    else:
+        from zhiku.evaluation.answer_selector_fit import MemoEmbedder
+        from zhiku.index.factory import build_embedder
+        from zhiku.index.sparse_encoder import build_sparse_encoder
+        from zhiku.retrieval.extractive_answer import ExtractiveAnswerer
+
+        settings = get_settings()
+        tokenizer = build_sparse_encoder(settings.sparse_encoder)
+        cases = build_training_cases(train_dir, tokenizer.tokenize, questions, skip)
+        embedder = MemoEmbedder(build_embedder(settings), embedding_cache)
+        answerer = ExtractiveAnswerer(tokenizer, embedder, min_confidence=0.0, answerability=False)
+        bar = tqdm(total=len(cases), desc="cases", file=sys.stderr)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+            if done % 200 == 0:
+                embedder.save()
+
+        try:
+            rows = case_rows(answerer, cases, progress,
+                             rows_output.with_name(rows_output.stem + ".partial.npz") if rows_output else None)
+        finally:
+            embedder.save()
+            bar.close()
+        if rows_output is not None:
+            rows.save(rows_output)
+    weights, report = fit(rows, l2, keep)
+    typer.echo(format_report(report, weights))
+    target = output or WEIGHTS_FILE
+    target.write_text(json.dumps(weights.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    typer.echo(f"written: {target} (operating point {weights.threshold:.4f})")
+
+
 def subject_check(train_dir: Path = typer.Option(Path("../shared/train"), help="Folder holding drcd_zh_hant and "
                                                  "cmrc2018_trial_zh (training data only, never eval sets)"),
                   questions: int = typer.Option(2000, help="Training questions sampled (no embeddings: fast)"),
@@ -258,4 +321,5 @@ def register(group: typer.Typer) -> None:
     group.command("subject-check")(subject_check)
     group.command("answers")(eval_answers)
     group.command("fit-answer-selector")(fit_answer_selector)
+    group.command("fit-answerability")(fit_answerability)
     group.command("grounding")(eval_grounding)
