@@ -70,6 +70,10 @@ class GraphRetrievalConfig:
     # stated by a top hit itself (the first stage found the first hop's passage), not merely when a top hit names
     # the bridge; a chunk that adds nothing never enters (`plain_gap` is not used). With max_similarity_gap 0, no
     # graph chunk pushes a first-stage hit out of the top ten unless at least as similar to the query.
+    # "path": the chunks "hop" admits (they add evidence the shown hits lack); each takes the place of the lowest
+    # first-stage hit below the head that it is within the gap of, or else of the lowest one the graph finds
+    # unconnected to the question (`graph_gate.unconnected`) — a first-stage hit leaves the ten only for a chunk
+    # at least as similar, or when by the graph it adds nothing the question asks about; the others keep their order.
     gate: str = "all"
     plain_gap: float | None = 0.0
     # How long a search waits for the graph (linking and expansion run beside the first stage); past it the search

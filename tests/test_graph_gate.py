@@ -146,3 +146,40 @@ def test_a_graph_chunk_is_about_the_question_entity_the_walk_reached_it_from():
     question = "北京华远置业有限公司的担保人有哪些风险？"
     plain = SearchHit.from_point("p", _payload("p", risk), 0.5, StageScores(None, 0.85, 0.5))
     assert SubjectCheck().allowed(question, [plain, reached]) == [1]
+
+
+def _path_ranking(texts: dict[int, str], reached: tuple[str, ...] = (), gate: str = "path") -> list[str]:
+    """Ten first-stage hits (dense 0.90 down to 0.81; h0 states the first hop 甲公司 → 戊公司) and the second hop's
+    passage, far less similar to the question (0.70) than any of them."""
+    config = GraphRetrievalConfig(protect_top=5, slots=5, max_similarity_gap=0.0, gate=gate, plain_gap=None)
+    retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None, graph=GraphExpander(None, None, config))
+    text = {0: "甲公司的担保人是戊公司。"} | {i: f"甲公司第{i}条公告。" for i in range(1, 10)} | texts
+    hits = [SearchHit.from_point(f"h{i}", _payload(f"h{i}", text[i]), 1 - i / 10,
+                                 StageScores(None, 0.90 - i / 100, 1 - i / 10)) for i in range(10)]
+    graph = [ScoredChunk("g_hop", 0.70, _payload("g_hop", "戊公司在乙银行有逾期贷款。")),
+             ScoredChunk("g_news", 0.70, _payload("g_news", "甲公司的又一条新闻。"))]  # adds nothing: never enters
+    evidence = GraphEvidence([LinkedEntity("k_jia", "甲公司", "company", "exact", 1.0, "甲公司")],
+                             {"g_hop": 0.5, "g_news": 0.7} | {pid: 0.3 for pid in reached},
+                             chunk_entities={"g_hop": {"k_wu", "k_bank"}, "g_news": {"k_jia", "k_x"}},
+                             bridges={"g_hop": {"戊公司"}}, earlier={"g_hop": {"h0"}})
+    return [h.chunk_id for h in retriever._insert_graph_hits(hits, graph, evidence, 10, "甲公司的担保人有哪些风险？")]
+
+
+def test_the_path_gate_puts_the_second_hop_in_place_of_a_hit_unconnected_to_the_question():
+    # h7 is about something else (it names neither 甲公司 nor the bridge 戊公司): the second hop takes its place,
+    # though less similar to the question; every other first-stage hit stays in the ten, in its order
+    ranked = _path_ranking({7: "某市今日天气晴朗。"})
+    assert ranked[:10] == ["h0", "h1", "h2", "h3", "h4", "g_hop", "h5", "h6", "h8", "h9"]
+    assert ranked[10] == "h7" and "g_news" not in ranked
+    # at gap 0 the gate 'hop' keeps it out: it is less similar than the tenth hit
+    assert _path_ranking({7: "某市今日天气晴朗。"}, gate="hop")[:10] == [f"h{i}" for i in range(10)]
+
+
+def test_the_path_gate_never_takes_the_place_of_a_hit_about_the_question_or_its_bridge():
+    # every hit below the head names the question's entity: nothing leaves, the second hop stays out (gap 0)
+    assert _path_ranking({})[:10] == [f"h{i}" for i in range(10)]
+    # a hit naming the bridge (another passage on the second hop) or one the walk reached is not displaced
+    assert _path_ranking({7: "戊公司的年报。"})[:10] == [f"h{i}" for i in range(10)]
+    assert _path_ranking({7: "某市今日天气晴朗。"}, reached=("h7",))[:10] == [f"h{i}" for i in range(10)]
+    # the head is never displaced, whatever it names
+    assert "g_hop" not in _path_ranking({2: "某市今日天气晴朗。"})[:10]
