@@ -18,6 +18,7 @@ similarity gap judged it against whatever the first stage happened to rank tenth
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -72,3 +73,25 @@ def unconnected(hit: SearchHit, evidence: GraphEvidence, bridges: set[str]) -> b
     text = hit.about_text().casefold()
     names = {n.casefold() for e in evidence.linked for n in (e.name, e.mention) if n} | set(bridges)
     return not any(len(n) > 1 and n in text for n in names)
+
+
+_LEADING = re.compile(r"^[\s\"'“‘《「(（]*(?:the\s+)?")
+
+
+def about_its_evidence(chunk: SearchHit, evidence: GraphEvidence, shown: ShownHits) -> bool:
+    """Is the graph chunk's passage about the entity it brings evidence of — the bridge it continues to, or a linked
+    entity no shown hit names: does its title, a heading or its text *begin* with that entity's name? A second hop's
+    passage is the bridge's own ("The Philadelphia Eagles are …", the guarantor's risk check "X公司风险排查"); a
+    passage that merely names a place or a country the walk went through ("… in Baltimore County, Maryland") is not,
+    and does not earn a place in the ten that way."""
+    names = set(evidence.bridges.get(chunk.chunk_id, ()))
+    names |= {n.casefold() for e in evidence.linked for n in (e.name, e.mention)
+              if n and e.key in evidence.chunk_entities.get(chunk.chunk_id, ()) and n.casefold() not in shown.text}
+    starts = [_LEADING.sub("", line.casefold()) for line in (*chunk.section_label().splitlines(), chunk.text.strip())]
+    return any(len(n) > 1 and start.startswith(n) and not _word_goes_on(n, start[len(n):len(n) + 1])
+               for n in names for start in starts)
+
+
+def _word_goes_on(name: str, following: str) -> bool:
+    """A Latin name followed by a letter or digit is part of a longer word ("Australia" in "Australian …")."""
+    return bool(following) and following.isascii() and following.isalnum() and name[-1:].isascii()

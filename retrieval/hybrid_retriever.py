@@ -14,7 +14,7 @@ from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.index.vector_store import ChunkFilter, ScoredChunk, VectorStore
 from zhiku.retrieval.fusion import fuse
 from zhiku.retrieval.graph_expansion import GraphEvidence, GraphExpander, order_graph_chunks
-from zhiku.retrieval.graph_gate import ShownHits, adds_evidence, unconnected
+from zhiku.retrieval.graph_gate import ShownHits, about_its_evidence, adds_evidence, unconnected
 from zhiku.retrieval.reranker import RerankCandidate, Reranker
 from zhiku.retrieval.script import lexically_comparable, majority_script
 from zhiku.retrieval.search_hit import SearchHit, StageScores
@@ -275,7 +275,7 @@ class HybridRetriever:
             if gate == "path" and room:
                 room -= 1
             elif gate == "path" and r.point_id not in {h.chunk_id for h in staying}:
-                making_room = self._leaves_for(r, staying, allowed, evidence)
+                making_room = self._leaves_for(r, staying, allowed, evidence, first_stage)
                 if making_room is None:
                     continue
                 staying = [h for h in staying if h is not making_room]
@@ -298,16 +298,19 @@ class HybridRetriever:
 
     @staticmethod
     def _leaves_for(graph_chunk: ScoredChunk, staying: list[SearchHit], allowed: float,
-                    evidence: GraphEvidence) -> SearchHit | None:
+                    evidence: GraphEvidence, shown: ShownHits) -> SearchHit | None:
         """Under the gate 'path', which first-stage hit leaves the ranking of ten for this graph chunk (one that adds
-        evidence): the lowest staying hit when the chunk is within `allowed` of its similarity to the query; else the
-        lowest staying hit the graph finds unconnected to the question (`graph_gate.unconnected`: it names none of
-        the question's entities nor the bridge the chunk continues, and states no relation on their paths) — a hit
-        that adds nothing the question asks about, whatever its similarity; None: none may leave."""
+        evidence): the lowest staying hit when the chunk is within `allowed` of its similarity to the query; else, when
+        the chunk's passage is about the entity it brings evidence of (`graph_gate.about_its_evidence`), the lowest
+        staying hit the graph finds unconnected to the question (`graph_gate.unconnected`: it names none of the
+        question's entities nor the bridge the chunk continues, and states no relation on their paths) — a hit that
+        adds nothing the question asks about, whatever its similarity; None: none may leave."""
         if not staying:
             return None
         if graph_chunk.score >= (staying[-1].scores.dense or float("-inf")) - allowed:
             return staying[-1]
+        if not about_its_evidence(SearchHit.from_point(graph_chunk.point_id, graph_chunk.payload), evidence, shown):
+            return None
         bridges = evidence.bridges.get(graph_chunk.point_id, set())
         return next((h for h in reversed(staying) if unconnected(h, evidence, bridges)), None)
 

@@ -148,7 +148,8 @@ def test_a_graph_chunk_is_about_the_question_entity_the_walk_reached_it_from():
     assert SubjectCheck().allowed(question, [plain, reached]) == [1]
 
 
-def _path_ranking(texts: dict[int, str], reached: tuple[str, ...] = (), gate: str = "path") -> list[str]:
+def _path_ranking(texts: dict[int, str], reached: tuple[str, ...] = (), gate: str = "path",
+                  hop_text: str = "戊公司在乙银行有逾期贷款。") -> list[str]:
     """Ten first-stage hits (dense 0.90 down to 0.81; h0 states the first hop 甲公司 → 戊公司) and the second hop's
     passage, far less similar to the question (0.70) than any of them."""
     config = GraphRetrievalConfig(protect_top=5, slots=5, max_similarity_gap=0.0, gate=gate, plain_gap=None)
@@ -156,7 +157,7 @@ def _path_ranking(texts: dict[int, str], reached: tuple[str, ...] = (), gate: st
     text = {0: "甲公司的担保人是戊公司。"} | {i: f"甲公司第{i}条公告。" for i in range(1, 10)} | texts
     hits = [SearchHit.from_point(f"h{i}", _payload(f"h{i}", text[i]), 1 - i / 10,
                                  StageScores(None, 0.90 - i / 100, 1 - i / 10)) for i in range(10)]
-    graph = [ScoredChunk("g_hop", 0.70, _payload("g_hop", "戊公司在乙银行有逾期贷款。")),
+    graph = [ScoredChunk("g_hop", 0.70, _payload("g_hop", hop_text)),
              ScoredChunk("g_news", 0.70, _payload("g_news", "甲公司的又一条新闻。"))]  # adds nothing: never enters
     evidence = GraphEvidence([LinkedEntity("k_jia", "甲公司", "company", "exact", 1.0, "甲公司")],
                              {"g_hop": 0.5, "g_news": 0.7} | {pid: 0.3 for pid in reached},
@@ -183,3 +184,25 @@ def test_the_path_gate_never_takes_the_place_of_a_hit_about_the_question_or_its_
     assert _path_ranking({7: "某市今日天气晴朗。"}, reached=("h7",))[:10] == [f"h{i}" for i in range(10)]
     # the head is never displaced, whatever it names
     assert "g_hop" not in _path_ranking({2: "某市今日天气晴朗。"})[:10]
+
+
+def test_the_path_gate_displaces_only_for_a_passage_about_the_entity_it_brings():
+    # a passage that merely names the bridge (as most passages near a hop name a place or a country) is not the
+    # bridge's own: it does not take an unconnected hit's place, and at gap 0 it stays out
+    assert "g_hop" not in _path_ranking({7: "某市今日天气晴朗。"}, hop_text="乙银行向戊公司发放贷款。")[:10]
+    assert "g_hop" in _path_ranking({7: "某市今日天气晴朗。"}, hop_text="“戊公司”在乙银行有逾期贷款。")[:10]
+
+
+def test_a_passage_begins_with_its_subject_as_a_whole_word():
+    from zhiku.retrieval.graph_gate import ShownHits, about_its_evidence
+
+    evidence = GraphEvidence([], {"c": 0.5}, bridges={"c": {"australia", "philadelphia eagles"}})
+
+    def about(title: str, text: str) -> bool:
+        chunk = SearchHit.from_point("c", _payload("c", text) | {"document_name": title})
+        return about_its_evidence(chunk, evidence, ShownHits.of([]))
+
+    assert about("Philadelphia Eagles", "The Philadelphia Eagles are a professional American football franchise.")
+    assert about("Eagles", "The Philadelphia Eagles are a professional American football franchise.")
+    assert not about("Australian National University", "The Australian National University is in Canberra.")
+    assert not about("Wamboin", "Wamboin is a rural area of New South Wales, Australia.")
