@@ -109,6 +109,35 @@ class GraphEvidence:
     # the passage is about through the graph (the guarantor's risk passage names the guarantor, not the borrower the
     # question names; the graph says it is the borrower's guarantor)
     reached_from: dict[str, set[str]] = field(default_factory=dict)
+    # point ids stating a relation between entities the walks of two different linked entities reached (read from
+    # `subgraph` when first asked, `links_walks`)
+    linking: set[str] | None = field(default=None, repr=False)
+
+    def links_walks(self, chunk_id: str) -> bool:
+        """Does this chunk state a relation on a path between two of the question's linked entities — between what
+        one's walk reached and what the other's reached or is directly related to? ("The Representative of the
+        Falkland Islands in London": the Pan-African Conference → London, the Falkland Islands — Mount Sulivan.)
+        Unlike `joining`, the path may be longer than the walk's hops: the chunk closes the question's two halves."""
+        if self.linking is None:
+            self.linking = set()
+            if self.subgraph is not None:
+                seeds = {e.key for e in self.linked}
+                touching: dict[str, set[str]] = {}  # entity → the linked entities whose walk reached it or that
+                for p in self.subgraph.paths:       # are directly related to it (a linked entity: itself alone)
+                    touching.setdefault(p.entity_keys[-1], set()).add(p.entity_keys[0])
+                relations = list(self.subgraph.relations.values())
+                for relation in relations:
+                    for end, other in ((relation.subject_key, relation.object_key),
+                                       (relation.object_key, relation.subject_key)):
+                        if other in seeds and end not in seeds:
+                            touching.setdefault(end, set()).add(other)
+                for key in seeds:
+                    touching[key] = {key}
+                for relation in relations:
+                    a, b = touching.get(relation.subject_key, set()), touching.get(relation.object_key, set())
+                    if any(x != y for x in a for y in b):
+                        self.linking.update(relation.provenance.chunk_ids)
+        return chunk_id in self.joining or chunk_id in self.linking
 
     def described(self) -> GraphResult | None:
         """The subgraph with every entity's mention provenance (read now, once, when the search did not)."""

@@ -83,7 +83,10 @@ def about_its_evidence(chunk: SearchHit, evidence: GraphEvidence, shown: ShownHi
     entity no shown hit names: does its title, a heading or its text *begin* with that entity's name? A second hop's
     passage is the bridge's own ("The Philadelphia Eagles are …", the guarantor's risk check "X公司风险排查"); a
     passage that merely names a place or a country the walk went through ("… in Baltimore County, Maryland") is not,
-    and does not earn a place in the ten that way."""
+    and does not earn a place in the ten that way. A chunk on a path between two of the question's linked entities
+    (`GraphEvidence.links_walks`) is about what the question asks whatever it begins with."""
+    if evidence.links_walks(chunk.chunk_id):
+        return True
     names = set(evidence.bridges.get(chunk.chunk_id, ()))
     names |= {n.casefold() for e in evidence.linked for n in (e.name, e.mention)
               if n and e.key in evidence.chunk_entities.get(chunk.chunk_id, ()) and n.casefold() not in shown.text}

@@ -206,3 +206,26 @@ def test_a_passage_begins_with_its_subject_as_a_whole_word():
     assert about("Eagles", "The Philadelphia Eagles are a professional American football franchise.")
     assert not about("Australian National University", "The Australian National University is in Canberra.")
     assert not about("Wamboin", "Wamboin is a rural area of New South Wales, Australia.")
+
+
+def test_a_chunk_between_what_two_linked_entities_lead_to_links_their_walks():
+    """Dick Humbert → the Philadelphia Eagles (his passage); "the Eagles compete in the NFL" relates the bridge to
+    the other linked entity, three relations away from nothing: the Eagles' passage links the two walks. A passage
+    about another team Dick Humbert's walk reached, related to nothing of the NFL's, does not."""
+    from zhiku.graph.graph_store import GraphPath, GraphResult, Provenance, RelationHit
+
+    def relation(key, a, b, chunk):
+        return RelationHit(key, "kb", "related_to", a, b, 1, Provenance([chunk]))
+
+    relations = {r.key: r for r in (relation("r1", "humbert", "eagles", "c_humbert"),
+                                    relation("r2", "eagles", "pennsylvania", "c_eagles"),
+                                    relation("r3", "eagles", "nfl", "c_eagles"),
+                                    relation("r4", "humbert", "college", "c_humbert"),
+                                    relation("r5", "college", "ohio", "c_college"))}
+    paths = [GraphPath(["humbert", "eagles"], ["r1"]), GraphPath(["humbert", "eagles", "pennsylvania"], ["r1", "r2"]),
+             GraphPath(["humbert", "college"], ["r4"]), GraphPath(["humbert", "college", "ohio"], ["r4", "r5"])]
+    linked = [LinkedEntity("humbert", "Dick Humbert", "person", "exact", 1.0, "Dick Humbert"),
+              LinkedEntity("nfl", "NFL", "organization", "exact", 1.0, "NFL")]
+    evidence = GraphEvidence(linked, {"c_eagles": 0.4, "c_college": 0.4}, GraphResult(paths, {}, relations))
+    assert evidence.links_walks("c_eagles") and not evidence.links_walks("c_college")
+    assert not GraphEvidence(linked[:1], {}, GraphResult(paths, {}, relations)).links_walks("c_eagles")
