@@ -112,6 +112,7 @@ class GraphEvidence:
     # point ids stating a relation between entities the walks of two different linked entities reached (read from
     # `subgraph` when first asked, `links_walks`)
     linking: set[str] | None = field(default=None, repr=False)
+    neighbours: dict[str, set[str]] | None = field(default=None, repr=False)  # `neighbour_names`, once read
 
     def links_walks(self, chunk_id: str) -> bool:
         """Does this chunk state a relation on a path between two of the question's linked entities — between what
@@ -138,6 +139,27 @@ class GraphEvidence:
                     if any(x != y for x in a for y in b):
                         self.linking.update(relation.provenance.chunk_ids)
         return chunk_id in self.joining or chunk_id in self.linking
+
+    def neighbour_names(self) -> dict[str, set[str]]:
+        """Linked entity → the names (casefolded) of the entities directly related to it and to no other linked
+        entity (what each half of the question leads to)."""
+        if self.neighbours is not None:
+            return self.neighbours
+        self.neighbours = {}
+        if self.subgraph is None:
+            return self.neighbours
+        seeds = {e.key for e in self.linked}
+        near: dict[str, set[str]] = {}
+        for relation in self.subgraph.relations.values():
+            for end, other in ((relation.subject_key, relation.object_key), (relation.object_key, relation.subject_key)):
+                if other in seeds and end not in seeds:
+                    near.setdefault(end, set()).add(other)
+        for key, by in near.items():
+            entity = self.subgraph.entities.get(key)
+            if len(by) == 1 and entity is not None:
+                self.neighbours.setdefault(next(iter(by)), set()).update(
+                    n.casefold() for n in (entity.name, *entity.aliases) if n and len(n) > 2)
+        return self.neighbours
 
     def described(self) -> GraphResult | None:
         """The subgraph with every entity's mention provenance (read now, once, when the search did not)."""

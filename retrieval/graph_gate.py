@@ -84,8 +84,14 @@ def about_its_evidence(chunk: SearchHit, evidence: GraphEvidence, shown: ShownHi
     passage is the bridge's own ("The Philadelphia Eagles are …", the guarantor's risk check "X公司风险排查"); a
     passage that merely names a place or a country the walk went through ("… in Baltimore County, Maryland") is not,
     and does not earn a place in the ten that way. A chunk on a path between two of the question's linked entities
-    (`GraphEvidence.links_walks`) is about what the question asks whatever it begins with."""
+    (`GraphEvidence.links_walks`), or naming what each of two linked entities is directly related to
+    (`GraphEvidence.neighbour_names`: the graph may hold "the Falkland Islands" of Mount Sulivan's passage and "the
+    Representative of the Falkland Islands in London" as different entities), is about what the question asks
+    whatever it begins with."""
     if evidence.links_walks(chunk.chunk_id):
+        return True
+    text = chunk.text.casefold()
+    if sum(any(n in text for n in names) for names in evidence.neighbour_names().values()) >= 2:
         return True
     names = set(evidence.bridges.get(chunk.chunk_id, ()))
     names |= {n.casefold() for e in evidence.linked for n in (e.name, e.mention)

@@ -229,3 +229,22 @@ def test_a_chunk_between_what_two_linked_entities_lead_to_links_their_walks():
     evidence = GraphEvidence(linked, {"c_eagles": 0.4, "c_college": 0.4}, GraphResult(paths, {}, relations))
     assert evidence.links_walks("c_eagles") and not evidence.links_walks("c_college")
     assert not GraphEvidence(linked[:1], {}, GraphResult(paths, {}, relations)).links_walks("c_eagles")
+
+
+def test_a_passage_naming_what_two_linked_entities_are_related_to_is_about_the_question():
+    from zhiku.graph.graph_store import EntityHit, GraphResult, Provenance, RelationHit
+    from zhiku.retrieval.graph_gate import ShownHits, about_its_evidence
+
+    relations = {"r1": RelationHit("r1", "kb", "related_to", "sulivan", "falklands", 1, Provenance(["c_mount"])),
+                 "r2": RelationHit("r2", "kb", "related_to", "conference", "london", 1, Provenance(["c_conf"]))}
+    entities = {k: EntityHit(k, "kb", name, "location", [], 3) for k, name in
+                (("falklands", "Falkland Islands"), ("london", "London"))}
+    linked = [LinkedEntity("sulivan", "Mount Sulivan", "location", "exact", 1.0, "Mount Sulivan"),
+              LinkedEntity("conference", "Pan-African Conference", "event", "exact", 1.0, "Pan-African conference")]
+    evidence = GraphEvidence(linked, {"c": 0.3}, GraphResult([], entities, relations), bridges={"c": {"london"}})
+
+    def about(text: str) -> bool:
+        return about_its_evidence(SearchHit.from_point("c", _payload("c", text)), evidence, ShownHits.of([]))
+
+    assert about("The Representative of the Falkland Islands in London is the territory's mission.")
+    assert not about("The 1933 crash occurred near a radio mast; the airline flew from London.")
