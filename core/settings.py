@@ -327,19 +327,24 @@ class Settings(BaseSettings):
                                                  "terms (e.g. {\"collateral\": [\"抵押物\", \"质押物\"]}).")
     graph_max_hops: int = Field(2, ge=1, le=4, description="Hops of graph expansion in retrieval.")
     graph_max_similarity_gap: float = Field(
-        0.02, ge=0, description="A chunk found through the graph takes the place of a hybrid result only when "
+        0.0, ge=0, description="A chunk found through the graph takes the place of a hybrid result only when "
         "its dense similarity to the query is at most this much lower (0: only when at least as similar; "
         "larger: more multi-hop evidence, fewer single-hop results; measured in docs/benchmarks.md). With "
-        "graph_gate 'hop' the measured setting is 0.")
-    graph_gate: Literal["all", "novel", "evidence", "hop"] = Field(
-        "all", description="Which graph chunks may take a hybrid result's place within graph_max_similarity_gap: "
+        "graph_gate 'hop' or 'path' the measured setting is 0 (a wider gap lets merely similar chunks take the "
+        "slots first); 'all' was measured at 0.02.")
+    graph_gate: Literal["all", "novel", "evidence", "hop", "path"] = Field(
+        "path", description="Which graph chunks may take a hybrid result's place within graph_max_similarity_gap: "
         "'all', or 'novel' — only a chunk on a path between two of the question's linked entities or stating a fact "
         "of a linked entity no top hit names; the others only when at least as similar to the query as the result "
         "they push out; or 'evidence' — as 'novel', and also a chunk stating a fact of a bridge entity (reached from "
         "a linked entity, named by a top hit but not by the question); a chunk whose passage (parent section) a top "
         "hit already shows never enters; or 'hop' — as 'evidence', but the second hop counts only when a top hit itself states "
         "the relation that leads to the bridge entity, and a chunk that adds nothing never enters (with "
-        "graph_max_similarity_gap 0, no graph chunk pushes out a result more similar to the query). The top hits are "
+        "graph_max_similarity_gap 0, no graph chunk pushes out a result more similar to the query); or 'path' — the "
+        "chunks 'hop' admits, each taking the place of the lowest result below the protected head that is within "
+        "graph_max_similarity_gap of it or, failing that, of the lowest such result the graph finds unconnected to "
+        "the question (it names none of the question's linked entities nor the bridge the chunk continues, and states "
+        "no relation on their paths), whatever its similarity. The top hits are "
         "those the caller is shown (top_k, at most ten): docs/benchmarks.md.")
     graph_fan_out_cap: int = Field(20, ge=1, le=200, description="Edges followed per entity and hop in "
                                    "graph expansion, best supported first (bounds hub entities). Up to 50 (and "

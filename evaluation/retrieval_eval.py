@@ -16,7 +16,7 @@ GRAPH_PLACEMENTS = ((5, 3, float("inf")), (5, 5, float("inf")), (5, 5, 0.0), (5,
                     (5, 5, 0.08))  # (protected head, slots, max dense-similarity gap to the hit pushed out)
 # The "novel" gate: (gap for chunks that add what the top hits lack, gap for the others; None: never).
 GRAPH_GATES = ((0.0, None), (0.02, 0.0), (0.02, None), (0.04, 0.0), (0.04, None), (float("inf"), 0.0), (float("inf"), None))
-GATE_NAMES = ("novel", "evidence", "hop")
+GATE_NAMES = ("novel", "evidence", "hop", "path")
 CANDIDATE_CHUNKS = 50
 
 
@@ -126,8 +126,8 @@ def evaluate_retrieval(dataset: BeirDataset, retriever: HybridRetriever, sweep_w
             sweep.append(VariantResult(name, summarise(runs, dataset.qrels, groups), runs))
         for gate in GATE_NAMES:
             for novel_gap, plain_gap in GRAPH_GATES:
-                if gate == "hop" and plain_gap is not None:
-                    continue  # 'hop' never lets in a chunk that adds nothing
+                if gate in ("hop", "path") and plain_gap is not None:
+                    continue  # 'hop' and 'path' never let in a chunk that adds nothing
                 expander = GraphExpander(retriever.graph.store, retriever.graph.linker,
                                          replace(retriever.graph.config, protect_top=5, slots=5, gate=gate,
                                                  max_similarity_gap=novel_gap, plain_gap=plain_gap))

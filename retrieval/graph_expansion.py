@@ -70,6 +70,10 @@ class GraphRetrievalConfig:
     # stated by a top hit itself (the first stage found the first hop's passage), not merely when a top hit names
     # the bridge; a chunk that adds nothing never enters (`plain_gap` is not used). With max_similarity_gap 0, no
     # graph chunk pushes a first-stage hit out of the top ten unless at least as similar to the query.
+    # "path": the chunks "hop" admits (they add evidence the shown hits lack); each takes the place of the lowest
+    # first-stage hit below the head that it is within the gap of, or else of the lowest one the graph finds
+    # unconnected to the question (`graph_gate.unconnected`) — a first-stage hit leaves the ten only for a chunk
+    # at least as similar, or when by the graph it adds nothing the question asks about; the others keep their order.
     gate: str = "all"
     plain_gap: float | None = 0.0
     # How long a search waits for the graph (linking and expansion run beside the first stage); past it the search
@@ -105,6 +109,57 @@ class GraphEvidence:
     # the passage is about through the graph (the guarantor's risk passage names the guarantor, not the borrower the
     # question names; the graph says it is the borrower's guarantor)
     reached_from: dict[str, set[str]] = field(default_factory=dict)
+    # point ids stating a relation between entities the walks of two different linked entities reached (read from
+    # `subgraph` when first asked, `links_walks`)
+    linking: set[str] | None = field(default=None, repr=False)
+    neighbours: dict[str, set[str]] | None = field(default=None, repr=False)  # `neighbour_names`, once read
+
+    def links_walks(self, chunk_id: str) -> bool:
+        """Does this chunk state a relation on a path between two of the question's linked entities — between what
+        one's walk reached and what the other's reached or is directly related to? ("The Representative of the
+        Falkland Islands in London": the Pan-African Conference → London, the Falkland Islands — Mount Sulivan.)
+        Unlike `joining`, the path may be longer than the walk's hops: the chunk closes the question's two halves."""
+        if self.linking is None:
+            self.linking = set()
+            if self.subgraph is not None:
+                seeds = {e.key for e in self.linked}
+                touching: dict[str, set[str]] = {}  # entity → the linked entities whose walk reached it or that
+                for p in self.subgraph.paths:       # are directly related to it (a linked entity: itself alone)
+                    touching.setdefault(p.entity_keys[-1], set()).add(p.entity_keys[0])
+                relations = list(self.subgraph.relations.values())
+                for relation in relations:
+                    for end, other in ((relation.subject_key, relation.object_key),
+                                       (relation.object_key, relation.subject_key)):
+                        if other in seeds and end not in seeds:
+                            touching.setdefault(end, set()).add(other)
+                for key in seeds:
+                    touching[key] = {key}
+                for relation in relations:
+                    a, b = touching.get(relation.subject_key, set()), touching.get(relation.object_key, set())
+                    if any(x != y for x in a for y in b):
+                        self.linking.update(relation.provenance.chunk_ids)
+        return chunk_id in self.joining or chunk_id in self.linking
+
+    def neighbour_names(self) -> dict[str, set[str]]:
+        """Linked entity → the names (casefolded) of the entities directly related to it and to no other linked
+        entity (what each half of the question leads to)."""
+        if self.neighbours is not None:
+            return self.neighbours
+        self.neighbours = {}
+        if self.subgraph is None:
+            return self.neighbours
+        seeds = {e.key for e in self.linked}
+        near: dict[str, set[str]] = {}
+        for relation in self.subgraph.relations.values():
+            for end, other in ((relation.subject_key, relation.object_key), (relation.object_key, relation.subject_key)):
+                if other in seeds and end not in seeds:
+                    near.setdefault(end, set()).add(other)
+        for key, by in near.items():
+            entity = self.subgraph.entities.get(key)
+            if len(by) == 1 and entity is not None:
+                self.neighbours.setdefault(next(iter(by)), set()).update(
+                    n.casefold() for n in (entity.name, *entity.aliases) if n and len(n) > 2)
+        return self.neighbours
 
     def described(self) -> GraphResult | None:
         """The subgraph with every entity's mention provenance (read now, once, when the search did not)."""

@@ -14,7 +14,7 @@ from zhiku.index.sparse_encoder import SparseEncoder
 from zhiku.index.vector_store import ChunkFilter, ScoredChunk, VectorStore
 from zhiku.retrieval.fusion import fuse
 from zhiku.retrieval.graph_expansion import GraphEvidence, GraphExpander, order_graph_chunks
-from zhiku.retrieval.graph_gate import ShownHits, adds_evidence
+from zhiku.retrieval.graph_gate import ShownHits, about_its_evidence, adds_evidence, unconnected
 from zhiku.retrieval.reranker import RerankCandidate, Reranker
 from zhiku.retrieval.script import lexically_comparable, majority_script
 from zhiku.retrieval.search_hit import SearchHit, StageScores
@@ -236,7 +236,7 @@ class HybridRetriever:
         protect, slots = (c.protect_top, c.slots) if c else (5, 5)
         gap = c.max_similarity_gap if c else float("inf")
         gate = c.gate if c is not None else "all"
-        gated = gate in ("novel", "evidence", "hop")
+        gated = gate in ("novel", "evidence", "hop", "path")
         window = protect + slots  # the ranking of ten the placement was measured on
         if top_k is not None and top_k < protect + slots:
             protect = min(protect, max(1, top_k // 2))
@@ -248,6 +248,11 @@ class HybridRetriever:
         by_point = {r.point_id: r for r in graph}
         order = order_graph_chunks({pid: evidence.chunk_scores.get(pid, 0.0) for pid in by_point},
                                    {pid: r.score for pid, r in by_point.items()})
+        # 'path': the first-stage hits below the head that stay in the ranking of ten, and those a graph chunk took
+        # the place of (they leave it, whichever they are; the others keep their order)
+        staying = hits[protect:window]
+        leaving: list[SearchHit] = []
+        room = max(0, window - len(hits))  # a shorter ranking: graph chunks fill it first, pushing nobody out
         chosen: list[SearchHit] = []
         for r in (by_point[pid] for pid in order):
             if len(chosen) == slots:
@@ -264,10 +269,18 @@ class HybridRetriever:
             if adds is None:
                 continue  # its passage is already shown: nothing new
             if not adds:
-                if c.plain_gap is None or gate == "hop":
-                    continue  # adds nothing the first stage lacks ('hop': such a chunk never enters)
+                if c.plain_gap is None or gate in ("hop", "path"):
+                    continue  # adds nothing the first stage lacks ('hop', 'path': such a chunk never enters)
                 allowed = c.plain_gap
-            if pushed_out < len(hits) and r.score < (hits[pushed_out].scores.dense or float("-inf")) - allowed:
+            if gate == "path" and room:
+                room -= 1
+            elif gate == "path" and r.point_id not in {h.chunk_id for h in staying}:
+                making_room = self._leaves_for(r, staying, allowed, evidence, first_stage)
+                if making_room is None:
+                    continue
+                staying = [h for h in staying if h is not making_room]
+                leaving.append(making_room)
+            elif pushed_out < len(hits) and r.score < (hits[pushed_out].scores.dense or float("-inf")) - allowed:
                 continue
             hit = by_id.get(r.point_id) or SearchHit.from_point(r.point_id, r.payload, r.score,
                                                                 StageScores(None, r.score, None))
@@ -275,8 +288,31 @@ class HybridRetriever:
             hit.reached_from = tuple(sorted(evidence.reached_from.get(r.point_id, ())))
             chosen.append(hit)
         chosen_ids = {h.chunk_id for h in chosen}
+        if gate == "path":
+            out = {h.chunk_id for h in leaving}
+            rest = [h for h in hits[protect:] if h.chunk_id not in chosen_ids and h.chunk_id not in out]
+            kept = len([h for h in staying if h.chunk_id not in chosen_ids])
+            return hits[:protect] + chosen + rest[:kept] + [h for h in hits if h.chunk_id in out] + rest[kept:]
         rest = [h for h in hits[protect:] if h.chunk_id not in chosen_ids]
         return hits[:protect] + chosen + rest
+
+    @staticmethod
+    def _leaves_for(graph_chunk: ScoredChunk, staying: list[SearchHit], allowed: float,
+                    evidence: GraphEvidence, shown: ShownHits) -> SearchHit | None:
+        """Under the gate 'path', which first-stage hit leaves the ranking of ten for this graph chunk (one that adds
+        evidence): the lowest staying hit when the chunk is within `allowed` of its similarity to the query; else, when
+        the chunk's passage is about the entity it brings evidence of (`graph_gate.about_its_evidence`), the lowest
+        staying hit the graph finds unconnected to the question (`graph_gate.unconnected`: it names none of the
+        question's entities nor the bridge the chunk continues, and states no relation on their paths) — a hit that
+        adds nothing the question asks about, whatever its similarity; None: none may leave."""
+        if not staying:
+            return None
+        if graph_chunk.score >= (staying[-1].scores.dense or float("-inf")) - allowed:
+            return staying[-1]
+        if not about_its_evidence(SearchHit.from_point(graph_chunk.point_id, graph_chunk.payload), evidence, shown):
+            return None
+        bridges = evidence.bridges.get(graph_chunk.point_id, set())
+        return next((h for h in reversed(staying) if unconnected(h, evidence, bridges)), None)
 
     def _rerank(self, query: str, hits: list[SearchHit]) -> list[SearchHit]:
         head, tail = hits[:self.config.rerank_top_n], hits[self.config.rerank_top_n:]

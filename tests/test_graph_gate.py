@@ -146,3 +146,105 @@ def test_a_graph_chunk_is_about_the_question_entity_the_walk_reached_it_from():
     question = "北京华远置业有限公司的担保人有哪些风险？"
     plain = SearchHit.from_point("p", _payload("p", risk), 0.5, StageScores(None, 0.85, 0.5))
     assert SubjectCheck().allowed(question, [plain, reached]) == [1]
+
+
+def _path_ranking(texts: dict[int, str], reached: tuple[str, ...] = (), gate: str = "path",
+                  hop_text: str = "戊公司在乙银行有逾期贷款。") -> list[str]:
+    """Ten first-stage hits (dense 0.90 down to 0.81; h0 states the first hop 甲公司 → 戊公司) and the second hop's
+    passage, far less similar to the question (0.70) than any of them."""
+    config = GraphRetrievalConfig(protect_top=5, slots=5, max_similarity_gap=0.0, gate=gate, plain_gap=None)
+    retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None, graph=GraphExpander(None, None, config))
+    text = {0: "甲公司的担保人是戊公司。"} | {i: f"甲公司第{i}条公告。" for i in range(1, 10)} | texts
+    hits = [SearchHit.from_point(f"h{i}", _payload(f"h{i}", text[i]), 1 - i / 10,
+                                 StageScores(None, 0.90 - i / 100, 1 - i / 10)) for i in range(10)]
+    graph = [ScoredChunk("g_hop", 0.70, _payload("g_hop", hop_text)),
+             ScoredChunk("g_news", 0.70, _payload("g_news", "甲公司的又一条新闻。"))]  # adds nothing: never enters
+    evidence = GraphEvidence([LinkedEntity("k_jia", "甲公司", "company", "exact", 1.0, "甲公司")],
+                             {"g_hop": 0.5, "g_news": 0.7} | {pid: 0.3 for pid in reached},
+                             chunk_entities={"g_hop": {"k_wu", "k_bank"}, "g_news": {"k_jia", "k_x"}},
+                             bridges={"g_hop": {"戊公司"}}, earlier={"g_hop": {"h0"}})
+    return [h.chunk_id for h in retriever._insert_graph_hits(hits, graph, evidence, 10, "甲公司的担保人有哪些风险？")]
+
+
+def test_the_path_gate_puts_the_second_hop_in_place_of_a_hit_unconnected_to_the_question():
+    # h7 is about something else (it names neither 甲公司 nor the bridge 戊公司): the second hop takes its place,
+    # though less similar to the question; every other first-stage hit stays in the ten, in its order
+    ranked = _path_ranking({7: "某市今日天气晴朗。"})
+    assert ranked[:10] == ["h0", "h1", "h2", "h3", "h4", "g_hop", "h5", "h6", "h8", "h9"]
+    assert ranked[10] == "h7" and "g_news" not in ranked
+    # at gap 0 the gate 'hop' keeps it out: it is less similar than the tenth hit
+    assert _path_ranking({7: "某市今日天气晴朗。"}, gate="hop")[:10] == [f"h{i}" for i in range(10)]
+
+
+def test_the_path_gate_never_takes_the_place_of_a_hit_about_the_question_or_its_bridge():
+    # every hit below the head names the question's entity: nothing leaves, the second hop stays out (gap 0)
+    assert _path_ranking({})[:10] == [f"h{i}" for i in range(10)]
+    # a hit naming the bridge (another passage on the second hop) or one the walk reached is not displaced
+    assert _path_ranking({7: "戊公司的年报。"})[:10] == [f"h{i}" for i in range(10)]
+    assert _path_ranking({7: "某市今日天气晴朗。"}, reached=("h7",))[:10] == [f"h{i}" for i in range(10)]
+    # the head is never displaced, whatever it names
+    assert "g_hop" not in _path_ranking({2: "某市今日天气晴朗。"})[:10]
+
+
+def test_the_path_gate_displaces_only_for_a_passage_about_the_entity_it_brings():
+    # a passage that merely names the bridge (as most passages near a hop name a place or a country) is not the
+    # bridge's own: it does not take an unconnected hit's place, and at gap 0 it stays out
+    assert "g_hop" not in _path_ranking({7: "某市今日天气晴朗。"}, hop_text="乙银行向戊公司发放贷款。")[:10]
+    assert "g_hop" in _path_ranking({7: "某市今日天气晴朗。"}, hop_text="“戊公司”在乙银行有逾期贷款。")[:10]
+
+
+def test_a_passage_begins_with_its_subject_as_a_whole_word():
+    from zhiku.retrieval.graph_gate import ShownHits, about_its_evidence
+
+    evidence = GraphEvidence([], {"c": 0.5}, bridges={"c": {"australia", "philadelphia eagles"}})
+
+    def about(title: str, text: str) -> bool:
+        chunk = SearchHit.from_point("c", _payload("c", text) | {"document_name": title})
+        return about_its_evidence(chunk, evidence, ShownHits.of([]))
+
+    assert about("Philadelphia Eagles", "The Philadelphia Eagles are a professional American football franchise.")
+    assert about("Eagles", "The Philadelphia Eagles are a professional American football franchise.")
+    assert not about("Australian National University", "The Australian National University is in Canberra.")
+    assert not about("Wamboin", "Wamboin is a rural area of New South Wales, Australia.")
+
+
+def test_a_chunk_between_what_two_linked_entities_lead_to_links_their_walks():
+    """Dick Humbert → the Philadelphia Eagles (his passage); "the Eagles compete in the NFL" relates the bridge to
+    the other linked entity, three relations away from nothing: the Eagles' passage links the two walks. A passage
+    about another team Dick Humbert's walk reached, related to nothing of the NFL's, does not."""
+    from zhiku.graph.graph_store import GraphPath, GraphResult, Provenance, RelationHit
+
+    def relation(key, a, b, chunk):
+        return RelationHit(key, "kb", "related_to", a, b, 1, Provenance([chunk]))
+
+    relations = {r.key: r for r in (relation("r1", "humbert", "eagles", "c_humbert"),
+                                    relation("r2", "eagles", "pennsylvania", "c_eagles"),
+                                    relation("r3", "eagles", "nfl", "c_eagles"),
+                                    relation("r4", "humbert", "college", "c_humbert"),
+                                    relation("r5", "college", "ohio", "c_college"))}
+    paths = [GraphPath(["humbert", "eagles"], ["r1"]), GraphPath(["humbert", "eagles", "pennsylvania"], ["r1", "r2"]),
+             GraphPath(["humbert", "college"], ["r4"]), GraphPath(["humbert", "college", "ohio"], ["r4", "r5"])]
+    linked = [LinkedEntity("humbert", "Dick Humbert", "person", "exact", 1.0, "Dick Humbert"),
+              LinkedEntity("nfl", "NFL", "organization", "exact", 1.0, "NFL")]
+    evidence = GraphEvidence(linked, {"c_eagles": 0.4, "c_college": 0.4}, GraphResult(paths, {}, relations))
+    assert evidence.links_walks("c_eagles") and not evidence.links_walks("c_college")
+    assert not GraphEvidence(linked[:1], {}, GraphResult(paths, {}, relations)).links_walks("c_eagles")
+
+
+def test_a_passage_naming_what_two_linked_entities_are_related_to_is_about_the_question():
+    from zhiku.graph.graph_store import EntityHit, GraphResult, Provenance, RelationHit
+    from zhiku.retrieval.graph_gate import ShownHits, about_its_evidence
+
+    relations = {"r1": RelationHit("r1", "kb", "related_to", "sulivan", "falklands", 1, Provenance(["c_mount"])),
+                 "r2": RelationHit("r2", "kb", "related_to", "conference", "london", 1, Provenance(["c_conf"]))}
+    entities = {k: EntityHit(k, "kb", name, "location", [], 3) for k, name in
+                (("falklands", "Falkland Islands"), ("london", "London"))}
+    linked = [LinkedEntity("sulivan", "Mount Sulivan", "location", "exact", 1.0, "Mount Sulivan"),
+              LinkedEntity("conference", "Pan-African Conference", "event", "exact", 1.0, "Pan-African conference")]
+    evidence = GraphEvidence(linked, {"c": 0.3}, GraphResult([], entities, relations), bridges={"c": {"london"}})
+
+    def about(text: str) -> bool:
+        return about_its_evidence(SearchHit.from_point("c", _payload("c", text)), evidence, ShownHits.of([]))
+
+    assert about("The Representative of the Falkland Islands in London is the territory's mission.")
+    assert not about("The 1933 crash occurred near a radio mast; the airline flew from London.")
