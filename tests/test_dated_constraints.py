@@ -62,3 +62,39 @@ def test_the_training_rows_answer_passage_without_the_questions_year():
     assert without_years("该行发放贷款300亿元。", constraints) is None
     stripped = without_years("2019年该行发放贷款300亿元。较2018年增长12%。", constraints)
     assert dated_years(stripped) == set()  # its one other year, out of the lead, is background: not dated
+
+
+def test_training_rows_show_the_answer_passage_without_the_year_for_half_the_year_questions():
+    from zhiku.evaluation.beir_dataset import BeirDataset, Passage, Query
+    from zhiku.evaluation.second_stage_fit import question_rows
+    from zhiku.index.vector_store import ScoredChunk
+    from zhiku.retrieval.hybrid_retriever import Candidates, HybridRetriever
+
+    def payload(pid, text):
+        return {"text": text, "kb_id": "kb", "document_id": pid, "document_name": f"{pid}.txt"}
+
+    texts = {"p0": "2019年该行发放贷款300亿元。较2016年增长一倍。", "p1": "该行在多个城市设有分行。",
+             "p2": "2020年该行发放贷款320亿元。"}
+    dense = [ScoredChunk(f"c{p}", s, payload(p, texts[p])) for p, s in (("p0", 0.9), ("p1", 0.8), ("p2", 0.7))]
+    sparse = [ScoredChunk(f"c{p}", s, payload(p, texts[p])) for p, s in (("p0", 9.0), ("p2", 5.0))]
+    queries = [Query(f"q{i}", "2019年该行发放了多少贷款", "train") for i in range(40)]
+    data = BeirDataset("train", [Passage(p, "", t) for p, t in texts.items()], queries,
+                       {q.query_id: {"p0"} for q in queries}, {})
+    retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None)
+    reranker = LearnedReranker(retriever.sparse, SecondStageWeights.neutral())
+    candidates = {q.query_id: Candidates(dense, sparse) for q in queries}
+    answers = {q.query_id: ["300亿元"] for q in queries}
+    rows = question_rows(data, retriever, candidates, answers, reranker, background=True)
+    shown = [r for r in rows if r.background]
+    assert 8 <= len(shown) <= 32  # about half, by a hash of the question id
+    col = FEATURES.index
+    for r in rows:
+        # The answer passage stays first and right; the near-duplicate is made from the passage as written.
+        assert r.passages[:2] == ["p0", f"{r.query_id}#near-duplicate"] and list(r.labels[:2]) == [1, 0]
+        assert r.x[1, col("dated_conflict")] == 1.0 and r.x[1, col("constraint_conflict")] == 1.0
+        if r.background:  # without its year, naming 2016 as background: conflicting for main's feature only
+            assert r.x[0, col("constraint_conflict")] == 1.0 and r.x[0, col("dated_conflict")] == 0.0
+            assert r.x[0, col("dated_missing")] == 0.0 and r.x[0, col("constraint_missing")] == 1.0
+        else:
+            assert r.x[0, col("constraint_conflict")] == 0.0 and r.x[0, col("constraint_missing")] == 0.0
+    assert not any(r.background for r in question_rows(data, retriever, candidates, answers, reranker))
