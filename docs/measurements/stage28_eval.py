@@ -5,10 +5,14 @@ read from weights files beside the packaged ones, so that the hybrid, `learned`,
 refit are measured on the same first-stage candidates. No graph. Usage:
 
     ZHIKU_DATA_DIR=<copy of the built indexes> python stage28_eval.py <BEIR set> <output.json> [name=weights.json ...]
+
+The first stage's candidates are kept beside the output (<output>.candidates.pkl, outside the repository) and reused
+by a later run naming the same file, so further weights files are measured on the very same candidates.
 """
 from __future__ import annotations
 
 import json
+import pickle
 import sys
 from pathlib import Path
 
@@ -32,9 +36,14 @@ def main(dataset: str, output: str, extra: list[str]) -> None:
         for item in extra:
             name, path = item.split("=", 1)
             stages[name] = GuardedReranker(retriever.sparse, SecondStageWeights.load(Path(path)))
-        candidates = {q.query_id: retriever.candidates(q.text, ChunkFilter(kb_ids=[q.group or data.name]),
-                                                       CANDIDATE_CHUNKS, RetrievalMode.HYBRID_RERANK)
-                      for q in data.queries}
+        kept = Path(output + ".candidates.pkl")
+        if kept.exists():
+            candidates = pickle.loads(kept.read_bytes())
+        else:
+            candidates = {q.query_id: retriever.candidates(q.text, ChunkFilter(kb_ids=[q.group or data.name]),
+                                                           CANDIDATE_CHUNKS, RetrievalMode.HYBRID_RERANK)
+                          for q in data.queries}
+            kept.write_bytes(pickle.dumps(candidates))
         groups = data.evidence_groups()
         variants = []
         for name, stage in [("hybrid", None), *stages.items()]:
