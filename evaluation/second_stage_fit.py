@@ -518,8 +518,11 @@ def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob:
                key=lambda t: t["mrr@10"])
     # The standard error of each setting's difference from the best, question by question (the same questions):
     # `paired_se` rules, the unpaired `mrr_se` of the best is reported beside it.
+    # A table row names its depth only when several are compared; a single depth is every guarded row's.
+    only_depth = guard_depths[0] if len(guard_depths) == 1 else 1
+
     def key(t: dict) -> tuple:
-        depth = t.get("guard_depth", 1 if t.get("first_hit_margin") is not None else None)
+        depth = t.get("guard_depth", only_depth if t.get("first_hit_margin") is not None else None)
         return t["l2"], t[knob], t.get("first_hit_margin"), depth
 
     best_mrr = held[key(best)][0]
