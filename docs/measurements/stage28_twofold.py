@@ -2,7 +2,9 @@
 depth: `choose_form`, five-fold CV by paragraph) made on one half of the training questions (halves by paragraph) and
 measured on the other half, both ways, from a `zhiku eval fit-second-stage --rows-cache` file. Usage:
 
-    python stage28_twofold.py <rows cache> <feature set: evidence | dated | ...>
+    python stage28_twofold.py <rows cache> <feature set: evidence | dated | ...> [--without-background]
+
+`--without-background`: the rows of the background-years questions left out (the shipped `guarded` fit's rows).
 """
 from __future__ import annotations
 
@@ -16,13 +18,15 @@ from zhiku.evaluation.second_stage_fit import (FEATURE_SETS, choose_form, fit_pa
                                                per_question)
 
 
-def main(cache: str, features: str) -> None:
+def main(cache: str, features: str, without_background: bool = False) -> None:
     from pathlib import Path
 
     from zhiku.evaluation.answer_selector_fit import load_training_sets
     from zhiku.evaluation.second_stage_fit import training_dataset
 
     rows, *_ = pickle.loads(open(cache, "rb").read())
+    if without_background:
+        rows = [r for r in rows if not getattr(r, "background", False)]
     # The qrels as the fit made them (the cache keeps rows only): the shipped command's sets and sizes.
     sets = [s for s in load_training_sets(Path("/work/shared/train")) if s.name in ("drcd_dev", "cmrc2018_trial")]
     qrels = training_dataset(sets, 3000, paragraphs=300, multi_part=400)[0].qrels
@@ -57,4 +61,4 @@ def main(cache: str, features: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], "--without-background" in sys.argv[3:])
