@@ -100,7 +100,7 @@ class Settings(BaseSettings):
         "jieba-bm25", description="Sparse (lexical) encoder: jieba tokens for Chinese + words for other "
         "scripts, or Qdrant's BM25 with its multilingual tokenizer.")
     reranker: Literal["none", "feature", "learned", "gated", "evidence", "guarded", "cross-encoder"] = Field(
-        "learned", description="Second stage: 'learned' (offline default: a pairwise model of first-stage scores "
+        "guarded", description="Second stage: 'guarded' (offline default; below), 'learned' (a pairwise model of first-stage scores "
         "and ranks and query-passage match features, fitted on training data by `zhiku eval fit-second-stage`, "
         "applied as a bounded change of the fused score; Chinese questions only, others keep the hybrid order), "
         "'gated' (the same model may reorder the fused ranking only where it prefers a candidate by a margin "
@@ -108,10 +108,12 @@ class Settings(BaseSettings):
         "answer-evidence features only — the asked kind of value in a sentence near the question's words, the "
         "question's year/quantity/title contradicted or missing; weights "
         "retrieval/data/second_stage_evidence.json, `fit-second-stage --features evidence --multi-part 400`), 'guarded' (the "
-        "learned form fitted with made-up distractors that repeat the question's words; no candidate passes one of "
-        "the hybrid's hits unless the model prefers it by a margin chosen on training folds with the number of hits "
-        "so guarded; weights retrieval/data/second_stage_guarded.json, `fit-second-stage --features evidence "
-        "--distractors --first-hit-margins --guard-depths`), 'feature' (query-term coverage and proximity features "
+        "learned form over the fused score, the question's year / quantity / title contradicted or missing — a year "
+        "counted only where it dates a passage, its lead sentence or a calendar date — and the asked kind near the "
+        "question's words, fitted with made-up distractors that repeat the question's words; no candidate passes one "
+        "of the hybrid's hits unless the model prefers it by a margin chosen on training folds with the number of "
+        "hits so guarded; Chinese questions only; weights retrieval/data/second_stage_guarded.json, "
+        "`fit-second-stage --features dated --distractors --first-hit-margins --guard-depths`), 'feature' (query-term coverage and proximity features "
         "added to the fused score with hand-set weights), 'cross-encoder' (a sentence-transformers CrossEncoder "
         "from reranker_model_path), or 'none'.")
     reranker_model_path: str | None = Field(None, description="Local folder of a CrossEncoder model, "

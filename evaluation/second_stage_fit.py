@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -52,7 +53,11 @@ SEED = 16
 EVIDENCE_FEATURES = ("fused", "constraint_conflict", "constraint_missing", "near_kind")
 # Round five's evidence set: the asked kind read in the one sentence holding most of the question's words.
 BEST_SENTENCE_FEATURES = ("fused", "constraint_conflict", "constraint_missing", "sentence_kind")
-FEATURE_SETS = {"all": FEATURES, "evidence": EVIDENCE_FEATURES, "evidence-best-sentence": BEST_SENTENCE_FEATURES}
+# The evidence set with the question's year read only where it dates a passage (issue #16, session 28): a right
+# passage naming background years (an office's history, the last election) or none is not "about another year".
+DATED_FEATURES = ("fused", "dated_conflict", "dated_missing", "near_kind")
+FEATURE_SETS = {"all": FEATURES, "evidence": EVIDENCE_FEATURES, "evidence-best-sentence": BEST_SENTENCE_FEATURES,
+                "dated": DATED_FEATURES}
 DENSE_WEIGHTS = [round(0.1 * i, 1) for i in range(1, 10)]
 L2_GRID = (0.1, 1.0, 10.0)
 BOUND_GRID = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, float("inf"))
@@ -134,6 +139,7 @@ class QuestionRows:
     near_duplicate: bool = False   # a made-up near-duplicate of the answer passage is among the head rows
     multi_part: bool = False       # its evidence spans passages (a made-up two-part question, multi_part_questions)
     distractors: bool = False      # made-up distractors that repeat the question's words follow its answer passage
+    background: bool = False       # its answer passage is shown without the question's year (`without_years`)
 
 
 def first_stage(dataset: BeirDataset, retriever: HybridRetriever,
@@ -214,6 +220,23 @@ def word_distractors(question: str, answer_text: str, answers: list[str], articl
     return out
 
 
+def without_years(text: str, constraints: QuestionConstraints) -> str | None:
+    """The answer passage as a report written in its own year reads: every year the question names said as "当年"
+    ("that year"), the passage's other years (background: an earlier event, a birth year) kept. News passages that
+    answer a question about 2022 often name only earlier years (docs/benchmarks.md, issue #16, eighth round:
+    rgbzhint-51), while a Wikipedia paragraph written for its question states its year; a fit that never sees such a
+    right passage learns that one lacking the year is wrong. None when the passage states none of them."""
+    altered = text
+    for year in constraints.years:
+        altered = re.sub(rf"(?<![\d.]){year}(?![\d])\s*年?", "当年", altered)
+    return altered if altered != text else None
+
+
+# The share of year questions whose answer passage is shown without the year (`question_rows(background=True)`): half,
+# so that the fit sees both a right passage stating the question's year and one that does not (set a priori).
+BACKGROUND_SHARE = 0.5
+
+
 def corpus_idf(dataset: BeirDataset, tokenize: Callable[[str], list[str]]) -> dict[str, float]:
     """Inverse document frequency of every term over the training passages (`word_distractors`' rare terms)."""
     df: dict[str, int] = {}
@@ -227,14 +250,18 @@ def corpus_idf(dataset: BeirDataset, tokenize: Callable[[str], list[str]]) -> di
 def question_rows(dataset: BeirDataset, retriever: HybridRetriever, candidates: dict[str, Candidates],
                   answers: dict[str, list[str]], reranker: LearnedReranker,
                   near_duplicates: bool = True, distractors: bool = False,
-                  names: dict[str, list[str]] | None = None) -> list[QuestionRows]:
+                  names: dict[str, list[str]] | None = None, background: bool = False) -> list[QuestionRows]:
     """`near_duplicates`: also a made-up negative per question whose answer passage states the question's year or
     quantity: that passage with the value changed (`near_duplicate`), placed right after it in the fused order with
     its first-stage scores (one changed year barely moves an embedding or a BM25 score). Only features that read the
     text can tell the two apart, and the hybrid keeps the answer passage first, so a fit that promotes the copy
     loses to the hybrid on these questions (`_choose` checks them as a set of their own). `distractors`: also the
     made-up distractors of `word_distractors` (names for its altered copies: `names`, answer_selector_fit
-    .entity_pool), placed after the answer passage the same way; those questions are a set of their own too."""
+    .entity_pool), placed after the answer passage the same way; those questions are a set of their own too.
+    `background`: for BACKGROUND_SHARE of the questions naming a year that their answer passage states (chosen by a
+    hash of the question id), the answer passage is shown as `without_years` makes it — still the right passage, its
+    features read again — while the near-duplicate and distractors are made from the passage as written; those
+    questions are a set of their own too."""
     rows = []
     by_title: dict[tuple[str, str], list[str]] = {}
     idf: dict[str, float] = {}
@@ -257,10 +284,21 @@ def question_rows(dataset: BeirDataset, retriever: HybridRetriever, candidates: 
             labels.append(1 if own and holds else 0 if not own and not holds else -1)
         passages = [h.payload["document_id"] for h in head]
         constraints = question_constraints(q.text)
+        written = view[labels.index(1)].text if 1 in labels else ""
+        shown_without = False
+        if background and constraints.years and 1 in labels and \
+                zlib.crc32(f"{SEED}:{q.query_id}:background".encode()) % 1000 < BACKGROUND_SHARE * 1000:
+            at = labels.index(1)
+            stripped = without_years(written, constraints)
+            if stripped is not None and contains_any(stripped, [answers[q.query_id]]):
+                view = view[:at] + [replace(view[at], text=stripped, chunk_id=f"{view[at].chunk_id}#background",
+                                            terms=None)] + view[at + 1:]
+                x = reranker.feature_matrix(q.text, view)
+                shown_without = True
         duplicate = False
         if near_duplicates and constraints and 1 in labels:
             at = labels.index(1)
-            altered = near_duplicate(view[at].text, constraints)
+            altered = near_duplicate(written, constraints)
             if altered is not None:
                 copy = replace(view[at], text=altered, chunk_id=f"{view[at].chunk_id}#near-duplicate", terms=None)
                 row = reranker.feature_matrix(q.text, view[:at] + [copy] + view[at + 1:])[at]
@@ -276,12 +314,12 @@ def question_rows(dataset: BeirDataset, retriever: HybridRetriever, candidates: 
             article = [texts[pid] for pid in by_title.get((q.group or "", titles[own]), [])
                        if pid != own and pid not in shown]
             terms = list(dict.fromkeys(retriever.sparse.tokenize(q.text)))
-            made = word_distractors(q.text, view[at].text, answers[q.query_id], article, idf, terms, names or {},
+            made = word_distractors(q.text, written, answers[q.query_id], article, idf, terms, names or {},
                                     random.Random(f"{SEED}:{q.query_id}:distractors"))
             # Each right after the answer passage (and its near-duplicate) with the answer's first-stage scores.
             after = at + 1 + int(duplicate)
             for n, (kind, text) in enumerate(made):
-                copy = replace(view[at], text=text[:len(view[at].text) + 64],
+                copy = replace(view[at], text=text[:len(written) + 64],
                                chunk_id=f"{view[at].chunk_id}#{kind}-{n}", terms=None)
                 row = reranker.feature_matrix(q.text, view[:at] + [copy] + view[at + 1:])[at]
                 x = np.insert(x, after + n, row, axis=0)
@@ -289,7 +327,7 @@ def question_rows(dataset: BeirDataset, retriever: HybridRetriever, candidates: 
                 passages.insert(after + n, f"{q.query_id}#{kind}-{n}")
             made_up = bool(made)
         rows.append(QuestionRows(q.query_id, x, np.array(labels), passages, passages_of(tail, 10 ** 6),
-                                 q.group or "", duplicate, len(gold) > 1, made_up))
+                                 q.group or "", duplicate, len(gold) > 1, made_up, shown_without))
     return rows
 
 
@@ -458,6 +496,8 @@ def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob:
         subsets["multi_part"] = [i for i, r in enumerate(rows) if r.multi_part]
     if any(getattr(r, "distractors", False) for r in rows):
         subsets["word_distractors"] = [i for i, r in enumerate(rows) if r.distractors]
+    if any(getattr(r, "background", False) for r in rows):
+        subsets["background_years"] = [i for i, r in enumerate(rows) if r.background]
     table = []
     for (l2, b, g, d), (mrr, ndcg) in held.items():
         row = {"l2": l2, knob: b, **({"first_hit_margin": g} if knob == "bound" else {}),
@@ -478,8 +518,11 @@ def _choose(rows: list[QuestionRows], qrels: dict[str, set[str]], l2_grid, knob:
                key=lambda t: t["mrr@10"])
     # The standard error of each setting's difference from the best, question by question (the same questions):
     # `paired_se` rules, the unpaired `mrr_se` of the best is reported beside it.
+    # A table row names its depth only when several are compared; a single depth is every guarded row's.
+    only_depth = guard_depths[0] if len(guard_depths) == 1 else 1
+
     def key(t: dict) -> tuple:
-        depth = t.get("guard_depth", 1 if t.get("first_hit_margin") is not None else None)
+        depth = t.get("guard_depth", only_depth if t.get("first_hit_margin") is not None else None)
         return t["l2"], t[knob], t.get("first_hit_margin"), depth
 
     best_mrr = held[key(best)][0]

@@ -11,10 +11,13 @@ ones — the answer passage with the question's year, number or name changed, an
 repeat the question's rare terms, each placed right after the answer passage with its first-stage scores — and a
 candidate may pass one of the hybrid's first hits only by the margin learned there (first_hit_guard.py). Since the
 eighth round every hit is guarded, not the first alone (`guard_depth`, chosen on training folds with the margin),
-after a right 4th hit was moved to 5th on the development set. The shipped file weighs the `evidence` features (the
-fused score, the question's year / quantity / title contradicted or missing, the asked kind near the question's
-words); the same fit over all 18 features was measured too and lost on the development set (docs/benchmarks.md,
-seventh round).
+after a right 4th hit was moved to 5th on the development set. Since session 28 the shipped file weighs the `dated`
+features (`zhiku eval fit-second-stage --features dated`): the fused score, the question's year / quantity / title
+contradicted or missing — a year counted only where it dates a passage (its lead sentence or a calendar date), so a
+right passage naming background years is not "about another year" (question_constraints.dated_years) — and the asked
+kind near the question's words. It is the offline default (core/settings.py): on every development set in full its
+MRR@10 and nDCG@10 are at or above the hybrid's (docs/benchmarks.md, issue #16, session 28, which also says which
+figures chose it).
 """
 from __future__ import annotations
 

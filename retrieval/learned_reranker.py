@@ -9,7 +9,9 @@ question's rare terms (each term weighted by its inverse document frequency amon
 every candidate shares counts little) and whether the passage holds the kind of value the question asks for
 (amount, rate, date, …), and whether it contradicts what the question pins its answer to — another year, quantity or
 title than the question names (`constraint_conflict`), or the share of those values it lacks (`constraint_missing`;
-values the question joins by a conjunction count as one, stated by any of them):
+values the question joins by a conjunction count as one, stated by any of them; `dated_conflict` and `dated_missing` are the
+same with a year counted only where it dates the passage — its lead sentence or a calendar date — so a passage naming
+only background years, or none, neither contradicts nor misses the question's year: question_constraints.dated_years):
 news corpora hold the same story for several years, which term overlap cannot tell apart. The weights are a small data file (data/second_stage.json) fitted by
 `zhiku eval fit-second-stage` with a pairwise logistic loss on question–passage pairs from ../shared/train
 (DRCD and the CMRC 2018 trial set: the answer's passage against the BM25 and embedding hard negatives the
@@ -47,7 +49,7 @@ from zhiku.retrieval.passage_view import PassageCache, PassageView, candidate_vi
 from zhiku.retrieval.question_constraints import _TITLE as _CONSTRAINT_TITLE
 from zhiku.retrieval.question_constraints import _YEAR as _CONSTRAINT_YEAR
 from zhiku.retrieval.question_constraints import _fold as _fold_constraint_text
-from zhiku.retrieval.question_constraints import question_constraints
+from zhiku.retrieval.question_constraints import dated_years, question_constraints
 from zhiku.retrieval.reranker import RerankCandidate
 from zhiku.retrieval.script import majority_script
 
@@ -61,7 +63,8 @@ GUARDED_WEIGHTS_FILE = Path(__file__).with_name("data") / "second_stage_guarded.
 
 FEATURES = ("fused", "fused_rank", "dense_norm", "dense_rank", "dense_gap", "sparse_norm", "sparse_rank",
             "bigram_coverage", "term_coverage", "proximity", "phrase", "rare_coverage", "kind_match",
-            "constraint_conflict", "constraint_missing", "sentence_coverage", "sentence_kind", "near_kind")
+            "constraint_conflict", "constraint_missing", "sentence_coverage", "sentence_kind", "near_kind",
+            "dated_conflict", "dated_missing")
 # Kinds whose sentence pattern does not tell an answer: 'name' looks for institution names (公司, 银行, …部, …局) and
 # misses people — a who-question's answer — while "这部电影" or "全部" pass for one (docs/benchmarks.md, issue #16
 # fifth round). `sentence_kind` reads the value kinds only; `kind_match` keeps every kind (the shipped weights).
@@ -179,17 +182,19 @@ def _ranks(values: list[float | None]) -> list[float]:
     return out
 
 
-def contradicts(constraints, text: str) -> bool:
+def contradicts(constraints, text: str, dated: bool = False) -> bool:
     """The passage is about another year, quantity or title than any the question names: it names years and none of
     the question's, or states every quantity the question names with another number, or names titles and none of
     the question's. Unlike `QuestionConstraints.met_by` (which wants all of them) a passage holding one of two
     years passes: a question joining two facts ("2021年…，2022年…") pins two years, and each of its evidence
-    passages states one."""
-    text = _fold_constraint_text(text)
+    passages states one. `dated`: a passage naming none of the question's years contradicts it only when a year dates
+    it (question_constraints.dated_years), not when its years are background."""
+    folded = _fold_constraint_text(text)
     if constraints.years:
-        named = set(_CONSTRAINT_YEAR.findall(text))
-        if named and not named.intersection(constraints.years):
+        named = set(_CONSTRAINT_YEAR.findall(folded))
+        if named and not named.intersection(constraints.years) and (not dated or dated_years(text)):
             return True
+    text = folded
     if constraints.quantities and all(
             re.search(q.pattern(r"\d+(?:\.\d+)?"), text) and not re.search(q.pattern(re.escape(q.number)), text)
             for q in constraints.quantities):
@@ -241,13 +246,15 @@ def constraint_values(constraints) -> list[tuple[str, ...]]:
     return out
 
 
-def constraint_missing(pinned: list[tuple[str, ...]], folded_text: str) -> float:
+def constraint_missing(pinned: list[tuple[str, ...]], folded_text: str,
+                       background: frozenset[tuple[str, ...]] = frozenset()) -> float:
     """The share of the question's pinned groups (`constraint_values`) of which the passage states no value. A
     passage stating one of two years joined by a conjunction misses nothing: a question joining two facts pins each
-    to its own year, and each of its evidence passages states one (docs/benchmarks.md, issue #16, eighth round)."""
+    to its own year, and each of its evidence passages states one (docs/benchmarks.md, issue #16, eighth round).
+    `background`: groups not counted as missing (`dated_missing`: the question's years, in a passage no year dates)."""
     if not pinned:
         return 0.0
-    return sum(not any(v in folded_text for v in group) for group in pinned) / len(pinned)
+    return sum(group not in background and not any(v in folded_text for v in group) for group in pinned) / len(pinned)
 
 
 class LearnedReranker:
@@ -273,6 +280,8 @@ class LearnedReranker:
         sentences = not _SENTENCE_FEATURES.isdisjoint(self.weights.features)
         constraints = question_constraints(query)
         pinned = constraint_values(constraints)
+        # Groups of years only (folded like `pinned`): `dated_missing` counts them only in a dated passage.
+        year_groups = frozenset(g for g in pinned if all(v in constraints.years for v in g))
         views = [self.view(c) if c.lexically_comparable else None for c in candidates]
         # Inverse document frequency of each query term among the candidates that can be compared lexically.
         comparable = [v for v in views if v is not None]
@@ -297,6 +306,7 @@ class LearnedReranker:
                 row.update(dict.fromkeys(LEXICAL, dense_norm[i]))
                 row["kind_match"] = 0.5
                 row["constraint_conflict"] = row["constraint_missing"] = 0.0  # cannot be read across scripts
+                row["dated_conflict"] = row["dated_missing"] = 0.0
                 row["sentence_kind"] = row["near_kind"] = 0.5
             else:
                 present = view.term_set.intersection(q_terms)
@@ -308,6 +318,12 @@ class LearnedReranker:
                 row["kind_match"] = (1.0 if asked & view.kinds else 0.0) if asked else 0.5
                 row["constraint_conflict"] = 1.0 if constraints and contradicts(constraints, c.text) else 0.0
                 row["constraint_missing"] = constraint_missing(pinned, view.folded)
+                if year_groups and not dated_years(c.text):
+                    row["dated_missing"] = constraint_missing(pinned, view.folded, year_groups)
+                    row["dated_conflict"] = 1.0 if contradicts(constraints, c.text, dated=True) else 0.0
+                else:
+                    row["dated_missing"] = row["constraint_missing"]
+                    row["dated_conflict"] = row["constraint_conflict"]
                 if sentences:  # only when the weights read them (the shipped `learned` weights do not)
                     (row["sentence_coverage"], row["sentence_kind"],
                      row["near_kind"]) = sentence_features(view, idf, asked_values)

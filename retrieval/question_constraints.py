@@ -11,6 +11,11 @@ the rule without the year a user puts in the question, and refusing those would 
 Values of one kind joined by a conjunction ("2021年和2022年", "8月、9月", "《甲》与《乙》") are alternatives, not
 one constraint each (`alternatives`): a question joining two facts pins each fact to one of them, and the passage
 stating one fact states only its own year. Values not joined so ("2021-2022赛季", "2022年比2021年") are each pinned.
+
+Not every year a passage names is the year it is about (`dated_years`): a report on 2022's election that recalls the
+2018 one, or an office's history (1920 … 1994), names years as background. A passage is *dated* by the years of its
+lead sentence (a news lead says when) and of its calendar dates (a year with a month: "2022年11月26日", "2022-11-26",
+"Nov 27, 2022"); only those say it is about another year than the question's.
 """
 from __future__ import annotations
 
@@ -24,6 +29,15 @@ _MEASURE_WORDS = "月日号天周季期条款项章节次个人家名位户笔�
 _NUMBER = re.compile(rf"(?<![a-z\d.])(\d+(?:\.\d+)?)(?![a-z\d])\s*([{_MEASURE_WORDS}]?)")
 _YEAR = re.compile(r"(?<![a-z\d.])(?:19|20)\d\d(?![\d])")
 _TITLE = re.compile(r"《([^《》]{1,40})》")
+# A year with a month after it (2022年11月, 2022-11-26, 2022/11, 2022.11) or an English date before it (Nov 27, 2022;
+# 27 November 2022): a calendar date, which dates what the passage reports.
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_DATED_YEAR = re.compile(
+    rf"(?<![a-z\d.])((?:19|20)\d\d)(?:\s*年\s*\d{{1,2}}\s*月|[-/.]\d{{1,2}}(?![\d]))"
+    rf"|\b(?:{_MONTHS})[a-z]*\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)(?![\d])"
+    rf"|\b\d{{1,2}}\s+(?:{_MONTHS})[a-z]*\.?,?\s+((?:19|20)\d\d)(?![\d])")
+# Where a passage's lead sentence ends: Chinese and ASCII sentence ends, a line end, an English full stop.
+_LEAD_END = re.compile(r"[。！？!?；;\n]|\.(?:\s|$)")
 # What may stand between two values of one kind for them to be alternatives: a conjunction or an enumeration comma,
 # with an optional 年 after a bare year ("2022和2023年") — nothing else (a dash is a range, other words a comparison).
 _CONJUNCTION = re.compile(r"\s*(?:和|与|及|以及|跟|同|或|或者|还是|、|,|，|/|and|or)\s*")
@@ -81,6 +95,20 @@ def question_constraints(question: str) -> QuestionConstraints:
         if unit and number not in years))
     titles = tuple(dict.fromkeys(m.group(1).strip() for m in _TITLE.finditer(question) if m.group(1).strip()))
     return QuestionConstraints(years, quantities, titles, _alternatives(question, years))
+
+
+def dated_years(text: str) -> frozenset[str]:
+    """The years that date a passage (module docstring): those of its lead sentence and of its calendar dates. A year
+    named only elsewhere, without a month (a comparison, a biography, an office's history), is background: a passage
+    naming only such years is not about another year than the question's, though it does not restate the question's
+    (a report written in the year it reports says "今年")."""
+    text = _fold(text)
+    end = _LEAD_END.search(text)
+    lead = text[:end.start()] if end else text
+    dated = set(_YEAR.findall(lead))
+    for m in _DATED_YEAR.finditer(text):
+        dated.update(y for y in m.groups() if y)
+    return frozenset(dated)
 
 
 def _alternatives(question: str, years: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:

@@ -102,3 +102,7 @@ def test_cross_validation_guards_lower_hits_where_a_weak_lead_would_pass_a_right
     assert pick["bound"] == 0.05 and pick["first_hit_margin"] == margin and pick["guard_depth"] == 3
     assert pick["by_set"]["word_distractors"]["mrr@10"] == pick["by_set"]["word_distractors"]["hybrid_mrr@10"]
     assert pick["mrr@10"] > deeper["hybrid"]["mrr@10"]
+    # One depth alone (not 1) in the grid: its rows are found again (a KeyError before session 28).
+    only_deep = choose_form(rows, qrels, (1.0,), (0.0, 0.05), paired=True, features=features,
+                            first_hit_margins=(None, margin), guard_depths=(3,))
+    assert only_deep["chosen"]["bound"] == 0.05 and only_deep["chosen"]["first_hit_margin"] == margin

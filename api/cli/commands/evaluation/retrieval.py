@@ -146,6 +146,10 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
                                                            "passage with the question's year, number or name "
                                                            "changed; other paragraphs of its article holding half "
                                                            "its rare-term weight), checked as a set of their own"),
+                          background_years: bool = typer.Option(False, help="Show half the answer passages of "
+                                                                "questions naming a year without that year (said as "
+                                                                "'当年'; their other, background years kept), still as "
+                                                                "the right passage, checked as a set of their own"),
                           first_hit_margins: str = typer.Option("", help="Comma-separated first-hit safeguard "
                                                                 "margins to cross-validate beside none ('inf': the "
                                                                 "first hit never moves); the weights are written to "
@@ -190,7 +194,7 @@ def eval_fit_second_stage(train_dir: Path = typer.Option(Path("../shared/train")
             best_weight, by_weight = choose_dense_weight(data, retriever, candidates)
             reranker = LearnedReranker(retriever.sparse, SecondStageWeights.neutral())  # features only
             rows = question_rows(data, retriever, candidates, answers, reranker, near_duplicates, distractors,
-                                 entity_pool(chosen) if distractors else None)
+                                 entity_pool(chosen) if distractors else None, background_years)
         finally:
             retriever.store.close()
             retriever.embedder.cache.close()
