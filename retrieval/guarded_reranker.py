@@ -15,9 +15,11 @@ after a right 4th hit was moved to 5th on the development set. Since session 28 
 features (`zhiku eval fit-second-stage --features dated`): the fused score, the question's year / quantity / title
 contradicted or missing — a year counted only where it dates a passage (its lead sentence or a calendar date), so a
 right passage naming background years is not "about another year" (question_constraints.dated_years) — and the asked
-kind near the question's words. It is the offline default (core/settings.py): on every development set in full its
-MRR@10 and nDCG@10 are at or above the hybrid's (docs/benchmarks.md, issue #16, session 28, which also says which
-figures chose it).
+kind near the question's words. On every development set in full its MRR@10 and nDCG@10 are at or above the
+hybrid's (docs/benchmarks.md, issue #16, session 28, which also says which figures chose it), but it is not the
+default: with it the demo's "2025年江南恒泰的营业收入是多少？" loses its answer (the selector does not read the audit
+summary's whitespace table row under its year header, and the passage that states the figure in a sentence drops out
+of the eight hits).
 """
 from __future__ import annotations
 
