@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
-import random
 import re
 import time
 from pathlib import Path
@@ -51,7 +50,7 @@ from zhiku.guardrails.injection_structure import FEATURES
 from zhiku.guardrails.injection_structure import WEIGHTS as STRUCTURE_WEIGHTS
 from zhiku.guardrails.text_detector import WEIGHTS as TEXT_WEIGHTS
 from zhiku.guardrails.text_training import (BUCKETS, FITTED_SETS, LOSO_SETS, STEPS, Described, blocks_row,
-                                            labelled, real_questions, sample_weights)
+                                            labelled, real_text_groups, sample_weights)
 
 BLOCKS = ("full", "maxaddr", "scalars")
 L2 = 0.03
@@ -220,7 +219,6 @@ def main() -> None:
                         help="the cue rules and the structural reading only (no embedding, no whole-text stage): what "
                              "they flag alone out of set, which injections reach the stage and which stay below the gate")
     args = parser.parse_args()
-    from zhiku.guardrails.injection_training import real_prose
     from zhiku.guardrails.text_mlp import fit_mlp
 
     lines: list[str] = []
@@ -236,25 +234,7 @@ def main() -> None:
         cases = labelled(name)
         groups[name] = [(c["text"], bool(c["injection"])) for c in cases]
         langs[name] = [c.get("lang", "?") for c in cases]
-    labelled_texts = {t for rows in groups.values() for t, _ in rows}
-    prose = [t for t in real_prose(args.train_dir, limit=args.prose) if t not in labelled_texts]
-    zh, en = st.real_passages(args.eval_dir, args.train_dir, zh_count=args.zh_passages, en_count=args.en_passages)
-    passages = zh + en
-    random.Random(25).shuffle(passages)
-    groups["real prose"] = [(t, False) for t in prose]
-    groups["real passages (fitted)"] = [(t, False) for t in passages[::2]]
-    groups["real passages (apart)"] = [(t, False) for t in passages[1::2]]
-    if args.questions:
-        questions = [q for q in real_questions(args.train_dir, args.questions) if q not in labelled_texts]
-        groups["real questions (fitted)"] = [(t, False) for t in questions[::2]]
-        groups["real questions (apart)"] = [(t, False) for t in questions[1::2]]
-    if args.en_questions:
-        from zhiku.guardrails.english_questions import load as load_questions
-
-        questions = [q for q in load_questions(args.en_questions) if q not in labelled_texts]
-        random.Random(27).shuffle(questions)
-        groups["real questions en (fitted)"] = [(t, False) for t in questions[::2]]
-        groups["real questions en (apart)"] = [(t, False) for t in questions[1::2]]
+    groups.update(real_text_groups(args, {t for rows in groups.values() for t, _ in rows}))
     say("texts: " + ", ".join(f"{n} {len(r)}" for n, r in groups.items()))
     labels = {n: np.array([lab for _, lab in rows]) for n, rows in groups.items()}
 

@@ -152,6 +152,36 @@ def real_questions(train_dir: Path, limit: int, seed: int = 26) -> list[str]:
     return found[:limit]
 
 
+def real_text_groups(args: argparse.Namespace, labelled_texts: set[str]) -> dict[str, list[tuple[str, bool]]]:
+    """The benign real texts every fit and leave-one-set-out run reads besides the labelled sets (none of their
+    texts): description prose, long real passages and — when asked — Chinese and English questions, each but the
+    prose split alternately into a fitted half and a half kept apart. `args`: the fit's command-line options
+    (train_dir, eval_dir, prose, zh_passages, en_passages, questions, en_questions)."""
+    from zhiku.guardrails.injection_training import real_prose
+    from zhiku.guardrails.structure_training import real_passages
+
+    groups: dict[str, list[tuple[str, bool]]] = {}
+    prose = [t for t in real_prose(args.train_dir, limit=args.prose) if t not in labelled_texts]
+    zh, en = real_passages(args.eval_dir, args.train_dir, zh_count=args.zh_passages, en_count=args.en_passages)
+    passages = zh + en
+    random.Random(25).shuffle(passages)
+    groups["real prose"] = [(t, False) for t in prose]
+    groups["real passages (fitted)"] = [(t, False) for t in passages[::2]]
+    groups["real passages (apart)"] = [(t, False) for t in passages[1::2]]
+    if args.questions:
+        questions = [q for q in real_questions(args.train_dir, args.questions) if q not in labelled_texts]
+        groups["real questions (fitted)"] = [(t, False) for t in questions[::2]]
+        groups["real questions (apart)"] = [(t, False) for t in questions[1::2]]
+    if args.en_questions:
+        from zhiku.guardrails.english_questions import load as load_questions
+
+        questions = [q for q in load_questions(args.en_questions) if q not in labelled_texts]
+        random.Random(27).shuffle(questions)
+        groups["real questions en (fitted)"] = [(t, False) for t in questions[::2]]
+        groups["real questions en (apart)"] = [(t, False) for t in questions[1::2]]
+    return groups
+
+
 EXTERNAL_VARIANTS = {"none": (), "indirect": ("indirect", "embedded", "benign"),
                      "all": ("direct", "indirect", "embedded", "benign"),
                      # session 27: Chinese instructions and look-alikes planted in Chinese passages
@@ -222,9 +252,7 @@ def main() -> None:
     STAGE_OVER_STRUCTURE = args.stage_over_structure
     gates = [args.gate] if args.gate is not None else [float(g) for g in args.gates.split(",")]
     from zhiku.guardrails.external_texts import load as load_external
-    from zhiku.guardrails.injection_training import real_prose
     from zhiku.guardrails.obfuscation import normalise
-    from zhiku.guardrails.structure_training import real_passages
 
     lines: list[str] = []
 
@@ -236,24 +264,7 @@ def main() -> None:
     for name in [*FITTED_SETS, *LOSO_SETS]:
         groups[name] = [(case["text"], bool(case["injection"])) for case in labelled(name)]
     labelled_texts = {t for rows in groups.values() for t, _ in rows}
-    prose = [t for t in real_prose(args.train_dir, limit=args.prose) if t not in labelled_texts]
-    zh, en = real_passages(args.eval_dir, args.train_dir, zh_count=args.zh_passages, en_count=args.en_passages)
-    passages = zh + en
-    random.Random(25).shuffle(passages)
-    groups["real prose"] = [(t, False) for t in prose]
-    groups["real passages (fitted)"] = [(t, False) for t in passages[::2]]
-    groups["real passages (apart)"] = [(t, False) for t in passages[1::2]]
-    if args.questions:
-        questions = [q for q in real_questions(args.train_dir, args.questions) if q not in labelled_texts]
-        groups["real questions (fitted)"] = [(t, False) for t in questions[::2]]
-        groups["real questions (apart)"] = [(t, False) for t in questions[1::2]]
-    if args.en_questions:
-        from zhiku.guardrails.english_questions import load as load_questions
-
-        questions = [q for q in load_questions(args.en_questions) if q not in labelled_texts]
-        random.Random(27).shuffle(questions)
-        groups["real questions en (fitted)"] = [(t, False) for t in questions[::2]]
-        groups["real questions en (apart)"] = [(t, False) for t in questions[1::2]]
+    groups.update(real_text_groups(args, labelled_texts))
     external_kind: list[str] = []
     if args.external:
         # a third-party text equal to a labelled one is dropped: it would put a left-out set's text in its training fold
