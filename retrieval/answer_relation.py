@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 
 from zhiku.retrieval.answer_types import value_spans
+from zhiku.retrieval.asked_value import occurrences, span_gap
 
 NEAR_CHARS = 24
 # Question words and particles: they ask, they do not name the relation.
@@ -73,20 +74,6 @@ def _found(term: str, terms: frozenset, text: str) -> float:
     return 0.0
 
 
-def _spans(text: str, needles) -> list[tuple[int, int]]:
-    out = []
-    for needle in needles:
-        if not needle:
-            continue
-        at = text.find(needle)
-        while at >= 0:
-            out.append((at, at + len(needle)))
-            at = text.find(needle, at + 1)
-    return out
-
-
-def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
-    return max(0, max(a[0], b[0]) - min(a[1], b[1]))
 
 
 def sentence_relation(rel: QuestionRelation, normalised_sentence: str, sentence_terms: frozenset,
@@ -118,10 +105,10 @@ def sentence_relation(rel: QuestionRelation, normalised_sentence: str, sentence_
         kinds = {"amount", "rate", "date", "duration", "count"}
     figures = [s for s in value_spans(text, kinds) if text[s[0]:s[1]].strip() and text[s[0]:s[1]].strip() not in q]
     new_names = [n for n in names if n not in q] if (rel.asks_name or open_question) else []
-    values = figures + _spans(text, new_names)
-    anchors = _spans(text, [t for t in rel.relation if t in text])
+    values = figures + occurrences(text, new_names)
+    anchors = occurrences(text, [t for t in rel.relation if t in text])
     values = [v for v in values if not any(a[0] <= v[0] and v[1] <= a[1] for a in anchors)]
-    near = max((max(0.0, 1.0 - _gap(v, a) / NEAR_CHARS) for v in values for a in anchors), default=0.0)
+    near = max((max(0.0, 1.0 - span_gap(v, a) / NEAR_CHARS) for v in values for a in anchors), default=0.0)
     value_new = float(bool(values))
     return {"relation_cov": cov, "relation_all": every, "pinned_cov": pinned_cov, "year_conflict": conflict,
             "value_new": value_new, "value_near_relation": near,

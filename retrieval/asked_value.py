@@ -88,20 +88,26 @@ def sentence_names(normalised_sentence: str, sentence: str, latin: bool) -> tupl
     return tuple(dict.fromkeys(names))
 
 
-def _term_spans(text: str, terms) -> list[tuple[int, int]]:
+def occurrences(text: str, needles) -> list[tuple[int, int]]:
+    """Every place each (non-empty) needle occurs in `text`, overlapping ones included, as (start, end)."""
     spans = []
-    for term in terms:
-        if len(term) < 2 and not term.isdigit():
+    for needle in needles:
+        if not needle:
             continue
-        start = text.find(term)
+        start = text.find(needle)
         while start >= 0:
-            spans.append((start, start + len(term)))
-            start = text.find(term, start + 1)
+            spans.append((start, start + len(needle)))
+            start = text.find(needle, start + 1)
     return spans
 
 
-def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+def span_gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Characters between two spans (0 when they touch or overlap)."""
     return max(0, max(a[0], b[0]) - min(a[1], b[1]))
+
+
+def _term_spans(text: str, terms) -> list[tuple[int, int]]:
+    return occurrences(text, [t for t in terms if len(t) >= 2 or t.isdigit()])
 
 
 def asked_value_features(normalised_question: str, question_terms, asked_kinds: set[str], asks_name: bool,
@@ -144,5 +150,5 @@ def asked_value_features(normalised_question: str, question_terms, asked_kinds: 
 def _nearness(values: list[tuple[int, int]], anchors: list[tuple[int, int]]) -> float:
     if not values or not anchors:
         return 0.0
-    gap = min(_gap(v, t) for v in values for t in anchors)
+    gap = min(span_gap(v, t) for v in values for t in anchors)
     return max(0.0, 1.0 - gap / NEAR_CHARS)
