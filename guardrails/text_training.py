@@ -79,6 +79,8 @@ class Described:
         found = readings(text)
         self.normal = found[0]
         self.full = self.normal[:FULL_CHARS]
+        # the text as the vector index embeds a one-chunk document (text_detector.FULL_TEXTS "indexed")
+        self.indexed = raw[:FULL_CHARS]
         self.rule = rule_finding(text) is not None
         structure = shipped_model()
         self.structure_p, _, window_features = structure.most_suspicious_window(found)
@@ -110,8 +112,13 @@ def needed_sentences(d: Described, blocks: tuple[str, ...]) -> list[str]:
     return []
 
 
-def blocks_row(d: Described, embed: Embeddings, blocks: tuple[str, ...]) -> np.ndarray:
-    full = embed([d.full])[0]
+def whole_text(d: Described, full_text: str = "normalised") -> str:
+    """The string whose embedding is the "full" block (text_detector.FULL_TEXTS)."""
+    return d.indexed if full_text == "indexed" else d.full
+
+
+def blocks_row(d: Described, embed: Embeddings, blocks: tuple[str, ...], full_text: str = "normalised") -> np.ndarray:
+    full = embed([whole_text(d, full_text)])[0]
     parts = []
     for block in blocks:
         if block == "maxaddr":  # only the sentences that name or speak to a reader (the old stage's gate)

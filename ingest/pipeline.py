@@ -63,9 +63,20 @@ def flag_injections(documents: Sequence[list[Chunk]], embed_passages=None) -> li
     """Mark the chunks whose section holds an instruction aimed at a model (the whole section: it is what the
     answerer reads around a matched chunk); returns how many per document. The documents' sections are read
     together (one pass of the embedding model for all of them). `embed_passages`: the index's embedder when it is
-    the injection detector's embedding model (the same vectors, without a second model instance)."""
-    sections = list(dict.fromkeys(chunk.parent_text or chunk.text for chunks in documents for chunk in chunks))
-    findings = detect_injections(sections, embed_passages)
+    the injection detector's embedding model (the same vectors, without a second model instance).
+
+    The whole-text stage reads a section through its chunks' embedding texts — the strings the index embeds next —
+    so with the index's caching embedder each chunk is run through the model once, here or in the index, and the
+    stage's whole-text vector is the chunks' own (docs/benchmarks.md, issue #14: the stage's second embedding of
+    the text was the largest cost of ingestion beside the chunks' model)."""
+    parts: dict[str, list[str]] = {}
+    for chunks in documents:
+        for chunk in chunks:
+            section = parts.setdefault(chunk.parent_text or chunk.text, [])
+            if chunk.embedding_text not in section:
+                section.append(chunk.embedding_text)
+    sections = list(parts)
+    findings = detect_injections(sections, embed_passages, [parts[s] for s in sections])
     verdicts = {section: [f"prompt injection: {finding.reason}: {finding.excerpt}"] if finding else []
                 for section, finding in zip(sections, findings)}
     for chunks in documents:
