@@ -27,6 +27,13 @@ asked about (its ingestion cost) at most `--max-share` (session 27's 22.4 %).
 `--write` fits the chosen structural model on everything (dev, A, B, C–H) into guardrails/data/injection_structure.json
 and the whole-text stage over its scalars into guardrails/data/injection_text.json. Held-out I, J and K are never read.
 
+`--stages` (session 29) lists the whole-text stage's variants, each the text its whole-text embedding reads and its
+feature blocks: `normalised:full+maxaddr+scalars` is the stage as shipped before session 29; `indexed:…` reads the
+text as written, as the vector index embeds a chunk (text_detector.FULL_TEXTS), so that at ingestion the stage reads
+the chunk's own vector (ingest/pipeline.py flag_injections) instead of embedding the text a second time;
+`indexed:full+scalars` embeds no sentence either (nothing beyond the chunks' vectors at ingestion). The embeddings of
+every variant are computed once (`--cache`) and each variant is a row of the grid per structural model.
+
 `--no-stage` reads no embedding: the cue rules and the structural reading alone, out of set — their false alarms
 (which bound the detector's precision whatever the stage does), the injections they leave to the stage and those the
 gate keeps from it (which bound its recall), by kind, and the share of real passages the stage is asked about. Session
@@ -79,10 +86,6 @@ class StructureScores:
         top = self.bags.x[self.bags.top_windows(w, b)]
         countered = (top[:, _COUNTER].sum(axis=1) > 0) & (top[:, _TO_MACHINE] == 0)
         return p, countered
-
-
-# the reading cache is pickled from `python -m` runs (module __main__): name the class by its import path
-StructureScores.__module__ = "zhiku.guardrails.stage_loso"
 
 
 def shipped_structure() -> tuple[np.ndarray, float, float]:
@@ -210,6 +213,12 @@ def main() -> None:
                              "whole-text embedding reads (text_detector.FULL_TEXTS: 'normalised', or 'indexed', the "
                              "text as the vector index embeds it, so ingestion reuses the chunk's vector) and its "
                              "feature blocks (full, maxaddr, scalars)")
+    parser.add_argument("--asked-only", action="store_true",
+                        help="embed, fit the stage on and score only the texts some candidate can ask it about (at or "
+                             "above the lowest gate tried under a fold's structural model, or fired on by a cue rule): "
+                             "the stage never reads the others, and their embeddings were most of the grid's cost")
+    parser.add_argument("--refit-gates", default=None,
+                        help="the gates tried with a refitted structural model (default: --gates)")
     parser.add_argument("--structure-thresholds", default="shipped,0.90,0.93,0.96,0.98,1.01",
                         help="where the structural flag stands alone (1.01: never; the stage decides)")
     parser.add_argument("--gates", default="0.0,0.05,0.1,0.15,0.2")
@@ -280,21 +289,6 @@ def main() -> None:
                          f"{FULL_TEXTS} and BLOCKS of full, maxaddr, scalars ending in scalars")
     if args.no_stage:
         stages = stages[:1]  # the fixed stages do not depend on the whole-text stage
-    vectors: dict[tuple, dict[str, np.ndarray]] = {}  # stage variant → group → the rows' embedding blocks
-    if not args.no_stage:
-        from zhiku.guardrails.embedding_training import Embeddings
-
-        embed = Embeddings(args.cache)
-        # every string any stage variant reads, in one pass (shortest first), cached on disk between runs
-        embed(list(dict.fromkeys(s for full_text, blocks in stages for ds in described.values() for d in ds
-                                 for s in [whole_text(d, full_text), *(
-                                     (s for s, a in zip(d.sentences, d.addressed) if a) if "maxaddr" in blocks
-                                     else ())])))
-        for stage in stages:
-            full_text, blocks = stage
-            vectors[stage] = {n: np.stack([blocks_row(d, embed, blocks[:-1], full_text) for d in ds])
-                              for n, ds in described.items()}
-
     # sanity: the windows' scores with the shipped weights are the detector's own structural probabilities
     w0, b0, t0 = shipped_structure()
     for n in LOSO_SETS:
@@ -323,43 +317,92 @@ def main() -> None:
     measured = [*LOSO_SETS, "real passages (apart)"] + (["real questions (apart)"] if args.questions else []) + (
         ["real questions en (apart)"] if args.en_questions else [])
 
+    # -- the structural models of every fold (and, refitted, of the final fit) before any embedding: with
+    # --asked-only the stage embeds and is fitted on only the texts some candidate asks it about ------------------
+    case_weights = [float(c) for c in args.structure_case_weights.split(",")]
+    structures = [("shipped", None)] + [(f"loso x{c}", c) for c in case_weights]
+    gates = [float(g) for g in args.gates.split(",")]
+    refit_gates = [float(g) for g in (args.refit_gates or args.gates).split(",")]
+    structure_folds: dict[tuple, tuple] = {}  # (case weight, left-out set or "all") → w, b, every group's scalars
+    for _, case_weight in structures:
+        for left in [*LOSO_SETS, *(["all"] if case_weight is not None and args.write else [])]:
+            started = time.monotonic()
+            others = [n for n in LOSO_SETS if n != left]
+            w, b = (w0, b0) if case_weight is None else structure_fit(others, case_weight)
+            structure_folds[case_weight, left] = (w, b, {n: structure[n].scores(w, b) for n in groups})
+            print(f"  structure {case_weight} fold {left}: {time.monotonic() - started:.0f} s", flush=True)
+
+    def min_gate(case_weight: float | None) -> float:
+        return min(gates if case_weight is None else refit_gates)
+
+    def asked_mask(case_weight: float | None, scal: dict[str, tuple[np.ndarray, np.ndarray]], name: str) -> np.ndarray:
+        """The texts of `name` the stage can be asked about under these structural scores (--asked-only): at or
+        above the lowest gate tried, or fired on by a cue rule (which a demoted rule sends to the stage)."""
+        if not args.asked_only:
+            return np.ones(len(labels[name]), dtype=bool)
+        return (scal[name][0] >= min_gate(case_weight)) | np.array([bool(r) for r in reasons[name]])
+
+    asked = {n: np.zeros(len(labels[n]), dtype=bool) for n in groups}
+    for (case_weight, _), (_, _, scal) in structure_folds.items():
+        for n in groups:
+            asked[n] |= asked_mask(case_weight, scal, n)
+    if args.asked_only:
+        say("texts the stage can be asked about (embedded and fitted on, --asked-only): " + ", ".join(
+            f"{n} {int(asked[n].sum())}/{len(asked[n])}" for n in groups))
+
+    vectors: dict[tuple, dict[str, np.ndarray]] = {}  # stage variant → group → the rows' embedding blocks
+    if not args.no_stage:
+        from zhiku.guardrails.embedding_training import Embeddings
+
+        embed = Embeddings(args.cache)
+        # every string any stage variant reads, in one pass (shortest first), cached on disk between runs
+        embed(list(dict.fromkeys(s for full_text, blocks in stages for n, ds in described.items()
+                                 for d, a_ in zip(ds, asked[n]) if a_
+                                 for s in [whole_text(d, full_text), *(
+                                     (s for s, a in zip(d.sentences, d.addressed) if a) if "maxaddr" in blocks
+                                     else ())])))
+        for stage in stages:
+            full_text, blocks = stage
+            width = 384 * len(blocks[:-1])
+            # a text never asked about keeps a row of zeros: no fit reads it and no decision uses its score
+            vectors[stage] = {n: np.stack([blocks_row(d, embed, blocks[:-1], full_text) if a_
+                                           else np.zeros(width, dtype=np.float32) for d, a_ in zip(ds, asked[n])])
+                              for n, ds in described.items()}
+
     def rows_with(stage: tuple, name: str, p: np.ndarray, countered: np.ndarray) -> np.ndarray:
+
         ngram = np.array([d.ngram_p for d in described[name]])
         return np.hstack([vectors[stage][name], np.stack([p, countered.astype(float), ngram], axis=1)]).astype(
             np.float32)
 
-    def stage_fit(stage: tuple, names: list[str], scal: dict[str, tuple[np.ndarray, np.ndarray]]):
-        xs = np.vstack([rows_with(stage, n, *scal[n]) for n in names])
-        ys = np.concatenate([labels[n] for n in names]).astype(float)
-        real = np.concatenate([np.full(len(labels[n]), n.startswith("real")) for n in names])
+    def stage_fit(stage: tuple, names: list[str], scal: dict[str, tuple[np.ndarray, np.ndarray]],
+                  case_weight: float | None):
+        kept = {n: asked_mask(case_weight, scal, n) for n in names}
+        xs = np.vstack([rows_with(stage, n, *scal[n])[kept[n]] for n in names])
+        ys = np.concatenate([labels[n][kept[n]] for n in names]).astype(float)
+        real = np.concatenate([np.full(int(kept[n].sum()), n.startswith("real")) for n in names])
         network = fit_mlp(xs, ys, sample_weights(ys, real, 1.0), L2, hidden=args.hidden, steps=STEPS)
         return network
 
     # -- per fold: structural weights (shipped or refitted), scalars of every text, the stage's out-of-set scores -----
-    case_weights = [float(c) for c in args.structure_case_weights.split(",")]
-    structures = [("shipped", None)] + [(f"loso x{c}", c) for c in case_weights]
     # a variant: the structural model (shipped or refitted per fold) and the whole-text stage's (full text, blocks)
     variant_of: dict[str, tuple[str, float | None, tuple]] = {}
     for structure_name, case_weight in structures:
         for stage in stages:
             name = structure_name if len(stages) == 1 else f"{structure_name}, {stage[0]} {'+'.join(stage[1])}"
             variant_of[name] = (structure_name, case_weight, stage)
-    structure_folds: dict[tuple, tuple] = {}  # (case weight, left-out set) → w, b, every group's scalars
     outcome: dict[str, dict] = {}
     for variant, (structure_name, case_weight, stage) in variant_of.items():
         per_fold = {}
         for left in LOSO_SETS:
             started = time.monotonic()
             others = [n for n in LOSO_SETS if n != left]
-            if (case_weight, left) not in structure_folds:
-                w, b = (w0, b0) if case_weight is None else structure_fit(others, case_weight)
-                structure_folds[case_weight, left] = (w, b, {n: structure[n].scores(w, b) for n in groups})
             w, b, scal = structure_folds[case_weight, left]
             t_struct = t0 if case_weight is None else None
             if args.no_stage:
                 stage_scores = {n: np.zeros(len(labels[n])) for n in measured}
             else:
-                network = stage_fit(stage, always + others, scal)
+                network = stage_fit(stage, always + others, scal, case_weight)
                 stage_scores = {n: network.probabilities(rows_with(stage, n, *scal[n])) for n in measured}
             per_fold[left] = {"w": w, "b": b, "t_struct": t_struct, "scal": scal, "stage": stage_scores,
                               "train": others}
@@ -429,7 +472,10 @@ def main() -> None:
             if t_name != "shipped" and shipped_structure_ and float(t_name) != 1.01:
                 continue
             for min_rule in [float(x) for x in args.rule_precision.split(",")]:
-                for gate in [float(g) for g in args.gates.split(",")]:
+                for gate in gates:
+                    if gate < min_gate(variant_of[variant][1]):
+                        continue  # --refit-gates: not tried with a refitted structure (nor embedded for)
+
                     def t_struct_of(left: str) -> float:
                         fold = outcome[variant][left]
                         return fold["t_struct"] if t_name == "shipped" else float(t_name)
@@ -535,7 +581,7 @@ def main() -> None:
         w, b = w0, b0
         t_struct = t0 if t_name == "shipped" else float(t_name)
     else:
-        w, b = structure_fit(list(LOSO_SETS), case_weight)
+        w, b, _ = structure_folds[case_weight, "all"]
         t_struct = float(t_name)
         old = json.loads(STRUCTURE_WEIGHTS.read_text(encoding="utf-8"))
         STRUCTURE_WEIGHTS.write_text(json.dumps({
@@ -548,7 +594,7 @@ def main() -> None:
             "leave_one_set_out": {n: {"precision": round(p, 3), "recall": round(r, 3)} for n, (p, r) in per_set.items()},
             "out_of_fold": old.get("out_of_fold")}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     scal = {n: structure[n].scores(w, b) for n in groups}
-    network = stage_fit(stage, always + list(LOSO_SETS), scal)
+    network = stage_fit(stage, always + list(LOSO_SETS), scal, case_weight)
     w1, b1 = network.folded()
     text = json.loads(TEXT_WEIGHTS.read_text(encoding="utf-8"))
     standing = standing_rules(list(LOSO_SETS), min_rule)
@@ -569,4 +615,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # run the importable module's main, not __main__'s: the reading cache pickles its classes (StructureScores), and
+    # pickle finds them by their import path
+    from zhiku.guardrails.stage_loso import main as importable_main
+
+    importable_main()
