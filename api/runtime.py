@@ -366,7 +366,7 @@ class Runtime:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graph-store-open") as pool:
-            graph = pool.submit(lambda: self.graph_store)
+            graph = pool.submit(self._open_graph_store)
             try:
                 _ = self.metadata, self.vector_store
             finally:
@@ -394,7 +394,7 @@ class Runtime:
         steps = [lambda: self.sparse.tokenize("预热"), lambda: self.embedder.inner.embed_passages(["预热"]),
                  lambda: detect_injection("预热文本，没有任何指令。")]
         if self.settings.graph_enabled:
-            steps += [self._warm_rule_extractor, self._warm_graph_linker, self._warm_graph_server]
+            steps += [self._warm_rule_extractor, self._warm_graph_linker]
         for step in steps:
             try:
                 step()
@@ -408,18 +408,23 @@ class Runtime:
         if builder is not None and isinstance(builder.extractor, RuleExtractor):  # never an LLM call here
             builder.extractor.extract("招商银行深圳分行于2020年成立。", [])
 
-    def _warm_graph_server(self) -> None:
-        """The local graph server this process launched: its write path rehearsed once (GraphStore.rehearse_writes,
-        nothing stored), so its fresh JVM does not interpret and compile that code inside the first jobs' graph
-        stages (≈ 0.9 server CPU-s over the first 80 one-chunk documents, spent here instead). A server found running,
-        or a Neo4j server, is left alone: it has run writes before."""
-        server = self.graph_connection.server if "graph_connection" in self.__dict__ else None
-        with self._warm_lock:  # warm_up may run twice (a caller's, then start()'s thread): rehearse once
+    def _open_graph_store(self) -> GraphStore | None:
+        """The graph store, and a local graph server this process launched warmed for writes: its write path
+        rehearsed once (GraphStore.rehearse_writes, rolled back, nothing stored), so its fresh JVM does not interpret
+        and compile that code inside the first jobs' graph stages (≈ 0.9 server CPU-s over the first 80 one-chunk
+        documents, spent here instead, while the stores open and the model loads). A server found running, or a Neo4j
+        server, is left as it is: it has run writes before. A failed rehearsal only leaves the server cold."""
+        store = self.graph_store
+        server = self.graph_connection.server if store is not None else None
+        with self._warm_lock:  # open_stores may run twice (a caller's, then start()'s): rehearse once
             if server is None or not server.launched or self._graph_rehearsed:
-                return
+                return store
             self._graph_rehearsed = True
-        if self.graph_store is not None:
-            self.graph_store.rehearse_writes()
+        try:
+            store.rehearse_writes()
+        except Exception:  # noqa: BLE001 - a warm-up: the first write reports what is wrong
+            log.debug("graph write rehearsal failed", exc_info=True)
+        return store
 
     def _warm_graph_linker(self) -> None:
         """The graph expander and its linker's candidate extraction (no query to the graph server): the first
