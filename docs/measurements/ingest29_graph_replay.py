@@ -88,7 +88,6 @@ def _threads(pid: int) -> Counter:
 
 def replay(source: Path, dump: Path | None, jit: str, passes: int, rehearse: bool) -> None:
     from neo4j import GraphDatabase
-    from neo4j import ManagedTransaction
 
     from zhiku.graph.bolt_server import EmbeddedBoltServer
     from zhiku.graph.graph_store import GraphStore
