@@ -7,9 +7,12 @@ embedding: the server's share alone, without the load's noise on the rest of the
     python docs/measurements/ingest29_graph_replay.py capture /tmp/writes.pickle
     # per code version: replay them on a fresh server; the stored graph dumped (every node and edge, every property)
     PYTHONPATH=<other code> python docs/measurements/ingest29_graph_replay.py replay /tmp/writes.pickle --dump a.json
+    # options: --passes N (the same writes again into other knowledge bases: a warm JVM), --rehearse (this branch's
+    # GraphStore.rehearse_writes first, as Runtime does after launching the server)
 
-Printed (JSON): the writes, documents and statements replayed (`tx.run` calls, by their first Cypher words), the
-server's CPU seconds and the wall seconds over the replay, the server's CPU at ready. The dump names nothing random
+Printed (JSON), per pass: the server's CPU seconds and wall seconds, the CPU per write and by JVM thread kind (JIT
+compiler, GC, other), the statements (`tx.run` calls, by their first Cypher words) with the server's CPU until the next
+one; and the server's CPU at ready. The dump names nothing random
 (the keys derive from the recorded ids; the per-process change counters' writer id is replaced), so two code
 versions that store the same graph give byte-identical dumps.
 """
