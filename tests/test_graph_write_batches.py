@@ -20,6 +20,9 @@ class _CountingTransaction:
         self._counts["statements"] += 1
         return self._tx.run(*args, **kwargs)
 
+    def rollback(self):
+        return self._tx.rollback()
+
 
 class _CountingSession:
     def __init__(self, session, counts: dict):
@@ -31,6 +34,10 @@ class _CountingSession:
 
     def __exit__(self, *exc):
         return self._session.__exit__(*exc)
+
+    def begin_transaction(self, *args, **kwargs):
+        self._counts["transactions"] += 1
+        return _CountingTransaction(self._session.begin_transaction(*args, **kwargs), self._counts)
 
     def execute_write(self, work, *args, **kwargs):
         def counted(tx, *a, **k):
@@ -148,6 +155,31 @@ def test_a_write_of_many_documents_is_one_transaction_of_a_bounded_number_of_sta
     # 2 for the kept relations, 1 for the change counters; an 11th when an entity's full list loses a kept relation)
     assert counting.counts["statements"] <= max(one["statements"], 11), counting.counts
     assert store.stats(kb).documents == 41 and store.stats(kb).chunks == 82
+
+
+def test_a_rehearsed_write_stores_nothing_and_runs_the_whole_write_path(bolt_server, store, kbs):
+    """GraphStore.rehearse_writes (a launched server's warm-up) runs the write statements — including a second version
+    of documents, so the replace and delete paths — in a transaction rolled back: no node of its knowledge base stays,
+    no change is counted, and what is written afterwards is what is written without it."""
+    from zhiku.graph.graph_store import REHEARSAL_KB, rehearsal_writes, write_generation
+
+    before = _dump(store, kbs())
+    generation = write_generation()  # an empty knowledge base's dump: the shape of "nothing"
+    changes = store.changes([REHEARSAL_KB])
+    counting = CountingDriver(store.driver)
+    GraphStore(counting, store.database).rehearse_writes()
+    assert counting.counts["statements"] >= 2 * 10  # both writes ran (a rolled-back transaction is not execute_write)
+    first, second = rehearsal_writes()
+    assert {d.document_id for d in first} & {d.document_id for d in second}  # the second replaces some documents
+    assert _dump(store, REHEARSAL_KB) == before
+    assert store._read("MATCH (n) WHERE n.kb_id = $kb OR n.of_kb = $kb RETURN count(n) AS n", kb=REHEARSAL_KB)[0]["n"] == 0
+    assert store.changes([REHEARSAL_KB]) == changes
+    assert write_generation() == generation  # in-process caches of the graph are not told to read again
+
+    rehearsed, plain = kbs(), kbs()
+    store.write_documents([DocumentFacts(rehearsed, f"d{i}", 1, _document(i)) for i in range(4)])
+    store.write_documents([DocumentFacts(plain, f"d{i}", 1, _document(i)) for i in range(4)])
+    assert _dump(store, rehearsed) == _dump(store, plain)
 
 
 def test_the_graph_builder_packs_small_documents_and_cuts_large_ones(bolt_server, store, kbs):

@@ -64,3 +64,35 @@ def test_the_graph_store_works_through_a_routing_uri(bolt_server):
         store.remove_kb(kb)
     finally:
         connection.close()
+
+
+def test_a_launched_local_server_is_rehearsed_once_and_a_found_one_is_not(tmp_path, monkeypatch):
+    """Runtime._open_graph_store warms the write path of a server its process launched (GraphStore.rehearse_writes,
+    once however often the stores are opened), not of one it found running; the rehearsal stores nothing."""
+    from zhiku.api.runtime import Runtime
+    from zhiku.graph.graph_store import REHEARSAL_KB, GraphStore
+
+    rehearsed = []
+    original = GraphStore.rehearse_writes
+
+    def counted(self):
+        rehearsed.append(self)
+        return original(self)
+    monkeypatch.setattr(GraphStore, "rehearse_writes", counted)
+    # with a broker no process stops the server on close: the second runtime finds it running
+    fields = {"data_dir": str(tmp_path / "data"), "broker_url": "amqp://guest:guest@127.0.0.1:5672/"}
+    first = Runtime(Settings(_env_file=None, **fields))
+    try:
+        store = first._open_graph_store()
+        first._open_graph_store()  # open_stores runs twice when a caller opened them before start()
+        assert first.graph_connection.server.launched and len(rehearsed) == 1
+        assert store._read("MATCH (n) WHERE n.kb_id = $kb OR n.of_kb = $kb RETURN count(n) AS n",
+                           kb=REHEARSAL_KB)[0]["n"] == 0
+        second = Runtime(Settings(_env_file=None, **fields))
+        second._open_graph_store()
+        assert not second.graph_connection.server.launched and len(rehearsed) == 1
+        second.graph_connection.close()
+    finally:
+        first.graph_connection.close()
+        subprocess.run([sys.executable, "-m", "zhiku.graph.bolt_server", "stop", "--data-dir",
+                        str(tmp_path / "data" / "graph")], timeout=120, check=False)
