@@ -1,4 +1,12 @@
-"""Experiment: under 'path', the gap is judged against the least dense-similar staying hit (which leaves), not the lowest-ranked."""
+"""Issue #16, session 29 — an experiment, not the shipped rule: under the gate 'path' a graph chunk is judged against
+the least dense-similar first-stage hit below the head (which leaves for it), not against the lowest-ranked one, so the
+gate depends on which hits are shown and not on the second stage's order among them. Runs graph29_eval.py with
+`HybridRetriever._leaves_for` replaced (docs/benchmarks.md, issue #16, session 29). Usage:
+
+    ZHIKU_DATA_DIR=<copy> python graph29_least_similar.py docs/measurements/graph29_eval.py <BEIR set> <output.json> \
+        "path:gate=path,max_similarity_gap=0"
+(copy the set's <output>.candidates.pkl from a graph29_eval.py run to reuse its candidates)
+"""
 import sys, runpy
 from zhiku.retrieval import hybrid_retriever as hr
 from zhiku.retrieval.graph_gate import about_its_evidence, unconnected
