@@ -34,6 +34,10 @@ _LATIN_WORD = re.compile(r"[a-z][a-z'-]{2,}")
 _QUALIFIER = re.compile(r"单位|备注|说明|条件|注|unit|notes?|remarks?|conditions?", re.I)
 # Columns that name the row's subject (a person, a product, a company): a quoted cell without them says whose
 # figure or bio it is only by the key cell, which may be a title ("职务: 财务总监").
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# A column that only names the row (a statement's "项目"): its cell is the row's label, not a fact of its own.
+_ROW_LABEL = re.compile(r"项目|科目|指标|报表项目|财务指标|item|line item|account|metric", re.I)
+_UNIT_HEADER = re.compile(r"单位|unit", re.I)
 _IDENTITY = re.compile(r"姓名|名称|^\s*(full\s+)?name\s*$", re.I)
 
 
@@ -206,13 +210,17 @@ def _repeats(a: str, b: str) -> bool:
 def table_cells(normalised_question: str, row: str) -> str:
     """A table row ("住房类型: 二套房 | 最高贷款成数: 70% | 最长期限: 25年") quoted as its key cell, the cells
     whose column the question asks about ("住房类型: 二套房 | 最高贷款成数: 70%") and its unit and notes columns
-    (the condition of the figure); the whole row when no column matches. Any other sentence is returned as it is."""
+    (the condition of the figure); the whole row when no column matches. A column is asked about by its header's
+    words, by the kind of value it holds, and by its year ("2025年的营业收入" → the column "2025年度"). One cell
+    of a statement (its column a year or period, or the row named by a generic "项目" / "Item" column) is quoted
+    labelled by its row and column: "营业收入（2025年度）：58736.42 万元". Any other sentence is returned as it is."""
     cells = _CELL_SPLIT.split(row)
-    if len(cells) < 3:
+    if len(cells) < 3 and not (len(cells) == 2 and _YEAR.search(cells[1].partition(":")[0])):
         return row
     fold = default_normaliser().normalise
     q_bigrams = _cjk_bigrams(normalised_question)
     q_words = set(_LATIN_WORD.findall(normalised_question))
+    q_years = set(_YEAR.findall(normalised_question))
     kinds = question_kinds(normalised_question)
     scores = []
     for cell in cells[1:]:
@@ -222,13 +230,26 @@ def table_cells(normalised_question: str, row: str) -> str:
         overlap = len(q_bigrams & _cjk_bigrams(header_norm)) + len(q_words & set(_LATIN_WORD.findall(header_norm)))
         if kinds & sentence_kinds(fold(value or cell)):
             overlap += 0.5
+        if q_years & set(_YEAR.findall(header_norm)):
+            overlap += 2  # the period the question names: the strongest sign of the column it asks about
         scores.append(overlap)
     top = max(scores)
     if top < 1.0:
         return row
     # The unit and the notes go with the figure: "2元 | 每笔 | 每月前3笔免费" is the fee with its condition; the
     # name columns say whose it is.
+    chosen = [cell for cell, score in zip(cells[1:], scores) if score >= top - 1e-9]
     keep = [cells[0]] + [cell for cell, score in zip(cells[1:], scores)
                          if score >= top - 1e-9 or _QUALIFIER.search(cell.partition(":")[0])
                          or _IDENTITY.search(cell.partition(":")[0])]
+    key_header, _, key = (part.strip() for part in cells[0].partition(":"))
+    if len(chosen) == 1 and key and (_YEAR.search(chosen[0].partition(":")[0]) or _ROW_LABEL.fullmatch(key_header)):
+        extra = [c for c in keep[1:] if c != chosen[0]]
+        units = [c.partition(":")[2].strip() for c in extra if _UNIT_HEADER.fullmatch(c.partition(":")[0].strip())]
+        if len(units) == len(extra):  # nothing but the unit besides the cell: the cell says it all
+            header, _, value = (part.strip() for part in chosen[0].partition(":"))
+            unit = f" {units[0]}" if units else ""
+            if key.isascii() and header.isascii():
+                return f"{key} ({header}): {value}{unit}"
+            return f"{key}（{header}）：{value}{unit}"
     return " | ".join(keep)
