@@ -6,7 +6,7 @@ A PDF's text layer gives a statement table as lines — the header "项目 2025�
 "2025年的营业收入" with two numbers and no column. Here a row is recognised by its trailing run of figures, its header
 is the nearest line above it (rows of the same table between) that has a name for each of those columns and is not
 prose, and the row is rewritten as the cells a parsed table gives ("项目: 营业收入 | 2025年度: 58736.42 | 2024年度:
-51283.67 | 单位: 万元", with the unit when the table's caption, its section or the passage states one), so the answer
+51283.67 万元", each figure with the unit the table's caption, its section or the passage states), so the answer
 picks the cell whose column the question asks about (retrieval/extractive_answer.table_cells) like any other row.
 """
 from __future__ import annotations
@@ -105,8 +105,16 @@ def table_unit(*texts: str) -> str | None:
     return None
 
 
+def with_unit(figure: str, unit: str | None) -> str:
+    """The figure with the table's unit after it ("58736.42 万元", "1,204.5 (in thousands of RMB)"): a figure
+    quoted alone then says what it counts. A percentage or a dash keeps its own form."""
+    if not unit or not any(c.isdigit() for c in figure) or figure.rstrip().endswith("%") or unit == "%":
+        return figure
+    return f"{figure} {unit}" if not unit.isascii() else f"{figure} (in {unit})"
+
+
 def labelled_rows(text: str, context: str = "", headings: tuple[str, ...] = ()) -> dict[str, str]:
-    """Each table row of `text` that has a header, as "项目: 营业收入 | 2025年度: 58736.42 | 2024年度: 51283.67 | 单位:
+    """Each table row of `text` that has a header, as "项目: 营业收入 | 2025年度: 58736.42 万元 | 2024年度: 51283.67
     万元", keyed by the row's line (stripped). `context` is the section the text was cut from (the header of a long
     table may stand before the chunk); the unit is the nearest one stated above the row, else in the headings."""
     source = context if context and text.strip() and text.strip() in context else text
@@ -123,9 +131,7 @@ def labelled_rows(text: str, context: str = "", headings: tuple[str, ...] = ()) 
         label, figures = row_figures(line)
         if label_name is None:
             label_name = _LABEL_HEADER["en" if label.isascii() else "zh"]
-        unit = table_unit("\n".join(reversed(lines[:index])), *headings)
-        cells = [f"{label_name}: {label}"] + [f"{name}: {value}" for name, value in zip(names, figures)]
-        if unit:
-            cells.append(f"{'Unit' if unit.isascii() else '单位'}: {unit}")
+        unit = table_unit("\n".join(reversed(lines[:index])), *reversed(headings))
+        cells = [f"{label_name}: {label}"] + [f"{name}: {with_unit(value, unit)}" for name, value in zip(names, figures)]
         out[line] = " | ".join(cells)
     return out

@@ -47,11 +47,12 @@ def test_a_row_is_its_label_and_trailing_figures():
 
 def test_rows_are_read_with_their_header_and_unit_in_either_language():
     zh = labelled_rows(ZH_STATEMENT)
-    assert zh["营业收入 7310.58 6624.19"] == "项目: 营业收入 | 2025年度: 7310.58 | 2024年度: 6624.19 | 单位: 万元"
-    assert zh["净利润 612.40 —"].startswith("项目: 净利润 | 2025年度: 612.40 | 2024年度: —")
+    # Each figure carries the unit the table's caption states: quoted alone, it still says what it counts.
+    assert zh["营业收入 7310.58 6624.19"] == "项目: 营业收入 | 2025年度: 7310.58 万元 | 2024年度: 6624.19 万元"
+    assert zh["净利润 612.40 —"] == "项目: 净利润 | 2025年度: 612.40 万元 | 2024年度: —"
     en = labelled_rows(EN_STATEMENT)
     assert en["Operating revenue    1,204.5     1,101.2"] == (
-        "Line item: Operating revenue | FY2025: 1,204.5 | FY2024: 1,101.2 | Unit: thousands of RMB")
+        "Line item: Operating revenue | FY2025: 1,204.5 (in thousands of RMB) | FY2024: 1,101.2 (in thousands of RMB)")
     pipe = labelled_rows(PIPE_TABLE)
     assert pipe["| Revenue | 1,204.5 | 1,101.2 |"] == "Metric: Revenue | 2025: 1,204.5 | 2024: 1,101.2"
 
@@ -67,14 +68,20 @@ def test_a_row_without_a_header_or_under_prose_is_left_alone():
 def test_the_header_of_a_long_table_is_found_in_the_section_the_chunk_was_cut_from():
     chunk = "营业成本 (5,102.33) (4,688.70)\n净利润 612.40 —"
     rows = labelled_rows(chunk, ZH_STATEMENT, ("四、主要财务报表",))
-    assert rows["营业成本 (5,102.33) (4,688.70)"].startswith("项目: 营业成本 | 2025年度: (5,102.33)")
+    assert rows["营业成本 (5,102.33) (4,688.70)"].startswith("项目: 营业成本 | 2025年度: (5,102.33) 万元")
+    # Without the section, the unit comes from the heading path (the innermost heading that states one).
+    assert labelled_rows("项目 2025年度 2024年度\n营业收入 7310.58 6624.19", "", ("财务数据（金额单位：亿元）",)) == {
+        "营业收入 7310.58 6624.19": "项目: 营业收入 | 2025年度: 7310.58 亿元 | 2024年度: 6624.19 亿元"}
 
 
 def test_the_cell_of_the_asked_year_is_quoted_with_its_row_column_and_unit():
     fold = default_normaliser().normalise
-    row = "项目: 营业收入 | 2025年度: 7310.58 | 2024年度: 6624.19 | 单位: 万元"
+    row = "项目: 营业收入 | 2025年度: 7310.58 万元 | 2024年度: 6624.19 万元"
     assert table_cells(fold("2025年的营业收入是多少？"), row) == "营业收入（2025年度）：7310.58 万元"
     assert table_cells(fold("2024年营业收入多少"), row) == "营业收入（2024年度）：6624.19 万元"
+    # A parsed table's unit column goes with the cell too.
+    assert table_cells(fold("2024年营业收入多少"), "项目: 营业收入 | 2025年度: 7310.58 | 2024年度: 6624.19 | 单位: 万元") \
+        == "营业收入（2024年度）：6624.19 万元"
     en = "Line item: Operating revenue | FY2025: 1,204.5 | FY2024: 1,101.2 | Unit: thousands of RMB"
     assert table_cells(fold("What was operating revenue in 2024?"), en) == (
         "Operating revenue (FY2024): 1,101.2 thousands of RMB")
@@ -92,7 +99,8 @@ def test_a_statement_line_in_a_pdf_answers_with_the_cell_of_the_asked_year(answe
             _hit("示例制造有限公司主营精密零部件，2025年收入稳步增长，客户集中度较高。", 1, "示例制造有限公司_情况表.docx")]
     answer = answerer.answer("2025年示例制造的营业收入是多少？", hits)
     assert answer.found and answer.sentences[0].text == "营业收入（2025年度）：7310.58 万元", answer.answer
-    assert "6624.19" not in answer.answer
+    # Not the other year, and not the table's other rows: they answer other questions.
+    assert "6624.19" not in answer.answer and "营业成本" not in answer.answer and "净利润" not in answer.answer
     # The citation points at the row's line in the passage, as written there.
     cited = answer.hits[0]
     assert cited.citation.document_name.endswith("审计报告摘要_2025.pdf")
@@ -101,4 +109,17 @@ def test_a_statement_line_in_a_pdf_answers_with_the_cell_of_the_asked_year(answe
 def test_an_english_statement_answers_with_the_cell_of_the_asked_year(answerer):
     hits = [_hit(EN_STATEMENT, 0, "annual_report_2025.pdf")]
     answer = answerer.answer("What was the net profit in FY2024?", hits)
-    assert answer.found and answer.sentences[0].text.startswith("Net profit (FY2024): 88.0"), answer.answer
+    assert answer.found and answer.sentences[0].text == "Net profit (FY2024): 88.0 (in thousands of RMB)", answer.answer
+
+
+LOAN_ROWS = ["贷款品种: 商业按揭 | 最长期限: 30年 | 最低首付: 20%",
+             "贷款品种: 组合按揭 | 最长期限: 25年 | 最低首付: 25%",
+             "贷款品种: 装修贷款 | 最长期限: 5年 | 最低首付: 不适用"]
+
+
+def test_the_row_the_question_names_answers_and_the_tables_other_rows_are_left_out(answerer):
+    hits = [_hit("\n".join(LOAN_ROWS), 0, "贷款产品一览.docx", ("二、期限与首付",))]
+    for question, row in (("组合按揭的最长期限是多少？", "组合按揭"), ("装修贷款最长能贷几年？", "装修贷款")):
+        answer = answerer.answer(question, hits)
+        assert answer.found and answer.sentences[0].text.startswith(f"贷款品种: {row}"), answer.answer
+        assert len(answer.sentences) == 1, answer.answer
