@@ -51,9 +51,16 @@ _SENTENCE = {
 }
 
 
+# A fee is charged as an amount or as a rate ("固定管理费 0.30%/年", "交易金额的1%"): a question about one asks
+# for either.
+_FEE = _asks(r"费用|年费|手续费|收费|(?!消)[\u4e00-\u9fff]费(?!率)", r"fees?|charges?")
+
+
 def question_kinds(question: str) -> set[str]:
     """The kinds of value the (normalised) question asks for; empty for a how/why/what-is question."""
     kinds = {kind for kind, pattern in _QUESTION.items() if pattern.search(question)}
+    if _FEE.search(question):
+        kinds |= {"amount", "rate"}
     if "phone" in kinds:
         kinds -= {"count", "amount"}
     return kinds
