@@ -47,6 +47,7 @@ from zhiku.retrieval.question_constraints import question_constraints
 from zhiku.retrieval.script import majority_script, majority_script_by_words
 from zhiku.retrieval.search_hit import SearchHit
 from zhiku.retrieval.term_normaliser import TermNormaliser, default_normaliser
+from zhiku.retrieval.text_table import labelled_rows
 
 log = logging.getLogger(__name__)
 
@@ -295,10 +296,14 @@ class AnswerSelector:
         # fitted on prose, gave such a field line -4.7 logits and it was never scored).
         lines = {line.strip() for line in (hit.parent_text or hit.text).split("\n")} | \
             {line.strip() for line in hit.text.split("\n")}
+        # A table row written as text ("营业收入 58736.42 51283.67" in a PDF's text layer) is read with its header,
+        # as the cells a parsed table row has: its figures then say which year and unit they are for.
+        rows = labelled_rows(hit.text, hit.parent_text or "", tuple(hit.citation.heading_path))
         sentences = []
         for order, sentence in enumerate(evidence_sentences(hit)):
             if sentence.rstrip().endswith(("？", "?")):
                 continue  # a question (an FAQ's own) repeats the query but answers nothing
+            sentence = rows.get(sentence.strip(), sentence)
             s_norm = self.normaliser.normalise(sentence)
             sentences.append((order, _SentenceView(
                 sentence, s_norm, frozenset(self.terms(s_norm)), frozenset(_bigrams(s_norm)),

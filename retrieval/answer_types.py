@@ -11,17 +11,27 @@ import re
 
 KINDS = ("amount", "rate", "date", "duration", "count", "phone", "name")
 
+
+def _asks(chinese: str, english: str) -> re.Pattern:
+    """Chinese cues anywhere; English ones as whole words ("rate", not the letters of "corporate"; "term", not
+    "determine")."""
+    return re.compile(rf"{chinese}|\b(?:{english})\b")
+
+
 _QUESTION = {
-    "phone": re.compile(r"电话|热线|号码|拨打|致电|phone|call|hotline|number to"),
-    "rate": re.compile(r"利率|费率|比例|成数|百分之|多少%|几成|百分比|收益率|增长率|增速|涨幅|占比|rate|percent|%|ratio|yield"),
-    "amount": re.compile(r"多少钱|金额|费用|年费|手续费|收费|价格|多少元|起存|起购|额度|收入|利润|营收|资本|"
-                         r"how much|fee|cost|price|amount|charge|minimum deposit|limit"),
-    "date": re.compile(r"哪天|哪一天|何时|什么时候|几月|几号|哪年|哪一年|日期|时间是|when|what date|which day|what year"),
-    "duration": re.compile(r"多久|多长时间|期限|几年|几个月|几天|多少天|多少年|宽限期|how long|how soon|how many "
-                           r"(?:days|months|years|hours)|term|period|within"),
+    "phone": _asks(r"电话|热线|号码|拨打|致电", r"phone|call|hotline|number to"),
+    "rate": _asks(r"利率|费率|比例|成数|百分之|多少%|几成|百分比|收益率|增长率|增速|涨幅|占比|%",
+                  r"rates?|percent|percentage|ratio|yield"),
+    # 管理费, 托管费, 工本费: a named fee (not 费率, a rate; not 消费, spending).
+    "amount": _asks(r"多少钱|金额|费用|年费|手续费|收费|价格|多少元|起存|起购|额度|收入|利润|营收|资本|"
+                    r"(?!消)[\u4e00-\u9fff]费(?!率)",
+                    r"how much|fees?|costs?|price|amount|charges?|minimum deposit|limit"),
+    "date": _asks(r"哪天|哪一天|何时|什么时候|几月|几号|哪年|哪一年|日期|时间是", r"when|what date|which day|what year"),
+    "duration": _asks(r"多久|多长时间|期限|几年|几个月|几天|多少天|多少年|宽限期",
+                      r"how long|how soon|how many (?:days|months|years|hours)|term|period|within"),
     # 多少 / 几 before a measure word ("多少名本科生", "几家银行"); not 几年 / 几成 / 几月 (duration, rate, date).
-    "count": re.compile(r"(?:多少|几)[次个人笔家名位项所座支辆件只张户款种条台架艘]|how many|number of|attempts"),
-    "name": re.compile(r"谁|哪家|哪个公司|什么公司|叫什么|名字|名称|哪位|who|which company|what is the name|named"),
+    "count": _asks(r"(?:多少|几)[次个人笔家名位项所座支辆件只张户款种条台架艘]", r"how many|number of|attempts"),
+    "name": _asks(r"谁|哪家|哪个公司|什么公司|叫什么|名字|名称|哪位", r"who|which company|what is the name|named"),
 }
 
 _NUM = r"\d+(?:[.,]\d+)*"
@@ -41,9 +51,16 @@ _SENTENCE = {
 }
 
 
+# A fee is charged as an amount or as a rate ("固定管理费 0.30%/年", "交易金额的1%"): a question about one asks
+# for either.
+_FEE = _asks(r"费用|年费|手续费|收费|(?!消)[\u4e00-\u9fff]费(?!率)", r"fees?|charges?")
+
+
 def question_kinds(question: str) -> set[str]:
     """The kinds of value the (normalised) question asks for; empty for a how/why/what-is question."""
     kinds = {kind for kind, pattern in _QUESTION.items() if pattern.search(question)}
+    if _FEE.search(question):
+        kinds |= {"amount", "rate"}
     if "phone" in kinds:
         kinds -= {"count", "amount"}
     return kinds

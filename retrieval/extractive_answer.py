@@ -34,6 +34,10 @@ _LATIN_WORD = re.compile(r"[a-z][a-z'-]{2,}")
 _QUALIFIER = re.compile(r"单位|备注|说明|条件|注|unit|notes?|remarks?|conditions?", re.I)
 # Columns that name the row's subject (a person, a product, a company): a quoted cell without them says whose
 # figure or bio it is only by the key cell, which may be a title ("职务: 财务总监").
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# A column that only names the row (a statement's "项目"): its cell is the row's label, not a fact of its own.
+_ROW_LABEL = re.compile(r"项目|科目|指标|报表项目|财务指标|item|line item|account|metric", re.I)
+_UNIT_HEADER = re.compile(r"单位|unit", re.I)
 _IDENTITY = re.compile(r"姓名|名称|^\s*(full\s+)?name\s*$", re.I)
 
 
@@ -121,7 +125,7 @@ class ExtractiveAnswerer:
             asked = question_kinds(default_normaliser().normalise(question)) & FIGURE_KINDS
             if asked:
                 scored.sort(key=lambda s: not (s.kinds & asked and s.probability >= self.min_confidence))
-        return scored
+        return _named_row_first(default_normaliser().normalise(question), scored, self.selector.weights.threshold)
 
     def confidence(self, question: str, hits: list[SearchHit]) -> float:
         """P(the evidence states the answer): the highest probability of any sentence (0 without evidence)."""
@@ -140,7 +144,10 @@ class ExtractiveAnswerer:
         # The first sentence is the ranker's; those that follow it are the most likely of the rest (at least
         # `support_ratio` of the most likely sentence's probability, not a repeat), quoted in document order.
         chosen = [best]
-        figure = best.kinds & FIGURE_KINDS & question_kinds(default_normaliser().normalise(question))
+        q_norm = default_normaliser().normalise(question)
+        figure = best.kinds & FIGURE_KINDS & question_kinds(q_norm)
+        # When the question names a row of a table in the evidence, the table's other rows answer other questions.
+        named_row = any(_names_row(q_norm, c.text) for c in ranked)
         # Follow-on sentences are judged on the gate's own scale (its point, a share of its best probability).
         best_p = max(s.probability for s in ranked)
         gate_floor = self.selector.weights.threshold if self.checks_answerability or self._min_confidence is None \
@@ -150,13 +157,14 @@ class ExtractiveAnswerer:
         for candidate in _clean(likely, self.is_instruction):
             if len(chosen) >= self.max_sentences or candidate.probability < floor:
                 break
-            if any(_repeats(candidate.text, c.text) for c in chosen):
+            if any(_repeats(table_cells(q_norm, candidate.text), table_cells(q_norm, c.text)) for c in chosen):
+                continue  # the same sentence, or the same cell quoted from another copy of the table
+            if named_row and _row_label(candidate.text) is not None and not _names_row(q_norm, candidate.text):
                 continue
             if figure and not candidate.kinds & figure:
                 continue  # the figure asked for is answered; a sentence without one adds words, not an answer
             chosen.append(candidate)
         chosen = chosen[:1] + sorted(chosen[1:], key=lambda c: (c.hit_rank, c.order))
-        q_norm = default_normaliser().normalise(question)
         cited_ranks = list(dict.fromkeys(c.hit_rank for c in chosen))  # citation order = order of first use
         number = {rank: i + 1 for i, rank in enumerate(cited_ranks)}
         sentences = [AnswerSentence(table_cells(q_norm, c.text), number[c.hit_rank]) for c in chosen]
@@ -166,6 +174,42 @@ class ExtractiveAnswerer:
                   for rank in cited_ranks}
         citations = [hits[rank].narrowed_to(quoted[rank]) for rank in cited_ranks]
         return ExtractiveAnswer(text, sentences, citations, found=True, confidence=confidence)
+
+
+def _row_label(text: str) -> str | None:
+    """A table row's label — its first cell's value ("二套房" of "住房类型: 二套房 | …"); None for a sentence."""
+    cells = _CELL_SPLIT.split(text)
+    if len(cells) < 2:
+        return None
+    return cells[0].partition(":")[2].strip() or cells[0].strip()
+
+
+def _names_row(normalised_question: str, text: str) -> bool:
+    """Does the question name this table row (its label, normalised, within the question: "2025年的营业收入" names
+    the row 营业收入, "second-home mortgage" the row 二套房)?"""
+    label = _row_label(text)
+    if not label:
+        return False
+    folded = re.sub(r"\s+", "", default_normaliser().normalise(label))
+    return bool(folded) and folded in re.sub(r"\s+", "", normalised_question)
+
+
+def _named_row_first(normalised_question: str, ranked: list[ScoredSentence], floor: float) -> list[ScoredSentence]:
+    """A table row the question names by its label answers before a row of the same table kind it does not name
+    ("首套房的最长贷款期限" → the row 首套房, not 二套房 the ranker put first), and before a sentence without the kind
+    of figure the question asks for ("2025年的营业收入是多少" → the row 营业收入, not the audit opinion that names
+    the year): the question's row, then its column (table_cells). Only a row that clears the gate's point moves."""
+    if not ranked or _names_row(normalised_question, ranked[0].text):
+        return ranked
+    asked = question_kinds(normalised_question) & FIGURE_KINDS
+    top = ranked[0]
+    if _row_label(top.text) is None and (not asked or top.kinds & asked):
+        return ranked  # a sentence that holds the asked figure keeps its place
+    for i, candidate in enumerate(ranked[1:], start=1):
+        if candidate.probability >= floor and _names_row(normalised_question, candidate.text) and (
+                not asked or candidate.kinds & asked):
+            return [candidate] + ranked[:i] + ranked[i + 1:]
+    return ranked
 
 
 def _unlinked(sentence: ScoredSentence, sentences_in_passage: int) -> bool:
@@ -206,13 +250,17 @@ def _repeats(a: str, b: str) -> bool:
 def table_cells(normalised_question: str, row: str) -> str:
     """A table row ("住房类型: 二套房 | 最高贷款成数: 70% | 最长期限: 25年") quoted as its key cell, the cells
     whose column the question asks about ("住房类型: 二套房 | 最高贷款成数: 70%") and its unit and notes columns
-    (the condition of the figure); the whole row when no column matches. Any other sentence is returned as it is."""
+    (the condition of the figure); the whole row when no column matches. A column is asked about by its header's
+    words, by the kind of value it holds, and by its year ("2025年的营业收入" → the column "2025年度"). One cell
+    of a statement (its column a year or period, or the row named by a generic "项目" / "Item" column) is quoted
+    labelled by its row and column: "营业收入（2025年度）：58736.42 万元". Any other sentence is returned as it is."""
     cells = _CELL_SPLIT.split(row)
-    if len(cells) < 3:
+    if len(cells) < 3 and not (len(cells) == 2 and _YEAR.search(cells[1].partition(":")[0])):
         return row
     fold = default_normaliser().normalise
     q_bigrams = _cjk_bigrams(normalised_question)
     q_words = set(_LATIN_WORD.findall(normalised_question))
+    q_years = set(_YEAR.findall(normalised_question))
     kinds = question_kinds(normalised_question)
     scores = []
     for cell in cells[1:]:
@@ -222,13 +270,26 @@ def table_cells(normalised_question: str, row: str) -> str:
         overlap = len(q_bigrams & _cjk_bigrams(header_norm)) + len(q_words & set(_LATIN_WORD.findall(header_norm)))
         if kinds & sentence_kinds(fold(value or cell)):
             overlap += 0.5
+        if q_years & set(_YEAR.findall(header_norm)):
+            overlap += 2  # the period the question names: the strongest sign of the column it asks about
         scores.append(overlap)
     top = max(scores)
     if top < 1.0:
         return row
     # The unit and the notes go with the figure: "2元 | 每笔 | 每月前3笔免费" is the fee with its condition; the
     # name columns say whose it is.
+    chosen = [cell for cell, score in zip(cells[1:], scores) if score >= top - 1e-9]
     keep = [cells[0]] + [cell for cell, score in zip(cells[1:], scores)
                          if score >= top - 1e-9 or _QUALIFIER.search(cell.partition(":")[0])
                          or _IDENTITY.search(cell.partition(":")[0])]
+    key_header, _, key = (part.strip() for part in cells[0].partition(":"))
+    if len(chosen) == 1 and key and (_YEAR.search(chosen[0].partition(":")[0]) or _ROW_LABEL.fullmatch(key_header)):
+        extra = [c for c in keep[1:] if c != chosen[0]]
+        units = [c.partition(":")[2].strip() for c in extra if _UNIT_HEADER.fullmatch(c.partition(":")[0].strip())]
+        if len(units) == len(extra):  # nothing but the unit besides the cell: the cell says it all
+            header, _, value = (part.strip() for part in chosen[0].partition(":"))
+            unit = f" {units[0]}" if units else ""
+            if key.isascii() and header.isascii():
+                return f"{key} ({header}): {value}{unit}"
+            return f"{key}（{header}）：{value}{unit}"
     return " | ".join(keep)

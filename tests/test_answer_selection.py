@@ -41,6 +41,13 @@ def test_question_kinds_and_what_a_sentence_holds():
     assert "amount" in question_kinds(fold("租一个小保险箱一年多少钱？"))
     assert "phone" in sentence_kinds("请拨打400-699-5588挂失") and "rate" in sentence_kinds("最高贷款成数: 70%")
     assert "rate" not in sentence_kinds(fold("二套房贷款须审慎审批。"))
+    # English cues are whole words: "corporate" does not ask for a rate, "determine" not for a term.
+    assert question_kinds(fold("What is the account management fee for a corporate account?")) == {"amount", "rate"}
+    assert "duration" not in question_kinds(fold("Who will determine the limit?"))
+    # A named fee asks for an amount or a rate (it is charged as either); a fee rate for a rate; spending (消费) for
+    # neither.
+    assert question_kinds(fold("托管费是多少？")) == {"amount", "rate"} and question_kinds(fold("管理费率是多少？")) == {"rate"}
+    assert not question_kinds(fold("信用卡消费积分怎么算？"))
 
 
 def test_a_table_row_is_quoted_with_the_cell_asked_for():
