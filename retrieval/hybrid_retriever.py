@@ -300,15 +300,19 @@ class HybridRetriever:
     def _leaves_for(graph_chunk: ScoredChunk, staying: list[SearchHit], allowed: float,
                     evidence: GraphEvidence, shown: ShownHits) -> SearchHit | None:
         """Under the gate 'path', which first-stage hit leaves the ranking of ten for this graph chunk (one that adds
-        evidence): the lowest staying hit when the chunk is within `allowed` of its similarity to the query; else, when
+        evidence): the staying hit least similar to the query (dense; the lowest-ranked among equals) when the chunk is
+        within `allowed` of it — judged against the least similar hit shown, not the second stage's tenth, so the gate
+        depends on which hits are shown and not on how the second stage ordered ten hits whose similarities lie within
+        a few hundredths (docs/benchmarks.md, issue #16, session 29); else, when
         the chunk's passage is about the entity it brings evidence of (`graph_gate.about_its_evidence`), the lowest
         staying hit the graph finds unconnected to the question (`graph_gate.unconnected`: it names none of the
         question's entities nor the bridge the chunk continues, and states no relation on their paths) — a hit that
         adds nothing the question asks about, whatever its similarity; None: none may leave."""
         if not staying:
             return None
-        if graph_chunk.score >= (staying[-1].scores.dense or float("-inf")) - allowed:
-            return staying[-1]
+        least = min(reversed(staying), key=_dense_similarity)
+        if graph_chunk.score >= _dense_similarity(least) - allowed:
+            return least
         if not about_its_evidence(SearchHit.from_point(graph_chunk.point_id, graph_chunk.payload), evidence, shown):
             return None
         bridges = evidence.bridges.get(graph_chunk.point_id, set())
@@ -322,6 +326,10 @@ class HybridRetriever:
             hit.score = s
         head.sort(key=lambda h: h.score, reverse=True)
         return head + tail
+
+
+def _dense_similarity(hit: SearchHit) -> float:
+    return hit.scores.dense if hit.scores.dense is not None else float("-inf")
 
 
 def rerank_candidates(query: str, hits: list[SearchHit], pool: list[SearchHit] | None = None) -> list[RerankCandidate]:

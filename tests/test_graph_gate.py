@@ -149,14 +149,15 @@ def test_a_graph_chunk_is_about_the_question_entity_the_walk_reached_it_from():
 
 
 def _path_ranking(texts: dict[int, str], reached: tuple[str, ...] = (), gate: str = "path",
-                  hop_text: str = "戊公司在乙银行有逾期贷款。") -> list[str]:
+                  hop_text: str = "戊公司在乙银行有逾期贷款。", dense: dict[int, float] | None = None) -> list[str]:
     """Ten first-stage hits (dense 0.90 down to 0.81; h0 states the first hop 甲公司 → 戊公司) and the second hop's
     passage, far less similar to the question (0.70) than any of them."""
     config = GraphRetrievalConfig(protect_top=5, slots=5, max_similarity_gap=0.0, gate=gate, plain_gap=None)
     retriever = HybridRetriever(None, None, JiebaBm25Encoder(), None, graph=GraphExpander(None, None, config))
     text = {0: "甲公司的担保人是戊公司。"} | {i: f"甲公司第{i}条公告。" for i in range(1, 10)} | texts
+    similarity = {i: 0.90 - i / 100 for i in range(10)} | (dense or {})
     hits = [SearchHit.from_point(f"h{i}", _payload(f"h{i}", text[i]), 1 - i / 10,
-                                 StageScores(None, 0.90 - i / 100, 1 - i / 10)) for i in range(10)]
+                                 StageScores(None, similarity[i], 1 - i / 10)) for i in range(10)]
     graph = [ScoredChunk("g_hop", 0.70, _payload("g_hop", hop_text)),
              ScoredChunk("g_news", 0.70, _payload("g_news", "甲公司的又一条新闻。"))]  # adds nothing: never enters
     evidence = GraphEvidence([LinkedEntity("k_jia", "甲公司", "company", "exact", 1.0, "甲公司")],
@@ -184,6 +185,17 @@ def test_the_path_gate_never_takes_the_place_of_a_hit_about_the_question_or_its_
     assert _path_ranking({7: "某市今日天气晴朗。"}, reached=("h7",))[:10] == [f"h{i}" for i in range(10)]
     # the head is never displaced, whatever it names
     assert "g_hop" not in _path_ranking({2: "某市今日天气晴朗。"})[:10]
+
+
+def test_the_path_gate_weighs_a_second_hop_against_the_least_similar_hit_shown_not_the_tenth():
+    # the second stage put h7 (0.69, below the second hop's 0.70) above h8 and h9 (0.82, 0.81): the second hop
+    # takes h7's place whatever order the second stage gave the ten — h7 names the question's entity, so only
+    # similarity can let the chunk in, and the tenth hit (0.81) would have kept it out
+    ranked = _path_ranking({}, dense={7: 0.69})
+    assert ranked[:10] == ["h0", "h1", "h2", "h3", "h4", "g_hop", "h5", "h6", "h8", "h9"]
+    assert ranked[10] == "h7"
+    # no hit shown is less similar than the second hop: it stays out, as before
+    assert "g_hop" not in _path_ranking({}, dense={7: 0.71})[:10]
 
 
 def test_the_path_gate_displaces_only_for_a_passage_about_the_entity_it_brings():
