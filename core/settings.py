@@ -100,7 +100,7 @@ class Settings(BaseSettings):
         "jieba-bm25", description="Sparse (lexical) encoder: jieba tokens for Chinese + words for other "
         "scripts, or Qdrant's BM25 with its multilingual tokenizer.")
     reranker: Literal["none", "feature", "learned", "gated", "evidence", "guarded", "cross-encoder"] = Field(
-        "learned", description="Second stage: 'learned' (offline default: a pairwise model of first-stage scores "
+        "guarded", description="Second stage: 'guarded' (offline default; below), 'learned' (a pairwise model of first-stage scores "
         "and ranks and query-passage match features, fitted on training data by `zhiku eval fit-second-stage`, "
         "applied as a bounded change of the fused score; Chinese questions only, others keep the hybrid order), "
         "'gated' (the same model may reorder the fused ranking only where it prefers a candidate by a margin "

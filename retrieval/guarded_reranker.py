@@ -16,10 +16,10 @@ features (`zhiku eval fit-second-stage --features dated`): the fused score, the 
 contradicted or missing — a year counted only where it dates a passage (its lead sentence or a calendar date), so a
 right passage naming background years is not "about another year" (question_constraints.dated_years) — and the asked
 kind near the question's words. On every development set in full its MRR@10 and nDCG@10 are at or above the
-hybrid's (docs/benchmarks.md, issue #16, session 28, which also says which figures chose it), but it is not the
-default: with it the demo's "2025年江南恒泰的营业收入是多少？" loses its answer (the selector does not read the audit
-summary's whitespace table row under its year header, and the passage that states the figure in a sentence drops out
-of the eight hits).
+hybrid's (docs/benchmarks.md, issue #16, sessions 28 and 29, which also say which figures chose it). It is the offline
+default since session 29 (core/settings.py), once the answer selector read a table row written as text under its
+header (retrieval/text_table.py): the demo's "2025年江南恒泰的营业收入是多少？" is answered from the audit summary's
+row, the one hit that states it among the eight this stage keeps.
 """
 from __future__ import annotations
 

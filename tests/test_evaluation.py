@@ -67,7 +67,7 @@ def test_eval_retrieval_command_reports_every_variant(tmp_path, monkeypatch):
                                            "hybrid + feature second stage", "hybrid + learned second stage",
                                            "hybrid + gated second stage", "hybrid + evidence second stage",
                                            "hybrid + guarded second stage"}
-        assert report["settings"]["reranker"] == "learned"
+        assert report["settings"]["reranker"] == "guarded"
         assert report["variants"]["hybrid + feature second stage"]["recall@5"] == 1.0
         assert report["variants"]["dense only"]["mrr@10"] == 1.0
         again = CliRunner().invoke(app, ["eval", "retrieval", "--dataset", str(tmp_path / "tiny")])
