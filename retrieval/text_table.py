@@ -77,25 +77,6 @@ def _header_columns(line: str, count: int) -> tuple[str | None, list[str]] | Non
     return first, names
 
 
-def header_for(lines: list[str], index: int) -> tuple[str | None, list[str]] | None:
-    """The header of the row at lines[index]: the nearest line above it, past rows with as many figures (the same
-    table), that names that many columns."""
-    row = row_figures(lines[index])
-    if row is None:
-        return None
-    count = len(row[1])
-    for line in reversed(lines[:index]):
-        if not any(c.isalnum() for c in line):
-            continue  # blank, or a markdown table's "|---|---|" rule
-        above = row_figures(line)
-        if above is not None:
-            if len(above[1]) != count:
-                return None  # another table's rows: this one has no header of its own here
-            continue
-        return _header_columns(line, count)
-    return None
-
-
 def table_unit(*texts: str) -> str | None:
     """The unit a table's caption, section or passage states ("单位：万元", "in thousands of RMB")."""
     for text in texts:
@@ -116,22 +97,35 @@ def with_unit(figure: str, unit: str | None) -> str:
 def labelled_rows(text: str, context: str = "", headings: tuple[str, ...] = ()) -> dict[str, str]:
     """Each table row of `text` that has a header, as "项目: 营业收入 | 2025年度: 58736.42 万元 | 2024年度: 51283.67
     万元", keyed by the row's line (stripped). `context` is the section the text was cut from (the header of a long
-    table may stand before the chunk); the unit is the nearest one stated above the row, else in the headings."""
+    table may stand before the chunk); the unit is the nearest one stated above the row, else in the headings.
+
+    A row's header is the nearest line above it, past blank lines, markdown rules and rows with as many figures (the
+    same table), that names that many columns; a row with another number of figures between them means another
+    table, and no header. One walk down the lines finds every row's header and unit: the answer reads this for each
+    hit, and a section can be a long table."""
     source = context if context and text.strip() and text.strip() in context else text
-    lines = [line.strip() for line in source.splitlines()]
     wanted = {line.strip() for line in text.splitlines() if row_figures(line.strip()) is not None}
+    heading_unit = table_unit(*reversed(headings))
     out: dict[str, str] = {}
-    for index, line in enumerate(lines):
-        if line not in wanted or line in out:
-            continue
-        header = header_for(lines, index)
-        if header is None:
-            continue
-        label_name, names = header
-        label, figures = row_figures(line)
-        if label_name is None:
-            label_name = _LABEL_HEADER["en" if label.isascii() else "zh"]
-        unit = table_unit("\n".join(reversed(lines[:index])), *reversed(headings))
-        cells = [f"{label_name}: {label}"] + [f"{name}: {with_unit(value, unit)}" for name, value in zip(names, figures)]
-        out[line] = " | ".join(cells)
+    header_line: str | None = None  # the nearest line above that is neither a row nor blank
+    counts_since: set[int] = set()  # the figure counts of the rows between it and here
+    unit: str | None = None  # the nearest unit stated above
+    for raw in source.splitlines():
+        line = raw.strip()
+        row = row_figures(line) if any(c.isalnum() for c in line) else None
+        if row is not None:
+            label, figures = row
+            count = len(figures)
+            if line in wanted and line not in out and header_line is not None and counts_since <= {count}:
+                header = _header_columns(header_line, count)
+                if header is not None:
+                    label_name, names = header
+                    label_name = label_name or _LABEL_HEADER["en" if label.isascii() else "zh"]
+                    row_unit = unit or heading_unit
+                    cells = [f"{label_name}: {label}"] + [f"{n}: {with_unit(v, row_unit)}" for n, v in zip(names, figures)]
+                    out[line] = " | ".join(cells)
+            counts_since.add(count)
+        elif any(c.isalnum() for c in line):
+            header_line, counts_since = line, set()
+        unit = table_unit(line) or unit
     return out
